@@ -1,0 +1,118 @@
+/**
+ * The single source of truth for ISLET's configuration: types, defaults,
+ * validation and the generated reference (docs/config-reference.md).
+ * YAML files are validated against it directly; legacy ISLET `.conf` files
+ * are parsed and mapped onto the same shapes (src/config/legacy/).
+ */
+import { z } from 'zod';
+import { parseDurationSeconds, parseSizeBytes } from './units.ts';
+
+const duration = (what: string) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const s = parseDurationSeconds(v);
+    if (s === undefined) { ctx.addIssue({ code: 'custom', message: `${what}: expected a duration such as 90, 90s, 15m, 8h or 3d, got ${JSON.stringify(v)}` }); return z.NEVER; }
+    return s;
+  });
+
+const size = (what: string) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const b = parseSizeBytes(v);
+    if (b === undefined) { ctx.addIssue({ code: 'custom', message: `${what}: expected a size such as 256m or 1g, got ${JSON.stringify(v)}` }); return z.NEVER; }
+    return b;
+  });
+
+export const ulimitNames = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack'] as const;
+
+export const capabilityNames = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'SETFCAP', 'SETUID', 'SETGID', 'AUDIT_CONTROL', 'BLOCK_SUSPEND', 'DAC_READ_SEARCH', 'IPC_LOCK', 'IPC_OWNER', 'LEASE', 'LINUX_IMMUTABLE', 'MAC_ADMIN', 'MAC_OVERRIDE', 'NET_BROADCAST', 'NET_ADMIN', 'SYSLOG', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_MODULE', 'SYS_PACCT', 'SYS_PTRACE', 'SYS_NICE', 'SYS_RAWIO', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'WAKE_ALARM', 'AUDIT_READ', 'PERFMON', 'BPF', 'CHECKPOINT_RESTORE', 'ALL'] as const;
+
+const ulimitValue = z.union([z.number().int(), z.string()]).transform((v, ctx) => {
+  const m = /^\s*(-?\d+|unlimited)\s*(?::\s*(-?\d+|unlimited)\s*)?$/.exec(String(v));
+  if (!m) { ctx.addIssue({ code: 'custom', message: `expected "soft:hard" or a single number, got ${JSON.stringify(v)}` }); return z.NEVER; }
+  const n = (s: string) => (s === 'unlimited' ? -1 : Number(s));
+  const soft = n(m[1]!);
+  const hard = m[2] === undefined ? soft : n(m[2]);
+  return { soft, hard };
+});
+
+const capability = z.string().transform((v) => v.toUpperCase().replace(/^CAP_/, '')).pipe(z.enum(capabilityNames));
+
+/** Characters allowed in environment, plugin and container names. */
+export const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** Every option an environment may set. Global `defaults` takes the same options. */
+export const environmentFields = {
+  image: z.string().min(1).describe('Container image, `repo[:tag]` (legacy `ENVIRONMENT`). Built or pulled beforehand; a missing image is pulled on first use.'),
+  description: z.string().default('').describe('Text shown beside the environment in the menu (legacy `DESCRIPTION`).'),
+  enabled: z.boolean().default(true).describe('Show the environment in the menu (legacy `ENABLE`/`VISIBLE`).'),
+  user: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/).optional().describe("User the trainee's shell runs as; must exist in the image. Unset: the image's own USER (legacy `VIRTUSER`)."),
+  workdir: z.string().startsWith('/').optional().describe('Working directory of the shell. Unset: `/home/<user>` when `user` is set, else the image default (legacy `WORKDIR`).'),
+  command: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional().describe('Program run with a TTY as the container\'s main process; a string is split on spaces (no shell is involved). Unset: the image\'s CMD (legacy `COMMAND`).'),
+  hostname: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/).optional().describe("Container hostname. Unset: the environment's name, never the host's (legacy `HOSTNAME`)."),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}).describe('Environment variables set in the container (legacy `ENVS` with exported values).'),
+  memory: size('memory').default(512 * 1024 ** 2).describe('Memory limit, e.g. `256m` (legacy `MEMORY`). 0 means unlimited.'),
+  swap: size('swap').default(0).describe('Swap allowed on top of `memory`, e.g. `64m` (legacy `SWAP`, whose Docker "memory+swap total" meaning is converted).'),
+  cpu_shares: z.number().int().min(2).max(262144).default(1024).describe('Relative CPU weight (legacy `CPUSHARES`).'),
+  pids_limit: z.number().int().min(-1).default(256).describe('Maximum number of processes in the container; -1 for no limit (stops fork bombs).'),
+  ulimits: z.partialRecord(z.enum(ulimitNames), ulimitValue).default({ nofile: { soft: 1024, hard: 2048 } }).describe('Resource limits as `name: "soft:hard"` (legacy `ULIMIT_*`).'),
+  cap_add: z.array(capability).default([]).describe('Capabilities added back after `cap_drop` (legacy `CAP_*="yes"`, `ADD_ALL`).'),
+  cap_drop: z.array(capability).default(['ALL']).describe('Capabilities dropped; `ALL` by default (legacy `CAP_*="no"`, `DROP_ALL`).'),
+  no_new_privileges: z.boolean().default(true).describe('Forbid gaining privileges through setuid binaries such as sudo.'),
+  read_only_root: z.boolean().default(false).describe('Mount the root filesystem read-only (home and /tmp stay writable).'),
+  network: z.enum(['none', 'bridge']).default('none').describe('`none` (no network) or `bridge` (outbound network) (legacy `NETWORK`).'),
+  dns: z.array(z.string().regex(/^[0-9a-fA-F:.]+$/)).default([]).describe('DNS servers for `bridge` environments (legacy `DNS`).'),
+  mounts: z.array(z.object({
+    source: z.string().startsWith('/'),
+    target: z.string().startsWith('/'),
+  }).strict()).default([]).describe('Host directories mounted read-only, `{source, target}` (legacy `MOUNT="-v src:dst:ro"`).'),
+  banner: z.string().default('').describe('Printed when the environment is chosen (legacy `BANNER`).'),
+  motd: z.string().default('').describe('Message printed before the shell starts or is re-attached (legacy `MOTD`).'),
+  remove_on_exit: z.boolean().default(false).describe('Start fresh each time: the container is removed when its shell exits (legacy `REMOVE`).'),
+  timeout: duration('timeout').default(8 * 3600).describe('Maximum running time of a container per start, e.g. `8h` (legacy `TIMEOUT`).'),
+  days: z.number().positive().optional().describe('Lifetime in days of containers of this environment; unset: the global `days`.'),
+} as const;
+
+export const environmentSchema = z.object(environmentFields).strict();
+/** What `defaults` in islet.yaml and legacy module files may set: every field optional, no defaults applied yet. */
+export const environmentDefaultsSchema = z.object(
+  Object.fromEntries(Object.entries(environmentFields).map(([k, v]) => [k, (v as z.ZodType).optional()])) as { [K in keyof typeof environmentFields]: z.ZodOptional<(typeof environmentFields)[K]> },
+).strict();
+
+export const pluginActions = ['clear', 'reset_environment', 'delete_account', 'restart'] as const;
+
+export const pluginSchema = z.object({
+  name: z.string().regex(namePattern).describe('Name shown in the menu.'),
+  description: z.string().default('').describe('Text shown beside the plugin in the menu.'),
+  action: z.enum(pluginActions).describe('What it does: `clear` the screen, `reset_environment` (delete one of my environments), `delete_account`, `restart` the menu (legacy `PLUGIN` script names clear, del_container, del_user, restart).'),
+  enabled: z.boolean().default(true).describe('Show the plugin in the menu.'),
+}).strict();
+
+export const defaultPlugins: z.input<typeof pluginSchema>[] = [
+  { name: 'clear', description: 'Clear the screen', action: 'clear' },
+  { name: 'del_training', description: 'Delete a training environment', action: 'reset_environment' },
+  { name: 'del_user', description: 'Delete your user account', action: 'delete_account' },
+  { name: 'restart', description: 'Restart ISLET session', action: 'restart' },
+];
+
+export const globalFields = {
+  banner: z.string().default('\nWelcome to ISLET, the Isolated, Scalable & Lightweight Environment for Training.\n').describe('Printed when a trainee connects (legacy global `BANNER`).'),
+  gate_accounts: z.array(z.object({ username: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/), password: z.string().min(1) }).strict())
+    .min(1).default([{ username: 'demo', password: 'demo' }]).describe('Shared logins handed to the room; each leads to the ISLET menu (legacy `USER`, password set at install).'),
+  failure_count: z.number().int().min(1).max(100).default(3).describe('Wrong answers allowed at each prompt before the session ends (legacy `FAILURE_COUNT`).'),
+  min_password_length: z.number().int().min(1).max(256).default(4).describe('Minimum length of a trainee password (legacy `MIN_PASSWD_LEN`).'),
+  days: z.number().positive().default(3).describe('Account lifetime in days from creation (legacy `DAYS`).'),
+  menu_timeout: duration('menu_timeout').default(60).describe('Idle seconds at any prompt before the session is ended politely (the original `TMOUT`).'),
+  debug: z.boolean().default(false).describe('Log more detail (legacy `DEBUG`).'),
+  defaults: environmentDefaultsSchema.default({}).describe('Options every environment inherits unless it sets them itself (legacy `modules/docker.conf`).'),
+  plugins: z.array(pluginSchema).prefault(defaultPlugins).describe('Plugin entries listed after the environments. `plugins/*.yaml` and `plugins/*.conf` files add more.'),
+} as const;
+
+export const globalSchema = z.object(globalFields).strict();
+
+export type Environment = z.output<typeof environmentSchema> & { readonly name: string; readonly source: string };
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+export type EnvironmentDefaultsInput = z.input<typeof environmentDefaultsSchema>;
+export type GlobalConfig = z.output<typeof globalSchema>;
+export type GlobalInput = z.input<typeof globalSchema>;
+export type Plugin = z.output<typeof pluginSchema> & { readonly source: string };
+export type PluginInput = z.input<typeof pluginSchema>;
+export type PluginAction = (typeof pluginActions)[number];

@@ -1,0 +1,23 @@
+/**
+ * The catalogue of stable error codes. A code is never renamed or reused;
+ * docs/codes.md lists each one (a test keeps the two in step).
+ */
+export const codes = {
+  CONFIG_SYNTAX: 'A configuration file could not be parsed.',
+  CONFIG_INVALID: 'A configuration option has an invalid value.',
+  CONFIG_UNKNOWN_OPTION: 'A configuration file sets an option ISLET does not know (warning).',
+  CONFIG_FORBIDDEN: 'A configuration file uses a construct ISLET refuses to run (command substitution, unsupported docker flag).',
+  ACCOUNT_EXISTS: 'The chosen username is taken.',
+  ACCOUNT_INVALID_NAME: 'The chosen username breaks the username rules.',
+  ACCOUNT_WEAK_PASSWORD: 'The password is shorter than the minimum length or the two entries differ.',
+  ACCOUNT_BAD_LOGIN: 'Unknown username or wrong password.',
+  ACCOUNT_EXPIRED: 'The account has passed its expiry time.',
+  ENV_NOT_FOUND: 'The chosen environment does not exist or is disabled.',
+  IMAGE_MISSING: 'The environment image is not on the engine and could not be pulled.',
+  RUNTIME_UNAVAILABLE: 'The container engine did not answer in time.',
+  RUNTIME_FAILED: 'The container engine refused an operation.',
+  SESSION_TIMEOUT: 'The trainee was idle at a prompt for longer than the menu timeout.',
+  STORE_FAILED: 'The embedded database refused an operation.',
+} as const;
+
+export type ErrorCode = keyof typeof codes;

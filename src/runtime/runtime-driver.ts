@@ -1,0 +1,81 @@
+/**
+ * The one plug-point for container runtimes. Docker implements it now
+ * (src/runtime/docker/); Swarm and Kubernetes drivers will implement the same
+ * contract and pass the same conformance suite (runtime-driver.case.ts).
+ *
+ * Contract for every method:
+ * - It finishes or throws within the driver's own time limit (no call may hang
+ *   the login path); failures are IsletError with code RUNTIME_UNAVAILABLE,
+ *   RUNTIME_FAILED or IMAGE_MISSING.
+ * - stop/remove are idempotent: acting on a missing or already stopped
+ *   instance succeeds.
+ * - Nothing here lists every container on the engine except `find`, which is
+ *   for the reconciler and admin tools, never for the login path.
+ */
+import type { Environment } from '../config/schema.ts';
+import type { Readable, Writable } from 'node:stream';
+
+/** Labels put on every instance; the store can be rebuilt from them. */
+export const LABEL_MANAGED = 'islet.managed';
+export const LABEL_ACCOUNT = 'islet.account';
+export const LABEL_ENVIRONMENT = 'islet.environment';
+
+export type InstanceState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
+
+export interface InstanceInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly state: InstanceState;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly createdAt: Date;
+  /** Exit code of the main process when state is exited/dead. */
+  readonly exitCode?: number;
+}
+
+export interface TtySize { readonly cols: number; readonly rows: number }
+
+export interface CreateRequest {
+  /** Unique instance name (the engine refuses duplicates, which guards against double creation). */
+  readonly name: string;
+  readonly env: Environment;
+  /** Merged over the islet.* labels; tests add islet.test=<run-id>. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly tty?: TtySize;
+  readonly term?: string;
+}
+
+/**
+ * A live connection to the main process's TTY. Several attachments to one
+ * instance may exist at once (they share the TTY). Closing one never stops the
+ * instance.
+ */
+export interface Attachment {
+  readonly input: Writable;
+  readonly output: Readable;
+  /** Resolves when the stream ends: the main process exited, or detach() was called. */
+  readonly ended: Promise<void>;
+  /** Closes this attachment only; the instance keeps running. */
+  detach(): void;
+}
+
+export interface RuntimeDriver {
+  readonly name: string;
+  /** Makes sure the image exists locally, pulling it when it does not; throws IMAGE_MISSING. */
+  ensureImage(image: string, onProgress?: (line: string) => void): Promise<void>;
+  /** Creates (does not start) an instance. On error nothing is left behind. */
+  create(req: CreateRequest): Promise<InstanceInfo>;
+  /** The instance by id or name, or undefined when it does not exist. */
+  inspect(idOrName: string): Promise<InstanceInfo | undefined>;
+  /** Instances whose labels include every given label. */
+  find(labels: Readonly<Record<string, string>>): Promise<InstanceInfo[]>;
+  /** Attaches to the main TTY; valid on created (not yet started) and running instances. */
+  attach(id: string): Promise<Attachment>;
+  /** Starts the instance; succeeds when it already runs. */
+  start(id: string): Promise<void>;
+  resize(id: string, size: TtySize): Promise<void>;
+  /** Stops the main process (SIGTERM, then SIGKILL after graceSeconds). */
+  stop(id: string, graceSeconds?: number): Promise<void>;
+  /** Removes the instance and its writable layer. */
+  remove(id: string): Promise<void>;
+}
