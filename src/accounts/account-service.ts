@@ -1,0 +1,85 @@
+/**
+ * Trainee accounts: the rules for names and passwords, creation with expiry,
+ * and login. Passwords never leave this module except as scrypt hashes.
+ */
+import { IsletError } from '../core/islet-error.ts';
+import type { Account, Store } from '../store/store.ts';
+import { decoyHash, hashPassword, verifyPassword } from './password.ts';
+
+/** Usernames as in the original ISLET: letters and digits only (rejected, never silently altered). */
+export const usernamePattern = /^[A-Za-z0-9]{1,32}$/;
+export const usernameRules = 'letters a-z, A-Z and digits 0-9 only, 1 to 32 characters';
+export const MAX_PASSWORD_LENGTH = 1024;
+
+export interface AccountPolicy {
+  readonly minPasswordLength: number;
+  readonly days: number;
+  /** Names reserved for the shared gate logins. */
+  readonly reserved: ReadonlySet<string>;
+}
+
+export class AccountService {
+  readonly #store: Store;
+  readonly #now: () => Date;
+
+  constructor(store: Store, now: () => Date = () => new Date()) {
+    this.#store = store;
+    this.#now = now;
+  }
+
+  /** Why a username is unacceptable, or undefined when it is fine and free. */
+  checkUsername(name: string, policy: AccountPolicy): IsletError | undefined {
+    if (name.length === 0) return new IsletError('ACCOUNT_INVALID_NAME', 'Empty value not permitted');
+    if (!usernamePattern.test(name)) return new IsletError('ACCOUNT_INVALID_NAME', `Invalid username: use ${usernameRules}.`);
+    if (policy.reserved.has(name.toLowerCase()) || this.#store.getAccount(name)) return new IsletError('ACCOUNT_EXISTS', 'User already exists! Try a different one.');
+    return undefined;
+  }
+
+  checkPassword(password: string, policy: AccountPolicy): boolean {
+    return password.length >= policy.minPasswordLength && password.length <= MAX_PASSWORD_LENGTH;
+  }
+
+  /** Creates the account; throws ACCOUNT_EXISTS when another session took the name first. */
+  async create(name: string, password: string, policy: AccountPolicy): Promise<Account> {
+    const bad = this.checkUsername(name, policy);
+    if (bad) throw bad;
+    if (!this.checkPassword(password, policy)) throw new IsletError('ACCOUNT_WEAK_PASSWORD', `Passwords must be at least ${policy.minPasswordLength} characters.`);
+    const createdAt = this.#now();
+    const account: Account = { name, passwordHash: await hashPassword(password), createdAt, expiresAt: new Date(createdAt.getTime() + policy.days * 86_400_000) };
+    if (!this.#store.createAccount(account)) throw new IsletError('ACCOUNT_EXISTS', 'User already exists! Try a different one.');
+    return account;
+  }
+
+  /**
+   * Checks a login. Unknown names cost the same time as wrong passwords.
+   * Throws ACCOUNT_BAD_LOGIN or ACCOUNT_EXPIRED.
+   */
+  async login(name: string, password: string): Promise<Account> {
+    const account = usernamePattern.test(name) ? this.#store.getAccount(name) : undefined;
+    const ok = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), account?.passwordHash ?? (await decoyHash));
+    if (!account || !ok) throw new IsletError('ACCOUNT_BAD_LOGIN', 'Login failed', `bad login for ${JSON.stringify(name.slice(0, 64))}`, { reason: account ? 'bad_password' : 'unknown_user' });
+    if (account.expiresAt.getTime() <= this.#now().getTime()) {
+      throw new IsletError('ACCOUNT_EXPIRED', `Your account expired on ${formatDate(account.expiresAt)}. Please create a new account.`, `expired login for ${name}`, { reason: 'expired' });
+    }
+    return account;
+  }
+}
+
+/** Like the original's `date %c` in UTC: "Thu Nov 26 11:50:00 2026 UTC". */
+export function formatDate(d: Date): string {
+  const s = d.toUTCString(); // "Thu, 26 Nov 2026 11:50:00 GMT"
+  const m = /^(\w+), (\d+) (\w+) (\d+) ([\d:]+) GMT$/.exec(s);
+  return m ? `${m[1]} ${m[3]} ${m[2]!.padStart(2, ' ')} ${m[5]} ${m[4]} UTC` : s;
+}
+
+/** "2 days 3 hours", "45 minutes": how long until `to`. */
+export function formatRemaining(from: Date, to: Date): string {
+  let s = Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000));
+  const d = Math.floor(s / 86400); s -= d * 86400;
+  const h = Math.floor(s / 3600); s -= h * 3600;
+  const m = Math.floor(s / 60);
+  const part = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  if (d > 0) return h > 0 ? `${part(d, 'day')} ${part(h, 'hour')}` : part(d, 'day');
+  if (h > 0) return m > 0 ? `${part(h, 'hour')} ${part(m, 'minute')}` : part(h, 'hour');
+  return part(Math.max(m, 1), 'minute');
+}

@@ -1,0 +1,28 @@
+/**
+ * What a front door (SSH now, the browser later) hands the session engine:
+ * a byte stream both ways, a size that can change, and a close signal.
+ * The engine never knows which door a trainee used.
+ */
+export interface TtySize { readonly cols: number; readonly rows: number }
+
+export interface Terminal {
+  /** TERM as the client reported it ("xterm-256color", …). */
+  readonly term: string;
+  readonly remoteAddress: string;
+  size(): TtySize;
+  /** Queues output; returns false when the client's buffer is full (wait for onDrain before writing more). */
+  write(data: string | Uint8Array): boolean;
+  /** Calls fn once when queued output has drained. */
+  onceDrain(fn: () => void): void;
+  /** Subscribes to raw input bytes; returns the unsubscribe function. */
+  onData(fn: (chunk: Buffer) => void): () => void;
+  onResize(fn: (size: TtySize) => void): () => void;
+  /** Called once when the client goes away (cleanly or not). */
+  onClose(fn: () => void): () => void;
+  readonly closed: boolean;
+  /** Ends the client's session with an exit status. */
+  close(exitCode?: number): void;
+}
+
+/** Session variables of the original ISLET that configs may reference as ${NAME} (reference §1.6). */
+export interface SessionVars { readonly [name: string]: string }

@@ -1,0 +1,89 @@
+/**
+ * Reads lines from a Terminal the way a trainee expects of a prompt:
+ * echo (or not, for passwords), backspace, Ctrl-U, Ctrl-C, Ctrl-D, a length
+ * cap and an idle timeout. Escape sequences (arrow keys…), control
+ * characters, NUL bytes and invalid UTF-8 are dropped, never echoed.
+ *
+ * Contract: input typed ahead of a prompt is kept for the next prompt;
+ * release() stops consuming so the bytes can go to a container instead.
+ */
+import type { Terminal } from '../core/terminal.ts';
+
+export type LineResult =
+  | { readonly kind: 'line'; readonly text: string }
+  | { readonly kind: 'eof' }        // Ctrl-D on an empty line
+  | { readonly kind: 'interrupt' }  // Ctrl-C
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'closed' };
+
+export interface ReadOptions { readonly echo?: boolean; readonly maxLength?: number; readonly timeoutMs: number }
+
+/** Hard cap on bytes waiting to be read; a flood beyond it is dropped. */
+const MAX_PENDING = 64 * 1024;
+
+export class Keyboard {
+  readonly #term: Terminal;
+  #pending = '';
+  #wake: (() => void) | undefined;
+  #unsub: (() => void) | undefined;
+  #decoder = new TextDecoder('utf-8', { fatal: false });
+
+  constructor(term: Terminal) {
+    this.#term = term;
+    this.#unsub = term.onData((b) => this.#push(b));
+    term.onClose(() => this.#wake?.());
+  }
+
+  #push(b: Buffer): void {
+    if (this.#pending.length < MAX_PENDING) this.#pending += this.#decoder.decode(b, { stream: true }).slice(0, MAX_PENDING - this.#pending.length);
+    this.#wake?.();
+  }
+
+  /** Stops listening (the container gets the keys now). Pending input is discarded. */
+  release(): void { this.#unsub?.(); this.#unsub = undefined; this.#pending = ''; }
+  /** Listens again after release(). */
+  resume(): void { if (!this.#unsub) this.#unsub = this.#term.onData((b) => this.#push(b)); }
+
+  async readLine(opts: ReadOptions): Promise<LineResult> {
+    const echo = opts.echo ?? true;
+    const max = opts.maxLength ?? 256;
+    const t = this.#term;
+    const chars: string[] = [];
+    let deadline = Date.now() + opts.timeoutMs;
+    for (;;) {
+      if (t.closed) return { kind: 'closed' };
+      while (this.#pending.length > 0) {
+        deadline = Date.now() + opts.timeoutMs;
+        const cp = this.#pending.codePointAt(0)!;
+        const ch = String.fromCodePoint(cp);
+        this.#pending = this.#pending.slice(ch.length);
+        if (ch === '\r' || ch === '\n') {
+          if (ch === '\r' && this.#pending.startsWith('\n')) this.#pending = this.#pending.slice(1);
+          t.write('\r\n');
+          return { kind: 'line', text: chars.join('') };
+        }
+        if (cp === 0x03) { t.write('^C\r\n'); return { kind: 'interrupt' }; }
+        if (cp === 0x04) { if (chars.length === 0) { t.write('\r\n'); return { kind: 'eof' }; } continue; }
+        if (cp === 0x7f || cp === 0x08) { if (chars.pop() !== undefined && echo) t.write('\b \b'); continue; }
+        if (cp === 0x15) { if (echo) t.write('\b \b'.repeat(chars.length)); chars.length = 0; continue; }
+        if (cp === 0x1b) { this.#skipEscape(); continue; }
+        if (cp < 0x20 || (cp >= 0x80 && cp < 0xa0) || cp === 0xfffd) continue;
+        if (chars.length >= max) { t.write('\x07'); continue; }
+        chars.push(ch);
+        if (echo) t.write(ch);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return { kind: 'timeout' };
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#wake = () => { clearTimeout(timer); this.#wake = undefined; resolve(); };
+      });
+    }
+  }
+
+  /** Drops one escape sequence (CSI, SS3 or a lone ESC plus one char) from the pending input. */
+  #skipEscape(): void {
+    const m = /^(\[[0-?]*[ -/]*[@-~]|O.|\[?)/.exec(this.#pending);
+    this.#pending = this.#pending.slice(m ? m[0].length : 0);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Puts a trainee's terminal into their container for one environment:
+ * creates it on first use, starts it again after an exit, or re-attaches to
+ * the live shell, and returns when the shell exits or the client leaves.
+ *
+ * Contract: one container per (account, environment), named
+ * `<prefix>.<environment>.<account>` and labelled with both; the store records
+ * it. Leaving (even abruptly) only detaches: the shell keeps running.
+ * The login path makes no engine-wide calls (no info, no listing).
+ */
+import type { Environment } from '../config/schema.ts';
+import { IsletError, toIsletError } from '../core/islet-error.ts';
+import type { Terminal } from '../core/terminal.ts';
+import type { Logger } from '../logger.ts';
+import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, type Attachment, type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
+import type { Store } from '../store/store.ts';
+import { KeyLock } from './key-lock.ts';
+
+export type RunOutcome = 'exited' | 'closed' | 'interrupted';
+
+export interface RunnerDeps {
+  readonly driver: RuntimeDriver;
+  readonly store: Store;
+  readonly log: Logger;
+  /** Container name prefix and the value of the islet.instance label (lets several ISLETs share an engine). */
+  readonly instance: string;
+  /** Extra labels on every container (tests add islet.test). */
+  readonly extraLabels?: Readonly<Record<string, string>>;
+  readonly now?: () => Date;
+}
+
+export const LABEL_INSTANCE = 'islet.instance';
+
+export class EnvironmentRunner {
+  readonly #d: RunnerDeps;
+  readonly #lock = new KeyLock();
+
+  constructor(deps: RunnerDeps) { this.#d = deps; }
+
+  containerName(envName: string, account: string): string { return `${this.#d.instance}.${envName}.${account}`; }
+
+  labels(envName: string, account: string): Record<string, string> {
+    return { ...this.#d.extraLabels, [LABEL_INSTANCE]: this.#d.instance, [LABEL_ACCOUNT]: account, [LABEL_ENVIRONMENT]: envName };
+  }
+
+  /** Finds this pair's container: the store first, then the deterministic name (repairs a missing row). */
+  async #find(account: string, env: Environment): Promise<InstanceInfo | undefined> {
+    const { driver, store } = this.#d;
+    const row = store.getOwnership(account, env.name);
+    const byRow = row ? await driver.inspect(row.containerId) : undefined;
+    if (byRow) return byRow;
+    const byName = await driver.inspect(this.containerName(env.name, account));
+    if (byName) store.putOwnership({ account, environment: env.name, containerId: byName.id, containerName: byName.name, createdAt: byName.createdAt });
+    else if (row) store.deleteOwnership(account, env.name);
+    return byName;
+  }
+
+  /** Runs the trainee's shell until it exits or the client leaves. `say` prints ISLET messages. */
+  async run(term: Terminal, account: string, env: Environment, say: (text: string) => void): Promise<RunOutcome> {
+    const { driver, log } = this.#d;
+    const started = performance.now();
+    const size = term.size();
+    // Find-or-create under a per-pair lock; attach before start so no output is lost.
+    const { info, att, fresh } = await this.#lock.run(`${account}\0${env.name}`, async () => {
+      let info = await this.#find(account, env);
+      let fresh = false;
+      if (!info) {
+        try { await driver.ensureImage(env.image, (line) => say(`${line}\n`)); } catch (err) {
+          say('Image not found, trying Docker Hub...\n');
+          throw err;
+        }
+        try {
+          info = await driver.create({ name: this.containerName(env.name, account), env, labels: this.labels(env.name, account), tty: size, term: term.term });
+        } catch (err) {
+          // Another ISLET process created it first: use theirs.
+          info = await driver.inspect(this.containerName(env.name, account));
+          if (!info) throw err;
+        }
+        this.#d.store.putOwnership({ account, environment: env.name, containerId: info.id, containerName: info.name, createdAt: info.createdAt });
+        fresh = true;
+      }
+      const running = info.state === 'running';
+      say(fresh ? 'Enjoy yourself!\n' : 'Welcome back!\n');
+      if (env.remove_on_exit && !running) say('This container is set to be terminated upon exit, work will not be saved.\n');
+      const att = await driver.attach(info.id);
+      try {
+        if (!running) await driver.start(info.id);
+        await driver.resize(info.id, size);
+        // A live shell redraws on SIGWINCH; a same-size resize sends none, so nudge the size.
+        if (running && size.rows > 1) { await driver.resize(info.id, { cols: size.cols, rows: size.rows - 1 }); await driver.resize(info.id, size); }
+      } catch (err) { att.detach(); throw err; }
+      return { info, att, fresh, running };
+    });
+    const ms = Math.round(performance.now() - started);
+    log.info({ event: fresh ? 'environment_started' : 'environment_attached', account, environment: env.name, container: info.id.slice(0, 12), client: term.remoteAddress, ms }, fresh ? 'environment started' : 'environment attached');
+    const outcome = await this.#pipe(term, info.id, att);
+    if (outcome === 'closed') {
+      log.info({ event: 'environment_detached', account, environment: env.name, client: term.remoteAddress }, 'trainee left; container keeps running');
+      return outcome;
+    }
+    const after = await driver.inspect(info.id).catch(() => undefined);
+    if (after?.state === 'running') {
+      log.warn({ event: 'environment_stream_lost', account, environment: env.name }, 'attach stream ended while the container runs');
+      say('\nThe connection to your environment was interrupted; choose it again to reattach.\n');
+      return 'interrupted';
+    }
+    if (!after || env.remove_on_exit) {
+      if (after) await driver.remove(info.id).catch(() => undefined);
+      this.#d.store.deleteOwnership(account, env.name);
+    }
+    log.info({ event: 'environment_exited', account, environment: env.name, exitCode: after?.exitCode ?? null, client: term.remoteAddress }, 'shell exited');
+    return 'exited';
+  }
+
+  /** Wires terminal <-> attachment with back-pressure until one side ends. */
+  async #pipe(term: Terminal, id: string, att: Attachment): Promise<'ended' | 'closed'> {
+    const offData = term.onData((b) => { att.input.write(b); });
+    const offResize = term.onResize((s) => { this.#d.driver.resize(id, s).catch(() => undefined); });
+    const onOut = (b: Buffer) => { if (!term.write(b)) { att.output.pause(); term.onceDrain(() => att.output.resume()); } };
+    att.output.on('data', onOut);
+    let offClose = () => {};
+    const closed = new Promise<'closed'>((resolve) => { offClose = term.onClose(() => resolve('closed')); });
+    try {
+      return await Promise.race([att.ended.then(() => 'ended' as const), closed]);
+    } finally {
+      offData(); offResize(); offClose();
+      att.output.off('data', onOut);
+      att.detach();
+    }
+  }
+
+  /** Removes one environment's container and its record ("Delete a training environment"). */
+  async reset(account: string, envName: string): Promise<boolean> {
+    return this.#lock.run(`${account}\0${envName}`, async () => {
+      const row = this.#d.store.getOwnership(account, envName);
+      const id = row?.containerId ?? this.containerName(envName, account);
+      const existed = !!row || !!(await this.#d.driver.inspect(id));
+      await this.#d.driver.remove(id);
+      if (row) await this.#d.driver.remove(this.containerName(envName, account));
+      this.#d.store.deleteOwnership(account, envName);
+      return existed;
+    });
+  }
+
+  /** Removes every container an account owns (account deletion; the original left them behind, its issue #69). */
+  async removeAll(account: string): Promise<void> {
+    for (const o of this.#d.store.listOwnership(account)) await this.reset(account, o.environment);
+  }
+}
+
+export function userFacing(err: unknown): IsletError {
+  return toIsletError(err, 'RUNTIME_FAILED', 'The environment could not be started. Please try again or tell the instructor.');
+}

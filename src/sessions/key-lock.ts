@@ -1,0 +1,16 @@
+/**
+ * Serialises async work per key inside this process, so two logins of one
+ * account into one environment never race to create two containers. (Across
+ * processes the engine's unique container names do the same job.)
+ */
+export class KeyLock {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#tails.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.#tails.set(key, tail);
+    try { return await next; } finally { if (this.#tails.get(key) === tail) this.#tails.delete(key); }
+  }
+}

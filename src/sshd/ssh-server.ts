@@ -1,0 +1,117 @@
+/**
+ * The SSH front door (ssh2). It authenticates the shared gate login,
+ * adapts each shell channel to a Terminal and hands it to the SessionHandler.
+ *
+ * Contract: no trainee input reaches a host shell; exec, subsystem and
+ * forwarding requests are refused (a later release adds them).
+ */
+import { type AddressInfo } from 'node:net';
+import ssh2 from 'ssh2';
+import type { Connection, ServerChannel } from 'ssh2';
+import type { ConfigSource } from '../config/config-source.ts';
+import type { Logger } from '../logger.ts';
+import type { SessionHandler } from '../sessions/session-handler.ts';
+import { checkGate } from './gate-auth.ts';
+import { SshTerminal } from './ssh-terminal.ts';
+
+export interface SshServerOptions {
+  readonly hostKeys: Buffer[];
+  readonly config: ConfigSource;
+  readonly handler: SessionHandler;
+  readonly log: Logger;
+}
+
+const MAX_AUTH_ATTEMPTS = 3;
+
+export class SshServer {
+  readonly #o: SshServerOptions;
+  readonly #server: ssh2.Server;
+  readonly #clients = new Set<Connection>();
+  readonly #terminals = new Set<SshTerminal>();
+
+  constructor(o: SshServerOptions) {
+    this.#o = o;
+    this.#server = new ssh2.Server({ hostKeys: o.hostKeys, ident: 'ISLET', keepaliveInterval: 15_000, keepaliveCountMax: 4 }, (client, info) => this.#onClient(client, info.ip));
+    this.#server.on('error', (err: Error) => o.log.error({ err }, 'ssh server error'));
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => { this.#server.off('error', reject); resolve(this.#server.address() as AddressInfo); });
+    });
+  }
+
+  /** Stops accepting, tells attached trainees, and closes every connection. Containers keep running. */
+  async close(message = 'ISLET is restarting; reconnect in a moment to resume your session.'): Promise<void> {
+    await new Promise<void>((resolve) => { this.#server.close(() => resolve()); for (const t of this.#terminals) { t.write(`\r\n${message}\r\n`); t.close(0); } for (const c of this.#clients) c.end(); });
+  }
+
+  #onClient(client: Connection, ip: string): void {
+    const log = this.#o.log.child({ client: ip });
+    this.#clients.add(client);
+    let attempts = 0;
+    let user = '';
+    const terms = new Set<SshTerminal>();
+    client.on('error', (err) => log.debug({ err: err.message }, 'ssh client error'));
+    client.on('close', () => { this.#clients.delete(client); for (const t of terms) t.lost(); });
+    client.on('authentication', (ctx) => {
+      const fail = (reason: string) => {
+        attempts++;
+        log.info({ event: 'gate_login_failed', user: ctx.username.slice(0, 64), method: ctx.method, reason }, 'gate login failed');
+        if (attempts >= MAX_AUTH_ATTEMPTS) { ctx.reject(); client.end(); return; }
+        ctx.reject(['password', 'keyboard-interactive']);
+      };
+      const check = (password: string) => {
+        if (checkGate(this.#o.config.current().global, ctx.username, password)) { user = ctx.username; ctx.accept(); } else fail('bad_password');
+      };
+      if (ctx.method === 'password') return check(ctx.password);
+      if (ctx.method === 'keyboard-interactive') {
+        return ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => check(answers[0] ?? ''));
+      }
+      ctx.reject(['password', 'keyboard-interactive']);
+    });
+    client.on('ready', () => {
+      log.info({ event: 'gate_login_ok', user }, 'gate login ok');
+      client.on('session', (acceptSession) => {
+        const session = acceptSession();
+        let pty: { term: string; cols: number; rows: number } | undefined;
+        let term: SshTerminal | undefined;
+        session.on('pty', (accept, _reject, info) => {
+          pty = { term: info.term || 'xterm', cols: clamp(info.cols), rows: clamp(info.rows) };
+          accept?.();
+        });
+        session.on('window-change', (accept, _reject, info) => {
+          accept?.();
+          const size = { cols: clamp(info.cols), rows: clamp(info.rows) };
+          if (pty) pty = { ...pty, ...size };
+          term?.resized(size);
+        });
+        session.on('env', (accept) => accept?.());
+        session.on('shell', (accept) => {
+          const channel: ServerChannel = accept();
+          if (!pty) {
+            channel.write('ISLET needs a terminal: connect with "ssh -t".\r\n');
+            channel.exit(1); channel.end();
+            return;
+          }
+          const t = new SshTerminal(channel, { term: pty.term, size: { cols: pty.cols, rows: pty.rows }, remoteAddress: ip });
+          term = t;
+          terms.add(t); this.#terminals.add(t);
+          this.#o.handler.handle(t)
+            .catch((err: unknown) => log.error({ err }, 'session handler failed'))
+            .finally(() => { terms.delete(t); this.#terminals.delete(t); t.close(0); });
+        });
+        session.on('exec', (_accept, reject) => reject?.());
+        session.on('subsystem', (_accept, reject) => reject?.());
+        session.on('x11', (_accept, reject) => reject?.());
+        session.on('auth-agent', (_accept, reject) => reject?.());
+      });
+      client.on('tcpip', (_accept, reject) => reject());
+      client.on('request', (accept, reject) => reject?.());
+    });
+  }
+}
+
+/** Sizes a client may send are clamped to something a TTY accepts. */
+function clamp(n: number): number { return Number.isInteger(n) && n > 0 ? Math.min(n, 1000) : 80; }

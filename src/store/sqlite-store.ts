@@ -1,0 +1,104 @@
+/**
+ * SQLite implementation of Store (node:sqlite, WAL, foreign keys on).
+ * Every statement is prepared once and parameterised.
+ */
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { chmodSync, existsSync } from 'node:fs';
+import { IsletError } from '../core/islet-error.ts';
+import type { Account, Ownership, Store } from './store.ts';
+
+const schema = `
+CREATE TABLE IF NOT EXISTS accounts (
+  name TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS ownership (
+  account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+  environment TEXT NOT NULL,
+  container_id TEXT NOT NULL,
+  container_name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (account, environment)
+) STRICT;
+`;
+
+type Row = Record<string, string | number | null>;
+
+const toAccount = (r: Row): Account => ({
+  name: String(r.name), passwordHash: String(r.password_hash),
+  createdAt: new Date(Number(r.created_at)), expiresAt: new Date(Number(r.expires_at)),
+});
+const toOwnership = (r: Row): Ownership => ({
+  account: String(r.account), environment: String(r.environment), containerId: String(r.container_id),
+  containerName: String(r.container_name), createdAt: new Date(Number(r.created_at)),
+});
+
+export class SqliteStore implements Store {
+  readonly #db: DatabaseSync;
+  readonly #q: Record<string, StatementSync>;
+
+  /** Opens (creating when missing) the database file; the file is made mode 0600. */
+  constructor(path: string) {
+    try {
+      this.#db = new DatabaseSync(path);
+      this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
+      this.#db.exec(schema);
+    } catch (err) {
+      throw new IsletError('STORE_FAILED', 'The account database is not available. Please tell the instructor.', `cannot open ${path}: ${(err as Error).message}`, { path }, err);
+    }
+    if (path !== ':memory:') { for (const p of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(p)) chmodSync(p, 0o600); }
+    const db = this.#db;
+    this.#q = {
+      insertAccount: db.prepare('INSERT INTO accounts (name, password_hash, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO NOTHING'),
+      getAccount: db.prepare('SELECT * FROM accounts WHERE name = ?'),
+      listAccounts: db.prepare('SELECT * FROM accounts ORDER BY name'),
+      deleteAccount: db.prepare('DELETE FROM accounts WHERE name = ?'),
+      setExpiry: db.prepare('UPDATE accounts SET expires_at = ? WHERE name = ?'),
+      getOwnership: db.prepare('SELECT * FROM ownership WHERE account = ? AND environment = ?'),
+      listOwnership: db.prepare('SELECT * FROM ownership ORDER BY account, environment'),
+      listOwnershipOf: db.prepare('SELECT * FROM ownership WHERE account = ? ORDER BY environment'),
+      putOwnership: db.prepare(`INSERT INTO ownership (account, environment, container_id, container_name, created_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT(account, environment) DO UPDATE SET container_id = excluded.container_id, container_name = excluded.container_name, created_at = excluded.created_at`),
+      deleteOwnership: db.prepare('DELETE FROM ownership WHERE account = ? AND environment = ?'),
+    };
+  }
+
+  #run<T>(what: string, fn: () => T): T {
+    try { return fn(); } catch (err) {
+      throw new IsletError('STORE_FAILED', 'The account database had a problem. Please try again.', `${what}: ${(err as Error).message}`, {}, err);
+    }
+  }
+
+  createAccount(a: Account): boolean {
+    return this.#run('createAccount', () => Number(this.#q.insertAccount!.run(a.name, a.passwordHash, a.createdAt.getTime(), a.expiresAt.getTime()).changes) === 1);
+  }
+  getAccount(name: string): Account | undefined {
+    const r = this.#run('getAccount', () => this.#q.getAccount!.get(name) as Row | undefined);
+    return r ? toAccount(r) : undefined;
+  }
+  listAccounts(): Account[] {
+    return this.#run('listAccounts', () => (this.#q.listAccounts!.all() as Row[]).map(toAccount));
+  }
+  deleteAccount(name: string): boolean {
+    return this.#run('deleteAccount', () => Number(this.#q.deleteAccount!.run(name).changes) === 1);
+  }
+  setExpiry(name: string, expiresAt: Date): boolean {
+    return this.#run('setExpiry', () => Number(this.#q.setExpiry!.run(expiresAt.getTime(), name).changes) === 1);
+  }
+  getOwnership(account: string, environment: string): Ownership | undefined {
+    const r = this.#run('getOwnership', () => this.#q.getOwnership!.get(account, environment) as Row | undefined);
+    return r ? toOwnership(r) : undefined;
+  }
+  listOwnership(account?: string): Ownership[] {
+    return this.#run('listOwnership', () => ((account === undefined ? this.#q.listOwnership!.all() : this.#q.listOwnershipOf!.all(account)) as Row[]).map(toOwnership));
+  }
+  putOwnership(o: Ownership): void {
+    this.#run('putOwnership', () => this.#q.putOwnership!.run(o.account, o.environment, o.containerId, o.containerName, o.createdAt.getTime()));
+  }
+  deleteOwnership(account: string, environment: string): void {
+    this.#run('deleteOwnership', () => this.#q.deleteOwnership!.run(account, environment));
+  }
+  close(): void { this.#db.close(); }
+}
