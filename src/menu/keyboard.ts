@@ -18,7 +18,7 @@ export type LineResult =
 
 export interface ReadOptions { readonly echo?: boolean; readonly maxLength?: number; readonly timeoutMs: number }
 
-/** Hard cap on bytes waiting to be read; a flood beyond it is dropped. */
+/** Hard cap on characters waiting to be read; the oldest part of a flood beyond it is dropped. */
 const MAX_PENDING = 64 * 1024;
 
 export class Keyboard {
@@ -35,7 +35,9 @@ export class Keyboard {
   }
 
   #push(b: Buffer): void {
-    if (this.#pending.length < MAX_PENDING) this.#pending += this.#decoder.decode(b, { stream: true }).slice(0, MAX_PENDING - this.#pending.length);
+    this.#pending += this.#decoder.decode(b, { stream: true });
+    // A flood keeps only its newest part, so the Enter that ends it still counts.
+    if (this.#pending.length > MAX_PENDING) this.#pending = this.#pending.slice(-MAX_PENDING);
     this.#wake?.();
   }
 

@@ -61,6 +61,8 @@ export interface Attachment {
 
 export interface RuntimeDriver {
   readonly name: string;
+  /** Whether the image exists locally (no pull); for `islet check`. */
+  hasImage(image: string): Promise<boolean>;
   /** Makes sure the image exists locally, pulling it when it does not; throws IMAGE_MISSING. */
   ensureImage(image: string, onProgress?: (line: string) => void): Promise<void>;
   /** Creates (does not start) an instance. On error nothing is left behind. */

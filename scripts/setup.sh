@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Idempotent machine setup for ISLET, run by `npm start` and `npm test`:
+# Debian's docker.io (and a running dockerd when no engine answers),
+# busybox-static, and the offline demo image. With --test, also the tools the
+# test suite drives: OpenSSH client, tmux, expect.
+# Fast the second time: every step checks before it acts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=no
+[ "${1:-}" = "--test" ] && want_test=yes
+
+log() { printf 'islet-setup: %s\n' "$*" >&2; }
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- packages -----------------------------------------------------------
+pkgs=()
+command -v dockerd >/dev/null 2>&1 || pkgs+=(docker.io)
+[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx sh && dpkg -s busybox-static >/dev/null 2>&1 || pkgs+=(busybox-static)
+if [ "$want_test" = yes ]; then
+  command -v ssh >/dev/null 2>&1 || pkgs+=(openssh-client)
+  command -v tmux >/dev/null 2>&1 || pkgs+=(tmux)
+  command -v expect >/dev/null 2>&1 || pkgs+=(expect)
+fi
+if [ "${#pkgs[@]}" -gt 0 ]; then
+  log "installing ${pkgs[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+fi
+
+# --- engine ---------------------------------------------------------------
+engine_ok() { timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+if ! engine_ok; then
+  log "no Docker engine answers; starting dockerd"
+  # A previous dockerd that died (e.g. the machine's processes were ended) leaves its pid file behind.
+  if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then as_root rm -f /var/run/docker.pid; fi
+  as_root setsid nohup dockerd >>/var/log/islet-dockerd.log 2>&1 < /dev/null &
+  for _ in $(seq 1 120); do engine_ok && break; sleep 0.5; done
+  engine_ok || { log "dockerd did not come up; see /var/log/islet-dockerd.log"; tail -n 20 /var/log/islet-dockerd.log >&2 || true; exit 1; }
+fi
+
+# --- demo image -----------------------------------------------------------
+bash scripts/build-demo-image.sh

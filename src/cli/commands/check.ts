@@ -1,0 +1,37 @@
+/**
+ * `islet check`: validates every config file, the engine and the images, and
+ * exits with the Nagios convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN),
+ * as the original's check_islet.sh did.
+ */
+import { existsSync } from 'node:fs';
+import { loadConfigDir } from '../../config/config-source.ts';
+import { formatIssue } from '../../config/config-issue.ts';
+import { DockerDriver } from '../../runtime/docker/index.ts';
+import { optionValue } from '../options.ts';
+
+export async function check(flags: Record<string, string | boolean | undefined>): Promise<number> {
+  const dir = optionValue('config', flags);
+  if (!existsSync(dir)) { console.log(`UNKNOWN: config directory ${dir} does not exist`); return 3; }
+  const cfg = loadConfigDir(dir);
+  const lines = cfg.issues.map(formatIssue);
+  let critical = cfg.issues.filter((i) => i.severity === 'critical').length;
+  let warnings = cfg.issues.length - critical;
+  if (!flags['no-engine']) {
+    const driver = new DockerDriver({ callTimeoutMs: 5000 });
+    for (const env of cfg.environments.filter((e) => e.enabled)) {
+      try {
+        const present = await driver.hasImage(env.image);
+        if (!present) { critical++; lines.push(`${env.source}: critical: image: image ${env.image} of environment "${env.name}" is not on the engine [IMAGE_MISSING]`); }
+      } catch (err) {
+        critical++; lines.push(`docker: critical: the engine did not answer: ${(err as Error).message} [RUNTIME_UNAVAILABLE]`);
+        break;
+      }
+    }
+  }
+  for (const l of lines) console.log(l);
+  const summary = `${cfg.environments.filter((e) => e.enabled).length} environment(s), ${cfg.plugins.length} plugin(s), ${critical} critical, ${warnings} warning(s)`;
+  if (critical > 0) { console.log(`CRITICAL: ${summary}`); return 2; }
+  if (warnings > 0) { console.log(`WARNING: ${summary}`); return 1; }
+  console.log(`OK: ${summary}`);
+  return 0;
+}

@@ -1,0 +1,24 @@
+/** `islet serve`: run the SSH front door until SIGTERM/SIGINT. */
+import { startIslet } from '../../main.ts';
+import { createLogger } from '../../logger.ts';
+import { optionValue, parseListen } from '../options.ts';
+
+export async function serve(flags: Record<string, string | boolean | undefined>): Promise<number> {
+  const { host, port } = parseListen(optionValue('listen', flags));
+  const log = createLogger({ level: optionValue('logLevel', flags) });
+  // ISLET_INSTANCE lets several ISLETs (or a test run) share one engine without touching each other's containers;
+  // ISLET_TEST_RUN labels every container islet.test=<run> so the test suite can sweep what it made.
+  const instance = process.env.ISLET_INSTANCE || 'islet';
+  const testRun = process.env.ISLET_TEST_RUN;
+  const islet = await startIslet({
+    configDir: optionValue('config', flags), dataDir: optionValue('data', flags), host, port, log, instance,
+    ...(testRun ? { extraLabels: { 'islet.test': testRun } } : {}),
+  });
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => { log.info({ event: 'signal', signal: sig }, 'stopping'); resolve(); };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await islet.close();
+  return 0;
+}

@@ -1,0 +1,37 @@
+/**
+ * `islet` command line: a typed table of commands; --help is generated from it.
+ */
+import { parseArgs } from 'node:util';
+import { commonOptions } from './options.ts';
+import { serve } from './commands/serve.ts';
+import { check } from './commands/check.ts';
+
+type Flags = Record<string, string | boolean | undefined>;
+const commands: Record<string, { help: string; run: (f: Flags, args: string[]) => Promise<number> }> = {
+  serve: { help: 'Run ISLET: the SSH front door and the session engine', run: (f) => serve(f) },
+  check: { help: 'Validate config files, the engine and images (exit 0 OK, 1 warning, 2 critical, 3 unknown); --no-engine skips the engine', run: (f) => check(f) },
+};
+
+function help(): string {
+  const cmds = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(8)} ${c.help}`).join('\n');
+  const opts = Object.values(commonOptions).map((o) => `  ${o.flag.padEnd(12)} ${o.help} (env ${o.env}, default ${o.default})`).join('\n');
+  return `Usage: islet <command> [options]\n\nCommands:\n${cmds}\n\nOptions:\n${opts}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const cmd = name ? commands[name] : undefined;
+  if (!cmd) { process.stdout.write(help()); return name === undefined || name === '--help' || name === 'help' ? 0 : 3; }
+  const { values, positionals } = parseArgs({
+    args: rest, allowPositionals: true, strict: true,
+    options: { config: { type: 'string' }, data: { type: 'string' }, listen: { type: 'string' }, 'log-level': { type: 'string' }, 'no-engine': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean' } },
+  });
+  if (values.help) { process.stdout.write(help()); return 0; }
+  return cmd.run(values as Flags, positionals);
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
+  const e = err as { code?: string; message?: string };
+  console.error(`islet: ${e.code ? `[${e.code}] ` : ''}${e.message ?? String(err)}`);
+  process.exitCode = 3;
+});

@@ -1,0 +1,66 @@
+/**
+ * The composition root: the only place that picks concrete implementations
+ * (SQLite store, Docker driver, ssh2 front door) and wires the chain.
+ */
+import { mkdirSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { AccountService } from './accounts/account-service.ts';
+import { ConfigSource } from './config/config-source.ts';
+import { formatIssue } from './config/config-issue.ts';
+import { IsletError } from './core/islet-error.ts';
+import { createLogger, type Logger } from './logger.ts';
+import type { RuntimeDriver } from './runtime/runtime-driver.ts';
+import { DockerDriver } from './runtime/docker/index.ts';
+import { EnvironmentRunner } from './sessions/environment-runner.ts';
+import { MenuSessionHandler } from './sessions/session-handler.ts';
+import { loadHostKeys } from './sshd/host-keys.ts';
+import { SshServer } from './sshd/ssh-server.ts';
+import { SqliteStore } from './store/sqlite-store.ts';
+
+export interface IsletOptions {
+  readonly configDir: string;
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  /** Container name prefix / islet.instance label; default "islet". */
+  readonly instance?: string;
+  readonly extraLabels?: Readonly<Record<string, string>>;
+  readonly log?: Logger;
+  readonly driver?: RuntimeDriver;
+  readonly now?: () => Date;
+}
+
+export interface RunningIslet {
+  readonly host: string;
+  readonly port: number;
+  readonly log: Logger;
+  close(): Promise<void>;
+}
+
+export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
+  const log = o.log ?? createLogger();
+  const now = o.now ?? (() => new Date());
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(o.dataDir, 0o700);
+
+  const config = new ConfigSource(o.configDir, (cfg) => {
+    log.info({ event: 'config_loaded', environments: cfg.environments.map((e) => e.name), plugins: cfg.plugins.map((p) => p.name) }, 'configuration loaded');
+    for (const i of cfg.issues) log[i.severity === 'critical' ? 'error' : 'warn']({ event: 'config_issue', code: i.code, file: i.file, line: i.line, option: i.option }, formatIssue(i));
+  });
+  const first = config.current();
+  // A broken global file would silently fall back to defaults (gate demo/demo): refuse to start instead.
+  const broken = first.issues.filter((i) => i.severity === 'critical' && /(^|\/)(islet\.yaml|islet\.conf|docker\.conf)$/.test(i.file));
+  if (broken.length) throw new IsletError('CONFIG_INVALID', 'configuration invalid', broken.map(formatIssue).join('\n'));
+
+  const store = new SqliteStore(join(o.dataDir, 'islet.db'));
+  const driver = o.driver ?? new DockerDriver();
+  const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance: o.instance ?? 'islet', ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}), now });
+  const handler = new MenuSessionHandler({ config, accounts: new AccountService(store, now), runner, store, log: log.child({ module: 'session' }), now });
+  const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, handler, log: log.child({ module: 'sshd' }) });
+  const addr = await ssh.listen(o.host, o.port);
+  log.info({ event: 'listening', host: addr.address, port: addr.port }, `ISLET listening on ${addr.address}:${addr.port}`);
+  return {
+    host: addr.address, port: addr.port, log,
+    async close() { await ssh.close(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
+  };
+}

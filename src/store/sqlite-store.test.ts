@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from './sqlite-store.ts';
+
+const acct = (name: string, created = 1_700_000_000_000) => ({ name, passwordHash: 'scrypt$x', createdAt: new Date(created), expiresAt: new Date(created + 86_400_000) });
+
+test('accounts and ownership survive reopening the file; names are unique; delete cascades', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'islet-store-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'islet.db');
+  let s = new SqliteStore(path);
+  assert.equal(s.createAccount(acct('alice')), true);
+  assert.equal(s.createAccount(acct('alice', 5)), false, 'a taken name is refused, not overwritten');
+  assert.equal(s.getAccount('alice')?.createdAt.getTime(), 1_700_000_000_000);
+  s.putOwnership({ account: 'alice', environment: 'demo', containerId: 'c1', containerName: 'islet.demo.alice', createdAt: new Date(1) });
+  s.putOwnership({ account: 'alice', environment: 'demo', containerId: 'c2', containerName: 'islet.demo.alice', createdAt: new Date(2) });
+  s.close();
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  s = new SqliteStore(path);
+  assert.equal(s.getOwnership('alice', 'demo')?.containerId, 'c2', 'put replaces the row of the pair');
+  assert.deepEqual(s.listAccounts().map((a) => a.name), ['alice']);
+  assert.equal(s.setExpiry('alice', new Date(42)), true);
+  assert.equal(s.getAccount('alice')?.expiresAt.getTime(), 42);
+  assert.equal(s.deleteAccount('alice'), true);
+  assert.equal(s.getOwnership('alice', 'demo'), undefined, 'ownership rows go with the account');
+  assert.equal(s.deleteAccount('alice'), false);
+  s.close();
+});
+
+test('hostile names are stored and looked up literally (parameterised SQL)', () => {
+  const s = new SqliteStore(':memory:');
+  const evil = "x'); DROP TABLE accounts; --";
+  assert.equal(s.createAccount(acct(evil)), true);
+  assert.equal(s.getAccount(evil)?.name, evil);
+  assert.equal(s.listAccounts().length, 1);
+  s.close();
+});

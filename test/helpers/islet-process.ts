@@ -1,0 +1,83 @@
+/**
+ * Starts the real `bin/islet serve` as a child process on a loopback port
+ * with its own config and data dirs, and reads its JSON log lines. Every
+ * container it makes carries islet.test=<runId> (ISLET_TEST_RUN) and the
+ * instance prefix is unique to the run, so runs never touch each other.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+
+export interface LogLine { readonly event?: string; readonly msg?: string; readonly [k: string]: unknown }
+
+export class IsletProcess {
+  readonly configDir: string;
+  readonly dataDir: string;
+  readonly runId: string;
+  readonly instance: string;
+  readonly logs: LogLine[] = [];
+  readonly stderr: string[] = [];
+  port = 0;
+  #child: ChildProcess | undefined;
+  #exited: Promise<number | null> = Promise.resolve(null);
+  readonly #base: string;
+
+  constructor(runId: string, opts: { configFrom?: string; configDir?: string; dataDir?: string } = {}) {
+    this.runId = runId;
+    this.instance = `t${runId}`;
+    const base = mkdtempSync(join(tmpdir(), 'islet-test-'));
+    this.#base = base;
+    this.configDir = opts.configDir ?? join(base, 'config');
+    this.dataDir = opts.dataDir ?? join(base, 'data');
+    if (!opts.configDir) cpSync(opts.configFrom ?? join(repoRoot, 'examples'), this.configDir, { recursive: true });
+  }
+
+  /** Starts the server and resolves once it listens. */
+  async start(extraEnv: Record<string, string> = {}): Promise<void> {
+    const child = spawn(join(repoRoot, 'bin/islet'), ['serve', '--config', this.configDir, '--data', this.dataDir, '--listen', '127.0.0.1:0', '--log-level', 'debug'], {
+      env: { ...process.env, ISLET_INSTANCE: this.instance, ISLET_TEST_RUN: this.runId, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#child = child;
+    this.#exited = new Promise((res) => child.once('exit', (code) => res(code)));
+    createInterface({ input: child.stderr! }).on('line', (l) => this.stderr.push(l));
+    const listening = new Promise<number>((res, rej) => {
+      createInterface({ input: child.stdout! }).on('line', (l) => {
+        let o: LogLine;
+        try { o = JSON.parse(l) as LogLine; } catch { this.stderr.push(l); return; }
+        this.logs.push(o);
+        if (o.event === 'listening') res(Number(o.port));
+      });
+      void this.#exited.then((code) => rej(new Error(`islet exited with ${code} before listening:\n${this.stderr.join('\n')}`)));
+      setTimeout(() => rej(new Error(`islet did not listen within 30 s:\n${this.stderr.join('\n')}`)), 30_000).unref();
+    });
+    this.port = await listening;
+  }
+
+  /** Waits for a log line matching `pred` (looking at lines already logged, too). */
+  async waitForLog(pred: (l: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.logs.find(pred);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`no matching log line within ${timeoutMs} ms; last lines:\n${this.logs.slice(-10).map((l) => JSON.stringify(l)).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (!this.#child || this.#child.exitCode !== null) return this.#child?.exitCode ?? null;
+    this.#child.kill(signal);
+    return this.#exited;
+  }
+
+  /** Stops the server and removes the directories it made (containers are swept by the caller's engine helper). */
+  async dispose(): Promise<void> {
+    await this.stop('SIGKILL');
+    rmSync(this.#base, { recursive: true, force: true });
+  }
+}
