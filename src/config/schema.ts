@@ -49,8 +49,8 @@ export const environmentFields = {
   command: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional().describe('Program run with a TTY as the container\'s main process; a string is split on spaces (no shell is involved). Unset: the image\'s CMD (legacy `COMMAND`).'),
   hostname: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/).optional().describe("Container hostname. Unset: the environment's name, never the host's (legacy `HOSTNAME`)."),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}).describe('Environment variables set in the container (legacy `ENVS` with exported values).'),
-  memory: size('memory').default(512 * 1024 ** 2).describe('Memory limit, e.g. `256m` (legacy `MEMORY`). 0 means unlimited.'),
-  swap: size('swap').default(0).describe('Swap allowed on top of `memory`, e.g. `64m` (legacy `SWAP`, whose Docker "memory+swap total" meaning is converted).'),
+  memory: size('memory').prefault('512m').describe('Memory limit, e.g. `256m` (legacy `MEMORY`). 0 means unlimited.'),
+  swap: size('swap').prefault('0').describe('Swap allowed on top of `memory`, e.g. `64m` (legacy `SWAP`, whose Docker "memory+swap total" meaning is converted).'),
   cpu_shares: z.number().int().min(2).max(262144).default(1024).describe('Relative CPU weight (legacy `CPUSHARES`).'),
   pids_limit: z.number().int().min(-1).default(256).describe('Maximum number of processes in the container; -1 for no limit (stops fork bombs).'),
   ulimits: z.partialRecord(z.enum(ulimitNames), ulimitValue).default({ nofile: { soft: 1024, hard: 2048 } }).describe('Resource limits as `name: "soft:hard"` (legacy `ULIMIT_*`).'),
@@ -67,7 +67,7 @@ export const environmentFields = {
   banner: z.string().default('').describe('Printed when the environment is chosen (legacy `BANNER`).'),
   motd: z.string().default('').describe('Message printed before the shell starts or is re-attached (legacy `MOTD`).'),
   remove_on_exit: z.boolean().default(false).describe('Start fresh each time: the container is removed when its shell exits (legacy `REMOVE`).'),
-  timeout: duration('timeout').default(8 * 3600).describe('Maximum running time of a container per start, e.g. `8h` (legacy `TIMEOUT`).'),
+  timeout: duration('timeout').prefault('8h').describe('Maximum running time of a container per start, e.g. `8h` (legacy `TIMEOUT`).'),
   days: z.number().positive().optional().describe('Lifetime in days of containers of this environment; unset: the global `days`.'),
 } as const;
 
@@ -100,7 +100,7 @@ export const globalFields = {
   failure_count: z.number().int().min(1).max(100).default(3).describe('Wrong answers allowed at each prompt before the session ends (legacy `FAILURE_COUNT`).'),
   min_password_length: z.number().int().min(1).max(256).default(4).describe('Minimum length of a trainee password (legacy `MIN_PASSWD_LEN`).'),
   days: z.number().positive().default(3).describe('Account lifetime in days from creation (legacy `DAYS`).'),
-  menu_timeout: duration('menu_timeout').default(60).describe('Idle seconds at any prompt before the session is ended politely (the original `TMOUT`).'),
+  menu_timeout: duration('menu_timeout').prefault('60s').describe('Idle seconds at any prompt before the session is ended politely (the original `TMOUT`).'),
   debug: z.boolean().default(false).describe('Log more detail (legacy `DEBUG`).'),
   defaults: environmentDefaultsSchema.default({}).describe('Options every environment inherits unless it sets them itself (legacy `modules/docker.conf`).'),
   plugins: z.array(pluginSchema).prefault(defaultPlugins).describe('Plugin entries listed after the environments. `plugins/*.yaml` and `plugins/*.conf` files add more.'),
