@@ -78,12 +78,12 @@ export class SshServer {
         let pty: { term: string; cols: number; rows: number } | undefined;
         let term: SshTerminal | undefined;
         session.on('pty', (accept, _reject, info) => {
-          pty = { term: info.term || 'xterm', cols: clamp(info.cols), rows: clamp(info.rows) };
+          pty = { term: info.term || 'xterm', cols: clamp(info.cols), rows: clamp(info.rows, 24) };
           accept?.();
         });
         session.on('window-change', (accept, _reject, info) => {
           accept?.();
-          const size = { cols: clamp(info.cols), rows: clamp(info.rows) };
+          const size = { cols: clamp(info.cols), rows: clamp(info.rows, 24) };
           if (pty) pty = { ...pty, ...size };
           term?.resized(size);
         });
@@ -114,4 +114,4 @@ export class SshServer {
 }
 
 /** Sizes a client may send are clamped to something a TTY accepts. */
-function clamp(n: number): number { return Number.isInteger(n) && n > 0 ? Math.min(n, 1000) : 80; }
+function clamp(n: number, fallback = 80): number { return Number.isInteger(n) && n > 0 ? Math.min(n, 1000) : fallback; }

@@ -1,0 +1,52 @@
+/**
+ * A scripted trainee over node's ssh2 client: one connection with a PTY,
+ * output collected, and waits on patterns. Used by the benchmarks.
+ */
+import { Client, type ClientChannel } from 'ssh2';
+
+export class SshTrainee {
+  readonly #client = new Client();
+  #ch: ClientChannel | undefined;
+  #out = '';
+  #cursor = 0;
+  #waiters: (() => void)[] = [];
+
+  /** Connects as the gate login and opens a shell with a PTY; resolves once the channel is open. */
+  async connect(port: number, user = 'demo', password = 'demo', host = '127.0.0.1'): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#client.once('ready', () => resolve()).once('error', reject)
+        .connect({ host, port, username: user, password, readyTimeout: 30_000, hostVerifier: () => true });
+    });
+    this.#ch = await new Promise<ClientChannel>((resolve, reject) => {
+      this.#client.shell({ term: 'xterm', cols: 120, rows: 40 }, (err, ch) => (err ? reject(err) : resolve(ch)));
+    });
+    this.#ch.on('data', (b: Buffer) => { this.#out += b.toString('utf8'); for (const w of this.#waiters.splice(0)) w(); });
+  }
+
+  send(text: string): void { this.#ch!.write(text); }
+
+  /** Resolves when `re` matches output after the previous match. */
+  async waitFor(re: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = re.exec(this.#out.slice(this.#cursor));
+      if (m) { this.#cursor += m.index + m[0].length; return m; }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timeout waiting for ${re}; tail: ${JSON.stringify(this.#out.slice(-300))}`);
+      await new Promise<void>((r) => { const t = setTimeout(r, left); this.#waiters.push(() => { clearTimeout(t); r(); }); });
+    }
+  }
+
+  /** Skips everything received so far. */
+  skip(): void { this.#cursor = this.#out.length; }
+
+  /** Drops the connection abruptly. */
+  end(): void { this.#client.end(); this.#client.destroy(); }
+}
+
+export function stats(xs: number[]): { n: number; median: number; p95: number; min: number; max: number; mean: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return { n: s.length, median: r(q(0.5)), p95: r(q(0.95)), min: r(s[0]!), max: r(s[s.length - 1]!), mean: r(s.reduce((a, b) => a + b, 0) / s.length) };
+}
