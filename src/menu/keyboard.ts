@@ -41,8 +41,13 @@ export class Keyboard {
     this.#wake?.();
   }
 
-  /** Stops listening (the container gets the keys now). Pending input is discarded. */
-  release(): void { this.#unsub?.(); this.#unsub = undefined; this.#pending = ''; }
+  /** Stops listening (the container gets the keys now) and returns what was typed ahead, for the container. */
+  release(): Buffer {
+    this.#unsub?.(); this.#unsub = undefined;
+    const rest = Buffer.from(this.#pending, 'utf8');
+    this.#pending = '';
+    return rest;
+  }
   /** Listens again after release(). */
   resume(): void { if (!this.#unsub) this.#unsub = this.#term.onData((b) => this.#push(b)); }
 

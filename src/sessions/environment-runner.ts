@@ -10,7 +10,7 @@
  */
 import type { Environment } from '../config/schema.ts';
 import { IsletError, toIsletError } from '../core/islet-error.ts';
-import type { Terminal } from '../core/terminal.ts';
+import type { Terminal, TtySize } from '../core/terminal.ts';
 import type { Logger } from '../logger.ts';
 import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, type Attachment, type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
 import type { Store } from '../store/store.ts';
@@ -55,13 +55,45 @@ export class EnvironmentRunner {
     return byName;
   }
 
-  /** Runs the trainee's shell until it exits or the client leaves. `say` prints ISLET messages. */
-  async run(term: Terminal, account: string, env: Environment, say: (text: string) => void): Promise<RunOutcome> {
+  /**
+   * Runs the trainee's shell until it exits or the client leaves. `say` prints ISLET messages;
+   * `typeahead` (and anything typed while the container starts) reaches the shell once it is attached.
+   */
+  async run(term: Terminal, account: string, env: Environment, say: (text: string) => void, typeahead: Buffer = Buffer.alloc(0)): Promise<RunOutcome> {
     const { driver, log } = this.#d;
     const started = performance.now();
     const size = term.size();
-    // Find-or-create under a per-pair lock; attach before start so no output is lost.
-    const { info, att, fresh } = await this.#lock.run(`${account}\0${env.name}`, async () => {
+    const early: Buffer[] = typeahead.length ? [typeahead] : [];
+    const offEarly = term.onData((b) => { if (early.length < 1024) early.push(b); });
+    let attached;
+    try { attached = await this.#attach(term, account, env, say, size); } finally { offEarly(); }
+    const { info, att, fresh } = attached;
+    for (const b of early) att.input.write(b);
+    const ms = Math.round(performance.now() - started);
+    log.info({ event: fresh ? 'environment_started' : 'environment_attached', account, environment: env.name, container: info.id.slice(0, 12), client: term.remoteAddress, ms }, fresh ? 'environment started' : 'environment attached');
+    const outcome = await this.#pipe(term, info.id, att);
+    if (outcome === 'closed') {
+      log.info({ event: 'environment_detached', account, environment: env.name, client: term.remoteAddress }, 'trainee left; container keeps running');
+      return outcome;
+    }
+    const after = await driver.inspect(info.id).catch(() => undefined);
+    if (after?.state === 'running') {
+      log.warn({ event: 'environment_stream_lost', account, environment: env.name }, 'attach stream ended while the container runs');
+      say('\nThe connection to your environment was interrupted; choose it again to reattach.\n');
+      return 'interrupted';
+    }
+    if (!after || env.remove_on_exit) {
+      if (after) await driver.remove(info.id).catch(() => undefined);
+      this.#d.store.deleteOwnership(account, env.name);
+    }
+    log.info({ event: 'environment_exited', account, environment: env.name, exitCode: after?.exitCode ?? null, client: term.remoteAddress }, 'shell exited');
+    return 'exited';
+  }
+
+  /** Find-or-create under a per-pair lock, then attach before start so no output is lost. */
+  #attach(term: Terminal, account: string, env: Environment, say: (text: string) => void, size: TtySize) {
+    const { driver } = this.#d;
+    return this.#lock.run(`${account}\0${env.name}`, async () => {
       let info = await this.#find(account, env);
       let fresh = false;
       if (!info) {
@@ -91,29 +123,11 @@ export class EnvironmentRunner {
       } catch (err) { att.detach(); throw err; }
       return { info, att, fresh, running };
     });
-    const ms = Math.round(performance.now() - started);
-    log.info({ event: fresh ? 'environment_started' : 'environment_attached', account, environment: env.name, container: info.id.slice(0, 12), client: term.remoteAddress, ms }, fresh ? 'environment started' : 'environment attached');
-    const outcome = await this.#pipe(term, info.id, att);
-    if (outcome === 'closed') {
-      log.info({ event: 'environment_detached', account, environment: env.name, client: term.remoteAddress }, 'trainee left; container keeps running');
-      return outcome;
-    }
-    const after = await driver.inspect(info.id).catch(() => undefined);
-    if (after?.state === 'running') {
-      log.warn({ event: 'environment_stream_lost', account, environment: env.name }, 'attach stream ended while the container runs');
-      say('\nThe connection to your environment was interrupted; choose it again to reattach.\n');
-      return 'interrupted';
-    }
-    if (!after || env.remove_on_exit) {
-      if (after) await driver.remove(info.id).catch(() => undefined);
-      this.#d.store.deleteOwnership(account, env.name);
-    }
-    log.info({ event: 'environment_exited', account, environment: env.name, exitCode: after?.exitCode ?? null, client: term.remoteAddress }, 'shell exited');
-    return 'exited';
   }
 
   /** Wires terminal <-> attachment with back-pressure until one side ends. */
   async #pipe(term: Terminal, id: string, att: Attachment): Promise<'ended' | 'closed'> {
+    if (term.closed) { att.detach(); return 'closed'; } // the client left while the container was starting
     const offData = term.onData((b) => { att.input.write(b); });
     const offResize = term.onResize((s) => { this.#d.driver.resize(id, s).catch(() => undefined); });
     const onOut = (b: Buffer) => { if (!term.write(b)) { att.output.pause(); term.onceDrain(() => att.output.resume()); } };

@@ -201,9 +201,9 @@ export class MenuSession {
     this.#say(clearScreen);
     if (env.banner) this.#line(fillSessionVars(env.banner, vars));
     if (env.motd) this.#line(fillSessionVars(env.motd, vars));
-    this.#kb.release();
+    const typeahead = this.#kb.release();
     try {
-      const outcome = await this.#d.runner.run(this.#t, this.#account, env, (s) => this.#say(s));
+      const outcome = await this.#d.runner.run(this.#t, this.#account, env, (s) => this.#say(s), typeahead);
       if (outcome === 'closed') throw new Quit('', 'closed');
     } catch (err) {
       if (err instanceof Quit) throw err;

@@ -142,7 +142,9 @@ describe('trainee journey over OpenSSH', { concurrency: false }, () => {
     assert.equal(await driver.inspect(`${islet.instance}.demo.carol`), undefined, 'deleting the account removes its containers');
     await s.close();
     const again = await gate(islet.port);
-    await login(again, 'carol').catch(() => undefined);
+    await again.waitFor('[new/existing]:'); await again.line('existing');
+    await again.waitFor('Username:'); await again.line('carol');
+    await again.waitFor('Password:'); await again.line('trainee1');
     await again.waitFor('Login failed, try again (1/3).');
     await again.close();
   });
