@@ -19,7 +19,7 @@ import { sweepTestContainers, testRunId } from '../test/helpers/engine.ts';
 import { SshTrainee, stats } from './lib/ssh-trainee.ts';
 
 const N = Number(process.argv[2] ?? 30);
-const PROMPT = /student@demo:[^\n]*\$ $/;
+const PROMPT = /student@demo:[^\r\n]*\$ /;
 const runId = testRunId();
 const islet = new IsletProcess(runId);
 const now = () => performance.now();

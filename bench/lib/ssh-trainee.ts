@@ -16,6 +16,7 @@ export class SshTrainee {
     await new Promise<void>((resolve, reject) => {
       this.#client.once('ready', () => resolve()).once('error', reject)
         .connect({ host, port, username: user, password, readyTimeout: 30_000, hostVerifier: () => true });
+      this.#client.setNoDelay(true); // as OpenSSH does for interactive sessions
     });
     this.#ch = await new Promise<ClientChannel>((resolve, reject) => {
       this.#client.shell({ term: 'xterm', cols: 120, rows: 40 }, (err, ch) => (err ? reject(err) : resolve(ch)));
