@@ -51,7 +51,7 @@ export class SshServer {
     const log = this.#o.log.child({ client: ip });
     this.#clients.add(client);
     // Interactive traffic: without this, Nagle's algorithm adds ~90 ms to every round trip of the handshake and keystrokes.
-    client.setNoDelay(true);
+    (client as Connection & { setNoDelay(on: boolean): void }).setNoDelay(true);
     let attempts = 0;
     let user = '';
     const terms = new Set<SshTerminal>();

@@ -1,0 +1,127 @@
+/**
+ * Turns a CreateRequest into the body of Docker's `POST /containers/create`.
+ *
+ * Pure: no engine, no filesystem, no clock. Everything the trainee's container
+ * may do is decided here, so it is unit-tested field by field
+ * (create-options.test.ts). Invariants, whatever the environment says:
+ * never privileged, mounts are always read-only, the Docker socket (or a
+ * directory holding it) is never mounted, the hostname is never the host's,
+ * and every container carries `islet.managed=true`.
+ */
+import type { ContainerCreateOptions } from 'dockerode';
+import { IsletError } from '../../core/islet-error.ts';
+import { LABEL_MANAGED, type CreateRequest } from '../runtime-driver.ts';
+
+/** Size of the tmpfs mounted at /tmp when the root filesystem is read-only. */
+export const READONLY_TMP_TMPFS = 'rw,nosuid,nodev,size=64m,mode=1777';
+
+const ROOT_USERS = new Set(['root', '0']);
+
+/** A host path that is, or contains, the engine's control socket. */
+const ENGINE_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock', '/var/run/containerd/containerd.sock', '/run/containerd/containerd.sock'];
+
+/** The Docker create body, plus `name` (sent as a query parameter, not in the body). */
+export type DockerCreateOptions = ContainerCreateOptions & { name: string };
+
+export function createOptions(req: CreateRequest): DockerCreateOptions {
+  const env = req.env;
+  const hostname = containerHostname(env.hostname ?? env.name);
+  const userName = env.user === undefined ? undefined : env.user.split(':')[0]!;
+  const workdir = env.workdir ?? (userName !== undefined && !ROOT_USERS.has(userName) ? `/home/${userName}` : undefined);
+  const memory = env.memory > 0 ? env.memory : 0;
+
+  const vars = new Map<string, string>();
+  for (const [k, v] of Object.entries(env.env)) vars.set(k, v);
+  if (req.term !== undefined) vars.set('TERM', safeTerm(req.term));
+
+  const hostConfig: NonNullable<ContainerCreateOptions['HostConfig']> = {
+    Privileged: false,
+    Memory: memory,
+    MemorySwap: memory > 0 ? memory + Math.max(0, env.swap) : -1,
+    CpuShares: env.cpu_shares,
+    PidsLimit: env.pids_limit,
+    Ulimits: Object.entries(env.ulimits).map(([Name, l]) => ({ Name, Soft: l.soft, Hard: l.hard })),
+    CapAdd: [...env.cap_add],
+    CapDrop: [...env.cap_drop],
+    SecurityOpt: env.no_new_privileges ? ['no-new-privileges'] : [],
+    ReadonlyRootfs: env.read_only_root,
+    NetworkMode: env.network,
+    ExtraHosts: [`${hostname}:127.0.0.1`],
+    Binds: env.mounts.map((m) => bind(m.source, m.target)),
+    AutoRemove: env.remove_on_exit,
+    // The engine's default json-file log has no size cap and would keep everything a trainee types and
+    // sees; attach does not need it. Recording sessions is an audit concern, not the engine's.
+    LogConfig: { Type: 'none', Config: {} },
+  };
+  if (env.network === 'bridge' && env.dns.length > 0) hostConfig.Dns = [...env.dns];
+  if (env.read_only_root) hostConfig.Tmpfs = { '/tmp': READONLY_TMP_TMPFS };
+  // Honoured at create by engines with API >= 1.42; older ones get a resize after start.
+  if (req.tty) hostConfig.ConsoleSize = [req.tty.rows, req.tty.cols];
+
+  const opts: DockerCreateOptions = {
+    name: req.name,
+    Image: env.image,
+    Hostname: hostname,
+    Tty: true,
+    OpenStdin: true,
+    StdinOnce: false,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Env: [...vars].map(([k, v]) => `${k}=${v}`),
+    Labels: { ...req.labels, [LABEL_MANAGED]: 'true' },
+    HostConfig: hostConfig,
+  };
+  if (env.user !== undefined) opts.User = env.user;
+  if (workdir !== undefined) opts.WorkingDir = workdir;
+  const cmd = command(env.command);
+  if (cmd) opts.Cmd = cmd;
+  // A read-only root keeps the home writable: an anonymous volume (seeded from
+  // the image, removed with the container) that survives restarts of this container.
+  if (env.read_only_root && workdir !== undefined && workdir !== '/') opts.Volumes = { [workdir]: {} };
+  return opts;
+}
+
+/** `command` as argv: a string is split on whitespace (no shell involved). */
+function command(c: string | readonly string[] | undefined): string[] | undefined {
+  if (c === undefined) return undefined;
+  const argv = typeof c === 'string' ? c.split(/\s+/).filter((s) => s.length > 0) : [...c];
+  return argv.length > 0 ? argv : undefined;
+}
+
+/**
+ * A valid RFC 1123 label made from an environment name (which may contain `_`
+ * and `.`); never empty, so the engine never falls back to the container id.
+ */
+export function containerHostname(name: string): string {
+  const h = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 63).replace(/^-+|-+$/g, '');
+  return h.length > 0 ? h : 'islet';
+}
+
+/** The client's TERM, if it looks like a terminal type; otherwise a safe default. */
+function safeTerm(term: string): string {
+  return /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/.test(term) ? term : 'xterm';
+}
+
+function bind(source: string, target: string): string {
+  for (const p of [source, target]) {
+    if (/[:,]/.test(p) || !p.startsWith('/')) {
+      throw new IsletError('CONFIG_INVALID', 'This environment is misconfigured. Please tell the instructor.', `mount path ${JSON.stringify(p)} must be absolute and contain no ":" or ","`, { source, target });
+    }
+  }
+  const src = normalize(source);
+  if (ENGINE_SOCKETS.some((s) => s === src || s.startsWith(src === '/' ? '/' : `${src}/`)) || /(^|\/)(docker|containerd)\.sock$/.test(src)) {
+    throw new IsletError('CONFIG_FORBIDDEN', 'This environment is misconfigured. Please tell the instructor.', `mount source ${JSON.stringify(source)} would expose the container engine socket`, { source, target });
+  }
+  return `${source}:${target}:ro`;
+}
+
+/** Collapses `//`, `/./` and trailing slashes, resolves `..` lexically. */
+function normalize(p: string): string {
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop(); else out.push(part);
+  }
+  return `/${out.join('/')}`;
+}

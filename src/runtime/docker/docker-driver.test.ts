@@ -1,0 +1,331 @@
+/**
+ * DockerDriver against the real Docker Engine: the driver-agnostic
+ * conformance suite plus Docker-specific checks. Needs a running engine and
+ * the demo image (built here by scripts/build-demo-image.sh, which is
+ * idempotent); fails loudly, never skips, when either is missing.
+ */
+import { after, before, describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+import { environmentSchema, type Environment, type EnvironmentInput } from '../../config/schema.ts';
+import { IsletError } from '../../core/islet-error.ts';
+import { runtimeDriverConformance, PROMPT, Screen } from '../runtime-driver.case.ts';
+import type { Attachment } from '../runtime-driver.ts';
+import { sweepTestContainers, testLabels, testRunId } from '../../../test/helpers/engine.ts';
+import { DockerDriver, MSG_BUSY, READONLY_TMP_TMPFS } from './index.ts';
+import { readPullProgress, splitReference } from './pull.ts';
+import { Semaphore, SemaphoreTimeout } from './semaphore.ts';
+
+const IMAGE = 'islet/demo:latest';
+const MiB = 1024 ** 2;
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const runId = testRunId();
+const labels = testLabels(runId);
+const docker = new Docker();
+
+function environment(input: Partial<EnvironmentInput> = {}, name = 'dtest'): Environment {
+  return { ...environmentSchema.parse({ image: IMAGE, ...input }), name, source: 'docker-driver.test' };
+}
+
+function isUnavailable(e: unknown): boolean {
+  return e instanceof IsletError && e.code === 'RUNTIME_UNAVAILABLE' && e.userMessage === MSG_BUSY;
+}
+
+async function typeAndWait(att: Attachment, screen: Screen, line: string, re: RegExp): Promise<void> {
+  const from = screen.mark();
+  att.input.write(`${line}\r`);
+  await screen.waitFor(re, { from });
+}
+
+before(async () => {
+  try {
+    execFileSync('bash', [join(repoRoot, 'scripts/build-demo-image.sh')], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+  } catch (err) {
+    const e = err as { stderr?: Buffer; message: string };
+    throw new Error(`cannot build ${IMAGE} (is the Docker engine running?): ${e.stderr?.toString().trim() || e.message}`);
+  }
+  const driver = new DockerDriver({ callTimeoutMs: 5000 });
+  assert.equal(await driver.hasImage(IMAGE), true, `${IMAGE} missing after build`);
+});
+
+after(async () => {
+  await sweepTestContainers(runId);
+  const left = await new DockerDriver().find(labels);
+  assert.deepEqual(left.map((c) => c.name), [], 'no test containers left');
+});
+
+runtimeDriverConformance(() => new DockerDriver(), { image: IMAGE, labels });
+
+describe('DockerDriver (Docker specifics)', { timeout: 60_000 }, () => {
+  const driver = new DockerDriver();
+  const name = (what: string): string => `islet-dtest-${runId}-${what}`;
+
+  test('limits and hardening are really applied by the engine', async () => {
+    const info = await driver.create({
+      name: name('limits'),
+      env: environment({ memory: '64m', swap: '32m', pids_limit: 50, cpu_shares: 512, cap_drop: ['ALL'], cap_add: ['CHOWN'], no_new_privileges: true, network: 'none', read_only_root: true, user: 'student', ulimits: { nofile: '100:200' } }),
+      labels,
+    });
+    const j = await docker.getContainer(info.id).inspect();
+    const h = j.HostConfig;
+    assert.equal(h.Memory, 64 * MiB);
+    assert.equal(h.MemorySwap, 96 * MiB);
+    assert.equal(h.PidsLimit, 50);
+    assert.equal(h.CpuShares, 512);
+    assert.deepEqual(h.CapDrop, ['ALL']);
+    assert.deepEqual(h.CapAdd, ['CHOWN']);
+    assert.deepEqual(h.SecurityOpt, ['no-new-privileges']);
+    assert.equal(h.NetworkMode, 'none');
+    assert.equal(h.Privileged, false);
+    assert.equal(h.ReadonlyRootfs, true);
+    assert.deepEqual(h.Tmpfs, { '/tmp': READONLY_TMP_TMPFS });
+    assert.deepEqual(h.Ulimits, [{ Name: 'nofile', Soft: 100, Hard: 200 }]);
+    assert.ok(!(h.Binds ?? []).some((b: string) => b.includes('docker.sock')));
+    assert.equal(j.Config.Hostname, 'dtest');
+    assert.equal(j.Config.User, 'student');
+    assert.equal(j.Config.WorkingDir, '/home/student');
+    assert.equal(j.Config.Labels['islet.managed'], 'true');
+    const vol = j.Mounts.find((m) => m.Destination === '/home/student');
+    assert.ok(vol?.Name, 'anonymous volume at the home directory');
+
+    // Inside: read-only root, writable home and /tmp, no new privileges, ulimit, no network.
+    const att = await driver.attach(info.id);
+    const screen = new Screen(att);
+    await driver.start(info.id);
+    await screen.waitFor(PROMPT);
+    assert.ok(!screen.text.includes('{}'), 'the attach request body never reaches the TTY');
+    await typeAndWait(att, screen, 'touch /rootfile 2>/dev/null || echo root-$((0+1))-ro', /root-1-ro/);
+    await typeAndWait(att, screen, 'touch ~/f /tmp/f && echo home-$((1+1))-rw', /home-2-rw/);
+    await typeAndWait(att, screen, 'grep NoNewPrivs /proc/self/status', /NoNewPrivs:\s+1/);
+    await typeAndWait(att, screen, 'echo "n=$(ulimit -n) ifs=$(ls /sys/class/net | tr "\\n" " ")"', /n=100 ifs=lo \r?\n/);
+    att.detach();
+
+    await driver.remove(info.id);
+    await assert.rejects(docker.getVolume(vol.Name).inspect(), (e: { statusCode?: number }) => e.statusCode === 404, 'anonymous volume removed with the container');
+  });
+
+  test('bridge network with DNS servers', async () => {
+    const info = await driver.create({ name: name('bridge'), env: environment({ network: 'bridge', dns: ['192.0.2.53'] }), labels });
+    const h = (await docker.getContainer(info.id).inspect()).HostConfig;
+    assert.equal(h.NetworkMode, 'bridge');
+    assert.deepEqual(h.Dns, ['192.0.2.53']);
+    await driver.remove(info.id);
+  });
+
+  test('remove_on_exit: the engine removes the container when its shell exits', async () => {
+    const info = await driver.create({ name: name('autorm'), env: environment({ remove_on_exit: true }), labels });
+    const att = await driver.attach(info.id);
+    const screen = new Screen(att);
+    await driver.start(info.id);
+    await screen.waitFor(PROMPT);
+    att.input.write('exit 0\r');
+    await att.ended;
+    const deadline = Date.now() + 10_000;
+    while ((await driver.inspect(info.id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await driver.inspect(info.id), undefined);
+  });
+
+  test('resize of an instance that is not running is a no-op', async () => {
+    const info = await driver.create({ name: name('resize-stopped'), env: environment(), labels });
+    await driver.resize(info.id, { cols: 100, rows: 30 });
+    await driver.remove(info.id);
+  });
+
+  test('an idle attach stream is not cut by the per-call timeout', async () => {
+    const quick = new DockerDriver({ callTimeoutMs: 300 });
+    const info = await quick.create({ name: name('idle'), env: environment(), labels });
+    const att = await quick.attach(info.id);
+    const screen = new Screen(att);
+    await quick.start(info.id);
+    await screen.waitFor(PROMPT);
+    await new Promise((r) => setTimeout(r, 1200));
+    await typeAndWait(att, screen, 'echo idle-$((5*5))', /idle-25/);
+    att.detach();
+    await quick.remove(info.id);
+  });
+
+  test('timings: create+attach+start to the first prompt, and attach to a running container', async (t: TestContext) => {
+    const fresh: number[] = [], reattach: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      const info = await driver.create({ name: name(`timing${i}`), env: environment({ user: 'student' }), labels, tty: { cols: 80, rows: 24 }, term: 'xterm' });
+      const att = await driver.attach(info.id);
+      const screen = new Screen(att);
+      await driver.start(info.id);
+      fresh.push(performance.now() - t0);
+      await screen.waitFor(PROMPT);
+      att.detach();
+      const t1 = performance.now();
+      const again = await driver.attach(info.id);
+      reattach.push(performance.now() - t1);
+      again.detach();
+      await driver.remove(info.id);
+    }
+    const med = (a: number[]): string => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!.toFixed(1);
+    t.diagnostic(`create+attach+start (5 runs) median ${med(fresh)} ms: ${fresh.map((n) => n.toFixed(0)).join(', ')}`);
+    t.diagnostic(`attach to a running container (5 runs) median ${med(reattach)} ms: ${reattach.map((n) => n.toFixed(1)).join(', ')}`);
+  });
+
+  test('concurrent ensureImage of a missing image: all fail with IMAGE_MISSING', async () => {
+    const image = `islet-dtest-missing/none-${runId}:v1`;
+    const results = await Promise.allSettled([1, 2, 3].map(() => driver.ensureImage(image)));
+    for (const r of results) {
+      assert.equal(r.status, 'rejected');
+      assert.equal((r as PromiseRejectedResult).reason.code, 'IMAGE_MISSING');
+    }
+  });
+});
+
+describe('DockerDriver when the engine is down or hung', { timeout: 30_000 }, () => {
+  let dir: string;
+  let server: Server;
+  const sockets = new Set<Socket>();
+  let open = 0, maxOpen = 0;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'islet-hung-'));
+    // Accepts connections and never answers: a deadlocked engine.
+    server = createServer((s) => {
+      sockets.add(s); open++; maxOpen = Math.max(maxOpen, open);
+      s.on('close', () => { sockets.delete(s); open--; });
+      s.on('error', () => undefined);
+      s.resume();
+    });
+    await new Promise<void>((r) => server.listen(join(dir, 'hung.sock'), r));
+  });
+  after(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a dead socket path fails fast with RUNTIME_UNAVAILABLE', async () => {
+    const dead = new DockerDriver({ socketPath: '/nonexistent/islet/docker.sock', callTimeoutMs: 1000 });
+    const t0 = performance.now();
+    await assert.rejects(dead.inspect('x'), isUnavailable);
+    await assert.rejects(dead.find(labels), isUnavailable);
+    await assert.rejects(dead.hasImage(IMAGE), isUnavailable);
+    await assert.rejects(dead.ensureImage(IMAGE), isUnavailable);
+    await assert.rejects(dead.create({ name: 'islet-dead', env: environment(), labels }), isUnavailable);
+    await assert.rejects(dead.attach('x'), isUnavailable);
+    await assert.rejects(dead.start('x'), isUnavailable);
+    await assert.rejects(dead.stop('x', 0), isUnavailable);
+    await assert.rejects(dead.remove('x'), isUnavailable);
+    await assert.rejects(dead.resize('x', { cols: 80, rows: 24 }), isUnavailable);
+    assert.ok(performance.now() - t0 < 2000, 'all ten calls failed at once');
+  });
+
+  test('a hung engine: every call gives up after callTimeoutMs with RUNTIME_UNAVAILABLE', async () => {
+    const hung = new DockerDriver({ socketPath: join(dir, 'hung.sock'), callTimeoutMs: 300 });
+    for (const [what, call] of [
+      ['inspect', () => hung.inspect('x')],
+      ['attach', () => hung.attach('x')],
+      ['start', () => hung.start('x')],
+      ['stop', () => hung.stop('x', 0)],
+      ['ensureImage', () => hung.ensureImage(IMAGE)],
+    ] as const) {
+      const t0 = performance.now();
+      await assert.rejects(call(), (e: unknown) => {
+        assert.ok(isUnavailable(e), `${what}: ${String(e)}`);
+        assert.equal((e as IsletError).detail.op !== undefined, true);
+        return true;
+      });
+      const ms = performance.now() - t0;
+      assert.ok(ms >= 250 && ms < 2000, `${what} gave up after ${ms.toFixed(0)} ms`);
+    }
+  });
+
+  test('mutations and removals are capped; waiting for a slot is bounded', async () => {
+    const hung = new DockerDriver({ socketPath: join(dir, 'hung.sock'), callTimeoutMs: 400, maxConcurrentMutations: 2, maxConcurrentRemovals: 1 });
+    // The server sees a client's abort a moment later: start each phase from zero open connections.
+    const quiet = async (): Promise<void> => {
+      for (const s of sockets) s.destroy();
+      while (open > 0) await new Promise((r) => setTimeout(r, 10));
+      maxOpen = 0;
+    };
+    await quiet();
+    const starts = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => hung.start(`c${i}`)));
+    assert.ok(starts.every((r) => r.status === 'rejected' && isUnavailable(r.reason)));
+    assert.ok(maxOpen <= 2, `at most 2 mutations at once, saw ${maxOpen}`);
+    await quiet();
+    const removes = await Promise.allSettled(Array.from({ length: 3 }, (_, i) => hung.remove(`c${i}`)));
+    assert.ok(removes.every((r) => r.status === 'rejected' && isUnavailable(r.reason)));
+    assert.ok(maxOpen <= 1, `at most 1 removal at once, saw ${maxOpen}`);
+  });
+});
+
+describe('Semaphore', () => {
+  test('caps concurrency and grants in FIFO order', async () => {
+    const sem = new Semaphore(2);
+    const order: number[] = [];
+    let active = 0, peak = 0;
+    await Promise.all(Array.from({ length: 6 }, (_, i) => sem.run(async () => {
+      order.push(i); active++; peak = Math.max(peak, active);
+      await new Promise((r) => setTimeout(r, 10));
+      active--;
+    })));
+    assert.equal(peak, 2);
+    assert.deepEqual(order, [0, 1, 2, 3, 4, 5]);
+    assert.equal(sem.active, 0);
+  });
+
+  test('a bounded wait rejects with SemaphoreTimeout and gives up its place', async () => {
+    const sem = new Semaphore(1);
+    const release = await sem.acquire();
+    await assert.rejects(sem.acquire(30), SemaphoreTimeout);
+    assert.equal(sem.waiting, 0);
+    release();
+    release(); // idempotent
+    assert.equal(sem.active, 0);
+    const r2 = await sem.acquire(30);
+    r2();
+  });
+
+  test('a failing task releases its slot', async () => {
+    const sem = new Semaphore(1);
+    await assert.rejects(sem.run(async () => { throw new Error('boom'); }), /boom/);
+    assert.equal(sem.active, 0);
+  });
+
+  test('rejects a non-positive size', () => {
+    assert.throws(() => new Semaphore(0), RangeError);
+  });
+});
+
+describe('pull helpers', () => {
+  test('splitReference', () => {
+    assert.deepEqual(splitReference('islet/demo'), { repo: 'islet/demo', tag: 'latest' });
+    assert.deepEqual(splitReference('islet/demo:1.2'), { repo: 'islet/demo', tag: '1.2' });
+    assert.deepEqual(splitReference('registry:5000/islet/demo'), { repo: 'registry:5000/islet/demo', tag: 'latest' });
+    assert.deepEqual(splitReference('registry:5000/islet/demo:v3'), { repo: 'registry:5000/islet/demo', tag: 'v3' });
+    assert.deepEqual(splitReference('debian@sha256:abcd'), { repo: 'debian', tag: 'sha256:abcd' });
+  });
+
+  test('readPullProgress reports phase changes, skips byte counters, tolerates split chunks', async () => {
+    const lines = [
+      { status: 'Pulling from library/debian', id: 'bookworm' },
+      { status: 'Pulling fs layer', id: 'abc' },
+      { status: 'Downloading', id: 'abc', progress: '[=>  ] 1MB/50MB' },
+      { status: 'Downloading', id: 'abc', progress: '[==> ] 2MB/50MB' },
+      { status: 'Download complete', id: 'abc' },
+      { status: 'Pull complete', id: 'abc' },
+      { status: 'Digest: sha256:ffff' },
+      { status: 'Status: Downloaded newer image for debian:bookworm' },
+    ].map((l) => JSON.stringify(l)).join('\n');
+    const chunks = [lines.slice(0, 17), lines.slice(17, 100), lines.slice(100)];
+    const seen: string[] = [];
+    await readPullProgress((async function* () { for (const c of chunks) yield Buffer.from(c); })(), (l) => seen.push(l));
+    assert.deepEqual(seen, ['bookworm: Pulling from library/debian', 'abc: Pulling fs layer', 'abc: Download complete', 'abc: Pull complete', 'Digest: sha256:ffff', 'Status: Downloaded newer image for debian:bookworm']);
+  });
+
+  test('readPullProgress throws on an error line', async () => {
+    const body = `${JSON.stringify({ status: 'Pulling from x' })}\n${JSON.stringify({ errorDetail: { message: 'manifest unknown' }, error: 'manifest unknown' })}\n`;
+    await assert.rejects(readPullProgress([body], () => undefined), /manifest unknown/);
+  });
+});

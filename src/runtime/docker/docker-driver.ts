@@ -1,0 +1,273 @@
+/**
+ * RuntimeDriver for a Docker Engine (API >= 1.41, i.e. Docker 20.10+).
+ *
+ * - Every Engine API call is bounded (callTimeoutMs; pulls pullTimeoutMs;
+ *   stop adds its grace period). A timeout or an unreachable engine is
+ *   RUNTIME_UNAVAILABLE, an engine refusal RUNTIME_FAILED.
+ * - Mutations (create/start/stop/remove/pull) share a semaphore; removals
+ *   also pass a smaller one: Docker 20.10 deadlocks under many parallel
+ *   forced removals (moby#42545). Waiting for a slot is bounded too.
+ * - The login path (inspect, ensureImage of a present image, create, attach,
+ *   start, resize) makes one request each and never lists or asks `info`.
+ */
+import type { Duplex } from 'node:stream';
+import { IsletError } from '../../core/islet-error.ts';
+import type { Attachment, CreateRequest, InstanceInfo, InstanceState, RuntimeDriver, TtySize } from '../runtime-driver.ts';
+import { createOptions } from './create-options.ts';
+import { EngineClient, MSG_BUSY, MSG_IMAGE, statusOf } from './engine-client.ts';
+import { readPullProgress, splitReference } from './pull.ts';
+import { Semaphore, SemaphoreTimeout } from './semaphore.ts';
+
+export interface DockerDriverOptions {
+  /** Engine socket; default: DOCKER_HOST, else /var/run/docker.sock. */
+  readonly socketPath?: string;
+  /** Limit for each ordinary Engine API call, and for waiting for a mutation slot (default 15000). */
+  readonly callTimeoutMs?: number;
+  /** Limit for a whole image pull (default 600000). */
+  readonly pullTimeoutMs?: number;
+  /** Mutations (create/start/stop/remove/pull) in flight at once (default 8). */
+  readonly maxConcurrentMutations?: number;
+  /** Removals in flight at once (default 3). */
+  readonly maxConcurrentRemovals?: number;
+}
+
+const STATES: ReadonlySet<string> = new Set<InstanceState>(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
+
+interface InspectJson {
+  Id: string;
+  Name: string;
+  Created: string;
+  State: { Status: string; ExitCode: number };
+  Config: { Image: string; Labels: Record<string, string> | null };
+}
+
+interface ListJson {
+  Id: string;
+  Names: string[] | null;
+  Image: string;
+  State: string;
+  Status: string;
+  Labels: Record<string, string> | null;
+  Created: number;
+}
+
+export class DockerDriver implements RuntimeDriver {
+  readonly name = 'docker';
+  readonly #engine: EngineClient;
+  readonly #callMs: number;
+  readonly #pullMs: number;
+  readonly #mutations: Semaphore;
+  readonly #removals: Semaphore;
+  /** Pulls in flight, so simultaneous logins to a missing image pull it once. */
+  readonly #pulls = new Map<string, { promise: Promise<void>; listeners: Set<(line: string) => void> }>();
+
+  constructor(opts: DockerDriverOptions = {}) {
+    this.#engine = new EngineClient({ socketPath: opts.socketPath });
+    this.#callMs = positive(opts.callTimeoutMs, 15_000, 'callTimeoutMs');
+    this.#pullMs = positive(opts.pullTimeoutMs, 600_000, 'pullTimeoutMs');
+    this.#mutations = new Semaphore(positive(opts.maxConcurrentMutations, 8, 'maxConcurrentMutations'));
+    this.#removals = new Semaphore(positive(opts.maxConcurrentRemovals, 3, 'maxConcurrentRemovals'));
+  }
+
+  hasImage(image: string): Promise<boolean> {
+    return this.#imageExists(image);
+  }
+
+  async ensureImage(image: string, onProgress?: (line: string) => void): Promise<void> {
+    if (await this.#imageExists(image)) return;
+    let pull = this.#pulls.get(image);
+    if (!pull) {
+      const listeners = new Set<(line: string) => void>();
+      const promise = this.#pull(image, (line) => { for (const l of listeners) l(line); })
+        .finally(() => this.#pulls.delete(image));
+      pull = { promise, listeners };
+      this.#pulls.set(image, pull);
+    }
+    if (onProgress) pull.listeners.add(onProgress);
+    try { await pull.promise; } finally { if (onProgress) pull.listeners.delete(onProgress); }
+  }
+
+  async create(req: CreateRequest): Promise<InstanceInfo> {
+    const { name, ...body } = createOptions(req);
+    let res: { Id: string };
+    try {
+      res = await this.#mutate('create', () => this.#engine.json<{ Id: string }>({ op: 'create', method: 'POST', path: '/containers/create', query: { name }, body, timeoutMs: this.#callMs }));
+    } catch (err) {
+      if (statusOf(err) === 404) throw imageMissing(req.env.image, err);
+      // The engine may still finish a create we stopped waiting for: leave nothing behind.
+      if (err instanceof IsletError && err.code === 'RUNTIME_UNAVAILABLE' && (err.detail.timeoutMs !== undefined || err.detail.errno === 'ECONNRESET')) {
+        setTimeout(() => { this.remove(name).catch(() => undefined); }, this.#callMs).unref();
+      }
+      throw err;
+    }
+    return { id: res.Id, name, image: req.env.image, state: 'created', labels: { ...body.Labels }, createdAt: new Date() };
+  }
+
+  async inspect(idOrName: string): Promise<InstanceInfo | undefined> {
+    try {
+      const j = await this.#engine.json<InspectJson>({ op: 'inspect', method: 'GET', path: `/containers/${enc(idOrName)}/json`, timeoutMs: this.#callMs });
+      const state = toState(j.State.Status);
+      return {
+        id: j.Id,
+        name: j.Name.replace(/^\//, ''),
+        image: j.Config.Image,
+        state,
+        labels: j.Config.Labels ?? {},
+        createdAt: new Date(j.Created),
+        ...(state === 'exited' || state === 'dead' ? { exitCode: j.State.ExitCode } : {}),
+      };
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async find(labels: Readonly<Record<string, string>>): Promise<InstanceInfo[]> {
+    const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+    const list = await this.#engine.json<ListJson[]>({ op: 'find', method: 'GET', path: '/containers/json', query: { all: true, filters }, timeoutMs: this.#callMs });
+    return list.map((c) => {
+      const state = toState(c.State);
+      const code = /^Exited \((-?\d+)\)/.exec(c.Status)?.[1];
+      return {
+        id: c.Id,
+        name: (c.Names?.[0] ?? '').replace(/^\//, ''),
+        image: c.Image,
+        state,
+        labels: c.Labels ?? {},
+        createdAt: new Date(c.Created * 1000),
+        ...((state === 'exited' || state === 'dead') && code !== undefined ? { exitCode: Number(code) } : {}),
+      };
+    });
+  }
+
+  async attach(id: string): Promise<Attachment> {
+    // With Tty the stream is raw (no stdout/stderr multiplexing).
+    const sock = await this.#engine.hijack({ op: 'attach', method: 'POST', path: `/containers/${enc(id)}/attach`, query: { stream: true, stdin: true, stdout: true, stderr: true }, timeoutMs: this.#callMs });
+    return attachment(sock);
+  }
+
+  async start(id: string): Promise<void> {
+    try {
+      await this.#mutate('start', () => this.#engine.json({ op: 'start', method: 'POST', path: `/containers/${enc(id)}/start`, timeoutMs: this.#callMs }));
+    } catch (err) {
+      if (statusOf(err) !== 304) throw err; // 304: already running
+    }
+  }
+
+  async resize(id: string, size: TtySize): Promise<void> {
+    const rows = clampDim(size.rows), cols = clampDim(size.cols);
+    try {
+      await this.#engine.json({ op: 'resize', method: 'POST', path: `/containers/${enc(id)}/resize`, query: { h: rows, w: cols }, timeoutMs: this.#callMs });
+    } catch (err) {
+      // A TTY that is not running has nothing to resize (e.g. the shell exited at once).
+      const status = statusOf(err);
+      const text = err instanceof IsletError ? String(err.detail.engineMessage ?? '') : '';
+      if ((status === 409 || status === 500) && /not running|stopped/i.test(text)) return;
+      throw err;
+    }
+  }
+
+  async stop(id: string, graceSeconds = 10): Promise<void> {
+    const t = Math.max(0, Math.ceil(graceSeconds));
+    try {
+      await this.#mutate('stop', () => this.#engine.json({ op: 'stop', method: 'POST', path: `/containers/${enc(id)}/stop`, query: { t }, timeoutMs: this.#callMs + t * 1000 }));
+    } catch (err) {
+      const s = statusOf(err);
+      if (s !== 304 && s !== 404) throw err; // already stopped / no such container
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.#mutate('remove', () => this.#engine.json({ op: 'remove', method: 'DELETE', path: `/containers/${enc(id)}`, query: { force: true, v: true }, timeoutMs: this.#callMs }), this.#removals);
+    } catch (err) {
+      const s = statusOf(err);
+      if (s === 404) return;
+      if (s === 409 && err instanceof IsletError && /in progress/i.test(String(err.detail.engineMessage))) return this.#waitGone(id);
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+
+  async #imageExists(image: string): Promise<boolean> {
+    try {
+      await this.#engine.json({ op: 'image-inspect', method: 'GET', path: `/images/${enc(image)}/json`, timeoutMs: this.#callMs });
+      return true;
+    } catch (err) {
+      const s = statusOf(err);
+      if (s === 404 || s === 400) return false; // 400: not a valid reference
+      throw err;
+    }
+  }
+
+  async #pull(image: string, onProgress: (line: string) => void): Promise<void> {
+    const { repo, tag } = splitReference(image);
+    try {
+      await this.#mutate('pull', () => this.#engine.stream({ op: 'pull', method: 'POST', path: '/images/create', query: { fromImage: repo, tag }, timeoutMs: this.#pullMs }, (res) => readPullProgress(res, onProgress)));
+    } catch (err) {
+      if (err instanceof IsletError && err.cause instanceof SemaphoreTimeout) throw err;
+      throw imageMissing(image, err);
+    }
+    if (!(await this.#imageExists(image))) throw imageMissing(image, new Error('pull reported success but the image is not on the engine'));
+  }
+
+  /** Runs fn holding a mutation slot (and a removal slot first, when given). */
+  async #mutate<T>(op: string, fn: () => Promise<T>, extra?: Semaphore): Promise<T> {
+    const releases: Array<() => void> = [];
+    try {
+      for (const sem of extra ? [extra, this.#mutations] : [this.#mutations]) {
+        try { releases.push(await sem.acquire(this.#callMs)); } catch (err) {
+          throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `no free engine slot for ${op} within ${this.#callMs} ms`, { op, active: sem.active, waiting: sem.waiting }, err);
+        }
+      }
+      return await fn();
+    } finally {
+      for (const r of releases.reverse()) r();
+    }
+  }
+
+  async #waitGone(id: string): Promise<void> {
+    const deadline = Date.now() + this.#callMs;
+    while (Date.now() < deadline) {
+      if (!(await this.inspect(id))) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `container ${id} still exists ${this.#callMs} ms after its removal began`, { op: 'remove', id });
+  }
+}
+
+function attachment(sock: Duplex): Attachment {
+  // Errors (EPIPE, ECONNRESET, write after close) only end the attachment.
+  sock.on('error', () => undefined);
+  const ended = new Promise<void>((resolve) => {
+    if (sock.destroyed) { resolve(); return; }
+    sock.once('close', () => resolve());
+    sock.once('end', () => resolve());
+  });
+  return { input: sock, output: sock, ended, detach: () => { sock.destroy(); } };
+}
+
+function imageMissing(image: string, cause: unknown): IsletError {
+  const why = cause instanceof IsletError ? cause.message : cause instanceof Error ? cause.message : String(cause);
+  return new IsletError('IMAGE_MISSING', MSG_IMAGE, `image ${image} is not on the engine and could not be pulled: ${why}`, { image }, cause);
+}
+
+function toState(s: string): InstanceState {
+  return (STATES.has(s) ? s : 'dead') as InstanceState;
+}
+
+/** Path segment: ids, names and image references, escaped (the engine decodes %2F). */
+function enc(s: string): string {
+  return encodeURIComponent(s);
+}
+
+function clampDim(n: number): number {
+  return Math.min(65535, Math.max(1, Math.floor(Number.isFinite(n) ? n : 1)));
+}
+
+function positive(v: number | undefined, dflt: number, what: string): number {
+  if (v === undefined) return dflt;
+  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${what} must be a positive number, got ${v}`);
+  return v;
+}

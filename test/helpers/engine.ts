@@ -1,0 +1,39 @@
+/**
+ * Test helpers for anything that makes containers on the real engine.
+ *
+ * Rule: every container a test creates carries `islet.test=<runId>` (use
+ * `testLabels(runId)`), and an `after()` hook calls
+ * `sweepTestContainers(runId)`, so a failing test still leaves nothing behind.
+ */
+import { randomBytes } from 'node:crypto';
+import { DockerDriver } from '../../src/runtime/docker/index.ts';
+
+export const LABEL_TEST = 'islet.test';
+
+/** A short id unique to this test run (lower-case, usable in container and user names). */
+export function testRunId(): string {
+  return `${Date.now().toString(36).slice(-5)}${randomBytes(3).toString('hex')}`;
+}
+
+/** The labels that mark a container as this run's. */
+export function testLabels(runId: string): Record<string, string> {
+  return { [LABEL_TEST]: runId };
+}
+
+/**
+ * Removes every container labelled `islet.test=<runId>` (running or not, with
+ * their anonymous volumes), a few at a time: the driver's removal semaphore
+ * caps concurrency (Docker 20.10 deadlocks under many parallel forced removals).
+ * Returns how many were removed. Never throws for a container that vanished meanwhile.
+ */
+export async function sweepTestContainers(runId: string, driver: DockerDriver = new DockerDriver({ maxConcurrentRemovals: 3 })): Promise<number> {
+  if (!runId) throw new Error('sweepTestContainers: empty runId would match nothing useful');
+  let removed = 0;
+  // Twice: a container being created while we list may appear late.
+  for (let pass = 0; pass < 2; pass++) {
+    const found = await driver.find(testLabels(runId));
+    if (found.length === 0) break;
+    await Promise.all(found.map(async (c) => { await driver.remove(c.id); removed++; }));
+  }
+  return removed;
+}
