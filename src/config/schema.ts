@@ -72,9 +72,14 @@ export const environmentFields = {
 } as const;
 
 export const environmentSchema = z.object(environmentFields).strict();
+/** Strips a field's default so that `defaults` records only what a file really set. */
+const withoutDefault = (f: z.ZodType): z.ZodType => {
+  const def = (f as unknown as { _zod: { def: { type: string; innerType?: z.ZodType } } })._zod.def;
+  return (def.type === 'default' || def.type === 'prefault') && def.innerType ? def.innerType : f;
+};
 /** What `defaults` in islet.yaml and legacy module files may set: every field optional, no defaults applied yet. */
 export const environmentDefaultsSchema = z.object(
-  Object.fromEntries(Object.entries(environmentFields).map(([k, v]) => [k, (v as z.ZodType).optional()])) as { [K in keyof typeof environmentFields]: z.ZodOptional<(typeof environmentFields)[K]> },
+  Object.fromEntries(Object.entries(environmentFields).map(([k, v]) => [k, withoutDefault(v as z.ZodType).optional()])) as { [K in keyof typeof environmentFields]: z.ZodOptional<(typeof environmentFields)[K]> },
 ).strict();
 
 export const pluginActions = ['clear', 'reset_environment', 'delete_account', 'restart'] as const;
