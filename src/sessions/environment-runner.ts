@@ -57,16 +57,18 @@ export class EnvironmentRunner {
 
   /**
    * Runs the trainee's shell until it exits or the client leaves. `say` prints ISLET messages;
-   * `typeahead` (and anything typed while the container starts) reaches the shell once it is attached.
+   * `typeahead` (and anything typed while the container starts) reaches the shell once it is attached;
+   * `motd` is printed after the greeting, as the original did.
    */
-  async run(term: Terminal, account: string, env: Environment, say: (text: string) => void, typeahead: Buffer = Buffer.alloc(0)): Promise<RunOutcome> {
+  async run(term: Terminal, account: string, env: Environment, say: (text: string) => void, opts: { typeahead?: Buffer; motd?: string } = {}): Promise<RunOutcome> {
+    const typeahead = opts.typeahead ?? Buffer.alloc(0);
     const { driver, log } = this.#d;
     const started = performance.now();
     const size = term.size();
     const early: Buffer[] = typeahead.length ? [typeahead] : [];
     const offEarly = term.onData((b) => { if (early.length < 1024) early.push(b); });
     let attached;
-    try { attached = await this.#attach(term, account, env, say, size); } finally { offEarly(); }
+    try { attached = await this.#attach(term, account, env, say, size, opts.motd ?? ''); } finally { offEarly(); }
     const { info, att, fresh } = attached;
     for (const b of early) att.input.write(b);
     const ms = Math.round(performance.now() - started);
@@ -91,7 +93,7 @@ export class EnvironmentRunner {
   }
 
   /** Find-or-create under a per-pair lock, then attach before start so no output is lost. */
-  #attach(term: Terminal, account: string, env: Environment, say: (text: string) => void, size: TtySize) {
+  #attach(term: Terminal, account: string, env: Environment, say: (text: string) => void, size: TtySize, motd: string) {
     const { driver } = this.#d;
     return this.#lock.run(`${account}\0${env.name}`, async () => {
       let info = await this.#find(account, env);
@@ -113,6 +115,7 @@ export class EnvironmentRunner {
       }
       const running = info.state === 'running';
       say(fresh ? 'Enjoy yourself!\n' : 'Welcome back!\n');
+      if (motd) say(motd);
       if (env.remove_on_exit && !running) say('This container is set to be terminated upon exit, work will not be saved.\n');
       const att = await driver.attach(info.id);
       try {

@@ -200,10 +200,10 @@ export class MenuSession {
     const vars = this.#vars(env);
     this.#say(clearScreen);
     if (env.banner) this.#line(fillSessionVars(env.banner, vars));
-    if (env.motd) this.#line(fillSessionVars(env.motd, vars));
+    const motd = env.motd ? `${fillSessionVars(env.motd, vars)}\n` : '';
     const typeahead = this.#kb.release();
     try {
-      const outcome = await this.#d.runner.run(this.#t, this.#account, env, (s) => this.#say(s), typeahead);
+      const outcome = await this.#d.runner.run(this.#t, this.#account, env, (s) => this.#say(s), { typeahead, motd });
       if (outcome === 'closed') throw new Quit('', 'closed');
     } catch (err) {
       if (err instanceof Quit) throw err;
