@@ -16,7 +16,9 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { IsletProcess, repoRoot } from '../test/helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../test/helpers/engine.ts';
-import { SshTrainee, stats } from './lib/ssh-trainee.ts';
+import { SshTrainee, stats } from '../test/helpers/ssh-trainee.ts';
+import { loadConfigDir } from '../src/config/config-source.ts';
+import { createOptions } from '../src/runtime/docker/index.ts';
 
 const N = Number(process.argv[2] ?? 30);
 const PROMPT = /student@demo:[^\r\n]*\$ /;
@@ -64,14 +66,18 @@ async function main(): Promise<void> {
     await sweepTestContainers(runId);
   }
 
-  // The engine's own floor, same image, same options ISLET uses for TTY shells.
+  // The engine's own floor: the same create body ISLET sends (same image, limits, user, command),
+  // straight through dockerode, from create until the shell prompt appears.
   const docker = new Docker();
+  const env = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
   const floor: number[] = [];
   for (let i = 0; i < N; i++) {
+    const { name: _name, ...body } = createOptions({ name: `floor-${runId}-${i}`, env, labels: { 'islet.test': runId }, tty: { cols: 120, rows: 40 }, term: 'xterm' });
     const t0 = now();
-    const c = await docker.createContainer({ Image: 'islet/demo:latest', Tty: true, OpenStdin: true, User: 'student', Cmd: ['/bin/sh', '-l'], NetworkDisabled: true, HostConfig: { NetworkMode: 'none' }, Labels: { 'islet.test': runId } });
+    const c = await docker.createContainer(body);
     const stream = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
-    const first = new Promise<void>((r) => stream.once('data', () => r()));
+    let seen = '';
+    const first = new Promise<void>((r) => stream.on('data', (b: Buffer) => { seen += b.toString(); if (PROMPT.test(seen)) r(); }));
     await c.start();
     await first;
     floor.push(now() - t0);
@@ -82,7 +88,7 @@ async function main(): Promise<void> {
   const result = {
     benchmark: 'login-latency', date: new Date().toISOString(), trainees: N,
     machine: { cpus: (await import('node:os')).cpus().length, memGiB: Math.round((await import('node:os')).totalmem() / 2 ** 30) },
-    ms: { ssh_start_to_first_prompt: stats(sshToPrompt), choice_to_prompt_new_container: stats(fresh), choice_to_prompt_reattach_live_shell: stats(reattach), choice_to_prompt_restart_stopped_container: stats(restart), engine_floor_create_attach_start_first_output: stats(floor) },
+    ms: { ssh_start_to_first_prompt: stats(sshToPrompt), choice_to_prompt_new_container: stats(fresh), choice_to_prompt_reattach_live_shell: stats(reattach), choice_to_prompt_restart_stopped_container: stats(restart), engine_floor_create_attach_start_to_prompt: stats(floor) },
   };
   const dir = join(repoRoot, 'bench/results');
   mkdirSync(dir, { recursive: true });

@@ -12,6 +12,8 @@ import { createLogger, type Logger } from './logger.ts';
 import type { RuntimeDriver } from './runtime/runtime-driver.ts';
 import { DockerDriver } from './runtime/docker/index.ts';
 import { EnvironmentRunner } from './sessions/environment-runner.ts';
+import { Admission } from './sessions/admission.ts';
+import { LifecycleService } from './lifecycle/lifecycle-service.ts';
 import { MenuSessionHandler } from './sessions/session-handler.ts';
 import { loadHostKeys } from './sshd/host-keys.ts';
 import { SshServer } from './sshd/ssh-server.ts';
@@ -28,6 +30,8 @@ export interface IsletOptions {
   readonly log?: Logger;
   readonly driver?: RuntimeDriver;
   readonly now?: () => Date;
+  /** Run the reconciler and the runtime/idle checks (default true). */
+  readonly lifecycle?: boolean;
 }
 
 export interface RunningIslet {
@@ -54,13 +58,20 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
 
   const store = new SqliteStore(join(o.dataDir, 'islet.db'));
   const driver = o.driver ?? new DockerDriver();
-  const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance: o.instance ?? 'islet', ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}), now });
+  const instance = o.instance ?? 'islet';
+  const admission = new Admission(store, () => {
+    const g = config.current().global;
+    return { maxContainers: g.max_containers, maxPerAccount: g.max_containers_per_account, waitSeconds: g.admission_wait };
+  });
+  const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance, admission, ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}), now });
+  const lifecycle = new LifecycleService({ store, driver, config, log: log.child({ module: 'lifecycle' }), instance, attached: runner.attached, admission, now });
   const handler = new MenuSessionHandler({ config, accounts: new AccountService(store, now), runner, store, log: log.child({ module: 'session' }), now });
   const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, handler, log: log.child({ module: 'sshd' }) });
   const addr = await ssh.listen(o.host, o.port);
+  if (o.lifecycle !== false) lifecycle.start();
   log.info({ event: 'listening', host: addr.address, port: addr.port }, `ISLET listening on ${addr.address}:${addr.port}`);
   return {
     host: addr.address, port: addr.port, log,
-    async close() { await ssh.close(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
+    async close() { lifecycle.stop(); await ssh.close(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
   };
 }

@@ -68,7 +68,8 @@ export const environmentFields = {
   motd: z.string().default('').describe('Message printed before the shell starts or is re-attached (legacy `MOTD`).'),
   remove_on_exit: z.boolean().default(false).describe('Start fresh each time: the container is removed when its shell exits (legacy `REMOVE`).'),
   timeout: duration('timeout').prefault('8h').describe('Maximum running time of a container per start, e.g. `8h` (legacy `TIMEOUT`).'),
-  days: z.number().positive().optional().describe('Lifetime in days of containers of this environment; unset: the global `days`.'),
+  days: z.number().positive().optional().describe('Lifetime in days of containers of this environment (counted from their creation); unset: the account\'s lifetime.'),
+  idle_stop: duration('idle_stop').prefault('0').describe('Stop a container nobody has been attached to for this long, unless its processes are still using CPU; files are kept and the next login starts it again. 0 turns it off.'),
 } as const;
 
 export const environmentSchema = z.object(environmentFields).strict();
@@ -107,6 +108,12 @@ export const globalFields = {
   days: z.number().positive().default(3).describe('Account lifetime in days from creation (legacy `DAYS`).'),
   menu_timeout: duration('menu_timeout').prefault('60s').describe('Idle seconds at any prompt before the session is ended politely (the original `TMOUT`).'),
   debug: z.boolean().default(false).describe('Log more detail (legacy `DEBUG`).'),
+  reconcile_interval: duration('reconcile_interval').prefault('60s').describe('How often the reconciler compares the store with the engine and removes expired or orphaned containers (legacy `INTERVAL`).'),
+  check_interval: duration('check_interval').prefault('15s').describe('How often running containers are checked against their maximum running time and idle limit.'),
+  max_containers: z.number().int().min(0).default(0).describe('Running containers allowed at once on this host; further trainees wait in line. 0: no limit.'),
+  max_containers_per_account: z.number().int().min(0).default(0).describe('Running containers one account may have at once. 0: no limit.'),
+  admission_wait: duration('admission_wait').prefault('120s').describe('How long a trainee waits in line for a free place before being asked to try again.'),
+  idle_cpu_percent: z.number().min(0).max(10000).default(5).describe('A container using more CPU than this (percent of one core, averaged since the last check) counts as busy and is never stopped for idleness.'),
   defaults: environmentDefaultsSchema.default({}).describe('Options every environment inherits unless it sets them itself (legacy `modules/docker.conf`).'),
   plugins: z.array(pluginSchema).prefault(defaultPlugins).describe('Plugin entries listed after the environments. `plugins/*.yaml` and `plugins/*.conf` files add more.'),
 } as const;

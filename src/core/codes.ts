@@ -16,6 +16,9 @@ export const codes = {
   IMAGE_MISSING: 'The environment image is not on the engine and could not be pulled.',
   RUNTIME_UNAVAILABLE: 'The container engine did not answer in time.',
   RUNTIME_FAILED: 'The container engine refused an operation.',
+  CAPACITY_FULL: 'The host runs as many containers as allowed and no place freed up in time.',
+  CAPACITY_ACCOUNT: 'The account already runs as many containers as one account may.',
+  ADMIN_NOT_FOUND: 'An admin command named an account or environment that does not exist.',
   SESSION_TIMEOUT: 'The trainee was idle at a prompt for longer than the menu timeout.',
   STORE_FAILED: 'The embedded database refused an operation.',
 } as const;

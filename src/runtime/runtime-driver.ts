@@ -31,6 +31,8 @@ export interface InstanceInfo {
   readonly createdAt: Date;
   /** Exit code of the main process when state is exited/dead. */
   readonly exitCode?: number;
+  /** When the main process last started (inspect only; `find` may leave it out). */
+  readonly startedAt?: Date;
 }
 
 export interface TtySize { readonly cols: number; readonly rows: number }
@@ -80,4 +82,6 @@ export interface RuntimeDriver {
   stop(id: string, graceSeconds?: number): Promise<void>;
   /** Removes the instance and its writable layer. */
   remove(id: string): Promise<void>;
+  /** Total CPU time the instance has used, in nanoseconds; undefined when it is not running or gone. */
+  cpuTime(id: string): Promise<number | undefined>;
 }

@@ -15,6 +15,8 @@ import type { Logger } from '../logger.ts';
 import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, type Attachment, type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
 import type { Store } from '../store/store.ts';
 import { KeyLock } from './key-lock.ts';
+import type { Admission } from './admission.ts';
+import { AttachRegistry } from './attach-registry.ts';
 
 export type RunOutcome = 'exited' | 'closed' | 'interrupted';
 
@@ -27,6 +29,8 @@ export interface RunnerDeps {
   /** Extra labels on every container (tests add islet.test). */
   readonly extraLabels?: Readonly<Record<string, string>>;
   readonly now?: () => Date;
+  /** Capacity limits; none when absent. */
+  readonly admission?: Admission;
 }
 
 export const LABEL_INSTANCE = 'islet.instance';
@@ -34,8 +38,11 @@ export const LABEL_INSTANCE = 'islet.instance';
 export class EnvironmentRunner {
   readonly #d: RunnerDeps;
   readonly #lock = new KeyLock();
+  readonly #now: () => Date;
+  /** Terminals attached per container: the lifecycle reads it for notices and idleness. */
+  readonly attached = new AttachRegistry();
 
-  constructor(deps: RunnerDeps) { this.#d = deps; }
+  constructor(deps: RunnerDeps) { this.#d = deps; this.#now = deps.now ?? (() => new Date()); }
 
   containerName(envName: string, account: string): string { return `${this.#d.instance}.${envName}.${account}`; }
 
@@ -67,13 +74,20 @@ export class EnvironmentRunner {
     const size = term.size();
     const early: Buffer[] = typeahead.length ? [typeahead] : [];
     const offEarly = term.onData((b) => { if (early.length < 1024) early.push(b); });
+    const progress = startProgress(say);
     let attached;
-    try { attached = await this.#attach(term, account, env, say, size, opts.motd ?? ''); } finally { offEarly(); }
+    try { attached = await this.#attach(term, account, env, progress.say, size, opts.motd ?? ''); } finally { offEarly(); progress.stop(); }
     const { info, att, fresh } = attached;
     for (const b of early) att.input.write(b);
+    this.attached.add(info.id, term);
+    this.#d.store.markSeen(account, env.name, this.#now());
     const ms = Math.round(performance.now() - started);
     log.info({ event: fresh ? 'environment_started' : 'environment_attached', account, environment: env.name, container: info.id.slice(0, 12), client: term.remoteAddress, ms }, fresh ? 'environment started' : 'environment attached');
-    const outcome = await this.#pipe(term, info.id, att);
+    let outcome: 'ended' | 'closed';
+    try { outcome = await this.#pipe(term, info.id, att); } finally {
+      this.attached.remove(info.id, term);
+      this.#d.store.markSeen(account, env.name, this.#now());
+    }
     if (outcome === 'closed') {
       log.info({ event: 'environment_detached', account, environment: env.name, client: term.remoteAddress }, 'trainee left; container keeps running');
       return outcome;
@@ -84,6 +98,8 @@ export class EnvironmentRunner {
       say('\nThe connection to your environment was interrupted; choose it again to reattach.\n');
       return 'interrupted';
     }
+    this.#d.store.markStopped(account, env.name, 'shell exited');
+    this.#d.admission?.changed();
     if (!after || env.remove_on_exit) {
       if (after) await driver.remove(info.id).catch(() => undefined);
       this.#d.store.deleteOwnership(account, env.name);
@@ -117,15 +133,27 @@ export class EnvironmentRunner {
       say(fresh ? 'Enjoy yourself!\n' : 'Welcome back!\n');
       if (motd) say(motd);
       if (env.remove_on_exit && !running) say('This container is set to be terminated upon exit, work will not be saved.\n');
-      const att = await driver.attach(info.id);
+      const release = running ? () => {} : await this.#admit(account, say, term);
+      let att: Attachment;
+      try { att = await driver.attach(info.id); } catch (err) { release(); throw err; }
       try {
-        if (!running) await driver.start(info.id);
+        if (!running) {
+          try {
+            await driver.start(info.id);
+            this.#d.store.markStarted(account, env.name, this.#now());
+          } finally { release(); }
+        }
         await driver.resize(info.id, size);
         // A live shell redraws on SIGWINCH; a same-size resize sends none, so nudge the size.
         if (running && size.rows > 1) { await driver.resize(info.id, { cols: size.cols, rows: size.rows - 1 }); await driver.resize(info.id, size); }
       } catch (err) { att.detach(); throw err; }
       return { info, att, fresh, running };
     });
+  }
+
+  /** Waits for a place under the capacity limits (a container created meanwhile stays, stopped, for the next try). */
+  async #admit(account: string, say: (text: string) => void, term: Terminal): Promise<() => void> {
+    return this.#d.admission ? this.#d.admission.admit(account, say, () => term.closed) : () => {};
   }
 
   /** Wires terminal <-> attachment with back-pressure until one side ends. */
@@ -167,4 +195,20 @@ export class EnvironmentRunner {
 
 export function userFacing(err: unknown): IsletError {
   return toIsletError(err, 'RUNTIME_FAILED', 'The environment could not be started. Please try again or tell the instructor.');
+}
+
+/**
+ * A start that takes longer than a second (a pull, a busy engine) shows
+ * "Starting your environment..." with a dot a second instead of silence.
+ */
+function startProgress(say: (text: string) => void): { say: (text: string) => void; stop: () => void } {
+  let dots = false;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => { timer = setTimeout(() => { say(dots ? '.' : 'Starting your environment...'); dots = true; arm(); }, 1000); };
+  const end = () => { if (dots) { say('\n'); dots = false; } };
+  arm();
+  return {
+    say: (text) => { end(); say(text); },
+    stop: () => { clearTimeout(timer); end(); },
+  };
 }

@@ -20,6 +20,10 @@ CREATE TABLE IF NOT EXISTS ownership (
   container_id TEXT NOT NULL,
   container_name TEXT NOT NULL,
   created_at INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'stopped',
+  started_at INTEGER,
+  last_seen_at INTEGER,
+  stop_reason TEXT,
   PRIMARY KEY (account, environment)
 ) STRICT;
 `;
@@ -33,6 +37,10 @@ const toAccount = (r: Row): Account => ({
 const toOwnership = (r: Row): Ownership => ({
   account: String(r.account), environment: String(r.environment), containerId: String(r.container_id),
   containerName: String(r.container_name), createdAt: new Date(Number(r.created_at)),
+  state: r.state === 'running' ? 'running' : 'stopped',
+  ...(r.started_at == null ? {} : { startedAt: new Date(Number(r.started_at)) }),
+  ...(r.last_seen_at == null ? {} : { lastSeenAt: new Date(Number(r.last_seen_at)) }),
+  ...(r.stop_reason == null ? {} : { stopReason: String(r.stop_reason) }),
 });
 
 export class SqliteStore implements Store {
@@ -59,8 +67,15 @@ export class SqliteStore implements Store {
       getOwnership: db.prepare('SELECT * FROM ownership WHERE account = ? AND environment = ?'),
       listOwnership: db.prepare('SELECT * FROM ownership ORDER BY account, environment'),
       listOwnershipOf: db.prepare('SELECT * FROM ownership WHERE account = ? ORDER BY environment'),
-      putOwnership: db.prepare(`INSERT INTO ownership (account, environment, container_id, container_name, created_at) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT(account, environment) DO UPDATE SET container_id = excluded.container_id, container_name = excluded.container_name, created_at = excluded.created_at`),
+      putOwnership: db.prepare(`INSERT INTO ownership (account, environment, container_id, container_name, created_at, state, started_at, last_seen_at, stop_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(account, environment) DO UPDATE SET container_id = excluded.container_id, container_name = excluded.container_name, created_at = excluded.created_at,
+          state = excluded.state, started_at = excluded.started_at, last_seen_at = excluded.last_seen_at, stop_reason = excluded.stop_reason`),
+      markStarted: db.prepare(`UPDATE ownership SET state = 'running', started_at = ?, last_seen_at = ?, stop_reason = NULL WHERE account = ? AND environment = ?`),
+      markSeen: db.prepare('UPDATE ownership SET last_seen_at = ? WHERE account = ? AND environment = ?'),
+      // The first reason wins: a stop ISLET decided is not overwritten by the shell-exit that follows it.
+      markStopped: db.prepare(`UPDATE ownership SET state = 'stopped', stop_reason = ? WHERE account = ? AND environment = ? AND state = 'running'`),
+      countRunning: db.prepare(`SELECT COUNT(*) AS n FROM ownership WHERE state = 'running'`),
+      countRunningOf: db.prepare(`SELECT COUNT(*) AS n FROM ownership WHERE state = 'running' AND account = ?`),
       deleteOwnership: db.prepare('DELETE FROM ownership WHERE account = ? AND environment = ?'),
     };
   }
@@ -95,7 +110,22 @@ export class SqliteStore implements Store {
     return this.#run('listOwnership', () => ((account === undefined ? this.#q.listOwnership!.all() : this.#q.listOwnershipOf!.all(account)) as Row[]).map(toOwnership));
   }
   putOwnership(o: Ownership): void {
-    this.#run('putOwnership', () => this.#q.putOwnership!.run(o.account, o.environment, o.containerId, o.containerName, o.createdAt.getTime()));
+    const ms = (d?: Date) => (d === undefined ? null : d.getTime());
+    this.#run('putOwnership', () => this.#q.putOwnership!.run(o.account, o.environment, o.containerId, o.containerName, o.createdAt.getTime(),
+      o.state ?? 'stopped', ms(o.startedAt), ms(o.lastSeenAt), o.stopReason ?? null));
+  }
+  markStarted(account: string, environment: string, at: Date): void {
+    this.#run('markStarted', () => this.#q.markStarted!.run(at.getTime(), at.getTime(), account, environment));
+  }
+  markSeen(account: string, environment: string, at: Date): void {
+    this.#run('markSeen', () => this.#q.markSeen!.run(at.getTime(), account, environment));
+  }
+  markStopped(account: string, environment: string, reason: string): void {
+    this.#run('markStopped', () => this.#q.markStopped!.run(reason, account, environment));
+  }
+  countRunning(account?: string): number {
+    const r = this.#run('countRunning', () => (account === undefined ? this.#q.countRunning!.get() : this.#q.countRunningOf!.get(account)) as Row);
+    return Number(r.n);
   }
   deleteOwnership(account: string, environment: string): void {
     this.#run('deleteOwnership', () => this.#q.deleteOwnership!.run(account, environment));

@@ -21,6 +21,14 @@ export interface Ownership {
   readonly containerId: string;
   readonly containerName: string;
   readonly createdAt: Date;
+  /** As ISLET last saw it: 'running' after a start, 'stopped' after an exit or a stop. */
+  readonly state?: 'running' | 'stopped';
+  /** When the current run started (for the maximum running time). */
+  readonly startedAt?: Date;
+  /** Last time a trainee attached or left (for idle culling). */
+  readonly lastSeenAt?: Date;
+  /** Why ISLET last stopped it (shown to the admin). */
+  readonly stopReason?: string;
 }
 
 export interface Store {
@@ -37,6 +45,11 @@ export interface Store {
   /** Records (or replaces) the container of an (account, environment) pair. */
   putOwnership(o: Ownership): void;
   deleteOwnership(account: string, environment: string): void;
+  markStarted(account: string, environment: string, at: Date): void;
+  markSeen(account: string, environment: string, at: Date): void;
+  markStopped(account: string, environment: string, reason: string): void;
+  /** Containers ISLET believes are running, in all or for one account (admission control). */
+  countRunning(account?: string): number;
 
   close(): void;
 }

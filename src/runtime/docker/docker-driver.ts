@@ -37,7 +37,7 @@ interface InspectJson {
   Id: string;
   Name: string;
   Created: string;
-  State: { Status: string; ExitCode: number };
+  State: { Status: string; ExitCode: number; StartedAt?: string };
   Config: { Image: string; Labels: Record<string, string> | null };
 }
 
@@ -115,6 +115,7 @@ export class DockerDriver implements RuntimeDriver {
         labels: j.Config.Labels ?? {},
         createdAt: new Date(j.Created),
         ...(state === 'exited' || state === 'dead' ? { exitCode: j.State.ExitCode } : {}),
+        ...(j.State.StartedAt && !j.State.StartedAt.startsWith('0001') ? { startedAt: new Date(j.State.StartedAt) } : {}),
       };
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
@@ -151,6 +152,18 @@ export class DockerDriver implements RuntimeDriver {
       await this.#mutate('start', () => this.#engine.json({ op: 'start', method: 'POST', path: `/containers/${enc(id)}/start`, timeoutMs: this.#callMs }));
     } catch (err) {
       if (statusOf(err) !== 304) throw err; // 304: already running
+    }
+  }
+
+  async cpuTime(id: string): Promise<number | undefined> {
+    try {
+      // one-shot: the engine answers at once instead of sampling for a second.
+      const j = await this.#engine.json<{ cpu_stats?: { cpu_usage?: { total_usage?: number } } }>({ op: 'stats', method: 'GET', path: `/containers/${enc(id)}/stats`, query: { stream: false, 'one-shot': true }, timeoutMs: this.#callMs });
+      const n = j.cpu_stats?.cpu_usage?.total_usage;
+      return typeof n === 'number' && n > 0 ? n : undefined;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
     }
   }
 

@@ -1,0 +1,89 @@
+/**
+ * Admin commands over AdminService: accounts, extend, expire, reset, remove, reap.
+ */
+import { formatDate, formatRemaining } from '../../accounts/account-service.ts';
+import type { AdminService } from '../../admin/admin-service.ts';
+import type { ReconcileAction } from '../../lifecycle/policy.ts';
+import { parseDurationSeconds } from '../../config/units.ts';
+import { openAdmin } from '../admin-context.ts';
+
+type Flags = Record<string, string | boolean | undefined>;
+
+async function withAdmin(flags: Flags, fn: (a: AdminService) => Promise<number>): Promise<number> {
+  const { admin, close } = openAdmin(flags);
+  try { return await fn(admin); } finally { close(); }
+}
+
+function usage(text: string): number { console.error(`usage: islet ${text}`); return 3; }
+
+export function describeAction(a: ReconcileAction): string {
+  switch (a.kind) {
+    case 'remove': return `remove container ${a.name} (${a.reason})`;
+    case 'adopt': return `adopt container ${a.ownership.containerName} for ${a.ownership.account}/${a.ownership.environment}`;
+    case 'forget': return `forget ${a.account}/${a.environment}: ${a.reason}`;
+    case 'sync_state': return `record ${a.account}/${a.environment} as ${a.state}`;
+    case 'delete_account': return `delete account ${a.account} (${a.reason})`;
+  }
+}
+
+export const adminCommands = {
+  accounts: {
+    help: 'List accounts with their expiry and containers with their state (--json for machines)',
+    run: (f: Flags) => withAdmin(f, async (a) => {
+      const list = await a.listAccounts();
+      if (f.json) { console.log(JSON.stringify(list, null, 2)); return 0; }
+      const now = new Date();
+      for (const acct of list) {
+        console.log(`${acct.name}  ${acct.expired ? 'EXPIRED' : `expires ${formatDate(acct.expiresAt)} (in ${formatRemaining(now, acct.expiresAt)})`}`);
+        for (const c of acct.containers) console.log(`  ${c.environment.padEnd(16)} ${c.state.padEnd(8)} ${c.name}${c.stopReason ? `  last stop: ${c.stopReason}` : ''}`);
+      }
+      console.log(`${list.length} account(s), ${list.reduce((n, x) => n + x.containers.filter((c) => c.state === 'running').length, 0)} running container(s)`);
+      return 0;
+    }),
+  },
+  extend: {
+    help: 'Extend an account, or --all accounts (the event), by a duration: islet extend <account|--all> <duration e.g. 1d>',
+    run: (f: Flags, args: string[]) => withAdmin(f, async (a) => {
+      const [who, dur] = f.all ? ['', args[0]] : args;
+      const secs = dur === undefined ? undefined : parseDurationSeconds(dur);
+      if (secs === undefined || (!f.all && !who)) return usage('extend <account|--all> <duration>');
+      if (f.all) { console.log(`extended ${a.extendAll(secs)} account(s) by ${dur}`); return 0; }
+      console.log(`${who} now expires ${formatDate(a.extend(who!, secs))}`);
+      return 0;
+    }),
+  },
+  expire: {
+    help: 'Expire an account now: its containers are removed and the account deleted',
+    run: (f: Flags, args: string[]) => withAdmin(f, async (a) => {
+      if (!args[0]) return usage('expire <account>');
+      for (const x of await a.expireNow(args[0])) console.log(describeAction(x));
+      return 0;
+    }),
+  },
+  reset: {
+    help: "Remove one environment's container of an account (it starts fresh): islet reset <account> <environment>",
+    run: (f: Flags, args: string[]) => withAdmin(f, async (a) => {
+      if (!args[0] || !args[1]) return usage('reset <account> <environment>');
+      console.log((await a.resetEnvironment(args[0], args[1])) ? `reset ${args[0]}/${args[1]}` : `${args[0]} had no ${args[1]} container`);
+      return 0;
+    }),
+  },
+  remove: {
+    help: 'Remove an account and all of its containers',
+    run: (f: Flags, args: string[]) => withAdmin(f, async (a) => {
+      if (!args[0]) return usage('remove <account>');
+      await a.removeAccount(args[0]);
+      console.log(`removed ${args[0]}`);
+      return 0;
+    }),
+  },
+  reap: {
+    help: 'Reconcile the store with the engine now: remove expired and orphaned containers, adopt and repair (--dry-run prints only)',
+    run: (f: Flags) => withAdmin(f, async (a) => {
+      const actions = await a.reap(!!f['dry-run']);
+      for (const x of actions) console.log(`${f['dry-run'] ? 'would ' : ''}${describeAction(x)}`);
+      if (actions.length === 0) console.log('nothing to do');
+      return 0;
+    }),
+  },
+} as const;

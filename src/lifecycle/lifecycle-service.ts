@@ -1,0 +1,149 @@
+/**
+ * The part of ISLET that looks after itself while nobody watches:
+ * - reconcile() (at start-up and every `reconcile_interval`): adopts live
+ *   containers it owns, removes those of expired or deleted accounts and
+ *   orphans, repairs rows whose container vanished, deletes expired accounts;
+ * - check() (every `check_interval`): warns attached trainees 5 and 1 minutes
+ *   before the maximum running time, stops containers that reached it, and
+ *   stops idle containers whose processes are not using CPU.
+ * Decisions come from policy.ts; this file only gathers inputs and acts.
+ * Every stop keeps the container (files kept); every reason is logged and
+ * stored for the admin.
+ */
+import type { ConfigSource } from '../config/config-source.ts';
+import type { Environment } from '../config/schema.ts';
+import type { Logger } from '../logger.ts';
+import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
+import type { Admission } from '../sessions/admission.ts';
+import type { AttachRegistry } from '../sessions/attach-registry.ts';
+import { LABEL_INSTANCE } from '../sessions/environment-runner.ts';
+import type { Store } from '../store/store.ts';
+import { decideChecks, decideReconcile, type ReconcileAction } from './policy.ts';
+
+export interface LifecycleDeps {
+  readonly store: Store;
+  readonly driver: RuntimeDriver;
+  readonly config: ConfigSource;
+  readonly log: Logger;
+  readonly instance: string;
+  readonly attached: AttachRegistry;
+  readonly admission?: Admission;
+  readonly now?: () => Date;
+}
+
+/** Removals run a few at a time (the driver caps them too): Debian 12's engine deadlocks under many parallel removals. */
+const REMOVE_BATCH = 3;
+
+export class LifecycleService {
+  readonly #d: LifecycleDeps;
+  readonly #now: () => Date;
+  readonly #since: Date;
+  readonly #noticed = new Set<string>();
+  readonly #cpu = new Map<string, { ns: number; at: number }>();
+  #timers: NodeJS.Timeout[] = [];
+  #stopped = true;
+  #busy = { reconcile: false, check: false };
+
+  constructor(deps: LifecycleDeps) {
+    this.#d = deps;
+    this.#now = deps.now ?? (() => new Date());
+    this.#since = this.#now();
+  }
+
+  #envs(): Map<string, Environment> { return new Map(this.#d.config.current().environments.map((e) => [e.name, e])); }
+
+  /** Starts the periodic work; the first reconcile runs at once. */
+  start(): void {
+    this.#stopped = false;
+    const loop = (name: 'reconcile' | 'check', every: () => number, fn: () => Promise<unknown>) => {
+      const run = async () => {
+        if (this.#stopped) return;
+        if (!this.#busy[name]) {
+          this.#busy[name] = true;
+          try { await fn(); } catch (err) { this.#d.log.error({ event: `${name}_failed`, err }, `${name} failed`); } finally { this.#busy[name] = false; }
+        }
+        if (!this.#stopped) this.#timers.push(setTimeout(run, every() * 1000).unref());
+      };
+      return run;
+    };
+    void loop('reconcile', () => this.#d.config.current().global.reconcile_interval, () => this.reconcile())();
+    this.#timers.push(setTimeout(loop('check', () => this.#d.config.current().global.check_interval, () => this.check()), 1000).unref());
+  }
+
+  stop(): void { this.#stopped = true; for (const t of this.#timers) clearTimeout(t); this.#timers = []; }
+
+  /** Computes (and unless dryRun, applies) what brings store and engine back in line. Safe to run while trainees work. */
+  async reconcile(dryRun = false): Promise<ReconcileAction[]> {
+    const { store, driver, log } = this.#d;
+    const containers = await driver.find({ [LABEL_INSTANCE]: this.#d.instance });
+    // Started-at is only in inspect: fetch it for the few containers about to be adopted.
+    const rows = store.listOwnership();
+    const known = new Set(rows.map((r) => r.containerId));
+    const detailed = await Promise.all(containers.map(async (c) => (known.has(c.id) || c.state !== 'running' ? c : (await driver.inspect(c.id)) ?? c)));
+    const actions = decideReconcile({ now: this.#now(), accounts: store.listAccounts(), ownership: rows, containers: detailed, environments: this.#envs() });
+    if (dryRun || actions.length === 0) return actions;
+    const removals = actions.filter((a) => a.kind === 'remove');
+    for (let i = 0; i < removals.length; i += REMOVE_BATCH) {
+      await Promise.all(removals.slice(i, i + REMOVE_BATCH).map(async (a) => {
+        this.#d.attached.notify(a.containerId, a.reason === 'account_expired' ? 'Your account has expired; this environment is being removed.' : 'This environment is being removed.');
+        await driver.remove(a.containerId);
+        if (a.account && a.environment && store.getOwnership(a.account, a.environment)?.containerId === a.containerId) store.deleteOwnership(a.account, a.environment);
+        log.info({ event: 'container_removed', reason: a.reason, container: a.containerId.slice(0, 12), name: a.name, account: a.account, environment: a.environment }, `removed ${a.name}: ${a.reason}`);
+      }));
+    }
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'adopt': store.putOwnership(a.ownership); log.info({ event: 'container_adopted', account: a.ownership.account, environment: a.ownership.environment, container: a.ownership.containerId.slice(0, 12) }, 'adopted a live container'); break;
+        case 'forget': store.deleteOwnership(a.account, a.environment); log.info({ event: 'ownership_repaired', account: a.account, environment: a.environment, reason: a.reason }, 'forgot a vanished container'); break;
+        case 'sync_state': if (a.state === 'running') store.markStarted(a.account, a.environment, this.#now()); else store.markStopped(a.account, a.environment, 'stopped outside ISLET'); break;
+        case 'delete_account': store.deleteAccount(a.account); log.info({ event: 'account_expired', account: a.account }, 'expired account deleted'); break;
+        case 'remove': break;
+      }
+    }
+    this.#d.admission?.changed();
+    return actions;
+  }
+
+  /** One pass of the runtime and idle checks. */
+  async check(): Promise<void> {
+    const { store, driver, log, attached } = this.#d;
+    const envs = this.#envs();
+    const now = this.#now();
+    const running = store.listOwnership().filter((o) => o.state === 'running');
+    const actions = decideChecks({ now, running, environments: envs, attached: (id) => attached.count(id), since: this.#since, noticed: this.#noticed });
+    const global = this.#d.config.current().global;
+    const candidates = new Set<string>();
+    for (const a of actions) {
+      if (a.kind === 'notice') {
+        this.#noticed.add(a.key);
+        const n = attached.notify(a.containerId, `This environment reaches its maximum running time in ${a.minutesLeft} minute${a.minutesLeft === 1 ? '' : 's'} and will then be stopped. Your files are kept.`);
+        log.info({ event: 'runtime_notice', container: a.containerId.slice(0, 12), minutesLeft: a.minutesLeft, attached: n }, 'runtime notice sent');
+        continue;
+      }
+      if (a.kind === 'idle_candidate') {
+        candidates.add(a.containerId);
+        // Busy work is spared: stop only when CPU use since the previous sample is under the threshold.
+        const ns = await driver.cpuTime(a.containerId).catch(() => undefined);
+        const prev = this.#cpu.get(a.containerId);
+        if (ns === undefined) continue;
+        this.#cpu.set(a.containerId, { ns, at: now.getTime() });
+        if (!prev || now.getTime() <= prev.at) continue;
+        const percent = ((ns - prev.ns) / 1e6 / (now.getTime() - prev.at)) * 100;
+        if (percent >= global.idle_cpu_percent) { log.debug({ event: 'idle_spared', container: a.containerId.slice(0, 12), cpuPercent: Math.round(percent) }, 'idle but busy; kept running'); continue; }
+        await this.#stop(a.containerId, a.account, a.environment, 'idle', `idle: nobody attached for ${envs.get(a.environment)?.idle_stop ?? 0} s and CPU ${percent.toFixed(1)}%`);
+        continue;
+      }
+      attached.notify(a.containerId, 'This environment reached its maximum running time and is being stopped. Your files are kept; choose it again to start it.');
+      await this.#stop(a.containerId, a.account, a.environment, a.reason, `max_runtime: ran ${envs.get(a.environment)?.timeout ?? 0} s`);
+    }
+    for (const id of this.#cpu.keys()) if (!candidates.has(id)) this.#cpu.delete(id);
+  }
+
+  async #stop(id: string, account: string, environment: string, reason: string, detail: string): Promise<void> {
+    this.#d.store.markStopped(account, environment, detail);
+    await this.#d.driver.stop(id, 10);
+    this.#cpu.delete(id);
+    this.#d.admission?.changed();
+    this.#d.log.info({ event: 'container_stopped', reason, detail, account, environment, container: id.slice(0, 12) }, `stopped ${account}/${environment}: ${reason}`);
+  }
+}

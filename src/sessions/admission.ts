@@ -1,0 +1,67 @@
+/**
+ * Admission control: how many containers may run at once, on the host and
+ * per account. A trainee who finds the host full waits in a first-come,
+ * first-served line and is told their place; after `admission_wait` they are
+ * asked to try again. Counts come from the store (no engine-wide calls) plus
+ * the starts this process has admitted but not yet recorded.
+ */
+import { IsletError } from '../core/islet-error.ts';
+import type { Store } from '../store/store.ts';
+
+export interface AdmissionLimits { readonly maxContainers: number; readonly maxPerAccount: number; readonly waitSeconds: number }
+
+export class Admission {
+  readonly #store: Store;
+  readonly #limits: () => AdmissionLimits;
+  #reserved = 0;
+  readonly #line: object[] = [];
+  readonly #wakers = new Set<() => void>();
+
+  constructor(store: Store, limits: () => AdmissionLimits) {
+    this.#store = store;
+    this.#limits = limits;
+  }
+
+  /** Somebody's container stopped or a reservation ended: let the line move. */
+  changed(): void { for (const w of [...this.#wakers]) w(); }
+
+  /**
+   * Waits for a place to start a container for `account`. Resolves with a
+   * release function to call once the start is recorded in the store (or failed).
+   * Throws CAPACITY_ACCOUNT, CAPACITY_FULL, or SESSION_TIMEOUT when `gone()` turns true.
+   */
+  async admit(account: string, say: (text: string) => void, gone: () => boolean): Promise<() => void> {
+    let lim = this.#limits();
+    if (lim.maxPerAccount > 0 && this.#store.countRunning(account) >= lim.maxPerAccount) {
+      throw new IsletError('CAPACITY_ACCOUNT', `You already have ${lim.maxPerAccount} environment(s) running. Exit one of them (type "exit" in its shell) and try again.`);
+    }
+    if (lim.maxContainers === 0) return () => {};
+    const me = {};
+    this.#line.push(me);
+    const deadline = Date.now() + lim.waitSeconds * 1000;
+    let lastPlace = -1;
+    try {
+      for (;;) {
+        lim = this.#limits();
+        const place = this.#line.indexOf(me);
+        if (lim.maxContainers === 0 || (place === 0 && this.#store.countRunning() + this.#reserved < lim.maxContainers)) {
+          this.#reserved++;
+          let released = false;
+          return () => { if (!released) { released = true; this.#reserved--; this.changed(); } };
+        }
+        if (gone()) throw new IsletError('SESSION_TIMEOUT', 'Goodbye.', 'trainee left while waiting for admission');
+        if (Date.now() >= deadline) throw new IsletError('CAPACITY_FULL', 'ISLET is full right now. Please try again in a moment.', `no place within ${lim.waitSeconds} s`);
+        if (place !== lastPlace) { say(`ISLET is at capacity: you are number ${place + 1} in line. Please wait...\n`); lastPlace = place; }
+        await new Promise<void>((resolve) => {
+          const wake = () => { clearTimeout(timer); this.#wakers.delete(wake); resolve(); };
+          const timer = setTimeout(wake, 1000);
+          this.#wakers.add(wake);
+        });
+      }
+    } finally {
+      const i = this.#line.indexOf(me);
+      if (i >= 0) this.#line.splice(i, 1);
+      this.changed();
+    }
+  }
+}
