@@ -33,6 +33,7 @@ export interface LifecycleDeps {
 
 /** Removals run a few at a time (the driver caps them too): Debian 12's engine deadlocks under many parallel removals. */
 const REMOVE_BATCH = 3;
+const STOP_GRACE_SECONDS = 3;
 
 export class LifecycleService {
   readonly #d: LifecycleDeps;
@@ -141,7 +142,8 @@ export class LifecycleService {
 
   async #stop(id: string, account: string, environment: string, reason: string, detail: string): Promise<void> {
     this.#d.store.markStopped(account, environment, detail);
-    await this.#d.driver.stop(id, 10);
+    // A shell as PID 1 ignores SIGTERM, so a long grace period only delays the inevitable SIGKILL.
+    await this.#d.driver.stop(id, STOP_GRACE_SECONDS);
     this.#cpu.delete(id);
     this.#d.admission?.changed();
     this.#d.log.info({ event: 'container_stopped', reason, detail, account, environment, container: id.slice(0, 12) }, `stopped ${account}/${environment}: ${reason}`);
