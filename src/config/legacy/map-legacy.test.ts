@@ -58,7 +58,7 @@ test('brolive through islet.conf and modules/docker.conf maps every field', () =
 test('the global file maps onto global settings and defaults', () => {
   const [g] = chain([['islet.conf', 'global']]);
   assert.deepEqual(g!.mapped.issues, []);
-  assert.deepEqual({ ...g!.mapped.global, banner: undefined }, { banner: undefined, failure_count: 3, min_password_length: 4, days: 3, debug: false });
+  assert.deepEqual({ ...g!.mapped.global, banner: undefined }, { banner: undefined, failure_count: 3, min_password_length: 4, days: 3, debug: false, reconcile_interval: 60 }, 'INTERVAL=60 sets the reconciler period');
   assert.match(g!.mapped.global.banner!, /Environment for Training"/);
   assert.deepEqual(g!.mapped.environment, { timeout: '8h', days: 3 });
   assert.deepEqual(g!.mapped.origins.failure_count, { line: 34, variable: 'FAILURE_COUNT' });

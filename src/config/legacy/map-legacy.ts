@@ -24,7 +24,7 @@ import {
 export type LegacyKind = 'global' | 'module' | 'environment' | 'plugin';
 
 /** The global settings a legacy islet.conf can carry. */
-export type LegacyGlobalInput = Partial<Pick<GlobalInput, 'banner' | 'failure_count' | 'min_password_length' | 'days' | 'debug'>>;
+export type LegacyGlobalInput = Partial<Pick<GlobalInput, 'banner' | 'failure_count' | 'min_password_length' | 'days' | 'debug' | 'reconcile_interval'>>;
 
 export interface Origin { readonly line: number; readonly variable: string }
 
@@ -126,11 +126,14 @@ export function mapLegacy(vars: ReadonlyMap<string, LegacyVar>, kind: LegacyKind
     if (mp !== undefined) global.min_password_length = mp;
     const d = yes('DEBUG');
     if (d !== undefined) global.debug = d;
+    // isletd's loop period becomes the reconciler's.
+    const iv = whole('INTERVAL');
+    if (iv !== undefined && iv > 0) global.reconcile_interval = iv;
   }
   const days = kind === 'plugin' ? undefined : decimal('DAYS');
   if (kind === 'global' && days !== undefined) global.days = days;
   // Always say where global options come from: the loader locates global validation errors with the last mapping's origins.
-  for (const [key, name] of [['failure_count', 'FAILURE_COUNT'], ['min_password_length', 'MIN_PASSWD_LEN'], ['debug', 'DEBUG'], ['days', 'DAYS'], ['banner', 'BANNER']] as const) origin(key, name);
+  for (const [key, name] of [['failure_count', 'FAILURE_COUNT'], ['min_password_length', 'MIN_PASSWD_LEN'], ['debug', 'DEBUG'], ['days', 'DAYS'], ['banner', 'BANNER'], ['reconcile_interval', 'INTERVAL']] as const) origin(key, name);
   if (kind !== 'global') {
     for (const name of globalOnlyVariables) if (value(name) !== undefined) issue('warning', 'CONFIG_INVALID', name, `${name} is read only from islet.conf, as in the original; ignored here`);
   }
