@@ -17,6 +17,7 @@ import { LifecycleService } from './lifecycle/lifecycle-service.ts';
 import { MenuSessionHandler } from './sessions/session-handler.ts';
 import { loadHostKeys } from './sshd/host-keys.ts';
 import { SshServer } from './sshd/ssh-server.ts';
+import { ConnectionGuard } from './sshd/connection-guard.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 
 export interface IsletOptions {
@@ -63,10 +64,19 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
     const g = config.current().global;
     return { maxContainers: g.max_containers, maxPerAccount: g.max_containers_per_account, waitSeconds: g.admission_wait };
   });
-  const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance, admission, ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}), now });
+  const bridgeNetwork = `${instance}-bridge`;
+  const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance, admission, bridgeNetwork, ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}), now });
   const lifecycle = new LifecycleService({ store, driver, config, log: log.child({ module: 'lifecycle' }), instance, attached: runner.attached, admission, now });
-  const handler = new MenuSessionHandler({ config, accounts: new AccountService(store, now), runner, store, log: log.child({ module: 'session' }), now });
-  const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, handler, log: log.child({ module: 'sshd' }) });
+  const guard = new ConnectionGuard(() => {
+    const g = config.current().global;
+    return { maxConnections: g.ssh_max_connections, maxPerIp: g.ssh_max_connections_per_ip, newPerIpPerMinute: g.ssh_new_connections_per_ip, failuresPerIp: g.ssh_auth_failures_per_ip, lockoutSeconds: g.ssh_lockout };
+  });
+  const handler = new MenuSessionHandler({ config, accounts: new AccountService(store, now), runner, store, log: log.child({ module: 'session' }), now, loginFailed: (client) => guard.failed(client) });
+  const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, handler, guard, log: log.child({ module: 'sshd' }) });
+  // Trainees on ISLET's bridge network must not reach ISLET's own port: refuse that subnet at the front door.
+  await driver.ensureNetwork(bridgeNetwork, { ...o.extraLabels, 'islet.instance': instance })
+    .then((n) => { guard.denySubnets(n.subnets); log.info({ event: 'trainee_network', network: bridgeNetwork, subnets: n.subnets }, 'trainee network ready'); })
+    .catch((err: unknown) => log.warn({ event: 'trainee_network_failed', err }, 'could not prepare the trainee network; bridge environments will retry'));
   const addr = await ssh.listen(o.host, o.port);
   if (o.lifecycle !== false) lifecycle.start();
   log.info({ event: 'listening', host: addr.address, port: addr.port }, `ISLET listening on ${addr.address}:${addr.port}`);

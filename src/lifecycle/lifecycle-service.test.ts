@@ -24,7 +24,7 @@ const instance = `lc${runId}`;
 const driver = new DockerDriver();
 const dir = mkdtempSync(join(tmpdir(), 'islet-lc-'));
 mkdirSync(join(dir, 'config/environments'), { recursive: true });
-writeFileSync(join(dir, 'config/environments/demo.yaml'), 'image: islet/demo:latest\nuser: student\ntimeout: 1h\nidle_stop: 10m\n');
+writeFileSync(join(dir, 'config/environments/demo.yaml'), 'image: islet/demo:latest\nuser: student\ntimeout: 1h\nidle_stop: 10m\ndisk_quota: 16m\n');
 const config = new ConfigSource(join(dir, 'config'));
 const store = new SqliteStore(join(dir, 'islet.db'));
 let clock = new Date('2026-11-23T12:00:00Z');
@@ -99,4 +99,15 @@ test('reconcile: dry run changes nothing; a real run removes an expired account,
   assert.equal(store.getOwnership('keeper', 'demo')?.containerId, keep, 'adopted');
   const again = (await lifecycle.reconcile(true)).filter((a) => a.kind !== 'sync_state');
   assert.deepEqual(again.filter((a) => !(a.kind === 'remove' && a.account !== 'expiring' && a.account !== 'ghost')), [], 'idempotent');
+});
+
+test('disk quota: a container that writes past its quota is stopped with files kept and the reason recorded', async () => {
+  const id = await make('filler', 'dd if=/dev/zero of=/home/student/big bs=1M count=24 2>/dev/null; echo done > /home/student/marker; exec sleep 100000');
+  const small = await make('tidy', 'exec sleep 100000');
+  for (let i = 0; i < 50 && !(await fileIn(id, '/home/student/marker').then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+  await lifecycle.checkDisk();
+  assert.equal((await driver.inspect(id))?.state, 'exited');
+  assert.match(store.getOwnership('filler', 'demo')?.stopReason ?? '', /^disk_quota: 24 MB written, quota 16 MB/);
+  assert.equal((await driver.inspect(small))?.state, 'running', 'a container under its quota is left alone');
+  await driver.stop(small, 0);
 });

@@ -43,7 +43,7 @@ export class LifecycleService {
   readonly #cpu = new Map<string, { ns: number; at: number }>();
   #timers: NodeJS.Timeout[] = [];
   #stopped = true;
-  #busy = { reconcile: false, check: false };
+  #busy = { reconcile: false, check: false, disk: false };
 
   constructor(deps: LifecycleDeps) {
     this.#d = deps;
@@ -56,7 +56,7 @@ export class LifecycleService {
   /** Starts the periodic work; the first reconcile runs at once. */
   start(): void {
     this.#stopped = false;
-    const loop = (name: 'reconcile' | 'check', every: () => number, fn: () => Promise<unknown>) => {
+    const loop = (name: 'reconcile' | 'check' | 'disk', every: () => number, fn: () => Promise<unknown>) => {
       const run = async () => {
         if (this.#stopped) return;
         if (!this.#busy[name]) {
@@ -69,6 +69,7 @@ export class LifecycleService {
     };
     void loop('reconcile', () => this.#d.config.current().global.reconcile_interval, () => this.reconcile())();
     this.#timers.push(setTimeout(loop('check', () => this.#d.config.current().global.check_interval, () => this.check()), 1000).unref());
+    this.#timers.push(setTimeout(loop('disk', () => this.#d.config.current().global.disk_check_interval, () => this.checkDisk()), 5000).unref());
   }
 
   stop(): void { this.#stopped = true; for (const t of this.#timers) clearTimeout(t); this.#timers = []; }
@@ -138,6 +139,34 @@ export class LifecycleService {
       await this.#stop(a.containerId, a.account, a.environment, a.reason, `max_runtime: ran ${envs.get(a.environment)?.timeout ?? 0} s`);
     }
     for (const id of this.#cpu.keys()) if (!candidates.has(id)) this.#cpu.delete(id);
+  }
+
+  /**
+   * Measures each running container's writable layer against its environment's disk_quota:
+   * a warning at 90 %, a stop (files kept) above the quota. Where the engine can enforce a
+   * hard size limit this is a second line; elsewhere it is the line (docs/security.md).
+   */
+  async checkDisk(): Promise<void> {
+    const { store, driver, attached, log } = this.#d;
+    const envs = this.#envs();
+    for (const row of store.listOwnership().filter((o) => o.state === 'running')) {
+      const quota = envs.get(row.environment)?.disk_quota ?? 0;
+      if (quota <= 0) continue;
+      const used = await driver.diskUsage(row.containerId).catch(() => undefined);
+      if (used === undefined) continue;
+      const mb = (n: number) => `${Math.round(n / 1024 ** 2)} MB`;
+      if (used > quota) {
+        attached.notify(row.containerId, `This environment uses ${mb(used)} of disk, over its quota of ${mb(quota)}, and is being stopped. Delete files after starting it again.`);
+        await this.#stop(row.containerId, row.account, row.environment, 'disk_quota', `disk_quota: ${mb(used)} written, quota ${mb(quota)}`);
+      } else if (used > quota * 0.9) {
+        const key = `${row.containerId}@disk`;
+        if (!this.#noticed.has(key)) {
+          this.#noticed.add(key);
+          attached.notify(row.containerId, `This environment uses ${mb(used)} of its ${mb(quota)} disk quota; over the quota it will be stopped.`);
+          log.info({ event: 'disk_warning', account: row.account, environment: row.environment, used, quota }, 'disk quota warning');
+        }
+      } else this.#noticed.delete(`${row.containerId}@disk`);
+    }
   }
 
   async #stop(id: string, account: string, environment: string, reason: string, detail: string): Promise<void> {

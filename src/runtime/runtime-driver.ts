@@ -45,6 +45,8 @@ export interface CreateRequest {
   readonly labels: Readonly<Record<string, string>>;
   readonly tty?: TtySize;
   readonly term?: string;
+  /** For `network: bridge` environments: the ISLET bridge network (from ensureNetwork) to join. */
+  readonly network?: string;
 }
 
 /**
@@ -82,6 +84,13 @@ export interface RuntimeDriver {
   stop(id: string, graceSeconds?: number): Promise<void>;
   /** Removes the instance and its writable layer. */
   remove(id: string): Promise<void>;
+  /**
+   * Makes sure ISLET's trainee network exists (trainees on it cannot reach each other) and returns its
+   * subnets. Idempotent; safe from several processes.
+   */
+  ensureNetwork(name: string, labels: Readonly<Record<string, string>>): Promise<{ subnets: string[] }>;
+  /** Bytes the instance has written to its own filesystem (writable layer); undefined when gone. Costly: not for the login path. */
+  diskUsage(id: string): Promise<number | undefined>;
   /** Total CPU time the instance has used, in nanoseconds; undefined when it is not running or gone. */
   cpuTime(id: string): Promise<number | undefined>;
 }

@@ -31,6 +31,8 @@ export interface RunnerDeps {
   readonly now?: () => Date;
   /** Capacity limits; none when absent. */
   readonly admission?: Admission;
+  /** Name of ISLET's trainee bridge network for `network: bridge` environments. */
+  readonly bridgeNetwork?: string;
 }
 
 export const LABEL_INSTANCE = 'islet.instance';
@@ -120,7 +122,8 @@ export class EnvironmentRunner {
           throw err;
         }
         try {
-          info = await driver.create({ name: this.containerName(env.name, account), env, labels: this.labels(env.name, account), tty: size, term: term.term });
+          const network = env.network === 'bridge' ? await this.#bridge() : undefined;
+          info = await driver.create({ name: this.containerName(env.name, account), env, labels: this.labels(env.name, account), tty: size, term: term.term, ...(network ? { network } : {}) });
         } catch (err) {
           // Another ISLET process created it first: use theirs.
           info = await driver.inspect(this.containerName(env.name, account));
@@ -149,6 +152,14 @@ export class EnvironmentRunner {
       } catch (err) { att.detach(); throw err; }
       return { info, att, fresh, running };
     });
+  }
+
+  /** The trainee bridge network, created on first use (trainees on it cannot reach each other). */
+  async #bridge(): Promise<string | undefined> {
+    const name = this.#d.bridgeNetwork;
+    if (!name) return undefined;
+    await this.#d.driver.ensureNetwork(name, { ...this.#d.extraLabels, [LABEL_INSTANCE]: this.#d.instance });
+    return name;
   }
 
   /** Waits for a place under the capacity limits (a container created meanwhile stays, stopped, for the next try). */

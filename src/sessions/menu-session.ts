@@ -24,6 +24,8 @@ export interface MenuDeps {
   readonly store: Store;
   readonly log: Logger;
   readonly now: () => Date;
+  /** Counts a failed trainee login against the client's address; true when the address is now locked out. */
+  readonly loginFailed?: (client: string) => boolean;
 }
 
 /** Unwinds the session with a last message. */
@@ -149,6 +151,7 @@ export class MenuSession {
       } catch (err) {
         if (!(err instanceof IsletError)) throw err;
         this.#d.log.info({ event: 'login_failed', reason: err.detail.reason ?? err.code, account: username.slice(0, 64), client: this.#t.remoteAddress }, 'login failed');
+        if (this.#d.loginFailed?.(this.#t.remoteAddress)) throw new Quit(prompts.tooManyFailures(c, n), 'locked_out');
         if (err.code === 'ACCOUNT_EXPIRED') this.#line(err.userMessage);
         else if (c < n) this.#line(prompts.loginFailed(c, n));
         if (c >= n) throw new Quit(prompts.tooManyFailures(c, n), 'failures');

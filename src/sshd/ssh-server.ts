@@ -12,6 +12,8 @@ import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
 import type { SessionHandler } from '../sessions/session-handler.ts';
 import { checkGate } from './gate-auth.ts';
+import type { ConnectionGuard } from './connection-guard.ts';
+import { modernAlgorithms } from './algorithms.ts';
 import { SshTerminal } from './ssh-terminal.ts';
 
 export interface SshServerOptions {
@@ -19,6 +21,7 @@ export interface SshServerOptions {
   readonly config: ConfigSource;
   readonly handler: SessionHandler;
   readonly log: Logger;
+  readonly guard: ConnectionGuard;
 }
 
 const MAX_AUTH_ATTEMPTS = 3;
@@ -31,7 +34,8 @@ export class SshServer {
 
   constructor(o: SshServerOptions) {
     this.#o = o;
-    this.#server = new ssh2.Server({ hostKeys: o.hostKeys, ident: 'ISLET', keepaliveInterval: 15_000, keepaliveCountMax: 4 }, (client, info) => this.#onClient(client, info.ip));
+    // ident "ISLET": no software name or version beyond what the protocol needs.
+    this.#server = new ssh2.Server({ hostKeys: o.hostKeys, ident: 'ISLET', algorithms: modernAlgorithms, keepaliveInterval: 15_000, keepaliveCountMax: 4 }, (client, info) => this.#onClient(client, info.ip));
     this.#server.on('error', (err: Error) => o.log.error({ err }, 'ssh server error'));
   }
 
@@ -49,23 +53,37 @@ export class SshServer {
 
   #onClient(client: Connection, ip: string): void {
     const log = this.#o.log.child({ client: ip });
+    const { guard } = this.#o;
+    const refusal = guard.admit(ip);
+    client.on('error', (err) => log.debug({ err: err.message }, 'ssh client error'));
+    if (refusal) {
+      log.warn({ event: 'connection_refused', reason: refusal }, 'connection refused');
+      client.end();
+      return;
+    }
     this.#clients.add(client);
+    const global = () => this.#o.config.current().global;
+    let authed = false;
+    const grace = setTimeout(() => { if (!authed) { log.info({ event: 'login_grace_expired' }, 'no login within the grace time'); client.end(); } }, global().ssh_login_grace * 1000);
+    grace.unref();
     // Interactive traffic: without this, Nagle's algorithm adds ~90 ms to every round trip of the handshake and keystrokes.
     (client as Connection & { setNoDelay(on: boolean): void }).setNoDelay(true);
     let attempts = 0;
     let user = '';
     const terms = new Set<SshTerminal>();
-    client.on('error', (err) => log.debug({ err: err.message }, 'ssh client error'));
-    client.on('close', () => { this.#clients.delete(client); for (const t of terms) t.lost(); });
+    client.on('close', () => { clearTimeout(grace); guard.closed(ip); this.#clients.delete(client); for (const t of terms) t.lost(); });
     client.on('authentication', (ctx) => {
       const fail = (reason: string) => {
         attempts++;
         log.info({ event: 'gate_login_failed', user: ctx.username.slice(0, 64), method: ctx.method, reason }, 'gate login failed');
-        if (attempts >= MAX_AUTH_ATTEMPTS) { ctx.reject(); client.end(); return; }
+        const locked = guard.failed(ip);
+        if (locked) log.warn({ event: 'address_locked_out' }, 'too many failed logins from this address');
+        if (attempts >= MAX_AUTH_ATTEMPTS || locked) { ctx.reject(); client.end(); return; }
         ctx.reject(['password', 'keyboard-interactive']);
       };
       const check = (password: string) => {
-        if (checkGate(this.#o.config.current().global, ctx.username, password)) { user = ctx.username; ctx.accept(); } else fail('bad_password');
+        if (guard.lockedOut(ip)) { fail('locked_out'); return; }
+        if (checkGate(global(), ctx.username, password)) { user = ctx.username; authed = true; clearTimeout(grace); ctx.accept(); } else fail('bad_password');
       };
       if (ctx.method === 'password') return check(ctx.password);
       if (ctx.method === 'keyboard-interactive') {
@@ -75,8 +93,12 @@ export class SshServer {
     });
     client.on('ready', () => {
       log.info({ event: 'gate_login_ok', user }, 'gate login ok');
-      client.on('session', (acceptSession) => {
+      let sessions = 0;
+      client.on('session', (acceptSession, rejectSession) => {
+        if (sessions >= global().ssh_max_sessions_per_connection) { rejectSession(); return; }
+        sessions++;
         const session = acceptSession();
+        session.once('close', () => { sessions--; });
         let pty: { term: string; cols: number; rows: number } | undefined;
         let term: SshTerminal | undefined;
         session.on('pty', (accept, _reject, info) => {

@@ -6,6 +6,7 @@
  * `sweepTestContainers(runId)`, so a failing test still leaves nothing behind.
  */
 import { randomBytes } from 'node:crypto';
+import Docker from 'dockerode';
 import { DockerDriver } from '../../src/runtime/docker/index.ts';
 
 export const LABEL_TEST = 'islet.test';
@@ -35,5 +36,14 @@ export async function sweepTestContainers(runId: string, driver: DockerDriver = 
     if (found.length === 0) break;
     await Promise.all(found.map(async (c) => { await driver.remove(c.id); removed++; }));
   }
+  await sweepTestNetworks(runId);
   return removed;
+}
+
+/** Removes the networks a test run made (ISLET's trainee bridge networks carry the run's islet.test label). */
+export async function sweepTestNetworks(runId: string): Promise<void> {
+  const docker = new Docker();
+  const bounded = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('engine call timed out')), 15_000).unref())]);
+  const nets = await bounded(docker.listNetworks({ filters: { label: [`islet.test=${runId}`] } }));
+  for (const n of nets) await bounded(docker.getNetwork(n.Id).remove()).catch(() => undefined);
 }

@@ -41,6 +41,18 @@ export class SshTrainee {
   /** Skips everything received so far. */
   skip(): void { this.#cursor = this.#out.length; }
 
+  /**
+   * Resolves once the connection is closed, whatever the cause (the server
+   * went away, end() was called). Connection errors after connect (such as
+   * ECONNRESET when the server is killed) are then expected, not thrown.
+   */
+  whenClosed(): Promise<void> {
+    return new Promise((resolve) => { this.#client.on('error', () => undefined).once('close', () => resolve()); });
+  }
+
+  /** Everything received so far (for assertions on the whole transcript). */
+  get output(): string { return this.#out; }
+
   /** Drops the connection abruptly. */
   end(): void { this.#client.end(); this.#client.destroy(); }
 }

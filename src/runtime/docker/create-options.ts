@@ -45,7 +45,7 @@ export function createOptions(req: CreateRequest): DockerCreateOptions {
     CapDrop: [...env.cap_drop],
     SecurityOpt: env.no_new_privileges ? ['no-new-privileges'] : [],
     ReadonlyRootfs: env.read_only_root,
-    NetworkMode: env.network,
+    NetworkMode: env.network === 'bridge' ? (req.network ?? 'bridge') : 'none',
     ExtraHosts: [`${hostname}:127.0.0.1`],
     Binds: env.mounts.map((m) => bind(m.source, m.target)),
     AutoRemove: env.remove_on_exit,

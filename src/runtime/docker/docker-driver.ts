@@ -17,6 +17,7 @@ import { createOptions } from './create-options.ts';
 import { EngineClient, MSG_BUSY, MSG_IMAGE, statusOf } from './engine-client.ts';
 import { readPullProgress, splitReference } from './pull.ts';
 import { Semaphore, SemaphoreTimeout } from './semaphore.ts';
+import { ensureBridgeNetwork } from './networks.ts';
 
 export interface DockerDriverOptions {
   /** Engine socket; default: DOCKER_HOST, else /var/run/docker.sock. */
@@ -152,6 +153,29 @@ export class DockerDriver implements RuntimeDriver {
       await this.#mutate('start', () => this.#engine.json({ op: 'start', method: 'POST', path: `/containers/${enc(id)}/start`, timeoutMs: this.#callMs }));
     } catch (err) {
       if (statusOf(err) !== 304) throw err; // 304: already running
+    }
+  }
+
+  #networks = new Map<string, Promise<{ subnets: string[] }>>();
+
+  ensureNetwork(name: string, labels: Readonly<Record<string, string>>): Promise<{ subnets: string[] }> {
+    let p = this.#networks.get(name);
+    if (!p) {
+      p = this.#mutate('network', () => ensureBridgeNetwork(this.#engine, name, labels, this.#callMs));
+      this.#networks.set(name, p);
+      p.catch(() => this.#networks.delete(name)); // a failure is retried next time
+    }
+    return p;
+  }
+
+  async diskUsage(id: string): Promise<number | undefined> {
+    try {
+      // size=1 makes the engine walk the writable layer: seconds on a big one, hence the longer limit.
+      const j = await this.#engine.json<{ SizeRw?: number }>({ op: 'inspect-size', method: 'GET', path: `/containers/${enc(id)}/json`, query: { size: true }, timeoutMs: this.#callMs * 4 });
+      return j.SizeRw ?? 0;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
     }
   }
 
