@@ -37,7 +37,8 @@ describe('createOptions', () => {
     assert.equal(h.MemorySwap, 512 * MiB, 'swap 0: memory+swap = memory');
     assert.equal(h.CpuShares, 1024);
     assert.equal(h.PidsLimit, 256);
-    assert.deepEqual(h.Ulimits, [{ Name: 'nofile', Soft: 1024, Hard: 2048 }]);
+    assert.deepEqual(h.Ulimits, [{ Name: 'nofile', Soft: 1024, Hard: 2048 }, { Name: 'fsize', Soft: 1024 ** 3, Hard: 1024 ** 3 }]);
+    assert.deepEqual(h.LogConfig, { Type: 'none', Config: {} }, 'no engine log of what trainees type and see');
     assert.deepEqual(h.CapAdd, []);
     assert.deepEqual(h.CapDrop, ['ALL']);
     assert.deepEqual(h.SecurityOpt, ['no-new-privileges']);
