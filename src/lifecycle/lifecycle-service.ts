@@ -33,7 +33,7 @@ export interface LifecycleDeps {
 
 /** Removals run a few at a time (the driver caps them too): Debian 12's engine deadlocks under many parallel removals. */
 const REMOVE_BATCH = 3;
-const STOP_GRACE_SECONDS = 3;
+const STOP_GRACE_SECONDS = 1;
 
 export class LifecycleService {
   readonly #d: LifecycleDeps;
@@ -41,6 +41,8 @@ export class LifecycleService {
   readonly #since: Date;
   readonly #noticed = new Set<string>();
   readonly #cpu = new Map<string, { ns: number; at: number }>();
+  /** Containers being stopped right now: reconcile must not "repair" their store row back to running meanwhile. */
+  readonly #stopping = new Set<string>();
   #timers: NodeJS.Timeout[] = [];
   #stopped = true;
   #busy = { reconcile: false, check: false, disk: false };
@@ -97,7 +99,14 @@ export class LifecycleService {
       switch (a.kind) {
         case 'adopt': store.putOwnership(a.ownership); log.info({ event: 'container_adopted', account: a.ownership.account, environment: a.ownership.environment, container: a.ownership.containerId.slice(0, 12) }, 'adopted a live container'); break;
         case 'forget': store.deleteOwnership(a.account, a.environment); log.info({ event: 'ownership_repaired', account: a.account, environment: a.environment, reason: a.reason }, 'forgot a vanished container'); break;
-        case 'sync_state': if (a.state === 'running') store.markStarted(a.account, a.environment, this.#now()); else store.markStopped(a.account, a.environment, 'stopped outside ISLET'); break;
+        case 'sync_state': {
+          const row = store.getOwnership(a.account, a.environment);
+          if (!row || this.#stopping.has(row.containerId)) break;
+          // The snapshot may predate a stop that finished meanwhile: look again before marking it running.
+          if (a.state === 'running' && (await driver.inspect(row.containerId))?.state !== 'running') break;
+          if (a.state === 'running') store.markStarted(a.account, a.environment, this.#now()); else store.markStopped(a.account, a.environment, 'stopped outside ISLET');
+          break;
+        }
         case 'delete_account': store.deleteAccount(a.account); log.info({ event: 'account_expired', account: a.account }, 'expired account deleted'); break;
         case 'remove': break;
       }
@@ -115,9 +124,10 @@ export class LifecycleService {
     const actions = decideChecks({ now, running, environments: envs, attached: (id) => attached.count(id), since: this.#since, noticed: this.#noticed });
     const global = this.#d.config.current().global;
     const candidates = new Set<string>();
+    const stops: Promise<void>[] = [];
     for (const a of actions) {
       if (a.kind === 'notice') {
-        this.#noticed.add(a.key);
+        for (const k of a.keys) this.#noticed.add(k);
         const n = attached.notify(a.containerId, `This environment reaches its maximum running time in ${a.minutesLeft} minute${a.minutesLeft === 1 ? '' : 's'} and will then be stopped. Your files are kept.`);
         log.info({ event: 'runtime_notice', container: a.containerId.slice(0, 12), minutesLeft: a.minutesLeft, attached: n }, 'runtime notice sent');
         continue;
@@ -132,12 +142,14 @@ export class LifecycleService {
         if (!prev || now.getTime() <= prev.at) continue;
         const percent = ((ns - prev.ns) / 1e6 / (now.getTime() - prev.at)) * 100;
         if (percent >= global.idle_cpu_percent) { log.debug({ event: 'idle_spared', container: a.containerId.slice(0, 12), cpuPercent: Math.round(percent) }, 'idle but busy; kept running'); continue; }
-        await this.#stop(a.containerId, a.account, a.environment, 'idle', `idle: nobody attached for ${envs.get(a.environment)?.idle_stop ?? 0} s and CPU ${percent.toFixed(1)}%`);
+        stops.push(this.#stop(a.containerId, a.account, a.environment, 'idle', `idle: nobody attached for ${envs.get(a.environment)?.idle_stop ?? 0} s and CPU ${percent.toFixed(1)}%`));
         continue;
       }
       attached.notify(a.containerId, 'This environment reached its maximum running time and is being stopped. Your files are kept; choose it again to start it.');
-      await this.#stop(a.containerId, a.account, a.environment, a.reason, `max_runtime: ran ${envs.get(a.environment)?.timeout ?? 0} s`);
+      stops.push(this.#stop(a.containerId, a.account, a.environment, a.reason, `max_runtime: ran ${envs.get(a.environment)?.timeout ?? 0} s`));
     }
+    // Stops run side by side (the driver caps engine mutations), so one slow stop does not delay the others.
+    await Promise.all(stops);
     for (const id of this.#cpu.keys()) if (!candidates.has(id)) this.#cpu.delete(id);
   }
 
@@ -170,9 +182,12 @@ export class LifecycleService {
   }
 
   async #stop(id: string, account: string, environment: string, reason: string, detail: string): Promise<void> {
-    this.#d.store.markStopped(account, environment, detail);
-    // A shell as PID 1 ignores SIGTERM, so a long grace period only delays the inevitable SIGKILL.
-    await this.#d.driver.stop(id, STOP_GRACE_SECONDS);
+    this.#stopping.add(id);
+    try {
+      this.#d.store.markStopped(account, environment, detail);
+      // A shell as PID 1 ignores SIGTERM, so a long grace period only delays the inevitable SIGKILL.
+      await this.#d.driver.stop(id, STOP_GRACE_SECONDS);
+    } finally { this.#stopping.delete(id); }
     this.#cpu.delete(id);
     this.#d.admission?.changed();
     this.#d.log.info({ event: 'container_stopped', reason, detail, account, environment, container: id.slice(0, 12) }, `stopped ${account}/${environment}: ${reason}`);

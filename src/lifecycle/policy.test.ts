@@ -69,11 +69,15 @@ test('checks: notices at 5 and 1 minutes before the maximum running time, once e
   const five = decideChecks({ ...base, now: at(3600 - 290), noticed: new Set() });
   assert.equal(five.length, 1);
   assert.ok(five[0]!.kind === 'notice' && five[0]!.minutesLeft === 5);
-  const noticed = new Set([five[0]!.kind === 'notice' ? five[0]!.key : '']);
+  const noticed = new Set(five[0]!.kind === 'notice' ? five[0]!.keys : []);
   assert.deepEqual(decideChecks({ ...base, now: at(3600 - 200), noticed }), [], 'the 5-minute notice goes out once');
   const one = decideChecks({ ...base, now: at(3600 - 50), noticed });
   assert.ok(one[0]?.kind === 'notice' && one[0].minutesLeft === 1);
   assert.deepEqual(decideChecks({ ...base, now: at(3600), noticed }).map((a) => a.kind === 'stop' && a.reason), ['max_runtime']);
+  const late = decideChecks({ ...base, now: at(3600 - 30), noticed: new Set() });
+  assert.equal(late.length, 1, 'a container already past both marks gets one notice');
+  const after = new Set(late[0]!.kind === 'notice' ? late[0]!.keys : []);
+  assert.deepEqual(decideChecks({ ...base, now: at(3600 - 20), noticed: after }), [], 'and not a second one');
 });
 
 test('checks: idleness counts only with nobody attached, from the last visit or this process start', () => {

@@ -83,7 +83,7 @@ export function decideReconcile(input: ReconcileInput): ReconcileAction[] {
 }
 
 export type CheckAction =
-  | { readonly kind: 'notice'; readonly containerId: string; readonly minutesLeft: number; readonly key: string }
+  | { readonly kind: 'notice'; readonly containerId: string; readonly minutesLeft: number; readonly keys: readonly string[] }
   | { readonly kind: 'stop'; readonly containerId: string; readonly account: string; readonly environment: string; readonly reason: 'max_runtime' | 'idle' }
   | { readonly kind: 'idle_candidate'; readonly containerId: string; readonly account: string; readonly environment: string };
 
@@ -113,12 +113,10 @@ export function decideChecks(input: CheckInput): CheckAction[] {
     if (env.timeout > 0 && row.startedAt) {
       const deadline = row.startedAt.getTime() + env.timeout * 1000;
       if (now >= deadline) { out.push({ kind: 'stop', ...who, reason: 'max_runtime' }); continue; }
-      for (const m of NOTICE_MINUTES) {
-        const key = `${row.containerId}@${row.startedAt.getTime()}:${m}`;
-        if (deadline - now <= m * 60_000 && !input.noticed.has(key)) {
-          out.push({ kind: 'notice', containerId: row.containerId, minutesLeft: Math.max(1, Math.ceil((deadline - now) / 60_000)), key });
-          break;
-        }
+      // One notice per mark passed; a container that starts late past several marks gets one notice, not several.
+      const due = NOTICE_MINUTES.filter((m) => deadline - now <= m * 60_000).map((m) => `${row.containerId}@${row.startedAt!.getTime()}:${m}`);
+      if (due.some((k) => !input.noticed.has(k))) {
+        out.push({ kind: 'notice', containerId: row.containerId, minutesLeft: Math.max(1, Math.ceil((deadline - now) / 60_000)), keys: due });
       }
     }
     if (env.idle_stop > 0 && input.attached(row.containerId) === 0) {

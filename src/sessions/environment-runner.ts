@@ -115,28 +115,31 @@ export class EnvironmentRunner {
     const { driver } = this.#d;
     return this.#lock.run(`${account}\0${env.name}`, async () => {
       let info = await this.#find(account, env);
+      const running = info?.state === 'running';
+      // Admission first: a trainee who is refused or waits sees no greeting and gets no new container.
+      const release = running ? () => {} : await this.#admit(account, say, term);
       let fresh = false;
-      if (!info) {
-        try { await driver.ensureImage(env.image, (line) => say(`${line}\n`)); } catch (err) {
-          say('Image not found, trying Docker Hub...\n');
-          throw err;
+      try {
+        if (!info) {
+          try { await driver.ensureImage(env.image, (line) => say(`${line}\n`)); } catch (err) {
+            say('Image not found, trying Docker Hub...\n');
+            throw err;
+          }
+          try {
+            const network = env.network === 'bridge' ? await this.#bridge() : undefined;
+            info = await driver.create({ name: this.containerName(env.name, account), env, labels: this.labels(env.name, account), tty: size, term: term.term, ...(network ? { network } : {}) });
+          } catch (err) {
+            // Another ISLET process created it first: use theirs.
+            info = await driver.inspect(this.containerName(env.name, account));
+            if (!info) throw err;
+          }
+          this.#d.store.putOwnership({ account, environment: env.name, containerId: info.id, containerName: info.name, createdAt: info.createdAt });
+          fresh = true;
         }
-        try {
-          const network = env.network === 'bridge' ? await this.#bridge() : undefined;
-          info = await driver.create({ name: this.containerName(env.name, account), env, labels: this.labels(env.name, account), tty: size, term: term.term, ...(network ? { network } : {}) });
-        } catch (err) {
-          // Another ISLET process created it first: use theirs.
-          info = await driver.inspect(this.containerName(env.name, account));
-          if (!info) throw err;
-        }
-        this.#d.store.putOwnership({ account, environment: env.name, containerId: info.id, containerName: info.name, createdAt: info.createdAt });
-        fresh = true;
-      }
-      const running = info.state === 'running';
+      } catch (err) { release(); throw err; }
       say(fresh ? 'Enjoy yourself!\n' : 'Welcome back!\n');
       if (motd) say(motd);
       if (env.remove_on_exit && !running) say('This container is set to be terminated upon exit, work will not be saved.\n');
-      const release = running ? () => {} : await this.#admit(account, say, term);
       let att: Attachment;
       try { att = await driver.attach(info.id); } catch (err) { release(); throw err; }
       try {

@@ -68,6 +68,7 @@ describe('restart safety: SIGKILL with 20 attached trainees', { concurrency: fal
   });
 
   const idsBefore = new Map<string, string>(); // account -> container id
+  let killed = false; // the later tests need the first one's kill, not a second server beside a live one
 
   test('20 trainees create accounts, enter demo and start a background process each', async () => {
     const dropped: Promise<void>[] = [];
@@ -80,7 +81,10 @@ describe('restart safety: SIGKILL with 20 attached trainees', { concurrency: fal
       await t.waitFor(/Enjoy yourself!/);
       await t.waitFor(SSH_PROMPT);
       t.send(`${marker(i)} &\r`);
-      assert.match(await shSsh(t, 'ps'), new RegExp(`\\b${marker(i)}\\b`), `${name(i)}: the background process runs`);
+      // The background child may not have exec'd sleep yet when ps first looks.
+      let ps = '';
+      for (let k = 0; k < 20 && !new RegExp(`\\b${marker(i)}\\b`).test(ps); k++) ps = await shSsh(t, 'ps');
+      assert.match(ps, new RegExp(`\\b${marker(i)}\\b`), `${name(i)}: the background process runs`);
     });
     const found = await mine();
     assert.equal(found.length, N, 'one container per trainee');
@@ -96,6 +100,7 @@ describe('restart safety: SIGKILL with 20 attached trainees', { concurrency: fal
     await Promise.race([Promise.all(dropped), new Promise((_, rej) => setTimeout(() => rej(new Error('clients did not notice the server died')), 15_000))]);
     for (const t of open) t.end();
     open.clear();
+    killed = true;
 
     const orphaned = await mine();
     assert.equal(orphaned.length, N, 'the containers outlive the server');
@@ -106,6 +111,7 @@ describe('restart safety: SIGKILL with 20 attached trainees', { concurrency: fal
   });
 
   test('after a restart: same accounts, same containers (no duplicates), still running', async () => {
+    assert.ok(killed, 'the first test did not get as far as the kill');
     const from = islet.logs.length;
     await islet.start();
     // Let the start-up reconcile finish before judging it.
@@ -130,6 +136,7 @@ describe('restart safety: SIGKILL with 20 attached trainees', { concurrency: fal
   });
 
   test('every trainee logs in again and finds their own process', async () => {
+    assert.ok(killed, 'the first test did not get as far as the kill');
     await pool(N, AT_ONCE, async (i) => {
       const { t } = await gateSsh(islet.port);
       open.add(t);
@@ -151,6 +158,7 @@ describe('restart safety: SIGKILL with 20 attached trainees', { concurrency: fal
   });
 
   test('SIGTERM: an attached trainee is told ISLET is restarting, and the shell survives', async () => {
+    assert.ok(killed, 'the first test did not get as far as the kill');
     const { t, closed } = await gateSsh(islet.port);
     open.add(t);
     await loginSsh(t, name(0), 'pw0pw');

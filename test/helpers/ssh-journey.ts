@@ -8,8 +8,11 @@ import { SshTrainee } from './ssh-trainee.ts';
 /** Escapes text for use inside a RegExp. */
 export const lit = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The demo image's shell prompt at the end of the output so far. */
-export const SSH_PROMPT = /student@[\w.-]+:[^\r\n]*\$ $/;
+/**
+ * The demo image's shell prompt at the end of the output so far. Busybox's
+ * line editor follows it with terminal queries and clears (ESC[6n, ESC[J).
+ */
+export const SSH_PROMPT = /student@[\w.-]+:[^\r\n]*\$ (?:\x1b\[[0-9;?]*[A-Za-z])*$/;
 
 /** Connects through the gate login; the returned trainee tolerates the server going away. */
 export async function gateSsh(port: number): Promise<{ t: SshTrainee; closed: Promise<void> }> {
