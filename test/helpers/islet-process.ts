@@ -38,6 +38,7 @@ export class IsletProcess {
 
   /** Starts the server and resolves once it listens. */
   async start(extraEnv: Record<string, string> = {}): Promise<void> {
+    if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null) throw new Error('IsletProcess.start: the server is still running; stop() it first');
     const child = spawn(join(repoRoot, 'bin/islet'), ['serve', '--config', this.configDir, '--data', this.dataDir, '--listen', '127.0.0.1:0', '--log-level', 'debug'], {
       env: { ...process.env, ISLET_INSTANCE: this.instance, ISLET_TEST_RUN: this.runId, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
