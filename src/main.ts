@@ -15,6 +15,7 @@ import { EnvironmentRunner } from './sessions/environment-runner.ts';
 import { Admission } from './sessions/admission.ts';
 import { LifecycleService } from './lifecycle/lifecycle-service.ts';
 import { MenuSessionHandler } from './sessions/session-handler.ts';
+import { Authenticator } from './sessions/authenticator.ts';
 import { loadHostKeys } from './sshd/host-keys.ts';
 import { SshServer } from './sshd/ssh-server.ts';
 import { ConnectionGuard } from './sshd/connection-guard.ts';
@@ -71,8 +72,10 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
     const g = config.current().global;
     return { maxConnections: g.ssh_max_connections, maxPerIp: g.ssh_max_connections_per_ip, newPerIpPerMinute: g.ssh_new_connections_per_ip, failuresPerIp: g.ssh_auth_failures_per_ip, lockoutSeconds: g.ssh_lockout };
   });
-  const handler = new MenuSessionHandler({ config, accounts: new AccountService(store, now), runner, store, log: log.child({ module: 'session' }), now, loginFailed: (client) => guard.failed(client) });
-  const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, handler, guard, log: log.child({ module: 'sshd' }) });
+  const accounts = new AccountService(store, now);
+  const auth = new Authenticator(config, accounts, store);
+  const handler = new MenuSessionHandler({ config, accounts, auth, runner, store, driver, log: log.child({ module: 'session' }), now, loginFailed: (client) => guard.failed(client) });
+  const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, handler, guard, auth, log: log.child({ module: 'sshd' }) });
   // Trainees on ISLET's bridge network must not reach ISLET's own port: refuse that subnet at the front door.
   await driver.ensureNetwork(bridgeNetwork, { ...o.extraLabels, 'islet.instance': instance })
     .then((n) => { guard.denySubnets(n.subnets); log.info({ event: 'trainee_network', network: bridgeNetwork, subnets: n.subnets }, 'trainee network ready'); })

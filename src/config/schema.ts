@@ -69,6 +69,7 @@ export const environmentFields = {
   remove_on_exit: z.boolean().default(false).describe('Start fresh each time: the container is removed when its shell exits (legacy `REMOVE`).'),
   timeout: duration('timeout').prefault('8h').describe('Maximum running time of a container per start, e.g. `8h` (legacy `TIMEOUT`).'),
   days: z.number().positive().optional().describe('Lifetime in days of containers of this environment (counted from their creation); unset: the account\'s lifetime.'),
+  accept_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]).describe('Names of environment variables a client may send (`ssh -o SendEnv`) into commands run with `ssh account+env@host cmd`; none by default.'),
   disk_quota: size('disk_quota').prefault('2g').describe('Most a container may write to its own filesystem (writable layer). A trainee is warned at 90 %; over the quota the container is stopped (files kept; the trainee should delete files). 0 turns the check off. See docs/security.md for hosts where the engine can enforce a hard limit.'),
   idle_stop: duration('idle_stop').prefault('0').describe('Stop a container nobody has been attached to for this long, unless its processes are still using CPU; files are kept and the next login starts it again. 0 turns it off.'),
 } as const;
@@ -84,12 +85,12 @@ export const environmentDefaultsSchema = z.object(
   Object.fromEntries(Object.entries(environmentFields).map(([k, v]) => [k, withoutDefault(v as z.ZodType).optional()])) as { [K in keyof typeof environmentFields]: z.ZodOptional<(typeof environmentFields)[K]> },
 ).strict();
 
-export const pluginActions = ['clear', 'reset_environment', 'delete_account', 'restart'] as const;
+export const pluginActions = ['clear', 'reset_environment', 'delete_account', 'restart', 'add_key'] as const;
 
 export const pluginSchema = z.object({
   name: z.string().regex(namePattern).describe('Name shown in the menu.'),
   description: z.string().default('').describe('Text shown beside the plugin in the menu.'),
-  action: z.enum(pluginActions).describe('What it does: `clear` the screen, `reset_environment` (delete one of my environments), `delete_account`, `restart` the menu (legacy `PLUGIN` script names clear, del_container, del_user, restart).'),
+  action: z.enum(pluginActions).describe('What it does: `clear` the screen, `reset_environment` (delete one of my environments), `delete_account`, `restart` the menu, `add_key` (enroll an SSH public key for direct login) (legacy `PLUGIN` script names clear, del_container, del_user, restart).'),
   enabled: z.boolean().default(true).describe('Show the plugin in the menu.'),
 }).strict();
 
@@ -98,6 +99,7 @@ export const defaultPlugins: z.input<typeof pluginSchema>[] = [
   { name: 'del_training', description: 'Delete a training environment', action: 'reset_environment' },
   { name: 'del_user', description: 'Delete your user account', action: 'delete_account' },
   { name: 'restart', description: 'Restart ISLET session', action: 'restart' },
+  { name: 'add_key', description: 'Add an SSH key for direct login', action: 'add_key' },
 ];
 
 export const globalFields = {

@@ -63,6 +63,27 @@ export interface Attachment {
   detach(): void;
 }
 
+export interface ExecRequest {
+  readonly cmd: readonly string[];
+  /** A TTY of this size (stdout and stderr then arrive merged on stdout). */
+  readonly tty?: TtySize;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly user?: string;
+  readonly workdir?: string;
+}
+
+/** A process started in a running instance. */
+export interface Execution {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Resolves with the exit status once the process ended (-1 when unknown). */
+  readonly exited: Promise<number>;
+  resize(size: TtySize): Promise<void>;
+  /** Sends a signal to the process (best effort). */
+  signal(signal: NodeJS.Signals): Promise<void>;
+}
+
 export interface RuntimeDriver {
   readonly name: string;
   /** Whether the image exists locally (no pull); for `islet check`. */
@@ -77,6 +98,8 @@ export interface RuntimeDriver {
   find(labels: Readonly<Record<string, string>>): Promise<InstanceInfo[]>;
   /** Attaches to the main TTY; valid on created (not yet started) and running instances. */
   attach(id: string): Promise<Attachment>;
+  /** Runs a process in a running instance, stdin/stdout/stderr kept apart unless a TTY is asked for. */
+  exec(id: string, req: ExecRequest): Promise<Execution>;
   /** Starts the instance; succeeds when it already runs. */
   start(id: string): Promise<void>;
   resize(id: string, size: TtySize): Promise<void>;

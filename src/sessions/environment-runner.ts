@@ -110,50 +110,74 @@ export class EnvironmentRunner {
     return 'exited';
   }
 
+  /**
+   * Finds the pair's container or creates it, after admission when it is not running.
+   * The caller must call `release` once the start is recorded (or abandoned). Runs under the pair's lock.
+   */
+  async #prepare(account: string, env: Environment, say: (text: string) => void, gone: () => boolean, size?: TtySize, termName?: string) {
+    const { driver } = this.#d;
+    let info = await this.#find(account, env);
+    const running = info?.state === 'running';
+    // Admission first: a trainee who is refused or waits sees no greeting and gets no new container.
+    const release = running || !this.#d.admission ? () => {} : await this.#d.admission.admit(account, say, gone);
+    let fresh = false;
+    try {
+      if (!info) {
+        try { await driver.ensureImage(env.image, (line) => say(`${line}\n`)); } catch (err) {
+          say('Image not found, trying Docker Hub...\n');
+          throw err;
+        }
+        try {
+          const network = env.network === 'bridge' ? await this.#bridge() : undefined;
+          info = await driver.create({ name: this.containerName(env.name, account), env, labels: this.labels(env.name, account), ...(size ? { tty: size } : {}), ...(termName ? { term: termName } : {}), ...(network ? { network } : {}) });
+        } catch (err) {
+          // Another ISLET process created it first: use theirs.
+          info = await driver.inspect(this.containerName(env.name, account));
+          if (!info) throw err;
+        }
+        this.#d.store.putOwnership({ account, environment: env.name, containerId: info.id, containerName: info.name, createdAt: info.createdAt });
+        fresh = true;
+      }
+    } catch (err) { release(); throw err; }
+    return { info, fresh, running, release };
+  }
+
+  async #start(account: string, env: Environment, id: string, release: () => void): Promise<void> {
+    try {
+      await this.#d.driver.start(id);
+      this.#d.store.markStarted(account, env.name, this.#now());
+    } finally { release(); }
+  }
+
   /** Find-or-create under a per-pair lock, then attach before start so no output is lost. */
   #attach(term: Terminal, account: string, env: Environment, say: (text: string) => void, size: TtySize, motd: string) {
     const { driver } = this.#d;
     return this.#lock.run(`${account}\0${env.name}`, async () => {
-      let info = await this.#find(account, env);
-      const running = info?.state === 'running';
-      // Admission first: a trainee who is refused or waits sees no greeting and gets no new container.
-      const release = running ? () => {} : await this.#admit(account, say, term);
-      let fresh = false;
-      try {
-        if (!info) {
-          try { await driver.ensureImage(env.image, (line) => say(`${line}\n`)); } catch (err) {
-            say('Image not found, trying Docker Hub...\n');
-            throw err;
-          }
-          try {
-            const network = env.network === 'bridge' ? await this.#bridge() : undefined;
-            info = await driver.create({ name: this.containerName(env.name, account), env, labels: this.labels(env.name, account), tty: size, term: term.term, ...(network ? { network } : {}) });
-          } catch (err) {
-            // Another ISLET process created it first: use theirs.
-            info = await driver.inspect(this.containerName(env.name, account));
-            if (!info) throw err;
-          }
-          this.#d.store.putOwnership({ account, environment: env.name, containerId: info.id, containerName: info.name, createdAt: info.createdAt });
-          fresh = true;
-        }
-      } catch (err) { release(); throw err; }
+      const { info, fresh, running, release } = await this.#prepare(account, env, say, () => term.closed, size, term.term);
       say(fresh ? 'Enjoy yourself!\n' : 'Welcome back!\n');
       if (motd) say(motd);
       if (env.remove_on_exit && !running) say('This container is set to be terminated upon exit, work will not be saved.\n');
       let att: Attachment;
       try { att = await driver.attach(info.id); } catch (err) { release(); throw err; }
       try {
-        if (!running) {
-          try {
-            await driver.start(info.id);
-            this.#d.store.markStarted(account, env.name, this.#now());
-          } finally { release(); }
-        }
+        if (!running) await this.#start(account, env, info.id, release);
         await driver.resize(info.id, size);
         // A live shell redraws on SIGWINCH; a same-size resize sends none, so nudge the size.
         if (running && size.rows > 1) { await driver.resize(info.id, { cols: size.cols, rows: size.rows - 1 }); await driver.resize(info.id, size); }
       } catch (err) { att.detach(); throw err; }
       return { info, att, fresh, running };
+    });
+  }
+
+  /**
+   * Makes sure the pair's container runs (creating and starting it as for a login) and returns its id,
+   * for commands run with `ssh alice+env@host cmd`. Admission applies; nothing is printed.
+   */
+  ensureRunning(account: string, env: Environment): Promise<string> {
+    return this.#lock.run(`${account}\0${env.name}`, async () => {
+      const { info, running, release } = await this.#prepare(account, env, () => {}, () => false);
+      if (!running) await this.#start(account, env, info.id, release);
+      return info.id;
     });
   }
 
@@ -163,11 +187,6 @@ export class EnvironmentRunner {
     if (!name) return undefined;
     await this.#d.driver.ensureNetwork(name, { ...this.#d.extraLabels, [LABEL_INSTANCE]: this.#d.instance });
     return name;
-  }
-
-  /** Waits for a place under the capacity limits (a container created meanwhile stays, stopped, for the next try). */
-  async #admit(account: string, say: (text: string) => void, term: Terminal): Promise<() => void> {
-    return this.#d.admission ? this.#d.admission.admit(account, say, () => term.closed) : () => {};
   }
 
   /** Wires terminal <-> attachment with back-pressure until one side ends. */

@@ -15,6 +15,8 @@ import { Keyboard, type LineResult } from '../menu/keyboard.ts';
 import { prompts } from '../menu/prompts.ts';
 import type { Store } from '../store/store.ts';
 import type { EnvironmentRunner } from './environment-runner.ts';
+import type { Authenticator, Identity } from './authenticator.ts';
+import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
 import { clearScreen, crlf, fillSessionVars } from './text.ts';
 
 export interface MenuDeps {
@@ -24,6 +26,8 @@ export interface MenuDeps {
   readonly store: Store;
   readonly log: Logger;
   readonly now: () => Date;
+  readonly auth: Authenticator;
+  readonly driver: RuntimeDriver;
   /** Counts a failed trainee login against the client's address; true when the address is now locked out. */
   readonly loginFailed?: (client: string) => boolean;
 }
@@ -69,11 +73,23 @@ export class MenuSession {
     throw new Quit(prompts.quit, r.kind);
   }
 
-  async run(): Promise<void> {
+  /** Walks the session: the gate login asks who the trainee is; a direct login (`alice`, `alice+env`) skips that. */
+  async run(who: Identity = { method: 'gate' }): Promise<void> {
     const log = this.#d.log;
     try {
       this.#say(this.#cfg.global.banner.endsWith('\n') ? this.#cfg.global.banner : `${this.#cfg.global.banner}\n`);
-      this.#account = await this.#identify();
+      if (who.account) {
+        this.#account = who.account;
+        const acct = this.#d.store.getAccount(who.account);
+        if (acct) this.#line(prompts.willExpire(formatDate(acct.expiresAt), formatRemaining(this.#d.now(), acct.expiresAt)));
+        if (who.environment) {
+          const env = this.#cfg.environments.find((e) => e.enabled && e.name === who.environment);
+          if (!env) this.#line(`There is no environment named ${who.environment}; choose one from the menu.`);
+          else { await this.#enter(env); throw new Quit('', 'shell_exited'); }
+        }
+      } else {
+        this.#account = await this.#identify();
+      }
       for (;;) await this.#menu();
     } catch (err) {
       if (err instanceof Quit) {
@@ -224,6 +240,7 @@ export class MenuSession {
       case 'restart': this.#line(prompts.restarting); this.#say(clearScreen); this.#say(this.#cfg.global.banner); return;
       case 'reset_environment': return this.#resetEnvironment();
       case 'delete_account': return this.#deleteAccount();
+      case 'add_key': return this.#addKey();
     }
   }
 
@@ -239,6 +256,15 @@ export class MenuSession {
     await this.#d.runner.reset(this.#account, o.environment);
     this.#d.log.info({ event: 'environment_reset', account: this.#account, environment: o.environment }, 'environment reset by trainee');
     this.#line(prompts.containerRemoved);
+  }
+
+  async #addKey(): Promise<void> {
+    this.#line('Paste one SSH public key line (for example the contents of ~/.ssh/id_ed25519.pub), then press Enter:');
+    const line = await this.#ask('> ');
+    const problem = this.#d.auth.enrollKey(this.#account, line, this.#d.now());
+    if (problem) { this.#line(`Key not added: ${problem}.`); return; }
+    this.#d.log.info({ event: 'key_enrolled', account: this.#account }, 'public key enrolled');
+    this.#line(`Key added. Log in directly with: ssh ${this.#account}@<this host>  or  ssh ${this.#account}+<environment>@<this host>`);
   }
 
   async #deleteAccount(): Promise<void> {

@@ -11,7 +11,7 @@ import type { Connection, ServerChannel } from 'ssh2';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
 import type { SessionHandler } from '../sessions/session-handler.ts';
-import { checkGate } from './gate-auth.ts';
+import type { Authenticator, Identity } from '../sessions/authenticator.ts';
 import type { ConnectionGuard } from './connection-guard.ts';
 import { modernAlgorithms } from './algorithms.ts';
 import { SshTerminal } from './ssh-terminal.ts';
@@ -22,6 +22,7 @@ export interface SshServerOptions {
   readonly handler: SessionHandler;
   readonly log: Logger;
   readonly guard: ConnectionGuard;
+  readonly auth: Authenticator;
 }
 
 const MAX_AUTH_ATTEMPTS = 3;
@@ -69,30 +70,42 @@ export class SshServer {
     // Interactive traffic: without this, Nagle's algorithm adds ~90 ms to every round trip of the handshake and keystrokes.
     (client as Connection & { setNoDelay(on: boolean): void }).setNoDelay(true);
     let attempts = 0;
-    let user = '';
+    let identity: Identity | undefined;
+    const { auth } = this.#o;
     const terms = new Set<SshTerminal>();
     client.on('close', () => { clearTimeout(grace); guard.closed(ip); this.#clients.delete(client); for (const t of terms) t.lost(); });
     client.on('authentication', (ctx) => {
-      const fail = (reason: string) => {
+      const methods: ('password' | 'keyboard-interactive' | 'publickey')[] = auth.isGate(ctx.username) ? ['password', 'keyboard-interactive'] : ['publickey', 'password', 'keyboard-interactive'];
+      const fail = (reason: string, counts = true) => {
+        if (!counts) { ctx.reject(methods); return; }
         attempts++;
-        log.info({ event: 'gate_login_failed', user: ctx.username.slice(0, 64), method: ctx.method, reason }, 'gate login failed');
+        log.info({ event: auth.isGate(ctx.username) ? 'gate_login_failed' : 'account_login_failed', user: ctx.username.slice(0, 64), method: ctx.method, reason }, 'ssh login failed');
         const locked = guard.failed(ip);
         if (locked) log.warn({ event: 'address_locked_out' }, 'too many failed logins from this address');
         if (attempts >= MAX_AUTH_ATTEMPTS || locked) { ctx.reject(); client.end(); return; }
-        ctx.reject(['password', 'keyboard-interactive']);
+        ctx.reject(methods);
       };
+      const ok = (id: Identity) => { identity = id; authed = true; clearTimeout(grace); ctx.accept(); };
       const check = (password: string) => {
         if (guard.lockedOut(ip)) { fail('locked_out'); return; }
-        if (checkGate(global(), ctx.username, password)) { user = ctx.username; authed = true; clearTimeout(grace); ctx.accept(); } else fail('bad_password');
+        auth.password(ctx.username, password).then((r) => (r.ok ? ok(r.identity) : fail(r.reason)), () => fail('error'));
       };
       if (ctx.method === 'password') return check(ctx.password);
       if (ctx.method === 'keyboard-interactive') {
         return ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => check(answers[0] ?? ''));
       }
-      ctx.reject(['password', 'keyboard-interactive']);
+      if (ctx.method === 'publickey') {
+        // An unsigned offer only asks whether a key would do: answering it costs no attempt.
+        const signed = ctx.signature ? { blob: ctx.blob!, signature: ctx.signature, hashAlgo: ctx.hashAlgo } : undefined;
+        const r = guard.lockedOut(ip) ? { ok: false as const, reason: 'locked_out' } : auth.publicKey(ctx.username, ctx.key, signed);
+        if (r.ok) { if (signed) ok(r.identity); else ctx.accept(); return; }
+        return fail(r.reason, signed !== undefined);
+      }
+      fail('method', false);
     });
     client.on('ready', () => {
-      log.info({ event: 'gate_login_ok', user }, 'gate login ok');
+      const who = identity ?? { method: 'gate' as const };
+      log.info({ event: who.method === 'gate' ? 'gate_login_ok' : 'account_login_ok', method: who.method, account: who.account, environment: who.environment }, 'ssh login ok');
       let sessions = 0;
       client.on('session', (acceptSession, rejectSession) => {
         if (sessions >= global().ssh_max_sessions_per_connection) { rejectSession(); return; }
@@ -111,7 +124,11 @@ export class SshServer {
           if (pty) pty = { ...pty, ...size };
           term?.resized(size);
         });
-        session.on('env', (accept) => accept?.());
+        const clientEnv: Record<string, string> = {};
+        session.on('env', (accept, _reject, info) => {
+          accept?.();
+          if (Object.keys(clientEnv).length < 64 && /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(info.key)) clientEnv[info.key] = String(info.val).slice(0, 4096);
+        });
         session.on('shell', (accept) => {
           const channel: ServerChannel = accept();
           if (!pty) {
@@ -122,11 +139,24 @@ export class SshServer {
           const t = new SshTerminal(channel, { term: pty.term, size: { cols: pty.cols, rows: pty.rows }, remoteAddress: ip });
           term = t;
           terms.add(t); this.#terminals.add(t);
-          this.#o.handler.handle(t)
+          this.#o.handler.handle(t, who)
             .catch((err: unknown) => log.error({ err }, 'session handler failed'))
             .finally(() => { terms.delete(t); this.#terminals.delete(t); t.close(0); });
         });
-        session.on('exec', (_accept, reject) => reject?.());
+        session.on('exec', (accept, reject, info) => {
+          if (!who.account) { reject?.(); return; } // the gate login has no account to run commands for
+          const channel: ServerChannel = accept();
+          const size = pty ? { cols: pty.cols, rows: pty.rows } : undefined;
+          const resizers = new Set<(s: { cols: number; rows: number }) => void>();
+          session.on('window-change', (_a, _r, i) => { for (const f of resizers) f({ cols: clamp(i.cols), rows: clamp(i.rows, 24) }); });
+          const signals = new Set<(sig: string) => void>();
+          session.on('signal', (_a, _r, i) => { for (const f of signals) f(i.name); });
+          this.#o.handler.exec({
+            stdin: channel, stdout: channel, stderr: channel.stderr,
+            onResize: (f) => resizers.add(f), onSignal: (f) => signals.add(f), onClose: (f) => channel.once('close', f),
+          }, who, info.command, { ...(size ? { tty: size, term: pty!.term } : {}), env: clientEnv })
+            .then((code) => { channel.exit(code); channel.end(); }, (err: unknown) => { log.error({ err }, 'exec failed'); channel.stderr.write('islet: the command could not be run\r\n'); channel.exit(255); channel.end(); });
+        });
         session.on('subsystem', (_accept, reject) => reject?.());
         session.on('x11', (_accept, reject) => reject?.());
         session.on('auth-agent', (_accept, reject) => reject?.());

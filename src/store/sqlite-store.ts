@@ -5,7 +5,7 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { chmodSync, existsSync } from 'node:fs';
 import { IsletError } from '../core/islet-error.ts';
-import type { Account, Ownership, Store } from './store.ts';
+import type { Account, Ownership, Store, StoredKey } from './store.ts';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS accounts (
@@ -25,6 +25,14 @@ CREATE TABLE IF NOT EXISTS ownership (
   last_seen_at INTEGER,
   stop_reason TEXT,
   PRIMARY KEY (account, environment)
+) STRICT;
+CREATE TABLE IF NOT EXISTS keys (
+  account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+  algo TEXT NOT NULL,
+  data TEXT NOT NULL,
+  comment TEXT NOT NULL,
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY (account, data)
 ) STRICT;
 `;
 
@@ -74,6 +82,8 @@ export class SqliteStore implements Store {
       markSeen: db.prepare('UPDATE ownership SET last_seen_at = ? WHERE account = ? AND environment = ?'),
       // The first reason wins: a stop ISLET decided is not overwritten by the shell-exit that follows it.
       markStopped: db.prepare(`UPDATE ownership SET state = 'stopped', stop_reason = ? WHERE account = ? AND environment = ? AND state = 'running'`),
+      addKey: db.prepare('INSERT INTO keys (account, algo, data, comment, added_at) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM accounts WHERE name = ?) ON CONFLICT(account, data) DO NOTHING'),
+      listKeys: db.prepare('SELECT * FROM keys WHERE account = ? ORDER BY added_at'),
       countRunning: db.prepare(`SELECT COUNT(*) AS n FROM ownership WHERE state = 'running'`),
       countRunningOf: db.prepare(`SELECT COUNT(*) AS n FROM ownership WHERE state = 'running' AND account = ?`),
       deleteOwnership: db.prepare('DELETE FROM ownership WHERE account = ? AND environment = ?'),
@@ -122,6 +132,12 @@ export class SqliteStore implements Store {
   }
   markStopped(account: string, environment: string, reason: string): void {
     this.#run('markStopped', () => this.#q.markStopped!.run(reason, account, environment));
+  }
+  addKey(k: StoredKey): boolean {
+    return this.#run('addKey', () => Number(this.#q.addKey!.run(k.account, k.algo, k.data, k.comment, k.addedAt.getTime(), k.account).changes) === 1);
+  }
+  listKeys(account: string): StoredKey[] {
+    return this.#run('listKeys', () => (this.#q.listKeys!.all(account) as Row[]).map((r) => ({ account: String(r.account), algo: String(r.algo), data: String(r.data), comment: String(r.comment), addedAt: new Date(Number(r.added_at)) })));
   }
   countRunning(account?: string): number {
     const r = this.#run('countRunning', () => (account === undefined ? this.#q.countRunning!.get() : this.#q.countRunningOf!.get(account)) as Row);

@@ -31,6 +31,17 @@ export interface Ownership {
   readonly stopReason?: string;
 }
 
+/** An SSH public key enrolled for direct login. */
+export interface StoredKey {
+  readonly account: string;
+  /** Key type, e.g. ssh-ed25519. */
+  readonly algo: string;
+  /** The public key blob, base64 (as in authorized_keys). */
+  readonly data: string;
+  readonly comment: string;
+  readonly addedAt: Date;
+}
+
 export interface Store {
   /** Inserts an account; returns false when the name is taken (never overwrites). */
   createAccount(a: Account): boolean;
@@ -48,6 +59,9 @@ export interface Store {
   markStarted(account: string, environment: string, at: Date): void;
   markSeen(account: string, environment: string, at: Date): void;
   markStopped(account: string, environment: string, reason: string): void;
+  /** Enrolls a key; false when the account does not exist or already has it. */
+  addKey(k: StoredKey): boolean;
+  listKeys(account: string): StoredKey[];
   /** Containers ISLET believes are running, in all or for one account (admission control). */
   countRunning(account?: string): number;
 

@@ -10,14 +10,16 @@
  * - The login path (inspect, ensureImage of a present image, create, attach,
  *   start, resize) makes one request each and never lists or asks `info`.
  */
-import type { Duplex } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import { IsletError } from '../../core/islet-error.ts';
+import type { ExecRequest, Execution } from '../runtime-driver.ts';
 import type { Attachment, CreateRequest, InstanceInfo, InstanceState, RuntimeDriver, TtySize } from '../runtime-driver.ts';
 import { createOptions } from './create-options.ts';
 import { EngineClient, MSG_BUSY, MSG_IMAGE, statusOf } from './engine-client.ts';
 import { readPullProgress, splitReference } from './pull.ts';
 import { Semaphore, SemaphoreTimeout } from './semaphore.ts';
 import { ensureBridgeNetwork } from './networks.ts';
+import { demux } from './demux.ts';
 
 export interface DockerDriverOptions {
   /** Engine socket; default: DOCKER_HOST, else /var/run/docker.sock. */
@@ -146,6 +148,29 @@ export class DockerDriver implements RuntimeDriver {
     // With Tty the stream is raw (no stdout/stderr multiplexing).
     const sock = await this.#engine.hijack({ op: 'attach', method: 'POST', path: `/containers/${enc(id)}/attach`, query: { stream: true, stdin: true, stdout: true, stderr: true }, timeoutMs: this.#callMs });
     return attachment(sock);
+  }
+
+  async exec(id: string, req: ExecRequest): Promise<Execution> {
+    const tty = req.tty !== undefined;
+    const { Id: execId } = await this.#engine.json<{ Id: string }>({ op: 'exec-create', method: 'POST', path: `/containers/${enc(id)}/exec`, timeoutMs: this.#callMs, body: {
+      AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: tty, Cmd: [...req.cmd],
+      ...(req.env ? { Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`) } : {}),
+      ...(req.user ? { User: req.user } : {}), ...(req.workdir ? { WorkingDir: req.workdir } : {}),
+    } });
+    const sock = await this.#engine.hijack({ op: 'exec-start', method: 'POST', path: `/exec/${enc(execId)}/start`, body: { Detach: false, Tty: tty }, timeoutMs: this.#callMs });
+    const streams = tty ? { stdout: sock, stderr: new PassThrough().end() } : demux(sock);
+    const inspect = () => this.#engine.json<{ ExitCode: number | null; Pid: number; Running: boolean }>({ op: 'exec-inspect', method: 'GET', path: `/exec/${enc(execId)}/json`, timeoutMs: this.#callMs });
+    const exited = new Promise<void>((resolve) => { sock.once('end', resolve); sock.once('close', resolve); sock.once('error', () => resolve()); })
+      .then(async () => {
+        for (let i = 0; i < 20; i++) { const j = await inspect(); if (!j.Running) return j.ExitCode ?? -1; await new Promise((r) => setTimeout(r, 25)); }
+        return -1;
+      }).catch(() => -1);
+    return {
+      stdin: sock, stdout: streams.stdout, stderr: streams.stderr, exited,
+      resize: async (size) => { await this.#engine.json({ op: 'exec-resize', method: 'POST', path: `/exec/${enc(execId)}/resize`, query: { h: clampDim(size.rows), w: clampDim(size.cols) }, timeoutMs: this.#callMs }).catch(() => undefined); },
+      // The engine has no signal endpoint for exec: its Pid is a host pid, which ISLET (root, same host) can signal.
+      signal: async (sig) => { const j = await inspect().catch(() => undefined); if (j?.Running && j.Pid > 0) { try { process.kill(j.Pid, sig); } catch { /* gone */ } } },
+    };
   }
 
   async start(id: string): Promise<void> {

@@ -1,0 +1,63 @@
+/**
+ * `ssh alice+<env>@host 'cmd args'`: runs one command in alice's container
+ * for that environment (created or started as for a login), with stdin,
+ * stdout and stderr kept apart (or one TTY with `ssh -t`), signals forwarded
+ * and the exit status returned. The command goes to the container's own
+ * `/bin/sh -c`, as OpenSSH hands a command to the user's shell; ISLET never
+ * runs it on the host.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { ConfigSource } from '../config/config-source.ts';
+import type { TtySize } from '../core/terminal.ts';
+import { IsletError } from '../core/islet-error.ts';
+import type { Logger } from '../logger.ts';
+import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
+import type { Identity } from './authenticator.ts';
+import type { EnvironmentRunner } from './environment-runner.ts';
+
+export interface CommandIo {
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  onResize(fn: (size: TtySize) => void): void;
+  onSignal(fn: (name: string) => void): void;
+  onClose(fn: () => void): void;
+}
+
+export interface CommandOptions { readonly tty?: TtySize; readonly term?: string; readonly env?: Readonly<Record<string, string>> }
+
+const SIGNALS: ReadonlySet<string> = new Set(['INT', 'TERM', 'HUP', 'KILL', 'QUIT', 'USR1', 'USR2', 'ALRM']);
+
+export async function runCommand(deps: { config: ConfigSource; runner: EnvironmentRunner; driver: RuntimeDriver; log: Logger }, io: CommandIo, who: Identity, command: string, opts: CommandOptions): Promise<number> {
+  const fail = (text: string, code = 1) => { io.stderr.write(`islet: ${text}\n`); return code; };
+  if (!who.account) return fail('log in as <account>+<environment> to run commands');
+  const cfg = deps.config.current();
+  if (!who.environment) return fail(`choose an environment: ssh ${who.account}+<environment>@host '${command.slice(0, 40)}' (environments: ${cfg.environments.filter((e) => e.enabled).map((e) => e.name).join(', ')})`);
+  const env = cfg.environments.find((e) => e.enabled && e.name === who.environment);
+  if (!env) return fail(`no environment named ${who.environment}`);
+  let id: string;
+  try { id = await deps.runner.ensureRunning(who.account, env); } catch (err) {
+    return fail(err instanceof IsletError ? err.userMessage : 'the environment could not be started', 255);
+  }
+  // Client variables pass only where the environment allows them by name.
+  const passed = Object.fromEntries(Object.entries(opts.env ?? {}).filter(([k]) => env.accept_env.includes(k)));
+  const exec = await deps.driver.exec(id, {
+    cmd: ['/bin/sh', '-c', command],
+    ...(opts.tty ? { tty: opts.tty } : {}),
+    env: { ...passed, ...(opts.tty ? { TERM: opts.term ?? 'xterm' } : {}) },
+  });
+  deps.log.info({ event: 'command_started', account: who.account, environment: env.name, tty: !!opts.tty }, 'command started');
+  // With a TTY, the client's EOF is a keystroke (Ctrl-D), not the end of the stream: closing our side would cut the output.
+  io.stdin.pipe(exec.stdin, { end: !opts.tty });
+  exec.stdout.pipe(io.stdout, { end: false });
+  exec.stderr.pipe(io.stderr, { end: false });
+  io.onResize((s) => { void exec.resize(s); });
+  io.onSignal((name) => { if (SIGNALS.has(name)) void exec.signal(`SIG${name}` as NodeJS.Signals); });
+  // A client that goes away takes its command with it.
+  io.onClose(() => { void exec.signal('SIGHUP'); });
+  const code = await exec.exited;
+  // Let the last output drain before the status is sent.
+  await Promise.all([exec.stdout, exec.stderr].map((s) => (s.readableEnded ? undefined : new Promise((r) => { s.once('end', r); s.once('close', r); setTimeout(r, 1000); }))));
+  deps.log.info({ event: 'command_exited', account: who.account, environment: env.name, exitCode: code }, 'command exited');
+  return code < 0 ? 255 : code;
+}
