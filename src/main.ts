@@ -16,6 +16,7 @@ import { Admission } from './sessions/admission.ts';
 import { LifecycleService } from './lifecycle/lifecycle-service.ts';
 import { MenuSessionHandler } from './sessions/session-handler.ts';
 import { Authenticator } from './sessions/authenticator.ts';
+import { ContainerTools } from './sessions/container-tools.ts';
 import { loadHostKeys } from './sshd/host-keys.ts';
 import { SshServer } from './sshd/ssh-server.ts';
 import { ConnectionGuard } from './sshd/connection-guard.ts';
@@ -74,7 +75,8 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   });
   const accounts = new AccountService(store, now);
   const auth = new Authenticator(config, accounts, store);
-  const handler = new MenuSessionHandler({ config, accounts, auth, runner, store, driver, log: log.child({ module: 'session' }), now, loginFailed: (client) => guard.failed(client) });
+  const tools = new ContainerTools(driver);
+  const handler = new MenuSessionHandler({ config, accounts, auth, runner, store, driver, tools, log: log.child({ module: 'session' }), now, loginFailed: (client) => guard.failed(client) });
   const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, handler, guard, auth, log: log.child({ module: 'sshd' }) });
   // Trainees on ISLET's bridge network must not reach ISLET's own port: refuse that subnet at the front door.
   await driver.ensureNetwork(bridgeNetwork, { ...o.extraLabels, 'islet.instance': instance })

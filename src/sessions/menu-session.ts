@@ -17,6 +17,7 @@ import type { Store } from '../store/store.ts';
 import type { EnvironmentRunner } from './environment-runner.ts';
 import type { Authenticator, Identity } from './authenticator.ts';
 import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
+import type { ContainerTools } from './container-tools.ts';
 import { clearScreen, crlf, fillSessionVars } from './text.ts';
 
 export interface MenuDeps {
@@ -28,6 +29,7 @@ export interface MenuDeps {
   readonly now: () => Date;
   readonly auth: Authenticator;
   readonly driver: RuntimeDriver;
+  readonly tools: ContainerTools;
   /** Counts a failed trainee login against the client's address; true when the address is now locked out. */
   readonly loginFailed?: (client: string) => boolean;
 }

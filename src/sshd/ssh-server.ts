@@ -15,6 +15,7 @@ import type { Authenticator, Identity } from '../sessions/authenticator.ts';
 import type { ConnectionGuard } from './connection-guard.ts';
 import { modernAlgorithms } from './algorithms.ts';
 import { SshTerminal } from './ssh-terminal.ts';
+import { serveSftp } from '../sftp/sftp-session.ts';
 
 export interface SshServerOptions {
   readonly hostKeys: Buffer[];
@@ -158,10 +159,33 @@ export class SshServer {
             .then((code) => { channel.exit(code); channel.end(); }, (err: unknown) => { log.error({ err }, 'exec failed'); channel.stderr.write('islet: the command could not be run\r\n'); channel.exit(255); channel.end(); });
         });
         session.on('subsystem', (_accept, reject) => reject?.());
+        session.on('sftp', (accept, reject) => {
+          if (!who.account) { reject?.(); return; }
+          this.#o.handler.openContainer(who).then((c) => {
+            const sftp = accept();
+            serveSftp(sftp, { tools: c.tools, containerId: c.containerId, home: c.home, log: log.child({ account: who.account, environment: c.env.name }) });
+            log.info({ event: 'sftp_started', account: who.account, environment: c.env.name }, 'sftp session');
+          }, (err: unknown) => { log.info({ event: 'sftp_refused', account: who.account, err: (err as Error).message }, 'sftp refused'); reject?.(); });
+        });
         session.on('x11', (_accept, reject) => reject?.());
         session.on('auth-agent', (_accept, reject) => reject?.());
       });
-      client.on('tcpip', (_accept, reject) => reject());
+      // ssh -L: only to localhost ports the environment lists, dialled from INSIDE the trainee's
+      // container (also with network none), so forwarding never reaches the host or another container.
+      client.on('tcpip', (accept, reject, info) => {
+        if (!who.account || !/^(localhost|127\.0\.0\.1|::1)$/.test(info.destIP)) { reject(); return; }
+        this.#o.handler.openContainer(who).then(async (c) => {
+          if (!c.env.forward_ports.includes(info.destPort)) { log.info({ event: 'forward_refused', account: who.account, port: info.destPort }, 'port not allowed'); reject(); return; }
+          const nc = await c.tools.run(c.containerId, 'nc', ['127.0.0.1', String(info.destPort)]);
+          const ch = accept();
+          ch.pipe(nc.stdin);
+          nc.stdout.pipe(ch);
+          const end = () => { try { ch.end(); } catch { /* closed */ } };
+          void nc.exited.then(end);
+          ch.on('close', () => { void nc.signal('SIGTERM'); });
+          log.info({ event: 'forward_opened', account: who.account, environment: c.env.name, port: info.destPort }, 'port forward');
+        }).catch((err: unknown) => { log.info({ event: 'forward_refused', account: who.account, err: (err as Error).message }, 'forward refused'); reject(); });
+      });
       client.on('request', (accept, reject) => reject?.());
     });
   }

@@ -295,10 +295,13 @@ test('old names from before 2016 still map, with a warning', () => {
   assert.equal(map('ENABLE=yes\nIMAGE=old\nENVIRONMENT=new').environment.image, 'new');
 });
 
-test('VIRTUAL_PORT: kept in origins with a warning, nothing fails', () => {
+test('VIRTUAL_PORT becomes an allowed ssh -L port; a bad value is critical', () => {
   const m = map('ENABLE=yes\nENVIRONMENT=x\nVIRTUAL_PORT=8080');
-  assert.deepEqual(m.origins.virtual_port, { line: 3, variable: 'VIRTUAL_PORT' });
-  assert.deepEqual(m.issues.map((i) => [i.option, i.severity]), [['VIRTUAL_PORT', 'warning']]);
+  assert.deepEqual(m.origins.forward_ports, { line: 3, variable: 'VIRTUAL_PORT' });
+  assert.deepEqual(m.environment.forward_ports, [8080]);
+  assert.deepEqual(m.issues, []);
+  const bad = map('ENABLE=yes\nENVIRONMENT=x\nVIRTUAL_PORT=http');
+  assert.deepEqual(bad.issues.map((i) => [i.option, i.severity]), [['VIRTUAL_PORT', 'critical']]);
   assert.equal(m.environment.remove_on_exit, undefined);
 });
 

@@ -154,8 +154,10 @@ export function mapLegacy(vars: ReadonlyMap<string, LegacyVar>, kind: LegacyKind
     mapDocker(e);
     const port = set('VIRTUAL_PORT') !== undefined ? 'VIRTUAL_PORT' : set('PORT') !== undefined ? 'PORT' : undefined;
     if (port) {
-      origin('virtual_port', port);
-      issue('warning', 'CONFIG_INVALID', port, `port forwarding to the container (${port}=${clip(value(port)!)}) arrives with a later ISLET release; the environment works without it for now`);
+      // The original published the port through iptables DNAT; here it becomes an allowed `ssh -L` target.
+      const n = Number(value(port));
+      if (Number.isInteger(n) && n >= 1 && n <= 65535) { e.forward_ports = [n]; origin('forward_ports', port); }
+      else issue('critical', 'CONFIG_INVALID', port, `${port} must be a port number 1-65535, got ${clip(value(port)!)}`);
     }
   }
 

@@ -10,7 +10,8 @@
  * - The login path (inspect, ensureImage of a present image, create, attach,
  *   start, resize) makes one request each and never lists or asks `info`.
  */
-import { PassThrough, type Duplex } from 'node:stream';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { IsletError } from '../../core/islet-error.ts';
 import type { ExecRequest, Execution } from '../runtime-driver.ts';
 import type { Attachment, CreateRequest, InstanceInfo, InstanceState, RuntimeDriver, TtySize } from '../runtime-driver.ts';
@@ -171,6 +172,21 @@ export class DockerDriver implements RuntimeDriver {
       // The engine has no signal endpoint for exec: its Pid is a host pid, which ISLET (root, same host) can signal.
       signal: async (sig) => { const j = await inspect().catch(() => undefined); if (j?.Running && j.Pid > 0) { try { process.kill(j.Pid, sig); } catch { /* gone */ } } },
     };
+  }
+
+  async putArchive(id: string, dir: string, tar: Buffer): Promise<void> {
+    await this.#mutate('put-archive', () => this.#engine.json({ op: 'put-archive', method: 'PUT', path: `/containers/${enc(id)}/archive`, query: { path: dir }, file: tar, timeoutMs: this.#callMs }));
+  }
+
+  getArchive(id: string, path: string): Promise<Readable> {
+    // The timer covers the whole transfer: exports of big homes get the pull time limit.
+    return new Promise((resolve, reject) => {
+      this.#engine.stream({ op: 'get-archive', method: 'GET', path: `/containers/${enc(id)}/archive`, query: { path }, timeoutMs: this.#pullMs }, async (res) => {
+        const out = new PassThrough();
+        resolve(out);
+        await pipeline(res, out);
+      }).catch(reject);
+    });
   }
 
   async start(id: string): Promise<void> {

@@ -29,12 +29,14 @@ export type Query = Readonly<Record<string, string | number | boolean | object |
 export interface EngineRequest {
   /** Short name of the operation, for logs (`create`, `inspect`, ...). */
   readonly op: string;
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'DELETE' | 'PUT';
   /** Path without query string, e.g. `/containers/abc/json`. */
   readonly path: string;
   readonly query?: Query;
   /** JSON body (POST only). */
   readonly body?: object;
+  /** Raw body (a tar archive for PUT .../archive). */
+  readonly file?: Buffer;
   readonly timeoutMs: number;
 }
 
@@ -108,6 +110,7 @@ export class EngineClient {
       path: `${req.path}?`,
       method: req.method,
       options: { _query: query, _body: req.body ?? {} },
+      ...(req.file ? { file: req.file } : {}),
       statusCodes: SUCCESS,
       abortSignal: signal,
       ...extra,
