@@ -68,7 +68,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   });
   const bridgeNetwork = `${instance}-bridge`;
   const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance, admission, bridgeNetwork, ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}), now });
-  const lifecycle = new LifecycleService({ store, driver, config, log: log.child({ module: 'lifecycle' }), instance, attached: runner.attached, admission, now });
+  const lifecycle = new LifecycleService({ store, driver, config, log: log.child({ module: 'lifecycle' }), instance, attached: runner.attached, admission, now, exportDir: join(o.dataDir, 'exports') });
   const guard = new ConnectionGuard(() => {
     const g = config.current().global;
     return { maxConnections: g.ssh_max_connections, maxPerIp: g.ssh_max_connections_per_ip, newPerIpPerMinute: g.ssh_new_connections_per_ip, failuresPerIp: g.ssh_auth_failures_per_ip, lockoutSeconds: g.ssh_lockout };

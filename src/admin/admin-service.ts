@@ -9,6 +9,10 @@ import type { ReconcileAction } from '../lifecycle/policy.ts';
 import type { InstanceState, RuntimeDriver } from '../runtime/runtime-driver.ts';
 import { LABEL_INSTANCE, type EnvironmentRunner } from '../sessions/environment-runner.ts';
 import type { Store } from '../store/store.ts';
+import type { ConfigSource } from '../config/config-source.ts';
+import type { Authenticator } from '../sessions/authenticator.ts';
+import { homeOf } from '../sessions/container-access.ts';
+import { exportFileName, exportHome } from './export-home.ts';
 
 export interface ContainerView {
   readonly environment: string;
@@ -29,6 +33,9 @@ export interface AccountView {
 }
 
 export interface AdminDeps {
+  readonly config: ConfigSource;
+  readonly auth: Authenticator;
+  readonly exportDir: string;
   readonly store: Store;
   readonly driver: RuntimeDriver;
   readonly runner: EnvironmentRunner;
@@ -101,4 +108,33 @@ export class AdminService {
   }
 
   reap(dryRun: boolean): Promise<ReconcileAction[]> { return this.#d.lifecycle.reconcile(dryRun); }
+
+  /** Archives the home of each of an account's containers (or one environment's) as .tar.gz; returns the files. */
+  async exportAccount(account: string, environment?: string, dir = this.#d.exportDir): Promise<string[]> {
+    this.#account(account);
+    const envs = new Map(this.#d.config.current().environments.map((e) => [e.name, e]));
+    const rows = this.#d.store.listOwnership(account).filter((o) => environment === undefined || o.environment === environment);
+    if (rows.length === 0) throw new IsletError('ADMIN_NOT_FOUND', `${account} has no ${environment ?? ''} container to export`.replace('  ', ' '));
+    const files: string[] = [];
+    for (const o of rows) {
+      const env = envs.get(o.environment);
+      const file = exportFileName(dir, account, o.environment, this.#now());
+      await exportHome(this.#d.driver, o.containerId, env ? homeOf(env) : '/home', file);
+      files.push(file);
+    }
+    return files;
+  }
+
+  /** Enrolls the keys of an authorized_keys file for an account; returns how many were added and the problems. */
+  importKeys(account: string, text: string): { added: number; problems: string[] } {
+    this.#account(account);
+    let added = 0;
+    const problems: string[] = [];
+    text.split('\n').forEach((line, i) => {
+      if (!line.trim() || line.trim().startsWith('#')) return;
+      const problem = this.#d.auth.enrollKey(account, line, this.#now());
+      if (problem) problems.push(`line ${i + 1}: ${problem}`); else added++;
+    });
+    return { added, problems };
+  }
 }

@@ -12,6 +12,8 @@ import { createLogger } from '../logger.ts';
 import { DockerDriver } from '../runtime/docker/index.ts';
 import { EnvironmentRunner } from '../sessions/environment-runner.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
+import { Authenticator } from '../sessions/authenticator.ts';
+import { AccountService } from '../accounts/account-service.ts';
 import { optionValue } from './options.ts';
 
 export function openAdmin(flags: Record<string, string | boolean | undefined>): { admin: AdminService; close: () => void } {
@@ -25,6 +27,7 @@ export function openAdmin(flags: Record<string, string | boolean | undefined>): 
   const config = new ConfigSource(optionValue('config', flags));
   const instance = process.env.ISLET_INSTANCE || 'islet';
   const runner = new EnvironmentRunner({ driver, store, log, instance });
-  const lifecycle = new LifecycleService({ store, driver, config, log, instance, attached: runner.attached });
-  return { admin: new AdminService({ store, driver, runner, lifecycle, instance }), close: () => { store.close(); log.flush(); } };
+  const lifecycle = new LifecycleService({ store, driver, config, log, instance, attached: runner.attached, exportDir: join(dataDir, 'exports') });
+  const auth = new Authenticator(config, new AccountService(store), store);
+  return { admin: new AdminService({ store, driver, runner, lifecycle, instance, config, auth, exportDir: join(dataDir, 'exports') }), close: () => { store.close(); log.flush(); } };
 }

@@ -26,7 +26,7 @@ test('YAML environments inherit islet.yaml defaults; the file name is the name; 
   assert.equal(c.environments[0]!.memory, 64 * 1024 ** 2);
   assert.equal(c.environments[1]!.memory, 256 * 1024 ** 2);
   assert.equal(c.environments[1]!.pids_limit, 100);
-  assert.deepEqual(c.plugins.map((p) => p.name), ['clear', 'del_training', 'del_user', 'restart', 'add_key']);
+  assert.deepEqual(c.plugins.map((p) => p.name), ['clear', 'del_training', 'del_user', 'restart', 'add_key', 'export']);
 });
 
 test('errors name the file, the line and the option', (t) => {

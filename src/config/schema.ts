@@ -70,6 +70,7 @@ export const environmentFields = {
   timeout: duration('timeout').prefault('8h').describe('Maximum running time of a container per start, e.g. `8h` (legacy `TIMEOUT`).'),
   days: z.number().positive().optional().describe('Lifetime in days of containers of this environment (counted from their creation); unset: the account\'s lifetime.'),
   forward_ports: z.array(z.number().int().min(1).max(65535)).default([]).describe('Ports inside the container a trainee may reach with `ssh -L <local>:localhost:<port> account+env@host`, also with `network: none` (legacy `VIRTUAL_PORT`). Forwarding never reaches the host, another container or the outside.'),
+  export_on_expiry: z.boolean().default(false).describe("Before an expired account's container of this environment is removed, archive its home into `<data>/exports/` — nothing is lost by the clock."),
   accept_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]).describe('Names of environment variables a client may send (`ssh -o SendEnv`) into commands run with `ssh account+env@host cmd`; none by default.'),
   disk_quota: size('disk_quota').prefault('2g').describe('Most a container may write to its own filesystem (writable layer). A trainee is warned at 90 %; over the quota the container is stopped (files kept; the trainee should delete files). 0 turns the check off. See docs/security.md for hosts where the engine can enforce a hard limit.'),
   idle_stop: duration('idle_stop').prefault('0').describe('Stop a container nobody has been attached to for this long, unless its processes are still using CPU; files are kept and the next login starts it again. 0 turns it off.'),
@@ -86,12 +87,12 @@ export const environmentDefaultsSchema = z.object(
   Object.fromEntries(Object.entries(environmentFields).map(([k, v]) => [k, withoutDefault(v as z.ZodType).optional()])) as { [K in keyof typeof environmentFields]: z.ZodOptional<(typeof environmentFields)[K]> },
 ).strict();
 
-export const pluginActions = ['clear', 'reset_environment', 'delete_account', 'restart', 'add_key'] as const;
+export const pluginActions = ['clear', 'reset_environment', 'delete_account', 'restart', 'add_key', 'export'] as const;
 
 export const pluginSchema = z.object({
   name: z.string().regex(namePattern).describe('Name shown in the menu.'),
   description: z.string().default('').describe('Text shown beside the plugin in the menu.'),
-  action: z.enum(pluginActions).describe('What it does: `clear` the screen, `reset_environment` (delete one of my environments), `delete_account`, `restart` the menu, `add_key` (enroll an SSH public key for direct login) (legacy `PLUGIN` script names clear, del_container, del_user, restart).'),
+  action: z.enum(pluginActions).describe('What it does: `clear` the screen, `reset_environment` (delete one of my environments), `delete_account`, `restart` the menu, `add_key` (enroll an SSH public key for direct login), `export` (show the scp/sftp command that downloads my home) (legacy `PLUGIN` script names clear, del_container, del_user, restart).'),
   enabled: z.boolean().default(true).describe('Show the plugin in the menu.'),
 }).strict();
 
@@ -101,6 +102,7 @@ export const defaultPlugins: z.input<typeof pluginSchema>[] = [
   { name: 'del_user', description: 'Delete your user account', action: 'delete_account' },
   { name: 'restart', description: 'Restart ISLET session', action: 'restart' },
   { name: 'add_key', description: 'Add an SSH key for direct login', action: 'add_key' },
+  { name: 'export', description: 'How to download my work', action: 'export' },
 ];
 
 export const globalFields = {
@@ -117,6 +119,7 @@ export const globalFields = {
   max_containers: z.number().int().min(0).default(0).describe('Running containers allowed at once on this host; further trainees wait in line. 0: no limit.'),
   max_containers_per_account: z.number().int().min(0).default(0).describe('Running containers one account may have at once. 0: no limit.'),
   admission_wait: duration('admission_wait').prefault('120s').describe('How long a trainee waits in line for a free place before being asked to try again.'),
+  public_address: z.string().default('').describe('How trainees reach ISLET, `host` or `host:port`, used in the commands ISLET shows them (download, direct login). Empty: `<this host>` is shown.'),
   ssh_max_connections: z.number().int().min(1).default(2000).describe('Open SSH connections allowed in total; more are refused at once.'),
   ssh_max_connections_per_ip: z.number().int().min(1).default(400).describe('Open SSH connections allowed from one address. A room behind one NAT address shares it: keep it above the room size.'),
   ssh_new_connections_per_ip: z.number().int().min(1).default(120).describe('New SSH connections one address may open per minute; more are refused until the minute passes.'),

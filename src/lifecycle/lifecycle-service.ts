@@ -19,6 +19,8 @@ import type { AttachRegistry } from '../sessions/attach-registry.ts';
 import { LABEL_INSTANCE } from '../sessions/environment-runner.ts';
 import type { Store } from '../store/store.ts';
 import { decideChecks, decideReconcile, type ReconcileAction } from './policy.ts';
+import { exportFileName, exportHome } from '../admin/export-home.ts';
+import { homeOf } from '../sessions/container-access.ts';
 
 export interface LifecycleDeps {
   readonly store: Store;
@@ -29,6 +31,8 @@ export interface LifecycleDeps {
   readonly attached: AttachRegistry;
   readonly admission?: Admission;
   readonly now?: () => Date;
+  /** Where homes of expiring containers are archived for environments with export_on_expiry. */
+  readonly exportDir?: string;
 }
 
 /** Removals run a few at a time (the driver caps them too): Debian 12's engine deadlocks under many parallel removals. */
@@ -84,12 +88,21 @@ export class LifecycleService {
     const rows = store.listOwnership();
     const known = new Set(rows.map((r) => r.containerId));
     const detailed = await Promise.all(containers.map(async (c) => (known.has(c.id) || c.state !== 'running' ? c : (await driver.inspect(c.id)) ?? c)));
-    const actions = decideReconcile({ now: this.#now(), accounts: store.listAccounts(), ownership: rows, containers: detailed, environments: this.#envs() });
+    const envs = this.#envs();
+    const actions = decideReconcile({ now: this.#now(), accounts: store.listAccounts(), ownership: rows, containers: detailed, environments: envs });
     if (dryRun || actions.length === 0) return actions;
     const removals = actions.filter((a) => a.kind === 'remove');
+    const exportFailed = new Set<string>();
     for (let i = 0; i < removals.length; i += REMOVE_BATCH) {
       await Promise.all(removals.slice(i, i + REMOVE_BATCH).map(async (a) => {
         this.#d.attached.notify(a.containerId, a.reason === 'account_expired' ? 'Your account has expired; this environment is being removed.' : 'This environment is being removed.');
+        const env = a.environment ? envs.get(a.environment) : undefined;
+        if (env?.export_on_expiry && this.#d.exportDir && a.account && (a.reason === 'account_expired' || a.reason === 'environment_expired')) {
+          const file = exportFileName(this.#d.exportDir, a.account, env.name, this.#now());
+          // A failed export keeps the container: the next pass tries again, so nothing is lost by the clock.
+          try { await exportHome(driver, a.containerId, homeOf(env), file); } catch (err) { log.error({ event: 'export_failed', err, account: a.account, environment: env.name }, 'export before removal failed; container and account kept'); exportFailed.add(a.account); return; }
+          log.info({ event: 'home_exported', account: a.account, environment: env.name, file }, 'home archived before removal');
+        }
         await driver.remove(a.containerId);
         if (a.account && a.environment && store.getOwnership(a.account, a.environment)?.containerId === a.containerId) store.deleteOwnership(a.account, a.environment);
         log.info({ event: 'container_removed', reason: a.reason, container: a.containerId.slice(0, 12), name: a.name, account: a.account, environment: a.environment }, `removed ${a.name}: ${a.reason}`);
@@ -107,7 +120,7 @@ export class LifecycleService {
           if (a.state === 'running') store.markStarted(a.account, a.environment, this.#now()); else store.markStopped(a.account, a.environment, 'stopped outside ISLET');
           break;
         }
-        case 'delete_account': store.deleteAccount(a.account); log.info({ event: 'account_expired', account: a.account }, 'expired account deleted'); break;
+        case 'delete_account': if (exportFailed.has(a.account)) break; store.deleteAccount(a.account); log.info({ event: 'account_expired', account: a.account }, 'expired account deleted'); break;
         case 'remove': break;
       }
     }

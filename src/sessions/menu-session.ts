@@ -18,6 +18,7 @@ import type { EnvironmentRunner } from './environment-runner.ts';
 import type { Authenticator, Identity } from './authenticator.ts';
 import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
 import type { ContainerTools } from './container-tools.ts';
+import { homeOf } from './container-access.ts';
 import { clearScreen, crlf, fillSessionVars } from './text.ts';
 
 export interface MenuDeps {
@@ -243,6 +244,7 @@ export class MenuSession {
       case 'reset_environment': return this.#resetEnvironment();
       case 'delete_account': return this.#deleteAccount();
       case 'add_key': return this.#addKey();
+      case 'export': return this.#showExport();
     }
   }
 
@@ -258,6 +260,20 @@ export class MenuSession {
     await this.#d.runner.reset(this.#account, o.environment);
     this.#d.log.info({ event: 'environment_reset', account: this.#account, environment: o.environment }, 'environment reset by trainee');
     this.#line(prompts.containerRemoved);
+  }
+
+  #showExport(): void {
+    const addr = this.#cfg.global.public_address || '<this host>';
+    const [host, port] = addr.includes(':') ? [addr.slice(0, addr.lastIndexOf(':')), addr.slice(addr.lastIndexOf(':') + 1)] : [addr, ''];
+    const mine = this.#d.store.listOwnership(this.#account);
+    if (mine.length === 0) { this.#line('You have no environment yet: choose one first, then come back here.'); return; }
+    this.#line('Download your work from your own computer with (your ISLET password, or your enrolled key):');
+    for (const o of mine) {
+      const env = this.#cfg.environments.find((e) => e.name === o.environment);
+      const home = env ? homeOf(env) : '/home';
+      this.#line(`  scp ${port ? `-P ${port} ` : ''}-r ${this.#account}+${o.environment}@${host}:${home} ./${this.#account}-${o.environment}`);
+      this.#line(`  sftp ${port ? `-P ${port} ` : ''}${this.#account}+${o.environment}@${host}`);
+    }
   }
 
   async #addKey(): Promise<void> {

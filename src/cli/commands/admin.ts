@@ -6,6 +6,7 @@ import type { AdminService } from '../../admin/admin-service.ts';
 import type { ReconcileAction } from '../../lifecycle/policy.ts';
 import { parseDurationSeconds } from '../../config/units.ts';
 import { openAdmin } from '../admin-context.ts';
+import { readFileSync } from 'node:fs';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -75,6 +76,24 @@ export const adminCommands = {
       await a.removeAccount(args[0]);
       console.log(`removed ${args[0]}`);
       return 0;
+    }),
+  },
+  export: {
+    help: "Archive a trainee's home as .tar.gz for the instructor: islet export <account> [environment] (files go to <data>/exports)",
+    run: (f: Flags, args: string[]) => withAdmin(f, async (a) => {
+      if (!args[0]) return usage('export <account> [environment]');
+      for (const file of await a.exportAccount(args[0], args[1])) console.log(file);
+      return 0;
+    }),
+  },
+  keys: {
+    help: 'Enroll SSH public keys for direct login from an authorized_keys file: islet keys <account> <file>',
+    run: (f: Flags, args: string[]) => withAdmin(f, async (a) => {
+      if (!args[0] || !args[1]) return usage('keys <account> <authorized_keys file>');
+      const r = a.importKeys(args[0], readFileSync(args[1], 'utf8'));
+      for (const p of r.problems) console.log(`skipped ${p}`);
+      console.log(`added ${r.added} key(s) for ${args[0]}`);
+      return r.problems.length ? 1 : 0;
     }),
   },
   reap: {
