@@ -58,6 +58,8 @@ export async function runCommand(deps: { config: ConfigSource; runner: Environme
   const code = await exec.exited;
   // Let the last output drain before the status is sent.
   await Promise.all([exec.stdout, exec.stderr].map((s) => (s.readableEnded ? undefined : new Promise((r) => { s.once('end', r); s.once('close', r); setTimeout(r, 1000); }))));
+  // Legacy `scp -O` runs scp inside the container; an image without it gets a clear word instead of a protocol error.
+  if (code === 127 && /^\s*scp\s+(-\w+\s+)*-[tf]\b/.test(command)) io.stderr.write(`islet: the ${env.name} image has no scp program; use a current scp (without -O), which ISLET serves over SFTP, or sftp\n`);
   deps.log.info({ event: 'command_exited', account: who.account, environment: env.name, exitCode: code }, 'command exited');
   return code < 0 ? 255 : code;
 }

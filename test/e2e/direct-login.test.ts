@@ -14,6 +14,8 @@ import { IsletProcess } from '../helpers/islet-process.ts';
 import { TmuxSsh } from '../helpers/tmux-ssh.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 import { PROMPT, choose, createAccount, gate, sh } from '../helpers/trainee.ts';
+import { writeFileSync } from 'node:fs';
+import { Client } from 'ssh2';
 
 const run = promisify(execFile);
 const runId = testRunId();
@@ -35,6 +37,7 @@ function ssh(user: string, key: string | undefined, args: string[], input?: stri
 
 describe('direct login and commands over OpenSSH', { concurrency: false }, () => {
   before(async () => {
+    writeFileSync(join(islet.configDir, 'environments/envlab.yaml'), 'image: islet/demo:latest\nuser: student\naccept_env: [COURSE]\n');
     await islet.start();
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(keys, 'alice')]);
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(keys, 'other')]);
@@ -63,6 +66,34 @@ describe('direct login and commands over OpenSSH', { concurrency: false }, () =>
     assert.equal(c.stdout, 'PIPED INPUT\n', 'stdin reaches the command and EOF ends it');
     const t = await ssh('alice+demo', join(keys, 'alice'), ['-tt', 'tty']);
     assert.match(t.stdout, /^\/dev\/pts\/\d+/, '-t gives a TTY');
+  });
+
+  test('client environment variables pass only where the environment allows them by name', async () => {
+    const a = await ssh('alice+envlab', join(keys, 'alice'), ['-o', 'SetEnv=COURSE=nsm101 SECRET=x', 'echo "[$COURSE][$SECRET]"']);
+    assert.equal(a.stdout, '[nsm101][]\n');
+    const b = await ssh('alice+demo', join(keys, 'alice'), ['-o', 'SetEnv=COURSE=nsm101', 'echo "[$COURSE]"']);
+    assert.equal(b.stdout, '[]\n', 'demo accepts no client variables');
+  });
+
+  test('legacy scp -O fails with a clear message when the image has no scp', async () => {
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile('scp', ['-O', '-P', String(islet.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-i', join(keys, 'alice'), join(keys, 'alice.pub'), 'alice+demo@127.0.0.1:x'], { timeout: 30_000 }, (err, _o, stderr) => resolve({ code: err ? Number((err as { code?: number }).code) : 0, stderr }));
+    });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /has no scp program; use a current scp/);
+  });
+
+  test('node ssh2 client: exec with separate streams and exit code', async () => {
+    const c = new Client();
+    await new Promise<void>((res, rej) => c.once('ready', () => res()).once('error', rej).connect({ host: '127.0.0.1', port: islet.port, username: 'alice+demo', privateKey: readFileSync(join(keys, 'alice')), hostVerifier: () => true }));
+    const r = await new Promise<{ code: number; out: string; err: string }>((resolve, reject) => c.exec('echo o; echo e >&2; exit 5', (err, ch) => {
+      if (err) return reject(err);
+      let out = '', e = '';
+      ch.on('data', (b: Buffer) => { out += b; }); ch.stderr.on('data', (b: Buffer) => { e += b; });
+      ch.on('exit', (code: number) => { ch.on('close', () => resolve({ code, out, err: e })); });
+    }));
+    assert.deepEqual(r, { code: 5, out: 'o\n', err: 'e\n' });
+    c.end();
   });
 
   test('a wrong key gets the normal SSH refusal; the gate login cannot run commands', async () => {
