@@ -115,6 +115,21 @@ describe('trainer configuration over OpenSSH', { concurrency: false }, () => {
     await s.close();
   });
 
+  test('a read-only root filesystem keeps home and /tmp writable, and home survives a restart of the shell', async () => {
+    writeFileSync(join(islet.configDir, 'environments/locked.yaml'), 'image: islet/demo:latest\nuser: student\nread_only_root: true\n');
+    const s = await gate(islet.port);
+    await createAccount(s, 'ivan');
+    await choose(s, 'locked');
+    await s.waitFor(PROMPT);
+    assert.equal(await sh(s, 'touch /etc/x 2>/dev/null && echo wrote || echo refused'), 'refused', 'the root filesystem is read-only');
+    assert.equal(await sh(s, 'touch /tmp/t && echo ok > ~/kept && cat ~/kept'), 'ok');
+    await s.line('exit');
+    await choose(s, 'locked');
+    await s.waitFor(PROMPT);
+    assert.equal(await sh(s, 'cat ~/kept'), 'ok', 'home is a volume that survives the shell exiting');
+    await s.close();
+  });
+
   test('an idle prompt ends the session politely after menu_timeout', async () => {
     const s = await gate(islet.port);
     await s.waitFor('[new/existing]:');
