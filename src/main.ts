@@ -17,6 +17,7 @@ import { LifecycleService } from './lifecycle/lifecycle-service.ts';
 import { MenuSessionHandler } from './sessions/session-handler.ts';
 import { Authenticator } from './sessions/authenticator.ts';
 import { ContainerTools } from './sessions/container-tools.ts';
+import { WarmPool } from './sessions/warm-pool.ts';
 import { loadHostKeys } from './sshd/host-keys.ts';
 import { SshServer } from './sshd/ssh-server.ts';
 import { ConnectionGuard } from './sshd/connection-guard.ts';
@@ -67,7 +68,8 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
     return { maxContainers: g.max_containers, maxPerAccount: g.max_containers_per_account, waitSeconds: g.admission_wait };
   });
   const bridgeNetwork = `${instance}-bridge`;
-  const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance, admission, bridgeNetwork, ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}), now });
+  const pool = new WarmPool({ driver, store, config, log: log.child({ module: 'pool' }), instance, labels: o.extraLabels ?? {}, bridgeNetwork });
+  const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance, admission, bridgeNetwork, pool, ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}), now });
   const lifecycle = new LifecycleService({ store, driver, config, log: log.child({ module: 'lifecycle' }), instance, attached: runner.attached, admission, now, exportDir: join(o.dataDir, 'exports') });
   const guard = new ConnectionGuard(() => {
     const g = config.current().global;
@@ -84,9 +86,13 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
     .catch((err: unknown) => log.warn({ event: 'trainee_network_failed', err }, 'could not prepare the trainee network; bridge environments will retry'));
   const addr = await ssh.listen(o.host, o.port);
   if (o.lifecycle !== false) lifecycle.start();
+  // Pools fill in the background at start and after every claim; an edit of warm_pool applies at the next claim or check.
+  void pool.fill();
+  const poolTimer = setInterval(() => { void pool.fill(); }, 30_000);
+  poolTimer.unref();
   log.info({ event: 'listening', host: addr.address, port: addr.port }, `ISLET listening on ${addr.address}:${addr.port}`);
   return {
     host: addr.address, port: addr.port, log,
-    async close() { lifecycle.stop(); await ssh.close(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
+    async close() { clearInterval(poolTimer); lifecycle.stop(); await ssh.close(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
   };
 }

@@ -69,6 +69,7 @@ export const environmentFields = {
   remove_on_exit: z.boolean().default(false).describe('Start fresh each time: the container is removed when its shell exits (legacy `REMOVE`).'),
   timeout: duration('timeout').prefault('8h').describe('Maximum running time of a container per start, e.g. `8h` (legacy `TIMEOUT`).'),
   days: z.number().positive().optional().describe('Lifetime in days of containers of this environment (counted from their creation); unset: the account\'s lifetime.'),
+  warm_pool: z.number().int().min(0).max(1000).default(0).describe('Containers of this environment kept created and started ahead of demand: a new trainee claims one instead of waiting for a start, and the pool refills in the background. Pool containers count against `max_containers`.'),
   forward_ports: z.array(z.number().int().min(1).max(65535)).default([]).describe('Ports inside the container a trainee may reach with `ssh -L <local>:localhost:<port> account+env@host`, also with `network: none` (legacy `VIRTUAL_PORT`). Forwarding never reaches the host, another container or the outside.'),
   export_on_expiry: z.boolean().default(false).describe("Before an expired account's container of this environment is removed, archive its home into `<data>/exports/` — nothing is lost by the clock."),
   accept_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]).describe('Names of environment variables a client may send (`ssh -o SendEnv`) into commands run with `ssh account+env@host cmd`; none by default.'),

@@ -13,7 +13,8 @@
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Environment } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
-import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { LABEL_POOL, POOL_MARK } from '../sessions/warm-pool.ts';
 import type { Admission } from '../sessions/admission.ts';
 import type { AttachRegistry } from '../sessions/attach-registry.ts';
 import { LABEL_INSTANCE } from '../sessions/environment-runner.ts';
@@ -83,7 +84,7 @@ export class LifecycleService {
   /** Computes (and unless dryRun, applies) what brings store and engine back in line. Safe to run while trainees work. */
   async reconcile(dryRun = false): Promise<ReconcileAction[]> {
     const { store, driver, log } = this.#d;
-    const containers = await driver.find({ [LABEL_INSTANCE]: this.#d.instance });
+    const containers = adoptPoolNames(await driver.find({ [LABEL_INSTANCE]: this.#d.instance }), this.#d.instance);
     // Started-at is only in inspect: fetch it for the few containers about to be adopted.
     const rows = store.listOwnership();
     const known = new Set(rows.map((r) => r.containerId));
@@ -205,4 +206,20 @@ export class LifecycleService {
     this.#d.admission?.changed();
     this.#d.log.info({ event: 'container_stopped', reason, detail, account, environment, container: id.slice(0, 12) }, `stopped ${account}/${environment}: ${reason}`);
   }
+}
+
+/**
+ * Warm-pool containers cannot be relabelled when claimed (Docker labels are fixed), so the
+ * account of a claimed one comes from its canonical name; unclaimed ones belong to the pool
+ * manager, not to the reconciler.
+ */
+function adoptPoolNames(containers: readonly InstanceInfo[], instance: string): InstanceInfo[] {
+  return containers.flatMap((c) => {
+    if (c.labels[LABEL_POOL] !== 'true') return [c];
+    if (c.name.includes(POOL_MARK)) return [];
+    const env = c.labels[LABEL_ENVIRONMENT] ?? '';
+    const prefix = `${instance}.${env}.`;
+    const account = c.name.startsWith(prefix) ? c.name.slice(prefix.length) : '';
+    return [{ ...c, labels: { ...c.labels, ...(account ? { [LABEL_ACCOUNT]: account } : {}) } }];
+  });
 }

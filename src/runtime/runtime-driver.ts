@@ -100,6 +100,8 @@ export interface RuntimeDriver {
   attach(id: string): Promise<Attachment>;
   /** Runs a process in a running instance, stdin/stdout/stderr kept apart unless a TTY is asked for. */
   exec(id: string, req: ExecRequest): Promise<Execution>;
+  /** Renames an instance (a warm-pool container claimed by a trainee takes the trainee's name). */
+  rename(id: string, name: string): Promise<void>;
   /** Unpacks a tar archive into a directory of the instance (as root; ownership as in the archive). */
   putArchive(id: string, dir: string, tar: Buffer): Promise<void>;
   /** A tar stream of a path in the instance (for exports); the caller must consume or destroy it. */

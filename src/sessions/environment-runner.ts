@@ -17,6 +17,7 @@ import type { Store } from '../store/store.ts';
 import { KeyLock } from './key-lock.ts';
 import type { Admission } from './admission.ts';
 import { AttachRegistry } from './attach-registry.ts';
+import type { WarmPool } from './warm-pool.ts';
 
 export type RunOutcome = 'exited' | 'closed' | 'interrupted';
 
@@ -33,6 +34,8 @@ export interface RunnerDeps {
   readonly admission?: Admission;
   /** Name of ISLET's trainee bridge network for `network: bridge` environments. */
   readonly bridgeNetwork?: string;
+  /** Warm pools: a new trainee claims a running container instead of waiting for a start. */
+  readonly pool?: WarmPool;
 }
 
 export const LABEL_INSTANCE = 'islet.instance';
@@ -117,12 +120,21 @@ export class EnvironmentRunner {
   async #prepare(account: string, env: Environment, say: (text: string) => void, gone: () => boolean, size?: TtySize, termName?: string) {
     const { driver } = this.#d;
     let info = await this.#find(account, env);
-    const running = info?.state === 'running';
+    let running = info?.state === 'running';
     // Admission first: a trainee who is refused or waits sees no greeting and gets no new container.
-    const release = running || !this.#d.admission ? () => {} : await this.#d.admission.admit(account, say, gone);
+    let release = running || !this.#d.admission ? () => {} : await this.#d.admission.admit(account, say, gone);
     let fresh = false;
     try {
-      if (!info) {
+      const pooled = info ? undefined : await this.#d.pool?.claim(env, this.containerName(env.name, account));
+      if (pooled) info = await driver.inspect(pooled);
+      if (info && pooled) {
+        // A warm container: already running, so it is recorded as started now and the admission place is used.
+        this.#d.store.putOwnership({ account, environment: env.name, containerId: info.id, containerName: info.name, createdAt: info.createdAt, state: 'running', startedAt: this.#now(), lastSeenAt: this.#now() });
+        fresh = true;
+        running = true;
+        release();
+        release = () => {};
+      } else if (!info) {
         try { await driver.ensureImage(env.image, (line) => say(`${line}\n`)); } catch (err) {
           say('Image not found, trying Docker Hub...\n');
           throw err;

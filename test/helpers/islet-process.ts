@@ -53,7 +53,8 @@ export class IsletProcess {
         this.logs.push(o);
         if (o.event === 'listening') res(Number(o.port));
       });
-      void this.#exited.then((code) => rej(new Error(`islet exited with ${code} before listening:\n${this.stderr.join('\n')}`)));
+      // Wait for stderr to drain so the reason is in the message.
+      void this.#exited.then(async (code) => { await new Promise((r) => { if (child.stderr!.readableEnded) r(undefined); else child.stderr!.once('close', r); setTimeout(r, 1000); }); rej(new Error(`islet exited with ${code} before listening:\n${this.stderr.join('\n')}`)); });
       setTimeout(() => rej(new Error(`islet did not listen within 30 s:\n${this.stderr.join('\n')}`)), 30_000).unref();
     });
     this.port = await listening;

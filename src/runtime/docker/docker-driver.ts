@@ -174,6 +174,10 @@ export class DockerDriver implements RuntimeDriver {
     };
   }
 
+  async rename(id: string, name: string): Promise<void> {
+    await this.#mutate('rename', () => this.#engine.json({ op: 'rename', method: 'POST', path: `/containers/${enc(id)}/rename`, query: { name }, timeoutMs: this.#callMs }));
+  }
+
   async putArchive(id: string, dir: string, tar: Buffer): Promise<void> {
     await this.#mutate('put-archive', () => this.#engine.json({ op: 'put-archive', method: 'PUT', path: `/containers/${enc(id)}/archive`, query: { path: dir }, file: tar, timeoutMs: this.#callMs }));
   }

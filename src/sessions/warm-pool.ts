@@ -1,0 +1,119 @@
+/**
+ * Warm pools: per environment, `warm_pool` containers created and started
+ * before anyone asks, so a new trainee's shell is an attach (tens of ms)
+ * instead of a create and start (hundreds). A claimed container is renamed
+ * to the trainee's canonical name and recorded in the store; labels cannot
+ * change on Docker, so pool containers carry `islet.pool=true` and the
+ * reconciler reads the account of a claimed one from its name.
+ *
+ * Contract: claim() is one engine call (rename) on the login path; refills
+ * run in the background, one container at a time per environment, and never
+ * push the host over `max_containers`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ConfigSource } from '../config/config-source.ts';
+import type { Environment } from '../config/schema.ts';
+import type { Logger } from '../logger.ts';
+import { LABEL_ENVIRONMENT, type RuntimeDriver } from '../runtime/runtime-driver.ts';
+import type { Store } from '../store/store.ts';
+
+export const LABEL_POOL = 'islet.pool';
+export const POOL_MARK = '.pool-';
+
+export interface WarmPoolDeps {
+  readonly driver: RuntimeDriver;
+  readonly store: Store;
+  readonly config: ConfigSource;
+  readonly log: Logger;
+  readonly instance: string;
+  /** Labels every pool container carries besides islet.instance/environment/pool (tests add islet.test). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** ISLET's trainee bridge network, for pools of `network: bridge` environments. */
+  readonly bridgeNetwork?: string;
+}
+
+export class WarmPool {
+  readonly #d: WarmPoolDeps;
+  /** Ready (created, started, unclaimed) container ids per environment, in creation order. */
+  readonly #ready = new Map<string, string[]>();
+  readonly #filling = new Set<string>();
+  #loaded: Promise<void> | undefined;
+
+  constructor(deps: WarmPoolDeps) { this.#d = deps; }
+
+  /** Learns the pool containers that already exist (after a restart) once. */
+  #load(): Promise<void> {
+    this.#loaded ??= (async () => {
+      const found = await this.#d.driver.find({ 'islet.instance': this.#d.instance, [LABEL_POOL]: 'true' });
+      for (const c of found) {
+        if (!c.name.includes(POOL_MARK)) continue; // already claimed
+        const env = c.labels[LABEL_ENVIRONMENT];
+        if (!env) continue;
+        if (c.state !== 'running') { await this.#d.driver.remove(c.id).catch(() => undefined); continue; }
+        this.#list(env).push(c.id);
+      }
+    })();
+    return this.#loaded;
+  }
+
+  #list(env: string): string[] {
+    let l = this.#ready.get(env);
+    if (!l) { l = []; this.#ready.set(env, l); }
+    return l;
+  }
+
+  /** Takes a ready container for `account`, renamed to `name`; undefined when the pool is empty. */
+  async claim(env: Environment, name: string): Promise<string | undefined> {
+    if (env.warm_pool === 0) return undefined;
+    await this.#load();
+    const list = this.#list(env.name);
+    for (let id = list.shift(); id !== undefined; id = list.shift()) {
+      try {
+        await this.#d.driver.rename(id, name);
+        void this.fill();
+        return id;
+      } catch (err) {
+        this.#d.log.warn({ event: 'pool_claim_failed', environment: env.name, err }, 'a pool container could not be claimed');
+        await this.#d.driver.remove(id).catch(() => undefined);
+      }
+    }
+    void this.fill();
+    return undefined;
+  }
+
+  /** Number of ready containers (all environments). */
+  size(): number { let n = 0; for (const l of this.#ready.values()) n += l.length; return n; }
+
+  /** Brings every environment's pool to its size (and removes pools of environments that no longer want one). */
+  async fill(): Promise<void> {
+    await this.#load();
+    const cfg = this.#d.config.current();
+    const wanted = new Map(cfg.environments.filter((e) => e.enabled).map((e) => [e.name, e]));
+    for (const [envName, list] of this.#ready) {
+      const keep = wanted.get(envName)?.warm_pool ?? 0;
+      while (list.length > keep) await this.#d.driver.remove(list.pop()!).catch(() => undefined);
+    }
+    await Promise.all([...wanted.values()].filter((e) => e.warm_pool > 0).map((e) => this.#fillOne(e)));
+  }
+
+  async #fillOne(env: Environment): Promise<void> {
+    if (this.#filling.has(env.name)) return;
+    this.#filling.add(env.name);
+    try {
+      const list = this.#list(env.name);
+      while (list.length < env.warm_pool) {
+        const max = this.#d.config.current().global.max_containers;
+        if (max > 0 && this.#d.store.countRunning() + this.size() >= max) break;
+        const name = `${this.#d.instance}.${env.name}${POOL_MARK}${randomBytes(4).toString('hex')}`;
+        const network = env.network === 'bridge' && this.#d.bridgeNetwork ? this.#d.bridgeNetwork : undefined;
+        if (network) await this.#d.driver.ensureNetwork(network, { ...this.#d.labels, 'islet.instance': this.#d.instance });
+        const info = await this.#d.driver.create({ name, ...(network ? { network } : {}), env, labels: { ...this.#d.labels, 'islet.instance': this.#d.instance, [LABEL_ENVIRONMENT]: env.name, [LABEL_POOL]: 'true' }, tty: { cols: 80, rows: 24 }, term: 'xterm' });
+        try { await this.#d.driver.start(info.id); } catch (err) { await this.#d.driver.remove(info.id).catch(() => undefined); throw err; }
+        list.push(info.id);
+        this.#d.log.debug({ event: 'pool_filled', environment: env.name, size: list.length }, 'pool container ready');
+      }
+    } catch (err) {
+      this.#d.log.warn({ event: 'pool_fill_failed', environment: env.name, err }, 'warm pool refill failed');
+    } finally { this.#filling.delete(env.name); }
+  }
+}
