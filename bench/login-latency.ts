@@ -29,8 +29,9 @@ const now = () => performance.now();
 async function menuChoice(t: SshTrainee): Promise<void> { await t.waitFor(/\[Choice\]: $/); }
 
 async function main(): Promise<void> {
+  writeFileSync(join(islet.configDir, 'environments/warm.yaml'), 'image: islet/demo:latest\nuser: student\ncommand: /bin/sh -l\nmemory: 128m\nhostname: demo\nwarm_pool: 3\n');
   await islet.start();
-  const sshToPrompt: number[] = [], fresh: number[] = [], reattach: number[] = [], restart: number[] = [];
+  const sshToPrompt: number[] = [], fresh: number[] = [], reattach: number[] = [], restart: number[] = [], warm: number[] = [];
   try {
     for (let i = 0; i < N; i++) {
       const user = `bench${i}x${runId.slice(0, 4)}`;
@@ -60,6 +61,17 @@ async function main(): Promise<void> {
       t.send('exit\r'); await menuChoice(t);
       t0 = now(); t.send('1\r'); await t.waitFor(PROMPT); restart.push(now() - t0);
       t.end();
+      // A second new trainee, into the warm-pool environment (menu entry 2: demo, warm, then plugins).
+      t = new SshTrainee();
+      await t.connect(islet.port);
+      await t.waitFor(/\[new\/existing\]: $/);
+      t.send('new\r'); await t.waitFor(/Choose a username.*: $/);
+      t.send(`w${user}\r`); await t.waitFor(/Choose a password.*: $/);
+      t.send('benchpw\r'); await t.waitFor(/Verify your password: $/);
+      t.send('benchpw\r'); await menuChoice(t);
+      await new Promise((r) => setTimeout(r, 500)); // let the pool refill after the previous claim, as between real arrivals
+      t0 = now(); t.send('2\r'); await t.waitFor(PROMPT); warm.push(now() - t0);
+      t.end();
     }
   } finally {
     await islet.dispose();
@@ -88,7 +100,7 @@ async function main(): Promise<void> {
   const result = {
     benchmark: 'login-latency', date: new Date().toISOString(), trainees: N,
     machine: { cpus: (await import('node:os')).cpus().length, memGiB: Math.round((await import('node:os')).totalmem() / 2 ** 30) },
-    ms: { ssh_start_to_first_prompt: stats(sshToPrompt), choice_to_prompt_new_container: stats(fresh), choice_to_prompt_reattach_live_shell: stats(reattach), choice_to_prompt_restart_stopped_container: stats(restart), engine_floor_create_attach_start_to_prompt: stats(floor) },
+    ms: { ssh_start_to_first_prompt: stats(sshToPrompt), choice_to_prompt_new_container: stats(fresh), choice_to_prompt_reattach_live_shell: stats(reattach), choice_to_prompt_restart_stopped_container: stats(restart), choice_to_prompt_warm_pool_claim: stats(warm), engine_floor_create_attach_start_to_prompt: stats(floor) },
   };
   const dir = join(repoRoot, 'bench/results');
   mkdirSync(dir, { recursive: true });
