@@ -81,9 +81,14 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   const handler = new MenuSessionHandler({ config, accounts, auth, runner, store, driver, tools, log: log.child({ module: 'session' }), now, loginFailed: (client) => guard.failed(client) });
   const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, handler, guard, auth, log: log.child({ module: 'sshd' }) });
   // Trainees on ISLET's bridge network must not reach ISLET's own port: refuse that subnet at the front door.
-  await driver.ensureNetwork(bridgeNetwork, { ...o.extraLabels, 'islet.instance': instance })
-    .then((n) => { guard.denySubnets(n.subnets); log.info({ event: 'trainee_network', network: bridgeNetwork, subnets: n.subnets }, 'trainee network ready'); })
-    .catch((err: unknown) => log.warn({ event: 'trainee_network_failed', err }, 'could not prepare the trainee network; bridge environments will retry'));
+  // If the engine is not there yet, keep trying until it is.
+  let netReady = false;
+  const prepareNetwork = () => driver.ensureNetwork(bridgeNetwork, { ...o.extraLabels, 'islet.instance': instance })
+    .then((n) => { guard.denySubnets(n.subnets); netReady = true; log.info({ event: 'trainee_network', network: bridgeNetwork, subnets: n.subnets }, 'trainee network ready'); })
+    .catch((err: unknown) => log.warn({ event: 'trainee_network_failed', err }, 'could not prepare the trainee network; retrying'));
+  await prepareNetwork();
+  const netTimer = setInterval(() => { if (!netReady) void prepareNetwork(); }, 15_000);
+  netTimer.unref();
   const addr = await ssh.listen(o.host, o.port);
   if (o.lifecycle !== false) lifecycle.start();
   // Pools fill in the background at start and after every claim; an edit of warm_pool applies at the next claim or check.
@@ -93,6 +98,6 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   log.info({ event: 'listening', host: addr.address, port: addr.port }, `ISLET listening on ${addr.address}:${addr.port}`);
   return {
     host: addr.address, port: addr.port, log,
-    async close() { clearInterval(poolTimer); lifecycle.stop(); await ssh.close(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
+    async close() { clearInterval(poolTimer); clearInterval(netTimer); lifecycle.stop(); await ssh.close(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
   };
 }

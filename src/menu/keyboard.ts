@@ -57,28 +57,46 @@ export class Keyboard {
     const t = this.#term;
     const chars: string[] = [];
     let deadline = Date.now() + opts.timeoutMs;
+    let belled = false;
+    // Echo is gathered per batch of input and written once: one write per character would turn a
+    // pasted megabyte into a million SSH packets and stall every other session.
+    let echoed = '';
+    const flush = () => { if (echoed) { t.write(echoed); echoed = ''; } };
     for (;;) {
       if (t.closed) return { kind: 'closed' };
       while (this.#pending.length > 0) {
         deadline = Date.now() + opts.timeoutMs;
         const cp = this.#pending.codePointAt(0)!;
         const ch = String.fromCodePoint(cp);
+        // Plain characters are taken in one run, so a long paste costs linear time, not quadratic.
+        if (cp >= 0x20 && cp !== 0x7f && !(cp >= 0x80 && cp < 0xa0) && cp !== 0xfffd) {
+          const run = /^[^\x00-\x1f\x7f\x80-\x9f\ufffd]+/u.exec(this.#pending)![0];
+          this.#pending = this.#pending.slice(run.length);
+          const room = Math.max(0, max - chars.length);
+          const taken = [...run].slice(0, room);
+          chars.push(...taken);
+          if (echo) echoed += taken.join('');
+          if (taken.length < [...run].length && !belled && echo) { echoed += '\x07'; belled = true; }
+          continue;
+        }
         this.#pending = this.#pending.slice(ch.length);
         if (ch === '\r' || ch === '\n') {
           if (ch === '\r' && this.#pending.startsWith('\n')) this.#pending = this.#pending.slice(1);
-          t.write('\r\n');
+          echoed += '\r\n'; flush();
           return { kind: 'line', text: chars.join('') };
         }
-        if (cp === 0x03) { t.write('^C\r\n'); return { kind: 'interrupt' }; }
-        if (cp === 0x04) { if (chars.length === 0) { t.write('\r\n'); return { kind: 'eof' }; } continue; }
-        if (cp === 0x7f || cp === 0x08) { if (chars.pop() !== undefined && echo) t.write('\b \b'); continue; }
-        if (cp === 0x15) { if (echo) t.write('\b \b'.repeat(chars.length)); chars.length = 0; continue; }
+        if (cp === 0x03) { echoed += '^C\r\n'; flush(); return { kind: 'interrupt' }; }
+        if (cp === 0x04) { if (chars.length === 0) { echoed += '\r\n'; flush(); return { kind: 'eof' }; } continue; }
+        if (cp === 0x7f || cp === 0x08) { if (chars.pop() !== undefined && echo) echoed += '\b \b'; continue; }
+        if (cp === 0x15) { if (echo) echoed += '\b \b'.repeat(chars.length); chars.length = 0; continue; }
         if (cp === 0x1b) { this.#skipEscape(); continue; }
         if (cp < 0x20 || (cp >= 0x80 && cp < 0xa0) || cp === 0xfffd) continue;
-        if (chars.length >= max) { t.write('\x07'); continue; }
+        // Past the cap, input is dropped with one bell per line (never at a password prompt).
+        if (chars.length >= max) { if (!belled && echo) { echoed += '\x07'; belled = true; } continue; }
         chars.push(ch);
-        if (echo) t.write(ch);
+        if (echo) echoed += ch;
       }
+      flush();
       const left = deadline - Date.now();
       if (left <= 0) return { kind: 'timeout' };
       await new Promise<void>((resolve) => {

@@ -1,14 +1,25 @@
 /**
  * The SFTP server ISLET runs for `sftp`/`scp` (modern scp speaks SFTP),
  * backed by the trainee's container: every file operation runs inside the
- * container as its user through ContainerTools, so permissions, ownership
- * and confinement are the kernel's.
+ * container as its user through ContainerTools (busybox applets, argv only),
+ * so permissions, ownership and confinement are the kernel's.
  *
- * PLACEHOLDER: being written; it answers every request with OP_UNSUPPORTED.
+ * - Paths: relative ones start at ctx.home; REALPATH only normalises.
+ * - Files stream through one tool per open handle (file-handle.ts), so big
+ *   files never sit in ISLET's memory.
+ * - Errors: missing → NO_SUCH_FILE, EACCES/EPERM → PERMISSION_DENIED, other
+ *   failures → FAILURE with the tool's message.
+ * - Not supported: extensions (posix-rename@openssh.com, statvfs…): ssh2's
+ *   server advertises none; SFTP v3 RENAME refuses to replace a target.
  */
-import type { SFTPWrapper } from 'ssh2';
+import type { Attributes, FileEntry, SFTPWrapper } from 'ssh2';
 import type { Logger } from '../logger.ts';
 import type { ContainerTools } from '../sessions/container-tools.ts';
+import { containerBox, LIST_SCRIPT, mustRun, RENAME_SCRIPT, SETSTAT_SCRIPT, shArgs, type Box } from './box.ts';
+import { FileHandle, newFileMode } from './file-handle.ts';
+import { checkPath, resolvePath } from './sftp-paths.ts';
+import { SftpStatusError, STATUS, statusFromStderr, toStatus } from './sftp-status.ts';
+import { longName, parseStatRecords, STAT_FORMAT, type SftpAttrs } from './stat-format.ts';
 
 export interface SftpContext {
   readonly tools: ContainerTools;
@@ -18,8 +29,211 @@ export interface SftpContext {
   readonly log: Logger;
 }
 
-export function serveSftp(sftp: SFTPWrapper, _ctx: SftpContext): void {
-  for (const ev of ['OPEN', 'READ', 'WRITE', 'FSTAT', 'FSETSTAT', 'CLOSE', 'OPENDIR', 'READDIR', 'LSTAT', 'STAT', 'REMOVE', 'RMDIR', 'REALPATH', 'READLINK', 'SETSTAT', 'MKDIR', 'RENAME', 'SYMLINK'] as const) {
-    sftp.on(ev, (reqid: number) => sftp.status(reqid, 8 /* OP_UNSUPPORTED */));
+/** Most handles one SFTP session may hold open. */
+export const MAX_HANDLES = 64;
+/** Largest READ answered in one DATA reply (clients ask for less; OpenSSH takes up to 256 KiB messages). */
+export const MAX_READ = 255 * 1024;
+/** Names per READDIR reply. */
+const DIR_BATCH = 100;
+
+interface DirHandle { readonly kind: 'dir'; readonly path: string; readonly entries: FileEntry[]; next: number }
+type Handle = { readonly kind: 'file'; readonly file: FileHandle } | DirHandle;
+
+export function serveSftp(sftp: SFTPWrapper, ctx: SftpContext): void {
+  new SftpSession(sftp, containerBox(ctx.tools, ctx.containerId), ctx.home, ctx.log).start();
+}
+
+/** Optional attribute fields as the client sent them (ssh2 leaves absent ones undefined). */
+type ClientAttrs = Partial<Record<keyof Attributes, number | undefined>>;
+
+export class SftpSession {
+  readonly #sftp: SFTPWrapper;
+  readonly #box: Box;
+  readonly #home: string;
+  readonly #log: Logger;
+  readonly #handles = new Map<number, Handle>();
+  #nextHandle = 1;
+  #ended = false;
+
+  constructor(sftp: SFTPWrapper, box: Box, home: string, log: Logger) {
+    this.#sftp = sftp;
+    this.#box = box;
+    this.#home = home;
+    this.#log = log;
   }
+
+  start(): void {
+    const s = this.#sftp;
+    const p = (path: string) => resolvePath(this.#home, path);
+    s.on('OPEN', (id: number, filename: string, flags: number, attrs: ClientAttrs) => this.#do(id, 'open', async () => {
+      if (this.#handles.size >= MAX_HANDLES) throw new SftpStatusError(STATUS.FAILURE, 'Too many open files.');
+      const f = new FileHandle(this.#box, p(filename), flags);
+      await f.open(attrs.mode);
+      if (this.#ended) { f.abort(); return; }
+      s.handle(id, this.#add({ kind: 'file', file: f }));
+    }));
+    s.on('READ', (id: number, handle: Buffer, offset: number, len: number) => this.#do(id, 'read', async () => {
+      const data = await this.#file(handle).read(offset, Math.min(len, MAX_READ));
+      if (data === null) s.status(id, STATUS.EOF);
+      else s.data(id, data);
+    }));
+    s.on('WRITE', (id: number, handle: Buffer, offset: number, data: Buffer) => this.#do(id, 'write', async () => {
+      await this.#file(handle).write(offset, data);
+      s.status(id, STATUS.OK);
+    }));
+    s.on('FSTAT', (id: number, handle: Buffer) => this.#do(id, 'fstat', async () => {
+      const f = this.#file(handle);
+      if (f.writable) await f.flush();
+      s.attrs(id, await this.#stat(f.path, true));
+    }));
+    s.on('FSETSTAT', (id: number, handle: Buffer, attrs: ClientAttrs) => this.#do(id, 'fsetstat', async () => {
+      const f = this.#file(handle);
+      if (f.writable) await f.flush();
+      await this.#setstat(f.path, attrs);
+      s.status(id, STATUS.OK);
+    }));
+    s.on('CLOSE', (id: number, handle: Buffer) => this.#do(id, 'close', async () => {
+      const h = this.#get(handle);
+      this.#handles.delete(handle.readUInt32BE(0));
+      if (h.kind === 'file') await h.file.close();
+      s.status(id, STATUS.OK);
+    }));
+    s.on('OPENDIR', (id: number, path: string) => this.#do(id, 'opendir', async () => {
+      if (this.#handles.size >= MAX_HANDLES) throw new SftpStatusError(STATUS.FAILURE, 'Too many open files.');
+      const dir = p(path);
+      const r = await this.#box.capture('sh', shArgs(LIST_SCRIPT, [dir, STAT_FORMAT]));
+      const records = parseStatRecords(r.stdout.toString('utf8'));
+      if (r.code !== 0 && records.length === 0) throw r.stderr ? statusFromStderr(r.stderr) : new SftpStatusError(STATUS.FAILURE, 'The directory could not be listed.');
+      const now = Date.now() / 1000;
+      const entries = records.map((rec) => ({ filename: rec.name, longname: longName(rec, now), attrs: toAttributes(rec.attrs) }));
+      if (this.#ended) return;
+      s.handle(id, this.#add({ kind: 'dir', path: dir, entries, next: 0 }));
+    }));
+    s.on('READDIR', (id: number, handle: Buffer) => this.#do(id, 'readdir', async () => {
+      const h = this.#get(handle);
+      if (h.kind !== 'dir') throw new SftpStatusError(STATUS.FAILURE, 'Not a directory handle.');
+      if (h.next >= h.entries.length) { s.status(id, STATUS.EOF); return; }
+      const batch = h.entries.slice(h.next, h.next + DIR_BATCH);
+      h.next += batch.length;
+      s.name(id, batch);
+    }));
+    s.on('STAT', (id: number, path: string) => this.#do(id, 'stat', async () => { s.attrs(id, await this.#stat(p(path), true)); }));
+    s.on('LSTAT', (id: number, path: string) => this.#do(id, 'lstat', async () => { s.attrs(id, await this.#stat(p(path), false)); }));
+    s.on('REMOVE', (id: number, path: string) => this.#do(id, 'remove', async () => {
+      await mustRun(this.#box, 'unlink', [p(path)], 'remove');
+      s.status(id, STATUS.OK);
+    }));
+    s.on('RMDIR', (id: number, path: string) => this.#do(id, 'rmdir', async () => {
+      await mustRun(this.#box, 'rmdir', [p(path)], 'rmdir');
+      s.status(id, STATUS.OK);
+    }));
+    s.on('MKDIR', (id: number, path: string, attrs: ClientAttrs) => this.#do(id, 'mkdir', async () => {
+      const mode = attrs.mode === undefined ? [] : ['-m', newFileMode(attrs.mode)];
+      await mustRun(this.#box, 'mkdir', [...mode, p(path)], 'mkdir');
+      s.status(id, STATUS.OK);
+    }));
+    s.on('RENAME', (id: number, from: string, to: string) => this.#do(id, 'rename', async () => {
+      await mustRun(this.#box, 'sh', shArgs(RENAME_SCRIPT, [p(from), p(to)]), 'rename');
+      s.status(id, STATUS.OK);
+    }));
+    s.on('READLINK', (id: number, path: string) => this.#do(id, 'readlink', async () => {
+      const target = (await mustRun(this.#box, 'readlink', ['-n', '-v', p(path)], 'readlink')).toString('utf8');
+      s.name(id, [{ filename: target, longname: target, attrs: {} as Attributes }]);
+    }));
+    // ssh2 hands over (link path, target) whichever order the client used on the wire (OpenSSH swaps them).
+    s.on('SYMLINK', (id: number, linkPath: string, target: string) => this.#do(id, 'symlink', async () => {
+      checkPath(target);
+      await mustRun(this.#box, 'ln', ['-s', '-T', '--', target, p(linkPath)], 'symlink');
+      s.status(id, STATUS.OK);
+    }));
+    s.on('REALPATH', (id: number, path: string) => this.#do(id, 'realpath', async () => {
+      const abs = p(path);
+      s.name(id, [{ filename: abs, longname: abs, attrs: {} as Attributes }]);
+    }));
+    s.on('SETSTAT', (id: number, path: string, attrs: ClientAttrs) => this.#do(id, 'setstat', async () => {
+      await this.#setstat(p(path), attrs);
+      s.status(id, STATUS.OK);
+    }));
+    const end = () => this.#end();
+    s.on('end', end);
+    s.on('close', end);
+    s.on('error', (err: Error) => { this.#log.debug({ event: 'sftp_error', err: err.message }, 'sftp channel error'); end(); });
+  }
+
+  /** Runs one request and answers it with the mapped status when it fails. */
+  #do(id: number, op: string, fn: () => Promise<void>): void {
+    fn().catch((err: unknown) => {
+      const st = toStatus(err);
+      if (err instanceof SftpStatusError) this.#log.debug({ event: 'sftp_op_failed', op, code: st.code, reason: st.message }, 'sftp operation failed');
+      else this.#log.warn({ event: 'sftp_op_error', op, err }, 'sftp operation error');
+      if (this.#ended) return;
+      try { this.#sftp.status(id, st.code, st.message); } catch { /* channel gone */ }
+    });
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    for (const h of this.#handles.values()) if (h.kind === 'file') h.file.abort();
+    this.#handles.clear();
+  }
+
+  #add(h: Handle): Buffer {
+    const n = this.#nextHandle++ >>> 0;
+    this.#handles.set(n, h);
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n, 0);
+    return b;
+  }
+
+  #get(handle: Buffer): Handle {
+    const h = handle.length === 4 ? this.#handles.get(handle.readUInt32BE(0)) : undefined;
+    if (!h) throw new SftpStatusError(STATUS.FAILURE, 'Invalid handle.');
+    return h;
+  }
+
+  #file(handle: Buffer): FileHandle {
+    const h = this.#get(handle);
+    if (h.kind !== 'file') throw new SftpStatusError(STATUS.FAILURE, 'Not a file handle.');
+    return h.file;
+  }
+
+  async #stat(path: string, follow: boolean): Promise<Attributes> {
+    const out = await mustRun(this.#box, 'stat', [...(follow ? ['-L'] : []), '-c', STAT_FORMAT, path], 'stat');
+    const rec = parseStatRecords(out.toString('utf8'))[0];
+    if (!rec) throw new SftpStatusError(STATUS.FAILURE, 'The file attributes could not be read.');
+    return toAttributes(rec.attrs);
+  }
+
+  async #setstat(path: string, a: ClientAttrs): Promise<void> {
+    const args = setstatArgs(path, a);
+    if (!args) { await this.#stat(path, true); return; }
+    await mustRun(this.#box, 'sh', shArgs(SETSTAT_SCRIPT, args), 'setstat');
+  }
+
+}
+
+/** SFTP attributes for ssh2's replies. */
+export function toAttributes(a: SftpAttrs): Attributes {
+  return { mode: a.mode, uid: a.uid, gid: a.gid, size: a.size, atime: a.atime, mtime: a.mtime };
+}
+
+/** The SETSTAT script's arguments for what the client asked to change, or undefined when nothing. */
+export function setstatArgs(path: string, a: ClientAttrs): string[] | undefined {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : undefined);
+  const size = num(a.size);
+  const mode = num(a.mode);
+  const uid = num(a.uid);
+  const gid = num(a.gid);
+  const atime = num(a.atime);
+  const mtime = num(a.mtime);
+  const args = [
+    path,
+    size === undefined ? '' : String(size),
+    mode === undefined ? '' : (mode & 0o7777).toString(8),
+    uid === undefined || gid === undefined ? '' : `${uid}:${gid}`,
+    atime === undefined ? '' : String(atime),
+    mtime === undefined ? '' : String(mtime),
+  ];
+  return args.slice(1).some((x) => x !== '') ? args : undefined;
 }

@@ -1,7 +1,12 @@
 /**
- * SSH host keys: ed25519 (preferred) and RSA (for old clients), generated on
- * first start into the data dir with mode 0600 and kept, so trainees never see
- * a "host key changed" warning after a restart.
+ * SSH host keys: ed25519 (preferred) and ECDSA P-256 (for clients without
+ * ed25519), generated on first start into the data dir with mode 0600 and
+ * kept, so trainees never see a "host key changed" warning after a restart.
+ *
+ * No RSA key: ssh2 (1.17) always offers SHA-1 `ssh-rsa` signatures next to
+ * rsa-sha2-* for an RSA host key, whatever the algorithm list says, and SHA-1
+ * signatures are refused by policy (docs/security.md). Every client that has
+ * RSA-SHA2 (OpenSSH >= 7.2, PuTTY >= 0.75) also has ECDSA or ed25519.
  */
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +14,7 @@ import ssh2 from 'ssh2';
 
 const kinds = [
   { file: 'ssh_host_ed25519_key', make: () => ssh2.utils.generateKeyPairSync('ed25519') },
-  { file: 'ssh_host_rsa_key', make: () => ssh2.utils.generateKeyPairSync('rsa', { bits: 3072 }) },
+  { file: 'ssh_host_ecdsa_key', make: () => ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 }) },
 ] as const;
 
 export function loadHostKeys(dataDir: string): Buffer[] {

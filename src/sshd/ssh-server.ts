@@ -5,7 +5,7 @@
  * Contract: no trainee input reaches a host shell; exec, subsystem and
  * forwarding requests are refused (a later release adds them).
  */
-import { type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Connection, ServerChannel } from 'ssh2';
 import type { ConfigSource } from '../config/config-source.ts';
@@ -28,65 +28,103 @@ export interface SshServerOptions {
 
 const MAX_AUTH_ATTEMPTS = 3;
 
+/** A TCP connection admitted by the guard, before and after SSH takes it over. */
+interface Conn { readonly socket: Socket; readonly ip: string; authed: boolean }
+
+const MAX_KEY_OFFERS = 10;
+
 export class SshServer {
   readonly #o: SshServerOptions;
   readonly #server: ssh2.Server;
+  /** ISLET's own listener: limits apply at accept, before a single byte of SSH is sent. */
+  readonly #tcp: Server;
+  readonly #conns = new Map<string, Conn>();
   readonly #clients = new Set<Connection>();
   readonly #terminals = new Set<SshTerminal>();
 
   constructor(o: SshServerOptions) {
     this.#o = o;
     // ident "ISLET": no software name or version beyond what the protocol needs.
-    this.#server = new ssh2.Server({ hostKeys: o.hostKeys, ident: 'ISLET', algorithms: modernAlgorithms, keepaliveInterval: 15_000, keepaliveCountMax: 4 }, (client, info) => this.#onClient(client, info.ip));
+    this.#server = new ssh2.Server({ hostKeys: o.hostKeys, ident: 'ISLET', algorithms: modernAlgorithms, keepaliveInterval: 15_000, keepaliveCountMax: 4 }, (client, info) => this.#onClient(client, info.ip, info.port));
     this.#server.on('error', (err: Error) => o.log.error({ err }, 'ssh server error'));
+    this.#tcp = createServer((socket) => this.#accept(socket));
+    this.#tcp.on('error', (err: Error) => o.log.error({ err }, 'ssh listener error'));
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(port, host, () => { this.#server.off('error', reject); resolve(this.#server.address() as AddressInfo); });
+      this.#tcp.once('error', reject);
+      this.#tcp.listen(port, host, () => { this.#tcp.off('error', reject); resolve(this.#tcp.address() as AddressInfo); });
     });
   }
 
   /** Stops accepting, tells attached trainees, and closes every connection. Containers keep running. */
   async close(message = 'ISLET is restarting; reconnect in a moment to resume your session.'): Promise<void> {
-    await new Promise<void>((resolve) => { this.#server.close(() => resolve()); for (const t of this.#terminals) { t.write(`\r\n${message}\r\n`); t.close(0); } for (const c of this.#clients) c.end(); });
+    const closed = new Promise<void>((resolve) => this.#tcp.close(() => resolve()));
+    for (const t of this.#terminals) { t.write(`\r\n${message}\r\n`); t.close(0); }
+    for (const c of this.#clients) c.end();
+    await new Promise((r) => setTimeout(r, 100)); // let the goodbyes flush
+    for (const c of this.#conns.values()) c.socket.destroy();
+    await closed;
   }
 
-  #onClient(client: Connection, ip: string): void {
-    const log = this.#o.log.child({ client: ip });
-    const { guard } = this.#o;
-    const refusal = guard.admit(ip);
-    client.on('error', (err) => log.debug({ err: err.message }, 'ssh client error'));
+  /** Per-address limits and the login grace start at accept; a refused socket gets no SSH banner at all. */
+  #accept(socket: Socket): void {
+    const ip = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const refusal = this.#o.guard.admit(ip);
     if (refusal) {
-      log.warn({ event: 'connection_refused', reason: refusal }, 'connection refused');
-      client.end();
+      this.#o.log.warn({ event: 'connection_refused', client: ip, reason: refusal }, 'connection refused');
+      socket.destroy();
       return;
     }
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    const conn: Conn = { socket, ip, authed: false };
+    this.#conns.set(key, conn);
+    // Interactive traffic: without this, Nagle's algorithm adds ~90 ms to every round trip of the handshake and keystrokes.
+    socket.setNoDelay(true);
+    const grace = setTimeout(() => {
+      if (conn.authed) return;
+      this.#o.log.info({ event: 'login_grace_expired', client: ip }, 'no login within the grace time');
+      socket.destroy();
+    }, this.#o.config.current().global.ssh_login_grace * 1000);
+    grace.unref();
+    socket.once('close', () => { clearTimeout(grace); this.#conns.delete(key); this.#o.guard.closed(ip); });
+    socket.on('error', () => undefined);
+    this.#server.injectSocket(socket);
+  }
+
+  #onClient(client: Connection, remoteIp: string, port: number): void {
+    const conn = this.#conns.get(`${remoteIp}:${port}`) ?? [...this.#conns.values()].find((c) => c.socket.remotePort === port);
+    let ip = remoteIp;
+    const log = this.#o.log.child({ client: conn?.ip ?? ip });
+    const { guard } = this.#o;
+    client.on('error', (err) => log.debug({ err: err.message }, 'ssh client error'));
+    if (!conn) { client.end(); return; }
+    ip = conn.ip; // the same form the guard admitted (no ::ffff: prefix)
     this.#clients.add(client);
     const global = () => this.#o.config.current().global;
-    let authed = false;
-    const grace = setTimeout(() => { if (!authed) { log.info({ event: 'login_grace_expired' }, 'no login within the grace time'); client.end(); } }, global().ssh_login_grace * 1000);
-    grace.unref();
-    // Interactive traffic: without this, Nagle's algorithm adds ~90 ms to every round trip of the handshake and keystrokes.
-    (client as Connection & { setNoDelay(on: boolean): void }).setNoDelay(true);
     let attempts = 0;
+    let keyOffers = 0;
+    let dead = false;
+    /** Says goodbye and drops the socket: ssh2's end() alone would keep reading what the client sends. */
+    const hangUp = () => { dead = true; client.end(); setTimeout(() => conn.socket.destroy(), 200).unref(); };
     let identity: Identity | undefined;
     const { auth } = this.#o;
     const terms = new Set<SshTerminal>();
-    client.on('close', () => { clearTimeout(grace); guard.closed(ip); this.#clients.delete(client); for (const t of terms) t.lost(); });
+    client.on('close', () => { this.#clients.delete(client); for (const t of terms) t.lost(); });
     client.on('authentication', (ctx) => {
       const methods: ('password' | 'keyboard-interactive' | 'publickey')[] = auth.isGate(ctx.username) ? ['password', 'keyboard-interactive'] : ['publickey', 'password', 'keyboard-interactive'];
+      if (dead) { ctx.reject(); return; }
       const fail = (reason: string, counts = true) => {
         if (!counts) { ctx.reject(methods); return; }
         attempts++;
         log.info({ event: auth.isGate(ctx.username) ? 'gate_login_failed' : 'account_login_failed', user: ctx.username.slice(0, 64), method: ctx.method, reason }, 'ssh login failed');
         const locked = guard.failed(ip);
         if (locked) log.warn({ event: 'address_locked_out' }, 'too many failed logins from this address');
-        if (attempts >= MAX_AUTH_ATTEMPTS || locked) { ctx.reject(); client.end(); return; }
+        if (attempts >= MAX_AUTH_ATTEMPTS || locked) { ctx.reject(); hangUp(); return; }
         ctx.reject(methods);
       };
-      const ok = (id: Identity) => { identity = id; authed = true; clearTimeout(grace); ctx.accept(); };
+      const ok = (id: Identity) => { if (dead) { ctx.reject(); return; } identity = id; conn.authed = true; ctx.accept(); };
       const check = (password: string) => {
         if (guard.lockedOut(ip)) { fail('locked_out'); return; }
         auth.password(ctx.username, password).then((r) => (r.ok ? ok(r.identity) : fail(r.reason)), () => fail('error'));
@@ -96,11 +134,12 @@ export class SshServer {
         return ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => check(answers[0] ?? ''));
       }
       if (ctx.method === 'publickey') {
-        // An unsigned offer only asks whether a key would do: answering it costs no attempt.
         const signed = ctx.signature ? { blob: ctx.blob!, signature: ctx.signature, hashAlgo: ctx.hashAlgo } : undefined;
         const r = guard.lockedOut(ip) ? { ok: false as const, reason: 'locked_out' } : auth.publicKey(ctx.username, ctx.key, signed);
         if (r.ok) { if (signed) ok(r.identity); else ctx.accept(); return; }
-        return fail(r.reason, signed !== undefined);
+        // An unsigned offer only asks whether a key would do (OpenSSH tries each key it has): it does not
+        // count as a failed login, but a connection may make only MAX_KEY_OFFERS of them.
+        return fail(r.reason, signed !== undefined || ++keyOffers > MAX_KEY_OFFERS);
       }
       fail('method', false);
     });

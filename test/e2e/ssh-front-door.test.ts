@@ -23,26 +23,27 @@ describe('SSH front door', { concurrency: false }, () => {
 
   test('host keys are generated once, mode 0600, and kept across a restart', async () => {
     const ed = join(islet.dataDir, 'ssh_host_ed25519_key');
-    const rsa = join(islet.dataDir, 'ssh_host_rsa_key');
+    const rsa = join(islet.dataDir, 'ssh_host_ecdsa_key');
     assert.equal(statSync(ed).mode & 0o777, 0o600);
     assert.equal(statSync(rsa).mode & 0o777, 0o600);
     assert.equal(statSync(islet.dataDir).mode & 0o777, 0o700);
     assert.equal(statSync(join(islet.dataDir, 'islet.db')).mode & 0o777, 0o600);
     const before = readFileSync(ed, 'utf8');
-    const { stdout: scan1 } = await run('ssh-keyscan', ['-p', String(islet.port), '-t', 'ed25519,rsa', '127.0.0.1']);
+    const { stdout: scan1 } = await run('ssh-keyscan', ['-p', String(islet.port), '-t', 'ed25519,ecdsa,rsa', '127.0.0.1']);
     assert.match(scan1, /ssh-ed25519 /);
-    assert.match(scan1, /ssh-rsa /, 'an RSA host key is offered for old clients');
+    assert.match(scan1, /ecdsa-sha2-nistp256 /, 'an ECDSA host key is offered for clients without ed25519');
+    assert.doesNotMatch(scan1, /ssh-rsa /, 'no RSA host key: ssh2 would offer SHA-1 signatures with it');
     assert.doesNotMatch(scan1, /OpenSSH|ssh2js/, 'no software version beyond "ISLET"');
     await islet.stop();
     await islet.start();
     assert.equal(readFileSync(ed, 'utf8'), before);
-    const { stdout: scan2 } = await run('ssh-keyscan', ['-p', String(islet.port), '-t', 'ed25519,rsa', '127.0.0.1']);
+    const { stdout: scan2 } = await run('ssh-keyscan', ['-p', String(islet.port), '-t', 'ed25519,ecdsa', '127.0.0.1']);
     const keys = (s: string) => s.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' ').slice(1).join(' ')).sort();
     assert.deepEqual(keys(scan2), keys(scan1), 'same host keys after restart');
   });
 
-  test('keyboard-interactive works for the gate login (OpenSSH), and an old client can pin the RSA key', async () => {
-    const s = await TmuxSsh.connect({ port: islet.port, extraArgs: ['-o', 'PreferredAuthentications=keyboard-interactive', '-o', 'HostKeyAlgorithms=rsa-sha2-512'] });
+  test('keyboard-interactive works for the gate login (OpenSSH), and a client without ed25519 can use the ECDSA key', async () => {
+    const s = await TmuxSsh.connect({ port: islet.port, extraArgs: ['-o', 'PreferredAuthentications=keyboard-interactive', '-o', 'HostKeyAlgorithms=ecdsa-sha2-nistp256'] });
     await s.waitFor(/\(demo@127\.0\.0\.1\) Password:/);
     await s.line('demo');
     await s.waitFor('Are you a new or existing user? [new/existing]:');

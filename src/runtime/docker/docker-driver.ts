@@ -12,6 +12,7 @@
  */
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { readFile } from 'node:fs/promises';
 import { IsletError } from '../../core/islet-error.ts';
 import type { ExecRequest, Execution } from '../runtime-driver.ts';
 import type { Attachment, CreateRequest, InstanceInfo, InstanceState, RuntimeDriver, TtySize } from '../runtime-driver.ts';
@@ -170,7 +171,15 @@ export class DockerDriver implements RuntimeDriver {
       stdin: sock, stdout: streams.stdout, stderr: streams.stderr, exited,
       resize: async (size) => { await this.#engine.json({ op: 'exec-resize', method: 'POST', path: `/exec/${enc(execId)}/resize`, query: { h: clampDim(size.rows), w: clampDim(size.cols) }, timeoutMs: this.#callMs }).catch(() => undefined); },
       // The engine has no signal endpoint for exec: its Pid is a host pid, which ISLET (root, same host) can signal.
-      signal: async (sig) => { const j = await inspect().catch(() => undefined); if (j?.Running && j.Pid > 0) { try { process.kill(j.Pid, sig); } catch { /* gone */ } } },
+      // Before signalling, check the pid still belongs to this container (its cgroup names the container id),
+      // so a pid reused by the host after the command ended is never hit.
+      signal: async (sig) => {
+        const j = await inspect().catch(() => undefined);
+        if (!j?.Running || j.Pid <= 0) return;
+        const cgroup = await readFile(`/proc/${j.Pid}/cgroup`, 'utf8').catch(() => '');
+        if (!cgroup.includes(id.length === 64 ? id : (await this.inspect(id))?.id ?? '\0')) return;
+        try { process.kill(j.Pid, sig); } catch { /* gone */ }
+      },
     };
   }
 
