@@ -11,10 +11,17 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
+import { generateKeyPairSync } from 'node:crypto';
 
 const kinds = [
   { file: 'ssh_host_ed25519_key', make: () => ssh2.utils.generateKeyPairSync('ed25519') },
-  { file: 'ssh_host_ecdsa_key', make: () => ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 }) },
+  // PEM (SEC1): ssh2 cannot read back the OpenSSH-format ECDSA keys its own generator writes.
+  { file: 'ssh_host_ecdsa_key', make: () => {
+    const k = generateKeyPairSync('ec', { namedCurve: 'prime256v1', privateKeyEncoding: { type: 'sec1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const parsed = ssh2.utils.parseKey(k.privateKey);
+    const pub = parsed instanceof Error ? '' : (Array.isArray(parsed) ? parsed[0]! : parsed).getPublicSSH().toString('base64');
+    return { private: k.privateKey, public: `ecdsa-sha2-nistp256 ${pub}` };
+  } },
 ] as const;
 
 export function loadHostKeys(dataDir: string): Buffer[] {

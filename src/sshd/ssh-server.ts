@@ -31,7 +31,8 @@ const MAX_AUTH_ATTEMPTS = 3;
 /** A TCP connection admitted by the guard, before and after SSH takes it over. */
 interface Conn { readonly socket: Socket; readonly ip: string; authed: boolean }
 
-const MAX_KEY_OFFERS = 10;
+/** Unsigned key offers a connection may make for an account (OpenSSH's own server allows 6 tries). */
+const MAX_KEY_OFFERS = 6;
 
 export class SshServer {
   readonly #o: SshServerOptions;
@@ -121,7 +122,8 @@ export class SshServer {
         log.info({ event: auth.isGate(ctx.username) ? 'gate_login_failed' : 'account_login_failed', user: ctx.username.slice(0, 64), method: ctx.method, reason }, 'ssh login failed');
         const locked = guard.failed(ip);
         if (locked) log.warn({ event: 'address_locked_out' }, 'too many failed logins from this address');
-        if (attempts >= MAX_AUTH_ATTEMPTS || locked) { ctx.reject(); hangUp(); return; }
+        // The last failure is answered with a disconnect, not "try again": the client never asks a 4th time.
+        if (attempts >= MAX_AUTH_ATTEMPTS || locked) { hangUp(); return; }
         ctx.reject(methods);
       };
       const ok = (id: Identity) => { if (dead) { ctx.reject(); return; } identity = id; conn.authed = true; ctx.accept(); };
@@ -139,7 +141,7 @@ export class SshServer {
         if (r.ok) { if (signed) ok(r.identity); else ctx.accept(); return; }
         // An unsigned offer only asks whether a key would do (OpenSSH tries each key it has): it does not
         // count as a failed login, but a connection may make only MAX_KEY_OFFERS of them.
-        return fail(r.reason, signed !== undefined || ++keyOffers > MAX_KEY_OFFERS);
+        return fail(r.reason, signed !== undefined || auth.isGate(ctx.username) || ++keyOffers > MAX_KEY_OFFERS);
       }
       fail('method', false);
     });
