@@ -20,7 +20,7 @@ import type { AttachRegistry } from '../sessions/attach-registry.ts';
 import { LABEL_INSTANCE } from '../sessions/environment-runner.ts';
 import type { Store } from '../store/store.ts';
 import { decideChecks, decideReconcile, type ReconcileAction } from './policy.ts';
-import { exportFileName, exportHome } from '../admin/export-home.ts';
+import { exportBeforeRemoval } from '../admin/export-home.ts';
 import { homeOf } from '../sessions/container-access.ts';
 
 export interface LifecycleDeps {
@@ -99,10 +99,12 @@ export class LifecycleService {
         this.#d.attached.notify(a.containerId, a.reason === 'account_expired' ? 'Your account has expired; this environment is being removed.' : 'This environment is being removed.');
         const env = a.environment ? envs.get(a.environment) : undefined;
         if (env?.export_on_expiry && this.#d.exportDir && a.account && (a.reason === 'account_expired' || a.reason === 'environment_expired')) {
-          const file = exportFileName(this.#d.exportDir, a.account, env.name, this.#now());
-          // A failed export keeps the container: the next pass tries again, so nothing is lost by the clock.
-          try { await exportHome(driver, a.containerId, homeOf(env), file); } catch (err) { log.error({ event: 'export_failed', err, account: a.account, environment: env.name }, 'export before removal failed; container and account kept'); exportFailed.add(a.account); return; }
-          log.info({ event: 'home_exported', account: a.account, environment: env.name, file }, 'home archived before removal');
+          // A failed (or still running) export keeps the container and the account: the next pass tries again.
+          try {
+            const r = await exportBeforeRemoval(driver, a.containerId, homeOf(env), this.#d.exportDir, a.account, env.name);
+            if (r.state === 'busy') { exportFailed.add(a.account); return; }
+            log.info({ event: 'home_exported', account: a.account, environment: env.name, file: r.file }, 'home archived before removal');
+          } catch (err) { log.error({ event: 'export_failed', err, account: a.account, environment: env.name }, 'export before removal failed; container and account kept'); exportFailed.add(a.account); return; }
         }
         await driver.remove(a.containerId);
         if (a.account && a.environment && store.getOwnership(a.account, a.environment)?.containerId === a.containerId) store.deleteOwnership(a.account, a.environment);

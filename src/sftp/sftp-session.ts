@@ -39,27 +39,38 @@ const DIR_BATCH = 100;
 interface DirHandle { readonly kind: 'dir'; readonly path: string; readonly entries: FileEntry[]; next: number }
 type Handle = { readonly kind: 'file'; readonly file: FileHandle } | DirHandle;
 
-export function serveSftp(sftp: SFTPWrapper, ctx: SftpContext): void {
-  new SftpSession(sftp, containerBox(ctx.tools, ctx.containerId), ctx.home, ctx.log).start();
+/**
+ * Serves SFTP on an accepted channel. `ctx` may be a promise: the SSH server
+ * must accept() the subsystem at once (ssh2 drops channel data that arrives
+ * before accept(), and OpenSSH sends its INIT without waiting for the reply)
+ * and may open the container meanwhile; requests wait until it is ready, and
+ * fail with its error (then the channel closes) when it cannot be opened.
+ */
+export function serveSftp(sftp: SFTPWrapper, ctx: SftpContext | Promise<SftpContext>): void {
+  const env = Promise.resolve(ctx).then((c) => ({ box: containerBox(c.tools, c.containerId), home: c.home, log: c.log }));
+  new SftpSession(sftp, env).start();
 }
+
+export interface SessionEnv { readonly box: Box; readonly home: string; readonly log: Logger }
 
 /** Optional attribute fields as the client sent them (ssh2 leaves absent ones undefined). */
 type ClientAttrs = Partial<Record<keyof Attributes, number | undefined>>;
 
 export class SftpSession {
   readonly #sftp: SFTPWrapper;
-  readonly #box: Box;
-  readonly #home: string;
-  readonly #log: Logger;
+  readonly #ready: Promise<void>;
+  #box!: Box;
+  #home = '/';
+  #log: Pick<Logger, 'debug' | 'warn'> = { debug: () => undefined, warn: () => undefined } as unknown as Logger;
   readonly #handles = new Map<number, Handle>();
   #nextHandle = 1;
   #ended = false;
 
-  constructor(sftp: SFTPWrapper, box: Box, home: string, log: Logger) {
+  constructor(sftp: SFTPWrapper, env: SessionEnv | Promise<SessionEnv>) {
     this.#sftp = sftp;
-    this.#box = box;
-    this.#home = home;
-    this.#log = log;
+    this.#ready = Promise.resolve(env).then((e) => { this.#box = e.box; this.#home = e.home; this.#log = e.log; });
+    // Cannot serve without the container: answer what was asked, then close the channel.
+    this.#ready.catch(() => setTimeout(() => closeChannel(sftp, 1), 100));
   }
 
   start(): void {
@@ -162,7 +173,7 @@ export class SftpSession {
 
   /** Runs one request and answers it with the mapped status when it fails. */
   #do(id: number, op: string, fn: () => Promise<void>): void {
-    fn().catch((err: unknown) => {
+    this.#ready.then(fn).catch((err: unknown) => {
       const st = toStatus(err);
       if (err instanceof SftpStatusError) this.#log.debug({ event: 'sftp_op_failed', op, code: st.code, reason: st.message }, 'sftp operation failed');
       else this.#log.warn({ event: 'sftp_op_error', op, err }, 'sftp operation error');
@@ -176,6 +187,7 @@ export class SftpSession {
     this.#ended = true;
     for (const h of this.#handles.values()) if (h.kind === 'file') h.file.abort();
     this.#handles.clear();
+    closeChannel(this.#sftp, 0);
   }
 
   #add(h: Handle): Buffer {
@@ -211,6 +223,23 @@ export class SftpSession {
     await mustRun(this.#box, 'sh', shArgs(SETSTAT_SCRIPT, args), 'setstat');
   }
 
+}
+
+/**
+ * Closes the channel as sshd does when sftp-server exits: exit-status, EOF,
+ * close. scp treats a channel closed without an exit status as a failure,
+ * and ssh2's SFTP object has no exit(): its protocol object sends them.
+ */
+function closeChannel(sftp: SFTPWrapper, status: number): void {
+  const ch = sftp as unknown as { outgoing?: { id: number; state: string }; _protocol?: { exitStatus?(id: number, s: number): void; channelEOF?(id: number): void } };
+  try {
+    if (ch.outgoing?.state === 'open' && ch._protocol) {
+      ch._protocol.exitStatus?.(ch.outgoing.id, status);
+      ch._protocol.channelEOF?.(ch.outgoing.id);
+      ch.outgoing.state = 'eof';
+    }
+  } catch { /* gone */ }
+  try { sftp.end(); } catch { /* gone */ }
 }
 
 /** SFTP attributes for ssh2's replies. */

@@ -55,5 +55,7 @@ function cleanMessage(line: string): string {
 /** Any error as an SFTP status (unknown errors become FAILURE without internal details). */
 export function toStatus(err: unknown): SftpStatusError {
   if (err instanceof SftpStatusError) return err;
+  const user = (err as { userMessage?: unknown } | null)?.userMessage;
+  if (typeof user === 'string' && user) return new SftpStatusError(STATUS.FAILURE, user);
   return new SftpStatusError(STATUS.FAILURE, 'The operation could not be completed in the environment.');
 }
