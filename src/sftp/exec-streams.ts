@@ -82,7 +82,7 @@ export class StreamReader {
     this.#exec = exec;
     this.#pos = start;
     this.#servedEnd = start;
-    this.#highWater = opts.highWater ?? 2 * 1024 * 1024;
+    this.#highWater = opts.highWater ?? 1024 * 1024;
     this.#hardCap = this.#highWater * 4;
     this.#forwardGap = opts.forwardGap ?? 4 * 1024 * 1024;
     this.#markerPending = opts.marker ?? false;
@@ -222,7 +222,8 @@ export class StreamReader {
       parts.push(part);
       need -= part.length;
     }
-    return parts.length === 1 ? Buffer.from(parts[0]!) : Buffer.concat(parts);
+    // A view, not a copy: the reply is copied into its packet at once.
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
   #drop(n: number): void {

@@ -56,7 +56,7 @@ export class FileHandle {
     this.#box = box;
     this.path = path;
     this.flags = flags;
-    this.#windowBytes = opts.windowBytes ?? 8 * 1024 * 1024;
+    this.#windowBytes = opts.windowBytes ?? 2 * 1024 * 1024;
     this.#readHighWater = opts.readHighWater;
   }
 

@@ -29,8 +29,8 @@ export interface SftpContext {
   readonly log: Logger;
 }
 
-/** Most handles one SFTP session may hold open. */
-export const MAX_HANDLES = 64;
+/** Most handles one SFTP session may hold open (each reader buffers up to 1 MiB). */
+export const MAX_HANDLES = 32;
 /** Largest READ answered in one DATA reply (clients ask for less; OpenSSH takes up to 256 KiB messages). */
 export const MAX_READ = 255 * 1024;
 /** Names per READDIR reply. */
@@ -61,7 +61,7 @@ export class SftpSession {
   readonly #ready: Promise<void>;
   #box!: Box;
   #home = '/';
-  #log: Pick<Logger, 'debug' | 'warn'> = { debug: () => undefined, warn: () => undefined } as unknown as Logger;
+  #log: Logger | undefined;
   readonly #handles = new Map<number, Handle>();
   #nextHandle = 1;
   #ended = false;
@@ -168,15 +168,15 @@ export class SftpSession {
     const end = () => this.#end();
     s.on('end', end);
     s.on('close', end);
-    s.on('error', (err: Error) => { this.#log.debug({ event: 'sftp_error', err: err.message }, 'sftp channel error'); end(); });
+    s.on('error', (err: Error) => { this.#log?.debug({ event: 'sftp_error', err: err.message }, 'sftp channel error'); end(); });
   }
 
   /** Runs one request and answers it with the mapped status when it fails. */
   #do(id: number, op: string, fn: () => Promise<void>): void {
     this.#ready.then(fn).catch((err: unknown) => {
       const st = toStatus(err);
-      if (err instanceof SftpStatusError) this.#log.debug({ event: 'sftp_op_failed', op, code: st.code, reason: st.message }, 'sftp operation failed');
-      else this.#log.warn({ event: 'sftp_op_error', op, err }, 'sftp operation error');
+      if (err instanceof SftpStatusError) this.#log?.debug({ event: 'sftp_op_failed', op, code: st.code, reason: st.message }, 'sftp operation failed');
+      else this.#log?.warn({ event: 'sftp_op_error', op, err }, 'sftp operation error');
       if (this.#ended) return;
       try { this.#sftp.status(id, st.code, st.message); } catch { /* channel gone */ }
     });

@@ -202,11 +202,17 @@ export class SshServer {
         session.on('subsystem', (_accept, reject) => reject?.());
         session.on('sftp', (accept, reject) => {
           if (!who.account) { reject?.(); return; }
-          this.#o.handler.openContainer(who).then((c) => {
-            const sftp = accept();
-            serveSftp(sftp, { tools: c.tools, containerId: c.containerId, home: c.home, log: log.child({ account: who.account, environment: c.env.name }) });
+          // Accept at once: ssh2 drops channel data that arrives before accept(), and OpenSSH sends
+          // its SFTP INIT without waiting for the subsystem reply. Requests wait in serveSftp until
+          // the container is ready (and fail with its error when it cannot be opened).
+          const sftp = accept();
+          serveSftp(sftp, this.#o.handler.openContainer(who).then((c) => {
             log.info({ event: 'sftp_started', account: who.account, environment: c.env.name }, 'sftp session');
-          }, (err: unknown) => { log.info({ event: 'sftp_refused', account: who.account, err: (err as Error).message }, 'sftp refused'); reject?.(); });
+            return { tools: c.tools, containerId: c.containerId, home: c.home, log: log.child({ account: who.account, environment: c.env.name }) };
+          }, (err: unknown) => {
+            log.info({ event: 'sftp_refused', account: who.account, err: (err as Error).message }, 'sftp refused');
+            throw err;
+          }));
         });
         session.on('x11', (_accept, reject) => reject?.());
         session.on('auth-agent', (_accept, reject) => reject?.());

@@ -36,6 +36,9 @@ export class IsletProcess {
     if (!opts.configDir) cpSync(opts.configFrom ?? join(repoRoot, 'examples'), this.configDir, { recursive: true });
   }
 
+  /** The server's process id (bin/islet execs node, so this is the node process), once started. */
+  get pid(): number | undefined { return this.#child?.pid; }
+
   /** Starts the server and resolves once it listens. */
   async start(extraEnv: Record<string, string> = {}): Promise<void> {
     if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null) throw new Error('IsletProcess.start: the server is still running; stop() it first');

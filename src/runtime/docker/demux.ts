@@ -15,7 +15,9 @@ export function demux(source: Readable): { stdout: PassThrough; stderr: PassThro
       const len = buf.readUInt32BE(4);
       if (buf.length < 8 + len) break;
       const payload = buf.subarray(8, 8 + len);
-      (buf[0] === 2 ? stderr : stdout).write(payload);
+      const target = buf[0] === 2 ? stderr : stdout;
+      // Back-pressure: stop reading from the engine while a consumer is behind.
+      if (!target.write(payload)) { source.pause(); target.once('drain', () => source.resume()); }
       buf = buf.subarray(8 + len);
     }
   });
