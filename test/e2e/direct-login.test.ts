@@ -93,6 +93,16 @@ describe('direct login and commands over OpenSSH', { concurrency: false }, () =>
       ch.on('exit', (code: number) => { ch.on('close', () => resolve({ code, out, err: e })); });
     }));
     assert.deepEqual(r, { code: 5, out: 'o\n', err: 'e\n' });
+    // A signal request reaches the command (exec of `sleep` gets SIGTERM: status 143 instead of 30 s of waiting).
+    const started = Date.now();
+    const code = await new Promise<number>((resolve, reject) => c.exec('exec sleep 30', (err, ch) => {
+      if (err) return reject(err);
+      ch.on('data', () => undefined);
+      setTimeout(() => ch.signal('TERM'), 700);
+      ch.on('exit', (x: number | null) => resolve(x ?? -1));
+    }));
+    assert.ok(Date.now() - started < 10_000, 'the command ended at the signal');
+    assert.equal(code, 143);
     c.end();
   });
 
