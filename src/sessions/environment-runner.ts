@@ -9,7 +9,6 @@
  * The login path makes no engine-wide calls (no info, no listing).
  */
 import type { Environment } from '../config/schema.ts';
-import { IsletError, toIsletError } from '../core/islet-error.ts';
 import type { Terminal, TtySize } from '../core/terminal.ts';
 import type { Logger } from '../logger.ts';
 import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, type Attachment, type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
@@ -238,9 +237,6 @@ export class EnvironmentRunner {
   }
 }
 
-export function userFacing(err: unknown): IsletError {
-  return toIsletError(err, 'RUNTIME_FAILED', 'The environment could not be started. Please try again or tell the instructor.');
-}
 
 /**
  * A start that takes longer than a second (a pull, a busy engine) shows

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConfigIssue } from '../config-issue.ts';
-import { mapLegacy, formatSize, type LegacyKind } from './map-legacy.ts';
+import { mapLegacy, type LegacyKind } from './map-legacy.ts';
+import { formatSize } from './values.ts';
 import { parseLegacyConf } from './parse-legacy-conf.ts';
 import { allIssues, chain, fixtureChain } from './fixtures/chain.ts';
 

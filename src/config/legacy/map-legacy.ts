@@ -13,8 +13,9 @@ import { basename } from 'node:path';
 import type { ConfigIssue } from '../config-issue.ts';
 import type { ErrorCode } from '../../core/codes.ts';
 import type { EnvironmentDefaultsInput, GlobalInput, PluginAction, PluginInput } from '../schema.ts';
-import { parseSizeBytes } from '../units.ts';
+
 import { emptyFlags, parseDockerFlags, type DockerFlags, type Mount } from './docker-flags.ts';
+import { clip, convertSwap } from './values.ts';
 import type { LegacyVar } from './parse-legacy-conf.ts';
 import {
   environmentVariables, globalOnlyVariables, ignoredVariables, legacyCapabilities, legacyUlimits, renamedVariables,
@@ -50,19 +51,6 @@ const WHOLE = /^\d{1,12}$/;
 const DECIMAL = /^\d{1,9}(\.\d{1,6})?$/;
 /** Variables whose meaning is decided per file (the original unset them before reading each menu entry, #98). */
 const PER_FILE = new Set(['ENABLE', 'VISIBLE', 'BANNER', 'PLUGIN']);
-
-function clip(s: string, max = 40): string {
-  const oneLine = s.replace(/\n/g, '\\n');
-  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
-}
-
-/** Bytes as the shortest exact Docker size ("266m", "1g", "1536"). */
-export function formatSize(bytes: number): string {
-  for (const [unit, n] of [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) {
-    if (bytes > 0 && bytes % n === 0) return `${bytes / n}${unit}`;
-  }
-  return String(bytes);
-}
 
 /** A run of docker settings and, per field, the variable that supplied it. */
 interface Layer { readonly flags: DockerFlags; readonly from: (field: string) => string; readonly caps?: boolean }
@@ -401,27 +389,11 @@ export function mapLegacy(vars: ReadonlyMap<string, LegacyVar>, kind: LegacyKind
     return { flags: f, from: () => name };
   }
 
-  /**
-   * The original passed SWAP as Docker's --memory-swap, the memory+swap
-   * total; ISLET's `swap` is the extra swap on top of `memory`.
-   */
+  /** SWAP (Docker's memory+swap total in the original) onto ISLET's extra `swap`: see convertSwap. */
   function mapSwap(out: EnvironmentDefaultsInput, memory: string | undefined, memoryFrom: string | undefined, total: string, from: string) {
     const blame = isOwn(from) || !memoryFrom ? from : memoryFrom;
-    const say = (severity: 'critical' | 'warning', message: string) => issue(severity, 'CONFIG_INVALID', blame, message);
-    const label = from === 'SWAP' ? 'SWAP' : '--memory-swap';
-    if (total === '-1') { say('warning', `${label}="-1" (unlimited swap) is not offered; swap stays at its default`); return; }
-    const totalBytes = parseSizeBytes(total);
-    if (totalBytes === undefined) { say('critical', `${label}="${clip(total)}" is not a size such as 10m or 1g`); return; }
-    const memBytes = memory === undefined ? undefined : parseSizeBytes(memory);
-    if (memory !== undefined && memBytes === undefined) return; // the schema reports the bad memory value
-    origin('swap', from);
-    if (memBytes === undefined || memBytes === 0) {
-      out.swap = total;
-      say('warning', `${label}=${clip(total)} is Docker's memory+swap total, but no memory limit is set; taken as ${clip(total)} of swap`);
-      return;
-    }
-    if (totalBytes >= memBytes) { out.swap = formatSize(totalBytes - memBytes); return; }
-    out.swap = total;
-    say('warning', `${label}=${clip(total)} is smaller than the memory limit ${clip(memory!)}. The original passed it as Docker's memory+swap total, which current Docker rejects; ISLET takes it as ${clip(total)} of swap on top of memory (write ${formatSize(memBytes + totalBytes)} to say so explicitly, or ${clip(memory!)} for no swap)`);
+    const r = convertSwap(from === 'SWAP' ? 'SWAP' : '--memory-swap', total, memory);
+    if (r.problem) issue(r.problem.severity, 'CONFIG_INVALID', blame, r.problem.message);
+    if (r.swap !== undefined) { origin('swap', from); out.swap = r.swap; }
   }
 }
