@@ -68,7 +68,7 @@ describe('lifecycle', { concurrency: false }, () => {
   before(async () => {
     appendFileSync(join(islet.configDir, 'islet.yaml'), '\ncheck_interval: 1s\nreconcile_interval: 2s\n');
     const env = (extra: string) => `image: islet/demo:latest\nuser: student\ncommand: /bin/sh -l\n${extra}\n`;
-    writeFileSync(join(islet.configDir, 'environments/short.yaml'), env('description: Four seconds at most\ntimeout: 4s'));
+    writeFileSync(join(islet.configDir, 'environments/short.yaml'), env('description: Ten seconds at most\ntimeout: 10s'));
     writeFileSync(join(islet.configDir, 'environments/idle.yaml'), env('description: Stopped when idle\nidle_stop: 2s'));
     await islet.start();
   });
@@ -85,7 +85,7 @@ describe('lifecycle', { concurrency: false }, () => {
     await s.waitFor(PROMPT);
     await sh(s, 'echo keep > f');
     const id = (await driver.inspect(name('short', 'tina')))!.id;
-    await s.waitFor('This environment reached its maximum running time and is being stopped. Your files are kept; choose it again to start it.', 15_000);
+    await s.waitFor('This environment reached its maximum running time and is being stopped. Your files are kept; choose it again to start it.', 25_000);
     assert.match(await s.history(), /\[ISLET\] This environment reaches its maximum running time in 1 minute and will then be stopped\. Your files are kept\.[\s\S]*reached its maximum running time and is being stopped/,
       'the notice came before the stop');
     const stopped = await islet.waitForLog((l) => l.event === 'container_stopped' && l.account === 'tina');
