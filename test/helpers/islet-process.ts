@@ -25,9 +25,12 @@ export class IsletProcess {
   #child: ChildProcess | undefined;
   #exited: Promise<number | null> = Promise.resolve(null);
   readonly #base: string;
+  /** Benchmarks run at 'info' so logging does not weigh on what they measure. */
+  readonly #logLevel: string;
 
-  constructor(runId: string, opts: { configFrom?: string; configDir?: string; dataDir?: string } = {}) {
+  constructor(runId: string, opts: { configFrom?: string; configDir?: string; dataDir?: string; logLevel?: string } = {}) {
     this.runId = runId;
+    this.#logLevel = opts.logLevel ?? 'debug';
     this.instance = `t${runId}`;
     const base = mkdtempSync(join(tmpdir(), 'islet-test-'));
     this.#base = base;
@@ -42,7 +45,7 @@ export class IsletProcess {
   /** Starts the server and resolves once it listens. */
   async start(extraEnv: Record<string, string> = {}): Promise<void> {
     if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null) throw new Error('IsletProcess.start: the server is still running; stop() it first');
-    const child = spawn(join(repoRoot, 'bin/islet'), ['serve', '--config', this.configDir, '--data', this.dataDir, '--listen', '127.0.0.1:0', '--log-level', 'debug'], {
+    const child = spawn(join(repoRoot, 'bin/islet'), ['serve', '--config', this.configDir, '--data', this.dataDir, '--listen', '127.0.0.1:0', '--log-level', this.#logLevel], {
       env: { ...process.env, ISLET_INSTANCE: this.instance, ISLET_TEST_RUN: this.runId, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

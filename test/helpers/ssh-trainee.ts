@@ -21,7 +21,31 @@ export class SshTrainee {
     this.#ch = await new Promise<ClientChannel>((resolve, reject) => {
       this.#client.shell({ term: 'xterm', cols: 120, rows: 40 }, (err, ch) => (err ? reject(err) : resolve(ch)));
     });
-    this.#ch.on('data', (b: Buffer) => { this.#out += b.toString('utf8'); for (const w of this.#waiters.splice(0)) w(); });
+    this.#ch.on('data', (b: Buffer) => {
+      this.bytes += b.length;
+      if (this.#sink) { this.#sink(b); return; }
+      this.#out += b.toString('utf8');
+      for (const w of this.#waiters.splice(0)) w();
+    });
+  }
+
+  /** Bytes received on the channel so far. */
+  bytes = 0;
+  #sink: ((b: Buffer) => void) | undefined;
+
+  /** Routes incoming data to `fn` instead of the transcript (bulk output); undefined restores the transcript. */
+  divert(fn: ((b: Buffer) => void) | undefined): void { this.#sink = fn; }
+
+  /** Resolves with the time (ms) until the next data arrives after `text` is sent: one keystroke's echo. */
+  async echo(text: string, timeoutMs = 10_000): Promise<number> {
+    const t0 = performance.now();
+    const got = new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no echo within ' + timeoutMs + ' ms')), timeoutMs);
+      this.#waiters.push(() => { clearTimeout(t); resolve(); });
+    });
+    this.send(text);
+    await got;
+    return performance.now() - t0;
   }
 
   send(text: string): void { this.#ch!.write(text); }

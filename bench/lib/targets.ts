@@ -1,0 +1,86 @@
+/**
+ * The two systems every benchmark drives the same way: ISLET (`islet serve`,
+ * our server) and the peer (the original ISLET design: OpenSSH sshd with a
+ * ForceCommand bash menu running `docker run -it` / `docker start -ai`, set up
+ * by bench/peer/setup-peer.sh). Both show the same menu wording, so one
+ * scripted trainee (journey.ts) drives either.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IsletProcess, repoRoot } from '../../test/helpers/islet-process.ts';
+import { sweepTestContainers, testRunId } from '../../test/helpers/engine.ts';
+import { treeRssMb } from './proc-mem.ts';
+
+export type TargetName = 'islet' | 'peer';
+
+export interface Target {
+  readonly name: TargetName;
+  readonly port: number;
+  readonly gate: { readonly user: string; readonly password: string };
+  /** The menu number of the demo environment, and of the warm-pool one (ISLET only). */
+  readonly choices: { readonly demo: string; readonly warm?: string };
+  /** Resident memory of the server side (MB) and its process count. */
+  serverMemory(): { mb: number; processes: number };
+  close(): Promise<void>;
+}
+
+export interface IsletTargetOptions {
+  /** Size of the warm pool of a second environment, `warm` (menu entry 2); 0: no such environment. */
+  readonly warmPool?: number;
+}
+
+/** The shell prompt of the demo image in both systems (hostname demo). */
+export const SHELL_PROMPT = /student@demo:[^\r\n]*\$ /;
+
+/** Starts `islet serve` on a loopback port with limits sized for a load test. */
+export async function startIslet(opts: IsletTargetOptions = {}): Promise<Target> {
+  const runId = testRunId();
+  const islet = new IsletProcess(runId, { logLevel: 'info' });
+  // A load test comes from one address: lift the per-address limits a room behind NAT would also need lifted.
+  writeFileSync(join(islet.configDir, 'islet.yaml'), [
+    'ssh_max_connections: 5000', 'ssh_max_connections_per_ip: 5000', 'ssh_new_connections_per_ip: 100000', 'ssh_login_grace: 120s', '',
+  ].join('\n'));
+  if (opts.warmPool) {
+    writeFileSync(join(islet.configDir, 'environments/warm.yaml'),
+      `image: islet/demo:latest\nuser: student\ncommand: /bin/sh -l\nmemory: 128m\nhostname: demo\nwarm_pool: ${opts.warmPool}\n`);
+  }
+  await islet.start();
+  return {
+    name: 'islet', port: islet.port, gate: { user: 'demo', password: 'demo' },
+    choices: { demo: '1', ...(opts.warmPool ? { warm: '2' } : {}) },
+    serverMemory: () => ({ mb: treeRssMb(islet.pid!).mb, processes: treeRssMb(islet.pid!).processes }),
+    close: async () => { await islet.dispose(); await sweepTestContainers(runId); },
+  };
+}
+
+export const PEER_PORT = 2322;
+
+/** Sets up and starts the peer (installs openssh-server and sqlite3 when missing); fresh accounts each time. */
+export async function startPeer(): Promise<Target> {
+  execFileSync('bash', [join(repoRoot, 'bench/peer/setup-peer.sh'), String(PEER_PORT)], { stdio: 'inherit', timeout: 600_000 });
+  const pid = Number(readFileSync('/run/islet-peer-sshd.pid', 'utf8').trim());
+  return {
+    name: 'peer', port: PEER_PORT, gate: { user: 'isletpeer', password: 'demo' }, choices: { demo: '1' },
+    serverMemory: () => treeRssMb(pid),
+    close: async () => { execFileSync('bash', [join(repoRoot, 'bench/peer/stop-peer.sh')], { stdio: 'inherit', timeout: 600_000 }); },
+  };
+}
+
+export function startTarget(name: TargetName, opts: IsletTargetOptions = {}): Promise<Target> {
+  return name === 'islet' ? startIslet(opts) : startPeer();
+}
+
+/** Targets named on the command line (`--targets islet,peer`), default both. */
+export function targetsFromArgs(argv: readonly string[]): TargetName[] {
+  const i = argv.indexOf('--targets');
+  const list = (i >= 0 ? argv[i + 1] ?? '' : 'islet,peer').split(',').filter(Boolean);
+  for (const t of list) if (t !== 'islet' && t !== 'peer') throw new Error(`unknown target ${t} (islet, peer)`);
+  return list as TargetName[];
+}
+
+/** A numeric option `--name value` from the command line, else `fallback`. */
+export function numArg(argv: readonly string[], name: string, fallback: number): number {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+}

@@ -1,0 +1,67 @@
+/**
+ * The paper's simulated trainee (ISLET paper, "User Simulation"): a script of
+ * common commands — moving around the filesystem, running programs, checking
+ * system information — run in loops, with a random delay under 10 s before
+ * each command, so trainees do not act in step. Commands are typed one
+ * character at a time, as a person types, and every echo is timed: that is
+ * the keystroke latency trainees feel while the room works.
+ */
+import type { SshTrainee } from '../../test/helpers/ssh-trainee.ts';
+import { SHELL_PROMPT } from './targets.ts';
+
+/** One loop of the script. The "program" is a short CPU task (0.15 s solo here), as trainees run tools on samples. */
+export const WORKLOAD_COMMANDS: readonly string[] = [
+  'cd /usr/bin', 'ls | head -20', 'cd /etc', 'ls -la', 'cat passwd', 'cd ~',
+  'ps', 'uname -a', 'df -h', 'free', 'id',
+  'head -c 20000000 /dev/zero | md5sum',
+];
+
+/** The cut-off exercise: a fixed CPU-bound command (about 2 s solo here, as Bro on the paper's exercise trace). */
+export const EXERCISE = 'head -c 300000000 /dev/zero | md5sum';
+
+export interface EchoSample { readonly at: number; readonly ms: number }
+
+export interface WorkloadOptions {
+  /** Loops of the script; Infinity runs until stop(). The paper ran 20. */
+  readonly loops: number;
+  /** Upper bound of the random delay before each command (ms); the paper used under 10 s. */
+  readonly maxDelayMs: number;
+  /** Pause between typed characters (ms). */
+  readonly typingGapMs: number;
+  /** Where the echo samples go (shared by all trainees). */
+  readonly echoes: EchoSample[];
+  readonly stopped: () => boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs the script in `t`'s shell; resolves when the loops are done or stop() says so; counts failed commands. */
+export async function runWorkload(t: SshTrainee, o: WorkloadOptions): Promise<{ commands: number; failures: number }> {
+  let commands = 0, failures = 0;
+  for (let loop = 0; loop < o.loops && !o.stopped(); loop++) {
+    for (const cmd of WORKLOAD_COMMANDS) {
+      const wait = Math.random() * o.maxDelayMs;
+      const until = Date.now() + wait;
+      while (Date.now() < until && !o.stopped()) await sleep(Math.min(250, until - Date.now()));
+      if (o.stopped()) break;
+      try {
+        t.skip();
+        for (const ch of cmd) {
+          const t0 = performance.now();
+          const ms = await t.echo(ch, 30_000);
+          o.echoes.push({ at: t0, ms });
+          if (o.typingGapMs > 0) await sleep(o.typingGapMs);
+        }
+        t.skip();
+        t.send('\r');
+        await t.waitFor(SHELL_PROMPT, 60_000);
+        commands++;
+      } catch {
+        failures++;
+        t.send('\x03'); // abandon the line; the next command starts afresh
+        await sleep(500);
+      }
+    }
+  }
+  return { commands, failures };
+}
