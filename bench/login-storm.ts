@@ -1,99 +1,100 @@
 /**
- * Login storm and keystroke echo (issue 6, first part): N trainees (default
- * 100) connect at the same moment through real SSH, each creates an account
- * and enters an environment; measures per-trainee time from ssh start to
- * shell prompt (success rate, p50/p95/max), cold and with a warm pool of N.
- * Then, with all N shells live, every trainee types single characters once a
- * second and the time from keystroke to its echo is measured (p50/p95/p99).
+ * Login storm: N trainees (default 100) connect at the same moment through
+ * real SSH; each creates an account and enters an environment. Per trainee,
+ * the time from ssh start to the shell prompt (success rate, p50/p95/max),
+ * with its phases (first menu, account, environment). Runs: ISLET cold (every
+ * trainee gets a new container), ISLET with a warm pool of N, and the peer
+ * (the original design), cold. Then, with the N cold shells live, each
+ * trainee types a character once a second: echo p50/p95/p99.
  * Writes bench/results/<date>-login-storm.json.
  *
- * Usage: node bench/login-storm.ts [N]
+ * Usage: node bench/login-storm.ts [--trainees 100] [--targets islet,peer]
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { IsletProcess, repoRoot } from '../test/helpers/islet-process.ts';
-import { sweepTestContainers, testRunId } from '../test/helpers/engine.ts';
-import { SshTrainee, stats } from '../test/helpers/ssh-trainee.ts';
+import { DockerDriver } from '../src/runtime/docker/index.ts';
+import type { SshTrainee } from '../test/helpers/ssh-trainee.ts';
+import { openJourney, type JourneyTimes } from './lib/journey.ts';
+import { machineInfo } from './lib/machine.ts';
+import { pct, round1, writeResult } from './lib/results.ts';
+import { numArg, startTarget, targetsFromArgs, type Target } from './lib/targets.ts';
 
-const N = Number(process.argv[2] ?? 100);
-const PROMPT = /student@demo:[^\r\n]*\$ /;
-const now = () => performance.now();
+const argv = process.argv.slice(2);
+const N = numArg(argv, 'trainees', 100);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function storm(islet: IsletProcess, tag: string, choice: string): Promise<{ times: number[]; failures: number; trainees: SshTrainee[] }> {
+interface Run { times: number[]; failures: number; errors: string[]; phases: { firstMenu: number[]; account: number[]; shell: number[] } }
+
+async function storm(target: Target, tag: string, choice: string): Promise<{ run: Run; trainees: SshTrainee[] }> {
   const trainees: SshTrainee[] = [];
-  let failures = 0;
-  const times = (await Promise.all(Array.from({ length: N }, async (_, i) => {
-    const t = new SshTrainee();
-    const t0 = now();
+  const run: Run = { times: [], failures: 0, errors: [], phases: { firstMenu: [], account: [], shell: [] } };
+  await Promise.all(Array.from({ length: N }, async (_, i) => {
     try {
-      await t.connect(islet.port);
-      await t.waitFor(/\[new\/existing\]: $/, 60_000);
-      t.send('new\r'); await t.waitFor(/Choose a username.*: $/, 60_000);
-      t.send(`${tag}${i}\r`); await t.waitFor(/Choose a password.*: $/, 60_000);
-      t.send('stormpw\r'); await t.waitFor(/Verify your password: $/, 60_000);
-      t.send('stormpw\r'); await t.waitFor(/\[Choice\]: $/, 60_000);
-      t.send(`${choice}\r`); await t.waitFor(PROMPT, 120_000);
-      trainees.push(t);
-      return now() - t0;
-    } catch { failures++; t.end(); return undefined; }
-  }))).filter((x): x is number => x !== undefined);
-  return { times, failures, trainees };
+      const { trainee, times } = await openJourney(target, { account: `${tag}${i}`, password: 'stormpw', choice, timeoutMs: 120_000 });
+      trainees.push(trainee);
+      const r = (k: keyof JourneyTimes) => round1(times[k]);
+      run.times.push(r('total'));
+      run.phases.firstMenu.push(r('firstMenu')); run.phases.account.push(r('account')); run.phases.shell.push(r('shell'));
+    } catch (err) {
+      run.failures++;
+      if (run.errors.length < 5) run.errors.push(String(err).slice(0, 300));
+    }
+  }));
+  return { run, trainees };
 }
+
+const summary = (xs: number[]) => ({ n: xs.length, p50: round1(pct(xs, 0.5)), p95: round1(pct(xs, 0.95)), max: round1(Math.max(...xs)) });
 
 async function echoLatency(trainees: SshTrainee[], rounds: number): Promise<number[]> {
   const out: number[] = [];
   await Promise.all(trainees.map(async (t, i) => {
-    await new Promise((r) => setTimeout(r, (i * 1000) / trainees.length)); // spread the typing over each second
+    await sleep((i * 1000) / trainees.length); // spread the typing over each second
     for (let k = 0; k < rounds; k++) {
-      const ch = String.fromCharCode(97 + (k % 26));
       t.skip();
-      const t0 = now();
-      t.send(ch);
-      await t.waitFor(new RegExp(ch), 10_000);
-      out.push(now() - t0);
+      out.push(await t.echo(String.fromCharCode(97 + (k % 26))));
       t.send('\x7f'); // erase it again
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
     }
   }));
   return out;
 }
 
-async function main(): Promise<void> {
-  const runId = testRunId();
-  const islet = new IsletProcess(runId);
-  writeFileSync(join(islet.configDir, 'islet.yaml'), `ssh_new_connections_per_ip: ${N * 4}\n`);
-  writeFileSync(join(islet.configDir, 'environments/warm.yaml'), `image: islet/demo:latest\nuser: student\ncommand: /bin/sh -l\nmemory: 128m\nhostname: demo\nwarm_pool: ${N}\n`);
-  const result: Record<string, unknown> = { benchmark: 'login-storm', date: new Date().toISOString(), trainees: N };
-  try {
-    await islet.start();
-    const cold = await storm(islet, 'c', '1');
-    result.cold = { ...stats(cold.times), success: `${cold.times.length}/${N}` };
-    const echo = await echoLatency(cold.trainees, 10);
-    const s = [...echo].sort((a, b) => a - b);
-    result.echo_ms = { ...stats(echo), p99: Math.round(s[Math.min(s.length - 1, Math.ceil(0.99 * s.length) - 1)]! * 10) / 10, activeShells: cold.trainees.length };
-    for (const t of cold.trainees) t.end();
-    // Wait for the pool to be full before the warm storm.
-    const t0 = Date.now();
-    const { DockerDriver } = await import('../src/runtime/docker/index.ts');
-    const d = new DockerDriver();
-    while (Date.now() - t0 < 300_000) {
-      const ready = (await d.find({ 'islet.instance': islet.instance, 'islet.pool': 'true' })).filter((c) => c.name.includes('.pool-') && c.state === 'running').length;
-      if (ready >= N) break;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    const warm = await storm(islet, 'w', '2');
-    result.warm_pool = { ...stats(warm.times), success: `${warm.times.length}/${N}` };
-    for (const t of warm.trainees) t.end();
-  } finally {
-    await islet.dispose();
-    await sweepTestContainers(runId);
+/** Waits until ISLET's warm pool holds `n` running containers. */
+async function poolReady(n: number): Promise<void> {
+  const d = new DockerDriver();
+  const t0 = Date.now();
+  while (Date.now() - t0 < 600_000) {
+    const ready = (await d.find({ 'islet.pool': 'true' })).filter((c) => c.name.includes('.pool-') && c.state === 'running').length;
+    if (ready >= n) return;
+    await sleep(1000);
   }
-  const dir = join(repoRoot, 'bench/results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${String(result.date).slice(0, 10)}-login-storm.json`);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(JSON.stringify(result, null, 2));
-  console.log(`wrote ${file}`);
+  throw new Error('the warm pool did not fill within 10 minutes');
+}
+
+async function main(): Promise<void> {
+  const result = { benchmark: 'login-storm', date: new Date().toISOString(), machine: machineInfo(), trainees: N, runs: {} as Record<string, Run>, summary: {} as Record<string, unknown>, echo_ms: {} as Record<string, unknown> };
+  const record = (key: string, run: Run) => {
+    result.runs[key] = run;
+    result.summary[key] = { success: `${run.times.length}/${N}`, total: summary(run.times), firstMenu: summary(run.phases.firstMenu), account: summary(run.phases.account), shell: summary(run.phases.shell) };
+    console.log(key, JSON.stringify(result.summary[key]));
+  };
+  for (const name of targetsFromArgs(argv)) {
+    const target = await startTarget(name, name === 'islet' ? { warmPool: N } : {});
+    try {
+      if (name === 'islet') await poolReady(N); // the pool fills first, so the cold storm does not race it
+      const cold = await storm(target, 'c', target.choices.demo);
+      record(`${name}_cold`, cold.run);
+      const echo = await echoLatency(cold.trainees, 10);
+      result.echo_ms[name] = { p50: round1(pct(echo, 0.5)), p95: round1(pct(echo, 0.95)), p99: round1(pct(echo, 0.99)), samples: echo.length, liveShells: cold.trainees.length };
+      console.log(`${name} echo with ${cold.trainees.length} live shells`, JSON.stringify(result.echo_ms[name]));
+      for (const t of cold.trainees) t.end();
+      if (target.choices.warm) {
+        await sleep(5000);
+        const warm = await storm(target, 'w', target.choices.warm);
+        record(`${name}_warm`, warm.run);
+        for (const t of warm.trainees) t.end();
+      }
+    } finally { await target.close(); }
+  }
+  writeResult('login-storm', result);
 }
 
 main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });

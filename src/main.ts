@@ -75,7 +75,9 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
     const g = config.current().global;
     return { maxConnections: g.ssh_max_connections, maxPerIp: g.ssh_max_connections_per_ip, newPerIpPerMinute: g.ssh_new_connections_per_ip, failuresPerIp: g.ssh_auth_failures_per_ip, lockoutSeconds: g.ssh_lockout };
   });
-  const accounts = new AccountService(store, now);
+  const accounts = new AccountService(store, now, (account, err) => log.error({ event: 'account_seal_failed', account, err }, 'a new account\'s password could not be stored; it cannot be logged in to'));
+  const unsealed = accounts.dropUnsealed();
+  if (unsealed.length) log.warn({ event: 'accounts_unsealed_dropped', accounts: unsealed }, 'accounts whose password was never stored (ISLET stopped while hashing) were deleted; their containers go with the next reconcile');
   const auth = new Authenticator(config, accounts, store);
   const tools = new ContainerTools(driver);
   const handler = new MenuSessionHandler({ config, accounts, auth, runner, store, driver, tools, log: log.child({ module: 'session' }), now, loginFailed: (client) => guard.failed(client) });
@@ -98,6 +100,6 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   log.info({ event: 'listening', host: addr.address, port: addr.port }, `ISLET listening on ${addr.address}:${addr.port}`);
   return {
     host: addr.address, port: addr.port, log,
-    async close() { clearInterval(poolTimer); clearInterval(netTimer); lifecycle.stop(); await ssh.close(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
+    async close() { clearInterval(poolTimer); pool.close(); clearInterval(netTimer); lifecycle.stop(); await ssh.close(); await accounts.sealed(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
   };
 }

@@ -26,6 +26,12 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
+/**
+ * The stored hash of an account whose password is still being hashed (see
+ * AccountService.create). It never verifies: it is not in the encoded form.
+ */
+export const UNSEALED_HASH = 'unsealed';
+
 /** Timing-safe check of a password against an encoded hash; false for any malformed hash. */
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
   const parts = encoded.split('$');

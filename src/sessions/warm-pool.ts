@@ -7,8 +7,10 @@
  * reconciler reads the account of a claimed one from its name.
  *
  * Contract: claim() is one engine call (rename) on the login path; refills
- * run in the background, one container at a time per environment, and never
- * push the host over `max_containers`.
+ * run in the background, one container at a time per environment, start only
+ * once claims have paused for REFILL_QUIET_MS (so a room logging in at once is
+ * not slowed by the engine creating its replacements), and never push the
+ * host over `max_containers`.
  */
 import { randomBytes } from 'node:crypto';
 import type { ConfigSource } from '../config/config-source.ts';
@@ -19,6 +21,8 @@ import type { Store } from '../store/store.ts';
 
 export const LABEL_POOL = 'islet.pool';
 export const POOL_MARK = '.pool-';
+/** Quiet time after the last claim before refilling starts. */
+export const REFILL_QUIET_MS = 2000;
 
 export interface WarmPoolDeps {
   readonly driver: RuntimeDriver;
@@ -38,6 +42,9 @@ export class WarmPool {
   readonly #ready = new Map<string, string[]>();
   readonly #filling = new Set<string>();
   #loaded: Promise<void> | undefined;
+  #refillTimer: NodeJS.Timeout | undefined;
+  /** When the latest claim happened (ms epoch): refills pause while claims keep coming. */
+  #lastClaim = 0;
 
   constructor(deps: WarmPoolDeps) { this.#d = deps; }
 
@@ -70,16 +77,27 @@ export class WarmPool {
     for (let id = list.shift(); id !== undefined; id = list.shift()) {
       try {
         await this.#d.driver.rename(id, name);
-        void this.fill();
+        this.#lastClaim = Date.now();
+        this.#refillSoon();
         return id;
       } catch (err) {
         this.#d.log.warn({ event: 'pool_claim_failed', environment: env.name, err }, 'a pool container could not be claimed');
         await this.#d.driver.remove(id).catch(() => undefined);
       }
     }
-    void this.fill();
+    this.#refillSoon();
     return undefined;
   }
+
+  /** (Re)arms the refill for REFILL_QUIET_MS after the latest claim. */
+  #refillSoon(): void {
+    clearTimeout(this.#refillTimer);
+    this.#refillTimer = setTimeout(() => { void this.fill(); }, REFILL_QUIET_MS);
+    this.#refillTimer.unref();
+  }
+
+  /** Cancels a pending refill (shutdown). */
+  close(): void { clearTimeout(this.#refillTimer); }
 
   /** Number of ready containers (all environments). */
   size(): number { let n = 0; for (const l of this.#ready.values()) n += l.length; return n; }
@@ -102,6 +120,7 @@ export class WarmPool {
     try {
       const list = this.#list(env.name);
       while (list.length < env.warm_pool) {
+        if (Date.now() - this.#lastClaim < REFILL_QUIET_MS) { this.#refillSoon(); break; } // claims are coming in: yield the engine to them
         const max = this.#d.config.current().global.max_containers;
         if (max > 0 && this.#d.store.countRunning() + this.size() >= max) break;
         const name = `${this.#d.instance}.${env.name}${POOL_MARK}${randomBytes(4).toString('hex')}`;

@@ -72,6 +72,7 @@ export class SqliteStore implements Store {
       listAccounts: db.prepare('SELECT * FROM accounts ORDER BY name'),
       deleteAccount: db.prepare('DELETE FROM accounts WHERE name = ?'),
       setExpiry: db.prepare('UPDATE accounts SET expires_at = ? WHERE name = ?'),
+      setPasswordHash: db.prepare('UPDATE accounts SET password_hash = ? WHERE name = ?'),
       getOwnership: db.prepare('SELECT * FROM ownership WHERE account = ? AND environment = ?'),
       listOwnership: db.prepare('SELECT * FROM ownership ORDER BY account, environment'),
       listOwnershipOf: db.prepare('SELECT * FROM ownership WHERE account = ? ORDER BY environment'),
@@ -109,6 +110,10 @@ export class SqliteStore implements Store {
   deleteAccount(name: string): boolean {
     return this.#run('deleteAccount', () => Number(this.#q.deleteAccount!.run(name).changes) === 1);
   }
+  setPasswordHash(name: string, passwordHash: string): boolean {
+    return this.#run('setPasswordHash', () => Number(this.#q.setPasswordHash!.run(passwordHash, name).changes) === 1);
+  }
+
   setExpiry(name: string, expiresAt: Date): boolean {
     return this.#run('setExpiry', () => Number(this.#q.setExpiry!.run(expiresAt.getTime(), name).changes) === 1);
   }

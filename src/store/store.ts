@@ -50,6 +50,8 @@ export interface Store {
   /** Deletes the account and (by cascade) its ownership rows. */
   deleteAccount(name: string): boolean;
   setExpiry(name: string, expiresAt: Date): boolean;
+  /** Replaces an account's password hash; false when the account is gone. */
+  setPasswordHash(name: string, passwordHash: string): boolean;
 
   getOwnership(account: string, environment: string): Ownership | undefined;
   listOwnership(account?: string): Ownership[];

@@ -1,0 +1,74 @@
+/**
+ * Density (the paper's Figure 6): idle trainees connected with a live shell
+ * in a container of their own, held at growing counts, with the server's own
+ * memory (ISLET's node process; for the peer, sshd and every bash and docker
+ * CLI process under it) and the host's memory in use, both against the
+ * baseline before the first trainee. Writes bench/results/<date>-density.json.
+ *
+ * Usage: node bench/density.ts [--targets islet,peer] [--islet-steps 100,250,500,1000] [--peer-steps 50,100,200]
+ */
+import type { SshTrainee } from '../test/helpers/ssh-trainee.ts';
+import { openJourney } from './lib/journey.ts';
+import { machineInfo } from './lib/machine.ts';
+import { hostUsedMb } from './lib/proc-mem.ts';
+import { round1, writeResult } from './lib/results.ts';
+import { startTarget, targetsFromArgs, type Target, type TargetName } from './lib/targets.ts';
+
+const argv = process.argv.slice(2);
+const list = (flag: string, dflt: string) => { const i = argv.indexOf(flag); return (i >= 0 ? argv[i + 1]! : dflt).split(',').map(Number); };
+const STEPS: Record<TargetName, number[]> = { islet: list('--islet-steps', '100,250,500,1000'), peer: list('--peer-steps', '50,100,200') };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Step { target: TargetName; sessions: number; server_rss_mb: number; server_processes: number; host_used_mb: number; server_mb_per_session: number; host_mb_per_session: number; join_seconds: number }
+
+async function measure(target: Target): Promise<{ steps: Step[]; baseline: { server_rss_mb: number; host_used_mb: number }; failures: number }> {
+  await sleep(3000);
+  const base = { server: target.serverMemory().mb, host: hostUsedMb() };
+  const held: SshTrainee[] = [];
+  const steps: Step[] = [];
+  let failures = 0;
+  try {
+    for (const n of STEPS[target.name]) {
+      const t0 = performance.now();
+      while (held.length < n) {
+        const batch = Math.min(20, n - held.length);
+        const start = held.length;
+        const joined = await Promise.allSettled(Array.from({ length: batch }, (_, k) => openJourney(target, { account: `d${start + k}`, password: 'densitypw', choice: target.choices.demo, timeoutMs: 180_000 })));
+        for (const j of joined) {
+          if (j.status === 'fulfilled') held.push(j.value.trainee);
+          else if (++failures > 20) throw new Error(`too many failed joins; last: ${String(j.reason)}`);
+        }
+      }
+      const joinSeconds = (performance.now() - t0) / 1000;
+      await sleep(5000); // idle: let start-up garbage settle before reading memory
+      const server = target.serverMemory();
+      const host = hostUsedMb();
+      const step: Step = {
+        target: target.name, sessions: held.length, server_rss_mb: round1(server.mb), server_processes: server.processes, host_used_mb: round1(host),
+        server_mb_per_session: Math.round(((server.mb - base.server) / held.length) * 1000) / 1000,
+        host_mb_per_session: round1((host - base.host) / held.length), join_seconds: round1(joinSeconds),
+      };
+      steps.push(step);
+      console.log(`${target.name} ${held.length} idle sessions: server ${step.server_rss_mb} MB in ${step.server_processes} processes (${step.server_mb_per_session} MB/session), host ${step.host_used_mb} MB used (${step.host_mb_per_session} MB/session), joined in ${step.join_seconds} s`);
+    }
+  } finally {
+    for (const t of held) t.end();
+  }
+  return { steps, baseline: { server_rss_mb: round1(base.server), host_used_mb: round1(base.host) }, failures };
+}
+
+async function main(): Promise<void> {
+  const result = { benchmark: 'density', date: new Date().toISOString(), machine: machineInfo(), steps: [] as Step[], baseline: {} as Record<string, unknown>, failures: {} as Record<string, number> };
+  for (const name of targetsFromArgs(argv)) {
+    const target = await startTarget(name);
+    try {
+      const r = await measure(target);
+      result.steps.push(...r.steps);
+      result.baseline[name] = r.baseline;
+      result.failures[name] = r.failures;
+    } finally { await target.close(); }
+  }
+  writeResult('density', result);
+}
+
+main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });
