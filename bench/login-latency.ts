@@ -1,114 +1,119 @@
 /**
- * Login latency benchmark (issue 2): over N trainees (default 30), through
- * the real `islet serve` and the real engine, measures
- *   - ssh start to the first ISLET prompt,
- *   - environment choice to shell prompt for a NEW container,
- *   - choice to prompt for a REATTACH to the live shell,
- *   - choice to prompt for a RESTART (returning trainee whose shell had exited),
- * and the engine's own floor: create + attach + start until the first prompt
- * byte, straight through the Engine API (dockerode), same image.
- * Prints the figures and writes bench/results/<date>-login-latency.json.
+ * Time to a shell (the paper's Figure 7), trainee by trainee on a quiet
+ * machine, for ISLET and the peer (the original design) in the same run:
+ *   - first_menu: ssh start to the first menu prompt;
+ *   - new: environment choice to the shell prompt, for a new container;
+ *   - reattach: choice to prompt, back into the live shell after a drop;
+ *   - restart: choice to prompt, for a container whose shell had exited;
+ *   - warm (ISLET): choice to prompt, claiming a warm-pool container;
+ *   - engine_floor: the engine's own create + attach + start to the first
+ *     prompt, straight through the Engine API, with the body ISLET sends.
+ * The peer's `docker start -ai` into a running container prints nothing
+ * until a key is pressed, so for its reattach the trainee presses Enter on
+ * "Welcome back!", as a person would; ISLET redraws the screen itself.
+ * Writes bench/results/<date>-login-latency.json.
  *
- * Usage: npm run bench  (or: node bench/login-latency.ts [N])
+ * Usage: node bench/login-latency.ts [--trainees 30] [--targets islet,peer]
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { IsletProcess, repoRoot } from '../test/helpers/islet-process.ts';
+import { repoRoot } from '../test/helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../test/helpers/engine.ts';
-import { SshTrainee, stats } from '../test/helpers/ssh-trainee.ts';
 import { loadConfigDir } from '../src/config/config-source.ts';
 import { createOptions } from '../src/runtime/docker/index.ts';
+import { openJourney, openToMenu, run } from './lib/journey.ts';
+import { machineInfo } from './lib/machine.ts';
+import { pct, round1, writeResult } from './lib/results.ts';
+import { SHELL_PROMPT, numArg, startTarget, targetsFromArgs, type Target } from './lib/targets.ts';
 
-const N = Number(process.argv[2] ?? 30);
-const PROMPT = /student@demo:[^\r\n]*\$ /;
-const runId = testRunId();
-const islet = new IsletProcess(runId);
+const argv = process.argv.slice(2);
+const N = numArg(argv, 'trainees', 30);
 const now = () => performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function menuChoice(t: SshTrainee): Promise<void> { await t.waitFor(/\[Choice\]: $/); }
+type Samples = Record<string, number[]>;
 
-async function main(): Promise<void> {
-  writeFileSync(join(islet.configDir, 'environments/warm.yaml'), 'image: islet/demo:latest\nuser: student\ncommand: /bin/sh -l\nmemory: 128m\nhostname: demo\nwarm_pool: 3\n');
-  await islet.start();
-  const sshToPrompt: number[] = [], fresh: number[] = [], reattach: number[] = [], restart: number[] = [], warm: number[] = [];
-  try {
-    for (let i = 0; i < N; i++) {
-      const user = `bench${i}x${runId.slice(0, 4)}`;
-      // New trainee: ssh start -> first prompt; then a new container.
-      let t = new SshTrainee();
-      let t0 = now();
-      await t.connect(islet.port);
-      await t.waitFor(/Are you a new or existing user\? \[new\/existing\]: $/);
-      sshToPrompt.push(now() - t0);
-      t.send('new\r'); await t.waitFor(/Choose a username.*: $/);
-      t.send(`${user}\r`); await t.waitFor(/Choose a password.*: $/);
-      t.send('benchpw\r'); await t.waitFor(/Verify your password: $/);
-      t.send('benchpw\r'); await menuChoice(t);
-      t0 = now(); t.send('1\r'); await t.waitFor(PROMPT); fresh.push(now() - t0);
-      t.send('sleep 1000 &\r'); await t.waitFor(PROMPT);
-      t.end();
-      await islet.waitForLog((l) => l.event === 'environment_detached' && l.account === user);
-      // Returning trainee: reattach to the live shell.
-      t = new SshTrainee();
-      await t.connect(islet.port);
-      await t.waitFor(/\[new\/existing\]: $/);
-      t.send('existing\r'); await t.waitFor(/Username: $/);
-      t.send(`${user}\r`); await t.waitFor(/Password: $/);
-      t.send('benchpw\r'); await menuChoice(t);
-      t0 = now(); t.send('1\r'); await t.waitFor(PROMPT); reattach.push(now() - t0);
-      // Shell exits -> menu; choosing again starts the stopped container.
-      t.send('exit\r'); await menuChoice(t);
-      t0 = now(); t.send('1\r'); await t.waitFor(PROMPT); restart.push(now() - t0);
-      t.end();
-      // A second new trainee, into the warm-pool environment (menu entry 2: demo, warm, then plugins).
-      t = new SshTrainee();
-      await t.connect(islet.port);
-      await t.waitFor(/\[new\/existing\]: $/);
-      t.send('new\r'); await t.waitFor(/Choose a username.*: $/);
-      t.send(`w${user}\r`); await t.waitFor(/Choose a password.*: $/);
-      t.send('benchpw\r'); await t.waitFor(/Verify your password: $/);
-      t.send('benchpw\r'); await menuChoice(t);
-      await new Promise((r) => setTimeout(r, 500)); // let the pool refill after the previous claim, as between real arrivals
-      t0 = now(); t.send('2\r'); await t.waitFor(PROMPT); warm.push(now() - t0);
-      t.end();
+/** Sends the menu choice and times it to the shell prompt (pressing Enter on "Welcome back!" for the peer's reattach). */
+async function choose(target: Target, t: import('../test/helpers/ssh-trainee.ts').SshTrainee, choice: string, pressEnter: boolean): Promise<number> {
+  const t0 = now();
+  t.send(`${choice}\r`);
+  if (pressEnter) { await t.waitFor(/Welcome back!/); t.send('\r'); }
+  await t.waitFor(SHELL_PROMPT);
+  return now() - t0;
+}
+
+async function measure(target: Target): Promise<Samples> {
+  const s: Samples = { first_menu: [], new: [], reattach: [], restart: [] };
+  if (target.choices.warm) s.warm = [];
+  for (let i = 0; i < N; i++) {
+    const account = `lat${i}`;
+    const first = await openJourney(target, { account, password: 'benchpw', choice: target.choices.demo });
+    s.first_menu!.push(first.times.firstMenu);
+    s.new!.push(first.times.shell);
+    await run(first.trainee, 'sleep 1000 & :');
+    first.trainee.end();
+    await sleep(500); // the server notices the drop
+    const back = await openToMenu(target, { account, password: 'benchpw', existing: true });
+    s.reattach!.push(await choose(target, back.trainee, target.choices.demo, target.name === 'peer'));
+    back.trainee.send('exit\r');
+    await back.trainee.waitFor(/\[Choice\]: $/);
+    s.restart!.push(await choose(target, back.trainee, target.choices.demo, false));
+    back.trainee.end();
+    if (target.choices.warm) {
+      const w = await openToMenu(target, { account: `warm${i}`, password: 'benchpw' });
+      await sleep(2500); // let the pool refill after the previous claim, as between real arrivals
+      s.warm!.push(await choose(target, w.trainee, target.choices.warm, false));
+      w.trainee.end();
     }
-  } finally {
-    await islet.dispose();
-    await sweepTestContainers(runId);
   }
+  return s;
+}
 
-  // The engine's own floor: the same create body ISLET sends (same image, limits, user, command),
-  // straight through dockerode, from create until the shell prompt appears.
+/** The engine's floor: the create body ISLET sends, straight through dockerode, create until the shell prompt. */
+async function engineFloor(): Promise<number[]> {
+  const runId = testRunId();
   const docker = new Docker();
   const env = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
   const floor: number[] = [];
-  for (let i = 0; i < N; i++) {
-    const { name: _name, ...body } = createOptions({ name: `floor-${runId}-${i}`, env, labels: { 'islet.test': runId }, tty: { cols: 120, rows: 40 }, term: 'xterm' });
-    const t0 = now();
-    const c = await docker.createContainer(body);
-    const stream = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
-    let seen = '';
-    const first = new Promise<void>((r) => stream.on('data', (b: Buffer) => { seen += b.toString(); if (PROMPT.test(seen)) r(); }));
-    await c.start();
-    await first;
-    floor.push(now() - t0);
-    (stream as unknown as { destroy(): void }).destroy();
-    await c.remove({ force: true });
-  }
+  try {
+    for (let i = 0; i < N; i++) {
+      const { name: _name, ...body } = createOptions({ name: `floor-${runId}-${i}`, env, labels: { 'islet.test': runId }, tty: { cols: 120, rows: 40 }, term: 'xterm' });
+      const t0 = now();
+      const c = await docker.createContainer(body);
+      const stream = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
+      let seen = '';
+      const first = new Promise<void>((r) => stream.on('data', (b: Buffer) => { seen += b.toString(); if (SHELL_PROMPT.test(seen)) r(); }));
+      await c.start();
+      await first;
+      floor.push(now() - t0);
+      (stream as unknown as { destroy(): void }).destroy();
+      await c.remove({ force: true });
+    }
+  } finally { await sweepTestContainers(runId); }
+  return floor;
+}
 
-  const result = {
-    benchmark: 'login-latency', date: new Date().toISOString(), trainees: N,
-    machine: { cpus: (await import('node:os')).cpus().length, memGiB: Math.round((await import('node:os')).totalmem() / 2 ** 30) },
-    ms: { ssh_start_to_first_prompt: stats(sshToPrompt), choice_to_prompt_new_container: stats(fresh), choice_to_prompt_reattach_live_shell: stats(reattach), choice_to_prompt_restart_stopped_container: stats(restart), choice_to_prompt_warm_pool_claim: stats(warm), engine_floor_create_attach_start_to_prompt: stats(floor) },
-  };
-  const dir = join(repoRoot, 'bench/results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${result.date.slice(0, 10)}-login-latency.json`);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.log('metric (ms)                                    median     p95     min     max');
-  for (const [k, v] of Object.entries(result.ms)) console.log(`${k.padEnd(46)} ${String(v.median).padStart(6)} ${String(v.p95).padStart(7)} ${String(v.min).padStart(7)} ${String(v.max).padStart(7)}`);
-  console.log(`wrote ${file}`);
+async function main(): Promise<void> {
+  const samples: Record<string, Samples> = {};
+  for (const name of targetsFromArgs(argv)) {
+    const target = await startTarget(name, name === 'islet' ? { warmPool: 3 } : {});
+    try { samples[name] = await measure(target); } finally { await target.close(); }
+  }
+  if (samples.islet) samples.islet.engine_floor = await engineFloor();
+  const summary: Record<string, Record<string, { median: number; p95: number; min: number; max: number }>> = {};
+  for (const [target, kinds] of Object.entries(samples)) {
+    summary[target] = {};
+    for (const [kind, xs] of Object.entries(kinds)) {
+      kinds[kind] = xs.map(round1);
+      summary[target][kind] = { median: round1(pct(xs, 0.5)), p95: round1(pct(xs, 0.95)), min: round1(Math.min(...xs)), max: round1(Math.max(...xs)) };
+    }
+  }
+  const result = { benchmark: 'login-latency', date: new Date().toISOString(), machine: machineInfo(), trainees: N, summary, samples };
+  console.log('target  kind          median     p95     min     max   (ms)');
+  for (const [target, kinds] of Object.entries(summary)) {
+    for (const [kind, v] of Object.entries(kinds)) console.log(`${target.padEnd(7)} ${kind.padEnd(12)} ${String(v.median).padStart(7)} ${String(v.p95).padStart(7)} ${String(v.min).padStart(7)} ${String(v.max).padStart(7)}`);
+  }
+  writeResult('login-latency', result);
 }
 
 main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });

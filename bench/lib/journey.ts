@@ -19,7 +19,8 @@ export interface JourneyTimes {
 
 const now = (): number => performance.now();
 
-export async function openJourney(target: Target, opts: { account: string; password: string; existing?: boolean; choice: string; timeoutMs?: number }): Promise<{ trainee: SshTrainee; times: JourneyTimes }> {
+/** ssh in, create an account (or log in to one), up to the environment menu's [Choice] prompt. */
+export async function openToMenu(target: Target, opts: { account: string; password: string; existing?: boolean; timeoutMs?: number }): Promise<{ trainee: SshTrainee; firstMenu: number; account: number }> {
   const to = opts.timeoutMs ?? 60_000;
   const t = new SshTrainee();
   const t0 = now();
@@ -38,15 +39,26 @@ export async function openJourney(target: Target, opts: { account: string; passw
       t.send(`${opts.password}\r`);
     }
     await t.waitFor(/\[Choice\]: $/, to);
-    const t2 = now();
-    t.send(`${opts.choice}\r`);
-    await t.waitFor(SHELL_PROMPT, to * 2);
-    const t3 = now();
-    return { trainee: t, times: { firstMenu: t1 - t0, account: t2 - t1, shell: t3 - t2, total: t3 - t0 } };
+    return { trainee: t, firstMenu: t1 - t0, account: now() - t1 };
   } catch (err) {
     t.end();
     throw err;
   }
+}
+
+export async function openJourney(target: Target, opts: { account: string; password: string; existing?: boolean; choice: string; timeoutMs?: number }): Promise<{ trainee: SshTrainee; times: JourneyTimes }> {
+  const t0 = now();
+  const m = await openToMenu(target, opts);
+  const t2 = now();
+  try {
+    m.trainee.send(`${opts.choice}\r`);
+    await m.trainee.waitFor(SHELL_PROMPT, (opts.timeoutMs ?? 60_000) * 2);
+  } catch (err) {
+    m.trainee.end();
+    throw err;
+  }
+  const t3 = now();
+  return { trainee: m.trainee, times: { firstMenu: m.firstMenu, account: m.account, shell: t3 - t2, total: t3 - t0 } };
 }
 
 /** Runs `cmd` at the shell prompt and resolves with its wall time (ms) and output. */
