@@ -7,7 +7,9 @@
  *   - restart: choice to prompt, for a container whose shell had exited;
  *   - warm (ISLET): choice to prompt, claiming a warm-pool container;
  *   - engine_floor: the engine's own create + attach + start to the first
- *     prompt, straight through the Engine API, with the body ISLET sends.
+ *     prompt, straight through the Engine API, with the body ISLET sends;
+ *   - openssh_*: five trainees through the OpenSSH client (expect), to confirm
+ *     that the ssh2 client used everywhere else measures what people get.
  * The peer's `docker start -ai` into a running container prints nothing
  * until a key is pressed, so for its reattach the trainee presses Enter on
  * "Welcome back!", as a person would; ISLET redraws the screen itself.
@@ -15,6 +17,7 @@
  *
  * Usage: node bench/login-latency.ts [--trainees 30] [--targets islet,peer]
  */
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { repoRoot } from '../test/helpers/islet-process.ts';
@@ -69,6 +72,21 @@ async function measure(target: Target): Promise<Samples> {
   return s;
 }
 
+/** A few trainees through the OpenSSH client (expect), to confirm the ssh2-client figures. */
+async function opensshSample(target: Target, n: number): Promise<{ first_menu: number[]; new: number[] }> {
+  const out = { first_menu: [] as number[], new: [] as number[] };
+  for (let i = 0; i < n; i++) {
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile('expect', [join(repoRoot, 'bench/lib/openssh-sample.exp'), String(target.port), target.gate.user, target.gate.password, `ossh${i}`, target.choices.demo],
+        { timeout: 180_000 }, (err, so) => (err ? reject(new Error(`${err.message}\n${so}`)) : resolve(so)));
+    });
+    const m = /RESULT (\d+) (\d+)/.exec(stdout);
+    if (!m) throw new Error(`OpenSSH sample failed: ${stdout.slice(-300)}`);
+    out.first_menu.push(Number(m[1])); out.new.push(Number(m[2]));
+  }
+  return out;
+}
+
 /** The engine's floor: the create body ISLET sends, straight through dockerode, create until the shell prompt. */
 async function engineFloor(): Promise<number[]> {
   const runId = testRunId();
@@ -97,7 +115,12 @@ async function main(): Promise<void> {
   const samples: Record<string, Samples> = {};
   for (const name of targetsFromArgs(argv)) {
     const target = await startTarget(name, name === 'islet' ? { warmPool: 3 } : {});
-    try { samples[name] = await measure(target); } finally { await target.close(); }
+    try {
+      samples[name] = await measure(target);
+      const o = await opensshSample(target, 5);
+      samples[name].openssh_first_menu = o.first_menu;
+      samples[name].openssh_new = o.new;
+    } finally { await target.close(); }
   }
   if (samples.islet) samples.islet.engine_floor = await engineFloor();
   const summary: Record<string, Record<string, { median: number; p95: number; min: number; max: number }>> = {};

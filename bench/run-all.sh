@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm install --no-audit --no-fund --loglevel=error
-bash scripts/setup.sh
+bash scripts/setup.sh --test  # --test: also the OpenSSH client and expect, for the OpenSSH sample
 node="node_modules/.bin/node --disable-warning=ExperimentalWarning"
 $node bench/login-latency.ts --trainees 30
 $node bench/login-storm.ts --trainees 100

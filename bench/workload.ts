@@ -24,6 +24,13 @@ const REPEAT = numArg(argv, 'repeat', 3);
 const SETTLE_MS = numArg(argv, 'settle', 15) * 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits (up to 2 minutes) for the machine to settle after what ran before: the solo time is the yardstick. */
+async function quiet(): Promise<void> {
+  const t0 = Date.now();
+  while (loadavg()[0]! > 1 && Date.now() - t0 < 120_000) await sleep(2000);
+  console.log(`load ${loadavg()[0]!.toFixed(2)} after ${((Date.now() - t0) / 1000).toFixed(0)} s of waiting for quiet`);
+}
+
 interface Step { target: TargetName; n: number; exercise_ms: number; exercise_runs: number[]; ratio: number; echo_ms: { p50: number; p95: number; p99: number; samples: number }; load1: number; workload_failures: number }
 
 async function measure(target: Target): Promise<{ solo: number; steps: Step[]; cutoff: number | null; maxTested: number }> {
@@ -38,6 +45,7 @@ async function measure(target: Target): Promise<{ solo: number; steps: Step[]; c
     for (let i = 0; i < times; i++) runs.push((await run(probe, EXERCISE, 600_000)).ms);
     return runs;
   };
+  await quiet();
   await run(probe, EXERCISE, 600_000); // warm the page cache and the binary once
   const soloRuns = await exercise(Math.max(5, REPEAT));
   const solo = pct(soloRuns, 0.5);

@@ -5,6 +5,8 @@
 import { mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { AccountService } from './accounts/account-service.ts';
+import { BackgroundHasher } from './accounts/background-hasher.ts';
+import { applyPriority } from './server-priority.ts';
 import { ConfigSource } from './config/config-source.ts';
 import { formatIssue } from './config/config-issue.ts';
 import { IsletError } from './core/islet-error.ts';
@@ -60,6 +62,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   const broken = first.issues.filter((i) => i.severity === 'critical' && /(^|\/)(islet\.yaml|islet\.conf|docker\.conf)$/.test(i.file));
   if (broken.length) throw new IsletError('CONFIG_INVALID', 'configuration invalid', broken.map(formatIssue).join('\n'));
 
+  await applyPriority(config.current().global.server_priority, log);
   const store = new SqliteStore(join(o.dataDir, 'islet.db'));
   const driver = o.driver ?? new DockerDriver();
   const instance = o.instance ?? 'islet';
@@ -75,7 +78,8 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
     const g = config.current().global;
     return { maxConnections: g.ssh_max_connections, maxPerIp: g.ssh_max_connections_per_ip, newPerIpPerMinute: g.ssh_new_connections_per_ip, failuresPerIp: g.ssh_auth_failures_per_ip, lockoutSeconds: g.ssh_lockout };
   });
-  const accounts = new AccountService(store, now, (account, err) => log.error({ event: 'account_seal_failed', account, err }, 'a new account\'s password could not be stored; it cannot be logged in to'));
+  const hasher = new BackgroundHasher((msg, err) => log.warn({ event: 'hasher_warning', err }, msg));
+  const accounts = new AccountService(store, now, (account, err) => log.error({ event: 'account_seal_failed', account, err }, 'a new account\'s password could not be stored; it cannot be logged in to'), (pw) => hasher.hash(pw));
   const unsealed = accounts.dropUnsealed();
   if (unsealed.length) log.warn({ event: 'accounts_unsealed_dropped', accounts: unsealed }, 'accounts whose password was never stored (ISLET stopped while hashing) were deleted; their containers go with the next reconcile');
   const auth = new Authenticator(config, accounts, store);
@@ -100,6 +104,6 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   log.info({ event: 'listening', host: addr.address, port: addr.port }, `ISLET listening on ${addr.address}:${addr.port}`);
   return {
     host: addr.address, port: addr.port, log,
-    async close() { clearInterval(poolTimer); pool.close(); clearInterval(netTimer); lifecycle.stop(); await ssh.close(); await accounts.sealed(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
+    async close() { clearInterval(poolTimer); pool.close(); clearInterval(netTimer); lifecycle.stop(); await ssh.close(); await accounts.sealed(); await hasher.close(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
   };
 }

@@ -42,7 +42,7 @@ export async function runWorkload(t: SshTrainee, o: WorkloadOptions): Promise<{ 
     for (const cmd of WORKLOAD_COMMANDS) {
       const wait = Math.random() * o.maxDelayMs;
       const until = Date.now() + wait;
-      while (Date.now() < until && !o.stopped()) await sleep(Math.min(250, until - Date.now()));
+      while (Date.now() < until && !o.stopped()) await sleep(Math.max(1, Math.min(250, until - Date.now())));
       if (o.stopped()) break;
       try {
         t.skip();

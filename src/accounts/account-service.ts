@@ -37,15 +37,19 @@ export class AccountService {
   /** The tail of the one-at-a-time hashing queue. */
   #queue: Promise<void> = Promise.resolve();
 
-  constructor(store: Store, now: () => Date = () => new Date(), onSealFailed: (name: string, err: unknown) => void = () => undefined) {
+  readonly #hash: (password: string) => Promise<string>;
+
+  /** `hash` seals new accounts (the server passes a BackgroundHasher at idle priority; default: in process). */
+  constructor(store: Store, now: () => Date = () => new Date(), onSealFailed: (name: string, err: unknown) => void = () => undefined, hash: (password: string) => Promise<string> = hashPassword) {
     this.#store = store;
     this.#now = now;
     this.#onSealFailed = onSealFailed;
+    this.#hash = hash;
   }
 
   #seal(name: string, password: string): void {
     const job: Promise<void> = this.#queue.then(async () => {
-      this.#store.setPasswordHash(name, await hashPassword(password)); // false when deleted meanwhile: nothing to seal
+      this.#store.setPasswordHash(name, await this.#hash(password)); // false when deleted meanwhile: nothing to seal
     }).catch((err: unknown) => { this.#onSealFailed(name, err); })
       .finally(() => { if (this.#sealing.get(name) === job) this.#sealing.delete(name); });
     this.#sealing.set(name, job);

@@ -129,6 +129,7 @@ export const globalFields = {
   ssh_login_grace: duration('ssh_login_grace').prefault('30s').describe('Time a client has to authenticate before it is disconnected.'),
   ssh_max_sessions_per_connection: z.number().int().min(1).default(4).describe('Session channels (shells) one SSH connection may open at once.'),
   disk_check_interval: duration('disk_check_interval').prefault('5m').describe("How often each running container's writable layer is measured against its `disk_quota`."),
+  server_priority: z.number().int().min(-20).max(19).default(-10).describe("Scheduling priority (nice value) of ISLET's event-loop thread, which carries every keystroke and login. Below 0 keeps shells responsive when trainees' containers use every core. Needs root or CAP_SYS_NICE; without it ISLET runs at its inherited priority and logs a warning. Read at start."),
   idle_cpu_percent: z.number().min(0).max(10000).default(5).describe('A container using more CPU than this (percent of one core, averaged since the last check) counts as busy and is never stopped for idleness.'),
   defaults: environmentDefaultsSchema.default({}).describe('Options every environment inherits unless it sets them itself (legacy `modules/docker.conf`).'),
   plugins: z.array(pluginSchema).prefault(defaultPlugins).describe('Plugin entries listed after the environments. `plugins/*.yaml` and `plugins/*.conf` files add more.'),

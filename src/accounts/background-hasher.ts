@@ -1,0 +1,81 @@
+/**
+ * Hashes passwords in a child process at the lowest CPU priority (nice 19).
+ *
+ * Why: a room creating accounts together would otherwise fill every core
+ * with scrypt (about 90 ms of CPU each) exactly when the same trainees are
+ * waiting for their menus and shells. At idle priority the hashing uses what
+ * the interactive work leaves. Logins of existing accounts still verify in
+ * process at normal priority: they are on the trainee's path.
+ *
+ * Contract: hash() always resolves with a valid encoded hash or rejects; if
+ * the child cannot be started or dies, jobs fall back to hashing in process.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
+import { hashPassword } from './password.ts';
+
+interface Pending { resolve: (hash: string) => void; reject: (err: Error) => void; password: string }
+
+export class BackgroundHasher {
+  #child: ChildProcess | undefined;
+  #nextId = 1;
+  readonly #pending = new Map<number, Pending>();
+  #closed = false;
+  readonly #onWarning: (msg: string, err?: unknown) => void;
+
+  constructor(onWarning: (msg: string, err?: unknown) => void = () => undefined) { this.#onWarning = onWarning; }
+
+  #spawn(): ChildProcess | undefined {
+    if (this.#closed) return undefined;
+    if (this.#child?.connected) return this.#child;
+    try {
+      const child = fork(new URL('./kdf-worker.ts', import.meta.url), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      try { if (child.pid) setPriority(child.pid, 19); } catch (err) { this.#onWarning('could not lower the hashing process priority', err); }
+      child.on('message', (m: { id: number; hash?: string; error?: string }) => {
+        const p = this.#pending.get(m.id);
+        if (!p) return;
+        this.#pending.delete(m.id);
+        if (m.hash) p.resolve(m.hash);
+        else this.#inProcess(p);
+      });
+      child.on('exit', () => {
+        if (this.#child === child) this.#child = undefined;
+        // Whatever it had not answered is hashed here instead: nothing is lost.
+        for (const [id, p] of this.#pending) { this.#pending.delete(id); this.#inProcess(p); }
+      });
+      child.on('error', (err) => this.#onWarning('hashing process error', err));
+      this.#child = child;
+      return child;
+    } catch (err) {
+      this.#onWarning('could not start the hashing process; hashing in process', err);
+      return undefined;
+    }
+  }
+
+  /** The hashing process's pid while it runs (tests, diagnostics). */
+  get pid(): number | undefined { return this.#child?.pid; }
+
+  #inProcess(p: Pending): void { hashPassword(p.password).then(p.resolve, p.reject); }
+
+  hash(password: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const p: Pending = { resolve, reject, password };
+      const child = this.#spawn();
+      if (!child) { this.#inProcess(p); return; }
+      const id = this.#nextId++;
+      this.#pending.set(id, p);
+      child.send({ id, password }, (err) => {
+        if (err && this.#pending.delete(id)) this.#inProcess(p);
+      });
+    });
+  }
+
+  /** Stops the child once it has answered everything sent to it. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#pending.size > 0) await new Promise((r) => setTimeout(r, 20));
+    const child = this.#child;
+    this.#child = undefined;
+    if (child?.connected) child.disconnect();
+  }
+}
