@@ -35,7 +35,7 @@ async function storm(target: Target, tag: string, choice: string): Promise<{ run
       run.phases.firstMenu.push(r('firstMenu')); run.phases.account.push(r('account')); run.phases.shell.push(r('shell'));
     } catch (err) {
       run.failures++;
-      if (run.errors.length < 5) run.errors.push(String(err).slice(0, 300));
+      if (run.errors.length < 5) run.errors.push(String(err).slice(-500));
     }
   }));
   return { run, trainees };
@@ -70,7 +70,7 @@ async function poolReady(n: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const result = { benchmark: 'login-storm', date: new Date().toISOString(), machine: machineInfo(), trainees: N, runs: {} as Record<string, Run>, summary: {} as Record<string, unknown>, echo_ms: {} as Record<string, unknown> };
+  const result = { benchmark: 'login-storm', date: new Date().toISOString(), machine: machineInfo(), trainees: N, runs: {} as Record<string, Run>, summary: {} as Record<string, unknown>, echo_ms: {} as Record<string, unknown>, server_problems: {} as Record<string, unknown> };
   const record = (key: string, run: Run) => {
     result.runs[key] = run;
     result.summary[key] = { success: `${run.times.length}/${N}`, total: summary(run.times), firstMenu: summary(run.phases.firstMenu), account: summary(run.phases.account), shell: summary(run.phases.shell) };
@@ -92,6 +92,9 @@ async function main(): Promise<void> {
         record(`${name}_warm`, warm.run);
         for (const t of warm.trainees) t.end();
       }
+      const problems = target.problems();
+      result.server_problems[name] = { count: problems.length, first: problems.slice(0, 10) };
+      if (problems.length) console.log(`${name}: ${problems.length} warnings or errors in the server log; first: ${problems[0]}`);
     } finally { await target.close(); }
   }
   writeResult('login-storm', result);

@@ -67,7 +67,7 @@ async function measure(target: Target): Promise<{ solo: number; steps: Step[]; c
       const window = echoes.filter((e) => e.at >= from).map((e) => e.ms);
       const ms = pct(runs, 0.5);
       const step: Step = {
-        target: target.name, n, exercise_ms: round1(ms), exercise_runs: runs.map(round1), ratio: round1((ms / solo) * 100) / 100,
+        target: target.name, n, exercise_ms: round1(ms), exercise_runs: runs.map(round1), ratio: Math.round((ms / solo) * 100) / 100,
         echo_ms: { p50: round1(pct(window, 0.5)), p95: round1(pct(window, 0.95)), p99: round1(pct(window, 0.99)), samples: window.length },
         load1: round1(loadavg()[0]!), workload_failures: failures,
       };

@@ -22,6 +22,8 @@ export interface Target {
   readonly choices: { readonly demo: string; readonly warm?: string };
   /** Resident memory of the server side (MB) and its process count. */
   serverMemory(): { mb: number; processes: number };
+  /** The server's own warnings and errors so far (ISLET's log lines at level warn or above; none for the peer). */
+  problems(): string[];
   close(): Promise<void>;
 }
 
@@ -49,7 +51,8 @@ export async function startIslet(opts: IsletTargetOptions = {}): Promise<Target>
   return {
     name: 'islet', port: islet.port, gate: { user: 'demo', password: 'demo' },
     choices: { demo: '1', ...(opts.warmPool ? { warm: '2' } : {}) },
-    serverMemory: () => ({ mb: treeRssMb(islet.pid!).mb, processes: treeRssMb(islet.pid!).processes }),
+    serverMemory: () => treeRssMb(islet.pid!),
+    problems: () => islet.logs.filter((l) => Number(l.level) >= 40).map((l) => JSON.stringify(l).slice(0, 600)),
     close: async () => { await islet.dispose(); await sweepTestContainers(runId); },
   };
 }
@@ -63,6 +66,7 @@ export async function startPeer(): Promise<Target> {
   return {
     name: 'peer', port: PEER_PORT, gate: { user: 'isletpeer', password: 'demo' }, choices: { demo: '1' },
     serverMemory: () => treeRssMb(pid),
+    problems: () => [],
     close: async () => { execFileSync('bash', [join(repoRoot, 'bench/peer/stop-peer.sh')], { stdio: 'inherit', timeout: 600_000 }); },
   };
 }
