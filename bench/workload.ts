@@ -16,6 +16,7 @@ import { machineInfo } from './lib/machine.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
 import { numArg, startTarget, targetsFromArgs, type Target, type TargetName } from './lib/targets.ts';
 import { EXERCISE, runWorkload, type EchoSample } from './lib/workload.ts';
+import { sharedCutoff } from './lib/cutoff.ts';
 
 const argv = process.argv.slice(2);
 const stepsArg = argv.indexOf('--steps');
@@ -101,7 +102,9 @@ async function main(): Promise<void> {
       result.max_tested[name] = r.maxTested;
     } finally { await target.close(); }
   }
-  console.log(JSON.stringify({ solo_ms: result.solo_ms, cutoff: result.cutoff, max_tested: result.max_tested }));
+  const shared = sharedCutoff(result.steps);
+  Object.assign(result, { shared_solo_ms: Math.round(shared.solo_ms * 10) / 10, shared_cutoff: shared.cutoff });
+  console.log(JSON.stringify({ solo_ms: result.solo_ms, cutoff: result.cutoff, max_tested: result.max_tested, shared_solo_ms: shared.solo_ms, shared_cutoff: shared.cutoff }));
   writeResult('workload', result);
 }
 

@@ -49,6 +49,9 @@ export interface WorkloadResult {
   solo_ms?: Partial<Record<Target, number>>;
   steps?: WorkloadStep[];
   cutoff?: Partial<Record<Target, number | null>>;
+  /** One solo time for both systems (bench/lib/cutoff.ts); preferred when present. */
+  shared_solo_ms?: number;
+  shared_cutoff?: Partial<Record<Target, number | null>>;
 }
 
 export interface DensityStep { target: Target; sessions: number; server_rss_mb?: number; host_used_mb?: number }
@@ -140,6 +143,8 @@ export function loginStormSpec(r: LoginStormResult): TopLevelSpec | null {
 
 /** Solo time per target; falls back to the smallest-n step so a run without a solo pass still charts. */
 function soloFor(r: WorkloadResult, target: string, steps: WorkloadStep[]): number | undefined {
+  const shared = num(r.shared_solo_ms);
+  if (shared !== undefined && shared > 0) return shared;
   const explicit = num(r.solo_ms?.[target as Target]);
   if (explicit !== undefined && explicit > 0) return explicit;
   const first = steps.filter((s) => s.target === target && num(s.exercise_ms) !== undefined).sort((a, b) => a.n - b.n)[0];
@@ -152,7 +157,7 @@ function workloadSteps(r: WorkloadResult): WorkloadStep[] {
 
 /** Legend label carries the cut-off so the Table 1 number is readable straight off the chart. */
 function cutoffLabel(r: WorkloadResult, target: string): string {
-  const c = r.cutoff?.[target as Target];
+  const c = r.shared_cutoff ? r.shared_cutoff[target as Target] : r.cutoff?.[target as Target];
   return c === undefined ? target : `${target} (cut-off ${c === null ? 'not reached' : c})`;
 }
 
@@ -194,7 +199,7 @@ export function cutoffSpec(r: WorkloadResult): TopLevelSpec | null {
   });
   if (rows.length === 0) return null;
   return lineByTarget(r, rows, 'Trainees per host: exercise slowdown under load',
-    'exercise command time / its time with one trainee', 'exercise time ÷ solo time (ratio)',
+    'exercise command time / its time with one trainee (one solo time for both)', 'exercise time ÷ solo time (ratio)',
     ruleWithLabel(3, '3x solo (cut-off)'));
 }
 
