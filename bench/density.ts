@@ -2,7 +2,8 @@
  * Density (the paper's Figure 6): idle trainees connected with a live shell
  * in a container of their own, held at growing counts, with the server's own
  * memory (ISLET's node process; for the peer, sshd and every bash and docker
- * CLI process under it) and the host's memory in use, both against the
+ * CLI process under it; PSS, and the RSS sum that overcounts shared pages)
+ * and the host's memory in use, both against the
  * baseline before the first trainee. Writes bench/results/<date>-density.json.
  *
  * Usage: node bench/density.ts [--targets islet,peer] [--islet-steps 100,250,500,1000] [--peer-steps 50,100,200]
@@ -19,11 +20,12 @@ const list = (flag: string, dflt: string) => { const i = argv.indexOf(flag); ret
 const STEPS: Record<TargetName, number[]> = { islet: list('--islet-steps', '100,250,500,1000'), peer: list('--peer-steps', '50,100,200') };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Step { target: TargetName; sessions: number; server_rss_mb: number; server_processes: number; host_used_mb: number; server_mb_per_session: number; host_mb_per_session: number; join_seconds: number }
+interface Step { target: TargetName; sessions: number; server_rss_mb: number; server_pss_mb: number; server_pss_mb_per_session: number; server_processes: number; host_used_mb: number; server_mb_per_session: number; host_mb_per_session: number; join_seconds: number }
 
-async function measure(target: Target): Promise<{ steps: Step[]; baseline: { server_rss_mb: number; host_used_mb: number }; failures: number }> {
+async function measure(target: Target): Promise<{ steps: Step[]; baseline: { server_rss_mb: number; server_pss_mb: number; host_used_mb: number }; failures: number }> {
   await sleep(3000);
-  const base = { server: target.serverMemory().mb, host: hostUsedMb() };
+  const m0 = target.serverMemory();
+  const base = { server: m0.mb, pss: m0.pssMb, host: hostUsedMb() };
   const held: SshTrainee[] = [];
   const steps: Step[] = [];
   let failures = 0;
@@ -44,17 +46,18 @@ async function measure(target: Target): Promise<{ steps: Step[]; baseline: { ser
       const server = target.serverMemory();
       const host = hostUsedMb();
       const step: Step = {
-        target: target.name, sessions: held.length, server_rss_mb: round1(server.mb), server_processes: server.processes, host_used_mb: round1(host),
+        target: target.name, sessions: held.length, server_rss_mb: round1(server.mb), server_pss_mb: round1(server.pssMb),
+        server_pss_mb_per_session: Math.round(((server.pssMb - base.pss) / held.length) * 1000) / 1000, server_processes: server.processes, host_used_mb: round1(host),
         server_mb_per_session: Math.round(((server.mb - base.server) / held.length) * 1000) / 1000,
         host_mb_per_session: round1((host - base.host) / held.length), join_seconds: round1(joinSeconds),
       };
       steps.push(step);
-      console.log(`${target.name} ${held.length} idle sessions: server ${step.server_rss_mb} MB in ${step.server_processes} processes (${step.server_mb_per_session} MB/session), host ${step.host_used_mb} MB used (${step.host_mb_per_session} MB/session), joined in ${step.join_seconds} s`);
+      console.log(`${target.name} ${held.length} idle sessions: server PSS ${step.server_pss_mb} MB (${step.server_pss_mb_per_session} MB/session), RSS ${step.server_rss_mb} MB in ${step.server_processes} processes (${step.server_mb_per_session} MB/session), host ${step.host_used_mb} MB used (${step.host_mb_per_session} MB/session), joined in ${step.join_seconds} s`);
     }
   } finally {
     for (const t of held) t.end();
   }
-  return { steps, baseline: { server_rss_mb: round1(base.server), host_used_mb: round1(base.host) }, failures };
+  return { steps, baseline: { server_rss_mb: round1(base.server), server_pss_mb: round1(base.pss), host_used_mb: round1(base.host) }, failures };
 }
 
 async function main(): Promise<void> {

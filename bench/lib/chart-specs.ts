@@ -54,7 +54,7 @@ export interface WorkloadResult {
   shared_cutoff?: Partial<Record<Target, number | null>>;
 }
 
-export interface DensityStep { target: Target; sessions: number; server_rss_mb?: number; host_used_mb?: number }
+export interface DensityStep { target: Target; sessions: number; server_rss_mb?: number; server_pss_mb?: number; host_used_mb?: number }
 export interface DensityResult { benchmark: 'density'; date?: string; steps?: DensityStep[] }
 
 export interface ThroughputRun { target: Target; mb?: number; seconds?: number; mbps?: number }
@@ -214,8 +214,11 @@ export function echoUnderLoadSpec(r: WorkloadResult): TopLevelSpec | null {
 }
 
 export function densitySpec(r: DensityResult): TopLevelSpec | null {
-  const measures = [['server_rss_mb', 'server process memory'], ['host_used_mb', 'host memory used']] as const;
   const steps = Array.isArray(r.steps) ? r.steps : [];
+  // PSS (shared pages split between the processes that map them) when recorded: an RSS sum counts the
+  // peer's hundreds of docker CLI processes' shared binary once per process.
+  const pss = steps.some((s) => num(s?.server_pss_mb) !== undefined);
+  const measures = [[pss ? 'server_pss_mb' : 'server_rss_mb', 'server process memory'], ['host_used_mb', 'host memory used']] as const;
   const rows = steps.flatMap((s) => measures.flatMap(([key, measure]) => {
     const mb = num(s?.[key]);
     const sessions = num(s?.sessions);
@@ -240,7 +243,7 @@ export function densitySpec(r: DensityResult): TopLevelSpec | null {
   });
   return {
     ...BASE,
-    title: { text: 'Density: memory vs idle connected sessions', subtitle: subtitle(r.date, 'left: server process RSS; right: whole host') },
+    title: { text: 'Density: memory vs idle connected sessions', subtitle: subtitle(r.date, `left: server processes' ${pss ? 'PSS' : 'RSS'}; right: whole host, MemTotal - MemAvailable`) },
     data: { values: rows },
     hconcat: measures.filter(([, m]) => rows.some((d) => d.measure === m)).map(([, m]) => panel(m)),
     resolve: { scale: { y: 'independent' } },

@@ -14,8 +14,17 @@ function status(pid: number): { ppid: number; rssKb: number } | undefined {
   } catch { return undefined; }
 }
 
-/** Resident memory (MB) of `root` and all its descendants, and how many processes that is. */
-export function treeRssMb(root: number): { mb: number; processes: number } {
+/** Proportional set size (kB) of one process: its private pages plus its share of pages it maps with others. */
+function pssKb(pid: number): number {
+  try { return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0); } catch { return 0; }
+}
+
+/**
+ * Memory (MB) of `root` and all its descendants: the sum of their resident
+ * sets (which counts a page shared by many processes once per process) and of
+ * their proportional sets (which splits it), and how many processes.
+ */
+export function treeRssMb(root: number): { mb: number; pssMb: number; processes: number } {
   const all = new Map<number, { ppid: number; rssKb: number }>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -28,9 +37,9 @@ export function treeRssMb(root: number): { mb: number; processes: number } {
     grew = false;
     for (const [pid, st] of all) if (!inTree.has(pid) && inTree.has(st.ppid)) { inTree.add(pid); grew = true; }
   }
-  let kb = 0;
-  for (const pid of inTree) kb += all.get(pid)?.rssKb ?? 0;
-  return { mb: kb / 1024, processes: inTree.size };
+  let kb = 0, pss = 0;
+  for (const pid of inTree) { kb += all.get(pid)?.rssKb ?? 0; pss += pssKb(pid); }
+  return { mb: kb / 1024, pssMb: pss / 1024, processes: inTree.size };
 }
 
 /** Host memory in use (MB): MemTotal - MemAvailable. */

@@ -21,7 +21,7 @@ export interface Target {
   /** The menu number of the demo environment, and of the warm-pool one (ISLET only). */
   readonly choices: { readonly demo: string; readonly warm?: string };
   /** Resident memory of the server side (MB) and its process count. */
-  serverMemory(): { mb: number; processes: number };
+  serverMemory(): { mb: number; pssMb: number; processes: number };
   /** The server's own warnings and errors so far (ISLET's log lines at level warn or above; none for the peer). */
   problems(): string[];
   close(): Promise<void>;
