@@ -67,6 +67,7 @@ async function measure(target: Target): Promise<Samples> {
       await sleep(2500); // let the pool refill after the previous claim, as between real arrivals
       s.warm!.push(await choose(target, w.trainee, target.choices.warm, false));
       w.trainee.end();
+      await sleep(3500); // the refill (2 s after a claim, then a create and start) ends before the next trainee's new container is timed
     }
   }
   return s;

@@ -45,7 +45,7 @@ export async function runWorkload(t: SshTrainee, o: WorkloadOptions): Promise<{ 
       while (Date.now() < until && !o.stopped()) await sleep(Math.max(1, Math.min(250, until - Date.now())));
       if (o.stopped()) break;
       try {
-        t.skip();
+        t.forget();
         for (const ch of cmd) {
           const t0 = performance.now();
           const ms = await t.echo(ch, 30_000);

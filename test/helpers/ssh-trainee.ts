@@ -66,6 +66,12 @@ export class SshTrainee {
   skip(): void { this.#cursor = this.#out.length; }
 
   /**
+   * Skips and drops everything received so far, so a long-running trainee's
+   * transcript does not grow without end (matching flattens it each time).
+   */
+  forget(): void { this.#out = ''; this.#cursor = 0; }
+
+  /**
    * Resolves once the connection is closed, whatever the cause (the server
    * went away, end() was called). Connection errors after connect (such as
    * ECONNRESET when the server is killed) are then expected, not thrown.
