@@ -80,8 +80,6 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   });
   const hasher = new BackgroundHasher((msg, err) => log.warn({ event: 'hasher_warning', err }, msg));
   const accounts = new AccountService(store, now, (account, err) => log.error({ event: 'account_seal_failed', account, err }, 'a new account\'s password could not be stored; it cannot be logged in to'), (pw) => hasher.hash(pw));
-  const unsealed = accounts.dropUnsealed();
-  if (unsealed.length) log.warn({ event: 'accounts_unsealed_dropped', accounts: unsealed }, 'accounts whose password was never stored (ISLET stopped while hashing) were deleted; their containers go with the next reconcile');
   const auth = new Authenticator(config, accounts, store);
   const tools = new ContainerTools(driver);
   const handler = new MenuSessionHandler({ config, accounts, auth, runner, store, driver, tools, log: log.child({ module: 'session' }), now, loginFailed: (client) => guard.failed(client) });
@@ -104,6 +102,6 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   log.info({ event: 'listening', host: addr.address, port: addr.port }, `ISLET listening on ${addr.address}:${addr.port}`);
   return {
     host: addr.address, port: addr.port, log,
-    async close() { clearInterval(poolTimer); pool.close(); clearInterval(netTimer); lifecycle.stop(); await ssh.close(); await accounts.sealed(); await hasher.close(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
+    async close() { clearInterval(poolTimer); pool.close(); clearInterval(netTimer); lifecycle.stop(); await ssh.close(); await accounts.stop(); await hasher.close(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
   };
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { AccountService, formatRemaining } from './account-service.ts';
-import { UNSEALED_HASH, hashPassword, verifyPassword } from './password.ts';
+import { INTERIM_N, hashPassword, needsRehash, verifyPassword } from './password.ts';
 import { IsletError } from '../core/islet-error.ts';
 
 const policy = { minPasswordLength: 4, days: 3, reserved: new Set(['demo']) };
@@ -35,35 +35,40 @@ test('usernames are rejected, never altered; reserved and taken names refused', 
   await assert.rejects(svc.login('alice1', 'pass'), (e: IsletError) => e.code === 'ACCOUNT_EXPIRED' && /expired on/.test(e.userMessage));
 });
 
-test('a new account is stored at once and sealed in the background; a login waits for its hash', async () => {
+test('a new account is stored at once with an interim hash, then sealed at full cost in the background', async () => {
   const store = new SqliteStore(':memory:');
   const svc = new AccountService(store);
   const created = await Promise.all(['s1', 's2', 's3'].map((n) => svc.create(n, `pw-${n}`, policy)));
-  assert.deepEqual(created.map((a) => a.passwordHash), [UNSEALED_HASH, UNSEALED_HASH, UNSEALED_HASH], 'create does not wait for the KDF');
-  assert.equal(store.getAccount('s3')?.passwordHash, UNSEALED_HASH, 'the row exists while its hash is computed');
-  // A login right away waits for that account's hash, then checks it.
+  for (const a of created) {
+    assert.match(a.passwordHash, new RegExp(`^scrypt\\$${INTERIM_N}\\$8\\$1\\$`), 'interim cost');
+    assert.ok(needsRehash(a.passwordHash));
+    assert.ok(!a.passwordHash.includes(`pw-${a.name}`));
+  }
+  // The interim hash already logs the trainee in.
   assert.equal((await svc.login('s3', 'pw-s3')).name, 's3');
   await assert.rejects(svc.login('s2', 'pw-s3'), (e: IsletError) => e.code === 'ACCOUNT_BAD_LOGIN');
   await svc.sealed();
   for (const n of ['s1', 's2', 's3']) {
     const h = store.getAccount(n)!.passwordHash;
-    assert.match(h, /^scrypt\$32768\$8\$1\$/);
-    assert.ok(!h.includes(`pw-${n}`));
+    assert.match(h, /^scrypt\$32768\$8\$1\$/, 'full cost once sealed');
+    assert.equal(needsRehash(h), false);
     assert.equal(await verifyPassword(`pw-${n}`, h), true);
   }
-  assert.deepEqual(svc.dropUnsealed(), [], 'nothing left unsealed');
 });
 
-test('accounts left unsealed by an earlier process are dropped at start; an unsealed hash never verifies', async () => {
+test('an account left with an interim hash (ISLET stopped before sealing) logs in and is sealed then', async () => {
   const store = new SqliteStore(':memory:');
-  store.createAccount({ name: 'lost', passwordHash: UNSEALED_HASH, createdAt: new Date(), expiresAt: new Date(Date.now() + 86_400_000) });
-  const svc = new AccountService(store);
-  await assert.rejects(svc.login('lost', UNSEALED_HASH), (e: IsletError) => e.code === 'ACCOUNT_BAD_LOGIN');
-  await svc.create('fresh', 'pw-fresh', policy);
-  assert.deepEqual(svc.dropUnsealed(), ['lost'], 'only the orphan; the account being sealed now is kept');
-  assert.equal(store.getAccount('lost'), undefined);
-  await svc.sealed();
-  assert.equal((await svc.login('fresh', 'pw-fresh')).name, 'fresh');
+  const first = new AccountService(store, undefined, undefined, () => new Promise(() => undefined)); // a hasher that never answers
+  await first.create('cut', 'pw-cut', policy);
+  await first.stop(50);
+  assert.ok(needsRehash(store.getAccount('cut')!.passwordHash), 'still interim after the stop');
+  const next = new AccountService(store); // the next ISLET process
+  assert.equal((await next.login('cut', 'pw-cut')).name, 'cut');
+  await next.sealed();
+  const h = store.getAccount('cut')!.passwordHash;
+  assert.equal(needsRehash(h), false, 'sealed by the login');
+  assert.equal(await verifyPassword('pw-cut', h), true);
+  await assert.rejects(next.login('cut', 'wrong'), (e: IsletError) => e.code === 'ACCOUNT_BAD_LOGIN');
 });
 
 test('remaining time reads like a person wrote it', () => {

@@ -4,7 +4,7 @@
  */
 import { IsletError } from '../core/islet-error.ts';
 import type { Account, Store } from '../store/store.ts';
-import { UNSEALED_HASH, decoyHash, hashPassword, verifyPassword } from './password.ts';
+import { INTERIM_N, decoyHash, hashPassword, needsRehash, verifyPassword } from './password.ts';
 
 /** Usernames as in the original ISLET: letters and digits only (rejected, never silently altered). */
 export const usernamePattern = /^[A-Za-z0-9]{1,32}$/;
@@ -19,14 +19,13 @@ export interface AccountPolicy {
 }
 
 /**
- * Sealing: a new account is stored at once with UNSEALED_HASH, and its
- * password is hashed in the background, one hash at a time, then stored. The
- * trainee goes on to the menu without waiting for the KDF, and a room creating
- * accounts together leaves a core free for logins and shells instead of
- * filling both with scrypt. A login to an account still being sealed waits
- * for its hash. If ISLET stops before a hash is stored (a crash within that
- * second or so), the account cannot be logged in to: dropUnsealed() removes
- * such accounts at the next start, and the reconciler their containers.
+ * Sealing: a new account is stored at once with an interim hash (scrypt at
+ * an eighth of the full cost, about 10 ms), and its full-cost hash is
+ * computed in the background, one at a time, then replaces it. The trainee
+ * goes on to the menu without waiting for the full KDF, and a room creating
+ * accounts together leaves the cores to logins and shells. Nothing is lost if
+ * ISLET stops before a full hash is stored: the interim hash logs the trainee
+ * in, and any login with a hash below the full cost seals it again.
  */
 export class AccountService {
   readonly #store: Store;
@@ -36,6 +35,7 @@ export class AccountService {
   readonly #sealing = new Map<string, Promise<void>>();
   /** The tail of the one-at-a-time hashing queue. */
   #queue: Promise<void> = Promise.resolve();
+  #stopped = false;
 
   readonly #hash: (password: string) => Promise<string>;
 
@@ -49,23 +49,22 @@ export class AccountService {
 
   #seal(name: string, password: string): void {
     const job: Promise<void> = this.#queue.then(async () => {
-      this.#store.setPasswordHash(name, await this.#hash(password)); // false when deleted meanwhile: nothing to seal
+      if (this.#stopped) return; // shutting down: the interim hash stays, and the next login seals it
+      const hash = await this.#hash(password);
+      if (!this.#stopped) this.#store.setPasswordHash(name, hash); // false when deleted meanwhile: nothing to seal
     }).catch((err: unknown) => { this.#onSealFailed(name, err); })
       .finally(() => { if (this.#sealing.get(name) === job) this.#sealing.delete(name); });
     this.#sealing.set(name, job);
     this.#queue = job;
   }
 
-  /** Resolves once every password accepted so far is stored as a hash (shutdown, tests). */
+  /** Resolves once every password accepted so far is stored with its full-cost hash (tests). */
   sealed(): Promise<void> { return this.#queue; }
 
-  /** Deletes accounts left unsealed by an earlier process (their password was never stored); returns their names. */
-  dropUnsealed(): string[] {
-    const dropped: string[] = [];
-    for (const a of this.#store.listAccounts()) {
-      if (a.passwordHash === UNSEALED_HASH && !this.#sealing.has(a.name) && this.#store.deleteAccount(a.name)) dropped.push(a.name);
-    }
-    return dropped;
+  /** Stops sealing (shutdown): waits up to `graceMs` for the queue, then leaves the rest to the next logins. */
+  async stop(graceMs = 2000): Promise<void> {
+    await Promise.race([this.#queue, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    this.#stopped = true;
   }
 
   /** Why a username is unacceptable, or undefined when it is fine and free. */
@@ -86,7 +85,7 @@ export class AccountService {
     if (bad) throw bad;
     if (!this.checkPassword(password, policy)) throw new IsletError('ACCOUNT_WEAK_PASSWORD', `Passwords must be at least ${policy.minPasswordLength} characters.`);
     const createdAt = this.#now();
-    const account: Account = { name, passwordHash: UNSEALED_HASH, createdAt, expiresAt: new Date(createdAt.getTime() + policy.days * 86_400_000) };
+    const account: Account = { name, passwordHash: await hashPassword(password, INTERIM_N), createdAt, expiresAt: new Date(createdAt.getTime() + policy.days * 86_400_000) };
     if (!this.#store.createAccount(account)) throw new IsletError('ACCOUNT_EXISTS', 'User already exists! Try a different one.');
     this.#seal(name, password);
     return account;
@@ -97,13 +96,14 @@ export class AccountService {
    * Throws ACCOUNT_BAD_LOGIN or ACCOUNT_EXPIRED.
    */
   async login(name: string, password: string): Promise<Account> {
-    await this.#sealing.get(name);
     const account = usernamePattern.test(name) ? this.#store.getAccount(name) : undefined;
     const ok = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), account?.passwordHash ?? (await decoyHash));
     if (!account || !ok) throw new IsletError('ACCOUNT_BAD_LOGIN', 'Login failed', `bad login for ${JSON.stringify(name.slice(0, 64))}`, { reason: account ? 'bad_password' : 'unknown_user' });
     if (account.expiresAt.getTime() <= this.#now().getTime()) {
       throw new IsletError('ACCOUNT_EXPIRED', `Your account expired on ${formatDate(account.expiresAt)}. Please create a new account.`, `expired login for ${name}`, { reason: 'expired' });
     }
+    // An interim hash whose sealing was cut short (ISLET stopped), or an older, cheaper one: seal it now.
+    if (needsRehash(account.passwordHash) && !this.#sealing.has(name)) this.#seal(name, password.slice(0, MAX_PASSWORD_LENGTH));
     return account;
   }
 }

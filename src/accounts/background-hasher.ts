@@ -70,10 +70,11 @@ export class BackgroundHasher {
     });
   }
 
-  /** Stops the child once it has answered everything sent to it. */
-  async close(): Promise<void> {
+  /** Stops the child once it has answered everything sent to it, or after `graceMs`. */
+  async close(graceMs = 2000): Promise<void> {
     this.#closed = true;
-    while (this.#pending.size > 0) await new Promise((r) => setTimeout(r, 20));
+    const deadline = Date.now() + graceMs;
+    while (this.#pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const child = this.#child;
     this.#child = undefined;
     if (child?.connected) child.disconnect();

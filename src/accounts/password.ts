@@ -20,17 +20,24 @@ function derive(password: string, salt: Buffer, n: number, r: number, p: number,
   });
 }
 
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, n: number = N): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(password, salt, N, R, P, KEYLEN);
-  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
+  const key = await derive(password, salt, n, R, P, KEYLEN);
+  return `scrypt$${n}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
 /**
- * The stored hash of an account whose password is still being hashed (see
- * AccountService.create). It never verifies: it is not in the encoded form.
+ * The cost of the interim hash a new account is stored with at once (about
+ * 4 MiB and 10 ms), before its full-cost hash replaces it in the background:
+ * still a salted memory-hard KDF, an eighth of the full cost.
  */
-export const UNSEALED_HASH = 'unsealed';
+export const INTERIM_N = 2 ** 12;
+
+/** True when `encoded` is below the full cost (an interim hash, or an older, cheaper one): rehash at the next login. */
+export function needsRehash(encoded: string): boolean {
+  const parts = encoded.split('$');
+  return parts[0] !== 'scrypt' || Number(parts[1]) < N || Number(parts[2]) < R;
+}
 
 /** Timing-safe check of a password against an encoded hash; false for any malformed hash. */
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
