@@ -45,6 +45,8 @@ async function choose(target: Target, t: import('../test/helpers/ssh-trainee.ts'
   return now() - t0;
 }
 
+const floorRun = testRunId();
+
 async function measure(target: Target): Promise<Samples> {
   const s: Samples = { first_menu: [], new: [], reattach: [], restart: [] };
   if (target.choices.warm) s.warm = [];
@@ -53,6 +55,7 @@ async function measure(target: Target): Promise<Samples> {
     const first = await openJourney(target, { account, password: 'benchpw', choice: target.choices.demo });
     s.first_menu!.push(first.times.firstMenu);
     s.new!.push(first.times.shell);
+    if (target.name === 'islet') (s.engine_floor ??= []).push(await floorSample(floorRun, i));
     await run(first.trainee, 'sleep 1000 & :');
     first.trainee.end();
     await sleep(500); // the server notices the drop
@@ -88,28 +91,26 @@ async function opensshSample(target: Target, n: number): Promise<{ first_menu: n
   return out;
 }
 
-/** The engine's floor: the create body ISLET sends, straight through dockerode, create until the shell prompt. */
-async function engineFloor(): Promise<number[]> {
-  const runId = testRunId();
+/**
+ * The engine's floor: the create body ISLET sends, straight through dockerode, from create until the
+ * shell prompt. One sample per trainee, taken right after ISLET's own new container, so both see the
+ * same engine (the same containers already running, the same warm pool).
+ */
+async function floorSample(runId: string, i: number): Promise<number> {
   const docker = new Docker();
   const env = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
-  const floor: number[] = [];
-  try {
-    for (let i = 0; i < N; i++) {
-      const { name: _name, ...body } = createOptions({ name: `floor-${runId}-${i}`, env, labels: { 'islet.test': runId }, tty: { cols: 120, rows: 40 }, term: 'xterm' });
-      const t0 = now();
-      const c = await docker.createContainer(body);
-      const stream = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
-      let seen = '';
-      const first = new Promise<void>((r) => stream.on('data', (b: Buffer) => { seen += b.toString(); if (SHELL_PROMPT.test(seen)) r(); }));
-      await c.start();
-      await first;
-      floor.push(now() - t0);
-      (stream as unknown as { destroy(): void }).destroy();
-      await c.remove({ force: true });
-    }
-  } finally { await sweepTestContainers(runId); }
-  return floor;
+  const { name: _name, ...body } = createOptions({ name: `floor-${runId}-${i}`, env, labels: { 'islet.test': runId }, tty: { cols: 120, rows: 40 }, term: 'xterm' });
+  const t0 = now();
+  const c = await docker.createContainer(body);
+  const stream = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
+  let seen = '';
+  const first = new Promise<void>((r) => stream.on('data', (b: Buffer) => { seen += b.toString(); if (SHELL_PROMPT.test(seen)) r(); }));
+  await c.start();
+  await first;
+  const ms = now() - t0;
+  (stream as unknown as { destroy(): void }).destroy();
+  await c.remove({ force: true });
+  return ms;
 }
 
 async function main(): Promise<void> {
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
       samples[name].openssh_new = o.new;
     } finally { await target.close(); }
   }
-  if (samples.islet) samples.islet.engine_floor = await engineFloor();
+  await sweepTestContainers(floorRun);
   const summary: Record<string, Record<string, { median: number; p95: number; min: number; max: number }>> = {};
   for (const [target, kinds] of Object.entries(samples)) {
     summary[target] = {};
