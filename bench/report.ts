@@ -41,7 +41,9 @@ function storm(): string | undefined {
     [row('islet_cold', 'ISLET, new containers'), row('islet_warm', `ISLET, warm pool of ${r.trainees}`), row('peer_cold', 'peer, new containers')]);
   const e = r.echo_ms ?? {};
   const echo = `With the ${r.trainees} cold shells live and idle, one key a second each: echo p50/p95/p99 ISLET ${e.islet?.p50}/${e.islet?.p95}/${e.islet?.p99} ms, peer ${e.peer?.p50}/${e.peer?.p95}/${e.peer?.p99} ms.`;
-  return `${t}\n\n${echo}${from(r)}`;
+  const eng = newest('engine-storm');
+  const floor = eng ? `\n\nThe engine alone (\`node bench/engine-storm.ts\`: ${eng.containers} containers created and started straight through the Engine API, ${eng.concurrency} at a time, no SSH or accounts): running after p50 ${ms(eng.ms.p50)}, p95 ${ms(eng.ms.p95)}, max ${ms(eng.ms.max)} (\`bench/results/${eng.file}\`).` : '';
+  return `${t}\n\n${echo}${floor}${from(r)}`;
 }
 
 function workload(): { cutoff: string; echo: string } | undefined {

@@ -13,6 +13,7 @@ bash scripts/setup.sh --test  # --test: also the OpenSSH client and expect, for 
 node="node_modules/.bin/node --disable-warning=ExperimentalWarning"
 $node bench/login-latency.ts --trainees 30
 $node bench/login-storm.ts --trainees 100
+$node bench/engine-storm.ts --containers 100   # the engine's own floor for that storm
 $node bench/throughput.ts --mb 50 --runs 3
 $node bench/workload.ts --steps 1,25,50,100,150,200 --repeat 5 --settle 20
 $node bench/density.ts --islet-steps 100,250,500,1000 --peer-steps 50,100,200
