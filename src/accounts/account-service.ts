@@ -1,6 +1,7 @@
 /**
  * Trainee accounts: the rules for names and passwords, creation with expiry,
- * and login. Passwords never leave this module except as scrypt hashes.
+ * and login. Passwords never leave this module except as scrypt hashes, or
+ * to the hashing function it was given (the server's BackgroundHasher).
  */
 import { IsletError } from '../core/islet-error.ts';
 import type { Account, Store } from '../store/store.ts';
