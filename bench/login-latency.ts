@@ -96,10 +96,11 @@ async function opensshSample(target: Target, n: number): Promise<{ first_menu: n
  * shell prompt. One sample per trainee, taken right after ISLET's own new container, so both see the
  * same engine (the same containers already running, the same warm pool).
  */
+const docker = new Docker();
+const demoEnv = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
+
 async function floorSample(runId: string, i: number): Promise<number> {
-  const docker = new Docker();
-  const env = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
-  const { name: _name, ...body } = createOptions({ name: `floor-${runId}-${i}`, env, labels: { 'islet.test': runId }, tty: { cols: 120, rows: 40 }, term: 'xterm' });
+  const { name: _name, ...body } = createOptions({ name: `floor-${runId}-${i}`, env: demoEnv, labels: { 'islet.test': runId }, tty: { cols: 120, rows: 40 }, term: 'xterm' });
   const t0 = now();
   const c = await docker.createContainer(body);
   const stream = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });

@@ -86,10 +86,3 @@ export class SshTrainee {
   /** Drops the connection abruptly. */
   end(): void { this.#client.end(); this.#client.destroy(); }
 }
-
-export function stats(xs: number[]): { n: number; median: number; p95: number; min: number; max: number; mean: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
-  const r = (x: number) => Math.round(x * 10) / 10;
-  return { n: s.length, median: r(q(0.5)), p95: r(q(0.95)), min: r(s[0]!), max: r(s[s.length - 1]!), mean: r(s.reduce((a, b) => a + b, 0) / s.length) };
-}
