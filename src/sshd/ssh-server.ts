@@ -63,8 +63,11 @@ export class SshServer {
   async close(message = 'ISLET is restarting; reconnect in a moment to resume your session.'): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#tcp.close(() => resolve()));
     for (const t of this.#terminals) { t.write(`\r\n${message}\r\n`); t.close(0); }
+    // Channel data goes through a stream that may still hold it, while a disconnect is sent at once:
+    // give the goodbyes time to leave before disconnecting, then time for the disconnects.
+    await new Promise((r) => setTimeout(r, 100));
     for (const c of this.#clients) c.end();
-    await new Promise((r) => setTimeout(r, 100)); // let the goodbyes flush
+    await new Promise((r) => setTimeout(r, 100));
     for (const c of this.#conns.values()) c.socket.destroy();
     await closed;
   }
