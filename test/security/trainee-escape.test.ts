@@ -21,6 +21,7 @@ import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 import { PROMPT, choose, createAccount, gate, sh } from '../helpers/trainee.ts';
 import { SSH_PROMPT, chooseSsh, gateSsh, newAccountSsh, shSsh } from '../helpers/ssh-journey.ts';
 import { DockerDriver } from '../../src/runtime/docker/index.ts';
+import { execIn, mustExecIn } from '../helpers/container-exec.ts';
 
 const runId = testRunId();
 const islet = new IsletProcess(runId);
@@ -67,6 +68,12 @@ async function pingWhile(t: SshTrainee, done: Promise<unknown>, min = 4): Promis
   return rtts;
 }
 
+/**
+ * Run as root in a trainee's container (through the engine, not by the trainee): a setuid-root
+ * busybox at /opt/suid/busybox and an empty root password, so `su` would succeed if the setuid bit counted.
+ */
+const PLANT_SUID = 'mkdir -p /opt/suid && cp /bin/busybox /opt/suid/busybox && chmod 4755 /opt/suid/busybox && sed -i "s/^root:[^:]*:/root::/" /etc/shadow';
+
 /** The first of these cgroup files that exists (cgroup v1 path first, then v2). */
 const cg = (v1: string, v2: string) => `$( [ -r /sys/fs/cgroup/${v1} ] && echo /sys/fs/cgroup/${v1} || echo /sys/fs/cgroup/${v2} )`;
 
@@ -81,6 +88,18 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
       'network: bridge',
       '',
     ].join('\n'));
+    // The control environment: the same image with ISLET's restrictions lifted, so every negative check
+    // can show its probe working. Never offered to real trainees; it exists only in this test's config.
+    writeFileSync(join(islet.configDir, 'environments', 'loose.yaml'), [
+      'image: islet/demo:latest',
+      'description: Control with restrictions lifted',
+      'user: student',
+      'command: /bin/sh -l',
+      'memory: 128m',
+      'cap_add: [SETUID, SETGID, SYS_ADMIN]',
+      'no_new_privileges: false',
+      '',
+    ].join('\n'));
     await islet.start();
   });
   after(async () => {
@@ -91,15 +110,12 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
     await sweepTestContainers(runId);
   });
 
-  test('no root: uid 1000, su fails, no capabilities at all, no_new_privs set, no user namespaces', async () => {
+  test('no root: uid 1000, no capabilities at all, no_new_privs set (also for pid 1)', async () => {
     const s = await gate(islet.port);
     await createAccount(s, 'rooter');
     await choose(s, 'demo');
     await s.waitFor(PROMPT);
     assert.equal(await sh(s, 'id -u; id -g'), '1000\n1000');
-    const su = await sh(s, 'su -c "id -u" root </dev/null 2>&1; echo rc=$?');
-    assert.match(su, /rc=[1-9]/, `su must fail: ${su}`);
-    assert.doesNotMatch(su, /^0$/m, 'su never yields uid 0');
     const status = await sh(s, 'grep -E "^(Cap|NoNewPrivs)" /proc/self/status');
     for (const cap of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) {
       assert.match(status, new RegExp(`^${cap}:\\s+0{16}$`, 'm'), `${cap} is all zeros:\n${status}`);
@@ -107,9 +123,29 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
     assert.match(status, /^NoNewPrivs:\s+1$/m, 'no_new_privs: setuid binaries cannot raise privileges');
     // The shell itself (pid 1) and a process it starts both run without capabilities.
     assert.match(await sh(s, 'grep CapEff /proc/1/status'), /^CapEff:\s+0{16}$/m);
-    const userns = await sh(s, 'unshare -r -m true 2>&1; echo rc=$?');
-    assert.match(userns, /rc=[1-9]/, `creating a user namespace (fake root) must fail: ${userns}`);
     await s.close();
+  });
+
+  test('a setuid-root su (root password empty) gives uid 0 in the control environment, "must be suid" under ISLET\'s defaults', async () => {
+    // The image's own su is not setuid, so it fails everywhere: plant a setuid-root busybox and a
+    // password-less root in both containers, so only the environment's settings decide.
+    const probe = '/opt/suid/busybox su -c "id -u" root </dev/null 2>&1; echo rc=$?';
+    for (const [env, user] of [['demo', 'suer'], ['loose', 'suloose']] as const) {
+      const t = await trainee(user, env);
+      assert.equal(await mustExecIn(driver, `${islet.instance}.${env}.${user}`, `${PLANT_SUID} && head -c 6 /etc/shadow`), 'root::', `${env}: root's password is empty`);
+      assert.equal(await shSsh(t, 'stat -c "%a %U" /opt/suid/busybox'), '4755 root', `${env}: the trainee sees a setuid-root busybox`);
+      const out = await shSsh(t, probe);
+      if (env === 'loose') assert.equal(out, '0\nrc=0', `control (no_new_privileges off, SETUID/SETGID added): su reaches uid 0:\n${out}`);
+      else assert.equal(out, 'su: must be suid to work properly\nrc=1', `ISLET's defaults: the setuid bit is ignored (no_new_privs), su cannot raise privileges:\n${out}`);
+    }
+  });
+
+  test('no user namespaces: unshare -r fails with EPERM; it works in the control environment (SYS_ADMIN added)', async () => {
+    const t = await trainee('nsuser');
+    const out = await shSsh(t, 'unshare -r -m true 2>&1; echo rc=$?');
+    assert.match(out, /^unshare: unshare\(0x[0-9a-f]+\): Operation not permitted\nrc=1$/, `creating a user namespace (fake root) must fail with EPERM:\n${out}`);
+    const control = await trainee('nsloose', 'loose');
+    assert.equal(await shSsh(control, 'unshare -r -m sh -c "id -u" 2>&1; echo rc=$?'), '0\nrc=0', 'control: the same unshare makes a fake root where SYS_ADMIN is in the bounding set');
   });
 
   test("a command over a direct login (ssh alice+demo@host 'cmd') is as confined as the shell", async () => {
@@ -131,17 +167,23 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
       assert.match(r.out, /CapBnd:\s+0{16}/);
       assert.match(r.out, /NoNewPrivs:\s+1/);
       assert.match(r.out, /docker\.sock: No such file/);
-      assert.match(r.out, /mount=[1-9]/);
+      assert.match(r.out, /mount: permission denied \(are you root\?\)\nmount=1/, `mount is refused by the kernel (EPERM), not missing:\n${r.out}`);
     } finally { c.end(); }
   });
 
-  test('cannot mount anything', async () => {
+  test('cannot mount anything (EPERM, even as root in the container); root in the control environment can', async () => {
     const t = await trainee('mounter');
     const out = await shSsh(t, 'mkdir -p /tmp/m; mount -t tmpfs x /tmp/m 2>&1; echo rc=$?; grep -c " /tmp/m " /proc/mounts');
-    assert.match(out, /rc=[1-9]/, `mount must fail: ${out}`);
-    assert.match(out, /\n0$/, 'nothing is mounted on /tmp/m');
+    assert.equal(out, 'mount: permission denied (are you root?)\nrc=1\n0', `mount must be refused (EPERM) and nothing mounted:\n${out}`);
     const bind = await shSsh(t, 'mount --bind /home /tmp/m 2>&1; echo rc=$?');
-    assert.match(bind, /rc=[1-9]/, `bind mount must fail: ${bind}`);
+    assert.equal(bind, 'mount: permission denied (are you root?)\nrc=1', `bind mount must be refused:\n${bind}`);
+    // Without capabilities even uid 0 in the container cannot mount ...
+    const asRoot = await execIn(driver, `${islet.instance}.demo.mounter`, 'mount -t tmpfs x /tmp/m 2>&1; echo rc=$?');
+    assert.equal(asRoot.out, 'mount: permission denied (are you root?)\nrc=1', 'root in an ISLET container has no CAP_SYS_ADMIN');
+    // ... while in the control environment (SYS_ADMIN added) the very same command mounts.
+    await trainee('mountloose', 'loose');
+    const control = await execIn(driver, `${islet.instance}.loose.mountloose`, 'mkdir -p /tmp/m && mount -t tmpfs x /tmp/m 2>&1; echo rc=$?; grep -c " /tmp/m " /proc/mounts');
+    assert.equal(control.out, 'rc=0\n1', `control: the probe mounts where the capability is present:\n${control.out}`);
   });
 
   test("cannot see or signal another trainee's processes", async () => {
@@ -157,8 +199,13 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
     const col = top.Titles.indexOf('PID');
     const hostPid = Number(top.Processes.find((p: string[]) => p.join(' ').includes('sleep 4242'))?.[col]);
     assert.ok(hostPid > 0, 'the host sees the sleep');
+    assert.doesNotThrow(() => process.kill(hostPid, 0), 'control: the host pid is live and signalable from the host');
+    // Control: B's kill works on B's own processes.
+    const own = await shSsh(b, 'sleep 4343 & p=$!; kill -9 $p; echo rc=$?; wait $p; echo status=$?');
+    assert.match(own, /^rc=0\n(Killed\n)?status=137$/, `B can kill its own process:\n${own}`);
     const kills = await shSsh(b, `kill -9 ${hostPid} 2>&1; echo rc=$?; kill -0 ${hostPid} 2>&1; echo rc=$?`);
-    assert.match(kills, /rc=[1-9][\s\S]*rc=[1-9]/, `B cannot signal A's process by its host pid: ${kills}`);
+    const esrch = `sh: can't kill pid ${hostPid}: No such process\nrc=1`; // the shell's builtin kill
+    assert.equal(kills, `${esrch}\n${esrch}`, `A's host pid does not exist in B's pid namespace (ESRCH):\n${kills}`);
     await shSsh(b, `kill -9 ${pid} 2>/dev/null; true`); // A's pid number means nothing (or B's own process) in B's namespace
     assert.match(await shSsh(a, `kill -0 ${pid} && echo alive`), /alive/, "A's sleep survived B's attempts");
     assert.match(await shSsh(a, 'ps'), /sleep 4242/);
@@ -193,7 +240,11 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
     assert.deepEqual(targets.filter((m) => !allowed.test(m)), [], `only the engine's standard mounts:\n${mounts}`);
     // The engine's own files (resolv.conf, hostname, hosts) are the only files from the host's disk, and /sys is read-only.
     assert.match(mounts, /^sysfs \/sys sysfs ro[,\s]/m);
-    assert.match(await shSsh(t, 'touch /etc/passwd 2>&1; echo rc=$?'), /rc=[1-9]/, 'system files are not writable by the trainee');
+    assert.equal(await shSsh(t, 'touch /etc/passwd 2>&1; echo rc=$?'), 'touch: /etc/passwd: Permission denied\nrc=1', 'system files are not writable by the trainee (EACCES)');
+    assert.equal(await shSsh(t, 'cat /etc/shadow 2>&1; echo rc=$?'), "cat: can't open '/etc/shadow': Permission denied\nrc=1", 'root-only files are not readable');
+    // Control: the files are writable and readable by their owner (the filesystem is not read-only); only uid 1000 is refused.
+    const root = await execIn(driver, `${islet.instance}.demo.snoop`, 'touch /etc/passwd; echo rc=$?; head -c 5 /etc/shadow; echo; echo rc=$?');
+    assert.equal(root.out, 'rc=0\nroot:\nrc=0', `control: root in the container can touch /etc/passwd and read /etc/shadow:\n${root.out}`);
   });
 
   describe('network: bridge (ISLET-owned network without inter-container traffic)', { concurrency: false }, () => {
