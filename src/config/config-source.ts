@@ -17,6 +17,7 @@ import { environmentSchema, globalSchema, namePattern, pluginSchema, type Enviro
 import { readYaml } from './yaml-file.ts';
 import { validate, type Locate } from './validate.ts';
 import { mapLegacy, parseLegacyConf, type LegacyVar } from './legacy/index.ts';
+import { layerEnvironment, type EnvironmentLayer, type OptionSource } from './environment-layers.ts';
 
 export interface LoadedConfig {
   readonly global: GlobalConfig;
@@ -24,6 +25,8 @@ export interface LoadedConfig {
   readonly environments: readonly Environment[];
   readonly plugins: readonly Plugin[];
   readonly issues: readonly ConfigIssue[];
+  /** Per environment name: where each option came from ('memory', 'ulimits.nofile'); undefined = ISLET's default. */
+  readonly sources?: ReadonlyMap<string, (key: string) => OptionSource | undefined>;
 }
 
 const yamlExt = new Set(['.yaml', '.yml']);
@@ -94,6 +97,12 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
 
   // --- environments ---
   const environments: Environment[] = [];
+  const sources = new Map<string, (key: string) => OptionSource | undefined>();
+  const yDefaultsLayer: EnvironmentLayer = { data: yDefaults, where: (p) => ({ file: yamlPath, ...(y ? { line: y.lineOf(['defaults', ...p]) } : {}), option: `defaults.${p.join('.')}` }) };
+  const legacyWhere = (origins: Record<string, { line: number; variable: string }>, fileOf: ReadonlyMap<string, string>, fallback: string) => (p: readonly string[]): OptionSource => {
+    const o = origins[p.join('.')] ?? origins[p[0]!];
+    return o ? { file: fileOf.get(o.variable) ?? fallback, line: o.line, option: o.variable } : { file: fallback };
+  };
   const envDir = join(dir, 'environments');
   const seen = new Map<string, string>();
   for (const f of listDir(envDir)) {
@@ -105,6 +114,8 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
       if (old) {
         issues.push({ severity: 'warning', code: 'CONFIG_INVALID', file: path, message: `keeping the last good version of environment "${name}" in service` });
         environments.push(old);
+        const oldSources = previous?.sources?.get(name);
+        if (oldSources) sources.set(name, oldSources);
       }
     };
     if (!namePattern.test(name)) { fail([{ severity: 'critical', code: 'CONFIG_INVALID', file: path, message: `environment name "${name}" (from the file name) must match ${namePattern}` }]); continue; }
@@ -114,19 +125,24 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
     if (text === undefined) { fail([{ severity: 'critical', code: 'CONFIG_SYNTAX', file: path, message: 'cannot read file' }]); continue; }
     let input: Record<string, unknown>;
     let locate: Locate;
+    let sourceOf: (key: string) => OptionSource | undefined;
     const fileIssues: ConfigIssue[] = [];
     if (yamlExt.has(extname(f))) {
       const ef = readYaml(text, path);
       fileIssues.push(...ef.issues);
       const data = ef.data ?? {};
-      input = { ...defaultsRaw, ...data };
+      const layered = layerEnvironment([yDefaultsLayer, { data: legacyDefaults, where: legacyWhere(legacyOrigins, legacyOriginsFileOf, join(dir, 'islet.conf')) }, { data, where: (p) => ({ file: path, line: ef.lineOf(p), option: p.join('.') }) }]);
+      input = layered.input;
+      sourceOf = layered.sourceOf;
       locate = (p) => (typeof p[0] === 'string' && !(p[0] in data) && p.length > 0 ? (p[0] in yDefaults ? { file: yamlPath, ...(y ? { line: y.lineOf(['defaults', ...p]) } : {}) } : legacyLocate(p[0]) ?? { file: path }) : { file: path, line: ef.lineOf(p) } as { file: string; line?: number });
     } else {
       const r = parseChained(chain, path, text);
       fileIssues.push(...r.issues);
       const m = mapLegacy(r.vars, 'environment', path, r.own);
       fileIssues.push(...m.issues);
-      input = { ...yDefaults, ...m.environment };
+      const layered = layerEnvironment([yDefaultsLayer, { data: m.environment, where: legacyWhere(m.origins, r.fileOf, path) }]);
+      input = layered.input;
+      sourceOf = layered.sourceOf;
       locate = (p) => {
         const o = typeof p[0] === 'string' ? m.origins[p[0]] : undefined;
         if (o) return { file: r.fileOf.get(o.variable) ?? path, line: o.line, option: o.variable };
@@ -139,6 +155,7 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
     const v = validate(environmentSchema, input, locate);
     if (!v.value) { fail(v.issues); continue; }
     environments.push(Object.freeze({ ...v.value, name, source: path }));
+    sources.set(name, sourceOf);
   }
 
   // --- plugins ---
@@ -168,7 +185,7 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
       if (v.value) plugins.push({ ...v.value, source: path });
     }
   }
-  return Object.freeze({ global, environments: Object.freeze(environments), plugins: Object.freeze(plugins), issues: Object.freeze(issues) });
+  return Object.freeze({ global, environments: Object.freeze(environments), plugins: Object.freeze(plugins), issues: Object.freeze(issues), sources });
 }
 
 /** Cheap change detection: names, sizes, mtimes and inodes of every config file. */

@@ -41,19 +41,20 @@ test('brolive through islet.conf and modules/docker.conf maps every field', () =
     cap_add: undefined,
     cap_drop: undefined,
   });
-  // Module: SETFCAP/SETUID/SETGID yes; the environment adds NET_RAW back.
-  assert.deepEqual([...env.cap_add!].sort(), ['NET_RAW', 'SETFCAP', 'SETGID', 'SETUID']);
-  assert.equal(env.cap_drop!.length, 33);
-  assert.ok(!env.cap_drop!.includes('NET_RAW'));
-  assert.ok(env.cap_drop!.includes('SETPCAP') && env.cap_drop!.includes('MAC_ADMIN') && env.cap_drop!.includes('WAKE_ALARM'));
+  // Module: SETFCAP/SETUID/SETGID "yes" are the original's defaults and are withheld; the environment adds NET_RAW.
+  // cap_drop is left to ISLET's default (ALL): the module's 34 "no" only confirm it.
+  assert.deepEqual(env.cap_add, ['NET_RAW']);
+  assert.equal(env.cap_drop, undefined);
+  assert.deepEqual(steps[2]!.mapped.origins['cap_add.NET_RAW'], { line: 16, variable: 'CAP_NET_RAW' });
   // Origins point at the variable and its line.
   assert.deepEqual(steps[2]!.mapped.origins.memory, { line: 10, variable: 'MEMORY' });
   assert.deepEqual(steps[2]!.mapped.origins.image, { line: 2, variable: 'ENVIRONMENT' });
   assert.deepEqual(steps[2]!.mapped.origins.timeout, { line: 10, variable: 'TIMEOUT' }); // line 10 of modules/docker.conf
   assert.equal(steps[2]!.vars.get('TIMEOUT'), steps[1]!.vars.get('TIMEOUT'));
-  // The only issue of the whole chain: SWAP below MEMORY.
+  // The only issues of the whole chain: the withheld capabilities, said once by the module, and SWAP below MEMORY.
   const issues = allIssues(steps);
-  assert.deepEqual(issues.map((i) => [i.file, i.line, i.option, i.severity]), [['environments/brolive.conf', 11, 'SWAP', 'warning']]);
+  assert.deepEqual(issues.map((i) => [i.file, i.line, i.option, i.severity]), [['modules/docker.conf', 30, 'CAP_SETFCAP', 'warning'], ['environments/brolive.conf', 11, 'SWAP', 'warning']]);
+  assert.match(issues[0]!.message, /CAP_SETFCAP, CAP_SETUID, CAP_SETGID="yes" .*ISLET keeps them dropped/);
 });
 
 test('the global file maps onto global settings and defaults', () => {
@@ -111,10 +112,10 @@ test('formatSize picks the largest exact unit', () => {
   assert.deepEqual([formatSize(0), formatSize(1024), formatSize(266 * 1024 ** 2), formatSize(2 * 1024 ** 3), formatSize(1500)], ['0', '1k', '266m', '2g', '1500']);
 });
 
-test('capabilities: yes adds, no drops, DROP_ALL overrides the individual drops, ADD_ALL adds all', () => {
+test('capabilities: yes adds, no changes nothing (already dropped), DROP_ALL says ALL, ADD_ALL adds all but the named drops', () => {
   const a = map('ENABLE=yes\nCAP_NET_RAW="yes"\nCAP_CHOWN="no"\nCAP_KILL=no\nCAP_SYS_TIME=""');
   assert.deepEqual(a.environment.cap_add, ['NET_RAW']);
-  assert.deepEqual(a.environment.cap_drop, ['CHOWN', 'KILL']);
+  assert.equal(a.environment.cap_drop, undefined, 'cap_drop stays ISLET\'s default (ALL)');
   assert.deepEqual(a.issues, []);
   const d = map('ENABLE=yes\nDROP_ALL="yes"\nCAP_NET_RAW="yes"\nCAP_CHOWN="no"');
   assert.deepEqual(d.environment.cap_drop, ['ALL']);
@@ -122,14 +123,14 @@ test('capabilities: yes adds, no drops, DROP_ALL overrides the individual drops,
   assert.deepEqual(d.origins.cap_drop, { line: 2, variable: 'DROP_ALL' });
   const all = map('ENABLE=yes\nADD_ALL=yes\nCAP_MKNOD=no');
   assert.deepEqual(all.environment.cap_add, ['ALL']);
-  assert.deepEqual(all.environment.cap_drop, ['MKNOD']);
+  assert.deepEqual(all.environment.cap_drop, ['ALL', 'MKNOD']);
   assert.equal(byOption(all.issues, 'ADD_ALL')[0]!.severity, 'warning');
-  // DROP_ALL="no" alone still makes the lists explicit (docker's own default set, as in the original).
+  // DROP_ALL="no" does not bring back Docker's default set (the original's did): nothing is added.
   const none = map('ENABLE=yes\nDROP_ALL=no');
-  assert.deepEqual([none.environment.cap_add, none.environment.cap_drop], [[], []]);
+  assert.deepEqual([none.environment.cap_add, none.environment.cap_drop], [[], undefined]);
   // A value that is neither yes nor no: neither added nor dropped, with a warning.
   const odd = map('ENABLE=yes\nCAP_NET_RAW=true');
-  assert.deepEqual([odd.environment.cap_add, odd.environment.cap_drop], [[], []]);
+  assert.deepEqual([odd.environment.cap_add, odd.environment.cap_drop], [[], undefined]);
   assert.deepEqual(odd.issues.map((i) => [i.option, i.line, i.severity]), [['CAP_NET_RAW', 2, 'warning']]);
 });
 
@@ -137,7 +138,19 @@ test('capabilities from the module chain, DROP_ALL in the environment', () => {
   const steps = fixtureChain('environments/x.conf', 'environment', 'ENABLE=yes\nENVIRONMENT=ubuntu\nDROP_ALL="yes"\nCAP_NET_ADMIN=yes');
   const env = steps[2]!.mapped.environment;
   assert.deepEqual(env.cap_drop, ['ALL']);
-  assert.deepEqual([...env.cap_add!].sort(), ['NET_ADMIN', 'SETFCAP', 'SETGID', 'SETUID']);
+  assert.deepEqual(env.cap_add, ['NET_ADMIN']);
+});
+
+test('SETFCAP/SETUID/SETGID: withheld when inherited from the module, added when the environment names them', () => {
+  const own = fixtureChain('environments/x.conf', 'environment', 'ENABLE=yes\nENVIRONMENT=ubuntu\nCAP_SETUID="yes"');
+  assert.deepEqual(own[2]!.mapped.environment.cap_add, ['SETUID']);
+  assert.deepEqual(own[2]!.mapped.issues, [], 'the environment is not told again');
+  // Without a module, an environment's own "yes" is an ordinary add.
+  assert.deepEqual(map('ENABLE=yes\nCAP_SETGID=yes').environment.cap_add, ['SETGID']);
+  // A module that says "yes" to one of them and "yes" to another capability: only the other is a default.
+  const mod = map('CAP_SETUID=yes\nCAP_NET_RAW=yes', 'module', 'modules/docker.conf');
+  assert.deepEqual(mod.environment.cap_add, ['NET_RAW']);
+  assert.deepEqual(mod.issues.map((i) => [i.option, i.line, i.severity]), [['CAP_SETUID', 1, 'warning']]);
 });
 
 test('capability flags without CAP_* variables leave cap_drop to the schema default', () => {
@@ -330,7 +343,7 @@ test('plugins: the four shipped files map onto the four actions', () => {
     const m = steps[2]!.mapped;
     assert.deepEqual(m.plugin, { name, action, enabled: true, description }, name);
     assert.deepEqual(m.environment, {});
-    assert.deepEqual(allIssues(steps), [], name);
+    assert.deepEqual(allIssues(steps).filter((i) => i.file !== 'modules/docker.conf'), [], name);
     assert.deepEqual(m.origins.action, { line: 4, variable: 'PLUGIN' });
   }
 });

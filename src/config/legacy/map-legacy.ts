@@ -52,8 +52,14 @@ const DECIMAL = /^\d{1,9}(\.\d{1,6})?$/;
 /** Variables whose meaning is decided per file (the original unset them before reading each menu entry, #98). */
 const PER_FILE = new Set(['ENABLE', 'VISIBLE', 'BANNER', 'PLUGIN']);
 
+/**
+ * The original's modules/docker.conf said "yes" to these by default (for sudo and setcap). ISLET does not
+ * honour that default: only an environment file that names one itself adds it.
+ */
+export const withheldDefaultCaps: ReadonlySet<string> = new Set(['SETFCAP', 'SETUID', 'SETGID']);
+
 /** A run of docker settings and, per field, the variable that supplied it. */
-interface Layer { readonly flags: DockerFlags; readonly from: (field: string) => string; readonly caps?: boolean }
+interface Layer { readonly flags: DockerFlags; readonly from: (field: string) => string; readonly caps?: boolean; readonly ulimitVars?: boolean }
 
 export function mapLegacy(vars: ReadonlyMap<string, LegacyVar>, kind: LegacyKind, file: string, ownVars?: ReadonlySet<string>): LegacyMapped {
   const issues: ConfigIssue[] = [];
@@ -243,29 +249,36 @@ export function mapLegacy(vars: ReadonlyMap<string, LegacyVar>, kind: LegacyKind
       const text = set(name);
       if (text !== undefined) layers.push(flagsLayer(name, text));
     }
-    // 3. capabilities
+    // 3. capabilities. ISLET always starts from cap_drop ALL (the schema default, shared with YAML), so
+    // "yes" adds a capability back and "no" changes nothing: it is already dropped. The original's module
+    // defaults SETFCAP/SETUID/SETGID="yes" are not honoured from islet.conf or modules/docker.conf (see
+    // withheldDefaultCaps); an environment file that names one itself gets it.
     const capVars = [...vars.keys()].filter((k) => k.startsWith('CAP_') && legacyCapabilities.has(k.slice(4)));
     const anyCaps = capVars.length > 0 || vars.has('DROP_ALL') || vars.has('ADD_ALL');
+    const dropAll = yes('DROP_ALL') === true;
+    const addAll = yes('ADD_ALL') === true;
     if (anyCaps) {
       const f = emptyFlags();
-      let last = capVars[0] ?? (vars.has('DROP_ALL') ? 'DROP_ALL' : 'ADD_ALL');
-      const dropAll = yes('DROP_ALL') === true;
-      const addAll = yes('ADD_ALL') === true;
+      const withheld: string[] = [];
       for (const name of capVars) {
         const cap = name.slice(4);
         const v = value(name)!;
-        if (v === 'yes') f.capAdd.push(cap);
-        else if (v === 'no') f.capDrop.push(cap);
+        if (v === 'yes') {
+          if (withheldDefaultCaps.has(cap) && !(kind === 'environment' && isOwn(name))) { if (isOwn(name)) withheld.push(name); continue; }
+          f.capAdd.push(cap);
+        } else if (v === 'no') f.capDrop.push(cap);
         else if (v !== '') issue('warning', 'CONFIG_INVALID', name, `"${clip(v)}" is neither "yes" nor "no"; as in the original the capability is neither added nor dropped`);
       }
-      if (dropAll) { f.capDrop.length = 0; f.capDrop.push('ALL'); last = 'DROP_ALL'; }
+      // Said once, in the file that carries the original's defaults (an environment inheriting them says nothing).
+      if (withheld.length > 0) {
+        issue('warning', 'CONFIG_INVALID', withheld[0]!, `${withheld.join(', ')}="yes" here gave every container of the original these capabilities by default; ISLET keeps them dropped (safer: no setuid or setcap in trainee containers). To give one to an environment, set it to "yes" in that environment's own file`);
+      }
       if (addAll) {
         f.capAdd.length = 0;
         f.capAdd.push('ALL');
         issue('warning', 'CONFIG_INVALID', 'ADD_ALL', 'ADD_ALL="yes" gives the container every capability, including SYS_ADMIN; prefer adding the few it needs');
       }
-      const capFrom = (k: string) => (k === 'capAdd' && addAll ? 'ADD_ALL' : k === 'capDrop' && dropAll ? 'DROP_ALL' : lastOf(k === 'capAdd' ? 'yes' : 'no') ?? last);
-      layers.push({ flags: f, from: capFrom, caps: true });
+      layers.push({ flags: f, from: (k) => (k === 'capAdd' && addAll ? 'ADD_ALL' : lastOf(k === 'capAdd' ? 'yes' : 'no') ?? capVars[0] ?? (vars.has('DROP_ALL') ? 'DROP_ALL' : 'ADD_ALL')), caps: true });
     }
     // 4. ulimits ("" or "no" = not set)
     {
@@ -278,7 +291,7 @@ export function mapLegacy(vars: ReadonlyMap<string, LegacyVar>, kind: LegacyKind
         f.ulimits.set(name.slice(7).toLowerCase(), val);
         last = name;
       }
-      if (f.ulimits.size > 0) layers.push({ flags: f, from: () => last });
+      if (f.ulimits.size > 0) layers.push({ flags: f, from: () => last, ulimitVars: true });
     }
     // 5. MOUNT
     {
@@ -317,7 +330,7 @@ export function mapLegacy(vars: ReadonlyMap<string, LegacyVar>, kind: LegacyKind
     const mounts: Mount[] = [];
     const ulimits = new Map<string, string>();
     const env = new Map<string, string>();
-    for (const { flags: f, from, caps } of layers) {
+    for (const { flags: f, from, caps, ulimitVars } of layers) {
       for (const [field, key] of single) {
         if (f[field] === undefined) continue;
         (result as unknown as Record<string, unknown>)[field] = f[field];
@@ -330,11 +343,13 @@ export function mapLegacy(vars: ReadonlyMap<string, LegacyVar>, kind: LegacyKind
         else optionRemove = { on: f.remove, from: from('remove') };
       }
       if (f.dns.length) { for (const d of f.dns) if (!dns.includes(d)) dns.push(d); origin('dns', from('dns')); }
-      if (caps || f.capAdd.length) { for (const c of f.capAdd) if (!result.capAdd.includes(c)) result.capAdd.push(c); origin('cap_add', from('capAdd')); }
-      if (caps || f.capDrop.length) { for (const c of f.capDrop) if (!result.capDrop.includes(c)) result.capDrop.push(c); origin('cap_drop', from('capDrop')); }
+      // Per capability, the variable or option that added it (for `islet check --effective`).
+      for (const c of f.capAdd) { if (!result.capAdd.includes(c)) result.capAdd.push(c); origin(`cap_add.${c}`, caps ? (c === 'ALL' ? 'ADD_ALL' : `CAP_${c}`) : from('capAdd')); }
+      if (caps || f.capAdd.length) origin('cap_add', from('capAdd'));
+      for (const c of f.capDrop) if (!result.capDrop.includes(c)) result.capDrop.push(c);
       for (const m of f.mounts) if (!mounts.some((x) => x.source === m.source && x.target === m.target)) mounts.push(m);
       if (f.mounts.length) origin('mounts', from('mounts'));
-      for (const [k, v] of f.ulimits) ulimits.set(k, v);
+      for (const [k, v] of f.ulimits) { ulimits.set(k, v); origin(`ulimits.${k}`, ulimitVars ? `ULIMIT_${k.toUpperCase()}` : from('ulimits')); }
       if (f.ulimits.size) origin('ulimits', from('ulimits'));
       for (const [k, v] of f.env) env.set(k, v);
       if (f.env.size) origin('env', from('env'));
@@ -358,10 +373,19 @@ export function mapLegacy(vars: ReadonlyMap<string, LegacyVar>, kind: LegacyKind
     if (mounts.length) out.mounts = mounts;
     if (ulimits.size) out.ulimits = Object.fromEntries(ulimits);
     if (env.size) out.env = Object.fromEntries(env);
-    // With any CAP_*/DROP_ALL/ADD_ALL in the chain the lists are complete; otherwise
-    // only what flags asked for (an unset cap_drop keeps the schema's ['ALL']).
+    // cap_add: with any CAP_*/DROP_ALL/ADD_ALL in the chain the list is complete (a "no" removes an inherited
+    // add); otherwise only what --cap-add flags asked for. cap_drop is never narrowed: it stays ISLET's
+    // default (['ALL'], or islet.yaml's `defaults`), so --cap-drop X and CAP_X="no" only confirm a drop.
+    // DROP_ALL="yes" says ALL explicitly; with ADD_ALL="yes" (every capability) the explicit drops are kept,
+    // which Docker applies to an add of ALL.
     if (anyCaps || result.capAdd.length) out.cap_add = result.capAdd;
-    if (anyCaps || result.capDrop.length) out.cap_drop = result.capDrop;
+    if (addAll) {
+      out.cap_drop = ['ALL', ...result.capDrop.filter((c) => c !== 'ALL')];
+      origin('cap_drop', 'ADD_ALL');
+    } else if (dropAll) {
+      out.cap_drop = ['ALL'];
+      origin('cap_drop', 'DROP_ALL');
+    }
     if (result.memorySwap !== undefined && swapFrom) mapSwap(out, result.memory, memoryFrom, result.memorySwap, swapFrom);
   }
 
