@@ -249,7 +249,10 @@ describe('SSH front door abuse', { concurrency: false }, () => {
     const lockedAt = Date.now();
     assert.equal(countLogs(ip, 'gate_login_failed', 'bad_password'), 5);
     assert.ok(second.attempts <= 3, `the connection was closed at the 5th failure (client offered ${second.attempts})`);
-    assert.ok(lock);
+    // The lock line follows the 5th failure: not the 4th (too early), and only once.
+    const failuresBeforeLock = islet.logs.slice(0, islet.logs.indexOf(lock)).filter(from(ip, 'gate_login_failed', 'bad_password')).length;
+    assert.equal(failuresBeforeLock, 5, `the address was locked out by its 5th failure (${failuresBeforeLock} before the lock)`);
+    assert.equal(countLogs(ip, 'address_locked_out'), 1, 'locked out once');
 
     const refused = await sshAttempt(ip, () => password('demo'));
     await refused.closed;
@@ -423,27 +426,55 @@ describe('SSH front door abuse', { concurrency: false }, () => {
 
     // 200 connections from 20 addresses (10 each, over the per-address cap of 5), opened all at once:
     // a third send garbage after the identification, a third only the identification, a third full
-    // ssh2 handshakes with a wrong password.
+    // ssh2 handshakes with a wrong password. Each one's outcome is counted.
     const sockets: Raw[] = [];
     const clients: Client[] = [];
-    const opening = Promise.allSettled(Array.from({ length: 200 }, async (_, i) => {
+    type Outcome = 'admitted' | 'refused' | 'auth_failed' | 'logged_in' | 'ssh_closed_early';
+    const openedAt = performance.now();
+    /** Per raw socket: its address and when it held a place (KEXINIT seen) until it closed. */
+    const held: { ip: string; from: number; to: number }[] = [];
+    const opening = Promise.allSettled(Array.from({ length: 200 }, async (_, i): Promise<Outcome> => {
       const local = `127.0.1.${1 + (i % 20)}`;
       if (i % 3 === 2) {
         const a = await sshAttempt(local, (k) => (k <= 1 ? password('flood') : false), 10_000);
         clients.push(a.client);
-        return;
+        return a.ready ? 'logged_in' : a.attempts > 0 ? 'auth_failed' : 'ssh_closed_early';
       }
       const r = await raw(local);
       sockets.push(r);
       if (i % 3 === 0) r.sock.write(Buffer.alloc(4096, i));
+      await until(() => hasKexinit(r) || r.closedAt !== undefined, 10_000, 'admission or refusal');
+      if (!hasKexinit(r)) return 'refused';
+      const from = performance.now();
+      void r.closed.then(() => held.push({ ip: local, from, to: r.closedAt! }));
+      return 'admitted';
     }));
     const rtts: number[] = [];
     let done = false;
     void opening.then(() => { done = true; });
     const started = Date.now();
     while ((!done || rtts.length < 5) && Date.now() - started < 20_000) { rtts.push(await ping()); await sleep(100); }
-    await opening;
-    ctx.diagnostic(`flood: baseline ${Math.round(base)} ms; during the flood ${rtts.map(Math.round).join(', ')} ms; refused ${islet.logs.filter((l) => l.event === 'connection_refused' && String(l.client).startsWith('127.0.1.')).length}`);
+    const settled = await opening;
+    const failed = settled.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+    const count = (o: Outcome) => settled.filter((r) => r.status === 'fulfilled' && r.value === o).length;
+    const counts = { admitted: count('admitted'), refused: count('refused'), auth_failed: count('auth_failed'), logged_in: count('logged_in'), ssh_closed_early: count('ssh_closed_early') };
+    const refusedLogged = islet.logs.filter((l) => l.event === 'connection_refused' && String(l.client).startsWith('127.0.1.')).length;
+    // Every raw socket the server admitted is closed by it: garbage at once, the idle ones at the 2 s login grace.
+    await Promise.race([Promise.all(sockets.map((r) => r.closed)), sleep(8000)]);
+    const stillOpen = sockets.filter((r) => r.closedAt === undefined).length;
+    ctx.diagnostic(`flood: ${JSON.stringify(counts)}, server logged ${refusedLogged} refusals, ${stillOpen} raw sockets open 8 s later (${Math.round(performance.now() - openedAt)} ms); baseline ${Math.round(base)} ms; during the flood ${rtts.map(Math.round).join(', ')} ms`);
+    assert.deepEqual(failed, [], 'every flood connection reached the server (no connect error)');
+    assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), 200, 'every one of the 200 has an outcome');
+    assert.equal(counts.logged_in, 0, 'no flood connection logged in with a wrong password');
+    assert.ok(counts.refused > 0, `the per-address cap refused some of 10 simultaneous connections per address (${JSON.stringify(counts)})`);
+    assert.ok(refusedLogged >= counts.refused, `each refusal the clients saw is in the server's log (${refusedLogged} logged, ${counts.refused} seen)`);
+    assert.equal(stillOpen, 0, `${stillOpen} flood sockets were never closed by the server`);
+    // At no moment did one address hold more than its 5 places with raw sockets alone.
+    for (const ip of new Set(held.map((h) => h.ip))) {
+      const mine = held.filter((h) => h.ip === ip);
+      const peak = Math.max(...mine.map((h) => mine.filter((o) => o.from <= h.from && h.from < o.to).length));
+      assert.ok(peak <= LIMITS.ssh_max_connections_per_ip, `${ip} held ${peak} connections at once (cap ${LIMITS.ssh_max_connections_per_ip})`);
+    }
     assert.ok(Math.max(...rtts) < 1000, `round trips during the flood: ${rtts.map(Math.round).join(', ')} ms`);
     for (const r of sockets) r.sock.destroy();
     for (const c of clients) c.destroy();
