@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent machine setup for ISLET, run by `npm start` and `npm test`:
 # Debian's docker.io (and a running dockerd when no engine answers),
-# busybox-static, and the offline demo image. With --test, also the tools the
+# busybox-static, ssh2's native addons built for ISLET's Node (scripts/native-addons.sh),
+# and the offline demo image. With --test, also the tools the
 # test suite drives: OpenSSH client, tmux, expect.
 # Fast the second time: every step checks before it acts.
 set -euo pipefail
@@ -18,6 +19,10 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 pkgs=()
 command -v dockerd >/dev/null 2>&1 || pkgs+=(docker.io)
 [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx sh && dpkg -s busybox-static >/dev/null 2>&1 || pkgs+=(busybox-static)
+# A compiler for ssh2's native crypto addon (scripts/native-addons.sh builds it for ISLET's Node).
+command -v g++ >/dev/null 2>&1 || pkgs+=(g++)
+command -v make >/dev/null 2>&1 || pkgs+=(make)
+command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
 if [ "$want_test" = yes ]; then
   command -v ssh >/dev/null 2>&1 || pkgs+=(openssh-client)
   command -v tmux >/dev/null 2>&1 || pkgs+=(tmux)
@@ -39,6 +44,10 @@ if ! engine_ok; then
   for _ in $(seq 1 120); do engine_ok && break; sleep 0.5; done
   engine_ok || { log "dockerd did not come up; see /var/log/islet-dockerd.log"; tail -n 20 /var/log/islet-dockerd.log >&2 || true; exit 1; }
 fi
+
+# --- native addons ---------------------------------------------------------
+# npm install may have built ssh2's addons for another Node than the one that runs ISLET.
+bash scripts/native-addons.sh
 
 # --- demo image -----------------------------------------------------------
 bash scripts/build-demo-image.sh

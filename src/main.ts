@@ -22,6 +22,7 @@ import { ContainerTools } from './sessions/container-tools.ts';
 import { WarmPool } from './sessions/warm-pool.ts';
 import { loadHostKeys } from './sshd/host-keys.ts';
 import { SshServer } from './sshd/ssh-server.ts';
+import { logCryptoBinding } from './sshd/crypto-binding.ts';
 import { ConnectionGuard } from './sshd/connection-guard.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 
@@ -93,6 +94,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   await prepareNetwork();
   const netTimer = setInterval(() => { if (!netReady) void prepareNetwork(); }, 15_000);
   netTimer.unref();
+  logCryptoBinding(log.child({ module: 'sshd' }));
   const addr = await ssh.listen(o.host, o.port);
   if (o.lifecycle !== false) lifecycle.start();
   // Pools fill in the background at start and after every claim; an edit of warm_pool applies at the next claim or check.

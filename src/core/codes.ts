@@ -21,6 +21,7 @@ export const codes = {
   ADMIN_NOT_FOUND: 'An admin command named an account or environment that does not exist.',
   SESSION_TIMEOUT: 'The trainee was idle at a prompt for longer than the menu timeout.',
   STORE_FAILED: 'The embedded database refused an operation.',
+  SSH_CRYPTO_FALLBACK: 'ssh2\'s native crypto binding does not load under the Node running ISLET; ssh2 encrypts with its slower JavaScript fallback (warning).',
 } as const;
 
 export type ErrorCode = keyof typeof codes;

@@ -8,6 +8,7 @@ import { loadConfigDir } from '../../config/config-source.ts';
 import { formatIssue } from '../../config/config-issue.ts';
 import { DockerDriver } from '../../runtime/docker/index.ts';
 import { optionValue } from '../options.ts';
+import { cryptoBinding, cryptoBindingRemedy } from '../../sshd/crypto-binding.ts';
 
 export async function check(flags: Record<string, string | boolean | undefined>): Promise<number> {
   const dir = optionValue('config', flags);
@@ -16,6 +17,9 @@ export async function check(flags: Record<string, string | boolean | undefined>)
   const lines = cfg.issues.map(formatIssue);
   let critical = cfg.issues.filter((i) => i.severity === 'critical').length;
   let warnings = cfg.issues.length - critical;
+  // ssh2 falls back to JavaScript crypto silently when its addon was built for another Node.
+  const crypto = cryptoBinding();
+  if (crypto.binding !== 'native') { warnings++; lines.push(`ssh2: warning: its native crypto binding does not load under Node ${crypto.node} (${crypto.reason}); every byte is encrypted by the slower JavaScript fallback; ${cryptoBindingRemedy} [SSH_CRYPTO_FALLBACK]`); }
   if (!flags['no-engine']) {
     const driver = new DockerDriver({ callTimeoutMs: 5000 });
     for (const env of cfg.environments.filter((e) => e.enabled)) {
