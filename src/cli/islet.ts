@@ -9,8 +9,8 @@ import { adminCommands } from './commands/admin.ts';
 
 type Flags = Record<string, string | boolean | undefined>;
 const commands: Record<string, { help: string; run: (f: Flags, args: string[]) => Promise<number> }> = {
-  serve: { help: 'Run ISLET: the SSH front door and the session engine', run: (f) => serve(f) },
-  check: { help: 'Validate config files, the engine and images (exit 0 OK, 1 warning, 2 critical, 3 unknown); --no-engine skips the engine', run: (f) => check(f) },
+  serve: { help: 'Run ISLET: the SSH front door and the session engine (--take-over: adopt containers of another data directory found under this instance name instead of refusing to start)', run: (f) => serve(f) },
+  check: { help: 'Validate config files, the engine and images (exit 0 OK, 1 warning, 2 critical, 3 unknown); --no-engine skips the engine; --effective ENV [--json] shows what a container of ENV gets and where each setting came from', run: (f) => check(f) },
   ...adminCommands,
 };
 
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
   if (!cmd) { process.stdout.write(help()); return name === undefined || name === '--help' || name === 'help' ? 0 : 3; }
   const { values, positionals } = parseArgs({
     args: rest, allowPositionals: true, strict: true,
-    options: { config: { type: 'string' }, data: { type: 'string' }, listen: { type: 'string' }, 'log-level': { type: 'string' }, 'no-engine': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, all: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: { config: { type: 'string' }, data: { type: 'string' }, listen: { type: 'string' }, 'log-level': { type: 'string' }, 'no-engine': { type: 'boolean' }, effective: { type: 'string' }, 'dry-run': { type: 'boolean' }, all: { type: 'boolean' }, json: { type: 'boolean' }, 'take-over': { type: 'boolean' }, help: { type: 'boolean' } },
   });
   if (values.help) { process.stdout.write(help()); return 0; }
   return cmd.run(values as Flags, positionals);

@@ -1,22 +1,26 @@
 /**
  * `islet check`: validates every config file, the engine and the images, and
  * exits with the Nagios convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN),
- * as the original's check_islet.sh did.
+ * as the original's check_islet.sh did. `--effective <environment>` prints
+ * instead what a trainee's container of that environment gets, and from where.
  */
 import { existsSync } from 'node:fs';
 import { loadConfigDir } from '../../config/config-source.ts';
 import { formatIssue } from '../../config/config-issue.ts';
 import { DockerDriver } from '../../runtime/docker/index.ts';
 import { optionValue } from '../options.ts';
+import { printEffective, weakCapDropWarning } from './effective-settings.ts';
 import { cryptoBinding, cryptoBindingRemedy } from '../../sshd/crypto-binding.ts';
 
 export async function check(flags: Record<string, string | boolean | undefined>): Promise<number> {
   const dir = optionValue('config', flags);
   if (!existsSync(dir)) { console.log(`UNKNOWN: config directory ${dir} does not exist`); return 3; }
   const cfg = loadConfigDir(dir);
+  if (typeof flags.effective === 'string') return printEffective(cfg, flags.effective, flags.json === true);
   const lines = cfg.issues.map(formatIssue);
   let critical = cfg.issues.filter((i) => i.severity === 'critical').length;
   let warnings = cfg.issues.length - critical;
+  for (const w of cfg.environments.map(weakCapDropWarning)) if (w) { warnings++; lines.push(w); }
   // ssh2 falls back to JavaScript crypto silently when its addon was built for another Node.
   const crypto = cryptoBinding();
   if (crypto.binding !== 'native') { warnings++; lines.push(`ssh2: warning: its native crypto binding does not load under Node ${crypto.node} (${crypto.reason}); every byte is encrypted by the slower JavaScript fallback; ${cryptoBindingRemedy} [SSH_CRYPTO_FALLBACK]`); }

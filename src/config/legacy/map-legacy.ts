@@ -266,7 +266,11 @@ export function mapLegacy(vars: ReadonlyMap<string, LegacyVar>, kind: LegacyKind
         if (v === 'yes') {
           if (withheldDefaultCaps.has(cap) && !(kind === 'environment' && isOwn(name))) { if (isOwn(name)) withheld.push(name); continue; }
           f.capAdd.push(cap);
-        } else if (v === 'no') f.capDrop.push(cap);
+        } else if (v === 'no') {
+          // Only matters beside ADD_ALL="yes": a "no" from a file before the one that says ADD_ALL (the original
+          // module's 34 defaults under an environment's ADD_ALL) is a default, not a named exception.
+          if (!addAll || !isOwn('ADD_ALL') || isOwn(name)) f.capDrop.push(cap);
+        }
         else if (v !== '') issue('warning', 'CONFIG_INVALID', name, `"${clip(v)}" is neither "yes" nor "no"; as in the original the capability is neither added nor dropped`);
       }
       // Said once, in the file that carries the original's defaults (an environment inheriting them says nothing).
