@@ -3,7 +3,8 @@
 # Debian's docker.io (and a running dockerd when no engine answers),
 # busybox-static, ssh2's native addons built for ISLET's Node (scripts/native-addons.sh),
 # and the offline demo image. With --test, also the tools the
-# test suite drives: OpenSSH client, tmux, expect.
+# test suite drives: OpenSSH client, tmux, expect, and the client matrix's
+# PuTTY tools, Dropbear client, paramiko and asyncssh.
 # Fast the second time: every step checks before it acts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,11 @@ if [ "$want_test" = yes ]; then
   command -v ssh >/dev/null 2>&1 || pkgs+=(openssh-client)
   command -v tmux >/dev/null 2>&1 || pkgs+=(tmux)
   command -v expect >/dev/null 2>&1 || pkgs+=(expect)
+  # The client matrix (test/e2e/client-matrix.test.ts): PuTTY, Dropbear, paramiko, asyncssh.
+  command -v plink >/dev/null 2>&1 || pkgs+=(putty-tools)
+  command -v dbclient >/dev/null 2>&1 || pkgs+=(dropbear-bin)
+  python3 -c 'import paramiko' >/dev/null 2>&1 || pkgs+=(python3-paramiko)
+  python3 -c 'import asyncssh' >/dev/null 2>&1 || pkgs+=(python3-asyncssh)
 fi
 if [ "${#pkgs[@]}" -gt 0 ]; then
   log "installing ${pkgs[*]}"

@@ -7,7 +7,32 @@ import type { ParsedKey } from 'ssh2';
 
 export interface PublicKeyLine { readonly algo: string; readonly data: string; readonly comment: string }
 
-const allowed = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)$/;
+/** Key types a trainee may enroll. ssh2 cannot verify security-key (sk-*) signatures, so those are refused at enrollment. */
+const allowed = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521))$/;
+
+/**
+ * Signature algorithms accepted for user keys, named as in SSH (and advertised as server-sig-algs, see
+ * patches/ssh2+1.17.0.patch): an RSA key must sign with SHA-2 (rsa-sha2-256/512, RFC 8332), never SHA-1 `ssh-rsa`.
+ */
+export const userSignatureAlgorithms = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256'] as const;
+
+/**
+ * The SSH signature algorithm a login request uses: ssh2 reports an RSA key as `ssh-rsa` plus the hash
+ * (`sha256`/`sha512` for rsa-sha2-*, none for SHA-1 ssh-rsa).
+ */
+export function signatureAlgorithm(keyAlgo: string, hashAlgo: string | undefined): string {
+  if (keyAlgo !== 'ssh-rsa') return hashAlgo ? `${keyAlgo}/${hashAlgo}` : keyAlgo;
+  return hashAlgo === 'sha256' ? 'rsa-sha2-256' : hashAlgo === 'sha512' ? 'rsa-sha2-512' : 'ssh-rsa';
+}
+
+/**
+ * Whether a login with the enrolled key `k`, announced as `keyAlgo` with `hashAlgo`, uses an accepted
+ * signature algorithm. The announced key type must be the enrolled key's own: otherwise a client could
+ * name another type and have an RSA key checked with the default (SHA-1) hash.
+ */
+export function signatureAccepted(k: PublicKeyLine, keyAlgo: string, hashAlgo: string | undefined): boolean {
+  return keyAlgo === k.algo && (userSignatureAlgorithms as readonly string[]).includes(signatureAlgorithm(keyAlgo, hashAlgo));
+}
 
 /** Parses one authorized_keys-style line ("type base64 [comment]"); a reason string when it is not a usable public key. */
 export function parsePublicKey(line: string): PublicKeyLine | string {
@@ -20,11 +45,17 @@ export function parsePublicKey(line: string): PublicKeyLine | string {
   if (parsed instanceof Error) return 'that is not a valid public key';
   const key = (Array.isArray(parsed) ? parsed[0] : parsed) as ParsedKey | undefined;
   if (!key || key.isPrivateKey()) return 'that is not a public key';
+  // The stored type decides how signatures are checked (verifyKeySignature): it must be the key's own.
+  if (key.type !== m[1]) return `that key is ${key.type.slice(0, 40)}, not ${m[1]!.slice(0, 40)}`;
   return { algo: m[1]!, data: m[2]!, comment: (m[3] ?? '').replace(/[\x00-\x1f\x7f]/g, '').slice(0, 200) };
 }
 
-/** Whether `signature` over `blob` was made with the enrolled key. */
+/**
+ * Whether `signature` over `blob` was made with the enrolled key, with an accepted algorithm: the check
+ * uses the enrolled key's own type, so an RSA key verifies only with SHA-2 whatever type the client named.
+ */
 export function verifyKeySignature(k: PublicKeyLine, blob: Buffer, signature: Buffer, hashAlgo: string | undefined): boolean {
+  if (!signatureAccepted(k, k.algo, hashAlgo)) return false;
   const parsed = ssh2.utils.parseKey(`${k.algo} ${k.data}`);
   if (parsed instanceof Error) return false;
   const key = (Array.isArray(parsed) ? parsed[0] : parsed) as ParsedKey;
