@@ -53,7 +53,7 @@ export const environmentFields = {
   swap: size('swap').prefault('0').describe('Swap allowed on top of `memory`, e.g. `64m` (legacy `SWAP`, whose Docker "memory+swap total" meaning is converted).'),
   cpu_shares: z.number().int().min(2).max(262144).default(1024).describe('Relative CPU weight (legacy `CPUSHARES`).'),
   pids_limit: z.number().int().min(-1).default(256).describe('Maximum number of processes in the container; -1 for no limit (stops fork bombs).'),
-  ulimits: z.partialRecord(z.enum(ulimitNames), ulimitValue).default({ nofile: { soft: 1024, hard: 2048 }, fsize: { soft: 1024 ** 3, hard: 1024 ** 3 } }).describe('Resource limits as `name: "soft:hard"` (legacy `ULIMIT_*`).'),
+  ulimits: z.partialRecord(z.enum(ulimitNames), ulimitValue).default({ nofile: { soft: 1024, hard: 2048 }, fsize: { soft: 1024 ** 3, hard: 1024 ** 3 } }).describe('Resource limits as `name: "soft:hard"` (legacy `ULIMIT_*`). Each limit named replaces that one only; the others keep their defaults (`unlimited` lifts one).'),
   cap_add: z.array(capability).default([]).describe('Capabilities added back after `cap_drop` (legacy `CAP_*="yes"`, `ADD_ALL`).'),
   cap_drop: z.array(capability).default(['ALL']).describe('Capabilities dropped; `ALL` by default (legacy `CAP_*="no"`, `DROP_ALL`).'),
   no_new_privileges: z.boolean().default(true).describe('Forbid gaining privileges through setuid binaries such as sudo.'),
