@@ -11,7 +11,8 @@ import { ConfigSource } from './config/config-source.ts';
 import { formatIssue } from './config/config-issue.ts';
 import { IsletError } from './core/islet-error.ts';
 import { createLogger, type Logger } from './logger.ts';
-import type { RuntimeDriver } from './runtime/runtime-driver.ts';
+import { LABEL_INSTANCE, type RuntimeDriver } from './runtime/runtime-driver.ts';
+import { claimEngineAtStart } from './lifecycle/ownership.ts';
 import { DockerDriver } from './runtime/docker/index.ts';
 import { EnvironmentRunner } from './sessions/environment-runner.ts';
 import { Admission } from './sessions/admission.ts';
@@ -39,6 +40,8 @@ export interface IsletOptions {
   readonly now?: () => Date;
   /** Run the reconciler and the runtime/idle checks (default true). */
   readonly lifecycle?: boolean;
+  /** Take over containers of other stores found under this instance name instead of refusing to start (--take-over). */
+  readonly takeOver?: boolean;
 }
 
 export interface RunningIslet {
@@ -67,6 +70,8 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   const store = new SqliteStore(join(o.dataDir, 'islet.db'));
   const driver = o.driver ?? new DockerDriver();
   const instance = o.instance ?? 'islet';
+  // Ownership is proved, not assumed: refuse to run beside another data directory's containers (src/lifecycle/ownership.ts).
+  try { await claimEngineAtStart({ store, driver, instance, dataDir: o.dataDir, log, takeOver: o.takeOver ?? false, now }); } catch (err) { store.close(); throw err; }
   const admission = new Admission(store, () => {
     const g = config.current().global;
     return { maxContainers: g.max_containers, maxPerAccount: g.max_containers_per_account, waitSeconds: g.admission_wait };
@@ -88,7 +93,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   // Trainees on ISLET's bridge network must not reach ISLET's own port: refuse that subnet at the front door.
   // If the engine is not there yet, keep trying until it is.
   let netReady = false;
-  const prepareNetwork = () => driver.ensureNetwork(bridgeNetwork, { ...o.extraLabels, 'islet.instance': instance })
+  const prepareNetwork = () => driver.ensureNetwork(bridgeNetwork, { ...o.extraLabels, [LABEL_INSTANCE]: instance })
     .then((n) => { guard.denySubnets(n.subnets); netReady = true; log.info({ event: 'trainee_network', network: bridgeNetwork, subnets: n.subnets }, 'trainee network ready'); })
     .catch((err: unknown) => log.warn({ event: 'trainee_network_failed', err }, 'could not prepare the trainee network; retrying'));
   await prepareNetwork();

@@ -21,6 +21,7 @@ export const codes = {
   ADMIN_NOT_FOUND: 'An admin command named an account or environment that does not exist.',
   SESSION_TIMEOUT: 'The trainee was idle at a prompt for longer than the menu timeout.',
   STORE_FAILED: 'The embedded database refused an operation.',
+  OWNERSHIP_FOREIGN: 'The engine holds containers of another ISLET data directory under this instance name; ISLET refuses to start (or to reap) unless told to take them over (--take-over), or refuses to use such a container for a trainee.',
   SSH_CRYPTO_FALLBACK: 'ssh2\'s native crypto binding does not load under the Node running ISLET; ssh2 encrypts with its slower JavaScript fallback (warning).',
 } as const;
 

@@ -13,7 +13,7 @@ import { ConfigSource } from '../config/config-source.ts';
 import { DockerDriver } from '../runtime/docker/index.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { AttachRegistry } from '../sessions/attach-registry.ts';
-import { LABEL_INSTANCE } from '../sessions/environment-runner.ts';
+import { LABEL_INSTANCE, LABEL_STORE } from '../runtime/runtime-driver.ts';
 import { createLogger } from '../logger.ts';
 import { LifecycleService } from './lifecycle-service.ts';
 import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
@@ -37,7 +37,7 @@ after(async () => { await sweepTestContainers(runId); store.close(); rmSync(dir,
 /** A container as the runner would make it, running `script`, recorded as started now. */
 async function make(account: string, script: string): Promise<string> {
   const env = { ...config.current().environments[0]!, command: ['/bin/sh', '-c', script] };
-  const info = await driver.create({ name: `${instance}.demo.${account}`, env, labels: { 'islet.test': runId, [LABEL_INSTANCE]: instance, 'islet.account': account, 'islet.environment': 'demo' } });
+  const info = await driver.create({ name: `${instance}.demo.${account}`, env, labels: { 'islet.test': runId, [LABEL_INSTANCE]: instance, [LABEL_STORE]: store.storeId(), 'islet.account': account, 'islet.environment': 'demo' } });
   await driver.start(info.id);
   if (!store.getAccount(account)) store.createAccount({ name: account, passwordHash: 'x', createdAt: clock, expiresAt: new Date(clock.getTime() + 3 * 86_400_000) });
   store.putOwnership({ account, environment: 'demo', containerId: info.id, containerName: info.name, createdAt: info.createdAt, state: 'running', startedAt: clock, lastSeenAt: clock });
@@ -85,7 +85,7 @@ test('reconcile: dry run changes nothing; a real run removes an expired account,
   const keep = await make('keeper', 'exec sleep 100000');
   store.deleteOwnership('keeper', 'demo'); // drift: a live container the store forgot
   const env = config.current().environments[0]!;
-  const orphan = await driver.create({ name: `${instance}.demo.ghost`, env, labels: { 'islet.test': runId, [LABEL_INSTANCE]: instance, 'islet.account': 'ghost', 'islet.environment': 'demo' } });
+  const orphan = await driver.create({ name: `${instance}.demo.ghost`, env, labels: { 'islet.test': runId, [LABEL_INSTANCE]: instance, [LABEL_STORE]: store.storeId(), 'islet.account': 'ghost', 'islet.environment': 'demo' } });
   store.setExpiry('expiring', clock);
   const planned = await lifecycle.reconcile(true);
   const kinds = planned.map((a) => `${a.kind}:${'reason' in a ? a.reason : ''}`).sort();

@@ -13,13 +13,13 @@
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Environment } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
-import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, LABEL_INSTANCE, type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
 import { LABEL_POOL, POOL_MARK } from '../sessions/warm-pool.ts';
 import type { Admission } from '../sessions/admission.ts';
 import type { AttachRegistry } from '../sessions/attach-registry.ts';
-import { LABEL_INSTANCE } from '../sessions/environment-runner.ts';
 import type { Store } from '../store/store.ts';
-import { decideChecks, decideReconcile, type ReconcileAction } from './policy.ts';
+import { decideChecks, decideReconcileBetween, type ReconcileAction, type StoreSnapshot } from './policy.ts';
+import { foreignContainers } from './ownership.ts';
 import { exportBeforeRemoval } from '../admin/export-home.ts';
 import { homeOf } from '../sessions/container-access.ts';
 
@@ -51,6 +51,8 @@ export class LifecycleService {
   #timers: NodeJS.Timeout[] = [];
   #stopped = true;
   #busy = { reconcile: false, check: false, disk: false };
+  /** Foreign containers seen by the latest reconcile (warned about when the number changes). */
+  #foreign = 0;
 
   constructor(deps: LifecycleDeps) {
     this.#d = deps;
@@ -84,18 +86,31 @@ export class LifecycleService {
   /** Computes (and unless dryRun, applies) what brings store and engine back in line. Safe to run while trainees work. */
   async reconcile(dryRun = false): Promise<ReconcileAction[]> {
     const { store, driver, log } = this.#d;
-    const containers = adoptPoolNames(await driver.find({ [LABEL_INSTANCE]: this.#d.instance }), this.#d.instance);
+    // The store is read before the engine listing and again after it; decideReconcileBetween says why.
+    const before = snapshot(store);
+    const found = await driver.find({ [LABEL_INSTANCE]: this.#d.instance });
+    const containers = adoptPoolNames(found, this.#d.instance);
     // Started-at is only in inspect: fetch it for the few containers about to be adopted.
-    const rows = store.listOwnership();
-    const known = new Set(rows.map((r) => r.containerId));
+    const known = new Set(before.ownership.map((r) => r.containerId));
     const detailed = await Promise.all(containers.map(async (c) => (known.has(c.id) || c.state !== 'running' ? c : (await driver.inspect(c.id)) ?? c)));
+    const after = snapshot(store);
     const envs = this.#envs();
-    const actions = decideReconcile({ now: this.#now(), accounts: store.listAccounts(), ownership: rows, containers: detailed, environments: envs });
+    const storeId = store.storeId();
+    this.#reportForeign(found, after, storeId);
+    const actions = decideReconcileBetween({ now: this.#now(), before, after, containers: detailed, environments: envs, storeId });
+    // A taken-over id read before the listing and absent from it is gone for good (ids are never reused).
+    if (!dryRun) for (const id of before.adopted) if (!found.some((c) => c.id === id)) store.forgetAdopted(id);
     if (dryRun || actions.length === 0) return actions;
+    // Each action is applied only if the store still says what it was decided on: a trainee may have logged in meanwhile.
+    const nowMs = this.#now().getTime();
+    const expiredNow = (name: string) => { const a = store.getAccount(name); return !!a && a.expiresAt.getTime() <= nowMs; };
+    const stillDue = (a: Extract<ReconcileAction, { kind: 'remove' }>) =>
+      a.reason === 'account_gone' ? !store.getAccount(a.account ?? '') : a.reason === 'account_expired' ? expiredNow(a.account ?? '') : true;
     const removals = actions.filter((a) => a.kind === 'remove');
     const exportFailed = new Set<string>();
     for (let i = 0; i < removals.length; i += REMOVE_BATCH) {
       await Promise.all(removals.slice(i, i + REMOVE_BATCH).map(async (a) => {
+        if (!stillDue(a)) return;
         this.#d.attached.notify(a.containerId, a.reason === 'account_expired' ? 'Your account has expired; this environment is being removed.' : 'This environment is being removed.');
         const env = a.environment ? envs.get(a.environment) : undefined;
         if (env?.export_on_expiry && this.#d.exportDir && a.account && (a.reason === 'account_expired' || a.reason === 'environment_expired')) {
@@ -106,15 +121,21 @@ export class LifecycleService {
             log.info({ event: 'home_exported', account: a.account, environment: env.name, file: r.file }, 'home archived before removal');
           } catch (err) { log.error({ event: 'export_failed', err, account: a.account, environment: env.name }, 'export before removal failed; container and account kept'); exportFailed.add(a.account); return; }
         }
+        if (!stillDue(a)) return;
         await driver.remove(a.containerId);
+        store.forgetAdopted(a.containerId);
         if (a.account && a.environment && store.getOwnership(a.account, a.environment)?.containerId === a.containerId) store.deleteOwnership(a.account, a.environment);
         log.info({ event: 'container_removed', reason: a.reason, container: a.containerId.slice(0, 12), name: a.name, account: a.account, environment: a.environment }, `removed ${a.name}: ${a.reason}`);
       }));
     }
     for (const a of actions) {
       switch (a.kind) {
-        case 'adopt': store.putOwnership(a.ownership); log.info({ event: 'container_adopted', account: a.ownership.account, environment: a.ownership.environment, container: a.ownership.containerId.slice(0, 12) }, 'adopted a live container'); break;
-        case 'forget': store.deleteOwnership(a.account, a.environment); log.info({ event: 'ownership_repaired', account: a.account, environment: a.environment, reason: a.reason }, 'forgot a vanished container'); break;
+        case 'adopt':
+          if (!store.getAccount(a.ownership.account) || store.getOwnership(a.ownership.account, a.ownership.environment)?.containerId !== a.replaces) break;
+          store.putOwnership(a.ownership); log.info({ event: 'container_adopted', account: a.ownership.account, environment: a.ownership.environment, container: a.ownership.containerId.slice(0, 12) }, 'adopted a live container'); break;
+        case 'forget':
+          if (store.getOwnership(a.account, a.environment)?.containerId !== a.containerId) break;
+          store.deleteOwnership(a.account, a.environment); log.info({ event: 'ownership_repaired', account: a.account, environment: a.environment, reason: a.reason }, 'forgot a vanished container'); break;
         case 'sync_state': {
           const row = store.getOwnership(a.account, a.environment);
           if (!row || this.#stopping.has(row.containerId)) break;
@@ -123,12 +144,20 @@ export class LifecycleService {
           if (a.state === 'running') store.markStarted(a.account, a.environment, this.#now()); else store.markStopped(a.account, a.environment, 'stopped outside ISLET');
           break;
         }
-        case 'delete_account': if (exportFailed.has(a.account)) break; store.deleteAccount(a.account); log.info({ event: 'account_expired', account: a.account }, 'expired account deleted'); break;
+        case 'delete_account': if (exportFailed.has(a.account) || !expiredNow(a.account)) break; store.deleteAccount(a.account); log.info({ event: 'account_expired', account: a.account }, 'expired account deleted'); break;
         case 'remove': break;
       }
     }
     this.#d.admission?.changed();
     return actions;
+  }
+
+  /** Warns (once per change) about containers of another store under this instance name: they are left alone. */
+  #reportForeign(found: readonly InstanceInfo[], after: StoreSnapshot, storeId: string): void {
+    const foreign = foreignContainers(found, { storeId, adopted: after.adopted, recorded: new Set(after.ownership.map((o) => o.containerId)) });
+    if (foreign.length === this.#foreign) return;
+    this.#foreign = foreign.length;
+    if (foreign.length) this.#d.log.warn({ event: 'foreign_containers', count: foreign.length, instance: this.#d.instance, storeId }, `${foreign.length} container(s) under instance "${this.#d.instance}" belong to another ISLET data directory; left alone`);
   }
 
   /** One pass of the runtime and idle checks. */
@@ -209,6 +238,8 @@ export class LifecycleService {
     this.#d.log.info({ event: 'container_stopped', reason, detail, account, environment, container: id.slice(0, 12) }, `stopped ${account}/${environment}: ${reason}`);
   }
 }
+
+const snapshot = (store: Store): StoreSnapshot => ({ accounts: store.listAccounts(), ownership: store.listOwnership(), adopted: store.listAdopted() });
 
 /**
  * Warm-pool containers cannot be relabelled when claimed (Docker labels are fixed), so the

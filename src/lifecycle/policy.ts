@@ -7,12 +7,13 @@
 import type { Environment } from '../config/schema.ts';
 import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, type InstanceInfo } from '../runtime/runtime-driver.ts';
 import type { Account, Ownership } from '../store/store.ts';
+import { isOwn } from './ownership.ts';
 
 export type RemoveReason = 'account_expired' | 'account_gone' | 'environment_expired' | 'orphan' | 'duplicate';
 
 export type ReconcileAction =
   | { readonly kind: 'remove'; readonly containerId: string; readonly name: string; readonly account?: string; readonly environment?: string; readonly reason: RemoveReason }
-  | { readonly kind: 'adopt'; readonly ownership: Ownership }
+  | { readonly kind: 'adopt'; readonly ownership: Ownership; /** The container the row named when decided (none: no row); applied only if it still does. */ readonly replaces?: string }
   | { readonly kind: 'forget'; readonly account: string; readonly environment: string; readonly containerId: string; readonly reason: 'container_vanished' | 'environment_expired' }
   | { readonly kind: 'sync_state'; readonly account: string; readonly environment: string; readonly state: 'running' | 'stopped' }
   | { readonly kind: 'delete_account'; readonly account: string; readonly reason: 'expired' };
@@ -24,6 +25,10 @@ export interface ReconcileInput {
   /** Every container of this ISLET instance, from the engine. */
   readonly containers: readonly InstanceInfo[];
   readonly environments: ReadonlyMap<string, Environment>;
+  /** This store's id: only containers it owns are acted on, the others are not even looked at (ownership.ts). */
+  readonly storeId: string;
+  /** Container ids this store took over from other stores (--take-over). */
+  readonly adopted?: ReadonlySet<string>;
 }
 
 const isRunning = (c: InstanceInfo) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused';
@@ -34,11 +39,13 @@ export function decideReconcile(input: ReconcileInput): ReconcileAction[] {
   const now = input.now.getTime();
   const accounts = new Map(input.accounts.map((a) => [a.name, a]));
   const rows = new Map(input.ownership.map((o) => [`${o.account}\0${o.environment}`, o]));
-  const live = new Map(input.containers.map((c) => [c.id, c]));
+  const mine = { storeId: input.storeId, adopted: input.adopted ?? new Set<string>(), recorded: new Set(input.ownership.map((o) => o.containerId)) };
+  const containers = input.containers.filter((c) => isOwn(c, mine));
+  const live = new Map(containers.map((c) => [c.id, c]));
   const expired = (a: Account | undefined) => !!a && a.expiresAt.getTime() <= now;
   const removed = new Set<string>();
 
-  for (const c of input.containers) {
+  for (const c of containers) {
     if (c.state === 'removing') continue;
     const account = c.labels[LABEL_ACCOUNT];
     const environment = c.labels[LABEL_ENVIRONMENT];
@@ -61,7 +68,7 @@ export function decideReconcile(input: ReconcileInput): ReconcileAction[] {
     if (row.containerId !== c.id) {
       // The store names another container for this pair: keep that one if it exists, else adopt this one.
       if (live.has(row.containerId)) { actions.push({ kind: 'remove', ...base, ...who, reason: 'duplicate' }); removed.add(c.id); }
-      else actions.push({ kind: 'adopt', ownership: { ...row, containerId: c.id, containerName: c.name, createdAt: c.createdAt, state: isRunning(c) ? 'running' : 'stopped' } });
+      else actions.push({ kind: 'adopt', ownership: { ...row, containerId: c.id, containerName: c.name, createdAt: c.createdAt, state: isRunning(c) ? 'running' : 'stopped' }, replaces: row.containerId });
       continue;
     }
     const state = isRunning(c) ? 'running' : 'stopped';
@@ -71,7 +78,7 @@ export function decideReconcile(input: ReconcileInput): ReconcileAction[] {
   for (const o of input.ownership) {
     const c = live.get(o.containerId);
     if (!c) {
-      const replaced = input.containers.some((x) => x.labels[LABEL_ACCOUNT] === o.account && x.labels[LABEL_ENVIRONMENT] === o.environment && !removed.has(x.id));
+      const replaced = containers.some((x) => x.labels[LABEL_ACCOUNT] === o.account && x.labels[LABEL_ENVIRONMENT] === o.environment && !removed.has(x.id));
       if (!replaced && accounts.has(o.account)) actions.push({ kind: 'forget', account: o.account, environment: o.environment, containerId: o.containerId, reason: 'container_vanished' });
     } else if (removed.has(c.id) && accounts.has(o.account) && !expired(accounts.get(o.account))) {
       actions.push({ kind: 'forget', account: o.account, environment: o.environment, containerId: o.containerId, reason: 'environment_expired' });
@@ -80,6 +87,33 @@ export function decideReconcile(input: ReconcileInput): ReconcileAction[] {
 
   for (const a of input.accounts) if (expired(a)) actions.push({ kind: 'delete_account', account: a.name, reason: 'expired' });
   return actions;
+}
+
+/** A store read: taken once before the engine listing and once after it (decideReconcileBetween). */
+export interface StoreSnapshot {
+  readonly accounts: readonly Account[];
+  readonly ownership: readonly Ownership[];
+  readonly adopted: ReadonlySet<string>;
+}
+
+/**
+ * The reconcile decision safe against trainees working meanwhile: `before` is read from the store
+ * before the engine listing, `after` once it is done, and only actions both snapshots agree on are
+ * returned. Why both: a row read before the listing names a container created before it, so a
+ * container missing from the listing really vanished (`forget` is sound only with `before`); a
+ * container in the listing was created after its account, so an account missing from a read after
+ * the listing is really gone (`account_gone` is sound only with `after`). A login that creates an
+ * account, a container and its row while the reconciler reads is therefore never undone: at worst
+ * its effects are acted on one pass later. With no change in between, both snapshots are equal and
+ * this is decideReconcile itself.
+ */
+export function decideReconcileBetween(
+  input: Omit<ReconcileInput, 'accounts' | 'ownership' | 'adopted'> & { readonly before: StoreSnapshot; readonly after: StoreSnapshot },
+): ReconcileAction[] {
+  const { before, after, ...rest } = input;
+  const key = (a: ReconcileAction) => JSON.stringify(a);
+  const late = new Set(decideReconcile({ ...rest, ...after }).map(key));
+  return decideReconcile({ ...rest, ...before }).filter((a) => late.has(key(a)));
 }
 
 export type CheckAction =

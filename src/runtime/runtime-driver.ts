@@ -19,6 +19,10 @@ import type { Readable, Writable } from 'node:stream';
 export const LABEL_MANAGED = 'islet.managed';
 export const LABEL_ACCOUNT = 'islet.account';
 export const LABEL_ENVIRONMENT = 'islet.environment';
+/** Container name prefix of the ISLET that made it (ISLET_INSTANCE): what its reconciler lists. */
+export const LABEL_INSTANCE = 'islet.instance';
+/** Id of the store (data directory) that made it: what proves ownership (src/lifecycle/ownership.ts). */
+export const LABEL_STORE = 'islet.store';
 
 export type InstanceState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
 

@@ -11,8 +11,9 @@
 import type { Environment } from '../config/schema.ts';
 import type { Terminal, TtySize } from '../core/terminal.ts';
 import type { Logger } from '../logger.ts';
-import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, type Attachment, type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_STORE, type Attachment, type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
 import type { Store } from '../store/store.ts';
+import { IsletError } from '../core/islet-error.ts';
 import { KeyLock } from './key-lock.ts';
 import type { Admission } from './admission.ts';
 import { AttachRegistry } from './attach-registry.ts';
@@ -37,7 +38,7 @@ export interface RunnerDeps {
   readonly pool?: WarmPool;
 }
 
-export const LABEL_INSTANCE = 'islet.instance';
+export { LABEL_INSTANCE } from '../runtime/runtime-driver.ts';
 
 export class EnvironmentRunner {
   readonly #d: RunnerDeps;
@@ -51,7 +52,19 @@ export class EnvironmentRunner {
   containerName(envName: string, account: string): string { return `${this.#d.instance}.${envName}.${account}`; }
 
   labels(envName: string, account: string): Record<string, string> {
-    return { ...this.#d.extraLabels, [LABEL_INSTANCE]: this.#d.instance, [LABEL_ACCOUNT]: account, [LABEL_ENVIRONMENT]: envName };
+    return { ...this.#d.extraLabels, [LABEL_INSTANCE]: this.#d.instance, [LABEL_STORE]: this.#d.store.storeId(), [LABEL_ACCOUNT]: account, [LABEL_ENVIRONMENT]: envName };
+  }
+
+  #owns(info: InstanceInfo): boolean {
+    const label = info.labels[LABEL_STORE];
+    return label === undefined || label === this.#d.store.storeId() || this.#d.store.listAdopted().has(info.id);
+  }
+
+  /** A container found by its name only is used (or removed) only when no other store's label says it is theirs (src/lifecycle/ownership.ts). */
+  #mine(info: InstanceInfo | undefined): InstanceInfo | undefined {
+    if (!info || this.#owns(info)) return info;
+    const label = info.labels[LABEL_STORE];
+    throw new IsletError('OWNERSHIP_FOREIGN', 'This environment cannot be started here right now. Please tell the instructor.', `container ${info.name} belongs to store ${label}, not to this store ${this.#d.store.storeId()}: another ISLET uses the same engine and instance name`, { container: info.id, store: label });
   }
 
   /** Finds this pair's container: the store first, then the deterministic name (repairs a missing row). */
@@ -60,7 +73,7 @@ export class EnvironmentRunner {
     const row = store.getOwnership(account, env.name);
     const byRow = row ? await driver.inspect(row.containerId) : undefined;
     if (byRow) return byRow;
-    const byName = await driver.inspect(this.containerName(env.name, account));
+    const byName = this.#mine(await driver.inspect(this.containerName(env.name, account)));
     if (byName) store.putOwnership({ account, environment: env.name, containerId: byName.id, containerName: byName.name, createdAt: byName.createdAt });
     else if (row) store.deleteOwnership(account, env.name);
     return byName;
@@ -143,7 +156,7 @@ export class EnvironmentRunner {
           info = await driver.create({ name: this.containerName(env.name, account), env, labels: this.labels(env.name, account), ...(size ? { tty: size } : {}), ...(termName ? { term: termName } : {}), ...(network ? { network } : {}) });
         } catch (err) {
           // Another ISLET process created it first: use theirs.
-          info = await driver.inspect(this.containerName(env.name, account));
+          info = this.#mine(await driver.inspect(this.containerName(env.name, account)));
           if (!info) throw err;
         }
         this.#d.store.putOwnership({ account, environment: env.name, containerId: info.id, containerName: info.name, createdAt: info.createdAt });
@@ -222,10 +235,12 @@ export class EnvironmentRunner {
   async reset(account: string, envName: string): Promise<boolean> {
     return this.#lock.run(`${account}\0${envName}`, async () => {
       const row = this.#d.store.getOwnership(account, envName);
-      const id = row?.containerId ?? this.containerName(envName, account);
-      const existed = !!row || !!(await this.#d.driver.inspect(id));
-      await this.#d.driver.remove(id);
-      if (row) await this.#d.driver.remove(this.containerName(envName, account));
+      // By name only what this store owns: another ISLET's container of the same name is left alone.
+      const named = await this.#d.driver.inspect(this.containerName(envName, account));
+      const byName = named && this.#owns(named) ? named : undefined;
+      const existed = !!row || !!byName;
+      if (row) await this.#d.driver.remove(row.containerId);
+      if (byName && byName.id !== row?.containerId) await this.#d.driver.remove(byName.id);
       this.#d.store.deleteOwnership(account, envName);
       return existed;
     });

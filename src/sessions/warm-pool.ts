@@ -4,7 +4,8 @@
  * instead of a create and start (hundreds). A claimed container is renamed
  * to the trainee's canonical name and recorded in the store; labels cannot
  * change on Docker, so pool containers carry `islet.pool=true` and the
- * reconciler reads the account of a claimed one from its name.
+ * reconciler reads the account of a claimed one from its name. Like every
+ * container ISLET makes they carry `islet.store`; only this store's are loaded.
  *
  * Contract: claim() is one engine call (rename) on the login path; refills
  * run in the background, one container at a time per environment, start only
@@ -16,7 +17,8 @@ import { randomBytes } from 'node:crypto';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Environment } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
-import { LABEL_ENVIRONMENT, type RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_STORE, type RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { isOwn } from '../lifecycle/ownership.ts';
 import type { Store } from '../store/store.ts';
 
 export const LABEL_POOL = 'islet.pool';
@@ -30,7 +32,7 @@ export interface WarmPoolDeps {
   readonly config: ConfigSource;
   readonly log: Logger;
   readonly instance: string;
-  /** Labels every pool container carries besides islet.instance/environment/pool (tests add islet.test). */
+  /** Labels every pool container carries besides islet.instance/store/environment/pool (tests add islet.test). */
   readonly labels: Readonly<Record<string, string>>;
   /** ISLET's trainee bridge network, for pools of `network: bridge` environments. */
   readonly bridgeNetwork?: string;
@@ -51,9 +53,11 @@ export class WarmPool {
   /** Learns the pool containers that already exist (after a restart) once. */
   #load(): Promise<void> {
     this.#loaded ??= (async () => {
-      const found = await this.#d.driver.find({ 'islet.instance': this.#d.instance, [LABEL_POOL]: 'true' });
+      const found = await this.#d.driver.find({ [LABEL_INSTANCE]: this.#d.instance, [LABEL_POOL]: 'true' });
+      // Another ISLET's pool under the same instance name is not ours to claim or remove (src/lifecycle/ownership.ts).
+      const mine = { storeId: this.#d.store.storeId(), adopted: this.#d.store.listAdopted(), recorded: new Set<string>() };
       for (const c of found) {
-        if (!c.name.includes(POOL_MARK)) continue; // already claimed
+        if (!c.name.includes(POOL_MARK) || !isOwn(c, mine)) continue; // already claimed, or not ours
         const env = c.labels[LABEL_ENVIRONMENT];
         if (!env) continue;
         if (c.state !== 'running') { await this.#d.driver.remove(c.id).catch(() => undefined); continue; }
@@ -125,8 +129,9 @@ export class WarmPool {
         if (max > 0 && this.#d.store.countRunning() + this.size() >= max) break;
         const name = `${this.#d.instance}.${env.name}${POOL_MARK}${randomBytes(4).toString('hex')}`;
         const network = env.network === 'bridge' && this.#d.bridgeNetwork ? this.#d.bridgeNetwork : undefined;
-        if (network) await this.#d.driver.ensureNetwork(network, { ...this.#d.labels, 'islet.instance': this.#d.instance });
-        const info = await this.#d.driver.create({ name, ...(network ? { network } : {}), env, labels: { ...this.#d.labels, 'islet.instance': this.#d.instance, [LABEL_ENVIRONMENT]: env.name, [LABEL_POOL]: 'true' }, tty: { cols: 80, rows: 24 }, term: 'xterm' });
+        if (network) await this.#d.driver.ensureNetwork(network, { ...this.#d.labels, [LABEL_INSTANCE]: this.#d.instance });
+        const labels = { ...this.#d.labels, [LABEL_INSTANCE]: this.#d.instance, [LABEL_STORE]: this.#d.store.storeId(), [LABEL_ENVIRONMENT]: env.name, [LABEL_POOL]: 'true' };
+        const info = await this.#d.driver.create({ name, ...(network ? { network } : {}), env, labels, tty: { cols: 80, rows: 24 }, term: 'xterm' });
         try { await this.#d.driver.start(info.id); } catch (err) { await this.#d.driver.remove(info.id).catch(() => undefined); throw err; }
         list.push(info.id);
         this.#d.log.debug({ event: 'pool_filled', environment: env.name, size: list.length }, 'pool container ready');

@@ -38,3 +38,23 @@ test('hostile names are stored and looked up literally (parameterised SQL)', () 
   assert.equal(s.listAccounts().length, 1);
   s.close();
 });
+
+test('the store id is made once, kept across reopening, and differs between data directories; taken-over ids are recorded', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'islet-store-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const a = new SqliteStore(join(dir, 'a.db'));
+  const id = a.storeId();
+  assert.match(id, /^[0-9a-f]{16}$/);
+  a.adoptContainer('c1', 'other', new Date(1));
+  a.adoptContainer('c1', 'other', new Date(2));
+  a.close();
+  const again = new SqliteStore(join(dir, 'a.db'));
+  assert.equal(again.storeId(), id, 'reopening keeps the id');
+  assert.deepEqual([...again.listAdopted()], ['c1']);
+  again.forgetAdopted('c1');
+  assert.deepEqual([...again.listAdopted()], []);
+  again.close();
+  const b = new SqliteStore(join(dir, 'b.db'));
+  assert.notEqual(b.storeId(), id, 'another data directory has another id');
+  b.close();
+});

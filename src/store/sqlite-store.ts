@@ -4,6 +4,7 @@
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { chmodSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { IsletError } from '../core/islet-error.ts';
 import type { Account, Ownership, Store, StoredKey } from './store.ts';
 
@@ -34,6 +35,15 @@ CREATE TABLE IF NOT EXISTS keys (
   added_at INTEGER NOT NULL,
   PRIMARY KEY (account, data)
 ) STRICT;
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS adopted_containers (
+  container_id TEXT PRIMARY KEY,
+  from_store TEXT NOT NULL,
+  adopted_at INTEGER NOT NULL
+) STRICT;
 `;
 
 type Row = Record<string, string | number | null>;
@@ -54,6 +64,7 @@ const toOwnership = (r: Row): Ownership => ({
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #q: Record<string, StatementSync>;
+  readonly #storeId: string;
 
   /** Opens (creating when missing) the database file; the file is made mode 0600. */
   constructor(path: string) {
@@ -61,6 +72,9 @@ export class SqliteStore implements Store {
       this.#db = new DatabaseSync(path);
       this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
       this.#db.exec(schema);
+      // Made once, when the store is created (or first opened by a version that knows it), and never changed.
+      this.#db.prepare(`INSERT INTO meta (key, value) VALUES ('store_id', ?) ON CONFLICT(key) DO NOTHING`).run(randomBytes(8).toString('hex'));
+      this.#storeId = String((this.#db.prepare(`SELECT value FROM meta WHERE key = 'store_id'`).get() as Row).value);
     } catch (err) {
       throw new IsletError('STORE_FAILED', 'The account database is not available. Please tell the instructor.', `cannot open ${path}: ${(err as Error).message}`, { path }, err);
     }
@@ -88,6 +102,9 @@ export class SqliteStore implements Store {
       countRunning: db.prepare(`SELECT COUNT(*) AS n FROM ownership WHERE state = 'running'`),
       countRunningOf: db.prepare(`SELECT COUNT(*) AS n FROM ownership WHERE state = 'running' AND account = ?`),
       deleteOwnership: db.prepare('DELETE FROM ownership WHERE account = ? AND environment = ?'),
+      adoptContainer: db.prepare('INSERT INTO adopted_containers (container_id, from_store, adopted_at) VALUES (?, ?, ?) ON CONFLICT(container_id) DO NOTHING'),
+      listAdopted: db.prepare('SELECT container_id FROM adopted_containers'),
+      forgetAdopted: db.prepare('DELETE FROM adopted_containers WHERE container_id = ?'),
     };
   }
 
@@ -150,6 +167,16 @@ export class SqliteStore implements Store {
   }
   deleteOwnership(account: string, environment: string): void {
     this.#run('deleteOwnership', () => this.#q.deleteOwnership!.run(account, environment));
+  }
+  storeId(): string { return this.#storeId; }
+  adoptContainer(containerId: string, fromStore: string, at: Date): void {
+    this.#run('adoptContainer', () => this.#q.adoptContainer!.run(containerId, fromStore, at.getTime()));
+  }
+  listAdopted(): Set<string> {
+    return this.#run('listAdopted', () => new Set((this.#q.listAdopted!.all() as Row[]).map((r) => String(r.container_id))));
+  }
+  forgetAdopted(containerId: string): void {
+    this.#run('forgetAdopted', () => this.#q.forgetAdopted!.run(containerId));
   }
   close(): void { this.#db.close(); }
 }

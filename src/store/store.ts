@@ -67,5 +67,18 @@ export interface Store {
   /** Containers ISLET believes are running, in all or for one account (admission control). */
   countRunning(account?: string): number;
 
+  /**
+   * This store's id: random, made when the store is created, never changed. Every container ISLET
+   * creates carries it as the `islet.store` label; reconcilers act only on containers carrying it
+   * (or adopted below), so two ISLETs on one engine never remove each other's containers.
+   */
+  storeId(): string;
+  /** Records that this store took over a container of another store (`--take-over`): labels cannot change, so the claim lives here. */
+  adoptContainer(containerId: string, fromStore: string, at: Date): void;
+  /** Container ids taken over from other stores. */
+  listAdopted(): Set<string>;
+  /** Drops a taken-over id once its container is gone (ids are never reused). */
+  forgetAdopted(containerId: string): void;
+
   close(): void;
 }

@@ -34,6 +34,7 @@ import { MemoryTerminal } from '../helpers/memory-terminal.ts';
 import { IsletProcess } from '../helpers/islet-process.ts';
 import { SshTrainee } from '../helpers/ssh-trainee.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
+import { SeededRandom } from '../helpers/seeded-random.ts';
 
 const SEED = Number(process.env.ISLET_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const seedNote = `(seed ${SEED}; replay with ISLET_FUZZ_SEED=${SEED})`;
@@ -46,20 +47,7 @@ const gc = runInNewContext('gc') as () => void;
 
 // --- randomness ---------------------------------------------------------------
 
-class Rng {
-  #s: number;
-  constructor(seed: number) { this.#s = seed >>> 0; }
-  /** mulberry32 */
-  next(): number {
-    this.#s = (this.#s + 0x6d2b79f5) >>> 0;
-    let t = this.#s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number { return Math.floor(this.next() * n); }
-  chance(p: number): boolean { return this.next() < p; }
-  pick<T>(xs: readonly T[]): T { return xs[this.int(xs.length)]!; }
+class Rng extends SeededRandom {
   alnum(n: number): string { const a = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'; let s = ''; for (let i = 0; i < n; i++) s += a[this.int(a.length)]; return s; }
   printable(n: number): string { let s = ''; for (let i = 0; i < n; i++) s += String.fromCharCode(0x20 + this.int(0x5f)); return s; }
   bytes(n: number): Buffer { const b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = this.int(256); return b; }

@@ -5,14 +5,14 @@ import { formatDate, formatRemaining } from '../../accounts/account-service.ts';
 import type { AdminService } from '../../admin/admin-service.ts';
 import type { ReconcileAction } from '../../lifecycle/policy.ts';
 import { parseDurationSeconds } from '../../config/units.ts';
-import { openAdmin } from '../admin-context.ts';
+import { openAdmin, type AdminContext } from '../admin-context.ts';
 import { readFileSync } from 'node:fs';
 
 type Flags = Record<string, string | boolean | undefined>;
 
-async function withAdmin(flags: Flags, fn: (a: AdminService) => Promise<number>): Promise<number> {
-  const { admin, close } = openAdmin(flags);
-  try { return await fn(admin); } finally { close(); }
+async function withAdmin(flags: Flags, fn: (a: AdminService, claim: AdminContext['claim']) => Promise<number>): Promise<number> {
+  const { admin, claim, close } = openAdmin(flags);
+  try { return await fn(admin, claim); } finally { close(); }
 }
 
 function usage(text: string): number { console.error(`usage: islet ${text}`); return 3; }
@@ -97,8 +97,10 @@ export const adminCommands = {
     }),
   },
   reap: {
-    help: 'Reconcile the store with the engine now: remove expired and orphaned containers, adopt and repair (--dry-run prints only)',
-    run: (f: Flags) => withAdmin(f, async (a) => {
+    help: 'Reconcile the store with the engine now: remove expired and orphaned containers, adopt and repair (--dry-run prints only); refuses when containers of another data directory share the instance name (--take-over adopts them)',
+    run: (f: Flags) => withAdmin(f, async (a, claim) => {
+      // Like `islet serve`: a wrong --data must not reap another ISLET's trainees (src/lifecycle/ownership.ts). A dry run never takes over.
+      await claim(!f['dry-run'] && f['take-over'] === true);
       const actions = await a.reap(!!f['dry-run']);
       for (const x of actions) console.log(`${f['dry-run'] ? 'would ' : ''}${describeAction(x)}`);
       if (actions.length === 0) console.log('nothing to do');

@@ -6,12 +6,13 @@ import { optionValue, parseListen } from '../options.ts';
 export async function serve(flags: Record<string, string | boolean | undefined>): Promise<number> {
   const { host, port } = parseListen(optionValue('listen', flags));
   const log = createLogger({ level: optionValue('logLevel', flags) });
-  // ISLET_INSTANCE lets several ISLETs (or a test run) share one engine without touching each other's containers;
+  // ISLET_INSTANCE gives each ISLET (or test run) on one engine its own container names; which containers
+  // are whose is proved by the store id (src/lifecycle/ownership.ts), so a wrong --data cannot remove others';
   // ISLET_TEST_RUN labels every container islet.test=<run> so the test suite can sweep what it made.
   const instance = process.env.ISLET_INSTANCE || 'islet';
   const testRun = process.env.ISLET_TEST_RUN;
   const islet = await startIslet({
-    configDir: optionValue('config', flags), dataDir: optionValue('data', flags), host, port, log, instance,
+    configDir: optionValue('config', flags), dataDir: optionValue('data', flags), host, port, log, instance, takeOver: flags['take-over'] === true,
     ...(testRun ? { extraLabels: { 'islet.test': testRun } } : {}),
   });
   await new Promise<void>((resolve) => {
