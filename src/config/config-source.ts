@@ -17,7 +17,7 @@ import { environmentSchema, globalSchema, namePattern, pluginSchema, type Enviro
 import { readYaml } from './yaml-file.ts';
 import { validate, type Locate } from './validate.ts';
 import { mapLegacy, parseLegacyConf, type LegacyVar } from './legacy/index.ts';
-import { layerEnvironment, type EnvironmentLayer, type OptionSource } from './environment-layers.ts';
+import { layerEnvironment, yamlKeyPath, type EnvironmentLayer, type OptionSource } from './environment-layers.ts';
 
 export interface LoadedConfig {
   readonly global: GlobalConfig;
@@ -98,7 +98,7 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
   // --- environments ---
   const environments: Environment[] = [];
   const sources = new Map<string, (key: string) => OptionSource | undefined>();
-  const yDefaultsLayer: EnvironmentLayer = { data: yDefaults, where: (p) => ({ file: yamlPath, ...(y ? { line: y.lineOf(['defaults', ...p]) } : {}), option: `defaults.${p.join('.')}` }) };
+  const yDefaultsLayer: EnvironmentLayer = { data: yDefaults, where: (p) => ({ file: yamlPath, ...(y ? { line: y.lineOf(['defaults', ...yamlKeyPath(yDefaults, p)]) } : {}), option: `defaults.${p.join('.')}` }) };
   const legacyWhere = (origins: Record<string, { line: number; variable: string }>, fileOf: ReadonlyMap<string, string>, fallback: string) => (p: readonly string[]): OptionSource => {
     const o = origins[p.join('.')] ?? origins[p[0]!];
     return o ? { file: fileOf.get(o.variable) ?? fallback, line: o.line, option: o.variable } : { file: fallback };
@@ -131,7 +131,7 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
       const ef = readYaml(text, path);
       fileIssues.push(...ef.issues);
       const data = ef.data ?? {};
-      const layered = layerEnvironment([yDefaultsLayer, { data: legacyDefaults, where: legacyWhere(legacyOrigins, legacyOriginsFileOf, join(dir, 'islet.conf')) }, { data, where: (p) => ({ file: path, line: ef.lineOf(p), option: p.join('.') }) }]);
+      const layered = layerEnvironment([yDefaultsLayer, { data: legacyDefaults, where: legacyWhere(legacyOrigins, legacyOriginsFileOf, join(dir, 'islet.conf')) }, { data, where: (p) => ({ file: path, line: ef.lineOf(yamlKeyPath(data, p)), option: p.join('.') }) }]);
       input = layered.input;
       sourceOf = layered.sourceOf;
       locate = (p) => (typeof p[0] === 'string' && !(p[0] in data) && p.length > 0 ? (p[0] in yDefaults ? { file: yamlPath, ...(y ? { line: y.lineOf(['defaults', ...p]) } : {}) } : legacyLocate(p[0]) ?? { file: path }) : { file: path, line: ef.lineOf(p) } as { file: string; line?: number });

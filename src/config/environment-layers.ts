@@ -33,6 +33,20 @@ export function defaultUlimits(): Record<string, string> {
   return Object.fromEntries(Object.entries(parsed).map(([k, l]) => [k, `${l.soft}:${l.hard}`]));
 }
 
+/**
+ * A YAML key path for `where`: a list entry named by value (['cap_add', 'NET_RAW']) becomes its index
+ * (['cap_add', 0]), which is what a YAML document's line lookup understands.
+ */
+export function yamlKeyPath(data: Readonly<Record<string, unknown>>, path: readonly string[]): (string | number)[] {
+  const list = data[path[0]!];
+  if (path.length === 2 && Array.isArray(list)) {
+    const norm = (v: string) => v.toUpperCase().replace(/^CAP_/, '');
+    const i = list.findIndex((v) => typeof v === 'string' && norm(v) === norm(path[1]!));
+    if (i >= 0) return [path[0]!, i];
+  }
+  return [...path];
+}
+
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export function layerEnvironment(layers: readonly EnvironmentLayer[]): LayeredEnvironment {
