@@ -25,6 +25,8 @@ import { loadHostKeys } from './sshd/host-keys.ts';
 import { SshServer } from './sshd/ssh-server.ts';
 import { logCryptoBinding } from './sshd/crypto-binding.ts';
 import { ConnectionGuard } from './sshd/connection-guard.ts';
+import { accessFromConfig } from './access/access-from-config.ts';
+import { effectiveMaxContainers } from './sessions/capacity.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 
 export interface IsletOptions {
@@ -73,22 +75,24 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   // Ownership is proved, not assumed: refuse to run beside another data directory's containers (src/lifecycle/ownership.ts).
   try { await claimEngineAtStart({ store, driver, instance, dataDir: o.dataDir, log, takeOver: o.takeOver ?? false, now }); } catch (err) { store.close(); throw err; }
   const admission = new Admission(store, () => {
-    const g = config.current().global;
-    return { maxContainers: g.max_containers, maxPerAccount: g.max_containers_per_account, waitSeconds: g.admission_wait };
+    const c = config.current();
+    const g = c.global;
+    return { maxContainers: effectiveMaxContainers(g, c.environments), maxPerAccount: g.max_containers_per_account, waitSeconds: g.admission_wait };
   });
   const bridgeNetwork = `${instance}-bridge`;
   const pool = new WarmPool({ driver, store, config, log: log.child({ module: 'pool' }), instance, labels: o.extraLabels ?? {}, bridgeNetwork });
   const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance, admission, bridgeNetwork, pool, ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}), now });
   const lifecycle = new LifecycleService({ store, driver, config, log: log.child({ module: 'lifecycle' }), instance, attached: runner.attached, admission, now, exportDir: join(o.dataDir, 'exports') });
+  const access = accessFromConfig(config, store, log.child({ module: 'access' }));
   const guard = new ConnectionGuard(() => {
     const g = config.current().global;
-    return { maxConnections: g.ssh_max_connections, maxPerIp: g.ssh_max_connections_per_ip, newPerIpPerMinute: g.ssh_new_connections_per_ip, failuresPerIp: g.ssh_auth_failures_per_ip, lockoutSeconds: g.ssh_lockout };
-  });
+    return { maxConnections: g.ssh_max_connections, maxPerIp: g.ssh_max_connections_per_ip, newPerIpPerMinute: g.ssh_new_connections_per_ip };
+  }, Date.now, (ip) => access.addresses.lockedOut(ip));
   const hasher = new BackgroundHasher((msg, err) => log.warn({ event: 'hasher_warning', err }, msg));
   const accounts = new AccountService(store, now, (account, err) => log.error({ event: 'account_seal_failed', account, err }, 'a new account\'s password could not be stored; it cannot be logged in to'), (pw) => hasher.hash(pw));
-  const auth = new Authenticator(config, accounts, store);
+  const auth = new Authenticator(config, accounts, store, access.throttle);
   const tools = new ContainerTools(driver);
-  const handler = new MenuSessionHandler({ config, accounts, auth, runner, store, driver, tools, log: log.child({ module: 'session' }), now, loginFailed: (client) => guard.failed(client) });
+  const handler = new MenuSessionHandler({ config, accounts, auth, runner, store, driver, tools, log: log.child({ module: 'session' }), now, creation: access.creation });
   const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, handler, guard, auth, log: log.child({ module: 'sshd' }) });
   // Trainees on ISLET's bridge network must not reach ISLET's own port: refuse that subnet at the front door.
   // If the engine is not there yet, keep trying until it is.
@@ -106,6 +110,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   void pool.fill();
   const poolTimer = setInterval(() => { void pool.fill(); }, 30_000);
   poolTimer.unref();
+  log.info({ event: 'capacity', max_containers: effectiveMaxContainers(config.current().global, config.current().environments), derived: config.current().global.max_containers === 0, max_containers_per_account: config.current().global.max_containers_per_account }, 'container capacity');
   log.info({ event: 'listening', host: addr.address, port: addr.port }, `ISLET listening on ${addr.address}:${addr.port}`);
   return {
     host: addr.address, port: addr.port, log,

@@ -41,7 +41,9 @@ export async function startIslet(opts: IsletTargetOptions = {}): Promise<Target>
   const islet = new IsletProcess(runId, { logLevel: 'info' });
   // A load test comes from one address: lift the per-address limits a room behind NAT would also need lifted.
   writeFileSync(join(islet.configDir, 'islet.yaml'), [
-    'ssh_max_connections: 5000', 'ssh_max_connections_per_ip: 5000', 'ssh_new_connections_per_ip: 100000', 'ssh_login_grace: 120s', '',
+    'ssh_max_connections: 5000', 'ssh_max_connections_per_ip: 5000', 'ssh_new_connections_per_ip: 100000', 'ssh_login_grace: 120s',
+    // …and the creation limit and the memory-derived container cap, which a density run of 1000 trainees passes on purpose.
+    'account_creations_per_ip: 100000', 'max_containers: 100000', '',
   ].join('\n'));
   if (opts.warmPool) {
     writeFileSync(join(islet.configDir, 'environments/warm.yaml'),

@@ -13,6 +13,7 @@ import type { ConfigSource } from '../config/config-source.ts';
 import type { Authenticator } from '../sessions/authenticator.ts';
 import { homeOf } from '../sessions/container-access.ts';
 import { exportFileName, exportHome } from './export-home.ts';
+import type { Logger } from '../logger.ts';
 
 export interface ContainerView {
   readonly environment: string;
@@ -29,6 +30,8 @@ export interface AccountView {
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly expired: boolean;
+  /** Set while the account's password logins are paused after too many wrong passwords (`islet unlock` clears it). */
+  readonly throttledUntil?: Date;
   readonly containers: readonly ContainerView[];
 }
 
@@ -42,6 +45,8 @@ export interface AdminDeps {
   readonly lifecycle: LifecycleService;
   readonly instance: string;
   readonly now?: () => Date;
+  /** Where admin events (account_unlocked) are logged. */
+  readonly log?: Logger;
 }
 
 export class AdminService {
@@ -59,8 +64,10 @@ export class AdminService {
   async listAccounts(): Promise<AccountView[]> {
     const engine = new Map((await this.#d.driver.find({ [LABEL_INSTANCE]: this.#d.instance })).map((c) => [c.id, c]));
     const now = this.#now().getTime();
+    const throttled = new Map(this.#d.store.listLoginThrottles().filter((t) => t.lockedUntil && t.lockedUntil.getTime() > now).map((t) => [t.account, t.lockedUntil!]));
     return this.#d.store.listAccounts().map((a) => ({
       name: a.name, createdAt: a.createdAt, expiresAt: a.expiresAt, expired: a.expiresAt.getTime() <= now,
+      ...(throttled.has(a.name) ? { throttledUntil: throttled.get(a.name)! } : {}),
       containers: this.#d.store.listOwnership(a.name).map((o): ContainerView => ({
         environment: o.environment, containerId: o.containerId, name: o.containerName,
         state: engine.get(o.containerId)?.state ?? 'missing',
@@ -105,6 +112,15 @@ export class AdminService {
     await this.#d.runner.removeAll(name);
     this.#d.store.deleteAccount(name);
     await this.#d.lifecycle.reconcile(); // sweeps any container of the account the store did not know
+  }
+
+  /** Ends an account's password-login pause and forgets its failures; false when there was none. */
+  unlock(name: string): boolean {
+    this.#account(name);
+    const was = this.#d.store.getLoginThrottle(name);
+    const cleared = this.#d.store.deleteLoginThrottle(name);
+    if (cleared) this.#d.log?.info({ event: 'account_unlocked', account: name, wasLockedUntil: was?.lockedUntil?.toISOString() }, 'account unlocked by the admin');
+    return cleared;
   }
 
   reap(dryRun: boolean): Promise<ReconcileAction[]> { return this.#d.lifecycle.reconcile(dryRun); }

@@ -37,7 +37,7 @@ export function openAdmin(flags: Record<string, string | boolean | undefined>): 
   const runner = new EnvironmentRunner({ driver, store, log, instance });
   const lifecycle = new LifecycleService({ store, driver, config, log, instance, attached: runner.attached, exportDir: join(dataDir, 'exports') });
   const auth = new Authenticator(config, new AccountService(store), store);
-  return { admin: new AdminService({ store, driver, runner, lifecycle, instance, config, auth, exportDir: join(dataDir, 'exports') }),
+  return { admin: new AdminService({ store, driver, runner, lifecycle, instance, config, auth, log, exportDir: join(dataDir, 'exports') }),
     claim: (takeOver: boolean) => claimEngine({ store, driver, instance, dataDir, log, takeOver }),
     close: () => { store.close(); log.flush(); } };
 }

@@ -12,6 +12,8 @@ export const codes = {
   ACCOUNT_WEAK_PASSWORD: 'The password is shorter than the minimum length or the two entries differ.',
   ACCOUNT_BAD_LOGIN: 'Unknown username or wrong password.',
   ACCOUNT_EXPIRED: 'The account has passed its expiry time.',
+  ACCOUNT_THROTTLED: "Too many wrong passwords for the account: its password logins are paused for a while (keys still work; `islet unlock` ends it).",
+  ACCOUNT_CREATION_LIMITED: 'Too many accounts were created from one address within `account_creation_window`.',
   ENV_NOT_FOUND: 'The chosen environment does not exist or is disabled.',
   IMAGE_MISSING: 'The environment image is not on the engine and could not be pulled.',
   RUNTIME_UNAVAILABLE: 'The container engine did not answer in time.',

@@ -6,12 +6,14 @@
  * Front doors call this; they never look at accounts or keys themselves.
  */
 import { AccountService, usernamePattern } from '../accounts/account-service.ts';
-import { parsePublicKey, verifyKeySignature } from '../accounts/public-keys.ts';
+import { parsePublicKey, signatureAccepted, verifyKeySignature } from '../accounts/public-keys.ts';
 import type { ConfigSource } from '../config/config-source.ts';
 import { namePattern } from '../config/schema.ts';
 import { IsletError } from '../core/islet-error.ts';
 import type { Store } from '../store/store.ts';
 import { checkGate } from '../accounts/gate-auth.ts';
+import type { Account } from '../store/store.ts';
+import type { FailureVerdict, LoginThrottle } from '../access/login-throttle.ts';
 
 export interface Identity {
   /** Set for direct logins; absent for the shared gate login. */
@@ -21,17 +23,22 @@ export interface Identity {
   readonly method: 'gate' | 'password' | 'publickey';
 }
 
-export type AuthResult = { readonly ok: true; readonly identity: Identity } | { readonly ok: false; readonly reason: string };
+/** A refused login: why (for the log), and what the door must do (hold the answer, hang up, tell the trainee). */
+export type AuthFailure = { readonly ok: false; readonly reason: string } & Partial<FailureVerdict>;
+export type AuthResult = { readonly ok: true; readonly identity: Identity } | AuthFailure;
 
 export class Authenticator {
   readonly #config: ConfigSource;
   readonly #accounts: AccountService;
   readonly #store: Store;
+  readonly #throttle: LoginThrottle | undefined;
 
-  constructor(config: ConfigSource, accounts: AccountService, store: Store) {
+  /** Without a throttle (admin tools, unit tests) failures cost nothing; the server always passes one. */
+  constructor(config: ConfigSource, accounts: AccountService, store: Store, throttle?: LoginThrottle) {
     this.#config = config;
     this.#accounts = accounts;
     this.#store = store;
+    this.#throttle = throttle;
   }
 
   /** `alice` or `alice+env`, or undefined when the name cannot be an account login. */
@@ -46,25 +53,52 @@ export class Authenticator {
     return this.#config.current().global.gate_accounts.some((g) => g.username === username);
   }
 
-  async password(username: string, password: string): Promise<AuthResult> {
+  /** A password login at the front door (gate, `alice` or `alice+env`) from `client` (its address). */
+  async password(username: string, password: string, client = ''): Promise<AuthResult> {
+    if (this.#throttle?.addressLocked(client)) return { ok: false, reason: 'locked_out', addressLocked: true };
     if (this.isGate(username)) {
-      return checkGate(this.#config.current().global, username, password) ? { ok: true, identity: { method: 'gate' } } : { ok: false, reason: 'bad_password' };
+      return checkGate(this.#config.current().global, username, password) ? { ok: true, identity: { method: 'gate' } } : this.failed(client, 'bad_password');
     }
     const who = this.parseLogin(username);
-    if (!who) return { ok: false, reason: 'bad_username' };
+    if (!who) return this.failed(client, 'bad_username');
+    const r = await this.accountPassword(who.account, password, client);
+    return r.ok ? { ok: true, identity: { ...who, method: 'password' } } : r;
+  }
+
+  /**
+   * An account's password, from any door or the menu's "existing user" login: refused without
+   * a check while the account's password logins are paused; a wrong one counts against the
+   * client's address and the account.
+   */
+  async accountPassword(account: string, password: string, client: string): Promise<{ readonly ok: true; readonly account: Account } | AuthFailure> {
+    if (this.#throttle?.addressLocked(client)) return { ok: false, reason: 'locked_out', addressLocked: true };
+    const paused = this.#throttle?.accountRefusal(account);
+    if (paused) return { ...this.failed(client, 'account_throttled'), message: paused };
     try {
-      await this.#accounts.login(who.account, password);
-      return { ok: true, identity: { ...who, method: 'password' } };
+      const acct = await this.#accounts.login(account, password);
+      this.#throttle?.succeeded(account);
+      return { ok: true, account: acct };
     } catch (err) {
-      return { ok: false, reason: err instanceof IsletError ? String(err.detail.reason ?? err.code) : 'error' };
+      if (!(err instanceof IsletError)) return this.failed(client, 'error');
+      const reason = String(err.detail.reason ?? err.code);
+      // Expired: the password was right; say so, and count nothing.
+      if (err.code === 'ACCOUNT_EXPIRED') return { ok: false, reason, message: err.userMessage };
+      return this.failed(client, reason, reason === 'bad_password' ? account : undefined);
     }
+  }
+
+  /** Any other failed login from `client` (a bad key signature, too many key offers): counts against the address. */
+  failed(client: string, reason: string, account?: string): AuthFailure {
+    return { ok: false, reason, ...this.#throttle?.failed(client, account) };
   }
 
   /**
    * Public-key login. Without a signature (the client asks whether a key would do) only the key is
-   * matched; with one, the signature must verify. Expired accounts are refused either way.
+   * matched; with one, the signature must verify. Expired accounts are refused either way, and so is a
+   * signature algorithm outside the accepted ones (SHA-1 `ssh-rsa`: see public-keys.ts) — already when asked.
    */
-  publicKey(username: string, key: { algo: string; data: Buffer }, signed?: { blob: Buffer; signature: Buffer; hashAlgo: string | undefined }): AuthResult {
+  publicKey(username: string, key: { algo: string; data: Buffer; hashAlgo?: string | undefined }, signed?: { blob: Buffer; signature: Buffer; hashAlgo: string | undefined }, client = ''): AuthResult {
+    if (this.#throttle?.addressLocked(client)) return { ok: false, reason: 'locked_out', addressLocked: true };
     const who = this.parseLogin(username);
     if (!who || this.isGate(username)) return { ok: false, reason: 'no_key' };
     const acct = this.#store.getAccount(who.account);
@@ -73,6 +107,7 @@ export class Authenticator {
     const data = key.data.toString('base64');
     const k = this.#store.listKeys(who.account).find((x) => x.data === data);
     if (!k) return { ok: false, reason: 'unknown_key' };
+    if (!signatureAccepted(k, key.algo, signed ? signed.hashAlgo : key.hashAlgo)) return { ok: false, reason: 'signature_algorithm' };
     if (signed && !verifyKeySignature(k, signed.blob, signed.signature, signed.hashAlgo)) return { ok: false, reason: 'bad_signature' };
     return { ok: true, identity: { ...who, method: 'publickey' } };
   }

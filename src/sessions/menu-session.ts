@@ -20,6 +20,7 @@ import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
 import type { ContainerTools } from './container-tools.ts';
 import { homeOf } from './container-access.ts';
 import { clearScreen, crlf, fillSessionVars } from './text.ts';
+import type { CreationLimit } from '../access/creation-limit.ts';
 
 export interface MenuDeps {
   readonly config: ConfigSource;
@@ -31,8 +32,8 @@ export interface MenuDeps {
   readonly auth: Authenticator;
   readonly driver: RuntimeDriver;
   readonly tools: ContainerTools;
-  /** Counts a failed trainee login against the client's address; true when the address is now locked out. */
-  readonly loginFailed?: (client: string) => boolean;
+  /** Account creations per client address (the server always passes one; tools and unit tests may not). */
+  readonly creation?: CreationLimit;
 }
 
 /** Unwinds the session with a last message. */
@@ -126,6 +127,10 @@ export class MenuSession {
     const { accounts, log } = this.#d;
     const n = this.#cfg.global.failure_count;
     const policy = this.#policy();
+    const creation = this.#d.creation;
+    const client = this.#t.remoteAddress;
+    // Asked first so nobody types a name and password in vain, and checked again (atomically) at creation.
+    if (creation && !creation.allowed(client)) throw this.#creationLimited();
     this.#line(prompts.tempAccount);
     let username = '';
     for (let c = 1; ; c++) {
@@ -140,6 +145,7 @@ export class MenuSession {
       const p1 = await this.#ask(prompts.choosePassword(policy.minPasswordLength), false);
       const p2 = await this.#ask(prompts.verifyPassword, false);
       if (p1 === p2 && accounts.checkPassword(p1, policy)) {
+        if (creation && !creation.take(client)) throw this.#creationLimited();
         try {
           const acct = await accounts.create(username, p1, policy);
           log.info({ event: 'account_created', account: username, client: this.#t.remoteAddress, expiresAt: acct.expiresAt.toISOString() }, 'account created');
@@ -155,27 +161,44 @@ export class MenuSession {
     }
   }
 
+  #creationLimited(): Quit {
+    this.#d.log.warn({ event: 'account_creation_limited', code: 'ACCOUNT_CREATION_LIMITED', client: this.#t.remoteAddress }, 'too many accounts created from this address');
+    const g = this.#cfg.global;
+    return new Quit(`Too many accounts were created from your network in the last ${formatRemaining(new Date(0), new Date(g.account_creation_window * 1000))}. ` +
+      'Please wait a few minutes and try again, log in with an existing account, or ask the instructor.', 'creation_limited');
+  }
+
   async #existingUser(): Promise<string> {
     const n = this.#cfg.global.failure_count;
+    const client = this.#t.remoteAddress;
     this.#line(prompts.previousAccount);
     for (let c = 1; ; c++) {
       const username = await this.#ask(prompts.username);
       const password = await this.#ask(prompts.password, false);
-      try {
-        const acct = await this.#d.accounts.login(username, password);
+      // The same checks and throttling as a direct `alice@host` login (src/access/).
+      const r = await this.#d.auth.accountPassword(username, password, client);
+      if (r.ok) {
         this.#line(prompts.success);
-        this.#d.log.info({ event: 'login_ok', account: username, client: this.#t.remoteAddress }, 'login ok');
-        this.#line(prompts.willExpire(formatDate(acct.expiresAt), formatRemaining(this.#d.now(), acct.expiresAt)));
+        this.#d.log.info({ event: 'login_ok', account: username, client }, 'login ok');
+        this.#line(prompts.willExpire(formatDate(r.account.expiresAt), formatRemaining(this.#d.now(), r.account.expiresAt)));
         return username;
-      } catch (err) {
-        if (!(err instanceof IsletError)) throw err;
-        this.#d.log.info({ event: 'login_failed', reason: err.detail.reason ?? err.code, account: username.slice(0, 64), client: this.#t.remoteAddress }, 'login failed');
-        if (this.#d.loginFailed?.(this.#t.remoteAddress)) throw new Quit(prompts.tooManyFailures(c, n), 'locked_out');
-        if (err.code === 'ACCOUNT_EXPIRED') this.#line(err.userMessage);
-        else if (c < n) this.#line(prompts.loginFailed(c, n));
-        if (c >= n) throw new Quit(prompts.tooManyFailures(c, n), 'failures');
       }
+      this.#d.log.info({ event: 'login_failed', reason: r.reason, account: username.slice(0, 64), client, delayMs: r.delayMs || undefined }, 'login failed');
+      if (r.delayMs) await this.#pause(r.delayMs);
+      if (r.addressLocked) {
+        if (r.reason !== 'locked_out') this.#d.log.warn({ event: 'address_locked_out', client }, 'too many failed logins from this address');
+        throw new Quit(prompts.tooManyFailures(c, n), 'locked_out');
+      }
+      if (r.message) this.#line(r.message);
+      else if (c < n) this.#line(prompts.loginFailed(c, n));
+      if (c >= n) throw new Quit(prompts.tooManyFailures(c, n), 'failures');
     }
+  }
+
+  /** Holds a failure answer; ends the session if the trainee leaves meanwhile. */
+  async #pause(ms: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, ms));
+    if (this.#t.closed) throw new Quit('', 'closed');
   }
 
   #entries(): Entry[] {

@@ -20,6 +20,7 @@ import type { Logger } from '../logger.ts';
 import { LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_STORE, type RuntimeDriver } from '../runtime/runtime-driver.ts';
 import { isOwn } from '../lifecycle/ownership.ts';
 import type { Store } from '../store/store.ts';
+import { effectiveMaxContainers } from './capacity.ts';
 
 export const LABEL_POOL = 'islet.pool';
 export const POOL_MARK = '.pool-';
@@ -125,8 +126,9 @@ export class WarmPool {
       const list = this.#list(env.name);
       while (list.length < env.warm_pool) {
         if (Date.now() - this.#lastClaim < REFILL_QUIET_MS) { this.#refillSoon(); break; } // claims are coming in: yield the engine to them
-        const max = this.#d.config.current().global.max_containers;
-        if (max > 0 && this.#d.store.countRunning() + this.size() >= max) break;
+        const cfg = this.#d.config.current();
+        const max = effectiveMaxContainers(cfg.global, cfg.environments);
+        if (this.#d.store.countRunning() + this.size() >= max) break;
         const name = `${this.#d.instance}.${env.name}${POOL_MARK}${randomBytes(4).toString('hex')}`;
         const network = env.network === 'bridge' && this.#d.bridgeNetwork ? this.#d.bridgeNetwork : undefined;
         if (network) await this.#d.driver.ensureNetwork(network, { ...this.#d.labels, [LABEL_INSTANCE]: this.#d.instance });

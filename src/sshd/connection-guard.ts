@@ -1,10 +1,11 @@
 /**
  * Per-address limits for the SSH front door, kept in the application (no
  * iptables): concurrent connections per address and in total, new
- * connections per address per minute, and a temporary lockout after too many
- * failed logins (gate logins and trainee accounts alike). Addresses of
- * ISLET's own trainee networks are refused outright, so a container on a
- * `bridge` network cannot reach ISLET's port.
+ * connections per address per minute, and the refusal of an address that
+ * failed logins locked out (the door-neutral count lives in
+ * src/access/address-failures.ts). Addresses of ISLET's own trainee networks
+ * are refused outright, so a container on a `bridge` network cannot reach
+ * ISLET's port.
  *
  * Contract: every method is O(1) amortised; memory is bounded by pruning
  * entries whose windows have passed.
@@ -13,24 +14,25 @@ export interface GuardLimits {
   readonly maxConnections: number;
   readonly maxPerIp: number;
   readonly newPerIpPerMinute: number;
-  readonly failuresPerIp: number;
-  readonly lockoutSeconds: number;
 }
 
-interface IpState { open: number; recent: number[]; failures: number[]; lockedUntil: number }
+interface IpState { open: number; recent: number[] }
 
 export type Refusal = 'too_many_connections' | 'too_many_from_address' | 'connection_rate' | 'locked_out' | 'trainee_network';
 
 export class ConnectionGuard {
   readonly #limits: () => GuardLimits;
   readonly #now: () => number;
+  readonly #lockedOut: (ip: string) => boolean;
   readonly #ips = new Map<string, IpState>();
   #open = 0;
   #denied: { net: number; mask: number }[] = [];
 
-  constructor(limits: () => GuardLimits, now: () => number = Date.now) {
+  /** `lockedOut` says whether failed logins have locked an address out (src/access/address-failures.ts). */
+  constructor(limits: () => GuardLimits, now: () => number = Date.now, lockedOut: (ip: string) => boolean = () => false) {
     this.#limits = limits;
     this.#now = now;
+    this.#lockedOut = lockedOut;
   }
 
   /** IPv4 subnets (CIDR) whose clients are always refused: ISLET's trainee networks. */
@@ -46,7 +48,7 @@ export class ConnectionGuard {
 
   #state(ip: string): IpState {
     let s = this.#ips.get(ip);
-    if (!s) { s = { open: 0, recent: [], failures: [], lockedUntil: 0 }; this.#ips.set(ip, s); }
+    if (!s) { s = { open: 0, recent: [] }; this.#ips.set(ip, s); }
     return s;
   }
 
@@ -56,8 +58,8 @@ export class ConnectionGuard {
     const now = this.#now();
     const v4 = ipv4(ip.replace(/^::ffff:/, ''));
     if (v4 !== undefined && this.#denied.some((d) => ((v4 & d.mask) >>> 0) === d.net)) return 'trainee_network';
+    if (this.#lockedOut(ip)) return 'locked_out';
     const s = this.#state(ip);
-    if (s.lockedUntil > now) return 'locked_out';
     if (this.#open >= lim.maxConnections) return 'too_many_connections';
     if (s.open >= lim.maxPerIp) return 'too_many_from_address';
     s.recent = s.recent.filter((t) => t > now - 60_000);
@@ -74,23 +76,10 @@ export class ConnectionGuard {
     this.#prune();
   }
 
-  /** A failed login from ip; returns true when the address is now locked out. */
-  failed(ip: string): boolean {
-    const lim = this.#limits();
-    const now = this.#now();
-    const s = this.#state(ip);
-    s.failures = s.failures.filter((t) => t > now - lim.lockoutSeconds * 1000);
-    s.failures.push(now);
-    if (s.failures.length >= lim.failuresPerIp) { s.lockedUntil = now + lim.lockoutSeconds * 1000; s.failures = []; return true; }
-    return false;
-  }
-
-  lockedOut(ip: string): boolean { return (this.#ips.get(ip)?.lockedUntil ?? 0) > this.#now(); }
-
   #prune(): void {
     if (this.#ips.size < 1024) return;
     const now = this.#now();
-    for (const [ip, s] of this.#ips) if (s.open === 0 && s.lockedUntil <= now && s.recent.every((t) => t <= now - 60_000)) this.#ips.delete(ip);
+    for (const [ip, s] of this.#ips) if (s.open === 0 && s.recent.every((t) => t <= now - 60_000)) this.#ips.delete(ip);
   }
 }
 

@@ -11,7 +11,8 @@ import type { Connection, ServerChannel } from 'ssh2';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
 import type { SessionHandler } from '../sessions/session-handler.ts';
-import type { Authenticator, Identity } from '../sessions/authenticator.ts';
+import type { AuthFailure, Authenticator, Identity } from '../sessions/authenticator.ts';
+import { sendAuthBanner } from './auth-banner.ts';
 import type { ConnectionGuard } from './connection-guard.ts';
 import { modernAlgorithms } from './algorithms.ts';
 import { SshTerminal } from './ssh-terminal.ts';
@@ -101,7 +102,6 @@ export class SshServer {
     const conn = this.#conns.get(`${remoteIp}:${port}`) ?? [...this.#conns.values()].find((c) => c.socket.remotePort === port);
     let ip = remoteIp;
     const log = this.#o.log.child({ client: conn?.ip ?? ip });
-    const { guard } = this.#o;
     client.on('error', (err) => log.debug({ err: err.message }, 'ssh client error'));
     if (!conn) { client.end(); return; }
     ip = conn.ip; // the same form the guard admitted (no ::ffff: prefix)
@@ -115,24 +115,51 @@ export class SshServer {
     let identity: Identity | undefined;
     const { auth } = this.#o;
     const terms = new Set<SshTerminal>();
-    client.on('close', () => { this.#clients.delete(client); for (const t of terms) t.lost(); });
+    // Idle connections do not hold places: one with no channel at work (shell, command, file transfer, forward)
+    // is closed after ssh_channel_grace (a gate login) or ssh_idle_account_connection (an account login, which may
+    // be `ssh -N -L` waiting for its first forward). The timer runs from login and from the last channel's close.
+    let working = 0;
+    let idleTimer: NodeJS.Timeout | undefined;
+    const armIdle = () => {
+      clearTimeout(idleTimer);
+      const secs = identity?.account ? global().ssh_idle_account_connection : global().ssh_channel_grace;
+      idleTimer = setTimeout(() => {
+        if (working > 0 || dead) return;
+        log.info({ event: 'connection_idle_closed', account: identity?.account, seconds: secs }, 'no channel at work: connection closed');
+        hangUp();
+      }, secs * 1000);
+      idleTimer.unref();
+    };
+    /** A channel at work until any of `ends` closes. */
+    const busy = (...ends: { once(event: 'close', f: () => void): unknown }[]) => {
+      working++;
+      clearTimeout(idleTimer);
+      let done = false;
+      const end = () => { if (done) return; done = true; if (--working === 0 && !dead) armIdle(); };
+      for (const e of ends) e.once('close', end);
+    };
+    client.on('close', () => { clearTimeout(idleTimer); this.#clients.delete(client); for (const t of terms) t.lost(); });
     client.on('authentication', (ctx) => {
       const methods: ('password' | 'keyboard-interactive' | 'publickey')[] = auth.isGate(ctx.username) ? ['password', 'keyboard-interactive'] : ['publickey', 'password', 'keyboard-interactive'];
       if (dead) { ctx.reject(); return; }
-      const fail = (reason: string, counts = true) => {
-        if (!counts) { ctx.reject(methods); return; }
+      /** A counted failure (already recorded by the Authenticator's throttle): answered after its delay, with its message. */
+      const fail = (r: AuthFailure) => {
         attempts++;
-        log.info({ event: auth.isGate(ctx.username) ? 'gate_login_failed' : 'account_login_failed', user: ctx.username.slice(0, 64), method: ctx.method, reason }, 'ssh login failed');
-        const locked = guard.failed(ip);
-        if (locked) log.warn({ event: 'address_locked_out' }, 'too many failed logins from this address');
-        // The last failure is answered with a disconnect, not "try again": the client never asks a 4th time.
-        if (attempts >= MAX_AUTH_ATTEMPTS || locked) { hangUp(); return; }
-        ctx.reject(methods);
+        log.info({ event: auth.isGate(ctx.username) ? 'gate_login_failed' : 'account_login_failed', user: ctx.username.slice(0, 64), method: ctx.method, reason: r.reason, delayMs: r.delayMs || undefined }, 'ssh login failed');
+        if (r.addressLocked && r.reason !== 'locked_out') log.warn({ event: 'address_locked_out' }, 'too many failed logins from this address');
+        if (r.message) sendAuthBanner(client, r.message);
+        const answer = () => {
+          if (dead || conn.socket.destroyed) return;
+          // The last failure is answered with a disconnect, not "try again": the client never asks a 4th time.
+          if (attempts >= MAX_AUTH_ATTEMPTS || r.addressLocked) { hangUp(); return; }
+          ctx.reject(methods);
+        };
+        // Only failures wait: a guesser is slowed, a right password or key never is.
+        if (r.delayMs) setTimeout(answer, r.delayMs); else answer();
       };
       const ok = (id: Identity) => { if (dead) { ctx.reject(); return; } identity = id; conn.authed = true; ctx.accept(); };
       const check = (password: string) => {
-        if (guard.lockedOut(ip)) { fail('locked_out'); return; }
-        auth.password(ctx.username, password).then((r) => (r.ok ? ok(r.identity) : fail(r.reason)), () => fail('error'));
+        auth.password(ctx.username, password, ip).then((r) => (r.ok ? ok(r.identity) : fail(r)), () => fail(auth.failed(ip, 'error')));
       };
       if (ctx.method === 'password') return check(ctx.password);
       if (ctx.method === 'keyboard-interactive') {
@@ -140,17 +167,20 @@ export class SshServer {
       }
       if (ctx.method === 'publickey') {
         const signed = ctx.signature ? { blob: ctx.blob!, signature: ctx.signature, hashAlgo: ctx.hashAlgo } : undefined;
-        const r = guard.lockedOut(ip) ? { ok: false as const, reason: 'locked_out' } : auth.publicKey(ctx.username, ctx.key, signed);
+        const r = auth.publicKey(ctx.username, { ...ctx.key, hashAlgo: ctx.hashAlgo }, signed, ip);
         if (r.ok) { if (signed) ok(r.identity); else ctx.accept(); return; }
         // An unsigned offer only asks whether a key would do (OpenSSH tries each key it has): it does not
         // count as a failed login, but a connection may make only MAX_KEY_OFFERS of them.
-        return fail(r.reason, signed !== undefined || auth.isGate(ctx.username) || ++keyOffers > MAX_KEY_OFFERS);
+        if (r.addressLocked) return fail(r);
+        if (signed === undefined && !auth.isGate(ctx.username) && ++keyOffers <= MAX_KEY_OFFERS) { ctx.reject(methods); return; }
+        return fail(auth.failed(ip, r.reason));
       }
-      fail('method', false);
+      ctx.reject(methods);
     });
     client.on('ready', () => {
       const who = identity ?? { method: 'gate' as const };
       log.info({ event: who.method === 'gate' ? 'gate_login_ok' : 'account_login_ok', method: who.method, account: who.account, environment: who.environment }, 'ssh login ok');
+      armIdle();
       let sessions = 0;
       client.on('session', (acceptSession, rejectSession) => {
         if (sessions >= global().ssh_max_sessions_per_connection) { rejectSession(); return; }
@@ -176,6 +206,7 @@ export class SshServer {
         });
         session.on('shell', (accept) => {
           const channel: ServerChannel = accept();
+          busy(session, channel);
           if (!pty) {
             channel.write('ISLET needs a terminal: connect with "ssh -t".\r\n');
             channel.exit(1); channel.end();
@@ -191,6 +222,7 @@ export class SshServer {
         session.on('exec', (accept, reject, info) => {
           if (!who.account) { reject?.(); return; } // the gate login has no account to run commands for
           const channel: ServerChannel = accept();
+          busy(session, channel);
           const size = pty ? { cols: pty.cols, rows: pty.rows } : undefined;
           const resizers = new Set<(s: { cols: number; rows: number }) => void>();
           session.on('window-change', (_a, _r, i) => { for (const f of resizers) f({ cols: clamp(i.cols), rows: clamp(i.rows, 24) }); });
@@ -209,6 +241,7 @@ export class SshServer {
           // its SFTP INIT without waiting for the subsystem reply. Requests wait in serveSftp until
           // the container is ready (and fail with its error when it cannot be opened).
           const sftp = accept();
+          busy(session, sftp);
           serveSftp(sftp, this.#o.handler.openContainer(who).then((c) => {
             log.info({ event: 'sftp_started', account: who.account, environment: c.env.name }, 'sftp session');
             return { tools: c.tools, containerId: c.containerId, home: c.home, log: log.child({ account: who.account, environment: c.env.name }) };
@@ -228,6 +261,7 @@ export class SshServer {
           if (!c.env.forward_ports.includes(info.destPort)) { log.info({ event: 'forward_refused', account: who.account, port: info.destPort }, 'port not allowed'); reject(); return; }
           const nc = await c.tools.run(c.containerId, 'nc', ['127.0.0.1', String(info.destPort)]);
           const ch = accept();
+          busy(ch);
           ch.pipe(nc.stdin);
           nc.stdout.pipe(ch);
           const end = () => { try { ch.end(); } catch { /* closed */ } };

@@ -6,7 +6,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { chmodSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { IsletError } from '../core/islet-error.ts';
-import type { Account, Ownership, Store, StoredKey } from './store.ts';
+import type { Account, LoginThrottleState, Ownership, Store, StoredKey } from './store.ts';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS accounts (
@@ -35,6 +35,13 @@ CREATE TABLE IF NOT EXISTS keys (
   added_at INTEGER NOT NULL,
   PRIMARY KEY (account, data)
 ) STRICT;
+CREATE TABLE IF NOT EXISTS login_throttle (
+  account TEXT PRIMARY KEY REFERENCES accounts(name) ON DELETE CASCADE,
+  failures TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  locked_at INTEGER,
+  locked_until INTEGER
+) STRICT;
 CREATE TABLE IF NOT EXISTS meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -59,6 +66,13 @@ const toOwnership = (r: Row): Ownership => ({
   ...(r.started_at == null ? {} : { startedAt: new Date(Number(r.started_at)) }),
   ...(r.last_seen_at == null ? {} : { lastSeenAt: new Date(Number(r.last_seen_at)) }),
   ...(r.stop_reason == null ? {} : { stopReason: String(r.stop_reason) }),
+});
+
+const toThrottle = (r: Row): LoginThrottleState => ({
+  account: String(r.account), level: Number(r.level),
+  failures: (JSON.parse(String(r.failures)) as number[]).map((t) => new Date(t)),
+  ...(r.locked_at == null ? {} : { lockedAt: new Date(Number(r.locked_at)) }),
+  ...(r.locked_until == null ? {} : { lockedUntil: new Date(Number(r.locked_until)) }),
 });
 
 export class SqliteStore implements Store {
@@ -102,6 +116,11 @@ export class SqliteStore implements Store {
       countRunning: db.prepare(`SELECT COUNT(*) AS n FROM ownership WHERE state = 'running'`),
       countRunningOf: db.prepare(`SELECT COUNT(*) AS n FROM ownership WHERE state = 'running' AND account = ?`),
       deleteOwnership: db.prepare('DELETE FROM ownership WHERE account = ? AND environment = ?'),
+      getThrottle: db.prepare('SELECT * FROM login_throttle WHERE account = ?'),
+      listThrottles: db.prepare('SELECT * FROM login_throttle ORDER BY account'),
+      putThrottle: db.prepare(`INSERT INTO login_throttle (account, failures, level, locked_at, locked_until) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM accounts WHERE name = ?)
+        ON CONFLICT(account) DO UPDATE SET failures = excluded.failures, level = excluded.level, locked_at = excluded.locked_at, locked_until = excluded.locked_until`),
+      deleteThrottle: db.prepare('DELETE FROM login_throttle WHERE account = ?'),
       adoptContainer: db.prepare('INSERT INTO adopted_containers (container_id, from_store, adopted_at) VALUES (?, ?, ?) ON CONFLICT(container_id) DO NOTHING'),
       listAdopted: db.prepare('SELECT container_id FROM adopted_containers'),
       forgetAdopted: db.prepare('DELETE FROM adopted_containers WHERE container_id = ?'),
@@ -177,6 +196,20 @@ export class SqliteStore implements Store {
   }
   forgetAdopted(containerId: string): void {
     this.#run('forgetAdopted', () => this.#q.forgetAdopted!.run(containerId));
+  }
+  getLoginThrottle(account: string): LoginThrottleState | undefined {
+    const r = this.#run('getLoginThrottle', () => this.#q.getThrottle!.get(account) as Row | undefined);
+    return r ? toThrottle(r) : undefined;
+  }
+  putLoginThrottle(t: LoginThrottleState): boolean {
+    return this.#run('putLoginThrottle', () => Number(this.#q.putThrottle!.run(t.account, JSON.stringify(t.failures.map((d) => d.getTime())), t.level,
+      t.lockedAt?.getTime() ?? null, t.lockedUntil?.getTime() ?? null, t.account).changes) === 1);
+  }
+  deleteLoginThrottle(account: string): boolean {
+    return this.#run('deleteLoginThrottle', () => Number(this.#q.deleteThrottle!.run(account).changes) === 1);
+  }
+  listLoginThrottles(): LoginThrottleState[] {
+    return this.#run('listLoginThrottles', () => (this.#q.listThrottles!.all() as Row[]).map(toThrottle));
   }
   close(): void { this.#db.close(); }
 }

@@ -42,6 +42,20 @@ export interface StoredKey {
   readonly addedAt: Date;
 }
 
+/**
+ * Failed password logins of one account (per-account throttling, src/access/account-throttle.ts):
+ * kept here so a lock survives a restart and the CLI (another process) sees and clears it.
+ */
+export interface LoginThrottleState {
+  readonly account: string;
+  /** Times of recent failed password logins, oldest first (only those inside the counting window). */
+  readonly failures: readonly Date[];
+  /** How many times the account was locked in a row; each lock lasts twice the one before. */
+  readonly level: number;
+  readonly lockedAt?: Date;
+  readonly lockedUntil?: Date;
+}
+
 export interface Store {
   /** Inserts an account; returns false when the name is taken (never overwrites). */
   createAccount(a: Account): boolean;
@@ -66,6 +80,13 @@ export interface Store {
   listKeys(account: string): StoredKey[];
   /** Containers ISLET believes are running, in all or for one account (admission control). */
   countRunning(account?: string): number;
+
+  getLoginThrottle(account: string): LoginThrottleState | undefined;
+  /** Records (or replaces) an account's throttle state; false when the account does not exist. */
+  putLoginThrottle(t: LoginThrottleState): boolean;
+  /** Clears an account's throttle state; false when there was none. */
+  deleteLoginThrottle(account: string): boolean;
+  listLoginThrottles(): LoginThrottleState[];
 
   /**
    * This store's id: random, made when the store is created, never changed. Every container ISLET

@@ -12,10 +12,10 @@ export class SshTrainee {
   #waiters: (() => void)[] = [];
 
   /** Connects as the gate login and opens a shell with a PTY; resolves once the channel is open. */
-  async connect(port: number, user = 'demo', password = 'demo', host = '127.0.0.1'): Promise<void> {
+  async connect(port: number, user = 'demo', password = 'demo', host = '127.0.0.1', localAddress?: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.#client.once('ready', () => resolve()).once('error', reject)
-        .connect({ host, port, username: user, password, readyTimeout: 30_000, hostVerifier: () => true });
+        .connect({ host, port, username: user, password, readyTimeout: 30_000, hostVerifier: () => true, ...(localAddress ? { localAddress } : {}) });
       this.#client.setNoDelay(true); // as OpenSSH does for interactive sessions
     });
     this.#ch = await new Promise<ClientChannel>((resolve, reject) => {

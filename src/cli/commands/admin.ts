@@ -29,13 +29,14 @@ export function describeAction(a: ReconcileAction): string {
 
 export const adminCommands = {
   accounts: {
-    help: 'List accounts with their expiry and containers with their state (--json for machines)',
+    help: 'List accounts with their expiry, password-login pauses and containers with their state (--json for machines)',
     run: (f: Flags) => withAdmin(f, async (a) => {
       const list = await a.listAccounts();
       if (f.json) { console.log(JSON.stringify(list, null, 2)); return 0; }
       const now = new Date();
       for (const acct of list) {
         console.log(`${acct.name}  ${acct.expired ? 'EXPIRED' : `expires ${formatDate(acct.expiresAt)} (in ${formatRemaining(now, acct.expiresAt)})`}`);
+        if (acct.throttledUntil) console.log(`  THROTTLED: password logins paused until ${formatDate(acct.throttledUntil)} (${formatRemaining(now, acct.throttledUntil)}); islet unlock ${acct.name}`);
         for (const c of acct.containers) console.log(`  ${c.environment.padEnd(16)} ${c.state.padEnd(8)} ${c.name}${c.stopReason ? `  last stop: ${c.stopReason}` : ''}`);
       }
       console.log(`${list.length} account(s), ${list.reduce((n, x) => n + x.containers.filter((c) => c.state === 'running').length, 0)} running container(s)`);
@@ -94,6 +95,14 @@ export const adminCommands = {
       for (const p of r.problems) console.log(`skipped ${p}`);
       console.log(`added ${r.added} key(s) for ${args[0]}`);
       return r.problems.length ? 1 : 0;
+    }),
+  },
+  unlock: {
+    help: 'End the pause of an account\'s password logins after too many wrong passwords: islet unlock <account>',
+    run: (f: Flags, args: string[]) => withAdmin(f, async (a) => {
+      if (!args[0]) return usage('unlock <account>');
+      console.log(a.unlock(args[0]) ? `unlocked ${args[0]}` : `${args[0]} was not throttled`);
+      return 0;
     }),
   },
   reap: {
