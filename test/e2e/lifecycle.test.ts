@@ -200,7 +200,8 @@ describe('lifecycle', { concurrency: false }, () => {
     const demo = loadConfigDir(islet.configDir).environments.find((e) => e.name === 'demo')!;
     const ghost = await driver.create({
       name: name('demo', 'ghost'), env: demo,
-      labels: { 'islet.managed': 'true', 'islet.instance': islet.instance, 'islet.account': 'ghost', 'islet.environment': 'demo', 'islet.test': runId },
+      // Made as this server would make it: with its store id, or reap would refuse it as another data directory's.
+      labels: { 'islet.managed': 'true', 'islet.instance': islet.instance, 'islet.store': db((d) => String((d.prepare(`SELECT value FROM meta WHERE key = 'store_id'`).get() as { value: string }).value)), 'islet.account': 'ghost', 'islet.environment': 'demo', 'islet.test': runId },
     });
 
     const dry = await cli('reap', '--dry-run');

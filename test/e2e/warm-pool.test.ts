@@ -50,6 +50,7 @@ describe('warm pool', { concurrency: false }, () => {
     assert.equal(await sh(s, 'id -un'), 'student');
     const mine = await driver.inspect(`${islet.instance}.warm.quick`);
     assert.ok(mine && before.includes(mine.id), 'the trainee got one of the ready containers');
+    assert.match(mine.labels['islet.store'] ?? '', /^[0-9a-f]{16}$/, 'pool containers carry the store id like every other (docs/lifecycle.md)');
     const after = await poolOf(2);
     assert.ok(!after.includes(mine.id), 'the claimed container left the pool, which refilled');
     await new Promise((r) => setTimeout(r, 2500)); // two reconcile passes
