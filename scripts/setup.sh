@@ -31,8 +31,9 @@ if [ "$want_test" = yes ]; then
   # The client matrix (test/e2e/client-matrix.test.ts): PuTTY, Dropbear, paramiko, asyncssh.
   command -v plink >/dev/null 2>&1 || pkgs+=(putty-tools)
   command -v dbclient >/dev/null 2>&1 || pkgs+=(dropbear-bin)
-  python3 -c 'import paramiko' >/dev/null 2>&1 || pkgs+=(python3-paramiko)
-  python3 -c 'import asyncssh' >/dev/null 2>&1 || pkgs+=(python3-asyncssh)
+  # Debian's python3 (a pyenv or venv python3 earlier on PATH would not see Debian's modules).
+  /usr/bin/python3 -c 'import paramiko' >/dev/null 2>&1 || pkgs+=(python3-paramiko)
+  /usr/bin/python3 -c 'import asyncssh' >/dev/null 2>&1 || pkgs+=(python3-asyncssh)
 fi
 if [ "${#pkgs[@]}" -gt 0 ]; then
   log "installing ${pkgs[*]}"

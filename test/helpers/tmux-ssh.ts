@@ -21,12 +21,17 @@ export class TmuxSsh {
 
   /** Starts `ssh -tt user@127.0.0.1 -p port` in a detached tmux session of the given size. */
   static async connect(t: SshTarget): Promise<TmuxSsh> {
-    const name = `islet-test-${randomBytes(4).toString('hex')}`;
     // OpenSSH uses the first value given for an option, so the caller's options go first.
     const ssh = ['ssh', '-tt', ...(t.extraArgs ?? []), '-p', String(t.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
       '-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password,keyboard-interactive', '-o', 'NumberOfPasswordPrompts=3',
       `${t.user ?? 'demo'}@${t.host ?? '127.0.0.1'}`];
-    await run('tmux', ['new-session', '-d', '-s', name, '-x', String(t.cols ?? 120), '-y', String(t.rows ?? 40), ...ssh, ';', 'set-option', '-t', name, 'remain-on-exit', 'on', ';', 'set-option', '-t', name, 'history-limit', '20000']);
+    return TmuxSsh.spawn(ssh, t);
+  }
+
+  /** Starts any terminal client (`argv`: PuTTY's plink, Dropbear's dbclient …) in a detached tmux session of the given size. */
+  static async spawn(argv: string[], size: { readonly cols?: number; readonly rows?: number } = {}): Promise<TmuxSsh> {
+    const name = `islet-test-${randomBytes(4).toString('hex')}`;
+    await run('tmux', ['new-session', '-d', '-s', name, '-x', String(size.cols ?? 120), '-y', String(size.rows ?? 40), ...argv, ';', 'set-option', '-t', name, 'remain-on-exit', 'on', ';', 'set-option', '-t', name, 'history-limit', '20000']);
     const s = new TmuxSsh(name);
     open.add(s);
     return s;

@@ -44,6 +44,14 @@ export async function choose(s: TmuxSsh, name: string): Promise<number> {
   return Number(m[1]);
 }
 
+/** Enrolls one authorized_keys line through the menu's add_key entry (the menu must be showing). */
+export async function addKey(s: TmuxSsh, publicKeyLine: string): Promise<void> {
+  await choose(s, 'add_key');
+  await s.waitFor('Paste one SSH public key line');
+  await s.line(publicKeyLine.trim());
+  await s.waitFor('Key added.');
+}
+
 /** Runs a shell command and returns what it printed between two unique markers. */
 export async function sh(s: TmuxSsh, cmd: string, timeoutMs = 20_000): Promise<string> {
   const tag = Math.random().toString(36).slice(2, 8);
