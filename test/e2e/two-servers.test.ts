@@ -2,10 +2,12 @@
  * Two ISLETs, two data directories, one engine and the SAME instance name
  * (what a typo in --data gives): nothing of the first is ever touched by the
  * second. Server B running beside A leaves A's live trainee container alone;
- * B started once A has containers refuses to start and says why; `islet reap`
+ * B's own trainee of the same name is refused A's container; B started once
+ * A has containers refuses to start and says why; `islet reap`
  * with the wrong --data refuses and removes nothing, with the right one it
  * still reaps what it owns; and `--take-over` (the explicit way out) makes the
- * other store's container this one's, which proves the refusal was what kept it.
+ * other store's container this one's (B then adopts it), which proves the
+ * refusal was what kept it from B.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,6 +78,13 @@ describe('two servers, two data directories, one engine, one instance name', { c
     // B's reconciler lists it (the warning proves B looked), several passes in a row, and leaves it.
     const seen = await b.waitForLog((l) => l.event === 'foreign_containers' && l.count === 1, 15_000);
     assert.ok(seen);
+    // B's own trainee of the same name: the container named for her is A's, so B refuses to use it (and leaves it).
+    const other = await gate(b.port);
+    await createAccount(other, 'alice');
+    await choose(other, 'demo');
+    await other.waitFor('This environment cannot be started here right now. Please tell the instructor.');
+    await b.waitForLog((l) => l.event === 'environment_failed' && l.code === 'OWNERSHIP_FOREIGN');
+    await other.close();
     await sleep(3000);
     assert.ok(!b.logs.some((l) => l.event === 'container_removed'), 'B removed nothing');
     const still = await driver.inspect(aliceName);
@@ -125,11 +134,14 @@ describe('two servers, two data directories, one engine, one instance name', { c
     assert.equal((await driver.inspect(aliceName))?.state, 'running');
   });
 
-  test('--take-over is the explicit way out: the other store\'s container becomes this one\'s (and, its account unknown here, is reaped)', async () => {
+  test('--take-over is the explicit way out: the other store\'s container becomes this one\'s', async () => {
     const taken = await cli(b.dataDir, 'reap', '--take-over');
     assert.equal(taken.code, 0, taken.stderr);
     assert.match(taken.stderr, /"event":"container_taken_over"/, 'each container taken over is logged');
-    assert.match(taken.stdout, new RegExp(`^remove container ${aliceName.replace(/\./g, '\\.')} \\(account_gone\\)$`, 'm'));
-    assert.equal(await driver.inspect(aliceId), undefined, 'control: once owned, the reconciler does remove it, so the refusal was what kept it');
+    // B has an account alice of its own (the first test), so B's reconciler now adopts the container for her:
+    // control that, once owned, B acts on it, so the refusal above was what kept it from B.
+    assert.match(taken.stdout, new RegExp(`^adopt container ${aliceName.replace(/\./g, '\\.')} for alice/demo$`, 'm'));
+    const row = new DatabaseSync(join(b.dataDir, 'islet.db'));
+    try { assert.equal((row.prepare(`SELECT container_id FROM ownership WHERE account = 'alice'`).get() as { container_id: string }).container_id, aliceId); } finally { row.close(); }
   });
 });
