@@ -84,7 +84,7 @@ export interface Execution {
   /** Resolves with the exit status once the process ended (-1 when unknown). */
   readonly exited: Promise<number>;
   resize(size: TtySize): Promise<void>;
-  /** Sends a signal to the process (best effort). */
+  /** Sends a signal to the process and the processes it started in its group (best effort). */
   signal(signal: NodeJS.Signals): Promise<void>;
 }
 

@@ -178,7 +178,12 @@ export class DockerDriver implements RuntimeDriver {
         if (!j?.Running || j.Pid <= 0) return;
         const cgroup = await readFile(`/proc/${j.Pid}/cgroup`, 'utf8').catch(() => '');
         if (!cgroup.includes(id.length === 64 ? id : (await this.inspect(id))?.id ?? '\0')) return;
-        try { process.kill(j.Pid, sig); } catch { /* gone */ }
+        // The engine starts each exec as the leader of its own process group, and `sh -c` leaves its children
+        // in it: signal the whole group, or a command's children outlive it (and the engine then holds every
+        // later exec in the container for seconds per orphan, waiting for their output to close).
+        const stat = await readFile(`/proc/${j.Pid}/stat`, 'utf8').catch(() => '');
+        const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+        try { process.kill(pgrp === j.Pid ? -j.Pid : j.Pid, sig); } catch { /* gone */ }
       },
     };
   }
