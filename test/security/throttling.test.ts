@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { totalmem } from 'node:os';
 import ssh2, { Client, type AnyAuthMethod } from 'ssh2';
 import { IsletProcess, repoRoot, type LogLine } from '../helpers/islet-process.ts';
 import { SshTrainee } from '../helpers/ssh-trainee.ts';
@@ -83,6 +84,21 @@ async function gateShell(local: string): Promise<SshTrainee> {
   return t;
 }
 
+/**
+ * OpenSSH with a password from SSH_ASKPASS (no terminal needed): `method` only, one prompt.
+ * Resolves with its exit code and stderr (where OpenSSH prints the server's banner and, at VERBOSE, "Authenticated to").
+ */
+function openssh(local: string, user: string, password: string, method: 'password' | 'keyboard-interactive'): Promise<{ code: number; stderr: string }> {
+  const askpass = join(islet.dataDir, '..', `askpass-${method}`);
+  writeFileSync(askpass, `#!/bin/sh\nprintf '%s\\n' '${password}'\n`, { mode: 0o700 });
+  return new Promise((resolve) => {
+    execFile('ssh', ['-b', local, '-p', String(islet.port), '-o', `PreferredAuthentications=${method}`, '-o', 'NumberOfPasswordPrompts=1', '-o', 'PubkeyAuthentication=no',
+      '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=20', '-o', 'LogLevel=VERBOSE', '-T', `${user}@127.0.0.1`, 'true'],
+    { env: { ...process.env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' }, timeout: 60_000 },
+    (err, _stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr }));
+  });
+}
+
 const logsOf = (pred: (l: LogLine) => boolean) => islet.logs.filter(pred);
 
 describe('login throttling, creation limits and idle connections', { concurrency: false }, () => {
@@ -107,8 +123,12 @@ describe('login throttling, creation limits and idle connections', { concurrency
   });
 
   test(`${N} wrong passwords for one account pause its password logins from every address, with a message; its key, other accounts and the gate still work`, async () => {
-    // Control: the probe logs in while nothing is paused.
+    // Control: the probes log in while nothing is paused.
     assert.equal((await tryPassword('127.0.0.31', 'victim', 'victim-pw')).ready, true, 'control: the right password works');
+    for (const method of ['password', 'keyboard-interactive'] as const) {
+      const o = await openssh('127.0.0.31', 'victim', 'victim-pw', method);
+      assert.match(o.stderr, new RegExp(`Authenticated to .* using "${method}"`), `control: OpenSSH (${method}) logs in`);
+    }
     const guess = await attempt('127.0.0.31', 'victim', [1, 2, 3].map((i) => pw('victim', `guess${i}`)));
     assert.equal(guess.ready, false);
     assert.equal((await tryPassword('127.0.0.31', 'victim+demo', `guess${N}`)).ready, false);
@@ -118,6 +138,13 @@ describe('login throttling, creation limits and idle connections', { concurrency
       const r = await tryPassword(local, 'victim', 'victim-pw');
       assert.equal(r.ready, false, `the right password is refused from ${local}`);
       assert.match(r.banners, PAUSED, `the client is told why (${local})`);
+    }
+    for (const method of ['password', 'keyboard-interactive'] as const) {
+      const o = await openssh('127.0.0.32', 'victim', 'victim-pw', method);
+      assert.equal(o.code, 255, `OpenSSH (${method}) is refused: ${o.stderr}`);
+      assert.match(o.stderr, PAUSED, `OpenSSH (${method}) prints why`);
+      assert.match(o.stderr, /Permission denied/);
+      assert.doesNotMatch(o.stderr, /Authenticated to/);
     }
     assert.equal(await keyLogin('127.0.0.32', 'victim'), true, 'an enrolled key still logs in');
     assert.equal((await tryPassword('127.0.0.31', 'other', 'other-pw')).ready, true, 'another account is not affected');
@@ -220,18 +247,29 @@ describe('login throttling, creation limits and idle connections', { concurrency
     assert.equal(closed, true, 'closed after the menu timeout and the grace');
   });
 
+  test('safe defaults: the container cap is derived from host memory, 3 per account', async () => {
+    // examples/: one enabled environment, demo, with memory 128m.
+    const expected = Math.floor((totalmem() - 1024 ** 3) / (128 * 1024 ** 2));
+    const cap = await islet.waitForLog((l) => l.event === 'capacity');
+    assert.equal(cap.max_containers, expected);
+    assert.equal(cap.derived, true);
+    assert.equal(cap.max_containers_per_account, 3);
+  });
+
   test('60 wrong passwords from one address do not lock it out: the room behind it still logs in (failures are only slowed)', async () => {
     const local = '127.0.0.61';
     const t0 = Date.now();
     const conns = await Promise.all(Array.from({ length: 20 }, (_, c) => attempt(local, 'demo', [1, 2, 3].map((i) => pw('demo', `wrong-${c}-${i}`)), 60_000)));
     const took = Date.now() - t0;
     assert.equal(conns.filter((c) => c.ready).length, 0);
+    // The server's log is asynchronous: wait for its lines, then count.
+    await islet.waitForLog(() => logsOf((l) => l.client === local && l.event === 'gate_login_failed').length >= 60, 15_000);
     assert.equal(logsOf((l) => l.client === local && l.event === 'gate_login_failed').length, 60, 'all 60 were checked and failed');
-    const delayed = logsOf((l) => l.client === local && l.event === 'gate_login_failed' && Number(l.delayMs) > 0).length;
-    assert.ok(delayed >= 50, `failures beyond the first few were answered late (${delayed} of 60, in ${took} ms)`);
     assert.equal(logsOf((l) => l.client === local && l.event === 'address_locked_out').length, 0, 'the address is not locked out');
     assert.equal((await tryPassword(local, 'demo', 'demo')).ready, true, 'the gate still works from that address');
     assert.equal((await tryPassword(local, 'other', 'other-pw')).ready, true, 'an account still logs in from that address');
     assert.equal(await keyLogin(local, 'victim'), true, 'and a key');
+    const delayed = logsOf((l) => l.client === local && l.event === 'gate_login_failed' && Number(l.delayMs) > 0).length;
+    assert.ok(delayed >= 50, `failures beyond the first few were answered late (${delayed} of 60, in ${took} ms)`);
   });
 });
