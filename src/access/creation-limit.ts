@@ -1,6 +1,6 @@
 /**
  * Account creation per client address: at most `perAddress` new accounts
- * within `windowSeconds` (60 in 10 minutes by default: a room of up to 60
+ * within `windowSeconds` (30 in 10 minutes by default: a room of up to 30
  * behind one NAT address all create theirs, a script cannot create hundreds).
  * In memory; a restart forgets it, which at worst allows one more window.
  */
