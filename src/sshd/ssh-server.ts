@@ -7,7 +7,7 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
-import type { Connection, ServerChannel } from 'ssh2';
+import type { AuthContext, Connection, ServerChannel } from 'ssh2';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
 import type { SessionHandler } from '../sessions/session-handler.ts';
@@ -139,7 +139,11 @@ export class SshServer {
       for (const e of ends) e.once('close', end);
     };
     client.on('close', () => { clearTimeout(idleTimer); this.#clients.delete(client); for (const t of terms) t.lost(); });
-    client.on('authentication', (ctx) => {
+    /** While a failure answer is held, the connection's next request waits as well: a keyboard-interactive client could otherwise abort the held one and go on at once. */
+    let heldUntil = 0;
+    const authenticate = (ctx: AuthContext): void => {
+      const held = heldUntil - Date.now();
+      if (held > 0) { setTimeout(() => authenticate(ctx), held); return; }
       const methods: ('password' | 'keyboard-interactive' | 'publickey')[] = auth.isGate(ctx.username) ? ['password', 'keyboard-interactive'] : ['publickey', 'password', 'keyboard-interactive'];
       if (dead) { ctx.reject(); return; }
       /** A counted failure (already recorded by the Authenticator's throttle): answered after its delay, with its message. */
@@ -155,7 +159,7 @@ export class SshServer {
           ctx.reject(methods);
         };
         // Only failures wait: a guesser is slowed, a right password or key never is.
-        if (r.delayMs) setTimeout(answer, r.delayMs); else answer();
+        if (r.delayMs) { heldUntil = Date.now() + r.delayMs; setTimeout(answer, r.delayMs); } else answer();
       };
       const ok = (id: Identity) => { if (dead) { ctx.reject(); return; } identity = id; conn.authed = true; ctx.accept(); };
       const check = (password: string) => {
@@ -176,7 +180,8 @@ export class SshServer {
         return fail(auth.failed(ip, r.reason));
       }
       ctx.reject(methods);
-    });
+    };
+    client.on('authentication', authenticate);
     client.on('ready', () => {
       const who = identity ?? { method: 'gate' as const };
       log.info({ event: who.method === 'gate' ? 'gate_login_ok' : 'account_login_ok', method: who.method, account: who.account, environment: who.environment }, 'ssh login ok');
