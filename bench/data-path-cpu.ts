@@ -23,6 +23,7 @@
  * Writes bench/results/<date>-data-path-cpu.json.
  * Usage: node bench/data-path-cpu.ts [--targets islet,peer] [--mb 100] [--keys 1000] [--runs 2]
  *   [--ciphers chacha20-poly1305@openssh.com,aes128-gcm@openssh.com] [--islet-crypto native,javascript] [--profile]
+ *   [--islet-node-options --opt1,--opt2] (extra NODE_OPTIONS for ISLET, comma-separated)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -36,6 +37,7 @@ import { numArg, PEER_PORT, SHELL_PROMPT, targetsFromArgs } from './lib/targets.
 import { OpenSshClient, nowUs } from './lib/openssh-client.ts';
 import { CpuMeter, allProcs, containerCpuSeconds, descendants, pidsOf } from './lib/proc-cpu.ts';
 import { summarizeCpuProfile, type ProfileSummary } from './lib/cpu-profile.ts';
+import { summarizeSteps, type Step } from './lib/data-path-report.ts';
 
 const argv = process.argv.slice(2);
 const MB = numArg(argv, 'mb', 100);
@@ -45,6 +47,8 @@ const listArg = (name: string, fallback: string): string[] => { const i = argv.i
 const CIPHERS = listArg('ciphers', 'chacha20-poly1305@openssh.com,aes128-gcm@openssh.com');
 const ISLET_CRYPTO = listArg('islet-crypto', 'native,javascript') as ('native' | 'javascript')[];
 const PROFILE = argv.includes('--profile');
+/** Extra NODE_OPTIONS for ISLET (experiments, e.g. --max-semi-space-size=64), recorded with the result. */
+const ISLET_NODE_OPTIONS = listArg('islet-node-options', '').join(' ');
 const BYTES = Math.round(MB * 1_000_000);
 const BLOCKER = `--require ${join(repoRoot, 'test/helpers/block-native-addons.cjs')}`;
 
@@ -61,17 +65,6 @@ interface System {
   close(): Promise<void>;
 }
 
-interface Step {
-  target: string; crypto: string; cipher: string; step: 'tty' | 'exec' | 'keys'; run: number;
-  mb?: number; keys?: number; seconds: number;
-  /** CPU seconds by group during the step; `server` sums the server side (everything but the client and the container). */
-  cpu: Record<string, number>;
-  /** dockerd and containerd CPU seconds in an idle window of the same length right after. */
-  idle: Record<string, number>;
-  /** exec only: the same groups for an exec of `true` (login, exec set-up), already subtracted from cpu. */
-  loginCpu?: Record<string, number>;
-  processes: { group: string; pid: number; comm: string; s: number }[];
-}
 
 const engineGroups = (containerId: string): Record<string, number[]> => ({
   dockerd: pidsOf('dockerd'), containerd: pidsOf('containerd'), shim: pidsOf('containerd-shim', containerId),
@@ -219,7 +212,7 @@ async function runSystem(sys: System, steps: Step[]): Promise<void> {
  */
 async function profileIslet(): Promise<{ cipher: string; mb: number; tty: ProfileSummary; exec: ProfileSummary }> {
   const dir = mkdtempSync(join(tmpdir(), 'islet-cpuprof-'));
-  const sys = await startIsletSystem('native', `--cpu-prof --cpu-prof-dir=${dir}`);
+  const sys = await startIsletSystem('native', `--cpu-prof --cpu-prof-dir=${dir} ${ISLET_NODE_OPTIONS}`);
   try {
     const account = `prof${Date.now().toString(36)}`;
     const cipher = CIPHERS[0]!;
@@ -243,24 +236,11 @@ async function profileIslet(): Promise<{ cipher: string; mb: number; tty: Profil
   } finally { await sys.close(); rmSync(dir, { recursive: true, force: true }); }
 }
 
-function summary(steps: Step[]): Record<string, unknown>[] {
-  const keys = [...new Set(steps.map((s) => `${s.target}|${s.crypto}|${s.cipher}|${s.step}`))];
-  return keys.map((k) => {
-    const ss = steps.filter((s) => `${s.target}|${s.crypto}|${s.cipher}|${s.step}` === k);
-    const [target, crypto, cipher, step] = k.split('|');
-    const groups = [...new Set(ss.flatMap((s) => Object.keys(s.cpu)))];
-    const per = (s: Step) => (step === 'keys' ? 1e6 / s.keys! : 1000 / s.mb!); // µs per key, ms per MB
-    const mean: Record<string, number> = {};
-    for (const g of groups) mean[g] = r3(ss.reduce((a, s) => a + (s.cpu[g] ?? 0) * per(s), 0) / ss.length);
-    return { target, crypto, cipher, step, unit: step === 'keys' ? 'CPU µs per keystroke' : 'CPU ms per MB of output', runs: ss.length, mean, serverRuns: ss.map((s) => r3(s.cpu.server! * per(s))) };
-  });
-}
-
 async function main(): Promise<void> {
   const start = new Date().toISOString();
   const steps: Step[] = [];
   for (const name of targetsFromArgs(argv)) {
-    const variants = name === 'islet' ? ISLET_CRYPTO.map((c) => () => startIsletSystem(c)) : [startPeerSystem];
+    const variants = name === 'islet' ? ISLET_CRYPTO.map((c) => () => startIsletSystem(c, ISLET_NODE_OPTIONS)) : [startPeerSystem];
     for (const open of variants) {
       const sys = await open();
       try { await runSystem(sys, steps); } finally { await sys.close(); }
@@ -273,7 +253,7 @@ async function main(): Promise<void> {
     benchmark: 'data-path-cpu', date: start, start, end: new Date().toISOString(), commit, machine: machineInfo(),
     command: `node bench/data-path-cpu.ts ${argv.join(' ')}`.trim(),
     method: `OpenSSH client, one cipher per connection. tty: head -c ${BYTES} /dev/zero in the trainee's shell (PTY); exec: ssh acct+demo@host 'head -c ${BYTES} /dev/zero' (ISLET only) minus an exec of true; keys: ${KEYS} keystrokes, each waiting for its echo. CPU = utime+stime from /proc/<pid>/stat before/after (container: its cgroup); idle = dockerd/containerd over an idle window of the same length.`,
-    steps, summary: summary(steps), ...(profile ? { profile } : {}),
+    steps, summary: summarizeSteps(steps), ...(profile ? { profile } : {}),
   };
   writeResult('data-path-cpu', result);
   for (const s of result.summary) console.log(JSON.stringify(s));

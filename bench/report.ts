@@ -8,6 +8,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../test/helpers/islet-process.ts';
+import { dataPathTables } from './lib/data-path-report.ts';
 
 const dir = process.argv[2] ?? join(repoRoot, 'bench/results');
 const doc = join(repoRoot, 'docs/performance.md');
@@ -91,5 +92,7 @@ put('cutoff', w?.cutoff);
 put('echo', w?.echo);
 put('density', density());
 put('throughput', throughput());
+const dataPath = newest('data-path-cpu');
+put('data-path-cpu', dataPath ? dataPathTables(dataPath) : undefined);
 writeFileSync(doc, text);
 console.log(`updated ${doc}`);
