@@ -18,6 +18,7 @@ export const codes = {
   IMAGE_MISSING: 'The environment image is not on the engine and could not be pulled.',
   RUNTIME_UNAVAILABLE: 'The container engine did not answer in time.',
   RUNTIME_FAILED: 'The container engine refused an operation.',
+  RUNTIME_UNSUPPORTED: 'The container runtime backend lacks the operation asked for (its driver declares it in `unsupported`).',
   CAPACITY_FULL: 'The host runs as many containers as allowed and no place freed up in time.',
   CAPACITY_ACCOUNT: 'The account already runs as many containers as one account may.',
   ADMIN_NOT_FOUND: 'An admin command named an account or environment that does not exist.',

@@ -6,7 +6,8 @@
  * Contract for every method:
  * - It finishes or throws within the driver's own time limit (no call may hang
  *   the login path); failures are IsletError with code RUNTIME_UNAVAILABLE,
- *   RUNTIME_FAILED or IMAGE_MISSING.
+ *   RUNTIME_FAILED or IMAGE_MISSING (RUNTIME_UNSUPPORTED for an optional
+ *   operation the driver declares it lacks, see OPTIONAL_OPERATIONS).
  * - stop/remove are idempotent: acting on a missing or already stopped
  *   instance succeeds.
  * - Nothing here lists every container on the engine except `find`, which is
@@ -88,8 +89,17 @@ export interface Execution {
   signal(signal: NodeJS.Signals): Promise<void>;
 }
 
+/**
+ * Operations a backend may lack. A driver that lacks one lists it in `unsupported`, and the method then
+ * throws IsletError RUNTIME_UNSUPPORTED at once (the case suite asserts exactly that, never skips).
+ */
+export const OPTIONAL_OPERATIONS = ['exec', 'rename', 'putArchive', 'getArchive', 'ensureNetwork', 'diskUsage', 'cpuTime'] as const;
+export type OptionalOperation = (typeof OPTIONAL_OPERATIONS)[number];
+
 export interface RuntimeDriver {
   readonly name: string;
+  /** Optional operations this backend lacks (absent or empty: it has them all). */
+  readonly unsupported?: ReadonlySet<OptionalOperation>;
   /** Whether the image exists locally (no pull); for `islet check`. */
   hasImage(image: string): Promise<boolean>;
   /** Makes sure the image exists locally, pulling it when it does not; throws IMAGE_MISSING. */

@@ -1,0 +1,100 @@
+/**
+ * FakeDriver: the same RuntimeDriver case suite the Docker driver passes
+ * against the real engine (twice: with every operation, and declaring that it
+ * lacks all optional ones, where the suite must see the explicit refusal),
+ * then the scripted misbehaviour the unit tests of sessions and lifecycle use.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { environmentSchema, type Environment } from '../../config/schema.ts';
+import { IsletError } from '../../core/islet-error.ts';
+import { PROMPT, runtimeDriverConformance, Screen } from '../runtime-driver.case.ts';
+import { OPTIONAL_OPERATIONS } from '../runtime-driver.ts';
+import { MSG_BUSY } from '../docker/index.ts';
+import { FakeDriver, FakeEngine } from './index.ts';
+
+const engine = new FakeEngine();
+runtimeDriverConformance(() => new FakeDriver(engine), { image: 'islet/demo:latest', labels: { 'islet.test': 'fake' }, testTimeoutMs: 20_000 });
+
+const bare = new FakeEngine();
+runtimeDriverConformance(() => new FakeDriver(bare, { unsupported: OPTIONAL_OPERATIONS }), { image: 'islet/demo:latest', labels: { 'islet.test': 'fake-bare' }, testTimeoutMs: 20_000 });
+
+const env = (input: Record<string, unknown> = {}): Environment => ({ ...environmentSchema.parse({ image: 'islet/demo:latest', ...input }), name: 'demo', source: 'fake-driver.test' });
+const code = (c: string) => (e: unknown) => e instanceof IsletError && e.code === c;
+
+describe('FakeDriver scripted behaviour', () => {
+  test('slow start: start() takes the scripted time, then the prompt comes', async () => {
+    const e = new FakeEngine();
+    const d = new FakeDriver(e);
+    e.behaviour.startDelayMs = 300;
+    const info = await d.create({ name: 'slow', env: env(), labels: {} });
+    const screen = new Screen(await d.attach(info.id));
+    const t0 = performance.now();
+    await d.start(info.id);
+    assert.ok(performance.now() - t0 >= 250, 'start waited');
+    await screen.waitFor(PROMPT);
+    e.behaviour.startDelayMs = 0;
+    const t1 = performance.now();
+    await d.start(info.id);
+    assert.ok(performance.now() - t1 < 250, 'control: without the script start is quick');
+  });
+
+  test('never starts: start() fails with RUNTIME_UNAVAILABLE and the busy message after the call limit; the instance stays created', async () => {
+    const e = new FakeEngine();
+    const d = new FakeDriver(e, { callTimeoutMs: 100 });
+    e.behaviour.neverStarts = true;
+    const info = await d.create({ name: 'hung', env: env(), labels: {} });
+    await assert.rejects(d.start(info.id), (err: unknown) => code('RUNTIME_UNAVAILABLE')(err) && (err as IsletError).userMessage === MSG_BUSY);
+    assert.equal((await d.inspect(info.id))?.state, 'created');
+  });
+
+  test('fails on create/attach/remove as scripted, and nothing is left behind by a failed create', async () => {
+    const e = new FakeEngine();
+    const d = new FakeDriver(e);
+    e.behaviour.fail = { create: 'RUNTIME_FAILED' };
+    await assert.rejects(d.create({ name: 'x', env: env(), labels: {} }), code('RUNTIME_FAILED'));
+    assert.deepEqual(await d.find({}), []);
+    e.behaviour.fail = { attach: 'RUNTIME_UNAVAILABLE', remove: 'RUNTIME_FAILED' };
+    const info = await d.create({ name: 'x', env: env(), labels: {} });
+    await assert.rejects(d.attach(info.id), code('RUNTIME_UNAVAILABLE'));
+    await assert.rejects(d.remove(info.id), code('RUNTIME_FAILED'));
+    assert.ok(await d.inspect(info.id), 'a failed remove removes nothing');
+    e.behaviour.fail = {};
+    await d.remove(info.id);
+    assert.equal(await d.inspect(info.id), undefined, 'control: without the script remove works');
+    assert.deepEqual(e.calls.filter((c) => c === 'create'), ['create', 'create'], 'calls are recorded');
+  });
+
+  test('exits: the main process ends with the scripted status at start, or when the test says so', async () => {
+    const e = new FakeEngine();
+    const d = new FakeDriver(e);
+    const info = await d.create({ name: 'x', env: env(), labels: {} });
+    const att = await d.attach(info.id);
+    await d.start(info.id);
+    await e.exit(info.id, 7);
+    await att.ended;
+    assert.deepEqual([(await d.inspect(info.id))?.state, (await d.inspect(info.id))?.exitCode], ['exited', 7]);
+    e.behaviour.exitOnStart = 1;
+    await d.start(info.id);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual([(await d.inspect(info.id))?.state, (await d.inspect(info.id))?.exitCode], ['exited', 1]);
+  });
+
+  test('a user the image lacks cannot start (as Docker: RUNTIME_FAILED at start, not at create)', async () => {
+    const d = new FakeDriver();
+    const info = await d.create({ name: 'x', env: env({ user: 'nobody-here' }), labels: {} });
+    await assert.rejects(d.start(info.id), code('RUNTIME_FAILED'));
+  });
+
+  test('a read-only root refuses archives outside /tmp and the home volume (403), as Docker does', async () => {
+    const d = new FakeDriver();
+    const info = await d.create({ name: 'ro', env: env({ user: 'student', read_only_root: true }), labels: {} });
+    await assert.rejects(d.putArchive(info.id, '/', Buffer.alloc(1024)), (err: unknown) => code('RUNTIME_FAILED')(err) && (err as IsletError).detail.statusCode === 403);
+    await d.putArchive(info.id, '/home/student', Buffer.alloc(1024));
+  });
+
+  test('an unsafe mount is refused at create with the Docker driver\'s own check', async () => {
+    const d = new FakeDriver();
+    await assert.rejects(d.create({ name: 'x', env: env({ mounts: [{ source: '/var/run', target: '/mnt' }] }), labels: {} }), code('CONFIG_FORBIDDEN'));
+  });
+});
