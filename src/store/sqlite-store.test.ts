@@ -4,6 +4,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from './sqlite-store.ts';
+import { storeConformance } from './store.case.ts';
+
+storeConformance('SqliteStore', () => new SqliteStore(':memory:'));
 
 const acct = (name: string, created = 1_700_000_000_000) => ({ name, passwordHash: 'scrypt$x', createdAt: new Date(created), expiresAt: new Date(created + 86_400_000) });
 
