@@ -1,0 +1,118 @@
+/**
+ * LifecycleService on the fake driver and the in-memory store, with an
+ * injected clock: the same decisions as lifecycle-service.test.ts (which runs
+ * them on the real engine), plus an engine failing mid-stop, in milliseconds.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { IsletError } from '../core/islet-error.ts';
+import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_STORE } from '../runtime/runtime-driver.ts';
+import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
+import { unitWorld } from '../../test/helpers/unit-world.ts';
+
+const DEMO = 'image: islet/demo:latest\nuser: student\ntimeout: 1h\nidle_stop: 10m\ndisk_quota: 16m\n';
+
+function world(t: TestContext) {
+  const w = unitWorld({ environments: { demo: DEMO } });
+  t.after(() => w.close());
+  /** A running container for `account` as a login makes it (account created when missing). */
+  const make = async (account: string): Promise<string> => {
+    if (!w.store.getAccount(account)) w.store.createAccount({ name: account, passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 3 * 86_400_000) });
+    return w.runner.ensureRunning(account, w.env('demo'));
+  };
+  /** Runs a shell command in the container; its stdout. */
+  const sh = async (id: string, script: string): Promise<string> => {
+    const e = await w.driver.exec(id, { cmd: ['sh', '-c', script] });
+    let out = '';
+    e.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    e.stdin.end();
+    await e.exited;
+    return out;
+  };
+  return { ...w, make, sh };
+}
+
+test('maximum running time: warned at 5 and 1 minutes, then stopped with files kept and the reason recorded', async (t) => {
+  const w = world(t);
+  const id = await w.make('runner1');
+  await w.sh(id, 'echo precious > /home/student/work.txt');
+  const term = new MemoryTerminal();
+  w.runner.attached.add(id, term);
+  w.advance(3600 - 299); await w.lifecycle.check();
+  assert.match(term.output, /maximum running time in 5 minutes/);
+  w.advance(250); await w.lifecycle.check();
+  assert.match(term.output, /maximum running time in 1 minute\b/);
+  assert.equal((await w.driver.inspect(id))?.state, 'running');
+  w.advance(60); await w.lifecycle.check();
+  assert.match(term.output, /reached its maximum running time and is being stopped/);
+  assert.equal((await w.driver.inspect(id))?.state, 'exited', 'stopped, not removed');
+  assert.match(w.store.getOwnership('runner1', 'demo')?.stopReason ?? '', /^max_runtime/);
+  await w.driver.start(id);
+  assert.equal(await w.sh(id, 'cat /home/student/work.txt'), 'precious\n', 'files are kept');
+});
+
+test('idle culling stops an idle container but spares one whose processes use CPU', async (t) => {
+  const w = world(t);
+  const idle = await w.make('idler');
+  const busy = await w.make('busy');
+  w.advance(601); await w.lifecycle.check(); // first CPU sample for both candidates
+  w.engine.lookup(busy)!.cpuNs += 1e9; // a second of CPU in the second that follows
+  w.advance(1); await w.lifecycle.check();
+  assert.equal((await w.driver.inspect(idle))?.state, 'exited');
+  assert.match(w.store.getOwnership('idler', 'demo')?.stopReason ?? '', /^idle/);
+  assert.equal((await w.driver.inspect(busy))?.state, 'running', 'a busy container keeps running');
+  assert.equal(w.store.countRunning(), 1);
+});
+
+test('reconcile: a dry run changes nothing; a real run removes an expired account, its container and an orphan, and adopts a forgotten one', async (t) => {
+  const w = world(t);
+  const mine = await w.make('expiring');
+  const keep = await w.make('keeper');
+  w.store.deleteOwnership('keeper', 'demo'); // drift: a live container the store forgot
+  const orphan = await w.driver.create({ name: `${w.instance}.demo.ghost`, env: w.env('demo'), labels: { [LABEL_INSTANCE]: w.instance, [LABEL_STORE]: w.store.storeId(), [LABEL_ACCOUNT]: 'ghost', [LABEL_ENVIRONMENT]: 'demo' } });
+  w.store.setExpiry('expiring', w.now());
+  const planned = await w.lifecycle.reconcile(true);
+  const kinds = planned.map((a) => `${a.kind}:${'reason' in a ? a.reason : ''}`).sort();
+  for (const k of ['remove:account_expired', 'remove:account_gone', 'adopt:', 'delete_account:expired']) assert.ok(kinds.includes(k), `${k} in ${kinds.join(',')}`);
+  assert.ok(await w.driver.inspect(mine), 'dry run removed nothing');
+  assert.ok(w.store.getAccount('expiring'));
+  await w.lifecycle.reconcile();
+  assert.equal(await w.driver.inspect(mine), undefined);
+  assert.equal(await w.driver.inspect(orphan.id), undefined);
+  assert.equal(w.store.getAccount('expiring'), undefined);
+  assert.equal(w.store.getOwnership('keeper', 'demo')?.containerId, keep, 'adopted');
+  assert.deepEqual((await w.lifecycle.reconcile(true)).filter((a) => a.kind !== 'sync_state'), [], 'idempotent');
+});
+
+test('a container of another store under this instance name is left alone and reported', async (t) => {
+  const w = world(t);
+  const foreign = await w.driver.create({ name: `${w.instance}.demo.zed`, env: w.env('demo'), labels: { [LABEL_INSTANCE]: w.instance, [LABEL_STORE]: 'other-store', [LABEL_ACCOUNT]: 'zed', [LABEL_ENVIRONMENT]: 'demo' } });
+  await w.lifecycle.reconcile();
+  assert.ok(await w.driver.inspect(foreign.id), 'not removed');
+  assert.equal(w.logged('foreign_containers')[0]?.count, 1);
+});
+
+test('disk quota: a container that writes past its quota is stopped with the reason recorded; one under it is left alone', async (t) => {
+  const w = world(t);
+  const id = await w.make('filler');
+  const small = await w.make('tidy');
+  await w.sh(id, 'dd if=/dev/zero of=/home/student/big bs=1M count=24 2>/dev/null');
+  await w.sh(small, 'dd if=/dev/zero of=/home/student/some bs=1M count=2 2>/dev/null');
+  await w.lifecycle.checkDisk();
+  assert.equal((await w.driver.inspect(id))?.state, 'exited');
+  assert.match(w.store.getOwnership('filler', 'demo')?.stopReason ?? '', /^disk_quota: 24 MB written, quota 16 MB/);
+  assert.equal((await w.driver.inspect(small))?.state, 'running', 'a container under its quota is left alone');
+});
+
+test('the engine fails a stop: check reports it, the container keeps running, and the next reconcile marks the row running again', async (t) => {
+  const w = world(t);
+  const id = await w.make('stuck');
+  w.engine.behaviour.fail = { stop: 'RUNTIME_UNAVAILABLE' };
+  w.advance(3601);
+  await assert.rejects(w.lifecycle.check(), (e: unknown) => e instanceof IsletError && e.code === 'RUNTIME_UNAVAILABLE');
+  assert.equal((await w.driver.inspect(id))?.state, 'running');
+  assert.equal(w.store.getOwnership('stuck', 'demo')?.state, 'stopped', 'the row was marked before the engine refused');
+  w.engine.behaviour.fail = {};
+  await w.lifecycle.reconcile();
+  assert.equal(w.store.getOwnership('stuck', 'demo')?.state, 'running', 'repaired from the engine');
+});
