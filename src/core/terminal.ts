@@ -16,6 +16,12 @@ export interface Terminal {
   onceDrain(fn: () => void): void;
   /** Subscribes to raw input bytes; returns the unsubscribe function. */
   onData(fn: (chunk: Buffer) => void): () => void;
+  /**
+   * Input back-pressure: stop delivering input until resumeInput() (the client is then held back by its
+   * transport's flow control, so nothing piles up in ISLET's memory). Pause and resume are not counted.
+   */
+  pauseInput(): void;
+  resumeInput(): void;
   onResize(fn: (size: TtySize) => void): () => void;
   /** Called once when the client goes away (cleanly or not). */
   onClose(fn: () => void): () => void;

@@ -11,7 +11,8 @@ import type { ConfigSource } from '../config/config-source.ts';
 import type { TtySize } from '../core/terminal.ts';
 import { IsletError } from '../core/islet-error.ts';
 import type { Logger } from '../logger.ts';
-import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
+import type { Execution, RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { coalesce } from '../core/coalesce.ts';
 import type { Identity } from './authenticator.ts';
 import type { EnvironmentRunner } from './environment-runner.ts';
 
@@ -27,6 +28,24 @@ export interface CommandIo {
 export interface CommandOptions { readonly tty?: TtySize; readonly term?: string; readonly env?: Readonly<Record<string, string>> }
 
 const SIGNALS: ReadonlySet<string> = new Set(['INT', 'TERM', 'HUP', 'KILL', 'QUIT', 'USR1', 'USR2', 'ALRM']);
+/** At most this many TTY resizes per second reach the engine per command. */
+const RESIZE_INTERVAL_MS = 250;
+
+/** Signals for one execution: one delivery at a time; a signal already waiting is not queued twice. */
+function signalQueue(exec: Execution): { push(sig: NodeJS.Signals): void } {
+  const waiting = new Set<NodeJS.Signals>();
+  let busy = false;
+  const pump = async () => {
+    if (busy) return;
+    busy = true;
+    for (let next = waiting.values().next(); !next.done; next = waiting.values().next()) {
+      waiting.delete(next.value);
+      await exec.signal(next.value).catch(() => undefined);
+    }
+    busy = false;
+  };
+  return { push: (sig) => { waiting.add(sig); void pump(); } };
+}
 
 export async function runCommand(deps: { config: ConfigSource; runner: EnvironmentRunner; driver: RuntimeDriver; log: Logger }, io: CommandIo, who: Identity, command: string, opts: CommandOptions): Promise<number> {
   const fail = (text: string, code = 1) => { io.stderr.write(`islet: ${text}\n`); return code; };
@@ -51,13 +70,19 @@ export async function runCommand(deps: { config: ConfigSource; runner: Environme
   io.stdin.pipe(exec.stdin, { end: !opts.tty });
   exec.stdout.pipe(io.stdout, { end: false });
   exec.stderr.pipe(io.stderr, { end: false });
-  io.onResize((s) => { void exec.resize(s); });
-  io.onSignal((name) => { if (SIGNALS.has(name)) void exec.signal(`SIG${name}` as NodeJS.Signals); });
-  // A client that goes away takes its command with it.
-  io.onClose(() => { void exec.signal('SIGHUP'); });
+  // Window changes: the last one wins, a few per second at most; signals: one delivery in flight, repeats merged.
+  const resize = coalesce((s: TtySize) => exec.resize(s), RESIZE_INTERVAL_MS);
+  io.onResize((s) => resize.push(s));
+  const signals = signalQueue(exec);
+  io.onSignal((name) => { if (SIGNALS.has(name)) signals.push(`SIG${name}` as NodeJS.Signals); });
+  // A client that goes away takes its command with it: the engine stream is dropped at once (an unread
+  // stream keeps the engine from finishing this and every later exec of the container) and the process
+  // group gets SIGHUP, as sshd does (the engine does not end the process when its stream goes).
+  io.onClose(() => { exec.close(); signals.push('SIGHUP'); });
   const code = await exec.exited;
+  resize.cancel();
   // Let the last output drain before the status is sent.
-  await Promise.all([exec.stdout, exec.stderr].map((s) => (s.readableEnded ? undefined : new Promise((r) => { s.once('end', r); s.once('close', r); setTimeout(r, 1000); }))));
+  await Promise.all([exec.stdout, exec.stderr].map((s) => (s.readableEnded || s.destroyed ? undefined : new Promise((r) => { s.once('end', r); s.once('close', r); setTimeout(r, 1000); }))));
   // Legacy `scp -O` runs scp inside the container; an image without it gets a clear word instead of a protocol error.
   if (code === 127 && /^\s*scp\s+(-\w+\s+)*-[tf]\b/.test(command)) io.stderr.write(`islet: the ${env.name} image has no scp program; use a current scp (without -O), which ISLET serves over SFTP, or sftp\n`);
   deps.log.info({ event: 'command_exited', account: who.account, environment: env.name, exitCode: code }, 'command exited');

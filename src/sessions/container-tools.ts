@@ -61,16 +61,27 @@ export class ContainerTools {
     return this.#driver.exec(id, { ...opts, cmd: [TOOL_PATH, applet, ...args] });
   }
 
-  /** Runs a tool to completion; resolves with its exit status, stdout and stderr (small outputs only). */
-  async capture(id: string, applet: string, args: readonly string[], input?: Buffer): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  /**
+   * Runs a tool to completion; resolves with its exit status, stdout and stderr (small outputs only).
+   * Bounded: a tool still running after `timeoutMs` (default 60 s) or printing more than `maxOutput` bytes
+   * (default 1 MiB) is stopped (its engine stream dropped, then SIGKILL) and reported as failed (-1).
+   */
+  async capture(id: string, applet: string, args: readonly string[], input?: Buffer, opts: { timeoutMs?: number; maxOutput?: number } = {}): Promise<{ code: number; stdout: Buffer; stderr: string }> {
     const e = await this.run(id, applet, args);
     const out: Buffer[] = [];
+    let size = 0;
     let err = '';
-    e.stdout.on('data', (b: Buffer) => out.push(b));
+    let stopped = '';
+    const stop = (why: string) => { if (stopped) return; stopped = why; e.close(); void e.signal('SIGKILL').catch(() => undefined); };
+    const timer = setTimeout(() => stop(`${applet} did not finish within ${opts.timeoutMs ?? 60_000} ms`), opts.timeoutMs ?? 60_000);
+    e.stdout.on('data', (b: Buffer) => { size += b.length; if (size > (opts.maxOutput ?? 1024 * 1024)) stop(`${applet} printed more than expected`); else out.push(b); });
     e.stderr.on('data', (b: Buffer) => { if (err.length < 4096) err += b.toString(); });
+    e.stdout.on('error', () => undefined);
+    e.stderr.on('error', () => undefined);
     e.stdin.end(input ?? Buffer.alloc(0));
-    const code = await e.exited;
+    const code = await e.exited.finally(() => clearTimeout(timer));
     await new Promise((r) => setImmediate(r));
+    if (stopped) return { code: -1, stdout: Buffer.alloc(0), stderr: stopped };
     return { code, stdout: Buffer.concat(out), stderr: err.trim() };
   }
 }

@@ -18,6 +18,10 @@ import { KeyLock } from './key-lock.ts';
 import type { Admission } from './admission.ts';
 import { AttachRegistry } from './attach-registry.ts';
 import type { WarmPool } from './warm-pool.ts';
+import { coalesce } from '../core/coalesce.ts';
+
+/** Input typed (or pasted) while the container starts, kept for the shell. */
+const EARLY_INPUT_MAX = 64 * 1024;
 
 export type RunOutcome = 'exited' | 'closed' | 'interrupted';
 
@@ -90,7 +94,9 @@ export class EnvironmentRunner {
     const started = performance.now();
     const size = term.size();
     const early: Buffer[] = typeahead.length ? [typeahead] : [];
-    const offEarly = term.onData((b) => { if (early.length < 1024) early.push(b); });
+    let earlyBytes = typeahead.length;
+    // Typed while the container starts: kept up to EARLY_INPUT_MAX bytes (a paste beyond that is dropped).
+    const offEarly = term.onData((b) => { if (earlyBytes + b.length <= EARLY_INPUT_MAX) { early.push(b); earlyBytes += b.length; } });
     const progress = startProgress(say);
     let attached;
     try { attached = await this.#attach(term, account, env, progress.say, size, opts.motd ?? ''); } finally { offEarly(); progress.stop(); }
@@ -213,11 +219,23 @@ export class EnvironmentRunner {
     return name;
   }
 
-  /** Wires terminal <-> attachment with back-pressure until one side ends. */
+  /**
+   * Wires terminal <-> attachment with back-pressure both ways until one side ends: output waits for the
+   * client's window, input for the engine stream to drain (a shell that does not read cannot make ISLET
+   * buffer what the client pastes). Resizes: one engine call at a time, the newest size wins.
+   */
   async #pipe(term: Terminal, id: string, att: Attachment): Promise<'ended' | 'closed'> {
     if (term.closed) { att.detach(); return 'closed'; } // the client left while the container was starting
-    const offData = term.onData((b) => { att.input.write(b); });
-    const offResize = term.onResize((s) => { this.#d.driver.resize(id, s).catch(() => undefined); });
+    let inputPaused = false;
+    const resumeInput = () => { if (inputPaused) { inputPaused = false; term.resumeInput(); } };
+    const offData = term.onData((b) => {
+      if (att.input.write(b) || inputPaused) return;
+      inputPaused = true;
+      term.pauseInput();
+      att.input.once('drain', resumeInput);
+    });
+    const resize = coalesce((s: TtySize) => this.#d.driver.resize(id, s).catch(() => undefined), 0);
+    const offResize = term.onResize((s) => resize.push(s));
     const onOut = (b: Buffer) => { if (!term.write(b)) { att.output.pause(); term.onceDrain(() => att.output.resume()); } };
     att.output.on('data', onOut);
     let offClose = () => {};
@@ -225,7 +243,9 @@ export class EnvironmentRunner {
     try {
       return await Promise.race([att.ended.then(() => 'ended' as const), closed]);
     } finally {
-      offData(); offResize(); offClose();
+      offData(); offResize(); offClose(); resize.cancel();
+      att.input.off('drain', resumeInput);
+      resumeInput(); // the terminal goes back to the menu, which reads again
       att.output.off('data', onOut);
       att.detach();
     }

@@ -35,7 +35,7 @@ interface Waiter { readonly offset: number; readonly len: number; resolve(r: Rea
  * stdin object. Pausing that connection's readable side as well keeps the
  * engine (and so the tool in the container) from sending more than we buffer.
  */
-function transportOf(exec: Execution): Readable | undefined {
+export function transportOf(exec: Execution): Readable | undefined {
   const t = exec.stdin as unknown as Partial<Readable>;
   return (t as unknown) !== exec.stdout && typeof t.pause === 'function' && typeof t.resume === 'function' ? t as Readable : undefined;
 }
@@ -47,11 +47,13 @@ function collectStderr(exec: Execution): () => string {
   return () => err;
 }
 
-/** Stops a tool: kills it (best effort) and drops the engine connection. */
+/**
+ * Stops a tool: drops the engine connection first (an unread stream would keep the engine from finishing
+ * this and the container's other executions), then kills the process group (best effort).
+ */
 export function killExecution(exec: Execution): void {
+  try { exec.close(); } catch { /* gone */ }
   void exec.signal('SIGKILL').catch(() => undefined);
-  try { exec.stdin.destroy(); } catch { /* gone */ }
-  try { exec.stdout.destroy(); } catch { /* gone */ }
 }
 
 export class StreamReader {

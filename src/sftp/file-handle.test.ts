@@ -75,7 +75,7 @@ class FakeContainer implements Box {
     // Like a socket: pausing its readable side stops the engine from sending.
     stdin.pause = () => { transport.paused = true; return stdin; };
     stdin.resume = () => { transport.paused = false; transport.onResume?.(); return stdin; };
-    const exec: Execution = { stdin, stdout, stderr, exited, resize: async () => undefined, signal: async () => { stdout.end(); exit(137); } };
+    const exec: Execution = { stdin, stdout, stderr, exited, resize: async () => undefined, signal: async () => { stdout.end(); exit(137); }, close: () => { stdout.end(); exit(-1); } };
     return { exec, stdout, stderr, exit, transport };
   }
 

@@ -233,9 +233,13 @@ export class SshServer {
           session.on('window-change', (_a, _r, i) => { for (const f of resizers) f({ cols: clamp(i.cols), rows: clamp(i.rows, 24) }); });
           const signals = new Set<(sig: string) => void>();
           session.on('signal', (_a, _r, i) => { for (const f of signals) f(i.name); });
+          // The command may still be starting when the client leaves: a late onClose is called at once.
+          let gone = false;
+          channel.once('close', () => { gone = true; });
           this.#o.handler.exec({
             stdin: channel, stdout: channel, stderr: channel.stderr,
-            onResize: (f) => resizers.add(f), onSignal: (f) => signals.add(f), onClose: (f) => channel.once('close', f),
+            onResize: (f) => resizers.add(f), onSignal: (f) => signals.add(f),
+            onClose: (f) => { if (gone) f(); else channel.once('close', f); },
           }, who, info.command, { ...(size ? { tty: size, term: pty!.term } : {}), env: clientEnv })
             .then((code) => { channel.exit(code); channel.end(); }, (err: unknown) => { log.error({ err }, 'exec failed'); channel.stderr.write('islet: the command could not be run\r\n'); channel.exit(255); channel.end(); });
         });
@@ -260,10 +264,16 @@ export class SshServer {
       });
       // ssh -L: only to localhost ports the environment lists, dialled from INSIDE the trainee's
       // container (also with network none), so forwarding never reaches the host or another container.
+      let forwards = 0;
       client.on('tcpip', (accept, reject, info) => {
         if (!who.account || !/^(localhost|127\.0\.0\.1|::1)$/.test(info.destIP)) { reject(); return; }
+        // Each forward is a process in the container: a connection may have MAX_FORWARDS open or opening.
+        if (forwards >= MAX_FORWARDS) { log.info({ event: 'forward_refused', account: who.account, reason: 'too_many' }, 'too many forwards on one connection'); reject(); return; }
+        forwards++;
+        let counted = true;
+        const done = () => { if (counted) { counted = false; forwards--; } };
         this.#o.handler.openContainer(who).then(async (c) => {
-          if (!c.env.forward_ports.includes(info.destPort)) { log.info({ event: 'forward_refused', account: who.account, port: info.destPort }, 'port not allowed'); reject(); return; }
+          if (!c.env.forward_ports.includes(info.destPort)) { done(); log.info({ event: 'forward_refused', account: who.account, port: info.destPort }, 'port not allowed'); reject(); return; }
           const nc = await c.tools.run(c.containerId, 'nc', ['127.0.0.1', String(info.destPort)]);
           const ch = accept();
           busy(ch);
@@ -271,14 +281,18 @@ export class SshServer {
           nc.stdout.pipe(ch);
           const end = () => { try { ch.end(); } catch { /* closed */ } };
           void nc.exited.then(end);
-          ch.on('close', () => { void nc.signal('SIGTERM'); });
+          // Data both ways with back-pressure (pipe); a closed channel drops the engine stream, then the process.
+          ch.on('close', () => { done(); nc.close(); void nc.signal('SIGTERM'); });
           log.info({ event: 'forward_opened', account: who.account, environment: c.env.name, port: info.destPort }, 'port forward');
-        }).catch((err: unknown) => { log.info({ event: 'forward_refused', account: who.account, err: (err as Error).message }, 'forward refused'); reject(); });
+        }).catch((err: unknown) => { done(); log.info({ event: 'forward_refused', account: who.account, err: (err as Error).message }, 'forward refused'); reject(); });
       });
       client.on('request', (accept, reject) => reject?.());
     });
   }
 }
+
+/** Port forwards one connection may have open (or opening) at once. */
+const MAX_FORWARDS = 16;
 
 /** Sizes a client may send are clamped to something a TTY accepts. */
 function clamp(n: number, fallback = 80): number { return Number.isInteger(n) && n > 0 ? Math.min(n, 1000) : fallback; }

@@ -21,5 +21,8 @@ export async function serve(flags: Record<string, string | boolean | undefined>)
     process.once('SIGINT', () => stop('SIGINT'));
   });
   await islet.close();
+  // A stop really stops: nothing left open (an engine stream of a command that ignores its hang-up, a socket
+  // half closed by a client) may keep the process alive after "ISLET stopped". Exits at once when nothing is.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
   return 0;
 }

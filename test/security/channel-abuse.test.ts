@@ -1,0 +1,210 @@
+/**
+ * Security: one trainee abusing their own channels (exec, shell input, window
+ * changes, signals, SFTP) must not hurt ISLET or the other trainees. Runs
+ * against the real `islet serve`, the real engine, OpenSSH and node's ssh2
+ * client. ISLET's open descriptors and resident memory are read from
+ * /proc/<pid> before and after every attack and logged (t.diagnostic).
+ *
+ * Timing bounds are generous (the machine is shared); the measured numbers
+ * are logged so a report can quote them.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
+import { IsletProcess } from '../helpers/islet-process.ts';
+import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
+import { SshTrainee } from '../helpers/ssh-trainee.ts';
+import { chooseSsh, newAccountSsh, SSH_PROMPT, shSsh } from '../helpers/ssh-journey.ts';
+
+const execP = promisify(execFile);
+const runId = testRunId();
+const islet = new IsletProcess(runId);
+const work = mkdtempSync(join(tmpdir(), 'islet-chan-'));
+const key = join(work, 'key');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const PASSWORD = 'secret1';
+
+const SSH_OPTS = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes',
+  '-o', 'IdentitiesOnly=yes', '-o', 'PreferredAuthentications=publickey', '-i', key];
+
+// --- what the ISLET process holds -------------------------------------------
+
+function fds(): number { return readdirSync(`/proc/${islet.pid}/fd`).length; }
+function rssMiB(): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${islet.pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0) / 1024;
+}
+function usage(): string { return `fds=${fds()} rss=${rssMiB().toFixed(0)}MiB`; }
+
+/** Waits until `pred` holds (polling), or gives up after timeoutMs; resolves with whether it held. */
+async function until(pred: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) { if (Date.now() > deadline) return false; await sleep(100); }
+  return true;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+// --- clients -----------------------------------------------------------------
+
+/** A shell command line of the test's own making (OpenSSH with alice's key), with a hard time limit. */
+function shell(line: string, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const p = spawn('sh', ['-c', line], { stdio: ['ignore', 'pipe', 'pipe'], cwd: work, detached: true });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (b) => { stdout += b; });
+    p.stderr.on('data', (b) => { stderr += b; });
+    const timer = setTimeout(() => { try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } }, timeoutMs);
+    p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - t0 }); });
+  });
+}
+const sshCmd = (cmd: string) => `ssh -p ${islet.port} ${SSH_OPTS.join(' ')} alice+demo@127.0.0.1 '${cmd}'`;
+
+/** An ssh2 connection as `user` (password), from its own loopback address. */
+async function connect(user: string, local: string): Promise<Client> {
+  const c = new Client();
+  await new Promise<void>((resolve, reject) => {
+    c.once('ready', () => resolve()).once('error', reject)
+      .connect({ host: '127.0.0.1', port: islet.port, localAddress: local, username: user, password: PASSWORD, readyTimeout: 30_000, hostVerifier: () => true });
+  });
+  c.on('error', () => undefined);
+  return c;
+}
+
+function sftpOf(c: Client): Promise<SFTPWrapper> {
+  return new Promise((resolve, reject) => c.sftp((err, s) => (err ? reject(err) : resolve(s))));
+}
+
+function stat(s: SFTPWrapper, path: string): Promise<void> {
+  return new Promise((resolve, reject) => s.stat(path, (err) => (err ? reject(err) : resolve())));
+}
+
+/** A shell with a PTY in the account's demo container (direct login), its prompt reached. */
+async function directShell(c: Client): Promise<{ ch: ClientChannel; out: () => string }> {
+  const ch = await new Promise<ClientChannel>((resolve, reject) => c.shell({ term: 'xterm', cols: 100, rows: 30 }, (err, s) => (err ? reject(err) : resolve(s))));
+  let out = '';
+  ch.on('data', (b: Buffer) => { out += b.toString('latin1'); if (out.length > 100_000) out = out.slice(-10_000); });
+  const ok = await until(() => SSH_PROMPT.test(out) || /\$ /.test(out), 30_000);
+  assert.ok(ok, `no shell prompt; got ${JSON.stringify(out.slice(-200))}`);
+  return { ch, out: () => out };
+}
+
+/** Bob's echo round trips (ms) while `attack` runs; one probe every 50 ms. */
+async function echoDuring(bob: SshTrainee, attack: Promise<unknown>): Promise<number[]> {
+  let done = false;
+  void attack.finally(() => { done = true; }).catch(() => undefined);
+  const times: number[] = [];
+  while (!done || times.length < 20) {
+    times.push(await bob.echo('x', 15_000));
+    await sleep(50);
+  }
+  bob.send('\x15'); // Ctrl-U: drop the x's from the line
+  await attack;
+  return times;
+}
+
+describe('one trainee cannot hurt the others through their channels', { concurrency: false }, () => {
+  let bob: SshTrainee;
+
+  before(async () => {
+    await islet.start();
+    await execP('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    // alice: the attacker (key for OpenSSH, password for ssh2); bob: the bystander at his shell prompt.
+    const a = new SshTrainee();
+    await a.connect(islet.port);
+    await newAccountSsh(a, 'alice', PASSWORD);
+    await chooseSsh(a, 'add_key');
+    await a.waitFor(/Paste one SSH public key line/);
+    a.send(`${readFileSync(`${key}.pub`, 'utf8').trim()}\r`);
+    await a.waitFor(/Key added\./);
+    a.end();
+    bob = new SshTrainee();
+    await bob.connect(islet.port);
+    await newAccountSsh(bob, 'bob', PASSWORD);
+    await chooseSsh(bob, 'demo', 60_000);
+    await bob.waitFor(SSH_PROMPT, 60_000);
+    assert.equal(await shSsh(bob, 'echo hello'), 'hello');
+    const probe = await shell(sshCmd('echo ready'), 60_000);
+    assert.equal(probe.stdout.trim(), 'ready', `direct command does not work (code ${probe.code}): ${probe.stderr}`);
+  });
+
+  after(async () => {
+    bob?.end();
+    await islet.dispose();
+    await sweepTestContainers(runId);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('`yes | head -1` leaves nothing stuck: the next command answers and the descriptors come back', async (t) => {
+    const base = fds();
+    t.diagnostic(`before: ${usage()}`);
+    // Control: a command that ends by itself answers at once.
+    const control = await shell(sshCmd('echo first'), 20_000);
+    assert.equal(control.stdout.trim(), 'first');
+    // OpenSSH keeps the channel open (and throws the output away) after `head` exits: it sends its
+    // eow@openssh.com only to servers that identify as OpenSSH. The trainee then presses Ctrl-C; the
+    // shell's time limit kills ssh the same way after 5 s.
+    const yes = await shell(`${sshCmd('yes')} | head -1`, 5_000);
+    t.diagnostic(`yes | head -1 ended after ${yes.ms.toFixed(0)} ms (code ${yes.code}); ${usage()}`);
+    assert.equal(yes.stdout.trim(), 'y', `yes | head -1 printed ${JSON.stringify(yes.stdout.slice(0, 40))} (code ${yes.code})`);
+    const next = await shell(sshCmd('echo after'), 10_000);
+    t.diagnostic(`next command took ${next.ms.toFixed(0)} ms (code ${next.code})`);
+    assert.equal(next.stdout.trim(), 'after', `the command after yes|head printed nothing within 10 s (code ${next.code}): ${next.stderr}`);
+    assert.equal(next.code, 0, `the command after yes|head printed its output but did not end within 10 s (killed: ${next.code})`);
+    // No `yes` left running in the container.
+    const ps = await shell(sshCmd('ps -o comm= 2>/dev/null || ps'), 10_000);
+    assert.doesNotMatch(ps.stdout, /^\s*yes\s*$|\byes\b\s*$/m, `yes still runs:\n${ps.stdout}`);
+    const back = await until(() => fds() <= base + 10, 10_000);
+    t.diagnostic(`after: ${usage()} (baseline fds ${base})`);
+    assert.ok(back, `descriptors stay high: ${fds()} (baseline ${base})`);
+  });
+
+  test('200 pipelined SFTP STATs, then the client leaves: the descriptors come back', async (t) => {
+    const base = fds();
+    const rss0 = rssMiB();
+    t.diagnostic(`before: ${usage()}`);
+    const c = await connect('alice+demo', '127.0.0.3');
+    const s = await sftpOf(c);
+    const t0 = performance.now();
+    const results = await Promise.allSettled(Array.from({ length: 200 }, () => stat(s, '/home/student')));
+    const ok = results.filter((r) => r.status === 'fulfilled').length;
+    t.diagnostic(`200 STATs: ${ok} answered OK in ${(performance.now() - t0).toFixed(0)} ms; during: ${usage()}`);
+    assert.ok(ok >= 1, 'the STAT probe works');
+    s.end();
+    c.end();
+    const back = await until(() => fds() <= base + 10, 15_000);
+    t.diagnostic(`after: ${usage()} (baseline fds ${base}, rss ${rss0.toFixed(0)} MiB)`);
+    assert.ok(back, `descriptors stay high after the client left: ${fds()} (baseline ${base})`);
+    // And the container still answers.
+    const next = await shell(sshCmd('echo still'), 10_000);
+    assert.equal(next.code, 0, `a command after the STATs did not end (${next.code})`);
+  });
+
+  // Last: it stops the server.
+  test('SIGTERM stops the process within a few seconds, even with a command whose output nobody reads', async (t) => {
+    const c = await connect('alice+demo', '127.0.0.9');
+    const ch = await new Promise<ClientChannel>((resolve, reject) => c.exec('yes', (err, s) => (err ? reject(err) : resolve(s))));
+    let got = 0;
+    await new Promise<void>((resolve) => ch.once('data', (b: Buffer) => { got += b.length; resolve(); }));
+    ch.pause(); // the client stops reading: the command's output backs up into ISLET and the engine
+    await sleep(1000);
+    t.diagnostic(`before SIGTERM: ${usage()} (client read ${got} bytes)`);
+    const t0 = performance.now();
+    const code = await Promise.race([islet.stop('SIGTERM'), sleep(10_000).then(() => 'still running' as const)]);
+    const ms = performance.now() - t0;
+    t.diagnostic(`SIGTERM → exit ${String(code)} after ${ms.toFixed(0)} ms`);
+    c.end();
+    assert.notEqual(code, 'still running', 'ISLET did not exit within 10 s of SIGTERM');
+    assert.ok(ms < 5000, `ISLET took ${ms.toFixed(0)} ms to exit`);
+    assert.ok(islet.logs.some((l) => l.event === 'stopped'), 'ISLET logged its stop');
+  });
+});
