@@ -87,12 +87,6 @@ export interface Execution {
   resize(size: TtySize): Promise<void>;
   /** Sends a signal to the process and the processes it started in its group (best effort). */
   signal(signal: NodeJS.Signals): Promise<void>;
-  /**
-   * Ends the engine stream at once (idempotent): the process loses its stdin and stdout (a process still
-   * writing gets SIGPIPE) and `exited` settles. Callers must call it when they stop reading the output
-   * (client gone, channel closed): an engine stream left unread can stall the instance's other executions.
-   */
-  close(): void;
 }
 
 /**
@@ -138,7 +132,11 @@ export interface RuntimeDriver {
    * subnets. Idempotent; safe from several processes.
    */
   ensureNetwork(name: string, labels: Readonly<Record<string, string>>): Promise<{ subnets: string[] }>;
-  /** Bytes the instance has written to its own filesystem (writable layer); undefined when gone. Costly: not for the login path. */
+  /**
+   * Disk the instance's own writable layer takes, in bytes: allocated blocks with every file charged at least
+   * one block where the driver can see them (so many small files count), else the bytes written; undefined when gone.
+   * Costly: not for the login path.
+   */
   diskUsage(id: string): Promise<number | undefined>;
   /** Total CPU time the instance has used, in nanoseconds; undefined when it is not running or gone. */
   cpuTime(id: string): Promise<number | undefined>;
