@@ -87,6 +87,12 @@ export interface Execution {
   resize(size: TtySize): Promise<void>;
   /** Sends a signal to the process and the processes it started in its group (best effort). */
   signal(signal: NodeJS.Signals): Promise<void>;
+  /**
+   * Ends the engine stream at once (idempotent): the process loses its stdin and stdout (a process still
+   * writing gets SIGPIPE) and `exited` settles. Callers must call it when they stop reading the output
+   * (client gone, channel closed): an engine stream left unread can stall the instance's other executions.
+   */
+  close(): void;
 }
 
 /**

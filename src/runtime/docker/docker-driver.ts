@@ -7,6 +7,11 @@
  * - Mutations (create/start/stop/remove/pull) share a semaphore; removals
  *   also pass a smaller one: Docker 20.10 deadlocks under many parallel
  *   forced removals (moby#42545). Waiting for a slot is bounded too.
+ * - Calls about one container (exec create/start/inspect/resize, TTY
+ *   resize) pass a fair gate: a few in flight per container, containers
+ *   served in turn, so one trainee's flood cannot starve the others.
+ * - An exec's stream is the caller's to end (Execution.close): the engine
+ *   cannot finish an exec whose output nobody reads.
  * - The login path (inspect, ensureImage of a present image, create, attach,
  *   start, resize) makes one request each and never lists or asks `info`.
  */
@@ -20,6 +25,7 @@ import { createOptions } from './create-options.ts';
 import { EngineClient, MSG_BUSY, MSG_IMAGE, statusOf } from './engine-client.ts';
 import { readPullProgress, splitReference } from './pull.ts';
 import { Semaphore, SemaphoreTimeout } from './semaphore.ts';
+import { FairGate, GateFull } from './fair-gate.ts';
 import { ensureBridgeNetwork } from './networks.ts';
 import { demux } from './demux.ts';
 import { layerUsage } from './layer-usage.ts';
@@ -35,6 +41,10 @@ export interface DockerDriverOptions {
   readonly maxConcurrentMutations?: number;
   /** Removals in flight at once (default 3). */
   readonly maxConcurrentRemovals?: number;
+  /** Engine calls about one container (exec, its inspects and resizes, TTY resize) in flight at once (default 4). */
+  readonly maxCallsPerContainer?: number;
+  /** Such calls in flight at once for all containers together (default 32). */
+  readonly maxContainerCalls?: number;
 }
 
 const STATES: ReadonlySet<string> = new Set<InstanceState>(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
@@ -64,6 +74,8 @@ export class DockerDriver implements RuntimeDriver {
   readonly #pullMs: number;
   readonly #mutations: Semaphore;
   readonly #removals: Semaphore;
+  /** Per-container engine calls: each trainee's environment gets its turn (fair-gate.ts). */
+  readonly #gate: FairGate;
   /** Pulls in flight, so simultaneous logins to a missing image pull it once. */
   readonly #pulls = new Map<string, { promise: Promise<void>; listeners: Set<(line: string) => void> }>();
 
@@ -73,6 +85,7 @@ export class DockerDriver implements RuntimeDriver {
     this.#pullMs = positive(opts.pullTimeoutMs, 600_000, 'pullTimeoutMs');
     this.#mutations = new Semaphore(positive(opts.maxConcurrentMutations, 8, 'maxConcurrentMutations'));
     this.#removals = new Semaphore(positive(opts.maxConcurrentRemovals, 3, 'maxConcurrentRemovals'));
+    this.#gate = new FairGate({ perOwner: positive(opts.maxCallsPerContainer, 4, 'maxCallsPerContainer'), total: positive(opts.maxContainerCalls, 32, 'maxContainerCalls'), maxQueued: 1000 });
   }
 
   hasImage(image: string): Promise<boolean> {
@@ -155,37 +168,63 @@ export class DockerDriver implements RuntimeDriver {
 
   async exec(id: string, req: ExecRequest): Promise<Execution> {
     const tty = req.tty !== undefined;
-    const { Id: execId } = await this.#engine.json<{ Id: string }>({ op: 'exec-create', method: 'POST', path: `/containers/${enc(id)}/exec`, timeoutMs: this.#callMs, body: {
+    // Every engine call about this container waits its turn in the container's own queue (fair share).
+    const { Id: execId } = await this.#fair(id, () => this.#engine.json<{ Id: string }>({ op: 'exec-create', method: 'POST', path: `/containers/${enc(id)}/exec`, timeoutMs: this.#callMs, body: {
       AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: tty, Cmd: [...req.cmd],
       ...(req.env ? { Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`) } : {}),
       ...(req.user ? { User: req.user } : {}), ...(req.workdir ? { WorkingDir: req.workdir } : {}),
-    } });
-    const sock = await this.#engine.hijack({ op: 'exec-start', method: 'POST', path: `/exec/${enc(execId)}/start`, body: { Detach: false, Tty: tty }, timeoutMs: this.#callMs });
+    } }));
+    const sock = await this.#fair(id, () => this.#engine.hijack({ op: 'exec-start', method: 'POST', path: `/exec/${enc(execId)}/start`, body: { Detach: false, Tty: tty }, timeoutMs: this.#callMs }));
+    sock.on('error', () => undefined);
     const streams = tty ? { stdout: sock, stderr: new PassThrough().end() } : demux(sock);
-    const inspect = () => this.#engine.json<{ ExitCode: number | null; Pid: number; Running: boolean }>({ op: 'exec-inspect', method: 'GET', path: `/exec/${enc(execId)}/json`, timeoutMs: this.#callMs });
+    const inspect = () => this.#fair(id, () => this.#engine.json<{ ExitCode: number | null; Pid: number; Running: boolean }>({ op: 'exec-inspect', method: 'GET', path: `/exec/${enc(execId)}/json`, timeoutMs: this.#callMs }));
+    let streamDone = false;
+    let closed = false;
     const exited = new Promise<void>((resolve) => { sock.once('end', resolve); sock.once('close', resolve); sock.once('error', () => resolve()); })
       .then(async () => {
-        for (let i = 0; i < 20; i++) { const j = await inspect(); if (!j.Running) return j.ExitCode ?? -1; await new Promise((r) => setTimeout(r, 25)); }
+        streamDone = true;
+        // After close() the process may take a moment to die of its SIGPIPE/SIGHUP: look a little longer.
+        const tries = closed ? 40 : 20;
+        for (let i = 0; i < tries; i++) { const j = await inspect(); if (!j.Running) return j.ExitCode ?? -1; await new Promise((r) => setTimeout(r, 25)); }
         return -1;
       }).catch(() => -1);
+    // The host pid of the process and the container's full id, looked up once (a failed look-up is retried next time).
+    let pidLookup: Promise<{ pid: number; container: string } | undefined> | undefined;
+    const hostPid = async (): Promise<number | undefined> => {
+      pidLookup ??= (async () => {
+        const j = await inspect().catch(() => undefined);
+        if (!j?.Running || j.Pid <= 0) return undefined;
+        const container = id.length === 64 ? id : (await this.inspect(id).catch(() => undefined))?.id;
+        return container ? { pid: j.Pid, container } : undefined;
+      })();
+      const found = await pidLookup;
+      if (!found) { pidLookup = undefined; return undefined; }
+      // Checked every time: the pid must still be a process of this container (its cgroup names the container id).
+      const cgroup = await readFile(`/proc/${found.pid}/cgroup`, 'utf8').catch(() => '');
+      return cgroup.includes(found.container) ? found.pid : undefined;
+    };
     return {
       stdin: sock, stdout: streams.stdout, stderr: streams.stderr, exited,
-      resize: async (size) => { await this.#engine.json({ op: 'exec-resize', method: 'POST', path: `/exec/${enc(execId)}/resize`, query: { h: clampDim(size.rows), w: clampDim(size.cols) }, timeoutMs: this.#callMs }).catch(() => undefined); },
+      resize: async (size) => { await this.#fair(id, () => this.#engine.json({ op: 'exec-resize', method: 'POST', path: `/exec/${enc(execId)}/resize`, query: { h: clampDim(size.rows), w: clampDim(size.cols) }, timeoutMs: this.#callMs })).catch(() => undefined); },
       // The engine has no signal endpoint for exec: its Pid is a host pid, which ISLET (root, same host) can signal.
-      // Before signalling, check the pid still belongs to this container (its cgroup names the container id),
-      // so a pid reused by the host after the command ended is never hit.
+      // The pid is checked to belong to this container, and not signalled once the exec's stream ended by
+      // itself (the process is gone), so a pid reused by the host after the command ended is never hit.
       signal: async (sig) => {
-        const j = await inspect().catch(() => undefined);
-        if (!j?.Running || j.Pid <= 0) return;
-        const cgroup = await readFile(`/proc/${j.Pid}/cgroup`, 'utf8').catch(() => '');
-        if (!cgroup.includes(id.length === 64 ? id : (await this.inspect(id))?.id ?? '\0')) return;
+        if (streamDone && !closed) return;
+        const pid = await hostPid();
+        if (pid === undefined) return;
         // The engine starts each exec as the leader of its own process group, and `sh -c` leaves its children
         // in it: signal the whole group, or a command's children outlive it (and the engine then holds every
         // later exec in the container for seconds per orphan, waiting for their output to close).
-        const stat = await readFile(`/proc/${j.Pid}/stat`, 'utf8').catch(() => '');
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+        if (!stat) return;
         const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-        try { process.kill(pgrp === j.Pid ? -j.Pid : j.Pid, sig); } catch { /* gone */ }
+        try { process.kill(pgrp === pid ? -pid : pid, sig); } catch { /* gone */ }
       },
+      // Dropping the engine connection is what frees the engine: while ISLET holds an exec's stream without
+      // reading it, an exited process's remaining output keeps the engine from finishing that exec, and the
+      // engine then holds every later exec of the container too.
+      close: () => { closed = true; sock.destroy(); streams.stdout.destroy(); streams.stderr.destroy(); },
     };
   }
 
@@ -260,7 +299,7 @@ export class DockerDriver implements RuntimeDriver {
   async resize(id: string, size: TtySize): Promise<void> {
     const rows = clampDim(size.rows), cols = clampDim(size.cols);
     try {
-      await this.#engine.json({ op: 'resize', method: 'POST', path: `/containers/${enc(id)}/resize`, query: { h: rows, w: cols }, timeoutMs: this.#callMs });
+      await this.#fair(id, () => this.#engine.json({ op: 'resize', method: 'POST', path: `/containers/${enc(id)}/resize`, query: { h: rows, w: cols }, timeoutMs: this.#callMs }));
     } catch (err) {
       // A TTY that is not running has nothing to resize (e.g. the shell exited at once).
       const status = statusOf(err);
@@ -313,6 +352,16 @@ export class DockerDriver implements RuntimeDriver {
       throw imageMissing(image, err);
     }
     if (!(await this.#imageExists(image))) throw imageMissing(image, new Error('pull reported success but the image is not on the engine'));
+  }
+
+  /** Runs fn in the container's turn (per-container cap, round robin between containers); waiting is bounded. */
+  async #fair<T>(container: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#gate.run(container, fn, this.#callMs);
+    } catch (err) {
+      if (!(err instanceof GateFull)) throw err;
+      throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `${err.message} (${err.reason === 'queue' ? 'queue full' : `waited ${this.#callMs} ms`})`, { op: 'fair-share', active: this.#gate.active, waiting: this.#gate.waiting }, err);
+    }
   }
 
   /** Runs fn holding a mutation slot (and a removal slot first, when given). */
