@@ -1,6 +1,12 @@
 /**
- * The composition root: the only place that picks concrete implementations
- * (SQLite store, Docker driver, ssh2 front door) and wires the chain.
+ * The composition root of `islet serve`: picks the concrete implementations
+ * (SQLite store, Docker driver unless a test passes one, ssh2 front door) and
+ * wires them: config → store (ownership claimed at start, lifecycle/ownership.ts)
+ * → admission, warm pool, environment runner, lifecycle service → access
+ * (throttling) and connection guard → accounts, authenticator → session
+ * handler → SSH server. It refuses to start on a broken global config or on
+ * another store's containers. The one-shot CLI commands make the same choices
+ * in src/cli/admin-context.ts (admin) and src/cli/commands/check.ts.
  */
 import { mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,7 +1,8 @@
 /**
- * What a front door (SSH now, the browser later) hands the session engine:
- * a byte stream both ways, a size that can change, and a close signal.
- * The engine never knows which door a trainee used.
+ * What a front door (SSH today: src/sshd/ssh-terminal.ts) hands the session
+ * engine: a byte stream both ways with back-pressure in each direction
+ * (write() returning false / onceDrain, pauseInput / resumeInput), a size that
+ * can change, and a close signal. The engine never knows which door a trainee used.
  */
 export interface TtySize { readonly cols: number; readonly rows: number }
 
@@ -30,5 +31,5 @@ export interface Terminal {
   close(exitCode?: number): void;
 }
 
-/** Session variables of the original ISLET that configs may reference as ${NAME} (reference §1.6). */
+/** Session variables of the original ISLET that configs may reference as ${NAME} (docs/legacy-conf.md). */
 export interface SessionVars { readonly [name: string]: string }

@@ -1,6 +1,9 @@
 /**
- * Every sentence the menu shows a trainee. The wording of the original ISLET
- * (reference §1.11) is kept so trainers' handouts stay valid.
+ * The sentences of the menu (MenuSession and its plugins), in the original
+ * ISLET's wording so trainers' handouts stay valid. Text said elsewhere stays
+ * with the code that says it: the environment runner's greetings ("Enjoy
+ * yourself!"), lifecycle notices, access/ throttling messages, IsletError
+ * messages safe for trainees.
  */
 export const prompts = {
   newOrExisting: 'Are you a new or existing user? [new/existing]: ',

@@ -1,9 +1,15 @@
 /**
- * The SSH front door (ssh2). It authenticates the shared gate login,
- * adapts each shell channel to a Terminal and hands it to the SessionHandler.
+ * The SSH front door (ssh2). It accepts TCP itself (the ConnectionGuard's
+ * per-address limits and the login grace apply before any SSH byte), checks
+ * at most 3 authentications per connection through the Authenticator (gate
+ * logins; account logins `alice` / `alice+env` by password or key), adapts
+ * each shell channel to a Terminal for the SessionHandler, and serves an
+ * account login's exec, SFTP and `ssh -L` inside that account's container.
  *
- * Contract: no trainee input reaches a host shell; exec, subsystem and
- * forwarding requests are refused (a later release adds them).
+ * Contract: no trainee input reaches a host shell. The gate login gets only
+ * shells (the menu); exec, SFTP and forwarding need an account. Forwards go
+ * only to localhost ports the environment lists, dialled inside the
+ * container. Other subsystems, `-R`, X11 and agent forwarding are refused.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
