@@ -9,6 +9,9 @@ export function demux(source: Readable): { stdout: PassThrough; stderr: PassThro
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let buf: Buffer = Buffer.alloc(0);
+  // Targets the source waits on: one 'drain' listener per target, however many writes of a chunk's frames
+  // return false (one per frame leaked listeners: MaxListenersExceededWarning on a 300 MB exec).
+  const waiting = new Set<PassThrough>();
   source.on('data', (chunk: Buffer) => {
     buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
     while (buf.length >= 8) {
@@ -17,7 +20,11 @@ export function demux(source: Readable): { stdout: PassThrough; stderr: PassThro
       const payload = buf.subarray(8, 8 + len);
       const target = buf[0] === 2 ? stderr : stdout;
       // Back-pressure: stop reading from the engine while a consumer is behind.
-      if (!target.write(payload)) { source.pause(); target.once('drain', () => source.resume()); }
+      if (!target.write(payload) && !waiting.has(target)) {
+        waiting.add(target);
+        source.pause();
+        target.once('drain', () => { waiting.delete(target); source.resume(); });
+      }
       buf = buf.subarray(8 + len);
     }
   });
