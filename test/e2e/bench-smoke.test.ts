@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/islet-process.ts';
+import { dataPathTables } from '../../bench/lib/data-path-report.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'islet-bench-'));
 const node = join(repoRoot, 'node_modules/.bin/node');
@@ -51,5 +52,19 @@ describe('benchmark harness', () => {
       assert.match(out, new RegExp(chart.replace('.', '\\.')));
       assert.match(readFileSync(join(dir, 'charts', chart), 'utf8'), /^<svg/);
     }
+  });
+
+  test('data-path-cpu runs against ISLET (native crypto) and writes CPU by process for tty, keys and exec; the doc tables render', async () => {
+    await bench('data-path-cpu.ts', '--targets', 'islet', '--islet-crypto', 'native', '--ciphers', 'chacha20-poly1305@openssh.com', '--mb', '10', '--keys', '61', '--runs', '1');
+    const r = result('data-path-cpu');
+    assert.ok(r.commit && r.command && r.start && r.end && r.machine.cpus > 0, 'commit, command, start, end and machine recorded');
+    assert.deepEqual(r.steps.map((s: { step: string }) => s.step).sort(), ['exec', 'keys', 'tty']);
+    const tty = r.steps.find((s: { step: string }) => s.step === 'tty');
+    assert.equal(tty.crypto, 'native');
+    assert.ok(tty.mb >= 10, `received the whole stream: ${tty.mb} MB`);
+    assert.ok(tty.cpu.islet > 0 && tty.cpu.server >= tty.cpu.islet, JSON.stringify(tty.cpu));
+    for (const g of ['dockerd', 'containerd', 'shim', 'container', 'client']) assert.ok(Number.isFinite(tty.cpu[g]), `${g} read: ${JSON.stringify(tty.cpu)}`);
+    assert.equal(r.steps.find((s: { step: string }) => s.step === 'keys').keys, 61);
+    assert.match(dataPathTables({ ...r, file: 'x.json' }), /\| ISLET, native crypto \| chacha20-poly1305 \|/);
   });
 });
