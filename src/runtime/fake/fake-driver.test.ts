@@ -26,17 +26,17 @@ describe('FakeDriver scripted behaviour', () => {
   test('slow start: start() takes the scripted time, then the prompt comes', async () => {
     const e = new FakeEngine();
     const d = new FakeDriver(e);
-    e.behaviour.startDelayMs = 300;
+    e.behaviour.startDelayMs = 1000;
     const info = await d.create({ name: 'slow', env: env(), labels: {} });
     const screen = new Screen(await d.attach(info.id));
     const t0 = performance.now();
     await d.start(info.id);
-    assert.ok(performance.now() - t0 >= 250, 'start waited');
+    assert.ok(performance.now() - t0 >= 950, 'start waited');
     await screen.waitFor(PROMPT);
     e.behaviour.startDelayMs = 0;
     const t1 = performance.now();
     await d.start(info.id);
-    assert.ok(performance.now() - t1 < 250, 'control: without the script start is quick');
+    assert.ok(performance.now() - t1 < 950, 'control: without the script start does not wait');
   });
 
   test('never starts: start() fails with RUNTIME_UNAVAILABLE and the busy message after the call limit; the instance stays created', async () => {
