@@ -80,10 +80,17 @@ describe('FakeDriver scripted behaviour', () => {
     assert.deepEqual([(await d.inspect(info.id))?.state, (await d.inspect(info.id))?.exitCode], ['exited', 1]);
   });
 
-  test('a user the image lacks cannot start (as Docker: RUNTIME_FAILED at start, not at create)', async () => {
+  test('a user the image lacks: the instance cannot start (RUNTIME_FAILED at start, not at create); an exec as it ends with 126', async () => {
     const d = new FakeDriver();
     const info = await d.create({ name: 'x', env: env({ user: 'nobody-here' }), labels: {} });
     await assert.rejects(d.start(info.id), code('RUNTIME_FAILED'));
+    const ok = await d.create({ name: 'y', env: env(), labels: {} });
+    await d.start(ok.id);
+    const e = await d.exec(ok.id, { cmd: ['id', '-un'], user: 'nobody-here' });
+    let out = '';
+    e.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    assert.equal(await e.exited, 126);
+    assert.match(out, /unable to find user nobody-here/);
   });
 
   test('a read-only root refuses archives outside /tmp and the home volume (403), as Docker does', async () => {

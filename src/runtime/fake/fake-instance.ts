@@ -181,8 +181,11 @@ export class FakeInstance implements ShellMachine {
       stdin.on('end', () => resolve(Buffer.concat(chunks).toString()));
       stdin.on('close', () => resolve(Buffer.concat(chunks).toString()));
     });
-    const p = this.#proc(signal, out, err, () => input, tty, req);
-    const exited = runArgv(req.cmd, p).catch(() => 126).then((code) => { stdout.end(); stderr.end(); return code; });
+    // As runc: a user the image lacks fails the process (status 126, the reason on the output), not the call.
+    const known = this.#identity(req.user) !== undefined;
+    if (!known) out(`unable to find user ${req.user}: no matching entries in passwd file\n`);
+    const run = known ? runArgv(req.cmd, this.#proc(signal, out, err, () => input, tty, req)) : Promise.resolve(126);
+    const exited = run.catch(() => 126).then((code) => { stdout.end(); stderr.end(); return code; });
     if (tty) stderr.end();
     const close = () => { ac.abort('SIGPIPE'); stdin.destroy(); };
     return {
