@@ -46,7 +46,7 @@ files+=("${rest[@]}")
 export DOCKER_HOST=unix:///nonexistent/islet-unit-tests-use-no-engine.sock
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
-run=(node --disable-warning=ExperimentalWarning --test --test-timeout=60000 "$@")
+run=(node --disable-warning=ExperimentalWarning --test --test-timeout=30000 "$@")
 pids=()
 for i in $(seq 0 $((SHARDS - 1))); do
   shard=()

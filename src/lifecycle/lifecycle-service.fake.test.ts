@@ -12,8 +12,8 @@ import { unitWorld } from '../../test/helpers/unit-world.ts';
 
 const DEMO = 'image: islet/demo:latest\nuser: student\ntimeout: 1h\nidle_stop: 10m\ndisk_quota: 16m\n';
 
-function world(t: TestContext) {
-  const w = unitWorld({ environments: { demo: DEMO } });
+function world(t: TestContext, opts: Parameters<typeof unitWorld>[0] = {}) {
+  const w = unitWorld({ environments: { demo: DEMO }, ...opts });
   t.after(() => w.close());
   /** A running container for `account` as a login makes it (account created when missing). */
   const make = async (account: string): Promise<string> => {
@@ -115,4 +115,18 @@ test('the engine fails a stop: check reports it, the container keeps running, an
   w.engine.behaviour.fail = {};
   await w.lifecycle.reconcile();
   assert.equal(w.store.getOwnership('stuck', 'demo')?.state, 'running', 'repaired from the engine');
+});
+
+test('a backend without cpuTime and diskUsage: idle culling and the disk quota stand aside instead of failing (control: with them, both stop)', async (t) => {
+  for (const lacking of [true, false]) {
+    const w = world(t, lacking ? { unsupported: ['cpuTime', 'diskUsage'] } : {});
+    const idle = await w.make('idler');
+    const full = await w.make('filler');
+    await w.sh(full, 'dd if=/dev/zero of=/home/student/big bs=1M count=24 2>/dev/null');
+    w.advance(601); await w.lifecycle.check();
+    w.advance(1); await w.lifecycle.check();
+    await w.lifecycle.checkDisk();
+    const states = [(await w.driver.inspect(idle))?.state, (await w.driver.inspect(full))?.state];
+    assert.deepEqual(states, lacking ? ['running', 'running'] : ['exited', 'exited'], lacking ? 'nothing stopped without measurements' : 'control');
+  }
 });

@@ -23,6 +23,7 @@ import type { Environment } from '../../src/config/schema.ts';
 import type { Logger } from '../../src/logger.ts';
 import { LifecycleService } from '../../src/lifecycle/lifecycle-service.ts';
 import { FakeDriver, FakeEngine } from '../../src/runtime/fake/index.ts';
+import type { OptionalOperation } from '../../src/runtime/runtime-driver.ts';
 import { Admission } from '../../src/sessions/admission.ts';
 import { Authenticator } from '../../src/sessions/authenticator.ts';
 import { effectiveMaxContainers } from '../../src/sessions/capacity.ts';
@@ -39,6 +40,8 @@ export interface UnitWorldOptions {
   /** The fake engine's call limit (a never-starting start fails after it); default 300 ms. */
   readonly callTimeoutMs?: number;
   readonly instance?: string;
+  /** Optional runtime operations the fake driver declares it lacks (a backend without them). */
+  readonly unsupported?: readonly OptionalOperation[];
 }
 
 /** A logger that keeps every line as an object (pino, synchronously). */
@@ -56,7 +59,7 @@ export function unitWorld(o: UnitWorldOptions = {}) {
   const config = new ConfigSource(dir);
   const store = new MemoryStore();
   const engine = new FakeEngine();
-  const driver = new FakeDriver(engine, { callTimeoutMs: o.callTimeoutMs ?? 300 });
+  const driver = new FakeDriver(engine, { callTimeoutMs: o.callTimeoutMs ?? 300, ...(o.unsupported ? { unsupported: o.unsupported } : {}) });
   let clock = new Date('2026-11-23T12:00:00Z');
   const now = (): Date => clock;
   const { log, events } = memoryLogger();
