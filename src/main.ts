@@ -34,6 +34,7 @@ import { ConnectionGuard } from './sshd/connection-guard.ts';
 import { accessFromConfig } from './access/access-from-config.ts';
 import { effectiveMaxContainers } from './sessions/capacity.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
+import { startWebDoor } from './web/start-web-door.ts';
 
 export interface IsletOptions {
   readonly configDir: string;
@@ -50,11 +51,15 @@ export interface IsletOptions {
   readonly lifecycle?: boolean;
   /** Take over containers of other stores found under this instance name instead of refusing to start (--take-over). */
   readonly takeOver?: boolean;
+  /** The web door's address (islet serve --http); no web door when absent. */
+  readonly http?: { readonly host: string; readonly port: number };
 }
 
 export interface RunningIslet {
   readonly host: string;
   readonly port: number;
+  /** Where the web door listens, when started. */
+  readonly web?: { readonly host: string; readonly port: number; readonly tls: boolean };
   readonly log: Logger;
   close(): Promise<void>;
 }
@@ -111,6 +116,9 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   netTimer.unref();
   logCryptoBinding(log.child({ module: 'sshd' }));
   const addr = await ssh.listen(o.host, o.port);
+  // The web door (src/web/): the same handler, authenticator, limits and attach registry as SSH.
+  const web = o.http ? await startWebDoor({ config, handler, auth, store, attached: runner.attached, guard, log: log.child({ module: 'web' }) }, o.http.host, o.http.port)
+    .catch(async (err: unknown) => { await ssh.close(); throw err; }) : undefined;
   if (o.lifecycle !== false) lifecycle.start();
   // Pools fill in the background at start and after every claim; an edit of warm_pool applies at the next claim or check.
   void pool.fill();
@@ -120,6 +128,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   log.info({ event: 'listening', host: addr.address, port: addr.port }, `ISLET listening on ${addr.address}:${addr.port}`);
   return {
     host: addr.address, port: addr.port, log,
-    async close() { clearInterval(poolTimer); pool.close(); clearInterval(netTimer); lifecycle.stop(); await ssh.close(); await accounts.stop(); await hasher.close(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
+    ...(web ? { web: { host: web.addr.address, port: web.addr.port, tls: web.door.tls } } : {}),
+    async close() { clearInterval(poolTimer); pool.close(); clearInterval(netTimer); lifecycle.stop(); await web?.door.close(); await ssh.close(); await accounts.stop(); await hasher.close(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
   };
 }

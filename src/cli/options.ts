@@ -8,6 +8,7 @@ export const commonOptions = {
   config: { flag: '--config', env: 'ISLET_CONFIG', default: '/etc/islet', help: 'Config directory: islet.yaml and/or islet.conf, modules/, environments/, plugins/' },
   data: { flag: '--data', env: 'ISLET_DATA', default: '/var/lib/islet', help: 'Data directory (mode 0700): islet.db and the SSH host keys' },
   listen: { flag: '--listen', env: 'ISLET_LISTEN', default: '0.0.0.0:2222', help: 'Address and port of the SSH front door, HOST:PORT' },
+  http: { flag: '--http', env: 'ISLET_HTTP', default: '', help: 'Address and port of the web door (a terminal in the browser), HOST:PORT; empty: no web door' },
   logLevel: { flag: '--log-level', env: 'ISLET_LOG_LEVEL', default: 'info', help: 'Log level: debug, info, warn, error' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -21,9 +22,9 @@ export function optionValue(name: CommonOption, flags: Record<string, string | b
   return process.env[spec.env] || spec.default;
 }
 
-export function parseListen(s: string): { host: string; port: number } {
+export function parseListen(s: string, flag = '--listen'): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(s);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new Error(`--listen: expected HOST:PORT, got ${JSON.stringify(s)}`);
+  if (!m || port > 65535) throw new Error(`${flag}: expected HOST:PORT, got ${JSON.stringify(s)}`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }

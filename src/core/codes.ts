@@ -26,6 +26,10 @@ export const codes = {
   STORE_FAILED: 'The embedded database refused an operation.',
   OWNERSHIP_FOREIGN: 'The engine holds containers of another ISLET data directory under this instance name; ISLET refuses to start (or to reap) unless told to take them over (--take-over), or refuses to use such a container for a trainee.',
   SSH_CRYPTO_FALLBACK: 'ssh2\'s native crypto binding does not load under the Node running ISLET; ssh2 encrypts with its slower JavaScript fallback (warning).',
+  WEB_ORIGIN_REFUSED: 'A WebSocket to the web door came from a page of another origin (or none) and was refused (cross-site WebSocket hijacking guard).',
+  WEB_RESUME_REFUSED: 'A browser asked to resume a web session without the session\'s resume cookie, with a wrong one, or after the session ended; the page starts a new session.',
+  WEB_PROTOCOL: 'A web door client sent a frame the protocol does not allow (docs/web.md); the connection is closed.',
+  WEB_NO_TLS: 'The web door serves plain HTTP on an address other than loopback: passwords and sessions cross the network unencrypted (warning). Set `web_tls_cert` and `web_tls_key`.',
 } as const;
 
 export type ErrorCode = keyof typeof codes;

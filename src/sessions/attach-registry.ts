@@ -22,6 +22,9 @@ export class AttachRegistry {
     if (s.size === 0) this.#m.delete(containerId);
   }
 
+  /** The terminals attached to one container (a door offering "take over" closes them). */
+  terminals(containerId: string): Terminal[] { return [...this.#m.get(containerId) ?? []]; }
+
   count(containerId: string): number { return this.#m.get(containerId)?.size ?? 0; }
 
   /** Writes an ISLET notice on every terminal attached to the container. */

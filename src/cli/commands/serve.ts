@@ -1,4 +1,4 @@
-/** `islet serve`: run the SSH front door until SIGTERM/SIGINT. */
+/** `islet serve`: run the SSH front door (and the web door with --http) until SIGTERM/SIGINT. */
 import { startIslet } from '../../main.ts';
 import { createLogger } from '../../logger.ts';
 import { optionValue, parseListen } from '../options.ts';
@@ -6,13 +6,15 @@ import { optionValue, parseListen } from '../options.ts';
 export async function serve(flags: Record<string, string | boolean | undefined>): Promise<number> {
   const { host, port } = parseListen(optionValue('listen', flags));
   const log = createLogger({ level: optionValue('logLevel', flags) });
+  const httpListen = optionValue('http', flags);
+  const http = httpListen ? parseListen(httpListen, '--http') : undefined;
   // ISLET_INSTANCE gives each ISLET (or test run) on one engine its own container names; which containers
   // are whose is proved by the store id (src/lifecycle/ownership.ts), so a wrong --data cannot remove others';
   // ISLET_TEST_RUN labels every container islet.test=<run> so the test suite can sweep what it made.
   const instance = process.env.ISLET_INSTANCE || 'islet';
   const testRun = process.env.ISLET_TEST_RUN;
   const islet = await startIslet({
-    configDir: optionValue('config', flags), dataDir: optionValue('data', flags), host, port, log, instance, takeOver: flags['take-over'] === true,
+    configDir: optionValue('config', flags), dataDir: optionValue('data', flags), host, port, log, instance, takeOver: flags['take-over'] === true, ...(http ? { http } : {}),
     ...(testRun ? { extraLabels: { 'islet.test': testRun } } : {}),
   });
   await new Promise<void>((resolve) => {

@@ -1,0 +1,62 @@
+/**
+ * The web door's framed protocol over one WebSocket (docs/web.md has the
+ * full description). Binary frames carry terminal bytes: page → server raw
+ * input; server → page an 8-byte big-endian sequence number (the byte offset
+ * of the payload in the session's output) then the output. Text frames carry
+ * one JSON control message each, validated here.
+ *
+ * Contract: parseClientControl never throws; anything malformed or unknown
+ * is undefined and the server closes the connection (WEB_PROTOCOL).
+ */
+export const PROTOCOL_VERSION = 1;
+/** Largest frame a page may send (ws would allow 100 MiB): a paste is split by the page. */
+export const MAX_FRAME = 64 * 1024;
+
+export type ClientControl =
+  | { t: 'hello'; v: number; cols: number; rows: number; login?: string; resume?: { id: string; seq: number } }
+  | { t: 'resize'; cols: number; rows: number }
+  | { t: 'ack'; seq: number }
+  | { t: 'pause' }
+  | { t: 'resume' }
+  | { t: 'bye' };
+
+export type ServerControl =
+  | { t: 'session'; id: string; resumable: boolean; resumeSeconds: number }
+  | { t: 'resumed'; id: string; seq: number }
+  | { t: 'exit'; code: number }
+  | { t: 'replaced' }
+  | { t: 'error'; code: string; message: string };
+
+const size = (n: unknown, fallback: number): number => (Number.isInteger(n) && (n as number) > 0 ? Math.min(n as number, 1000) : fallback);
+const isSeq = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+
+export function parseClientControl(text: string): ClientControl | undefined {
+  let m: unknown;
+  try { m = JSON.parse(text); } catch { return undefined; }
+  if (typeof m !== 'object' || m === null) return undefined;
+  const o = m as Record<string, unknown>;
+  switch (o.t) {
+    case 'hello': {
+      if (o.v !== PROTOCOL_VERSION) return undefined;
+      const h: ClientControl = { t: 'hello', v: PROTOCOL_VERSION, cols: size(o.cols, 80), rows: size(o.rows, 24) };
+      if (typeof o.login === 'string' && o.login.length > 0 && o.login.length <= 80) h.login = o.login;
+      const r = o.resume as Record<string, unknown> | undefined;
+      if (r && typeof r === 'object' && typeof r.id === 'string' && /^[A-Za-z0-9_-]{16,64}$/.test(r.id) && isSeq(r.seq)) h.resume = { id: r.id, seq: r.seq };
+      return h;
+    }
+    case 'resize': return { t: 'resize', cols: size(o.cols, 80), rows: size(o.rows, 24) };
+    case 'ack': return isSeq(o.seq) ? { t: 'ack', seq: o.seq } : undefined;
+    case 'pause': return { t: 'pause' };
+    case 'resume': return { t: 'resume' };
+    case 'bye': return { t: 'bye' };
+    default: return undefined;
+  }
+}
+
+/** An output frame: 8-byte sequence number, then the bytes. */
+export function outputFrame(seq: number, data: Buffer): Buffer {
+  const f = Buffer.allocUnsafe(8 + data.length);
+  f.writeBigUInt64BE(BigInt(seq), 0);
+  data.copy(f, 8);
+  return f;
+}

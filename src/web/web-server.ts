@@ -1,0 +1,228 @@
+/**
+ * The web door (fastify + @fastify/websocket): `/` serves a page with a
+ * terminal (xterm.js) that speaks the framed protocol of protocol.ts over
+ * `/ws`; each WebSocket session logs in through web-login.ts (the same
+ * Authenticator and throttles as SSH) and then runs in the same
+ * SessionHandler the SSH door calls, through a WebTerminal.
+ *
+ * Contract: every response carries the strict security headers; a WebSocket
+ * upgrade needs an exact Origin and passes the same per-address connection
+ * guard as SSH before the upgrade; credentials travel only inside the
+ * WebSocket; resume needs the session's HttpOnly `__Host-` cookie.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { WebSocket } from 'ws';
+import type { ConfigSource } from '../config/config-source.ts';
+import type { Logger } from '../logger.ts';
+import type { SessionHandler } from '../sessions/session-handler.ts';
+import type { Authenticator } from '../sessions/authenticator.ts';
+import type { AttachRegistry } from '../sessions/attach-registry.ts';
+import type { Store } from '../store/store.ts';
+import { MAX_FRAME, parseClientControl, type ClientControl, type ServerControl } from './protocol.ts';
+import { securityHeaders } from './security-headers.ts';
+import { originAllowed } from './origin-check.ts';
+import { ResumeKeys } from './resume-keys.ts';
+import { WebSessions, type WebSession } from './web-sessions.ts';
+import { webLogin } from './web-login.ts';
+
+/** The per-address connection limits the SSH door applies (sshd/connection-guard.ts), seen from the web door. */
+export interface AddressGuard {
+  admit(ip: string): string | undefined;
+  closed(ip: string): void;
+}
+
+export interface WebDoorOptions {
+  readonly config: ConfigSource;
+  readonly handler: SessionHandler;
+  readonly auth: Authenticator;
+  readonly store: Store;
+  readonly attached: AttachRegistry;
+  readonly guard: AddressGuard;
+  readonly log: Logger;
+  /** PEM certificate and key: HTTPS and WSS. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+}
+
+/** A page must say hello this soon after connecting. */
+const HELLO_TIMEOUT_MS = 10_000;
+
+const require = createRequire(import.meta.url);
+const xtermLib = dirname(require.resolve('@xterm/xterm'));
+const fitLib = dirname(require.resolve('@xterm/addon-fit'));
+const publicDir = join(import.meta.dirname, 'public');
+
+/** The page's files, read once at start. xterm.js is served as published (re-minifying it below es2021 breaks vim: xterm.js#5800). */
+function staticFiles(): Map<string, { type: string; body: Buffer }> {
+  const js = 'text/javascript; charset=utf-8';
+  const css = 'text/css; charset=utf-8';
+  const files: [string, string, string][] = [
+    ['/', join(publicDir, 'index.html'), 'text/html; charset=utf-8'],
+    ['/static/app.js', join(publicDir, 'app.js'), js],
+    ['/static/protocol.js', join(publicDir, 'protocol.js'), js],
+    ['/static/keybar.js', join(publicDir, 'keybar.js'), js],
+    ['/static/csp-styles.js', join(publicDir, 'csp-styles.js'), js],
+    ['/static/style.css', join(publicDir, 'style.css'), css],
+    ['/static/xterm.mjs', join(xtermLib, 'xterm.mjs'), js],
+    ['/static/xterm.css', join(xtermLib, '..', 'css', 'xterm.css'), css],
+    ['/static/addon-fit.mjs', join(fitLib, 'addon-fit.mjs'), js],
+  ];
+  return new Map(files.map(([url, path, type]) => [url, { type, body: readFileSync(path) }]));
+}
+
+export class WebDoor {
+  readonly #o: WebDoorOptions;
+  readonly #app: FastifyInstance;
+  readonly #keys = new ResumeKeys();
+  readonly #sessions = new WebSessions();
+  readonly #tls: boolean;
+
+  constructor(o: WebDoorOptions) {
+    this.#o = o;
+    this.#tls = !!o.tls;
+    this.#app = Fastify({ logger: false, ...(o.tls ? { https: { cert: o.tls.cert, key: o.tls.key } } : {}) } as { logger: false });
+    const headers = securityHeaders(this.#tls);
+    this.#app.addHook('onSend', async (_req, reply) => { reply.headers(headers); });
+    const files = staticFiles();
+    void this.#app.register(websocket, { options: { maxPayload: MAX_FRAME, perMessageDeflate: false } });
+    void this.#app.register(async (f) => {
+      for (const [url, file] of files) {
+        f.get(url, async (req, reply) => {
+          if (url === '/' && !this.#keys.valid(ResumeKeys.fromHeader(req.headers.cookie))) reply.header('set-cookie', ResumeKeys.cookie(this.#keys.issue()));
+          return reply.type(file.type).header('cache-control', 'no-cache').send(file.body);
+        });
+      }
+      f.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
+      f.get('/ws', { websocket: true, preValidation: async (req, reply) => { const why = this.#refuse(req); if (why) await reply.code(why.status).send(why.text); } },
+        (ws, req) => this.#onSocket(ws, req));
+    });
+    this.#app.server.on('connection', (s) => s.setNoDelay(true));
+  }
+
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    await this.#app.listen({ host, port });
+    return this.#app.server.address() as AddressInfo;
+  }
+
+  get tls(): boolean { return this.#tls; }
+
+  /** Tells attached trainees, ends every web session (shells keep running) and stops listening. */
+  async close(message = 'ISLET is restarting; reload the page in a moment to resume your session.'): Promise<void> {
+    for (const s of this.#sessions.all()) { s.term.write(`\r\n${message}\r\n`); s.term.close(0); }
+    await this.#app.close();
+  }
+
+  #ip(req: FastifyRequest): string { return (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''); }
+
+  /** Before the upgrade: exact Origin, then the per-address limits (which count the socket until it closes). */
+  #refuse(req: FastifyRequest): { status: number; text: string } | undefined {
+    const ip = this.#ip(req);
+    const g = this.#o.config.current().global;
+    if (!originAllowed(req.headers.origin, req.headers.host, this.#tls, g.web_origins)) {
+      this.#o.log.warn({ event: 'web_origin_refused', code: 'WEB_ORIGIN_REFUSED', client: ip, origin: String(req.headers.origin ?? '').slice(0, 200), host: String(req.headers.host ?? '').slice(0, 200) }, 'WebSocket from another origin refused');
+      return { status: 403, text: 'origin not allowed' };
+    }
+    const refusal = this.#o.guard.admit(ip);
+    if (refusal) {
+      this.#o.log.warn({ event: 'connection_refused', door: 'web', client: ip, reason: refusal }, 'connection refused');
+      return { status: 429, text: 'too many connections' };
+    }
+    req.raw.socket.once('close', () => this.#o.guard.closed(ip));
+    return undefined;
+  }
+
+  #onSocket(ws: WebSocket, req: FastifyRequest): void {
+    const ip = this.#ip(req);
+    const log = this.#o.log.child({ client: ip });
+    const g = () => this.#o.config.current().global;
+    let session: WebSession | undefined;
+    const send = (m: ServerControl) => { if (ws.readyState === 1) ws.send(JSON.stringify(m)); };
+    const protocolError = (why: string) => {
+      log.info({ event: 'web_protocol_error', code: 'WEB_PROTOCOL', why }, 'web client broke the protocol');
+      send({ t: 'error', code: 'WEB_PROTOCOL', message: 'The page sent something ISLET does not understand; reload it.' });
+      ws.close(4400, 'protocol');
+    };
+    const hello = setTimeout(() => { if (!session) protocolError('no hello'); }, HELLO_TIMEOUT_MS);
+    ws.on('message', (data: Buffer, binary: boolean) => {
+      if (!session) {
+        const m = binary ? undefined : parseClientControl(data.toString());
+        if (m?.t !== 'hello') { protocolError('first frame is not hello'); return; }
+        clearTimeout(hello);
+        session = m.resume ? this.#resume(ws, req, m.resume, log) : this.#open(ws, req, m, log);
+        return;
+      }
+      const t = session.term;
+      if (binary) { t.input(data); return; }
+      const m: ClientControl | undefined = parseClientControl(data.toString());
+      switch (m?.t) {
+        case 'resize': t.resized({ cols: m.cols, rows: m.rows }); return;
+        case 'ack': if (!t.ack(m.seq)) protocolError('bad ack'); return;
+        case 'pause': t.pauseOutput(); return;
+        case 'resume': t.resumeOutput(); return;
+        case 'bye': t.close(0); return;
+        default: protocolError('bad control frame');
+      }
+    });
+    ws.on('error', () => undefined);
+    ws.on('close', () => {
+      clearTimeout(hello);
+      const s = session;
+      if (!s || s.term.closed) return;
+      s.term.detach(ws);
+      if (!s.term.attached) {
+        log.info({ event: 'web_socket_lost', session: s.id.slice(0, 8), resumable: !!s.owner }, 'web page disconnected');
+        this.#sessions.lost(s, g().web_resume);
+      }
+    });
+  }
+
+  /** A new session: login in the terminal, then the session engine; the terminal closes when it is over. */
+  #open(ws: WebSocket, req: FastifyRequest, m: Extract<ClientControl, { t: 'hello' }>, log: Logger): WebSession | undefined {
+    const g = this.#o.config.current().global;
+    if (this.#sessions.size >= g.ssh_max_connections) {
+      ws.send(JSON.stringify({ t: 'error', code: 'CAPACITY_FULL', message: 'ISLET is full right now; please try again in a few minutes.' } satisfies ServerControl));
+      ws.close(4429, 'full');
+      return undefined;
+    }
+    const key = ResumeKeys.fromHeader(req.headers.cookie);
+    const owner = this.#keys.valid(key) ? ResumeKeys.hash(key) : undefined;
+    const s = this.#sessions.open({ cols: m.cols, rows: m.rows }, this.#ip(req), owner);
+    s.term.attach(ws, 0);
+    s.term.control({ t: 'session', id: s.id, resumable: !!owner, resumeSeconds: g.web_resume });
+    log.info({ event: 'web_session_opened', session: s.id.slice(0, 8), resumable: !!owner, login: m.login ? 'direct' : 'gate' }, 'web session opened');
+    const { config, auth, store, attached, handler } = this.#o;
+    void (async () => {
+      try {
+        const who = await webLogin({ config, auth, store, attached, log }, s.term, m.login);
+        if (who && !s.term.closed) await handler.handle(s.term, who);
+      } catch (err) {
+        log.error({ err }, 'web session failed');
+      } finally {
+        s.term.close(0);
+        log.info({ event: 'web_session_closed', session: s.id.slice(0, 8) }, 'web session closed');
+      }
+    })();
+    return s;
+  }
+
+  /** The page reconnects to its session: same id, same resume cookie, output from its last offset. */
+  #resume(ws: WebSocket, req: FastifyRequest, r: { id: string; seq: number }, log: Logger): WebSession | undefined {
+    const key = ResumeKeys.fromHeader(req.headers.cookie);
+    const found = this.#sessions.find(r.id, this.#keys.valid(key) ? ResumeKeys.hash(key) : undefined, r.seq);
+    if (typeof found === 'string') {
+      log.info({ event: 'web_resume_refused', code: 'WEB_RESUME_REFUSED', reason: found, cookie: key === undefined ? 'missing' : 'present' }, 'web resume refused');
+      ws.send(JSON.stringify({ t: 'error', code: 'WEB_RESUME_REFUSED', message: 'That session cannot be resumed; starting a new one.' } satisfies ServerControl));
+      ws.close(4401, 'resume refused');
+      return undefined;
+    }
+    this.#sessions.back(found);
+    ws.send(JSON.stringify({ t: 'resumed', id: found.id, seq: r.seq } satisfies ServerControl));
+    found.term.attach(ws, r.seq);
+    log.info({ event: 'web_session_resumed', session: found.id.slice(0, 8), seq: r.seq }, 'web session resumed');
+    return found;
+  }
+}

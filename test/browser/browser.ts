@@ -1,0 +1,80 @@
+/**
+ * Real Chromium for the browser tests: Debian's `chromium` (scripts/setup.sh
+ * --test installs it) driven by playwright-core through executablePath, with
+ * a fresh profile per launch (playwright's own temporary --user-data-dir); nothing downloads a browser. Screenshots go to
+ * .islet-test/browser/ (gitignored), and their paths are printed.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { repoRoot, type IsletProcess } from '../helpers/islet-process.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const artifactsDir = join(repoRoot, '.islet-test', 'browser');
+
+export interface LaunchedBrowser { readonly browser: Browser; close(): Promise<void> }
+
+export async function launchChromium(): Promise<LaunchedBrowser> {
+  // playwright-core gives every launch a fresh temporary --user-data-dir of its own (it refuses one passed in args).
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    timeout: 60_000,
+  });
+  return { browser, async close() { await browser.close().catch(() => undefined); } };
+}
+
+/** Starts ISLET with the web door on a loopback port; returns the door's base URL. */
+export async function startWithWeb(islet: IsletProcess, env: Record<string, string> = {}): Promise<string> {
+  await islet.start({ ISLET_HTTP: '127.0.0.1:0', ...env });
+  const l = await islet.waitForLog((x) => x.event === 'web_listening', 30_000);
+  return `http://127.0.0.1:${Number(l.port)}`;
+}
+
+/** A page whose console errors and CSP violations are collected (a test asserts there are none). */
+export async function openPage(ctx: BrowserContext, url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await ctx.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  return { page, errors };
+}
+
+/** Everything the terminal shows (scrollback included), lines joined with \n. */
+export function screenText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const b = (globalThis as any).islet.term.buffer.active;
+    const out: string[] = [];
+    for (let i = 0; i < b.length; i++) out.push(b.getLine(i)?.translateToString(true) ?? '');
+    return out.join('\n').replace(/\n+$/, '');
+  });
+}
+
+/** Waits until the terminal's text matches; returns the match. */
+export async function waitForScreen(page: Page, re: RegExp | string, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    last = await screenText(page);
+    const m = typeof re === 'string' ? (last.includes(re) ? ([re] as unknown as RegExpMatchArray) : null) : last.match(re);
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`terminal did not show ${String(re)} within ${timeoutMs} ms; it shows:\n${last.split('\n').slice(-25).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Types a line into the terminal as a trainee would (keyboard events into xterm's textarea). */
+export async function typeLine(page: Page, text: string): Promise<void> {
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+}
+
+/** Saves a screenshot under .islet-test/browser/ and prints its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(artifactsDir, { recursive: true });
+  const path = join(artifactsDir, `${name}.png`);
+  await page.screenshot({ path });
+  console.log(`# screenshot: ${path}`);
+  return path;
+}
