@@ -24,6 +24,9 @@ command -v dockerd >/dev/null 2>&1 || pkgs+=(docker.io)
 command -v g++ >/dev/null 2>&1 || pkgs+=(g++)
 command -v make >/dev/null 2>&1 || pkgs+=(make)
 command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
+# The catalogue builds Debian base images from the archive (islet image bootstrap); flock serialises apt caches.
+command -v debootstrap >/dev/null 2>&1 || pkgs+=(debootstrap)
+command -v flock >/dev/null 2>&1 || pkgs+=(util-linux)
 if [ "$want_test" = yes ]; then
   command -v ssh >/dev/null 2>&1 || pkgs+=(openssh-client)
   command -v tmux >/dev/null 2>&1 || pkgs+=(tmux)

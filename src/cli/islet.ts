@@ -6,12 +6,15 @@ import { commonOptions } from './options.ts';
 import { serve } from './commands/serve.ts';
 import { check } from './commands/check.ts';
 import { adminCommands } from './commands/admin.ts';
+import { catalogueCommands } from './commands/catalogue-commands.ts';
 
 type Flags = Record<string, string | boolean | undefined>;
-const commands: Record<string, { help: string; run: (f: Flags, args: string[]) => Promise<number> }> = {
+/** `raw` commands parse their own arguments (their own flags, `--` before a command to run). */
+const commands: Record<string, { help: string; run: (f: Flags, args: string[]) => Promise<number>; raw?: (argv: string[]) => Promise<number> }> = {
   serve: { help: 'Run ISLET: the SSH front door and the session engine (--take-over: adopt containers of another data directory found under this instance name instead of refusing to start)', run: (f) => serve(f) },
   check: { help: 'Validate config files, the engine and images (exit 0 OK, 1 warning, 2 critical, 3 unknown); --no-engine skips the engine; --effective ENV [--json] shows what a container of ENV gets and where each setting came from', run: (f) => check(f) },
   ...adminCommands,
+  ...catalogueCommands,
 };
 
 function help(): string {
@@ -24,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   const cmd = name ? commands[name] : undefined;
   if (!cmd) { process.stdout.write(help()); return name === undefined || name === '--help' || name === 'help' ? 0 : 3; }
+  if (cmd.raw) return cmd.raw(rest);
   const { values, positionals } = parseArgs({
     args: rest, allowPositionals: true, strict: true,
     options: { config: { type: 'string' }, data: { type: 'string' }, listen: { type: 'string' }, 'log-level': { type: 'string' }, 'no-engine': { type: 'boolean' }, effective: { type: 'string' }, 'dry-run': { type: 'boolean' }, all: { type: 'boolean' }, json: { type: 'boolean' }, 'take-over': { type: 'boolean' }, help: { type: 'boolean' } },

@@ -30,6 +30,9 @@ export const codes = {
   WEB_RESUME_REFUSED: 'A browser asked to resume a web session without the session\'s resume cookie, with a wrong one, or after the session ended; the page starts a new session.',
   WEB_PROTOCOL: 'A web door client sent a frame the protocol does not allow (docs/web.md); the connection is closed.',
   WEB_NO_TLS: 'The web door serves plain HTTP on an address other than loopback: passwords and sessions cross the network unencrypted (warning). Set `web_tls_cert` and `web_tls_key`.',
+  CATALOGUE_NOT_FOUND: 'A catalogue tool, version, suite or dataset named on the command line or in an environment (`program:`, `datasets:`) does not exist, or its image is not built yet (the message says which command builds it).',
+  CATALOGUE_INVALID: 'A catalogue recipe, dataset name or `islet image`/`run`/`grouprun`/`dataset` argument is invalid.',
+  CATALOGUE_BUILD_FAILED: 'Bootstrapping a base image or building a catalogue image failed (debootstrap, apt-get or the engine refused; the output says why).',
 } as const;
 
 export type ErrorCode = keyof typeof codes;

@@ -24,6 +24,19 @@ export const LABEL_ENVIRONMENT = 'islet.environment';
 export const LABEL_INSTANCE = 'islet.instance';
 /** Id of the store (data directory) that made it: what proves ownership (src/lifecycle/ownership.ts). */
 export const LABEL_STORE = 'islet.store';
+/** Catalogue images (src/catalogue/): which program and version an image holds, and the recipe it was built from. */
+export const LABEL_PROGRAM = 'org.islet.program';
+export const LABEL_VERSION = 'org.islet.version';
+/** sha256 of the recipe (and the build script) an image came from: a matching image is not rebuilt. */
+export const LABEL_RECIPE = 'org.islet.recipe';
+/** Debian suite a catalogue or base image was built from. */
+export const LABEL_SUITE = 'org.islet.suite';
+/** File capabilities the recipe set (`path=caps;…`): `islet run` adds them to the bounding set. */
+export const LABEL_FILE_CAPS = 'org.islet.file-caps';
+/** ContainNSM's labels, kept so its filters (`--filter label=organization=opennsm`) still work. */
+export const LABEL_CONTAINNSM_PROGRAM = 'program';
+export const LABEL_CONTAINNSM_ORG = 'organization';
+export const CONTAINNSM_ORG = 'opennsm';
 
 export type InstanceState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
 

@@ -1,0 +1,141 @@
+/**
+ * The catalogue end to end, as a trainer uses it: bootstrap a Debian base
+ * from the archive, build tcpdump from two suites, compare the versions with
+ * grouprun on a pcap this test writes, and `islet run` with read-only inputs
+ * and a write-back directory. Images are built on demand and cached by their
+ * recipe label, so a second run builds nothing.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { islet } from '../helpers/islet-cli.ts';
+import { repoRoot } from '../helpers/islet-process.ts';
+import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
+import { writePcap } from '../helpers/pcap.ts';
+
+const runId = testRunId();
+const base = mkdtempSync(join(tmpdir(), 'islet-catalogue-'));
+const data = join(base, 'data');
+const env = { ISLET_DATA: data, ISLET_TEST_RUN: runId };
+after(async () => { await sweepTestContainers(runId); rmSync(base, { recursive: true, force: true }); });
+
+const packets = [1, 2, 3].map((i) => ({ src: '10.0.0.1', dst: '10.0.0.2', sport: 40000 + i, dport: 9999, payload: `hello${i}` }));
+const pcapDir = join(base, 'pcaps');
+mkdirSync(pcapDir);
+writePcap(join(pcapDir, 'lab.pcap'), packets);
+// World-writable on the host: only the read-only mount can stop a write from the container.
+chmodSync(join(pcapDir, 'lab.pcap'), 0o666);
+
+const docker = (...args: string[]): string => execFileSync('docker', args, { encoding: 'utf8', timeout: 120_000 });
+const LONG = { timeout: 25 * 60_000 };
+
+test('bootstrap: a Debian base from the archive with an unprivileged user, no passwords, no setuid files; a second run is fast', LONG, async () => {
+  const first = await islet(['image', 'bootstrap', '--suite', 'bookworm'], env);
+  assert.equal(first.code, 0, first.err);
+  assert.match(first.out, /islet\/base:bookworm\s+(up-to-date|bootstrapped|imported-from-cache)/);
+  const second = await islet(['image', 'bootstrap', '--suite', 'bookworm'], env);
+  assert.equal(second.code, 0, second.err);
+  assert.match(second.out, /islet\/base:bookworm\s+up-to-date/);
+  assert.ok(second.ms < 60_000, `second bootstrap took ${second.ms} ms`);
+
+  assert.equal(docker('run', '--rm', '--label', `islet.test=${runId}`, 'islet/base:bookworm', 'id', '-un').trim(), 'islet');
+  // No setuid/setgid file; control: the same probe finds one planted in /tmp.
+  const suid = docker('run', '--rm', '--label', `islet.test=${runId}`, '--user', 'root', 'islet/base:bookworm', 'sh', '-c',
+    'find / -xdev -type f -perm /6000 -not -path "/tmp/*" | wc -l; touch /tmp/planted; chmod u+s /tmp/planted; find /tmp -type f -perm /6000');
+  assert.deepEqual(suid.trim().split('\n'), ['0', '/tmp/planted']);
+  const shadow = docker('run', '--rm', '--label', `islet.test=${runId}`, '--user', 'root', 'islet/base:bookworm', 'sh', '-c', 'grep -E "^(root|islet):" /etc/shadow | cut -d: -f1,2; command -v sudo || echo no-sudo');
+  assert.match(shadow, /^root:!/m);
+  assert.match(shadow, /^islet:!/m);
+  assert.match(shadow, /^no-sudo$/m);
+});
+
+test('two tcpdump versions from two suites, compared by grouprun on a generated pcap', LONG, async () => {
+  const build = await islet(['image', 'build', 'tcpdump/4.99.3', 'tcpdump/4.99.5', '--jobs', '2'], env);
+  assert.equal(build.code, 0, `${build.out}\n${build.err}`);
+  assert.match(build.out, /tcpdump\/4\.99\.3\s+(built|up-to-date)/);
+  assert.match(build.out, /tcpdump\/4\.99\.5\s+(built|up-to-date)/);
+
+  const labels = JSON.parse(docker('image', 'inspect', '--format', '{{json .Config.Labels}}', 'islet/tcpdump:4.99.5')) as Record<string, string>;
+  assert.equal(labels['org.islet.program'], 'tcpdump');
+  assert.equal(labels['org.islet.version'], '4.99.5');
+  assert.equal(labels['org.islet.suite'], 'trixie');
+  assert.equal(labels.program, 'tcpdump');
+  assert.equal(labels.organization, 'opennsm');
+  // ContainNSM's filter still finds it.
+  assert.match(docker('images', '--filter', 'label=organization=opennsm', '--filter', 'label=program=tcpdump', '--format', '{{.Repository}}:{{.Tag}}'), /islet\/tcpdump:4\.99\.5/);
+  // Capture rights as file capabilities, not setuid root; the image's user is unprivileged.
+  const caps = docker('run', '--rm', '--label', `islet.test=${runId}`, 'islet/tcpdump:4.99.3', 'sh', '-c', 'id -u; getcap "$(command -v tcpdump)"; find / -xdev -type f -perm /6000 2>/dev/null | wc -l');
+  assert.match(caps, /^1000\n.*tcpdump cap_net_admin,cap_net_raw=eip\n0\n$/);
+
+  const add = await islet(['dataset', 'add', 'lab', pcapDir], env);
+  assert.equal(add.code, 0, add.err);
+  const g = await islet(['grouprun', '--json', '-r', 'lab', 'tcpdump', '--', 'tcpdump', '-nn', '-r', '/datasets/lab/lab.pcap'], env);
+  assert.equal(g.code, 0, `${g.out}\n${g.err}`);
+  const res = JSON.parse(g.out) as { results: { version: string; exitCode: number; output: string }[] };
+  const versions = res.results.map((r) => r.version);
+  assert.ok(versions.includes('4.99.3') && versions.includes('4.99.5'), versions.join(','));
+  assert.deepEqual(versions, [...versions].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })), 'lowest version first');
+  const lines = (o: string): string[] => o.split('\n').filter((l) => /^\d\d:\d\d:\d\d/.test(l));
+  for (const r of res.results) {
+    assert.equal(r.exitCode, 0, r.output);
+    assert.deepEqual(lines(r.output).map((l) => l.replace(/^\S+ /, '')), packets.map((p) => `IP 10.0.0.1.${p.sport} > 10.0.0.2.9999: UDP, length 6`), `${r.version}: ${r.output}`);
+  }
+  assert.equal(new Set(res.results.map((r) => lines(r.output).join('\n'))).size, 1, 'every version decodes the same packets');
+
+  const text = await islet(['grouprun', '-c', '1', '-r', 'lab', 'tcpdump', '--', 'tcpdump', '-nn', '-r', '/datasets/lab/lab.pcap'], env);
+  assert.equal(text.code, 0, text.err);
+  assert.match(text.out, /^4\.99\.3\s+0\s+[\d.]+ s/m);
+  assert.match(text.out, /^--- tcpdump 4\.99\.5 \(exit 0, [\d.]+ s\) ---$/m);
+});
+
+test('islet image ls: built and buildable, versions sorted as versions, sizes, --json', LONG, async () => {
+  const ls = await islet(['image', 'ls', 'tcpdump', '--json'], env);
+  assert.equal(ls.code, 0, ls.err);
+  const rows = JSON.parse(ls.out) as { version: string; built: boolean; size?: number; suite: string }[];
+  assert.deepEqual(rows.map((r) => r.version), ['4.99.0', '4.99.3', '4.99.5']);
+  assert.deepEqual(rows.map((r) => r.suite), ['bullseye', 'bookworm', 'trixie']);
+  for (const r of rows.filter((x) => x.version !== '4.99.0')) { assert.equal(r.built, true); assert.ok((r.size ?? 0) > 50e6); }
+  const text = await islet(['image', 'ls'], env);
+  assert.match(text.out, /^tcpdump\s+4\.99\.5\s+trixie\s+built\s+\d+ MB\s+islet\/tcpdump:4\.99\.5$/m);
+  assert.match(text.out, /^suricata\s+/m);
+});
+
+test('islet run: read-only inputs, a write-back directory, the hardened container, clear errors', LONG, async () => {
+  const out = join(base, 'out');
+  mkdirSync(out);
+  chownSync(out, 1000, 1000);
+  const pcap = join(pcapDir, 'lab.pcap');
+  const r = await islet(['run', '-r', pcap, '-w', out, 'tcpdump:4.99.3', '--', 'sh', '-c', `tcpdump -nn -r ${pcap} -w copy.pcap && id -u && grep -E '^(CapEff|NoNewPrivs)' /proc/self/status && (echo x >> ${pcap} || echo ro-refused)`], env);
+  assert.equal(r.code, 0, `${r.out}\n${r.err}`);
+  assert.ok(existsSync(join(out, 'copy.pcap')) && statSync(join(out, 'copy.pcap')).uid === 1000, 'written back as uid 1000');
+  assert.match(r.out, /^1000$/m);
+  assert.match(r.out, /^CapEff:\s+0+$/m);
+  assert.match(r.out, /^NoNewPrivs:\s+1$/m);
+  assert.match(r.err, /Read-only file system/);
+  assert.match(r.out, /^ro-refused$/m);
+
+  const noDash = await islet(['run', 'tcpdump', 'tcpdump', '--version'], env);
+  assert.equal(noDash.code, 3);
+  assert.match(noDash.err, /\[CATALOGUE_INVALID\] put the command to run after `--`/);
+  const missing = await islet(['run', '-r', join(base, 'nope.pcap'), 'tcpdump', '--', 'true'], env);
+  assert.match(missing.err, /\[CATALOGUE_NOT_FOUND\] -r: .*nope\.pcap does not exist/);
+  const root = await islet(['run', '-u', 'root', 'tcpdump', '--', 'id'], env);
+  assert.match(root.err, /\[CATALOGUE_INVALID\] -u: running as root is refused/);
+  const hostNet = await islet(['run', '-i', '--config', join(repoRoot, 'examples'), 'tcpdump', '--', 'true'], env);
+  assert.match(hostNet.err, /\[CATALOGUE_INVALID\] -i .*host_capture: true/);
+  // Control for the errors: the same image and command line without the fault works.
+  const ok = await islet(['run', 'tcpdump', '--', 'tcpdump', '--version'], env);
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out + ok.err, /tcpdump version 4\.99\.5/, 'no version: the highest built');
+
+  // A tool in the catalogue but not built: the error names the command that builds it.
+  const cat = join(base, 'catalogue');
+  cpSync(join(repoRoot, 'catalogue', 'tcpdump'), join(cat, 'tcpdump'), { recursive: true });
+  const made = await islet(['image', 'new', 'faketool/1.0', '--suite', 'bookworm'], { ...env, ISLET_CATALOGUE: cat });
+  assert.equal(made.code, 0, made.err);
+  const nb = await islet(['run', 'faketool', '--', 'true'], { ...env, ISLET_CATALOGUE: cat });
+  assert.match(nb.err, /\[CATALOGUE_NOT_FOUND\] faketool is not built yet; build it with: islet image build faketool\/1\.0/);
+});
