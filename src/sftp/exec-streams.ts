@@ -35,9 +35,26 @@ interface Waiter { readonly offset: number; readonly len: number; resolve(r: Rea
  * stdin object. Pausing that connection's readable side as well keeps the
  * engine (and so the tool in the container) from sending more than we buffer.
  */
-export function transportOf(exec: Execution): Readable | undefined {
+function transportOf(exec: Execution): Readable | undefined {
   const t = exec.stdin as unknown as Partial<Readable>;
   return (t as unknown) !== exec.stdout && typeof t.pause === 'function' && typeof t.resume === 'function' ? t as Readable : undefined;
+}
+
+/** Pauses a tool's output, and the engine connection under it, while `full` is true; resumes when it is not. */
+export function outputValve(exec: Execution): (full: boolean) => void {
+  const transport = transportOf(exec);
+  let paused = false;
+  return (full) => {
+    if (full && !paused) {
+      paused = true;
+      exec.stdout.pause();
+      transport?.pause();
+    } else if (!full && paused) {
+      paused = false;
+      transport?.resume();
+      exec.stdout.resume();
+    }
+  };
 }
 
 function collectStderr(exec: Execution): () => string {
@@ -67,11 +84,10 @@ export class StreamReader {
   #stopped = false;
   #error: SftpStatusError | undefined;
   #waiters: Waiter[] = [];
-  #paused = false;
   #markerPending: boolean;
   #head: Buffer = Buffer.alloc(0);
   readonly #exec: Execution;
-  readonly #transport: Readable | undefined;
+  readonly #valve: (full: boolean) => void;
   readonly #stderr: () => string;
   readonly #highWater: number;
   readonly #hardCap: number;
@@ -91,7 +107,7 @@ export class StreamReader {
     this.ready = new Promise((res, rej) => { this.#readyResolve = res; this.#readyReject = rej; });
     this.ready.catch(() => undefined);
     if (!this.#markerPending) this.#readyResolve();
-    this.#transport = transportOf(exec);
+    this.#valve = outputValve(exec);
     this.#stderr = collectStderr(exec);
     exec.stdin.on('error', () => undefined);
     exec.stdout.on('error', () => undefined);
@@ -240,16 +256,7 @@ export class StreamReader {
 
   #flow(): void {
     if (this.#ended || this.#stopped) return;
-    const full = this.#buffered >= this.#highWater;
-    if (full && !this.#paused) {
-      this.#paused = true;
-      this.#exec.stdout.pause();
-      this.#transport?.pause();
-    } else if (!full && this.#paused) {
-      this.#paused = false;
-      this.#transport?.resume();
-      this.#exec.stdout.resume();
-    }
+    this.#valve(this.#buffered >= this.#highWater);
   }
 }
 

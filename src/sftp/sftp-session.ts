@@ -5,8 +5,13 @@
  * so permissions, ownership and confinement are the kernel's.
  *
  * - Paths: relative ones start at ctx.home; REALPATH only normalises.
- * - Files stream through one tool per open handle (file-handle.ts), so big
- *   files never sit in ISLET's memory.
+ * - Files stream through one tool per open handle (file-handle.ts), and
+ *   directory listings through one lister per handle, a page at a time
+ *   (dir-lister.ts), so big files and directories never sit in ISLET's memory.
+ * - Bounded work per session: MAX_IN_FLIGHT requests run at once, up to
+ *   MAX_QUEUED wait (more are refused at once with FAILURE), and while
+ *   requests wait the client's SSH window stays shut (request-window.ts).
+ *   Handles (MAX_HANDLES) are counted when an OPEN starts, not when it ends.
  * - Errors: missing → NO_SUCH_FILE, EACCES/EPERM → PERMISSION_DENIED, other
  *   failures → FAILURE with the tool's message.
  * - Not supported: extensions (posix-rename@openssh.com, statvfs…): ssh2's
@@ -16,9 +21,11 @@ import type { Attributes, FileEntry, SFTPWrapper } from 'ssh2';
 import type { Logger } from '../logger.ts';
 import type { ContainerTools } from '../sessions/container-tools.ts';
 import { containerBox, LIST_SCRIPT, mustRun, RENAME_SCRIPT, SETSTAT_SCRIPT, shArgs, type Box } from './box.ts';
+import { DirLister } from './dir-lister.ts';
+import { holdWindow } from './request-window.ts';
 import { FileHandle, newFileMode } from './file-handle.ts';
 import { checkPath, resolvePath } from './sftp-paths.ts';
-import { SftpStatusError, STATUS, statusFromStderr, toStatus } from './sftp-status.ts';
+import { SftpStatusError, STATUS, toStatus } from './sftp-status.ts';
 import { longName, parseStatRecords, STAT_FORMAT, type SftpAttrs } from './stat-format.ts';
 
 export interface SftpContext {
@@ -35,8 +42,13 @@ export const MAX_HANDLES = 32;
 export const MAX_READ = 255 * 1024;
 /** Names per READDIR reply. */
 const DIR_BATCH = 100;
+/** Requests of one session running at once (each is a tool in the container, or waits for one). */
+export const MAX_IN_FLIGHT = 16;
+/** Requests of one session waiting to run; more are answered FAILURE at once. */
+export const MAX_QUEUED = 1024;
 
-interface DirHandle { readonly kind: 'dir'; readonly path: string; readonly entries: FileEntry[]; next: number }
+interface DirHandle { readonly kind: 'dir'; readonly path: string; readonly lister: DirLister }
+interface Request { readonly id: number; readonly op: string; readonly fn: () => Promise<void> }
 type Handle = { readonly kind: 'file'; readonly file: FileHandle } | DirHandle;
 
 /**
@@ -63,8 +75,13 @@ export class SftpSession {
   #home = '/';
   #log: Logger | undefined;
   readonly #handles = new Map<number, Handle>();
+  /** OPEN/OPENDIR requests under way: they count against MAX_HANDLES already. */
+  #opening = 0;
   #nextHandle = 1;
   #ended = false;
+  readonly #queue: Request[] = [];
+  #running = 0;
+  #window: { release(): void } = { release: () => undefined };
 
   constructor(sftp: SFTPWrapper, env: SessionEnv | Promise<SessionEnv>) {
     this.#sftp = sftp;
@@ -76,13 +93,13 @@ export class SftpSession {
   start(): void {
     const s = this.#sftp;
     const p = (path: string) => resolvePath(this.#home, path);
-    s.on('OPEN', (id: number, filename: string, flags: number, attrs: ClientAttrs) => this.#do(id, 'open', async () => {
-      if (this.#handles.size >= MAX_HANDLES) throw new SftpStatusError(STATUS.FAILURE, 'Too many open files.');
+    this.#window = holdWindow(s, () => this.#queue.length >= MAX_IN_FLIGHT);
+    s.on('OPEN', (id: number, filename: string, flags: number, attrs: ClientAttrs) => this.#do(id, 'open', () => this.#opened(async () => {
       const f = new FileHandle(this.#box, p(filename), flags);
       await f.open(attrs.mode);
       if (this.#ended) { f.abort(); return; }
       s.handle(id, this.#add({ kind: 'file', file: f }));
-    }));
+    })));
     s.on('READ', (id: number, handle: Buffer, offset: number, len: number) => this.#do(id, 'read', async () => {
       const data = await this.#file(handle).read(offset, Math.min(len, MAX_READ));
       if (data === null) s.status(id, STATUS.EOF);
@@ -106,27 +123,23 @@ export class SftpSession {
     s.on('CLOSE', (id: number, handle: Buffer) => this.#do(id, 'close', async () => {
       const h = this.#get(handle);
       this.#handles.delete(handle.readUInt32BE(0));
-      if (h.kind === 'file') await h.file.close();
+      if (h.kind === 'file') await h.file.close(); else h.lister.close();
       s.status(id, STATUS.OK);
     }));
-    s.on('OPENDIR', (id: number, path: string) => this.#do(id, 'opendir', async () => {
-      if (this.#handles.size >= MAX_HANDLES) throw new SftpStatusError(STATUS.FAILURE, 'Too many open files.');
+    s.on('OPENDIR', (id: number, path: string) => this.#do(id, 'opendir', () => this.#opened(async () => {
       const dir = p(path);
-      const r = await this.#box.capture('sh', shArgs(LIST_SCRIPT, [dir, STAT_FORMAT]));
-      const records = parseStatRecords(r.stdout.toString('utf8'));
-      if (r.code !== 0 && records.length === 0) throw r.stderr ? statusFromStderr(r.stderr) : new SftpStatusError(STATUS.FAILURE, 'The directory could not be listed.');
-      const now = Date.now() / 1000;
-      const entries = records.map((rec) => ({ filename: rec.name, longname: longName(rec, now), attrs: toAttributes(rec.attrs) }));
-      if (this.#ended) return;
-      s.handle(id, this.#add({ kind: 'dir', path: dir, entries, next: 0 }));
-    }));
+      const lister = new DirLister(await this.#box.run('sh', shArgs(LIST_SCRIPT, [dir, STAT_FORMAT])));
+      try { await lister.ready; } catch (err) { lister.close(); throw err; }
+      if (this.#ended) { lister.close(); return; }
+      s.handle(id, this.#add({ kind: 'dir', path: dir, lister }));
+    })));
     s.on('READDIR', (id: number, handle: Buffer) => this.#do(id, 'readdir', async () => {
       const h = this.#get(handle);
       if (h.kind !== 'dir') throw new SftpStatusError(STATUS.FAILURE, 'Not a directory handle.');
-      if (h.next >= h.entries.length) { s.status(id, STATUS.EOF); return; }
-      const batch = h.entries.slice(h.next, h.next + DIR_BATCH);
-      h.next += batch.length;
-      s.name(id, batch);
+      const page = await h.lister.next(DIR_BATCH);
+      if (!page) { s.status(id, STATUS.EOF); return; }
+      const now = Date.now() / 1000;
+      s.name(id, page.map((rec): FileEntry => ({ filename: rec.name, longname: longName(rec, now), attrs: toAttributes(rec.attrs) })));
     }));
     s.on('STAT', (id: number, path: string) => this.#do(id, 'stat', async () => { s.attrs(id, await this.#stat(p(path), true)); }));
     s.on('LSTAT', (id: number, path: string) => this.#do(id, 'lstat', async () => { s.attrs(id, await this.#stat(p(path), false)); }));
@@ -171,22 +184,50 @@ export class SftpSession {
     s.on('error', (err: Error) => { this.#log?.debug({ event: 'sftp_error', err: err.message }, 'sftp channel error'); end(); });
   }
 
-  /** Runs one request and answers it with the mapped status when it fails. */
+  /**
+   * Queues one request (in arrival order; MAX_IN_FLIGHT run at once) and answers it with the mapped status
+   * when it fails. A full queue answers FAILURE at once, costing nothing.
+   */
   #do(id: number, op: string, fn: () => Promise<void>): void {
-    this.#ready.then(fn).catch((err: unknown) => {
-      const st = toStatus(err);
-      if (err instanceof SftpStatusError) this.#log?.debug({ event: 'sftp_op_failed', op, code: st.code, reason: st.message }, 'sftp operation failed');
-      else this.#log?.warn({ event: 'sftp_op_error', op, err }, 'sftp operation error');
-      if (this.#ended) return;
-      try { this.#sftp.status(id, st.code, st.message); } catch { /* channel gone */ }
-    });
+    if (this.#ended) return;
+    if (this.#queue.length >= MAX_QUEUED) { this.#fail(id, op, new SftpStatusError(STATUS.FAILURE, 'Too many requests at once.')); return; }
+    this.#queue.push({ id, op, fn });
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#running < MAX_IN_FLIGHT && this.#queue.length > 0) {
+      const r = this.#queue.shift()!;
+      this.#running++;
+      this.#ready.then(() => (this.#ended ? undefined : r.fn())).catch((err: unknown) => this.#fail(r.id, r.op, err)).finally(() => {
+        this.#running--;
+        this.#pump();
+        this.#window.release();
+      });
+    }
+  }
+
+  #fail(id: number, op: string, err: unknown): void {
+    const st = toStatus(err);
+    if (err instanceof SftpStatusError) this.#log?.debug({ event: 'sftp_op_failed', op, code: st.code, reason: st.message }, 'sftp operation failed');
+    else this.#log?.warn({ event: 'sftp_op_error', op, err }, 'sftp operation error');
+    if (this.#ended) return;
+    try { this.#sftp.status(id, st.code, st.message); } catch { /* channel gone */ }
+  }
+
+  /** Runs an OPEN/OPENDIR holding a handle place from the start, so concurrent opens cannot pass MAX_HANDLES. */
+  async #opened(fn: () => Promise<void>): Promise<void> {
+    if (this.#handles.size + this.#opening >= MAX_HANDLES) throw new SftpStatusError(STATUS.FAILURE, 'Too many open files.');
+    this.#opening++;
+    try { await fn(); } finally { this.#opening--; }
   }
 
   #end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    for (const h of this.#handles.values()) if (h.kind === 'file') h.file.abort();
+    for (const h of this.#handles.values()) if (h.kind === 'file') h.file.abort(); else h.lister.close();
     this.#handles.clear();
+    this.#queue.length = 0;
     closeChannel(this.#sftp, 0);
   }
 

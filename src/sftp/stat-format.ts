@@ -60,6 +60,19 @@ export function parseStatRecords(out: string): StatRecord[] {
   return records;
 }
 
+/**
+ * For a listing arriving in pieces: the records of `out` known to be complete (every one but the last that
+ * started, which may still grow), and the text from where that last one starts. At the end of the stream,
+ * parse the rest with parseStatRecords.
+ */
+export function splitCompleteRecords(out: string): { complete: StatRecord[]; rest: string } {
+  RECORD_START.lastIndex = 0;
+  let lastStart = -1;
+  for (let m = RECORD_START.exec(out); m; m = RECORD_START.exec(out)) lastStart = m.index + (m[0].startsWith('\n') ? 1 : 0);
+  if (lastStart <= 0) return { complete: [], rest: out };
+  return { complete: parseStatRecords(out.slice(0, lastStart)), rest: out.slice(lastStart) };
+}
+
 function baseName(path: string): string {
   const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
   const i = trimmed.lastIndexOf('/');

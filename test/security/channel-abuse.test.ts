@@ -189,6 +189,104 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     assert.equal(next.code, 0, `a command after the STATs did not end (${next.code})`);
   });
 
+  test('floods of window changes, signals and SFTP requests from one trainee: another trainee\'s echo stays quick', async (t) => {
+    const quiet = await echoDuring(bob, sleep(1000));
+    t.diagnostic(`bob's echo, quiet: p50 ${pct(quiet, 50).toFixed(0)} ms, p99 ${pct(quiet, 99).toFixed(0)} ms`);
+    const c = await connect('alice+demo', '127.0.0.4');
+    const flood = async (what: string, attack: () => Promise<unknown>) => {
+      const before = usage();
+      const times = await echoDuring(bob, attack());
+      t.diagnostic(`${what}: bob's echo p50 ${pct(times, 50).toFixed(0)} ms, p99 ${pct(times, 99).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (${times.length} probes); ISLET before ${before}, after ${usage()}`);
+      assert.ok(pct(times, 99) < 1000, `${what}: bob's echo p99 ${pct(times, 99).toFixed(0)} ms`);
+    };
+    // 20,000 window changes on alice's shell.
+    const sh = await directShell(c);
+    await flood('20000 window changes', async () => {
+      for (let i = 0; i < 20_000; i++) sh.ch.setWindow(20 + (i % 50), 80 + (i % 100), 0, 0);
+      await sleep(5000);
+    });
+    sh.ch.setWindow(33, 111, 0, 0);
+    await sleep(1500);
+    sh.ch.write('stty size\r');
+    assert.ok(await until(() => /33 111/.test(sh.out()), 10_000), `the last window change did not win: ${JSON.stringify(sh.out().slice(-200))}`);
+    // 5000 signals to a command that ignores them.
+    const cmd = await new Promise<ClientChannel>((resolve, reject) => c.exec('trap "" INT; echo started; sleep 1000', (err, ch) => (err ? reject(err) : resolve(ch))));
+    await new Promise<void>((resolve) => cmd.once('data', () => resolve()));
+    await flood('5000 signals', async () => {
+      for (let i = 0; i < 5000; i++) cmd.signal('INT');
+      await sleep(5000);
+    });
+    cmd.close();
+    // 500 pipelined SFTP STATs.
+    const s = await sftpOf(c);
+    let answered = 0;
+    await flood('500 SFTP STATs', async () => {
+      await Promise.allSettled(Array.from({ length: 500 }, () => stat(s, '/home/student').then(() => { answered++; })));
+    });
+    t.diagnostic(`${answered} of 500 STATs answered OK`);
+    assert.ok(answered > 0, 'the STAT probe works');
+    c.end();
+  });
+
+  test('100 concurrent OPENDIRs of a 20,000-entry directory: handles capped, memory bounded, the listing complete', async (t) => {
+    const made = await shell(sshCmd('mkdir -p big && cd big && seq 1 20000 | sed "s/^/entry-with-a-long-name-/" | xargs touch && ls | wc -l'), 120_000);
+    assert.equal(made.stdout.trim(), '20000', `could not make the directory: ${made.stderr}`);
+    const c = await connect('alice+demo', '127.0.0.5');
+    const s = await sftpOf(c);
+    const rss0 = rssMiB();
+    const fds0 = fds();
+    t.diagnostic(`before: ${usage()}`);
+    let peak = rss0;
+    const sampler = setInterval(() => { peak = Math.max(peak, rssMiB()); }, 50);
+    try {
+      const opened = await Promise.allSettled(Array.from({ length: 100 }, () => new Promise<Buffer>((resolve, reject) => s.opendir('big', (err, h) => (err ? reject(err) : resolve(h))))));
+      const handles = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const refusals = opened.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error).message)] : []));
+      t.diagnostic(`${handles.length} handles, ${refusals.length} refused (${[...new Set(refusals)].join('; ')}); during: ${usage()}`);
+      assert.ok(handles.length >= 1 && handles.length <= 32, `handles: ${handles.length}`);
+      assert.ok(refusals.every((m) => /Too many open files/.test(m)), `unexpected refusals: ${[...new Set(refusals)].join('; ')}`);
+      // The listing through one handle is complete while the others stay open.
+      let names = 0;
+      for (;;) {
+        const list = await new Promise<unknown[] | false>((resolve, reject) => s.readdir(handles[0]!, (err, l) => (err ? ((err as { code?: number }).code === 1 ? resolve(false) : reject(err)) : resolve(l))));
+        if (!list) break;
+        names += list.length;
+      }
+      assert.equal(names, 20000);
+      t.diagnostic(`peak RSS ${peak.toFixed(0)} MiB (+${(peak - rss0).toFixed(0)} MiB over ${rss0.toFixed(0)} MiB)`);
+      assert.ok(peak - rss0 < 50, `ISLET grew by ${(peak - rss0).toFixed(0)} MiB`);
+      await Promise.all(handles.map((h) => new Promise<void>((resolve) => s.close(h, () => resolve()))));
+    } finally { clearInterval(sampler); c.end(); }
+    const back = await until(() => fds() <= fds0 + 10, 15_000);
+    t.diagnostic(`after: ${usage()} (baseline fds ${fds0})`);
+    assert.ok(back, `descriptors stay high: ${fds()} (baseline ${fds0})`);
+  });
+
+  test('a 200 MB paste into a shell that does not read: ISLET\'s memory stays flat', async (t) => {
+    const c = await connect('alice+demo', '127.0.0.6');
+    const sh = await directShell(c);
+    sh.ch.write('exec sleep 100000\r');
+    await sleep(1000);
+    const rss0 = rssMiB();
+    t.diagnostic(`before: ${usage()}`);
+    let peak = rss0;
+    const sampler = setInterval(() => { peak = Math.max(peak, rssMiB()); }, 50);
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let sent = 0;
+    const deadline = Date.now() + 15_000;
+    try {
+      while (sent < 200e6 && Date.now() < deadline) {
+        sent += chunk.length;
+        if (!sh.ch.write(chunk)) await Promise.race([new Promise((r) => sh.ch.once('drain', r)), sleep(Math.max(0, deadline - Date.now()))]);
+      }
+      await sleep(2000);
+    } finally { clearInterval(sampler); }
+    t.diagnostic(`the client got ${(sent / 1e6).toFixed(1)} MB accepted in 15 s; peak RSS ${peak.toFixed(0)} MiB (+${(peak - rss0).toFixed(0)} MiB); after: ${usage()}`);
+    assert.ok(sent >= 1e6, 'the paste reached the server (probe)');
+    assert.ok(peak - rss0 < 50, `ISLET grew by ${(peak - rss0).toFixed(0)} MiB while ${(sent / 1e6).toFixed(0)} MB were pasted`);
+    c.end();
+  });
+
   // Last: it stops the server.
   test('SIGTERM stops the process within a few seconds, even with a command whose output nobody reads', async (t) => {
     const c = await connect('alice+demo', '127.0.0.9');
