@@ -28,12 +28,14 @@ OWN_PROCESS=(
 )
 # The slowest unit files (scrypt at full cost, fuzzing, property runs): dealt first.
 HEAVY=(
+  src/access/account-throttle.test.ts
+  src/config/legacy/fuzz.test.ts
+  src/catalogue/version-sort.test.ts
+  src/lifecycle/reconcile-property.test.ts
   src/sessions/authenticator.test.ts
   src/accounts/account-service.test.ts
-  src/config/legacy/fuzz.test.ts
-  src/lifecycle/reconcile-property.test.ts
 )
-SHARDS=4
+SHARDS=6
 
 for f in "${ENGINE_TESTS[@]}" "${OWN_PROCESS[@]}"; do
   [[ -f $f ]] || { echo "test-unit.sh: $f is listed but does not exist (moved? update the list)" >&2; exit 1; }
