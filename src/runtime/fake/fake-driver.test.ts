@@ -105,3 +105,22 @@ describe('FakeDriver scripted behaviour', () => {
     await assert.rejects(d.create({ name: 'x', env: env({ mounts: [{ source: '/var/run', target: '/mnt' }] }), labels: {} }), code('CONFIG_FORBIDDEN'));
   });
 });
+
+test('the fake shell: Ctrl-C interrupts the foreground command (status 130) but not background jobs; unknown commands say "not found" (127)', async () => {
+  const d = new FakeDriver();
+  const info = await d.create({ name: 'sh', env: env({ user: 'student' }), labels: {}, tty: { cols: 80, rows: 24 } });
+  const att = await d.attach(info.id);
+  const screen = new Screen(att);
+  await d.start(info.id);
+  await screen.waitFor(PROMPT);
+  const type = async (line: string, re: RegExp) => { const from = screen.mark(); att.input.write(line); return screen.waitFor(re, { from }); };
+  await type('sleep 500 & echo bg-started\r', /bg-started[\s\S]*\$ $/);
+  await type('sleep 600\r', /sleep 600\r\n/);
+  await type('\x03', /\^C[\s\S]*\$ $/);
+  await type('echo "status $?"\r', /status 130/);
+  await type('ps\r', /sleep 500[\s\S]*\$ $/);
+  assert.doesNotMatch(screen.text.slice(screen.text.lastIndexOf('PID')), /sleep 600/);
+  await type('frobnicate\r', /sh: frobnicate: not found/);
+  await type('echo "status $?"\r', /status 127/);
+  att.detach();
+});

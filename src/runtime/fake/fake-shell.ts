@@ -42,6 +42,8 @@ export interface Proc {
   readonly uid: number;
   /** Aborted with a signal name (`SIGTERM`, …) when the process is killed. */
   readonly signal: AbortSignal;
+  /** What kills background jobs (`cmd &`): the shell's own signal, not the foreground line's Ctrl-C. */
+  readonly jobSignal?: AbortSignal;
   out(text: string): void;
   err(text: string): void;
   /** Everything on stdin until it ends. */
@@ -147,7 +149,7 @@ async function runList(script: string, p: Proc): Promise<number> {
   let skip = false;
   const flush = async (sep: string) => {
     if (cur.length && !skip) {
-      if (sep === '&') { const c = cur; void runPipeline(c, p, true).catch(() => undefined); status = 0; } else status = await runPipeline(cur, p, false);
+      if (sep === '&') { const c = cur; void runPipeline(c, { ...p, signal: p.jobSignal ?? p.signal }, true).catch(() => undefined); status = 0; } else status = await runPipeline(cur, p, false);
       p.vars['?'] = String(status);
     }
     skip = (sep === '&&' && status !== 0) || (sep === '||' && status === 0);

@@ -69,7 +69,7 @@ export class TtyShell {
       if (line === undefined) { this.#write('\n'); return 0; } // Ctrl-D
       if (!line.trim()) continue;
       this.#fg = new AbortController();
-      const { status, exited } = await runLine(line, { ...p, signal: AbortSignal.any([p.signal, this.#fg.signal]) });
+      const { status, exited } = await runLine(line, { ...p, signal: AbortSignal.any([p.signal, this.#fg.signal]), jobSignal: p.signal });
       this.#fg = undefined;
       p.vars['?'] = String(status);
       if (exited) return status;
