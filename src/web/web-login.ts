@@ -22,6 +22,7 @@ import type { AttachRegistry } from '../sessions/attach-registry.ts';
 import type { Authenticator, Identity } from '../sessions/authenticator.ts';
 import type { Store } from '../store/store.ts';
 import type { Terminal } from '../core/terminal.ts';
+import { WebTerminal } from './web-terminal.ts';
 
 export const MAX_ATTEMPTS = 3;
 
@@ -54,7 +55,7 @@ export async function webLogin(d: LoginDeps, t: Terminal, login: string | undefi
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const name = login ?? (await ask('Login: ', true))?.trim();
       if (name === undefined) return undefined;
-      const password = await ask(login ? `${name}'s password: ` : 'Password: ', false);
+      const password = await ask(login ? `${name.split('+')[0]}'s password: ` : 'Password: ', false);
       if (password === undefined) return undefined;
       const r = await d.auth.password(name, password, t.remoteAddress).catch(() => d.auth.failed(t.remoteAddress, 'error'));
       if (r.ok) {
@@ -81,7 +82,9 @@ export async function webLogin(d: LoginDeps, t: Terminal, login: string | undefi
 async function shareOrTakeOver(d: LoginDeps, t: Terminal, who: Identity, ask: (p: string, echo: boolean) => Promise<string | undefined>): Promise<boolean> {
   if (!who.account || !who.environment) return true;
   const id = d.store.getOwnership(who.account, who.environment)?.containerId;
-  const others = id ? d.attached.terminals(id) : [];
+  // A web session waiting for its page to come back (web_resume) is no window the trainee sees: not counted, left alone.
+  const live = (o: Terminal) => !(o instanceof WebTerminal) || o.attached;
+  const others = id ? d.attached.terminals(id).filter(live) : [];
   if (!id || others.length === 0) return true;
   for (;;) {
     const a = (await ask(`Your ${who.environment} shell is open in ${others.length === 1 ? 'another window' : `${others.length} other windows`}.\n` +
@@ -89,7 +92,7 @@ async function shareOrTakeOver(d: LoginDeps, t: Terminal, who: Identity, ask: (p
     if (a === undefined) return false;
     if (a === 's' || a === 'share') return true;
     if (a === 't' || a === 'take') {
-      for (const o of d.attached.terminals(id)) { say(o, '\n[ISLET] This shell was taken over from another window.\n'); o.close(0); }
+      for (const o of d.attached.terminals(id).filter(live)) { say(o, '\n[ISLET] This shell was taken over from another window.\n'); o.close(0); }
       d.log.info({ event: 'shell_taken_over', door: 'web', account: who.account, environment: who.environment, closed: others.length, client: t.remoteAddress }, 'shell taken over');
       return true;
     }

@@ -41,12 +41,17 @@ export async function openPage(ctx: BrowserContext, url: string): Promise<{ page
   return { page, errors };
 }
 
-/** Everything the terminal shows (scrollback included), lines joined with \n. */
+/** Everything the terminal shows (scrollback included), one entry per logical line (wrapped rows joined), joined with \n. */
 export function screenText(page: Page): Promise<string> {
   return page.evaluate(() => {
     const b = (globalThis as any).islet.term.buffer.active;
     const out: string[] = [];
-    for (let i = 0; i < b.length; i++) out.push(b.getLine(i)?.translateToString(true) ?? '');
+    for (let i = 0; i < b.length; i++) {
+      const line = b.getLine(i);
+      const text = line?.translateToString(true) ?? '';
+      // A row the terminal wrapped continues the previous line.
+      if (line?.isWrapped && out.length) out[out.length - 1] += text; else out.push(text);
+    }
     return out.join('\n').replace(/\n+$/, '');
   });
 }

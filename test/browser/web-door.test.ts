@@ -1,0 +1,184 @@
+/**
+ * The web door in a real Chromium (Debian's chromium through playwright-core):
+ * the trainee journey in the page; SSH, then the browser, then SSH again on
+ * the same shell (background job and files kept, the browser taking the shell
+ * over); a killed WebSocket that resumes without losing output; a phone
+ * viewport with the key bar. Screenshots are kept under .islet-test/browser/.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { IsletProcess } from '../helpers/islet-process.ts';
+import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
+import { TmuxSsh } from '../helpers/tmux-ssh.ts';
+import { PROMPT, choose, createAccount, gate, sh } from '../helpers/trainee.ts';
+import { launchChromium, openPage, screenText, screenshot, startWithWeb, typeLine, waitForScreen, type LaunchedBrowser } from './browser.ts';
+
+const runId = testRunId();
+const islet = new IsletProcess(runId);
+const user = `w${runId.slice(0, 7)}`;
+const sshUser = `s${runId.slice(0, 7)}`;
+const PW = 'trainee1';
+const SHELL = /student@[\w.-]+:[^\n]*\$ $/m;
+let base = '';
+let chrome: LaunchedBrowser;
+let browser: Browser;
+
+/** Runs a command in the page's shell and returns what it printed between two markers. */
+async function pageSh(page: Page, cmd: string): Promise<string> {
+  const tag = Math.random().toString(36).slice(2, 8);
+  await typeLine(page, `echo B${tag}B; ${cmd}; echo E${tag}E`);
+  const m = await waitForScreen(page, new RegExp(`\\nB${tag}B\\n([\\s\\S]*?)E${tag}E`));
+  return m[1]!.trimEnd();
+}
+
+describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, () => {
+  before(async () => {
+    base = await startWithWeb(islet);
+    chrome = await launchChromium();
+    browser = chrome.browser;
+  });
+  after(async () => {
+    await TmuxSsh.closeAll();
+    await chrome?.close();
+    await islet.dispose();
+    await sweepTestContainers(runId);
+  });
+
+  test('the trainee journey in the page: banner, new account, environment menu, shell; no CSP violation', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+    try {
+      const t0 = Date.now();
+      const { page, errors } = await openPage(ctx, `${base}/`);
+      await waitForScreen(page, 'Are you a new or existing user? [new/existing]:');
+      console.log(`# page load to first menu prompt: ${Date.now() - t0} ms (including Chromium's first page)`);
+      assert.match(await screenText(page), /Welcome to ISLET/);
+      await typeLine(page, 'new');
+      await waitForScreen(page, 'Choose a username');
+      await typeLine(page, user);
+      await waitForScreen(page, 'Choose a password');
+      await typeLine(page, PW);
+      await waitForScreen(page, 'Verify your password');
+      await typeLine(page, PW);
+      await waitForScreen(page, 'Your account will expire on');
+      const m = await waitForScreen(page, /(\d+)\) demo\s+\|[\s\S]*\[Choice\]: $/m);
+      await typeLine(page, m[1]!);
+      await waitForScreen(page, SHELL, 90_000);
+      assert.equal(await pageSh(page, 'echo web-$((6*7)); whoami'), 'web-42\nstudent');
+      // The password typed in the terminal was never echoed.
+      assert.doesNotMatch(await screenText(page), new RegExp(`Choose a password:.*${PW}`));
+      await screenshot(page, 'journey-shell');
+      assert.deepEqual(errors, [], 'console errors (CSP violations are reported there)');
+      const cookies = await ctx.cookies();
+      const resume = cookies.find((c) => c.name === '__Host-islet-resume');
+      assert.ok(resume, 'resume cookie set');
+      assert.equal(resume.httpOnly, true);
+      assert.equal(resume.secure, true);
+      assert.equal(resume.sameSite, 'Strict');
+      assert.equal(resume.path, '/');
+      await page.evaluate(() => (globalThis as any).islet.conn.bye());
+    } finally { await ctx.close(); }
+  });
+
+  test('a killed WebSocket reconnects by itself to the same shell without losing output', async () => {
+    const ctx = await browser.newContext();
+    try {
+      const { page } = await openPage(ctx, `${base}/#/${user}+demo`);
+      await waitForScreen(page, `${user}'s password:`);
+      await typeLine(page, PW);
+      await waitForScreen(page, SHELL, 60_000);
+      const before = islet.logs.filter((l) => l.event === 'web_session_resumed').length;
+      await typeLine(page, 'i=1; while [ $i -le 300 ]; do echo L$i-ok; i=$((i+1)); sleep 0.01; done; echo DONE$((1+1))');
+      await waitForScreen(page, /L20-ok/);
+      // Kill the socket twice while output flows: the page must come back by itself each time.
+      await page.evaluate(() => (globalThis as any).islet.conn.blip());
+      await waitForScreen(page, /L120-ok/, 60_000);
+      await page.evaluate(() => (globalThis as any).islet.conn.blip());
+      await waitForScreen(page, 'DONE2', 60_000);
+      const text = await screenText(page);
+      const seen = [...text.matchAll(/^L(\d+)-ok$/gm)].map((x) => Number(x[1]));
+      assert.deepEqual(seen, Array.from({ length: 300 }, (_, i) => i + 1), 'every line exactly once, in order');
+      await islet.waitForLog((l) => l.event === 'web_session_resumed' && islet.logs.filter((x) => x.event === 'web_session_resumed').length >= before + 2, 30_000);
+      assert.equal(await pageSh(page, 'echo still-$((2+3))'), 'still-5');
+      await screenshot(page, 'resume-after-blips');
+      await page.evaluate(() => (globalThis as any).islet.conn.bye());
+    } finally { await ctx.close(); }
+  });
+
+  test('SSH, then the browser (taking the shell over), then SSH again: the same shell, its background job and files', async () => {
+    const s1 = await gate(islet.port);
+    await createAccount(s1, sshUser, PW);
+    await choose(s1, 'demo');
+    await s1.waitFor(PROMPT, 90_000);
+    await s1.line('sleep 4321 & echo from-ssh > ~/door.txt');
+    const pid = await sh(s1, 'echo $!');
+    assert.match(pid, /^\d+$/);
+
+    const ctx = await browser.newContext();
+    try {
+      const { page } = await openPage(ctx, `${base}/#/${sshUser}+demo`);
+      await waitForScreen(page, `${sshUser}'s password:`);
+      await typeLine(page, PW);
+      // The shell is open over SSH: the page asks, the trainee takes it over.
+      await waitForScreen(page, '[share/take]');
+      await typeLine(page, 'take');
+      await s1.waitFor('This shell was taken over from another window.');
+      await s1.waitExit(20_000);
+      await typeLine(page, '');
+      await waitForScreen(page, SHELL, 60_000);
+      assert.equal(await pageSh(page, 'cat ~/door.txt'), 'from-ssh');
+      assert.match(await pageSh(page, 'jobs -l'), new RegExp(`${pid}.*sleep 4321`));
+      await typeLine(page, 'echo from-web >> ~/door.txt');
+      await screenshot(page, 'ssh-then-browser');
+      await page.evaluate(() => (globalThis as any).islet.conn.bye());
+    } finally { await ctx.close(); }
+
+    const s2 = await TmuxSsh.connect({ port: islet.port, user: `${sshUser}+demo` });
+    await s2.waitFor(/password:/i);
+    await s2.line(PW);
+    await s2.waitFor(PROMPT, 60_000);
+    assert.equal(await sh(s2, 'cat ~/door.txt'), 'from-ssh\nfrom-web');
+    assert.match(await sh(s2, 'jobs -l'), new RegExp(`${pid}.*sleep 4321`));
+    await s2.close();
+  });
+
+  test('a phone (390x844, touch): the key bar sends Ctrl-C, arrows and | ; the terminal fits the screen and follows rotation', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+    try {
+      const { page, errors } = await openPage(ctx, `${base}/#/${user}+demo`);
+      await waitForScreen(page, `${user}'s password:`);
+      assert.equal(await page.locator('#keybar').isVisible(), true, 'the key bar shows on a touch screen');
+      await typeLine(page, PW);
+      await waitForScreen(page, SHELL, 60_000);
+      const cols = await page.evaluate(() => (globalThis as any).islet.term.cols as number);
+      assert.ok(cols >= 30 && cols <= 60, `fits a phone's width: ${cols} columns`);
+      assert.equal(await pageSh(page, 'stty size | cut -d" " -f2'), String(cols), 'the shell got the page size');
+      // Ctrl then c interrupts a running command.
+      await typeLine(page, 'sleep 600; echo NOT-INTERRUPTED');
+      await new Promise((r) => setTimeout(r, 500));
+      await page.locator('#keybar button[data-key="Ctrl"]').tap();
+      await page.keyboard.type('c');
+      await waitForScreen(page, /\^C[\s\S]*\$ $/m, 15_000);
+      // Up arrow recalls the last command.
+      assert.equal(await pageSh(page, 'echo phone-$((40+2))'), 'phone-42');
+      await page.locator('#keybar button[data-key="↑"]').tap();
+      await page.keyboard.press('Enter');
+      await waitForScreen(page, /^phone-42$[\s\S]*^phone-42$/m);
+      // | from the bar.
+      await page.keyboard.type('echo abc ');
+      await page.locator('#keybar button[data-key="|"]').tap();
+      await typeLine(page, ' tr a-z A-Z');
+      await waitForScreen(page, /^ABC$/m);
+      assert.doesNotMatch(await screenText(page), /^NOT-INTERRUPTED$/m);
+      await screenshot(page, 'phone-portrait');
+      // Rotation: the terminal refits to the landscape width and the shell follows.
+      await page.setViewportSize({ width: 844, height: 390 });
+      await page.waitForFunction((c) => (globalThis as any).islet.term.cols > c + 20, cols, { timeout: 10_000 });
+      const wide = await page.evaluate(() => (globalThis as any).islet.term.cols as number);
+      await new Promise((r) => setTimeout(r, 600)); // resizes reach the shell at most 4 times a second
+      assert.equal(await pageSh(page, 'stty size | cut -d" " -f2'), String(wide));
+      await screenshot(page, 'phone-landscape');
+      assert.deepEqual(errors, []);
+    } finally { await ctx.close(); }
+  });
+});
