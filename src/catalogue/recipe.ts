@@ -46,6 +46,13 @@ export function imageName(tool: string, version: string): string {
   return `islet/${tool}:${version.replace(/[~+]/g, '_')}`;
 }
 
+/** `opennsm/<tool>:<version>` (ContainNSM's image names) as a catalogue reference; undefined for any other image. */
+export function containnsmRef(image: string): { tool: string; version?: string } | undefined {
+  const m = /^(?:docker\.io\/)?opennsm\/([a-z0-9][a-z0-9_.-]*)(?::([A-Za-z0-9_.+~-]+))?$/.exec(image);
+  if (!m) return undefined;
+  return m[2] === undefined || m[2] === 'latest' ? { tool: m[1]! } : { tool: m[1]!, version: m[2] };
+}
+
 export function baseImageName(suite: string): string {
   return `islet/base:${suite}`;
 }

@@ -6,16 +6,9 @@
 import { IsletError } from '../core/islet-error.ts';
 import { LABEL_FILE_CAPS, LABEL_RECIPE } from '../runtime/runtime-driver.ts';
 import { inspectImages, type ImageInfo } from './docker-cli.ts';
-import { imageName, listRecipes, parseToolRef, type Recipe } from './recipe.ts';
+import { containnsmRef, imageName, listRecipes, parseToolRef, type Recipe } from './recipe.ts';
 
 export interface BuiltVersion { readonly recipe: Recipe; readonly image: string; readonly info: ImageInfo; readonly current: boolean }
-
-/** `opennsm/<tool>:<version>` (ContainNSM's image names) as a catalogue reference; undefined for any other image. */
-export function containnsmRef(image: string): { tool: string; version?: string } | undefined {
-  const m = /^(?:docker\.io\/)?opennsm\/([a-z0-9][a-z0-9_.-]*)(?::([A-Za-z0-9_.+~-]+))?$/.exec(image);
-  if (!m) return undefined;
-  return m[2] === undefined || m[2] === 'latest' ? { tool: m[1]! } : { tool: m[1]!, version: m[2] };
-}
 
 export function normaliseRef(ref: string): { tool: string; version?: string } {
   const c = containnsmRef(ref);

@@ -13,6 +13,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { ConfigIssue } from './config-issue.ts';
+import { datasetsDirOf, resolveCatalogueEnvironment } from './catalogue-environment.ts';
 import { environmentSchema, globalSchema, namePattern, pluginSchema, type Environment, type GlobalConfig, type Plugin } from './schema.ts';
 import { readYaml } from './yaml-file.ts';
 import { validate, type Locate } from './validate.ts';
@@ -152,6 +153,9 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
     }
     if (fileIssues.some((i) => i.severity === 'critical')) { fail(fileIssues); continue; }
     issues.push(...fileIssues);
+    const catalogueIssues = resolveCatalogueEnvironment(input, path, datasetsDirOf(global.datasets_dir));
+    if (catalogueIssues.some((i) => i.severity === 'critical')) { fail(catalogueIssues); continue; }
+    issues.push(...catalogueIssues);
     const v = validate(environmentSchema, input, locate);
     if (!v.value) { fail(v.issues); continue; }
     environments.push(Object.freeze({ ...v.value, name, source: path }));

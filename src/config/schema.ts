@@ -75,6 +75,13 @@ export const environmentFields = {
   accept_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]).describe('Names of environment variables a client may send (`ssh -o SendEnv`) into commands run with `ssh account+env@host cmd`; none by default.'),
   disk_quota: size('disk_quota').prefault('2g').describe('Most a container may write to its own filesystem (writable layer). A trainee is warned at 90 %; over the quota the container is stopped (files kept; the trainee should delete files). 0 turns the check off. See docs/security.md for hosts where the engine can enforce a hard limit.'),
   idle_stop: duration('idle_stop').prefault('0').describe('Stop a container nobody has been attached to for this long, unless its processes are still using CPU; files are kept and the next login starts it again. 0 turns it off.'),
+  program: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/).optional().describe('A catalogue tool (`catalogue/<program>/`, docs/catalogue.md) instead of `image`: the environment runs `islet/<program>:<version>`, gets the bounding capabilities its capture tools need, and the menu shows the version. Build it first: `islet image build <program>`.'),
+  version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.~+-]{0,62}$/).optional().describe('Version of `program` (a `catalogue/<program>/<version>/` directory). Unset: the highest version in the catalogue.'),
+  datasets: z.array(z.string().regex(namePattern)).default([]).describe('Datasets (`islet dataset add`) mounted read-only at `/datasets/<name>`.'),
+  lab_network: z.object({
+    replay: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}\/[^/]+$/).describe('`<dataset>/<file.pcap>` replayed in a loop onto the lab network.'),
+    pps: z.number().int().min(1).max(10000).default(10).describe('Packets per second of the replay.'),
+  }).strict().optional().describe('A lab network ISLET creates for this environment (internal: no way out, never the host\'s interfaces), with a traffic generator replaying a dataset pcap onto it for live capture; the trainee\'s container joins it with the capture capabilities. Trainees of this environment share the segment.'),
 } as const;
 
 export const environmentSchema = z.object(environmentFields).strict();
@@ -143,6 +150,8 @@ export const globalFields = {
   web_resume: duration('web_resume').prefault('2m').describe('How long a browser session whose connection dropped stays open for the page to reconnect to it (its output kept, its shell attached); after that it is detached as if the trainee had left, and the shell keeps running.'),
   disk_check_interval: duration('disk_check_interval').prefault('5m').describe("How often each running container's writable layer is measured against its `disk_quota`."),
   server_priority: z.number().int().min(-20).max(19).default(-10).describe("Scheduling priority (nice value) of ISLET's event-loop thread, which carries every keystroke and login. Below 0 keeps shells responsive when trainees' containers use every core. Needs root or CAP_SYS_NICE; without it ISLET runs at its inherited priority and logs a warning. Read at start."),
+  host_capture: z.boolean().default(false).describe('Allow `islet run -i` (a catalogue tool on the host\'s network, sniffing its interfaces). Off: catalogue tools see only files and lab networks.'),
+  datasets_dir: z.string().default('').describe('Directory of the datasets environments mount (`datasets:`). Empty: `<data>/datasets` of `ISLET_DATA`, else /var/lib/islet/datasets — where `islet dataset add` puts them.'),
   idle_cpu_percent: z.number().min(0).max(10000).default(5).describe('A container using more CPU than this (percent of one core, averaged since the last check) counts as busy and is never stopped for idleness.'),
   defaults: environmentDefaultsSchema.default({}).describe('Options every environment inherits unless it sets them itself (legacy `modules/docker.conf`).'),
   plugins: z.array(pluginSchema).prefault(defaultPlugins).describe('Plugin entries listed after the environments. `plugins/*.yaml` and `plugins/*.conf` files add more.'),
