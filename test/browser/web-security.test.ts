@@ -1,0 +1,138 @@
+/**
+ * The web door's guards, each with a control that proves the probe works:
+ * a WebSocket from another origin (or none) is refused before the upgrade;
+ * a resume without the session's cookie, with another browser's, or with a
+ * forged one is refused (WEB_RESUME_REFUSED) while the right cookie resumes;
+ * wrong passwords in the browser and over SSH count for the same account,
+ * and the pause they cause applies at both doors.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'ssh2';
+import { IsletProcess } from '../helpers/islet-process.ts';
+import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
+import { startWithWeb } from './browser.ts';
+import { WebClient, pageCookie } from './ws-client.ts';
+
+const runId = testRunId();
+const islet = new IsletProcess(runId);
+const acct = `t${runId.slice(0, 7)}`;
+const PW = 'trainee1';
+let base = '';
+const clients: WebClient[] = [];
+const client = (o: ConstructorParameters<typeof WebClient>[1] = {}) => { const c = new WebClient(base, { origin: base, ...o }); clients.push(c); return c; };
+
+/** One SSH password attempt; resolves with whether it was accepted. */
+function sshPassword(user: string, password: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = new Client();
+    const timer = setTimeout(() => { c.end(); resolve(false); }, 30_000);
+    c.on('ready', () => { clearTimeout(timer); c.end(); resolve(true); });
+    c.on('error', () => { clearTimeout(timer); resolve(false); });
+    c.connect({ host: '127.0.0.1', port: islet.port, username: user, password, tryKeyboard: false, readyTimeout: 30_000 });
+  });
+}
+
+describe('web door security', { concurrency: false, timeout: 300_000 }, () => {
+  before(async () => {
+    // Three wrong passwords pause an account's password logins (the default is 10).
+    appendFileSync(join(islet.configDir, 'islet.yaml'), '\naccount_lock_failures: 3\n');
+    base = await startWithWeb(islet);
+  });
+  after(async () => {
+    for (const c of clients) c.ws.terminate();
+    await islet.dispose();
+    await sweepTestContainers(runId);
+  });
+
+  test('a WebSocket from another origin, or without one, is refused before the upgrade; the page\'s own origin is accepted', async () => {
+    const ok = client();
+    await ok.opened;
+    ok.hello();
+    await ok.waitControl('session');
+    ok.send({ t: 'bye' });
+    for (const origin of ['http://evil.example', base.replace('127.0.0.1', 'localhost'), `${base}.evil.example`, base.replace('http:', 'https:'), '']) {
+      const bad = client({ origin });
+      await assert.rejects(bad.opened, (e: { status?: number }) => e.status === 403, `origin ${JSON.stringify(origin)}`);
+    }
+    await islet.waitForLog((l) => l.event === 'web_origin_refused' && l.code === 'WEB_ORIGIN_REFUSED' && l.origin === 'http://evil.example');
+  });
+
+  test('resume needs the session\'s own cookie: missing, another browser\'s and forged cookies are refused', async () => {
+    const mine = await pageCookie(base);
+    const other = await pageCookie(base);
+    assert.notEqual(mine, other);
+    const a = client({ cookie: mine });
+    a.hello();
+    const s = await a.waitControl('session');
+    assert.equal(s.resumable, true);
+    await a.waitText('new or existing');
+    const id = String(s.id);
+    const seq = a.received;
+    a.close();
+    await a.closed;
+    const forged = mine.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A'));
+    for (const [label, cookie] of [['missing', undefined], ['another browser', other], ['forged', forged]] as const) {
+      const c = client({ cookie });
+      c.hello({ resume: { id, seq } });
+      const e = await c.waitControl('error');
+      assert.equal(e.code, 'WEB_RESUME_REFUSED', label);
+      assert.equal(await c.closed, 4401, label);
+      assert.equal(c.text, '', `${label}: not a byte of the session`);
+    }
+    // Control: the right cookie resumes the same session, which answers input.
+    const back = client({ cookie: mine });
+    back.hello({ resume: { id, seq } });
+    const r = await back.waitControl('resumed');
+    assert.equal(r.id, id);
+    back.type('new\r');
+    await back.waitText('Choose a username');
+    back.send({ t: 'bye' });
+    assert.ok(islet.logs.some((l) => l.event === 'web_resume_refused' && l.reason === 'bad_cookie'));
+  });
+
+  test('wrong passwords in the browser and over SSH count for the same account; its pause applies at both doors', async () => {
+    // An account, made through the page's menu.
+    const mk = client({ cookie: await pageCookie(base) });
+    mk.hello();
+    await mk.waitText('[new/existing]: ');
+    mk.type('new\r');
+    await mk.waitText('Choose a username');
+    mk.type(`${acct}\r`);
+    await mk.waitText('Choose a password');
+    mk.type(`${PW}\r`);
+    await mk.waitText('Verify');
+    mk.type(`${PW}\r`);
+    await mk.waitText('[Choice]: ');
+    mk.send({ t: 'bye' });
+
+    const webLogin = async (password: string): Promise<WebClient> => {
+      const c = client();
+      c.hello({ login: acct });
+      await c.waitText(`${acct}'s password: `);
+      c.type(`${password}\r`);
+      await c.until(() => /Login incorrect|Too many wrong passwords|\[Choice\]: /.test(c.text) || undefined, 30_000, 'an answer');
+      return c;
+    };
+    // Control: the right password works in the browser before any failure.
+    const first = await webLogin(PW);
+    assert.match(first.text, /\[Choice\]: /);
+    first.send({ t: 'bye' });
+    // Two wrong over SSH, one in the browser: three for the account.
+    assert.equal(await sshPassword(acct, 'wrong-1'), false);
+    assert.equal(await sshPassword(acct, 'wrong-2'), false);
+    const third = await webLogin('wrong-3');
+    assert.match(third.text, /Too many wrong passwords for this account/);
+    await islet.waitForLog((l) => l.event === 'account_throttled' && l.account === acct);
+    third.close();
+    // Now the right password is refused at both doors.
+    const web = await webLogin(PW);
+    assert.match(web.text, /Too many wrong passwords for this account: password logins are paused/);
+    assert.doesNotMatch(web.text, /\[Choice\]/);
+    web.close();
+    assert.equal(await sshPassword(acct, PW), false);
+    assert.ok(islet.logs.some((l) => l.event === 'account_login_failed' && l.door === 'web' && l.reason === 'account_throttled'));
+  });
+});
