@@ -31,6 +31,8 @@ if [ "$want_test" = yes ]; then
   command -v ssh >/dev/null 2>&1 || pkgs+=(openssh-client)
   command -v tmux >/dev/null 2>&1 || pkgs+=(tmux)
   command -v expect >/dev/null 2>&1 || pkgs+=(expect)
+  # The web door's browser tests (test/browser/): Debian's Chromium, driven by playwright-core (no browser download).
+  [ -x /usr/bin/chromium ] || pkgs+=(chromium)
   # The client matrix (test/e2e/client-matrix.test.ts): PuTTY, Dropbear, paramiko, asyncssh.
   command -v plink >/dev/null 2>&1 || pkgs+=(putty-tools)
   command -v dbclient >/dev/null 2>&1 || pkgs+=(dropbear-bin)
