@@ -28,6 +28,8 @@ export interface CommandIo {
 export interface CommandOptions { readonly tty?: TtySize; readonly term?: string; readonly env?: Readonly<Record<string, string>> }
 
 const SIGNALS: ReadonlySet<string> = new Set(['INT', 'TERM', 'HUP', 'KILL', 'QUIT', 'USR1', 'USR2', 'ALRM']);
+/** Between the hang-up of a command whose client left and its SIGKILL. */
+const HANGUP_GRACE_MS = 2000;
 /** At most this many TTY resizes per second reach the engine per command. */
 const RESIZE_INTERVAL_MS = 250;
 
@@ -77,8 +79,14 @@ export async function runCommand(deps: { config: ConfigSource; runner: Environme
   io.onSignal((name) => { if (SIGNALS.has(name)) signals.push(`SIG${name}` as NodeJS.Signals); });
   // A client that goes away takes its command with it: the engine stream is dropped at once (an unread
   // stream keeps the engine from finishing this and every later exec of the container) and the process
-  // group gets SIGHUP, as sshd does (the engine does not end the process when its stream goes).
-  io.onClose(() => { exec.close(); signals.push('SIGHUP'); });
+  // group gets SIGHUP, as sshd does. Under sshd a command that ignores it still dies of SIGPIPE on its next
+  // write; the engine does not close its pipes when the stream goes, so it would block forever: SIGKILL
+  // follows after HANGUP_GRACE_MS (signal() finds nothing to hit when the command already ended).
+  io.onClose(() => {
+    exec.close();
+    signals.push('SIGHUP');
+    setTimeout(() => signals.push('SIGKILL'), HANGUP_GRACE_MS).unref();
+  });
   const code = await exec.exited;
   resize.cancel();
   // Let the last output drain before the status is sent.

@@ -48,6 +48,13 @@ async function until(pred: () => boolean, timeoutMs: number): Promise<boolean> {
   return true;
 }
 
+/** As until(), for a check that has to ask something. */
+async function untilAsync(pred: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await pred())) { if (Date.now() > deadline) return false; await sleep(500); }
+  return true;
+}
+
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
@@ -152,17 +159,23 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     assert.equal(control.stdout.trim(), 'first');
     // OpenSSH keeps the channel open (and throws the output away) after `head` exits: it sends its
     // eow@openssh.com only to servers that identify as OpenSSH. The trainee then presses Ctrl-C; the
-    // shell's time limit kills ssh the same way after 5 s.
-    const yes = await shell(`${sshCmd('yes')} | head -1`, 5_000);
+    // shell's time limit kills ssh the same way after 5 s. The command ignores SIGHUP (as `nohup` would):
+    // leaving must still end it and free its engine stream.
+    const yes = await shell(`${sshCmd('trap "" HUP; yes')} | head -1`, 5_000);
     t.diagnostic(`yes | head -1 ended after ${yes.ms.toFixed(0)} ms (code ${yes.code}); ${usage()}`);
     assert.equal(yes.stdout.trim(), 'y', `yes | head -1 printed ${JSON.stringify(yes.stdout.slice(0, 40))} (code ${yes.code})`);
     const next = await shell(sshCmd('echo after'), 10_000);
     t.diagnostic(`next command took ${next.ms.toFixed(0)} ms (code ${next.code})`);
     assert.equal(next.stdout.trim(), 'after', `the command after yes|head printed nothing within 10 s (code ${next.code}): ${next.stderr}`);
     assert.equal(next.code, 0, `the command after yes|head printed its output but did not end within 10 s (killed: ${next.code})`);
-    // No `yes` left running in the container.
-    const ps = await shell(sshCmd('ps -o comm= 2>/dev/null || ps'), 10_000);
-    assert.doesNotMatch(ps.stdout, /^\s*yes\s*$|\byes\b\s*$/m, `yes still runs:\n${ps.stdout}`);
+    // No `yes` left running in the container (the ps line itself does not name it).
+    let left = '';
+    const gone = await untilAsync(async () => {
+      const ps = await shell(sshCmd('ps'), 10_000);
+      left = ps.stdout.split('\n').filter((l) => /\byes\b/.test(l) && !/\bps\b/.test(l)).join('\n');
+      return ps.code === 0 && left === '';
+    }, 10_000);
+    assert.ok(gone, `yes still runs after its client left:\n${left}`);
     const back = await until(() => fds() <= base + 10, 10_000);
     t.diagnostic(`after: ${usage()} (baseline fds ${base})`);
     assert.ok(back, `descriptors stay high: ${fds()} (baseline ${base})`);
@@ -187,6 +200,34 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     // And the container still answers.
     const next = await shell(sshCmd('echo still'), 10_000);
     assert.equal(next.code, 0, `a command after the STATs did not end (${next.code})`);
+  });
+
+  test('a 200 MB paste into a shell that does not read: ISLET\'s memory stays flat', async (t) => {
+    const c = await connect('alice+demo', '127.0.0.6');
+    const sh = await directShell(c);
+    // The shell waits for sleep, which never reads: nothing in the container takes the paste.
+    sh.ch.write('sleep 100000\r');
+    await sleep(1000);
+    const rss0 = rssMiB();
+    t.diagnostic(`before: ${usage()}`);
+    let peak = rss0;
+    const sampler = setInterval(() => { peak = Math.max(peak, rssMiB()); }, 50);
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let sent = 0;
+    const deadline = Date.now() + 15_000;
+    try {
+      while (sent < 200e6 && Date.now() < deadline) {
+        sent += chunk.length;
+        if (!sh.ch.write(chunk)) await Promise.race([new Promise((r) => sh.ch.once('drain', r)), sleep(Math.max(0, deadline - Date.now()))]);
+      }
+      await sleep(2000);
+    } finally { clearInterval(sampler); }
+    t.diagnostic(`the client got ${(sent / 1e6).toFixed(1)} MB accepted in 15 s; peak RSS ${peak.toFixed(0)} MiB (+${(peak - rss0).toFixed(0)} MiB); after: ${usage()}`);
+    assert.ok(sent >= 1e6, 'the paste reached the server (probe)');
+    assert.ok(peak - rss0 < 50, `ISLET grew by ${(peak - rss0).toFixed(0)} MiB while ${(sent / 1e6).toFixed(0)} MB were pasted`);
+    sh.ch.write('\x03'); // Ctrl-C: sleep ends and the TTY drops the paste; the shell is back at its prompt
+    await sleep(500);
+    c.end();
   });
 
   test('floods of window changes, signals and SFTP requests from one trainee: another trainee\'s echo stays quick', async (t) => {
@@ -262,35 +303,10 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     assert.ok(back, `descriptors stay high: ${fds()} (baseline ${fds0})`);
   });
 
-  test('a 200 MB paste into a shell that does not read: ISLET\'s memory stays flat', async (t) => {
-    const c = await connect('alice+demo', '127.0.0.6');
-    const sh = await directShell(c);
-    sh.ch.write('exec sleep 100000\r');
-    await sleep(1000);
-    const rss0 = rssMiB();
-    t.diagnostic(`before: ${usage()}`);
-    let peak = rss0;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssMiB()); }, 50);
-    const chunk = Buffer.alloc(64 * 1024, 'x');
-    let sent = 0;
-    const deadline = Date.now() + 15_000;
-    try {
-      while (sent < 200e6 && Date.now() < deadline) {
-        sent += chunk.length;
-        if (!sh.ch.write(chunk)) await Promise.race([new Promise((r) => sh.ch.once('drain', r)), sleep(Math.max(0, deadline - Date.now()))]);
-      }
-      await sleep(2000);
-    } finally { clearInterval(sampler); }
-    t.diagnostic(`the client got ${(sent / 1e6).toFixed(1)} MB accepted in 15 s; peak RSS ${peak.toFixed(0)} MiB (+${(peak - rss0).toFixed(0)} MiB); after: ${usage()}`);
-    assert.ok(sent >= 1e6, 'the paste reached the server (probe)');
-    assert.ok(peak - rss0 < 50, `ISLET grew by ${(peak - rss0).toFixed(0)} MiB while ${(sent / 1e6).toFixed(0)} MB were pasted`);
-    c.end();
-  });
-
   // Last: it stops the server.
   test('SIGTERM stops the process within a few seconds, even with a command whose output nobody reads', async (t) => {
     const c = await connect('alice+demo', '127.0.0.9');
-    const ch = await new Promise<ClientChannel>((resolve, reject) => c.exec('yes', (err, s) => (err ? reject(err) : resolve(s))));
+    const ch = await new Promise<ClientChannel>((resolve, reject) => c.exec('trap "" HUP; yes', (err, s) => (err ? reject(err) : resolve(s))));
     let got = 0;
     await new Promise<void>((resolve) => ch.once('data', (b: Buffer) => { got += b.length; resolve(); }));
     ch.pause(); // the client stops reading: the command's output backs up into ISLET and the engine
