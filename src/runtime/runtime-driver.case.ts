@@ -49,7 +49,7 @@ export class Screen {
   }
 
   get text(): string {
-    // eslint-disable-next-line no-control-regex
+    // Terminal escapes (CSI, charset selection, keypad modes) are not text.
     return this.#raw.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]/g, '');
   }
 

@@ -48,7 +48,7 @@ function cleanMessage(line: string): string {
   m = m.replace(/^[a-z][\w.-]*:\s+(?:line \d+:\s+)?/, '');
   // ash's own wording for ENOENT: say it the usual way.
   m = m.replace(/: nonexistent directory$/, ': No such file or directory').replace(/: no such file$/, ': No such file or directory');
-  // eslint-disable-next-line no-control-regex
+  // Control characters would reach the client's terminal: shown as ?.
   return m.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 400);
 }
 
