@@ -19,6 +19,7 @@ import type { Admission } from './admission.ts';
 import { AttachRegistry } from './attach-registry.ts';
 import type { WarmPool } from './warm-pool.ts';
 import { coalesce } from '../core/coalesce.ts';
+import { ScreenModels } from '../terminal-model/screen-models.ts';
 
 /** Input typed (or pasted) while the container starts, kept for the shell. */
 const EARLY_INPUT_MAX = 64 * 1024;
@@ -36,6 +37,8 @@ export interface RunnerDeps {
   readonly now?: () => Date;
   /** Capacity limits; none when absent. */
   readonly admission?: Admission;
+  /** Screen restore on reattach (src/terminal-model/), read at every attach; off when absent. */
+  readonly screenRestore?: () => boolean;
   /** Name of ISLET's trainee bridge network for `network: bridge` environments. */
   readonly bridgeNetwork?: string;
   /** Warm pools: a new trainee claims a running container instead of waiting for a start. */
@@ -50,8 +53,20 @@ export class EnvironmentRunner {
   readonly #now: () => Date;
   /** Terminals attached per container: the lifecycle reads it for notices and idleness. */
   readonly attached = new AttachRegistry();
+  /** One screen model per live shell, painted on every reattach (issue 12.4). */
+  readonly screens: ScreenModels;
 
-  constructor(deps: RunnerDeps) { this.#d = deps; this.#now = deps.now ?? (() => new Date()); }
+  constructor(deps: RunnerDeps) {
+    this.#d = deps; this.#now = deps.now ?? (() => new Date());
+    this.screens = new ScreenModels({ enabled: deps.screenRestore ?? (() => false), redraw: (id, size) => { void this.#nudge(id, size).catch(() => undefined); } });
+  }
+
+  /** A live program redraws on SIGWINCH; a same-size resize sends none, so nudge the size. */
+  async #nudge(id: string, size: TtySize): Promise<void> {
+    if (size.rows <= 1) return;
+    await this.#d.driver.resize(id, { cols: size.cols, rows: size.rows - 1 });
+    await this.#d.driver.resize(id, size);
+  }
 
   containerName(envName: string, account: string): string { return `${this.#d.instance}.${envName}.${account}`; }
 
@@ -121,6 +136,7 @@ export class EnvironmentRunner {
       say('\nThe connection to your environment was interrupted; choose it again to reattach.\n');
       return 'interrupted';
     }
+    this.screens.drop(info.id);
     this.#d.store.markStopped(account, env.name, 'shell exited');
     this.#d.admission?.changed();
     if (!after || env.remove_on_exit) {
@@ -190,10 +206,12 @@ export class EnvironmentRunner {
       let att: Attachment;
       try { att = await driver.attach(info.id); } catch (err) { release(); throw err; }
       try {
-        if (!running) await this.#start(account, env, info.id, release);
+        if (!running) { this.screens.drop(info.id); await this.#start(account, env, info.id, release); }
+        // Reattach: paint the current screen first (the new attachment's output waits until #pipe).
+        const screen = running ? await this.screens.restore(info.id, size) : undefined;
+        if (screen !== undefined && !term.closed) term.write(screen);
         await driver.resize(info.id, size);
-        // A live shell redraws on SIGWINCH; a same-size resize sends none, so nudge the size.
-        if (running && size.rows > 1) { await driver.resize(info.id, { cols: size.cols, rows: size.rows - 1 }); await driver.resize(info.id, size); }
+        if (running) await this.#nudge(info.id, size);
       } catch (err) { att.detach(); throw err; }
       return { info, att, fresh, running };
     });
@@ -235,15 +253,17 @@ export class EnvironmentRunner {
       att.input.once('drain', resumeInput);
     });
     const resize = coalesce((s: TtySize) => this.#d.driver.resize(id, s).catch(() => undefined), 0);
-    const offResize = term.onResize((s) => resize.push(s));
-    const onOut = (b: Buffer) => { if (!term.write(b)) { att.output.pause(); term.onceDrain(() => att.output.resume()); } };
+    // The screen model is fed after the client is written to, and only queues (src/terminal-model/screen-model.ts).
+    const screen = this.screens.join(id, term.size());
+    const offResize = term.onResize((s) => { resize.push(s); screen?.resize(s); });
+    const onOut = (b: Buffer) => { if (!term.write(b)) { att.output.pause(); term.onceDrain(() => att.output.resume()); } screen?.feed(b); };
     att.output.on('data', onOut);
     let offClose = () => {};
     const closed = new Promise<'closed'>((resolve) => { offClose = term.onClose(() => resolve('closed')); });
     try {
       return await Promise.race([att.ended.then(() => 'ended' as const), closed]);
     } finally {
-      offData(); offResize(); offClose(); resize.cancel();
+      offData(); offResize(); offClose(); resize.cancel(); screen?.leave();
       att.input.off('drain', resumeInput);
       resumeInput(); // the terminal goes back to the menu, which reads again
       att.output.off('data', onOut);
@@ -259,6 +279,8 @@ export class EnvironmentRunner {
       const named = await this.#d.driver.inspect(this.containerName(envName, account));
       const byName = named && this.#owns(named) ? named : undefined;
       const existed = !!row || !!byName;
+      if (row) this.screens.drop(row.containerId);
+      if (byName) this.screens.drop(byName.id);
       if (row) await this.#d.driver.remove(row.containerId);
       if (byName && byName.id !== row?.containerId) await this.#d.driver.remove(byName.id);
       this.#d.store.deleteOwnership(account, envName);

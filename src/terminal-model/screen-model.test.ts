@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import headless from '@xterm/headless';
+import { ScreenModel } from './screen-model.ts';
+import { ScreenModels, PAINT_PREFIX } from './screen-models.ts';
+
+const { Terminal } = headless;
+
+/** Paints a snapshot on a blank terminal (as a reattaching client is) and reads back what it shows. */
+async function paint(snapshot: string, cols = 80, rows = 24) {
+  const t = new Terminal({ cols, rows, scrollback: 100, allowProposedApi: true });
+  await new Promise<void>((r) => t.write(snapshot, r));
+  const b = t.buffer.active;
+  const lines: string[] = [];
+  for (let y = 0; y < rows; y++) lines.push(b.getLine(b.viewportY + y)?.translateToString(true) ?? '');
+  const out = { type: b.type, cursorX: b.cursorX, cursorY: b.cursorY, lines };
+  t.dispose();
+  return out;
+}
+
+test('the alternate screen of a full-screen program comes back with its cursor in place', async () => {
+  const m = new ScreenModel({ size: { cols: 80, rows: 24 } });
+  m.feed(Buffer.from('$ top\r\n'));
+  // What top/vim do: switch to the alternate screen, clear it, draw by cursor address, park the cursor.
+  m.feed(Buffer.from('\x1b[?1049h\x1b[H\x1b[2JMem: 1234K used\x1b[3;1H  PID USER     STAT\x1b[4;1H    1 root     S'));
+  m.feed(Buffer.from('\x1b[10;42H'));
+  const s = await m.snapshot();
+  assert.ok(s);
+  const seen = await paint(s);
+  assert.equal(seen.type, 'alternate');
+  assert.equal(seen.lines[0], 'Mem: 1234K used');
+  assert.equal(seen.lines[2], '  PID USER     STAT');
+  assert.deepEqual([seen.cursorX, seen.cursorY], [41, 9]);
+  m.dispose();
+});
+
+test('a shell screen comes back with the cursor after the prompt, and leaving the alternate screen restores the normal one', async () => {
+  const m = new ScreenModel({ size: { cols: 80, rows: 24 } });
+  m.feed(Buffer.from('line one\r\nline two\r\n~ $ \x1b[?1049hvim text\x1b[?1049l'));
+  const seen = await paint((await m.snapshot())!);
+  assert.equal(seen.type, 'normal');
+  assert.deepEqual(seen.lines.slice(0, 3), ['line one', 'line two', '~ $ ']);
+  assert.deepEqual([seen.cursorX, seen.cursorY], [4, 2]);
+  m.dispose();
+});
+
+test('a snapshot waits for every byte fed before it (parsed on timers, never synchronously)', async () => {
+  const m = new ScreenModel({ size: { cols: 80, rows: 24 }, maxQueuedBytes: 8 * 1024 * 1024 });
+  // A full-screen program's switch and drawing behind 1 MiB of output, its escape sequence split across feeds.
+  for (let i = 0; i < 64; i++) m.feed(Buffer.alloc(16 * 1024, 'x'));
+  m.feed(Buffer.from('\x1b[?104'));
+  m.feed(Buffer.from('9h\x1b[HALT'));
+  assert.ok(m.queuedBytes > 1024 * 1024 - 16 * 1024, 'feed only queues: nothing is parsed synchronously');
+  const seen = await paint((await m.snapshot())!);
+  assert.equal(m.queuedBytes, 0);
+  assert.equal(seen.type, 'alternate');
+  assert.equal(seen.lines[0], 'ALT');
+  m.dispose();
+});
+
+test('a flood past the bound drops the queue, resets the model and asks for a redraw after the cooldown', async () => {
+  let redraws = 0;
+  const m = new ScreenModel({ size: { cols: 80, rows: 24 }, maxQueuedBytes: 64 * 1024, cooldownMs: 50, onResync: () => { redraws++; } });
+  m.feed(Buffer.from('before the flood'));
+  const chunk = Buffer.alloc(8 * 1024, 'y\n');
+  // Control: under the bound nothing is dropped.
+  for (let i = 0; i < 4; i++) m.feed(chunk);
+  assert.equal(m.resyncs, 0);
+  assert.ok(m.queuedBytes <= 64 * 1024);
+  // `yes`: far more than the parser can take at once.
+  for (let i = 0; i < 1000; i++) { m.feed(chunk); assert.ok(m.queuedBytes <= 64 * 1024, `queue bounded, was ${m.queuedBytes}`); }
+  assert.equal(m.resyncs, 1, 'one overflow: output is ignored during the cooldown, not re-overflowing');
+  assert.equal(m.dropped, true);
+  assert.equal(await m.snapshot(), undefined, 'no stale or partial screen is offered while resynchronising');
+  await new Promise((r) => setTimeout(r, 120));
+  assert.equal(redraws, 1);
+  assert.equal(m.dropped, false);
+  // The redraw the program sends rebuilds the screen on a blank model.
+  m.feed(Buffer.from('\x1b[H\x1b[2Jredrawn'));
+  const seen = await paint((await m.snapshot())!);
+  assert.equal(seen.lines[0], 'redrawn');
+  assert.ok(!seen.lines.join('\n').includes('before the flood'));
+  m.dispose();
+});
+
+test('the model follows the container TTY size', async () => {
+  const m = new ScreenModel({ size: { cols: 80, rows: 24 } });
+  m.resize({ cols: 100, rows: 30 });
+  m.feed(Buffer.from('\x1b[30;100HX'));
+  const seen = await paint((await m.snapshot())!, 100, 30);
+  assert.equal(seen.lines[29]!.at(-1), 'X');
+  m.dispose();
+});
+
+test('one shared model per container: only the oldest viewer feeds it, the next takes over when it leaves', async () => {
+  const redraws: string[] = [];
+  const models = new ScreenModels({ enabled: () => true, redraw: (id) => redraws.push(id) });
+  const a = models.join('c1', { cols: 80, rows: 24 })!;
+  const b = models.join('c1', { cols: 80, rows: 24 })!;
+  // Both attachments carry the same output; the model must see it once.
+  a.feed(Buffer.from('once\r\n')); b.feed(Buffer.from('once\r\n'));
+  let seen = await paint((await models.restore('c1', { cols: 80, rows: 24 }))!.slice(PAINT_PREFIX.length));
+  assert.deepEqual(seen.lines.slice(0, 2), ['once', '']);
+  a.leave();
+  b.feed(Buffer.from('twice'));
+  seen = await paint((await models.restore('c1', { cols: 80, rows: 24 }))!);
+  assert.deepEqual(seen.lines.slice(0, 2), ['once', 'twice']);
+  b.leave();
+  // Detached: the model stays for the next reattach.
+  assert.ok(await models.restore('c1', { cols: 80, rows: 24 }));
+  models.drop('c1');
+  assert.equal(await models.restore('c1', { cols: 80, rows: 24 }), undefined);
+  models.close();
+});
+
+test('detached models are bounded (least recently used first) and switched off by the option', async () => {
+  let on = true;
+  const models = new ScreenModels({ enabled: () => on, maxDetached: 2, redraw: () => {} });
+  for (const id of ['a', 'b', 'c']) { const v = models.join(id, { cols: 80, rows: 24 })!; v.feed(Buffer.from(id)); v.leave(); }
+  assert.equal(models.size, 2);
+  assert.equal(await models.restore('a', { cols: 80, rows: 24 }), undefined);
+  assert.ok(await models.restore('c', { cols: 80, rows: 24 }));
+  on = false;
+  assert.equal(await models.restore('c', { cols: 80, rows: 24 }), undefined);
+  assert.equal(models.join('c', { cols: 80, rows: 24 }), undefined);
+  models.close();
+});

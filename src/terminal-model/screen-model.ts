@@ -1,0 +1,171 @@
+/**
+ * A server-side model of one live terminal (xterm.js headless + the serialize
+ * addon), so a reattaching client can be painted the current screen — the
+ * alternate screen of vim or top included, cursor in place — before it goes live.
+ *
+ * Contracts:
+ * - Off the keystroke path: `feed` only queues (O(1)); parsing happens later on
+ *   timers, one batch of at most BATCH_BYTES at a time, so one parse never holds
+ *   the event loop long and xterm's own write buffer never holds more than one batch.
+ * - Bounded: at most `maxQueuedBytes` wait to be parsed. A flood past the bound
+ *   drops the queue, replaces the model with a blank one, ignores output for
+ *   `cooldownMs` and then calls `onResync` (the caller asks the program to
+ *   redraw, e.g. a size nudge). Until then `snapshot` answers undefined.
+ * - Consistent: a snapshot is serialized only between parsed batches (inside
+ *   xterm's write callback), after every byte fed before the request is parsed,
+ *   so a full-screen program is never caught halfway through an escape sequence.
+ */
+import headless from '@xterm/headless';
+import serialize from '@xterm/addon-serialize';
+import type { TtySize } from '../core/terminal.ts';
+
+const { Terminal } = headless;
+const { SerializeAddon } = serialize;
+type HeadlessTerminal = InstanceType<typeof Terminal>;
+
+/** Largest piece handed to the parser at once (a few ms of parsing). */
+const BATCH_BYTES = 16 * 1024;
+
+export interface ScreenModelOptions {
+  readonly size: TtySize;
+  /** Lines kept above the screen (memory is mostly scrollback: keep it small). */
+  readonly scrollback?: number;
+  /** Bytes allowed to wait for the parser before the model gives up and resynchronises. */
+  readonly maxQueuedBytes?: number;
+  /** Output ignored after an overflow before asking for a redraw. */
+  readonly cooldownMs?: number;
+  /** Called when the model was reset and the program should redraw its screen. */
+  readonly onResync?: () => void;
+}
+
+export const SCREEN_DEFAULTS = { scrollback: 100, maxQueuedBytes: 256 * 1024, cooldownMs: 1000 } as const;
+
+export class ScreenModel {
+  readonly #o: Required<Omit<ScreenModelOptions, 'onResync'>> & Pick<ScreenModelOptions, 'onResync'>;
+  #term: HeadlessTerminal;
+  #ser: InstanceType<typeof SerializeAddon>;
+  #size: TtySize;
+  readonly #queue: Uint8Array[] = [];
+  #queued = 0;
+  /** Bytes fed (accepted) and bytes parsed, for snapshot ordering. */
+  #fed = 0;
+  #parsed = 0;
+  #busy = false;
+  #dropped = false;
+  #cooldown: NodeJS.Timeout | undefined;
+  #waiters: { upTo: number; resolve: (s: string | undefined) => void }[] = [];
+  #disposed = false;
+  /** How many times the model overflowed and was reset. */
+  resyncs = 0;
+
+  constructor(o: ScreenModelOptions) {
+    this.#o = { scrollback: SCREEN_DEFAULTS.scrollback, maxQueuedBytes: SCREEN_DEFAULTS.maxQueuedBytes, cooldownMs: SCREEN_DEFAULTS.cooldownMs, ...o };
+    this.#size = o.size;
+    [this.#term, this.#ser] = this.#fresh();
+  }
+
+  #fresh(): [HeadlessTerminal, InstanceType<typeof SerializeAddon>] {
+    const t = new Terminal({ cols: this.#size.cols, rows: this.#size.rows, scrollback: this.#o.scrollback, allowProposedApi: true });
+    const s = new SerializeAddon();
+    t.loadAddon(s as unknown as Parameters<HeadlessTerminal['loadAddon']>[0]);
+    return [t, s];
+  }
+
+  /** The size the model is at (the container TTY's, as last told). */
+  get size(): TtySize { return this.#size; }
+  /** Bytes waiting to be parsed. */
+  get queuedBytes(): number { return this.#queued; }
+  /** True while output is being ignored after an overflow. */
+  get dropped(): boolean { return this.#dropped; }
+
+  /** Queues output the client was already sent. Never parses synchronously. */
+  feed(b: Uint8Array): void {
+    if (this.#disposed || this.#dropped || b.length === 0) return;
+    if (this.#queued + b.length > this.#o.maxQueuedBytes) { this.#overflow(); return; }
+    this.#queue.push(b);
+    this.#queued += b.length;
+    this.#fed += b.length;
+    this.#pump();
+  }
+
+  /** Follows the container TTY's size (between batches, so never mid-parse). */
+  resize(size: TtySize): void {
+    if (this.#disposed || (size.cols === this.#size.cols && size.rows === this.#size.rows)) return;
+    this.#size = size;
+    this.#term.resize(Math.max(1, size.cols), Math.max(1, size.rows));
+  }
+
+  /**
+   * The screen as escape sequences that repaint it on a blank terminal (modes, alternate
+   * screen and cursor included), once everything fed so far is parsed; undefined while
+   * the model is resynchronising or disposed.
+   */
+  snapshot(): Promise<string | undefined> {
+    if (this.#disposed || this.#dropped) return Promise.resolve(undefined);
+    if (this.#parsed >= this.#fed && !this.#busy) return Promise.resolve(this.#serialize());
+    return new Promise((resolve) => this.#waiters.push({ upTo: this.#fed, resolve }));
+  }
+
+  #serialize(): string { return this.#ser.serialize(); }
+
+  #pump(): void {
+    if (this.#busy || this.#queue.length === 0) return;
+    // One batch in xterm at a time: an overflow can then drop everything not yet handed over.
+    const parts: Uint8Array[] = [];
+    let n = 0;
+    while (this.#queue.length && n < BATCH_BYTES) {
+      let b = this.#queue[0]!;
+      if (n + b.length > BATCH_BYTES) { const cut = BATCH_BYTES - n; this.#queue[0] = b.subarray(cut); b = b.subarray(0, cut); } else this.#queue.shift();
+      parts.push(b); n += b.length;
+    }
+    this.#queued -= n;
+    this.#busy = true;
+    const term = this.#term;
+    term.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts), () => {
+      if (term !== this.#term) return; // a batch of a model replaced after an overflow
+      this.#busy = false;
+      this.#parsed += n;
+      this.#settle();
+      this.#pump();
+    });
+  }
+
+  /** Answers the snapshot requests whose bytes are all parsed (we are between two batches here). */
+  #settle(): void {
+    if (!this.#waiters.length) return;
+    const ready = this.#waiters.filter((w) => this.#parsed >= w.upTo);
+    if (!ready.length) return;
+    this.#waiters = this.#waiters.filter((w) => this.#parsed < w.upTo);
+    const s = this.#serialize();
+    for (const w of ready) w.resolve(s);
+  }
+
+  #overflow(): void {
+    this.resyncs++;
+    this.#dropped = true;
+    this.#queue.length = 0;
+    this.#queued = 0;
+    this.#busy = false;
+    this.#fed = this.#parsed = 0;
+    for (const w of this.#waiters.splice(0)) w.resolve(undefined);
+    // The old model finishes at most one batch on its own and is then garbage.
+    this.#term.dispose();
+    [this.#term, this.#ser] = this.#fresh();
+    this.#cooldown = setTimeout(() => {
+      this.#cooldown = undefined;
+      this.#dropped = false;
+      this.#o.onResync?.();
+    }, this.#o.cooldownMs);
+    this.#cooldown.unref?.();
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    clearTimeout(this.#cooldown);
+    this.#queue.length = 0;
+    this.#queued = 0;
+    for (const w of this.#waiters.splice(0)) w.resolve(undefined);
+    this.#term.dispose();
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * One screen model per live container shell, shared by every viewer of it
+ * (SSH or browser). Every viewer has its own engine attachment carrying the
+ * same output, so only one of them — the oldest still attached — feeds the
+ * model; when it leaves, the next one takes over.
+ *
+ * A model outlives its viewers (that is the point: the next reattach paints it),
+ * so detached models are bounded by `maxDetached`, the least recently used going
+ * first. The caller drops a model when its shell ends or the container starts
+ * afresh (a restarted container keeps its id but not its screen).
+ */
+import type { TtySize } from '../core/terminal.ts';
+import { ScreenModel, SCREEN_DEFAULTS } from './screen-model.ts';
+
+export interface ScreenModelsOptions {
+  /** Read at every attach: off means no model is kept and nothing is painted (the old behaviour). */
+  readonly enabled: () => boolean;
+  readonly scrollback?: number;
+  readonly maxQueuedBytes?: number;
+  readonly cooldownMs?: number;
+  /** Models kept for shells nobody is attached to. */
+  readonly maxDetached?: number;
+  /** Asks the program in the container to redraw (a size nudge), after a model overflowed. */
+  readonly redraw: (containerId: string, size: TtySize) => void;
+}
+
+/** A viewer's handle on the shared model; every call is a no-op once `leave` was called. */
+export interface ScreenViewer {
+  feed(b: Uint8Array): void;
+  resize(size: TtySize): void;
+  leave(): void;
+}
+
+interface Entry { readonly model: ScreenModel; readonly viewers: object[] }
+
+/** Clears the client's screen and resets its attributes before a snapshot is painted on it. */
+export const PAINT_PREFIX = '\x1b[0m\x1b[H\x1b[2J';
+
+export class ScreenModels {
+  readonly #o: ScreenModelsOptions;
+  /** Insertion order = recency for detached models (re-inserted on use). */
+  readonly #m = new Map<string, Entry>();
+
+  constructor(o: ScreenModelsOptions) { this.#o = o; }
+
+  get size(): number { return this.#m.size; }
+
+  /**
+   * Joins a container's model as a viewer (creating the model at `size` if none), or
+   * undefined when screen restore is off.
+   */
+  join(containerId: string, size: TtySize): ScreenViewer | undefined {
+    if (!this.#o.enabled()) { this.drop(containerId); return undefined; }
+    let e = this.#m.get(containerId);
+    if (!e) {
+      const model = new ScreenModel({
+        size, scrollback: this.#o.scrollback ?? SCREEN_DEFAULTS.scrollback, maxQueuedBytes: this.#o.maxQueuedBytes ?? SCREEN_DEFAULTS.maxQueuedBytes,
+        cooldownMs: this.#o.cooldownMs ?? SCREEN_DEFAULTS.cooldownMs, onResync: () => { if (this.#m.get(containerId)?.model === model) this.#o.redraw(containerId, model.size); },
+      });
+      e = { model, viewers: [] };
+    } else this.#m.delete(containerId);
+    this.#m.set(containerId, e);
+    const token = {};
+    e.viewers.push(token);
+    const entry = e;
+    let left = false;
+    return {
+      feed: (b) => { if (!left && entry.viewers[0] === token) entry.model.feed(b); },
+      resize: (s) => { if (!left) entry.model.resize(s); },
+      leave: () => {
+        if (left) return;
+        left = true;
+        entry.viewers.splice(entry.viewers.indexOf(token), 1);
+        this.#trim();
+      },
+    };
+  }
+
+  /**
+   * What to paint on a reattaching client: the container's current screen at `size`
+   * (prefixed with a clear), or undefined when there is no model or it is resynchronising.
+   */
+  async restore(containerId: string, size: TtySize): Promise<string | undefined> {
+    const e = this.#m.get(containerId);
+    if (!e || !this.#o.enabled()) return undefined;
+    e.model.resize(size);
+    const s = await e.model.snapshot();
+    return s === undefined ? undefined : PAINT_PREFIX + s;
+  }
+
+  /** Forgets a container's model (its shell ended, it was removed, or it starts afresh). */
+  drop(containerId: string): void {
+    const e = this.#m.get(containerId);
+    if (!e) return;
+    this.#m.delete(containerId);
+    e.model.dispose();
+  }
+
+  /** Disposes the least recently used detached models beyond `maxDetached`. */
+  #trim(): void {
+    const max = this.#o.maxDetached ?? 2000;
+    let detached = 0;
+    for (const e of this.#m.values()) if (e.viewers.length === 0) detached++;
+    for (const [id, e] of this.#m) {
+      if (detached <= max) break;
+      if (e.viewers.length === 0) { this.drop(id); detached--; }
+    }
+  }
+
+  close(): void { for (const id of [...this.#m.keys()]) this.drop(id); }
+}
