@@ -10,6 +10,10 @@ import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_STORE } from '.
 import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
 import { unitWorld } from '../../test/helpers/unit-world.ts';
 
+/** The labels a runner of store `store` puts on `account`'s demo container. */
+const labelsOf = (w: { instance: string }, account: string, store: string) =>
+  ({ [LABEL_INSTANCE]: w.instance, [LABEL_STORE]: store, [LABEL_ACCOUNT]: account, [LABEL_ENVIRONMENT]: 'demo' });
+
 const DEMO = 'image: islet/demo:latest\nuser: student\ntimeout: 1h\nidle_stop: 10m\ndisk_quota: 16m\n';
 
 function world(t: TestContext, opts: Parameters<typeof unitWorld>[0] = {}) {
@@ -17,7 +21,8 @@ function world(t: TestContext, opts: Parameters<typeof unitWorld>[0] = {}) {
   t.after(() => w.close());
   /** A running container for `account` as a login makes it (account created when missing). */
   const make = async (account: string): Promise<string> => {
-    if (!w.store.getAccount(account)) w.store.createAccount({ name: account, passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 3 * 86_400_000) });
+    const expiresAt = new Date(w.now().getTime() + 3 * 86_400_000);
+    if (!w.store.getAccount(account)) w.store.createAccount({ name: account, passwordHash: 'x', createdAt: w.now(), expiresAt });
     return w.runner.ensureRunning(account, w.env('demo'));
   };
   /** Runs a shell command in the container; its stdout. */
@@ -69,11 +74,13 @@ test('reconcile: a dry run changes nothing; a real run removes an expired accoun
   const mine = await w.make('expiring');
   const keep = await w.make('keeper');
   w.store.deleteOwnership('keeper', 'demo'); // drift: a live container the store forgot
-  const orphan = await w.driver.create({ name: `${w.instance}.demo.ghost`, env: w.env('demo'), labels: { [LABEL_INSTANCE]: w.instance, [LABEL_STORE]: w.store.storeId(), [LABEL_ACCOUNT]: 'ghost', [LABEL_ENVIRONMENT]: 'demo' } });
+  const orphan = await w.driver.create({ name: `${w.instance}.demo.ghost`, env: w.env('demo'), labels: labelsOf(w, 'ghost', w.store.storeId()) });
   w.store.setExpiry('expiring', w.now());
   const planned = await w.lifecycle.reconcile(true);
   const kinds = planned.map((a) => `${a.kind}:${'reason' in a ? a.reason : ''}`).sort();
-  for (const k of ['remove:account_expired', 'remove:account_gone', 'adopt:', 'delete_account:expired']) assert.ok(kinds.includes(k), `${k} in ${kinds.join(',')}`);
+  for (const k of ['remove:account_expired', 'remove:account_gone', 'adopt:', 'delete_account:expired']) {
+    assert.ok(kinds.includes(k), `${k} in ${kinds.join(',')}`);
+  }
   assert.ok(await w.driver.inspect(mine), 'dry run removed nothing');
   assert.ok(w.store.getAccount('expiring'));
   await w.lifecycle.reconcile();
@@ -86,7 +93,7 @@ test('reconcile: a dry run changes nothing; a real run removes an expired accoun
 
 test('a container of another store under this instance name is left alone and reported', async (t) => {
   const w = world(t);
-  const foreign = await w.driver.create({ name: `${w.instance}.demo.zed`, env: w.env('demo'), labels: { [LABEL_INSTANCE]: w.instance, [LABEL_STORE]: 'other-store', [LABEL_ACCOUNT]: 'zed', [LABEL_ENVIRONMENT]: 'demo' } });
+  const foreign = await w.driver.create({ name: `${w.instance}.demo.zed`, env: w.env('demo'), labels: labelsOf(w, 'zed', 'other-store') });
   await w.lifecycle.reconcile();
   assert.ok(await w.driver.inspect(foreign.id), 'not removed');
   assert.equal(w.logged('foreign_containers')[0]?.count, 1);

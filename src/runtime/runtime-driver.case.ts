@@ -99,7 +99,8 @@ async function tarOf(entries: { name: string; body?: string; uid?: number }[]): 
   const done = new Promise<void>((resolve, reject) => { p.on('end', resolve); p.on('error', reject); });
   for (const e of entries) {
     const owner = { uid: e.uid ?? 0, gid: e.uid ?? 0 };
-    if (e.name.endsWith('/')) p.entry({ name: e.name, type: 'directory', mode: 0o755, ...owner }); else p.entry({ name: e.name, mode: 0o644, ...owner }, e.body ?? '');
+    if (e.name.endsWith('/')) p.entry({ name: e.name, type: 'directory', mode: 0o755, ...owner });
+    else p.entry({ name: e.name, mode: 0o644, ...owner }, e.body ?? '');
   }
   p.finalize();
   await done;
@@ -364,7 +365,8 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
       const a = await collect(await driver.exec(info.id, { cmd: ['sh', '-c', 'echo out-$((2*3)); echo err-$((3*3)) >&2; exit 4'] }));
       assert.deepEqual(a, { code: 4, out: 'out-6\n', err: 'err-9\n' });
       assert.deepEqual(await collect(await driver.exec(info.id, { cmd: ['cat'] }), 'piped-in'), { code: 0, out: 'piped-in', err: '' });
-      const c = await collect(await driver.exec(info.id, { cmd: ['sh', '-c', 'echo "$(id -un) $CASE_VAR $(pwd)"'], user: 'root', env: { CASE_VAR: 'v 1' }, workdir: '/tmp' }));
+      const asRoot = { user: 'root', env: { CASE_VAR: 'v 1' }, workdir: '/tmp' };
+      const c = await collect(await driver.exec(info.id, { cmd: ['sh', '-c', 'echo "$(id -un) $CASE_VAR $(pwd)"'], ...asRoot }));
       assert.equal(c.out, 'root v 1 /tmp\n');
       assert.equal((await collect(await driver.exec(info.id, { cmd: ['sh', '-c', 'id -un'] }))).out, `${user}\n`, 'the instance user by default');
       const d = await collect(await driver.exec(info.id, { cmd: ['sh', '-c', 'echo tty-$((4*4)) >&2'], tty: { cols: 80, rows: 24 } }), null);

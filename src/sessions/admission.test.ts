@@ -16,7 +16,8 @@ function world(limits: AdmissionLimits) {
   /** Records a running container for `account`, as the runner does after a start. */
   const running = (account: string, env: string) => {
     if (!store.getAccount(account)) store.createAccount({ name: account, passwordHash: 'x', createdAt: new Date(0), expiresAt: new Date(8e15) });
-    store.putOwnership({ account, environment: env, containerId: `${account}-${env}`, containerName: `${account}.${env}`, createdAt: new Date(0), state: 'running' });
+    const names = { containerId: `${account}-${env}`, containerName: `${account}.${env}` };
+    store.putOwnership({ account, environment: env, ...names, createdAt: new Date(0), state: 'running' });
   };
   return { store, admission, lim, running };
 }

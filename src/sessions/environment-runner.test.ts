@@ -37,7 +37,8 @@ test('first login: creates <instance>.<env>.<account> with its labels, records i
   await seen(term, /early-21/);
   const info = await w.driver.inspect('unit.demo.alice');
   assert.equal(info?.state, 'running');
-  assert.deepEqual([info?.labels[LABEL_ACCOUNT], info?.labels[LABEL_ENVIRONMENT], info?.labels[LABEL_INSTANCE], info?.labels[LABEL_STORE]], ['alice', 'demo', 'unit', w.store.storeId()]);
+  const l = info?.labels ?? {};
+  assert.deepEqual([l[LABEL_ACCOUNT], l[LABEL_ENVIRONMENT], l[LABEL_INSTANCE], l[LABEL_STORE]], ['alice', 'demo', 'unit', w.store.storeId()]);
   assert.equal(w.store.getOwnership('alice', 'demo')?.containerId, info?.id);
   assert.equal(w.store.countRunning('alice'), 1);
   assert.match(w.said.join(''), /Enjoy yourself!/);
@@ -146,7 +147,8 @@ test('an engine that never starts the container: RUNTIME_UNAVAILABLE with the bu
   const w = world(t, { islet: 'max_containers: 1\n' });
   w.engine.behaviour.neverStarts = true;
   const a = new MemoryTerminal();
-  await assert.rejects(w.runner.run(a, 'alice', w.env('demo'), w.say), (e: unknown) => code('RUNTIME_UNAVAILABLE')(e) && /busy/.test((e as IsletError).userMessage));
+  const busy = (e: unknown) => code('RUNTIME_UNAVAILABLE')(e) && /busy/.test((e as IsletError).userMessage);
+  await assert.rejects(w.runner.run(a, 'alice', w.env('demo'), w.say), busy);
   assert.equal(w.store.countRunning(), 0);
   w.engine.behaviour.neverStarts = false;
   const id = await w.runner.ensureRunning('alice', w.env('demo'));

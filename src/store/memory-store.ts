@@ -76,8 +76,13 @@ export class MemoryStore implements Store {
   }
   putOwnership(o: Ownership): void {
     this.#open('putOwnership');
-    if (!this.#accounts.has(o.account)) throw new IsletError('STORE_FAILED', 'The account database had a problem. Please try again.', `putOwnership: no account ${o.account}`);
-    const row: Mutable<Ownership> = { account: o.account, environment: o.environment, containerId: o.containerId, containerName: o.containerName, createdAt: o.createdAt, state: o.state ?? 'stopped' };
+    if (!this.#accounts.has(o.account)) {
+      throw new IsletError('STORE_FAILED', 'The account database had a problem. Please try again.', `putOwnership: no account ${o.account}`);
+    }
+    const row: Mutable<Ownership> = {
+      account: o.account, environment: o.environment, containerId: o.containerId, containerName: o.containerName, createdAt: o.createdAt,
+      state: o.state ?? 'stopped',
+    };
     if (o.startedAt) row.startedAt = o.startedAt;
     if (o.lastSeenAt) row.lastSeenAt = o.lastSeenAt;
     if (o.stopReason !== undefined) row.stopReason = o.stopReason;

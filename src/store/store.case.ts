@@ -13,7 +13,8 @@ import { IsletError } from '../core/islet-error.ts';
 import type { Account, Store } from './store.ts';
 
 const T0 = 1_700_000_000_000;
-const acct = (name: string, created = T0): Account => ({ name, passwordHash: `scrypt$${name}`, createdAt: new Date(created), expiresAt: new Date(created + 86_400_000) });
+const acct = (name: string, created = T0): Account =>
+  ({ name, passwordHash: `scrypt$${name}`, createdAt: new Date(created), expiresAt: new Date(created + 86_400_000) });
 const own = (account: string, environment: string, containerId = `c-${account}-${environment}`) =>
   ({ account, environment, containerId, containerName: `islet.${environment}.${account}`, createdAt: new Date(T0) });
 
@@ -143,7 +144,8 @@ export function storeConformance(name: string, makeStore: () => Store): void {
       assert.equal(s.countRunning(), 1);
       assert.ok(s.getOwnership('bob', 'demo') && s.listKeys('bob').length === 1 && s.getLoginThrottle('bob'), 'control: bob keeps his');
       s.createAccount(acct('alice'));
-      assert.deepEqual([s.listOwnership('alice'), s.listKeys('alice'), s.getLoginThrottle('alice')], [[], [], undefined], 'a new account of the same name starts empty');
+      const left = [s.listOwnership('alice'), s.listKeys('alice'), s.getLoginThrottle('alice')];
+      assert.deepEqual(left, [[], [], undefined], 'a new account of the same name starts empty');
     }));
 
     test('store id: 16 hex digits, stable; taken-over containers recorded once and forgotten', withStore((s) => {

@@ -31,6 +31,7 @@ import { ContainerTools } from '../../src/sessions/container-tools.ts';
 import { EnvironmentRunner } from '../../src/sessions/environment-runner.ts';
 import type { MenuDeps } from '../../src/sessions/menu-session.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
+import { sshPublicKeys } from '../../src/sshd/public-keys.ts';
 
 export interface UnitWorldOptions {
   /** islet.yaml (default: none, i.e. every default). */
@@ -47,7 +48,12 @@ export interface UnitWorldOptions {
 /** A logger that keeps every line as an object (pino, synchronously). */
 export function memoryLogger(): { log: Logger; events: Array<Record<string, unknown>> } {
   const events: Array<Record<string, unknown>> = [];
-  const sink = new Writable({ write(chunk: Buffer, _enc, cb) { for (const l of chunk.toString().split('\n')) if (l) events.push(JSON.parse(l) as Record<string, unknown>); cb(); } });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n')) if (l) events.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
   return { log: pino({ level: 'debug' }, sink), events };
 }
 
@@ -55,7 +61,8 @@ export function unitWorld(o: UnitWorldOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'islet-unit-'));
   mkdirSync(join(dir, 'environments'));
   if (o.islet !== undefined) writeFileSync(join(dir, 'islet.yaml'), o.islet);
-  for (const [name, body] of Object.entries(o.environments ?? { demo: 'image: islet/demo:latest\nuser: student\ndescription: Demo shell\n' })) writeFileSync(join(dir, 'environments', `${name}.yaml`), body);
+  const environments = o.environments ?? { demo: 'image: islet/demo:latest\nuser: student\ndescription: Demo shell\n' };
+  for (const [name, body] of Object.entries(environments)) writeFileSync(join(dir, 'environments', `${name}.yaml`), body);
   const config = new ConfigSource(dir);
   const store = new MemoryStore();
   const engine = new FakeEngine();
@@ -66,13 +73,14 @@ export function unitWorld(o: UnitWorldOptions = {}) {
   const instance = o.instance ?? 'unit';
   const admission = new Admission(store, () => {
     const c = config.current();
-    return { maxContainers: effectiveMaxContainers(c.global, c.environments), maxPerAccount: c.global.max_containers_per_account, waitSeconds: c.global.admission_wait };
+    const g = c.global;
+    return { maxContainers: effectiveMaxContainers(g, c.environments), maxPerAccount: g.max_containers_per_account, waitSeconds: g.admission_wait };
   });
   const runner = new EnvironmentRunner({ driver, store, log, instance, admission, bridgeNetwork: `${instance}-bridge`, now });
   const lifecycle = new LifecycleService({ store, driver, config, log, instance, attached: runner.attached, admission, now });
   const access: Access = accessFromConfig(config, store, log, () => clock.getTime());
   const accounts = new AccountService(store, now);
-  const auth = new Authenticator(config, accounts, store, access.throttle);
+  const auth = new Authenticator(config, accounts, store, access.throttle, sshPublicKeys);
   const tools = new ContainerTools(driver);
   const menuDeps: MenuDeps = { config, accounts, runner, store, log, now, auth, driver, tools, creation: access.creation };
   return {

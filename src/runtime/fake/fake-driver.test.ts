@@ -17,9 +17,12 @@ const engine = new FakeEngine();
 runtimeDriverConformance(() => new FakeDriver(engine), { image: 'islet/demo:latest', labels: { 'islet.test': 'fake' }, testTimeoutMs: 20_000 });
 
 const bare = new FakeEngine();
-runtimeDriverConformance(() => new FakeDriver(bare, { unsupported: OPTIONAL_OPERATIONS }), { image: 'islet/demo:latest', labels: { 'islet.test': 'fake-bare' }, testTimeoutMs: 20_000 });
+runtimeDriverConformance(() => new FakeDriver(bare, { unsupported: OPTIONAL_OPERATIONS }), {
+  image: 'islet/demo:latest', labels: { 'islet.test': 'fake-bare' }, testTimeoutMs: 20_000,
+});
 
-const env = (input: Record<string, unknown> = {}): Environment => ({ ...environmentSchema.parse({ image: 'islet/demo:latest', ...input }), name: 'demo', source: 'fake-driver.test' });
+const env = (input: Record<string, unknown> = {}): Environment =>
+  ({ ...environmentSchema.parse({ image: 'islet/demo:latest', ...input }), name: 'demo', source: 'fake-driver.test' });
 const code = (c: string) => (e: unknown) => e instanceof IsletError && e.code === c;
 
 describe('FakeDriver scripted behaviour', () => {
@@ -96,7 +99,8 @@ describe('FakeDriver scripted behaviour', () => {
   test('a read-only root refuses archives outside /tmp and the home volume (403), as Docker does', async () => {
     const d = new FakeDriver();
     const info = await d.create({ name: 'ro', env: env({ user: 'student', read_only_root: true }), labels: {} });
-    await assert.rejects(d.putArchive(info.id, '/', Buffer.alloc(1024)), (err: unknown) => code('RUNTIME_FAILED')(err) && (err as IsletError).detail.statusCode === 403);
+    const forbidden = (err: unknown) => code('RUNTIME_FAILED')(err) && (err as IsletError).detail.statusCode === 403;
+    await assert.rejects(d.putArchive(info.id, '/', Buffer.alloc(1024)), forbidden);
     await d.putArchive(info.id, '/home/student', Buffer.alloc(1024));
   });
 

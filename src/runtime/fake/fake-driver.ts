@@ -43,10 +43,14 @@ export class FakeDriver implements RuntimeDriver {
   /** Records the call, yields once (an engine answers asynchronously), and applies a scripted failure. */
   async #call(op: FakeOperation): Promise<void> {
     this.engine.calls.push(op);
-    if ((this.unsupported as ReadonlySet<string>).has(op)) throw new IsletError('RUNTIME_UNSUPPORTED', MSG_FAILED, `the ${this.name} runtime has no ${op}`, { op });
+    if ((this.unsupported as ReadonlySet<string>).has(op)) {
+      throw new IsletError('RUNTIME_UNSUPPORTED', MSG_FAILED, `the ${this.name} runtime has no ${op}`, { op });
+    }
     await new Promise((r) => setImmediate(r));
     const fail = this.engine.behaviour.fail?.[op];
-    if (fail === 'RUNTIME_UNAVAILABLE') throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `fake engine unreachable during ${op} (scripted)`, { op, errno: 'ECONNREFUSED' });
+    if (fail === 'RUNTIME_UNAVAILABLE') {
+      throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `fake engine unreachable during ${op} (scripted)`, { op, errno: 'ECONNREFUSED' });
+    }
     if (fail === 'RUNTIME_FAILED') throw refused(op, 500, `scripted failure of ${op}`);
   }
 
@@ -137,7 +141,8 @@ export class FakeDriver implements RuntimeDriver {
     const b = this.engine.behaviour;
     if (b.neverStarts) {
       await new Promise((r) => setTimeout(r, this.#callMs));
-      throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `fake engine did not answer start within ${this.#callMs} ms (scripted)`, { op: 'start', timeoutMs: this.#callMs });
+      const why = `fake engine did not answer start within ${this.#callMs} ms (scripted)`;
+      throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, why, { op: 'start', timeoutMs: this.#callMs });
     }
     if (b.startDelayMs) await new Promise((r) => setTimeout(r, b.startDelayMs));
     if (i.running) return;

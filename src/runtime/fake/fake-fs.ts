@@ -55,7 +55,8 @@ export class FakeFs {
   /** Names directly inside a directory, sorted. */
   list(dir: string): string[] {
     const prefix = dir === '/' ? '/' : `${dir}/`;
-    return [...this.#nodes.keys()].filter((p) => p !== '/' && p.startsWith(prefix) && !p.slice(prefix.length).includes('/')).map((p) => p.slice(prefix.length)).sort();
+    return [...this.#nodes.keys()].filter((p) => p !== '/' && p.startsWith(prefix) && !p.slice(prefix.length).includes('/'))
+      .map((p) => p.slice(prefix.length)).sort();
   }
 
   /** Unpacks a tar archive into `dir` (which must exist); ownership and modes as in the archive. */

@@ -89,9 +89,12 @@ export class FakeInstance implements ShellMachine {
     };
   }
 
-  #proc(signal: AbortSignal, out: (s: string) => void, err: (s: string) => void, readAll: () => Promise<string>, tty: boolean, req: Omit<ExecRequest, 'cmd'> = {}): Proc {
+  #proc(signal: AbortSignal, out: (s: string) => void, err: (s: string) => void, readAll: () => Promise<string>, tty: boolean,
+    req: Omit<ExecRequest, 'cmd'> = {}): Proc {
     const who = this.#identity(req.user)!;
-    const vars: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOSTNAME: this.hostname, HOME: who.home, TERM: 'xterm' };
+    const vars: Record<string, string> = {
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOSTNAME: this.hostname, HOME: who.home, TERM: 'xterm',
+    };
     for (const kv of this.opts.Env ?? []) { const i = kv.indexOf('='); vars[kv.slice(0, i)] = kv.slice(i + 1); }
     Object.assign(vars, req.env ?? {});
     vars.PWD = req.workdir ?? this.opts.WorkingDir ?? this.#image.workdir ?? '/';

@@ -149,7 +149,10 @@ async function runList(script: string, p: Proc): Promise<number> {
   let skip = false;
   const flush = async (sep: string) => {
     if (cur.length && !skip) {
-      if (sep === '&') { const c = cur; void runPipeline(c, { ...p, signal: p.jobSignal ?? p.signal }, true).catch(() => undefined); status = 0; } else status = await runPipeline(cur, p, false);
+      if (sep === '&') {
+        void runPipeline(cur, { ...p, signal: p.jobSignal ?? p.signal }, true).catch(() => undefined);
+        status = 0;
+      } else status = await runPipeline(cur, p, false);
       p.vars['?'] = String(status);
     }
     skip = (sep === '&&' && status !== 0) || (sep === '||' && status === 0);
@@ -171,7 +174,11 @@ async function runPipeline(toks: Tok[], p: Proc, background: boolean): Promise<n
     for (const [i, stage] of stages.entries()) {
       const last = i === stages.length - 1;
       let captured = '';
-      const sp: Proc = { ...p, vars: p.vars, ...(input !== undefined ? { readAll: async () => input!, tty: false } : {}), ...(last ? {} : { out: (t: string) => { captured += t; } }) };
+      const sp: Proc = {
+        ...p, vars: p.vars,
+        ...(input !== undefined ? { readAll: async () => input!, tty: false } : {}),
+        ...(last ? {} : { out: (t: string) => { captured += t; } }),
+      };
       status = await runCommand(stage, sp);
       input = captured;
     }
@@ -207,7 +214,10 @@ async function runCommand(toks: Tok[], p: Proc): Promise<number> {
       continue;
     }
     if (path === '/dev/null') { if (t.op === '2>') err = () => {}; else out = () => {}; continue; }
-    if (!writable(p, path)) { p.err(`sh: can't create ${target.word}: ${p.machine.fs.get(posix.dirname(path)) ? 'Permission denied' : 'nonexistent directory'}\n`); return 1; }
+    if (!writable(p, path)) {
+      p.err(`sh: can't create ${target.word}: ${p.machine.fs.get(posix.dirname(path)) ? 'Permission denied' : 'nonexistent directory'}\n`);
+      return 1;
+    }
     const append = t.op === '>>';
     p.machine.fs.write(path, Buffer.alloc(0), { append, uid: p.uid, gid: p.uid });
     const sink = (text: string) => { p.machine.fs.write(path, Buffer.from(text), { append: true }); };
@@ -360,7 +370,9 @@ const COMMANDS: Record<string, Command> = {
   sleep: (a, p) => sleep(Number(a[0]) || 0, p),
   ps: (_a, p) => {
     p.out('PID   USER     TIME  COMMAND\n');
-    for (const [pid, [user, cmd]] of [...p.machine.procs.entries()].sort(([x], [y]) => x - y)) p.out(`${String(pid).padStart(5)} ${user.padEnd(8).slice(0, 8)}  0:00 ${cmd}\n`);
+    for (const [pid, [user, cmd]] of [...p.machine.procs.entries()].sort(([x], [y]) => x - y)) {
+      p.out(`${String(pid).padStart(5)} ${user.padEnd(8).slice(0, 8)}  0:00 ${cmd}\n`);
+    }
     return 0;
   },
   ls: (a, p) => {
@@ -373,14 +385,20 @@ const COMMANDS: Record<string, Command> = {
   mkdir: (a, p) => {
     for (const d of a.filter((x) => !x.startsWith('-'))) {
       const path = resolvePath(cwd(p), d);
-      if (!a.includes('-p') && p.machine.fs.get(posix.dirname(path))?.kind !== 'dir') { p.err(`mkdir: can't create directory '${d}': No such file or directory\n`); return 1; }
+      if (!a.includes('-p') && p.machine.fs.get(posix.dirname(path))?.kind !== 'dir') {
+        p.err(`mkdir: can't create directory '${d}': No such file or directory\n`);
+        return 1;
+      }
       p.machine.fs.mkdirp(path, { uid: p.uid, gid: p.uid });
     }
     return 0;
   },
   rm: (a, p) => {
     let status = 0;
-    for (const f of a.filter((x) => !x.startsWith('-'))) if (!p.machine.fs.remove(resolvePath(cwd(p), f)) && !a.some((x) => /^-\w*f/.test(x))) { p.err(`rm: can't remove '${f}': No such file or directory\n`); status = 1; }
+    const force = a.some((x) => /^-\w*f/.test(x));
+    for (const f of a.filter((x) => !x.startsWith('-'))) {
+      if (!p.machine.fs.remove(resolvePath(cwd(p), f)) && !force) { p.err(`rm: can't remove '${f}': No such file or directory\n`); status = 1; }
+    }
     return status;
   },
   dd: (a, p) => {
@@ -394,7 +412,10 @@ const COMMANDS: Record<string, Command> = {
     return 0;
   },
   touch: (a, p) => {
-    for (const f of a) { const path = resolvePath(cwd(p), f); if (!p.machine.fs.get(path)) p.machine.fs.write(path, Buffer.alloc(0), { uid: p.uid, gid: p.uid }); }
+    for (const f of a) {
+      const path = resolvePath(cwd(p), f);
+      if (!p.machine.fs.get(path)) p.machine.fs.write(path, Buffer.alloc(0), { uid: p.uid, gid: p.uid });
+    }
     return 0;
   },
 };
