@@ -148,7 +148,10 @@ export const globalFields = {
   web_tls_key: z.string().default('').describe('PEM private key file for `web_tls_cert`. Read at start.'),
   web_origins: z.array(z.string().regex(/^https?:\/\/[^/]+$/)).default([]).describe('Page origins (`https://host[:port]`, exact) allowed to open the web door\'s WebSocket besides the door\'s own host and port (a reverse proxy\'s public name). Empty: only the same host and port the page was served from.'),
   web_resume: duration('web_resume').prefault('2m').describe('How long a browser session whose connection dropped stays open for the page to reconnect to it (its output kept, its shell attached); after that it is detached as if the trainee had left, and the shell keeps running.'),
-  screen_restore: z.boolean().default(true).describe('Keep a model of every live shell\'s screen (a few hundred KiB each, 100 lines of scrollback) so a trainee who reattaches, over SSH or in the browser, sees the current screen at once — vim or top included — instead of a blank one until the program redraws. Off: the old blank reattach.'),
+  screen_restore: z.boolean().default(true).describe(
+    'Keep a model of every live shell\'s screen (a few hundred KiB each, 100 lines of scrollback) so a trainee who reattaches, '
+    + 'over SSH or in the browser, sees the current screen at once — vim or top included — instead of a blank one until the program redraws. '
+    + 'Off: the old blank reattach.'),
   disk_check_interval: duration('disk_check_interval').prefault('5m').describe("How often each running container's writable layer is measured against its `disk_quota`."),
   server_priority: z.number().int().min(-20).max(19).default(-10).describe("Scheduling priority (nice value) of ISLET's event-loop thread, which carries every keystroke and login. Below 0 keeps shells responsive when trainees' containers use every core. Needs root or CAP_SYS_NICE; without it ISLET runs at its inherited priority and logs a warning. Read at start."),
   host_capture: z.boolean().default(false).describe('Allow `islet run -i` (a catalogue tool on the host\'s network, sniffing its interfaces). Off: catalogue tools see only files and lab networks.'),

@@ -58,7 +58,10 @@ export class EnvironmentRunner {
 
   constructor(deps: RunnerDeps) {
     this.#d = deps; this.#now = deps.now ?? (() => new Date());
-    this.screens = new ScreenModels({ enabled: deps.screenRestore ?? (() => false), redraw: (id, size) => { void this.#nudge(id, size).catch(() => undefined); } });
+    this.screens = new ScreenModels({
+      enabled: deps.screenRestore ?? (() => false),
+      redraw: (id, size) => { void this.#nudge(id, size).catch(() => undefined); },
+    });
   }
 
   /** A live program redraws on SIGWINCH; a same-size resize sends none, so nudge the size. */

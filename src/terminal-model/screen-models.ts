@@ -54,8 +54,11 @@ export class ScreenModels {
     let e = this.#m.get(containerId);
     if (!e) {
       const model = new ScreenModel({
-        size, scrollback: this.#o.scrollback ?? SCREEN_DEFAULTS.scrollback, maxQueuedBytes: this.#o.maxQueuedBytes ?? SCREEN_DEFAULTS.maxQueuedBytes,
-        cooldownMs: this.#o.cooldownMs ?? SCREEN_DEFAULTS.cooldownMs, onResync: () => { if (this.#m.get(containerId)?.model === model) this.#o.redraw(containerId, model.size); },
+        size,
+        scrollback: this.#o.scrollback ?? SCREEN_DEFAULTS.scrollback,
+        maxQueuedBytes: this.#o.maxQueuedBytes ?? SCREEN_DEFAULTS.maxQueuedBytes,
+        cooldownMs: this.#o.cooldownMs ?? SCREEN_DEFAULTS.cooldownMs,
+        onResync: () => { if (this.#m.get(containerId)?.model === model) this.#o.redraw(containerId, model.size); },
       });
       e = { model, viewers: [] };
     } else this.#m.delete(containerId);
