@@ -131,6 +131,41 @@ describe('DockerDriver (Docker specifics)', { timeout: 60_000 }, () => {
     assert.equal(await driver.inspect(info.id), undefined);
   });
 
+  test('an exec nobody reads stalls the container until close(); after close() and a signal the next exec ends', async (t: TestContext) => {
+    const info = await driver.create({ name: name('unread'), env: environment(), labels });
+    await driver.start(info.id);
+    const run = async (cmd: string) => {
+      const e = await driver.exec(info.id, { cmd: ['sh', '-c', cmd] });
+      let out = '';
+      e.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+      const code = await Promise.race([e.exited, new Promise<'stuck'>((r) => setTimeout(() => r('stuck'), 6000))]);
+      if (code === 'stuck') e.close();
+      return { code, out };
+    };
+    assert.deepEqual(await run('echo ok'), { code: 0, out: 'ok\n' }, 'control: an exec ends');
+    // A command killed while its output waits unread: the engine cannot finish it, and holds the next exec too.
+    const unread = await driver.exec(info.id, { cmd: ['sh', '-c', 'trap "" HUP; yes'] });
+    await new Promise<void>((r) => unread.stdout.once('data', () => { unread.stdout.pause(); r(); }));
+    await new Promise((r) => setTimeout(r, 500));
+    await unread.signal('SIGKILL');
+    const held = await run('echo held');
+    t.diagnostic(`with the unread stream open: ${JSON.stringify(held)}`);
+    assert.equal(held.code, 'stuck', 'the probe sees the stall (an unread stream of an ended process holds the next exec)');
+    unread.close();
+    assert.equal(typeof (await unread.exited), 'number', 'exited settles after close()');
+    const next = await run('echo next');
+    assert.deepEqual(next, { code: 0, out: 'next\n' }, 'after close() the container answers again');
+    // close() first, then a signal still reaches a command that ignores SIGHUP (the engine keeps its pipes open).
+    const ignoring = await driver.exec(info.id, { cmd: ['sh', '-c', 'trap "" HUP; yes'] });
+    await new Promise<void>((r) => ignoring.stdout.once('data', () => r()));
+    ignoring.close();
+    await ignoring.signal('SIGHUP');
+    await ignoring.signal('SIGKILL');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.doesNotMatch((await run('ps')).out, /\{yes\}|^\s*\d+\s+\S+\s+yes\b/m, 'yes is gone');
+    await driver.remove(info.id);
+  });
+
   test('resize of an instance that is not running is a no-op', async () => {
     const info = await driver.create({ name: name('resize-stopped'), env: environment(), labels });
     await driver.resize(info.id, { cols: 100, rows: 30 });
