@@ -38,6 +38,8 @@ export class WebClient {
           const fresh = body.subarray(this.received - seq);
           this.text += fresh.toString();
           this.received += fresh.length;
+          // Answer a cursor position request as a terminal would (BusyBox's line editor asks at every prompt).
+          if (fresh.includes('\x1b[6n')) this.type('\x1b[1;1R');
           this.send({ t: 'ack', seq: this.received });
         }
       } else this.controls.push(JSON.parse(data.toString()) as Control);

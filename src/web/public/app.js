@@ -6,6 +6,7 @@ import { FitAddon } from './addon-fit.mjs';
 import { Connection } from './protocol.js';
 import { keyBar } from './keybar.js';
 
+performance.mark('islet:script');
 const login = decodeURIComponent(location.hash.replace(/^#\/?/, '')) || undefined;
 const el = document.getElementById('term');
 const statusEl = document.getElementById('status');
@@ -22,6 +23,7 @@ term.open(el);
 const ta = el.querySelector('textarea');
 if (ta) for (const [k, v] of [['autocorrect', 'off'], ['autocapitalize', 'off'], ['autocomplete', 'off'], ['spellcheck', 'false'], ['enterkeyhint', 'send']]) ta.setAttribute(k, v);
 fit.fit();
+performance.mark('islet:terminal');
 
 const encoder = new TextEncoder();
 const conn = new Connection({

@@ -29,6 +29,7 @@ export class Connection {
     this.live = false;
     this.o.status(this.saved ? 'reconnecting' : 'connecting');
     ws.onopen = () => {
+      performance.mark('islet:open');
       const { cols, rows } = this.o.size();
       const hello = { t: 'hello', v: PROTOCOL_VERSION, cols, rows };
       if (this.o.login) hello.login = this.o.login;
@@ -65,6 +66,7 @@ export class Connection {
   }
 
   #output(buf) {
+    if (!this.received) performance.mark('islet:first-output');
     const view = new DataView(buf);
     const seq = Number(view.getBigUint64(0));
     let data = new Uint8Array(buf, 8);

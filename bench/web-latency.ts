@@ -1,0 +1,113 @@
+/**
+ * The web door's latency, beside SSH's in the same run (issue 12 performance):
+ *   - page_load_to_menu: Chromium (Debian's, via playwright-core) from
+ *     navigation start to the first menu prompt drawn in the terminal, each
+ *     load in a fresh browser context (no cache, no cookie);
+ *   - page_clock_to_menu: the same, on the page's own clock (from its
+ *     navigation start, so without Chromium making the context and tab);
+ *   - echo_ws: one keystroke's echo in a live shell over the WebSocket
+ *     (a Node client speaking the page's protocol, test/browser/ws-client.ts);
+ *   - echo_ssh: the same keystroke over SSH (ssh2 client), same shell.
+ * One idle trainee on a quiet machine; not asserted anywhere. Writes
+ * bench/results/<date>-web-latency.json with the commit, command and machine.
+ *
+ * Usage: node bench/web-latency.ts [--loads 10] [--keys 200]
+ */
+import { execFileSync } from 'node:child_process';
+import { IsletProcess, repoRoot } from '../test/helpers/islet-process.ts';
+import { sweepTestContainers, testRunId } from '../test/helpers/engine.ts';
+import { SshTrainee } from '../test/helpers/ssh-trainee.ts';
+import { launchChromium, startWithWeb } from '../test/browser/browser.ts';
+import { WebClient, pageCookie } from '../test/browser/ws-client.ts';
+import { machineInfo } from './lib/machine.ts';
+import { pct, round1, writeResult } from './lib/results.ts';
+import { numArg } from './lib/targets.ts';
+
+const argv = process.argv.slice(2);
+const LOADS = numArg(argv, 'loads', 10);
+const KEYS = numArg(argv, 'keys', 200);
+const summary = (xs: number[]) => ({ n: xs.length, p50: round1(pct(xs, 0.5)), p90: round1(pct(xs, 0.9)), p99: round1(pct(xs, 0.99)), max: round1(Math.max(...xs)), samples: xs.map(round1) });
+const PROMPT = /\$ (\x1b\[J)?$/;
+
+const runId = testRunId();
+const islet = new IsletProcess(runId, { logLevel: 'info' });
+const chrome = await launchChromium();
+try {
+  const base = await startWithWeb(islet);
+  const account = `wl${runId.slice(0, 6)}`;
+  const pw = 'benchpw1';
+
+  // Page load to the first menu prompt, in Chromium.
+  const loads: number[] = [];
+  const inPage: number[] = [];
+  let phases: Record<string, number> = {};
+  for (let i = 0; i < LOADS; i++) {
+    const ctx = await chrome.browser.newContext();
+    const page = await ctx.newPage();
+    const t0 = performance.now();
+    await page.goto(`${base}/`);
+    await page.waitForFunction(() => {
+      const b = (globalThis as any).islet?.term?.buffer?.active;
+      if (!b) return false;
+      for (let y = 0; y < b.length; y++) if (b.getLine(y)?.translateToString(true).includes('[new/existing]:')) return true;
+      return false;
+    }, undefined, { polling: 5, timeout: 30_000 });
+    loads.push(performance.now() - t0);
+    // The page's own clock: from its navigation start (after Chromium made the context and tab).
+    inPage.push(await page.evaluate(() => performance.now()));
+    if (i === 0) phases = await page.evaluate(() => { const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming; return { response_end: n.responseEnd, dom_content_loaded: n.domContentLoadedEventEnd, load: n.loadEventEnd, ...Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])) }; });
+    await page.evaluate(() => (globalThis as any).islet.conn.bye());
+    await ctx.close();
+  }
+
+  // A trainee with a live shell, through the web door.
+  const c = new WebClient(base, { origin: base, cookie: await pageCookie(base) });
+  c.hello({ cols: 120, rows: 40 });
+  await c.waitText('[new/existing]: ');
+  c.type('new\r'); await c.waitText('Choose a username');
+  c.type(`${account}\r`); await c.waitText('Choose a password');
+  c.type(`${pw}\r`); await c.waitText('Verify');
+  c.type(`${pw}\r`);
+  const menu = await c.until(() => /(\d+)\) demo\s+\|[\s\S]*\[Choice\]: $/.exec(c.text) ?? undefined, 30_000, 'menu');
+  c.type(`${menu[1]}\r`);
+  await c.until(() => /student@[^\n]*\$ /.test(c.text) || undefined, 120_000, 'shell prompt');
+  await new Promise((r) => setTimeout(r, 500));
+  const ws: number[] = [];
+  for (let i = 0; i < KEYS; i++) {
+    if (i % 40 === 39) { c.type('\x15'); await new Promise((r) => setTimeout(r, 50)); }
+    const before = c.received;
+    const t0 = performance.now();
+    c.type('a');
+    await c.until(() => c.received > before || undefined, 10_000, 'echo');
+    ws.push(performance.now() - t0);
+  }
+  c.type('\x15');
+  c.send({ t: 'bye' });
+
+  // The same over SSH, into the same shell.
+  const s = new SshTrainee();
+  await s.connect(islet.port, `${account}+demo`, pw);
+  await s.waitFor(PROMPT, 60_000);
+  await new Promise((r) => setTimeout(r, 500));
+  const ssh: number[] = [];
+  for (let i = 0; i < KEYS; i++) {
+    if (i % 40 === 39) { s.send('\x15'); await new Promise((r) => setTimeout(r, 50)); }
+    ssh.push(await s.echo('a'));
+  }
+  s.end();
+
+  let commit = 'unknown';
+  try { commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot }).toString().trim(); } catch { /* recorded as unknown */ }
+  const result = {
+    benchmark: 'web-latency', date: new Date().toISOString(), commit,
+    command: `node bench/web-latency.ts ${argv.join(' ')}`.trim(), machine: machineInfo(),
+    note: 'One idle trainee, loopback. page_load_to_menu includes Chromium creating a fresh context\'s first page; echo_* time one keystroke to its echo in a live shell.',
+    page_load_to_menu_ms: summary(loads), page_clock_to_menu_ms: summary(inPage), first_load_phases_ms: phases, echo_ws_ms: summary(ws), echo_ssh_ms: summary(ssh),
+  };
+  writeResult('web-latency', result);
+  console.log(JSON.stringify({ page_load_to_menu_ms: { ...result.page_load_to_menu_ms, samples: undefined }, page_clock_to_menu_ms: { ...result.page_clock_to_menu_ms, samples: undefined }, phases, echo_ws_ms: { ...result.echo_ws_ms, samples: undefined }, echo_ssh_ms: { ...result.echo_ssh_ms, samples: undefined } }, null, 1));
+} finally {
+  await chrome.close();
+  await islet.dispose();
+  await sweepTestContainers(runId);
+}
