@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { IsletError } from '../core/islet-error.ts';
-import { CONTAINNSM_ORG, LABEL_CONTAINNSM_ORG, LABEL_RECIPE, LABEL_SUITE } from '../runtime/runtime-driver.ts';
+import { CONTAINNSM_ORG, LABEL_CONTAINNSM_ORG, LABEL_RECIPE, LABEL_SUITE } from '../runtime/names.ts';
 import { withDirLock } from './dir-lock.ts';
 import { dockerOk, inspectImages, runProgram, tail } from './docker-cli.ts';
 import { debianMirror } from './mirror.ts';

@@ -14,15 +14,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IsletError } from '../core/islet-error.ts';
-import { CONTAINNSM_ORG, LABEL_CONTAINNSM_ORG, LABEL_CONTAINNSM_PROGRAM, LABEL_FILE_CAPS, LABEL_PROGRAM, LABEL_RECIPE, LABEL_SUITE, LABEL_VERSION } from '../runtime/runtime-driver.ts';
+import { CONTAINNSM_ORG, LABEL_BUILD, LABEL_CONTAINNSM_ORG, LABEL_CONTAINNSM_PROGRAM, LABEL_FILE_CAPS, LABEL_PROGRAM, LABEL_RECIPE, LABEL_SUITE, LABEL_VERSION } from '../runtime/names.ts';
 import { bootstrap, IMAGE_USER } from './bootstrap.ts';
 import { withDirLock } from './dir-lock.ts';
 import { docker, dockerOk, inspectImages, runProgram, tail } from './docker-cli.ts';
 import type { CachePaths } from './paths.ts';
 import { baseImageName, imageName, type Recipe } from './recipe.ts';
 
-/** Label put on build containers, so a crashed build's leftovers can be found (`docker ps -a --filter label=islet.build`). */
-const LABEL_BUILD = 'islet.build';
 
 export interface BuildOptions {
   readonly cache: CachePaths;

@@ -4,7 +4,7 @@
  * `tcpdump:latest`). Without a version: the highest version that is built.
  */
 import { IsletError } from '../core/islet-error.ts';
-import { LABEL_FILE_CAPS, LABEL_RECIPE } from '../runtime/runtime-driver.ts';
+import { LABEL_FILE_CAPS, LABEL_RECIPE } from '../runtime/names.ts';
 import { inspectImages, type ImageInfo } from './docker-cli.ts';
 import { containnsmRef, imageName, listRecipes, parseToolRef, type Recipe } from './recipe.ts';
 

@@ -16,6 +16,7 @@ import { SqliteStore } from '../store/sqlite-store.ts';
 import { Authenticator } from '../sessions/authenticator.ts';
 import { AccountService } from '../accounts/account-service.ts';
 import { optionValue } from './options.ts';
+import { sshPublicKeys } from '../sshd/public-keys.ts';
 
 export interface AdminContext {
   readonly admin: AdminService;
@@ -36,7 +37,7 @@ export function openAdmin(flags: Record<string, string | boolean | undefined>): 
   const instance = process.env.ISLET_INSTANCE || 'islet';
   const runner = new EnvironmentRunner({ driver, store, log, instance });
   const lifecycle = new LifecycleService({ store, driver, config, log, instance, attached: runner.attached, exportDir: join(dataDir, 'exports') });
-  const auth = new Authenticator(config, new AccountService(store), store);
+  const auth = new Authenticator(config, new AccountService(store), store, undefined, sshPublicKeys);
   return { admin: new AdminService({ store, driver, runner, lifecycle, instance, config, auth, log, exportDir: join(dataDir, 'exports') }),
     claim: (takeOver: boolean) => claimEngine({ store, driver, instance, dataDir, log, takeOver }),
     close: () => { store.close(); log.flush(); } };

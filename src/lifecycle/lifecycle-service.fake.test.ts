@@ -6,7 +6,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { IsletError } from '../core/islet-error.ts';
-import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_STORE } from '../runtime/runtime-driver.ts';
+import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_STORE } from '../runtime/names.ts';
 import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
 import { unitWorld } from '../../test/helpers/unit-world.ts';
 

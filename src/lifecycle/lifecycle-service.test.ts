@@ -13,7 +13,7 @@ import { ConfigSource } from '../config/config-source.ts';
 import { DockerDriver } from '../runtime/docker/index.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { AttachRegistry } from '../sessions/attach-registry.ts';
-import { LABEL_INSTANCE, LABEL_STORE } from '../runtime/runtime-driver.ts';
+import { LABEL_INSTANCE, LABEL_STORE } from '../runtime/names.ts';
 import { createLogger } from '../logger.ts';
 import { LifecycleService } from './lifecycle-service.ts';
 import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';

@@ -13,8 +13,8 @@
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Environment } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
-import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, LABEL_INSTANCE, type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
-import { LABEL_POOL, POOL_MARK } from '../sessions/warm-pool.ts';
+import { type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_POOL, accountFromName, isUnclaimedPoolName } from '../runtime/names.ts';
 import type { Admission } from '../sessions/admission.ts';
 import type { AttachRegistry } from '../sessions/attach-registry.ts';
 import type { Store } from '../store/store.ts';
@@ -249,10 +249,8 @@ const snapshot = (store: Store): StoreSnapshot => ({ accounts: store.listAccount
 function adoptPoolNames(containers: readonly InstanceInfo[], instance: string): InstanceInfo[] {
   return containers.flatMap((c) => {
     if (c.labels[LABEL_POOL] !== 'true') return [c];
-    if (c.name.includes(POOL_MARK)) return [];
-    const env = c.labels[LABEL_ENVIRONMENT] ?? '';
-    const prefix = `${instance}.${env}.`;
-    const account = c.name.startsWith(prefix) ? c.name.slice(prefix.length) : '';
+    if (isUnclaimedPoolName(c.name)) return [];
+    const account = accountFromName(c.name, instance, c.labels[LABEL_ENVIRONMENT] ?? '');
     return [{ ...c, labels: { ...c.labels, ...(account ? { [LABEL_ACCOUNT]: account } : {}) } }];
   });
 }

@@ -15,7 +15,8 @@
  */
 import { IsletError } from '../core/islet-error.ts';
 import type { Logger } from '../logger.ts';
-import { LABEL_INSTANCE, LABEL_STORE, type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { LABEL_INSTANCE, LABEL_STORE } from '../runtime/names.ts';
 import type { Store } from '../store/store.ts';
 
 /** What a store can prove it owns. */

@@ -5,7 +5,8 @@
  * idle limit. No I/O here; the clock is an input, so tests can move time.
  */
 import type { Environment } from '../config/schema.ts';
-import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, type InstanceInfo } from '../runtime/runtime-driver.ts';
+import { type InstanceInfo } from '../runtime/runtime-driver.ts';
+import { LABEL_ACCOUNT, LABEL_ENVIRONMENT } from '../runtime/names.ts';
 import type { Account, Ownership } from '../store/store.ts';
 import { isOwn } from './ownership.ts';
 

@@ -16,27 +16,7 @@
 import type { Environment } from '../config/schema.ts';
 import type { Readable, Writable } from 'node:stream';
 
-/** Labels put on every instance; the store can be rebuilt from them. */
-export const LABEL_MANAGED = 'islet.managed';
-export const LABEL_ACCOUNT = 'islet.account';
-export const LABEL_ENVIRONMENT = 'islet.environment';
-/** Container name prefix of the ISLET that made it (ISLET_INSTANCE): what its reconciler lists. */
-export const LABEL_INSTANCE = 'islet.instance';
-/** Id of the store (data directory) that made it: what proves ownership (src/lifecycle/ownership.ts). */
-export const LABEL_STORE = 'islet.store';
-/** Catalogue images (src/catalogue/): which program and version an image holds, and the recipe it was built from. */
-export const LABEL_PROGRAM = 'org.islet.program';
-export const LABEL_VERSION = 'org.islet.version';
-/** sha256 of the recipe (and the build script) an image came from: a matching image is not rebuilt. */
-export const LABEL_RECIPE = 'org.islet.recipe';
-/** Debian suite a catalogue or base image was built from. */
-export const LABEL_SUITE = 'org.islet.suite';
-/** File capabilities the recipe set (`path=caps;…`): `islet run` adds them to the bounding set. */
-export const LABEL_FILE_CAPS = 'org.islet.file-caps';
-/** ContainNSM's labels, kept so its filters (`--filter label=organization=opennsm`) still work. */
-export const LABEL_CONTAINNSM_PROGRAM = 'program';
-export const LABEL_CONTAINNSM_ORG = 'organization';
-export const CONTAINNSM_ORG = 'opennsm';
+// Labels and names of what ISLET puts on the engine: names.ts.
 
 export type InstanceState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
 

@@ -6,7 +6,6 @@
  * Front doors call this; they never look at accounts or keys themselves.
  */
 import { AccountService, usernamePattern } from '../accounts/account-service.ts';
-import { parsePublicKey, signatureAccepted, verifyKeySignature } from '../accounts/public-keys.ts';
 import type { ConfigSource } from '../config/config-source.ts';
 import { namePattern } from '../config/schema.ts';
 import { IsletError } from '../core/islet-error.ts';
@@ -14,6 +13,16 @@ import type { Store } from '../store/store.ts';
 import { checkGate } from '../accounts/gate-auth.ts';
 import type { Account } from '../store/store.ts';
 import type { FailureVerdict, LoginThrottle } from '../access/login-throttle.ts';
+
+/** An enrolled public key as the store keeps it: the door's key type, its base64 data, a comment. */
+export interface PublicKeyLine { readonly algo: string; readonly data: string; readonly comment: string }
+/** Why a door refuses a matched key (its own format's checks: signature algorithm, signature). */
+export type KeyRefusal = 'signature_algorithm' | 'bad_signature';
+/**
+ * A door's public-key format (the SSH door's is sshd/public-keys.ts): reads an enrollment line, or says
+ * in trainee-safe words why it is not a usable key. Injected, so the session engine speaks no SSH.
+ */
+export interface PublicKeyFormat { parse(line: string): PublicKeyLine | string }
 
 export interface Identity {
   /** Set for direct logins; absent for the shared gate login. */
@@ -33,12 +42,18 @@ export class Authenticator {
   readonly #store: Store;
   readonly #throttle: LoginThrottle | undefined;
 
-  /** Without a throttle (admin tools, unit tests) failures cost nothing; the server always passes one. */
-  constructor(config: ConfigSource, accounts: AccountService, store: Store, throttle?: LoginThrottle) {
+  readonly #keys: PublicKeyFormat | undefined;
+
+  /**
+   * Without a throttle (admin tools, unit tests) failures cost nothing; the server always passes one.
+   * Without a key format, keys cannot be enrolled (the composition root passes the SSH door's).
+   */
+  constructor(config: ConfigSource, accounts: AccountService, store: Store, throttle?: LoginThrottle, keys?: PublicKeyFormat) {
     this.#config = config;
     this.#accounts = accounts;
     this.#store = store;
     this.#throttle = throttle;
+    this.#keys = keys;
   }
 
   /** `alice` or `alice+env`, or undefined when the name cannot be an account login. */
@@ -93,28 +108,28 @@ export class Authenticator {
   }
 
   /**
-   * Public-key login. Without a signature (the client asks whether a key would do) only the key is
-   * matched; with one, the signature must verify. Expired accounts are refused either way, and so is a
-   * signature algorithm outside the accepted ones (SHA-1 `ssh-rsa`: see public-keys.ts) — already when asked.
+   * Public-key login with the key whose base64 data is `keyData`. Expired accounts are refused, and so is
+   * a key the account did not enroll; the door's own checks of the matched key (signature algorithm and,
+   * when signed, the signature: sshd/public-keys.ts) run last, through `refusal`.
    */
-  publicKey(username: string, key: { algo: string; data: Buffer; hashAlgo?: string | undefined }, signed?: { blob: Buffer; signature: Buffer; hashAlgo: string | undefined }, client = ''): AuthResult {
+  publicKey(username: string, keyData: string, refusal: (enrolled: PublicKeyLine) => KeyRefusal | undefined, client = ''): AuthResult {
     if (this.#throttle?.addressLocked(client)) return { ok: false, reason: 'locked_out', addressLocked: true };
     const who = this.parseLogin(username);
     if (!who || this.isGate(username)) return { ok: false, reason: 'no_key' };
     const acct = this.#store.getAccount(who.account);
     if (!acct) return { ok: false, reason: 'unknown_user' };
     if (acct.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired' };
-    const data = key.data.toString('base64');
-    const k = this.#store.listKeys(who.account).find((x) => x.data === data);
+    const k = this.#store.listKeys(who.account).find((x) => x.data === keyData);
     if (!k) return { ok: false, reason: 'unknown_key' };
-    if (!signatureAccepted(k, key.algo, signed ? signed.hashAlgo : key.hashAlgo)) return { ok: false, reason: 'signature_algorithm' };
-    if (signed && !verifyKeySignature(k, signed.blob, signed.signature, signed.hashAlgo)) return { ok: false, reason: 'bad_signature' };
+    const refused = refusal(k);
+    if (refused) return { ok: false, reason: refused };
     return { ok: true, identity: { ...who, method: 'publickey' } };
   }
 
-  /** Enrolls an authorized_keys line for an account; a trainee-safe reason when refused. */
+  /** Enrolls a public-key line (authorized_keys for SSH) for an account; a trainee-safe reason when refused. */
   enrollKey(account: string, line: string, now: Date): string | undefined {
-    const k = parsePublicKey(line);
+    if (!this.#keys) return 'keys cannot be enrolled here';
+    const k = this.#keys.parse(line);
     if (typeof k === 'string') return k;
     if (!this.#store.addKey({ account, ...k, addedAt: now })) return 'that key is already enrolled';
     return undefined;

@@ -1,10 +1,10 @@
 /**
- * `ssh alice+<env>@host 'cmd args'`: runs one command in alice's container
+ * One command for a direct `alice+<env>` login: runs in alice's container
  * for that environment (created or started as for a login), with stdin,
- * stdout and stderr kept apart (or one TTY with `ssh -t`), signals forwarded
- * and the exit status returned. The command goes to the container's own
- * `/bin/sh -c`, as OpenSSH hands a command to the user's shell; ISLET never
- * runs it on the host.
+ * stdout and stderr kept apart (or one TTY), signals forwarded and the exit
+ * status returned. The command goes to the container's own `/bin/sh -c`, as
+ * a login shell would get it; ISLET never runs it on the host. The door maps
+ * its protocol's signals to POSIX names and adds its words (DoorHints).
  */
 import type { Readable, Writable } from 'node:stream';
 import type { ConfigSource } from '../config/config-source.ts';
@@ -15,19 +15,30 @@ import type { Execution, RuntimeDriver } from '../runtime/runtime-driver.ts';
 import { coalesce } from '../core/coalesce.ts';
 import type { Identity } from './authenticator.ts';
 import type { EnvironmentRunner } from './environment-runner.ts';
+import type { DoorHints } from './door-hints.ts';
 
 export interface CommandIo {
   readonly stdin: Readable;
   readonly stdout: Writable;
   readonly stderr: Writable;
   onResize(fn: (size: TtySize) => void): void;
-  onSignal(fn: (name: string) => void): void;
+  /** POSIX signals the client asks to deliver (the door maps its protocol's names; others never reach here). */
+  onSignal(fn: (signal: CommandSignal) => void): void;
   onClose(fn: () => void): void;
 }
 
-export interface CommandOptions { readonly tty?: TtySize; readonly term?: string; readonly env?: Readonly<Record<string, string>> }
+export interface CommandOptions {
+  readonly tty?: TtySize;
+  readonly term?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  /** The door's words for a missing environment or program (sessions/door-hints.ts). */
+  readonly hints?: DoorHints;
+}
 
-const SIGNALS: ReadonlySet<string> = new Set(['INT', 'TERM', 'HUP', 'KILL', 'QUIT', 'USR1', 'USR2', 'ALRM']);
+/** The signals a client may deliver to its command. */
+export const COMMAND_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGKILL', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM'] as const;
+export type CommandSignal = (typeof COMMAND_SIGNALS)[number];
+const SIGNALS: ReadonlySet<string> = new Set(COMMAND_SIGNALS);
 /** Between the hang-up of a command whose client left and its SIGKILL. */
 const HANGUP_GRACE_MS = 2000;
 /** At most this many TTY resizes per second reach the engine per command. */
@@ -53,7 +64,11 @@ export async function runCommand(deps: { config: ConfigSource; runner: Environme
   const fail = (text: string, code = 1) => { io.stderr.write(`islet: ${text}\n`); return code; };
   if (!who.account) return fail('log in as <account>+<environment> to run commands');
   const cfg = deps.config.current();
-  if (!who.environment) return fail(`choose an environment: ssh ${who.account}+<environment>@host '${command.slice(0, 40)}' (environments: ${cfg.environments.filter((e) => e.enabled).map((e) => e.name).join(', ')})`);
+  const enabled = cfg.environments.filter((e) => e.enabled).map((e) => e.name);
+  if (!who.environment) {
+    const hint = opts.hints?.commandNeedsEnvironment?.(who.account, command, enabled);
+    return fail(hint ?? `choose an environment: log in as ${who.account}+<environment> (environments: ${enabled.join(', ')})`);
+  }
   const env = cfg.environments.find((e) => e.enabled && e.name === who.environment);
   if (!env) return fail(`no environment named ${who.environment}`);
   let id: string;
@@ -76,10 +91,10 @@ export async function runCommand(deps: { config: ConfigSource; runner: Environme
   const resize = coalesce((s: TtySize) => exec.resize(s), RESIZE_INTERVAL_MS);
   io.onResize((s) => resize.push(s));
   const signals = signalQueue(exec);
-  io.onSignal((name) => { if (SIGNALS.has(name)) signals.push(`SIG${name}` as NodeJS.Signals); });
+  io.onSignal((sig) => { if (SIGNALS.has(sig)) signals.push(sig); });
   // A client that goes away takes its command with it: the engine stream is dropped at once (an unread
   // stream keeps the engine from finishing this and every later exec of the container) and the process
-  // group gets SIGHUP, as sshd does. Under sshd a command that ignores it still dies of SIGPIPE on its next
+  // group gets SIGHUP, as OpenSSH's sshd does. There a command that ignores it still dies of SIGPIPE on its next
   // write; the engine does not close its pipes when the stream goes, so it would block forever: SIGKILL
   // follows after HANGUP_GRACE_MS (signal() finds nothing to hit when the command already ended).
   io.onClose(() => {
@@ -91,8 +106,8 @@ export async function runCommand(deps: { config: ConfigSource; runner: Environme
   resize.cancel();
   // Let the last output drain before the status is sent.
   await Promise.all([exec.stdout, exec.stderr].map((s) => (s.readableEnded || s.destroyed ? undefined : new Promise((r) => { s.once('end', r); s.once('close', r); setTimeout(r, 1000); }))));
-  // Legacy `scp -O` runs scp inside the container; an image without it gets a clear word instead of a protocol error.
-  if (code === 127 && /^\s*scp\s+(-\w+\s+)*-[tf]\b/.test(command)) io.stderr.write(`islet: the ${env.name} image has no scp program; use a current scp (without -O), which ISLET serves over SFTP, or sftp\n`);
+  const missing = code === 127 ? opts.hints?.missingProgram?.(command, env.name) : undefined;
+  if (missing) io.stderr.write(`islet: ${missing}\n`);
   deps.log.info({ event: 'command_exited', account: who.account, environment: env.name, exitCode: code }, 'command exited');
   return code < 0 ? 255 : code;
 }

@@ -11,7 +11,8 @@
 import type { Environment } from '../config/schema.ts';
 import type { Terminal, TtySize } from '../core/terminal.ts';
 import type { Logger } from '../logger.ts';
-import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_STORE, type Attachment, type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { type Attachment, type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { LABEL_INSTANCE, LABEL_STORE, containerName, ownerLabels } from '../runtime/names.ts';
 import type { Store } from '../store/store.ts';
 import { IsletError } from '../core/islet-error.ts';
 import { KeyLock } from './key-lock.ts';
@@ -45,7 +46,6 @@ export interface RunnerDeps {
   readonly pool?: WarmPool;
 }
 
-export { LABEL_INSTANCE } from '../runtime/runtime-driver.ts';
 
 export class EnvironmentRunner {
   readonly #d: RunnerDeps;
@@ -71,10 +71,10 @@ export class EnvironmentRunner {
     await this.#d.driver.resize(id, size);
   }
 
-  containerName(envName: string, account: string): string { return `${this.#d.instance}.${envName}.${account}`; }
+  containerName(envName: string, account: string): string { return containerName(this.#d.instance, envName, account); }
 
   labels(envName: string, account: string): Record<string, string> {
-    return { ...this.#d.extraLabels, [LABEL_INSTANCE]: this.#d.instance, [LABEL_STORE]: this.#d.store.storeId(), [LABEL_ACCOUNT]: account, [LABEL_ENVIRONMENT]: envName };
+    return { ...this.#d.extraLabels, ...ownerLabels({ instance: this.#d.instance, store: this.#d.store.storeId(), account, environment: envName }) };
   }
 
   #owns(info: InstanceInfo): boolean {

@@ -20,6 +20,7 @@ import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
 import type { ContainerTools } from './container-tools.ts';
 import { homeOf } from './container-access.ts';
 import { clearScreen, crlf, fillSessionVars } from './text.ts';
+import { noHints, type DoorHints } from './door-hints.ts';
 import type { CreationLimit } from '../access/creation-limit.ts';
 
 export interface MenuDeps {
@@ -49,12 +50,15 @@ export class MenuSession {
   readonly #d: MenuDeps;
   readonly #t: Terminal;
   readonly #kb: Keyboard;
+  readonly #hints: DoorHints;
   #cfg: LoadedConfig;
   #account = '';
 
-  constructor(deps: MenuDeps, term: Terminal) {
+  /** `hints`: the door's words for downloads and keys (sessions/door-hints.ts); none by default. */
+  constructor(deps: MenuDeps, term: Terminal, hints: DoorHints = noHints) {
     this.#d = deps;
     this.#t = term;
+    this.#hints = hints;
     this.#kb = new Keyboard(term);
     this.#cfg = deps.config.current();
   }
@@ -286,26 +290,26 @@ export class MenuSession {
   }
 
   #showExport(): void {
-    const addr = this.#cfg.global.public_address || '<this host>';
-    const [host, port] = addr.includes(':') ? [addr.slice(0, addr.lastIndexOf(':')), addr.slice(addr.lastIndexOf(':') + 1)] : [addr, ''];
     const mine = this.#d.store.listOwnership(this.#account);
     if (mine.length === 0) { this.#line('You have no environment yet: choose one first, then come back here.'); return; }
+    const download = this.#hints.download;
+    if (!download) { this.#line('Your work cannot be downloaded through this door.'); return; }
     this.#line('Download your work from your own computer with (your ISLET password, or your enrolled key):');
     for (const o of mine) {
       const env = this.#cfg.environments.find((e) => e.name === o.environment);
-      const home = env ? homeOf(env) : '/home';
-      this.#line(`  scp ${port ? `-P ${port} ` : ''}-r ${this.#account}+${o.environment}@${host}:${home} ./${this.#account}-${o.environment}`);
-      this.#line(`  sftp ${port ? `-P ${port} ` : ''}${this.#account}+${o.environment}@${host}`);
+      for (const l of download({ account: this.#account, environment: o.environment, home: env ? homeOf(env) : '/home' })) this.#line(l);
     }
   }
 
   async #addKey(): Promise<void> {
-    this.#line('Paste one SSH public key line (for example the contents of ~/.ssh/id_ed25519.pub), then press Enter:');
+    const keys = this.#hints.keys;
+    if (!keys) { this.#line('Keys cannot be enrolled through this door.'); return; }
+    this.#line(keys.ask);
     const line = await this.#ask('> ');
     const problem = this.#d.auth.enrollKey(this.#account, line, this.#d.now());
     if (problem) { this.#line(`Key not added: ${problem}.`); return; }
     this.#d.log.info({ event: 'key_enrolled', account: this.#account }, 'public key enrolled');
-    this.#line(`Key added. Log in directly with: ssh ${this.#account}@<this host>  or  ssh ${this.#account}+<environment>@<this host>`);
+    this.#line(keys.added(this.#account));
   }
 
   async #deleteAccount(): Promise<void> {

@@ -17,13 +17,12 @@ import { randomBytes } from 'node:crypto';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Environment } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
-import { LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_STORE, type RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { type RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_POOL, LABEL_STORE, isUnclaimedPoolName, poolName } from '../runtime/names.ts';
 import { isOwn } from '../lifecycle/ownership.ts';
 import type { Store } from '../store/store.ts';
 import { effectiveMaxContainers } from './capacity.ts';
 
-export const LABEL_POOL = 'islet.pool';
-export const POOL_MARK = '.pool-';
 /** Quiet time after the last claim before refilling starts. */
 export const REFILL_QUIET_MS = 2000;
 
@@ -58,7 +57,7 @@ export class WarmPool {
       // Another ISLET's pool under the same instance name is not ours to claim or remove (src/lifecycle/ownership.ts).
       const mine = { storeId: this.#d.store.storeId(), adopted: this.#d.store.listAdopted(), recorded: new Set<string>() };
       for (const c of found) {
-        if (!c.name.includes(POOL_MARK) || !isOwn(c, mine)) continue; // already claimed, or not ours
+        if (!isUnclaimedPoolName(c.name) || !isOwn(c, mine)) continue; // already claimed, or not ours
         const env = c.labels[LABEL_ENVIRONMENT];
         if (!env) continue;
         if (c.state !== 'running') { await this.#d.driver.remove(c.id).catch(() => undefined); continue; }
@@ -129,7 +128,7 @@ export class WarmPool {
         const cfg = this.#d.config.current();
         const max = effectiveMaxContainers(cfg.global, cfg.environments);
         if (this.#d.store.countRunning() + this.size() >= max) break;
-        const name = `${this.#d.instance}.${env.name}${POOL_MARK}${randomBytes(4).toString('hex')}`;
+        const name = poolName(this.#d.instance, env.name, randomBytes(4).toString('hex'));
         const network = env.network === 'bridge' && this.#d.bridgeNetwork ? this.#d.bridgeNetwork : undefined;
         if (network) await this.#d.driver.ensureNetwork(network, { ...this.#d.labels, [LABEL_INSTANCE]: this.#d.instance });
         const labels = { ...this.#d.labels, [LABEL_INSTANCE]: this.#d.instance, [LABEL_STORE]: this.#d.store.storeId(), [LABEL_ENVIRONMENT]: env.name, [LABEL_POOL]: 'true' };

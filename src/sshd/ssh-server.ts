@@ -16,8 +16,9 @@ import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ServerChannel } from 'ssh2';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
-import type { SessionHandler } from '../sessions/session-handler.ts';
-import type { AuthFailure, Authenticator, Identity } from '../sessions/authenticator.ts';
+import { COMMAND_SIGNALS, type AuthFailure, type Authenticator, type CommandSignal, type DoorHints, type Identity, type SessionHandler } from '../sessions/index.ts';
+import { keyRefusal } from './public-keys.ts';
+import { sshHints } from './ssh-hints.ts';
 import { sendAuthBanner } from './auth-banner.ts';
 import type { ConnectionGuard } from './connection-guard.ts';
 import { modernAlgorithms } from './algorithms.ts';
@@ -49,9 +50,12 @@ export class SshServer {
   readonly #conns = new Map<string, Conn>();
   readonly #clients = new Set<Connection>();
   readonly #terminals = new Set<SshTerminal>();
+  /** The SSH door's words in the menu and for commands (ssh-hints.ts). */
+  readonly #hints: DoorHints;
 
   constructor(o: SshServerOptions) {
     this.#o = o;
+    this.#hints = sshHints(o.config);
     // ident "ISLET": no software name or version beyond what the protocol needs.
     this.#server = new ssh2.Server({ hostKeys: o.hostKeys, ident: 'ISLET', algorithms: modernAlgorithms, keepaliveInterval: 15_000, keepaliveCountMax: 4 }, (client, info) => this.#onClient(client, info.ip, info.port));
     this.#server.on('error', (err: Error) => o.log.error({ err }, 'ssh server error'));
@@ -177,7 +181,7 @@ export class SshServer {
       }
       if (ctx.method === 'publickey') {
         const signed = ctx.signature ? { blob: ctx.blob!, signature: ctx.signature, hashAlgo: ctx.hashAlgo } : undefined;
-        const r = auth.publicKey(ctx.username, { ...ctx.key, hashAlgo: ctx.hashAlgo }, signed, ip);
+        const r = auth.publicKey(ctx.username, ctx.key.data.toString('base64'), (k) => keyRefusal(k, { ...ctx.key, hashAlgo: ctx.hashAlgo }, signed), ip);
         if (r.ok) { if (signed) ok(r.identity); else ctx.accept(); return; }
         // An unsigned offer only asks whether a key would do (OpenSSH tries each key it has): it does not
         // count as a failed login, but a connection may make only MAX_KEY_OFFERS of them.
@@ -226,7 +230,7 @@ export class SshServer {
           const t = new SshTerminal(channel, { term: pty.term, size: { cols: pty.cols, rows: pty.rows }, remoteAddress: ip });
           term = t;
           terms.add(t); this.#terminals.add(t);
-          this.#o.handler.handle(t, who)
+          this.#o.handler.handle(t, who, this.#hints)
             .catch((err: unknown) => log.error({ err }, 'session handler failed'))
             .finally(() => { terms.delete(t); this.#terminals.delete(t); t.close(0); });
         });
@@ -237,8 +241,12 @@ export class SshServer {
           const size = pty ? { cols: pty.cols, rows: pty.rows } : undefined;
           const resizers = new Set<(s: { cols: number; rows: number }) => void>();
           session.on('window-change', (_a, _r, i) => { for (const f of resizers) f({ cols: clamp(i.cols), rows: clamp(i.rows, 24) }); });
-          const signals = new Set<(sig: string) => void>();
-          session.on('signal', (_a, _r, i) => { for (const f of signals) f(i.name); });
+          const signals = new Set<(sig: CommandSignal) => void>();
+          // SSH names signals without SIG (RFC 4254 6.9); only the ones a command may receive pass.
+          session.on('signal', (_a, _r, i) => {
+            const sig = `SIG${i.name}`;
+            if ((COMMAND_SIGNALS as readonly string[]).includes(sig)) for (const f of signals) f(sig as CommandSignal);
+          });
           // The command may still be starting when the client leaves: a late onClose is called at once.
           let gone = false;
           channel.once('close', () => { gone = true; });
@@ -246,7 +254,7 @@ export class SshServer {
             stdin: channel, stdout: channel, stderr: channel.stderr,
             onResize: (f) => resizers.add(f), onSignal: (f) => signals.add(f),
             onClose: (f) => { if (gone) f(); else channel.once('close', f); },
-          }, who, info.command, { ...(size ? { tty: size, term: pty!.term } : {}), env: clientEnv })
+          }, who, info.command, { ...(size ? { tty: size, term: pty!.term } : {}), env: clientEnv, hints: this.#hints })
             .then((code) => { channel.exit(code); channel.end(); }, (err: unknown) => { log.error({ err }, 'exec failed'); channel.stderr.write('islet: the command could not be run\r\n'); channel.exit(255); channel.end(); });
         });
         session.on('subsystem', (_accept, reject) => reject?.());
@@ -268,19 +276,17 @@ export class SshServer {
         session.on('x11', (_accept, reject) => reject?.());
         session.on('auth-agent', (_accept, reject) => reject?.());
       });
-      // ssh -L: only to localhost ports the environment lists, dialled from INSIDE the trainee's
-      // container (also with network none), so forwarding never reaches the host or another container.
+      // ssh -L: the session engine decides which ports may be reached and dials them from inside the
+      // trainee's container (sessions/container-access.ts: openPort); the door counts them per connection.
       let forwards = 0;
       client.on('tcpip', (accept, reject, info) => {
-        if (!who.account || !/^(localhost|127\.0\.0\.1|::1)$/.test(info.destIP)) { reject(); return; }
+        if (!who.account) { reject(); return; }
         // Each forward is a process in the container: a connection may have MAX_FORWARDS open or opening.
         if (forwards >= MAX_FORWARDS) { log.info({ event: 'forward_refused', account: who.account, reason: 'too_many' }, 'too many forwards on one connection'); reject(); return; }
         forwards++;
         let counted = true;
         const done = () => { if (counted) { counted = false; forwards--; } };
-        this.#o.handler.openContainer(who).then(async (c) => {
-          if (!c.env.forward_ports.includes(info.destPort)) { done(); log.info({ event: 'forward_refused', account: who.account, port: info.destPort }, 'port not allowed'); reject(); return; }
-          const nc = await c.tools.run(c.containerId, 'nc', ['127.0.0.1', String(info.destPort)]);
+        this.#o.handler.openPort(who, info.destIP, info.destPort).then(({ connection: nc, environment }) => {
           const ch = accept();
           busy(ch);
           ch.pipe(nc.stdin);
@@ -289,8 +295,12 @@ export class SshServer {
           void nc.exited.then(end);
           // Data both ways with back-pressure (pipe); a closed channel drops the engine stream, then the process.
           ch.on('close', () => { done(); nc.close(); void nc.signal('SIGTERM'); });
-          log.info({ event: 'forward_opened', account: who.account, environment: c.env.name, port: info.destPort }, 'port forward');
-        }).catch((err: unknown) => { done(); log.info({ event: 'forward_refused', account: who.account, err: (err as Error).message }, 'forward refused'); reject(); });
+          log.info({ event: 'forward_opened', account: who.account, environment, port: info.destPort }, 'port forward');
+        }).catch((err: unknown) => {
+          done();
+          log.info({ event: 'forward_refused', account: who.account, port: info.destPort, err: (err as Error).message }, 'forward refused');
+          reject();
+        });
       });
       client.on('request', (accept, reject) => reject?.());
     });

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, type SFTPWrapper } from 'ssh2';
 import { DockerDriver } from '../../src/runtime/docker/index.ts';
-import { LABEL_ACCOUNT } from '../../src/runtime/runtime-driver.ts';
+import { LABEL_ACCOUNT } from '../../src/runtime/names.ts';
 import { IsletProcess } from '../helpers/islet-process.ts';
 import { TmuxSsh } from '../helpers/tmux-ssh.ts';
 import { LABEL_TEST, sweepTestContainers, testRunId } from '../helpers/engine.ts';

@@ -30,6 +30,9 @@ import { MenuSession, type MenuDeps } from '../../src/sessions/menu-session.ts';
 import { Authenticator, type Identity } from '../../src/sessions/authenticator.ts';
 import { ContainerTools } from '../../src/sessions/container-tools.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import { sshPublicKeys } from '../../src/sshd/public-keys.ts';
+import { sshHints } from '../../src/sshd/ssh-hints.ts';
+import type { DoorHints } from '../../src/sessions/door-hints.ts';
 import { MemoryTerminal } from '../helpers/memory-terminal.ts';
 import { IsletProcess } from '../helpers/islet-process.ts';
 import { SshTrainee } from '../helpers/ssh-trainee.ts';
@@ -134,7 +137,7 @@ const FAKE_KEYS = ['not a key', 'ssh-ed25519 AAAA', 'ssh-ed25519 !!!!', 'ssh-dss
   '-----BEGIN OPENSSH PRIVATE KEY-----', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI\u0000', 'command="/bin/sh" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 comment\x1b[31mred'];
 const PASSWORD_PROMPTS = new Set(['choosePassword', 'verifyPassword', 'password']);
 
-interface Rig { deps: MenuDeps; store: SqliteStore; sink: LogSink; dir: string }
+interface Rig { deps: MenuDeps; store: SqliteStore; sink: LogSink; dir: string; hints: DoorHints }
 
 function makeRig(): Rig {
   const dir = mkdtempSync(join(tmpdir(), 'islet-fuzz-'));
@@ -149,8 +152,8 @@ function makeRig(): Rig {
   const driver = new DockerDriver();
   const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance: `f${runId}`, extraLabels: { 'islet.test': runId } });
   const accounts = new AccountService(store);
-  const deps: MenuDeps = { config, accounts, auth: new Authenticator(config, accounts, store), runner, driver, tools: new ContainerTools(driver), store, log: log.child({ module: 'session' }), now: () => new Date() };
-  return { deps, store, sink, dir };
+  const deps: MenuDeps = { config, accounts, auth: new Authenticator(config, accounts, store, undefined, sshPublicKeys), runner, driver, tools: new ContainerTools(driver), store, log: log.child({ module: 'session' }), now: () => new Date() };
+  return { deps, store, sink, dir, hints: sshHints(config) };
 }
 
 interface Outcome { inputs: number; ended: boolean; threw?: unknown; leaked: string[]; secrets: number; output: string; deepest: Set<string> }
@@ -168,7 +171,7 @@ async function session(rig: Rig, r: Rng, guided: boolean, maxInputs: number): Pr
   const who: Identity = guided && known.size > 0 && r.chance(0.08)
     ? { method: 'password', account: r.pick([...known.keys()]), ...(r.chance(0.6) ? { environment: r.pick(['ghost', 'nope', 'ghost.x']) } : {}) }
     : { method: 'gate' };
-  const run = new MenuSession(rig.deps, term).run(who).then(() => { settled = true; }, (e: unknown) => { settled = true; out.threw = e; });
+  const run = new MenuSession(rig.deps, term, rig.hints).run(who).then(() => { settled = true; }, (e: unknown) => { settled = true; out.threw = e; });
   const tokens: string[] = [];
   if (!guided) {
     for (let i = 0; i < maxInputs && !settled && !term.closed; i++) {
@@ -325,7 +328,7 @@ describe('menu fuzz', { concurrency: false }, () => {
 
   test('after the fuzz, a normal scripted session still completes', async () => {
     const term = new MemoryTerminal();
-    const run = new MenuSession(rig.deps, term).run();
+    const run = new MenuSession(rig.deps, term, rig.hints).run();
     const wait = async (s: string) => { await until(() => term.output.includes(s), 10_000, s, term); };
     const step = async (prompt: string, answer: string) => { await wait(prompt); const mark = term.output.length; term.type(`${answer}\r`); await until(() => term.output.length > mark, 10_000, `an answer to ${prompt}`, term); };
     await step('[new/existing]: ', 'new');

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IsletError } from '../../core/islet-error.ts';
-import { LABEL_RECIPE } from '../../runtime/runtime-driver.ts';
+import { LABEL_RECIPE } from '../../runtime/names.ts';
 import { bootstrap } from '../../catalogue/bootstrap.ts';
 import { buildMany } from '../../catalogue/builder.ts';
 import { docker, inspectImages } from '../../catalogue/docker-cli.ts';

@@ -10,7 +10,8 @@
  */
 import type { ContainerCreateOptions } from 'dockerode';
 import { IsletError } from '../../core/islet-error.ts';
-import { LABEL_MANAGED, type CreateRequest } from '../runtime-driver.ts';
+import { type CreateRequest } from '../runtime-driver.ts';
+import { LABEL_MANAGED } from '../names.ts';
 
 /** Size of the tmpfs mounted at /tmp when the root filesystem is read-only. */
 export const READONLY_TMP_TMPFS = 'rw,nosuid,nodev,size=64m,mode=1777';

@@ -5,6 +5,7 @@
  * the SSH front door can refuse connections from trainee containers.
  */
 import { statusOf, type EngineClient } from './engine-client.ts';
+import { LABEL_MANAGED } from '../names.ts';
 
 interface NetworkJson { Id: string; IPAM?: { Config?: { Subnet?: string }[] | null } }
 
@@ -17,7 +18,7 @@ export async function ensureBridgeNetwork(engine: EngineClient, name: string, la
       await engine.json({ op: 'network-create', method: 'POST', path: '/networks/create', timeoutMs, body: {
         Name: name, Driver: 'bridge', CheckDuplicate: true, Internal: false,
         Options: { 'com.docker.network.bridge.enable_icc': 'false' },
-        Labels: { 'islet.managed': 'true', ...labels },
+        Labels: { [LABEL_MANAGED]: 'true', ...labels },
       } });
     } catch (e) { if (statusOf(e) !== 409) throw e; } // another ISLET process made it first
     net = await inspect();

@@ -20,6 +20,7 @@ import { MSG_BUSY, MSG_FAILED, MSG_IMAGE } from '../docker/engine-client.ts';
 import type { Attachment, CreateRequest, ExecRequest, Execution, InstanceInfo, OptionalOperation, RuntimeDriver, TtySize } from '../runtime-driver.ts';
 import { FakeEngine, type FakeOperation } from './fake-engine.ts';
 import { FakeInstance } from './fake-instance.ts';
+import { LABEL_MANAGED } from '../names.ts';
 
 export interface FakeDriverOptions {
   /** How long a call the engine never answers takes to fail (behaviour.neverStarts); default 15000, as Docker's. */
@@ -175,7 +176,7 @@ export class FakeDriver implements RuntimeDriver {
     await this.#call('ensureNetwork');
     let net = this.engine.networks.get(name);
     if (!net) {
-      net = { subnets: [`10.${200 + (this.engine.networks.size % 50)}.0.0/16`], labels: { 'islet.managed': 'true', ...labels } };
+      net = { subnets: [`10.${200 + (this.engine.networks.size % 50)}.0.0/16`], labels: { [LABEL_MANAGED]: 'true', ...labels } };
       this.engine.networks.set(name, net);
     }
     return { subnets: [...net.subnets] };

@@ -1,11 +1,14 @@
 /**
  * SSH public keys for direct login: parsing an authorized_keys line, and
- * checking a client's signature against an enrolled key.
+ * checking a client's signature against an enrolled key. The session engine
+ * knows keys only as opaque enrolled lines (sessions/authenticator.ts); this
+ * file is the SSH format it is handed by the composition root.
  */
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
+import type { KeyRefusal, PublicKeyFormat, PublicKeyLine } from '../sessions/index.ts';
 
-export interface PublicKeyLine { readonly algo: string; readonly data: string; readonly comment: string }
+export type { PublicKeyLine };
 
 /** Key types a trainee may enroll. ssh2 cannot verify security-key (sk-*) signatures, so those are refused at enrollment. */
 const allowed = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521))$/;
@@ -14,7 +17,9 @@ const allowed = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521))$/;
  * Signature algorithms accepted for user keys, named as in SSH (and advertised as server-sig-algs, see
  * patches/ssh2+1.17.0.patch): an RSA key must sign with SHA-2 (rsa-sha2-256/512, RFC 8332), never SHA-1 `ssh-rsa`.
  */
-export const userSignatureAlgorithms = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256'] as const;
+export const userSignatureAlgorithms = [
+  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256',
+] as const;
 
 /**
  * The SSH signature algorithm a login request uses: ssh2 reports an RSA key as `ssh-rsa` plus the hash
@@ -60,4 +65,18 @@ export function verifyKeySignature(k: PublicKeyLine, blob: Buffer, signature: Bu
   if (parsed instanceof Error) return false;
   const key = (Array.isArray(parsed) ? parsed[0] : parsed) as ParsedKey;
   return key.verify(blob, signature, hashAlgo as never) === true;
+}
+
+/** What the SSH door hands the session engine for enrolling keys (menu, `islet keys add`). */
+export const sshPublicKeys: PublicKeyFormat = { parse: parsePublicKey };
+
+/**
+ * Why a public-key login with the enrolled key `k` is refused, or undefined when it may go on. Without a
+ * signature (the client asks whether a key would do) only the algorithm is checked; with one, it must verify.
+ */
+export function keyRefusal(k: PublicKeyLine, key: { algo: string; hashAlgo?: string | undefined },
+  signed?: { blob: Buffer; signature: Buffer; hashAlgo: string | undefined }): KeyRefusal | undefined {
+  if (!signatureAccepted(k, key.algo, signed ? signed.hashAlgo : key.hashAlgo)) return 'signature_algorithm';
+  if (signed && !verifyKeySignature(k, signed.blob, signed.signature, signed.hashAlgo)) return 'bad_signature';
+  return undefined;
 }

@@ -1,0 +1,11 @@
+/**
+ * The session engine's public face: what a front door (sshd/, web/) may use. Doors import from here only
+ * (scripts/check-imports.ts enforces it); everything else in sessions/ is the engine's own business.
+ */
+export type { SessionHandler } from './session-handler.ts';
+export type { Authenticator, AuthFailure, AuthResult, Identity, KeyRefusal, PublicKeyFormat, PublicKeyLine } from './authenticator.ts';
+export type { CommandIo, CommandOptions, CommandSignal } from './command-session.ts';
+export { COMMAND_SIGNALS } from './command-session.ts';
+export type { ContainerAccess } from './container-access.ts';
+export type { DoorHints } from './door-hints.ts';
+export type { AttachRegistry } from './attach-registry.ts';
