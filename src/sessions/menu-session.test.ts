@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
 import { unitWorld, type UnitWorld } from '../../test/helpers/unit-world.ts';
-import { prompts } from '../menu/prompts.ts';
+import { prompts } from './prompts.ts';
 import type { Identity } from './authenticator.ts';
 import { MenuSession } from './menu-session.ts';
 

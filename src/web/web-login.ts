@@ -17,9 +17,8 @@
  */
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
-import { Keyboard } from '../menu/keyboard.ts';
-import type { AttachRegistry } from '../sessions/attach-registry.ts';
-import type { Authenticator, Identity } from '../sessions/authenticator.ts';
+import { Keyboard } from '../line-editor/keyboard.ts';
+import type { AttachRegistry, Authenticator, Identity } from '../sessions/index.ts';
 import type { Store } from '../store/store.ts';
 import type { Terminal } from '../core/terminal.ts';
 import { WebTerminal } from './web-terminal.ts';
