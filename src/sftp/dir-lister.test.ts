@@ -13,7 +13,10 @@ function fakeTool() {
   let exit!: (code: number) => void;
   const exited = new Promise<number>((r) => { exit = r; });
   let closed = false;
-  const exec: Execution = { stdin, stdout, stderr, exited, resize: async () => undefined, signal: async () => undefined, close: () => { closed = true; stdout.destroy(); exit(-1); } };
+  const exec: Execution = {
+    stdin, stdout, stderr, exited, resize: async () => undefined, signal: async () => undefined,
+    close: () => { closed = true; stdout.destroy(); exit(-1); },
+  };
   return { exec, stdout, stderr, end: (code: number) => { stdout.end(); stderr.end(); exit(code); }, closed: () => closed };
 }
 

@@ -92,7 +92,11 @@ export class DirLister {
       this.#text = rest;
     }
     // A single name cannot be this long: output that never forms records is not a listing.
-    if (this.#text.length > 4 * this.#highWater) { this.#failure = new SftpStatusError(STATUS.FAILURE, 'unexpected output from the directory lister'); this.#ended = true; killExecution(this.#exec); }
+    if (this.#text.length > 4 * this.#highWater) {
+      this.#failure = new SftpStatusError(STATUS.FAILURE, 'unexpected output from the directory lister');
+      this.#ended = true;
+      killExecution(this.#exec);
+    }
     this.#flow();
     this.#notify();
   }

@@ -26,7 +26,8 @@ interface Internals {
 export function holdWindow(sftp: SFTPWrapper, saturated: () => boolean): { release(): void } {
   const ch = sftp as unknown as Internals;
   const push = ch.push;
-  if (typeof push !== 'function' || !ch.incoming || !ch.outgoing || typeof ch._protocol?.channelWindowAdjust !== 'function') return { release: () => undefined };
+  const usable = typeof push === 'function' && ch.incoming && ch.outgoing && typeof ch._protocol?.channelWindowAdjust === 'function';
+  if (!usable) return { release: () => undefined };
   ch.push = (data) => {
     const r = push.call(sftp, data);
     return data !== null && saturated() ? false : r;

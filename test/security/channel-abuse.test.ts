@@ -81,7 +81,8 @@ async function connect(user: string, local: string): Promise<Client> {
   const c = new Client();
   await new Promise<void>((resolve, reject) => {
     c.once('ready', () => resolve()).once('error', reject)
-      .connect({ host: '127.0.0.1', port: islet.port, localAddress: local, username: user, password: PASSWORD, readyTimeout: 30_000, hostVerifier: () => true });
+      .connect({ host: '127.0.0.1', port: islet.port, localAddress: local, username: user, password: PASSWORD,
+        readyTimeout: 30_000, hostVerifier: () => true });
   });
   c.on('error', () => undefined);
   return c;
@@ -97,7 +98,9 @@ function stat(s: SFTPWrapper, path: string): Promise<void> {
 
 /** A shell with a PTY in the account's demo container (direct login), its prompt reached. */
 async function directShell(c: Client): Promise<{ ch: ClientChannel; out: () => string }> {
-  const ch = await new Promise<ClientChannel>((resolve, reject) => c.shell({ term: 'xterm', cols: 100, rows: 30 }, (err, s) => (err ? reject(err) : resolve(s))));
+  const ch = await new Promise<ClientChannel>((resolve, reject) => {
+    c.shell({ term: 'xterm', cols: 100, rows: 30 }, (err, s) => (err ? reject(err) : resolve(s)));
+  });
   let out = '';
   ch.on('data', (b: Buffer) => { out += b.toString('latin1'); if (out.length > 100_000) out = out.slice(-10_000); });
   const ok = await until(() => SSH_PROMPT.test(out) || /\$ /.test(out), 30_000);
@@ -222,7 +225,8 @@ describe('one trainee cannot hurt the others through their channels', { concurre
       }
       await sleep(2000);
     } finally { clearInterval(sampler); }
-    t.diagnostic(`the client got ${(sent / 1e6).toFixed(1)} MB accepted in 15 s; peak RSS ${peak.toFixed(0)} MiB (+${(peak - rss0).toFixed(0)} MiB); after: ${usage()}`);
+    const grew = `peak RSS ${peak.toFixed(0)} MiB (+${(peak - rss0).toFixed(0)} MiB)`;
+    t.diagnostic(`the client got ${(sent / 1e6).toFixed(1)} MB accepted in 15 s; ${grew}; after: ${usage()}`);
     assert.ok(sent >= 1e6, 'the paste reached the server (probe)');
     assert.ok(peak - rss0 < 50, `ISLET grew by ${(peak - rss0).toFixed(0)} MiB while ${(sent / 1e6).toFixed(0)} MB were pasted`);
     sh.ch.write('\x03'); // Ctrl-C: sleep ends and the TTY drops the paste; the shell is back at its prompt
@@ -237,7 +241,8 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     const flood = async (what: string, attack: () => Promise<unknown>) => {
       const before = usage();
       const times = await echoDuring(bob, attack());
-      t.diagnostic(`${what}: bob's echo p50 ${pct(times, 50).toFixed(0)} ms, p99 ${pct(times, 99).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (${times.length} probes); ISLET before ${before}, after ${usage()}`);
+      const echo = `p50 ${pct(times, 50).toFixed(0)} ms, p99 ${pct(times, 99).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms`;
+      t.diagnostic(`${what}: bob's echo ${echo} (${times.length} probes); ISLET before ${before}, after ${usage()}`);
       assert.ok(pct(times, 99) < 1000, `${what}: bob's echo p99 ${pct(times, 99).toFixed(0)} ms`);
     };
     // 20,000 window changes on alice's shell.
@@ -251,7 +256,9 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     sh.ch.write('stty size\r');
     assert.ok(await until(() => /33 111/.test(sh.out()), 10_000), `the last window change did not win: ${JSON.stringify(sh.out().slice(-200))}`);
     // 5000 signals to a command that ignores them.
-    const cmd = await new Promise<ClientChannel>((resolve, reject) => c.exec('trap "" INT; echo started; sleep 1000', (err, ch) => (err ? reject(err) : resolve(ch))));
+    const cmd = await new Promise<ClientChannel>((resolve, reject) => {
+      c.exec('trap "" INT; echo started; sleep 1000', (err, ch) => (err ? reject(err) : resolve(ch)));
+    });
     await new Promise<void>((resolve) => cmd.once('data', () => resolve()));
     await flood('5000 signals', async () => {
       for (let i = 0; i < 5000; i++) cmd.signal('INT');
@@ -280,7 +287,8 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     let peak = rss0;
     const sampler = setInterval(() => { peak = Math.max(peak, rssMiB()); }, 50);
     try {
-      const opened = await Promise.allSettled(Array.from({ length: 100 }, () => new Promise<Buffer>((resolve, reject) => s.opendir('big', (err, h) => (err ? reject(err) : resolve(h))))));
+      const opendir = () => new Promise<Buffer>((resolve, reject) => s.opendir('big', (err, h) => (err ? reject(err) : resolve(h))));
+      const opened = await Promise.allSettled(Array.from({ length: 100 }, opendir));
       const handles = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       const refusals = opened.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error).message)] : []));
       t.diagnostic(`${handles.length} handles, ${refusals.length} refused (${[...new Set(refusals)].join('; ')}); during: ${usage()}`);
@@ -289,7 +297,11 @@ describe('one trainee cannot hurt the others through their channels', { concurre
       // The listing through one handle is complete while the others stay open.
       let names = 0;
       for (;;) {
-        const list = await new Promise<unknown[] | false>((resolve, reject) => s.readdir(handles[0]!, (err, l) => (err ? ((err as { code?: number }).code === 1 ? resolve(false) : reject(err)) : resolve(l))));
+        const list = await new Promise<unknown[] | false>((resolve, reject) => s.readdir(handles[0]!, (err, l) => {
+          if (!err) resolve(l);
+          else if ((err as { code?: number }).code === 1) resolve(false); // EOF
+          else reject(err);
+        }));
         if (!list) break;
         names += list.length;
       }
