@@ -28,6 +28,10 @@ export interface RunSpec {
   readonly network?: string;
   readonly interactive: boolean;
   readonly tty: boolean;
+  /** Run in the background (`-d`): the lab network's traffic generator. */
+  readonly detach?: boolean;
+  /** False only where file capabilities must take effect (live capture); ISLET's default is true. */
+  readonly noNewPrivileges?: boolean;
 }
 
 export function runEnvironment(spec: RunSpec): Environment {
@@ -38,6 +42,7 @@ export function runEnvironment(spec: RunSpec): Environment {
     mounts: spec.readOnly.map((m) => ({ source: m.source, target: m.target })),
     cap_add: [...spec.capAdd],
     remove_on_exit: true,
+    ...(spec.noNewPrivileges === false ? { no_new_privileges: false } : {}),
   });
   return { ...env, name: spec.name, source: 'islet run' };
 }
@@ -47,6 +52,7 @@ export function dockerRunArgs(spec: RunSpec): string[] {
   const h = o.HostConfig!;
   const a: string[] = ['run', '--name', o.name];
   if (h.AutoRemove) a.push('--rm');
+  if (spec.detach) a.push('-d');
   if (spec.interactive) a.push('-i');
   if (spec.tty) a.push('-t');
   if (o.Hostname) a.push('--hostname', o.Hostname);

@@ -15,11 +15,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigIssue } from './config-issue.ts';
+import { CAPTURE } from '../catalogue/capture.ts';
 import { catalogueDir } from '../catalogue/paths.ts';
 import { containnsmRef, imageName, listRecipes, type Recipe } from '../catalogue/recipe.ts';
 
-/** Bounding capabilities of an image with capture tools (file capabilities cap_net_raw,cap_net_admin). */
-export const CAPTURE_CAPS = ['NET_RAW', 'NET_ADMIN'];
 
 export function datasetsDirOf(configured: string, env: NodeJS.ProcessEnv = process.env): string {
   return configured || join(env.ISLET_DATA || '/var/lib/islet', 'datasets');
@@ -54,10 +53,14 @@ export function resolveCatalogueEnvironment(input: Record<string, unknown>, file
     const label = `${recipe.tool} ${recipe.version}`;
     const desc = typeof input.description === 'string' ? input.description : '';
     input.description = desc.includes(recipe.version) ? desc : desc ? `${desc} (${label})` : label;
-    if (recipe.spec && Object.keys(recipe.spec.capabilities).length > 0) addCaps(input, CAPTURE_CAPS);
+    if (recipe.spec && Object.keys(recipe.spec.capabilities).length > 0) addCaps(input, CAPTURE);
   }
   const mounts = Array.isArray(input.mounts) ? [...input.mounts as unknown[]] : [];
-  const datasets = Array.isArray(input.datasets) ? input.datasets : [];
+  const datasets = Array.isArray(input.datasets) ? [...input.datasets as unknown[]] : [];
+  // The replayed dataset is mounted too: the generator takes its path from the environment's mounts (lab-network.ts).
+  const lab = input.lab_network as { replay?: unknown } | undefined;
+  const replayed = typeof lab?.replay === 'string' ? lab.replay.split('/')[0] : undefined;
+  if (replayed && !datasets.includes(replayed)) datasets.push(replayed);
   for (const d of datasets) {
     if (typeof d !== 'string') continue;
     const source = join(datasetsDir, d);
@@ -68,7 +71,7 @@ export function resolveCatalogueEnvironment(input: Record<string, unknown>, file
   if (input.lab_network !== undefined) {
     // The lab network is internal (lab-network.ts): joining it reaches nothing but the lab.
     input.network = 'bridge';
-    addCaps(input, CAPTURE_CAPS);
+    addCaps(input, CAPTURE);
     // File capabilities are granted only without no_new_privileges; catalogue images carry no setuid files.
     if (recipe) input.no_new_privileges = false;
   }
