@@ -12,8 +12,8 @@ import { LABEL_INSTANCE } from '../runtime/names.ts';
 import type { Store } from '../store/store.ts';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Authenticator } from '../sessions/authenticator.ts';
-import { homeOf } from '../sessions/container-access.ts';
-import { exportFileName, exportHome } from './export-home.ts';
+import { homeOf } from '../config/home-of.ts';
+import { exportFileName, exportHome } from '../lifecycle/export-home.ts';
 import type { Logger } from '../logger.ts';
 
 export interface ContainerView {

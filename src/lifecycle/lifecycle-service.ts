@@ -20,8 +20,8 @@ import type { AttachRegistry } from '../sessions/attach-registry.ts';
 import type { Store } from '../store/store.ts';
 import { decideChecks, decideReconcileBetween, type ReconcileAction, type StoreSnapshot } from './policy.ts';
 import { foreignContainers } from './ownership.ts';
-import { exportBeforeRemoval } from '../admin/export-home.ts';
-import { homeOf } from '../sessions/container-access.ts';
+import { exportBeforeRemoval } from './export-home.ts';
+import { homeOf } from '../config/home-of.ts';
 
 export interface LifecycleDeps {
   readonly store: Store;

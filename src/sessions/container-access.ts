@@ -8,7 +8,8 @@ import type { ConfigSource } from '../config/config-source.ts';
 import type { Environment } from '../config/schema.ts';
 import { IsletError } from '../core/islet-error.ts';
 import type { Identity } from './authenticator.ts';
-import type { ContainerTools } from './container-tools.ts';
+import type { ContainerTools } from '../runtime/container-tools.ts';
+import { homeOf } from '../config/home-of.ts';
 import type { EnvironmentRunner } from './environment-runner.ts';
 import type { Execution } from '../runtime/runtime-driver.ts';
 
@@ -18,12 +19,6 @@ export interface ContainerAccess {
   /** Where relative paths start: the environment's workdir, else the user's home, else /. */
   readonly home: string;
   readonly tools: ContainerTools;
-}
-
-export function homeOf(env: Environment): string {
-  if (env.workdir) return env.workdir;
-  const user = env.user?.split(':')[0];
-  return user && user !== 'root' && user !== '0' ? `/home/${user}` : '/';
 }
 
 export async function openContainer(deps: { config: ConfigSource; runner: EnvironmentRunner; tools: ContainerTools }, who: Identity): Promise<ContainerAccess> {

@@ -5,7 +5,7 @@
  * never text built from what the client sent.
  */
 import type { Execution } from '../runtime/runtime-driver.ts';
-import { TOOL_PATH, type ContainerTools } from '../sessions/container-tools.ts';
+import { TOOL_PATH, type ContainerTools } from '../runtime/container-tools.ts';
 import { SftpStatusError, STATUS, statusFromStderr } from './sftp-status.ts';
 
 export interface Box {

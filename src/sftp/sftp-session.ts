@@ -19,7 +19,7 @@
  */
 import type { Attributes, FileEntry, SFTPWrapper } from 'ssh2';
 import type { Logger } from '../logger.ts';
-import type { ContainerTools } from '../sessions/container-tools.ts';
+import type { ContainerTools } from '../runtime/container-tools.ts';
 import { containerBox, LIST_SCRIPT, mustRun, RENAME_SCRIPT, SETSTAT_SCRIPT, shArgs, type Box } from './box.ts';
 import { DirLister } from './dir-lister.ts';
 import { holdWindow } from './request-window.ts';

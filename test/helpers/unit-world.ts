@@ -27,7 +27,7 @@ import type { OptionalOperation } from '../../src/runtime/runtime-driver.ts';
 import { Admission } from '../../src/sessions/admission.ts';
 import { Authenticator } from '../../src/sessions/authenticator.ts';
 import { effectiveMaxContainers } from '../../src/sessions/capacity.ts';
-import { ContainerTools } from '../../src/sessions/container-tools.ts';
+import { ContainerTools } from '../../src/runtime/container-tools.ts';
 import { EnvironmentRunner } from '../../src/sessions/environment-runner.ts';
 import type { MenuDeps } from '../../src/sessions/menu-session.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';

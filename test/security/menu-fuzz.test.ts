@@ -28,7 +28,7 @@ import { DockerDriver } from '../../src/runtime/docker/index.ts';
 import { EnvironmentRunner } from '../../src/sessions/environment-runner.ts';
 import { MenuSession, type MenuDeps } from '../../src/sessions/menu-session.ts';
 import { Authenticator, type Identity } from '../../src/sessions/authenticator.ts';
-import { ContainerTools } from '../../src/sessions/container-tools.ts';
+import { ContainerTools } from '../../src/runtime/container-tools.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { sshPublicKeys } from '../../src/sshd/public-keys.ts';
 import { sshHints } from '../../src/sshd/ssh-hints.ts';

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { pack } from 'tar-stream';
 import { IsletError } from '../core/islet-error.ts';
-import type { ExecRequest, Execution, RuntimeDriver } from '../runtime/runtime-driver.ts';
+import type { ExecRequest, Execution, RuntimeDriver } from './runtime-driver.ts';
 
 export const TOOL_PATH = '/.islet/busybox';
 
