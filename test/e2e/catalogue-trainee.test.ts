@@ -79,7 +79,7 @@ describe('a trainee in a catalogue environment with a dataset and a lab network'
     assert.match(live, /listening on eth0/);
     assert.match(live, /IP 10\.9\.0\.1\.4100\d > 10\.9\.0\.2\.9999: UDP, length 4/);
     assert.match(live, /3 packets captured/);
-    assert.equal(await shSsh(t, 'ls /sys/class/net | tr "\\n" " "'), 'eth0 lo ');
+    assert.equal(await shSsh(t, 'ls /sys/class/net | tr "\\n" " "'), 'eth0 lo');
     // Control: the same probe from the same image on the engine's default bridge does reach the Debian mirror.
     const probe = 'timeout 8 bash -c "echo > /dev/tcp/deb.debian.org/80" && echo OUT || echo NO-OUT';
     assert.equal(execFileSync('docker', ['run', '--rm', '--label', `islet.test=${runId}`, 'islet/tcpdump:4.99.5', 'bash', '-c', probe], { encoding: 'utf8', timeout: 60_000 }).trim(), 'OUT');

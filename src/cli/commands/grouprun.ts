@@ -1,6 +1,7 @@
 /**
  * `islet grouprun [-c N] [-r …] [-w …] <tool> -- <command…>`: the same command
- * in every built version of a tool, N at a time (default 2), then the results
+ * in every built version of a tool (`-c N`: the N highest, as ContainNSM's -c
+ * limited the count), two at a time, then the results
  * side by side — version, exit status, time, output — and which versions
  * agree. --json prints the same as data. Exit 0 when every version exited 0.
  */
@@ -12,7 +13,7 @@ import { runContainer, type RunOutcome } from '../../catalogue/run-container.ts'
 import { parseRunArgs } from '../../catalogue/run-request.ts';
 import { datasetsFor, runSpec } from './run.ts';
 
-export const GROUPRUN_HELP = 'Run one command in every built version of a tool and compare: islet grouprun [-c N] [-r …] [-w …] <tool> -- <command…> [--json]';
+export const GROUPRUN_HELP = 'Run one command in every built version of a tool and compare: islet grouprun [-c N] [-r …] [-w …] <tool> -- <command…> [--json] (-c: only the N highest versions)';
 
 export interface GroupResult { version: string; image: string; exitCode: number; seconds: number; output: string }
 
@@ -20,9 +21,9 @@ export async function grouprunCommand(argv: string[]): Promise<number> {
   const req = parseRunArgs(argv, datasetsFor(argv), { grouprun: true });
   const { tool, version } = normaliseRef(req.ref);
   if (version !== undefined) throw new IsletError('CATALOGUE_INVALID', `grouprun runs every version: name the tool only (${tool}), not ${req.ref}`);
-  const built = await builtVersions(catalogueDir(), tool);
+  const built = (await builtVersions(catalogueDir(), tool)).slice(-(req.count ?? Infinity));
   if (built.length === 0) throw new IsletError('CATALOGUE_NOT_FOUND', `no version of ${tool} is built yet; build them with: islet image build ${tool}`);
-  const jobs = req.count ?? 2;
+  const jobs = 2;
   const results: GroupResult[] = new Array(built.length);
   let next = 0;
   const worker = async (): Promise<void> => {

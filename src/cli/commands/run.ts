@@ -45,7 +45,8 @@ export function runSpec(req: RunRequest, image: string, caps: string[], name: st
     name, image, command: req.command, readOnly: req.readOnly, writable: req.writable, labels: { [LABEL_RUN]: '1', ...(process.env.ISLET_TEST_RUN ? { [LABEL_TEST]: process.env.ISLET_TEST_RUN } : {}) },
     capAdd: caps, interactive: process.stdin.isTTY === true, tty: process.stdin.isTTY === true && process.stdout.isTTY === true,
     ...(req.workdir !== undefined ? { workdir: req.workdir } : {}), ...(req.user !== undefined ? { user: req.user } : {}),
-    ...(req.hostNetwork ? { network: 'host' } : {}),
+    // Sniffing the host's interfaces needs the file capabilities to take effect (docs/catalogue.md).
+    ...(req.hostNetwork ? { network: 'host', noNewPrivileges: false } : {}),
   };
 }
 
