@@ -14,6 +14,7 @@
  * on this bridge; nothing leaves it either way.
  */
 import { IsletError } from '../core/islet-error.ts';
+import { LABEL_LAB, LABEL_LAB_INSTANCE } from '../runtime/names.ts';
 import type { Environment } from '../config/schema.ts';
 import { createHash } from 'node:crypto';
 import { docker, runProgram } from './docker-cli.ts';
@@ -22,9 +23,6 @@ import { catalogueDir } from './paths.ts';
 import { resolveBuilt } from './resolve-image.ts';
 import { dockerRunArgs } from './run-options.ts';
 
-/** Label on lab networks and generators: the environment they serve (never islet.instance: the reconciler would take a generator for an orphaned trainee container). */
-export const LABEL_LAB = 'islet.lab';
-export const LABEL_LAB_INSTANCE = 'islet.lab.instance';
 
 export interface LabOptions {
   readonly instance: string;
@@ -46,7 +44,8 @@ export async function ensureLab(o: LabOptions): Promise<{ network: string; subne
   const labelArgs = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
   let subnets = await networkSubnets(network);
   if (!subnets) {
-    const r = await docker(['network', 'create', '--internal', '--driver', 'bridge', '--opt', `com.docker.network.bridge.name=${bridgeName(network)}`, ...labelArgs, network], { timeoutMs: 60_000 });
+    const bridge = `com.docker.network.bridge.name=${bridgeName(network)}`;
+    const r = await docker(['network', 'create', '--internal', '--driver', 'bridge', '--opt', bridge, ...labelArgs, network], { timeoutMs: 60_000 });
     if (r.code !== 0 && !/already exists/.test(r.stderr)) throw failed(`creating the lab network ${network}: ${r.stderr.trim()}`);
     subnets = (await networkSubnets(network)) ?? [];
   }
@@ -58,7 +57,7 @@ export async function ensureLab(o: LabOptions): Promise<{ network: string; subne
 
   const [dataset, file] = lab.replay.split('/') as [string, string];
   const mount = o.env.mounts.find((m) => m.target === `/datasets/${dataset}`);
-  if (!mount) throw new IsletError('CATALOGUE_NOT_FOUND', 'The lab network could not be prepared. Please tell the instructor.', `lab_network.replay: dataset ${dataset} is not mounted in environment ${o.env.name}`);
+  if (!mount) throw failed(`lab_network.replay: dataset ${dataset} is not mounted in environment ${o.env.name}`);
   const tcpreplay = await resolveBuilt(catalogueDir(), 'tcpreplay');
   const args = dockerRunArgs({
     name: generator, image: tcpreplay.image, detach: true, interactive: false, tty: false,
@@ -92,7 +91,9 @@ async function acceptWithinBridge(br: string): Promise<void> {
   const has = await runProgram('iptables', ['-C', ...rule], { timeoutMs: 30_000 });
   if (has.code === 0) return;
   const add = await runProgram('iptables', ['-I', ...rule.slice(0, 1), '1', ...rule.slice(1)], { timeoutMs: 30_000 });
-  if (add.code !== 0) throw failed(`iptables -I DOCKER-USER for the lab bridge ${br}: ${add.stderr.trim()} (ISLET needs root or CAP_NET_ADMIN for lab networks)`);
+  if (add.code !== 0) {
+    throw failed(`iptables -I DOCKER-USER for the lab bridge ${br}: ${add.stderr.trim()} (ISLET needs root or CAP_NET_ADMIN for lab networks)`);
+  }
 }
 
 async function networkSubnets(name: string): Promise<string[] | undefined> {

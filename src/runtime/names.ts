@@ -20,6 +20,10 @@ export const LABEL_RUN = 'islet.run';
 export const LABEL_BUILD = 'islet.build';
 /** Put by tests on everything they make (the run id), so a run removes its own things only. */
 export const LABEL_TEST = 'islet.test';
+/** Lab networks and their traffic generators (src/catalogue/lab-network.ts): the environment served. Never islet.instance on them:
+ * the reconciler would take a generator for an orphaned trainee container. */
+export const LABEL_LAB = 'islet.lab';
+export const LABEL_LAB_INSTANCE = 'islet.lab.instance';
 
 /** Catalogue images (src/catalogue/): which program and version an image holds, and the recipe it was built from. */
 export const LABEL_PROGRAM = 'org.islet.program';

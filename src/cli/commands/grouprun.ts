@@ -13,7 +13,8 @@ import { runContainer, type RunOutcome } from '../../catalogue/run-container.ts'
 import { parseRunArgs } from '../../catalogue/run-request.ts';
 import { datasetsFor, runSpec } from './run.ts';
 
-export const GROUPRUN_HELP = 'Run one command in every built version of a tool and compare: islet grouprun [-c N] [-r …] [-w …] <tool> -- <command…> [--json] (-c: only the N highest versions)';
+export const GROUPRUN_HELP = 'Run one command in every built version of a tool and compare: '
+  + 'islet grouprun [-c N] [-r …] [-w …] <tool> -- <command…> [--json] (-c: only the N highest versions)';
 
 export interface GroupResult { version: string; image: string; exitCode: number; seconds: number; output: string }
 
@@ -46,7 +47,8 @@ export function formatGroup(tool: string, command: readonly string[], results: r
   results.forEach((r, i) => {
     const same = results.findIndex((o) => o.output === r.output);
     const first = r.output.split('\n').find((l) => l.trim() !== '') ?? '';
-    lines.push(`${r.version.padEnd(28)} ${String(r.exitCode).padStart(4)} ${`${r.seconds.toFixed(1)} s`.padStart(8)}  ${(same < i ? results[same]!.version : '-').padEnd(9)} ${first.slice(0, 80)}`);
+    const time = `${r.seconds.toFixed(1)} s`.padStart(8);
+    lines.push(`${r.version.padEnd(28)} ${String(r.exitCode).padStart(4)} ${time}  ${(same < i ? results[same]!.version : '-').padEnd(9)} ${first.slice(0, 80)}`);
   });
   for (const r of results) lines.push('', `--- ${tool} ${r.version} (exit ${r.exitCode}, ${r.seconds.toFixed(1)} s) ---`, r.output.replace(/\n$/, ''));
   return lines.join('\n');
