@@ -37,6 +37,7 @@ import { accessFromConfig } from './access/access-from-config.ts';
 import { effectiveMaxContainers } from './sessions/capacity.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import { startWebDoor } from './web/start-web-door.ts';
+import { Observability } from './metrics/observability.ts';
 
 export interface IsletOptions {
   readonly configDir: string;
@@ -55,6 +56,8 @@ export interface IsletOptions {
   readonly takeOver?: boolean;
   /** The web door's address (islet serve --http); no web door when absent. */
   readonly http?: { readonly host: string; readonly port: number };
+  /** The operator listener for /metrics and /healthz (islet serve --metrics); none when absent. */
+  readonly metrics?: { readonly host: string; readonly port: number };
 }
 
 export interface RunningIslet {
@@ -62,6 +65,8 @@ export interface RunningIslet {
   readonly port: number;
   /** Where the web door listens, when started. */
   readonly web?: { readonly host: string; readonly port: number; readonly tls: boolean };
+  /** Where /metrics and /healthz listen, when started. */
+  readonly metrics?: { readonly host: string; readonly port: number };
   readonly log: Logger;
   close(): Promise<void>;
 }
@@ -83,7 +88,9 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
 
   await applyPriority(config.current().global.server_priority, log);
   const store = new SqliteStore(join(o.dataDir, 'islet.db'));
-  const driver = o.driver ?? new DockerDriver();
+  // Metrics (src/metrics/): decorators around the driver, the handler and the guard; the doors never call them.
+  const obs = new Observability();
+  const driver = obs.driver(o.driver ?? new DockerDriver());
   const instance = o.instance ?? 'islet';
   // Ownership is proved, not assumed: refuse to run beside another data directory's containers (src/lifecycle/ownership.ts).
   try { await claimEngineAtStart({ store, driver, instance, dataDir: o.dataDir, log, takeOver: o.takeOver ?? false, now }); } catch (err) { store.close(); throw err; }
@@ -94,7 +101,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   });
   const bridgeNetwork = bridgeNetworkName(instance);
   const pool = new WarmPool({ driver, store, config, log: log.child({ module: 'pool' }), instance, labels: o.extraLabels ?? {}, bridgeNetwork });
-  const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance, admission, bridgeNetwork, pool, ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}), now });
+  const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance, admission, bridgeNetwork, pool, screenRestore: () => config.current().global.screen_restore, ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}), now });
   const lifecycle = new LifecycleService({ store, driver, config, log: log.child({ module: 'lifecycle' }), instance, attached: runner.attached, admission, now, exportDir: join(o.dataDir, 'exports') });
   const access = accessFromConfig(config, store, log.child({ module: 'access' }));
   const guard = new ConnectionGuard(() => {
@@ -106,7 +113,9 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   const auth = new Authenticator(config, accounts, store, access.throttle, sshPublicKeys);
   const tools = new ContainerTools(driver);
   const handler = new MenuSessionHandler({ config, accounts, auth, runner, store, driver, tools, log: log.child({ module: 'session' }), now, creation: access.creation });
-  const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, handler, guard, auth, log: log.child({ module: 'sshd' }) });
+  // Each door gets the handler and the guard wrapped for it, so metrics know the door without the door knowing.
+  const doorParts = (door: string) => ({ handler: obs.handler(handler, door), guard: obs.guard(guard, door) });
+  const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, ...doorParts('ssh'), auth, log: log.child({ module: 'sshd' }) });
   // Trainees on ISLET's bridge network must not reach ISLET's own port: refuse that subnet at the front door.
   // If the engine is not there yet, keep trying until it is.
   let netReady = false;
@@ -119,7 +128,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   logCryptoBinding(log.child({ module: 'sshd' }));
   const addr = await ssh.listen(o.host, o.port);
   // The web door (src/web/): the same handler, authenticator, limits and attach registry as SSH.
-  const web = o.http ? await startWebDoor({ config, handler, auth, store, attached: runner.attached, guard, log: log.child({ module: 'web' }) }, o.http.host, o.http.port)
+  const web = o.http ? await startWebDoor({ config, ...doorParts('web'), auth, store, attached: runner.attached, log: log.child({ module: 'web' }) }, o.http.host, o.http.port)
     .catch(async (err: unknown) => { await ssh.close(); throw err; }) : undefined;
   if (o.lifecycle !== false) lifecycle.start();
   // Pools fill in the background at start and after every claim; an edit of warm_pool applies at the next claim or check.
@@ -128,9 +137,18 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   poolTimer.unref();
   log.info({ event: 'capacity', max_containers: effectiveMaxContainers(config.current().global, config.current().environments), derived: config.current().global.max_containers === 0, max_containers_per_account: config.current().global.max_containers_per_account }, 'container capacity');
   log.info({ event: 'listening', host: addr.address, port: addr.port }, `ISLET listening on ${addr.address}:${addr.port}`);
+  obs.wire({ store, driver, config, dataDir: o.dataDir, attached: () => runner.attached.all(), now });
+  const metricsServer = o.metrics
+    ? await obs.listen(o.metrics.host, o.metrics.port).catch(async (err: unknown) => { await web?.door.close(); await ssh.close(); throw err; })
+    : undefined;
+  const metricsAt = metricsServer ? { host: metricsServer.addr.address, port: metricsServer.addr.port } : undefined;
+  if (metricsAt) {
+    const token = config.current().global.metrics_token !== '';
+    log.info({ event: 'metrics_listening', ...metricsAt, token }, `metrics and health on ${metricsAt.host}:${metricsAt.port}`);
+  }
   return {
-    host: addr.address, port: addr.port, log,
+    host: addr.address, port: addr.port, log, ...(metricsAt ? { metrics: metricsAt } : {}),
     ...(web ? { web: { host: web.addr.address, port: web.addr.port, tls: web.door.tls } } : {}),
-    async close() { clearInterval(poolTimer); pool.close(); clearInterval(netTimer); lifecycle.stop(); await web?.door.close(); await ssh.close(); await accounts.stop(); await hasher.close(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
+    async close() { await metricsServer?.close(); obs.close(); clearInterval(poolTimer); pool.close(); clearInterval(netTimer); lifecycle.stop(); await web?.door.close(); await ssh.close(); await accounts.stop(); await hasher.close(); store.close(); log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush(); },
   };
 }

@@ -152,6 +152,10 @@ export const globalFields = {
     'Keep a model of every live shell\'s screen (a few hundred KiB each, 100 lines of scrollback) so a trainee who reattaches, '
     + 'over SSH or in the browser, sees the current screen at once — vim or top included — instead of a blank one until the program redraws. '
     + 'Off: the old blank reattach.'),
+  metrics_token: z.string().default('').describe(
+    'Bearer token that `/metrics` requires (`Authorization: Bearer <token>`), on the `--metrics` listener and on the web door. '
+    + 'Empty: `/metrics` is served only on the `--metrics` listener (`ISLET_METRICS`), without a token — listen on a loopback or management address. '
+    + '`/healthz` never needs it.'),
   disk_check_interval: duration('disk_check_interval').prefault('5m').describe("How often each running container's writable layer is measured against its `disk_quota`."),
   server_priority: z.number().int().min(-20).max(19).default(-10).describe("Scheduling priority (nice value) of ISLET's event-loop thread, which carries every keystroke and login. Below 0 keeps shells responsive when trainees' containers use every core. Needs root or CAP_SYS_NICE; without it ISLET runs at its inherited priority and logs a warning. Read at start."),
   host_capture: z.boolean().default(false).describe('Allow `islet run -i` (a catalogue tool on the host\'s network, sniffing its interfaces). Off: catalogue tools see only files and lab networks.'),

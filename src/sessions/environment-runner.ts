@@ -118,12 +118,15 @@ export class EnvironmentRunner {
     const progress = startProgress(say);
     let attached;
     try { attached = await this.#attach(term, account, env, progress.say, size, opts.motd ?? ''); } finally { offEarly(); progress.stop(); }
-    const { info, att, fresh } = attached;
+    const { info, att, fresh, running, warm } = attached;
     for (const b of early) att.input.write(b);
     this.attached.add(info.id, term);
     this.#d.store.markSeen(account, env.name, this.#now());
     const ms = Math.round(performance.now() - started);
-    log.info({ event: fresh ? 'environment_started' : 'environment_attached', account, environment: env.name, container: info.id.slice(0, 12), client: term.remoteAddress, ms }, fresh ? 'environment started' : 'environment attached');
+    // path: how the shell was reached (metrics' time to shell, src/metrics/log-metrics.ts).
+    const path = fresh ? (warm ? 'warm' : 'new') : running ? 'reattach' : 'restart';
+    log.info({ event: fresh ? 'environment_started' : 'environment_attached', account, environment: env.name, container: info.id.slice(0, 12), client: term.remoteAddress, ms, path },
+      fresh ? 'environment started' : 'environment attached');
     let outcome: 'ended' | 'closed';
     try { outcome = await this.#pipe(term, info.id, att); } finally {
       this.attached.remove(info.id, term);
@@ -161,9 +164,11 @@ export class EnvironmentRunner {
     // Admission first: a trainee who is refused or waits sees no greeting and gets no new container.
     let release = running || !this.#d.admission ? () => {} : await this.#d.admission.admit(account, say, gone);
     let fresh = false;
+    let warm = false;
     try {
       const pooled = info ? undefined : await this.#d.pool?.claim(env, this.containerName(env.name, account));
       if (pooled) info = await driver.inspect(pooled);
+      warm = !!pooled;
       if (info && pooled) {
         // A warm container: already running, so it is recorded as started now and the admission place is used.
         this.#d.store.putOwnership({ account, environment: env.name, containerId: info.id, containerName: info.name, createdAt: info.createdAt, state: 'running', startedAt: this.#now(), lastSeenAt: this.#now() });
@@ -188,7 +193,7 @@ export class EnvironmentRunner {
         fresh = true;
       }
     } catch (err) { release(); throw err; }
-    return { info, fresh, running, release };
+    return { info, fresh, running, release, warm };
   }
 
   async #start(account: string, env: Environment, id: string, release: () => void): Promise<void> {
@@ -202,7 +207,7 @@ export class EnvironmentRunner {
   #attach(term: Terminal, account: string, env: Environment, say: (text: string) => void, size: TtySize, motd: string) {
     const { driver } = this.#d;
     return this.#lock.run(`${account}\0${env.name}`, async () => {
-      const { info, fresh, running, release } = await this.#prepare(account, env, say, () => term.closed, size, term.term);
+      const { info, fresh, running, release, warm } = await this.#prepare(account, env, say, () => term.closed, size, term.term);
       say(fresh ? 'Enjoy yourself!\n' : 'Welcome back!\n');
       if (motd) say(motd);
       if (env.remove_on_exit && !running) say('This container is set to be terminated upon exit, work will not be saved.\n');
@@ -216,7 +221,7 @@ export class EnvironmentRunner {
         await driver.resize(info.id, size);
         if (running) await this.#nudge(info.id, size);
       } catch (err) { att.detach(); throw err; }
-      return { info, att, fresh, running };
+      return { info, att, fresh, running, warm };
     });
   }
 

@@ -8,6 +8,8 @@ export async function serve(flags: Record<string, string | boolean | undefined>)
   const log = createLogger({ level: optionValue('logLevel', flags) });
   const httpListen = optionValue('http', flags);
   const http = httpListen ? parseListen(httpListen, '--http') : undefined;
+  const metricsListen = optionValue('metrics', flags);
+  const metrics = metricsListen ? parseListen(metricsListen, '--metrics') : undefined;
   // ISLET_INSTANCE gives each ISLET (or test run) on one engine its own container names; which containers
   // are whose is proved by the store id (src/lifecycle/ownership.ts), so a wrong --data cannot remove others';
   // ISLET_TEST_RUN labels every container islet.test=<run> so the test suite can sweep what it made.
@@ -15,6 +17,7 @@ export async function serve(flags: Record<string, string | boolean | undefined>)
   const testRun = process.env.ISLET_TEST_RUN;
   const islet = await startIslet({
     configDir: optionValue('config', flags), dataDir: optionValue('data', flags), host, port, log, instance, takeOver: flags['take-over'] === true, ...(http ? { http } : {}),
+    ...(metrics ? { metrics } : {}),
     ...(testRun ? { extraLabels: { 'islet.test': testRun } } : {}),
   });
   await new Promise<void>((resolve) => {
