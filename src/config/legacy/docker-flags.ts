@@ -6,6 +6,7 @@
  */
 import type { ErrorCode } from '../../core/codes.ts';
 import { capabilityNames, ulimitNames } from '../schema.ts';
+import { clip } from './values.ts';
 
 export interface FlagProblem { readonly severity: 'critical' | 'warning'; readonly code: ErrorCode; readonly message: string }
 
@@ -45,10 +46,6 @@ const ulimitSet: ReadonlySet<string> = new Set(ulimitNames);
 
 const critical = (code: ErrorCode, message: string): FlagProblem => ({ severity: 'critical', code, message });
 const warning = (code: ErrorCode, message: string): FlagProblem => ({ severity: 'warning', code, message });
-
-function clip(s: string, max = 40): string {
-  return s.length > max ? `${s.slice(0, max)}…` : s;
-}
 
 /**
  * Splits a flag string into words as the original's `eval` would (quotes,

@@ -8,6 +8,7 @@
 import type { ConfigIssue } from '../config-issue.ts';
 import { maxRefusals, tokenize, wordText, type Part, type Problem, type Statement, type Word } from './tokenize.ts';
 import { sessionPlaceholder, sessionVariables } from './variables.ts';
+import { clip } from './values.ts';
 
 export interface LegacyVar {
   /** The value after expansion. */
@@ -47,11 +48,6 @@ function asAssignment(w: Word): Assignment | undefined {
 function asName(w: Word): string | undefined {
   const p = w.parts[0];
   return w.parts.length === 1 && p?.kind === 'lit' && !p.quoted && NAME.test(p.text) ? p.text : undefined;
-}
-
-function clip(s: string, max = 40): string {
-  const oneLine = s.replace(/\n/g, '\\n');
-  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
 }
 
 function commandMessage(words: readonly Word[], at: number): string {

@@ -11,6 +11,7 @@
  * references left to right, as bash does.
  */
 import type { ErrorCode } from '../../core/codes.ts';
+import { clip } from './values.ts';
 
 export interface LitPart { readonly kind: 'lit'; readonly text: string; readonly quoted: boolean }
 export interface VarPart { readonly kind: 'var'; readonly name: string; readonly line: number; readonly col: number }
@@ -158,7 +159,7 @@ export function tokenize(source: string): Statement[] {
         }
         const inner = text.slice(i + 2, close);
         if (NAME.test(inner)) parts.push(flushThen({ kind: 'var', name: inner, line: l, col: c0 }));
-        else refuse('CONFIG_FORBIDDEN', l, c0, `\${${clip(inner)}} at column ${c0} is not supported: only $NAME and \${NAME} are expanded`);
+        else refuse('CONFIG_FORBIDDEN', l, c0, `\${${clip(inner, 30)}} at column ${c0} is not supported: only $NAME and \${NAME} are expanded`);
         i = close + 1;
         return;
       }
@@ -311,10 +312,6 @@ function findDoubleClose(text: string, from: number, limit: number): number {
     else if (c === '"') return k;
   }
   return -1;
-}
-
-function clip(s: string): string {
-  return s.length > 30 ? `${s.slice(0, 30)}…` : s;
 }
 
 /** `$NAME`-style rendering of a word, for messages. */
