@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The fast loop (`npm run test:unit`): every test that needs no container engine and no SSH client.
 #
-# Which tests are unit tests: the *.test.ts files under src/, except those listed in ENGINE_TESTS
+# Which tests are unit tests: the *.test.ts files under src/ (and scripts/: the lint's own), except those listed in ENGINE_TESTS
 # below. Everything under test/ is whole-stack (engine, OpenSSH, real clients) and runs only in
 # `npm test` (scripts/test.sh, which runs every test). DOCKER_HOST points nowhere here, so a unit
 # test that reaches for the engine fails instead of quietly using it: list it in ENGINE_TESTS, or
@@ -40,7 +40,7 @@ SHARDS=6
 for f in "${ENGINE_TESTS[@]}" "${OWN_PROCESS[@]}"; do
   [[ -f $f ]] || { echo "test-unit.sh: $f is listed but does not exist (moved? update the list)" >&2; exit 1; }
 done
-mapfile -t rest < <(find src -name '*.test.ts' | sort | grep -vxF -f <(printf '%s\n' "${ENGINE_TESTS[@]}" "${OWN_PROCESS[@]}" "${HEAVY[@]}"))
+mapfile -t rest < <(find src scripts -name '*.test.ts' | sort | grep -vxF -f <(printf '%s\n' "${ENGINE_TESTS[@]}" "${OWN_PROCESS[@]}" "${HEAVY[@]}"))
 files=()
 for f in "${HEAVY[@]}"; do [[ -f $f ]] && files+=("$f"); done
 files+=("${rest[@]}")

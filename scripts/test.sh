@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: type check, then unit, engine and end-to-end tests
+# The whole test suite: type check, lint, then unit, engine and end-to-end tests
 # (node:test) against the real Docker engine and the real OpenSSH client.
 # `npm test` runs setup first (scripts/setup.sh --test).
 set -euo pipefail
@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 node --version | grep -q '^v24\.' || { echo "test.sh: expected Node 24 on PATH (run through npm test)" >&2; exit 1; }
 echo "== typecheck"
 npx --no-install tsc --noEmit -p tsconfig.json
+echo "== lint (import boundaries, line width: scripts/lint.ts)"
+node --disable-warning=ExperimentalWarning scripts/lint.ts
 echo "== tests"
-mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t files < <(find src test scripts -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 exec node --disable-warning=ExperimentalWarning --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"
