@@ -8,7 +8,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { islet } from '../helpers/islet-cli.ts';
@@ -140,4 +140,34 @@ test('islet run: read-only inputs, a write-back directory, the hardened containe
   assert.equal(made.code, 0, made.err);
   const nb = await islet(['run', 'faketool', '--', 'true'], { ...env, ISLET_CATALOGUE: cat });
   assert.match(nb.err, /\[CATALOGUE_NOT_FOUND\] faketool is not built yet; build it with: islet image build faketool\/1\.0/);
+});
+
+test('a Dockerfile recipe builds offline from a bootstrapped base; image rm removes it; datasets are listed and removed', LONG, async () => {
+  const cat = join(base, 'catalogue-df');
+  mkdirSync(join(cat, 'hello', '1.0'), { recursive: true });
+  writeFileSync(join(cat, 'hello', '1.0', 'Dockerfile'), 'FROM islet/base:bookworm\nRUN echo hello-from-recipe > /home/islet/hello.txt\n');
+  const tag = `1.0`;
+  const cenv = { ...env, ISLET_CATALOGUE: cat };
+  const b = await islet(['image', 'build', 'hello'], cenv);
+  assert.equal(b.code, 0, `${b.out}\n${b.err}`);
+  const labels = JSON.parse(docker('image', 'inspect', '--format', '{{json .Config.Labels}}', `islet/hello:${tag}`)) as Record<string, string>;
+  assert.equal(labels['org.islet.program'], 'hello');
+  assert.equal(labels.organization, 'opennsm');
+  const r = await islet(['run', 'hello', '--', 'cat', '/home/islet/hello.txt'], cenv);
+  assert.equal(r.out.trim(), 'hello-from-recipe', r.err);
+  const again = await islet(['image', 'build', 'hello'], cenv);
+  assert.match(again.out, /hello\/1\.0\s+up-to-date/);
+  const rm = await islet(['image', 'rm', 'hello'], cenv);
+  assert.match(rm.out, /islet\/hello:1\.0\s+removed/);
+  const ls = JSON.parse((await islet(['image', 'ls', '--json'], cenv)).out) as { tool: string; built: boolean }[];
+  assert.deepEqual(ls.map((x) => [x.tool, x.built]), [['hello', false]]);
+
+  const dl = JSON.parse((await islet(['dataset', 'ls', '--json'], env)).out) as { name: string; files: number }[];
+  assert.deepEqual(dl.map((d) => [d.name, d.files]), [['lab', 1]]);
+  const badName = await islet(['dataset', 'add', '../x', pcapDir], env);
+  assert.match(badName.err, /\[CATALOGUE_INVALID\] invalid dataset name/);
+  assert.equal((await islet(['dataset', 'rm', 'lab'], env)).code, 0);
+  assert.deepEqual(JSON.parse((await islet(['dataset', 'ls', '--json'], env)).out), []);
+  const gone = await islet(['run', '-r', 'lab', 'tcpdump', '--', 'true'], env);
+  assert.match(gone.err, /\[CATALOGUE_NOT_FOUND\] -r: lab is neither a dataset/);
 });
