@@ -19,7 +19,8 @@ test('recipes are listed per tool, versions sorted as versions; the hash follows
     'mytool/1.0/Dockerfile': 'FROM islet/base:bookworm\nRUN true\n',
   });
   const all = listRecipes(d);
-  assert.deepEqual(all.map((r) => `${r.tool}/${r.version}/${r.kind}/${r.suite}`), ['mytool/1.0/dockerfile/bookworm', 'tcpdump/4.9.3/yaml/bookworm', 'tcpdump/4.10.0/yaml/trixie']);
+  assert.deepEqual(all.map((r) => `${r.tool}/${r.version}/${r.kind}/${r.suite}`),
+    ['mytool/1.0/dockerfile/bookworm', 'tcpdump/4.9.3/yaml/bookworm', 'tcpdump/4.10.0/yaml/trixie']);
   assert.deepEqual(all[1]!.spec!.capabilities, { tcpdump: 'cap_net_raw,cap_net_admin+eip' });
   const before = readRecipe(d, 'tcpdump', '4.9.3').hash;
   writeFileSync(join(d, 'tcpdump/4.9.3/recipe.yaml'), 'suite: bookworm\npackages: [tcpdump=4.9.3-2]\n');

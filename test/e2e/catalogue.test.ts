@@ -146,11 +146,10 @@ test('a Dockerfile recipe builds offline from a bootstrapped base; image rm remo
   const cat = join(base, 'catalogue-df');
   mkdirSync(join(cat, 'hello', '1.0'), { recursive: true });
   writeFileSync(join(cat, 'hello', '1.0', 'Dockerfile'), 'FROM islet/base:bookworm\nRUN echo hello-from-recipe > /home/islet/hello.txt\n');
-  const tag = `1.0`;
   const cenv = { ...env, ISLET_CATALOGUE: cat };
   const b = await islet(['image', 'build', 'hello'], cenv);
   assert.equal(b.code, 0, `${b.out}\n${b.err}`);
-  const labels = JSON.parse(docker('image', 'inspect', '--format', '{{json .Config.Labels}}', `islet/hello:${tag}`)) as Record<string, string>;
+  const labels = JSON.parse(docker('image', 'inspect', '--format', '{{json .Config.Labels}}', 'islet/hello:1.0')) as Record<string, string>;
   assert.equal(labels['org.islet.program'], 'hello');
   assert.equal(labels.organization, 'opennsm');
   const r = await islet(['run', 'hello', '--', 'cat', '/home/islet/hello.txt'], cenv);
