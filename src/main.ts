@@ -38,6 +38,8 @@ import { effectiveMaxContainers } from './sessions/capacity.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import { startWebDoor } from './web/start-web-door.ts';
 import { Observability } from './metrics/observability.ts';
+import { ensureLab } from './catalogue/lab-network.ts';
+import type { Environment } from './config/schema.ts';
 
 export interface IsletOptions {
   readonly configDir: string;
@@ -101,7 +103,16 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   });
   const bridgeNetwork = bridgeNetworkName(instance);
   const pool = new WarmPool({ driver, store, config, log: log.child({ module: 'pool' }), instance, labels: o.extraLabels ?? {}, bridgeNetwork });
-  const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance, admission, bridgeNetwork, pool, screenRestore: () => config.current().global.screen_restore, ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}), now });
+  // Lab networks (src/catalogue/lab-network.ts): their subnets are refused at the front door like the bridge's.
+  let bridgeSubnets: string[] = [];
+  const labSubnets = new Set<string>();
+  const labNetwork = async (env: Environment): Promise<string> => {
+    const lab = await ensureLab({ instance, env, labels: o.extraLabels ?? {}, log: (m) => log.info({ event: 'lab_network', environment: env.name }, m) });
+    for (const sn of lab.subnets) labSubnets.add(sn);
+    guard.denySubnets([...bridgeSubnets, ...labSubnets]);
+    return lab.network;
+  };
+  const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance, admission, bridgeNetwork, pool, labNetwork, screenRestore: () => config.current().global.screen_restore, ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}), now });
   const lifecycle = new LifecycleService({ store, driver, config, log: log.child({ module: 'lifecycle' }), instance, attached: runner.attached, admission, now, exportDir: join(o.dataDir, 'exports') });
   const access = accessFromConfig(config, store, log.child({ module: 'access' }));
   const guard = new ConnectionGuard(() => {
@@ -116,11 +127,12 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   // Each door gets the handler and the guard wrapped for it, so metrics know the door without the door knowing.
   const doorParts = (door: string) => ({ handler: obs.handler(handler, door), guard: obs.guard(guard, door) });
   const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, ...doorParts('ssh'), auth, log: log.child({ module: 'sshd' }) });
+  obs.wire({ store, driver, config, dataDir: o.dataDir, attached: () => runner.attached.all(), now });
   // Trainees on ISLET's bridge network must not reach ISLET's own port: refuse that subnet at the front door.
   // If the engine is not there yet, keep trying until it is.
   let netReady = false;
   const prepareNetwork = () => driver.ensureNetwork(bridgeNetwork, { ...o.extraLabels, [LABEL_INSTANCE]: instance })
-    .then((n) => { guard.denySubnets(n.subnets); netReady = true; log.info({ event: 'trainee_network', network: bridgeNetwork, subnets: n.subnets }, 'trainee network ready'); })
+    .then((n) => { bridgeSubnets = n.subnets; guard.denySubnets([...n.subnets, ...labSubnets]); netReady = true; log.info({ event: 'trainee_network', network: bridgeNetwork, subnets: n.subnets }, 'trainee network ready'); })
     .catch((err: unknown) => log.warn({ event: 'trainee_network_failed', err }, 'could not prepare the trainee network; retrying'));
   await prepareNetwork();
   const netTimer = setInterval(() => { if (!netReady) void prepareNetwork(); }, 15_000);
@@ -128,7 +140,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   logCryptoBinding(log.child({ module: 'sshd' }));
   const addr = await ssh.listen(o.host, o.port);
   // The web door (src/web/): the same handler, authenticator, limits and attach registry as SSH.
-  const web = o.http ? await startWebDoor({ config, ...doorParts('web'), auth, store, attached: runner.attached, log: log.child({ module: 'web' }) }, o.http.host, o.http.port)
+  const web = o.http ? await startWebDoor({ config, ...doorParts('web'), operator: obs.doorRoutes(), auth, store, attached: runner.attached, log: log.child({ module: 'web' }) }, o.http.host, o.http.port)
     .catch(async (err: unknown) => { await ssh.close(); throw err; }) : undefined;
   if (o.lifecycle !== false) lifecycle.start();
   // Pools fill in the background at start and after every claim; an edit of warm_pool applies at the next claim or check.
@@ -137,7 +149,6 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   poolTimer.unref();
   log.info({ event: 'capacity', max_containers: effectiveMaxContainers(config.current().global, config.current().environments), derived: config.current().global.max_containers === 0, max_containers_per_account: config.current().global.max_containers_per_account }, 'container capacity');
   log.info({ event: 'listening', host: addr.address, port: addr.port }, `ISLET listening on ${addr.address}:${addr.port}`);
-  obs.wire({ store, driver, config, dataDir: o.dataDir, attached: () => runner.attached.all(), now });
   const metricsServer = o.metrics
     ? await obs.listen(o.metrics.host, o.metrics.port).catch(async (err: unknown) => { await web?.door.close(); await ssh.close(); throw err; })
     : undefined;

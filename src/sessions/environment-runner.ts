@@ -44,6 +44,8 @@ export interface RunnerDeps {
   readonly bridgeNetwork?: string;
   /** Warm pools: a new trainee claims a running container instead of waiting for a start. */
   readonly pool?: WarmPool;
+  /** For `lab_network` environments: prepares the environment's lab network (src/catalogue/lab-network.ts) and names it. */
+  readonly labNetwork?: (env: Environment) => Promise<string>;
 }
 
 
@@ -182,7 +184,7 @@ export class EnvironmentRunner {
           throw err;
         }
         try {
-          const network = env.network === 'bridge' ? await this.#bridge() : undefined;
+          const network = env.lab_network ? await this.#lab(env) : env.network === 'bridge' ? await this.#bridge() : undefined;
           info = await driver.create({ name: this.containerName(env.name, account), env, labels: this.labels(env.name, account), ...(size ? { tty: size } : {}), ...(termName ? { term: termName } : {}), ...(network ? { network } : {}) });
         } catch (err) {
           // Another ISLET process created it first: use theirs.
@@ -235,6 +237,12 @@ export class EnvironmentRunner {
       if (!running) await this.#start(account, env, info.id, release);
       return info.id;
     });
+  }
+
+  /** A lab environment never falls back to the outbound bridge. */
+  async #lab(env: Environment): Promise<string> {
+    if (!this.#d.labNetwork) throw new Error(`environment ${env.name} has a lab_network but this runner cannot make lab networks`);
+    return this.#d.labNetwork(env);
   }
 
   /** The trainee bridge network, created on first use (trainees on it cannot reach each other). */
