@@ -142,6 +142,30 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
     await s2.close();
   });
 
+  test('a second tab that chooses to share mirrors the same shell: what one types, both see', async () => {
+    const ctx = await browser.newContext();
+    try {
+      const { page: one } = await openPage(ctx, `${base}/#/${user}+demo`);
+      await waitForScreen(one, `${user}'s password:`);
+      await typeLine(one, PW);
+      await waitForScreen(one, SHELL, 60_000);
+      const { page: two } = await openPage(ctx, `${base}/#/${user}+demo`);
+      await waitForScreen(two, `${user}'s password:`);
+      await typeLine(two, PW);
+      await waitForScreen(two, '[share/take]');
+      await typeLine(two, 'share');
+      // The shell's screen is painted on attach (it may replace what the page showed): wait for its prompt.
+      await waitForScreen(two, SHELL, 60_000);
+      await typeLine(two, 'echo mirrored-$((20+3))');
+      await waitForScreen(two, /^mirrored-23$/m);
+      await waitForScreen(one, /^mirrored-23$/m);
+      await typeLine(one, 'echo back-$((1+1))');
+      await waitForScreen(two, /^back-2$/m);
+      await screenshot(two, 'second-tab-shared');
+      for (const p of [one, two]) await p.evaluate(() => (globalThis as any).islet.conn.bye());
+    } finally { await ctx.close(); }
+  });
+
   test('a phone (390x844, touch): the key bar sends Ctrl-C, arrows and | ; the terminal fits the screen and follows rotation', async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
     try {

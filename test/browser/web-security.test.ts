@@ -8,7 +8,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
 import { IsletProcess } from '../helpers/islet-process.ts';
@@ -134,5 +136,49 @@ describe('web door security', { concurrency: false, timeout: 300_000 }, () => {
     web.close();
     assert.equal(await sshPassword(acct, PW), false);
     assert.ok(islet.logs.some((l) => l.event === 'account_login_failed' && l.door === 'web' && l.reason === 'account_throttled'));
+  });
+});
+
+describe('web door over TLS', { concurrency: false, timeout: 120_000 }, () => {
+  const tlsRun = testRunId();
+  const tlsIslet = new IsletProcess(tlsRun);
+  let https = '';
+  before(async () => {
+    const dir = tlsIslet.dataDir.replace(/data$/, 'tls');
+    mkdirSync(dir, { recursive: true });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    appendFileSync(join(tlsIslet.configDir, 'islet.yaml'), `\nweb_tls_cert: ${join(dir, 'cert.pem')}\nweb_tls_key: ${join(dir, 'key.pem')}\n`);
+    // On every address, so only TLS can explain the absence of the plain-HTTP warning (the control below has it).
+    https = (await startWithWeb(tlsIslet, { ISLET_HTTP: '0.0.0.0:0' })).replace('http:', 'https:');
+  });
+  after(async () => { await tlsIslet.dispose(); await sweepTestContainers(tlsRun); });
+
+  test('with a configured certificate the door serves HTTPS (with HSTS) and WSS; an http:// Origin is a downgrade and refused', async () => {
+    const l = await tlsIslet.waitForLog((x) => x.event === 'web_listening');
+    assert.equal(l.tls, true);
+    const res = await new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
+      httpsGet(`${https}/`, { rejectUnauthorized: false }, (r) => { r.resume(); resolve({ status: r.statusCode ?? 0, headers: r.headers }); }).on('error', reject);
+    });
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers['strict-transport-security']), /max-age=\d+/);
+    assert.match(String(res.headers['set-cookie']), /__Host-islet-resume=.*Secure; HttpOnly; SameSite=Strict/);
+    const ok = new WebClient(https, { origin: https, rejectUnauthorized: false });
+    ok.hello();
+    await ok.waitText('[new/existing]: ');
+    ok.send({ t: 'bye' });
+    const down = new WebClient(https, { origin: https.replace('https:', 'http:'), rejectUnauthorized: false });
+    await assert.rejects(down.opened, (e: { status?: number }) => e.status === 403);
+    assert.equal(tlsIslet.logs.some((x) => x.event === 'web_no_tls'), false);
+  });
+
+  test('control: plain HTTP on every address logs the WEB_NO_TLS warning', async () => {
+    const plainRun = testRunId();
+    const plain = new IsletProcess(plainRun);
+    try {
+      await startWithWeb(plain, { ISLET_HTTP: '0.0.0.0:0' });
+      const w = await plain.waitForLog((x) => x.event === 'web_no_tls');
+      assert.equal(w.code, 'WEB_NO_TLS');
+    } finally { await plain.dispose(); await sweepTestContainers(plainRun); }
   });
 });

@@ -6,7 +6,7 @@
  */
 import WebSocket from 'ws';
 
-export interface WebClientOptions { readonly origin?: string | undefined; readonly cookie?: string | undefined }
+export interface WebClientOptions { readonly origin?: string | undefined; readonly cookie?: string | undefined; readonly rejectUnauthorized?: boolean }
 export type Control = { t: string; [k: string]: unknown };
 
 export class WebClient {
@@ -22,7 +22,7 @@ export class WebClient {
   constructor(base: string, o: WebClientOptions = {}) {
     const headers: Record<string, string> = {};
     if (o.cookie) headers.cookie = o.cookie;
-    this.ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`, { headers, ...(o.origin !== undefined ? { origin: o.origin } : {}) });
+    this.ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`, { headers, ...(o.origin !== undefined ? { origin: o.origin } : {}), ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}) });
     this.opened = new Promise((res, rej) => {
       this.ws.once('open', () => res());
       this.ws.once('unexpected-response', (_req, r) => rej(Object.assign(new Error(`upgrade refused: HTTP ${r.statusCode}`), { status: r.statusCode })));
