@@ -64,4 +64,11 @@ test('datasets become read-only mounts at /datasets/<name>; lab_network joins a 
   assert.match(issues[0]!.message, /no dataset missing/);
   assert.equal(input.network, 'bridge');
   assert.equal(input.no_new_privileges, false);
+  // A warm pool would start containers on the outbound bridge: turned off with a warning (control: kept without a lab).
+  const pooled: Record<string, unknown> = { program: 'tcpdump', warm_pool: 2, lab_network: { replay: 'lab/a.pcap' } };
+  assert.match(resolveCatalogueEnvironment(pooled, 'f.yaml', ds, cat)[0]!.message, /lab_network environments have no warm pool/);
+  assert.equal(pooled.warm_pool, 0);
+  const plain: Record<string, unknown> = { program: 'tcpdump', warm_pool: 2 };
+  resolveCatalogueEnvironment(plain, 'f.yaml', ds, cat);
+  assert.equal(plain.warm_pool, 2);
 });

@@ -72,6 +72,11 @@ export function resolveCatalogueEnvironment(input: Record<string, unknown>, file
     // The lab network is internal (lab-network.ts): joining it reaches nothing but the lab.
     input.network = 'bridge';
     addCaps(input, CAPTURE);
+    // Warm pools would start containers on ISLET's outbound bridge, not the lab.
+    if (typeof input.warm_pool === 'number' && input.warm_pool > 0) {
+      issues.push({ severity: 'warning', code: 'CONFIG_INVALID', file, message: 'warm_pool: lab_network environments have no warm pool; ignored' });
+      input.warm_pool = 0;
+    }
     // File capabilities are granted only without no_new_privileges; catalogue images carry no setuid files.
     if (recipe) input.no_new_privileges = false;
   }

@@ -13,6 +13,7 @@ const USAGE = 'usage: islet dataset ls [--json] | add <name> <path> | rm <name> 
 
 export async function datasetCommand(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
+  if (verb === '--help' || verb === '-h') { console.log(USAGE); return 0; }
   const { values: f, positionals: a } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, data: { type: 'string' } } });
   const dir = datasetsDir(optionValue('data', { data: f.data }));
   if (verb === 'ls' && a.length === 0) {

@@ -31,6 +31,7 @@ const log = (l: string): void => { process.stderr.write(`${l}\n`); };
 
 export async function imageCommand(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
+  if (verb === '--help' || verb === '-h') { console.log(USAGE); return 0; }
   const { values: f, positionals: args } = parseArgs({
     args: rest, allowPositionals: true, strict: true,
     options: { suite: { type: 'string', multiple: true }, force: { type: 'boolean' }, json: { type: 'boolean' }, all: { type: 'boolean' }, jobs: { type: 'string' }, package: { type: 'string', multiple: true }, data: { type: 'string' }, help: { type: 'boolean' } },

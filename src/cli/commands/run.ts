@@ -21,6 +21,7 @@ import { LABEL_RUN, LABEL_TEST } from '../../runtime/names.ts';
 export const RUN_HELP = 'Run a command in one catalogue image: islet run [-r <path|dataset>[,…|<src>:<dst>]] [-w <dir>] [-i] [-u <user>] [-C <dir>] <tool>[:<version>] -- <command…>';
 
 export async function runCommand(argv: string[]): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h') { console.log(`usage: ${RUN_HELP.slice(RUN_HELP.indexOf('islet run'))}\n(docs/catalogue.md)`); return 0; }
   const req = parseRunArgs(argv, datasetsFor(argv), { grouprun: false });
   const built = await resolveBuilt(catalogueDir(), req.ref);
   const spec = runSpec(req, built.image, boundingCaps(built.info), `islet-run-${randomBytes(4).toString('hex')}`);
