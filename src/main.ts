@@ -38,8 +38,6 @@ import { effectiveMaxContainers } from './sessions/capacity.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import { startWebDoor } from './web/start-web-door.ts';
 import { Observability } from './metrics/observability.ts';
-import { ensureLab } from './catalogue/lab-network.ts';
-import type { Environment } from './config/schema.ts';
 
 export interface IsletOptions {
   readonly configDir: string;
@@ -103,16 +101,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   });
   const bridgeNetwork = bridgeNetworkName(instance);
   const pool = new WarmPool({ driver, store, config, log: log.child({ module: 'pool' }), instance, labels: o.extraLabels ?? {}, bridgeNetwork });
-  // Lab networks (src/catalogue/lab-network.ts): their subnets are refused at the front door like the bridge's.
-  let bridgeSubnets: string[] = [];
-  const labSubnets = new Set<string>();
-  const labNetwork = async (env: Environment): Promise<string> => {
-    const lab = await ensureLab({ instance, env, labels: o.extraLabels ?? {}, log: (m) => log.info({ event: 'lab_network', environment: env.name }, m) });
-    for (const sn of lab.subnets) labSubnets.add(sn);
-    guard.denySubnets([...bridgeSubnets, ...labSubnets]);
-    return lab.network;
-  };
-  const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance, admission, bridgeNetwork, pool, labNetwork, screenRestore: () => config.current().global.screen_restore, ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}), now });
+  const runner = new EnvironmentRunner({ driver, store, log: log.child({ module: 'runner' }), instance, admission, bridgeNetwork, pool, screenRestore: () => config.current().global.screen_restore, ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}), now });
   const lifecycle = new LifecycleService({ store, driver, config, log: log.child({ module: 'lifecycle' }), instance, attached: runner.attached, admission, now, exportDir: join(o.dataDir, 'exports') });
   const access = accessFromConfig(config, store, log.child({ module: 'access' }));
   const guard = new ConnectionGuard(() => {
@@ -132,7 +121,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   // If the engine is not there yet, keep trying until it is.
   let netReady = false;
   const prepareNetwork = () => driver.ensureNetwork(bridgeNetwork, { ...o.extraLabels, [LABEL_INSTANCE]: instance })
-    .then((n) => { bridgeSubnets = n.subnets; guard.denySubnets([...n.subnets, ...labSubnets]); netReady = true; log.info({ event: 'trainee_network', network: bridgeNetwork, subnets: n.subnets }, 'trainee network ready'); })
+    .then((n) => { guard.denySubnets(n.subnets); netReady = true; log.info({ event: 'trainee_network', network: bridgeNetwork, subnets: n.subnets }, 'trainee network ready'); })
     .catch((err: unknown) => log.warn({ event: 'trainee_network_failed', err }, 'could not prepare the trainee network; retrying'));
   await prepareNetwork();
   const netTimer = setInterval(() => { if (!netReady) void prepareNetwork(); }, 15_000);

@@ -17,7 +17,7 @@ import { meteredGuard } from './metered-guard.ts';
 import { SessionCounter } from './metered-handler.ts';
 import { checkHealth } from './health.ts';
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
-import type { ObservabilityDeps } from './observability-routes.ts';
+import { observe, type ObservabilityDeps, type Reply } from './observability-routes.ts';
 
 export interface ObservedParts {
   readonly store: Store;
@@ -59,6 +59,11 @@ export class Observability {
       token: () => p.config.current().global.metrics_token,
     };
     return this.#routes;
+  }
+
+  /** The operator endpoints for a door's HTTP server (the web door): /metrics there only with a token. */
+  doorRoutes(): (path: string, authorization: string | undefined) => Promise<Reply | undefined> {
+    return (path, authorization) => (this.#routes ? observe(this.#routes, path, authorization, false) : Promise.resolve(undefined));
   }
 
   /** Starts the dedicated listener (`--metrics HOST:PORT`); call wire() first. */

@@ -44,7 +44,14 @@ export interface WebDoorOptions {
   readonly log: Logger;
   /** PEM certificate and key: HTTPS and WSS. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** The operator endpoints (/healthz, /metrics: src/metrics/observability-routes.ts) served here too; their own rules decide access. */
+  readonly operator?: OperatorRoutes;
 }
+
+/** Answers an operator path (or undefined: not found) given the request's Authorization header. */
+export type OperatorRoutes = (path: string, authorization: string | undefined) => Promise<{
+  readonly status: number; readonly type: string; readonly body: string; readonly headers?: Readonly<Record<string, string>>;
+} | undefined>;
 
 /** A page must say hello this soon after connecting. */
 const HELLO_TIMEOUT_MS = 10_000;
@@ -95,6 +102,15 @@ export class WebDoor {
         });
       }
       f.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
+      const operator = o.operator;
+      if (operator) {
+        for (const path of ['/healthz', '/metrics']) {
+          f.get(path, async (req, reply) => {
+            const r = await operator(path, req.headers.authorization);
+            return r ? reply.code(r.status).type(r.type).headers(r.headers ?? {}).send(r.body) : reply.code(404).type('text/plain').send('not found\n');
+          });
+        }
+      }
       f.get('/ws', { websocket: true, preValidation: async (req, reply) => { const why = this.#refuse(req); if (why) await reply.code(why.status).send(why.text); } },
         (ws, req) => this.#onSocket(ws, req));
     });

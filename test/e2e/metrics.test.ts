@@ -23,6 +23,7 @@ import { startMetricsServer } from '../../src/metrics/metrics-server.ts';
 const runId = testRunId();
 const islet = new IsletProcess(runId);
 let base = '';
+let web = '';
 
 async function get(path: string, headers: Record<string, string> = {}, at = base): Promise<{ status: number; body: string; type: string }> {
   const r = await fetch(`${at}${path}`, { headers, signal: AbortSignal.timeout(15_000) });
@@ -37,9 +38,10 @@ function value(text: string, series: string): number {
 
 describe('metrics and health', { concurrency: false }, () => {
   before(async () => {
-    await islet.start({ ISLET_METRICS: '127.0.0.1:0' });
+    await islet.start({ ISLET_METRICS: '127.0.0.1:0', ISLET_HTTP: '127.0.0.1:0' });
     const l = await islet.waitForLog((x) => x.event === 'metrics_listening');
     base = `http://127.0.0.1:${Number(l.port)}`;
+    web = `http://127.0.0.1:${Number((await islet.waitForLog((x) => x.event === 'web_listening')).port)}`;
   });
   after(async () => { await TmuxSsh.closeAll(); await islet.dispose(); await sweepTestContainers(runId); });
 
@@ -47,6 +49,9 @@ describe('metrics and health', { concurrency: false }, () => {
     const r = await get('/healthz');
     assert.equal(r.status, 200, r.body);
     assert.deepEqual(JSON.parse(r.body), { ok: true, engine: 'ok', store: 'ok', config: 'ok' });
+    const onWeb = await get('/healthz', {}, web);
+    assert.equal(onWeb.status, 200, 'the web door serves /healthz too');
+    assert.deepEqual(JSON.parse(onWeb.body), { ok: true, engine: 'ok', store: 'ok', config: 'ok' });
   });
 
   test('a trainee journey over SSH moves the counters, histograms and gauges', async () => {
@@ -100,6 +105,7 @@ describe('metrics and health', { concurrency: false }, () => {
 
   test('with metrics_token configured /metrics needs the bearer token (control: served without it before)', async () => {
     assert.equal((await get('/metrics')).status, 200, 'control: no token configured, the operator listener serves it');
+    assert.equal((await get('/metrics', {}, web)).status, 404, 'without a token the web door does not serve /metrics at all');
     const f = join(islet.configDir, 'islet.yaml');
     writeFileSync(f, `${readFileSync(f, 'utf8').trimEnd()}\nmetrics_token: "t0ken-for-test"\n`);
     const none = await get('/metrics');
@@ -109,6 +115,12 @@ describe('metrics and health', { concurrency: false }, () => {
     const ok = await get('/metrics', { authorization: 'Bearer t0ken-for-test' });
     assert.equal(ok.status, 200);
     assert.match(ok.body, /islet_engine_calls_total/);
+    // The web door with a token: refused without it, served with it.
+    assert.equal((await get('/metrics', {}, web)).status, 401);
+    assert.equal((await get('/metrics', { authorization: 'Bearer wrong' }, web)).status, 401);
+    const okWeb = await get('/metrics', { authorization: 'Bearer t0ken-for-test' }, web);
+    assert.equal(okWeb.status, 200);
+    assert.match(okWeb.body, /islet_sessions/);
     assert.equal((await get('/healthz')).status, 200, '/healthz needs no token');
   });
 });
