@@ -26,7 +26,9 @@ import { numArg } from './lib/targets.ts';
 const argv = process.argv.slice(2);
 const LOADS = numArg(argv, 'loads', 10);
 const KEYS = numArg(argv, 'keys', 200);
-const summary = (xs: number[]) => ({ n: xs.length, p50: round1(pct(xs, 0.5)), p90: round1(pct(xs, 0.9)), p99: round1(pct(xs, 0.99)), max: round1(Math.max(...xs)), samples: xs.map(round1) });
+const summary = (xs: number[]) => ({
+  n: xs.length, p50: round1(pct(xs, 0.5)), p90: round1(pct(xs, 0.9)), p99: round1(pct(xs, 0.99)), max: round1(Math.max(...xs)), samples: xs.map(round1),
+});
 const PROMPT = /\$ (\x1b\[J)?$/;
 
 const runId = testRunId();
@@ -55,7 +57,13 @@ try {
     loads.push(performance.now() - t0);
     // The page's own clock: from its navigation start (after Chromium made the context and tab).
     inPage.push(await page.evaluate(() => performance.now()));
-    if (i === 0) phases = await page.evaluate(() => { const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming; return { response_end: n.responseEnd, dom_content_loaded: n.domContentLoadedEventEnd, load: n.loadEventEnd, ...Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])) }; });
+    if (i === 0) {
+      phases = await page.evaluate(() => {
+        const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+        const marks = Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime]));
+        return { response_end: n.responseEnd, dom_content_loaded: n.domContentLoadedEventEnd, load: n.loadEventEnd, ...marks };
+      });
+    }
     await page.evaluate(() => (globalThis as any).islet.conn.bye());
     await ctx.close();
   }
@@ -101,11 +109,17 @@ try {
   const result = {
     benchmark: 'web-latency', date: new Date().toISOString(), commit,
     command: `node bench/web-latency.ts ${argv.join(' ')}`.trim(), machine: machineInfo(),
-    note: 'One idle trainee, loopback. page_load_to_menu includes Chromium creating a fresh context\'s first page; echo_* time one keystroke to its echo in a live shell.',
-    page_load_to_menu_ms: summary(loads), page_clock_to_menu_ms: summary(inPage), first_load_phases_ms: phases, echo_ws_ms: summary(ws), echo_ssh_ms: summary(ssh),
+    note: 'One idle trainee, loopback. page_load_to_menu includes Chromium creating a fresh context\'s first page; '
+      + 'echo_* time one keystroke to its echo in a live shell.',
+    page_load_to_menu_ms: summary(loads), page_clock_to_menu_ms: summary(inPage), first_load_phases_ms: phases,
+    echo_ws_ms: summary(ws), echo_ssh_ms: summary(ssh),
   };
   writeResult('web-latency', result);
-  console.log(JSON.stringify({ page_load_to_menu_ms: { ...result.page_load_to_menu_ms, samples: undefined }, page_clock_to_menu_ms: { ...result.page_clock_to_menu_ms, samples: undefined }, phases, echo_ws_ms: { ...result.echo_ws_ms, samples: undefined }, echo_ssh_ms: { ...result.echo_ssh_ms, samples: undefined } }, null, 1));
+  const brief = (x: ReturnType<typeof summary>) => ({ ...x, samples: undefined });
+  console.log(JSON.stringify({
+    page_load_to_menu_ms: brief(result.page_load_to_menu_ms), page_clock_to_menu_ms: brief(result.page_clock_to_menu_ms), phases,
+    echo_ws_ms: brief(result.echo_ws_ms), echo_ssh_ms: brief(result.echo_ssh_ms),
+  }, null, 1));
 } finally {
   await chrome.close();
   await islet.dispose();

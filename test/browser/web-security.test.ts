@@ -158,7 +158,8 @@ describe('web door over TLS', { concurrency: false, timeout: 120_000 }, () => {
     const l = await tlsIslet.waitForLog((x) => x.event === 'web_listening');
     assert.equal(l.tls, true);
     const res = await new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
-      httpsGet(`${https}/`, { rejectUnauthorized: false }, (r) => { r.resume(); resolve({ status: r.statusCode ?? 0, headers: r.headers }); }).on('error', reject);
+      httpsGet(`${https}/`, { rejectUnauthorized: false }, (r) => { r.resume(); resolve({ status: r.statusCode ?? 0, headers: r.headers }); })
+        .on('error', reject);
     });
     assert.equal(res.status, 200);
     assert.match(String(res.headers['strict-transport-security']), /max-age=\d+/);

@@ -22,7 +22,9 @@ export class WebClient {
   constructor(base: string, o: WebClientOptions = {}) {
     const headers: Record<string, string> = {};
     if (o.cookie) headers.cookie = o.cookie;
-    this.ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`, { headers, ...(o.origin !== undefined ? { origin: o.origin } : {}), ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}) });
+    this.ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`, {
+      headers, ...(o.origin !== undefined ? { origin: o.origin } : {}), ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+    });
     this.opened = new Promise((res, rej) => {
       this.ws.once('open', () => res());
       this.ws.once('unexpected-response', (_req, r) => rej(Object.assign(new Error(`upgrade refused: HTTP ${r.statusCode}`), { status: r.statusCode })));
@@ -54,7 +56,9 @@ export class WebClient {
     if (this.ws.readyState === WebSocket.CONNECTING) { void this.opened.then(() => this.send(m), () => undefined); return; }
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(m));
   }
-  hello(h: { login?: string; resume?: { id: string; seq: number }; cols?: number; rows?: number } = {}): void { this.send({ t: 'hello', v: 1, cols: 80, rows: 24, ...h }); }
+  hello(h: { login?: string; resume?: { id: string; seq: number }; cols?: number; rows?: number } = {}): void {
+    this.send({ t: 'hello', v: 1, cols: 80, rows: 24, ...h });
+  }
   type(s: string): void {
     if (this.ws.readyState === WebSocket.CONNECTING) { void this.opened.then(() => this.type(s), () => undefined); return; }
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(Buffer.from(s));
@@ -64,14 +68,18 @@ export class WebClient {
   until<T>(pred: () => T | undefined | false, timeoutMs = 20_000, what = 'condition'): Promise<T> {
     return new Promise((res, rej) => {
       const check = () => { const v = pred(); if (v) { clearTimeout(timer); this.#waiters.delete(check); res(v); } };
-      const timer = setTimeout(() => { this.#waiters.delete(check); rej(new Error(`${what} not met within ${timeoutMs} ms; output:\n${this.text.slice(-800)}\ncontrols: ${JSON.stringify(this.controls)}`)); }, timeoutMs);
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        rej(new Error(`${what} not met within ${timeoutMs} ms; output:\n${this.text.slice(-800)}\ncontrols: ${JSON.stringify(this.controls)}`));
+      }, timeoutMs);
       this.#waiters.add(check);
       check();
     });
   }
   /** Waits for output matching `re` after offset `from` (default: anywhere). */
   waitText(re: RegExp | string, timeoutMs = 20_000, from = 0): Promise<true> {
-    return this.until(() => (typeof re === 'string' ? this.text.indexOf(re, from) >= 0 : re.test(this.text.slice(from))) || undefined, timeoutMs, `output ${String(re)}`);
+    const seen = () => (typeof re === 'string' ? this.text.indexOf(re, from) >= 0 : re.test(this.text.slice(from))) || undefined;
+    return this.until(seen, timeoutMs, `output ${String(re)}`);
   }
   waitControl(t: string, timeoutMs = 20_000): Promise<Control> { return this.until(() => this.controls.find((c) => c.t === t), timeoutMs, `control ${t}`); }
   close(): void { this.ws.close(); }
