@@ -14,12 +14,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
-import type { AttachRegistry, Authenticator, SessionHandler } from '../sessions/index.ts';
+import type { AttachRegistry, Authenticator, Identity, SessionHandler } from '../sessions/index.ts';
 import type { Store } from '../store/store.ts';
 import { MAX_FRAME, parseClientControl, type ClientControl, type ServerControl } from './protocol.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -111,7 +111,8 @@ export class WebDoor {
           });
         }
       }
-      f.get('/ws', { websocket: true, preValidation: async (req, reply) => { const why = this.#refuse(req); if (why) await reply.code(why.status).send(why.text); } },
+      const preValidation = async (req: FastifyRequest, reply: FastifyReply) => { const why = this.#refuse(req); if (why) await reply.code(why.status).send(why.text); };
+      f.get('/ws', { websocket: true, preValidation },
         (ws, req) => this.#onSocket(ws, req));
     });
     this.#app.server.on('connection', (s) => s.setNoDelay(true));
@@ -137,7 +138,8 @@ export class WebDoor {
     const ip = this.#ip(req);
     const g = this.#o.config.current().global;
     if (!originAllowed(req.headers.origin, req.headers.host, this.#tls, g.web_origins)) {
-      this.#o.log.warn({ event: 'web_origin_refused', code: 'WEB_ORIGIN_REFUSED', client: ip, origin: String(req.headers.origin ?? '').slice(0, 200), host: String(req.headers.host ?? '').slice(0, 200) }, 'WebSocket from another origin refused');
+      const origin = String(req.headers.origin ?? '').slice(0, 200);
+      this.#o.log.warn({ event: 'web_origin_refused', code: 'WEB_ORIGIN_REFUSED', client: ip, origin, host: String(req.headers.host ?? '').slice(0, 200) }, 'WebSocket from another origin refused');
       return { status: 403, text: 'origin not allowed' };
     }
     const refusal = this.#o.guard.admit(ip);
@@ -166,7 +168,7 @@ export class WebDoor {
         const m = binary ? undefined : parseClientControl(data.toString());
         if (m?.t !== 'hello') { protocolError('first frame is not hello'); return; }
         clearTimeout(hello);
-        session = m.resume ? this.#resume(ws, req, m.resume, log) : this.#open(ws, req, m, log);
+        session = m.resume ? this.#resume(ws, req, m, m.resume, log) : this.#open(ws, req, m, log);
         return;
       }
       const t = session.term;
@@ -195,10 +197,12 @@ export class WebDoor {
   }
 
   /** A new session: login in the terminal, then the session engine; the terminal closes when it is over. */
-  #open(ws: WebSocket, req: FastifyRequest, m: Extract<ClientControl, { t: 'hello' }>, log: Logger): WebSession | undefined {
+  /** `as`: a reloaded page's identity, which skips the login (the resume cookie proved the browser). */
+  #open(ws: WebSocket, req: FastifyRequest, m: Extract<ClientControl, { t: 'hello' }>, log: Logger, as?: Identity): WebSession | undefined {
     const g = this.#o.config.current().global;
     if (this.#sessions.size >= g.ssh_max_connections) {
-      ws.send(JSON.stringify({ t: 'error', code: 'CAPACITY_FULL', message: 'ISLET is full right now; please try again in a few minutes.' } satisfies ServerControl));
+      const full: ServerControl = { t: 'error', code: 'CAPACITY_FULL', message: 'ISLET is full right now; please try again in a few minutes.' };
+      ws.send(JSON.stringify(full));
       ws.close(4429, 'full');
       return undefined;
     }
@@ -211,7 +215,8 @@ export class WebDoor {
     const { config, auth, store, attached, handler } = this.#o;
     void (async () => {
       try {
-        const who = await webLogin({ config, auth, store, attached, log }, s.term, m.login);
+        const who = as ?? await webLogin({ config, auth, store, attached, log }, s.term, m.login);
+        s.identity = who;
         if (who && !s.term.closed) await handler.handle(s.term, who);
       } catch (err) {
         log.error({ err }, 'web session failed');
@@ -224,12 +229,25 @@ export class WebDoor {
   }
 
   /** The page reconnects to its session: same id, same resume cookie, output from its last offset. */
-  #resume(ws: WebSocket, req: FastifyRequest, r: { id: string; seq: number }, log: Logger): WebSession | undefined {
+  #resume(ws: WebSocket, req: FastifyRequest, m: Extract<ClientControl, { t: 'hello' }>, r: { id: string; seq: number }, log: Logger): WebSession | undefined {
     const key = ResumeKeys.fromHeader(req.headers.cookie);
     const found = this.#sessions.find(r.id, this.#keys.valid(key) ? ResumeKeys.hash(key) : undefined, r.seq);
+    const ownerHash = this.#keys.valid(key) ? ResumeKeys.hash(key) : undefined;
+    const reload = found === 'offset_not_kept' ? this.#sessions.reloaded(r.id, ownerHash) : undefined;
+    if (reload?.identity) {
+      // A reload: its terminal is empty and the output it lacks is gone. The old session ends (its shell is
+      // detached, never stopped) and a new one attaches as the same trainee, which paints the current screen.
+      const who = reload.identity;
+      this.#sessions.back(reload);
+      reload.term.close(0);
+      log.info({ event: 'web_session_reopened', session: r.id.slice(0, 8), account: who.account, environment: who.environment },
+        'reloaded page reopens its session');
+      return this.#open(ws, req, m, log, who);
+    }
     if (typeof found === 'string') {
       log.info({ event: 'web_resume_refused', code: 'WEB_RESUME_REFUSED', reason: found, cookie: key === undefined ? 'missing' : 'present' }, 'web resume refused');
-      ws.send(JSON.stringify({ t: 'error', code: 'WEB_RESUME_REFUSED', message: 'That session cannot be resumed; starting a new one.' } satisfies ServerControl));
+      const refused: ServerControl = { t: 'error', code: 'WEB_RESUME_REFUSED', message: 'That session cannot be resumed; starting a new one.' };
+      ws.send(JSON.stringify(refused));
       ws.close(4401, 'resume refused');
       return undefined;
     }

@@ -142,6 +142,29 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
     await s2.close();
   });
 
+  test('a reload mid-top paints top at once, without asking the password again', async () => {
+    const ctx = await browser.newContext();
+    try {
+      const { page } = await openPage(ctx, `${base}/#/${user}+demo`);
+      await waitForScreen(page, `${user}'s password:`);
+      await typeLine(page, PW);
+      await waitForScreen(page, SHELL, 60_000);
+      await typeLine(page, 'top');
+      await waitForScreen(page, /PID\s+PPID\s+USER/);
+      await page.reload();
+      // Nothing typed: the reloaded page must show top's screen by itself.
+      const t0 = Date.now();
+      await waitForScreen(page, /PID\s+PPID\s+USER/, 15_000);
+      console.log(`# reload to top painted: ${Date.now() - t0} ms after the reload returned`);
+      assert.doesNotMatch(await screenText(page), /password:/);
+      await islet.waitForLog((l) => l.event === 'web_session_reopened');
+      await screenshot(page, 'reload-mid-top');
+      await page.keyboard.type('q');
+      await waitForScreen(page, SHELL);
+      await page.evaluate(() => (globalThis as any).islet.conn.bye());
+    } finally { await ctx.close(); }
+  });
+
   test('a second tab that chooses to share mirrors the same shell: what one types, both see', async () => {
     const ctx = await browser.newContext();
     try {
