@@ -36,6 +36,12 @@ interface Entry { readonly model: ScreenModel; readonly viewers: object[] }
 /** Clears the client's screen and resets its attributes before a snapshot is painted on it. */
 export const PAINT_PREFIX = '\x1b[0m\x1b[H\x1b[2J';
 
+/**
+ * Detached models kept by default: ~0.8 MiB each at 120x40 (bench/terminal-model.ts), so at most ~400 MiB
+ * for shells nobody watches; the model of a container stopped meanwhile lingers until evicted or restarted.
+ */
+export const DEFAULT_MAX_DETACHED = 500;
+
 export class ScreenModels {
   readonly #o: ScreenModelsOptions;
   /** Insertion order = recency for detached models (re-inserted on use). */
@@ -101,7 +107,7 @@ export class ScreenModels {
 
   /** Disposes the least recently used detached models beyond `maxDetached`. */
   #trim(): void {
-    const max = this.#o.maxDetached ?? 2000;
+    const max = this.#o.maxDetached ?? DEFAULT_MAX_DETACHED;
     let detached = 0;
     for (const e of this.#m.values()) if (e.viewers.length === 0) detached++;
     for (const [id, e] of this.#m) {
