@@ -211,6 +211,10 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
       await page.locator('#keybar button[data-key="↑"]').tap();
       await page.keyboard.press('Enter');
       await waitForScreen(page, /^phone-42$[\s\S]*^phone-42$/m);
+      // Text committed by an input method (IME, autocorrect) arrives through the same onData path.
+      await page.keyboard.insertText('echo ime-$((3*3))');
+      await page.keyboard.press('Enter');
+      await waitForScreen(page, /^ime-9$/m);
       // | from the bar.
       await page.keyboard.type('echo abc ');
       await page.locator('#keybar button[data-key="|"]').tap();

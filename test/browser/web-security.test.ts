@@ -8,7 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
@@ -181,5 +181,43 @@ describe('web door over TLS', { concurrency: false, timeout: 120_000 }, () => {
       const w = await plain.waitForLog((x) => x.event === 'web_no_tls');
       assert.equal(w.code, 'WEB_NO_TLS');
     } finally { await plain.dispose(); await sweepTestContainers(plainRun); }
+  });
+});
+
+describe('a secret gate password', { concurrency: false, timeout: 120_000 }, () => {
+  const gateRun = testRunId();
+  const gated = new IsletProcess(gateRun);
+  let url = '';
+  before(async () => {
+    const file = join(gated.configDir, 'islet.yaml');
+    const yaml = readFileSync(file, 'utf8');
+    assert.match(yaml, /username: demo\n\s+password: demo/);
+    writeFileSync(file, yaml.replace(/username: demo(\n\s+)password: demo/, 'username: room$1password: s3cret-gate'));
+    url = await startWithWeb(gated);
+  });
+  after(async () => { await gated.dispose(); await sweepTestContainers(gateRun); });
+
+  test('is asked for by the page as by ssh: a wrong one is refused, the right one leads to the menu', async () => {
+    const wrong = new WebClient(url, { origin: url });
+    wrong.hello();
+    await wrong.waitText('Login: ');
+    assert.doesNotMatch(wrong.text, /new or existing/, 'no menu before the gate password');
+    wrong.type('room\r');
+    await wrong.waitText('Password: ');
+    wrong.type('demo\r');
+    await wrong.waitText('Login incorrect.');
+    assert.doesNotMatch(wrong.text, /new or existing/);
+    wrong.close();
+    // Control: the right gate password opens the menu.
+    const right = new WebClient(url, { origin: url });
+    right.hello();
+    await right.waitText('Login: ');
+    right.type('room\r');
+    await right.waitText('Password: ');
+    right.type('s3cret-gate\r');
+    await right.waitText('Are you a new or existing user? [new/existing]:');
+    assert.doesNotMatch(right.text, /s3cret-gate/, 'the password is not echoed');
+    right.send({ t: 'bye' });
+    assert.ok(gated.logs.some((l) => l.event === 'gate_login_failed' && l.door === 'web'));
   });
 });
