@@ -38,6 +38,8 @@ const capability = z.string().transform((v) => v.toUpperCase().replace(/^CAP_/, 
 
 /** Characters allowed in environment, plugin and container names. */
 export const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+/** An ISLET's name on the engine: the first part of its container names, so no dot. */
+export const instancePattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/;
 
 /** Every option an environment may set. Global `defaults` takes the same options. */
 export const environmentFields = {
@@ -114,6 +116,10 @@ export const defaultPlugins: z.input<typeof pluginSchema>[] = [
 ];
 
 export const globalFields = {
+  instance: z.string().regex(instancePattern).default('islet').describe(
+    'Name of this ISLET on the container engine: the first part of its container names (`<instance>.<environment>.<account>`), '
+    + 'its bridge network (`<instance>-bridge`) and its `islet.instance` label. Two ISLETs on one engine need different names. '
+    + 'The `ISLET_INSTANCE` environment variable overrides it. Read at start.'),
   banner: z.string().default('\nWelcome to ISLET, the Isolated, Scalable & Lightweight Environment for Training.\n').describe('Printed when a trainee connects (legacy global `BANNER`).'),
   gate_accounts: z.array(z.object({ username: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/), password: z.string().min(1) }).strict())
     .min(1).default([{ username: 'demo', password: 'demo' }]).describe('Shared logins handed to the room; each leads to the ISLET menu (legacy `USER`, password set at install).'),

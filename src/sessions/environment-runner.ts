@@ -229,7 +229,7 @@ export class EnvironmentRunner {
 
   /**
    * Makes sure the pair's container runs (creating and starting it as for a login) and returns its id,
-   * for commands run with `ssh alice+env@host cmd`. Admission applies; nothing is printed.
+   * for commands of a direct `alice+env` login. Admission applies; nothing is printed.
    */
   ensureRunning(account: string, env: Environment): Promise<string> {
     return this.#lock.run(`${account}\0${env.name}`, async () => {

@@ -12,7 +12,7 @@ type Flags = Record<string, string | boolean | undefined>;
 
 async function withAdmin(flags: Flags, fn: (a: AdminService, claim: AdminContext['claim']) => Promise<number>): Promise<number> {
   const { admin, claim, close } = openAdmin(flags);
-  try { return await fn(admin, claim); } finally { close(); }
+  try { return await fn(admin, claim); } finally { await close(); }
 }
 
 function usage(text: string): number { console.error(`usage: islet ${text}`); return 3; }

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { loadConfigDir } from '../../config/config-source.ts';
 import { formatIssue } from '../../config/config-issue.ts';
-import { DockerDriver } from '../../runtime/docker/index.ts';
+import { engineDriver } from '../../compose.ts';
 import { optionValue } from '../options.ts';
 import { printEffective, weakCapDropWarning } from './effective-settings.ts';
 import { cryptoBinding, cryptoBindingRemedy } from '../../sshd/crypto-binding.ts';
@@ -25,7 +25,7 @@ export async function check(flags: Record<string, string | boolean | undefined>)
   const crypto = cryptoBinding();
   if (crypto.binding !== 'native') { warnings++; lines.push(`ssh2: warning: its native crypto binding does not load under Node ${crypto.node} (${crypto.reason}); every byte is encrypted by the slower JavaScript fallback; ${cryptoBindingRemedy} [SSH_CRYPTO_FALLBACK]`); }
   if (!flags['no-engine']) {
-    const driver = new DockerDriver({ callTimeoutMs: 5000 });
+    const driver = engineDriver({ callTimeoutMs: 5000 });
     for (const env of cfg.environments.filter((e) => e.enabled)) {
       try {
         const present = await driver.hasImage(env.image);

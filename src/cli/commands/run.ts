@@ -16,7 +16,8 @@ import { runContainer } from '../../catalogue/run-container.ts';
 import { parseRunArgs, type RunRequest } from '../../catalogue/run-request.ts';
 import type { RunSpec } from '../../catalogue/run-options.ts';
 import { optionValue } from '../options.ts';
-import { LABEL_RUN, LABEL_TEST } from '../../runtime/names.ts';
+import { LABEL_RUN } from '../../runtime/names.ts';
+import { testRunLabels } from '../../compose.ts';
 
 export const RUN_HELP = 'Run a command in one catalogue image: islet run [-r <path|dataset>[,…|<src>:<dst>]] [-w <dir>] [-i] [-u <user>] [-C <dir>] <tool>[:<version>] -- <command…>';
 
@@ -42,8 +43,8 @@ export function runSpec(req: RunRequest, image: string, caps: string[], name: st
   if (req.hostNetwork) requireHostCapture(req.config);
   if (req.user === undefined) for (const m of req.writable) writableByImageUser(m.source);
   return {
-    // ISLET_TEST_RUN: as `islet serve` does, so the test suite can sweep what it made.
-    name, image, command: req.command, readOnly: req.readOnly, writable: req.writable, labels: { [LABEL_RUN]: '1', ...(process.env.ISLET_TEST_RUN ? { [LABEL_TEST]: process.env.ISLET_TEST_RUN } : {}) },
+    // islet.test=<run> under ISLET_TEST_RUN, as `islet serve` does, so the test suite can sweep what it made.
+    name, image, command: req.command, readOnly: req.readOnly, writable: req.writable, labels: { [LABEL_RUN]: '1', ...testRunLabels() },
     capAdd: caps, interactive: process.stdin.isTTY === true, tty: process.stdin.isTTY === true && process.stdout.isTTY === true,
     ...(req.workdir !== undefined ? { workdir: req.workdir } : {}), ...(req.user !== undefined ? { user: req.user } : {}),
     // Sniffing the host's interfaces needs the file capabilities to take effect (docs/catalogue.md).

@@ -10,15 +10,10 @@ export async function serve(flags: Record<string, string | boolean | undefined>)
   const http = httpListen ? parseListen(httpListen, '--http') : undefined;
   const metricsListen = optionValue('metrics', flags);
   const metrics = metricsListen ? parseListen(metricsListen, '--metrics') : undefined;
-  // ISLET_INSTANCE gives each ISLET (or test run) on one engine its own container names; which containers
-  // are whose is proved by the store id (src/lifecycle/ownership.ts), so a wrong --data cannot remove others';
-  // ISLET_TEST_RUN labels every container islet.test=<run> so the test suite can sweep what it made.
-  const instance = process.env.ISLET_INSTANCE || 'islet';
-  const testRun = process.env.ISLET_TEST_RUN;
+  // The instance name (setting `instance`, ISLET_INSTANCE) and the test-run labels are read in src/compose.ts.
   const islet = await startIslet({
-    configDir: optionValue('config', flags), dataDir: optionValue('data', flags), host, port, log, instance, takeOver: flags['take-over'] === true, ...(http ? { http } : {}),
+    configDir: optionValue('config', flags), dataDir: optionValue('data', flags), host, port, log, takeOver: flags['take-over'] === true, ...(http ? { http } : {}),
     ...(metrics ? { metrics } : {}),
-    ...(testRun ? { extraLabels: { 'islet.test': testRun } } : {}),
   });
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => { log.info({ event: 'signal', signal: sig }, 'stopping'); resolve(); };

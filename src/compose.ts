@@ -1,0 +1,129 @@
+/**
+ * The one composition root: the concrete choices (SQLite store, Docker driver, the instance name) and the
+ * object graph behind them — admission, warm pool, environment runner, lifecycle, access limits, accounts
+ * with their background hasher, authenticator — built the one way for `islet serve` (src/main.ts, which
+ * adds the front doors and starts the long-running services) and for every admin command
+ * (src/cli/admin-context.ts). So an admin command sees the same labels, instance and services as the server.
+ */
+import { join } from 'node:path';
+import { accessFromConfig, type Access } from './access/access-from-config.ts';
+import { AccountService } from './accounts/account-service.ts';
+import { BackgroundHasher } from './accounts/background-hasher.ts';
+import type { ConfigSource } from './config/config-source.ts';
+import type { Environment } from './config/schema.ts';
+import { instancePattern } from './config/schema.ts';
+import { IsletError } from './core/islet-error.ts';
+import { periodic, type Service } from './core/service.ts';
+import { LABEL_TEST } from './runtime/names.ts';
+import { LifecycleService } from './lifecycle/lifecycle-service.ts';
+import type { Logger } from './logger.ts';
+import { ContainerTools } from './runtime/container-tools.ts';
+import { DockerDriver, type DockerDriverOptions } from './runtime/docker/index.ts';
+import { bridgeNetworkName } from './runtime/names.ts';
+
+import type { RuntimeDriver } from './runtime/runtime-driver.ts';
+import { Admission } from './sessions/admission.ts';
+import { Authenticator } from './sessions/authenticator.ts';
+import { effectiveMaxContainers } from './sessions/capacity.ts';
+import { EnvironmentRunner } from './sessions/environment-runner.ts';
+import { WarmPool } from './sessions/warm-pool.ts';
+import { sshPublicKeys } from './sshd/public-keys.ts';
+import { SqliteStore } from './store/sqlite-store.ts';
+import type { Store } from './store/store.ts';
+
+/** This ISLET's name on the engine: `ISLET_INSTANCE` when set, else the `instance` setting. Read here only. */
+export function instanceName(config: ConfigSource): string {
+  const name = process.env.ISLET_INSTANCE || config.current().global.instance;
+  if (!instancePattern.test(name)) {
+    const why = `ISLET_INSTANCE ${JSON.stringify(name.slice(0, 80))} is not a valid instance name (${instancePattern})`;
+    throw new IsletError('CONFIG_INVALID', 'configuration invalid', why);
+  }
+  return name;
+}
+
+/**
+ * Labels put on everything this ISLET creates: `islet.test=<run>` under the test suite (ISLET_TEST_RUN), so
+ * a test run sweeps only what it made. Read here only.
+ */
+export function testRunLabels(): Record<string, string> {
+  const run = process.env.ISLET_TEST_RUN;
+  return run ? { [LABEL_TEST]: run } : {};
+}
+
+/** The container engine: Docker (the one place a driver is built; a test may pass its own to startIslet). */
+export function engineDriver(opts: DockerDriverOptions = {}): RuntimeDriver { return new DockerDriver(opts); }
+
+/** The store of a data directory. */
+export function openStore(dataDir: string): SqliteStore { return new SqliteStore(join(dataDir, 'islet.db')); }
+
+export interface GraphOptions {
+  readonly config: ConfigSource;
+  readonly store: Store;
+  readonly driver: RuntimeDriver;
+  readonly instance: string;
+  readonly dataDir: string;
+  readonly log: Logger;
+  readonly now: () => Date;
+  /** Put on everything ISLET creates (tests: islet.test=<run>). */
+  readonly extraLabels?: Readonly<Record<string, string>>;
+  /** Prepares an environment's lab network (src/catalogue/lab-network.ts); the server's refuses its subnets at the doors. */
+  readonly labNetwork?: (env: Environment) => Promise<string>;
+}
+
+export interface IsletGraph {
+  readonly bridgeNetwork: string;
+  readonly admission: Admission;
+  readonly pool: WarmPool;
+  readonly runner: EnvironmentRunner;
+  readonly lifecycle: LifecycleService;
+  readonly access: Access;
+  readonly hasher: BackgroundHasher;
+  readonly accounts: AccountService;
+  readonly auth: Authenticator;
+  readonly tools: ContainerTools;
+  /**
+   * The long-running parts, for the server to start (src/core/service.ts): the background hasher (and the
+   * accounts' sealing), the reconciler with its runtime checks, the warm-pool filler. Admin commands start none.
+   */
+  readonly services: { readonly hasher: Service; readonly lifecycle: Service; readonly pool: Service };
+  /** Stops the accounts' sealing and the hasher (the caller closes the store and stops services it started). */
+  close(): Promise<void>;
+}
+
+export function composeGraph(o: GraphOptions): IsletGraph {
+  const { config, store, driver, instance, log, now } = o;
+  const labels = o.extraLabels ?? {};
+  const admission = new Admission(store, () => {
+    const c = config.current();
+    const g = c.global;
+    return { maxContainers: effectiveMaxContainers(g, c.environments), maxPerAccount: g.max_containers_per_account, waitSeconds: g.admission_wait };
+  });
+  const bridgeNetwork = bridgeNetworkName(instance);
+  const pool = new WarmPool({ driver, store, config, log: log.child({ module: 'pool' }), instance, labels, bridgeNetwork });
+  const runner = new EnvironmentRunner({
+    driver, store, log: log.child({ module: 'runner' }), instance, admission, bridgeNetwork, pool, now,
+    screenRestore: () => config.current().global.screen_restore,
+    ...(o.labNetwork ? { labNetwork: o.labNetwork } : {}),
+    ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}),
+  });
+  const exportDir = join(o.dataDir, 'exports');
+  const lifecycle = new LifecycleService({
+    store, driver, config, log: log.child({ module: 'lifecycle' }), instance, attached: runner.attached, admission, now, exportDir,
+  });
+  const access = accessFromConfig(config, store, log.child({ module: 'access' }));
+  const hasher = new BackgroundHasher((msg, err) => log.warn({ event: 'hasher_warning', err }, msg));
+  const sealFailed = (account: string, err: unknown) =>
+    log.error({ event: 'account_seal_failed', account, err }, 'a new account\'s password could not be stored; it cannot be logged in to');
+  const accounts = new AccountService(store, now, sealFailed, (pw) => hasher.hash(pw));
+  const auth = new Authenticator(config, accounts, store, access.throttle, sshPublicKeys);
+  const sealing = async () => { await accounts.stop(); await hasher.close(); };
+  // Pools fill at start and every 30 s (and after every claim); an edit of warm_pool applies at the next claim or check.
+  const filler = periodic('pool', 30_000, () => pool.fill());
+  const services = {
+    hasher: { name: 'hasher', start: () => undefined, stop: sealing },
+    lifecycle: { name: 'lifecycle', start: () => lifecycle.start(), stop: () => lifecycle.stop() },
+    pool: { name: 'pool', start: () => filler.start(), stop: () => { filler.stop(); pool.close(); } },
+  };
+  const tools = new ContainerTools(driver);
+  return { bridgeNetwork, admission, pool, runner, lifecycle, access, hasher, accounts, auth, tools, services, close: sealing };
+}
