@@ -54,7 +54,7 @@ async function docker(host: string, args: string[], timeoutMs = 60_000): Promise
   return (await sh('docker', ['-H', host, ...args], process.env, timeoutMs)).stdout.trim();
 }
 
-/** Everything of this lab still on the machine: namespaces, processes, links, directories. */
+/** Everything of this lab still on the machine: namespaces, processes, links, directories, cgroups. */
 async function leftovers(): Promise<string[]> {
   const found: string[] = [];
   const netns = (await sh('ip', ['netns', 'list'])).stdout;
@@ -64,6 +64,9 @@ async function leftovers(): Promise<string[]> {
   const ps = (await sh('ps', ['-eo', 'pid=,args='])).stdout;
   for (const line of ps.split('\n')) if (line.includes(`${labdir}/`) || line.includes(`${rundir}/`)) found.push(`process ${line.trim()}`);
   for (const dir of [labdir, rundir]) if (existsSync(dir)) found.push(`dir ${dir}`);
+  // The nodes' containers were placed under cgroup parent <prefix>-n<i> in every hierarchy.
+  const cgroups = (await sh('find', ['/sys/fs/cgroup', '-maxdepth', '2', '-name', `${prefix}-*`])).stdout.trim();
+  if (cgroups) found.push(...cgroups.split('\n').map((c) => `cgroup ${c}`));
   return found;
 }
 
