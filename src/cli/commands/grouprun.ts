@@ -19,7 +19,10 @@ export const GROUPRUN_HELP = 'Run one command in every built version of a tool a
 export interface GroupResult { version: string; image: string; exitCode: number; seconds: number; output: string }
 
 export async function grouprunCommand(argv: string[]): Promise<number> {
-  if (argv[0] === '--help' || argv[0] === '-h') { console.log(`usage: ${GROUPRUN_HELP.slice(GROUPRUN_HELP.indexOf('islet grouprun'))}\n(docs/catalogue.md)`); return 0; }
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    console.log(`usage: ${GROUPRUN_HELP.slice(GROUPRUN_HELP.indexOf('islet grouprun'))}\n(docs/catalogue.md)`);
+    return 0;
+  }
   const req = parseRunArgs(argv, datasetsFor(argv), { grouprun: true });
   const { tool, version } = normaliseRef(req.ref);
   if (version !== undefined) throw new IsletError('CATALOGUE_INVALID', `grouprun runs every version: name the tool only (${tool}), not ${req.ref}`);
