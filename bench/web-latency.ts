@@ -7,11 +7,13 @@
  *     navigation start, so without Chromium making the context and tab);
  *   - echo_ws: one keystroke's echo in a live shell over the WebSocket
  *     (a Node client speaking the page's protocol, test/browser/ws-client.ts);
- *   - echo_ssh: the same keystroke over SSH (ssh2 client), same shell.
+ *   - echo_ssh: the same keystroke over SSH (ssh2 client), same shell;
+ *   - choice_to_shell_reattach_{ws,ssh}: environment choice to the shell prompt,
+ *     back into the running shell, through each door in turn.
  * One idle trainee on a quiet machine; not asserted anywhere. Writes
  * bench/results/<date>-web-latency.json with the commit, command and machine.
  *
- * Usage: node bench/web-latency.ts [--loads 10] [--keys 200]
+ * Usage: node bench/web-latency.ts [--loads 10] [--keys 200] [--reattaches 10]
  */
 import { execFileSync } from 'node:child_process';
 import { IsletProcess, repoRoot } from '../test/helpers/islet-process.ts';
@@ -26,6 +28,7 @@ import { numArg } from './lib/targets.ts';
 const argv = process.argv.slice(2);
 const LOADS = numArg(argv, 'loads', 10);
 const KEYS = numArg(argv, 'keys', 200);
+const REATTACHES = numArg(argv, 'reattaches', 10);
 const summary = (xs: number[]) => ({
   n: xs.length, p50: round1(pct(xs, 0.5)), p90: round1(pct(xs, 0.9)), p99: round1(pct(xs, 0.99)), max: round1(Math.max(...xs)), samples: xs.map(round1),
 });
@@ -104,6 +107,35 @@ try {
   }
   s.end();
 
+  // Environment choice to the shell prompt, back into the running shell (the reattach path), alternating doors.
+  const MENU = /(\d+)\) demo\s+\|[\s\S]*\[Choice\]: $/;
+  const choiceWs: number[] = [];
+  const choiceSsh: number[] = [];
+  for (let i = 0; i < REATTACHES; i++) {
+    const w = new WebClient(base, { origin: base });
+    w.hello({ login: account, cols: 120, rows: 40 });
+    await w.waitText(`${account}'s password: `);
+    w.type(`${pw}\r`);
+    const wm = await w.until(() => MENU.exec(w.text) ?? undefined, 30_000, 'menu');
+    const from = w.text.length;
+    const w0 = performance.now();
+    w.type(`${wm[1]}\r`);
+    await w.until(() => /student@[^\n]*\$ /.test(w.text.slice(from)) || undefined, 60_000, 'shell prompt');
+    choiceWs.push(performance.now() - w0);
+    w.send({ t: 'bye' });
+    await w.closed;
+    const t = new SshTrainee();
+    await t.connect(islet.port, account, pw);
+    const tm = await t.waitFor(MENU, 30_000);
+    t.skip();
+    const t0 = performance.now();
+    t.send(`${tm[1]}\r`);
+    await t.waitFor(/student@[^\n]*\$ /, 60_000);
+    choiceSsh.push(performance.now() - t0);
+    t.end();
+    await new Promise((r) => setTimeout(r, 300));
+  }
+
   let commit = 'unknown';
   try { commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot }).toString().trim(); } catch { /* recorded as unknown */ }
   const result = {
@@ -113,12 +145,14 @@ try {
       + 'echo_* time one keystroke to its echo in a live shell.',
     page_load_to_menu_ms: summary(loads), page_clock_to_menu_ms: summary(inPage), first_load_phases_ms: phases,
     echo_ws_ms: summary(ws), echo_ssh_ms: summary(ssh),
+    choice_to_shell_reattach_ws_ms: summary(choiceWs), choice_to_shell_reattach_ssh_ms: summary(choiceSsh),
   };
   writeResult('web-latency', result);
   const brief = (x: ReturnType<typeof summary>) => ({ ...x, samples: undefined });
   console.log(JSON.stringify({
     page_load_to_menu_ms: brief(result.page_load_to_menu_ms), page_clock_to_menu_ms: brief(result.page_clock_to_menu_ms), phases,
     echo_ws_ms: brief(result.echo_ws_ms), echo_ssh_ms: brief(result.echo_ssh_ms),
+    choice_ws_ms: brief(result.choice_to_shell_reattach_ws_ms), choice_ssh_ms: brief(result.choice_to_shell_reattach_ssh_ms),
   }, null, 1));
 } finally {
   await chrome.close();
