@@ -89,6 +89,8 @@ describe('the screen comes back on reattach (real OpenSSH)', { concurrency: fals
     await s.waitFor(TOP_HEADER, 10_000);
     const ms = Math.round(performance.now() - sent);
     t.diagnostic(`password sent -> top's screen painted: ${ms} ms (includes SSH auth, login and attach)`);
+    const attached = await islet.waitForLog((l) => l.event === 'environment_attached' && l.account === 'alice' && l.path === 'reattach');
+    t.diagnostic(`server side, environment chosen -> shell attached with the screen painted (reattach): ${String(attached.ms)} ms`);
     const screen = await s.screen();
     assert.match(screen, /^Mem: /m, `top's first line is on the first row:\n${screen}`);
     assert.doesNotMatch(screen, /Welcome back!/, 'the client screen was cleared before the paint');
