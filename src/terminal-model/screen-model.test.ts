@@ -83,6 +83,31 @@ test('a flood past the bound drops the queue, resets the model and asks for a re
   m.dispose();
 });
 
+test('a sustained flood backs off: overflows in a row double the pause, a drained queue resets it', async () => {
+  let redraws = 0;
+  const m = new ScreenModel({ size: { cols: 80, rows: 24 }, maxQueuedBytes: 16 * 1024, cooldownMs: 40, onResync: () => { redraws++; } });
+  const chunk = Buffer.alloc(8 * 1024, 'y\n');
+  const flood = () => { for (let i = 0; i < 8; i++) m.feed(chunk); };
+  flood(); // overflow 1: 40 ms pause
+  assert.equal(m.resyncs, 1);
+  await new Promise((r) => setTimeout(r, 70));
+  assert.equal(redraws, 1);
+  flood(); // overflow 2 without draining in between: 80 ms pause
+  assert.equal(m.resyncs, 2);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(redraws, 1, 'still paused after the first pause length');
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(redraws, 2);
+  // A burst that drains resets the streak: the next overflow pauses 40 ms again.
+  m.feed(Buffer.from('small'));
+  assert.ok(await m.snapshot());
+  flood();
+  assert.equal(m.resyncs, 3);
+  await new Promise((r) => setTimeout(r, 70));
+  assert.equal(redraws, 3);
+  m.dispose();
+});
+
 test('the model follows the container TTY size', async () => {
   const m = new ScreenModel({ size: { cols: 80, rows: 24 } });
   m.resize({ cols: 100, rows: 30 });

@@ -10,7 +10,9 @@
  * - Bounded: at most `maxQueuedBytes` wait to be parsed. A flood past the bound
  *   drops the queue, replaces the model with a blank one, ignores output for
  *   `cooldownMs` and then calls `onResync` (the caller asks the program to
- *   redraw, e.g. a size nudge). Until then `snapshot` answers undefined.
+ *   redraw, e.g. a size nudge). Until then `snapshot` answers undefined. Overflows
+ *   in a row (the queue never drained between them: a sustained flood) double the
+ *   cooldown up to MAX_COOLDOWN_MS, so a flood costs the parser little CPU.
  * - Consistent: a snapshot is serialized only between parsed batches (inside
  *   xterm's write callback), after every byte fed before the request is parsed,
  *   so a full-screen program is never caught halfway through an escape sequence.
@@ -22,6 +24,9 @@ import type { TtySize } from '../core/terminal.ts';
 const { Terminal } = headless;
 const { SerializeAddon } = serialize;
 type HeadlessTerminal = InstanceType<typeof Terminal>;
+
+/** Longest pause after overflows in a row. */
+const MAX_COOLDOWN_MS = 30_000;
 
 /** Largest piece handed to the parser at once (a few ms of parsing). */
 const BATCH_BYTES = 16 * 1024;
@@ -57,6 +62,8 @@ export class ScreenModel {
   #disposed = false;
   /** How many times the model overflowed and was reset. */
   resyncs = 0;
+  /** Overflows since the queue last drained. */
+  #streak = 0;
 
   constructor(o: ScreenModelOptions) {
     this.#o = { scrollback: SCREEN_DEFAULTS.scrollback, maxQueuedBytes: SCREEN_DEFAULTS.maxQueuedBytes, cooldownMs: SCREEN_DEFAULTS.cooldownMs, ...o };
@@ -125,6 +132,7 @@ export class ScreenModel {
       if (term !== this.#term) return; // a batch of a model replaced after an overflow
       this.#busy = false;
       this.#parsed += n;
+      if (this.#queue.length === 0) this.#streak = 0; // caught up: the output was a burst, not a flood
       this.#settle();
       this.#pump();
     });
@@ -142,6 +150,8 @@ export class ScreenModel {
 
   #overflow(): void {
     this.resyncs++;
+    const pause = Math.min(this.#o.cooldownMs * 2 ** this.#streak, MAX_COOLDOWN_MS);
+    this.#streak++;
     this.#dropped = true;
     this.#queue.length = 0;
     this.#queued = 0;
@@ -155,7 +165,7 @@ export class ScreenModel {
       this.#cooldown = undefined;
       this.#dropped = false;
       this.#o.onResync?.();
-    }, this.#o.cooldownMs);
+    }, pause);
     this.#cooldown.unref?.();
   }
 
