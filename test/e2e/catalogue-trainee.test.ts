@@ -36,7 +36,7 @@ async function shSsh(tr: SshTrainee, cmd: string, timeoutMs = 20_000): Promise<s
 describe('a trainee in a catalogue environment with a dataset and a lab network', { concurrency: false, timeout: 25 * 60_000 }, () => {
   before(async () => {
     // On demand, cached by recipe label: nothing to do when the engine has them.
-    const b = await islet(['image', 'build', 'tcpdump', 'tcpreplay/4.5.1', '--jobs', '2'], { ISLET_DATA: server.dataDir });
+    const b = await islet(['image', 'build', 'tcpdump/4.99.5', 'tcpreplay/4.5.1', '--jobs', '2'], { ISLET_DATA: server.dataDir });
     assert.equal(b.code, 0, `${b.out}\n${b.err}`);
     writePcap(join(pcaps, 'lab.pcap'), packets);
     mkdirSync(server.dataDir, { recursive: true, mode: 0o700 });
