@@ -189,7 +189,7 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
     } finally { await ctx.close(); }
   });
 
-  test('a phone (390x844, touch): the key bar sends Ctrl-C, arrows and | ; the terminal fits the screen and follows rotation', async () => {
+  test('a phone (390x844, touch): the key bar sends Ctrl-C, arrows, Tab, |, ~, /, copies and pastes; IME text arrives; the terminal fits and follows rotation', async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
     try {
       const { page, errors } = await openPage(ctx, `${base}/#/${user}+demo`);
@@ -221,6 +221,31 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
       await typeLine(page, ' tr a-z A-Z');
       await waitForScreen(page, /^ABC$/m);
       assert.doesNotMatch(await screenText(page), /^NOT-INTERRUPTED$/m);
+      // Tab from the bar completes; ~ and / come from the bar too.
+      await page.keyboard.type('ech');
+      await page.locator('#keybar button[data-key="Tab"]').tap();
+      await page.keyboard.type(' tab-');
+      await page.locator('#keybar button[data-key="~"]').tap();
+      await page.locator('#keybar button[data-key="/"]').tap();
+      await page.keyboard.press('Enter');
+      await waitForScreen(page, /^tab-~\/$/m);
+      // Copy the selection and paste it back with the bar's buttons.
+      await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+      await pageSh(page, 'echo copy-$((5*5))');
+      const row = await page.evaluate(() => {
+        const t = (globalThis as any).islet.term;
+        const b = t.buffer.active;
+        for (let y = b.length - 1; y >= 0; y--) if (b.getLine(y).translateToString(true) === 'copy-25') { t.select(0, y, 7); return y; }
+        return -1;
+      });
+      assert.ok(row >= 0);
+      await page.locator('#keybar button[data-key="Copy"]').tap();
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'copy-25');
+      await page.keyboard.type('echo pasted-');
+      await page.locator('#keybar button[data-key="Paste"]').tap();
+      await waitForScreen(page, /\$ echo pasted-copy-25$/m); // the clipboard is read asynchronously
+      await page.keyboard.press('Enter');
+      await waitForScreen(page, /^pasted-copy-25$/m);
       await screenshot(page, 'phone-portrait');
       // Rotation: the terminal refits to the landscape width and the shell follows.
       await page.setViewportSize({ width: 844, height: 390 });
