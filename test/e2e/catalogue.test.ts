@@ -170,3 +170,27 @@ test('a Dockerfile recipe builds offline from a bootstrapped base; image rm remo
   const gone = await islet(['run', '-r', 'lab', 'tcpdump', '--', 'true'], env);
   assert.match(gone.err, /\[CATALOGUE_NOT_FOUND\] -r: lab is neither a dataset/);
 });
+
+test('islet check names what a catalogue environment lacks and the command that builds it', LONG, async () => {
+  const cfg = join(base, 'check-config');
+  mkdirSync(join(cfg, 'environments'), { recursive: true });
+  writeFileSync(join(cfg, 'environments', 'lab.yaml'), 'program: tcpdump\nversion: "4.99.5"\nlab_network:\n  replay: lab/lab.pcap\n');
+  writeFileSync(join(cfg, 'environments', 'legacy.conf'), 'ENVIRONMENT="opennsm/faketool:1.0"\nENABLE="yes"\n');
+  // A catalogue whose tcpreplay and faketool are not built.
+  const cat = join(base, 'catalogue-check');
+  cpSync(join(repoRoot, 'catalogue', 'tcpdump'), join(cat, 'tcpdump'), { recursive: true });
+  for (const [tool, v] of [['tcpreplay', '0.0.1'], ['faketool', '1.0']] as const) {
+    mkdirSync(join(cat, tool, v), { recursive: true });
+    writeFileSync(join(cat, tool, v, 'recipe.yaml'), `suite: bookworm\npackages: [${tool}]\n`);
+  }
+  const missing = await islet(['check', '--config', cfg], { ...env, ISLET_CATALOGUE: cat });
+  assert.equal(missing.code, 2, missing.out);
+  assert.match(missing.out, /lab\.yaml: critical: lab_network: no traffic generator image is built; build it with: islet image build tcpreplay \[IMAGE_MISSING\]/);
+  assert.match(missing.out, /legacy\.conf: critical: image: image islet\/faketool:1\.0 of environment "legacy" is not on the engine; build it with: islet image build faketool\/1\.0 \[IMAGE_MISSING\]/);
+  // Control: with the real catalogue (tcpreplay built by the trainee test or on demand here) the lab needs nothing more.
+  const b = await islet(['image', 'build', 'tcpreplay/4.5.1'], env);
+  assert.equal(b.code, 0, b.err);
+  const ok = await islet(['check', '--config', cfg], env);
+  assert.doesNotMatch(ok.out, /lab_network: no traffic generator/);
+  assert.match(ok.out, /legacy\.conf: warning: image: opennsm\/faketool:1\.0 is a ContainNSM image the catalogue lacks/);
+});

@@ -4,6 +4,7 @@
  * as the original's check_islet.sh did. `--effective <environment>` prints
  * instead what a trainee's container of that environment gets, and from where.
  */
+import { generatorImages } from '../../catalogue/lab-requirements.ts';
 import { existsSync } from 'node:fs';
 import { loadConfigDir } from '../../config/config-source.ts';
 import { formatIssue } from '../../config/config-issue.ts';
@@ -30,6 +31,9 @@ export async function check(flags: Record<string, string | boolean | undefined>)
       try {
         const present = await driver.hasImage(env.image);
         if (!present) { critical++; lines.push(`${env.source}: critical: image: image ${env.image} of environment "${env.name}" is not on the engine${env.program ? `; build it with: islet image build ${env.program}/${env.version}` : ''} [IMAGE_MISSING]`); }
+        if (env.lab_network && !(await anyPresent(driver, generatorImages()))) {
+          critical++; lines.push(`${env.source}: critical: lab_network: no traffic generator image is built; build it with: islet image build tcpreplay [IMAGE_MISSING]`);
+        }
       } catch (err) {
         critical++; lines.push(`docker: critical: the engine did not answer: ${(err as Error).message} [RUNTIME_UNAVAILABLE]`);
         break;
@@ -42,4 +46,9 @@ export async function check(flags: Record<string, string | boolean | undefined>)
   if (warnings > 0) { console.log(`WARNING: ${summary}`); return 1; }
   console.log(`OK: ${summary}`);
   return 0;
+}
+
+async function anyPresent(driver: { hasImage: (image: string) => Promise<boolean> }, images: readonly string[]): Promise<boolean> {
+  for (const i of images) if (await driver.hasImage(i)) return true;
+  return false;
 }
