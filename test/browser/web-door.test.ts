@@ -98,7 +98,8 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
       const text = await screenText(page);
       const seen = [...text.matchAll(/^L(\d+)-ok$/gm)].map((x) => Number(x[1]));
       assert.deepEqual(seen, Array.from({ length: 300 }, (_, i) => i + 1), 'every line exactly once, in order');
-      await islet.waitForLog((l) => l.event === 'web_session_resumed' && islet.logs.filter((x) => x.event === 'web_session_resumed').length >= before + 2, 30_000);
+      const resumes = () => islet.logs.filter((x) => x.event === 'web_session_resumed').length;
+      await islet.waitForLog((l) => l.event === 'web_session_resumed' && resumes() >= before + 2, 30_000);
       assert.equal(await pageSh(page, 'echo still-$((2+3))'), 'still-5');
       await screenshot(page, 'resume-after-blips');
       await page.evaluate(() => (globalThis as any).islet.conn.bye());
@@ -189,7 +190,8 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
     } finally { await ctx.close(); }
   });
 
-  test('a phone (390x844, touch): the key bar sends Ctrl-C, arrows, Tab, |, ~, /, copies and pastes; IME text arrives; the terminal fits and follows rotation', async () => {
+  test('a phone (390x844, touch): the key bar sends Ctrl-C, arrows, Tab, |, ~, /, copies and pastes; IME text arrives; the terminal fits and rotates',
+    async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
     try {
       const { page, errors } = await openPage(ctx, `${base}/#/${user}+demo`);
