@@ -185,8 +185,9 @@ test('islet check names what a catalogue environment lacks and the command that 
   }
   const missing = await islet(['check', '--config', cfg], { ...env, ISLET_CATALOGUE: cat });
   assert.equal(missing.code, 2, missing.out);
-  assert.match(missing.out, /lab\.yaml: critical: lab_network: no traffic generator image is built; build it with: islet image build tcpreplay \[IMAGE_MISSING\]/);
-  assert.match(missing.out, /legacy\.conf: critical: image: image islet\/faketool:1\.0 of environment "legacy" is not on the engine; build it with: islet image build faketool\/1\.0 \[IMAGE_MISSING\]/);
+  assert.match(missing.out, /lab\.yaml: critical: lab_network: no traffic generator image is built; build it with: islet image build tcpreplay /);
+  assert.match(missing.out, /legacy\.conf: critical: image: image islet\/faketool:1\.0 of environment "legacy" is not on the engine; /);
+  assert.match(missing.out, /; build it with: islet image build faketool\/1\.0 \[IMAGE_MISSING\]/);
   // Control: with the real catalogue (tcpreplay built by the trainee test or on demand here) the lab needs nothing more.
   const b = await islet(['image', 'build', 'tcpreplay/4.5.1'], env);
   assert.equal(b.code, 0, b.err);

@@ -30,9 +30,11 @@ export async function check(flags: Record<string, string | boolean | undefined>)
     for (const env of cfg.environments.filter((e) => e.enabled)) {
       try {
         const present = await driver.hasImage(env.image);
-        if (!present) { critical++; lines.push(`${env.source}: critical: image: image ${env.image} of environment "${env.name}" is not on the engine${env.program ? `; build it with: islet image build ${env.program}/${env.version}` : ''} [IMAGE_MISSING]`); }
+        const build = env.program ? `; build it with: islet image build ${env.program}/${env.version}` : '';
+        if (!present) { critical++; lines.push(`${env.source}: critical: image: image ${env.image} of environment "${env.name}" is not on the engine${build} [IMAGE_MISSING]`); }
         if (env.lab_network && !(await anyPresent(driver, generatorImages()))) {
-          critical++; lines.push(`${env.source}: critical: lab_network: no traffic generator image is built; build it with: islet image build tcpreplay [IMAGE_MISSING]`);
+          critical++;
+          lines.push(`${env.source}: critical: lab_network: no traffic generator image is built; build it with: islet image build tcpreplay [IMAGE_MISSING]`);
         }
       } catch (err) {
         critical++; lines.push(`docker: critical: the engine did not answer: ${(err as Error).message} [RUNTIME_UNAVAILABLE]`);
