@@ -7,6 +7,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { IsletProcess } from '../helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
@@ -141,6 +143,28 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
     assert.equal(await sh(s2, 'cat ~/door.txt'), 'from-ssh\nfrom-web');
     assert.match(await sh(s2, 'jobs -l'), new RegExp(`${pid}.*sleep 4321`));
     await s2.close();
+  });
+
+  test('a page of another site cannot open the door\'s WebSocket (the same script on the door\'s own page can)', async () => {
+    const probe = (url: string) => new Promise<string>((resolve) => {
+      const ws = new WebSocket(url);
+      ws.onopen = () => { ws.close(); resolve('open'); };
+      ws.onerror = () => resolve('refused');
+    });
+    const wsUrl = `${base.replace('http:', 'ws:')}/ws`;
+    const evil = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<!doctype html><title>elsewhere</title>'); });
+    await new Promise<void>((r) => evil.listen(0, '127.0.0.1', () => r()));
+    const ctx = await browser.newContext();
+    try {
+      const other = await ctx.newPage();
+      await other.goto(`http://localhost:${(evil.address() as AddressInfo).port}/`);
+      assert.equal(await other.evaluate(probe, wsUrl), 'refused');
+      await islet.waitForLog((l) => l.event === 'web_origin_refused' && String(l.origin).startsWith('http://localhost:'));
+      // Control: the door's own page opens it.
+      const { page: own } = await openPage(ctx, `${base}/`);
+      assert.equal(await own.evaluate(probe, wsUrl), 'open');
+      await own.evaluate(() => (globalThis as any).islet.conn.bye());
+    } finally { await ctx.close(); evil.close(); }
   });
 
   test('a reload mid-top paints top at once, without asking the password again', async () => {
