@@ -100,8 +100,9 @@ async function main(): Promise<void> {
   const flood = new ScreenModel({ size, onResync: () => { redraws++; }, cooldownMs: 200 });
   const chunk = Buffer.from('y\n'.repeat(8192));
   let maxQueued = 0;
-  const floodStart = performance.now();
   const floodBefore = mem();
+  const floodCpu = process.cpuUsage();
+  const floodStart = performance.now();
   for (let n = 0; n < 6400; n++) { // 100 MiB
     flood.feed(chunk);
     maxQueued = Math.max(maxQueued, flood.queuedBytes);
@@ -109,8 +110,20 @@ async function main(): Promise<void> {
   }
   const floodMs = performance.now() - floodStart;
   await new Promise((r) => setTimeout(r, 400));
+  const floodCpuMs = (process.cpuUsage(floodCpu).user + process.cpuUsage(floodCpu).system) / 1000;
   const floodAfter = mem();
   flood.dispose();
+
+  // Parse cost of ordinary output that the model keeps up with: 1 MiB of `ls -l`-like lines, in 4 KiB pieces.
+  const burstModel = new ScreenModel({ size, maxQueuedBytes: 2 * 2 ** 20 });
+  const text = Buffer.from(screenBytes(0).toString().split('\x1b[?1049h')[0]!.repeat(40)).subarray(0, 2 ** 20);
+  const burstCpu = process.cpuUsage();
+  const burstStart = performance.now();
+  for (let o = 0; o < text.length; o += 4096) burstModel.feed(text.subarray(o, o + 4096));
+  await burstModel.snapshot();
+  const burstMs = performance.now() - burstStart;
+  const bc = process.cpuUsage(burstCpu);
+  burstModel.dispose();
   models.close();
 
   let commit = 'unknown';
@@ -127,10 +140,11 @@ async function main(): Promise<void> {
     restoreMs: { idle: ms(idle), behind64KiB: ms(busy), target: 60, maxPaintKiB: round1(paintBytes / 1024) },
     flood: {
       fedMiB: 100, ms: Math.round(floodMs), maxQueuedKiB: round1(maxQueued / 1024), resyncs: flood.resyncs, redrawsAsked: redraws,
-      heapGrowthMiB: round1((total(floodAfter) - total(floodBefore)) / 2 ** 20),
+      heapGrowthMiB: round1((total(floodAfter) - total(floodBefore)) / 2 ** 20), cpuMs: Math.round(floodCpuMs),
     },
+    parse: { mib: 1, ms: Math.round(burstMs), cpuMs: Math.round((bc.user + bc.system) / 1000) },
   };
-  console.log(JSON.stringify({ memory: result.memory, restoreMs: result.restoreMs, flood: result.flood }, null, 2));
+  console.log(JSON.stringify({ memory: result.memory, restoreMs: result.restoreMs, flood: result.flood, parse: result.parse }, null, 2));
   writeResult('terminal-model', result);
 }
 

@@ -5,8 +5,9 @@
  *
  * Contracts:
  * - Off the keystroke path: `feed` only queues (O(1)); parsing happens later on
- *   timers, one batch of at most BATCH_BYTES at a time, so one parse never holds
- *   the event loop long and xterm's own write buffer never holds more than one batch.
+ *   timers, one batch of at most BATCH_BYTES at a time and one batch in the whole
+ *   process at a time (parse-gate.ts), so parsing never holds the event loop long,
+ *   and xterm's own write buffer never holds more than one batch.
  * - Bounded: at most `maxQueuedBytes` wait to be parsed. A flood past the bound
  *   drops the queue, replaces the model with a blank one, ignores output for
  *   `cooldownMs` and then calls `onResync` (the caller asks the program to
@@ -20,6 +21,7 @@
 import headless from '@xterm/headless';
 import serialize from '@xterm/addon-serialize';
 import type { TtySize } from '../core/terminal.ts';
+import { sharedParseGate, type ParseGate } from './parse-gate.ts';
 
 const { Terminal } = headless;
 const { SerializeAddon } = serialize;
@@ -41,12 +43,15 @@ export interface ScreenModelOptions {
   readonly cooldownMs?: number;
   /** Called when the model was reset and the program should redraw its screen. */
   readonly onResync?: () => void;
+  /** Serialises parsing across models; the process-wide gate by default. */
+  readonly gate?: ParseGate;
 }
 
 export const SCREEN_DEFAULTS = { scrollback: 100, maxQueuedBytes: 256 * 1024, cooldownMs: 1000 } as const;
 
 export class ScreenModel {
-  readonly #o: Required<Omit<ScreenModelOptions, 'onResync'>> & Pick<ScreenModelOptions, 'onResync'>;
+  readonly #o: Required<Omit<ScreenModelOptions, 'onResync' | 'gate'>> & Pick<ScreenModelOptions, 'onResync'>;
+  readonly #gate: ParseGate;
   #term: HeadlessTerminal;
   #ser: InstanceType<typeof SerializeAddon>;
   #size: TtySize;
@@ -55,7 +60,9 @@ export class ScreenModel {
   /** Bytes fed (accepted) and bytes parsed, for snapshot ordering. */
   #fed = 0;
   #parsed = 0;
-  #busy = false;
+  /** Turns asked of the gate and not started yet; a batch handed to xterm and not parsed yet. */
+  #pending = 0;
+  #inFlight = false;
   #dropped = false;
   #cooldown: NodeJS.Timeout | undefined;
   #waiters: { upTo: number; resolve: (s: string | undefined) => void }[] = [];
@@ -68,6 +75,7 @@ export class ScreenModel {
   constructor(o: ScreenModelOptions) {
     this.#o = { scrollback: SCREEN_DEFAULTS.scrollback, maxQueuedBytes: SCREEN_DEFAULTS.maxQueuedBytes, cooldownMs: SCREEN_DEFAULTS.cooldownMs, ...o };
     this.#size = o.size;
+    this.#gate = o.gate ?? sharedParseGate;
     [this.#term, this.#ser] = this.#fresh();
   }
 
@@ -109,14 +117,28 @@ export class ScreenModel {
    */
   snapshot(): Promise<string | undefined> {
     if (this.#disposed || this.#dropped) return Promise.resolve(undefined);
-    if (this.#parsed >= this.#fed && !this.#busy) return Promise.resolve(this.#serialize());
-    return new Promise((resolve) => this.#waiters.push({ upTo: this.#fed, resolve }));
+    if (this.#parsed >= this.#fed) return Promise.resolve(this.#serialize()); // nothing queued or in flight
+    const p = new Promise<string | undefined>((resolve) => this.#waiters.push({ upTo: this.#fed, resolve }));
+    // Someone waits for this model: its next batch goes before other models' turns (after a batch in flight, #pump does it).
+    if (!this.#inFlight) this.#ask(true);
+    return p;
   }
 
   #serialize(): string { return this.#ser.serialize(); }
 
   #pump(): void {
-    if (this.#busy || this.#queue.length === 0) return;
+    if (this.#pending > 0 || this.#inFlight || this.#queue.length === 0) return;
+    this.#ask(this.#waiters.length > 0);
+  }
+
+  #ask(urgent: boolean): void {
+    this.#pending++;
+    this.#gate.request((release) => { this.#pending--; this.#parseBatch(release); }, urgent);
+  }
+
+  /** Runs in the gate's slot: hands one batch to xterm and releases the slot once it is parsed. */
+  #parseBatch(release: () => void): void {
+    if (this.#disposed || this.#dropped || this.#inFlight || this.#queue.length === 0) { release(); return; }
     // One batch in xterm at a time: an overflow can then drop everything not yet handed over.
     const parts: Uint8Array[] = [];
     let n = 0;
@@ -126,11 +148,12 @@ export class ScreenModel {
       parts.push(b); n += b.length;
     }
     this.#queued -= n;
-    this.#busy = true;
+    this.#inFlight = true;
     const term = this.#term;
     term.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts), () => {
+      release();
       if (term !== this.#term) return; // a batch of a model replaced after an overflow
-      this.#busy = false;
+      this.#inFlight = false;
       this.#parsed += n;
       if (this.#queue.length === 0) this.#streak = 0; // caught up: the output was a burst, not a flood
       this.#settle();
@@ -155,7 +178,7 @@ export class ScreenModel {
     this.#dropped = true;
     this.#queue.length = 0;
     this.#queued = 0;
-    this.#busy = false;
+    this.#inFlight = false;
     this.#fed = this.#parsed = 0;
     for (const w of this.#waiters.splice(0)) w.resolve(undefined);
     // The old model finishes at most one batch on its own and is then garbage.

@@ -33,6 +33,9 @@ export interface ScreenViewer {
 
 interface Entry { readonly model: ScreenModel; readonly viewers: object[] }
 
+/** Longest a reattach waits for its paint. */
+const RESTORE_WAIT_MS = 500;
+
 /** Clears the client's screen and resets its attributes before a snapshot is painted on it. */
 export const PAINT_PREFIX = '\x1b[0m\x1b[H\x1b[2J';
 
@@ -93,7 +96,10 @@ export class ScreenModels {
     const e = this.#m.get(containerId);
     if (!e || !this.#o.enabled()) return undefined;
     e.model.resize(size);
-    const s = await e.model.snapshot();
+    // A reattach never waits long for the model: past the limit it goes on as before (no paint).
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), RESTORE_WAIT_MS); });
+    const s = await Promise.race([e.model.snapshot(), late]).finally(() => clearTimeout(timer));
     return s === undefined ? undefined : PAINT_PREFIX + s;
   }
 
