@@ -36,6 +36,8 @@ test('output carries byte offsets; a new socket gets exactly what follows the of
   // Acknowledged output is forgotten: resuming behind it is refused.
   assert.equal(t.ack(6), true);
   assert.equal(t.attach(fakeSocket().ws, 2), false);
+  assert.equal(t.ack(4), true, 'a stale acknowledgement is ignored');
+  assert.equal(t.ack(99), false, 'one beyond the output is refused');
   assert.equal(t.closed, false, 'a dropped socket does not close the terminal');
 });
 

@@ -72,7 +72,9 @@ export class WebTerminal implements Terminal {
   /** A frame of input from the page. */
   input(b: Buffer): void { if (!this.#closed) this.#ev.emit('data', b); }
   resized(size: TtySize): void { this.#size = size; this.#resizes.push(size); }
+  /** False only for an acknowledgement beyond what was written (a broken page); a stale one is ignored. */
   ack(seq: number): boolean {
+    if (seq <= this.log.acked) return true;
     if (!this.log.ack(seq)) return false;
     if (this.#full && this.log.unacked < LOW_WATER) { this.#full = false; this.#ev.emit('drain'); }
     return true;
