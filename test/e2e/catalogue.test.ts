@@ -128,6 +128,13 @@ test('islet run: read-only inputs, a write-back directory, the hardened containe
   assert.match(root.err, /\[CATALOGUE_INVALID\] -u: running as root is refused/);
   const hostNet = await islet(['run', '-i', '--config', join(repoRoot, 'examples'), 'tcpdump', '--', 'true'], env);
   assert.match(hostNet.err, /\[CATALOGUE_INVALID\] -i .*host_capture: true/);
+  // Control: a trainer's config that allows it gives the host's network (docker0 is the host's, never a container's).
+  const allow = join(base, 'allow-capture');
+  mkdirSync(allow);
+  writeFileSync(join(allow, 'islet.yaml'), 'host_capture: true\n');
+  const onHost = await islet(['run', '-i', '--config', allow, 'tcpdump', '--', 'ls', '/sys/class/net'], env);
+  assert.equal(onHost.code, 0, onHost.err);
+  assert.match(onHost.out, /^docker0$/m);
   // Control for the errors: the same image and command line without the fault works.
   const ok = await islet(['run', 'tcpdump', '--', 'tcpdump', '--version'], env);
   assert.equal(ok.code, 0, ok.err);
