@@ -10,6 +10,7 @@
  * guard as SSH before the upgrade; credentials travel only inside the
  * WebSocket; resume needs the session's HttpOnly `__Host-` cookie.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -62,7 +63,7 @@ const fitLib = dirname(require.resolve('@xterm/addon-fit'));
 const publicDir = join(import.meta.dirname, 'public');
 
 /** The page's files, read once at start. xterm.js is served as published (re-minifying it below es2021 breaks vim: xterm.js#5800). */
-function staticFiles(): Map<string, { type: string; body: Buffer }> {
+function staticFiles(): Map<string, { type: string; body: Buffer; etag: string }> {
   const js = 'text/javascript; charset=utf-8';
   const css = 'text/css; charset=utf-8';
   const files: [string, string, string][] = [
@@ -76,7 +77,10 @@ function staticFiles(): Map<string, { type: string; body: Buffer }> {
     ['/static/xterm.css', join(xtermLib, '..', 'css', 'xterm.css'), css],
     ['/static/addon-fit.mjs', join(fitLib, 'addon-fit.mjs'), js],
   ];
-  return new Map(files.map(([url, path, type]) => [url, { type, body: readFileSync(path) }]));
+  return new Map(files.map(([url, path, type]) => {
+    const body = readFileSync(path);
+    return [url, { type, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` }];
+  }));
 }
 
 export class WebDoor {
@@ -98,7 +102,9 @@ export class WebDoor {
       for (const [url, file] of files) {
         f.get(url, async (req, reply) => {
           if (url === '/' && !this.#keys.valid(ResumeKeys.fromHeader(req.headers.cookie))) reply.header('set-cookie', ResumeKeys.cookie(this.#keys.issue()));
-          return reply.type(file.type).header('cache-control', 'no-cache').send(file.body);
+          // Revalidated on every load (no-cache) but not sent again while unchanged: a reload costs a few 304s.
+          reply.type(file.type).header('cache-control', 'no-cache').header('etag', file.etag);
+          return req.headers['if-none-match'] === file.etag ? reply.code(304).send() : reply.send(file.body);
         });
       }
       f.get('/favicon.ico', async (_req, reply) => reply.code(204).send());

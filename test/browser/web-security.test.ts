@@ -62,6 +62,21 @@ describe('web door security', { concurrency: false, timeout: 300_000 }, () => {
     await islet.waitForLog((l) => l.event === 'web_origin_refused' && l.code === 'WEB_ORIGIN_REFUSED' && l.origin === 'http://evil.example');
   });
 
+  test('every response carries the strict headers; the page\'s files are revalidated by ETag', async () => {
+    for (const path of ['/', '/static/app.js', '/static/xterm.mjs', '/nope']) {
+      const r = await fetch(`${base}${path}`);
+      assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'self'; script-src 'self'; style-src 'self'.*frame-ancestors 'none'/, path);
+      assert.equal(r.headers.get('x-frame-options'), 'DENY', path);
+      assert.equal(r.headers.get('x-content-type-options'), 'nosniff', path);
+      assert.doesNotMatch(r.headers.get('content-security-policy') ?? '', /unsafe-inline|unsafe-eval/, path);
+    }
+    const first = await fetch(`${base}/static/app.js`);
+    const etag = first.headers.get('etag');
+    assert.ok(etag);
+    assert.equal((await fetch(`${base}/static/app.js`, { headers: { 'if-none-match': etag } })).status, 304);
+    assert.equal((await fetch(`${base}/static/app.js`, { headers: { 'if-none-match': '"other"' } })).status, 200, 'control: another tag gets the file');
+  });
+
   test('resume needs the session\'s own cookie: missing, another browser\'s and forged cookies are refused', async () => {
     const mine = await pageCookie(base);
     const other = await pageCookie(base);
