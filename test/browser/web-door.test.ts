@@ -67,6 +67,11 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
       await typeLine(page, m[1]!);
       await waitForScreen(page, SHELL, 90_000);
       assert.equal(await pageSh(page, 'echo web-$((6*7)); whoami'), 'web-42\nstudent');
+      // xterm.js is served as published: DECRQM (requestMode) answers instead of freezing the terminal (xterm.js#5800).
+      await typeLine(page, `printf '\\033[?2004$p'; read -r x; echo "got-$(printf %s "$x" | tr -dc '0-9;?$y')"`);
+      await new Promise((r) => setTimeout(r, 500));
+      await page.keyboard.press('Enter');
+      await waitForScreen(page, /^got-\?2004;[12]\$y$/m);
       // The password typed in the terminal was never echoed.
       assert.doesNotMatch(await screenText(page), new RegExp(`Choose a password:.*${PW}`));
       await screenshot(page, 'journey-shell');
