@@ -3,6 +3,7 @@
  * or ISLET_CATALOGUE), and the download caches and datasets under the data
  * directory.
  */
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,4 +42,10 @@ export function cachePaths(dataDir: string, env: NodeJS.ProcessEnv = process.env
 
 export function datasetsDir(dataDir: string): string {
   return join(dataDir, 'datasets');
+}
+
+/** A data directory made by a catalogue command gets ISLET's mode (0700), as `islet serve` would give it. */
+export function ensureDataDir(dataDir: string): string {
+  if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  return dataDir;
 }

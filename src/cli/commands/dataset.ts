@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { addDataset, listDatasets, removeDataset } from '../../catalogue/datasets.ts';
-import { datasetsDir } from '../../catalogue/paths.ts';
+import { datasetsDir, ensureDataDir } from '../../catalogue/paths.ts';
 import { optionValue } from '../options.ts';
 
 export const DATASET_HELP = 'Datasets (pcaps, logs, exercise files) mounted read-only into environments and islet run: islet dataset ls | add <name> <path> | rm <name>';
@@ -15,7 +15,7 @@ export async function datasetCommand(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === '--help' || verb === '-h') { console.log(USAGE); return 0; }
   const { values: f, positionals: a } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, data: { type: 'string' } } });
-  const dir = datasetsDir(optionValue('data', { data: f.data }));
+  const dir = datasetsDir(ensureDataDir(optionValue('data', { data: f.data })));
   if (verb === 'ls' && a.length === 0) {
     const list = listDatasets(dir);
     if (f.json) console.log(JSON.stringify(list, null, 2));

@@ -14,7 +14,7 @@ import { LABEL_RECIPE } from '../../runtime/names.ts';
 import { bootstrap } from '../../catalogue/bootstrap.ts';
 import { buildMany } from '../../catalogue/builder.ts';
 import { docker, inspectImages } from '../../catalogue/docker-cli.ts';
-import { cachePaths, catalogueDir } from '../../catalogue/paths.ts';
+import { cachePaths, catalogueDir, ensureDataDir } from '../../catalogue/paths.ts';
 import { imageName, invalid, listRecipes, parseToolRef, readRecipe, suitePattern, type Recipe } from '../../catalogue/recipe.ts';
 import { optionValue } from '../options.ts';
 
@@ -38,7 +38,7 @@ export async function imageCommand(argv: string[]): Promise<number> {
   });
   if (f.help || verb === undefined || verb === 'help') { console.log(USAGE); return verb === undefined ? 3 : 0; }
   const cat = catalogueDir();
-  const cache = cachePaths(optionValue('data', { data: f.data }));
+  const cache = cachePaths(ensureDataDir(optionValue('data', { data: f.data })));
   switch (verb) {
     case 'bootstrap': {
       const suites = f.suite ?? ['bookworm'];
