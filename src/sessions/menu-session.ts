@@ -279,7 +279,7 @@ export class MenuSession {
     const mine = this.#d.store.listOwnership(this.#account);
     if (mine.length === 0) { this.#line(prompts.noContainers); return; }
     this.#line(prompts.chooseToDelete);
-    mine.forEach((o, i) => this.#line(`${i + 1}) ${o.environment}`));
+    for (const [i, o] of mine.entries()) this.#line(`${i + 1}) ${o.environment}`);
     const a = (await this.#ask(prompts.choice)).trim();
     const o = /^\d{1,6}$/.test(a) ? mine[Number(a) - 1] : undefined;
     if (!o) return;

@@ -175,9 +175,10 @@ export class SshServer {
       const check = (password: string) => {
         auth.password(ctx.username, password, ip).then((r) => (r.ok ? ok(r.identity) : fail(r)), () => fail(auth.failed(ip, 'error')));
       };
-      if (ctx.method === 'password') return check(ctx.password);
+      if (ctx.method === 'password') { check(ctx.password); return; }
       if (ctx.method === 'keyboard-interactive') {
-        return ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => check(answers[0] ?? ''));
+        ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => check(answers[0] ?? ''));
+        return;
       }
       if (ctx.method === 'publickey') {
         const signed = ctx.signature ? { blob: ctx.blob!, signature: ctx.signature, hashAlgo: ctx.hashAlgo } : undefined;
@@ -185,9 +186,10 @@ export class SshServer {
         if (r.ok) { if (signed) ok(r.identity); else ctx.accept(); return; }
         // An unsigned offer only asks whether a key would do (OpenSSH tries each key it has): it does not
         // count as a failed login, but a connection may make only MAX_KEY_OFFERS of them.
-        if (r.addressLocked) return fail(r);
+        if (r.addressLocked) { fail(r); return; }
         if (signed === undefined && !auth.isGate(ctx.username) && ++keyOffers <= MAX_KEY_OFFERS) { ctx.reject(methods); return; }
-        return fail(auth.failed(ip, r.reason));
+        fail(auth.failed(ip, r.reason));
+        return;
       }
       ctx.reject(methods);
     };
