@@ -60,7 +60,9 @@ function signalQueue(exec: Execution): { push(sig: NodeJS.Signals): void } {
   return { push: (sig) => { waiting.add(sig); void pump(); } };
 }
 
-export async function runCommand(deps: { config: ConfigSource; runner: EnvironmentRunner; driver: RuntimeDriver; log: Logger }, io: CommandIo, who: Identity, command: string, opts: CommandOptions): Promise<number> {
+export interface CommandDeps { config: ConfigSource; runner: EnvironmentRunner; driver: RuntimeDriver; log: Logger }
+
+export async function runCommand(deps: CommandDeps, io: CommandIo, who: Identity, command: string, opts: CommandOptions): Promise<number> {
   const fail = (text: string, code = 1) => { io.stderr.write(`islet: ${text}\n`); return code; };
   if (!who.account) return fail('log in as <account>+<environment> to run commands');
   const cfg = deps.config.current();
@@ -105,7 +107,8 @@ export async function runCommand(deps: { config: ConfigSource; runner: Environme
   const code = await exec.exited;
   resize.cancel();
   // Let the last output drain before the status is sent.
-  await Promise.all([exec.stdout, exec.stderr].map((s) => (s.readableEnded || s.destroyed ? undefined : new Promise((r) => { s.once('end', r); s.once('close', r); setTimeout(r, 1000); }))));
+  const drained = (s: Readable) => new Promise((r) => { s.once('end', r); s.once('close', r); setTimeout(r, 1000); });
+  await Promise.all([exec.stdout, exec.stderr].map((s) => (s.readableEnded || s.destroyed ? undefined : drained(s))));
   const missing = code === 127 ? opts.hints?.missingProgram?.(command, env.name) : undefined;
   if (missing) io.stderr.write(`islet: ${missing}\n`);
   deps.log.info({ event: 'command_exited', account: who.account, environment: env.name, exitCode: code }, 'command exited');

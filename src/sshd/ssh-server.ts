@@ -16,7 +16,9 @@ import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ServerChannel } from 'ssh2';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
-import { COMMAND_SIGNALS, type AuthFailure, type Authenticator, type CommandSignal, type DoorHints, type Identity, type SessionHandler } from '../sessions/index.ts';
+import {
+  COMMAND_SIGNALS, type AuthFailure, type Authenticator, type CommandSignal, type DoorHints, type Identity, type SessionHandler,
+} from '../sessions/index.ts';
 import { keyRefusal } from './public-keys.ts';
 import { sshHints } from './ssh-hints.ts';
 import { sendAuthBanner } from './auth-banner.ts';
@@ -57,7 +59,8 @@ export class SshServer {
     this.#o = o;
     this.#hints = sshHints(o.config);
     // ident "ISLET": no software name or version beyond what the protocol needs.
-    this.#server = new ssh2.Server({ hostKeys: o.hostKeys, ident: 'ISLET', algorithms: modernAlgorithms, keepaliveInterval: 15_000, keepaliveCountMax: 4 }, (client, info) => this.#onClient(client, info.ip, info.port));
+    const serverOptions = { hostKeys: o.hostKeys, ident: 'ISLET', algorithms: modernAlgorithms, keepaliveInterval: 15_000, keepaliveCountMax: 4 };
+    this.#server = new ssh2.Server(serverOptions, (client, info) => this.#onClient(client, info.ip, info.port));
     this.#server.on('error', (err: Error) => o.log.error({ err }, 'ssh server error'));
     this.#tcp = createServer((socket) => this.#accept(socket));
     this.#tcp.on('error', (err: Error) => o.log.error({ err }, 'ssh listener error'));
@@ -149,17 +152,22 @@ export class SshServer {
       for (const e of ends) e.once('close', end);
     };
     client.on('close', () => { clearTimeout(idleTimer); this.#clients.delete(client); for (const t of terms) t.lost(); });
-    /** While a failure answer is held, the connection's next request waits as well: a keyboard-interactive client could otherwise abort the held one and go on at once. */
+    /**
+     * While a failure answer is held, the connection's next request waits as well: a keyboard-interactive
+     * client could otherwise abort the held one and go on at once.
+     */
     let heldUntil = 0;
     const authenticate = (ctx: AuthContext): void => {
       const held = heldUntil - Date.now();
       if (held > 0) { setTimeout(() => authenticate(ctx), held); return; }
-      const methods: ('password' | 'keyboard-interactive' | 'publickey')[] = auth.isGate(ctx.username) ? ['password', 'keyboard-interactive'] : ['publickey', 'password', 'keyboard-interactive'];
+      const methods: ('password' | 'keyboard-interactive' | 'publickey')[] = auth.isGate(ctx.username)
+        ? ['password', 'keyboard-interactive'] : ['publickey', 'password', 'keyboard-interactive'];
       if (dead) { ctx.reject(); return; }
       /** A counted failure (already recorded by the Authenticator's throttle): answered after its delay, with its message. */
       const fail = (r: AuthFailure) => {
         attempts++;
-        log.info({ event: auth.isGate(ctx.username) ? 'gate_login_failed' : 'account_login_failed', user: ctx.username.slice(0, 64), method: ctx.method, reason: r.reason, delayMs: r.delayMs || undefined }, 'ssh login failed');
+        const event = auth.isGate(ctx.username) ? 'gate_login_failed' : 'account_login_failed';
+        log.info({ event, user: ctx.username.slice(0, 64), method: ctx.method, reason: r.reason, delayMs: r.delayMs || undefined }, 'ssh login failed');
         if (r.addressLocked && r.reason !== 'locked_out') log.warn({ event: 'address_locked_out' }, 'too many failed logins from this address');
         if (r.message) sendAuthBanner(client, r.message);
         const answer = () => {
@@ -196,7 +204,8 @@ export class SshServer {
     client.on('authentication', authenticate);
     client.on('ready', () => {
       const who = identity ?? { method: 'gate' as const };
-      log.info({ event: who.method === 'gate' ? 'gate_login_ok' : 'account_login_ok', method: who.method, account: who.account, environment: who.environment }, 'ssh login ok');
+      const event = who.method === 'gate' ? 'gate_login_ok' : 'account_login_ok';
+      log.info({ event, method: who.method, account: who.account, environment: who.environment }, 'ssh login ok');
       armIdle();
       let sessions = 0;
       client.on('session', (acceptSession, rejectSession) => {
@@ -257,7 +266,11 @@ export class SshServer {
             onResize: (f) => resizers.add(f), onSignal: (f) => signals.add(f),
             onClose: (f) => { if (gone) f(); else channel.once('close', f); },
           }, who, info.command, { ...(size ? { tty: size, term: pty!.term } : {}), env: clientEnv, hints: this.#hints })
-            .then((code) => { channel.exit(code); channel.end(); }, (err: unknown) => { log.error({ err }, 'exec failed'); channel.stderr.write('islet: the command could not be run\r\n'); channel.exit(255); channel.end(); });
+            .then((code) => { channel.exit(code); channel.end(); }, (err: unknown) => {
+              log.error({ err }, 'exec failed');
+              channel.stderr.write('islet: the command could not be run\r\n');
+              channel.exit(255); channel.end();
+            });
         });
         session.on('subsystem', (_accept, reject) => reject?.());
         session.on('sftp', (accept, reject) => {
@@ -284,7 +297,10 @@ export class SshServer {
       client.on('tcpip', (accept, reject, info) => {
         if (!who.account) { reject(); return; }
         // Each forward is a process in the container: a connection may have MAX_FORWARDS open or opening.
-        if (forwards >= MAX_FORWARDS) { log.info({ event: 'forward_refused', account: who.account, reason: 'too_many' }, 'too many forwards on one connection'); reject(); return; }
+        if (forwards >= MAX_FORWARDS) {
+          log.info({ event: 'forward_refused', account: who.account, reason: 'too_many' }, 'too many forwards on one connection');
+          reject(); return;
+        }
         forwards++;
         let counted = true;
         const done = () => { if (counted) { counted = false; forwards--; } };
