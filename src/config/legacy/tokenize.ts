@@ -61,247 +61,300 @@ function metaMessage(c: string, next: string | undefined): string {
 }
 
 export function tokenize(source: string): Statement[] {
-  // CRLF files are common when configs were edited on Windows; bash would
-  // keep the CR in every value, which is never what the author meant.
-  const text = source.includes('\r\n') ? source.replace(/\r\n/g, '\n') : source;
-  const n = text.length;
-  let i = 0;
-  let line = 1;
-  let lineStart = 0;
-  let refusals = 0;
-  const out: Statement[] = [];
+  return new Lexer(source).statements();
+}
 
-  const col = (at: number) => at - lineStart + 1;
-  /** Moves i forward to `to`, keeping line/lineStart in step with any newline passed. */
-  const advance = (to: number) => {
-    for (let k = i; k < to; k++) if (text.charCodeAt(k) === 10) { line++; lineStart = k + 1; }
-    i = to;
-  };
+/** What was read of a word whose quote never closes (kept so the statement can still be named). */
+type Unterminated = { readonly unterminated: true; readonly line: number; readonly col: number; readonly index: number; readonly quote: string; readonly word: Word };
 
-  let st: Statement = { words: [], line: 1, warnings: [] };
+/** A word being read: its parts, and the literal text not yet closed into a part (quoted and unquoted text are kept apart). */
+class WordParts {
+  readonly parts: Part[] = [];
+  #buf = '';
+  #quoted = false;
+  flush(): void {
+    if (this.#buf) this.parts.push({ kind: 'lit', text: this.#buf, quoted: this.#quoted });
+    this.#buf = '';
+  }
+  lit(s: string, quoted: boolean): void {
+    if (quoted !== this.#quoted) { this.flush(); this.#quoted = quoted; }
+    this.#buf += s;
+  }
+  variable(p: VarPart): void { this.flush(); this.parts.push(p); }
+}
+
+/**
+ * One pass over a file: statements (one per line, continued by a backslash), made of words, made of literal
+ * and variable parts; quotes, `$NAME`/`${NAME}` and what must be refused, each in its own method.
+ */
+class Lexer {
+  readonly text: string;
+  readonly n: number;
+  i = 0;
+  line = 1;
+  lineStart = 0;
+  refusals = 0;
+  readonly out: Statement[] = [];
+  st: Statement = { words: [], line: 1, warnings: [] };
   /** The first quote of the current statement whose string spans a newline: the usual culprit of an unbalanced quote. */
-  let firstMultiline: { line: number; col: number; index: number; quote: string } | undefined;
-  let skips = 0;
-  const refuse = (code: ErrorCode, l: number, c: number, message: string) => {
-    if (!st.refused) st.refused = { severity: 'critical', code, line: l, col: c, message };
-  };
-  const warn = (code: ErrorCode, l: number, c: number, message: string) => {
-    if (st.warnings.length < 20) st.warnings.push({ severity: 'warning', code, line: l, col: c, message });
-  };
+  firstMultiline: { line: number; col: number; index: number; quote: string } | undefined;
+  skips = 0;
+
+  constructor(source: string) {
+    // CRLF files are common when configs were edited on Windows; bash would
+    // keep the CR in every value, which is never what the author meant.
+    this.text = source.includes('\r\n') ? source.replace(/\r\n/g, '\n') : source;
+    this.n = this.text.length;
+  }
+
+  col(at: number): number { return at - this.lineStart + 1; }
+
+  /** Moves i forward to `to`, keeping line/lineStart in step with any newline passed. */
+  advance(to: number): void {
+    for (let k = this.i; k < to; k++) if (this.text.charCodeAt(k) === 10) { this.line++; this.lineStart = k + 1; }
+    this.i = to;
+  }
+
+  refuse(code: ErrorCode, l: number, c: number, message: string): void {
+    if (!this.st.refused) this.st.refused = { severity: 'critical', code, line: l, col: c, message };
+  }
+
+  warn(code: ErrorCode, l: number, c: number, message: string): void {
+    if (this.st.warnings.length < 20) this.st.warnings.push({ severity: 'warning', code, line: l, col: c, message });
+  }
+
+  nul(): void { this.refuse('CONFIG_SYNTAX', this.line, this.col(this.i), `NUL byte at column ${this.col(this.i)}: this is not a text file`); }
 
   /**
    * Index after the `)` that closes the `(` at `open`, honouring quotes; the end of
    * the line when unbalanced or too far away (keeps hostile input linear).
    */
-  const skipParens = (open: number): number => {
+  skipParens(open: number): number {
     let depth = 0;
-    const limit = Math.min(n, open + MAX_SKIP);
+    const limit = Math.min(this.n, open + MAX_SKIP);
     for (let k = open; k < limit; k++) {
-      const c = text[k];
+      const c = this.text[k];
       if (c === '\\') { k++; continue; }
       if (c === '(') depth++;
       else if (c === ')') { if (--depth === 0) return k + 1; }
       else if (c === "'" || c === '"') {
-        const close = c === "'" ? text.indexOf("'", k + 1) : findDoubleClose(text, k + 1, limit);
+        const close = c === "'" ? this.text.indexOf("'", k + 1) : findDoubleClose(this.text, k + 1, limit);
         if (close === -1 || close >= limit) break;
         k = close;
       }
     }
-    const eol = text.indexOf('\n', open);
-    return eol === -1 ? n : eol;
-  };
+    const eol = this.text.indexOf('\n', open);
+    return eol === -1 ? this.n : eol;
+  }
 
-  /** What was read of a word whose quote never closes (kept so the statement can still be named). */
-  type Unterminated = { readonly unterminated: true; readonly line: number; readonly col: number; readonly index: number; readonly quote: string; readonly word: Word };
+  /** Every statement of the file, up to maxRefusals refused ones. */
+  statements(): Statement[] {
+    while (this.i < this.n) {
+      this.st = { words: [], line: this.line, warnings: [] };
+      this.firstMultiline = undefined;
+      this.skips = 0;
+      this.readStatement();
+      if (this.st.words.length > 0 || this.st.refused || this.st.warnings.length > 0) this.out.push(this.st);
+      // The parser reports the cut-off; stopping here bounds the work spent on hopeless input.
+      if (this.st.refused && ++this.refusals > maxRefusals) break;
+    }
+    return this.out;
+  }
+
+  /** The words of one statement, to the end of its line (or past an unterminated quote's line). */
+  readStatement(): void {
+    while (this.i < this.n) {
+      const c = this.text[this.i]!;
+      if (c === '\n') { this.i++; this.line++; this.lineStart = this.i; return; }
+      if (c === ' ' || c === '\t') { this.i++; continue; }
+      if (c === '#') {
+        const eol = this.text.indexOf('\n', this.i);
+        this.i = eol === -1 ? this.n : eol;
+        continue;
+      }
+      if (c === '\\' && this.text[this.i + 1] === '\n') { this.i += 2; this.line++; this.lineStart = this.i; continue; }
+      if (META.has(c)) {
+        this.refuse('CONFIG_FORBIDDEN', this.line, this.col(this.i), `${metaMessage(c, this.text[this.i + 1])} (column ${this.col(this.i)})`);
+        this.i++;
+        continue;
+      }
+      const w = this.readWord();
+      if ('unterminated' in w) {
+        this.unterminated(w);
+        return;
+      }
+      this.st.words.push(w);
+    }
+  }
+
+  /** A quote that never closes refuses the statement, blaming the likeliest quote, and reading resumes after it. */
+  unterminated(w: Unterminated): void {
+    this.st.words.push(w.word);
+    // Bash pairs quotes blindly, so a stray quote earlier in the statement shows up as
+    // an unclosed one further down; blame the first quote that swallowed a newline.
+    const culprit = this.firstMultiline ?? w;
+    const q = (x: { quote: string }) => (x.quote === '"' ? 'double' : 'single');
+    const also = culprit !== w ? ` (read as bash would, it closes on a later line and the ${q(w)} quote at line ${w.line} column ${w.col} is the one left open)` : '';
+    this.st.refused = {
+      severity: 'critical', code: 'CONFIG_SYNTAX', line: culprit.line, col: culprit.col,
+      message: `unterminated ${q(culprit)} quote opened at line ${culprit.line} column ${culprit.col}${also}`,
+    };
+    // Resume at the line after that quote: bash would have swallowed the rest of
+    // the file, but reading on lets the loader report (and keep) later lines.
+    const eol = this.text.indexOf('\n', culprit.index);
+    if (eol === -1) this.i = this.n;
+    else { this.line = culprit.line + 1; this.i = eol + 1; this.lineStart = this.i; }
+  }
 
   /** Reads one word starting at i. */
-  const readWord = (): Word | Unterminated => {
-    const parts: Part[] = [];
-    const wLine = line;
-    const wCol = col(i);
-    let buf = '';
-    let bufQuoted = false;
-    const flush = () => { if (buf) parts.push({ kind: 'lit', text: buf, quoted: bufQuoted }); buf = ''; };
-    const lit = (s: string, quoted: boolean) => { if (quoted !== bufQuoted) { flush(); bufQuoted = quoted; } buf += s; };
-    const nul = () => refuse('CONFIG_SYNTAX', line, col(i), `NUL byte at column ${col(i)}: this is not a text file`);
-
-    const readDollar = (quoted: boolean) => {
-      const l = line;
-      const c0 = col(i);
-      const d = text[i + 1];
-      if (d === '(') {
-        const arith = text[i + 2] === '(';
-        refuse('CONFIG_FORBIDDEN', l, c0, arith
-          ? `arithmetic expansion $((…)) at column ${c0} is refused; ${NEVER_RUN}`
-          : `command substitution $(…) at column ${c0} is refused; ${NEVER_RUN}`);
-        // Skip the whole $(…) so its quotes do not upset ours; past a few per statement just step over `$(`.
-        if (skips++ < MAX_SKIPS_PER_STATEMENT) advance(skipParens(i + 1));
-        else i += 2;
-        return;
-      }
-      if (d === '[') {
-        refuse('CONFIG_FORBIDDEN', l, c0, `arithmetic expansion $[…] at column ${c0} is refused; ${NEVER_RUN}`);
-        i += 2;
-        return;
-      }
-      if (d === '{') {
-        // Look for the } on this line, within a sane distance (keeps long lines linear).
-        let close = -1;
-        for (let k = i + 2; k < n && k < i + 2 + MAX_BRACED; k++) {
-          const ch = text[k];
-          if (ch === '}') { close = k; break; }
-          if (ch === '\n') break;
-        }
-        if (close === -1) {
-          refuse('CONFIG_SYNTAX', l, c0, `\${ at column ${c0} has no closing }`);
-          i += 2;
-          return;
-        }
-        const inner = text.slice(i + 2, close);
-        if (NAME.test(inner)) parts.push(flushThen({ kind: 'var', name: inner, line: l, col: c0 }));
-        else refuse('CONFIG_FORBIDDEN', l, c0, `\${${clip(inner, 30)}} at column ${c0} is not supported: only $NAME and \${NAME} are expanded`);
-        i = close + 1;
-        return;
-      }
-      if (d !== undefined && NAME_START.test(d)) {
-        let k = i + 2;
-        while (k < n && NAME_CHAR.test(text[k]!)) k++;
-        parts.push(flushThen({ kind: 'var', name: text.slice(i + 1, k), line: l, col: c0 }));
-        i = k;
-        return;
-      }
-      if (d !== undefined && SPECIAL_PARAM.has(d)) {
-        warn('CONFIG_INVALID', l, c0, `$${d} at column ${c0} is a shell special parameter; it is kept as the literal text "$${d}"`);
-        lit('$' + d, quoted);
-        i += 2;
-        return;
-      }
-      if (!quoted && (d === "'" || d === '"')) {
-        refuse('CONFIG_SYNTAX', l, c0, `$${d}…${d} quoting at column ${c0} is not supported; use plain ${d === "'" ? 'single' : 'double'} quotes`);
-        lit('$', false);
-        i++;
-        return;
-      }
-      lit('$', quoted);
-      i++;
-    };
-    const flushThen = (p: VarPart): VarPart => { flush(); return p; };
-
-    while (i < n) {
-      const c = text[i]!;
+  readWord(): Word | Unterminated {
+    const w = new WordParts();
+    const wLine = this.line;
+    const wCol = this.col(this.i);
+    while (this.i < this.n) {
+      const c = this.text[this.i]!;
       if (c === ' ' || c === '\t' || c === '\n' || META.has(c)) break;
       if (c === '\\') {
-        const d = text[i + 1];
-        if (d === undefined) { lit('\\', false); i++; continue; }
-        if (d === '\n') { i += 2; line++; lineStart = i; continue; }
-        if (d === '\0') { i++; nul(); i++; continue; }
-        lit(d, true);
-        i += 2;
+        const d = this.text[this.i + 1];
+        if (d === undefined) { w.lit('\\', false); this.i++; continue; }
+        if (d === '\n') { this.i += 2; this.line++; this.lineStart = this.i; continue; }
+        if (d === '\0') { this.i++; this.nul(); this.i++; continue; }
+        w.lit(d, true);
+        this.i += 2;
         continue;
       }
       if (c === "'") {
-        const close = text.indexOf("'", i + 1);
-        if (close === -1) { flush(); return { unterminated: true, line, col: col(i), index: i, quote: "'", word: { parts, line: wLine, col: wCol } }; }
-        const body = text.slice(i + 1, close);
-        if (body.includes('\0')) nul();
-        if (!firstMultiline && body.includes('\n')) firstMultiline = { line, col: col(i), index: i, quote: "'" };
-        lit(body, true);
-        advance(close + 1);
+        const close = this.text.indexOf("'", this.i + 1);
+        if (close === -1) {
+            w.flush();
+            return { unterminated: true, line: this.line, col: this.col(this.i), index: this.i, quote: "'", word: { parts: w.parts, line: wLine, col: wCol } };
+          }
+        const body = this.text.slice(this.i + 1, close);
+        if (body.includes('\0')) this.nul();
+        if (!this.firstMultiline && body.includes('\n')) this.firstMultiline = { line: this.line, col: this.col(this.i), index: this.i, quote: "'" };
+        w.lit(body, true);
+        this.advance(close + 1);
         continue;
       }
       if (c === '"') {
-        const qLine = line;
-        const qCol = col(i);
-        const qIndex = i;
-        i++;
-        let closed = false;
-        while (i < n) {
-          const q = text[i]!;
-          if (q === '"') { i++; closed = true; break; }
-          if (q === '\\') {
-            const d = text[i + 1];
-            if (d === '\\' || d === '"' || d === '$' || d === '`') { lit(d, true); i += 2; continue; }
-            if (d === '\n') { i += 2; line++; lineStart = i; continue; }
-            lit('\\', true);
-            i++;
-            continue;
-          }
-          if (q === '$') { readDollar(true); continue; }
-          if (q === '`') {
-            refuse('CONFIG_FORBIDDEN', line, col(i), `command substitution \`…\` at column ${col(i)} is refused; ${NEVER_RUN}`);
-            lit('`', true);
-            i++;
-            continue;
-          }
-          if (q === '\n') { lit('\n', true); i++; line++; lineStart = i; continue; }
-          if (q === '\0') nul();
-          lit(q, true);
-          i++;
-        }
-        if (!closed) { flush(); return { unterminated: true, line: qLine, col: qCol, index: qIndex, quote: '"', word: { parts, line: wLine, col: wCol } }; }
-        if (!firstMultiline && line !== qLine) firstMultiline = { line: qLine, col: qCol, index: qIndex, quote: '"' };
+        const open = this.doubleQuoted(w, wLine, wCol);
+        if (open) return open;
         continue;
       }
-      if (c === '$') { readDollar(false); continue; }
+      if (c === '$') { this.readDollar(w, false); continue; }
       if (c === '`') {
-        refuse('CONFIG_FORBIDDEN', line, col(i), `command substitution \`…\` at column ${col(i)} is refused; ${NEVER_RUN}`);
-        const close = text.indexOf('`', i + 1);
-        i = close !== -1 && !text.slice(i + 1, close).includes('\n') ? close + 1 : i + 1;
+        this.refuse('CONFIG_FORBIDDEN', this.line, this.col(this.i), `command substitution \`…\` at column ${this.col(this.i)} is refused; ${NEVER_RUN}`);
+        const close = this.text.indexOf('`', this.i + 1);
+        this.i = close !== -1 && !this.text.slice(this.i + 1, close).includes('\n') ? close + 1 : this.i + 1;
         continue;
       }
-      if (c === '\0') { nul(); i++; continue; }
-      lit(c, false);
-      i++;
+      if (c === '\0') { this.nul(); this.i++; continue; }
+      w.lit(c, false);
+      this.i++;
     }
-    flush();
-    return { parts, line: wLine, col: wCol };
-  };
-
-  while (i < n) {
-    st = { words: [], line, warnings: [] };
-    firstMultiline = undefined;
-    skips = 0;
-    while (i < n) {
-      const c = text[i]!;
-      if (c === '\n') { i++; line++; lineStart = i; break; }
-      if (c === ' ' || c === '\t') { i++; continue; }
-      if (c === '#') {
-        const eol = text.indexOf('\n', i);
-        i = eol === -1 ? n : eol;
-        continue;
-      }
-      if (c === '\\' && text[i + 1] === '\n') { i += 2; line++; lineStart = i; continue; }
-      if (META.has(c)) {
-        refuse('CONFIG_FORBIDDEN', line, col(i), `${metaMessage(c, text[i + 1])} (column ${col(i)})`);
-        i++;
-        continue;
-      }
-      const w = readWord();
-      if ('unterminated' in w) {
-        st.words.push(w.word);
-        // Bash pairs quotes blindly, so a stray quote earlier in the statement shows up as
-        // an unclosed one further down; blame the first quote that swallowed a newline.
-        const culprit = firstMultiline ?? w;
-        const q = (x: { quote: string }) => (x.quote === '"' ? 'double' : 'single');
-        const also = culprit !== w ? ` (read as bash would, it closes on a later line and the ${q(w)} quote at line ${w.line} column ${w.col} is the one left open)` : '';
-        st.refused = {
-          severity: 'critical', code: 'CONFIG_SYNTAX', line: culprit.line, col: culprit.col,
-          message: `unterminated ${q(culprit)} quote opened at line ${culprit.line} column ${culprit.col}${also}`,
-        };
-        // Resume at the line after that quote: bash would have swallowed the rest of
-        // the file, but reading on lets the loader report (and keep) later lines.
-        const eol = text.indexOf('\n', culprit.index);
-        if (eol === -1) i = n;
-        else { line = culprit.line + 1; i = eol + 1; lineStart = i; }
-        break;
-      }
-      st.words.push(w);
-    }
-    if (st.words.length > 0 || st.refused || st.warnings.length > 0) out.push(st);
-    // The parser reports the cut-off; stopping here bounds the work spent on hopeless input.
-    if (st.refused && ++refusals > maxRefusals) break;
+    w.flush();
+    return { parts: w.parts, line: wLine, col: wCol };
   }
-  return out;
+
+  /** A double-quoted string starting at i (`$` expands, backslash escapes only \\ " $ `), or what was read of it when it never closes. */
+  doubleQuoted(w: WordParts, wLine: number, wCol: number): Unterminated | undefined {
+      const qLine = this.line;
+      const qCol = this.col(this.i);
+      const qIndex = this.i;
+      this.i++;
+      let closed = false;
+      while (this.i < this.n) {
+        const q = this.text[this.i]!;
+        if (q === '"') { this.i++; closed = true; break; }
+        if (q === '\\') {
+          const d = this.text[this.i + 1];
+          if (d === '\\' || d === '"' || d === '$' || d === '`') { w.lit(d, true); this.i += 2; continue; }
+          if (d === '\n') { this.i += 2; this.line++; this.lineStart = this.i; continue; }
+          w.lit('\\', true);
+          this.i++;
+          continue;
+        }
+        if (q === '$') { this.readDollar(w, true); continue; }
+        if (q === '`') {
+          this.refuse('CONFIG_FORBIDDEN', this.line, this.col(this.i), `command substitution \`…\` at column ${this.col(this.i)} is refused; ${NEVER_RUN}`);
+          w.lit('`', true);
+          this.i++;
+          continue;
+        }
+        if (q === '\n') { w.lit('\n', true); this.i++; this.line++; this.lineStart = this.i; continue; }
+        if (q === '\0') this.nul();
+        w.lit(q, true);
+        this.i++;
+      }
+      if (!closed) {
+      w.flush();
+      return { unterminated: true, line: qLine, col: qCol, index: qIndex, quote: '"', word: { parts: w.parts, line: wLine, col: wCol } };
+    }
+      if (!this.firstMultiline && this.line !== qLine) this.firstMultiline = { line: qLine, col: qCol, index: qIndex, quote: '"' };
+    return undefined;
+  }
+
+  /** `$` at i: a variable, or a refusal of command substitution, arithmetic, ${…} forms and $'…' quoting. */
+  readDollar(w: WordParts, quoted: boolean): void {
+    const l = this.line;
+    const c0 = this.col(this.i);
+    const d = this.text[this.i + 1];
+    if (d === '(') {
+      const arith = this.text[this.i + 2] === '(';
+      this.refuse('CONFIG_FORBIDDEN', l, c0, arith
+        ? `arithmetic expansion $((…)) at column ${c0} is refused; ${NEVER_RUN}`
+        : `command substitution $(…) at column ${c0} is refused; ${NEVER_RUN}`);
+      // Skip the whole $(…) so its quotes do not upset ours; past a few per statement just step over `$(`.
+      if (this.skips++ < MAX_SKIPS_PER_STATEMENT) this.advance(this.skipParens(this.i + 1));
+      else this.i += 2;
+      return;
+    }
+    if (d === '[') {
+      this.refuse('CONFIG_FORBIDDEN', l, c0, `arithmetic expansion $[…] at column ${c0} is refused; ${NEVER_RUN}`);
+      this.i += 2;
+      return;
+    }
+    if (d === '{') {
+      // Look for the } on this line, within a sane distance (keeps long lines linear).
+      let close = -1;
+      for (let k = this.i + 2; k < this.n && k < this.i + 2 + MAX_BRACED; k++) {
+        const ch = this.text[k];
+        if (ch === '}') { close = k; break; }
+        if (ch === '\n') break;
+      }
+      if (close === -1) {
+        this.refuse('CONFIG_SYNTAX', l, c0, `\${ at column ${c0} has no closing }`);
+        this.i += 2;
+        return;
+      }
+      const inner = this.text.slice(this.i + 2, close);
+      if (NAME.test(inner)) w.variable({ kind: 'var', name: inner, line: l, col: c0 });
+      else this.refuse('CONFIG_FORBIDDEN', l, c0, `\${${clip(inner, 30)}} at column ${c0} is not supported: only $NAME and \${NAME} are expanded`);
+      this.i = close + 1;
+      return;
+    }
+    if (d !== undefined && NAME_START.test(d)) {
+      let k = this.i + 2;
+      while (k < this.n && NAME_CHAR.test(this.text[k]!)) k++;
+      w.variable({ kind: 'var', name: this.text.slice(this.i + 1, k), line: l, col: c0 });
+      this.i = k;
+      return;
+    }
+    if (d !== undefined && SPECIAL_PARAM.has(d)) {
+      this.warn('CONFIG_INVALID', l, c0, `$${d} at column ${c0} is a shell special parameter; it is kept as the literal text "$${d}"`);
+      w.lit('$' + d, quoted);
+      this.i += 2;
+      return;
+    }
+    if (!quoted && (d === "'" || d === '"')) {
+      this.refuse('CONFIG_SYNTAX', l, c0, `$${d}…${d} quoting at column ${c0} is not supported; use plain ${d === "'" ? 'single' : 'double'} quotes`);
+      w.lit('$', false);
+      this.i++;
+      return;
+    }
+    w.lit('$', quoted);
+    this.i++;
+  }
 }
 
 /** Index of the `"` closing a double-quoted string whose body starts at `from`; -1 if none. */
