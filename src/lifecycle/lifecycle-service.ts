@@ -111,7 +111,8 @@ export class LifecycleService {
     for (let i = 0; i < removals.length; i += REMOVE_BATCH) {
       await Promise.all(removals.slice(i, i + REMOVE_BATCH).map(async (a) => {
         if (!stillDue(a)) return;
-        this.#d.attached.notify(a.containerId, a.reason === 'account_expired' ? 'Your account has expired; this environment is being removed.' : 'This environment is being removed.');
+        const why = a.reason === 'account_expired' ? 'Your account has expired; this environment is being removed.' : 'This environment is being removed.';
+        this.#d.attached.notify(a.containerId, why);
         const env = a.environment ? envs.get(a.environment) : undefined;
         if (env?.export_on_expiry && this.#d.exportDir && a.account && (a.reason === 'account_expired' || a.reason === 'environment_expired')) {
           // A failed (or still running) export keeps the container and the account: the next pass tries again.
@@ -119,32 +120,51 @@ export class LifecycleService {
             const r = await exportBeforeRemoval(driver, a.containerId, homeOf(env), this.#d.exportDir, a.account, env.name);
             if (r.state === 'busy') { exportFailed.add(a.account); return; }
             log.info({ event: 'home_exported', account: a.account, environment: env.name, file: r.file }, 'home archived before removal');
-          } catch (err) { log.error({ event: 'export_failed', err, account: a.account, environment: env.name }, 'export before removal failed; container and account kept'); exportFailed.add(a.account); return; }
+          } catch (err) {
+            log.error({ event: 'export_failed', err, account: a.account, environment: env.name }, 'export before removal failed; container and account kept');
+            exportFailed.add(a.account);
+            return;
+          }
         }
         if (!stillDue(a)) return;
         await driver.remove(a.containerId);
         store.forgetAdopted(a.containerId);
-        if (a.account && a.environment && store.getOwnership(a.account, a.environment)?.containerId === a.containerId) store.deleteOwnership(a.account, a.environment);
-        log.info({ event: 'container_removed', reason: a.reason, container: a.containerId.slice(0, 12), name: a.name, account: a.account, environment: a.environment }, `removed ${a.name}: ${a.reason}`);
+        if (a.account && a.environment && store.getOwnership(a.account, a.environment)?.containerId === a.containerId) {
+          store.deleteOwnership(a.account, a.environment);
+        }
+        const removed = {
+          event: 'container_removed', reason: a.reason, container: a.containerId.slice(0, 12), name: a.name, account: a.account, environment: a.environment,
+        };
+        log.info(removed, `removed ${a.name}: ${a.reason}`);
       }));
     }
     for (const a of actions) {
       switch (a.kind) {
         case 'adopt':
           if (!store.getAccount(a.ownership.account) || store.getOwnership(a.ownership.account, a.ownership.environment)?.containerId !== a.replaces) break;
-          store.putOwnership(a.ownership); log.info({ event: 'container_adopted', account: a.ownership.account, environment: a.ownership.environment, container: a.ownership.containerId.slice(0, 12) }, 'adopted a live container'); break;
+          store.putOwnership(a.ownership);
+          const { account, environment, containerId } = a.ownership;
+          log.info({ event: 'container_adopted', account, environment, container: containerId.slice(0, 12) }, 'adopted a live container');
+          break;
         case 'forget':
           if (store.getOwnership(a.account, a.environment)?.containerId !== a.containerId) break;
-          store.deleteOwnership(a.account, a.environment); log.info({ event: 'ownership_repaired', account: a.account, environment: a.environment, reason: a.reason }, 'forgot a vanished container'); break;
+          store.deleteOwnership(a.account, a.environment);
+          log.info({ event: 'ownership_repaired', account: a.account, environment: a.environment, reason: a.reason }, 'forgot a vanished container');
+          break;
         case 'sync_state': {
           const row = store.getOwnership(a.account, a.environment);
           if (!row || this.#stopping.has(row.containerId)) break;
           // The snapshot may predate a stop that finished meanwhile: look again before marking it running.
           if (a.state === 'running' && (await driver.inspect(row.containerId))?.state !== 'running') break;
-          if (a.state === 'running') store.markStarted(a.account, a.environment, this.#now()); else store.markStopped(a.account, a.environment, 'stopped outside ISLET');
+          if (a.state === 'running') store.markStarted(a.account, a.environment, this.#now());
+          else store.markStopped(a.account, a.environment, 'stopped outside ISLET');
           break;
         }
-        case 'delete_account': if (exportFailed.has(a.account) || !expiredNow(a.account)) break; store.deleteAccount(a.account); log.info({ event: 'account_expired', account: a.account }, 'expired account deleted'); break;
+        case 'delete_account':
+          if (exportFailed.has(a.account) || !expiredNow(a.account)) break;
+          store.deleteAccount(a.account);
+          log.info({ event: 'account_expired', account: a.account }, 'expired account deleted');
+          break;
         case 'remove': break;
       }
     }
@@ -157,7 +177,9 @@ export class LifecycleService {
     const foreign = foreignContainers(found, { storeId, adopted: after.adopted, recorded: new Set(after.ownership.map((o) => o.containerId)) });
     if (foreign.length === this.#foreign) return;
     this.#foreign = foreign.length;
-    if (foreign.length) this.#d.log.warn({ event: 'foreign_containers', count: foreign.length, instance: this.#d.instance, storeId }, `${foreign.length} container(s) under instance "${this.#d.instance}" belong to another ISLET data directory; left alone`);
+    if (!foreign.length) return;
+    const text = `${foreign.length} container(s) under instance "${this.#d.instance}" belong to another ISLET data directory; left alone`;
+    this.#d.log.warn({ event: 'foreign_containers', count: foreign.length, instance: this.#d.instance, storeId }, text);
   }
 
   /** One pass of the runtime and idle checks. */
@@ -173,7 +195,9 @@ export class LifecycleService {
     for (const a of actions) {
       if (a.kind === 'notice') {
         for (const k of a.keys) this.#noticed.add(k);
-        const n = attached.notify(a.containerId, `This environment reaches its maximum running time in ${a.minutesLeft} minute${a.minutesLeft === 1 ? '' : 's'} and will then be stopped. Your files are kept.`);
+        const minutes = `${a.minutesLeft} minute${a.minutesLeft === 1 ? '' : 's'}`;
+        const text = `This environment reaches its maximum running time in ${minutes} and will then be stopped. Your files are kept.`;
+        const n = attached.notify(a.containerId, text);
         log.info({ event: 'runtime_notice', container: a.containerId.slice(0, 12), minutesLeft: a.minutesLeft, attached: n }, 'runtime notice sent');
         continue;
       }
@@ -186,11 +210,16 @@ export class LifecycleService {
         this.#cpu.set(a.containerId, { ns, at: now.getTime() });
         if (!prev || now.getTime() <= prev.at) continue;
         const percent = ((ns - prev.ns) / 1e6 / (now.getTime() - prev.at)) * 100;
-        if (percent >= global.idle_cpu_percent) { log.debug({ event: 'idle_spared', container: a.containerId.slice(0, 12), cpuPercent: Math.round(percent) }, 'idle but busy; kept running'); continue; }
-        stops.push(this.#stop(a.containerId, a.account, a.environment, 'idle', `idle: nobody attached for ${envs.get(a.environment)?.idle_stop ?? 0} s and CPU ${percent.toFixed(1)}%`));
+        if (percent >= global.idle_cpu_percent) {
+          log.debug({ event: 'idle_spared', container: a.containerId.slice(0, 12), cpuPercent: Math.round(percent) }, 'idle but busy; kept running');
+          continue;
+        }
+        const detail = `idle: nobody attached for ${envs.get(a.environment)?.idle_stop ?? 0} s and CPU ${percent.toFixed(1)}%`;
+        stops.push(this.#stop(a.containerId, a.account, a.environment, 'idle', detail));
         continue;
       }
-      attached.notify(a.containerId, 'This environment reached its maximum running time and is being stopped. Your files are kept; choose it again to start it.');
+      attached.notify(a.containerId,
+        'This environment reached its maximum running time and is being stopped. Your files are kept; choose it again to start it.');
       stops.push(this.#stop(a.containerId, a.account, a.environment, a.reason, `max_runtime: ran ${envs.get(a.environment)?.timeout ?? 0} s`));
     }
     // Stops run side by side (the driver caps engine mutations), so one slow stop does not delay the others.
@@ -213,7 +242,8 @@ export class LifecycleService {
       if (used === undefined) continue;
       const mb = (n: number) => `${Math.round(n / 1024 ** 2)} MB`;
       if (used > quota) {
-        attached.notify(row.containerId, `This environment uses ${mb(used)} of disk, over its quota of ${mb(quota)}, and is being stopped. Delete files after starting it again.`);
+        attached.notify(row.containerId,
+          `This environment uses ${mb(used)} of disk, over its quota of ${mb(quota)}, and is being stopped. Delete files after starting it again.`);
         await this.#stop(row.containerId, row.account, row.environment, 'disk_quota', `disk_quota: ${mb(used)} written, quota ${mb(quota)}`);
       } else if (used > quota * 0.9) {
         const key = `${row.containerId}@disk`;
@@ -235,7 +265,8 @@ export class LifecycleService {
     } finally { this.#stopping.delete(id); }
     this.#cpu.delete(id);
     this.#d.admission?.changed();
-    this.#d.log.info({ event: 'container_stopped', reason, detail, account, environment, container: id.slice(0, 12) }, `stopped ${account}/${environment}: ${reason}`);
+    const stopped = { event: 'container_stopped', reason, detail, account, environment, container: id.slice(0, 12) };
+    this.#d.log.info(stopped, `stopped ${account}/${environment}: ${reason}`);
   }
 }
 
