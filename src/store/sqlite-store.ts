@@ -90,7 +90,8 @@ export class SqliteStore implements Store {
       this.#db.prepare(`INSERT INTO meta (key, value) VALUES ('store_id', ?) ON CONFLICT(key) DO NOTHING`).run(randomBytes(8).toString('hex'));
       this.#storeId = String((this.#db.prepare(`SELECT value FROM meta WHERE key = 'store_id'`).get() as Row).value);
     } catch (err) {
-      throw new IsletError('STORE_FAILED', 'The account database is not available. Please tell the instructor.', `cannot open ${path}: ${(err as Error).message}`, { path }, err);
+      const detail = `cannot open ${path}: ${(err as Error).message}`;
+      throw new IsletError('STORE_FAILED', 'The account database is not available. Please tell the instructor.', detail, { path }, err);
     }
     if (path !== ':memory:') { for (const p of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(p)) chmodSync(p, 0o600); }
     const db = this.#db;
@@ -104,22 +105,29 @@ export class SqliteStore implements Store {
       getOwnership: db.prepare('SELECT * FROM ownership WHERE account = ? AND environment = ?'),
       listOwnership: db.prepare('SELECT * FROM ownership ORDER BY account, environment'),
       listOwnershipOf: db.prepare('SELECT * FROM ownership WHERE account = ? ORDER BY environment'),
-      putOwnership: db.prepare(`INSERT INTO ownership (account, environment, container_id, container_name, created_at, state, started_at, last_seen_at, stop_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(account, environment) DO UPDATE SET container_id = excluded.container_id, container_name = excluded.container_name, created_at = excluded.created_at,
+      putOwnership: db.prepare(`INSERT INTO ownership
+          (account, environment, container_id, container_name, created_at, state, started_at, last_seen_at, stop_reason)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(account, environment) DO UPDATE SET
+          container_id = excluded.container_id, container_name = excluded.container_name, created_at = excluded.created_at,
           state = excluded.state, started_at = excluded.started_at, last_seen_at = excluded.last_seen_at, stop_reason = excluded.stop_reason`),
-      markStarted: db.prepare(`UPDATE ownership SET state = 'running', started_at = ?, last_seen_at = ?, stop_reason = NULL WHERE account = ? AND environment = ?`),
+      markStarted: db.prepare(`UPDATE ownership SET state = 'running', started_at = ?, last_seen_at = ?, stop_reason = NULL
+        WHERE account = ? AND environment = ?`),
       markSeen: db.prepare('UPDATE ownership SET last_seen_at = ? WHERE account = ? AND environment = ?'),
       // The first reason wins: a stop ISLET decided is not overwritten by the shell-exit that follows it.
       markStopped: db.prepare(`UPDATE ownership SET state = 'stopped', stop_reason = ? WHERE account = ? AND environment = ? AND state = 'running'`),
-      addKey: db.prepare('INSERT INTO keys (account, algo, data, comment, added_at) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM accounts WHERE name = ?) ON CONFLICT(account, data) DO NOTHING'),
+      addKey: db.prepare(`INSERT INTO keys (account, algo, data, comment, added_at) SELECT ?, ?, ?, ?, ?
+        WHERE EXISTS (SELECT 1 FROM accounts WHERE name = ?) ON CONFLICT(account, data) DO NOTHING`),
       listKeys: db.prepare('SELECT * FROM keys WHERE account = ? ORDER BY added_at'),
       countRunning: db.prepare(`SELECT COUNT(*) AS n FROM ownership WHERE state = 'running'`),
       countRunningOf: db.prepare(`SELECT COUNT(*) AS n FROM ownership WHERE state = 'running' AND account = ?`),
       deleteOwnership: db.prepare('DELETE FROM ownership WHERE account = ? AND environment = ?'),
       getThrottle: db.prepare('SELECT * FROM login_throttle WHERE account = ?'),
       listThrottles: db.prepare('SELECT * FROM login_throttle ORDER BY account'),
-      putThrottle: db.prepare(`INSERT INTO login_throttle (account, failures, level, locked_at, locked_until) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM accounts WHERE name = ?)
-        ON CONFLICT(account) DO UPDATE SET failures = excluded.failures, level = excluded.level, locked_at = excluded.locked_at, locked_until = excluded.locked_until`),
+      putThrottle: db.prepare(`INSERT INTO login_throttle (account, failures, level, locked_at, locked_until) SELECT ?, ?, ?, ?, ?
+        WHERE EXISTS (SELECT 1 FROM accounts WHERE name = ?)
+        ON CONFLICT(account) DO UPDATE SET
+          failures = excluded.failures, level = excluded.level, locked_at = excluded.locked_at, locked_until = excluded.locked_until`),
       deleteThrottle: db.prepare('DELETE FROM login_throttle WHERE account = ?'),
       adoptContainer: db.prepare('INSERT INTO adopted_containers (container_id, from_store, adopted_at) VALUES (?, ?, ?) ON CONFLICT(container_id) DO NOTHING'),
       listAdopted: db.prepare('SELECT container_id FROM adopted_containers'),
@@ -134,7 +142,8 @@ export class SqliteStore implements Store {
   }
 
   createAccount(a: Account): boolean {
-    return this.#run('createAccount', () => Number(this.#q.insertAccount!.run(a.name, a.passwordHash, a.createdAt.getTime(), a.expiresAt.getTime()).changes) === 1);
+    const insert = () => this.#q.insertAccount!.run(a.name, a.passwordHash, a.createdAt.getTime(), a.expiresAt.getTime());
+    return this.#run('createAccount', () => Number(insert().changes) === 1);
   }
   getAccount(name: string): Account | undefined {
     const r = this.#run('getAccount', () => this.#q.getAccount!.get(name) as Row | undefined);
@@ -158,7 +167,8 @@ export class SqliteStore implements Store {
     return r ? toOwnership(r) : undefined;
   }
   listOwnership(account?: string): Ownership[] {
-    return this.#run('listOwnership', () => ((account === undefined ? this.#q.listOwnership!.all() : this.#q.listOwnershipOf!.all(account)) as Row[]).map(toOwnership));
+    const rows = () => (account === undefined ? this.#q.listOwnership!.all() : this.#q.listOwnershipOf!.all(account)) as Row[];
+    return this.#run('listOwnership', () => rows().map(toOwnership));
   }
   putOwnership(o: Ownership): void {
     const ms = (d?: Date) => (d === undefined ? null : d.getTime());
@@ -178,7 +188,10 @@ export class SqliteStore implements Store {
     return this.#run('addKey', () => Number(this.#q.addKey!.run(k.account, k.algo, k.data, k.comment, k.addedAt.getTime(), k.account).changes) === 1);
   }
   listKeys(account: string): StoredKey[] {
-    return this.#run('listKeys', () => (this.#q.listKeys!.all(account) as Row[]).map((r) => ({ account: String(r.account), algo: String(r.algo), data: String(r.data), comment: String(r.comment), addedAt: new Date(Number(r.added_at)) })));
+    const key = (r: Row): StoredKey => ({
+      account: String(r.account), algo: String(r.algo), data: String(r.data), comment: String(r.comment), addedAt: new Date(Number(r.added_at)),
+    });
+    return this.#run('listKeys', () => (this.#q.listKeys!.all(account) as Row[]).map(key));
   }
   countRunning(account?: string): number {
     const r = this.#run('countRunning', () => (account === undefined ? this.#q.countRunning!.get() : this.#q.countRunningOf!.get(account)) as Row);
