@@ -85,7 +85,11 @@ export class DockerDriver implements RuntimeDriver {
     this.#pullMs = positive(opts.pullTimeoutMs, 600_000, 'pullTimeoutMs');
     this.#mutations = new Semaphore(positive(opts.maxConcurrentMutations, 8, 'maxConcurrentMutations'));
     this.#removals = new Semaphore(positive(opts.maxConcurrentRemovals, 3, 'maxConcurrentRemovals'));
-    this.#gate = new FairGate({ perOwner: positive(opts.maxCallsPerContainer, 4, 'maxCallsPerContainer'), total: positive(opts.maxContainerCalls, 32, 'maxContainerCalls'), maxQueued: 1000 });
+    this.#gate = new FairGate({
+      perOwner: positive(opts.maxCallsPerContainer, 4, 'maxCallsPerContainer'),
+      total: positive(opts.maxContainerCalls, 32, 'maxContainerCalls'),
+      maxQueued: 1000,
+    });
   }
 
   hasImage(image: string): Promise<boolean> {
@@ -110,7 +114,9 @@ export class DockerDriver implements RuntimeDriver {
     const { name, ...body } = createOptions(req);
     let res: { Id: string };
     try {
-      res = await this.#mutate('create', () => this.#engine.json<{ Id: string }>({ op: 'create', method: 'POST', path: '/containers/create', query: { name }, body, timeoutMs: this.#callMs }));
+      res = await this.#mutate('create', () => this.#engine.json<{ Id: string }>({
+        op: 'create', method: 'POST', path: '/containers/create', query: { name }, body, timeoutMs: this.#callMs,
+      }));
     } catch (err) {
       if (statusOf(err) === 404) throw imageMissing(req.env.image, err);
       // The engine may still finish a create we stopped waiting for: leave nothing behind.
@@ -144,7 +150,9 @@ export class DockerDriver implements RuntimeDriver {
 
   async find(labels: Readonly<Record<string, string>>): Promise<InstanceInfo[]> {
     const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
-    const list = await this.#engine.json<ListJson[]>({ op: 'find', method: 'GET', path: '/containers/json', query: { all: true, filters }, timeoutMs: this.#callMs });
+    const list = await this.#engine.json<ListJson[]>({
+      op: 'find', method: 'GET', path: '/containers/json', query: { all: true, filters }, timeoutMs: this.#callMs,
+    });
     return list.map((c) => {
       const state = toState(c.State);
       const code = /^Exited \((-?\d+)\)/.exec(c.Status)?.[1];
@@ -162,22 +170,31 @@ export class DockerDriver implements RuntimeDriver {
 
   async attach(id: string): Promise<Attachment> {
     // With Tty the stream is raw (no stdout/stderr multiplexing).
-    const sock = await this.#engine.hijack({ op: 'attach', method: 'POST', path: `/containers/${enc(id)}/attach`, query: { stream: true, stdin: true, stdout: true, stderr: true }, timeoutMs: this.#callMs });
+    const sock = await this.#engine.hijack({
+      op: 'attach', method: 'POST', path: `/containers/${enc(id)}/attach`, timeoutMs: this.#callMs,
+      query: { stream: true, stdin: true, stdout: true, stderr: true },
+    });
     return attachment(sock);
   }
 
   async exec(id: string, req: ExecRequest): Promise<Execution> {
     const tty = req.tty !== undefined;
     // Every engine call about this container waits its turn in the container's own queue (fair share).
-    const { Id: execId } = await this.#fair(id, () => this.#engine.json<{ Id: string }>({ op: 'exec-create', method: 'POST', path: `/containers/${enc(id)}/exec`, timeoutMs: this.#callMs, body: {
-      AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: tty, Cmd: [...req.cmd],
-      ...(req.env ? { Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`) } : {}),
-      ...(req.user ? { User: req.user } : {}), ...(req.workdir ? { WorkingDir: req.workdir } : {}),
-    } }));
-    const sock = await this.#fair(id, () => this.#engine.hijack({ op: 'exec-start', method: 'POST', path: `/exec/${enc(execId)}/start`, body: { Detach: false, Tty: tty }, timeoutMs: this.#callMs }));
+    const { Id: execId } = await this.#fair(id, () => this.#engine.json<{ Id: string }>({
+      op: 'exec-create', method: 'POST', path: `/containers/${enc(id)}/exec`, timeoutMs: this.#callMs, body: {
+        AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: tty, Cmd: [...req.cmd],
+        ...(req.env ? { Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`) } : {}),
+        ...(req.user ? { User: req.user } : {}), ...(req.workdir ? { WorkingDir: req.workdir } : {}),
+      },
+    }));
+    const sock = await this.#fair(id, () => this.#engine.hijack({
+      op: 'exec-start', method: 'POST', path: `/exec/${enc(execId)}/start`, body: { Detach: false, Tty: tty }, timeoutMs: this.#callMs,
+    }));
     sock.on('error', () => undefined);
     const streams = tty ? { stdout: sock, stderr: new PassThrough().end() } : demux(sock);
-    const inspect = () => this.#fair(id, () => this.#engine.json<{ ExitCode: number | null; Pid: number; Running: boolean }>({ op: 'exec-inspect', method: 'GET', path: `/exec/${enc(execId)}/json`, timeoutMs: this.#callMs }));
+    const inspect = () => this.#fair(id, () => this.#engine.json<{ ExitCode: number | null; Pid: number; Running: boolean }>({
+      op: 'exec-inspect', method: 'GET', path: `/exec/${enc(execId)}/json`, timeoutMs: this.#callMs,
+    }));
     let streamDone = false;
     let closed = false;
     const exited = new Promise<void>((resolve) => { sock.once('end', resolve); sock.once('close', resolve); sock.once('error', () => resolve()); })
@@ -205,7 +222,10 @@ export class DockerDriver implements RuntimeDriver {
     };
     return {
       stdin: sock, stdout: streams.stdout, stderr: streams.stderr, exited,
-      resize: async (size) => { await this.#fair(id, () => this.#engine.json({ op: 'exec-resize', method: 'POST', path: `/exec/${enc(execId)}/resize`, query: { h: clampDim(size.rows), w: clampDim(size.cols) }, timeoutMs: this.#callMs })).catch(() => undefined); },
+      resize: async (size) => { await this.#fair(id, () => this.#engine.json({
+        op: 'exec-resize', method: 'POST', path: `/exec/${enc(execId)}/resize`, timeoutMs: this.#callMs,
+        query: { h: clampDim(size.rows), w: clampDim(size.cols) },
+      })).catch(() => undefined); },
       // The engine has no signal endpoint for exec: its Pid is a host pid, which ISLET (root, same host) can signal.
       // The pid is checked to belong to this container, and not signalled once the exec's stream ended by
       // itself (the process is gone), so a pid reused by the host after the command ended is never hit.
@@ -229,17 +249,23 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async rename(id: string, name: string): Promise<void> {
-    await this.#mutate('rename', () => this.#engine.json({ op: 'rename', method: 'POST', path: `/containers/${enc(id)}/rename`, query: { name }, timeoutMs: this.#callMs }));
+    await this.#mutate('rename', () => this.#engine.json({
+      op: 'rename', method: 'POST', path: `/containers/${enc(id)}/rename`, query: { name }, timeoutMs: this.#callMs,
+    }));
   }
 
   async putArchive(id: string, dir: string, tar: Buffer): Promise<void> {
-    await this.#mutate('put-archive', () => this.#engine.json({ op: 'put-archive', method: 'PUT', path: `/containers/${enc(id)}/archive`, query: { path: dir }, file: tar, timeoutMs: this.#callMs }));
+    await this.#mutate('put-archive', () => this.#engine.json({
+      op: 'put-archive', method: 'PUT', path: `/containers/${enc(id)}/archive`, query: { path: dir }, file: tar, timeoutMs: this.#callMs,
+    }));
   }
 
   getArchive(id: string, path: string): Promise<Readable> {
     // The timer covers the whole transfer: exports of big homes get the pull time limit.
     return new Promise((resolve, reject) => {
-      this.#engine.stream({ op: 'get-archive', method: 'GET', path: `/containers/${enc(id)}/archive`, query: { path }, timeoutMs: this.#pullMs }, async (res) => {
+      this.#engine.stream({
+        op: 'get-archive', method: 'GET', path: `/containers/${enc(id)}/archive`, query: { path }, timeoutMs: this.#pullMs,
+      }, async (res) => {
         const out = new PassThrough();
         resolve(out);
         await pipeline(res, out);
@@ -271,12 +297,16 @@ export class DockerDriver implements RuntimeDriver {
     try {
       // The engine's SizeRw sums file sizes, blind to a many-small-files fill: where the layer's directory is
       // readable here (ISLET beside the engine, as root), count the blocks and entries it takes instead.
-      const plain = await this.#engine.json<{ GraphDriver?: { Data?: { UpperDir?: string } } }>({ op: 'inspect', method: 'GET', path: `/containers/${enc(id)}/json`, timeoutMs: this.#callMs });
+      const plain = await this.#engine.json<{ GraphDriver?: { Data?: { UpperDir?: string } } }>({
+        op: 'inspect', method: 'GET', path: `/containers/${enc(id)}/json`, timeoutMs: this.#callMs,
+      });
       const upper = plain.GraphDriver?.Data?.UpperDir;
       const onDisk = upper ? await layerUsage(upper, { deadline: Date.now() + this.#callMs * 4 }).catch(() => undefined) : undefined;
       if (onDisk !== undefined) return onDisk;
       // size=1 makes the engine walk the writable layer: seconds on a big one, hence the longer limit.
-      const j = await this.#engine.json<{ SizeRw?: number }>({ op: 'inspect-size', method: 'GET', path: `/containers/${enc(id)}/json`, query: { size: true }, timeoutMs: this.#callMs * 4 });
+      const j = await this.#engine.json<{ SizeRw?: number }>({
+        op: 'inspect-size', method: 'GET', path: `/containers/${enc(id)}/json`, query: { size: true }, timeoutMs: this.#callMs * 4,
+      });
       return j.SizeRw ?? 0;
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
@@ -287,7 +317,9 @@ export class DockerDriver implements RuntimeDriver {
   async cpuTime(id: string): Promise<number | undefined> {
     try {
       // one-shot: the engine answers at once instead of sampling for a second.
-      const j = await this.#engine.json<{ cpu_stats?: { cpu_usage?: { total_usage?: number } } }>({ op: 'stats', method: 'GET', path: `/containers/${enc(id)}/stats`, query: { stream: false, 'one-shot': true }, timeoutMs: this.#callMs });
+      const j = await this.#engine.json<{ cpu_stats?: { cpu_usage?: { total_usage?: number } } }>({
+        op: 'stats', method: 'GET', path: `/containers/${enc(id)}/stats`, query: { stream: false, 'one-shot': true }, timeoutMs: this.#callMs,
+      });
       const n = j.cpu_stats?.cpu_usage?.total_usage;
       return typeof n === 'number' && n > 0 ? n : undefined;
     } catch (err) {
@@ -299,7 +331,9 @@ export class DockerDriver implements RuntimeDriver {
   async resize(id: string, size: TtySize): Promise<void> {
     const rows = clampDim(size.rows), cols = clampDim(size.cols);
     try {
-      await this.#fair(id, () => this.#engine.json({ op: 'resize', method: 'POST', path: `/containers/${enc(id)}/resize`, query: { h: rows, w: cols }, timeoutMs: this.#callMs }));
+      await this.#fair(id, () => this.#engine.json({
+        op: 'resize', method: 'POST', path: `/containers/${enc(id)}/resize`, query: { h: rows, w: cols }, timeoutMs: this.#callMs,
+      }));
     } catch (err) {
       // A TTY that is not running has nothing to resize (e.g. the shell exited at once).
       const status = statusOf(err);
@@ -312,7 +346,9 @@ export class DockerDriver implements RuntimeDriver {
   async stop(id: string, graceSeconds = 10): Promise<void> {
     const t = Math.max(0, Math.ceil(graceSeconds));
     try {
-      await this.#mutate('stop', () => this.#engine.json({ op: 'stop', method: 'POST', path: `/containers/${enc(id)}/stop`, query: { t }, timeoutMs: this.#callMs + t * 1000 }));
+      await this.#mutate('stop', () => this.#engine.json({
+        op: 'stop', method: 'POST', path: `/containers/${enc(id)}/stop`, query: { t }, timeoutMs: this.#callMs + t * 1000,
+      }));
     } catch (err) {
       const s = statusOf(err);
       if (s !== 304 && s !== 404) throw err; // already stopped / no such container
@@ -321,7 +357,9 @@ export class DockerDriver implements RuntimeDriver {
 
   async remove(id: string): Promise<void> {
     try {
-      await this.#mutate('remove', () => this.#engine.json({ op: 'remove', method: 'DELETE', path: `/containers/${enc(id)}`, query: { force: true, v: true }, timeoutMs: this.#callMs }), this.#removals);
+      await this.#mutate('remove', () => this.#engine.json({
+        op: 'remove', method: 'DELETE', path: `/containers/${enc(id)}`, query: { force: true, v: true }, timeoutMs: this.#callMs,
+      }), this.#removals);
     } catch (err) {
       const s = statusOf(err);
       if (s === 404) return;
@@ -346,7 +384,9 @@ export class DockerDriver implements RuntimeDriver {
   async #pull(image: string, onProgress: (line: string) => void): Promise<void> {
     const { repo, tag } = splitReference(image);
     try {
-      await this.#mutate('pull', () => this.#engine.stream({ op: 'pull', method: 'POST', path: '/images/create', query: { fromImage: repo, tag }, timeoutMs: this.#pullMs }, (res) => readPullProgress(res, onProgress)));
+      await this.#mutate('pull', () => this.#engine.stream({
+        op: 'pull', method: 'POST', path: '/images/create', query: { fromImage: repo, tag }, timeoutMs: this.#pullMs,
+      }, (res) => readPullProgress(res, onProgress)));
     } catch (err) {
       if (err instanceof IsletError && err.cause instanceof SemaphoreTimeout) throw err;
       throw imageMissing(image, err);
@@ -360,7 +400,9 @@ export class DockerDriver implements RuntimeDriver {
       return await this.#gate.run(container, fn, this.#callMs);
     } catch (err) {
       if (!(err instanceof GateFull)) throw err;
-      throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `${err.message} (${err.reason === 'queue' ? 'queue full' : `waited ${this.#callMs} ms`})`, { op: 'fair-share', active: this.#gate.active, waiting: this.#gate.waiting }, err);
+      throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `${err.message} (${err.reason === 'queue' ? 'queue full' : `waited ${this.#callMs} ms`})`, {
+        op: 'fair-share', active: this.#gate.active, waiting: this.#gate.waiting,
+      }, err);
     }
   }
 
@@ -370,7 +412,8 @@ export class DockerDriver implements RuntimeDriver {
     try {
       for (const sem of extra ? [extra, this.#mutations] : [this.#mutations]) {
         try { releases.push(await sem.acquire(this.#callMs)); } catch (err) {
-          throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `no free engine slot for ${op} within ${this.#callMs} ms`, { op, active: sem.active, waiting: sem.waiting }, err);
+          const detail = `no free engine slot for ${op} within ${this.#callMs} ms`;
+          throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, detail, { op, active: sem.active, waiting: sem.waiting }, err);
         }
       }
       return await fn();
