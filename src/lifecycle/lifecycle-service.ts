@@ -140,12 +140,13 @@ export class LifecycleService {
     }
     for (const a of actions) {
       switch (a.kind) {
-        case 'adopt':
-          if (!store.getAccount(a.ownership.account) || store.getOwnership(a.ownership.account, a.ownership.environment)?.containerId !== a.replaces) break;
-          store.putOwnership(a.ownership);
+        case 'adopt': {
           const { account, environment, containerId } = a.ownership;
+          if (!store.getAccount(account) || store.getOwnership(account, environment)?.containerId !== a.replaces) break;
+          store.putOwnership(a.ownership);
           log.info({ event: 'container_adopted', account, environment, container: containerId.slice(0, 12) }, 'adopted a live container');
           break;
+        }
         case 'forget':
           if (store.getOwnership(a.account, a.environment)?.containerId !== a.containerId) break;
           store.deleteOwnership(a.account, a.environment);
