@@ -6,6 +6,7 @@
 #   scripts/swarm-lab.sh down                       removes everything `up` made; idempotent
 #   scripts/swarm-lab.sh status                     `docker node ls` on the manager, PostgreSQL answer
 #   scripts/swarm-lab.sh env                        prints the export lines again
+#   scripts/swarm-lab.sh node-kill I | node-start I   node I lost at once (SIGKILL to all of it) / back again
 #
 # Contract:
 # - Every resource carries the lab prefix (ISLET_LAB_PREFIX, default islet-lab, at most 11 characters of
@@ -39,6 +40,10 @@ db_user=islet db_name=islet
 
 log() { printf 'swarm-lab: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
+# Whatever made the script stop early is named (set -e alone would exit silently), and a background step
+# (PostgreSQL's setup) is waited for, so a `down` right after a failed `up` never races it.
+pg_pid=""
+trap 'rc=$?; [ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] || log "stopped (exit $rc) at: $BASH_COMMAND"; [ -z "$pg_pid" ] || wait "$pg_pid" 2>/dev/null || true' EXIT
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, dockerd)"
 
 node_name() { printf '%s-n%s' "$prefix" "$1"; }
@@ -163,7 +168,7 @@ cmd_up() {
   ip -n "$brns" link set "$prefix-br0" up; ip -n "$brns" link set lo up
   for i in $(seq 1 "$n"); do start_node "$i"; done
   pg_up &
-  local pg_pid=$!
+  pg_pid=$!
   for i in $(seq 1 "$n"); do wait_node "$i"; done
   log "engines up ($((SECONDS - t0)) s)"
 
@@ -179,8 +184,15 @@ cmd_up() {
       "$(node_ip 1):2377" >/dev/null
   done
   for i in $(seq 1 "$n"); do
-    local id; id="$(nd "$i" $dt info --format '{{.Swarm.NodeID}}')"
-    nd 1 $dt node update --label-add "islet.lab=$prefix" --label-add "islet.lab.node=$(node_name "$i")" "$id" >/dev/null
+    # A node that has just joined may not know its id yet, nor the manager the node: a few tries.
+    local id="" ok=no
+    for _ in $(seq 1 40); do
+      id="$(nd "$i" $dt info --format '{{.Swarm.NodeID}}' 2>/dev/null || true)"
+      if [ -n "$id" ] && nd 1 $dt node update --label-add "islet.lab=$prefix" --label-add "islet.lab.node=$(node_name "$i")" "$id" \
+        >/dev/null 2>&1; then ok=yes; break; fi
+      sleep 0.25
+    done
+    [ "$ok" = yes ] || die "node $i did not show up in the swarm (node id '${id}')"
   done
   log "swarm formed ($((SECONDS - t0)) s)"
 
@@ -194,7 +206,8 @@ cmd_up() {
   done
   log "images loaded: ${images[*]} ($((SECONDS - t0)) s)"
 
-  wait "$pg_pid" || die "PostgreSQL setup failed (see $labdir/pg.log)"
+  local pg_ok=yes; wait "$pg_pid" || pg_ok=no; pg_pid=""
+  [ "$pg_ok" = yes ] || die "PostgreSQL setup failed (see $labdir/pg.log)"
   # Every node Ready before we say so.
   for _ in $(seq 1 120); do
     [ "$(nd 1 $dt node ls --format '{{.Status}}' | grep -cx Ready)" -ge "$n" ] && break; sleep 0.5
@@ -205,11 +218,15 @@ cmd_up() {
   grep '^export' "$labdir/env"
 }
 
-# What still runs of node $1: any process in its namespace (dockerd, containerd) and the containerd shims started
-# with its exec root (they run outside the namespace when a task had one of its own).
+# What still runs of node $1: any process in its namespace (dockerd, containerd), the containerd shims started
+# with its exec root, and its containers' processes (cgroups under its cgroup parent).
 node_pids() {
   local n; n="$(node_name "$1")"
-  { ip netns pids "$n" 2>/dev/null; pgrep -f -- "$rundir/$n/" 2>/dev/null || true; } | sort -u | tr '\n' ' '
+  # Its containers' processes live in namespaces of their own: they are found through the node's cgroup parent.
+  { ip netns pids "$n" 2>/dev/null; pgrep -f -- "$rundir/$n/" 2>/dev/null || true
+    find /sys/fs/cgroup -maxdepth 2 -type d -name "$n" 2>/dev/null | while read -r c; do
+      find "$c" -name cgroup.procs -exec cat {} + 2>/dev/null || true
+    done; } | sort -u | tr '\n' ' '
 }
 
 # Stops the given nodes' processes: the dockerds first (SIGTERM together: each takes a few seconds to shut down),
@@ -274,6 +291,27 @@ cmd_down() {
   log "down in $((SECONDS - t0)) s"
 }
 
+# A node lost at once, as by a power cut: every process of node $1 gets SIGKILL (its namespace, data and swarm
+# membership stay, so node-start brings it back).
+cmd_node_kill() {
+  local i="${1:-}"
+  [[ "$i" =~ ^[1-9]$ ]] && [ -d "$labdir/$(node_name "$i")" ] || die "node-kill: no node '$i' in lab $prefix"
+  # shellcheck disable=SC2046
+  kill -KILL $(node_pids "$i") 2>/dev/null || true
+  wait_gone 40 "$i" || die "node $i: processes left: $(node_pids "$i")"
+  unmount_under "$rundir/$(node_name "$i")"
+  rm -f "$rundir/$(node_name "$i").pid" "$(node_sock "$i")"
+  log "node $i killed"
+}
+
+# Starts node $1's engine again (after node-kill); it rejoins the swarm by itself.
+cmd_node_start() {
+  local i="${1:-}"
+  [[ "$i" =~ ^[1-9]$ ]] && [ -d "$labdir/$(node_name "$i")" ] || die "node-start: no node '$i' in lab $prefix"
+  start_node "$i"; wait_node "$i"
+  log "node $i started"
+}
+
 cmd_status() {
   [ -S "$(node_sock 1)" ] || { log "no lab $prefix is up"; return 1; }
   nd 1 $dt node ls
@@ -286,5 +324,7 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   env) grep '^export' "$labdir/env" ;;
-  *) echo "usage: $0 up [N] [--image IMG]... | down | status | env" >&2; exit 2 ;;
+  node-kill) cmd_node_kill "${2:-}" ;;
+  node-start) cmd_node_start "${2:-}" ;;
+  *) echo "usage: $0 up [N] [--image IMG]... | down | status | env | node-kill I | node-start I" >&2; exit 2 ;;
 esac

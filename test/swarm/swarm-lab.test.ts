@@ -24,8 +24,14 @@ const rundir = `/run/${prefix}`;
 
 interface Out { stdout: string; stderr: string }
 
+/** Runs a program; a failure's error carries its stderr, so a broken `up` says why. */
 async function sh(file: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): Promise<Out> {
-  return run(file, args, { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 << 20 });
+  try {
+    return await run(file, args, { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 << 20 });
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    throw new Error(`${file} ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}`.slice(0, 8000), { cause: err });
+  }
 }
 
 /** A loopback TCP port nobody listens on now (the lab's PostgreSQL takes it). */
@@ -113,6 +119,33 @@ describe('swarm lab: up 3, a service on a node, PostgreSQL, down', { timeout: 60
       assert.equal(await docker(env[`ISLET_LAB_NODE${other}`]!, ['ps', '-aq', '--filter', filter]), '');
       await assert.rejects(docker(env[`ISLET_LAB_NODE${other}`]!, ['exec', id, 'true']), /No such container/);
     }
+    await docker(env.DOCKER_HOST!, ['service', 'rm', svc]);
+  });
+
+  test('node-kill: the node goes Down, its task is placed on another node, its processes are gone; node-start: Ready again', async () => {
+    const svc = `${prefix}-lost`;
+    await docker(env.DOCKER_HOST!, ['service', 'create', '-q', '--detach=false', '--name', svc, '--label', `islet.test=${runId}`,
+      '--constraint', 'node.role==worker', 'islet/demo:latest', 'sleep', '601'], 120_000);
+    const placed = async (): Promise<string[]> => (await docker(env.DOCKER_HOST!, ['service', 'ps', svc, '--filter', 'desired-state=running',
+      '--format', '{{.Node}} {{.CurrentState}}'])).split('\n').filter((l) => / Running /.test(l)).map((l) => l.split(' ')[0]!);
+    const [node] = await placed();
+    const i = /-n([23])$/.exec(node ?? '')?.[1];
+    assert.ok(i, `task on a worker, got ${JSON.stringify(node)}`);
+    const sleepers = async (): Promise<number> => (await sh('ps', ['-eo', 'args='])).stdout.split('\n').filter((l) => l === 'sleep 601').length;
+    assert.equal(await sleepers(), 1, 'control: the task\'s process is seen on the machine');
+    await sh('bash', [script, 'node-kill', i], labProcessEnv());
+    assert.equal(await sleepers(), 0, 'the lost node\'s container processes are gone with it');
+    const status = async (): Promise<string> => (await docker(env.DOCKER_HOST!, ['node', 'ls', '--format', '{{.Hostname}} {{.Status}}']))
+      .split('\n').find((l) => l.startsWith(`${node} `))?.split(' ')[1] ?? '';
+    const until = async (what: string, ok: () => Promise<boolean>): Promise<void> => {
+      for (let t = 0; t < 120; t++) { if (await ok()) return; await new Promise((r) => setTimeout(r, 1000)); }
+      assert.fail(`timed out waiting for: ${what}`);
+    };
+    await until(`${node} Down`, async () => (await status()) === 'Down');
+    const other = `${prefix}-n${i === '2' ? '3' : '2'}`;
+    await until(`task running on ${other}`, async () => (await placed()).includes(other));
+    await sh('bash', [script, 'node-start', i], labProcessEnv(), 120_000);
+    await until(`${node} Ready`, async () => (await status()) === 'Ready');
     await docker(env.DOCKER_HOST!, ['service', 'rm', svc]);
   });
 
