@@ -55,6 +55,12 @@ export class EnvironmentRunner {
   readonly #now: () => Date;
   /** Terminals attached per container: the lifecycle reads it for notices and idleness. */
   readonly attached = new AttachRegistry();
+
+  /** The terminals attached to `account`'s shell in `environment` now (a door offering to share or take it over). */
+  shellsOf(account: string, environment: string): Terminal[] {
+    const id = this.#d.store.getOwnership(account, environment)?.containerId;
+    return id ? this.attached.terminals(id) : [];
+  }
   /** One screen model per live shell, painted on every reattach (issue 12.4). */
   readonly screens: ScreenModels;
 

@@ -2,6 +2,8 @@
  * The session engine's public face: what a front door (sshd/, web/) may use. Doors import from here only
  * (scripts/check-imports.ts enforces it); everything else in sessions/ is the engine's own business.
  */
+import type { Terminal } from '../core/terminal.ts';
+
 export type { SessionHandler } from './session-handler.ts';
 export type { Authenticator, AuthFailure, AuthResult, Identity, KeyRefusal, PublicKeyFormat, PublicKeyLine } from './authenticator.ts';
 export type { CommandIo, CommandOptions, CommandSignal } from './command-session.ts';
@@ -9,3 +11,5 @@ export { COMMAND_SIGNALS } from './command-session.ts';
 export type { ContainerAccess } from './container-access.ts';
 export type { DoorHints } from './door-hints.ts';
 export type { AttachRegistry } from './attach-registry.ts';
+/** The terminals attached to an account's shell in an environment (EnvironmentRunner.shellsOf). */
+export type ShellsOf = (account: string, environment: string) => Terminal[];

@@ -18,8 +18,7 @@
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
 import { Keyboard } from '../line-editor/keyboard.ts';
-import type { AttachRegistry, Authenticator, Identity } from '../sessions/index.ts';
-import type { Store } from '../store/store.ts';
+import type { Authenticator, Identity, ShellsOf } from '../sessions/index.ts';
 import type { Terminal } from '../core/terminal.ts';
 import { WebTerminal } from './web-terminal.ts';
 
@@ -28,8 +27,8 @@ export const MAX_ATTEMPTS = 3;
 export interface LoginDeps {
   readonly config: ConfigSource;
   readonly auth: Authenticator;
-  readonly store: Store;
-  readonly attached: AttachRegistry;
+  /** The terminals already on `account+env`'s shell (sessions: EnvironmentRunner.shellsOf). */
+  readonly shellsOf: ShellsOf;
   readonly log: Logger;
 }
 
@@ -80,18 +79,19 @@ export async function webLogin(d: LoginDeps, t: Terminal, login: string | undefi
 /** For `alice+env` whose shell is attached elsewhere: share it, or take it over. False when the trainee left. */
 async function shareOrTakeOver(d: LoginDeps, t: Terminal, who: Identity, ask: (p: string, echo: boolean) => Promise<string | undefined>): Promise<boolean> {
   if (!who.account || !who.environment) return true;
-  const id = d.store.getOwnership(who.account, who.environment)?.containerId;
   // A web session waiting for its page to come back (web_resume) is no window the trainee sees: not counted, left alone.
   const live = (o: Terminal) => !(o instanceof WebTerminal) || o.attached;
-  const others = id ? d.attached.terminals(id).filter(live) : [];
-  if (!id || others.length === 0) return true;
+  const account = who.account;
+  const environment = who.environment;
+  const others = d.shellsOf(account, environment).filter(live);
+  if (others.length === 0) return true;
   for (;;) {
     const a = (await ask(`Your ${who.environment} shell is open in ${others.length === 1 ? 'another window' : `${others.length} other windows`}.\n` +
       'Share it here too (both windows see and type), or take it over (the other windows are closed)? [share/take] ', true))?.trim().toLowerCase();
     if (a === undefined) return false;
     if (a === 's' || a === 'share') return true;
     if (a === 't' || a === 'take') {
-      for (const o of d.attached.terminals(id).filter(live)) { say(o, '\n[ISLET] This shell was taken over from another window.\n'); o.close(0); }
+      for (const o of d.shellsOf(account, environment).filter(live)) { say(o, '\n[ISLET] This shell was taken over from another window.\n'); o.close(0); }
       d.log.info({ event: 'shell_taken_over', door: 'web', account: who.account, environment: who.environment, closed: others.length, client: t.remoteAddress }, 'shell taken over');
       return true;
     }

@@ -20,8 +20,7 @@ import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
-import type { AttachRegistry, Authenticator, Identity, SessionHandler } from '../sessions/index.ts';
-import type { Store } from '../store/store.ts';
+import type { Authenticator, Identity, SessionHandler, ShellsOf } from '../sessions/index.ts';
 import { MAX_FRAME, parseClientControl, type ClientControl, type ServerControl } from './protocol.ts';
 import { securityHeaders } from './security-headers.ts';
 import { originAllowed } from './origin-check.ts';
@@ -39,8 +38,8 @@ export interface WebDoorOptions {
   readonly config: ConfigSource;
   readonly handler: SessionHandler;
   readonly auth: Authenticator;
-  readonly store: Store;
-  readonly attached: AttachRegistry;
+  /** The terminals already on a trainee's shell, to offer sharing or taking it over (EnvironmentRunner.shellsOf). */
+  readonly shellsOf: ShellsOf;
   readonly guard: AddressGuard;
   readonly log: Logger;
   /** PEM certificate and key: HTTPS and WSS. */
@@ -218,10 +217,10 @@ export class WebDoor {
     s.term.attach(ws, 0);
     s.term.control({ t: 'session', id: s.id, resumable: !!owner, resumeSeconds: g.web_resume });
     log.info({ event: 'web_session_opened', session: s.id.slice(0, 8), resumable: !!owner, login: m.login ? 'direct' : 'gate' }, 'web session opened');
-    const { config, auth, store, attached, handler } = this.#o;
+    const { config, auth, shellsOf, handler } = this.#o;
     void (async () => {
       try {
-        const who = as ?? await webLogin({ config, auth, store, attached, log }, s.term, m.login);
+        const who = as ?? await webLogin({ config, auth, shellsOf, log }, s.term, m.login);
         s.identity = who;
         if (who && !s.term.closed) await handler.handle(s.term, who);
       } catch (err) {
