@@ -26,6 +26,7 @@ export const codes = {
   STORE_FAILED: 'The embedded database refused an operation.',
   OWNERSHIP_FOREIGN: 'The engine holds containers of another ISLET data directory under this instance name; ISLET refuses to start (or to reap) unless told to take them over (--take-over), or refuses to use such a container for a trainee.',
   PORT_REFUSED: 'A port forward asked for a host other than localhost, or a port its environment does not list in `forward_ports`.',
+  HOST_KEY_INVALID: 'An SSH host key file in the data directory cannot be read; remove it (and its .pub) to have a new one generated.',
   SSH_CRYPTO_FALLBACK: 'ssh2\'s native crypto binding does not load under the Node running ISLET; ssh2 encrypts with its slower JavaScript fallback (warning).',
   WEB_ORIGIN_REFUSED: 'A WebSocket to the web door came from a page of another origin (or none) and was refused (cross-site WebSocket hijacking guard).',
   WEB_RESUME_REFUSED: 'A browser asked to resume a web session without the session\'s resume cookie, with a wrong one, or after the session ended; the page starts a new session.',

@@ -12,9 +12,21 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { generateKeyPairSync } from 'node:crypto';
+import { IsletError } from '../core/islet-error.ts';
+
+/**
+ * ssh2 1.17 writes an ed25519 key whose public half starts with a zero byte as 31 bytes, and then cannot
+ * read it back ("Malformed OpenSSH private key"): about 1 key in 170. Generate until ssh2 reads it.
+ */
+export function readableEd25519(): { private: string; public: string } {
+  for (;;) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error)) return pair;
+  }
+}
 
 const kinds = [
-  { file: 'ssh_host_ed25519_key', make: () => ssh2.utils.generateKeyPairSync('ed25519') },
+  { file: 'ssh_host_ed25519_key', make: readableEd25519 },
   // PEM (SEC1): ssh2 cannot read back the OpenSSH-format ECDSA keys its own generator writes.
   { file: 'ssh_host_ecdsa_key', make: () => {
     const k = generateKeyPairSync('ec', { namedCurve: 'prime256v1', privateKeyEncoding: { type: 'sec1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
@@ -33,6 +45,11 @@ export function loadHostKeys(dataDir: string): Buffer[] {
       writeFileSync(`${path}.pub`, `${pair.public}\n`, { mode: 0o644 });
     }
     chmodSync(path, 0o600);
-    return readFileSync(path);
+    const key = readFileSync(path);
+    const parsed = ssh2.utils.parseKey(key);
+    if (parsed instanceof Error) {
+      throw new IsletError('HOST_KEY_INVALID', 'the server cannot start', `${path}: ${parsed.message}; remove it (and its .pub) to have a new key generated`);
+    }
+    return key;
   });
 }

@@ -4,9 +4,10 @@ import { randomBytes } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
 import { parsePublicKey, signatureAccepted, verifyKeySignature, type PublicKeyLine } from './public-keys.ts';
+import { readableEd25519 } from './host-keys.ts';
 
 function pair(type: 'rsa' | 'ed25519' | 'ecdsa'): { line: PublicKeyLine; priv: ParsedKey } {
-  const kp = type === 'rsa' ? ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 }) : type === 'ecdsa' ? ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 }) : ssh2.utils.generateKeyPairSync('ed25519');
+  const kp = type === 'rsa' ? ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 }) : type === 'ecdsa' ? ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 }) : readableEd25519();
   const line = parsePublicKey(kp.public);
   assert.ok(typeof line !== 'string', String(line));
   return { line, priv: ssh2.utils.parseKey(kp.private) as ParsedKey };

@@ -103,7 +103,11 @@ async function directShell(c: Client): Promise<{ ch: ClientChannel; out: () => s
   });
   let out = '';
   ch.on('data', (b: Buffer) => { out += b.toString('latin1'); if (out.length > 100_000) out = out.slice(-10_000); });
-  const ok = await until(() => SSH_PROMPT.test(out) || /\$ /.test(out), 30_000);
+  // A reattach paints the restored screen; after an earlier test's flood that screen may end in pasted text
+  // rather than a prompt (the shell does not redraw its prompt), so ask for a fresh one as a trainee would.
+  const prompt = () => SSH_PROMPT.test(out) || /\$ /.test(out);
+  let ok = await until(prompt, 5_000);
+  if (!ok) { ch.write('\r'); ok = await until(prompt, 25_000); }
   assert.ok(ok, `no shell prompt; got ${JSON.stringify(out.slice(-200))}`);
   return { ch, out: () => out };
 }

@@ -38,6 +38,7 @@ import { IsletProcess } from '../helpers/islet-process.ts';
 import { SshTrainee } from '../helpers/ssh-trainee.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 import { SeededRandom } from '../helpers/seeded-random.ts';
+import { readableEd25519 } from '../../src/sshd/host-keys.ts';
 
 const SEED = Number(process.env.ISLET_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const seedNote = `(seed ${SEED}; replay with ISLET_FUZZ_SEED=${SEED})`;
@@ -132,7 +133,7 @@ const PROMPTS: [string, RegExp][] = [
 ];
 
 /** Public key lines for the add_key plugin: a few real ones, and things that only look like keys. */
-const REAL_KEYS = Array.from({ length: 3 }, () => ssh2.utils.generateKeyPairSync('ed25519').public);
+const REAL_KEYS = Array.from({ length: 3 }, () => readableEd25519().public);
 const FAKE_KEYS = ['not a key', 'ssh-ed25519 AAAA', 'ssh-ed25519 !!!!', 'ssh-dss AAAAB3NzaC1kc3MAAACBAP', `ssh-rsa ${'QUFB'.repeat(5000)}`, 'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTY=',
   '-----BEGIN OPENSSH PRIVATE KEY-----', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI\u0000', 'command="/bin/sh" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 comment\x1b[31mred'];
 const PASSWORD_PROMPTS = new Set(['choosePassword', 'verifyPassword', 'password']);

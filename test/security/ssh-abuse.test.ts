@@ -20,6 +20,7 @@ import { TmuxSsh } from '../helpers/tmux-ssh.ts';
 import { SshTrainee } from '../helpers/ssh-trainee.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 import { SSH_PROMPT, chooseSsh, newAccountSsh } from '../helpers/ssh-journey.ts';
+import { readableEd25519 } from '../../src/sshd/host-keys.ts';
 
 const run = promisify(execFile);
 const runId = testRunId();
@@ -231,7 +232,7 @@ describe('SSH front door abuse', { concurrency: false }, () => {
 
   test('auth attempts of any method count: a client offering public keys forever is cut off after 3', async () => {
     const ip = '127.0.0.22';
-    const keys = Array.from({ length: 8 }, () => ssh2.utils.generateKeyPairSync('ed25519').private);
+    const keys = Array.from({ length: 8 }, () => readableEd25519().private);
     const r = await sshAttempt(ip, (n) => (n <= keys.length ? { type: 'publickey', username: 'demo', key: keys[n - 1]! } : false), 10_000);
     await r.closed;
     assert.equal(r.ready, false);

@@ -17,6 +17,7 @@ import { IsletProcess, repoRoot, type LogLine } from '../helpers/islet-process.t
 import { SshTrainee } from '../helpers/ssh-trainee.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 import { newAccountSsh } from '../helpers/ssh-journey.ts';
+import { readableEd25519 } from '../../src/sshd/host-keys.ts';
 
 const runId = testRunId();
 const islet = new IsletProcess(runId);
@@ -69,7 +70,7 @@ async function tryPassword(local: string, username: string, password: string): P
   return { ready: r.ready, banners: r.banners.join('') };
 }
 
-const KEY = ssh2.utils.generateKeyPairSync('ed25519');
+const KEY = readableEd25519();
 
 async function keyLogin(local: string, username: string): Promise<boolean> {
   const r = await attempt(local, username, [{ type: 'publickey', username, key: KEY.private }]);
