@@ -30,6 +30,7 @@ import { effectiveMaxContainers } from '../../src/sessions/capacity.ts';
 import { ContainerTools } from '../../src/runtime/container-tools.ts';
 import { EnvironmentRunner } from '../../src/sessions/environment-runner.ts';
 import type { MenuDeps } from '../../src/sessions/menu-session.ts';
+import { MenuSessionHandler } from '../../src/sessions/session-handler.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { sshPublicKeys } from '../../src/sshd/public-keys.ts';
 
@@ -83,8 +84,10 @@ export function unitWorld(o: UnitWorldOptions = {}) {
   const auth = new Authenticator(config, accounts, store, access.throttle, sshPublicKeys);
   const tools = new ContainerTools(driver);
   const menuDeps: MenuDeps = { config, accounts, runner, store, log, now, auth, driver, tools, creation: access.creation };
+  /** The hallway every door leads into, as src/main.ts builds it (test/helpers/unit-ssh.ts puts the SSH door in front). */
+  const handler = new MenuSessionHandler(menuDeps);
   return {
-    dir, config, store, engine, driver, log, events, instance, admission, runner, lifecycle, access, accounts, auth, menuDeps, now,
+    dir, config, store, engine, driver, log, events, instance, admission, runner, lifecycle, access, accounts, auth, menuDeps, handler, now,
     /** Moves the clock on by `seconds`. */
     advance(seconds: number): void { clock = new Date(clock.getTime() + seconds * 1000); },
     /** An enabled environment by name. */
