@@ -20,7 +20,7 @@ import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
-import type { Authenticator, Identity, SessionHandler, ShellsOf } from '../sessions/index.ts';
+import type { Authenticator, DoorHints, Identity, SessionHandler, ShellsOf } from '../sessions/index.ts';
 import { MAX_FRAME, parseClientControl, type ClientControl, type ServerControl } from './protocol.ts';
 import { securityHeaders } from './security-headers.ts';
 import { originAllowed } from './origin-check.ts';
@@ -40,6 +40,8 @@ export interface WebDoorOptions {
   readonly auth: Authenticator;
   /** The terminals already on a trainee's shell, to offer sharing or taking it over (EnvironmentRunner.shellsOf). */
   readonly shellsOf: ShellsOf;
+  /** The door's words for downloads and key enrolment in the menu (web-hints.ts); none: the engine's neutral ones. */
+  readonly hints?: DoorHints;
   readonly guard: AddressGuard;
   readonly log: Logger;
   /** PEM certificate and key: HTTPS and WSS. */
@@ -222,7 +224,7 @@ export class WebDoor {
       try {
         const who = as ?? await webLogin({ config, auth, shellsOf, log }, s.term, m.login);
         s.identity = who;
-        if (who && !s.term.closed) await handler.handle(s.term, who);
+        if (who && !s.term.closed) await handler.handle(s.term, who, this.#o.hints);
       } catch (err) {
         log.error({ err }, 'web session failed');
       } finally {
