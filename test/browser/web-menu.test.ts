@@ -52,7 +52,8 @@ describe('the menu in the web door', { concurrency: false, timeout: 300_000 }, (
     await sweepTestContainers(runId);
   });
 
-  test('add key: a key line pasted in the page logs in over SSH (control: before, it did not); export: scp and sftp commands, not "cannot be downloaded"', async () => {
+  test('add key: a key line pasted in the page logs in over SSH (control: before, it did not); '
+    + 'export: scp and sftp commands, not "cannot be downloaded"', async () => {
     execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-C', 'web-menu', '-f', join(keyDir, 'id')]);
     const priv = readFileSync(join(keyDir, 'id'));
     const pub = readFileSync(join(keyDir, 'id.pub'), 'utf8').trim();
