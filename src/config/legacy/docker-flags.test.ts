@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDockerFlags, parseMountFlag, parseVolume, splitWords } from './docker-flags.ts';
+import { tokenize } from './tokenize.ts';
 
 const critical = (f: { problems: readonly { severity: string; message: string }[] }) => f.problems.filter((p) => p.severity === 'critical');
 
@@ -90,4 +91,14 @@ test('--read-only=false and no-new-privileges=false are honoured', () => {
   const f = parseDockerFlags('--read-only=false --security-opt=no-new-privileges=false');
   assert.equal(f.readOnly, false);
   assert.equal(f.noNewPrivileges, false);
+});
+
+test('splitWords is the .conf Lexer with FLAG_STRING: $ is text, a newline is a blank and # ends it, the first refusal ends it', () => {
+  assert.deepEqual(splitWords('-e A=$HOME -e B=$1\n--rm # x\n--privileged'), { words: ['-e', 'A=$HOME', '-e', 'B=$1', '--rm'], problems: [] });
+  const file = tokenize('-e A=$HOME -e B=$1\n--rm # x\n--privileged');
+  assert.deepEqual(file.map((s) => s.words.length), [4, 1, 1], 'control: a file has one statement per line');
+  assert.equal(file[0]!.warnings[0]!.code, 'CONFIG_INVALID', 'control: in a file $1 is a special parameter');
+  const refused = splitWords("--rm; -e 'open");
+  assert.deepEqual(refused.problems.map((p) => p.code), ['CONFIG_FORBIDDEN'], 'the unclosed quote after the refusal is not read');
+  assert.equal(tokenize("--rm; -e 'open")[0]!.refused!.code, 'CONFIG_SYNTAX', 'control: a file reads on (its quote error is the one kept)');
 });

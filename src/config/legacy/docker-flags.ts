@@ -7,6 +7,7 @@
 import type { ErrorCode } from '../../core/codes.ts';
 import { capabilityNames, ulimitNames } from '../schema.ts';
 import { clip } from './values.ts';
+import { FLAG_STRING, tokenize } from './tokenize.ts';
 
 export interface FlagProblem { readonly severity: 'critical' | 'warning'; readonly code: ErrorCode; readonly message: string }
 
@@ -38,7 +39,6 @@ export interface DockerFlags {
   readonly problems: FlagProblem[];
 }
 
-const META = new Set([';', '&', '|', '<', '>', '(', ')']);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INT = /^-?\d{1,12}$/;
 const capabilitySet: ReadonlySet<string> = new Set(capabilityNames);
@@ -49,72 +49,15 @@ const warning = (code: ErrorCode, message: string): FlagProblem => ({ severity: 
 
 /**
  * Splits a flag string into words as the original's `eval` would (quotes,
- * backslashes, a `#` word ending the line) and refuses what `eval` would
- * have run: `$(…)`, backticks, `;`, `|`, `&`, redirections.
+ * backslashes, a `#` word ending the string) and refuses what `eval` would
+ * have run: `$(…)`, backticks, `;`, `|`, `&`, redirections. The `.conf`
+ * reader's Lexer does the splitting (tokenize.ts, FLAG_STRING: `$` stays
+ * text, newlines are blanks, the first refusal ends it).
  */
 export function splitWords(text: string): { words: string[]; problems: FlagProblem[] } {
-  const words: string[] = [];
-  const problems: FlagProblem[] = [];
-  const refuse = (what: string) => { problems.push(critical('CONFIG_FORBIDDEN', `${what} would be run by the shell; ISLET never runs configuration values`)); };
-  let cur: string | undefined;
-  const n = text.length;
-  let i = 0;
-  const dollar = (): boolean => {
-    const d = text[i + 1];
-    if (d === '(' || d === '[') { refuse(d === '(' ? 'command substitution $(…)' : 'arithmetic $[…]'); return false; }
-    cur = (cur ?? '') + '$';
-    i++;
-    return true;
-  };
-  outer: while (i < n) {
-    const c = text[i]!;
-    if (c === ' ' || c === '\t' || c === '\n') {
-      if (cur !== undefined) words.push(cur);
-      cur = undefined;
-      i++;
-      continue;
-    }
-    if (c === '#' && cur === undefined) break;
-    if (META.has(c)) { refuse(`\`${c}\``); return { words, problems }; }
-    if (c === '`') { refuse('command substitution `…`'); return { words, problems }; }
-    if (c === '\\') {
-      const d = text[i + 1];
-      if (d === undefined) { cur = (cur ?? '') + '\\'; i++; continue; }
-      if (d !== '\n') cur = (cur ?? '') + d;
-      i += 2;
-      continue;
-    }
-    if (c === "'") {
-      const close = text.indexOf("'", i + 1);
-      if (close === -1) { problems.push(critical('CONFIG_SYNTAX', 'unterminated single quote')); return { words, problems }; }
-      cur = (cur ?? '') + text.slice(i + 1, close);
-      i = close + 1;
-      continue;
-    }
-    if (c === '"') {
-      cur = cur ?? '';
-      i++;
-      while (i < n) {
-        const q = text[i]!;
-        if (q === '"') { i++; continue outer; }
-        if (q === '`') { refuse('command substitution `…`'); return { words, problems }; }
-        if (q === '$') { if (!dollar()) return { words, problems }; continue; }
-        if (q === '\\') {
-          const d = text[i + 1];
-          if (d === '\\' || d === '"' || d === '$' || d === '`') { cur += d; i += 2; continue; }
-          if (d === '\n') { i += 2; continue; }
-        }
-        cur += q;
-        i++;
-      }
-      problems.push(critical('CONFIG_SYNTAX', 'unterminated double quote'));
-      return { words, problems };
-    }
-    if (c === '$') { if (!dollar()) return { words, problems }; continue; }
-    cur = (cur ?? '') + c;
-    i++;
-  }
-  if (cur !== undefined) words.push(cur);
+  const [st] = tokenize(text, FLAG_STRING);
+  const words = (st?.words ?? []).map((w) => w.parts.map((p) => (p.kind === 'lit' ? p.text : `$${p.name}`)).join(''));
+  const problems = [...(st?.refused ? [st.refused] : []), ...(st?.warnings ?? [])].map(({ severity, code, message }) => ({ severity, code, message }));
   return { words, problems };
 }
 

@@ -9,6 +9,15 @@
  * Words keep their parts (literal text, quoted or not, and `$NAME`
  * references) so that the parser can recognise `NAME=value` and expand
  * references left to right, as bash does.
+ *
+ * The one shell-word splitter: the `docker run` flags in a value
+ * (docker-flags.ts: splitWords) are read by this same Lexer with
+ * FLAG_STRING, which differs from a file (CONF_FILE) on purpose in three ways,
+ * each an option (LexOptions): `$` is text except `$(…)`/`$[…]` (a flag
+ * string's `${SERVER}` placeholders are filled per session, not here);
+ * a newline is a blank and a `#` word ends the whole string (one command
+ * line, as the original pasted it); and the first refusal ends the reading
+ * (the whole string is refused, so nothing after it is worth reading).
  */
 import type { ErrorCode } from '../../core/codes.ts';
 import { clip } from './values.ts';
@@ -60,9 +69,25 @@ function metaMessage(c: string, next: string | undefined): string {
   return `\`${c}\` (subshell or array) is not supported; ${NEVER_RUN}`;
 }
 
-export function tokenize(source: string): Statement[] {
-  return new Lexer(source).statements();
+/** How a text is split: a whole `.conf` file, or one `docker run` flag string (see the header). */
+export interface LexOptions {
+  /** `expand`: `$NAME` and `${NAME}` are variable parts, other `$` forms refused or warned about; `text`: only `$(…)` and `$[…]` are refused. */
+  readonly dollar: 'expand' | 'text';
+  /** `statement`: a newline ends a statement and a `#` comment its line; `blank`: one statement, newlines separate words, `#` ends it. */
+  readonly newline: 'statement' | 'blank';
+  /** `read-on`: a refused statement is kept and reading goes on; `stop`: the first refusal ends the reading. */
+  readonly afterRefusal: 'read-on' | 'stop';
 }
+
+export const CONF_FILE: LexOptions = { dollar: 'expand', newline: 'statement', afterRefusal: 'read-on' };
+export const FLAG_STRING: LexOptions = { dollar: 'text', newline: 'blank', afterRefusal: 'stop' };
+
+export function tokenize(source: string, options: LexOptions = CONF_FILE): Statement[] {
+  return new Lexer(source, options).statements();
+}
+
+/** Thrown by a refusal under `afterRefusal: 'stop'`, caught by statements(). */
+class Stop extends Error {}
 
 /** What was read of a word whose quote never closes (kept so the statement can still be named). */
 type Unterminated = { readonly unterminated: true; readonly line: number; readonly col: number; readonly index: number; readonly quote: string; readonly word: Word };
@@ -88,6 +113,7 @@ class WordParts {
  * and variable parts; quotes, `$NAME`/`${NAME}` and what must be refused, each in its own method.
  */
 class Lexer {
+  readonly o: LexOptions;
   readonly text: string;
   readonly n: number;
   i = 0;
@@ -100,7 +126,8 @@ class Lexer {
   firstMultiline: { line: number; col: number; index: number; quote: string } | undefined;
   skips = 0;
 
-  constructor(source: string) {
+  constructor(source: string, options: LexOptions) {
+    this.o = options;
     // CRLF files are common when configs were edited on Windows; bash would
     // keep the CR in every value, which is never what the author meant.
     this.text = source.includes('\r\n') ? source.replace(/\r\n/g, '\n') : source;
@@ -117,6 +144,7 @@ class Lexer {
 
   refuse(code: ErrorCode, l: number, c: number, message: string): void {
     if (!this.st.refused) this.st.refused = { severity: 'critical', code, line: l, col: c, message };
+    if (this.o.afterRefusal === 'stop') throw new Stop();
   }
 
   warn(code: ErrorCode, l: number, c: number, message: string): void {
@@ -153,7 +181,13 @@ class Lexer {
       this.st = { words: [], line: this.line, warnings: [] };
       this.firstMultiline = undefined;
       this.skips = 0;
-      this.readStatement();
+      try {
+        this.readStatement();
+      } catch (err) {
+        if (!(err instanceof Stop)) throw err;
+        this.out.push(this.st);
+        break;
+      }
       if (this.st.words.length > 0 || this.st.refused || this.st.warnings.length > 0) this.out.push(this.st);
       // The parser reports the cut-off; stopping here bounds the work spent on hopeless input.
       if (this.st.refused && ++this.refusals > maxRefusals) break;
@@ -165,10 +199,10 @@ class Lexer {
   readStatement(): void {
     while (this.i < this.n) {
       const c = this.text[this.i]!;
-      if (c === '\n') { this.i++; this.line++; this.lineStart = this.i; return; }
+      if (c === '\n') { this.i++; this.line++; this.lineStart = this.i; if (this.o.newline === 'statement') return; continue; }
       if (c === ' ' || c === '\t') { this.i++; continue; }
       if (c === '#') {
-        const eol = this.text.indexOf('\n', this.i);
+        const eol = this.o.newline === 'statement' ? this.text.indexOf('\n', this.i) : -1;
         this.i = eol === -1 ? this.n : eol;
         continue;
       }
@@ -189,11 +223,12 @@ class Lexer {
 
   /** A quote that never closes refuses the statement, blaming the likeliest quote, and reading resumes after it. */
   unterminated(w: Unterminated): void {
+    const q = (x: { quote: string }) => (x.quote === '"' ? 'double' : 'single');
+    if (this.o.afterRefusal === 'stop') this.refuse('CONFIG_SYNTAX', w.line, w.col, `unterminated ${q(w)} quote opened at line ${w.line} column ${w.col}`);
     this.st.words.push(w.word);
     // Bash pairs quotes blindly, so a stray quote earlier in the statement shows up as
     // an unclosed one further down; blame the first quote that swallowed a newline.
     const culprit = this.firstMultiline ?? w;
-    const q = (x: { quote: string }) => (x.quote === '"' ? 'double' : 'single');
     const also = culprit !== w ? ` (read as bash would, it closes on a later line and the ${q(w)} quote at line ${w.line} column ${w.col} is the one left open)` : '';
     this.st.refused = {
       severity: 'critical', code: 'CONFIG_SYNTAX', line: culprit.line, col: culprit.col,
@@ -299,6 +334,7 @@ class Lexer {
     const l = this.line;
     const c0 = this.col(this.i);
     const d = this.text[this.i + 1];
+    if (this.o.dollar === 'text' && d !== '(' && d !== '[') { w.lit('$', quoted); this.i++; return; }
     if (d === '(') {
       const arith = this.text[this.i + 2] === '(';
       this.refuse('CONFIG_FORBIDDEN', l, c0, arith
