@@ -13,9 +13,15 @@
  * One idle trainee on a quiet machine; not asserted anywhere. Writes
  * bench/results/<date>-web-latency.json with the commit, command and machine.
  *
- * Usage: node bench/web-latency.ts [--loads 10] [--keys 200] [--reattaches 10]
+ *   - echo_{ws,ssh}_idle: the same with IDLE idle WebSocket sessions open (at the gate's first prompt);
+ *   - choice_to_shell_new_{ws,ssh}: environment choice to the prompt in a new container (a new account each);
+ *   - restore_full_screen_{ws,ssh}: environment choice to BusyBox top's screen painted, top running in the
+ *     shell left by the previous window (the screen model's restore, or top's redraw, whichever is first).
+ * Usage: node bench/web-latency.ts [--loads 10] [--keys 200] [--reattaches 10] [--idle 100] [--new 5]
  */
 import { execFileSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { IsletProcess, repoRoot } from '../test/helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../test/helpers/engine.ts';
 import { SshTrainee } from '../test/helpers/ssh-trainee.ts';
@@ -29,15 +35,20 @@ const argv = process.argv.slice(2);
 const LOADS = numArg(argv, 'loads', 10);
 const KEYS = numArg(argv, 'keys', 200);
 const REATTACHES = numArg(argv, 'reattaches', 10);
+const IDLE = numArg(argv, 'idle', 100);
+const NEW = numArg(argv, 'new', 5);
 const summary = (xs: number[]) => ({
   n: xs.length, p50: round1(pct(xs, 0.5)), p90: round1(pct(xs, 0.9)), p99: round1(pct(xs, 0.99)), max: round1(Math.max(...xs)), samples: xs.map(round1),
 });
 const PROMPT = /\$ (\x1b\[J)?$/;
 
+const started = new Date().toISOString();
 const runId = testRunId();
 const islet = new IsletProcess(runId, { logLevel: 'info' });
 const chrome = await launchChromium();
 try {
+  // Every client here shares one address: the per-address rate of new connections (120 a minute) would refuse the idle crowd.
+  appendFileSync(join(islet.configDir, 'islet.yaml'), '\nssh_new_connections_per_ip: 100000\n');
   const base = await startWithWeb(islet);
   const account = `wl${runId.slice(0, 6)}`;
   const pw = 'benchpw1';
@@ -83,29 +94,49 @@ try {
   c.type(`${menu[1]}\r`);
   await c.until(() => /student@[^\n]*\$ /.test(c.text) || undefined, 120_000, 'shell prompt');
   await new Promise((r) => setTimeout(r, 500));
-  const ws: number[] = [];
-  for (let i = 0; i < KEYS; i++) {
-    if (i % 40 === 39) { c.type('\x15'); await new Promise((r) => setTimeout(r, 50)); }
-    const before = c.received;
-    const t0 = performance.now();
-    c.type('a');
-    await c.until(() => c.received > before || undefined, 10_000, 'echo');
-    ws.push(performance.now() - t0);
+  /** KEYS keystrokes over the WebSocket, then KEYS over SSH into the same shell (its line cleared every 40). */
+  const echoes = async (): Promise<{ ws: number[]; ssh: number[] }> => {
+    const ws: number[] = [];
+    for (let i = 0; i < KEYS; i++) {
+      if (i % 40 === 39) { c.type('\x15'); await new Promise((r) => setTimeout(r, 50)); }
+      const before = c.received;
+      const t0 = performance.now();
+      c.type('a');
+      await c.until(() => c.received > before || undefined, 10_000, 'echo');
+      ws.push(performance.now() - t0);
+    }
+    c.type('\x15');
+    await new Promise((r) => setTimeout(r, 100));
+    const s = new SshTrainee();
+    await s.connect(islet.port, `${account}+demo`, pw);
+    await s.waitFor(PROMPT, 60_000);
+    // The web window and this SSH window share the shell: take turns so each echo is timed alone.
+    await new Promise((r) => setTimeout(r, 500));
+    const ssh: number[] = [];
+    for (let i = 0; i < KEYS; i++) {
+      if (i % 40 === 39) { s.send('\x15'); await new Promise((r) => setTimeout(r, 50)); }
+      ssh.push(await s.echo('a'));
+    }
+    s.send('\x15');
+    s.end();
+    await new Promise((r) => setTimeout(r, 300));
+    return { ws, ssh };
+  };
+  const alone = await echoes();
+  // IDLE idle trainees on the web door: WebSocket sessions from Node waiting at the gate's first prompt.
+  const idle: WebClient[] = [];
+  for (let i = 0; i < IDLE; i++) {
+    const w = new WebClient(base, { origin: base });
+    w.hello({ cols: 120, rows: 40 });
+    idle.push(w);
+    if (i % 10 === 9) await Promise.all(idle.slice(-10).map((x) => x.waitText('[new/existing]: ', 60_000)));
   }
-  c.type('\x15');
+  await Promise.all(idle.map((x) => x.waitText('[new/existing]: ', 60_000)));
+  const withIdle = await echoes();
+  for (const w of idle) w.close();
+  await Promise.all(idle.map((w) => w.closed));
   c.send({ t: 'bye' });
-
-  // The same over SSH, into the same shell.
-  const s = new SshTrainee();
-  await s.connect(islet.port, `${account}+demo`, pw);
-  await s.waitFor(PROMPT, 60_000);
-  await new Promise((r) => setTimeout(r, 500));
-  const ssh: number[] = [];
-  for (let i = 0; i < KEYS; i++) {
-    if (i % 40 === 39) { s.send('\x15'); await new Promise((r) => setTimeout(r, 50)); }
-    ssh.push(await s.echo('a'));
-  }
-  s.end();
+  await c.closed;
 
   // Environment choice to the shell prompt, back into the running shell (the reattach path), alternating doors.
   const MENU = /(\d+)\) demo\s+\|[\s\S]*\[Choice\]: $/;
@@ -136,15 +167,93 @@ try {
     await new Promise((r) => setTimeout(r, 300));
   }
 
+  // Environment choice to the shell prompt in a new container: a new account per sample, through each door in turn.
+  const newWs: number[] = [];
+  const newSsh: number[] = [];
+  for (let i = 0; i < NEW; i++) {
+    const name = `${account.slice(0, 7)}n${i}`;
+    const w = new WebClient(base, { origin: base });
+    w.hello({ cols: 120, rows: 40 });
+    await w.waitText('[new/existing]: ');
+    w.type('new\r'); await w.waitText('Choose a username');
+    w.type(`${name}w\r`); await w.waitText('Choose a password');
+    w.type(`${pw}\r`); await w.waitText('Verify');
+    w.type(`${pw}\r`);
+    const wm = await w.until(() => MENU.exec(w.text) ?? undefined, 30_000, 'menu');
+    const from = w.text.length;
+    const w0 = performance.now();
+    w.type(`${wm[1]}\r`);
+    await w.until(() => /student@[^\n]*\$ /.test(w.text.slice(from)) || undefined, 120_000, 'shell prompt');
+    newWs.push(performance.now() - w0);
+    w.send({ t: 'bye' });
+    await w.closed;
+    const t = new SshTrainee();
+    await t.connect(islet.port, 'demo', 'demo');
+    await t.waitFor(/\[new\/existing\]: /, 30_000);
+    t.send('new\r'); await t.waitFor(/Choose a username/, 30_000);
+    t.send(`${name}s\r`); await t.waitFor(/Choose a password/, 30_000);
+    t.send(`${pw}\r`); await t.waitFor(/Verify/, 30_000);
+    t.send(`${pw}\r`);
+    const tm = await t.waitFor(MENU, 30_000);
+    t.skip();
+    const t0 = performance.now();
+    t.send(`${tm[1]}\r`);
+    await t.waitFor(/student@[^\n]*\$ /, 120_000);
+    newSsh.push(performance.now() - t0);
+    t.end();
+    await new Promise((r) => setTimeout(r, 300));
+  }
+
+  // Reattach to a full screen: top runs in the shell; each door in turn chooses the environment again.
+  const TOP = /Load average/;
+  const restoreWs: number[] = [];
+  const restoreSsh: number[] = [];
+  {
+    const t = new SshTrainee();
+    await t.connect(islet.port, `${account}+demo`, pw);
+    await t.waitFor(PROMPT, 60_000);
+    t.send('top\r');
+    await t.waitFor(TOP, 30_000);
+    t.end();
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  for (let i = 0; i < REATTACHES; i++) {
+    const w = new WebClient(base, { origin: base });
+    w.hello({ login: account, cols: 120, rows: 40 });
+    await w.waitText(`${account}'s password: `);
+    w.type(`${pw}\r`);
+    const wm = await w.until(() => MENU.exec(w.text) ?? undefined, 30_000, 'menu');
+    const from = w.text.length;
+    const w0 = performance.now();
+    w.type(`${wm[1]}\r`);
+    await w.until(() => TOP.test(w.text.slice(from)) || undefined, 60_000, 'top');
+    restoreWs.push(performance.now() - w0);
+    w.send({ t: 'bye' });
+    await w.closed;
+    const t = new SshTrainee();
+    await t.connect(islet.port, account, pw);
+    const tm = await t.waitFor(MENU, 30_000);
+    t.skip();
+    const t0 = performance.now();
+    t.send(`${tm[1]}\r`);
+    await t.waitFor(TOP, 60_000);
+    restoreSsh.push(performance.now() - t0);
+    t.end();
+    await new Promise((r) => setTimeout(r, 300));
+  }
+
   let commit = 'unknown';
   try { commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot }).toString().trim(); } catch { /* recorded as unknown */ }
   const result = {
-    benchmark: 'web-latency', date: new Date().toISOString(), commit,
+    benchmark: 'web-latency', started, date: new Date().toISOString(), commit,
     command: `node bench/web-latency.ts ${argv.join(' ')}`.trim(), machine: machineInfo(),
-    note: 'One idle trainee, loopback. page_load_to_menu includes Chromium creating a fresh context\'s first page; '
+    note: 'Loopback; echo_* with one trainee, echo_*_idle with idle_web_sessions more WebSocket sessions open. page_load_to_menu includes Chromium creating a fresh context\'s first page; '
       + 'echo_* time one keystroke to its echo in a live shell.',
     page_load_to_menu_ms: summary(loads), page_clock_to_menu_ms: summary(inPage), first_load_phases_ms: phases,
-    echo_ws_ms: summary(ws), echo_ssh_ms: summary(ssh),
+    echo_ws_ms: summary(alone.ws), echo_ssh_ms: summary(alone.ssh), idle_web_sessions: IDLE,
+    echo_ws_idle_ms: summary(withIdle.ws), echo_ssh_idle_ms: summary(withIdle.ssh),
+    choice_to_shell_new_ws_ms: summary(newWs), choice_to_shell_new_ssh_ms: summary(newSsh),
+    restore_full_screen_ws_ms: summary(restoreWs), restore_full_screen_ssh_ms: summary(restoreSsh),
     choice_to_shell_reattach_ws_ms: summary(choiceWs), choice_to_shell_reattach_ssh_ms: summary(choiceSsh),
   };
   writeResult('web-latency', result);
@@ -152,6 +261,9 @@ try {
   console.log(JSON.stringify({
     page_load_to_menu_ms: brief(result.page_load_to_menu_ms), page_clock_to_menu_ms: brief(result.page_clock_to_menu_ms), phases,
     echo_ws_ms: brief(result.echo_ws_ms), echo_ssh_ms: brief(result.echo_ssh_ms),
+    echo_ws_idle_ms: brief(result.echo_ws_idle_ms), echo_ssh_idle_ms: brief(result.echo_ssh_idle_ms),
+    new_ws_ms: brief(result.choice_to_shell_new_ws_ms), new_ssh_ms: brief(result.choice_to_shell_new_ssh_ms),
+    restore_ws_ms: brief(result.restore_full_screen_ws_ms), restore_ssh_ms: brief(result.restore_full_screen_ssh_ms),
     choice_ws_ms: brief(result.choice_to_shell_reattach_ws_ms), choice_ssh_ms: brief(result.choice_to_shell_reattach_ssh_ms),
   }, null, 1));
 } finally {

@@ -16,15 +16,6 @@ if (location.protocol !== 'https:' && !/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$
 }
 
 const term = new Terminal({ cursorBlink: true, scrollback: 5000, fontSize: matchMedia('(max-width: 600px)').matches ? 13 : 15, allowProposedApi: false });
-const fit = new FitAddon();
-term.loadAddon(fit);
-term.open(el);
-// Touch keyboards: no autocorrect, capitals or suggestions in what reaches the shell.
-const ta = el.querySelector('textarea');
-if (ta) for (const [k, v] of [['autocorrect', 'off'], ['autocapitalize', 'off'], ['autocomplete', 'off'], ['spellcheck', 'false'], ['enterkeyhint', 'send']]) ta.setAttribute(k, v);
-fit.fit();
-performance.mark('islet:terminal');
-
 const encoder = new TextEncoder();
 const conn = new Connection({
   login,
@@ -37,6 +28,18 @@ const conn = new Connection({
     statusEl.hidden = !statusEl.textContent;
   },
 });
+// Connect before opening and fitting the terminal: the socket's handshake runs beside that work. The hello
+// (with the fitted size) is sent from onopen, which cannot run before this script has finished.
+conn.start();
+const fit = new FitAddon();
+term.loadAddon(fit);
+term.open(el);
+// Touch keyboards: no autocorrect, capitals or suggestions in what reaches the shell.
+const ta = el.querySelector('textarea');
+if (ta) for (const [k, v] of [['autocorrect', 'off'], ['autocapitalize', 'off'], ['autocomplete', 'off'], ['spellcheck', 'false'], ['enterkeyhint', 'send']]) ta.setAttribute(k, v);
+fit.fit();
+performance.mark('islet:terminal');
+
 const bar = keyBar({ el: document.getElementById('keybar'), term, send: (s) => conn.input(encoder.encode(s)) });
 term.onData((d) => conn.input(encoder.encode(bar.filter(d))));
 term.onBinary((d) => conn.input(Uint8Array.from(d, (c) => c.charCodeAt(0))));
@@ -52,5 +55,4 @@ el.addEventListener('pointerup', () => term.focus());
 
 // Tests and the curious: the page's state, read-only.
 globalThis.islet = { term, conn };
-conn.start();
 term.focus();
