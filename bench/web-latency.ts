@@ -247,7 +247,8 @@ try {
   const result = {
     benchmark: 'web-latency', started, date: new Date().toISOString(), commit,
     command: `node bench/web-latency.ts ${argv.join(' ')}`.trim(), machine: machineInfo(),
-    note: 'Loopback; echo_* with one trainee, echo_*_idle with idle_web_sessions more WebSocket sessions open. page_load_to_menu includes Chromium creating a fresh context\'s first page; '
+    note: 'Loopback; echo_* with one trainee, echo_*_idle with idle_web_sessions more WebSocket sessions open. '
+      + 'page_load_to_menu includes Chromium creating a fresh context\'s first page; '
       + 'echo_* time one keystroke to its echo in a live shell.',
     page_load_to_menu_ms: summary(loads), page_clock_to_menu_ms: summary(inPage), first_load_phases_ms: phases,
     echo_ws_ms: summary(alone.ws), echo_ssh_ms: summary(alone.ssh), idle_web_sessions: IDLE,
