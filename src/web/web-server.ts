@@ -71,6 +71,7 @@ function staticFiles(): Map<string, { type: string; body: Buffer; etag: string }
     ['/', join(publicDir, 'index.html'), 'text/html; charset=utf-8'],
     ['/static/app.js', join(publicDir, 'app.js'), js],
     ['/static/protocol.js', join(publicDir, 'protocol.js'), js],
+    ['/static/boot.js', join(publicDir, 'boot.js'), js],
     ['/static/keybar.js', join(publicDir, 'keybar.js'), js],
     ['/static/csp-styles.js', join(publicDir, 'csp-styles.js'), js],
     ['/static/style.css', join(publicDir, 'style.css'), css],

@@ -44,6 +44,9 @@ const bar = keyBar({ el: document.getElementById('keybar'), term, send: (s) => c
 term.onData((d) => conn.input(encoder.encode(bar.filter(d))));
 term.onBinary((d) => conn.input(Uint8Array.from(d, (c) => c.charCodeAt(0))));
 term.onResize(({ cols, rows }) => conn.resize(cols, rows));
+// boot.js's hello may have carried a guessed size: the fitted one (dropped if the socket is not open yet,
+// in which case the hello, sent later, carries it).
+conn.resize(term.cols, term.rows);
 
 // Fit to the screen and follow rotation and the on-screen keyboard.
 let fitTimer;

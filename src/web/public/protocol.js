@@ -19,16 +19,24 @@ export class Connection {
     this.ackTimer = undefined;
   }
 
-  start() { this.#connect(); }
+  /** Adopts the socket boot.js opened early (its hello sent or to be sent with `size`), else connects. */
+  start() {
+    const early = globalThis.isletEarlySocket;
+    globalThis.isletEarlySocket = null;
+    if (early && !early.closed && !this.saved && early.login === this.o.login) { early.size = this.o.size; this.#connect(early); return; }
+    early?.ws.close();
+    this.#connect();
+  }
 
-  #connect() {
+  /** `early`: boot.js's socket, whose hello is boot.js's, and the messages it received before the page ran. */
+  #connect(early) {
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-    const ws = new WebSocket(url);
+    const ws = early?.ws ?? new WebSocket(url);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.live = false;
     this.o.status(this.saved ? 'reconnecting' : 'connecting');
-    ws.onopen = () => {
+    if (!early) ws.onopen = () => {
       performance.mark('islet:open');
       const { cols, rows } = this.o.size();
       const hello = { t: 'hello', v: PROTOCOL_VERSION, cols, rows };
@@ -48,6 +56,7 @@ export class Connection {
       this.o.status('reconnecting');
       setTimeout(() => this.#connect(), delay);
     };
+    if (early) for (const ev of early.messages) ws.onmessage(ev);
   }
 
   #control(m) {

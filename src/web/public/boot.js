@@ -1,0 +1,29 @@
+// Opens the page's WebSocket at once, while xterm.js and the page's modules load and compile (the largest
+// part of a first load), so the banner is on its way before the terminal exists. A classic async script,
+// not a module, so it runs as soon as it arrives. protocol.js adopts the socket (Connection.start) and
+// sets isletEarlySocket to null; finding null here means the page started first and this does nothing.
+// A page with a saved session of the same login (a reload, a resume) is left to protocol.js.
+'use strict';
+(() => {
+  if (globalThis.isletEarlySocket === null) return;
+  const login = decodeURIComponent(location.hash.replace(/^#\/?/, '')) || undefined;
+  let saved = null;
+  try { saved = JSON.parse(sessionStorage.getItem('islet.session') || 'null'); } catch { /* none */ }
+  if (saved && saved.login === (login ?? null)) return;
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+  ws.binaryType = 'arraybuffer';
+  /** `size`: the fitted terminal's size, set by Connection.start once the page runs. */
+  const early = { ws, login, messages: [], closed: false, size: undefined };
+  ws.onopen = () => {
+    performance.mark('islet:open');
+    // Before the terminal exists its size is a guess from the window; the page sends the fitted size after.
+    const small = matchMedia('(max-width: 600px)').matches;
+    const { cols, rows } = early.size?.() ?? {
+      cols: Math.max(20, Math.floor(innerWidth / (small ? 7.8 : 9))), rows: Math.max(5, Math.floor(innerHeight / (small ? 15 : 17))),
+    };
+    ws.send(JSON.stringify({ t: 'hello', v: 1, cols, rows, ...(login ? { login } : {}) }));
+  };
+  ws.onmessage = (ev) => early.messages.push(ev);
+  ws.onclose = () => { early.closed = true; };
+  globalThis.isletEarlySocket = early;
+})();
