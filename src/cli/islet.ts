@@ -30,7 +30,12 @@ async function main(argv: string[]): Promise<number> {
   if (cmd.raw) return cmd.raw(rest);
   const { values, positionals } = parseArgs({
     args: rest, allowPositionals: true, strict: true,
-    options: { config: { type: 'string' }, data: { type: 'string' }, listen: { type: 'string' }, 'log-level': { type: 'string' }, 'no-engine': { type: 'boolean' }, effective: { type: 'string' }, 'dry-run': { type: 'boolean' }, all: { type: 'boolean' }, json: { type: 'boolean' }, 'take-over': { type: 'boolean' }, help: { type: 'boolean' } },
+    options: {
+      // Every shared option (options.ts) is a string flag: declared once, so a new one cannot be forgotten here.
+      ...Object.fromEntries(Object.values(commonOptions).map((o) => [o.flag.slice(2), { type: 'string' as const }])),
+      'no-engine': { type: 'boolean' }, effective: { type: 'string' }, 'dry-run': { type: 'boolean' }, all: { type: 'boolean' },
+      json: { type: 'boolean' }, 'take-over': { type: 'boolean' }, help: { type: 'boolean' },
+    },
   });
   if (values.help) { process.stdout.write(help()); return 0; }
   return cmd.run(values as Flags, positionals);

@@ -471,7 +471,8 @@ describe('SSH front door abuse', { concurrency: false }, () => {
     assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), 210, 'every one of the 210 has an outcome');
     assert.equal(counts.logged_in, 0, 'no flood connection logged in with a wrong password');
     const holdersRefused = settled.slice(200).filter((r) => r.status === 'fulfilled' && r.value === 'refused').length;
-    assert.ok(holdersRefused >= 5, `the per-address cap refused at least 5 of 10 waiting connections from ${HOLDERS} (${holdersRefused}; ${JSON.stringify(counts)})`);
+    assert.ok(holdersRefused >= 5,
+      `the per-address cap refused at least 5 of 10 waiting connections from ${HOLDERS} (${holdersRefused}; ${JSON.stringify(counts)})`);
     assert.ok(refusedLogged >= counts.refused, `each refusal the clients saw is in the server's log (${refusedLogged} logged, ${counts.refused} seen)`);
     assert.equal(stillOpen, 0, `${stillOpen} flood sockets were never closed by the server`);
     // At no moment did one address hold more than its 5 places with raw sockets alone.
