@@ -121,7 +121,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   logCryptoBinding(log.child({ module: 'sshd' }));
   const addr = await ssh.listen(o.host, o.port);
   // The web door (src/web/): the same handler, authenticator, limits and attach registry as SSH.
-  const web = o.http ? await startWebDoor({ config, ...doorParts('web'), operator: obs.doorRoutes(), auth, shellsOf: (a, e) => runner.shellsOf(a, e), hints: webHints(sshHints(config)), log: log.child({ module: 'web' }) }, o.http.host, o.http.port)
+  const web = o.http ? await startWebDoor({ config, ...doorParts('web'), operator: obs.doorRoutes(), auth, shellsOf: (a, e) => runner.shellsOf(a, e), hints: (host) => webHints(sshHints(config, host ? `${host}:${addr.port}` : undefined)), log: log.child({ module: 'web' }) }, o.http.host, o.http.port)
     .catch(async (err: unknown) => { await ssh.close(); throw err; }) : undefined;
   services.start();
   log.info({ event: 'capacity', max_containers: effectiveMaxContainers(config.current().global, config.current().environments), derived: config.current().global.max_containers === 0, max_containers_per_account: config.current().global.max_containers_per_account }, 'container capacity');

@@ -5,10 +5,11 @@
 import type { ConfigSource } from '../config/config-source.ts';
 import type { DoorHints } from '../sessions/index.ts';
 
-export function sshHints(config: ConfigSource): DoorHints {
+/** `fallback`: the address to show when no public_address is configured (the web door: the host the browser used). */
+export function sshHints(config: ConfigSource, fallback?: string): DoorHints {
   /** public_address as host and port (no port: the default 22). */
   const address = () => {
-    const addr = config.current().global.public_address || '<this host>';
+    const addr = config.current().global.public_address || fallback || '<this host>';
     const at = addr.lastIndexOf(':');
     return addr.includes(':') ? { host: addr.slice(0, at), port: addr.slice(at + 1) } : { host: addr, port: '' };
   };

@@ -40,8 +40,11 @@ export interface WebDoorOptions {
   readonly auth: Authenticator;
   /** The terminals already on a trainee's shell, to offer sharing or taking it over (EnvironmentRunner.shellsOf). */
   readonly shellsOf: ShellsOf;
-  /** The door's words for downloads and key enrolment in the menu (web-hints.ts); none: the engine's neutral ones. */
-  readonly hints?: DoorHints;
+  /**
+   * The door's words for downloads and key enrolment in the menu (web-hints.ts), given the host name the
+   * browser addressed (the Host header, for commands when no public_address is configured); none: the engine's.
+   */
+  readonly hints?: (host: string) => DoorHints;
   readonly guard: AddressGuard;
   readonly log: Logger;
   /** PEM certificate and key: HTTPS and WSS. */
@@ -54,6 +57,12 @@ export interface WebDoorOptions {
 export type OperatorRoutes = (path: string, authorization: string | undefined) => Promise<{
   readonly status: number; readonly type: string; readonly body: string; readonly headers?: Readonly<Record<string, string>>;
 } | undefined>;
+
+/** The host name in a Host header (port dropped, IPv6 kept in brackets); only characters of a host name. */
+export function hostName(host: string | undefined): string {
+  const h = String(host ?? '').replace(/:\d+$/, '');
+  return /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253})$/.test(h) ? h : '';
+}
 
 /** A page must say hello this soon after connecting. */
 const HELLO_TIMEOUT_MS = 10_000;
@@ -225,7 +234,7 @@ export class WebDoor {
       try {
         const who = as ?? await webLogin({ config, auth, shellsOf, log }, s.term, m.login);
         s.identity = who;
-        if (who && !s.term.closed) await handler.handle(s.term, who, this.#o.hints);
+        if (who && !s.term.closed) await handler.handle(s.term, who, this.#o.hints?.(hostName(req.headers.host)));
       } catch (err) {
         log.error({ err }, 'web session failed');
       } finally {
