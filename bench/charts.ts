@@ -16,9 +16,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import {
-  cutoffSpec, densitySpec, echoUnderLoadSpec, loginStormSpec, throughputSpec, timeToShellSpec,
-} from './lib/chart-specs.ts';
+import { cutoffSpec, densitySpec, echoUnderLoadSpec, loginStormSpec, throughputSpec, timeToShellSpec } from './lib/chart-specs.ts';
 
 interface ChartDef {
   chart: string;

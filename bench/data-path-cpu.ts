@@ -43,7 +43,10 @@ const argv = process.argv.slice(2);
 const MB = numArg(argv, 'mb', 100);
 const KEYS = numArg(argv, 'keys', 1000);
 const RUNS = numArg(argv, 'runs', 2);
-const listArg = (name: string, fallback: string): string[] => { const i = argv.indexOf(`--${name}`); return (i >= 0 ? argv[i + 1] ?? '' : fallback).split(',').filter(Boolean); };
+const listArg = (name: string, fallback: string): string[] => {
+  const i = argv.indexOf(`--${name}`);
+  return (i >= 0 ? (argv[i + 1] ?? '') : fallback).split(',').filter(Boolean);
+};
 const CIPHERS = listArg('ciphers', 'chacha20-poly1305@openssh.com,aes128-gcm@openssh.com');
 const ISLET_CRYPTO = listArg('islet-crypto', 'native,javascript') as ('native' | 'javascript')[];
 const PROFILE = argv.includes('--profile');
@@ -65,9 +68,10 @@ interface System {
   close(): Promise<void>;
 }
 
-
 const engineGroups = (containerId: string): Record<string, number[]> => ({
-  dockerd: pidsOf('dockerd'), containerd: pidsOf('containerd'), shim: pidsOf('containerd-shim', containerId),
+  dockerd: pidsOf('dockerd'),
+  containerd: pidsOf('containerd'),
+  shim: pidsOf('containerd-shim', containerId),
 });
 const SERVER_GROUPS = ['islet', 'sshd', 'bash', 'docker-cli', 'peer-other', 'dockerd', 'containerd', 'shim'];
 const inspectId = (name: string): string => execFileSync('docker', ['inspect', '-f', '{{.Id}}', name], { timeout: 15_000 }).toString().trim();
@@ -83,10 +87,17 @@ async function startIsletSystem(crypto: 'native' | 'javascript', extraNodeOption
   if (line.binding !== crypto) throw new Error(`ISLET runs ${String(line.binding)} crypto, wanted ${crypto}: ${JSON.stringify(line)}`);
   const pid = islet.pid!;
   return {
-    target: 'islet', crypto, port: islet.port, gate: { user: 'demo', password: 'demo' }, islet,
+    target: 'islet',
+    crypto,
+    port: islet.port,
+    gate: { user: 'demo', password: 'demo' },
+    islet,
     groups: (id, client) => ({ islet: descendants(pid).map((p) => p.pid), ...engineGroups(id), client: [client] }),
     containerId: (account) => inspectId(`${islet.instance}.demo.${account}`),
-    close: async () => { await islet.dispose(); await sweepTestContainers(runId); },
+    close: async () => {
+      await islet.dispose();
+      await sweepTestContainers(runId);
+    },
   };
 }
 
@@ -94,19 +105,36 @@ async function startPeerSystem(): Promise<System> {
   execFileSync('bash', [join(repoRoot, 'bench/peer/setup-peer.sh'), String(PEER_PORT)], { stdio: 'inherit', timeout: 600_000 });
   const sshd = Number(readFileSync('/run/islet-peer-sshd.pid', 'utf8').trim());
   return {
-    target: 'peer', crypto: 'openssh', port: PEER_PORT, gate: { user: 'isletpeer', password: 'demo' },
+    target: 'peer',
+    crypto: 'openssh',
+    port: PEER_PORT,
+    gate: { user: 'isletpeer', password: 'demo' },
     groups: (id, client) => {
       const tree = descendants(sshd, allProcs());
       const by = (f: (comm: string) => boolean) => tree.filter((p) => f(p.comm)).map((p) => p.pid);
-      return { sshd: by((c) => c === 'sshd'), bash: by((c) => c === 'bash'), 'docker-cli': by((c) => c === 'docker'), 'peer-other': by((c) => !['sshd', 'bash', 'docker'].includes(c)), ...engineGroups(id), client: [client] };
+      return {
+        sshd: by((c) => c === 'sshd'),
+        bash: by((c) => c === 'bash'),
+        'docker-cli': by((c) => c === 'docker'),
+        'peer-other': by((c) => !['sshd', 'bash', 'docker'].includes(c)),
+        ...engineGroups(id),
+        client: [client],
+      };
     },
     containerId: (account) => inspectId(`demo.${account}`),
-    close: async () => { execFileSync('bash', [join(repoRoot, 'bench/peer/stop-peer.sh')], { stdio: 'inherit', timeout: 600_000 }); },
+    close: async () => {
+      execFileSync('bash', [join(repoRoot, 'bench/peer/stop-peer.sh')], { stdio: 'inherit', timeout: 600_000 });
+    },
   };
 }
 
 /** Measures `body` on the meter, then an idle window of the same length for the engine's background. */
-async function measure(sys: System, cid: string, client: OpenSshClient, body: () => Promise<void>): Promise<Pick<Step, 'seconds' | 'cpu' | 'idle' | 'processes'>> {
+async function measure(
+  sys: System,
+  cid: string,
+  client: OpenSshClient,
+  body: () => Promise<void>,
+): Promise<Pick<Step, 'seconds' | 'cpu' | 'idle' | 'processes'>> {
   const meter = new CpuMeter(() => sys.groups(cid, client.child.pid!));
   const c0 = containerCpuSeconds(cid);
   meter.start();
@@ -130,17 +158,34 @@ async function openShell(sys: System, account: string, existing: boolean, cipher
   try {
     await c.waitFor(/\[new\/existing\]: $/);
     if (existing) {
-      c.send('existing\r'); await c.waitFor(/Username: $/); c.send(`${account}\r`); await c.waitFor(/Password: $/); c.send('benchpass1\r');
+      c.send('existing\r');
+      await c.waitFor(/Username: $/);
+      c.send(`${account}\r`);
+      await c.waitFor(/Password: $/);
+      c.send('benchpass1\r');
     } else {
-      c.send('new\r'); await c.waitFor(/Choose a username.*: $/); c.send(`${account}\r`);
-      await c.waitFor(/Choose a password.*: $/); c.send('benchpass1\r'); await c.waitFor(/Verify your password: $/); c.send('benchpass1\r');
+      c.send('new\r');
+      await c.waitFor(/Choose a username.*: $/);
+      c.send(`${account}\r`);
+      await c.waitFor(/Choose a password.*: $/);
+      c.send('benchpass1\r');
+      await c.waitFor(/Verify your password: $/);
+      c.send('benchpass1\r');
     }
     await c.waitFor(/\[Choice\]: $/);
     c.send('1\r');
     // A re-attached live shell prints nothing until a key is typed (both systems): ask for a prompt.
-    try { await c.waitFor(SHELL_PROMPT, 10_000); } catch { c.send('\r'); await c.waitFor(SHELL_PROMPT, 60_000); }
+    try {
+      await c.waitFor(SHELL_PROMPT, 10_000);
+    } catch {
+      c.send('\r');
+      await c.waitFor(SHELL_PROMPT, 60_000);
+    }
     return c;
-  } catch (err) { await c.close(); throw err; }
+  } catch (err) {
+    await c.close();
+    throw err;
+  }
 }
 
 async function ttyStream(sys: System, cid: string, c: OpenSshClient): Promise<Pick<Step, 'seconds' | 'cpu' | 'idle' | 'processes' | 'mb'>> {
@@ -158,13 +203,22 @@ async function keystrokes(sys: System, cid: string, c: OpenSshClient): Promise<P
     // Lines of a shell comment, 60 keys each, then Enter (which waits for the next prompt).
     for (let i = 0; i < KEYS; i++) {
       const col = i % 61;
-      if (col === 60 || i === KEYS - 1) { c.send('\r'); await c.waitFor(SHELL_PROMPT); } else await c.echo(col === 0 ? '#' : 'x');
+      if (col === 60 || i === KEYS - 1) {
+        c.send('\r');
+        await c.waitFor(SHELL_PROMPT);
+      } else await c.echo(col === 0 ? '#' : 'x');
     }
   });
   return { ...m, keys: KEYS };
 }
 
-async function execStream(sys: System, cid: string, account: string, cipher: string, command: string): Promise<Pick<Step, 'seconds' | 'cpu' | 'idle' | 'processes' | 'mb'>> {
+async function execStream(
+  sys: System,
+  cid: string,
+  account: string,
+  cipher: string,
+  command: string,
+): Promise<Pick<Step, 'seconds' | 'cpu' | 'idle' | 'processes' | 'mb'>> {
   const c = new OpenSshClient({ port: sys.port, user: `${account}+demo`, password: 'benchpass1', cipher, command });
   const m = await measure(sys, cid, c, async () => {
     const code = await c.exited;
@@ -191,7 +245,9 @@ async function runSystem(sys: System, steps: Step[]): Promise<void> {
         console.log(`${sys.target}/${sys.crypto} ${cipher} keys: ${k.keys} in ${k.seconds} s; server ${k.cpu.server} s CPU (${JSON.stringify(k.cpu)})`);
         c.send('exit\r');
         await c.waitFor(/\[Choice\]: $/);
-      } finally { await c.close(); }
+      } finally {
+        await c.close();
+      }
       if (sys.target === 'islet') {
         await execStream(sys, cid, account, cipher, 'true'); // the container is running and the account's hash sealed
         const login = await execStream(sys, cid, account, cipher, 'true');
@@ -200,7 +256,9 @@ async function runSystem(sys: System, steps: Step[]): Promise<void> {
         // The client has exited by the reading (its CPU is lost): not reported for exec.
         for (const [g, v] of Object.entries(s.cpu)) if (g !== 'client') cpu[g] = r3(v - (login.cpu[g] ?? 0));
         steps.push({ ...base, step: 'exec', ...s, cpu, loginCpu: login.cpu });
-        console.log(`${sys.target}/${sys.crypto} ${cipher} exec: ${s.mb} MB in ${s.seconds} s; server ${cpu.server} s CPU net of login (${JSON.stringify(cpu)})`);
+        console.log(
+          `${sys.target}/${sys.crypto} ${cipher} exec: ${s.mb} MB in ${s.seconds} s; server ${cpu.server} s CPU net of login (${JSON.stringify(cpu)})`,
+        );
       }
     }
   }
@@ -222,7 +280,9 @@ async function profileIslet(): Promise<{ cipher: string; mb: number; tty: Profil
     await c.waitFor(/@@END@@/, 600_000);
     const ttyTo = nowUs();
     await c.waitFor(SHELL_PROMPT);
-    c.send('exit\r'); await c.waitFor(/\[Choice\]: $/); await c.close();
+    c.send('exit\r');
+    await c.waitFor(/\[Choice\]: $/);
+    await c.close();
     const cid = sys.containerId(account);
     await execStream(sys, cid, account, cipher, 'true');
     const e = new OpenSshClient({ port: sys.port, user: `${account}+demo`, password: 'benchpass1', cipher, command: `head -c ${BYTES} /dev/zero` });
@@ -232,8 +292,16 @@ async function profileIslet(): Promise<{ cipher: string; mb: number; tty: Profil
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no .cpuprofile in ${dir}`);
     const prof = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-    return { cipher, mb: r3(e.bytes / 1e6), tty: summarizeCpuProfile(prof, { fromUs: ttyFrom, toUs: ttyTo }), exec: summarizeCpuProfile(prof, { fromUs: e.firstDataUs ?? 0, toUs: execTo }) };
-  } finally { await sys.close(); rmSync(dir, { recursive: true, force: true }); }
+    return {
+      cipher,
+      mb: r3(e.bytes / 1e6),
+      tty: summarizeCpuProfile(prof, { fromUs: ttyFrom, toUs: ttyTo }),
+      exec: summarizeCpuProfile(prof, { fromUs: e.firstDataUs ?? 0, toUs: execTo }),
+    };
+  } finally {
+    await sys.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -243,17 +311,32 @@ async function main(): Promise<void> {
     const variants = name === 'islet' ? ISLET_CRYPTO.map((c) => () => startIsletSystem(c, ISLET_NODE_OPTIONS)) : [startPeerSystem];
     for (const open of variants) {
       const sys = await open();
-      try { await runSystem(sys, steps); } finally { await sys.close(); }
+      try {
+        await runSystem(sys, steps);
+      } finally {
+        await sys.close();
+      }
     }
   }
   const profile = PROFILE ? await profileIslet() : undefined;
   let commit = 'unknown';
-  try { commit = execFileSync('git', ['-C', repoRoot, 'describe', '--always', '--dirty'], { timeout: 10_000 }).toString().trim(); } catch { /* recorded as unknown */ }
+  try {
+    commit = execFileSync('git', ['-C', repoRoot, 'describe', '--always', '--dirty'], { timeout: 10_000 }).toString().trim();
+  } catch {
+    /* recorded as unknown */
+  }
   const result = {
-    benchmark: 'data-path-cpu', date: start, start, end: new Date().toISOString(), commit, machine: machineInfo(),
+    benchmark: 'data-path-cpu',
+    date: start,
+    start,
+    end: new Date().toISOString(),
+    commit,
+    machine: machineInfo(),
     command: `node bench/data-path-cpu.ts ${argv.join(' ')}`.trim(),
     method: `OpenSSH client, one cipher per connection. tty: head -c ${BYTES} /dev/zero in the trainee's shell (PTY); exec: ssh acct+demo@host 'head -c ${BYTES} /dev/zero' (ISLET only) minus an exec of true; keys: ${KEYS} keystrokes, each waiting for its echo. CPU = utime+stime from /proc/<pid>/stat before/after (container: its cgroup); idle = dockerd/containerd over an idle window of the same length.`,
-    steps, summary: summarizeSteps(steps), ...(profile ? { profile } : {}),
+    steps,
+    summary: summarizeSteps(steps),
+    ...(profile ? { profile } : {}),
   };
   writeResult('data-path-cpu', result);
   for (const s of result.summary) console.log(JSON.stringify(s));
@@ -266,4 +349,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -16,13 +16,29 @@ import { round1, writeResult } from './lib/results.ts';
 import { startTarget, targetsFromArgs, type Target, type TargetName } from './lib/targets.ts';
 
 const argv = process.argv.slice(2);
-const list = (flag: string, dflt: string) => { const i = argv.indexOf(flag); return (i >= 0 ? argv[i + 1]! : dflt).split(',').map(Number); };
+const list = (flag: string, dflt: string) => {
+  const i = argv.indexOf(flag);
+  return (i >= 0 ? argv[i + 1]! : dflt).split(',').map(Number);
+};
 const STEPS: Record<TargetName, number[]> = { islet: list('--islet-steps', '100,250,500,1000'), peer: list('--peer-steps', '50,100,200') };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Step { target: TargetName; sessions: number; server_rss_mb: number; server_pss_mb: number; server_pss_mb_per_session: number; server_processes: number; host_used_mb: number; server_mb_per_session: number; host_mb_per_session: number; join_seconds: number }
+interface Step {
+  target: TargetName;
+  sessions: number;
+  server_rss_mb: number;
+  server_pss_mb: number;
+  server_pss_mb_per_session: number;
+  server_processes: number;
+  host_used_mb: number;
+  server_mb_per_session: number;
+  host_mb_per_session: number;
+  join_seconds: number;
+}
 
-async function measure(target: Target): Promise<{ steps: Step[]; baseline: { server_rss_mb: number; server_pss_mb: number; host_used_mb: number }; failures: number }> {
+async function measure(
+  target: Target,
+): Promise<{ steps: Step[]; baseline: { server_rss_mb: number; server_pss_mb: number; host_used_mb: number }; failures: number }> {
   await sleep(3000);
   const m0 = target.serverMemory();
   const base = { server: m0.mb, pss: m0.pssMb, host: hostUsedMb() };
@@ -35,7 +51,11 @@ async function measure(target: Target): Promise<{ steps: Step[]; baseline: { ser
       while (held.length < n) {
         const batch = Math.min(20, n - held.length);
         const start = held.length;
-        const joined = await Promise.allSettled(Array.from({ length: batch }, (_, k) => openJourney(target, { account: `d${start + k}`, password: 'densitypw', choice: target.choices.demo, timeoutMs: 180_000 })));
+        const joined = await Promise.allSettled(
+          Array.from({ length: batch }, (_, k) =>
+            openJourney(target, { account: `d${start + k}`, password: 'densitypw', choice: target.choices.demo, timeoutMs: 180_000 }),
+          ),
+        );
         for (const j of joined) {
           if (j.status === 'fulfilled') held.push(j.value.trainee);
           else if (++failures > 20) throw new Error(`too many failed joins; last: ${String(j.reason)}`);
@@ -46,13 +66,21 @@ async function measure(target: Target): Promise<{ steps: Step[]; baseline: { ser
       const server = target.serverMemory();
       const host = hostUsedMb();
       const step: Step = {
-        target: target.name, sessions: held.length, server_rss_mb: round1(server.mb), server_pss_mb: round1(server.pssMb),
-        server_pss_mb_per_session: Math.round(((server.pssMb - base.pss) / held.length) * 1000) / 1000, server_processes: server.processes, host_used_mb: round1(host),
+        target: target.name,
+        sessions: held.length,
+        server_rss_mb: round1(server.mb),
+        server_pss_mb: round1(server.pssMb),
+        server_pss_mb_per_session: Math.round(((server.pssMb - base.pss) / held.length) * 1000) / 1000,
+        server_processes: server.processes,
+        host_used_mb: round1(host),
         server_mb_per_session: Math.round(((server.mb - base.server) / held.length) * 1000) / 1000,
-        host_mb_per_session: round1((host - base.host) / held.length), join_seconds: round1(joinSeconds),
+        host_mb_per_session: round1((host - base.host) / held.length),
+        join_seconds: round1(joinSeconds),
       };
       steps.push(step);
-      console.log(`${target.name} ${held.length} idle sessions: server PSS ${step.server_pss_mb} MB (${step.server_pss_mb_per_session} MB/session), RSS ${step.server_rss_mb} MB in ${step.server_processes} processes (${step.server_mb_per_session} MB/session), host ${step.host_used_mb} MB used (${step.host_mb_per_session} MB/session), joined in ${step.join_seconds} s`);
+      console.log(
+        `${target.name} ${held.length} idle sessions: server PSS ${step.server_pss_mb} MB (${step.server_pss_mb_per_session} MB/session), RSS ${step.server_rss_mb} MB in ${step.server_processes} processes (${step.server_mb_per_session} MB/session), host ${step.host_used_mb} MB used (${step.host_mb_per_session} MB/session), joined in ${step.join_seconds} s`,
+      );
     }
   } finally {
     for (const t of held) t.end();
@@ -61,7 +89,14 @@ async function measure(target: Target): Promise<{ steps: Step[]; baseline: { ser
 }
 
 async function main(): Promise<void> {
-  const result = { benchmark: 'density', date: new Date().toISOString(), machine: machineInfo(), steps: [] as Step[], baseline: {} as Record<string, unknown>, failures: {} as Record<string, number> };
+  const result = {
+    benchmark: 'density',
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    steps: [] as Step[],
+    baseline: {} as Record<string, unknown>,
+    failures: {} as Record<string, number>,
+  };
   for (const name of targetsFromArgs(argv)) {
     const target = await startTarget(name);
     try {
@@ -69,9 +104,14 @@ async function main(): Promise<void> {
       result.steps.push(...r.steps);
       result.baseline[name] = r.baseline;
       result.failures[name] = r.failures;
-    } finally { await target.close(); }
+    } finally {
+      await target.close();
+    }
   }
   writeResult('density', result);
 }
 
-main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

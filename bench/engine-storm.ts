@@ -30,19 +30,40 @@ async function main(): Promise<void> {
   let next = 0;
   const t0 = performance.now();
   try {
-    await Promise.all(Array.from({ length: C }, async () => {
-      while (next < N) {
-        const i = next++;
-        const { name: _n, ...body } = createOptions({ name: `estorm-${runId}-${i}`, env, labels: { 'islet.test': runId }, tty: { cols: 80, rows: 24 }, term: 'xterm' });
-        const c = await docker.createContainer(body);
-        await c.start();
-        done.push(performance.now() - t0);
-      }
-    }));
-  } finally { await sweepTestContainers(runId); }
-  const result = { benchmark: 'engine-storm', date: new Date().toISOString(), machine: machineInfo(), containers: N, concurrency: C, ms: { p50: round1(pct(done, 0.5)), p95: round1(pct(done, 0.95)), max: round1(Math.max(...done)) }, samples: done.map(round1) };
+    await Promise.all(
+      Array.from({ length: C }, async () => {
+        while (next < N) {
+          const i = next++;
+          const { name: _n, ...body } = createOptions({
+            name: `estorm-${runId}-${i}`,
+            env,
+            labels: { 'islet.test': runId },
+            tty: { cols: 80, rows: 24 },
+            term: 'xterm',
+          });
+          const c = await docker.createContainer(body);
+          await c.start();
+          done.push(performance.now() - t0);
+        }
+      }),
+    );
+  } finally {
+    await sweepTestContainers(runId);
+  }
+  const result = {
+    benchmark: 'engine-storm',
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    containers: N,
+    concurrency: C,
+    ms: { p50: round1(pct(done, 0.5)), p95: round1(pct(done, 0.95)), max: round1(Math.max(...done)) },
+    samples: done.map(round1),
+  };
   console.log(`${N} containers, ${C} at a time: running after p50 ${result.ms.p50} ms, p95 ${result.ms.p95} ms, max ${result.ms.max} ms`);
   writeResult('engine-storm', result);
 }
 
-main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

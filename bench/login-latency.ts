@@ -40,7 +40,10 @@ type Samples = Record<string, number[]>;
 async function choose(target: Target, t: import('../test/helpers/ssh-trainee.ts').SshTrainee, choice: string, pressEnter: boolean): Promise<number> {
   const t0 = now();
   t.send(`${choice}\r`);
-  if (pressEnter) { await t.waitFor(/Welcome back!/); t.send('\r'); }
+  if (pressEnter) {
+    await t.waitFor(/Welcome back!/);
+    t.send('\r');
+  }
   await t.waitFor(SHELL_PROMPT);
   return now() - t0;
 }
@@ -81,12 +84,17 @@ async function opensshSample(target: Target, n: number): Promise<{ first_menu: n
   const out = { first_menu: [] as number[], new: [] as number[] };
   for (let i = 0; i < n; i++) {
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile('expect', [join(repoRoot, 'bench/lib/openssh-sample.exp'), String(target.port), target.gate.user, target.gate.password, `ossh${i}`, target.choices.demo],
-        { timeout: 180_000 }, (err, so) => (err ? reject(new Error(`${err.message}\n${so}`)) : resolve(so)));
+      execFile(
+        'expect',
+        [join(repoRoot, 'bench/lib/openssh-sample.exp'), String(target.port), target.gate.user, target.gate.password, `ossh${i}`, target.choices.demo],
+        { timeout: 180_000 },
+        (err, so) => (err ? reject(new Error(`${err.message}\n${so}`)) : resolve(so)),
+      );
     });
     const m = /RESULT (\d+) (\d+)/.exec(stdout);
     if (!m) throw new Error(`OpenSSH sample failed: ${stdout.slice(-300)}`);
-    out.first_menu.push(Number(m[1])); out.new.push(Number(m[2]));
+    out.first_menu.push(Number(m[1]));
+    out.new.push(Number(m[2]));
   }
   return out;
 }
@@ -100,12 +108,23 @@ const docker = new Docker();
 const demoEnv = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
 
 async function floorSample(runId: string, i: number): Promise<number> {
-  const { name: _name, ...body } = createOptions({ name: `floor-${runId}-${i}`, env: demoEnv, labels: { 'islet.test': runId }, tty: { cols: 120, rows: 40 }, term: 'xterm' });
+  const { name: _name, ...body } = createOptions({
+    name: `floor-${runId}-${i}`,
+    env: demoEnv,
+    labels: { 'islet.test': runId },
+    tty: { cols: 120, rows: 40 },
+    term: 'xterm',
+  });
   const t0 = now();
   const c = await docker.createContainer(body);
   const stream = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
   let seen = '';
-  const first = new Promise<void>((r) => stream.on('data', (b: Buffer) => { seen += b.toString(); if (SHELL_PROMPT.test(seen)) r(); }));
+  const first = new Promise<void>((r) =>
+    stream.on('data', (b: Buffer) => {
+      seen += b.toString();
+      if (SHELL_PROMPT.test(seen)) r();
+    }),
+  );
   await c.start();
   await first;
   const ms = now() - t0;
@@ -123,7 +142,9 @@ async function main(): Promise<void> {
       const o = await opensshSample(target, 5);
       samples[name].openssh_first_menu = o.first_menu;
       samples[name].openssh_new = o.new;
-    } finally { await target.close(); }
+    } finally {
+      await target.close();
+    }
   }
   await sweepTestContainers(floorRun);
   const summary: Record<string, Record<string, { median: number; p95: number; min: number; max: number }>> = {};
@@ -137,9 +158,15 @@ async function main(): Promise<void> {
   const result = { benchmark: 'login-latency', date: new Date().toISOString(), machine: machineInfo(), trainees: N, summary, samples };
   console.log('target  kind          median     p95     min     max   (ms)');
   for (const [target, kinds] of Object.entries(summary)) {
-    for (const [kind, v] of Object.entries(kinds)) console.log(`${target.padEnd(7)} ${kind.padEnd(12)} ${String(v.median).padStart(7)} ${String(v.p95).padStart(7)} ${String(v.min).padStart(7)} ${String(v.max).padStart(7)}`);
+    for (const [kind, v] of Object.entries(kinds))
+      console.log(
+        `${target.padEnd(7)} ${kind.padEnd(12)} ${String(v.median).padStart(7)} ${String(v.p95).padStart(7)} ${String(v.min).padStart(7)} ${String(v.max).padStart(7)}`,
+      );
   }
   writeResult('login-latency', result);
 }
 
-main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -21,23 +21,32 @@ const argv = process.argv.slice(2);
 const N = numArg(argv, 'trainees', 100);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Run { times: number[]; failures: number; errors: string[]; phases: { firstMenu: number[]; account: number[]; shell: number[] } }
+interface Run {
+  times: number[];
+  failures: number;
+  errors: string[];
+  phases: { firstMenu: number[]; account: number[]; shell: number[] };
+}
 
 async function storm(target: Target, tag: string, choice: string): Promise<{ run: Run; trainees: SshTrainee[] }> {
   const trainees: SshTrainee[] = [];
   const run: Run = { times: [], failures: 0, errors: [], phases: { firstMenu: [], account: [], shell: [] } };
-  await Promise.all(Array.from({ length: N }, async (_, i) => {
-    try {
-      const { trainee, times } = await openJourney(target, { account: `${tag}${i}`, password: 'stormpw', choice, timeoutMs: 120_000 });
-      trainees.push(trainee);
-      const r = (k: keyof JourneyTimes) => round1(times[k]);
-      run.times.push(r('total'));
-      run.phases.firstMenu.push(r('firstMenu')); run.phases.account.push(r('account')); run.phases.shell.push(r('shell'));
-    } catch (err) {
-      run.failures++;
-      if (run.errors.length < 5) run.errors.push(String(err).slice(-500));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: N }, async (_, i) => {
+      try {
+        const { trainee, times } = await openJourney(target, { account: `${tag}${i}`, password: 'stormpw', choice, timeoutMs: 120_000 });
+        trainees.push(trainee);
+        const r = (k: keyof JourneyTimes) => round1(times[k]);
+        run.times.push(r('total'));
+        run.phases.firstMenu.push(r('firstMenu'));
+        run.phases.account.push(r('account'));
+        run.phases.shell.push(r('shell'));
+      } catch (err) {
+        run.failures++;
+        if (run.errors.length < 5) run.errors.push(String(err).slice(-500));
+      }
+    }),
+  );
   return { run, trainees };
 }
 
@@ -45,15 +54,17 @@ const summary = (xs: number[]) => ({ n: xs.length, p50: round1(pct(xs, 0.5)), p9
 
 async function echoLatency(trainees: SshTrainee[], rounds: number): Promise<number[]> {
   const out: number[] = [];
-  await Promise.all(trainees.map(async (t, i) => {
-    await sleep((i * 1000) / trainees.length); // spread the typing over each second
-    for (let k = 0; k < rounds; k++) {
-      t.skip();
-      out.push(await t.echo(String.fromCharCode(97 + (k % 26))));
-      t.send('\x7f'); // erase it again
-      await sleep(1000);
-    }
-  }));
+  await Promise.all(
+    trainees.map(async (t, i) => {
+      await sleep((i * 1000) / trainees.length); // spread the typing over each second
+      for (let k = 0; k < rounds; k++) {
+        t.skip();
+        out.push(await t.echo(String.fromCharCode(97 + (k % 26))));
+        t.send('\x7f'); // erase it again
+        await sleep(1000);
+      }
+    }),
+  );
   return out;
 }
 
@@ -70,10 +81,25 @@ async function poolReady(n: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const result = { benchmark: 'login-storm', date: new Date().toISOString(), machine: machineInfo(), trainees: N, runs: {} as Record<string, Run>, summary: {} as Record<string, unknown>, echo_ms: {} as Record<string, unknown>, server_problems: {} as Record<string, unknown> };
+  const result = {
+    benchmark: 'login-storm',
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    trainees: N,
+    runs: {} as Record<string, Run>,
+    summary: {} as Record<string, unknown>,
+    echo_ms: {} as Record<string, unknown>,
+    server_problems: {} as Record<string, unknown>,
+  };
   const record = (key: string, run: Run) => {
     result.runs[key] = run;
-    result.summary[key] = { success: `${run.times.length}/${N}`, total: summary(run.times), firstMenu: summary(run.phases.firstMenu), account: summary(run.phases.account), shell: summary(run.phases.shell) };
+    result.summary[key] = {
+      success: `${run.times.length}/${N}`,
+      total: summary(run.times),
+      firstMenu: summary(run.phases.firstMenu),
+      account: summary(run.phases.account),
+      shell: summary(run.phases.shell),
+    };
     console.log(key, JSON.stringify(result.summary[key]));
   };
   for (const name of targetsFromArgs(argv)) {
@@ -83,7 +109,13 @@ async function main(): Promise<void> {
       const cold = await storm(target, 'c', target.choices.demo);
       record(`${name}_cold`, cold.run);
       const echo = await echoLatency(cold.trainees, 10);
-      result.echo_ms[name] = { p50: round1(pct(echo, 0.5)), p95: round1(pct(echo, 0.95)), p99: round1(pct(echo, 0.99)), samples: echo.length, liveShells: cold.trainees.length };
+      result.echo_ms[name] = {
+        p50: round1(pct(echo, 0.5)),
+        p95: round1(pct(echo, 0.95)),
+        p99: round1(pct(echo, 0.99)),
+        samples: echo.length,
+        liveShells: cold.trainees.length,
+      };
       console.log(`${name} echo with ${cold.trainees.length} live shells`, JSON.stringify(result.echo_ms[name]));
       for (const t of cold.trainees) t.end();
       if (target.choices.warm) {
@@ -95,9 +127,14 @@ async function main(): Promise<void> {
       const problems = target.problems();
       result.server_problems[name] = { count: problems.length, first: problems.slice(0, 10) };
       if (problems.length) console.log(`${name}: ${problems.length} warnings or errors in the server log; first: ${problems[0]}`);
-    } finally { await target.close(); }
+    } finally {
+      await target.close();
+    }
   }
   writeResult('login-storm', result);
 }
 
-main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

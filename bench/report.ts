@@ -15,20 +15,36 @@ const doc = join(repoRoot, 'docs/performance.md');
 
 // Results files are read as loose JSON: a field a run did not record prints as a dash.
 function newest(name: string): any | undefined {
-  const f = readdirSync(dir).filter((x) => new RegExp(`^\\d{4}-\\d{2}-\\d{2}-${name}\\.json$`).test(x)).sort().pop();
+  const f = readdirSync(dir)
+    .filter((x) => new RegExp(`^\\d{4}-\\d{2}-\\d{2}-${name}\\.json$`).test(x))
+    .sort()
+    .pop();
   return f ? { file: f, ...JSON.parse(readFileSync(join(dir, f), 'utf8')) } : undefined;
 }
 
 const ms = (x: number | undefined | null) => (x === undefined || x === null || Number.isNaN(x) ? '–' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x} ms`);
-const table = (head: string[], rows: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (head: string[], rows: string[][]) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const from = (r: any) => `\n\nSource: \`bench/results/${r.file}\` (run ${String(r.date).slice(0, 16).replace('T', ' ')} UTC).`;
 
 function latency(): string | undefined {
   const r = newest('login-latency');
   if (!r) return undefined;
   const s = r.summary;
-  const kinds: [string, string][] = [['first_menu', 'ssh start to first prompt'], ['new', 'choice to prompt, new container'], ['reattach', 'choice to prompt, reattach live shell'], ['restart', 'choice to prompt, restart stopped container'], ['warm', 'choice to prompt, warm-pool claim'], ['openssh_first_menu', 'OpenSSH client: ssh start to first prompt (5)'], ['openssh_new', 'OpenSSH client: new container (5)']];
-  const rows = kinds.map(([k, label]) => [label, `${ms(s.islet?.[k]?.median)} / ${ms(s.peer?.[k]?.median)}`, `${ms(s.islet?.[k]?.p95)} / ${ms(s.peer?.[k]?.p95)}`]);
+  const kinds: [string, string][] = [
+    ['first_menu', 'ssh start to first prompt'],
+    ['new', 'choice to prompt, new container'],
+    ['reattach', 'choice to prompt, reattach live shell'],
+    ['restart', 'choice to prompt, restart stopped container'],
+    ['warm', 'choice to prompt, warm-pool claim'],
+    ['openssh_first_menu', 'OpenSSH client: ssh start to first prompt (5)'],
+    ['openssh_new', 'OpenSSH client: new container (5)'],
+  ];
+  const rows = kinds.map(([k, label]) => [
+    label,
+    `${ms(s.islet?.[k]?.median)} / ${ms(s.peer?.[k]?.median)}`,
+    `${ms(s.islet?.[k]?.p95)} / ${ms(s.peer?.[k]?.p95)}`,
+  ]);
   rows.push(['engine floor: create + attach + start to prompt (Engine API)', `${ms(s.islet?.engine_floor?.median)}`, `${ms(s.islet?.engine_floor?.p95)}`]);
   return `${table([`${r.trainees} trainees, one at a time`, 'median ISLET / peer', 'p95 ISLET / peer'], rows)}${from(r)}`;
 }
@@ -37,13 +53,27 @@ function storm(): string | undefined {
   const r = newest('login-storm');
   if (!r) return undefined;
   const s = r.summary;
-  const row = (k: string, label: string) => s[k] ? [label, s[k].success, ms(s[k].total.p50), ms(s[k].total.p95), ms(s[k].total.max), `${ms(s[k].firstMenu.p95)} / ${ms(s[k].account.p95)} / ${ms(s[k].shell.p95)}`] : [label, '–', '–', '–', '–', '–'];
-  const t = table(['run', 'shells', 'p50', 'p95', 'max', 'p95 of phases: first menu / account / environment'],
-    [row('islet_cold', 'ISLET, new containers'), row('islet_warm', `ISLET, warm pool of ${r.trainees}`), row('peer_cold', 'peer, new containers')]);
+  const row = (k: string, label: string) =>
+    s[k]
+      ? [
+          label,
+          s[k].success,
+          ms(s[k].total.p50),
+          ms(s[k].total.p95),
+          ms(s[k].total.max),
+          `${ms(s[k].firstMenu.p95)} / ${ms(s[k].account.p95)} / ${ms(s[k].shell.p95)}`,
+        ]
+      : [label, '–', '–', '–', '–', '–'];
+  const t = table(
+    ['run', 'shells', 'p50', 'p95', 'max', 'p95 of phases: first menu / account / environment'],
+    [row('islet_cold', 'ISLET, new containers'), row('islet_warm', `ISLET, warm pool of ${r.trainees}`), row('peer_cold', 'peer, new containers')],
+  );
   const e = r.echo_ms ?? {};
   const echo = `With the ${r.trainees} cold shells live and idle, one key a second each: echo p50/p95/p99 ISLET ${e.islet?.p50}/${e.islet?.p95}/${e.islet?.p99} ms, peer ${e.peer?.p50}/${e.peer?.p95}/${e.peer?.p99} ms.`;
   const eng = newest('engine-storm');
-  const floor = eng ? `\n\nThe engine alone (\`node bench/engine-storm.ts\`: ${eng.containers} containers created and started straight through the Engine API, ${eng.concurrency} at a time, no SSH or accounts): running after p50 ${ms(eng.ms.p50)}, p95 ${ms(eng.ms.p95)}, max ${ms(eng.ms.max)} (\`bench/results/${eng.file}\`).` : '';
+  const floor = eng
+    ? `\n\nThe engine alone (\`node bench/engine-storm.ts\`: ${eng.containers} containers created and started straight through the Engine API, ${eng.concurrency} at a time, no SSH or accounts): running after p50 ${ms(eng.ms.p50)}, p95 ${ms(eng.ms.p95)}, max ${ms(eng.ms.max)} (\`bench/results/${eng.file}\`).`
+    : '';
   return `${t}\n\n${echo}${floor}${from(r)}`;
 }
 
@@ -52,20 +82,48 @@ function workload(): { cutoff: string; echo: string } | undefined {
   if (!r) return undefined;
   const ns = [...new Set<number>(r.steps.map((s: any) => s.n))].sort((a, b) => a - b);
   const at = (t: string, n: number) => r.steps.find((s: any) => s.target === t && s.n === n);
-  const cut = table(['trainees (n)', 'exercise ISLET / peer', 'ratio to shared solo ISLET / peer', 'load (1 min) ISLET / peer'],
-    ns.map((n) => [String(n), `${ms(at('islet', n)?.exercise_ms)} / ${ms(at('peer', n)?.exercise_ms)}`, `${at('islet', n)?.shared_ratio ?? '–'} / ${at('peer', n)?.shared_ratio ?? '–'}`, `${at('islet', n)?.load1 ?? '–'} / ${at('peer', n)?.load1 ?? '–'}`]));
+  const cut = table(
+    ['trainees (n)', 'exercise ISLET / peer', 'ratio to shared solo ISLET / peer', 'load (1 min) ISLET / peer'],
+    ns.map((n) => [
+      String(n),
+      `${ms(at('islet', n)?.exercise_ms)} / ${ms(at('peer', n)?.exercise_ms)}`,
+      `${at('islet', n)?.shared_ratio ?? '–'} / ${at('peer', n)?.shared_ratio ?? '–'}`,
+      `${at('islet', n)?.load1 ?? '–'} / ${at('peer', n)?.load1 ?? '–'}`,
+    ]),
+  );
   const c = r.shared_cutoff ?? r.cutoff ?? {};
   const say = (t: string) => (c[t] === null || c[t] === undefined ? `not reached by ${r.max_tested?.[t] ?? '?'}` : String(c[t]));
   const cutText = `${cut}\n\nSolo time (median of both systems' solo runs): ${ms(r.shared_solo_ms)} (ISLET's own ${ms(r.solo_ms?.islet)}, peer's ${ms(r.solo_ms?.peer)}). **Cut-off (3× solo): ISLET ${say('islet')}, peer ${say('peer')}.**${from(r)}`;
-  const echo = table(['trainees (n)', 'keys timed ISLET / peer', 'echo p50 ISLET / peer', 'p95', 'p99'],
-    ns.filter((n) => n > 1).map((n) => { const a = at('islet', n)?.echo_ms, b = at('peer', n)?.echo_ms; return [String(n), `${a?.samples ?? '–'} / ${b?.samples ?? '–'}`, `${a?.p50 ?? '–'} / ${b?.p50 ?? '–'} ms`, `${a?.p95 ?? '–'} / ${b?.p95 ?? '–'} ms`, `${a?.p99 ?? '–'} / ${b?.p99 ?? '–'} ms`]; }));
+  const echo = table(
+    ['trainees (n)', 'keys timed ISLET / peer', 'echo p50 ISLET / peer', 'p95', 'p99'],
+    ns
+      .filter((n) => n > 1)
+      .map((n) => {
+        const a = at('islet', n)?.echo_ms,
+          b = at('peer', n)?.echo_ms;
+        return [
+          String(n),
+          `${a?.samples ?? '–'} / ${b?.samples ?? '–'}`,
+          `${a?.p50 ?? '–'} / ${b?.p50 ?? '–'} ms`,
+          `${a?.p95 ?? '–'} / ${b?.p95 ?? '–'} ms`,
+          `${a?.p99 ?? '–'} / ${b?.p99 ?? '–'} ms`,
+        ];
+      }),
+  );
   return { cutoff: cutText, echo: `${echo}${from(r)}` };
 }
 
 function density(): string | undefined {
   const r = newest('density');
   if (!r) return undefined;
-  const rows = r.steps.map((s: any) => [s.target, String(s.sessions), `${s.server_pss_mb ?? '–'} MB (${s.server_pss_mb_per_session ?? '–'} MB/session)`, `${s.server_rss_mb} MB in ${s.server_processes} processes`, `${s.host_used_mb} MB (${s.host_mb_per_session} MB/session)`, `${s.join_seconds} s`]);
+  const rows = r.steps.map((s: any) => [
+    s.target,
+    String(s.sessions),
+    `${s.server_pss_mb ?? '–'} MB (${s.server_pss_mb_per_session ?? '–'} MB/session)`,
+    `${s.server_rss_mb} MB in ${s.server_processes} processes`,
+    `${s.host_used_mb} MB (${s.host_mb_per_session} MB/session)`,
+    `${s.join_seconds} s`,
+  ]);
   const b = r.baseline ?? {};
   return `${table(['system', 'idle sessions', 'server PSS (per session over baseline)', 'server RSS sum', 'host memory used (per session over baseline)', 'time to join them'], rows)}\n\nBaselines before the first trainee: ISLET server ${b.islet?.server_pss_mb ?? b.islet?.server_rss_mb} MB, host ${b.islet?.host_used_mb} MB; peer server ${b.peer?.server_pss_mb ?? b.peer?.server_rss_mb} MB, host ${b.peer?.host_used_mb} MB. Host memory includes the containers themselves.${from(r)}`;
 }
@@ -80,9 +138,15 @@ function throughput(): string | undefined {
 
 let text = readFileSync(doc, 'utf8');
 const put = (name: string, body: string | undefined) => {
-  if (!body) { console.error(`skip ${name}: no results`); return; }
+  if (!body) {
+    console.error(`skip ${name}: no results`);
+    return;
+  }
   const re = new RegExp(`<!-- results:${name} -->[\\s\\S]*?<!-- /results:${name} -->`);
-  if (!re.test(text)) { console.error(`skip ${name}: no markers in docs/performance.md`); return; }
+  if (!re.test(text)) {
+    console.error(`skip ${name}: no markers in docs/performance.md`);
+    return;
+  }
   text = text.replace(re, `<!-- results:${name} -->\n${body}\n<!-- /results:${name} -->`);
 };
 put('latency', latency());

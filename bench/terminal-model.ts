@@ -21,7 +21,10 @@ import { machineInfo } from './lib/machine.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
 
 const argv = process.argv.slice(2);
-const num = (name: string, dflt: number) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? Number(argv[i + 1]) : dflt; };
+const num = (name: string, dflt: number) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : dflt;
+};
 
 if (typeof globalThis.gc !== 'function') {
   const args = ['--expose-gc', '--disable-warning=ExperimentalWarning', ...process.execArgv, import.meta.filename, ...argv];
@@ -53,7 +56,12 @@ function screenBytes(i: number): Buffer {
   return Buffer.from(`${lines.join('\r\n')}\r\n${top}`);
 }
 
-const mem = () => { gc(); gc(); const m = process.memoryUsage(); return { heap: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss }; };
+const mem = () => {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss };
+};
 const total = (m: ReturnType<typeof mem>) => m.heap + m.external + m.arrayBuffers;
 
 async function main(): Promise<void> {
@@ -84,7 +92,9 @@ async function main(): Promise<void> {
     paintBytes = Math.max(paintBytes, Buffer.byteLength(p ?? ''));
   }
   const busy: number[] = [];
-  const burst = Buffer.from('x'.repeat(79) + '\r\n').toString().repeat(Math.ceil(65536 / 81));
+  const burst = Buffer.from('x'.repeat(79) + '\r\n')
+    .toString()
+    .repeat(Math.ceil(65536 / 81));
   for (let k = 0; k < Math.min(restores, 50); k++) {
     const id = ids[(k * 104729) % sessions]!;
     const v = models.join(id, size)!;
@@ -97,13 +107,20 @@ async function main(): Promise<void> {
 
   // A `yes` flood into one model, fed far faster than it parses.
   let redraws = 0;
-  const flood = new ScreenModel({ size, onResync: () => { redraws++; }, cooldownMs: 200 });
+  const flood = new ScreenModel({
+    size,
+    onResync: () => {
+      redraws++;
+    },
+    cooldownMs: 200,
+  });
   const chunk = Buffer.from('y\n'.repeat(8192));
   let maxQueued = 0;
   const floodBefore = mem();
   const floodCpu = process.cpuUsage();
   const floodStart = performance.now();
-  for (let n = 0; n < 6400; n++) { // 100 MiB
+  for (let n = 0; n < 6400; n++) {
+    // 100 MiB
     flood.feed(chunk);
     maxQueued = Math.max(maxQueued, flood.queuedBytes);
     if (n % 64 === 0) await new Promise((r) => setImmediate(r));
@@ -127,20 +144,34 @@ async function main(): Promise<void> {
   models.close();
 
   let commit = 'unknown';
-  try { commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot }).toString().trim(); } catch { /* recorded as unknown */ }
+  try {
+    commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot }).toString().trim();
+  } catch {
+    /* recorded as unknown */
+  }
   const ms = (xs: number[]) => ({ p50: round1(pct(xs, 0.5)), p95: round1(pct(xs, 0.95)), p99: round1(pct(xs, 0.99)), max: round1(Math.max(...xs)) });
   const result = {
-    benchmark: 'terminal-model', date: new Date().toISOString(), commit,
-    command: `node bench/terminal-model.ts ${argv.join(' ')}`.trim(), machine: machineInfo(),
+    benchmark: 'terminal-model',
+    date: new Date().toISOString(),
+    commit,
+    command: `node bench/terminal-model.ts ${argv.join(' ')}`.trim(),
+    machine: machineInfo(),
     settings: { sessions, cols, rows, scrollback: SCREEN_DEFAULTS.scrollback, maxQueuedBytes: SCREEN_DEFAULTS.maxQueuedBytes },
     memory: {
-      perSessionKiB: round1(perSessionBytes / 1024), perSessionRssKiB: round1(rssPerSessionBytes / 1024),
-      totalMiB: round1((total(after) - total(before)) / 2 ** 20), targetPerSessionKiB: 1024,
+      perSessionKiB: round1(perSessionBytes / 1024),
+      perSessionRssKiB: round1(rssPerSessionBytes / 1024),
+      totalMiB: round1((total(after) - total(before)) / 2 ** 20),
+      targetPerSessionKiB: 1024,
     },
     restoreMs: { idle: ms(idle), behind64KiB: ms(busy), target: 60, maxPaintKiB: round1(paintBytes / 1024) },
     flood: {
-      fedMiB: 100, ms: Math.round(floodMs), maxQueuedKiB: round1(maxQueued / 1024), resyncs: flood.resyncs, redrawsAsked: redraws,
-      heapGrowthMiB: round1((total(floodAfter) - total(floodBefore)) / 2 ** 20), cpuMs: Math.round(floodCpuMs),
+      fedMiB: 100,
+      ms: Math.round(floodMs),
+      maxQueuedKiB: round1(maxQueued / 1024),
+      resyncs: flood.resyncs,
+      redrawsAsked: redraws,
+      heapGrowthMiB: round1((total(floodAfter) - total(floodBefore)) / 2 ** 20),
+      cpuMs: Math.round(floodCpuMs),
     },
     parse: { mib: 1, ms: Math.round(burstMs), cpuMs: Math.round((bc.user + bc.system) / 1000) },
   };

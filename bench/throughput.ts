@@ -15,10 +15,21 @@ const argv = process.argv.slice(2);
 const MB = numArg(argv, 'mb', 50);
 const RUNS = numArg(argv, 'runs', 3);
 
-interface Run { target: TargetName; mb: number; seconds: number; mbps: number }
+interface Run {
+  target: TargetName;
+  mb: number;
+  seconds: number;
+  mbps: number;
+}
 
 async function main(): Promise<void> {
-  const result = { benchmark: 'throughput', date: new Date().toISOString(), machine: machineInfo(), method: `cat of a ${MB} MB text file in the shell; MB received by the client per second`, runs: [] as Run[] };
+  const result = {
+    benchmark: 'throughput',
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    method: `cat of a ${MB} MB text file in the shell; MB received by the client per second`,
+    runs: [] as Run[],
+  };
   for (const name of targetsFromArgs(argv)) {
     const target = await startTarget(name);
     try {
@@ -28,7 +39,10 @@ async function main(): Promise<void> {
         let tail = '';
         const before = t.bytes;
         const done = new Promise<void>((resolve) => {
-          t.divert((b) => { tail = (tail + b.toString('latin1')).slice(-64); if (tail.includes('@@CAT-END@@')) resolve(); });
+          t.divert((b) => {
+            tail = (tail + b.toString('latin1')).slice(-64);
+            if (tail.includes('@@CAT-END@@')) resolve();
+          });
         });
         const t0 = performance.now();
         t.send("cat big.txt; echo '@@CAT-''END@@'\r");
@@ -41,9 +55,14 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 1000));
       }
       t.end();
-    } finally { await target.close(); }
+    } finally {
+      await target.close();
+    }
   }
   writeResult('throughput', result);
 }
 
-main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

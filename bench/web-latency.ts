@@ -38,7 +38,12 @@ const REATTACHES = numArg(argv, 'reattaches', 10);
 const IDLE = numArg(argv, 'idle', 100);
 const NEW = numArg(argv, 'new', 5);
 const summary = (xs: number[]) => ({
-  n: xs.length, p50: round1(pct(xs, 0.5)), p90: round1(pct(xs, 0.9)), p99: round1(pct(xs, 0.99)), max: round1(Math.max(...xs)), samples: xs.map(round1),
+  n: xs.length,
+  p50: round1(pct(xs, 0.5)),
+  p90: round1(pct(xs, 0.9)),
+  p99: round1(pct(xs, 0.99)),
+  max: round1(Math.max(...xs)),
+  samples: xs.map(round1),
 });
 const PROMPT = /\$ (\x1b\[J)?$/;
 
@@ -62,12 +67,16 @@ try {
     const page = await ctx.newPage();
     const t0 = performance.now();
     await page.goto(`${base}/`);
-    await page.waitForFunction(() => {
-      const b = (globalThis as any).islet?.term?.buffer?.active;
-      if (!b) return false;
-      for (let y = 0; y < b.length; y++) if (b.getLine(y)?.translateToString(true).includes('[new/existing]:')) return true;
-      return false;
-    }, undefined, { polling: 5, timeout: 30_000 });
+    await page.waitForFunction(
+      () => {
+        const b = (globalThis as any).islet?.term?.buffer?.active;
+        if (!b) return false;
+        for (let y = 0; y < b.length; y++) if (b.getLine(y)?.translateToString(true).includes('[new/existing]:')) return true;
+        return false;
+      },
+      undefined,
+      { polling: 5, timeout: 30_000 },
+    );
     loads.push(performance.now() - t0);
     // The page's own clock: from its navigation start (after Chromium made the context and tab).
     inPage.push(await page.evaluate(() => performance.now()));
@@ -86,9 +95,12 @@ try {
   const c = new WebClient(base, { origin: base, cookie: await pageCookie(base) });
   c.hello({ cols: 120, rows: 40 });
   await c.waitText('[new/existing]: ');
-  c.type('new\r'); await c.waitText('Choose a username');
-  c.type(`${account}\r`); await c.waitText('Choose a password');
-  c.type(`${pw}\r`); await c.waitText('Verify');
+  c.type('new\r');
+  await c.waitText('Choose a username');
+  c.type(`${account}\r`);
+  await c.waitText('Choose a password');
+  c.type(`${pw}\r`);
+  await c.waitText('Verify');
   c.type(`${pw}\r`);
   const menu = await c.until(() => /(\d+)\) demo\s+\|[\s\S]*\[Choice\]: $/.exec(c.text) ?? undefined, 30_000, 'menu');
   c.type(`${menu[1]}\r`);
@@ -98,7 +110,10 @@ try {
   const echoes = async (): Promise<{ ws: number[]; ssh: number[] }> => {
     const ws: number[] = [];
     for (let i = 0; i < KEYS; i++) {
-      if (i % 40 === 39) { c.type('\x15'); await new Promise((r) => setTimeout(r, 50)); }
+      if (i % 40 === 39) {
+        c.type('\x15');
+        await new Promise((r) => setTimeout(r, 50));
+      }
       const before = c.received;
       const t0 = performance.now();
       c.type('a');
@@ -114,7 +129,10 @@ try {
     await new Promise((r) => setTimeout(r, 500));
     const ssh: number[] = [];
     for (let i = 0; i < KEYS; i++) {
-      if (i % 40 === 39) { s.send('\x15'); await new Promise((r) => setTimeout(r, 50)); }
+      if (i % 40 === 39) {
+        s.send('\x15');
+        await new Promise((r) => setTimeout(r, 50));
+      }
       ssh.push(await s.echo('a'));
     }
     s.send('\x15');
@@ -175,9 +193,12 @@ try {
     const w = new WebClient(base, { origin: base });
     w.hello({ cols: 120, rows: 40 });
     await w.waitText('[new/existing]: ');
-    w.type('new\r'); await w.waitText('Choose a username');
-    w.type(`${name}w\r`); await w.waitText('Choose a password');
-    w.type(`${pw}\r`); await w.waitText('Verify');
+    w.type('new\r');
+    await w.waitText('Choose a username');
+    w.type(`${name}w\r`);
+    await w.waitText('Choose a password');
+    w.type(`${pw}\r`);
+    await w.waitText('Verify');
     w.type(`${pw}\r`);
     const wm = await w.until(() => MENU.exec(w.text) ?? undefined, 30_000, 'menu');
     const from = w.text.length;
@@ -190,9 +211,12 @@ try {
     const t = new SshTrainee();
     await t.connect(islet.port, 'demo', 'demo');
     await t.waitFor(/\[new\/existing\]: /, 30_000);
-    t.send('new\r'); await t.waitFor(/Choose a username/, 30_000);
-    t.send(`${name}s\r`); await t.waitFor(/Choose a password/, 30_000);
-    t.send(`${pw}\r`); await t.waitFor(/Verify/, 30_000);
+    t.send('new\r');
+    await t.waitFor(/Choose a username/, 30_000);
+    t.send(`${name}s\r`);
+    await t.waitFor(/Choose a password/, 30_000);
+    t.send(`${pw}\r`);
+    await t.waitFor(/Verify/, 30_000);
     t.send(`${pw}\r`);
     const tm = await t.waitFor(MENU, 30_000);
     t.skip();
@@ -243,30 +267,60 @@ try {
   }
 
   let commit = 'unknown';
-  try { commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot }).toString().trim(); } catch { /* recorded as unknown */ }
+  try {
+    commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot }).toString().trim();
+  } catch {
+    /* recorded as unknown */
+  }
   const result = {
-    benchmark: 'web-latency', started, date: new Date().toISOString(), commit,
-    command: `node bench/web-latency.ts ${argv.join(' ')}`.trim(), machine: machineInfo(),
-    note: 'Loopback; echo_* with one trainee, echo_*_idle with idle_web_sessions more WebSocket sessions open. '
-      + 'page_load_to_menu includes Chromium creating a fresh context\'s first page; '
-      + 'echo_* time one keystroke to its echo in a live shell.',
-    page_load_to_menu_ms: summary(loads), page_clock_to_menu_ms: summary(inPage), first_load_phases_ms: phases,
-    echo_ws_ms: summary(alone.ws), echo_ssh_ms: summary(alone.ssh), idle_web_sessions: IDLE,
-    echo_ws_idle_ms: summary(withIdle.ws), echo_ssh_idle_ms: summary(withIdle.ssh),
-    choice_to_shell_new_ws_ms: summary(newWs), choice_to_shell_new_ssh_ms: summary(newSsh),
-    restore_full_screen_ws_ms: summary(restoreWs), restore_full_screen_ssh_ms: summary(restoreSsh),
-    choice_to_shell_reattach_ws_ms: summary(choiceWs), choice_to_shell_reattach_ssh_ms: summary(choiceSsh),
+    benchmark: 'web-latency',
+    started,
+    date: new Date().toISOString(),
+    commit,
+    command: `node bench/web-latency.ts ${argv.join(' ')}`.trim(),
+    machine: machineInfo(),
+    note:
+      'Loopback; echo_* with one trainee, echo_*_idle with idle_web_sessions more WebSocket sessions open. ' +
+      "page_load_to_menu includes Chromium creating a fresh context's first page; " +
+      'echo_* time one keystroke to its echo in a live shell.',
+    page_load_to_menu_ms: summary(loads),
+    page_clock_to_menu_ms: summary(inPage),
+    first_load_phases_ms: phases,
+    echo_ws_ms: summary(alone.ws),
+    echo_ssh_ms: summary(alone.ssh),
+    idle_web_sessions: IDLE,
+    echo_ws_idle_ms: summary(withIdle.ws),
+    echo_ssh_idle_ms: summary(withIdle.ssh),
+    choice_to_shell_new_ws_ms: summary(newWs),
+    choice_to_shell_new_ssh_ms: summary(newSsh),
+    restore_full_screen_ws_ms: summary(restoreWs),
+    restore_full_screen_ssh_ms: summary(restoreSsh),
+    choice_to_shell_reattach_ws_ms: summary(choiceWs),
+    choice_to_shell_reattach_ssh_ms: summary(choiceSsh),
   };
   writeResult('web-latency', result);
   const brief = (x: ReturnType<typeof summary>) => ({ ...x, samples: undefined });
-  console.log(JSON.stringify({
-    page_load_to_menu_ms: brief(result.page_load_to_menu_ms), page_clock_to_menu_ms: brief(result.page_clock_to_menu_ms), phases,
-    echo_ws_ms: brief(result.echo_ws_ms), echo_ssh_ms: brief(result.echo_ssh_ms),
-    echo_ws_idle_ms: brief(result.echo_ws_idle_ms), echo_ssh_idle_ms: brief(result.echo_ssh_idle_ms),
-    new_ws_ms: brief(result.choice_to_shell_new_ws_ms), new_ssh_ms: brief(result.choice_to_shell_new_ssh_ms),
-    restore_ws_ms: brief(result.restore_full_screen_ws_ms), restore_ssh_ms: brief(result.restore_full_screen_ssh_ms),
-    choice_ws_ms: brief(result.choice_to_shell_reattach_ws_ms), choice_ssh_ms: brief(result.choice_to_shell_reattach_ssh_ms),
-  }, null, 1));
+  console.log(
+    JSON.stringify(
+      {
+        page_load_to_menu_ms: brief(result.page_load_to_menu_ms),
+        page_clock_to_menu_ms: brief(result.page_clock_to_menu_ms),
+        phases,
+        echo_ws_ms: brief(result.echo_ws_ms),
+        echo_ssh_ms: brief(result.echo_ssh_ms),
+        echo_ws_idle_ms: brief(result.echo_ws_idle_ms),
+        echo_ssh_idle_ms: brief(result.echo_ssh_idle_ms),
+        new_ws_ms: brief(result.choice_to_shell_new_ws_ms),
+        new_ssh_ms: brief(result.choice_to_shell_new_ssh_ms),
+        restore_ws_ms: brief(result.restore_full_screen_ws_ms),
+        restore_ssh_ms: brief(result.restore_full_screen_ssh_ms),
+        choice_ws_ms: brief(result.choice_to_shell_reattach_ws_ms),
+        choice_ssh_ms: brief(result.choice_to_shell_reattach_ssh_ms),
+      },
+      null,
+      1,
+    ),
+  );
 } finally {
   await chrome.close();
   await islet.dispose();

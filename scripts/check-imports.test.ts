@@ -33,7 +33,10 @@ test('nothing below the SSH door imports ssh2 (control: sshd/ may)', () => {
 test('runtime/ and store/ import no session code (control: core/ and config/ pass)', () => {
   assert.deepEqual(rulesOf('src/runtime/docker/docker-driver.ts', "import { x } from '../../sessions/warm-pool.ts';"), ['runtime-store-no-session-code']);
   assert.deepEqual(rulesOf('src/store/sqlite-store.ts', "import { x } from '../lifecycle/policy.ts';"), ['runtime-store-no-session-code']);
-  assert.deepEqual(rulesOf('src/runtime/docker/docker-driver.ts', "import { x } from '../../core/islet-error.ts';\nimport { y } from '../../config/schema.ts';"), []);
+  assert.deepEqual(
+    rulesOf('src/runtime/docker/docker-driver.ts', "import { x } from '../../core/islet-error.ts';\nimport { y } from '../../config/schema.ts';"),
+    [],
+  );
 });
 
 test("front doors use only the session engine's public face (control: sessions/index.ts passes; a test may assemble anything)", () => {
@@ -47,9 +50,15 @@ test("front doors use only the session engine's public face (control: sessions/i
 test('style: lines over 160 characters beyond the baseline and eslint-disable comments fail (control: 160 passes)', () => {
   const ok = `${'x'.repeat(160)}\n${'—'.repeat(160)}\n`;
   assert.deepEqual(checkStyle('a.ts', ok), []);
-  assert.deepEqual(checkStyle('a.ts', `${'x'.repeat(161)}\n`).map((v) => v.rule), ['max-line-length']);
+  assert.deepEqual(
+    checkStyle('a.ts', `${'x'.repeat(161)}\n`).map((v) => v.rule),
+    ['max-line-length'],
+  );
   assert.deepEqual(checkStyle('a.ts', `${'x'.repeat(161)}\n`, 1), []);
-  assert.deepEqual(checkStyle('a.ts', `  // ${'eslint'}-disable-next-line no-control-regex\n`).map((v) => v.rule), ['no-eslint-disable']);
+  assert.deepEqual(
+    checkStyle('a.ts', `  // ${'eslint'}-disable-next-line no-control-regex\n`).map((v) => v.rule),
+    ['no-eslint-disable'],
+  );
 });
 
 test('npm run lint fails on a deliberately wrong import in a copy of the tree, and names it', () => {
@@ -57,12 +66,16 @@ test('npm run lint fails on a deliberately wrong import in a copy of the tree, a
   try {
     mkdirSync(join(dir, 'scripts'));
     mkdirSync(join(dir, 'src/sessions'), { recursive: true });
-    for (const f of ['lint.ts', 'check-imports.ts', 'check-style.ts']) writeFileSync(join(dir, 'scripts', f), execFileSync('cat', [join(import.meta.dirname, f)]));
+    for (const f of ['lint.ts', 'check-imports.ts', 'check-style.ts'])
+      writeFileSync(join(dir, 'scripts', f), execFileSync('cat', [join(import.meta.dirname, f)]));
     execFileSync('git', ['init', '-q'], { cwd: dir });
     writeFileSync(join(dir, 'src/sessions/ok.ts'), "import { x } from '../core/y.ts';\nexport const z = x;\n");
-    const run = () => execFileSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/lint.ts'], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+    const run = () =>
+      execFileSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/lint.ts'], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
     assert.match(run(), /0 violations/);
     writeFileSync(join(dir, 'src/sessions/bad.ts'), "import ssh2 from 'ssh2';\nexport const z = ssh2;\n");
     assert.throws(run, (e: { status: number; stderr: string }) => e.status === 1 && /src\/sessions\/bad\.ts:1 ssh2-only-in-the-ssh-door/.test(e.stderr));
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

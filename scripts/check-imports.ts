@@ -13,10 +13,19 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
-export interface Violation { readonly file: string; readonly line: number; readonly rule: string; readonly message: string }
+export interface Violation {
+  readonly file: string;
+  readonly line: number;
+  readonly rule: string;
+  readonly message: string;
+}
 
 /** One import found in a file: what it says and, for a relative one, the repository path it resolves to. */
-interface Import { readonly spec: string; readonly target?: string; readonly line: number }
+interface Import {
+  readonly spec: string;
+  readonly target?: string;
+  readonly line: number;
+}
 
 const isTest = (f: string) => /\.(test|case)\.ts$/.test(f);
 const under = (f: string, ...dirs: string[]) => dirs.some((d) => f.startsWith(d));
@@ -26,24 +35,35 @@ const DOOR_NEUTRAL = ['src/core/', 'src/config/', 'src/access/', 'src/line-edito
 /** Known edges kept on purpose, each with its reason in a comment; a new edge of the same kind fails. None today. */
 const KNOWN: ReadonlyArray<{ readonly from: string; readonly to: string }> = [];
 
-interface Rule { readonly name: string; check(file: string, imp: Import): string | undefined }
+interface Rule {
+  readonly name: string;
+  check(file: string, imp: Import): string | undefined;
+}
 
 export const rules: readonly Rule[] = [
   {
     name: 'core-imports-nothing',
-    check: (f, i) => under(f, 'src/core/') && !isTest(f) && i.target?.startsWith('src/') && !i.target.startsWith('src/core/')
-      ? `core/ imports nothing of ISLET, not ${i.target}` : undefined,
+    check: (f, i) =>
+      under(f, 'src/core/') && !isTest(f) && i.target?.startsWith('src/') && !i.target.startsWith('src/core/')
+        ? `core/ imports nothing of ISLET, not ${i.target}`
+        : undefined,
   },
   {
     name: 'runtime-store-no-session-code',
-    check: (f, i) => under(f, 'src/runtime/', 'src/store/') && !isTest(f) && i.target
-      && under(i.target, 'src/sessions/', 'src/sshd/', 'src/web/', 'src/sftp/', 'src/lifecycle/', 'src/admin/', 'src/cli/', 'src/main.ts', 'src/line-editor/')
-      ? `${f.split('/')[1]}/ imports no session, door, lifecycle, admin or CLI code, not ${i.target}` : undefined,
+    check: (f, i) =>
+      under(f, 'src/runtime/', 'src/store/') &&
+      !isTest(f) &&
+      i.target &&
+      under(i.target, 'src/sessions/', 'src/sshd/', 'src/web/', 'src/sftp/', 'src/lifecycle/', 'src/admin/', 'src/cli/', 'src/main.ts', 'src/line-editor/')
+        ? `${f.split('/')[1]}/ imports no session, door, lifecycle, admin or CLI code, not ${i.target}`
+        : undefined,
   },
   {
     name: 'ssh2-only-in-the-ssh-door',
-    check: (f, i) => under(f, 'src/') && !under(f, 'src/sshd/', 'src/sftp/') && (i.spec === 'ssh2' || i.spec.startsWith('ssh2/'))
-      ? 'only sshd/ and sftp/ import ssh2: the session engine and everything below it speak no SSH' : undefined,
+    check: (f, i) =>
+      under(f, 'src/') && !under(f, 'src/sshd/', 'src/sftp/') && (i.spec === 'ssh2' || i.spec.startsWith('ssh2/'))
+        ? 'only sshd/ and sftp/ import ssh2: the session engine and everything below it speak no SSH'
+        : undefined,
   },
   {
     name: 'doors-use-the-session-face',

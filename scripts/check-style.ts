@@ -26,5 +26,9 @@ export function checkStyle(file: string, text: string, allowedLong = 0): Violati
 }
 
 export function loadBaseline(path: string): Record<string, number> {
-  try { return JSON.parse(readFileSync(path, 'utf8')) as Record<string, number>; } catch { return {}; }
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, number>;
+  } catch {
+    return {};
+  }
 }

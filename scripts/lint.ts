@@ -19,21 +19,21 @@ function listFiles(): string[] {
   try {
     return execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', ...dirs], { cwd: root, encoding: 'utf8', stdio: 'pipe' }).split('\n');
   } catch {
-    return dirs.filter((d) => existsSync(join(root, d)))
+    return dirs
+      .filter((d) => existsSync(join(root, d)))
       .flatMap((d) => readdirSync(join(root, d), { recursive: true, encoding: 'utf8' }).map((f) => `${d}/${f}`))
       .filter((f) => !f.includes('node_modules/'));
   }
 }
 const files = listFiles().filter((f) => /\.(ts|js|mjs)$/.test(f) && existsSync(join(root, f)));
 const baseline = loadBaseline(baselinePath);
-const violations = [
-  ...checkFiles(root, files),
-  ...files.flatMap((f) => checkStyle(f, readFileSync(join(root, f), 'utf8'), baseline[f] ?? 0)),
-];
+const violations = [...checkFiles(root, files), ...files.flatMap((f) => checkStyle(f, readFileSync(join(root, f), 'utf8'), baseline[f] ?? 0))];
 if (process.argv.includes('--update-baseline')) {
   const next: Record<string, number> = {};
   for (const f of files) {
-    const n = readFileSync(join(root, f), 'utf8').split('\n').filter((l) => [...l].length > MAX_LINE).length;
+    const n = readFileSync(join(root, f), 'utf8')
+      .split('\n')
+      .filter((l) => [...l].length > MAX_LINE).length;
     if (n > 0 && n <= (baseline[f] ?? 0)) next[f] = n;
   }
   writeFileSync(baselinePath, `${JSON.stringify(next, Object.keys(next).sort(), 2)}\n`);

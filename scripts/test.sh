@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 node --version | grep -q '^v24\.' || { echo "test.sh: expected Node 24 on PATH (run through npm test)" >&2; exit 1; }
 echo "== typecheck"
 npx --no-install tsc --noEmit -p tsconfig.json
-echo "== lint (import boundaries, line width: scripts/lint.ts; Biome's linter: biome.json)"
+echo "== lint (import boundaries, line width: scripts/lint.ts; Biome's linter and formatter: biome.json)"
 node --disable-warning=ExperimentalWarning scripts/lint.ts
 npx --no-install biome lint --diagnostic-level=error
+npx --no-install biome format   # the formatter as a check (no --write): exits 1 when a file is not formatted
 echo "== tests"
 mapfile -t files < <(find src test scripts -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 exec node --disable-warning=ExperimentalWarning --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"

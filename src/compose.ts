@@ -51,10 +51,14 @@ export function testRunLabels(): Record<string, string> {
 }
 
 /** The container engine: Docker (the one place a driver is built; a test may pass its own to startIslet). */
-export function engineDriver(opts: DockerDriverOptions = {}): RuntimeDriver { return new DockerDriver(opts); }
+export function engineDriver(opts: DockerDriverOptions = {}): RuntimeDriver {
+  return new DockerDriver(opts);
+}
 
 /** The store of a data directory. */
-export function openStore(dataDir: string): SqliteStore { return new SqliteStore(join(dataDir, 'islet.db')); }
+export function openStore(dataDir: string): SqliteStore {
+  return new SqliteStore(join(dataDir, 'islet.db'));
+}
 
 export interface GraphOptions {
   readonly config: ConfigSource;
@@ -101,28 +105,53 @@ export function composeGraph(o: GraphOptions): IsletGraph {
   const bridgeNetwork = bridgeNetworkName(instance);
   const pool = new WarmPool({ driver, store, config, log: log.child({ module: 'pool' }), instance, labels, bridgeNetwork });
   const runner = new EnvironmentRunner({
-    driver, store, log: log.child({ module: 'runner' }), instance, admission, bridgeNetwork, pool, now,
+    driver,
+    store,
+    log: log.child({ module: 'runner' }),
+    instance,
+    admission,
+    bridgeNetwork,
+    pool,
+    now,
     screenRestore: () => config.current().global.screen_restore,
     ...(o.labNetwork ? { labNetwork: o.labNetwork } : {}),
     ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}),
   });
   const exportDir = join(o.dataDir, 'exports');
   const lifecycle = new LifecycleService({
-    store, driver, config, log: log.child({ module: 'lifecycle' }), instance, attached: runner.attached, admission, now, exportDir,
+    store,
+    driver,
+    config,
+    log: log.child({ module: 'lifecycle' }),
+    instance,
+    attached: runner.attached,
+    admission,
+    now,
+    exportDir,
   });
   const access = accessFromConfig(config, store, log.child({ module: 'access' }));
   const hasher = new BackgroundHasher((msg, err) => log.warn({ event: 'hasher_warning', err }, msg));
   const sealFailed = (account: string, err: unknown) =>
-    log.error({ event: 'account_seal_failed', account, err }, 'a new account\'s password could not be stored; it cannot be logged in to');
+    log.error({ event: 'account_seal_failed', account, err }, "a new account's password could not be stored; it cannot be logged in to");
   const accounts = new AccountService(store, now, sealFailed, (pw) => hasher.hash(pw));
   const auth = new Authenticator(config, accounts, store, access.throttle, sshPublicKeys);
-  const sealing = async () => { await accounts.stop(); await hasher.close(); };
+  const sealing = async () => {
+    await accounts.stop();
+    await hasher.close();
+  };
   // Pools fill at start and every 30 s (and after every claim); an edit of warm_pool applies at the next claim or check.
   const filler = periodic('pool', 30_000, () => pool.fill());
   const services = {
     hasher: { name: 'hasher', start: () => undefined, stop: sealing },
     lifecycle: { name: 'lifecycle', start: () => lifecycle.start(), stop: () => lifecycle.stop() },
-    pool: { name: 'pool', start: () => filler.start(), stop: () => { filler.stop(); pool.close(); } },
+    pool: {
+      name: 'pool',
+      start: () => filler.start(),
+      stop: () => {
+        filler.stop();
+        pool.close();
+      },
+    },
   };
   const tools = new ContainerTools(driver);
   return { bridgeNetwork, admission, pool, runner, lifecycle, access, hasher, accounts, auth, tools, services, close: sealing };

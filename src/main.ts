@@ -70,7 +70,8 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
 
   const config = new ConfigSource(o.configDir, (cfg) => {
     log.info({ event: 'config_loaded', environments: cfg.environments.map((e) => e.name), plugins: cfg.plugins.map((p) => p.name) }, 'configuration loaded');
-    for (const i of cfg.issues) log[i.severity === 'critical' ? 'error' : 'warn']({ event: 'config_issue', code: i.code, file: i.file, line: i.line, option: i.option }, formatIssue(i));
+    for (const i of cfg.issues)
+      log[i.severity === 'critical' ? 'error' : 'warn']({ event: 'config_issue', code: i.code, file: i.file, line: i.line, option: i.option }, formatIssue(i));
   });
   const first = config.current();
   // A broken global file would silently fall back to defaults (gate demo/demo): refuse to start instead.
@@ -85,7 +86,12 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   const instance = o.instance ?? instanceName(config);
   const extraLabels = o.extraLabels ?? testRunLabels();
   // Ownership is proved, not assumed: refuse to run beside another data directory's containers (src/lifecycle/ownership.ts).
-  try { await claimEngineAtStart({ store, driver, instance, dataDir: o.dataDir, log, takeOver: o.takeOver ?? false, now }); } catch (err) { store.close(); throw err; }
+  try {
+    await claimEngineAtStart({ store, driver, instance, dataDir: o.dataDir, log, takeOver: o.takeOver ?? false, now });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
   // Lab networks (src/catalogue/lab-network.ts): their subnets are refused at the front door like the bridge's.
   let bridgeSubnets: string[] = [];
   const labSubnets = new Set<string>();
@@ -98,11 +104,26 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   // The object graph every admin command also uses (src/compose.ts).
   const graph = composeGraph({ config, store, driver, instance, dataDir: o.dataDir, log, now, extraLabels, labNetwork });
   const { bridgeNetwork, runner, accounts, auth, tools, access } = graph;
-  const guard = new ConnectionGuard(() => {
-    const g = config.current().global;
-    return { maxConnections: g.ssh_max_connections, maxPerIp: g.ssh_max_connections_per_ip, newPerIpPerMinute: g.ssh_new_connections_per_ip };
-  }, Date.now, (ip) => access.addresses.lockedOut(ip));
-  const handler = new MenuSessionHandler({ config, accounts, auth, runner, store, driver, tools, log: log.child({ module: 'session' }), now, creation: access.creation });
+  const guard = new ConnectionGuard(
+    () => {
+      const g = config.current().global;
+      return { maxConnections: g.ssh_max_connections, maxPerIp: g.ssh_max_connections_per_ip, newPerIpPerMinute: g.ssh_new_connections_per_ip };
+    },
+    Date.now,
+    (ip) => access.addresses.lockedOut(ip),
+  );
+  const handler = new MenuSessionHandler({
+    config,
+    accounts,
+    auth,
+    runner,
+    store,
+    driver,
+    tools,
+    log: log.child({ module: 'session' }),
+    now,
+    creation: access.creation,
+  });
   // Each door gets the handler and the guard wrapped for it, so metrics know the door without the door knowing.
   const doorParts = (door: string) => ({ handler: obs.handler(handler, door), guard: obs.guard(guard, door) });
   const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, ...doorParts('ssh'), auth, log: log.child({ module: 'sshd' }) });
@@ -110,24 +131,62 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   // Trainees on ISLET's bridge network must not reach ISLET's own port: refuse that subnet at the front door.
   // If the engine is not there yet, keep trying until it is.
   let netReady = false;
-  const prepareNetwork = () => driver.ensureNetwork(bridgeNetwork, { ...extraLabels, [LABEL_INSTANCE]: instance })
-    .then((n) => { bridgeSubnets = n.subnets; guard.denySubnets([...n.subnets, ...labSubnets]); netReady = true; log.info({ event: 'trainee_network', network: bridgeNetwork, subnets: n.subnets }, 'trainee network ready'); })
-    .catch((err: unknown) => log.warn({ event: 'trainee_network_failed', err }, 'could not prepare the trainee network; retrying'));
+  const prepareNetwork = () =>
+    driver
+      .ensureNetwork(bridgeNetwork, { ...extraLabels, [LABEL_INSTANCE]: instance })
+      .then((n) => {
+        bridgeSubnets = n.subnets;
+        guard.denySubnets([...n.subnets, ...labSubnets]);
+        netReady = true;
+        log.info({ event: 'trainee_network', network: bridgeNetwork, subnets: n.subnets }, 'trainee network ready');
+      })
+      .catch((err: unknown) => log.warn({ event: 'trainee_network_failed', err }, 'could not prepare the trainee network; retrying'));
   await prepareNetwork();
   // The long-running parts (src/core/service.ts), stopped in reverse order at close.
-  const services = new Services().add(graph.services.hasher, periodic('trainee-network', 15_000, () => (netReady ? undefined : prepareNetwork()), { atStart: false }));
+  const services = new Services().add(
+    graph.services.hasher,
+    periodic('trainee-network', 15_000, () => (netReady ? undefined : prepareNetwork()), { atStart: false }),
+  );
   if (o.lifecycle !== false) services.add(graph.services.lifecycle);
   services.add(graph.services.pool);
   logCryptoBinding(log.child({ module: 'sshd' }));
   const addr = await ssh.listen(o.host, o.port);
   // The web door (src/web/): the same handler, authenticator, limits and attach registry as SSH.
-  const web = o.http ? await startWebDoor({ config, ...doorParts('web'), operator: obs.doorRoutes(), auth, shellsOf: (a, e) => runner.shellsOf(a, e), hints: (host) => webHints(sshHints(config, host ? `${host}:${addr.port}` : undefined)), log: log.child({ module: 'web' }) }, o.http.host, o.http.port)
-    .catch(async (err: unknown) => { await ssh.close(); throw err; }) : undefined;
+  const web = o.http
+    ? await startWebDoor(
+        {
+          config,
+          ...doorParts('web'),
+          operator: obs.doorRoutes(),
+          auth,
+          shellsOf: (a, e) => runner.shellsOf(a, e),
+          hints: (host) => webHints(sshHints(config, host ? `${host}:${addr.port}` : undefined)),
+          log: log.child({ module: 'web' }),
+        },
+        o.http.host,
+        o.http.port,
+      ).catch(async (err: unknown) => {
+        await ssh.close();
+        throw err;
+      })
+    : undefined;
   services.start();
-  log.info({ event: 'capacity', max_containers: effectiveMaxContainers(config.current().global, config.current().environments), derived: config.current().global.max_containers === 0, max_containers_per_account: config.current().global.max_containers_per_account }, 'container capacity');
+  log.info(
+    {
+      event: 'capacity',
+      max_containers: effectiveMaxContainers(config.current().global, config.current().environments),
+      derived: config.current().global.max_containers === 0,
+      max_containers_per_account: config.current().global.max_containers_per_account,
+    },
+    'container capacity',
+  );
   log.info({ event: 'listening', host: addr.address, port: addr.port }, `ISLET listening on ${addr.address}:${addr.port}`);
   const metricsServer = o.metrics
-    ? await obs.listen(o.metrics.host, o.metrics.port).catch(async (err: unknown) => { await web?.door.close(); await ssh.close(); throw err; })
+    ? await obs.listen(o.metrics.host, o.metrics.port).catch(async (err: unknown) => {
+        await web?.door.close();
+        await ssh.close();
+        throw err;
+      })
     : undefined;
   const metricsAt = metricsServer ? { host: metricsServer.addr.address, port: metricsServer.addr.port } : undefined;
   if (metricsAt) {
@@ -135,13 +194,20 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
     log.info({ event: 'metrics_listening', ...metricsAt, token }, `metrics and health on ${metricsAt.host}:${metricsAt.port}`);
   }
   return {
-    host: addr.address, port: addr.port, log, ...(metricsAt ? { metrics: metricsAt } : {}),
+    host: addr.address,
+    port: addr.port,
+    log,
+    ...(metricsAt ? { metrics: metricsAt } : {}),
     ...(web ? { web: { host: web.addr.address, port: web.addr.port, tls: web.door.tls } } : {}),
     async close() {
-      await metricsServer?.close(); obs.close();
-      await web?.door.close(); await ssh.close();
-      await services.stop(); store.close();
-      log.info({ event: 'stopped' }, 'ISLET stopped'); log.flush();
+      await metricsServer?.close();
+      obs.close();
+      await web?.door.close();
+      await ssh.close();
+      await services.stop();
+      store.close();
+      log.info({ event: 'stopped' }, 'ISLET stopped');
+      log.flush();
     },
   };
 }

@@ -17,7 +17,9 @@ function threadNice(): Map<number, number> {
   return out;
 }
 
-test('raises the event-loop thread only; the thread pool keeps its priority', { skip: process.getuid?.() !== 0 ? 'needs root to lower a nice value' : false }, async () => {
+test('raises the event-loop thread only; the thread pool keeps its priority', {
+  skip: process.getuid?.() !== 0 ? 'needs root to lower a nice value' : false,
+}, async () => {
   const before = getPriority(process.pid);
   await applyPriority(before - 3, createLogger({ level: 'silent' }));
   assert.equal(getPriority(process.pid), before - 3, 'main thread raised');
@@ -27,13 +29,21 @@ test('raises the event-loop thread only; the thread pool keeps its priority', { 
   assert.equal(nice.get(process.pid), before - 3);
   const others = [...nice].filter(([tid]) => tid !== process.pid).map(([, n]) => n);
   assert.ok(others.length >= 4, `pool threads exist (${others.length} other threads)`);
-  assert.ok(others.every((n) => n === before), `every other thread stays at ${before}: ${others.join(',')}`);
+  assert.ok(
+    others.every((n) => n === before),
+    `every other thread stays at ${before}: ${others.join(',')}`,
+  );
 });
 
 test('without permission it warns and keeps running', async () => {
   const lines: string[] = [];
   const log = createLogger({ level: 'info' });
-  (log as unknown as { warn: (...a: unknown[]) => void }).warn = (...a: unknown[]) => { lines.push(JSON.stringify(a[0])); };
+  (log as unknown as { warn: (...a: unknown[]) => void }).warn = (...a: unknown[]) => {
+    lines.push(JSON.stringify(a[0]));
+  };
   await applyPriority(-21, log); // out of range: refused like a missing permission
-  assert.ok(lines.some((l) => l.includes('priority_unchanged')), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.includes('priority_unchanged')),
+    lines.join('\n'),
+  );
 });

@@ -21,8 +21,17 @@ export async function applyPriority(nice: number, log: Logger): Promise<void> {
     setPriority(process.pid, nice);
     log.info({ event: 'priority_set', nice }, `event-loop thread runs at nice ${nice}`);
   } catch (err) {
-    log.warn({ event: 'priority_unchanged', nice, inherited: safePriority(), err }, 'could not change the scheduling priority (needs root or CAP_SYS_NICE); running at the inherited one');
+    log.warn(
+      { event: 'priority_unchanged', nice, inherited: safePriority(), err },
+      'could not change the scheduling priority (needs root or CAP_SYS_NICE); running at the inherited one',
+    );
   }
 }
 
-function safePriority(): number | undefined { try { return getPriority(process.pid); } catch { return undefined; } }
+function safePriority(): number | undefined {
+  try {
+    return getPriority(process.pid);
+  } catch {
+    return undefined;
+  }
+}

@@ -9,10 +9,7 @@
  * just drops out of the chart instead of failing the whole run.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import {
-  type Layer, type Series, colorScale, dashScale, ecdf, nums, num,
-  ruleWithLabel, subtitle, targetColor, targetsIn, BASE,
-} from './chart-style.ts';
+import { type Layer, type Series, colorScale, dashScale, ecdf, nums, num, ruleWithLabel, subtitle, targetColor, targetsIn, BASE } from './chart-style.ts';
 
 export type Target = 'islet' | 'peer';
 
@@ -28,7 +25,10 @@ export interface LoginLatencyResult {
 }
 
 /** times: ms from ssh start to shell prompt, one per trainee that got a shell. */
-export interface StormRun { times?: number[]; failures?: number }
+export interface StormRun {
+  times?: number[];
+  failures?: number;
+}
 export interface LoginStormResult {
   benchmark: 'login-storm';
   date?: string;
@@ -54,11 +54,30 @@ export interface WorkloadResult {
   shared_cutoff?: Partial<Record<Target, number | null>>;
 }
 
-export interface DensityStep { target: Target; sessions: number; server_rss_mb?: number; server_pss_mb?: number; host_used_mb?: number }
-export interface DensityResult { benchmark: 'density'; date?: string; steps?: DensityStep[] }
+export interface DensityStep {
+  target: Target;
+  sessions: number;
+  server_rss_mb?: number;
+  server_pss_mb?: number;
+  host_used_mb?: number;
+}
+export interface DensityResult {
+  benchmark: 'density';
+  date?: string;
+  steps?: DensityStep[];
+}
 
-export interface ThroughputRun { target: Target; mb?: number; seconds?: number; mbps?: number }
-export interface ThroughputResult { benchmark: 'throughput'; date?: string; runs?: ThroughputRun[] }
+export interface ThroughputRun {
+  target: Target;
+  mb?: number;
+  seconds?: number;
+  mbps?: number;
+}
+export interface ThroughputResult {
+  benchmark: 'throughput';
+  date?: string;
+  runs?: ThroughputRun[];
+}
 
 /** Order and wording follow the paper's Fig. 7 so the two can be read side by side. */
 const KINDS = [
@@ -89,7 +108,9 @@ export function timeToShellSpec(r: LoginLatencyResult): TopLevelSpec | null {
     data: { values: rows },
     facet: {
       column: {
-        field: 'kind', type: 'nominal', sort: KINDS.map(([, l]) => l),
+        field: 'kind',
+        type: 'nominal',
+        sort: KINDS.map(([, l]) => l),
         header: { title: null, labelExpr: "split(datum.value, '\\n')", labelFontSize: 11, labelOrient: 'bottom' },
       },
     },
@@ -162,8 +183,12 @@ function cutoffLabel(r: WorkloadResult, target: string): string {
 }
 
 function lineByTarget(
-  r: WorkloadResult, rows: { target: string; n: number; y: number }[], title: string, sub: string,
-  yTitle: string, rule: Layer[],
+  r: WorkloadResult,
+  rows: { target: string; n: number; y: number }[],
+  title: string,
+  sub: string,
+  yTitle: string,
+  rule: Layer[],
 ): TopLevelSpec {
   const targets = targetsIn(rows.map((d) => d.target));
   const labelled = rows.map((d) => ({ ...d, series: cutoffLabel(r, d.target) }));
@@ -180,7 +205,9 @@ function lineByTarget(
           x: { field: 'n', type: 'quantitative', axis: { title: 'trainees active (count)' } },
           y: { field: 'y', type: 'quantitative', axis: { title: yTitle } },
           color: {
-            field: 'series', type: 'nominal', legend: { title: 'target' },
+            field: 'series',
+            type: 'nominal',
+            legend: { title: 'target' },
             scale: colorScale(targets.map((t) => [cutoffLabel(r, t), targetColor(t)])),
           },
         },
@@ -198,9 +225,14 @@ export function cutoffSpec(r: WorkloadResult): TopLevelSpec | null {
     return solo && ms !== undefined ? [{ target: s.target, n: s.n, y: ms / solo }] : [];
   });
   if (rows.length === 0) return null;
-  return lineByTarget(r, rows, 'Trainees per host: exercise slowdown under load',
-    'exercise command time / its time with one trainee (one solo time for both)', 'exercise time ÷ solo time (ratio)',
-    ruleWithLabel(3, '3x solo (cut-off)'));
+  return lineByTarget(
+    r,
+    rows,
+    'Trainees per host: exercise slowdown under load',
+    'exercise command time / its time with one trainee (one solo time for both)',
+    'exercise time ÷ solo time (ratio)',
+    ruleWithLabel(3, '3x solo (cut-off)'),
+  );
 }
 
 export function echoUnderLoadSpec(r: WorkloadResult): TopLevelSpec | null {
@@ -209,8 +241,14 @@ export function echoUnderLoadSpec(r: WorkloadResult): TopLevelSpec | null {
     return p99 === undefined ? [] : [{ target: s.target, n: s.n, y: p99 }];
   });
   if (rows.length === 0) return null;
-  return lineByTarget(r, rows, 'Keystroke echo latency under load', 'p99 of keystroke-to-echo while all trainees work',
-    'keystroke echo p99 (ms)', ruleWithLabel(50, 'target p99'));
+  return lineByTarget(
+    r,
+    rows,
+    'Keystroke echo latency under load',
+    'p99 of keystroke-to-echo while all trainees work',
+    'keystroke echo p99 (ms)',
+    ruleWithLabel(50, 'target p99'),
+  );
 }
 
 export function densitySpec(r: DensityResult): TopLevelSpec | null {
@@ -218,12 +256,17 @@ export function densitySpec(r: DensityResult): TopLevelSpec | null {
   // PSS (shared pages split between the processes that map them) when recorded: an RSS sum counts the
   // peer's hundreds of docker CLI processes' shared binary once per process.
   const pss = steps.some((s) => num(s?.server_pss_mb) !== undefined);
-  const measures = [[pss ? 'server_pss_mb' : 'server_rss_mb', 'server process memory'], ['host_used_mb', 'host memory used']] as const;
-  const rows = steps.flatMap((s) => measures.flatMap(([key, measure]) => {
-    const mb = num(s?.[key]);
-    const sessions = num(s?.sessions);
-    return mb === undefined || sessions === undefined || typeof s.target !== 'string' ? [] : [{ target: s.target, sessions, measure, mb }];
-  }));
+  const measures = [
+    [pss ? 'server_pss_mb' : 'server_rss_mb', 'server process memory'],
+    ['host_used_mb', 'host memory used'],
+  ] as const;
+  const rows = steps.flatMap((s) =>
+    measures.flatMap(([key, measure]) => {
+      const mb = num(s?.[key]);
+      const sessions = num(s?.sessions);
+      return mb === undefined || sessions === undefined || typeof s.target !== 'string' ? [] : [{ target: s.target, sessions, measure, mb }];
+    }),
+  );
   if (rows.length === 0) return null;
   const targets = targetsIn(rows.map((d) => d.target));
   const color = colorScale(targets.map((t) => [t, targetColor(t)]));
@@ -243,7 +286,10 @@ export function densitySpec(r: DensityResult): TopLevelSpec | null {
   });
   return {
     ...BASE,
-    title: { text: 'Density: memory vs idle connected sessions', subtitle: subtitle(r.date, `left: server processes' ${pss ? 'PSS' : 'RSS'}; right: whole host, MemTotal - MemAvailable`) },
+    title: {
+      text: 'Density: memory vs idle connected sessions',
+      subtitle: subtitle(r.date, `left: server processes' ${pss ? 'PSS' : 'RSS'}; right: whole host, MemTotal - MemAvailable`),
+    },
     data: { values: rows },
     hconcat: measures.filter(([, m]) => rows.some((d) => d.measure === m)).map(([, m]) => panel(m)),
     resolve: { scale: { y: 'independent' } },

@@ -8,7 +8,11 @@ import type { TopLevelSpec } from 'vega-lite';
 export type Layer = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
 
 /** A legend entry whose colour and dash are chosen by us rather than by a scheme. */
-export interface Series { label: string; color: string; dash: number[] }
+export interface Series {
+  label: string;
+  color: string;
+  dash: number[];
+}
 
 /**
  * Fixed colours so "islet" reads the same in every chart (and in the paper

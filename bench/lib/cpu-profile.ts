@@ -4,8 +4,16 @@
  * GC), as a share of the busy (non-idle) time.
  */
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; }
-interface CpuProfile { nodes: ProfileNode[]; startTime: number; samples: number[]; timeDeltas: number[] }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
 
 export interface ProfileSummary {
   /** Milliseconds sampled, and of those not idle. */
@@ -37,16 +45,23 @@ export function summarizeCpuProfile(p: CpuProfile, window?: { fromUs: number; to
   });
   const fns = new Map<string, { name: string; where: string; us: number }>();
   const areas = new Map<string, number>();
-  let total = 0, idle = 0;
+  let total = 0,
+    idle = 0;
   for (const [id, us] of self) {
     const n = byId.get(id)!;
     const name = n.callFrame.functionName || '(anonymous)';
     total += us;
-    if (name === '(idle)') { idle += us; continue; }
-    const where = n.callFrame.url ? `${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/src\//, 'src/')}:${n.callFrame.lineNumber + 1}` : '';
+    if (name === '(idle)') {
+      idle += us;
+      continue;
+    }
+    const where = n.callFrame.url
+      ? `${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/src\//, 'src/')}:${n.callFrame.lineNumber + 1}`
+      : '';
     const key = `${name}@${where}`;
     const f = fns.get(key) ?? { name, where, us: 0 };
-    f.us += us; fns.set(key, f);
+    f.us += us;
+    fns.set(key, f);
     const a = area(n.callFrame.url, name);
     areas.set(a, (areas.get(a) ?? 0) + us);
   }
@@ -54,8 +69,15 @@ export function summarizeCpuProfile(p: CpuProfile, window?: { fromUs: number; to
   const pct = (us: number) => Math.round((us / busy) * 1000) / 10;
   const ms = (us: number) => Math.round(us / 100) / 10;
   return {
-    totalMs: ms(total), busyMs: ms(busy),
-    top: [...fns.values()].sort((a, b) => b.us - a.us).slice(0, topN).map((f) => ({ name: f.name, where: f.where, selfMs: ms(f.us), selfPct: pct(f.us) })),
-    byArea: [...areas].sort((a, b) => b[1] - a[1]).slice(0, topN).map(([a, us]) => ({ area: a, selfMs: ms(us), selfPct: pct(us) })),
+    totalMs: ms(total),
+    busyMs: ms(busy),
+    top: [...fns.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, topN)
+      .map((f) => ({ name: f.name, where: f.where, selfMs: ms(f.us), selfPct: pct(f.us) })),
+    byArea: [...areas]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, topN)
+      .map(([a, us]) => ({ area: a, selfMs: ms(us), selfPct: pct(us) })),
   };
 }

@@ -5,10 +5,20 @@
  * a third, which would tilt a comparison. Both systems' ratios are therefore
  * taken against the median of all their solo runs together.
  */
-export interface CutoffStep { target: string; n: number; exercise_ms: number; exercise_runs: number[]; ratio: number; shared_ratio?: number }
+export interface CutoffStep {
+  target: string;
+  n: number;
+  exercise_ms: number;
+  exercise_runs: number[];
+  ratio: number;
+  shared_ratio?: number;
+}
 
 export function sharedCutoff(steps: CutoffStep[]): { solo_ms: number; cutoff: Record<string, number | null> } {
-  const solos = steps.filter((s) => s.n === 1).flatMap((s) => s.exercise_runs).sort((a, b) => a - b);
+  const solos = steps
+    .filter((s) => s.n === 1)
+    .flatMap((s) => s.exercise_runs)
+    .sort((a, b) => a - b);
   const solo = solos.length ? solos[Math.floor((solos.length - 1) / 2)]! : Number.NaN;
   const cutoff: Record<string, number | null> = {};
   for (const s of steps) {

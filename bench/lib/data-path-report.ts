@@ -6,8 +6,14 @@
 
 /** One measured step of one run. */
 export interface Step {
-  target: string; crypto: string; cipher: string; step: 'tty' | 'exec' | 'keys'; run: number;
-  mb?: number; keys?: number; seconds: number;
+  target: string;
+  crypto: string;
+  cipher: string;
+  step: 'tty' | 'exec' | 'keys';
+  run: number;
+  mb?: number;
+  keys?: number;
+  seconds: number;
   /** CPU seconds by group during the step; `server` sums the server side (everything but the client and the container). */
   cpu: Record<string, number>;
   /** dockerd and containerd CPU seconds in an idle window of the same length right after. */
@@ -18,7 +24,12 @@ export interface Step {
 }
 
 export interface StepSummary {
-  target: string; crypto: string; cipher: string; step: string; unit: string; runs: number;
+  target: string;
+  crypto: string;
+  cipher: string;
+  step: string;
+  unit: string;
+  runs: number;
   /** Per group: the median over the runs, in the unit. */
   median: Record<string, number>;
   /** The server side's total of each run, in the unit. */
@@ -26,7 +37,11 @@ export interface StepSummary {
 }
 
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 /** CPU ms per MB (streams) or µs per keystroke, by group, median over runs of the same system, crypto, cipher and step. */
 export function summarizeSteps(steps: readonly Step[]): StepSummary[] {
@@ -38,24 +53,47 @@ export function summarizeSteps(steps: readonly Step[]): StepSummary[] {
     const groups = [...new Set(ss.flatMap((s) => Object.keys(s.cpu)))];
     const med: Record<string, number> = {};
     for (const g of groups) med[g] = r3(median(ss.map((s) => (s.cpu[g] ?? 0) * per(s))));
-    return { target, crypto, cipher, step, unit: step === 'keys' ? 'CPU µs per keystroke' : 'CPU ms per MB of output', runs: ss.length, median: med, serverRuns: ss.map((s) => r3(s.cpu.server! * per(s))) };
+    return {
+      target,
+      crypto,
+      cipher,
+      step,
+      unit: step === 'keys' ? 'CPU µs per keystroke' : 'CPU ms per MB of output',
+      runs: ss.length,
+      median: med,
+      serverRuns: ss.map((s) => r3(s.cpu.server! * per(s))),
+    };
   });
 }
 
 /* The result file is read as loose JSON (as in report.ts): a field a run did not record prints as a dash. */
-const md = (head: string[], rows: string[][]): string => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const md = (head: string[], rows: string[][]): string =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const fmt = (x: unknown, digits = 1): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '–');
 const short = (cipher: string): string => cipher.replace(/@openssh\.com$/, '');
 const label = (s: StepSummary): string => (s.target === 'islet' ? `ISLET, ${s.crypto === 'native' ? 'native crypto' : 'JS fallback'}` : 'peer (OpenSSH)');
 
 function rows(summary: StepSummary[], step: string, digits: number): string[][] {
-  return summary.filter((s) => s.step === step).map((s) => {
-    const m = s.median;
-    const front = s.target === 'islet'
-      ? `${fmt(m.islet, digits)} (ISLET)`
-      : `${fmt((m.sshd ?? 0) + (m.bash ?? 0) + (m['docker-cli'] ?? 0) + (m['peer-other'] ?? 0), digits)} (sshd ${fmt(m.sshd, digits)}, docker CLI ${fmt(m['docker-cli'], digits)})`;
-    return [label(s), short(s.cipher), front, fmt(m.dockerd, digits), fmt(m.containerd, digits), fmt(m.shim, digits), `**${fmt(m.server, digits)}** (${s.serverRuns.map((x) => fmt(x, digits)).join(', ')})`, fmt(m.container, digits), fmt(m.client, digits)];
-  });
+  return summary
+    .filter((s) => s.step === step)
+    .map((s) => {
+      const m = s.median;
+      const front =
+        s.target === 'islet'
+          ? `${fmt(m.islet, digits)} (ISLET)`
+          : `${fmt((m.sshd ?? 0) + (m.bash ?? 0) + (m['docker-cli'] ?? 0) + (m['peer-other'] ?? 0), digits)} (sshd ${fmt(m.sshd, digits)}, docker CLI ${fmt(m['docker-cli'], digits)})`;
+      return [
+        label(s),
+        short(s.cipher),
+        front,
+        fmt(m.dockerd, digits),
+        fmt(m.containerd, digits),
+        fmt(m.shim, digits),
+        `**${fmt(m.server, digits)}** (${s.serverRuns.map((x) => fmt(x, digits)).join(', ')})`,
+        fmt(m.container, digits),
+        fmt(m.client, digits),
+      ];
+    });
 }
 
 export function dataPathTables(r: any): string {
@@ -71,10 +109,22 @@ export function dataPathTables(r: any): string {
     for (const k of ['tty', 'exec']) {
       const s = p[k];
       if (!s) continue;
-      const areas = s.byArea.slice(0, 8).map((a: any) => `${a.area} ${fmt(a.selfPct)}%`).join(', ');
-      parts.push(`**ISLET's main thread during the ${k} stream** (\`--cpu-prof\`, native crypto, ${short(p.cipher)}, ${fmt(s.busyMs, 0)} ms busy), by area: ${areas}. Top functions by self time:\n\n${md(['self %', 'function', 'where'], s.top.slice(0, 10).map((f: any) => [fmt(f.selfPct), `\`${f.name}\``, f.where ? `\`${f.where}\`` : '']))}`);
+      const areas = s.byArea
+        .slice(0, 8)
+        .map((a: any) => `${a.area} ${fmt(a.selfPct)}%`)
+        .join(', ');
+      parts.push(
+        `**ISLET's main thread during the ${k} stream** (\`--cpu-prof\`, native crypto, ${short(p.cipher)}, ${fmt(s.busyMs, 0)} ms busy), by area: ${areas}. Top functions by self time:\n\n${md(
+          ['self %', 'function', 'where'],
+          s.top.slice(0, 10).map((f: any) => [fmt(f.selfPct), `\`${f.name}\``, f.where ? `\`${f.where}\`` : '']),
+        )}`,
+      );
     }
   }
-  parts.push(`Source: \`bench/results/${r.file}\` (run ${String(r.start ?? r.date).slice(0, 16).replace('T', ' ')} UTC, commit ${r.commit}, \`${r.command}\`).`);
+  parts.push(
+    `Source: \`bench/results/${r.file}\` (run ${String(r.start ?? r.date)
+      .slice(0, 16)
+      .replace('T', ' ')} UTC, commit ${r.commit}, \`${r.command}\`).`,
+  );
   return parts.join('\n\n');
 }

@@ -20,7 +20,10 @@ export interface JourneyTimes {
 const now = (): number => performance.now();
 
 /** ssh in, create an account (or log in to one), up to the environment menu's [Choice] prompt. */
-export async function openToMenu(target: Target, opts: { account: string; password: string; existing?: boolean; timeoutMs?: number }): Promise<{ trainee: SshTrainee; firstMenu: number; account: number }> {
+export async function openToMenu(
+  target: Target,
+  opts: { account: string; password: string; existing?: boolean; timeoutMs?: number },
+): Promise<{ trainee: SshTrainee; firstMenu: number; account: number }> {
   const to = opts.timeoutMs ?? 60_000;
   const t = new SshTrainee();
   const t0 = now();
@@ -29,13 +32,18 @@ export async function openToMenu(target: Target, opts: { account: string; passwo
     await t.waitFor(/\[new\/existing\]: $/, to);
     const t1 = now();
     if (opts.existing) {
-      t.send('existing\r'); await t.waitFor(/Username: $/, to);
-      t.send(`${opts.account}\r`); await t.waitFor(/Password: $/, to);
+      t.send('existing\r');
+      await t.waitFor(/Username: $/, to);
+      t.send(`${opts.account}\r`);
+      await t.waitFor(/Password: $/, to);
       t.send(`${opts.password}\r`);
     } else {
-      t.send('new\r'); await t.waitFor(/Choose a username.*: $/, to);
-      t.send(`${opts.account}\r`); await t.waitFor(/Choose a password.*: $/, to);
-      t.send(`${opts.password}\r`); await t.waitFor(/Verify your password: $/, to);
+      t.send('new\r');
+      await t.waitFor(/Choose a username.*: $/, to);
+      t.send(`${opts.account}\r`);
+      await t.waitFor(/Choose a password.*: $/, to);
+      t.send(`${opts.password}\r`);
+      await t.waitFor(/Verify your password: $/, to);
       t.send(`${opts.password}\r`);
     }
     await t.waitFor(/\[Choice\]: $/, to);
@@ -46,7 +54,10 @@ export async function openToMenu(target: Target, opts: { account: string; passwo
   }
 }
 
-export async function openJourney(target: Target, opts: { account: string; password: string; existing?: boolean; choice: string; timeoutMs?: number }): Promise<{ trainee: SshTrainee; times: JourneyTimes }> {
+export async function openJourney(
+  target: Target,
+  opts: { account: string; password: string; existing?: boolean; choice: string; timeoutMs?: number },
+): Promise<{ trainee: SshTrainee; times: JourneyTimes }> {
   const t0 = now();
   const m = await openToMenu(target, opts);
   const t2 = now();

@@ -40,9 +40,26 @@ export class OpenSshClient {
     const askpass = join(this.#dir, 'askpass');
     writeFileSync(askpass, '#!/bin/sh\nprintf "%s\\n" "$ISLET_BENCH_PASSWORD"\n');
     chmodSync(askpass, 0o700);
-    const args = ['-p', String(o.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
-      '-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password,keyboard-interactive', '-o', 'NumberOfPasswordPrompts=1',
-      ...(o.cipher ? ['-c', o.cipher] : []), ...(o.command === undefined ? ['-tt'] : ['-T']), `${o.user}@127.0.0.1`, ...(o.command === undefined ? [] : [o.command])];
+    const args = [
+      '-p',
+      String(o.port),
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'LogLevel=ERROR',
+      '-o',
+      'PubkeyAuthentication=no',
+      '-o',
+      'PreferredAuthentications=password,keyboard-interactive',
+      '-o',
+      'NumberOfPasswordPrompts=1',
+      ...(o.cipher ? ['-c', o.cipher] : []),
+      ...(o.command === undefined ? ['-tt'] : ['-T']),
+      `${o.user}@127.0.0.1`,
+      ...(o.command === undefined ? [] : [o.command]),
+    ];
     this.child = spawn('ssh', args, {
       env: { ...process.env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: process.env.DISPLAY ?? ':0', ISLET_BENCH_PASSWORD: o.password },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -53,21 +70,43 @@ export class OpenSshClient {
       this.#tail = (this.#tail + b.toString('latin1')).slice(-TAIL);
       for (const w of this.#waiters.splice(0)) w();
     });
-    this.child.stderr!.on('data', (b: Buffer) => { this.#stderr = (this.#stderr + b.toString()).slice(-2000); });
-    this.exited = new Promise((res) => this.child.once('exit', (code) => { rmSync(this.#dir, { recursive: true, force: true }); for (const w of this.#waiters.splice(0)) w(); res(code); }));
+    this.child.stderr!.on('data', (b: Buffer) => {
+      this.#stderr = (this.#stderr + b.toString()).slice(-2000);
+    });
+    this.exited = new Promise((res) =>
+      this.child.once('exit', (code) => {
+        rmSync(this.#dir, { recursive: true, force: true });
+        for (const w of this.#waiters.splice(0)) w();
+        res(code);
+      }),
+    );
   }
 
-  send(text: string): void { this.child.stdin!.write(text); }
+  send(text: string): void {
+    this.child.stdin!.write(text);
+  }
 
   /** Resolves when `re` matches the output since the previous match (within the kept tail). */
   async waitFor(re: RegExp, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const m = re.exec(this.#tail);
-      if (m) { this.#tail = this.#tail.slice(m.index + m[0].length); return; }
+      if (m) {
+        this.#tail = this.#tail.slice(m.index + m[0].length);
+        return;
+      }
       const left = deadline - Date.now();
-      if (left <= 0 || this.child.exitCode !== null) throw new Error(`ssh: no ${re} within ${timeoutMs} ms (exit ${this.child.exitCode}); tail ${JSON.stringify(this.#tail.slice(-300))}; stderr ${this.#stderr}`);
-      await new Promise<void>((r) => { const t = setTimeout(r, left); this.#waiters.push(() => { clearTimeout(t); r(); }); });
+      if (left <= 0 || this.child.exitCode !== null)
+        throw new Error(
+          `ssh: no ${re} within ${timeoutMs} ms (exit ${this.child.exitCode}); tail ${JSON.stringify(this.#tail.slice(-300))}; stderr ${this.#stderr}`,
+        );
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
     }
   }
 
@@ -75,13 +114,18 @@ export class OpenSshClient {
   async echo(text: string, timeoutMs = 10_000): Promise<void> {
     const got = new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`ssh: no echo within ${timeoutMs} ms`)), timeoutMs);
-      this.#waiters.push(() => { clearTimeout(t); resolve(); });
+      this.#waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
     });
     this.send(text);
     await got;
   }
 
-  get stderr(): string { return this.#stderr; }
+  get stderr(): string {
+    return this.#stderr;
+  }
 
   async close(): Promise<void> {
     if (this.child.exitCode === null) this.child.kill('SIGTERM');

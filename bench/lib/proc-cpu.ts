@@ -10,11 +10,20 @@ import { readFileSync, readdirSync } from 'node:fs';
 /** Clock ticks per second (USER_HZ): the unit of utime/stime. */
 export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-export interface ProcStat { readonly pid: number; readonly ppid: number; readonly comm: string; readonly ticks: number }
+export interface ProcStat {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly comm: string;
+  readonly ticks: number;
+}
 
 export function procStat(pid: number): ProcStat | undefined {
   let s: string;
-  try { s = readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { return undefined; }
+  try {
+    s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
   // comm is in parentheses and may hold spaces or parentheses: the fields after it start at the last ')'.
   const close = s.lastIndexOf(')');
   const comm = s.slice(s.indexOf('(') + 1, close);
@@ -24,12 +33,20 @@ export function procStat(pid: number): ProcStat | undefined {
 }
 
 export function cmdline(pid: number): string {
-  try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim(); } catch { return ''; }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
 }
 
 export function allProcs(): ProcStat[] {
   const out: ProcStat[] = [];
-  for (const d of readdirSync('/proc')) if (/^\d+$/.test(d)) { const p = procStat(Number(d)); if (p) out.push(p); }
+  for (const d of readdirSync('/proc'))
+    if (/^\d+$/.test(d)) {
+      const p = procStat(Number(d));
+      if (p) out.push(p);
+    }
   return out;
 }
 
@@ -39,23 +56,39 @@ export function descendants(root: number, procs: readonly ProcStat[] = allProcs(
   let grew = true;
   while (grew) {
     grew = false;
-    for (const p of procs) if (!inTree.has(p.pid) && inTree.has(p.ppid)) { inTree.add(p.pid); grew = true; }
+    for (const p of procs)
+      if (!inTree.has(p.pid) && inTree.has(p.ppid)) {
+        inTree.add(p.pid);
+        grew = true;
+      }
   }
   return procs.filter((p) => inTree.has(p.pid));
 }
 
 /** Pids of processes whose comm is `comm` (and whose command line contains `arg`, when given). */
 export function pidsOf(comm: string, arg?: string): number[] {
-  return allProcs().filter((p) => p.comm === comm && (arg === undefined || cmdline(p.pid).includes(arg))).map((p) => p.pid);
+  return allProcs()
+    .filter((p) => p.comm === comm && (arg === undefined || cmdline(p.pid).includes(arg)))
+    .map((p) => p.pid);
 }
 
 /** CPU seconds a container's processes used (cgroup v1 cpuacct or v2 cpu.stat); NaN when not found. */
 export function containerCpuSeconds(id: string): number {
   const v1 = [`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`, `/sys/fs/cgroup/cpu,cpuacct/docker/${id}/cpuacct.usage`];
-  for (const f of v1) { try { return Number(readFileSync(f, 'utf8').trim()) / 1e9; } catch { /* next */ } }
+  for (const f of v1) {
+    try {
+      return Number(readFileSync(f, 'utf8').trim()) / 1e9;
+    } catch {
+      /* next */
+    }
+  }
   const v2 = [`/sys/fs/cgroup/system.slice/docker-${id}.scope/cpu.stat`, `/sys/fs/cgroup/docker/${id}/cpu.stat`];
   for (const f of v2) {
-    try { return Number(/^usage_usec (\d+)/m.exec(readFileSync(f, 'utf8'))?.[1]) / 1e6; } catch { /* next */ }
+    try {
+      return Number(/^usage_usec (\d+)/m.exec(readFileSync(f, 'utf8'))?.[1]) / 1e6;
+    } catch {
+      /* next */
+    }
   }
   return Number.NaN;
 }
@@ -69,11 +102,17 @@ export class CpuMeter {
   readonly #groups: () => Record<string, readonly number[]>;
   #before = new Map<number, number>();
 
-  constructor(groups: () => Record<string, readonly number[]>) { this.#groups = groups; }
+  constructor(groups: () => Record<string, readonly number[]>) {
+    this.#groups = groups;
+  }
 
   start(): void {
     this.#before = new Map();
-    for (const pids of Object.values(this.#groups())) for (const pid of pids) { const s = procStat(pid); if (s) this.#before.set(pid, s.ticks); }
+    for (const pids of Object.values(this.#groups()))
+      for (const pid of pids) {
+        const s = procStat(pid);
+        if (s) this.#before.set(pid, s.ticks);
+      }
   }
 
   /** CPU seconds per group since start(), and the processes counted (pid, comm, seconds). */

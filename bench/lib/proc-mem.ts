@@ -11,12 +11,18 @@ function status(pid: number): { ppid: number; rssKb: number } | undefined {
     const ppid = Number(/^PPid:\s+(\d+)/m.exec(s)?.[1] ?? 0);
     const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(s)?.[1] ?? 0);
     return { ppid, rssKb };
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 /** Proportional set size (kB) of one process: its private pages plus its share of pages it maps with others. */
 function pssKb(pid: number): number {
-  try { return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0); } catch { return 0; }
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -35,10 +41,18 @@ export function treeRssMb(root: number): { mb: number; pssMb: number; processes:
   let grew = true;
   while (grew) {
     grew = false;
-    for (const [pid, st] of all) if (!inTree.has(pid) && inTree.has(st.ppid)) { inTree.add(pid); grew = true; }
+    for (const [pid, st] of all)
+      if (!inTree.has(pid) && inTree.has(st.ppid)) {
+        inTree.add(pid);
+        grew = true;
+      }
   }
-  let kb = 0, pss = 0;
-  for (const pid of inTree) { kb += all.get(pid)?.rssKb ?? 0; pss += pssKb(pid); }
+  let kb = 0,
+    pss = 0;
+  for (const pid of inTree) {
+    kb += all.get(pid)?.rssKb ?? 0;
+    pss += pssKb(pid);
+  }
   return { mb: kb / 1024, pssMb: pss / 1024, processes: inTree.size };
 }
 

@@ -40,22 +40,37 @@ export async function startIslet(opts: IsletTargetOptions = {}): Promise<Target>
   const runId = testRunId();
   const islet = new IsletProcess(runId, { logLevel: 'info' });
   // A load test comes from one address: lift the per-address limits a room behind NAT would also need lifted.
-  writeFileSync(join(islet.configDir, 'islet.yaml'), [
-    'ssh_max_connections: 5000', 'ssh_max_connections_per_ip: 5000', 'ssh_new_connections_per_ip: 100000', 'ssh_login_grace: 120s',
-    // …and the creation limit and the memory-derived container cap, which a density run of 1000 trainees passes on purpose.
-    'account_creations_per_ip: 100000', 'max_containers: 100000', '',
-  ].join('\n'));
+  writeFileSync(
+    join(islet.configDir, 'islet.yaml'),
+    [
+      'ssh_max_connections: 5000',
+      'ssh_max_connections_per_ip: 5000',
+      'ssh_new_connections_per_ip: 100000',
+      'ssh_login_grace: 120s',
+      // …and the creation limit and the memory-derived container cap, which a density run of 1000 trainees passes on purpose.
+      'account_creations_per_ip: 100000',
+      'max_containers: 100000',
+      '',
+    ].join('\n'),
+  );
   if (opts.warmPool) {
-    writeFileSync(join(islet.configDir, 'environments/warm.yaml'),
-      `image: islet/demo:latest\nuser: student\ncommand: /bin/sh -l\nmemory: 128m\nhostname: demo\nwarm_pool: ${opts.warmPool}\n`);
+    writeFileSync(
+      join(islet.configDir, 'environments/warm.yaml'),
+      `image: islet/demo:latest\nuser: student\ncommand: /bin/sh -l\nmemory: 128m\nhostname: demo\nwarm_pool: ${opts.warmPool}\n`,
+    );
   }
   await islet.start();
   return {
-    name: 'islet', port: islet.port, gate: { user: 'demo', password: 'demo' },
+    name: 'islet',
+    port: islet.port,
+    gate: { user: 'demo', password: 'demo' },
     choices: { demo: '1', ...(opts.warmPool ? { warm: '2' } : {}) },
     serverMemory: () => treeRssMb(islet.pid!),
     problems: () => islet.logs.filter((l) => Number(l.level) >= 40).map((l) => JSON.stringify(l).slice(0, 600)),
-    close: async () => { await islet.dispose(); await sweepTestContainers(runId); },
+    close: async () => {
+      await islet.dispose();
+      await sweepTestContainers(runId);
+    },
   };
 }
 
@@ -66,10 +81,15 @@ export async function startPeer(): Promise<Target> {
   execFileSync('bash', [join(repoRoot, 'bench/peer/setup-peer.sh'), String(PEER_PORT)], { stdio: 'inherit', timeout: 600_000 });
   const pid = Number(readFileSync('/run/islet-peer-sshd.pid', 'utf8').trim());
   return {
-    name: 'peer', port: PEER_PORT, gate: { user: 'isletpeer', password: 'demo' }, choices: { demo: '1' },
+    name: 'peer',
+    port: PEER_PORT,
+    gate: { user: 'isletpeer', password: 'demo' },
+    choices: { demo: '1' },
     serverMemory: () => treeRssMb(pid),
     problems: () => [],
-    close: async () => { execFileSync('bash', [join(repoRoot, 'bench/peer/stop-peer.sh')], { stdio: 'inherit', timeout: 600_000 }); },
+    close: async () => {
+      execFileSync('bash', [join(repoRoot, 'bench/peer/stop-peer.sh')], { stdio: 'inherit', timeout: 600_000 });
+    },
   };
 }
 
@@ -80,7 +100,7 @@ export function startTarget(name: TargetName, opts: IsletTargetOptions = {}): Pr
 /** Targets named on the command line (`--targets islet,peer`), default both. */
 export function targetsFromArgs(argv: readonly string[]): TargetName[] {
   const i = argv.indexOf('--targets');
-  const list = (i >= 0 ? argv[i + 1] ?? '' : 'islet,peer').split(',').filter(Boolean);
+  const list = (i >= 0 ? (argv[i + 1] ?? '') : 'islet,peer').split(',').filter(Boolean);
   for (const t of list) if (t !== 'islet' && t !== 'peer') throw new Error(`unknown target ${t} (islet, peer)`);
   return list as TargetName[];
 }

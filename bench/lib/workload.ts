@@ -11,15 +11,27 @@ import { SHELL_PROMPT } from './targets.ts';
 
 /** One loop of the script. The "program" is a short CPU task (0.15 s solo here), as trainees run tools on samples. */
 export const WORKLOAD_COMMANDS: readonly string[] = [
-  'cd /usr/bin', 'ls | head -20', 'cd /etc', 'ls -la', 'cat passwd', 'cd ~',
-  'ps', 'uname -a', 'df -h', 'free', 'id',
+  'cd /usr/bin',
+  'ls | head -20',
+  'cd /etc',
+  'ls -la',
+  'cat passwd',
+  'cd ~',
+  'ps',
+  'uname -a',
+  'df -h',
+  'free',
+  'id',
   'head -c 20000000 /dev/zero | md5sum',
 ];
 
 /** The cut-off exercise: a fixed CPU-bound command (about 2 s solo here, as Bro on the paper's exercise trace). */
 export const EXERCISE = 'head -c 300000000 /dev/zero | md5sum';
 
-export interface EchoSample { readonly at: number; readonly ms: number }
+export interface EchoSample {
+  readonly at: number;
+  readonly ms: number;
+}
 
 export interface WorkloadOptions {
   /** Loops of the script; Infinity runs until stop(). The paper ran 20. */
@@ -37,7 +49,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the script in `t`'s shell; resolves when the loops are done or stop() says so; counts failed commands. */
 export async function runWorkload(t: SshTrainee, o: WorkloadOptions): Promise<{ commands: number; failures: number }> {
-  let commands = 0, failures = 0;
+  let commands = 0,
+    failures = 0;
   for (let loop = 0; loop < o.loops && !o.stopped(); loop++) {
     for (const cmd of WORKLOAD_COMMANDS) {
       const wait = Math.random() * o.maxDelayMs;

@@ -19,8 +19,20 @@ export interface Access {
 
 export function accessFromConfig(config: ConfigSource, store: Store, log: Logger, now: () => number = Date.now): Access {
   const g = () => config.current().global;
-  const addresses = new AddressFailures(() => ({ lockoutAfter: g().ssh_auth_failures_per_ip, windowSeconds: g().ssh_lockout, maxDelaySeconds: g().login_failure_delay }), now);
-  const accounts = new AccountThrottle(store, () => ({ failures: g().account_lock_failures, windowSeconds: g().account_failure_window, firstLockSeconds: g().account_lock, maxLockSeconds: g().account_lock_max }), now);
+  const addresses = new AddressFailures(
+    () => ({ lockoutAfter: g().ssh_auth_failures_per_ip, windowSeconds: g().ssh_lockout, maxDelaySeconds: g().login_failure_delay }),
+    now,
+  );
+  const accounts = new AccountThrottle(
+    store,
+    () => ({
+      failures: g().account_lock_failures,
+      windowSeconds: g().account_failure_window,
+      firstLockSeconds: g().account_lock,
+      maxLockSeconds: g().account_lock_max,
+    }),
+    now,
+  );
   const throttle = new LoginThrottle({ addresses, accounts, maxDelaySeconds: () => g().login_failure_delay, log, now });
   const creation = new CreationLimit(() => ({ perAddress: g().account_creations_per_ip, windowSeconds: g().account_creation_window }), now);
   return { addresses, accounts, throttle, creation };

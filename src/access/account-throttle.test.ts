@@ -10,12 +10,23 @@ function setup(names = ['alice', 'bob']) {
   const store = new SqliteStore(':memory:');
   for (const name of names) store.createAccount({ name, passwordHash: 'x', createdAt: new Date(0), expiresAt: new Date(1e13) });
   const clock = { now: 1_000_000 };
-  return { store, clock, t: new AccountThrottle(store, () => limits, () => clock.now) };
+  return {
+    store,
+    clock,
+    t: new AccountThrottle(
+      store,
+      () => limits,
+      () => clock.now,
+    ),
+  };
 }
 
 test('10 wrong passwords in 15 minutes lock the account for 1 minute; 9 do not; other accounts are untouched', () => {
   const { t, clock } = setup();
-  for (let i = 1; i <= 9; i++) { clock.now += 1000; assert.equal(t.failed('alice').newlyLocked, false, `failure ${i}`); }
+  for (let i = 1; i <= 9; i++) {
+    clock.now += 1000;
+    assert.equal(t.failed('alice').newlyLocked, false, `failure ${i}`);
+  }
   assert.equal(t.lockedUntil('alice'), undefined);
   const tenth = t.failed('alice');
   assert.equal(tenth.newlyLocked, true);
@@ -28,7 +39,10 @@ test('10 wrong passwords in 15 minutes lock the account for 1 minute; 9 do not; 
 
 test('failures older than the window do not count', () => {
   const { t, clock } = setup();
-  for (let i = 0; i < 30; i++) { clock.now += 2 * MIN; assert.equal(t.failed('alice').newlyLocked, false); }
+  for (let i = 0; i < 30; i++) {
+    clock.now += 2 * MIN;
+    assert.equal(t.failed('alice').newlyLocked, false);
+  }
 });
 
 test('each lock in a row lasts twice the one before: 1, 2, 4 … capped at 60 minutes', () => {
@@ -36,7 +50,10 @@ test('each lock in a row lasts twice the one before: 1, 2, 4 … capped at 60 mi
   const lengths: number[] = [];
   for (let lock = 0; lock < 9; lock++) {
     let r;
-    for (let i = 0; i < 10; i++) { clock.now += 1000; r = t.failed('alice'); }
+    for (let i = 0; i < 10; i++) {
+      clock.now += 1000;
+      r = t.failed('alice');
+    }
     lengths.push((r!.lockedUntil!.getTime() - clock.now) / MIN);
     clock.now = r!.lockedUntil!.getTime() + 1;
   }
@@ -45,7 +62,14 @@ test('each lock in a row lasts twice the one before: 1, 2, 4 … capped at 60 mi
 
 test('failures while locked change nothing; a right password or a quiet day starts the back-off over', () => {
   const { t, clock } = setup();
-  const lockOnce = () => { let r; for (let i = 0; i < 10; i++) { clock.now += 1000; r = t.failed('alice'); } return r!; };
+  const lockOnce = () => {
+    let r;
+    for (let i = 0; i < 10; i++) {
+      clock.now += 1000;
+      r = t.failed('alice');
+    }
+    return r!;
+  };
   const first = lockOnce();
   assert.equal(t.failed('alice').lockedUntil?.getTime(), first.lockedUntil!.getTime(), 'a failure while locked does not extend the lock');
   clock.now = first.lockedUntil!.getTime() + 1;
@@ -60,9 +84,16 @@ test('failures while locked change nothing; a right password or a quiet day star
 test('the lock lives in the store: another AccountThrottle (a restart, the CLI) sees it and unlock clears it', () => {
   const { t, store, clock } = setup();
   for (let i = 0; i < 10; i++) t.failed('alice');
-  const other = new AccountThrottle(store, () => limits, () => clock.now);
+  const other = new AccountThrottle(
+    store,
+    () => limits,
+    () => clock.now,
+  );
   assert.ok(other.lockedUntil('alice'));
-  assert.deepEqual(other.locked().map((x) => x.account), ['alice']);
+  assert.deepEqual(
+    other.locked().map((x) => x.account),
+    ['alice'],
+  );
   assert.equal(other.unlock('alice'), true);
   assert.equal(t.lockedUntil('alice'), undefined);
   assert.equal(other.unlock('alice'), false, 'nothing left to clear');

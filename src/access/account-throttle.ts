@@ -88,15 +88,21 @@ export class AccountThrottle {
   }
 
   /** Clears an account's lock and counts (`islet unlock`); false when there was nothing to clear. */
-  unlock(account: string): boolean { return this.#store.deleteLoginThrottle(account); }
+  unlock(account: string): boolean {
+    return this.#store.deleteLoginThrottle(account);
+  }
 
   /** Accounts whose password logins are refused right now. */
   locked(): { account: string; lockedUntil: Date; level: number }[] {
     const now = this.#now();
-    return this.#store.listLoginThrottles().flatMap((t) => (t.lockedUntil && t.lockedUntil.getTime() > now ? [{ account: t.account, lockedUntil: t.lockedUntil, level: t.level }] : []));
+    return this.#store
+      .listLoginThrottles()
+      .flatMap((t) => (t.lockedUntil && t.lockedUntil.getTime() > now ? [{ account: t.account, lockedUntil: t.lockedUntil, level: t.level }] : []));
   }
 
-  #put(t: LoginThrottleState): void { this.#store.putLoginThrottle(t); }
+  #put(t: LoginThrottleState): void {
+    this.#store.putLoginThrottle(t);
+  }
 }
 
 /** Length of the `level`-th lock in a row: first, 2×first, 4×first … capped. */

@@ -6,14 +6,23 @@ import { FREE_FAILURES, failureDelayMs } from './failure-delay.ts';
 const limits = { lockoutAfter: 300, windowSeconds: 300, maxDelaySeconds: 10 };
 
 test('the failure delay is nothing for the first few, then doubles from 0.5 s up to the cap', () => {
-  assert.deepEqual([1, FREE_FAILURES, FREE_FAILURES + 1, FREE_FAILURES + 2, FREE_FAILURES + 3, FREE_FAILURES + 6, 1000].map((n) => failureDelayMs(n, 10_000)), [0, 0, 500, 1000, 2000, 10_000, 10_000]);
+  assert.deepEqual(
+    [1, FREE_FAILURES, FREE_FAILURES + 1, FREE_FAILURES + 2, FREE_FAILURES + 3, FREE_FAILURES + 6, 1000].map((n) => failureDelayMs(n, 10_000)),
+    [0, 0, 500, 1000, 2000, 10_000, 10_000],
+  );
   assert.equal(failureDelayMs(50, 0), 0, '0 turns the delay off');
 });
 
 test('failures from one address grow its delay; the delay falls back once the minute has passed', () => {
   let now = 0;
-  const a = new AddressFailures(() => limits, () => now);
-  const delays = Array.from({ length: 10 }, () => { now += 100; return a.failed('10.0.0.1').delayMs; });
+  const a = new AddressFailures(
+    () => limits,
+    () => now,
+  );
+  const delays = Array.from({ length: 10 }, () => {
+    now += 100;
+    return a.failed('10.0.0.1').delayMs;
+  });
   assert.deepEqual(delays, [0, 0, 0, 0, 0, 500, 1000, 2000, 4000, 8000]);
   assert.equal(a.failed('10.0.0.2').delayMs, 0, 'another address is not slowed');
   now += 60_001;
@@ -23,8 +32,14 @@ test('failures from one address grow its delay; the delay falls back once the mi
 
 test('a hard lock-out only at the room-sized rate, for the window, then the address is clean', () => {
   let now = 0;
-  const a = new AddressFailures(() => limits, () => now);
-  for (let i = 1; i < 300; i++) { now += 10; assert.equal(a.failed('10.0.0.9').locked, false, `failure ${i}`); }
+  const a = new AddressFailures(
+    () => limits,
+    () => now,
+  );
+  for (let i = 1; i < 300; i++) {
+    now += 10;
+    assert.equal(a.failed('10.0.0.9').locked, false, `failure ${i}`);
+  }
   assert.equal(a.lockedOut('10.0.0.9'), false);
   assert.equal(a.failed('10.0.0.9').locked, true, 'the 300th failure in 5 minutes locks the address');
   assert.equal(a.lockedOut('10.0.0.9'), true);
@@ -36,6 +51,12 @@ test('a hard lock-out only at the room-sized rate, for the window, then the addr
 
 test('failures spread wider than the window never lock', () => {
   let now = 0;
-  const a = new AddressFailures(() => ({ ...limits, lockoutAfter: 10 }), () => now);
-  for (let i = 0; i < 100; i++) { now += 34_000; assert.equal(a.failed('10.0.0.3').locked, false); }
+  const a = new AddressFailures(
+    () => ({ ...limits, lockoutAfter: 10 }),
+    () => now,
+  );
+  for (let i = 0; i < 100; i++) {
+    now += 34_000;
+    assert.equal(a.failed('10.0.0.3').locked, false);
+  }
 });

@@ -6,7 +6,10 @@
  */
 import { RecentEvents } from './recent-events.ts';
 
-export interface CreationLimits { readonly perAddress: number; readonly windowSeconds: number }
+export interface CreationLimits {
+  readonly perAddress: number;
+  readonly windowSeconds: number;
+}
 
 export class CreationLimit {
   readonly #limits: () => CreationLimits;

@@ -40,7 +40,9 @@ export class LoginThrottle {
     this.#now = o.now ?? Date.now;
   }
 
-  addressLocked(client: string): boolean { return this.#addresses.lockedOut(client); }
+  addressLocked(client: string): boolean {
+    return this.#addresses.lockedOut(client);
+  }
 
   /** The trainee-safe refusal while `account`'s password logins are paused, or undefined when they are not. */
   accountRefusal(account: string): string | undefined {
@@ -59,17 +61,25 @@ export class LoginThrottle {
     if (account !== undefined) {
       const f = this.#accounts.failed(account);
       delayMs = Math.max(delayMs, failureDelayMs(f.failures, this.#maxDelayMs()));
-      if (f.newlyLocked) this.#log.warn({ event: 'account_throttled', code: 'ACCOUNT_THROTTLED', account, client, until: f.lockedUntil!.toISOString(), level: f.level }, 'too many wrong passwords for this account: its password logins are paused');
+      if (f.newlyLocked)
+        this.#log.warn(
+          { event: 'account_throttled', code: 'ACCOUNT_THROTTLED', account, client, until: f.lockedUntil!.toISOString(), level: f.level },
+          'too many wrong passwords for this account: its password logins are paused',
+        );
       if (f.lockedUntil) message = throttledMessage(f.lockedUntil, this.#now());
     }
     return { delayMs, addressLocked: a.locked, ...(message ? { message } : {}) };
   }
 
   /** A right password for `account`: its back-off starts over. */
-  succeeded(account: string): void { this.#accounts.succeeded(account); }
+  succeeded(account: string): void {
+    this.#accounts.succeeded(account);
+  }
 }
 
 export function throttledMessage(until: Date, now: number): string {
-  return `Too many wrong passwords for this account: password logins are paused until ${formatDate(until)} (${formatRemaining(new Date(now), until)}). ` +
-    'An enrolled SSH key still works, or ask the instructor to unlock it.';
+  return (
+    `Too many wrong passwords for this account: password logins are paused until ${formatDate(until)} (${formatRemaining(new Date(now), until)}). ` +
+    'An enrolled SSH key still works, or ask the instructor to unlock it.'
+  );
 }

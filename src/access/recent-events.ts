@@ -10,7 +10,9 @@ export class RecentEvents {
   readonly #now: () => number;
   readonly #times = new Map<string, number[]>();
 
-  constructor(now: () => number = Date.now) { this.#now = now; }
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
 
   /** Events of `key` within the last `windowMs`. */
   count(key: string, windowMs: number): number {
@@ -26,7 +28,11 @@ export class RecentEvents {
   add(key: string, windowMs: number, cap: number): number {
     const now = this.#now();
     let list = this.#times.get(key);
-    if (!list) { list = []; this.#times.set(key, list); this.#prune(windowMs); }
+    if (!list) {
+      list = [];
+      this.#times.set(key, list);
+      this.#prune(windowMs);
+    }
     list.push(now);
     const since = now - windowMs;
     let drop = 0;
@@ -36,7 +42,9 @@ export class RecentEvents {
   }
 
   /** Forgets every event of `key`. */
-  clear(key: string): void { this.#times.delete(key); }
+  clear(key: string): void {
+    this.#times.delete(key);
+  }
 
   #prune(windowMs: number): void {
     if (this.#times.size < 4096) return;

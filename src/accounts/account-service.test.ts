@@ -22,7 +22,8 @@ test('usernames are rejected, never altered; reserved and taken names refused', 
   let now = new Date('2026-11-23T12:00:00Z');
   const svc = new AccountService(new SqliteStore(':memory:'), () => now);
   assert.equal(svc.checkUsername('', policy)?.userMessage, 'Empty value not permitted');
-  for (const bad of ['bad name', 'x-y', 'ünï', 'a'.repeat(33), 'a\u0000b', '../x']) assert.equal(svc.checkUsername(bad, policy)?.code, 'ACCOUNT_INVALID_NAME', bad);
+  for (const bad of ['bad name', 'x-y', 'ünï', 'a'.repeat(33), 'a\u0000b', '../x'])
+    assert.equal(svc.checkUsername(bad, policy)?.code, 'ACCOUNT_INVALID_NAME', bad);
   assert.equal(svc.checkUsername('DEMO', policy)?.code, 'ACCOUNT_EXISTS');
   const acct = await svc.create('alice1', 'pass', policy);
   assert.equal(acct.expiresAt.getTime() - acct.createdAt.getTime(), 3 * 86_400_000);

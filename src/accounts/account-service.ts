@@ -41,7 +41,12 @@ export class AccountService {
   readonly #hash: (password: string) => Promise<string>;
 
   /** `hash` seals new accounts (the server passes a BackgroundHasher at idle priority; default: in process). */
-  constructor(store: Store, now: () => Date = () => new Date(), onSealFailed: (name: string, err: unknown) => void = () => undefined, hash: (password: string) => Promise<string> = hashPassword) {
+  constructor(
+    store: Store,
+    now: () => Date = () => new Date(),
+    onSealFailed: (name: string, err: unknown) => void = () => undefined,
+    hash: (password: string) => Promise<string> = hashPassword,
+  ) {
     this.#store = store;
     this.#now = now;
     this.#onSealFailed = onSealFailed;
@@ -49,18 +54,26 @@ export class AccountService {
   }
 
   #seal(name: string, password: string): void {
-    const job: Promise<void> = this.#queue.then(async () => {
-      if (this.#stopped) return; // shutting down: the interim hash stays, and the next login seals it
-      const hash = await this.#hash(password);
-      if (!this.#stopped) this.#store.setPasswordHash(name, hash); // false when deleted meanwhile: nothing to seal
-    }).catch((err: unknown) => { this.#onSealFailed(name, err); })
-      .finally(() => { if (this.#sealing.get(name) === job) this.#sealing.delete(name); });
+    const job: Promise<void> = this.#queue
+      .then(async () => {
+        if (this.#stopped) return; // shutting down: the interim hash stays, and the next login seals it
+        const hash = await this.#hash(password);
+        if (!this.#stopped) this.#store.setPasswordHash(name, hash); // false when deleted meanwhile: nothing to seal
+      })
+      .catch((err: unknown) => {
+        this.#onSealFailed(name, err);
+      })
+      .finally(() => {
+        if (this.#sealing.get(name) === job) this.#sealing.delete(name);
+      });
     this.#sealing.set(name, job);
     this.#queue = job;
   }
 
   /** Resolves once every password accepted so far is stored with its full-cost hash (tests). */
-  sealed(): Promise<void> { return this.#queue; }
+  sealed(): Promise<void> {
+    return this.#queue;
+  }
 
   /** Stops sealing (shutdown): waits up to `graceMs` for the queue, then leaves the rest to the next logins. */
   async stop(graceMs = 2000): Promise<void> {
@@ -72,7 +85,8 @@ export class AccountService {
   checkUsername(name: string, policy: AccountPolicy): IsletError | undefined {
     if (name.length === 0) return new IsletError('ACCOUNT_INVALID_NAME', 'Empty value not permitted');
     if (!usernamePattern.test(name)) return new IsletError('ACCOUNT_INVALID_NAME', `Invalid username: use ${usernameRules}.`);
-    if (policy.reserved.has(name.toLowerCase()) || this.#store.getAccount(name)) return new IsletError('ACCOUNT_EXISTS', 'User already exists! Try a different one.');
+    if (policy.reserved.has(name.toLowerCase()) || this.#store.getAccount(name))
+      return new IsletError('ACCOUNT_EXISTS', 'User already exists! Try a different one.');
     return undefined;
   }
 
@@ -84,9 +98,15 @@ export class AccountService {
   async create(name: string, password: string, policy: AccountPolicy): Promise<Account> {
     const bad = this.checkUsername(name, policy);
     if (bad) throw bad;
-    if (!this.checkPassword(password, policy)) throw new IsletError('ACCOUNT_WEAK_PASSWORD', `Passwords must be at least ${policy.minPasswordLength} characters.`);
+    if (!this.checkPassword(password, policy))
+      throw new IsletError('ACCOUNT_WEAK_PASSWORD', `Passwords must be at least ${policy.minPasswordLength} characters.`);
     const createdAt = this.#now();
-    const account: Account = { name, passwordHash: await hashPassword(password, INTERIM_N), createdAt, expiresAt: new Date(createdAt.getTime() + policy.days * 86_400_000) };
+    const account: Account = {
+      name,
+      passwordHash: await hashPassword(password, INTERIM_N),
+      createdAt,
+      expiresAt: new Date(createdAt.getTime() + policy.days * 86_400_000),
+    };
     if (!this.#store.createAccount(account)) throw new IsletError('ACCOUNT_EXISTS', 'User already exists! Try a different one.');
     this.#seal(name, password);
     return account;
@@ -99,9 +119,17 @@ export class AccountService {
   async login(name: string, password: string): Promise<Account> {
     const account = usernamePattern.test(name) ? this.#store.getAccount(name) : undefined;
     const ok = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), account?.passwordHash ?? (await decoyHash));
-    if (!account || !ok) throw new IsletError('ACCOUNT_BAD_LOGIN', 'Login failed', `bad login for ${JSON.stringify(name.slice(0, 64))}`, { reason: account ? 'bad_password' : 'unknown_user' });
+    if (!account || !ok)
+      throw new IsletError('ACCOUNT_BAD_LOGIN', 'Login failed', `bad login for ${JSON.stringify(name.slice(0, 64))}`, {
+        reason: account ? 'bad_password' : 'unknown_user',
+      });
     if (account.expiresAt.getTime() <= this.#now().getTime()) {
-      throw new IsletError('ACCOUNT_EXPIRED', `Your account expired on ${formatDate(account.expiresAt)}. Please create a new account.`, `expired login for ${name}`, { reason: 'expired' });
+      throw new IsletError(
+        'ACCOUNT_EXPIRED',
+        `Your account expired on ${formatDate(account.expiresAt)}. Please create a new account.`,
+        `expired login for ${name}`,
+        { reason: 'expired' },
+      );
     }
     // An interim hash whose sealing was cut short (ISLET stopped), or an older, cheaper one: seal it now.
     if (needsRehash(account.passwordHash) && !this.#sealing.has(name)) this.#seal(name, password.slice(0, MAX_PASSWORD_LENGTH));
@@ -119,8 +147,10 @@ export function formatDate(d: Date): string {
 /** "2 days 3 hours", "45 minutes": how long until `to`. */
 export function formatRemaining(from: Date, to: Date): string {
   let s = Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000));
-  const d = Math.floor(s / 86400); s -= d * 86400;
-  const h = Math.floor(s / 3600); s -= h * 3600;
+  const d = Math.floor(s / 86400);
+  s -= d * 86400;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
   const m = Math.floor(s / 60);
   const part = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
   if (d > 0) return h > 0 ? `${part(d, 'day')} ${part(h, 'hour')}` : part(d, 'day');

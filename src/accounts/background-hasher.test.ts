@@ -14,7 +14,9 @@ test('hashes in a child process at nice 19; the hashes verify', async () => {
     assert.equal(await verifyPassword('first-pw', a), true);
     assert.equal(await verifyPassword('second-pw', b), true);
     assert.equal(await verifyPassword('first-pw', b), false);
-  } finally { await h.close(); }
+  } finally {
+    await h.close();
+  }
 });
 
 test('a hashing process that dies loses nothing: its jobs are hashed in process, and a new one starts', async () => {
@@ -29,5 +31,7 @@ test('a hashing process that dies loses nothing: its jobs are hashed in process,
     const again = await h.hash('after');
     assert.equal(await verifyPassword('after', again), true);
     assert.notEqual(h.pid, pid, 'a new hashing process');
-  } finally { await h.close(); }
+  } finally {
+    await h.close();
+  }
 });

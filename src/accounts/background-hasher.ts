@@ -14,7 +14,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { hashPassword } from './password.ts';
 
-interface Pending { resolve: (hash: string) => void; reject: (err: Error) => void; password: string }
+interface Pending {
+  resolve: (hash: string) => void;
+  reject: (err: Error) => void;
+  password: string;
+}
 
 export class BackgroundHasher {
   #child: ChildProcess | undefined;
@@ -23,14 +27,20 @@ export class BackgroundHasher {
   #closed = false;
   readonly #onWarning: (msg: string, err?: unknown) => void;
 
-  constructor(onWarning: (msg: string, err?: unknown) => void = () => undefined) { this.#onWarning = onWarning; }
+  constructor(onWarning: (msg: string, err?: unknown) => void = () => undefined) {
+    this.#onWarning = onWarning;
+  }
 
   #spawn(): ChildProcess | undefined {
     if (this.#closed) return undefined;
     if (this.#child?.connected) return this.#child;
     try {
       const child = fork(new URL('./kdf-worker.ts', import.meta.url), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-      try { if (child.pid) setPriority(child.pid, 19); } catch (err) { this.#onWarning('could not lower the hashing process priority', err); }
+      try {
+        if (child.pid) setPriority(child.pid, 19);
+      } catch (err) {
+        this.#onWarning('could not lower the hashing process priority', err);
+      }
       child.on('message', (m: { id: number; hash?: string; error?: string }) => {
         const p = this.#pending.get(m.id);
         if (!p) return;
@@ -41,7 +51,10 @@ export class BackgroundHasher {
       child.on('exit', () => {
         if (this.#child === child) this.#child = undefined;
         // Whatever it had not answered is hashed here instead: nothing is lost.
-        for (const [id, p] of this.#pending) { this.#pending.delete(id); this.#inProcess(p); }
+        for (const [id, p] of this.#pending) {
+          this.#pending.delete(id);
+          this.#inProcess(p);
+        }
       });
       child.on('error', (err) => this.#onWarning('hashing process error', err));
       this.#child = child;
@@ -53,15 +66,22 @@ export class BackgroundHasher {
   }
 
   /** The hashing process's pid while it runs (tests, diagnostics). */
-  get pid(): number | undefined { return this.#child?.pid; }
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
 
-  #inProcess(p: Pending): void { hashPassword(p.password).then(p.resolve, p.reject); }
+  #inProcess(p: Pending): void {
+    hashPassword(p.password).then(p.resolve, p.reject);
+  }
 
   hash(password: string): Promise<string> {
     return new Promise((resolve, reject) => {
       const p: Pending = { resolve, reject, password };
       const child = this.#spawn();
-      if (!child) { this.#inProcess(p); return; }
+      if (!child) {
+        this.#inProcess(p);
+        return;
+      }
       const id = this.#nextId++;
       this.#pending.set(id, p);
       child.send({ id, password }, (err) => {

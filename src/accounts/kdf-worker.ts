@@ -6,7 +6,10 @@
  */
 import { hashPassword } from './password.ts';
 
-interface Job { readonly id: number; readonly password: string }
+interface Job {
+  readonly id: number;
+  readonly password: string;
+}
 
 process.on('message', (m: Job) => {
   hashPassword(m.password).then(

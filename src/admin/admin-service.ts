@@ -53,7 +53,10 @@ export interface AdminDeps {
 export class AdminService {
   readonly #d: AdminDeps;
   readonly #now: () => Date;
-  constructor(deps: AdminDeps) { this.#d = deps; this.#now = deps.now ?? (() => new Date()); }
+  constructor(deps: AdminDeps) {
+    this.#d = deps;
+    this.#now = deps.now ?? (() => new Date());
+  }
 
   #account(name: string) {
     const a = this.#d.store.getAccount(name);
@@ -65,16 +68,28 @@ export class AdminService {
   async listAccounts(): Promise<AccountView[]> {
     const engine = new Map((await this.#d.driver.find({ [LABEL_INSTANCE]: this.#d.instance })).map((c) => [c.id, c]));
     const now = this.#now().getTime();
-    const throttled = new Map(this.#d.store.listLoginThrottles().filter((t) => t.lockedUntil && t.lockedUntil.getTime() > now).map((t) => [t.account, t.lockedUntil!]));
+    const throttled = new Map(
+      this.#d.store
+        .listLoginThrottles()
+        .filter((t) => t.lockedUntil && t.lockedUntil.getTime() > now)
+        .map((t) => [t.account, t.lockedUntil!]),
+    );
     return this.#d.store.listAccounts().map((a) => ({
-      name: a.name, createdAt: a.createdAt, expiresAt: a.expiresAt, expired: a.expiresAt.getTime() <= now,
+      name: a.name,
+      createdAt: a.createdAt,
+      expiresAt: a.expiresAt,
+      expired: a.expiresAt.getTime() <= now,
       ...(throttled.has(a.name) ? { throttledUntil: throttled.get(a.name)! } : {}),
-      containers: this.#d.store.listOwnership(a.name).map((o): ContainerView => ({
-        environment: o.environment, containerId: o.containerId, name: o.containerName,
-        state: engine.get(o.containerId)?.state ?? 'missing',
-        ...(o.startedAt ? { startedAt: o.startedAt } : {}),
-        ...(o.stopReason ? { stopReason: o.stopReason } : {}),
-      })),
+      containers: this.#d.store.listOwnership(a.name).map(
+        (o): ContainerView => ({
+          environment: o.environment,
+          containerId: o.containerId,
+          name: o.containerName,
+          state: engine.get(o.containerId)?.state ?? 'missing',
+          ...(o.startedAt ? { startedAt: o.startedAt } : {}),
+          ...(o.stopReason ? { stopReason: o.stopReason } : {}),
+        }),
+      ),
     }));
   }
 
@@ -90,7 +105,11 @@ export class AdminService {
   extendAll(seconds: number): number {
     const now = this.#now().getTime();
     let n = 0;
-    for (const a of this.#d.store.listAccounts()) if (a.expiresAt.getTime() > now) { this.#d.store.setExpiry(a.name, new Date(a.expiresAt.getTime() + seconds * 1000)); n++; }
+    for (const a of this.#d.store.listAccounts())
+      if (a.expiresAt.getTime() > now) {
+        this.#d.store.setExpiry(a.name, new Date(a.expiresAt.getTime() + seconds * 1000));
+        n++;
+      }
     return n;
   }
 
@@ -120,11 +139,14 @@ export class AdminService {
     this.#account(name);
     const was = this.#d.store.getLoginThrottle(name);
     const cleared = this.#d.store.deleteLoginThrottle(name);
-    if (cleared) this.#d.log?.info({ event: 'account_unlocked', account: name, wasLockedUntil: was?.lockedUntil?.toISOString() }, 'account unlocked by the admin');
+    if (cleared)
+      this.#d.log?.info({ event: 'account_unlocked', account: name, wasLockedUntil: was?.lockedUntil?.toISOString() }, 'account unlocked by the admin');
     return cleared;
   }
 
-  reap(dryRun: boolean): Promise<ReconcileAction[]> { return this.#d.lifecycle.reconcile(dryRun); }
+  reap(dryRun: boolean): Promise<ReconcileAction[]> {
+    return this.#d.lifecycle.reconcile(dryRun);
+  }
 
   /** Archives the home of each of an account's containers (or one environment's) as .tar.gz; returns the files. */
   async exportAccount(account: string, environment?: string, dir = this.#d.exportDir): Promise<string[]> {
@@ -150,7 +172,8 @@ export class AdminService {
     text.split('\n').forEach((line, i) => {
       if (!line.trim() || line.trim().startsWith('#')) return;
       const problem = this.#d.auth.enrollKey(account, line, this.#now());
-      if (problem) problems.push(`line ${i + 1}: ${problem}`); else added++;
+      if (problem) problems.push(`line ${i + 1}: ${problem}`);
+      else added++;
     });
     return { added, problems };
   }

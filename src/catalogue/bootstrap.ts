@@ -43,7 +43,11 @@ export interface BootstrapOptions {
   readonly log: (line: string) => void;
 }
 
-export interface BootstrapResult { readonly image: string; readonly action: 'up-to-date' | 'imported-from-cache' | 'bootstrapped'; readonly seconds: number }
+export interface BootstrapResult {
+  readonly image: string;
+  readonly action: 'up-to-date' | 'imported-from-cache' | 'bootstrapped';
+  readonly seconds: number;
+}
 
 export function bootstrapHash(suite: string, mirror: string): string {
   return createHash('sha256').update(`${suite}\n${mirror}\n${HARDEN}`).digest('hex').slice(0, 32);
@@ -65,15 +69,25 @@ export async function bootstrap(opts: BootstrapOptions): Promise<BootstrapResult
     return true;
   };
   if (await upToDate()) return { image, action: 'up-to-date', seconds: seconds() };
-  return withDirLock(cache.processLock(`bootstrap-${suite}`), async () => {
-    // Another process may have finished it while this one waited.
-    if (await upToDate()) return { image, action: 'up-to-date' as const, seconds: seconds() };
-    const action = await bootstrapLocked(suite, image, hash, mirror, opts);
-    return { image, action, seconds: seconds() };
-  }, { onWait: () => log(`waiting for another bootstrap of ${suite}`) });
+  return withDirLock(
+    cache.processLock(`bootstrap-${suite}`),
+    async () => {
+      // Another process may have finished it while this one waited.
+      if (await upToDate()) return { image, action: 'up-to-date' as const, seconds: seconds() };
+      const action = await bootstrapLocked(suite, image, hash, mirror, opts);
+      return { image, action, seconds: seconds() };
+    },
+    { onWait: () => log(`waiting for another bootstrap of ${suite}`) },
+  );
 }
 
-async function bootstrapLocked(suite: string, image: string, hash: string, mirror: string, opts: BootstrapOptions): Promise<'imported-from-cache' | 'bootstrapped'> {
+async function bootstrapLocked(
+  suite: string,
+  image: string,
+  hash: string,
+  mirror: string,
+  opts: BootstrapOptions,
+): Promise<'imported-from-cache' | 'bootstrapped'> {
   const { cache, log } = opts;
 
   const tarball = cache.rootfs(suite);
@@ -85,7 +99,12 @@ async function bootstrapLocked(suite: string, image: string, hash: string, mirro
   }
 
   if (!existsSync(`/usr/share/debootstrap/scripts/${suite}`)) {
-    throw new IsletError('CATALOGUE_NOT_FOUND', `debootstrap does not know the suite ${suite}.`, `no /usr/share/debootstrap/scripts/${suite}; is debootstrap installed (scripts/setup.sh)?`, { suite });
+    throw new IsletError(
+      'CATALOGUE_NOT_FOUND',
+      `debootstrap does not know the suite ${suite}.`,
+      `no /usr/share/debootstrap/scripts/${suite}; is debootstrap installed (scripts/setup.sh)?`,
+      { suite },
+    );
   }
   const debs = cache.debs(suite);
   mkdirSync(debs, { recursive: true });
@@ -95,16 +114,29 @@ async function bootstrapLocked(suite: string, image: string, hash: string, mirro
   const root = join(work, 'root');
   try {
     log(`debootstrap ${suite} from ${mirror} (downloads cached in ${debs})`);
-    const ds = await runProgram('debootstrap', ['--variant=minbase', `--cache-dir=${debs}`, '--include=libcap2-bin', suite, root, mirror], { timeoutMs: 30 * 60_000, onLine: (l) => log(l) });
-    if (ds.code !== 0) throw new IsletError('CATALOGUE_BUILD_FAILED', `debootstrap ${suite} failed.`, `debootstrap exited ${ds.code}: ${tail(ds.stderr || ds.stdout)}`, { suite });
+    const ds = await runProgram('debootstrap', ['--variant=minbase', `--cache-dir=${debs}`, '--include=libcap2-bin', suite, root, mirror], {
+      timeoutMs: 30 * 60_000,
+      onLine: (l) => log(l),
+    });
+    if (ds.code !== 0)
+      throw new IsletError('CATALOGUE_BUILD_FAILED', `debootstrap ${suite} failed.`, `debootstrap exited ${ds.code}: ${tail(ds.stderr || ds.stdout)}`, {
+        suite,
+      });
     writeFileSync(join(root, 'etc/apt/sources.list'), `deb ${mirror} ${suite} main\n`);
     log('hardening: unprivileged user, locked passwords, no setuid/setgid files');
     const h = await runProgram('chroot', [root, '/bin/sh', '-c', HARDEN], { timeoutMs: 5 * 60_000, onLine: (l) => log(l) });
-    if (h.code !== 0) throw new IsletError('CATALOGUE_BUILD_FAILED', `hardening the ${suite} root filesystem failed.`, `chroot script exited ${h.code}: ${tail(h.stderr || h.stdout)}`, { suite });
+    if (h.code !== 0)
+      throw new IsletError(
+        'CATALOGUE_BUILD_FAILED',
+        `hardening the ${suite} root filesystem failed.`,
+        `chroot script exited ${h.code}: ${tail(h.stderr || h.stdout)}`,
+        { suite },
+      );
     log(`packing ${tarball}`);
     const tmpTar = `${tarball}.${process.pid}.part`;
     const t = await runProgram('tar', ['--numeric-owner', '--xattrs', '--xattrs-include=*', '-C', root, '-cf', tmpTar, '.'], { timeoutMs: 10 * 60_000 });
-    if (t.code !== 0) throw new IsletError('CATALOGUE_BUILD_FAILED', 'packing the root filesystem failed.', `tar exited ${t.code}: ${tail(t.stderr)}`, { suite });
+    if (t.code !== 0)
+      throw new IsletError('CATALOGUE_BUILD_FAILED', 'packing the root filesystem failed.', `tar exited ${t.code}: ${tail(t.stderr)}`, { suite });
     renameSync(tmpTar, tarball);
     writeFileSync(tarHash, `${hash}\n`);
   } finally {
@@ -131,4 +163,3 @@ export async function bootstrappedSuites(suites: readonly string[]): Promise<str
   const found = await inspectImages(suites.map(baseImageName));
   return suites.filter((s) => found.has(baseImageName(s)));
 }
-

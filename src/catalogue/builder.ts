@@ -14,13 +14,22 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IsletError } from '../core/islet-error.ts';
-import { CONTAINNSM_ORG, LABEL_BUILD, LABEL_CONTAINNSM_ORG, LABEL_CONTAINNSM_PROGRAM, LABEL_FILE_CAPS, LABEL_PROGRAM, LABEL_RECIPE, LABEL_SUITE, LABEL_VERSION } from '../runtime/names.ts';
+import {
+  CONTAINNSM_ORG,
+  LABEL_BUILD,
+  LABEL_CONTAINNSM_ORG,
+  LABEL_CONTAINNSM_PROGRAM,
+  LABEL_FILE_CAPS,
+  LABEL_PROGRAM,
+  LABEL_RECIPE,
+  LABEL_SUITE,
+  LABEL_VERSION,
+} from '../runtime/names.ts';
 import { bootstrap, IMAGE_USER } from './bootstrap.ts';
 import { withDirLock } from './dir-lock.ts';
 import { docker, dockerOk, inspectImages, runProgram, tail } from './docker-cli.ts';
 import type { CachePaths } from './paths.ts';
 import { baseImageName, imageName, type Recipe } from './recipe.ts';
-
 
 export interface BuildOptions {
   readonly cache: CachePaths;
@@ -28,10 +37,16 @@ export interface BuildOptions {
   readonly log: (line: string) => void;
 }
 
-export interface BuildResult { readonly image: string; readonly action: 'up-to-date' | 'built'; readonly seconds: number }
+export interface BuildResult {
+  readonly image: string;
+  readonly action: 'up-to-date' | 'built';
+  readonly seconds: number;
+}
 
 export function imageLabels(r: Recipe): Record<string, string> {
-  const caps = Object.entries(r.spec?.capabilities ?? {}).map(([p, c]) => `${p}=${c}`).join(';');
+  const caps = Object.entries(r.spec?.capabilities ?? {})
+    .map(([p, c]) => `${p}=${c}`)
+    .join(';');
   return {
     [LABEL_PROGRAM]: r.tool,
     [LABEL_VERSION]: r.version,
@@ -52,19 +67,26 @@ export async function buildRecipe(r: Recipe, opts: BuildOptions): Promise<BuildR
   const started = Date.now();
   const image = imageName(r.tool, r.version);
   const log = (l: string): void => opts.log(`[${r.tool}/${r.version}] ${l}`);
-  if (!opts.force && await isBuilt(r)) {
+  if (!opts.force && (await isBuilt(r))) {
     log(`${image} is up to date`);
     return { image, action: 'up-to-date', seconds: 0 };
   }
   await bootstrap({ suite: r.suite, cache: opts.cache, log });
-  const built = await withDirLock(opts.cache.processLock(`build-${r.tool}-${r.version}`), async () => {
-    // Another process may have built it while this one waited.
-    if (!opts.force && await isBuilt(r)) return false;
-    if (r.kind === 'dockerfile') await buildDockerfile(r, image, log);
-    else await buildYaml(r, image, opts.cache, log);
-    return true;
-  }, { onWait: () => log('waiting for another build of the same image') });
-  if (!built) { log(`${image} is up to date`); return { image, action: 'up-to-date', seconds: 0 }; }
+  const built = await withDirLock(
+    opts.cache.processLock(`build-${r.tool}-${r.version}`),
+    async () => {
+      // Another process may have built it while this one waited.
+      if (!opts.force && (await isBuilt(r))) return false;
+      if (r.kind === 'dockerfile') await buildDockerfile(r, image, log);
+      else await buildYaml(r, image, opts.cache, log);
+      return true;
+    },
+    { onWait: () => log('waiting for another build of the same image') },
+  );
+  if (!built) {
+    log(`${image} is up to date`);
+    return { image, action: 'up-to-date', seconds: 0 };
+  }
   const seconds = Math.round((Date.now() - started) / 100) / 10;
   log(`built ${image} in ${seconds} s`);
   return { image, action: 'built', seconds };
@@ -83,7 +105,9 @@ async function buildYaml(r: Recipe, image: string, cache: CachePaths, log: (l: s
   const lock = cache.lock(r.suite);
   for (const d of [lists, archives, dirname(lock)]) mkdirSync(d, { recursive: true });
   const pkgs = spec.packages.join(' ');
-  const setcaps = Object.entries(spec.capabilities).map(([p, c]) => `f=$(command -v ${p}) && setcap ${c} "$f" && getcap "$f"`).join(' && ');
+  const setcaps = Object.entries(spec.capabilities)
+    .map(([p, c]) => `f=$(command -v ${p}) && setcap ${c} "$f" && getcap "$f"`)
+    .join(' && ');
   const install = [
     'set -e',
     'export DEBIAN_FRONTEND=noninteractive',
@@ -94,16 +118,44 @@ async function buildYaml(r: Recipe, image: string, cache: CachePaths, log: (l: s
     'find / -xdev -type f -perm /6000 -exec chmod ug-s {} +',
     'rm -f /var/cache/apt/*.bin',
   ].join('\n');
-  await dockerOk(['run', '-d', '--name', name, '--label', `${LABEL_BUILD}=1`, '--user', 'root', '--network', 'bridge',
-    '-v', `${lists}:/var/lib/apt/lists`, '-v', `${archives}:/var/cache/apt/archives`, baseImageName(r.suite), 'sleep', '7200'],
-  { timeoutMs: 120_000 }, `starting the build container of ${r.tool}/${r.version}`);
+  await dockerOk(
+    [
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--label',
+      `${LABEL_BUILD}=1`,
+      '--user',
+      'root',
+      '--network',
+      'bridge',
+      '-v',
+      `${lists}:/var/lib/apt/lists`,
+      '-v',
+      `${archives}:/var/cache/apt/archives`,
+      baseImageName(r.suite),
+      'sleep',
+      '7200',
+    ],
+    { timeoutMs: 120_000 },
+    `starting the build container of ${r.tool}/${r.version}`,
+  );
   try {
     log(`apt-get install ${pkgs} (suite ${r.suite})`);
     // flock: the mounted apt directories are shared by every build of this suite, in this process or another.
     const res = await runProgram('flock', [lock, 'docker', 'exec', name, 'sh', '-c', install], { timeoutMs: 60 * 60_000, onLine: log });
-    if (res.code !== 0) throw new IsletError('CATALOGUE_BUILD_FAILED', `building ${r.tool}/${r.version} failed.`, `apt/setcap in the build container exited ${res.code}: ${tail(res.stderr || res.stdout)}`, { tool: r.tool, version: r.version });
+    if (res.code !== 0)
+      throw new IsletError(
+        'CATALOGUE_BUILD_FAILED',
+        `building ${r.tool}/${r.version} failed.`,
+        `apt/setcap in the build container exited ${res.code}: ${tail(res.stderr || res.stdout)}`,
+        { tool: r.tool, version: r.version },
+      );
     await dockerOk(['stop', '-t', '1', name], { timeoutMs: 60_000 }, 'stopping the build container');
-    const labels = Object.entries(imageLabels(r)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+    const labels = Object.entries(imageLabels(r))
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(' ');
     const changes = [`USER ${IMAGE_USER}`, `WORKDIR /home/${IMAGE_USER}`, 'CMD ["/bin/bash"]', `LABEL ${labels}`].flatMap((c) => ['--change', c]);
     await dockerOk(['commit', ...changes, name, image], { timeoutMs: 10 * 60_000 }, `committing ${image}`);
   } finally {
@@ -112,7 +164,11 @@ async function buildYaml(r: Recipe, image: string, cache: CachePaths, log: (l: s
 }
 
 /** Builds several recipes, `jobs` at a time; one failure does not stop the others. */
-export async function buildMany(recipes: readonly Recipe[], jobs: number, opts: BuildOptions): Promise<{ recipe: Recipe; result?: BuildResult; error?: IsletError }[]> {
+export async function buildMany(
+  recipes: readonly Recipe[],
+  jobs: number,
+  opts: BuildOptions,
+): Promise<{ recipe: Recipe; result?: BuildResult; error?: IsletError }[]> {
   const out: { recipe: Recipe; result?: BuildResult; error?: IsletError }[] = [];
   // Base images first, one per suite, so parallel builds do not bootstrap the same suite twice.
   for (const suite of [...new Set(recipes.map((r) => r.suite))]) await bootstrap({ suite, cache: opts.cache, log: opts.log });
@@ -120,7 +176,9 @@ export async function buildMany(recipes: readonly Recipe[], jobs: number, opts: 
   const worker = async (): Promise<void> => {
     while (next < recipes.length) {
       const recipe = recipes[next++]!;
-      try { out.push({ recipe, result: await buildRecipe(recipe, opts) }); } catch (err) {
+      try {
+        out.push({ recipe, result: await buildRecipe(recipe, opts) });
+      } catch (err) {
         const e = err instanceof IsletError ? err : new IsletError('CATALOGUE_BUILD_FAILED', String(err), String(err));
         opts.log(`[${recipe.tool}/${recipe.version}] FAILED: ${e.message}`);
         out.push({ recipe, error: e });

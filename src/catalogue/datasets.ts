@@ -10,7 +10,12 @@ import { namePattern } from '../config/schema.ts';
 
 export const DATASET_MOUNT_ROOT = '/datasets';
 
-export interface Dataset { readonly name: string; readonly path: string; readonly files: number; readonly bytes: number }
+export interface Dataset {
+  readonly name: string;
+  readonly path: string;
+  readonly files: number;
+  readonly bytes: number;
+}
 
 export function datasetMount(dir: string, name: string): { source: string; target: string } {
   return { source: datasetPath(dir, name), target: `${DATASET_MOUNT_ROOT}/${name}` };
@@ -19,7 +24,13 @@ export function datasetMount(dir: string, name: string): { source: string; targe
 export function datasetPath(dir: string, name: string): string {
   if (!namePattern.test(name)) throw new IsletError('CATALOGUE_INVALID', `invalid dataset name ${JSON.stringify(name)} (letters, digits, ._- ; at most 63)`);
   const p = join(dir, name);
-  if (!existsSync(p)) throw new IsletError('CATALOGUE_NOT_FOUND', `no dataset named ${name}.`, `no dataset ${name} in ${dir} (islet dataset ls; islet dataset add ${name} <path>)`, { dataset: name });
+  if (!existsSync(p))
+    throw new IsletError(
+      'CATALOGUE_NOT_FOUND',
+      `no dataset named ${name}.`,
+      `no dataset ${name} in ${dir} (islet dataset ls; islet dataset add ${name} <path>)`,
+      { dataset: name },
+    );
   return p;
 }
 
@@ -29,11 +40,14 @@ export function hasDataset(dir: string, name: string): boolean {
 
 export function listDatasets(dir: string): Dataset[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((n) => namePattern.test(n)).sort().map((name) => {
-    const path = join(dir, name);
-    const { files, bytes } = usage(path);
-    return { name, path, files, bytes };
-  });
+  return readdirSync(dir)
+    .filter((n) => namePattern.test(n))
+    .sort()
+    .map((name) => {
+      const path = join(dir, name);
+      const { files, bytes } = usage(path);
+      return { name, path, files, bytes };
+    });
 }
 
 /**
@@ -70,6 +84,10 @@ function usage(p: string): { files: number; bytes: number } {
   if (!st.isDirectory()) return { files: 1, bytes: st.size };
   let files = 0;
   let bytes = 0;
-  for (const n of readdirSync(p)) { const u = usage(join(p, n)); files += u.files; bytes += u.bytes; }
+  for (const n of readdirSync(p)) {
+    const u = usage(join(p, n));
+    files += u.files;
+    bytes += u.bytes;
+  }
   return { files, bytes };
 }

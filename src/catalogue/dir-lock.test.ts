@@ -5,12 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withDirLock } from './dir-lock.ts';
 
-test('holders of one lock take turns; a dead owner\'s lock is taken over', async (t) => {
+test("holders of one lock take turns; a dead owner's lock is taken over", async (t) => {
   const d = mkdtempSync(join(tmpdir(), 'islet-lock-'));
   t.after(() => rmSync(d, { recursive: true, force: true }));
   const lock = join(d, 'x.lock');
   const events: string[] = [];
-  const run = (n: string): Promise<void> => withDirLock(lock, async () => { events.push(`${n}+`); await new Promise((r) => setTimeout(r, 50)); events.push(`${n}-`); });
+  const run = (n: string): Promise<void> =>
+    withDirLock(lock, async () => {
+      events.push(`${n}+`);
+      await new Promise((r) => setTimeout(r, 50));
+      events.push(`${n}-`);
+    });
   await Promise.all([run('a'), run('b')]);
   assert.deepEqual(events, ['a+', 'a-', 'b+', 'b-']);
   // A lock left by a process that no longer exists (pid 2^22+ is above pid_max's default).
@@ -20,5 +25,8 @@ test('holders of one lock take turns; a dead owner\'s lock is taken over', async
   // Control: a lock held by a live process (this one) is not taken over.
   mkdirSync(lock);
   writeFileSync(join(lock, 'pid'), String(process.pid));
-  await assert.rejects(withDirLock(lock, async () => 'no', { waitMs: 700 }), /still held/);
+  await assert.rejects(
+    withDirLock(lock, async () => 'no', { waitMs: 700 }),
+    /still held/,
+  );
 });

@@ -18,18 +18,37 @@ export async function withDirLock<T>(path: string, fn: () => Promise<T>, opts: {
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (ownerGone(path)) { rmSync(path, { recursive: true, force: true }); continue; }
+      if (ownerGone(path)) {
+        rmSync(path, { recursive: true, force: true });
+        continue;
+      }
       if (Date.now() > deadline) throw new Error(`lock ${path} still held after waiting`);
-      if (!told) { opts.onWait?.(); told = true; }
+      if (!told) {
+        opts.onWait?.();
+        told = true;
+      }
       await sleep(500);
     }
   }
-  try { return await fn(); } finally { rmSync(path, { recursive: true, force: true }); }
+  try {
+    return await fn();
+  } finally {
+    rmSync(path, { recursive: true, force: true });
+  }
 }
 
 function ownerGone(path: string): boolean {
   let pid: number;
-  try { pid = Number(readFileSync(join(path, 'pid'), 'utf8')); } catch { return false; } // being created: not gone
+  try {
+    pid = Number(readFileSync(join(path, 'pid'), 'utf8'));
+  } catch {
+    return false;
+  } // being created: not gone
   if (!Number.isInteger(pid) || pid <= 0) return true;
-  try { process.kill(pid, 0); return false; } catch (err) { return (err as NodeJS.ErrnoException).code === 'ESRCH'; }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }

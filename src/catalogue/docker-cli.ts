@@ -7,7 +7,11 @@
 import { spawn } from 'node:child_process';
 import { IsletError } from '../core/islet-error.ts';
 
-export interface DockerResult { readonly code: number; readonly stdout: string; readonly stderr: string }
+export interface DockerResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
 
 export interface DockerCall {
   readonly timeoutMs: number;
@@ -24,18 +28,28 @@ export function runProgram(cmd: string, args: readonly string[], call: DockerCal
     let stderr = '';
     const lines = (chunk: Buffer, into: 'out' | 'err'): void => {
       const s = chunk.toString('utf8');
-      if (into === 'out') stdout += s; else stderr += s;
+      if (into === 'out') stdout += s;
+      else stderr += s;
       if (stdout.length > 4_000_000) stdout = stdout.slice(-2_000_000);
       if (stderr.length > 4_000_000) stderr = stderr.slice(-2_000_000);
       if (call.onLine) for (const l of s.split('\n')) if (l.trim() !== '') call.onLine(l);
     };
     child.stdout.on('data', (c: Buffer) => lines(c, 'out'));
     child.stderr.on('data', (c: Buffer) => lines(c, 'err'));
-    const timer = setTimeout(() => { child.kill('SIGKILL'); }, call.timeoutMs);
-    child.on('error', (err) => { clearTimeout(timer); reject(new IsletError('CATALOGUE_BUILD_FAILED', `${cmd} could not be started.`, `${cmd}: ${err.message}`, { cmd }, err)); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+    }, call.timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new IsletError('CATALOGUE_BUILD_FAILED', `${cmd} could not be started.`, `${cmd}: ${err.message}`, { cmd }, err));
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : 1), stdout, stderr: signal === 'SIGKILL' ? `${stderr}\n${cmd} killed after ${call.timeoutMs} ms` : stderr });
+      resolve({
+        code: code ?? (signal === 'SIGKILL' ? 137 : 1),
+        stdout,
+        stderr: signal === 'SIGKILL' ? `${stderr}\n${cmd} killed after ${call.timeoutMs} ms` : stderr,
+      });
     });
     child.stdin.end();
   });
@@ -48,7 +62,10 @@ export function docker(args: readonly string[], call: DockerCall): Promise<Docke
 /** Like docker(), but a non-zero exit is a CATALOGUE_BUILD_FAILED error carrying the output's tail. */
 export async function dockerOk(args: readonly string[], call: DockerCall, what: string): Promise<string> {
   const r = await docker(args, call);
-  if (r.code !== 0) throw new IsletError('CATALOGUE_BUILD_FAILED', `${what} failed.`, `${what}: docker ${args[0]} exited ${r.code}: ${tail(r.stderr || r.stdout)}`, { args: [...args] });
+  if (r.code !== 0)
+    throw new IsletError('CATALOGUE_BUILD_FAILED', `${what} failed.`, `${what}: docker ${args[0]} exited ${r.code}: ${tail(r.stderr || r.stdout)}`, {
+      args: [...args],
+    });
   return r.stdout;
 }
 
@@ -57,7 +74,12 @@ export function tail(s: string, n = 1500): string {
   return t.length > n ? `…${t.slice(-n)}` : t;
 }
 
-export interface ImageInfo { readonly id: string; readonly size: number; readonly labels: Record<string, string>; readonly created: string }
+export interface ImageInfo {
+  readonly id: string;
+  readonly size: number;
+  readonly labels: Record<string, string>;
+  readonly created: string;
+}
 
 /** Inspects images by name; a missing one is simply absent from the result. */
 export async function inspectImages(names: readonly string[]): Promise<Map<string, ImageInfo>> {

@@ -23,7 +23,6 @@ import { catalogueDir } from './paths.ts';
 import { resolveBuilt } from './resolve-image.ts';
 import { dockerRunArgs } from './run-options.ts';
 
-
 export interface LabOptions {
   readonly instance: string;
   readonly env: Environment;
@@ -60,10 +59,18 @@ export async function ensureLab(o: LabOptions): Promise<{ network: string; subne
   if (!mount) throw failed(`lab_network.replay: dataset ${dataset} is not mounted in environment ${o.env.name}`);
   const tcpreplay = await resolveBuilt(catalogueDir(), 'tcpreplay');
   const args = dockerRunArgs({
-    name: generator, image: tcpreplay.image, detach: true, interactive: false, tty: false,
+    name: generator,
+    image: tcpreplay.image,
+    detach: true,
+    interactive: false,
+    tty: false,
     command: ['tcpreplay', '--intf1=eth0', '--loop=0', `--pps=${lab.pps}`, `/datasets/${dataset}/${file}`],
-    readOnly: [{ source: mount.source, target: mount.target }], writable: [], labels,
-    capAdd: CAPTURE, noNewPrivileges: false, network,
+    readOnly: [{ source: mount.source, target: mount.target }],
+    writable: [],
+    labels,
+    capAdd: CAPTURE,
+    noNewPrivileges: false,
+    network,
   });
   const r = await docker(args, { timeoutMs: 120_000 });
   // Two logins at once: the other one started it.
@@ -99,10 +106,12 @@ async function acceptWithinBridge(br: string): Promise<void> {
 async function networkSubnets(name: string): Promise<string[] | undefined> {
   const r = await docker(['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', name], { timeoutMs: 30_000 });
   if (r.code !== 0) return undefined;
-  return r.stdout.trim().split(/\s+/).filter((s) => s !== '');
+  return r.stdout
+    .trim()
+    .split(/\s+/)
+    .filter((s) => s !== '');
 }
 
 function failed(detail: string): IsletError {
   return new IsletError('RUNTIME_FAILED', 'The lab network could not be prepared. Please tell the instructor.', detail);
 }
-

@@ -7,5 +7,11 @@ import { imageName, listRecipes } from './recipe.ts';
 
 /** The catalogue's tcpreplay images, highest first; the lab uses the highest that is built. */
 export function generatorImages(cat = catalogueDir()): string[] {
-  try { return listRecipes(cat, 'tcpreplay').map((r) => imageName(r.tool, r.version)).reverse(); } catch { return []; }
+  try {
+    return listRecipes(cat, 'tcpreplay')
+      .map((r) => imageName(r.tool, r.version))
+      .reverse();
+  } catch {
+    return [];
+  }
 }

@@ -8,7 +8,10 @@ import { containnsmRef, imageName, listRecipes, parseToolRef, readRecipe } from 
 function cat(t: { after: (f: () => void) => void }, files: Record<string, string>): string {
   const d = mkdtempSync(join(tmpdir(), 'islet-recipe-'));
   t.after(() => rmSync(d, { recursive: true, force: true }));
-  for (const [p, text] of Object.entries(files)) { mkdirSync(join(d, p, '..'), { recursive: true }); writeFileSync(join(d, p), text); }
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(join(d, p, '..'), { recursive: true });
+    writeFileSync(join(d, p), text);
+  }
   return d;
 }
 
@@ -19,8 +22,10 @@ test('recipes are listed per tool, versions sorted as versions; the hash follows
     'mytool/1.0/Dockerfile': 'FROM islet/base:bookworm\nRUN true\n',
   });
   const all = listRecipes(d);
-  assert.deepEqual(all.map((r) => `${r.tool}/${r.version}/${r.kind}/${r.suite}`),
-    ['mytool/1.0/dockerfile/bookworm', 'tcpdump/4.9.3/yaml/bookworm', 'tcpdump/4.10.0/yaml/trixie']);
+  assert.deepEqual(
+    all.map((r) => `${r.tool}/${r.version}/${r.kind}/${r.suite}`),
+    ['mytool/1.0/dockerfile/bookworm', 'tcpdump/4.9.3/yaml/bookworm', 'tcpdump/4.10.0/yaml/trixie'],
+  );
   assert.deepEqual(all[1]!.spec!.capabilities, { tcpdump: 'cap_net_raw,cap_net_admin+eip' });
   const before = readRecipe(d, 'tcpdump', '4.9.3').hash;
   writeFileSync(join(d, 'tcpdump/4.9.3/recipe.yaml'), 'suite: bookworm\npackages: [tcpdump=4.9.3-2]\n');

@@ -19,13 +19,23 @@ export const suitePattern = /^[a-z][a-z0-9-]{1,30}$/;
 
 const capsPattern = /^cap_[a-z_]+(,cap_[a-z_]+)*[+=-][eip]+$/;
 
-export const recipeSchema = z.object({
-  suite: z.string().regex(suitePattern).describe('Debian suite of the base image (`islet image bootstrap --suite`).'),
-  packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*(=[A-Za-z0-9.:~+-]+)?$/)).min(1).describe('Debian packages, `name` or `name=<exact Debian version>`.'),
-  capabilities: z.record(z.string().regex(/^(\/[A-Za-z0-9_./+-]+|[A-Za-z0-9_.+-]+)$/), z.string().regex(capsPattern)).default({}).describe('File capabilities set with setcap instead of setuid root, `{program: "cap_net_raw,cap_net_admin+eip"}`; a program without a slash is looked up on PATH in the built image (tcpdump moved from /usr/sbin to /usr/bin between suites).'),
-  smoke: z.array(z.string().min(1)).min(1).optional().describe('A command proving the tool runs (exit 0), for the smoke tests.'),
-  description: z.string().default(''),
-}).strict();
+export const recipeSchema = z
+  .object({
+    suite: z.string().regex(suitePattern).describe('Debian suite of the base image (`islet image bootstrap --suite`).'),
+    packages: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*(=[A-Za-z0-9.:~+-]+)?$/))
+      .min(1)
+      .describe('Debian packages, `name` or `name=<exact Debian version>`.'),
+    capabilities: z
+      .record(z.string().regex(/^(\/[A-Za-z0-9_./+-]+|[A-Za-z0-9_.+-]+)$/), z.string().regex(capsPattern))
+      .default({})
+      .describe(
+        'File capabilities set with setcap instead of setuid root, `{program: "cap_net_raw,cap_net_admin+eip"}`; a program without a slash is looked up on PATH in the built image (tcpdump moved from /usr/sbin to /usr/bin between suites).',
+      ),
+    smoke: z.array(z.string().min(1)).min(1).optional().describe('A command proving the tool runs (exit 0), for the smoke tests.'),
+    description: z.string().default(''),
+  })
+  .strict();
 
 export type RecipeSpec = z.output<typeof recipeSchema>;
 
@@ -80,8 +90,14 @@ export function readRecipe(catalogueDir: string, tool: string, version: string):
 
 /** Every recipe in the catalogue (of one tool when given), versions sorted as versions. */
 export function listRecipes(catalogueDir: string, tool?: string): Recipe[] {
-  const tools = tool !== undefined ? [tool] : subdirs(catalogueDir).filter((t) => toolPattern.test(t)).sort();
-  if (tool !== undefined && !existsSync(join(catalogueDir, tool))) throw new IsletError('CATALOGUE_NOT_FOUND', `${tool} is not in the catalogue.`, `no directory ${join(catalogueDir, tool)}`, { tool });
+  const tools =
+    tool !== undefined
+      ? [tool]
+      : subdirs(catalogueDir)
+          .filter((t) => toolPattern.test(t))
+          .sort();
+  if (tool !== undefined && !existsSync(join(catalogueDir, tool)))
+    throw new IsletError('CATALOGUE_NOT_FOUND', `${tool} is not in the catalogue.`, `no directory ${join(catalogueDir, tool)}`, { tool });
   const out: Recipe[] = [];
   for (const t of tools) {
     const versions = subdirs(join(catalogueDir, t)).filter((v) => versionPattern.test(v));
@@ -93,13 +109,20 @@ export function listRecipes(catalogueDir: string, tool?: string): Recipe[] {
 /** `<tool>`, `<tool>/<version>` or `<tool>:<version>`. */
 export function parseToolRef(ref: string): { tool: string; version?: string } {
   const m = /^([^/:]+)(?:[/:](.+))?$/.exec(ref);
-  if (!m || !toolPattern.test(m[1]!) || (m[2] !== undefined && !versionPattern.test(m[2]))) throw invalid(`expected <tool>[/<version>], got ${JSON.stringify(ref)}`);
+  if (!m || !toolPattern.test(m[1]!) || (m[2] !== undefined && !versionPattern.test(m[2])))
+    throw invalid(`expected <tool>[/<version>], got ${JSON.stringify(ref)}`);
   return m[2] === undefined ? { tool: m[1]! } : { tool: m[1]!, version: m[2] };
 }
 
 function subdirs(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((n) => { try { return statSync(join(dir, n)).isDirectory(); } catch { return false; } });
+  return readdirSync(dir).filter((n) => {
+    try {
+      return statSync(join(dir, n)).isDirectory();
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The build steps are part of what an image was made from: bump when builder.ts changes what it does. */

@@ -8,7 +8,12 @@ import { LABEL_FILE_CAPS, LABEL_RECIPE } from '../runtime/names.ts';
 import { inspectImages, type ImageInfo } from './docker-cli.ts';
 import { containnsmRef, imageName, listRecipes, parseToolRef, type Recipe } from './recipe.ts';
 
-export interface BuiltVersion { readonly recipe: Recipe; readonly image: string; readonly info: ImageInfo; readonly current: boolean }
+export interface BuiltVersion {
+  readonly recipe: Recipe;
+  readonly image: string;
+  readonly info: ImageInfo;
+  readonly current: boolean;
+}
 
 export function normaliseRef(ref: string): { tool: string; version?: string } {
   const c = containnsmRef(ref);
@@ -39,13 +44,18 @@ export async function resolveBuilt(cat: string, ref: string): Promise<BuiltVersi
   const hit = built.find((b) => b.recipe.version === version);
   if (hit) return hit;
   const known = listRecipes(cat, tool).map((r) => r.version);
-  if (!known.includes(version)) throw new IsletError('CATALOGUE_NOT_FOUND', `${tool} ${version} is not in the catalogue (versions: ${known.join(', ')}).`, undefined, { tool, version });
+  if (!known.includes(version))
+    throw new IsletError('CATALOGUE_NOT_FOUND', `${tool} ${version} is not in the catalogue (versions: ${known.join(', ')}).`, undefined, { tool, version });
   throw notBuilt(tool, version, version);
 }
 
 export function notBuilt(tool: string, version: string | undefined, buildable: string | undefined): IsletError {
   const cmd = buildable ? `islet image build ${tool}/${buildable}` : `islet image build ${tool}`;
-  return new IsletError('CATALOGUE_NOT_FOUND', `${tool}${version ? ` ${version}` : ''} is not built yet; build it with: ${cmd}`, undefined, { tool, version, command: cmd });
+  return new IsletError('CATALOGUE_NOT_FOUND', `${tool}${version ? ` ${version}` : ''} is not built yet; build it with: ${cmd}`, undefined, {
+    tool,
+    version,
+    command: cmd,
+  });
 }
 
 /** Capabilities the image's file capabilities need in the container's bounding set. */

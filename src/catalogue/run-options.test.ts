@@ -2,9 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dockerRunArgs, type RunSpec } from './run-options.ts';
 
-const base: RunSpec = { name: 'islet-run-x', image: 'islet/tcpdump:4.99.3', command: ['tcpdump', '-nr', '/data/a.pcap'], readOnly: [{ source: '/srv/pcaps/a.pcap', target: '/data/a.pcap' }], writable: [], labels: { 'islet.run': '1' }, capAdd: [], interactive: false, tty: false };
+const base: RunSpec = {
+  name: 'islet-run-x',
+  image: 'islet/tcpdump:4.99.3',
+  command: ['tcpdump', '-nr', '/data/a.pcap'],
+  readOnly: [{ source: '/srv/pcaps/a.pcap', target: '/data/a.pcap' }],
+  writable: [],
+  labels: { 'islet.run': '1' },
+  capAdd: [],
+  interactive: false,
+  tty: false,
+};
 
-function flag(args: string[], f: string): string[] { return args.flatMap((a, i) => (a === f ? [args[i + 1]!] : [])); }
+function flag(args: string[], f: string): string[] {
+  return args.flatMap((a, i) => (a === f ? [args[i + 1]!] : []));
+}
 
 test('islet run gets the trainee container hardening: caps dropped, no new privileges, no network, limits, read-only inputs', () => {
   const a = dockerRunArgs(base);

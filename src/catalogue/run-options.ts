@@ -11,7 +11,10 @@
 import { environmentSchema, type Environment } from '../config/schema.ts';
 import { createOptions, type DockerCreateOptions } from '../runtime/docker/create-options.ts';
 
-export interface Mount { readonly source: string; readonly target: string }
+export interface Mount {
+  readonly source: string;
+  readonly target: string;
+}
 
 export interface RunSpec {
   readonly name: string;

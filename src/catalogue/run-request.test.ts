@@ -16,7 +16,11 @@ function world(t: { after: (f: () => void) => void }): { d: string; ds: string; 
 test('paths, datasets and src:dst become mounts; the working directory follows ContainNSM', (t) => {
   const { d, ds, pcap } = world(t);
   const r = parseRunArgs(['-r', `${pcap},lab`, '-r', `${d}:/input`, 'tcpdump:4.99.3', '--', 'tcpdump', '-r', 'a.pcap'], ds, { grouprun: false, cwd: d });
-  assert.deepEqual(r.readOnly, [{ source: pcap, target: pcap }, { source: join(ds, 'lab'), target: '/datasets/lab' }, { source: d, target: '/input' }]);
+  assert.deepEqual(r.readOnly, [
+    { source: pcap, target: pcap },
+    { source: join(ds, 'lab'), target: '/datasets/lab' },
+    { source: d, target: '/input' },
+  ]);
   assert.equal(r.workdir, d, 'the directory of the first -r file');
   assert.deepEqual(r.command, ['tcpdump', '-r', 'a.pcap']);
   assert.equal(r.ref, 'tcpdump:4.99.3');
@@ -26,7 +30,10 @@ test('paths, datasets and src:dst become mounts; the working directory follows C
 
 test('refusals: the engine socket, system directories, relative paths, root, misplaced flags, duplicates', (t) => {
   const { d, ds, pcap } = world(t);
-  const run = (...a: string[]) => () => parseRunArgs(a, ds, { grouprun: false, cwd: d });
+  const run =
+    (...a: string[]) =>
+    () =>
+      parseRunArgs(a, ds, { grouprun: false, cwd: d });
   assert.throws(run('tcpdump', 'true'), /after `--`/);
   assert.throws(run('-r', '/var/run/docker.sock', 'tcpdump', '--', 'true'), /refusing to mount \/var\/run\/docker\.sock|does not exist/);
   assert.throws(run('-r', `${pcap}:/etc/passwd`, 'tcpdump', '--', 'true'), /refusing to mount over \/etc\/passwd/);

@@ -39,11 +39,20 @@ export function parseRunArgs(argv: readonly string[], datasetsDir: string, opts:
   const command = argv.slice(dash + 1);
   if (command.length === 0) throw bad('no command after `--`');
   const { values: f, positionals } = parseArgs({
-    args: argv.slice(0, dash), allowPositionals: true, strict: true,
+    args: argv.slice(0, dash),
+    allowPositionals: true,
+    strict: true,
     options: {
-      r: { type: 'string', short: 'r', multiple: true }, w: { type: 'string', short: 'w', multiple: true }, C: { type: 'string', short: 'C' },
-      u: { type: 'string', short: 'u' }, i: { type: 'boolean', short: 'i' }, c: { type: 'string', short: 'c' },
-      I: { type: 'string', short: 'I' }, json: { type: 'boolean' }, data: { type: 'string' }, config: { type: 'string' },
+      r: { type: 'string', short: 'r', multiple: true },
+      w: { type: 'string', short: 'w', multiple: true },
+      C: { type: 'string', short: 'C' },
+      u: { type: 'string', short: 'u' },
+      i: { type: 'boolean', short: 'i' },
+      c: { type: 'string', short: 'c' },
+      I: { type: 'string', short: 'I' },
+      json: { type: 'boolean' },
+      data: { type: 'string' },
+      config: { type: 'string' },
     },
   });
   const ref = f.I ?? positionals[0];
@@ -58,16 +67,26 @@ export function parseRunArgs(argv: readonly string[], datasetsDir: string, opts:
   let count: number | undefined;
   if (f.c !== undefined) {
     count = Number(f.c);
-    if (!opts.grouprun || !Number.isInteger(count) || count < 1 || count > 64) throw bad(opts.grouprun ? `-c: expected 1..64, got ${f.c}` : '-c belongs to grouprun');
+    if (!opts.grouprun || !Number.isInteger(count) || count < 1 || count > 64)
+      throw bad(opts.grouprun ? `-c: expected 1..64, got ${f.c}` : '-c belongs to grouprun');
   }
   const targets = [...readOnly, ...writable].map((m) => m.target);
   const dup = targets.find((t, i) => targets.indexOf(t) !== i);
   if (dup) throw bad(`two mounts at ${dup}`);
-  const workdir = f.C ?? writable[0]?.target ?? (readOnly[0] ? (statSync(readOnly[0].source).isDirectory() ? readOnly[0].target : dirname(readOnly[0].target)) : undefined);
+  const workdir =
+    f.C ?? writable[0]?.target ?? (readOnly[0] ? (statSync(readOnly[0].source).isDirectory() ? readOnly[0].target : dirname(readOnly[0].target)) : undefined);
   return {
-    ref, command, readOnly, writable, hostNetwork: f.i === true, json: f.json === true,
-    ...(workdir !== undefined ? { workdir } : {}), ...(f.u !== undefined ? { user: f.u } : {}), ...(count !== undefined ? { count } : {}),
-    ...(f.data !== undefined ? { data: f.data } : {}), ...(f.config !== undefined ? { config: f.config } : {}),
+    ref,
+    command,
+    readOnly,
+    writable,
+    hostNetwork: f.i === true,
+    json: f.json === true,
+    ...(workdir !== undefined ? { workdir } : {}),
+    ...(f.u !== undefined ? { user: f.u } : {}),
+    ...(count !== undefined ? { count } : {}),
+    ...(f.data !== undefined ? { data: f.data } : {}),
+    ...(f.config !== undefined ? { config: f.config } : {}),
   };
 }
 
@@ -86,13 +105,21 @@ function split(item: string, cwd: string, flag: string): Mount {
 function readMount(item: string, datasetsDir: string, cwd: string): Mount {
   if (!item.includes(':') && !item.includes('/') && hasDataset(datasetsDir, item)) return datasetMount(datasetsDir, item);
   if (!item.includes(':') && !item.includes('/') && !existsSync(resolve(cwd, item))) {
-    throw new IsletError('CATALOGUE_NOT_FOUND', `-r: ${item} is neither a dataset (islet dataset ls) nor a file`, `-r: ${item} is neither a dataset nor a file`);
+    throw new IsletError(
+      'CATALOGUE_NOT_FOUND',
+      `-r: ${item} is neither a dataset (islet dataset ls) nor a file`,
+      `-r: ${item} is neither a dataset nor a file`,
+    );
   }
   return split(item, cwd, '-r');
 }
 
 function writeMount(item: string, cwd: string): Mount {
   const m = split(item, cwd, '-w');
-  try { accessSync(m.source, constants.W_OK); } catch { throw bad(`-w: ${m.source} is not writable`); }
+  try {
+    accessSync(m.source, constants.W_OK);
+  } catch {
+    throw bad(`-w: ${m.source} is not writable`);
+  }
   return m;
 }

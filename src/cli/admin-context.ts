@@ -33,9 +33,21 @@ export function openAdmin(flags: Record<string, string | boolean | undefined>): 
   const g = composeGraph({ config, store, driver, instance, dataDir, log, now: () => new Date(), extraLabels: testRunLabels() });
   return {
     admin: new AdminService({
-      store, driver, runner: g.runner, lifecycle: g.lifecycle, instance, config, auth: g.auth, log, exportDir: join(dataDir, 'exports'),
+      store,
+      driver,
+      runner: g.runner,
+      lifecycle: g.lifecycle,
+      instance,
+      config,
+      auth: g.auth,
+      log,
+      exportDir: join(dataDir, 'exports'),
     }),
     claim: (takeOver: boolean) => claimEngine({ store, driver, instance, dataDir, log, takeOver }),
-    close: async () => { await g.close(); store.close(); log.flush(); },
+    close: async () => {
+      await g.close();
+      store.close();
+      log.flush();
+    },
   };
 }

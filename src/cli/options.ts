@@ -2,15 +2,27 @@
  * The CLI's shared options: each flag has an environment-variable twin,
  * declared once here so `--help` and docs/cli.md come from one table.
  */
-export interface OptionSpec { readonly flag: string; readonly env: string; readonly default: string; readonly help: string }
+export interface OptionSpec {
+  readonly flag: string;
+  readonly env: string;
+  readonly default: string;
+  readonly help: string;
+}
 
 export const commonOptions = {
-  config: { flag: '--config', env: 'ISLET_CONFIG', default: '/etc/islet', help: 'Config directory: islet.yaml and/or islet.conf, modules/, environments/, plugins/' },
+  config: {
+    flag: '--config',
+    env: 'ISLET_CONFIG',
+    default: '/etc/islet',
+    help: 'Config directory: islet.yaml and/or islet.conf, modules/, environments/, plugins/',
+  },
   data: { flag: '--data', env: 'ISLET_DATA', default: '/var/lib/islet', help: 'Data directory (mode 0700): islet.db and the SSH host keys' },
   listen: { flag: '--listen', env: 'ISLET_LISTEN', default: '0.0.0.0:2222', help: 'Address and port of the SSH front door, HOST:PORT' },
   http: { flag: '--http', env: 'ISLET_HTTP', default: '', help: 'Address and port of the web door (a terminal in the browser), HOST:PORT; empty: no web door' },
   metrics: {
-    flag: '--metrics', env: 'ISLET_METRICS', default: '',
+    flag: '--metrics',
+    env: 'ISLET_METRICS',
+    default: '',
     help: 'Operator listener for /metrics and /healthz, HOST:PORT (loopback or a management network); empty: none',
   },
   logLevel: { flag: '--log-level', env: 'ISLET_LOG_LEVEL', default: 'info', help: 'Log level: debug, info, warn, error' },

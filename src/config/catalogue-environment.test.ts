@@ -10,7 +10,10 @@ function catalogue(t: { after: (f: () => void) => void }): { cat: string; ds: st
   t.after(() => rmSync(d, { recursive: true, force: true }));
   const recipe = (tool: string, v: string, caps: boolean): void => {
     mkdirSync(join(d, 'cat', tool, v), { recursive: true });
-    writeFileSync(join(d, 'cat', tool, v, 'recipe.yaml'), `suite: bookworm\npackages: [${tool}]\n${caps ? `capabilities:\n  ${tool}: cap_net_raw,cap_net_admin+eip\n` : ''}`);
+    writeFileSync(
+      join(d, 'cat', tool, v, 'recipe.yaml'),
+      `suite: bookworm\npackages: [${tool}]\n${caps ? `capabilities:\n  ${tool}: cap_net_raw,cap_net_admin+eip\n` : ''}`,
+    );
   };
   recipe('tcpdump', '4.9.3', true);
   recipe('tcpdump', '4.10.0', true);
@@ -60,7 +63,10 @@ test('datasets become read-only mounts at /datasets/<name>; lab_network joins a 
   const { cat, ds } = catalogue(t);
   const input: Record<string, unknown> = { program: 'tcpdump', datasets: ['lab', 'missing'], lab_network: { replay: 'lab/a.pcap' } };
   const issues = resolveCatalogueEnvironment(input, 'f.yaml', ds, cat);
-  assert.deepEqual(input.mounts, [{ source: join(ds, 'lab'), target: '/datasets/lab' }, { source: join(ds, 'missing'), target: '/datasets/missing' }]);
+  assert.deepEqual(input.mounts, [
+    { source: join(ds, 'lab'), target: '/datasets/lab' },
+    { source: join(ds, 'missing'), target: '/datasets/missing' },
+  ]);
   assert.match(issues[0]!.message, /no dataset missing/);
   assert.equal(input.network, 'bridge');
   assert.equal(input.no_new_privileges, false);

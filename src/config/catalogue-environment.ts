@@ -19,23 +19,32 @@ import { CAPTURE } from '../catalogue/capture.ts';
 import { catalogueDir } from '../catalogue/paths.ts';
 import { containnsmRef, imageName, listRecipes, type Recipe } from '../catalogue/recipe.ts';
 
-
 export function datasetsDirOf(configured: string, env: NodeJS.ProcessEnv = process.env): string {
   return configured || join(env.ISLET_DATA || '/var/lib/islet', 'datasets');
 }
 
 export function resolveCatalogueEnvironment(input: Record<string, unknown>, file: string, datasetsDir: string, cat = catalogueDir()): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const critical = (message: string): void => { issues.push({ severity: 'critical', code: 'CATALOGUE_NOT_FOUND', file, message }); };
+  const critical = (message: string): void => {
+    issues.push({ severity: 'critical', code: 'CATALOGUE_NOT_FOUND', file, message });
+  };
   let recipe: Recipe | undefined;
   if (typeof input.program === 'string') {
     const program = input.program;
     const recipes = safeList(cat, program);
-    if (recipes.length === 0) { critical(`program: ${program} is not in the catalogue (${cat})`); return issues; }
+    if (recipes.length === 0) {
+      critical(`program: ${program} is not in the catalogue (${cat})`);
+      return issues;
+    }
     // YAML reads `version: 4.10` as the number 4.1: accept a number only when it names a version as written.
     const version = typeof input.version === 'number' ? String(input.version) : typeof input.version === 'string' ? input.version : recipes.at(-1)!.version;
     recipe = recipes.find((r) => r.version === version);
-    if (!recipe) { critical(`version: ${program} ${version} is not in the catalogue (versions: ${recipes.map((r) => r.version).join(', ')})${typeof input.version === 'number' ? '; quote versions in YAML (\'4.10\')' : ''}`); return issues; }
+    if (!recipe) {
+      critical(
+        `version: ${program} ${version} is not in the catalogue (versions: ${recipes.map((r) => r.version).join(', ')})${typeof input.version === 'number' ? "; quote versions in YAML ('4.10')" : ''}`,
+      );
+      return issues;
+    }
     if (input.image === undefined) input.image = imageName(program, version);
     input.version = version;
   } else if (typeof input.image === 'string') {
@@ -44,8 +53,17 @@ export function resolveCatalogueEnvironment(input: Record<string, unknown>, file
       const recipes = safeList(cat, ref.tool);
       const version = ref.version ?? recipes.at(-1)?.version;
       recipe = recipes.find((r) => r.version === version);
-      if (recipe) { input.image = imageName(recipe.tool, recipe.version); input.program = recipe.tool; input.version = recipe.version; } else {
-        issues.push({ severity: 'warning', code: 'CATALOGUE_NOT_FOUND', file, message: `image: ${input.image} is a ContainNSM image the catalogue lacks${recipes.length ? ` (it has ${ref.tool} ${recipes.map((r) => r.version).join(', ')})` : ''}; no registry is reachable to pull it` });
+      if (recipe) {
+        input.image = imageName(recipe.tool, recipe.version);
+        input.program = recipe.tool;
+        input.version = recipe.version;
+      } else {
+        issues.push({
+          severity: 'warning',
+          code: 'CATALOGUE_NOT_FOUND',
+          file,
+          message: `image: ${input.image} is a ContainNSM image the catalogue lacks${recipes.length ? ` (it has ${ref.tool} ${recipes.map((r) => r.version).join(', ')})` : ''}; no registry is reachable to pull it`,
+        });
       }
     }
   }
@@ -55,8 +73,8 @@ export function resolveCatalogueEnvironment(input: Record<string, unknown>, file
     input.description = desc.includes(recipe.version) ? desc : desc ? `${desc} (${label})` : label;
     if (recipe.spec && Object.keys(recipe.spec.capabilities).length > 0) addCaps(input, CAPTURE);
   }
-  const mounts = Array.isArray(input.mounts) ? [...input.mounts as unknown[]] : [];
-  const datasets = Array.isArray(input.datasets) ? [...input.datasets as unknown[]] : [];
+  const mounts = Array.isArray(input.mounts) ? [...(input.mounts as unknown[])] : [];
+  const datasets = Array.isArray(input.datasets) ? [...(input.datasets as unknown[])] : [];
   // The replayed dataset is mounted too: the generator takes its path from the environment's mounts (lab-network.ts).
   const lab = input.lab_network as { replay?: unknown } | undefined;
   const replayed = typeof lab?.replay === 'string' ? lab.replay.split('/')[0] : undefined;
@@ -64,7 +82,13 @@ export function resolveCatalogueEnvironment(input: Record<string, unknown>, file
   for (const d of datasets) {
     if (typeof d !== 'string') continue;
     const source = join(datasetsDir, d);
-    if (!existsSync(source)) issues.push({ severity: 'warning', code: 'CATALOGUE_NOT_FOUND', file, message: `datasets: no dataset ${d} in ${datasetsDir} (islet dataset add ${d} <path>)` });
+    if (!existsSync(source))
+      issues.push({
+        severity: 'warning',
+        code: 'CATALOGUE_NOT_FOUND',
+        file,
+        message: `datasets: no dataset ${d} in ${datasetsDir} (islet dataset add ${d} <path>)`,
+      });
     mounts.push({ source, target: `/datasets/${d}` });
   }
   if (datasets.length > 0) input.mounts = mounts;
@@ -90,5 +114,9 @@ function addCaps(input: Record<string, unknown>, caps: readonly string[]): void 
 }
 
 function safeList(cat: string, tool: string): Recipe[] {
-  try { return listRecipes(cat, tool); } catch { return []; }
+  try {
+    return listRecipes(cat, tool);
+  } catch {
+    return [];
+  }
 }

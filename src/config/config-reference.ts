@@ -5,7 +5,19 @@
 import type { z } from 'zod';
 import { environmentFields, globalFields, pluginSchema } from './schema.ts';
 
-type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType; options?: z.ZodType[]; entries?: Record<string, string>; element?: z.ZodType; defaultValue?: unknown; valueType?: z.ZodType; keyType?: z.ZodType; shape?: Record<string, z.ZodType> };
+type Def = {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  out?: z.ZodType;
+  options?: z.ZodType[];
+  entries?: Record<string, string>;
+  element?: z.ZodType;
+  defaultValue?: unknown;
+  valueType?: z.ZodType;
+  keyType?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+};
 const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 
 const units: Record<string, string> = { memory: 'size', swap: 'size', timeout: 'duration', menu_timeout: 'duration' };
@@ -13,14 +25,26 @@ const units: Record<string, string> = { memory: 'size', swap: 'size', timeout: '
 function typeName(s: z.ZodType, key: string): string {
   const d = defOf(s);
   switch (d.type) {
-    case 'default': case 'prefault': case 'optional': return typeName(d.innerType!, key);
-    case 'pipe': return units[key] ?? typeName(d.in!, key);
-    case 'union': return units[key] ?? d.options!.map((o) => typeName(o, key)).join(' or ');
-    case 'enum': return Object.values(d.entries!).map((v) => `\`${v}\``).join(' \\| ');
-    case 'array': return `list of ${typeName(d.element!, key)}`;
-    case 'record': return `map of name to ${typeName(d.valueType!, key)}`;
-    case 'object': return key === 'defaults' ? 'environment options (all optional)' : `{${Object.keys(d.shape!).join(', ')}}`;
-    default: return d.type;
+    case 'default':
+    case 'prefault':
+    case 'optional':
+      return typeName(d.innerType!, key);
+    case 'pipe':
+      return units[key] ?? typeName(d.in!, key);
+    case 'union':
+      return units[key] ?? d.options!.map((o) => typeName(o, key)).join(' or ');
+    case 'enum':
+      return Object.values(d.entries!)
+        .map((v) => `\`${v}\``)
+        .join(' \\| ');
+    case 'array':
+      return `list of ${typeName(d.element!, key)}`;
+    case 'record':
+      return `map of name to ${typeName(d.valueType!, key)}`;
+    case 'object':
+      return key === 'defaults' ? 'environment options (all optional)' : `{${Object.keys(d.shape!).join(', ')}}`;
+    default:
+      return d.type;
   }
 }
 

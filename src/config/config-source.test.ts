@@ -9,7 +9,10 @@ import { formatIssue } from './config-issue.ts';
 function dir(t: { after: (fn: () => void) => void }, files: Record<string, string>): string {
   const d = mkdtempSync(join(tmpdir(), 'islet-cfg-'));
   t.after(() => rmSync(d, { recursive: true, force: true }));
-  for (const [p, text] of Object.entries(files)) { mkdirSync(join(d, p, '..'), { recursive: true }); writeFileSync(join(d, p), text); }
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(join(d, p, '..'), { recursive: true });
+    writeFileSync(join(d, p), text);
+  }
   return d;
 }
 
@@ -22,11 +25,17 @@ test('YAML environments inherit islet.yaml defaults; the file name is the name; 
   const c = loadConfigDir(d);
   assert.deepEqual(c.issues, []);
   assert.equal(c.global.days, 5);
-  assert.deepEqual(c.environments.map((e) => e.name), ['alpha', 'zeta']);
+  assert.deepEqual(
+    c.environments.map((e) => e.name),
+    ['alpha', 'zeta'],
+  );
   assert.equal(c.environments[0]!.memory, 64 * 1024 ** 2);
   assert.equal(c.environments[1]!.memory, 256 * 1024 ** 2);
   assert.equal(c.environments[1]!.pids_limit, 100);
-  assert.deepEqual(c.plugins.map((p) => p.name), ['clear', 'del_training', 'del_user', 'restart', 'add_key', 'export']);
+  assert.deepEqual(
+    c.plugins.map((p) => p.name),
+    ['clear', 'del_training', 'del_user', 'restart', 'add_key', 'export'],
+  );
 });
 
 test('errors name the file, the line and the option', (t) => {
@@ -59,19 +68,27 @@ test('an edit shows at the next read; a broken edit keeps the last good version 
   assert.equal(c.environments[0]!.description, 'two', 'last good version kept');
   assert.ok(c.issues.some((i) => i.severity === 'critical' && i.line === 3));
   writeFileSync(join(d, 'environments/new.yaml'), 'image: islet/demo\n');
-  assert.deepEqual(src.current().environments.map((e) => e.name), ['demo', 'new'], 'a new file appears without a restart');
+  assert.deepEqual(
+    src.current().environments.map((e) => e.name),
+    ['demo', 'new'],
+    'a new file appears without a restart',
+  );
 });
 
 test('original .conf files and YAML sit side by side with the original precedence', (t) => {
   const d = dir(t, {
     'islet.conf': 'DAYS=7\nFAILURE_COUNT=5\nMIN_PASSWD_LEN=6\nTIMEOUT="8h"\n',
     'modules/docker.conf': '  ULIMIT_NPROC="100:200"\nREMOVE="no"\nTIMEOUT="4h"\n',
-    'environments/legacy.conf': 'ENVIRONMENT="islet/demo"\nDESCRIPTION="Old style"\nENABLE="yes"\nVIRTUSER="student"\nMEMORY="128m"\nHOSTNAME="oldbox"\nTIMEOUT="2h"\n',
+    'environments/legacy.conf':
+      'ENVIRONMENT="islet/demo"\nDESCRIPTION="Old style"\nENABLE="yes"\nVIRTUSER="student"\nMEMORY="128m"\nHOSTNAME="oldbox"\nTIMEOUT="2h"\n',
     'environments/modern.yaml': 'image: islet/demo\ndescription: New style\n',
     'plugins/clear.conf': 'ENABLE="yes"\nDESCRIPTION="Clear the screen"\nPLUGIN="clear"\n',
   });
   const c = loadConfigDir(d);
-  assert.deepEqual(c.issues.filter((i) => i.severity === 'critical'), []);
+  assert.deepEqual(
+    c.issues.filter((i) => i.severity === 'critical'),
+    [],
+  );
   assert.equal(c.global.days, 7);
   assert.equal(c.global.failure_count, 5);
   assert.equal(c.global.min_password_length, 6);
@@ -84,7 +101,11 @@ test('original .conf files and YAML sit side by side with the original precedenc
   assert.equal(legacy.timeout, 7200, 'environment beats module beats global');
   assert.equal(modern.timeout, 4 * 3600, 'YAML environments inherit the legacy module too');
   assert.deepEqual(legacy.ulimits.nproc, { soft: 100, hard: 200 });
-  assert.deepEqual(c.plugins.map((p) => [p.name, p.action]), [['clear', 'clear']], 'plugin files replace the default list');
+  assert.deepEqual(
+    c.plugins.map((p) => [p.name, p.action]),
+    [['clear', 'clear']],
+    'plugin files replace the default list',
+  );
 });
 
 test('a .conf file that tries to run a command is refused with its line, never executed', (t) => {

@@ -34,11 +34,19 @@ const yamlExt = new Set(['.yaml', '.yml']);
 const isConfigFile = (f: string) => yamlExt.has(extname(f)) || extname(f) === '.conf';
 
 function listDir(dir: string): string[] {
-  try { return readdirSync(dir).filter(isConfigFile).sort(); } catch { return []; }
+  try {
+    return readdirSync(dir).filter(isConfigFile).sort();
+  } catch {
+    return [];
+  }
 }
 
 function readText(path: string): string | undefined {
-  try { return readFileSync(path, 'utf8'); } catch { return undefined; }
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function parseChained(chain: { vars: ReadonlyMap<string, LegacyVar>; fileOf: Map<string, string> }, file: string, text: string) {
@@ -67,7 +75,10 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
   let legacyDefaults: Record<string, unknown> = {};
   let legacyOrigins: Record<string, { line: number; variable: string }> = {};
   let legacyOriginsFileOf = new Map<string, string>();
-  for (const [name, kind] of [['islet.conf', 'global'], ['modules/docker.conf', 'module']] as const) {
+  for (const [name, kind] of [
+    ['islet.conf', 'global'],
+    ['modules/docker.conf', 'module'],
+  ] as const) {
     const path = join(dir, name);
     const text = readText(path);
     if (text === undefined) continue;
@@ -99,11 +110,16 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
   // --- environments ---
   const environments: Environment[] = [];
   const sources = new Map<string, (key: string) => OptionSource | undefined>();
-  const yDefaultsLayer: EnvironmentLayer = { data: yDefaults, where: (p) => ({ file: yamlPath, ...(y ? { line: y.lineOf(['defaults', ...yamlKeyPath(yDefaults, p)]) } : {}), option: `defaults.${p.join('.')}` }) };
-  const legacyWhere = (origins: Record<string, { line: number; variable: string }>, fileOf: ReadonlyMap<string, string>, fallback: string) => (p: readonly string[]): OptionSource => {
-    const o = origins[p.join('.')] ?? origins[p[0]!];
-    return o ? { file: fileOf.get(o.variable) ?? fallback, line: o.line, option: o.variable } : { file: fallback };
+  const yDefaultsLayer: EnvironmentLayer = {
+    data: yDefaults,
+    where: (p) => ({ file: yamlPath, ...(y ? { line: y.lineOf(['defaults', ...yamlKeyPath(yDefaults, p)]) } : {}), option: `defaults.${p.join('.')}` }),
   };
+  const legacyWhere =
+    (origins: Record<string, { line: number; variable: string }>, fileOf: ReadonlyMap<string, string>, fallback: string) =>
+    (p: readonly string[]): OptionSource => {
+      const o = origins[p.join('.')] ?? origins[p[0]!];
+      return o ? { file: fileOf.get(o.variable) ?? fallback, line: o.line, option: o.variable } : { file: fallback };
+    };
   const envDir = join(dir, 'environments');
   const seen = new Map<string, string>();
   for (const f of listDir(envDir)) {
@@ -119,11 +135,27 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
         if (oldSources) sources.set(name, oldSources);
       }
     };
-    if (!namePattern.test(name)) { fail([{ severity: 'critical', code: 'CONFIG_INVALID', file: path, message: `environment name "${name}" (from the file name) must match ${namePattern}` }]); continue; }
-    if (seen.has(name)) { issues.push({ severity: 'critical', code: 'CONFIG_INVALID', file: path, message: `environment "${name}" is already defined by ${seen.get(name)}; this file is ignored` }); continue; }
+    if (!namePattern.test(name)) {
+      fail([
+        { severity: 'critical', code: 'CONFIG_INVALID', file: path, message: `environment name "${name}" (from the file name) must match ${namePattern}` },
+      ]);
+      continue;
+    }
+    if (seen.has(name)) {
+      issues.push({
+        severity: 'critical',
+        code: 'CONFIG_INVALID',
+        file: path,
+        message: `environment "${name}" is already defined by ${seen.get(name)}; this file is ignored`,
+      });
+      continue;
+    }
     seen.set(name, path);
     const text = readText(path);
-    if (text === undefined) { fail([{ severity: 'critical', code: 'CONFIG_SYNTAX', file: path, message: 'cannot read file' }]); continue; }
+    if (text === undefined) {
+      fail([{ severity: 'critical', code: 'CONFIG_SYNTAX', file: path, message: 'cannot read file' }]);
+      continue;
+    }
     let input: Record<string, unknown>;
     let locate: Locate;
     let sourceOf: (key: string) => OptionSource | undefined;
@@ -132,10 +164,19 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
       const ef = readYaml(text, path);
       fileIssues.push(...ef.issues);
       const data = ef.data ?? {};
-      const layered = layerEnvironment([yDefaultsLayer, { data: legacyDefaults, where: legacyWhere(legacyOrigins, legacyOriginsFileOf, join(dir, 'islet.conf')) }, { data, where: (p) => ({ file: path, line: ef.lineOf(yamlKeyPath(data, p)), option: p.join('.') }) }]);
+      const layered = layerEnvironment([
+        yDefaultsLayer,
+        { data: legacyDefaults, where: legacyWhere(legacyOrigins, legacyOriginsFileOf, join(dir, 'islet.conf')) },
+        { data, where: (p) => ({ file: path, line: ef.lineOf(yamlKeyPath(data, p)), option: p.join('.') }) },
+      ]);
       input = layered.input;
       sourceOf = layered.sourceOf;
-      locate = (p) => (typeof p[0] === 'string' && !(p[0] in data) && p.length > 0 ? (p[0] in yDefaults ? { file: yamlPath, ...(y ? { line: y.lineOf(['defaults', ...p]) } : {}) } : legacyLocate(p[0]) ?? { file: path }) : { file: path, line: ef.lineOf(p) } as { file: string; line?: number });
+      locate = (p) =>
+        typeof p[0] === 'string' && !(p[0] in data) && p.length > 0
+          ? p[0] in yDefaults
+            ? { file: yamlPath, ...(y ? { line: y.lineOf(['defaults', ...p]) } : {}) }
+            : (legacyLocate(p[0]) ?? { file: path })
+          : ({ file: path, line: ef.lineOf(p) } as { file: string; line?: number });
     } else {
       const r = parseChained(chain, path, text);
       fileIssues.push(...r.issues);
@@ -147,17 +188,27 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
       locate = (p) => {
         const o = typeof p[0] === 'string' ? m.origins[p[0]] : undefined;
         if (o) return { file: r.fileOf.get(o.variable) ?? path, line: o.line, option: o.variable };
-        if (typeof p[0] === 'string' && p[0] in yDefaults) return { file: yamlPath, ...(y ? { line: y.lineOf(['defaults', ...p]) } : {}) } as { file: string; line?: number };
+        if (typeof p[0] === 'string' && p[0] in yDefaults)
+          return { file: yamlPath, ...(y ? { line: y.lineOf(['defaults', ...p]) } : {}) } as { file: string; line?: number };
         return { file: path };
       };
     }
-    if (fileIssues.some((i) => i.severity === 'critical')) { fail(fileIssues); continue; }
+    if (fileIssues.some((i) => i.severity === 'critical')) {
+      fail(fileIssues);
+      continue;
+    }
     issues.push(...fileIssues);
     const catalogueIssues = resolveCatalogueEnvironment(input, path, datasetsDirOf(global.datasets_dir));
-    if (catalogueIssues.some((i) => i.severity === 'critical')) { fail(catalogueIssues); continue; }
+    if (catalogueIssues.some((i) => i.severity === 'critical')) {
+      fail(catalogueIssues);
+      continue;
+    }
     issues.push(...catalogueIssues);
     const v = validate(environmentSchema, input, locate);
-    if (!v.value) { fail(v.issues); continue; }
+    if (!v.value) {
+      fail(v.issues);
+      continue;
+    }
     environments.push(Object.freeze({ ...v.value, name, source: path }));
     sources.set(name, sourceOf);
   }
@@ -175,7 +226,7 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
       const pf = readYaml(text, path);
       issues.push(...pf.issues);
       if (!pf.data) continue;
-      const v = validate(pluginSchema, { name, ...pf.data }, (p) => ({ file: path, line: pf.lineOf(p) } as { file: string; line?: number }));
+      const v = validate(pluginSchema, { name, ...pf.data }, (p) => ({ file: path, line: pf.lineOf(p) }) as { file: string; line?: number });
       issues.push(...v.issues);
       if (v.value) plugins.push({ ...v.value, source: path });
     } else {
@@ -184,7 +235,10 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
       const m = mapLegacy(r.vars, 'plugin', path, r.own);
       issues.push(...m.issues);
       if (!m.plugin || r.issues.some((i) => i.severity === 'critical')) continue;
-      const v = validate(pluginSchema, m.plugin, (p) => { const o = typeof p[0] === 'string' ? m.origins[p[0]] : undefined; return o ? { file: path, line: o.line, option: o.variable } : { file: path }; });
+      const v = validate(pluginSchema, m.plugin, (p) => {
+        const o = typeof p[0] === 'string' ? m.origins[p[0]] : undefined;
+        return o ? { file: path, line: o.line, option: o.variable } : { file: path };
+      });
       issues.push(...v.issues);
       if (v.value) plugins.push({ ...v.value, source: path });
     }
@@ -195,8 +249,17 @@ export function loadConfigDir(dir: string, previous?: LoadedConfig): LoadedConfi
 /** Cheap change detection: names, sizes, mtimes and inodes of every config file. */
 function fingerprint(dir: string): string {
   const parts: string[] = [];
-  const add = (p: string) => { try { const s = statSync(p); parts.push(`${p}:${s.size}:${s.mtimeMs}:${s.ino}`); } catch { /* absent */ } };
-  add(join(dir, 'islet.yaml')); add(join(dir, 'islet.conf')); add(join(dir, 'modules/docker.conf'));
+  const add = (p: string) => {
+    try {
+      const s = statSync(p);
+      parts.push(`${p}:${s.size}:${s.mtimeMs}:${s.ino}`);
+    } catch {
+      /* absent */
+    }
+  };
+  add(join(dir, 'islet.yaml'));
+  add(join(dir, 'islet.conf'));
+  add(join(dir, 'modules/docker.conf'));
   for (const sub of ['environments', 'plugins']) for (const f of listDir(join(dir, sub))) add(join(dir, sub, f));
   return parts.join('|');
 }

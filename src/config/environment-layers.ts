@@ -11,7 +11,11 @@
 import { environmentFields } from './schema.ts';
 
 /** Where an option was set: a file, its line when known, and the YAML key or legacy variable. */
-export interface OptionSource { readonly file: string; readonly line?: number; readonly option?: string }
+export interface OptionSource {
+  readonly file: string;
+  readonly line?: number;
+  readonly option?: string;
+}
 
 export interface EnvironmentLayer {
   /** Raw (unvalidated) options as the file gave them. */
@@ -59,15 +63,24 @@ export function layerEnvironment(layers: readonly EnvironmentLayer[]): LayeredEn
       if (value === undefined) continue;
       if (key === 'ulimits') {
         // A value that is not a mapping is passed through as is, so the schema reports it at its line.
-        if (!isRecord(value)) { input.ulimits = value; ulimitsValid = false; sources.set(key, layer.where([key])); continue; }
-        for (const [name, limit] of Object.entries(value)) { ulimits[name] = limit; sources.set(`ulimits.${name}`, layer.where([key, name])); }
+        if (!isRecord(value)) {
+          input.ulimits = value;
+          ulimitsValid = false;
+          sources.set(key, layer.where([key]));
+          continue;
+        }
+        for (const [name, limit] of Object.entries(value)) {
+          ulimits[name] = limit;
+          sources.set(`ulimits.${name}`, layer.where([key, name]));
+        }
         sources.set(key, layer.where([key]));
         continue;
       }
       input[key] = value;
       sources.set(key, layer.where([key]));
       if (key === 'cap_add') for (const k of [...sources.keys()]) if (k.startsWith('cap_add.')) sources.delete(k);
-      if (key === 'cap_add' && Array.isArray(value)) for (const c of value) if (typeof c === 'string') sources.set(`cap_add.${c.toUpperCase().replace(/^CAP_/, '')}`, layer.where([key, c]));
+      if (key === 'cap_add' && Array.isArray(value))
+        for (const c of value) if (typeof c === 'string') sources.set(`cap_add.${c.toUpperCase().replace(/^CAP_/, '')}`, layer.where([key, c]));
     }
   }
   if (ulimitsValid) input.ulimits = ulimits;

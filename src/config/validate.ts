@@ -17,9 +17,12 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, locate:
     const at = locate(path);
     const option = at.option ?? (path.length ? path.map(String).join('.') : undefined);
     const code = i.code === 'unrecognized_keys' ? 'CONFIG_UNKNOWN_OPTION' : 'CONFIG_INVALID';
-    const message = i.code === 'unrecognized_keys' ? 'unknown option (known options are listed in docs/config-reference.md)'
-      : i.code === 'invalid_type' && /received undefined$/.test(i.message) ? 'required option is missing'
-      : i.message;
+    const message =
+      i.code === 'unrecognized_keys'
+        ? 'unknown option (known options are listed in docs/config-reference.md)'
+        : i.code === 'invalid_type' && /received undefined$/.test(i.message)
+          ? 'required option is missing'
+          : i.message;
     return { severity: 'critical', code, file: at.file, ...(at.line === undefined ? {} : { line: at.line }), ...(option ? { option } : {}), message };
   });
   return { issues };

@@ -33,7 +33,9 @@ export function readYaml(text: string, file: string): YamlFile {
     return { data: undefined, lineOf, issues };
   }
   let data: unknown;
-  try { data = doc.toJS({ maxAliasCount: 100 }); } catch (err) {
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
     issues.push({ severity: 'critical', code: 'CONFIG_SYNTAX', file, line: 1, message: (err as Error).message });
     return { data: undefined, lineOf, issues };
   }

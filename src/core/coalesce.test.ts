@@ -6,8 +6,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a flood of values becomes a few calls, never overlapping, and the last value is delivered', async () => {
   const calls: number[] = [];
-  let running = 0, overlap = false;
-  const c = coalesce(async (v: number) => { running++; if (running > 1) overlap = true; calls.push(v); await sleep(5); running--; }, 50);
+  let running = 0,
+    overlap = false;
+  const c = coalesce(async (v: number) => {
+    running++;
+    if (running > 1) overlap = true;
+    calls.push(v);
+    await sleep(5);
+    running--;
+  }, 50);
   for (let i = 1; i <= 10_000; i++) c.push(i);
   await sleep(30);
   for (let i = 10_001; i <= 20_000; i++) c.push(i);
@@ -20,7 +27,10 @@ test('a flood of values becomes a few calls, never overlapping, and the last val
 
 test('cancel drops the pending value; a failing call does not stop later ones', async () => {
   const calls: number[] = [];
-  const c = coalesce((v: number) => { calls.push(v); if (v === 1) throw new Error('boom'); }, 20);
+  const c = coalesce((v: number) => {
+    calls.push(v);
+    if (v === 1) throw new Error('boom');
+  }, 20);
   c.push(1);
   c.push(2);
   await sleep(60);

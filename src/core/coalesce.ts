@@ -21,16 +21,31 @@ export function coalesce<T>(fn: (value: T) => unknown, intervalMs: number): Coal
     const { value } = pending;
     pending = undefined;
     busy = true;
-    void Promise.resolve().then(() => fn(value)).catch(() => undefined).finally(() => {
-      busy = false;
-      if (cancelled) return;
-      // The pause also follows the last call, so a burst after a quiet spell still starts at once.
-      timer = setTimeout(() => { timer = undefined; pump(); }, intervalMs);
-      timer.unref();
-    });
+    void Promise.resolve()
+      .then(() => fn(value))
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false;
+        if (cancelled) return;
+        // The pause also follows the last call, so a burst after a quiet spell still starts at once.
+        timer = setTimeout(() => {
+          timer = undefined;
+          pump();
+        }, intervalMs);
+        timer.unref();
+      });
   };
   return {
-    push: (value) => { if (cancelled) return; pending = { value }; pump(); },
-    cancel: () => { cancelled = true; pending = undefined; if (timer) clearTimeout(timer); timer = undefined; },
+    push: (value) => {
+      if (cancelled) return;
+      pending = { value };
+      pump();
+    },
+    cancel: () => {
+      cancelled = true;
+      pending = undefined;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
   };
 }

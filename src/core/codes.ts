@@ -12,7 +12,7 @@ export const codes = {
   ACCOUNT_WEAK_PASSWORD: 'The password is shorter than the minimum length or the two entries differ.',
   ACCOUNT_BAD_LOGIN: 'Unknown username or wrong password.',
   ACCOUNT_EXPIRED: 'The account has passed its expiry time.',
-  ACCOUNT_THROTTLED: "Too many wrong passwords for the account: its password logins are paused for a while (keys still work; `islet unlock` ends it).",
+  ACCOUNT_THROTTLED: 'Too many wrong passwords for the account: its password logins are paused for a while (keys still work; `islet unlock` ends it).',
   ACCOUNT_CREATION_LIMITED: 'Too many accounts were created from one address within `account_creation_window`.',
   ENV_NOT_FOUND: 'The chosen environment does not exist or is disabled.',
   IMAGE_MISSING: 'The environment image is not on the engine and could not be pulled.',
@@ -24,15 +24,19 @@ export const codes = {
   ADMIN_NOT_FOUND: 'An admin command named an account or environment that does not exist.',
   SESSION_TIMEOUT: 'The trainee was idle at a prompt for longer than the menu timeout.',
   STORE_FAILED: 'The embedded database refused an operation.',
-  OWNERSHIP_FOREIGN: 'The engine holds containers of another ISLET data directory under this instance name; ISLET refuses to start (or to reap) unless told to take them over (--take-over), or refuses to use such a container for a trainee.',
+  OWNERSHIP_FOREIGN:
+    'The engine holds containers of another ISLET data directory under this instance name; ISLET refuses to start (or to reap) unless told to take them over (--take-over), or refuses to use such a container for a trainee.',
   PORT_REFUSED: 'A port forward asked for a host other than localhost, or a port its environment does not list in `forward_ports`.',
   HOST_KEY_INVALID: 'An SSH host key file in the data directory cannot be read; remove it (and its .pub) to have a new one generated.',
-  SSH_CRYPTO_FALLBACK: 'ssh2\'s native crypto binding does not load under the Node running ISLET; ssh2 encrypts with its slower JavaScript fallback (warning).',
+  SSH_CRYPTO_FALLBACK: "ssh2's native crypto binding does not load under the Node running ISLET; ssh2 encrypts with its slower JavaScript fallback (warning).",
   WEB_ORIGIN_REFUSED: 'A WebSocket to the web door came from a page of another origin (or none) and was refused (cross-site WebSocket hijacking guard).',
-  WEB_RESUME_REFUSED: 'A browser asked to resume a web session without the session\'s resume cookie, with a wrong one, or after the session ended; the page starts a new session.',
+  WEB_RESUME_REFUSED:
+    "A browser asked to resume a web session without the session's resume cookie, with a wrong one, or after the session ended; the page starts a new session.",
   WEB_PROTOCOL: 'A web door client sent a frame the protocol does not allow (docs/web.md); the connection is closed.',
-  WEB_NO_TLS: 'The web door serves plain HTTP on an address other than loopback: passwords and sessions cross the network unencrypted (warning). Set `web_tls_cert` and `web_tls_key`.',
-  CATALOGUE_NOT_FOUND: 'A catalogue tool, version, suite or dataset named on the command line or in an environment (`program:`, `datasets:`) does not exist, or its image is not built yet (the message says which command builds it).',
+  WEB_NO_TLS:
+    'The web door serves plain HTTP on an address other than loopback: passwords and sessions cross the network unencrypted (warning). Set `web_tls_cert` and `web_tls_key`.',
+  CATALOGUE_NOT_FOUND:
+    'A catalogue tool, version, suite or dataset named on the command line or in an environment (`program:`, `datasets:`) does not exist, or its image is not built yet (the message says which command builds it).',
   CATALOGUE_INVALID: 'A catalogue recipe, dataset name or `islet image`/`run`/`grouprun`/`dataset` argument is invalid.',
   CATALOGUE_BUILD_FAILED: 'Bootstrapping a base image or building a catalogue image failed (debootstrap, apt-get or the engine refused; the output says why).',
 } as const;

@@ -7,7 +7,13 @@ test('a periodic service runs at start and on its interval, never overlapping, a
   let runs = 0;
   let running = 0;
   let overlapped = false;
-  const s = periodic('t', 20, async () => { runs++; running++; if (running > 1) overlapped = true; await sleep(30); running--; });
+  const s = periodic('t', 20, async () => {
+    runs++;
+    running++;
+    if (running > 1) overlapped = true;
+    await sleep(30);
+    running--;
+  });
   s.start();
   await sleep(150);
   s.stop();
@@ -20,7 +26,10 @@ test('a periodic service runs at start and on its interval, never overlapping, a
 
 test('a failing run does not stop the schedule (control: it ran more than once)', async () => {
   let runs = 0;
-  const s = periodic('f', 10, () => { runs++; throw new Error('boom'); });
+  const s = periodic('f', 10, () => {
+    runs++;
+    throw new Error('boom');
+  });
   s.start();
   await sleep(80);
   s.stop();
@@ -29,7 +38,15 @@ test('a failing run does not stop the schedule (control: it ran more than once)'
 
 test('services start in order and stop in reverse; start twice starts once', async () => {
   const seen: string[] = [];
-  const svc = (name: string): Service => ({ name, start: () => { seen.push(`start ${name}`); }, stop: async () => { seen.push(`stop ${name}`); } });
+  const svc = (name: string): Service => ({
+    name,
+    start: () => {
+      seen.push(`start ${name}`);
+    },
+    stop: async () => {
+      seen.push(`stop ${name}`);
+    },
+  });
   const all = new Services().add(svc('a'), svc('b'));
   all.start();
   all.start();

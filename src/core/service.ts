@@ -21,7 +21,12 @@ export function periodic(name: string, intervalMs: number, run: () => unknown, o
   const tick = () => {
     if (busy) return;
     busy = true;
-    void Promise.resolve().then(run).catch(() => undefined).finally(() => { busy = false; });
+    void Promise.resolve()
+      .then(run)
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false;
+      });
   };
   return {
     name,
@@ -31,7 +36,10 @@ export function periodic(name: string, intervalMs: number, run: () => unknown, o
       timer = setInterval(tick, intervalMs);
       timer.unref();
     },
-    stop() { clearInterval(timer); timer = undefined; },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
   };
 }
 
@@ -40,9 +48,14 @@ export class Services {
   readonly #all: Service[] = [];
   #started = false;
 
-  add(...s: Service[]): this { this.#all.push(...s); return this; }
+  add(...s: Service[]): this {
+    this.#all.push(...s);
+    return this;
+  }
 
-  get names(): string[] { return this.#all.map((s) => s.name); }
+  get names(): string[] {
+    return this.#all.map((s) => s.name);
+  }
 
   start(): void {
     if (this.#started) return;

@@ -4,7 +4,10 @@
  * (write() returning false / onceDrain, pauseInput / resumeInput), a size that
  * can change, and a close signal. The engine never knows which door a trainee used.
  */
-export interface TtySize { readonly cols: number; readonly rows: number }
+export interface TtySize {
+  readonly cols: number;
+  readonly rows: number;
+}
 
 export interface Terminal {
   /** TERM as the client reported it ("xterm-256color", …). */
@@ -32,4 +35,6 @@ export interface Terminal {
 }
 
 /** Session variables of the original ISLET that configs may reference as ${NAME} (docs/legacy-conf.md). */
-export interface SessionVars { readonly [name: string]: string }
+export interface SessionVars {
+  readonly [name: string]: string;
+}

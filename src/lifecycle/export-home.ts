@@ -27,19 +27,35 @@ export function exportFileName(dir: string, account: string, environment: string
  * and a container is removed only once its archive is whole.
  * Returns 'done' (archive complete: remove the container), or 'busy' (another process is writing it: wait).
  */
-export async function exportBeforeRemoval(driver: RuntimeDriver, containerId: string, home: string, dir: string, account: string, environment: string): Promise<{ state: 'done' | 'busy'; file: string }> {
+export async function exportBeforeRemoval(
+  driver: RuntimeDriver,
+  containerId: string,
+  home: string,
+  dir: string,
+  account: string,
+  environment: string,
+): Promise<{ state: 'done' | 'busy'; file: string }> {
   const file = `${dir}/${account}-${environment}-${containerId.slice(0, 12)}.tar.gz`;
   if (existsSync(file)) return { state: 'done', file };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const partial = `${file}.partial`;
   let out;
-  try { out = createWriteStream(partial, { flags: 'wx', mode: 0o600 }); await new Promise((res, rej) => { out!.once('open', res); out!.once('error', rej); }); } catch (err) {
+  try {
+    out = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
+    await new Promise((res, rej) => {
+      out!.once('open', res);
+      out!.once('error', rej);
+    });
+  } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { state: 'busy', file };
     throw err;
   }
   try {
     await pipeline(await driver.getArchive(containerId, home), createGzip(), out);
-  } catch (err) { rmSync(partial, { force: true }); throw err; }
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
+  }
   renameSync(partial, file);
   return { state: 'done', file };
 }

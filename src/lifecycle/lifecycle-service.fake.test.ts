@@ -11,8 +11,12 @@ import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
 import { unitWorld } from '../../test/helpers/unit-world.ts';
 
 /** The labels a runner of store `store` puts on `account`'s demo container. */
-const labelsOf = (w: { instance: string }, account: string, store: string) =>
-  ({ [LABEL_INSTANCE]: w.instance, [LABEL_STORE]: store, [LABEL_ACCOUNT]: account, [LABEL_ENVIRONMENT]: 'demo' });
+const labelsOf = (w: { instance: string }, account: string, store: string) => ({
+  [LABEL_INSTANCE]: w.instance,
+  [LABEL_STORE]: store,
+  [LABEL_ACCOUNT]: account,
+  [LABEL_ENVIRONMENT]: 'demo',
+});
 
 const DEMO = 'image: islet/demo:latest\nuser: student\ntimeout: 1h\nidle_stop: 10m\ndisk_quota: 16m\n';
 
@@ -29,7 +33,9 @@ function world(t: TestContext, opts: Parameters<typeof unitWorld>[0] = {}) {
   const sh = async (id: string, script: string): Promise<string> => {
     const e = await w.driver.exec(id, { cmd: ['sh', '-c', script] });
     let out = '';
-    e.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    e.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
     e.stdin.end();
     await e.exited;
     return out;
@@ -43,12 +49,15 @@ test('maximum running time: warned at 5 and 1 minutes, then stopped with files k
   await w.sh(id, 'echo precious > /home/student/work.txt');
   const term = new MemoryTerminal();
   w.runner.attached.add(id, term);
-  w.advance(3600 - 299); await w.lifecycle.check();
+  w.advance(3600 - 299);
+  await w.lifecycle.check();
   assert.match(term.output, /maximum running time in 5 minutes/);
-  w.advance(250); await w.lifecycle.check();
+  w.advance(250);
+  await w.lifecycle.check();
   assert.match(term.output, /maximum running time in 1 minute\b/);
   assert.equal((await w.driver.inspect(id))?.state, 'running');
-  w.advance(60); await w.lifecycle.check();
+  w.advance(60);
+  await w.lifecycle.check();
   assert.match(term.output, /reached its maximum running time and is being stopped/);
   assert.equal((await w.driver.inspect(id))?.state, 'exited', 'stopped, not removed');
   assert.match(w.store.getOwnership('runner1', 'demo')?.stopReason ?? '', /^max_runtime/);
@@ -60,9 +69,11 @@ test('idle culling stops an idle container but spares one whose processes use CP
   const w = world(t);
   const idle = await w.make('idler');
   const busy = await w.make('busy');
-  w.advance(601); await w.lifecycle.check(); // first CPU sample for both candidates
+  w.advance(601);
+  await w.lifecycle.check(); // first CPU sample for both candidates
   w.engine.lookup(busy)!.cpuNs += 1e9; // a second of CPU in the second that follows
-  w.advance(1); await w.lifecycle.check();
+  w.advance(1);
+  await w.lifecycle.check();
   assert.equal((await w.driver.inspect(idle))?.state, 'exited');
   assert.match(w.store.getOwnership('idler', 'demo')?.stopReason ?? '', /^idle/);
   assert.equal((await w.driver.inspect(busy))?.state, 'running', 'a busy container keeps running');
@@ -88,7 +99,11 @@ test('reconcile: a dry run changes nothing; a real run removes an expired accoun
   assert.equal(await w.driver.inspect(orphan.id), undefined);
   assert.equal(w.store.getAccount('expiring'), undefined);
   assert.equal(w.store.getOwnership('keeper', 'demo')?.containerId, keep, 'adopted');
-  assert.deepEqual((await w.lifecycle.reconcile(true)).filter((a) => a.kind !== 'sync_state'), [], 'idempotent');
+  assert.deepEqual(
+    (await w.lifecycle.reconcile(true)).filter((a) => a.kind !== 'sync_state'),
+    [],
+    'idempotent',
+  );
 });
 
 test('a container of another store under this instance name is left alone and reported', async (t) => {
@@ -130,8 +145,10 @@ test('a backend without cpuTime and diskUsage: idle culling and the disk quota s
     const idle = await w.make('idler');
     const full = await w.make('filler');
     await w.sh(full, 'dd if=/dev/zero of=/home/student/big bs=1M count=24 2>/dev/null');
-    w.advance(601); await w.lifecycle.check();
-    w.advance(1); await w.lifecycle.check();
+    w.advance(601);
+    await w.lifecycle.check();
+    w.advance(1);
+    await w.lifecycle.check();
     await w.lifecycle.checkDisk();
     const states = [(await w.driver.inspect(idle))?.state, (await w.driver.inspect(full))?.state];
     assert.deepEqual(states, lacking ? ['running', 'running'] : ['exited', 'exited'], lacking ? 'nothing stopped without measurements' : 'control');

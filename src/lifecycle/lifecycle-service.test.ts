@@ -28,19 +28,39 @@ writeFileSync(join(dir, 'config/environments/demo.yaml'), 'image: islet/demo:lat
 const config = new ConfigSource(join(dir, 'config'));
 const store = new SqliteStore(join(dir, 'islet.db'));
 let clock = new Date('2026-11-23T12:00:00Z');
-const advance = (s: number) => { clock = new Date(clock.getTime() + s * 1000); };
+const advance = (s: number) => {
+  clock = new Date(clock.getTime() + s * 1000);
+};
 const attached = new AttachRegistry();
 const lifecycle = new LifecycleService({ store, driver, config, log: createLogger({ level: 'silent' }), instance, attached, now: () => clock });
 
-after(async () => { await sweepTestContainers(runId); store.close(); rmSync(dir, { recursive: true, force: true }); });
+after(async () => {
+  await sweepTestContainers(runId);
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** A container as the runner would make it, running `script`, recorded as started now. */
 async function make(account: string, script: string): Promise<string> {
   const env = { ...config.current().environments[0]!, command: ['/bin/sh', '-c', script] };
-  const info = await driver.create({ name: `${instance}.demo.${account}`, env, labels: { 'islet.test': runId, [LABEL_INSTANCE]: instance, [LABEL_STORE]: store.storeId(), 'islet.account': account, 'islet.environment': 'demo' } });
+  const info = await driver.create({
+    name: `${instance}.demo.${account}`,
+    env,
+    labels: { 'islet.test': runId, [LABEL_INSTANCE]: instance, [LABEL_STORE]: store.storeId(), 'islet.account': account, 'islet.environment': 'demo' },
+  });
   await driver.start(info.id);
-  if (!store.getAccount(account)) store.createAccount({ name: account, passwordHash: 'x', createdAt: clock, expiresAt: new Date(clock.getTime() + 3 * 86_400_000) });
-  store.putOwnership({ account, environment: 'demo', containerId: info.id, containerName: info.name, createdAt: info.createdAt, state: 'running', startedAt: clock, lastSeenAt: clock });
+  if (!store.getAccount(account))
+    store.createAccount({ name: account, passwordHash: 'x', createdAt: clock, expiresAt: new Date(clock.getTime() + 3 * 86_400_000) });
+  store.putOwnership({
+    account,
+    environment: 'demo',
+    containerId: info.id,
+    containerName: info.name,
+    createdAt: info.createdAt,
+    state: 'running',
+    startedAt: clock,
+    lastSeenAt: clock,
+  });
   return info.id;
 }
 
@@ -55,12 +75,15 @@ test('maximum running time: warned at 5 and 1 minutes, then stopped with files k
   const id = await make('runner1', 'echo precious > /home/student/work.txt; exec sleep 100000');
   const term = new MemoryTerminal();
   attached.add(id, term);
-  advance(3600 - 299); await lifecycle.check();
+  advance(3600 - 299);
+  await lifecycle.check();
   assert.match(term.output, /maximum running time in 5 minutes/);
-  advance(250); await lifecycle.check();
+  advance(250);
+  await lifecycle.check();
   assert.match(term.output, /maximum running time in 1 minute\b/);
   assert.equal((await driver.inspect(id))?.state, 'running');
-  advance(60); await lifecycle.check();
+  advance(60);
+  await lifecycle.check();
   assert.match(term.output, /reached its maximum running time and is being stopped/);
   const after = await driver.inspect(id);
   assert.equal(after?.state, 'exited', 'stopped, not removed');
@@ -72,8 +95,11 @@ test('maximum running time: warned at 5 and 1 minutes, then stopped with files k
 test('idle culling stops an idle container but spares one whose processes use CPU', async () => {
   const idle = await make('idler', 'exec sleep 100000');
   const busy = await make('busy', 'while :; do :; done');
-  advance(601); await lifecycle.check(); // first CPU sample for both candidates
-  await new Promise((r) => setTimeout(r, 1000)); advance(1); await lifecycle.check();
+  advance(601);
+  await lifecycle.check(); // first CPU sample for both candidates
+  await new Promise((r) => setTimeout(r, 1000));
+  advance(1);
+  await lifecycle.check();
   assert.equal((await driver.inspect(idle))?.state, 'exited');
   assert.match(store.getOwnership('idler', 'demo')?.stopReason ?? '', /^idle/);
   assert.equal((await driver.inspect(busy))?.state, 'running', 'a busy container keeps running');
@@ -85,11 +111,18 @@ test('reconcile: dry run changes nothing; a real run removes an expired account,
   const keep = await make('keeper', 'exec sleep 100000');
   store.deleteOwnership('keeper', 'demo'); // drift: a live container the store forgot
   const env = config.current().environments[0]!;
-  const orphan = await driver.create({ name: `${instance}.demo.ghost`, env, labels: { 'islet.test': runId, [LABEL_INSTANCE]: instance, [LABEL_STORE]: store.storeId(), 'islet.account': 'ghost', 'islet.environment': 'demo' } });
+  const orphan = await driver.create({
+    name: `${instance}.demo.ghost`,
+    env,
+    labels: { 'islet.test': runId, [LABEL_INSTANCE]: instance, [LABEL_STORE]: store.storeId(), 'islet.account': 'ghost', 'islet.environment': 'demo' },
+  });
   store.setExpiry('expiring', clock);
   const planned = await lifecycle.reconcile(true);
   const kinds = planned.map((a) => `${a.kind}:${'reason' in a ? a.reason : ''}`).sort();
-  assert.ok(kinds.includes('remove:account_expired') && kinds.includes('remove:account_gone') && kinds.includes('adopt:') && kinds.includes('delete_account:expired'), kinds.join(','));
+  assert.ok(
+    kinds.includes('remove:account_expired') && kinds.includes('remove:account_gone') && kinds.includes('adopt:') && kinds.includes('delete_account:expired'),
+    kinds.join(','),
+  );
   assert.ok(await driver.inspect(mine), 'dry run removed nothing');
   assert.ok(store.getAccount('expiring'));
   await lifecycle.reconcile();
@@ -98,13 +131,26 @@ test('reconcile: dry run changes nothing; a real run removes an expired account,
   assert.equal(store.getAccount('expiring'), undefined);
   assert.equal(store.getOwnership('keeper', 'demo')?.containerId, keep, 'adopted');
   const again = (await lifecycle.reconcile(true)).filter((a) => a.kind !== 'sync_state');
-  assert.deepEqual(again.filter((a) => !(a.kind === 'remove' && a.account !== 'expiring' && a.account !== 'ghost')), [], 'idempotent');
+  assert.deepEqual(
+    again.filter((a) => !(a.kind === 'remove' && a.account !== 'expiring' && a.account !== 'ghost')),
+    [],
+    'idempotent',
+  );
 });
 
 test('disk quota: a container that writes past its quota is stopped with files kept and the reason recorded', async () => {
   const id = await make('filler', 'dd if=/dev/zero of=/home/student/big bs=1M count=24 2>/dev/null; echo done > /home/student/marker; exec sleep 100000');
   const small = await make('tidy', 'exec sleep 100000');
-  for (let i = 0; i < 50 && !(await fileIn(id, '/home/student/marker').then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+  for (
+    let i = 0;
+    i < 50 &&
+    !(await fileIn(id, '/home/student/marker').then(
+      () => true,
+      () => false,
+    ));
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 100));
   await lifecycle.checkDisk();
   assert.equal((await driver.inspect(id))?.state, 'exited');
   assert.match(store.getOwnership('filler', 'demo')?.stopReason ?? '', /^disk_quota: 24 MB written, quota 16 MB/);

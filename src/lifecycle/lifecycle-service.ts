@@ -60,7 +60,9 @@ export class LifecycleService {
     this.#since = this.#now();
   }
 
-  #envs(): Map<string, Environment> { return new Map(this.#d.config.current().environments.map((e) => [e.name, e])); }
+  #envs(): Map<string, Environment> {
+    return new Map(this.#d.config.current().environments.map((e) => [e.name, e]));
+  }
 
   /** Starts the periodic work; the first reconcile runs at once. */
   start(): void {
@@ -70,18 +72,50 @@ export class LifecycleService {
         if (this.#stopped) return;
         if (!this.#busy[name]) {
           this.#busy[name] = true;
-          try { await fn(); } catch (err) { this.#d.log.error({ event: `${name}_failed`, err }, `${name} failed`); } finally { this.#busy[name] = false; }
+          try {
+            await fn();
+          } catch (err) {
+            this.#d.log.error({ event: `${name}_failed`, err }, `${name} failed`);
+          } finally {
+            this.#busy[name] = false;
+          }
         }
         if (!this.#stopped) this.#timers.push(setTimeout(run, every() * 1000).unref());
       };
       return run;
     };
-    void loop('reconcile', () => this.#d.config.current().global.reconcile_interval, () => this.reconcile())();
-    this.#timers.push(setTimeout(loop('check', () => this.#d.config.current().global.check_interval, () => this.check()), 1000).unref());
-    this.#timers.push(setTimeout(loop('disk', () => this.#d.config.current().global.disk_check_interval, () => this.checkDisk()), 5000).unref());
+    void loop(
+      'reconcile',
+      () => this.#d.config.current().global.reconcile_interval,
+      () => this.reconcile(),
+    )();
+    this.#timers.push(
+      setTimeout(
+        loop(
+          'check',
+          () => this.#d.config.current().global.check_interval,
+          () => this.check(),
+        ),
+        1000,
+      ).unref(),
+    );
+    this.#timers.push(
+      setTimeout(
+        loop(
+          'disk',
+          () => this.#d.config.current().global.disk_check_interval,
+          () => this.checkDisk(),
+        ),
+        5000,
+      ).unref(),
+    );
   }
 
-  stop(): void { this.#stopped = true; for (const t of this.#timers) clearTimeout(t); this.#timers = []; }
+  stop(): void {
+    this.#stopped = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers = [];
+  }
 
   /** Computes (and unless dryRun, applies) what brings store and engine back in line. Safe to run while trainees work. */
   async reconcile(dryRun = false): Promise<ReconcileAction[]> {
@@ -92,7 +126,7 @@ export class LifecycleService {
     const containers = adoptPoolNames(found, this.#d.instance);
     // Started-at is only in inspect: fetch it for the few containers about to be adopted.
     const known = new Set(before.ownership.map((r) => r.containerId));
-    const detailed = await Promise.all(containers.map(async (c) => (known.has(c.id) || c.state !== 'running' ? c : (await driver.inspect(c.id)) ?? c)));
+    const detailed = await Promise.all(containers.map(async (c) => (known.has(c.id) || c.state !== 'running' ? c : ((await driver.inspect(c.id)) ?? c))));
     const after = snapshot(store);
     const envs = this.#envs();
     const storeId = store.storeId();
@@ -103,40 +137,53 @@ export class LifecycleService {
     if (dryRun || actions.length === 0) return actions;
     // Each action is applied only if the store still says what it was decided on: a trainee may have logged in meanwhile.
     const nowMs = this.#now().getTime();
-    const expiredNow = (name: string) => { const a = store.getAccount(name); return !!a && a.expiresAt.getTime() <= nowMs; };
+    const expiredNow = (name: string) => {
+      const a = store.getAccount(name);
+      return !!a && a.expiresAt.getTime() <= nowMs;
+    };
     const stillDue = (a: Extract<ReconcileAction, { kind: 'remove' }>) =>
       a.reason === 'account_gone' ? !store.getAccount(a.account ?? '') : a.reason === 'account_expired' ? expiredNow(a.account ?? '') : true;
     const removals = actions.filter((a) => a.kind === 'remove');
     const exportFailed = new Set<string>();
     for (let i = 0; i < removals.length; i += REMOVE_BATCH) {
-      await Promise.all(removals.slice(i, i + REMOVE_BATCH).map(async (a) => {
-        if (!stillDue(a)) return;
-        const why = a.reason === 'account_expired' ? 'Your account has expired; this environment is being removed.' : 'This environment is being removed.';
-        this.#d.attached.notify(a.containerId, why);
-        const env = a.environment ? envs.get(a.environment) : undefined;
-        if (env?.export_on_expiry && this.#d.exportDir && a.account && (a.reason === 'account_expired' || a.reason === 'environment_expired')) {
-          // A failed (or still running) export keeps the container and the account: the next pass tries again.
-          try {
-            const r = await exportBeforeRemoval(driver, a.containerId, homeOf(env), this.#d.exportDir, a.account, env.name);
-            if (r.state === 'busy') { exportFailed.add(a.account); return; }
-            log.info({ event: 'home_exported', account: a.account, environment: env.name, file: r.file }, 'home archived before removal');
-          } catch (err) {
-            log.error({ event: 'export_failed', err, account: a.account, environment: env.name }, 'export before removal failed; container and account kept');
-            exportFailed.add(a.account);
-            return;
+      await Promise.all(
+        removals.slice(i, i + REMOVE_BATCH).map(async (a) => {
+          if (!stillDue(a)) return;
+          const why = a.reason === 'account_expired' ? 'Your account has expired; this environment is being removed.' : 'This environment is being removed.';
+          this.#d.attached.notify(a.containerId, why);
+          const env = a.environment ? envs.get(a.environment) : undefined;
+          if (env?.export_on_expiry && this.#d.exportDir && a.account && (a.reason === 'account_expired' || a.reason === 'environment_expired')) {
+            // A failed (or still running) export keeps the container and the account: the next pass tries again.
+            try {
+              const r = await exportBeforeRemoval(driver, a.containerId, homeOf(env), this.#d.exportDir, a.account, env.name);
+              if (r.state === 'busy') {
+                exportFailed.add(a.account);
+                return;
+              }
+              log.info({ event: 'home_exported', account: a.account, environment: env.name, file: r.file }, 'home archived before removal');
+            } catch (err) {
+              log.error({ event: 'export_failed', err, account: a.account, environment: env.name }, 'export before removal failed; container and account kept');
+              exportFailed.add(a.account);
+              return;
+            }
           }
-        }
-        if (!stillDue(a)) return;
-        await driver.remove(a.containerId);
-        store.forgetAdopted(a.containerId);
-        if (a.account && a.environment && store.getOwnership(a.account, a.environment)?.containerId === a.containerId) {
-          store.deleteOwnership(a.account, a.environment);
-        }
-        const removed = {
-          event: 'container_removed', reason: a.reason, container: a.containerId.slice(0, 12), name: a.name, account: a.account, environment: a.environment,
-        };
-        log.info(removed, `removed ${a.name}: ${a.reason}`);
-      }));
+          if (!stillDue(a)) return;
+          await driver.remove(a.containerId);
+          store.forgetAdopted(a.containerId);
+          if (a.account && a.environment && store.getOwnership(a.account, a.environment)?.containerId === a.containerId) {
+            store.deleteOwnership(a.account, a.environment);
+          }
+          const removed = {
+            event: 'container_removed',
+            reason: a.reason,
+            container: a.containerId.slice(0, 12),
+            name: a.name,
+            account: a.account,
+            environment: a.environment,
+          };
+          log.info(removed, `removed ${a.name}: ${a.reason}`);
+        }),
+      );
     }
     for (const a of actions) {
       switch (a.kind) {
@@ -166,7 +213,8 @@ export class LifecycleService {
           store.deleteAccount(a.account);
           log.info({ event: 'account_expired', account: a.account }, 'expired account deleted');
           break;
-        case 'remove': break;
+        case 'remove':
+          break;
       }
     }
     this.#d.admission?.changed();
@@ -219,8 +267,10 @@ export class LifecycleService {
         stops.push(this.#stop(a.containerId, a.account, a.environment, 'idle', detail));
         continue;
       }
-      attached.notify(a.containerId,
-        'This environment reached its maximum running time and is being stopped. Your files are kept; choose it again to start it.');
+      attached.notify(
+        a.containerId,
+        'This environment reached its maximum running time and is being stopped. Your files are kept; choose it again to start it.',
+      );
       stops.push(this.#stop(a.containerId, a.account, a.environment, a.reason, `max_runtime: ran ${envs.get(a.environment)?.timeout ?? 0} s`));
     }
     // Stops run side by side (the driver caps engine mutations), so one slow stop does not delay the others.
@@ -243,8 +293,10 @@ export class LifecycleService {
       if (used === undefined) continue;
       const mb = (n: number) => `${Math.round(n / 1024 ** 2)} MB`;
       if (used > quota) {
-        attached.notify(row.containerId,
-          `This environment uses ${mb(used)} of disk, over its quota of ${mb(quota)}, and is being stopped. Delete files after starting it again.`);
+        attached.notify(
+          row.containerId,
+          `This environment uses ${mb(used)} of disk, over its quota of ${mb(quota)}, and is being stopped. Delete files after starting it again.`,
+        );
         await this.#stop(row.containerId, row.account, row.environment, 'disk_quota', `disk_quota: ${mb(used)} written, quota ${mb(quota)}`);
       } else if (used > quota * 0.9) {
         const key = `${row.containerId}@disk`;
@@ -263,7 +315,9 @@ export class LifecycleService {
       this.#d.store.markStopped(account, environment, detail);
       // A shell as PID 1 ignores SIGTERM, so a long grace period only delays the inevitable SIGKILL.
       await this.#d.driver.stop(id, STOP_GRACE_SECONDS);
-    } finally { this.#stopping.delete(id); }
+    } finally {
+      this.#stopping.delete(id);
+    }
     this.#cpu.delete(id);
     this.#d.admission?.changed();
     const stopped = { event: 'container_stopped', reason, detail, account, environment, container: id.slice(0, 12) };

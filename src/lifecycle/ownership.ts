@@ -48,13 +48,18 @@ export function foreignContainers(containers: readonly InstanceInfo[], mine: Own
 export function foreignMessage(foreign: readonly InstanceInfo[], instance: string, storeId: string, dataDir: string): string {
   const running = foreign.filter((c) => c.state === 'running').length;
   const stores = new Map<string, number>();
-  for (const c of foreign) { const s = c.labels[LABEL_STORE] ?? '(no islet.store label: made by an earlier ISLET version, not recorded in this store)'; stores.set(s, (stores.get(s) ?? 0) + 1); }
+  for (const c of foreign) {
+    const s = c.labels[LABEL_STORE] ?? '(no islet.store label: made by an earlier ISLET version, not recorded in this store)';
+    stores.set(s, (stores.get(s) ?? 0) + 1);
+  }
   const whose = [...stores].map(([s, n]) => `${n} of store ${s}`).join(', ');
-  return `refusing to start: ${foreign.length} container(s) under instance name "${instance}" (${running} running) belong to another ISLET data directory (${whose}); ` +
+  return (
+    `refusing to start: ${foreign.length} container(s) under instance name "${instance}" (${running} running) belong to another ISLET data directory (${whose}); ` +
     `this data directory, ${dataDir}, is store ${storeId}. Another ISLET using the same engine and instance name keeps its trainees' work in them: ` +
     `check --data (ISLET_DATA) points to the right directory, or give this ISLET its own ISLET_INSTANCE. ` +
     `To make this data directory responsible for them on purpose (the other one is abandoned), run again with --take-over; ` +
-    `containers whose account this store does not know are then removed by its reconciler.`;
+    `containers whose account this store does not know are then removed by its reconciler.`
+  );
 }
 
 export interface ClaimOptions {
@@ -79,15 +84,25 @@ export async function claimEngine(o: ClaimOptions): Promise<number> {
   const storeId = o.store.storeId();
   if (!o.takeOver) {
     const detail = foreignMessage(foreign, o.instance, storeId, o.dataDir);
-    throw new IsletError('OWNERSHIP_FOREIGN', 'This ISLET is not set up correctly. Please tell the instructor.', detail, { instance: o.instance, count: foreign.length, storeId });
+    throw new IsletError('OWNERSHIP_FOREIGN', 'This ISLET is not set up correctly. Please tell the instructor.', detail, {
+      instance: o.instance,
+      count: foreign.length,
+      storeId,
+    });
   }
   const at = (o.now ?? (() => new Date()))();
   for (const c of foreign) {
     const from = c.labels[LABEL_STORE] ?? 'none';
     o.store.adoptContainer(c.id, from, at);
-    o.log.warn({ event: 'container_taken_over', container: c.id.slice(0, 12), name: c.name, fromStore: from, storeId }, `took over ${c.name} from store ${from}`);
+    o.log.warn(
+      { event: 'container_taken_over', container: c.id.slice(0, 12), name: c.name, fromStore: from, storeId },
+      `took over ${c.name} from store ${from}`,
+    );
   }
-  o.log.warn({ event: 'containers_taken_over', count: foreign.length, instance: o.instance, storeId }, `took over ${foreign.length} container(s) of other stores (--take-over)`);
+  o.log.warn(
+    { event: 'containers_taken_over', count: foreign.length, instance: o.instance, storeId },
+    `took over ${foreign.length} container(s) of other stores (--take-over)`,
+  );
   return foreign.length;
 }
 
@@ -96,8 +111,13 @@ export async function claimEngine(o: ClaimOptions): Promise<number> {
  * (the server retries the engine); the reconciler acts only on this store's containers anyway.
  */
 export async function claimEngineAtStart(o: ClaimOptions): Promise<void> {
-  try { await claimEngine(o); } catch (err) {
+  try {
+    await claimEngine(o);
+  } catch (err) {
     if (!(err instanceof IsletError) || err.code === 'OWNERSHIP_FOREIGN') throw err;
-    o.log.warn({ event: 'ownership_check_skipped', err }, 'the engine did not answer: could not check for containers of other ISLET data directories; the reconciler still acts only on this store\'s');
+    o.log.warn(
+      { event: 'ownership_check_skipped', err },
+      "the engine did not answer: could not check for containers of other ISLET data directories; the reconciler still acts only on this store's",
+    );
   }
 }

@@ -13,9 +13,26 @@ import { isOwn } from './ownership.ts';
 export type RemoveReason = 'account_expired' | 'account_gone' | 'environment_expired' | 'orphan' | 'duplicate';
 
 export type ReconcileAction =
-  | { readonly kind: 'remove'; readonly containerId: string; readonly name: string; readonly account?: string; readonly environment?: string; readonly reason: RemoveReason }
-  | { readonly kind: 'adopt'; readonly ownership: Ownership; /** The container the row named when decided (none: no row); applied only if it still does. */ readonly replaces?: string }
-  | { readonly kind: 'forget'; readonly account: string; readonly environment: string; readonly containerId: string; readonly reason: 'container_vanished' | 'environment_expired' }
+  | {
+      readonly kind: 'remove';
+      readonly containerId: string;
+      readonly name: string;
+      readonly account?: string;
+      readonly environment?: string;
+      readonly reason: RemoveReason;
+    }
+  | {
+      readonly kind: 'adopt';
+      readonly ownership: Ownership /** The container the row named when decided (none: no row); applied only if it still does. */;
+      readonly replaces?: string;
+    }
+  | {
+      readonly kind: 'forget';
+      readonly account: string;
+      readonly environment: string;
+      readonly containerId: string;
+      readonly reason: 'container_vanished' | 'environment_expired';
+    }
   | { readonly kind: 'sync_state'; readonly account: string; readonly environment: string; readonly state: 'running' | 'stopped' }
   | { readonly kind: 'delete_account'; readonly account: string; readonly reason: 'expired' };
 
@@ -51,25 +68,57 @@ export function decideReconcile(input: ReconcileInput): ReconcileAction[] {
     const account = c.labels[LABEL_ACCOUNT];
     const environment = c.labels[LABEL_ENVIRONMENT];
     const base = { containerId: c.id, name: c.name };
-    if (!account || !environment) { actions.push({ kind: 'remove', ...base, reason: 'orphan' }); removed.add(c.id); continue; }
+    if (!account || !environment) {
+      actions.push({ kind: 'remove', ...base, reason: 'orphan' });
+      removed.add(c.id);
+      continue;
+    }
     const who = { account, environment };
     const acct = accounts.get(account);
-    if (!acct) { actions.push({ kind: 'remove', ...base, ...who, reason: 'account_gone' }); removed.add(c.id); continue; }
-    if (expired(acct)) { actions.push({ kind: 'remove', ...base, ...who, reason: 'account_expired' }); removed.add(c.id); continue; }
+    if (!acct) {
+      actions.push({ kind: 'remove', ...base, ...who, reason: 'account_gone' });
+      removed.add(c.id);
+      continue;
+    }
+    if (expired(acct)) {
+      actions.push({ kind: 'remove', ...base, ...who, reason: 'account_expired' });
+      removed.add(c.id);
+      continue;
+    }
     const env = input.environments.get(environment);
     if (env?.days !== undefined && c.createdAt.getTime() + env.days * 86_400_000 <= now) {
-      actions.push({ kind: 'remove', ...base, ...who, reason: 'environment_expired' }); removed.add(c.id); continue;
+      actions.push({ kind: 'remove', ...base, ...who, reason: 'environment_expired' });
+      removed.add(c.id);
+      continue;
     }
     const row = rows.get(`${account}\0${environment}`);
     if (!row) {
-      actions.push({ kind: 'adopt', ownership: { account, environment, containerId: c.id, containerName: c.name, createdAt: c.createdAt, state: isRunning(c) ? 'running' : 'stopped', ...(c.startedAt ? { startedAt: c.startedAt } : {}) } });
+      actions.push({
+        kind: 'adopt',
+        ownership: {
+          account,
+          environment,
+          containerId: c.id,
+          containerName: c.name,
+          createdAt: c.createdAt,
+          state: isRunning(c) ? 'running' : 'stopped',
+          ...(c.startedAt ? { startedAt: c.startedAt } : {}),
+        },
+      });
       rows.set(`${account}\0${environment}`, { account, environment, containerId: c.id, containerName: c.name, createdAt: c.createdAt });
       continue;
     }
     if (row.containerId !== c.id) {
       // The store names another container for this pair: keep that one if it exists, else adopt this one.
-      if (live.has(row.containerId)) { actions.push({ kind: 'remove', ...base, ...who, reason: 'duplicate' }); removed.add(c.id); }
-      else actions.push({ kind: 'adopt', ownership: { ...row, containerId: c.id, containerName: c.name, createdAt: c.createdAt, state: isRunning(c) ? 'running' : 'stopped' }, replaces: row.containerId });
+      if (live.has(row.containerId)) {
+        actions.push({ kind: 'remove', ...base, ...who, reason: 'duplicate' });
+        removed.add(c.id);
+      } else
+        actions.push({
+          kind: 'adopt',
+          ownership: { ...row, containerId: c.id, containerName: c.name, createdAt: c.createdAt, state: isRunning(c) ? 'running' : 'stopped' },
+          replaces: row.containerId,
+        });
       continue;
     }
     const state = isRunning(c) ? 'running' : 'stopped';
@@ -80,7 +129,8 @@ export function decideReconcile(input: ReconcileInput): ReconcileAction[] {
     const c = live.get(o.containerId);
     if (!c) {
       const replaced = containers.some((x) => x.labels[LABEL_ACCOUNT] === o.account && x.labels[LABEL_ENVIRONMENT] === o.environment && !removed.has(x.id));
-      if (!replaced && accounts.has(o.account)) actions.push({ kind: 'forget', account: o.account, environment: o.environment, containerId: o.containerId, reason: 'container_vanished' });
+      if (!replaced && accounts.has(o.account))
+        actions.push({ kind: 'forget', account: o.account, environment: o.environment, containerId: o.containerId, reason: 'container_vanished' });
     } else if (removed.has(c.id) && accounts.has(o.account) && !expired(accounts.get(o.account))) {
       actions.push({ kind: 'forget', account: o.account, environment: o.environment, containerId: o.containerId, reason: 'environment_expired' });
     }
@@ -147,7 +197,10 @@ export function decideChecks(input: CheckInput): CheckAction[] {
     const who = { containerId: row.containerId, account: row.account, environment: row.environment };
     if (env.timeout > 0 && row.startedAt) {
       const deadline = row.startedAt.getTime() + env.timeout * 1000;
-      if (now >= deadline) { out.push({ kind: 'stop', ...who, reason: 'max_runtime' }); continue; }
+      if (now >= deadline) {
+        out.push({ kind: 'stop', ...who, reason: 'max_runtime' });
+        continue;
+      }
       // One notice per mark passed; a container that starts late past several marks gets one notice, not several.
       const due = NOTICE_MINUTES.filter((m) => deadline - now <= m * 60_000).map((m) => `${row.containerId}@${row.startedAt!.getTime()}:${m}`);
       if (due.some((k) => !input.noticed.has(k))) {

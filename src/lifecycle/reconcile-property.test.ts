@@ -44,8 +44,13 @@ class MemoryEngine {
     this.containers.set(c.id, c);
     return c;
   }
-  byName(name: string): InstanceInfo | undefined { return [...this.containers.values()].find((c) => c.name === name); }
-  setState(id: string, state: InstanceInfo['state']): void { const c = this.containers.get(id); if (c) this.containers.set(id, { ...c, state }); }
+  byName(name: string): InstanceInfo | undefined {
+    return [...this.containers.values()].find((c) => c.name === name);
+  }
+  setState(id: string, state: InstanceInfo['state']): void {
+    const c = this.containers.get(id);
+    if (c) this.containers.set(id, { ...c, state });
+  }
 
   readonly driver = {
     find: async (labels: Record<string, string>): Promise<InstanceInfo[]> => {
@@ -87,7 +92,15 @@ class World {
     this.rng = new SeededRandom(seed);
     const environments: Environment[] = ENVS.map((name) => ({ ...environmentSchema.parse({ image: 'x' }), name, source: `${name}.yaml` }));
     const config = { current: () => ({ environments, global: { reconcile_interval: 60 } }) } as unknown as ConfigSource;
-    this.lifecycle = new LifecycleService({ store: this.store, driver: this.engine.driver, config, log: createLogger({ level: 'silent' }), instance: INSTANCE, attached: new AttachRegistry(), now: () => T0 });
+    this.lifecycle = new LifecycleService({
+      store: this.store,
+      driver: this.engine.driver,
+      config,
+      log: createLogger({ level: 'silent' }),
+      instance: INSTANCE,
+      attached: new AttachRegistry(),
+      now: () => T0,
+    });
     this.engine.onRemove = (c) => {
       const account = c.labels[LABEL_ACCOUNT];
       if (this.foreign.has(c.id)) this.violations.push(`removed ${c.name} of another store`);
@@ -96,39 +109,63 @@ class World {
     const deleteOwnership = this.store.deleteOwnership.bind(this.store);
     this.store.deleteOwnership = (account, environment) => {
       const row = this.store.getOwnership(account, environment);
-      if (!this.#acting && row && this.engine.containers.has(row.containerId)) this.violations.push(`forgot ${account}/${environment} while its container ${row.containerId} lives`);
+      if (!this.#acting && row && this.engine.containers.has(row.containerId))
+        this.violations.push(`forgot ${account}/${environment} while its container ${row.containerId} lives`);
       deleteOwnership(account, environment);
     };
   }
 
-  #valid(account: string): boolean { const a = this.store.getAccount(account); return !!a && a.expiresAt.getTime() > T0.getTime(); }
-  #name(account: string, env: string): string { return `${INSTANCE}.${env}.${account}`; }
+  #valid(account: string): boolean {
+    const a = this.store.getAccount(account);
+    return !!a && a.expiresAt.getTime() > T0.getTime();
+  }
+  #name(account: string, env: string): string {
+    return `${INSTANCE}.${env}.${account}`;
+  }
 
   /** A login as the runner does it: account, find, create, record, start; each a step others may interleave with. */
   *#login(account: string, env: string): Steps {
-    if (!this.store.getAccount(account)) { this.store.createAccount({ name: account, passwordHash: 'h', createdAt: T0, expiresAt: new Date(T0.getTime() + DAY) }); yield; }
+    if (!this.store.getAccount(account)) {
+      this.store.createAccount({ name: account, passwordHash: 'h', createdAt: T0, expiresAt: new Date(T0.getTime() + DAY) });
+      yield;
+    }
     if (!this.#valid(account)) return; // an expired account cannot log in
     const row = this.store.getOwnership(account, env);
     let c = (row && this.engine.containers.get(row.containerId)) || this.engine.byName(this.#name(account, env));
     if (c && !row) this.store.putOwnership({ account, environment: env, containerId: c.id, containerName: c.name, createdAt: c.createdAt });
     if (!c) {
       if (row) this.store.deleteOwnership(account, env);
-      c = this.engine.add(this.#name(account, env), { [LABEL_INSTANCE]: INSTANCE, [LABEL_STORE]: this.store.storeId(), [LABEL_ACCOUNT]: account, [LABEL_ENVIRONMENT]: env });
+      c = this.engine.add(this.#name(account, env), {
+        [LABEL_INSTANCE]: INSTANCE,
+        [LABEL_STORE]: this.store.storeId(),
+        [LABEL_ACCOUNT]: account,
+        [LABEL_ENVIRONMENT]: env,
+      });
       yield;
       if (!this.engine.containers.has(c.id)) return; // removed behind our back: the login fails
       this.store.putOwnership({ account, environment: env, containerId: c.id, containerName: c.name, createdAt: c.createdAt });
       yield;
     }
-    if (c.state !== 'running' && this.engine.containers.has(c.id)) { this.engine.setState(c.id, 'running'); this.store.markStarted(account, env, T0); }
+    if (c.state !== 'running' && this.engine.containers.has(c.id)) {
+      this.engine.setState(c.id, 'running');
+      this.store.markStarted(account, env, T0);
+    }
   }
 
   /** `islet remove`: each container and its row, then the account. */
   *#removeAccount(account: string): Steps {
-    for (const o of this.store.listOwnership(account)) { this.engine.containers.delete(o.containerId); yield; this.store.deleteOwnership(account, o.environment); yield; }
+    for (const o of this.store.listOwnership(account)) {
+      this.engine.containers.delete(o.containerId);
+      yield;
+      this.store.deleteOwnership(account, o.environment);
+      yield;
+    }
     this.store.deleteAccount(account);
   }
 
-  *#one(fn: () => void): Steps { fn(); }
+  *#one(fn: () => void): Steps {
+    fn();
+  }
 
   #start(): void {
     const account = this.rng.pick(ACCOUNTS);
@@ -137,17 +174,35 @@ class World {
     const r = this.rng.int(10);
     const row = this.store.getOwnership(account, env);
     const steps: Steps =
-      r < 4 ? this.#login(account, env)
-      : r === 4 ? this.#one(() => { if (row) { this.engine.setState(row.containerId, 'exited'); this.store.markStopped(account, env, 'shell exited'); } })
-      : r === 5 ? this.#one(() => { if (row) this.engine.containers.delete(row.containerId); }) // docker rm behind ISLET's back
-      : r === 6 ? this.#removeAccount(account)
-      : r === 7 ? this.#one(() => { this.store.setExpiry(account, new Date(T0.getTime() - 1)); })
-      : r === 8 ? this.#one(() => { this.store.setExpiry(account, new Date(T0.getTime() + DAY)); })
-      : this.#one(() => { // another ISLET (another store, or one from before store ids) on the same engine and instance name
-        const labels: Record<string, string> = { [LABEL_INSTANCE]: INSTANCE, [LABEL_ACCOUNT]: account, [LABEL_ENVIRONMENT]: env };
-        if (this.rng.chance(0.5)) labels[LABEL_STORE] = 'another-store';
-        this.foreign.add(this.engine.add(`${INSTANCE}.${env}.${account}.other${this.foreign.size}`, labels, 'running').id);
-      });
+      r < 4
+        ? this.#login(account, env)
+        : r === 4
+          ? this.#one(() => {
+              if (row) {
+                this.engine.setState(row.containerId, 'exited');
+                this.store.markStopped(account, env, 'shell exited');
+              }
+            })
+          : r === 5
+            ? this.#one(() => {
+                if (row) this.engine.containers.delete(row.containerId);
+              }) // docker rm behind ISLET's back
+            : r === 6
+              ? this.#removeAccount(account)
+              : r === 7
+                ? this.#one(() => {
+                    this.store.setExpiry(account, new Date(T0.getTime() - 1));
+                  })
+                : r === 8
+                  ? this.#one(() => {
+                      this.store.setExpiry(account, new Date(T0.getTime() + DAY));
+                    })
+                  : this.#one(() => {
+                      // another ISLET (another store, or one from before store ids) on the same engine and instance name
+                      const labels: Record<string, string> = { [LABEL_INSTANCE]: INSTANCE, [LABEL_ACCOUNT]: account, [LABEL_ENVIRONMENT]: env };
+                      if (this.rng.chance(0.5)) labels[LABEL_STORE] = 'another-store';
+                      this.foreign.add(this.engine.add(`${INSTANCE}.${env}.${account}.other${this.foreign.size}`, labels, 'running').id);
+                    });
     if (process.env.RECONCILE_TRACE) console.log('start', account, env, r);
     this.#busy.set(account, steps);
   }
@@ -163,13 +218,24 @@ class World {
         const k = this.rng.pick(keys);
         if (this.#busy.get(k)!.next().done) this.#busy.delete(k);
       }
-    } finally { this.#acting = false; }
+    } finally {
+      this.#acting = false;
+    }
   }
 
   /** Lets every actor in flight finish. */
   settle(): void {
     this.#acting = true;
-    try { for (const [k, s] of this.#busy) { while (!s.next().done) { /* run to the end */ } this.#busy.delete(k); } } finally { this.#acting = false; }
+    try {
+      for (const [k, s] of this.#busy) {
+        while (!s.next().done) {
+          /* run to the end */
+        }
+        this.#busy.delete(k);
+      }
+    } finally {
+      this.#acting = false;
+    }
   }
 
   /** Store and engine agree on this store's containers; the other store's are all still there. */
@@ -213,7 +279,7 @@ test(`reconcile under random interleavings (${seeds.length} seeds): never remove
   assert.ok(actions > seeds.length, `the runs made the reconciler act (${actions} actions), so the properties were exercised`);
 });
 
-test('a container created between the store read and the engine listing is never removed; a truly deleted account\'s is', async () => {
+test("a container created between the store read and the engine listing is never removed; a truly deleted account's is", async () => {
   for (const deleted of [false, true]) {
     const w = new World(1);
     let fired = false;
@@ -222,8 +288,20 @@ test('a container created between the store read and the engine listing is never
       if (fired) return;
       fired = true;
       w.store.createAccount({ name: 'newbie', passwordHash: 'h', createdAt: T0, expiresAt: new Date(T0.getTime() + DAY) });
-      const c = w.engine.add(`${INSTANCE}.demo.newbie`, { [LABEL_INSTANCE]: INSTANCE, [LABEL_STORE]: w.store.storeId(), [LABEL_ACCOUNT]: 'newbie', [LABEL_ENVIRONMENT]: 'demo' }, 'running');
-      w.store.putOwnership({ account: 'newbie', environment: 'demo', containerId: c.id, containerName: c.name, createdAt: T0, state: 'running', startedAt: T0 });
+      const c = w.engine.add(
+        `${INSTANCE}.demo.newbie`,
+        { [LABEL_INSTANCE]: INSTANCE, [LABEL_STORE]: w.store.storeId(), [LABEL_ACCOUNT]: 'newbie', [LABEL_ENVIRONMENT]: 'demo' },
+        'running',
+      );
+      w.store.putOwnership({
+        account: 'newbie',
+        environment: 'demo',
+        containerId: c.id,
+        containerName: c.name,
+        createdAt: T0,
+        state: 'running',
+        startedAt: T0,
+      });
       if (deleted) w.store.deleteAccount('newbie'); // control: the account is really gone by the second read
     };
     await w.lifecycle.reconcile();

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { Keyboard } from './keyboard.ts';
 import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
 
-const setup = () => { const t = new MemoryTerminal(); return { t, kb: new Keyboard(t) }; };
+const setup = () => {
+  const t = new MemoryTerminal();
+  return { t, kb: new Keyboard(t) };
+};
 
 test('echoes, handles backspace and Ctrl-U, returns the line on CR or LF', async () => {
   const { t, kb } = setup();
@@ -33,15 +36,23 @@ test('typed-ahead input is kept for the next prompt; CRLF counts once', async ()
 
 test('Ctrl-C interrupts, Ctrl-D on an empty line is EOF, idle times out, close ends the read', async () => {
   let { t, kb } = setup();
-  let p = kb.readLine({ timeoutMs: 1000 }); t.type('ab\x03'); assert.equal((await p).kind, 'interrupt');
+  let p = kb.readLine({ timeoutMs: 1000 });
+  t.type('ab\x03');
+  assert.equal((await p).kind, 'interrupt');
   ({ t, kb } = setup());
-  p = kb.readLine({ timeoutMs: 1000 }); t.type('\x04'); assert.equal((await p).kind, 'eof');
+  p = kb.readLine({ timeoutMs: 1000 });
+  t.type('\x04');
+  assert.equal((await p).kind, 'eof');
   ({ t, kb } = setup());
-  p = kb.readLine({ timeoutMs: 1000 }); t.type('a\x04b\r'); assert.deepEqual(await p, { kind: 'line', text: 'ab' }, 'Ctrl-D mid-line is ignored');
+  p = kb.readLine({ timeoutMs: 1000 });
+  t.type('a\x04b\r');
+  assert.deepEqual(await p, { kind: 'line', text: 'ab' }, 'Ctrl-D mid-line is ignored');
   ({ t, kb } = setup());
   assert.equal((await kb.readLine({ timeoutMs: 30 })).kind, 'timeout');
   ({ t, kb } = setup());
-  p = kb.readLine({ timeoutMs: 5000 }); t.close(); assert.equal((await p).kind, 'closed');
+  p = kb.readLine({ timeoutMs: 5000 });
+  t.close();
+  assert.equal((await p).kind, 'closed');
 });
 
 test('escape sequences, control bytes, NUL and invalid UTF-8 are dropped, never echoed', async () => {

@@ -11,12 +11,16 @@ import type { Terminal } from '../core/terminal.ts';
 
 export type LineResult =
   | { readonly kind: 'line'; readonly text: string }
-  | { readonly kind: 'eof' }        // Ctrl-D on an empty line
-  | { readonly kind: 'interrupt' }  // Ctrl-C
+  | { readonly kind: 'eof' } // Ctrl-D on an empty line
+  | { readonly kind: 'interrupt' } // Ctrl-C
   | { readonly kind: 'timeout' }
   | { readonly kind: 'closed' };
 
-export interface ReadOptions { readonly echo?: boolean; readonly maxLength?: number; readonly timeoutMs: number }
+export interface ReadOptions {
+  readonly echo?: boolean;
+  readonly maxLength?: number;
+  readonly timeoutMs: number;
+}
 
 /** Hard cap on characters waiting to be read; the oldest part of a flood beyond it is dropped. */
 const MAX_PENDING = 64 * 1024;
@@ -43,13 +47,16 @@ export class Keyboard {
 
   /** Stops listening (the container gets the keys now) and returns what was typed ahead, for the container. */
   release(): Buffer {
-    this.#unsub?.(); this.#unsub = undefined;
+    this.#unsub?.();
+    this.#unsub = undefined;
     const rest = Buffer.from(this.#pending, 'utf8');
     this.#pending = '';
     return rest;
   }
   /** Listens again after release(). */
-  resume(): void { if (!this.#unsub) this.#unsub = this.#term.onData((b) => this.#push(b)); }
+  resume(): void {
+    if (!this.#unsub) this.#unsub = this.#term.onData((b) => this.#push(b));
+  }
 
   async readLine(opts: ReadOptions): Promise<LineResult> {
     const echo = opts.echo ?? true;
@@ -61,7 +68,12 @@ export class Keyboard {
     // Echo is gathered per batch of input and written once: one write per character would turn a
     // pasted megabyte into a million SSH packets and stall every other session.
     let echoed = '';
-    const flush = () => { if (echoed) { t.write(echoed); echoed = ''; } };
+    const flush = () => {
+      if (echoed) {
+        t.write(echoed);
+        echoed = '';
+      }
+    };
     for (;;) {
       if (t.closed) return { kind: 'closed' };
       while (this.#pending.length > 0) {
@@ -76,23 +88,54 @@ export class Keyboard {
           const taken = [...run].slice(0, room);
           chars.push(...taken);
           if (echo) echoed += taken.join('');
-          if (taken.length < [...run].length && !belled && echo) { echoed += '\x07'; belled = true; }
+          if (taken.length < [...run].length && !belled && echo) {
+            echoed += '\x07';
+            belled = true;
+          }
           continue;
         }
         this.#pending = this.#pending.slice(ch.length);
         if (ch === '\r' || ch === '\n') {
           if (ch === '\r' && this.#pending.startsWith('\n')) this.#pending = this.#pending.slice(1);
-          echoed += '\r\n'; flush();
+          echoed += '\r\n';
+          flush();
           return { kind: 'line', text: chars.join('') };
         }
-        if (cp === 0x03) { echoed += '^C\r\n'; flush(); return { kind: 'interrupt' }; }
-        if (cp === 0x04) { if (chars.length === 0) { echoed += '\r\n'; flush(); return { kind: 'eof' }; } continue; }
-        if (cp === 0x7f || cp === 0x08) { if (chars.pop() !== undefined && echo) echoed += '\b \b'; continue; }
-        if (cp === 0x15) { if (echo) echoed += '\b \b'.repeat(chars.length); chars.length = 0; continue; }
-        if (cp === 0x1b) { this.#skipEscape(); continue; }
+        if (cp === 0x03) {
+          echoed += '^C\r\n';
+          flush();
+          return { kind: 'interrupt' };
+        }
+        if (cp === 0x04) {
+          if (chars.length === 0) {
+            echoed += '\r\n';
+            flush();
+            return { kind: 'eof' };
+          }
+          continue;
+        }
+        if (cp === 0x7f || cp === 0x08) {
+          if (chars.pop() !== undefined && echo) echoed += '\b \b';
+          continue;
+        }
+        if (cp === 0x15) {
+          if (echo) echoed += '\b \b'.repeat(chars.length);
+          chars.length = 0;
+          continue;
+        }
+        if (cp === 0x1b) {
+          this.#skipEscape();
+          continue;
+        }
         if (cp < 0x20 || (cp >= 0x80 && cp < 0xa0) || cp === 0xfffd) continue;
         // Past the cap, input is dropped with one bell per line (never at a password prompt).
-        if (chars.length >= max) { if (!belled && echo) { echoed += '\x07'; belled = true; } continue; }
+        if (chars.length >= max) {
+          if (!belled && echo) {
+            echoed += '\x07';
+            belled = true;
+          }
+          continue;
+        }
         chars.push(ch);
         if (echo) echoed += ch;
       }
@@ -101,7 +144,11 @@ export class Keyboard {
       if (left <= 0) return { kind: 'timeout' };
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
-        this.#wake = () => { clearTimeout(timer); this.#wake = undefined; resolve(); };
+        this.#wake = () => {
+          clearTimeout(timer);
+          this.#wake = undefined;
+          resolve();
+        };
       });
     }
   }

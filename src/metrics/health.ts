@@ -27,16 +27,27 @@ const PROBE_NAME = 'islet-healthz-probe-that-never-exists';
 
 async function engine(d: HealthDeps): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<string>((resolve) => { timer = setTimeout(() => resolve(`no answer within ${d.timeoutMs ?? 2000} ms`), d.timeoutMs ?? 2000); });
+  const limit = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no answer within ${d.timeoutMs ?? 2000} ms`), d.timeoutMs ?? 2000);
+  });
   try {
-    const answer = d.driver.inspect(PROBE_NAME).then(() => 'ok', (err: unknown) => `unreachable: ${String((err as Error)?.message ?? err).slice(0, 200)}`);
+    const answer = d.driver.inspect(PROBE_NAME).then(
+      () => 'ok',
+      (err: unknown) => `unreachable: ${String((err as Error)?.message ?? err).slice(0, 200)}`,
+    );
     return await Promise.race([answer, limit]);
-  } finally { clearTimeout(timer); }
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function store(d: HealthDeps): string {
   for (const p of d.writable) {
-    try { accessSync(p, constants.W_OK); } catch (err) { return `not writable: ${p} (${(err as NodeJS.ErrnoException).code ?? 'error'})`; }
+    try {
+      accessSync(p, constants.W_OK);
+    } catch (err) {
+      return `not writable: ${p} (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+    }
   }
   return 'ok';
 }
@@ -46,7 +57,9 @@ function config(d: HealthDeps): string {
     const c = d.config.current();
     const broken = c.issues.filter((i) => i.severity === 'critical' && /(^|\/)(islet\.yaml|islet\.conf|docker\.conf)$/.test(i.file));
     return broken.length ? `critical issue in ${broken[0]!.file}` : 'ok';
-  } catch (err) { return `not loaded: ${String((err as Error)?.message ?? err).slice(0, 200)}`; }
+  } catch (err) {
+    return `not loaded: ${String((err as Error)?.message ?? err).slice(0, 200)}`;
+  }
 }
 
 export async function checkHealth(d: HealthDeps): Promise<HealthReport> {

@@ -21,20 +21,29 @@ function doorOf(e: Readonly<Record<string, unknown>>, b: Readonly<Record<string,
 export function feedMetricsFromLog(m: IsletMetrics): () => void {
   return onLogEvent((e, b) => {
     switch (e.event) {
-      case 'gate_login_ok': case 'account_login_ok':
+      case 'gate_login_ok':
+      case 'account_login_ok':
         m.logins.inc({ door: doorOf(e, b), kind: e.event.startsWith('gate') ? 'gate' : 'account', result: 'ok', reason: word(e.method, 'ok') });
         break;
-      case 'gate_login_failed': case 'account_login_failed':
+      case 'gate_login_failed':
+      case 'account_login_failed':
         m.logins.inc({ door: doorOf(e, b), kind: e.event.startsWith('gate') ? 'gate' : 'account', result: 'failed', reason: word(e.reason, 'other') });
         break;
-      case 'login_ok': m.logins.inc({ door: doorOf(e, b), kind: 'menu', result: 'ok', reason: 'password' }); break;
-      case 'login_failed': m.logins.inc({ door: doorOf(e, b), kind: 'menu', result: 'failed', reason: word(e.reason, 'other') }); break;
-      case 'environment_started': case 'environment_attached': {
+      case 'login_ok':
+        m.logins.inc({ door: doorOf(e, b), kind: 'menu', result: 'ok', reason: 'password' });
+        break;
+      case 'login_failed':
+        m.logins.inc({ door: doorOf(e, b), kind: 'menu', result: 'failed', reason: word(e.reason, 'other') });
+        break;
+      case 'environment_started':
+      case 'environment_attached': {
         const path = typeof e.path === 'string' && PATHS.has(e.path) ? e.path : e.event === 'environment_started' ? 'new' : 'reattach';
         if (typeof e.ms === 'number') m.timeToShell.observe({ path }, e.ms / 1000);
         break;
       }
-      case 'account_throttled': m.throttles.inc(); break;
+      case 'account_throttled':
+        m.throttles.inc();
+        break;
     }
   });
 }

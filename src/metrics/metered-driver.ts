@@ -33,10 +33,17 @@ export function meteredDriver(driver: RuntimeDriver, m: IsletMetrics): RuntimeDr
             throw err;
           };
           let r: unknown;
-          try { r = fn.apply(target, args); } catch (err) { return fail(err); }
+          try {
+            r = fn.apply(target, args);
+          } catch (err) {
+            return fail(err);
+          }
           if (!(r instanceof Promise)) return r;
           return r.then((x) => {
-            if (prop === 'start') { m.containerStarts.inc({ result: 'ok' }); m.containerStartSeconds.observe((performance.now() - started) / 1000); }
+            if (prop === 'start') {
+              m.containerStarts.inc({ result: 'ok' });
+              m.containerStartSeconds.observe((performance.now() - started) / 1000);
+            }
             return x;
           }, fail);
         };

@@ -5,7 +5,10 @@
  */
 import type { IsletMetrics } from './metrics.ts';
 
-interface Guard { admit(ip: string): string | undefined; closed(ip: string): void }
+interface Guard {
+  admit(ip: string): string | undefined;
+  closed(ip: string): void;
+}
 
 /** Returns `guard` itself (a Proxy keeps its class type and private state) with counting around admit and closed. */
 export function meteredGuard<G extends Guard>(guard: G, door: string, m: IsletMetrics): G {
@@ -15,7 +18,10 @@ export function meteredGuard<G extends Guard>(guard: G, door: string, m: IsletMe
     else m.connectionsRefused.inc({ door, reason: refusal });
     return refusal;
   };
-  const closed = (ip: string) => { m.connections.dec({ door }); guard.closed(ip); };
+  const closed = (ip: string) => {
+    m.connections.dec({ door });
+    guard.closed(ip);
+  };
   return new Proxy(guard, {
     get(target, prop) {
       if (prop === 'admit') return admit;

@@ -16,11 +16,19 @@ export class SessionCounter {
     return {
       handle: async (term, who, hints) => {
         this.#terms.set(term, door);
-        try { return await handler.handle(term, who, hints); } finally { this.#terms.delete(term); }
+        try {
+          return await handler.handle(term, who, hints);
+        } finally {
+          this.#terms.delete(term);
+        }
       },
       exec: async (io, who, command, opts) => {
         this.#commands.set(door, (this.#commands.get(door) ?? 0) + 1);
-        try { return await handler.exec(io, who, command, opts); } finally { this.#commands.set(door, (this.#commands.get(door) ?? 1) - 1); }
+        try {
+          return await handler.exec(io, who, command, opts);
+        } finally {
+          this.#commands.set(door, (this.#commands.get(door) ?? 1) - 1);
+        }
       },
       openContainer: (who) => handler.openContainer(who),
       openPort: (who, host, port) => handler.openPort(who, host, port),
@@ -31,10 +39,20 @@ export class SessionCounter {
   counts(attached: readonly Terminal[]): { door: string; state: string; count: number }[] {
     const inShell = new Set(attached);
     const n = new Map<string, number>();
-    const add = (door: string, state: string, k = 1) => { const key = `${door}\0${state}`; n.set(key, (n.get(key) ?? 0) + k); };
-    for (const door of ['ssh', 'web']) { add(door, 'menu', 0); add(door, 'shell', 0); add(door, 'command', 0); }
+    const add = (door: string, state: string, k = 1) => {
+      const key = `${door}\0${state}`;
+      n.set(key, (n.get(key) ?? 0) + k);
+    };
+    for (const door of ['ssh', 'web']) {
+      add(door, 'menu', 0);
+      add(door, 'shell', 0);
+      add(door, 'command', 0);
+    }
     for (const [t, door] of this.#terms) add(door, inShell.has(t) ? 'shell' : 'menu');
     for (const [door, k] of this.#commands) add(door, 'command', k);
-    return [...n].map(([key, count]) => { const [door, state] = key.split('\0') as [string, string]; return { door, state, count }; });
+    return [...n].map(([key, count]) => {
+      const [door, state] = key.split('\0') as [string, string];
+      return { door, state, count };
+    });
   }
 }

@@ -19,8 +19,12 @@ test('the driver decorator counts calls, errors by code and container starts, an
   let fail: unknown;
   const inner = {
     name: 'stub',
-    async inspect() { return undefined; },
-    async start() { if (fail) throw fail; },
+    async inspect() {
+      return undefined;
+    },
+    async start() {
+      if (fail) throw fail;
+    },
   } as unknown as RuntimeDriver;
   const d = meteredDriver(inner, m);
   assert.equal(d.name, 'stub');
@@ -41,13 +45,21 @@ test('the driver decorator counts calls, errors by code and container starts, an
   assert.equal(errorCode(Object.assign(new Error('x'), { code: 'not a code!' })), 'Error');
 });
 
-test('the guard decorator counts open connections per door and refusals by reason, keeping the guard\'s decisions', async () => {
+test("the guard decorator counts open connections per door and refusals by reason, keeping the guard's decisions", async () => {
   const m = new IsletMetrics();
   class Guard {
     #open = 0;
-    admit(ip: string) { if (ip === 'bad') return 'too_many_from_address'; this.#open++; return undefined; }
-    closed(_ip: string) { this.#open--; }
-    get open() { return this.#open; }
+    admit(ip: string) {
+      if (ip === 'bad') return 'too_many_from_address';
+      this.#open++;
+      return undefined;
+    }
+    closed(_ip: string) {
+      this.#open--;
+    }
+    get open() {
+      return this.#open;
+    }
   }
   const g = new Guard();
   const ssh = meteredGuard(g, 'ssh', m);
@@ -80,7 +92,9 @@ test('log events feed logins, time to shell by path and throttles; labels never 
     assert.equal(await series(m, 'islet_time_to_shell_seconds_count{path="warm"}'), 1);
     assert.equal(await series(m, 'islet_account_throttles_total'), 1);
     assert.doesNotMatch(text, /alice|eve|script/);
-  } finally { stop(); }
+  } finally {
+    stop();
+  }
   // Unsubscribed: no more counting.
   log.warn({ event: 'account_throttled' }, 'x');
   assert.equal(await series(m, 'islet_account_throttles_total'), 1);

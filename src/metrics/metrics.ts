@@ -25,7 +25,8 @@ export class IsletMetrics {
 
   readonly sessions = new Gauge({
     name: 'islet_sessions',
-    help: 'Interactive sessions and commands open now, by door and state (menu, shell, command)', labelNames: ['door', 'state'] as const,
+    help: 'Interactive sessions and commands open now, by door and state (menu, shell, command)',
+    labelNames: ['door', 'state'] as const,
     registers: [this.registry],
     collect: () => {
       this.sessions.reset();
@@ -36,29 +37,37 @@ export class IsletMetrics {
   readonly logins = new Counter({
     name: 'islet_logins_total',
     help: 'Login attempts by door, kind (gate, account, menu), result (ok, failed) and reason',
-    labelNames: ['door', 'kind', 'result', 'reason'] as const, registers: [this.registry],
+    labelNames: ['door', 'kind', 'result', 'reason'] as const,
+    registers: [this.registry],
   });
 
   readonly timeToShell = new Histogram({
     name: 'islet_time_to_shell_seconds',
     help: 'From choosing an environment to an attached shell, by path (new, warm, restart, reattach)',
-    labelNames: ['path'] as const, buckets: [0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120], registers: [this.registry],
+    labelNames: ['path'] as const,
+    buckets: [0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120],
+    registers: [this.registry],
   });
 
   readonly containerStarts = new Counter({
     name: 'islet_container_starts_total',
-    help: 'Container starts asked of the engine, by result (ok, error)', labelNames: ['result'] as const, registers: [this.registry],
+    help: 'Container starts asked of the engine, by result (ok, error)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
   });
 
   readonly containerStartSeconds = new Histogram({
     name: 'islet_container_start_duration_seconds',
     help: 'Duration of the engine call that starts a container',
-    buckets: [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30], registers: [this.registry],
+    buckets: [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
   });
 
   readonly containers = new Gauge({
     name: 'islet_containers',
-    help: 'Containers recorded in the store, by state', labelNames: ['state'] as const, registers: [this.registry],
+    help: 'Containers recorded in the store, by state',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
     collect: () => {
       this.containers.reset();
       for (const [state, n] of Object.entries(this.sources.containers?.() ?? {})) this.containers.set({ state }, n);
@@ -67,34 +76,45 @@ export class IsletMetrics {
 
   readonly engineCalls = new Counter({
     name: 'islet_engine_calls_total',
-    help: 'Calls to the container engine driver, by operation', labelNames: ['operation'] as const, registers: [this.registry],
+    help: 'Calls to the container engine driver, by operation',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
   });
 
   readonly engineErrors = new Counter({
     name: 'islet_engine_errors_total',
-    help: 'Failed engine driver calls, by operation and error code', labelNames: ['operation', 'code'] as const, registers: [this.registry],
+    help: 'Failed engine driver calls, by operation and error code',
+    labelNames: ['operation', 'code'] as const,
+    registers: [this.registry],
   });
 
   readonly connections = new Gauge({
     name: 'islet_connections',
     help: 'Open client connections admitted by the address guard, by door (ssh: TCP connections; web: WebSockets)',
-    labelNames: ['door'] as const, registers: [this.registry],
+    labelNames: ['door'] as const,
+    registers: [this.registry],
   });
 
   readonly connectionsRefused = new Counter({
     name: 'islet_connections_refused_total',
-    help: 'Connections refused by the address guard, by door and reason', labelNames: ['door', 'reason'] as const, registers: [this.registry],
+    help: 'Connections refused by the address guard, by door and reason',
+    labelNames: ['door', 'reason'] as const,
+    registers: [this.registry],
   });
 
   readonly throttles = new Counter({
     name: 'islet_account_throttles_total',
-    help: 'Times an account\'s password logins were paused after too many wrong passwords', registers: [this.registry],
+    help: "Times an account's password logins were paused after too many wrong passwords",
+    registers: [this.registry],
   });
 
   readonly throttled = new Gauge({
     name: 'islet_accounts_throttled',
-    help: 'Accounts whose password logins are paused now', registers: [this.registry],
-    collect: () => { this.throttled.set(this.sources.throttledAccounts?.() ?? 0); },
+    help: 'Accounts whose password logins are paused now',
+    registers: [this.registry],
+    collect: () => {
+      this.throttled.set(this.sources.throttledAccounts?.() ?? 0);
+    },
   });
 
   constructor() {
@@ -105,6 +125,10 @@ export class IsletMetrics {
   }
 
   /** The Prometheus exposition text. */
-  text(): Promise<string> { return this.registry.metrics(); }
-  get contentType(): string { return this.registry.contentType; }
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+  get contentType(): string {
+    return this.registry.contentType;
+  }
 }

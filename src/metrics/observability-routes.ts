@@ -16,7 +16,12 @@ export interface ObservabilityDeps {
   readonly token: () => string;
 }
 
-export interface Reply { readonly status: number; readonly type: string; readonly body: string; readonly headers?: Readonly<Record<string, string>> }
+export interface Reply {
+  readonly status: number;
+  readonly type: string;
+  readonly body: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 

@@ -35,9 +35,15 @@ export class Observability {
   readonly #stopLog = feedMetricsFromLog(this.metrics);
   #routes: ObservabilityDeps | undefined;
 
-  driver(d: RuntimeDriver): RuntimeDriver { return meteredDriver(d, this.metrics); }
-  handler(h: SessionHandler, door: string): SessionHandler { return this.#sessions.wrap(h, door); }
-  guard<G extends { admit(ip: string): string | undefined; closed(ip: string): void }>(g: G, door: string): G { return meteredGuard(g, door, this.metrics); }
+  driver(d: RuntimeDriver): RuntimeDriver {
+    return meteredDriver(d, this.metrics);
+  }
+  handler(h: SessionHandler, door: string): SessionHandler {
+    return this.#sessions.wrap(h, door);
+  }
+  guard<G extends { admit(ip: string): string | undefined; closed(ip: string): void }>(g: G, door: string): G {
+    return meteredGuard(g, door, this.metrics);
+  }
 
   /** Connects the scrape-time gauges and the health checks to the running parts. */
   wire(p: ObservedParts): ObservabilityDeps {
@@ -45,7 +51,10 @@ export class Observability {
       sessions: () => this.#sessions.counts(p.attached()),
       containers: () => {
         const n: Record<string, number> = { running: 0, stopped: 0 };
-        for (const o of p.store.listOwnership()) { const s = o.state ?? 'created'; n[s] = (n[s] ?? 0) + 1; }
+        for (const o of p.store.listOwnership()) {
+          const s = o.state ?? 'created';
+          n[s] = (n[s] ?? 0) + 1;
+        }
         return n;
       },
       throttledAccounts: () => {
@@ -72,5 +81,7 @@ export class Observability {
     return startMetricsServer(this.#routes, host, port);
   }
 
-  close(): void { this.#stopLog(); }
+  close(): void {
+    this.#stopLog();
+  }
 }

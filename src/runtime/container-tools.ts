@@ -20,7 +20,10 @@ async function toolArchive(hostBusybox: string): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
   p.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise<void>((resolve, reject) => { p.on('end', resolve); p.on('error', reject); });
+  const done = new Promise<void>((resolve, reject) => {
+    p.on('end', resolve);
+    p.on('error', reject);
+  });
   p.entry({ name: '.islet', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
   p.entry({ name: '.islet/busybox', mode: 0o755, uid: 0, gid: 0 }, readFileSync(hostBusybox));
   p.finalize();
@@ -44,8 +47,16 @@ export class ContainerTools {
     if (!p) {
       p = (async () => {
         this.#archive ??= toolArchive(this.#hostBusybox);
-        try { await this.#driver.putArchive(id, '/', await this.#archive); } catch (err) {
-          throw new IsletError('RUNTIME_FAILED', 'File transfer is not available for this environment (its filesystem is read-only).', `cannot install ${TOOL_PATH}: ${(err as Error).message}`, {}, err);
+        try {
+          await this.#driver.putArchive(id, '/', await this.#archive);
+        } catch (err) {
+          throw new IsletError(
+            'RUNTIME_FAILED',
+            'File transfer is not available for this environment (its filesystem is read-only).',
+            `cannot install ${TOOL_PATH}: ${(err as Error).message}`,
+            {},
+            err,
+          );
         }
       })();
       this.#installed.set(id, p);
@@ -66,16 +77,33 @@ export class ContainerTools {
    * Bounded: a tool still running after `timeoutMs` (default 60 s) or printing more than `maxOutput` bytes
    * (default 1 MiB) is stopped (its engine stream dropped, then SIGKILL) and reported as failed (-1).
    */
-  async capture(id: string, applet: string, args: readonly string[], input?: Buffer, opts: { timeoutMs?: number; maxOutput?: number } = {}): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  async capture(
+    id: string,
+    applet: string,
+    args: readonly string[],
+    input?: Buffer,
+    opts: { timeoutMs?: number; maxOutput?: number } = {},
+  ): Promise<{ code: number; stdout: Buffer; stderr: string }> {
     const e = await this.run(id, applet, args);
     const out: Buffer[] = [];
     let size = 0;
     let err = '';
     let stopped = '';
-    const stop = (why: string) => { if (stopped) return; stopped = why; e.close(); void e.signal('SIGKILL').catch(() => undefined); };
+    const stop = (why: string) => {
+      if (stopped) return;
+      stopped = why;
+      e.close();
+      void e.signal('SIGKILL').catch(() => undefined);
+    };
     const timer = setTimeout(() => stop(`${applet} did not finish within ${opts.timeoutMs ?? 60_000} ms`), opts.timeoutMs ?? 60_000);
-    e.stdout.on('data', (b: Buffer) => { size += b.length; if (size > (opts.maxOutput ?? 1024 * 1024)) stop(`${applet} printed more than expected`); else out.push(b); });
-    e.stderr.on('data', (b: Buffer) => { if (err.length < 4096) err += b.toString(); });
+    e.stdout.on('data', (b: Buffer) => {
+      size += b.length;
+      if (size > (opts.maxOutput ?? 1024 * 1024)) stop(`${applet} printed more than expected`);
+      else out.push(b);
+    });
+    e.stderr.on('data', (b: Buffer) => {
+      if (err.length < 4096) err += b.toString();
+    });
     e.stdout.on('error', () => undefined);
     e.stderr.on('error', () => undefined);
     e.stdin.end(input ?? Buffer.alloc(0));

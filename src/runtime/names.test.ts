@@ -15,7 +15,11 @@ test('pool names are told from claimed ones; labels and the bridge name keep the
   assert.equal(isUnclaimedPoolName(poolName('islet', 'demo', 'ab12')), true);
   assert.equal(poolName('islet', 'demo', 'ab12'), 'islet.demo.pool-ab12');
   assert.equal(isUnclaimedPoolName(containerName('islet', 'demo', 'alice')), false);
-  assert.deepEqual(ownerLabels({ instance: 'i', store: 's', account: 'a', environment: 'e' }),
-    { 'islet.instance': 'i', 'islet.store': 's', 'islet.account': 'a', 'islet.environment': 'e' });
+  assert.deepEqual(ownerLabels({ instance: 'i', store: 's', account: 'a', environment: 'e' }), {
+    'islet.instance': 'i',
+    'islet.store': 's',
+    'islet.account': 'a',
+    'islet.environment': 'e',
+  });
   assert.equal(bridgeNetworkName('islet'), 'islet-bridge');
 });

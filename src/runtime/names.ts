@@ -57,7 +57,9 @@ export function poolName(instance: string, environment: string, suffix: string):
   return `${instance}.${environment}${POOL_MARK}${suffix}`;
 }
 
-export function isUnclaimedPoolName(name: string): boolean { return name.includes(POOL_MARK); }
+export function isUnclaimedPoolName(name: string): boolean {
+  return name.includes(POOL_MARK);
+}
 
 /** The account in a trainee container's name, or undefined when `name` is not `<instance>.<environment>.<account>`. */
 export function accountFromName(name: string, instance: string, environment: string): string | undefined {
@@ -66,4 +68,6 @@ export function accountFromName(name: string, instance: string, environment: str
 }
 
 /** ISLET's trainee bridge network for `network: bridge` environments. */
-export function bridgeNetworkName(instance: string): string { return `${instance}-bridge`; }
+export function bridgeNetworkName(instance: string): string {
+  return `${instance}-bridge`;
+}

@@ -54,19 +54,32 @@ export class Screen {
   }
 
   /** Position to search from, so an earlier match does not satisfy a later wait. */
-  mark(): number { return this.text.length; }
+  mark(): number {
+    return this.text.length;
+  }
 
   /** Waits until `re` matches the text after `from`; on timeout throws with the screen's tail. */
   waitFor(re: RegExp, { from = 0, timeoutMs = 10_000 }: { from?: number; timeoutMs?: number } = {}): Promise<RegExpExecArray> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
         const m = re.exec(this.text.slice(from));
-        if (m) { done(); resolve(m); }
+        if (m) {
+          done();
+          resolve(m);
+        }
         return !!m;
       };
-      const timer = setTimeout(() => { done(); reject(new Error(`timed out after ${timeoutMs} ms waiting for ${re}; screen ends with: ${JSON.stringify(this.text.slice(-400))}`)); }, timeoutMs);
-      const waiter = (): void => { check(); };
-      const done = (): void => { clearTimeout(timer); this.#waiters.delete(waiter); };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${re}; screen ends with: ${JSON.stringify(this.text.slice(-400))}`));
+      }, timeoutMs);
+      const waiter = (): void => {
+        check();
+      };
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(waiter);
+      };
       this.#waiters.add(waiter);
       check();
     });
@@ -83,8 +96,12 @@ export const PROMPT = /[$#] $/;
 async function collect(e: Execution, input: string | null = ''): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  e.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-  e.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+  e.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  e.stderr.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
   if (input !== null) e.stdin.end(input);
   const code = await within(e.exited, 15_000, 'the execution ends');
   await new Promise((r) => setImmediate(r));
@@ -95,8 +112,13 @@ async function collect(e: Execution, input: string | null = ''): Promise<{ code:
 async function tarOf(entries: { name: string; body?: string; uid?: number }[]): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => { chunks.push(c as Buffer); });
-  const done = new Promise<void>((resolve, reject) => { p.on('end', resolve); p.on('error', reject); });
+  p.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    p.on('end', resolve);
+    p.on('error', reject);
+  });
   for (const e of entries) {
     const owner = { uid: e.uid ?? 0, gid: e.uid ?? 0 };
     if (e.name.endsWith('/')) p.entry({ name: e.name, type: 'directory', mode: 0o755, ...owner });
@@ -111,11 +133,19 @@ async function tarOf(entries: { name: string; body?: string; uid?: number }[]): 
 async function untar(stream: Readable): Promise<Map<string, { body: string; uid: number }>> {
   const got = new Map<string, { body: string; uid: number }>();
   const ex = extract();
-  const done = new Promise<void>((resolve, reject) => { ex.on('finish', resolve); ex.on('error', reject); });
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
   ex.on('entry', (h, s, next) => {
     let body = '';
-    s.on('data', (c: unknown) => { body += String(c); });
-    s.on('end', () => { got.set(h.name.replace(/\/$/, ''), { body, uid: h.uid ?? 0 }); next(); });
+    s.on('data', (c: unknown) => {
+      body += String(c);
+    });
+    s.on('end', () => {
+      got.set(h.name.replace(/\/$/, ''), { body, uid: h.uid ?? 0 });
+      next();
+    });
   });
   stream.pipe(ex);
   await within(done, 15_000, 'the archive is read');
@@ -124,7 +154,9 @@ async function untar(stream: Readable): Promise<Map<string, { body: string; uid:
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms); });
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
@@ -134,15 +166,28 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
   const timeout = opts.testTimeoutMs ?? 60_000;
   let driver: RuntimeDriver;
 
-  const environment = (input: Partial<EnvironmentInput> = {}, name = 'conf'): Environment =>
-    ({ ...environmentSchema.parse({ image: opts.image, memory: '64m', ...input }), name, source: 'conformance' });
+  const environment = (input: Partial<EnvironmentInput> = {}, name = 'conf'): Environment => ({
+    ...environmentSchema.parse({ image: opts.image, memory: '64m', ...input }),
+    name,
+    source: 'conformance',
+  });
   const labels = (kase: string): Record<string, string> => ({ ...opts.labels, [LABEL_SUITE]: suite, [LABEL_CASE]: kase });
   const nameFor = (kase: string): string => `islet-conf-${suite}-${kase}`;
 
   /** create + attach + start, then wait for the prompt. */
-  async function launch(kase: string, input: Partial<EnvironmentInput> = {}, envName = 'conf'): Promise<{ info: InstanceInfo; att: Attachment; screen: Screen; ms: number }> {
+  async function launch(
+    kase: string,
+    input: Partial<EnvironmentInput> = {},
+    envName = 'conf',
+  ): Promise<{ info: InstanceInfo; att: Attachment; screen: Screen; ms: number }> {
     const t0 = performance.now();
-    const info = await driver.create({ name: nameFor(kase), env: environment(input, envName), labels: labels(kase), tty: { cols: 80, rows: 24 }, term: 'xterm' });
+    const info = await driver.create({
+      name: nameFor(kase),
+      env: environment(input, envName),
+      labels: labels(kase),
+      tty: { cols: 80, rows: 24 },
+      term: 'xterm',
+    });
     const att = await driver.attach(info.id);
     const screen = new Screen(att);
     await driver.start(info.id);
@@ -181,12 +226,18 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
   const isFailed = (e: unknown): boolean => e instanceof IsletError && e.code === 'RUNTIME_FAILED' && e.userMessage.length > 0;
 
   describe('RuntimeDriver conformance', { timeout }, () => {
-    before(() => { driver = makeDriver(); });
+    before(() => {
+      driver = makeDriver();
+    });
     after(async () => {
       // Sequential on purpose: a few instances, and some engines dislike parallel removals.
       for (const i of await driver.find({ [LABEL_SUITE]: suite })) await driver.remove(i.id).catch(() => undefined);
       const left = await driver.find({ [LABEL_SUITE]: suite });
-      assert.deepEqual(left.map((i) => i.name), [], 'the suite leaves no instances behind');
+      assert.deepEqual(
+        left.map((i) => i.name),
+        [],
+        'the suite leaves no instances behind',
+      );
     });
 
     test('the image is present: hasImage and ensureImage succeed without pulling', async () => {
@@ -213,7 +264,10 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
         for (const [k, v] of Object.entries(labels('labels'))) assert.equal(got.labels[k], v, `label ${k} on inspect`);
       }
       const found = await driver.find({ [LABEL_SUITE]: suite, [LABEL_CASE]: 'labels' });
-      assert.deepEqual(found.map((i) => i.id), [info.id]);
+      assert.deepEqual(
+        found.map((i) => i.id),
+        [info.id],
+      );
       assert.equal(found[0]!.name, info.name);
       assert.equal(found[0]!.state, 'created');
       assert.deepEqual(await driver.find({ [LABEL_SUITE]: suite, [LABEL_CASE]: 'no-such-case' }), []);
@@ -247,7 +301,12 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
 
     test('env vars, hostname, user and workdir are as configured', async () => {
       const a = await launch('identity', { user, workdir: '/tmp', hostname: 'conf-host', env: { ISLET_CONF: 'v-1', ISLET_SPACE: 'a b' } });
-      await run(a.att, a.screen, 'echo "H=$(hostname) U=$(id -un) W=$(pwd) E=$ISLET_CONF S=$ISLET_SPACE T=$TERM"', /H=conf-host U=(\S+) W=\/tmp E=v-1 S=a b T=xterm/);
+      await run(
+        a.att,
+        a.screen,
+        'echo "H=$(hostname) U=$(id -un) W=$(pwd) E=$ISLET_CONF S=$ISLET_SPACE T=$TERM"',
+        /H=conf-host U=(\S+) W=\/tmp E=v-1 S=a b T=xterm/,
+      );
       await run(a.att, a.screen, 'echo "U=$(id -un)"', new RegExp(`U=${user}\\b`));
       a.att.detach();
       // Defaults: hostname = environment name, workdir = /home/<user>.
@@ -316,7 +375,10 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
         (e: unknown) => e instanceof IsletError && (e.code === 'RUNTIME_FAILED' || e.code === 'RUNTIME_UNAVAILABLE') && e.userMessage.length > 0,
       );
       const found = await driver.find({ [LABEL_SUITE]: suite, [LABEL_CASE]: 'dup' });
-      assert.deepEqual(found.map((i) => i.id), [first.id]);
+      assert.deepEqual(
+        found.map((i) => i.id),
+        [first.id],
+      );
     });
 
     test('reattach from a fresh driver: the shell and its background jobs live on; attachments share the TTY', async (t: TestContext) => {
@@ -350,12 +412,15 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
       const image = `islet-conformance-missing/none-${suite}:v0`;
       assert.equal(await driver.hasImage(image), false);
       const t0 = performance.now();
-      await assert.rejects(driver.ensureImage(image, () => undefined), (e: unknown) => {
-        assert.ok(e instanceof IsletError, String(e));
-        assert.equal(e.code, 'IMAGE_MISSING');
-        assert.ok(!e.userMessage.includes(suite), 'the trainee message names no internals');
-        return true;
-      });
+      await assert.rejects(
+        driver.ensureImage(image, () => undefined),
+        (e: unknown) => {
+          assert.ok(e instanceof IsletError, String(e));
+          assert.equal(e.code, 'IMAGE_MISSING');
+          assert.ok(!e.userMessage.includes(suite), 'the trainee message names no internals');
+          return true;
+        },
+      );
       t.diagnostic(`failed pull of a missing image: ${(performance.now() - t0).toFixed(1)} ms`);
     });
 
@@ -374,8 +439,13 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
       assert.equal(d.err, '');
       const sleeper = await driver.exec(info.id, { cmd: ['sleep', '1000'] });
       let code: number | undefined;
-      void sleeper.exited.then((c) => { code = c; });
-      for (let i = 0; i < 40 && code === undefined; i++) { await sleeper.signal('SIGKILL'); await new Promise((r) => setTimeout(r, 250)); }
+      void sleeper.exited.then((c) => {
+        code = c;
+      });
+      for (let i = 0; i < 40 && code === undefined; i++) {
+        await sleeper.signal('SIGKILL');
+        await new Promise((r) => setTimeout(r, 250));
+      }
       assert.ok(code !== undefined && code !== 0, `a killed process ends with a failure status (got ${code})`);
       att.detach();
       const created = await driver.create({ name: nameFor('exec-created'), env: environment(), labels: labels('exec-created') });
@@ -399,9 +469,16 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
 
     test('putArchive/getArchive: files go in with their owner and are seen by the shell; files the shell wrote come out', async (t: TestContext) => {
       const noPut = await lacks('putArchive', t, () => driver.putArchive(nameFor('never-created'), '/tmp', Buffer.alloc(1024)));
-      if (await lacks('getArchive', t, () => driver.getArchive(nameFor('never-created'), '/tmp')) || noPut) return;
+      if ((await lacks('getArchive', t, () => driver.getArchive(nameFor('never-created'), '/tmp'))) || noPut) return;
       const { info, att, screen } = await launch('archive', { user });
-      await driver.putArchive(info.id, '/tmp', await tarOf([{ name: 'conf-put/', uid: 1000 }, { name: 'conf-put/a.txt', body: 'archive-42\n', uid: 1000 }]));
+      await driver.putArchive(
+        info.id,
+        '/tmp',
+        await tarOf([
+          { name: 'conf-put/', uid: 1000 },
+          { name: 'conf-put/a.txt', body: 'archive-42\n', uid: 1000 },
+        ]),
+      );
       await run(att, screen, 'cat /tmp/conf-put/a.txt && echo read-$((1+2))', /archive-42\s+read-3/);
       const file = await untar(await driver.getArchive(info.id, '/tmp/conf-put/a.txt'));
       assert.deepEqual([...file.keys()], ['a.txt'], 'an archive of a file is named by its last segment');

@@ -33,7 +33,10 @@ export interface InstanceInfo {
   readonly startedAt?: Date;
 }
 
-export interface TtySize { readonly cols: number; readonly rows: number }
+export interface TtySize {
+  readonly cols: number;
+  readonly rows: number;
+}
 
 export interface CreateRequest {
   /** Unique instance name (the engine refuses duplicates, which guards against double creation). */

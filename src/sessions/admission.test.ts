@@ -27,11 +27,28 @@ const code = (c: string) => (e: unknown) => e instanceof IsletError && e.code ==
 test('an account at its own limit is refused at once with CAPACITY_ACCOUNT; below it (control) it is admitted', async () => {
   const { admission, running } = world({ maxContainers: 10, maxPerAccount: 2, waitSeconds: 5 });
   running('alice', 'a');
-  const release = await admission.admit('alice', () => undefined, () => false);
+  const release = await admission.admit(
+    'alice',
+    () => undefined,
+    () => false,
+  );
   release();
   running('alice', 'b');
-  await assert.rejects(admission.admit('alice', () => undefined, () => false), code('CAPACITY_ACCOUNT'));
-  (await admission.admit('bob', () => undefined, () => false))();
+  await assert.rejects(
+    admission.admit(
+      'alice',
+      () => undefined,
+      () => false,
+    ),
+    code('CAPACITY_ACCOUNT'),
+  );
+  (
+    await admission.admit(
+      'bob',
+      () => undefined,
+      () => false,
+    )
+  )();
 });
 
 test('a full host puts trainees in line, tells each their place, and admits them in order as places free', async () => {
@@ -39,9 +56,27 @@ test('a full host puts trainees in line, tells each their place, and admits them
   running('alice', 'demo');
   const said: Record<string, string[]> = { bob: [], carol: [] };
   const order: string[] = [];
-  const bob = admission.admit('bob', (s) => said.bob!.push(s), () => false).then((r) => { order.push('bob'); return r; });
+  const bob = admission
+    .admit(
+      'bob',
+      (s) => said.bob!.push(s),
+      () => false,
+    )
+    .then((r) => {
+      order.push('bob');
+      return r;
+    });
   await new Promise((r) => setTimeout(r, 20));
-  const carol = admission.admit('carol', (s) => said.carol!.push(s), () => false).then((r) => { order.push('carol'); return r; });
+  const carol = admission
+    .admit(
+      'carol',
+      (s) => said.carol!.push(s),
+      () => false,
+    )
+    .then((r) => {
+      order.push('carol');
+      return r;
+    });
   await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(order, [], 'nobody is admitted while the host is full');
   assert.match(said.bob!.join(''), /you are number 1 in line/);
@@ -62,14 +97,31 @@ test('the wait is bounded (CAPACITY_FULL), and a trainee who leaves the line end
   const { admission, lim, running } = world({ maxContainers: 1, maxPerAccount: 0, waitSeconds: 1 });
   running('alice', 'demo');
   const t0 = Date.now();
-  await assert.rejects(admission.admit('bob', () => undefined, () => false), code('CAPACITY_FULL'));
+  await assert.rejects(
+    admission.admit(
+      'bob',
+      () => undefined,
+      () => false,
+    ),
+    code('CAPACITY_FULL'),
+  );
   assert.ok(Date.now() - t0 >= 900, 'waited for admission_wait first');
   let gone = false;
   lim.waitSeconds = 30;
-  const leaving = admission.admit('carol', () => undefined, () => gone);
+  const leaving = admission.admit(
+    'carol',
+    () => undefined,
+    () => gone,
+  );
   gone = true;
   admission.changed();
   await assert.rejects(leaving, code('SESSION_TIMEOUT'));
   lim.maxContainers = 0;
-  (await admission.admit('dave', () => undefined, () => false))();
+  (
+    await admission.admit(
+      'dave',
+      () => undefined,
+      () => false,
+    )
+  )();
 });

@@ -8,7 +8,11 @@
 import { IsletError } from '../core/islet-error.ts';
 import type { Store } from '../store/store.ts';
 
-export interface AdmissionLimits { readonly maxContainers: number; readonly maxPerAccount: number; readonly waitSeconds: number }
+export interface AdmissionLimits {
+  readonly maxContainers: number;
+  readonly maxPerAccount: number;
+  readonly waitSeconds: number;
+}
 
 export class Admission {
   readonly #store: Store;
@@ -23,7 +27,9 @@ export class Admission {
   }
 
   /** Somebody's container stopped or a reservation ended: let the line move. */
-  changed(): void { for (const w of [...this.#wakers]) w(); }
+  changed(): void {
+    for (const w of [...this.#wakers]) w();
+  }
 
   /**
    * Waits for a place to start a container for `account`. Resolves with a
@@ -33,7 +39,10 @@ export class Admission {
   async admit(account: string, say: (text: string) => void, gone: () => boolean): Promise<() => void> {
     let lim = this.#limits();
     if (lim.maxPerAccount > 0 && this.#store.countRunning(account) >= lim.maxPerAccount) {
-      throw new IsletError('CAPACITY_ACCOUNT', `You already have ${lim.maxPerAccount} environment(s) running. Exit one of them (type "exit" in its shell) and try again.`);
+      throw new IsletError(
+        'CAPACITY_ACCOUNT',
+        `You already have ${lim.maxPerAccount} environment(s) running. Exit one of them (type "exit" in its shell) and try again.`,
+      );
     }
     if (lim.maxContainers === 0) return () => {};
     const me = {};
@@ -47,13 +56,27 @@ export class Admission {
         if (lim.maxContainers === 0 || (place === 0 && this.#store.countRunning() + this.#reserved < lim.maxContainers)) {
           this.#reserved++;
           let released = false;
-          return () => { if (!released) { released = true; this.#reserved--; this.changed(); } };
+          return () => {
+            if (!released) {
+              released = true;
+              this.#reserved--;
+              this.changed();
+            }
+          };
         }
         if (gone()) throw new IsletError('SESSION_TIMEOUT', 'Goodbye.', 'trainee left while waiting for admission');
-        if (Date.now() >= deadline) throw new IsletError('CAPACITY_FULL', 'ISLET is full right now. Please try again in a moment.', `no place within ${lim.waitSeconds} s`);
-        if (place !== lastPlace) { say(`ISLET is at capacity: you are number ${place + 1} in line. Please wait...\n`); lastPlace = place; }
+        if (Date.now() >= deadline)
+          throw new IsletError('CAPACITY_FULL', 'ISLET is full right now. Please try again in a moment.', `no place within ${lim.waitSeconds} s`);
+        if (place !== lastPlace) {
+          say(`ISLET is at capacity: you are number ${place + 1} in line. Please wait...\n`);
+          lastPlace = place;
+        }
         await new Promise<void>((resolve) => {
-          const wake = () => { clearTimeout(timer); this.#wakers.delete(wake); resolve(); };
+          const wake = () => {
+            clearTimeout(timer);
+            this.#wakers.delete(wake);
+            resolve();
+          };
           const timer = setTimeout(wake, 1000);
           this.#wakers.add(wake);
         });

@@ -11,7 +11,10 @@ export class AttachRegistry {
 
   add(containerId: string, t: Terminal): void {
     let s = this.#m.get(containerId);
-    if (!s) { s = new Set(); this.#m.set(containerId, s); }
+    if (!s) {
+      s = new Set();
+      this.#m.set(containerId, s);
+    }
     s.add(t);
   }
 
@@ -23,9 +26,13 @@ export class AttachRegistry {
   }
 
   /** The terminals attached to one container (a door offering "take over" closes them). */
-  terminals(containerId: string): Terminal[] { return [...this.#m.get(containerId) ?? []]; }
+  terminals(containerId: string): Terminal[] {
+    return [...(this.#m.get(containerId) ?? [])];
+  }
 
-  count(containerId: string): number { return this.#m.get(containerId)?.size ?? 0; }
+  count(containerId: string): number {
+    return this.#m.get(containerId)?.size ?? 0;
+  }
 
   /** Writes an ISLET notice on every terminal attached to the container. */
   notify(containerId: string, text: string): number {
@@ -35,5 +42,7 @@ export class AttachRegistry {
   }
 
   /** Every attached terminal (for a server-wide notice). */
-  all(): Terminal[] { return [...this.#m.values()].flatMap((s) => [...s]); }
+  all(): Terminal[] {
+    return [...this.#m.values()].flatMap((s) => [...s]);
+  }
 }

@@ -21,7 +21,15 @@ async function rig(t: { after(f: () => void): void }) {
   const store = new SqliteStore(':memory:');
   const clock = { now: Date.now() };
   const logs: Record<string, unknown>[] = [];
-  const log = pino({ level: 'info' }, new Writable({ write(chunk, _e, cb) { logs.push(JSON.parse(String(chunk)) as Record<string, unknown>); cb(); } }));
+  const log = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk, _e, cb) {
+        logs.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+        cb();
+      },
+    }),
+  );
   const access = accessFromConfig(config, store, log, () => clock.now);
   const accounts = new AccountService(store, () => new Date(clock.now));
   const policy = { minPasswordLength: 4, days: 3, reserved: new Set(['demo']) };
@@ -47,7 +55,7 @@ test('per account: 10 wrong passwords pause its password logins from every addre
     const r = await auth.password('alice', 'right-alice', client);
     assert.equal(r.ok, false, `the right password is refused from ${client}`);
     assert.equal(r.ok ? '' : r.reason, 'account_throttled');
-    assert.match(r.ok ? '' : r.message ?? '', /Too many wrong passwords for this account: password logins are paused until .* \(1 minute\)/);
+    assert.match(r.ok ? '' : (r.message ?? ''), /Too many wrong passwords for this account: password logins are paused until .* \(1 minute\)/);
   }
   const menu = await auth.accountPassword('alice', 'right-alice', '10.0.3.3');
   assert.equal(menu.ok, false, "the menu's existing-user login is paused too");
@@ -60,7 +68,10 @@ test('per account: 10 wrong passwords pause its password logins from every addre
 
 test('the gate account (its password is public) and unknown names never pause anyone', async (t) => {
   const { auth, store } = await rig(t);
-  for (let i = 0; i < 25; i++) { await auth.password('demo', `wrong${i}`, `10.1.0.${i}`); await auth.password(`ghost${i % 2}`, 'x', `10.1.1.${i}`); }
+  for (let i = 0; i < 25; i++) {
+    await auth.password('demo', `wrong${i}`, `10.1.0.${i}`);
+    await auth.password(`ghost${i % 2}`, 'x', `10.1.1.${i}`);
+  }
   assert.deepEqual(store.listLoginThrottles(), []);
   assert.equal((await auth.password('demo', 'demo', '10.1.0.1')).ok, true);
 });
@@ -68,7 +79,10 @@ test('the gate account (its password is public) and unknown names never pause an
 test('one address: failures are answered later and later, a right password never waits, and 60 failures lock nobody out', async (t) => {
   const { auth } = await rig(t);
   const delays: number[] = [];
-  for (let i = 0; i < 60; i++) { const r = await auth.password('demo', `wrong${i}`, '10.2.0.1'); delays.push(r.ok ? -1 : r.delayMs ?? 0); }
+  for (let i = 0; i < 60; i++) {
+    const r = await auth.password('demo', `wrong${i}`, '10.2.0.1');
+    delays.push(r.ok ? -1 : (r.delayMs ?? 0));
+  }
   assert.deepEqual(delays.slice(0, 9), [0, 0, 0, 0, 0, 500, 1000, 2000, 4000]);
   assert.equal(Math.max(...delays), 8000, 'capped at login_failure_delay');
   const right = await auth.password('demo', 'demo', '10.2.0.1');
@@ -83,7 +97,7 @@ test('an expired account: the right password says so and counts nothing', async 
   for (let i = 0; i < 12; i++) {
     const r = await auth.accountPassword('alice', 'right-alice', '10.3.0.1');
     assert.equal(r.ok ? '' : r.reason, 'expired');
-    assert.match(r.ok ? '' : r.message ?? '', /expired/);
+    assert.match(r.ok ? '' : (r.message ?? ''), /expired/);
   }
   assert.deepEqual(store.listLoginThrottles(), []);
 });

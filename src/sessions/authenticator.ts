@@ -15,14 +15,20 @@ import type { Account } from '../store/store.ts';
 import type { FailureVerdict, LoginThrottle } from '../access/login-throttle.ts';
 
 /** An enrolled public key as the store keeps it: the door's key type, its base64 data, a comment. */
-export interface PublicKeyLine { readonly algo: string; readonly data: string; readonly comment: string }
+export interface PublicKeyLine {
+  readonly algo: string;
+  readonly data: string;
+  readonly comment: string;
+}
 /** Why a door refuses a matched key (its own format's checks: signature algorithm, signature). */
 export type KeyRefusal = 'signature_algorithm' | 'bad_signature';
 /**
  * A door's public-key format (the SSH door's is sshd/public-keys.ts): reads an enrollment line, or says
  * in trainee-safe words why it is not a usable key. Injected, so the session engine speaks no SSH.
  */
-export interface PublicKeyFormat { parse(line: string): PublicKeyLine | string }
+export interface PublicKeyFormat {
+  parse(line: string): PublicKeyLine | string;
+}
 
 export interface Identity {
   /** Set for direct logins; absent for the shared gate login. */

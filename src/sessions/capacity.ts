@@ -17,7 +17,11 @@ export const HOST_RESERVE_BYTES = 1024 ** 3;
 export const UNLIMITED_COUNTS_AS_BYTES = 512 * 1024 ** 2;
 export const LEAST_COUNTED_BYTES = 128 * 1024 ** 2;
 
-export function effectiveMaxContainers(global: Pick<GlobalConfig, 'max_containers'>, environments: readonly Pick<Environment, 'enabled' | 'memory'>[], hostMemory = totalmem()): number {
+export function effectiveMaxContainers(
+  global: Pick<GlobalConfig, 'max_containers'>,
+  environments: readonly Pick<Environment, 'enabled' | 'memory'>[],
+  hostMemory = totalmem(),
+): number {
   if (global.max_containers > 0) return global.max_containers;
   const limits = environments.filter((e) => e.enabled).map((e) => (e.memory > 0 ? e.memory : UNLIMITED_COUNTS_AS_BYTES));
   const largest = Math.max(LEAST_COUNTED_BYTES, ...limits);

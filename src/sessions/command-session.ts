@@ -57,13 +57,26 @@ function signalQueue(exec: Execution): { push(sig: NodeJS.Signals): void } {
     }
     busy = false;
   };
-  return { push: (sig) => { waiting.add(sig); void pump(); } };
+  return {
+    push: (sig) => {
+      waiting.add(sig);
+      void pump();
+    },
+  };
 }
 
-export interface CommandDeps { config: ConfigSource; runner: EnvironmentRunner; driver: RuntimeDriver; log: Logger }
+export interface CommandDeps {
+  config: ConfigSource;
+  runner: EnvironmentRunner;
+  driver: RuntimeDriver;
+  log: Logger;
+}
 
 export async function runCommand(deps: CommandDeps, io: CommandIo, who: Identity, command: string, opts: CommandOptions): Promise<number> {
-  const fail = (text: string, code = 1) => { io.stderr.write(`islet: ${text}\n`); return code; };
+  const fail = (text: string, code = 1) => {
+    io.stderr.write(`islet: ${text}\n`);
+    return code;
+  };
   if (!who.account) return fail('log in as <account>+<environment> to run commands');
   const cfg = deps.config.current();
   const enabled = cfg.environments.filter((e) => e.enabled).map((e) => e.name);
@@ -74,7 +87,9 @@ export async function runCommand(deps: CommandDeps, io: CommandIo, who: Identity
   const env = cfg.environments.find((e) => e.enabled && e.name === who.environment);
   if (!env) return fail(`no environment named ${who.environment}`);
   let id: string;
-  try { id = await deps.runner.ensureRunning(who.account, env); } catch (err) {
+  try {
+    id = await deps.runner.ensureRunning(who.account, env);
+  } catch (err) {
     return fail(err instanceof IsletError ? err.userMessage : 'the environment could not be started', 255);
   }
   // Client variables pass only where the environment allows them by name.
@@ -93,7 +108,9 @@ export async function runCommand(deps: CommandDeps, io: CommandIo, who: Identity
   const resize = coalesce((s: TtySize) => exec.resize(s), RESIZE_INTERVAL_MS);
   io.onResize((s) => resize.push(s));
   const signals = signalQueue(exec);
-  io.onSignal((sig) => { if (SIGNALS.has(sig)) signals.push(sig); });
+  io.onSignal((sig) => {
+    if (SIGNALS.has(sig)) signals.push(sig);
+  });
   // A client that goes away takes its command with it: the engine stream is dropped at once (an unread
   // stream keeps the engine from finishing this and every later exec of the container) and the process
   // group gets SIGHUP, as OpenSSH's sshd does. There a command that ignores it still dies of SIGPIPE on its next
@@ -107,7 +124,12 @@ export async function runCommand(deps: CommandDeps, io: CommandIo, who: Identity
   const code = await exec.exited;
   resize.cancel();
   // Let the last output drain before the status is sent.
-  const drained = (s: Readable) => new Promise((r) => { s.once('end', r); s.once('close', r); setTimeout(r, 1000); });
+  const drained = (s: Readable) =>
+    new Promise((r) => {
+      s.once('end', r);
+      s.once('close', r);
+      setTimeout(r, 1000);
+    });
   await Promise.all([exec.stdout, exec.stderr].map((s) => (s.readableEnded || s.destroyed ? undefined : drained(s))));
   const missing = code === 127 ? opts.hints?.missingProgram?.(command, env.name) : undefined;
   if (missing) io.stderr.write(`islet: ${missing}\n`);

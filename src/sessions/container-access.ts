@@ -24,7 +24,14 @@ export interface ContainerAccess {
 export async function openContainer(deps: { config: ConfigSource; runner: EnvironmentRunner; tools: ContainerTools }, who: Identity): Promise<ContainerAccess> {
   if (!who.account) throw new IsletError('ENV_NOT_FOUND', 'Log in as <account>+<environment> to use this.');
   const cfg = deps.config.current();
-  if (!who.environment) throw new IsletError('ENV_NOT_FOUND', `Choose an environment: <account>+<environment> (environments: ${cfg.environments.filter((e) => e.enabled).map((e) => e.name).join(', ')}).`);
+  if (!who.environment)
+    throw new IsletError(
+      'ENV_NOT_FOUND',
+      `Choose an environment: <account>+<environment> (environments: ${cfg.environments
+        .filter((e) => e.enabled)
+        .map((e) => e.name)
+        .join(', ')}).`,
+    );
   const env = cfg.environments.find((e) => e.enabled && e.name === who.environment);
   if (!env) throw new IsletError('ENV_NOT_FOUND', `There is no environment named ${who.environment}.`);
   const containerId = await deps.runner.ensureRunning(who.account, env);
@@ -37,8 +44,12 @@ export async function openContainer(deps: { config: ConfigSource; runner: Enviro
  * (also with network none), so a forward never reaches the host or another container. Only `localhost`
  * and only ports the environment lists in `forward_ports`; otherwise PORT_REFUSED.
  */
-export async function openPort(deps: { config: ConfigSource; runner: EnvironmentRunner; tools: ContainerTools }, who: Identity, host: string, port: number):
-  Promise<{ readonly connection: Execution; readonly environment: string }> {
+export async function openPort(
+  deps: { config: ConfigSource; runner: EnvironmentRunner; tools: ContainerTools },
+  who: Identity,
+  host: string,
+  port: number,
+): Promise<{ readonly connection: Execution; readonly environment: string }> {
   if (!/^(localhost|127\.0\.0\.1|::1)$/.test(host)) {
     throw new IsletError('PORT_REFUSED', 'Only ports on localhost can be forwarded.', `host ${host.slice(0, 80)}`, { reason: 'host' });
   }

@@ -25,7 +25,13 @@ function world(t: TestContext, opts: Parameters<typeof unitWorld>[0] = {}) {
   t.after(() => w.close());
   w.store.createAccount({ name: 'alice', passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 86_400_000) });
   const said: string[] = [];
-  return { ...w, said, say: (s: string) => { said.push(s); } };
+  return {
+    ...w,
+    said,
+    say: (s: string) => {
+      said.push(s);
+    },
+  };
 }
 
 const code = (c: string) => (e: unknown) => e instanceof IsletError && e.code === c;
@@ -47,7 +53,10 @@ test('first login: creates <instance>.<env>.<account> with its labels, records i
   assert.equal(await done, 'closed');
   assert.equal((await w.driver.inspect(info!.id))?.state, 'running', 'the shell keeps running');
   assert.equal(w.runner.attached.count(info!.id), 0);
-  assert.deepEqual(w.logged('environment_started').map((e) => e.account), ['alice']);
+  assert.deepEqual(
+    w.logged('environment_started').map((e) => e.account),
+    ['alice'],
+  );
 });
 
 test('second login reattaches to the live shell (no create, "Welcome back!"); the login path never lists the engine', async (t) => {

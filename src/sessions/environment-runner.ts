@@ -48,7 +48,6 @@ export interface RunnerDeps {
   readonly labNetwork?: (env: Environment) => Promise<string>;
 }
 
-
 export class EnvironmentRunner {
   readonly #d: RunnerDeps;
   readonly #lock = new KeyLock();
@@ -65,10 +64,13 @@ export class EnvironmentRunner {
   readonly screens: ScreenModels;
 
   constructor(deps: RunnerDeps) {
-    this.#d = deps; this.#now = deps.now ?? (() => new Date());
+    this.#d = deps;
+    this.#now = deps.now ?? (() => new Date());
     this.screens = new ScreenModels({
       enabled: deps.screenRestore ?? (() => false),
-      redraw: (id, size) => { void this.#nudge(id, size).catch(() => undefined); },
+      redraw: (id, size) => {
+        void this.#nudge(id, size).catch(() => undefined);
+      },
     });
   }
 
@@ -79,7 +81,9 @@ export class EnvironmentRunner {
     await this.#d.driver.resize(id, size);
   }
 
-  containerName(envName: string, account: string): string { return containerName(this.#d.instance, envName, account); }
+  containerName(envName: string, account: string): string {
+    return containerName(this.#d.instance, envName, account);
+  }
 
   labels(envName: string, account: string): Record<string, string> {
     return { ...this.#d.extraLabels, ...ownerLabels({ instance: this.#d.instance, store: this.#d.store.storeId(), account, environment: envName }) };
@@ -94,7 +98,12 @@ export class EnvironmentRunner {
   #mine(info: InstanceInfo | undefined): InstanceInfo | undefined {
     if (!info || this.#owns(info)) return info;
     const label = info.labels[LABEL_STORE];
-    throw new IsletError('OWNERSHIP_FOREIGN', 'This environment cannot be started here right now. Please tell the instructor.', `container ${info.name} belongs to store ${label}, not to this store ${this.#d.store.storeId()}: another ISLET uses the same engine and instance name`, { container: info.id, store: label });
+    throw new IsletError(
+      'OWNERSHIP_FOREIGN',
+      'This environment cannot be started here right now. Please tell the instructor.',
+      `container ${info.name} belongs to store ${label}, not to this store ${this.#d.store.storeId()}: another ISLET uses the same engine and instance name`,
+      { container: info.id, store: label },
+    );
   }
 
   /** Finds this pair's container: the store first, then the deterministic name (repairs a missing row). */
@@ -114,7 +123,13 @@ export class EnvironmentRunner {
    * `typeahead` (and anything typed while the container starts) reaches the shell once it is attached;
    * `motd` is printed after the greeting, as the original did.
    */
-  async run(term: Terminal, account: string, env: Environment, say: (text: string) => void, opts: { typeahead?: Buffer; motd?: string } = {}): Promise<RunOutcome> {
+  async run(
+    term: Terminal,
+    account: string,
+    env: Environment,
+    say: (text: string) => void,
+    opts: { typeahead?: Buffer; motd?: string } = {},
+  ): Promise<RunOutcome> {
     const typeahead = opts.typeahead ?? Buffer.alloc(0);
     const { driver, log } = this.#d;
     const started = performance.now();
@@ -122,10 +137,20 @@ export class EnvironmentRunner {
     const early: Buffer[] = typeahead.length ? [typeahead] : [];
     let earlyBytes = typeahead.length;
     // Typed while the container starts: kept up to EARLY_INPUT_MAX bytes (a paste beyond that is dropped).
-    const offEarly = term.onData((b) => { if (earlyBytes + b.length <= EARLY_INPUT_MAX) { early.push(b); earlyBytes += b.length; } });
+    const offEarly = term.onData((b) => {
+      if (earlyBytes + b.length <= EARLY_INPUT_MAX) {
+        early.push(b);
+        earlyBytes += b.length;
+      }
+    });
     const progress = startProgress(say);
     let attached;
-    try { attached = await this.#attach(term, account, env, progress.say, size, opts.motd ?? ''); } finally { offEarly(); progress.stop(); }
+    try {
+      attached = await this.#attach(term, account, env, progress.say, size, opts.motd ?? '');
+    } finally {
+      offEarly();
+      progress.stop();
+    }
     const { info, att, fresh, running, warm } = attached;
     for (const b of early) att.input.write(b);
     this.attached.add(info.id, term);
@@ -133,10 +158,22 @@ export class EnvironmentRunner {
     const ms = Math.round(performance.now() - started);
     // path: how the shell was reached (metrics' time to shell, src/metrics/log-metrics.ts).
     const path = fresh ? (warm ? 'warm' : 'new') : running ? 'reattach' : 'restart';
-    log.info({ event: fresh ? 'environment_started' : 'environment_attached', account, environment: env.name, container: info.id.slice(0, 12), client: term.remoteAddress, ms, path },
-      fresh ? 'environment started' : 'environment attached');
+    log.info(
+      {
+        event: fresh ? 'environment_started' : 'environment_attached',
+        account,
+        environment: env.name,
+        container: info.id.slice(0, 12),
+        client: term.remoteAddress,
+        ms,
+        path,
+      },
+      fresh ? 'environment started' : 'environment attached',
+    );
     let outcome: 'ended' | 'closed';
-    try { outcome = await this.#pipe(term, info.id, att); } finally {
+    try {
+      outcome = await this.#pipe(term, info.id, att);
+    } finally {
       this.attached.remove(info.id, term);
       this.#d.store.markSeen(account, env.name, this.#now());
     }
@@ -179,19 +216,37 @@ export class EnvironmentRunner {
       warm = !!pooled;
       if (info && pooled) {
         // A warm container: already running, so it is recorded as started now and the admission place is used.
-        this.#d.store.putOwnership({ account, environment: env.name, containerId: info.id, containerName: info.name, createdAt: info.createdAt, state: 'running', startedAt: this.#now(), lastSeenAt: this.#now() });
+        this.#d.store.putOwnership({
+          account,
+          environment: env.name,
+          containerId: info.id,
+          containerName: info.name,
+          createdAt: info.createdAt,
+          state: 'running',
+          startedAt: this.#now(),
+          lastSeenAt: this.#now(),
+        });
         fresh = true;
         running = true;
         release();
         release = () => {};
       } else if (!info) {
-        try { await driver.ensureImage(env.image, (line) => say(`${line}\n`)); } catch (err) {
+        try {
+          await driver.ensureImage(env.image, (line) => say(`${line}\n`));
+        } catch (err) {
           say('Image not found, trying Docker Hub...\n');
           throw err;
         }
         try {
           const network = env.lab_network ? await this.#lab(env) : env.network === 'bridge' ? await this.#bridge() : undefined;
-          info = await driver.create({ name: this.containerName(env.name, account), env, labels: this.labels(env.name, account), ...(size ? { tty: size } : {}), ...(termName ? { term: termName } : {}), ...(network ? { network } : {}) });
+          info = await driver.create({
+            name: this.containerName(env.name, account),
+            env,
+            labels: this.labels(env.name, account),
+            ...(size ? { tty: size } : {}),
+            ...(termName ? { term: termName } : {}),
+            ...(network ? { network } : {}),
+          });
         } catch (err) {
           // Another ISLET process created it first: use theirs.
           info = this.#mine(await driver.inspect(this.containerName(env.name, account)));
@@ -200,7 +255,10 @@ export class EnvironmentRunner {
         this.#d.store.putOwnership({ account, environment: env.name, containerId: info.id, containerName: info.name, createdAt: info.createdAt });
         fresh = true;
       }
-    } catch (err) { release(); throw err; }
+    } catch (err) {
+      release();
+      throw err;
+    }
     return { info, fresh, running, release, warm };
   }
 
@@ -208,7 +266,9 @@ export class EnvironmentRunner {
     try {
       await this.#d.driver.start(id);
       this.#d.store.markStarted(account, env.name, this.#now());
-    } finally { release(); }
+    } finally {
+      release();
+    }
   }
 
   /** Find-or-create under a per-pair lock, then attach before start so no output is lost. */
@@ -220,15 +280,26 @@ export class EnvironmentRunner {
       if (motd) say(motd);
       if (env.remove_on_exit && !running) say('This container is set to be terminated upon exit, work will not be saved.\n');
       let att: Attachment;
-      try { att = await driver.attach(info.id); } catch (err) { release(); throw err; }
       try {
-        if (!running) { this.screens.drop(info.id); await this.#start(account, env, info.id, release); }
+        att = await driver.attach(info.id);
+      } catch (err) {
+        release();
+        throw err;
+      }
+      try {
+        if (!running) {
+          this.screens.drop(info.id);
+          await this.#start(account, env, info.id, release);
+        }
         // Reattach: paint the current screen first (the new attachment's output waits until #pipe).
         const screen = running ? await this.screens.restore(info.id, size) : undefined;
         if (screen !== undefined && !term.closed) term.write(screen);
         await driver.resize(info.id, size);
         if (running) await this.#nudge(info.id, size);
-      } catch (err) { att.detach(); throw err; }
+      } catch (err) {
+        att.detach();
+        throw err;
+      }
       return { info, att, fresh, running, warm };
     });
   }
@@ -239,7 +310,12 @@ export class EnvironmentRunner {
    */
   ensureRunning(account: string, env: Environment): Promise<string> {
     return this.#lock.run(`${account}\0${env.name}`, async () => {
-      const { info, running, release } = await this.#prepare(account, env, () => {}, () => false);
+      const { info, running, release } = await this.#prepare(
+        account,
+        env,
+        () => {},
+        () => false,
+      );
       if (!running) await this.#start(account, env, info.id, release);
       return info.id;
     });
@@ -265,9 +341,17 @@ export class EnvironmentRunner {
    * buffer what the client pastes). Resizes: one engine call at a time, the newest size wins.
    */
   async #pipe(term: Terminal, id: string, att: Attachment): Promise<'ended' | 'closed'> {
-    if (term.closed) { att.detach(); return 'closed'; } // the client left while the container was starting
+    if (term.closed) {
+      att.detach();
+      return 'closed';
+    } // the client left while the container was starting
     let inputPaused = false;
-    const resumeInput = () => { if (inputPaused) { inputPaused = false; term.resumeInput(); } };
+    const resumeInput = () => {
+      if (inputPaused) {
+        inputPaused = false;
+        term.resumeInput();
+      }
+    };
     const offData = term.onData((b) => {
       if (att.input.write(b) || inputPaused) return;
       inputPaused = true;
@@ -277,15 +361,30 @@ export class EnvironmentRunner {
     const resize = coalesce((s: TtySize) => this.#d.driver.resize(id, s).catch(() => undefined), 0);
     // The screen model is fed after the client is written to, and only queues (src/terminal-model/screen-model.ts).
     const screen = this.screens.join(id, term.size());
-    const offResize = term.onResize((s) => { resize.push(s); screen?.resize(s); });
-    const onOut = (b: Buffer) => { if (!term.write(b)) { att.output.pause(); term.onceDrain(() => att.output.resume()); } screen?.feed(b); };
+    const offResize = term.onResize((s) => {
+      resize.push(s);
+      screen?.resize(s);
+    });
+    const onOut = (b: Buffer) => {
+      if (!term.write(b)) {
+        att.output.pause();
+        term.onceDrain(() => att.output.resume());
+      }
+      screen?.feed(b);
+    };
     att.output.on('data', onOut);
     let offClose = () => {};
-    const closed = new Promise<'closed'>((resolve) => { offClose = term.onClose(() => resolve('closed')); });
+    const closed = new Promise<'closed'>((resolve) => {
+      offClose = term.onClose(() => resolve('closed'));
+    });
     try {
       return await Promise.race([att.ended.then(() => 'ended' as const), closed]);
     } finally {
-      offData(); offResize(); offClose(); resize.cancel(); screen?.leave();
+      offData();
+      offResize();
+      offClose();
+      resize.cancel();
+      screen?.leave();
       att.input.off('drain', resumeInput);
       resumeInput(); // the terminal goes back to the menu, which reads again
       att.output.off('data', onOut);
@@ -316,7 +415,6 @@ export class EnvironmentRunner {
   }
 }
 
-
 /**
  * A start that takes longer than a second (a pull, a busy engine) shows
  * "Starting your environment..." with a dot a second instead of silence.
@@ -324,11 +422,28 @@ export class EnvironmentRunner {
 function startProgress(say: (text: string) => void): { say: (text: string) => void; stop: () => void } {
   let dots = false;
   let timer: NodeJS.Timeout | undefined;
-  const arm = () => { timer = setTimeout(() => { say(dots ? '.' : 'Starting your environment...'); dots = true; arm(); }, 1000); };
-  const end = () => { if (dots) { say('\n'); dots = false; } };
+  const arm = () => {
+    timer = setTimeout(() => {
+      say(dots ? '.' : 'Starting your environment...');
+      dots = true;
+      arm();
+    }, 1000);
+  };
+  const end = () => {
+    if (dots) {
+      say('\n');
+      dots = false;
+    }
+  };
   arm();
   return {
-    say: (text) => { end(); say(text); },
-    stop: () => { clearTimeout(timer); end(); },
+    say: (text) => {
+      end();
+      say(text);
+    },
+    stop: () => {
+      clearTimeout(timer);
+      end();
+    },
   };
 }

@@ -11,6 +11,10 @@ export class KeyLock {
     const next = prev.then(fn, fn);
     const tail = next.catch(() => undefined);
     this.#tails.set(key, tail);
-    try { return await next; } finally { if (this.#tails.get(key) === tail) this.#tails.delete(key); }
+    try {
+      return await next;
+    } finally {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    }
   }
 }

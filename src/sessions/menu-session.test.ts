@@ -17,18 +17,24 @@ function session(t: TestContext, w: UnitWorld, who: Identity = { method: 'gate' 
   let mark = 0;
   const done = new MenuSession(w.menuDeps, term).run(who);
   return {
-    term, done,
+    term,
+    done,
     async expect(text: string | RegExp, ms = 5000): Promise<void> {
       const re = typeof text === 'string' ? new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : text;
       const deadline = Date.now() + ms;
       for (;;) {
         const m = re.exec(term.output.slice(mark));
-        if (m) { mark += m.index + m[0].length; return; }
+        if (m) {
+          mark += m.index + m[0].length;
+          return;
+        }
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}; output ends with ${JSON.stringify(term.output.slice(-400))}`);
         await new Promise((r) => setTimeout(r, 5));
       }
     },
-    send(line: string): void { term.type(`${line}\r`); },
+    send(line: string): void {
+      term.type(`${line}\r`);
+    },
   };
 }
 
@@ -67,7 +73,10 @@ test('a new trainee: account made, the menu lists environments and plugins, the 
   s.term.type('\x04');
   await s.expect(prompts.quit);
   await s.done;
-  assert.deepEqual(w.logged('session_end').map((e) => [e.reason, e.account]), [['eof', 'alice']]);
+  assert.deepEqual(
+    w.logged('session_end').map((e) => [e.reason, e.account]),
+    [['eof', 'alice']],
+  );
   assert.equal(w.logged('account_created').length, 1);
 });
 
@@ -94,7 +103,10 @@ test('an existing trainee: a wrong password is counted, the right one logs in; a
   }
   await s.expect(prompts.invalidChoice(3, 3));
   await s.done;
-  assert.deepEqual(w.logged('login_failed').map((e) => [e.account, e.reason]), [['bob', 'bad_password']]);
+  assert.deepEqual(
+    w.logged('login_failed').map((e) => [e.account, e.reason]),
+    [['bob', 'bad_password']],
+  );
   assert.equal(w.logged('session_end')[0]?.reason, 'failures');
 });
 

@@ -41,7 +41,10 @@ export interface MenuDeps {
 class Quit {
   readonly message: string;
   readonly reason: string;
-  constructor(message: string, reason: string) { this.message = message; this.reason = reason; }
+  constructor(message: string, reason: string) {
+    this.message = message;
+    this.reason = reason;
+  }
 }
 
 type Entry = { kind: 'env'; env: Environment } | { kind: 'plugin'; plugin: Plugin };
@@ -63,8 +66,12 @@ export class MenuSession {
     this.#cfg = deps.config.current();
   }
 
-  #say(text: string): void { if (!this.#t.closed) this.#t.write(crlf(text)); }
-  #line(text = ''): void { this.#say(`${text}\n`); }
+  #say(text: string): void {
+    if (!this.#t.closed) this.#t.write(crlf(text));
+  }
+  #line(text = ''): void {
+    this.#say(`${text}\n`);
+  }
 
   #vars(env?: Environment): Record<string, string> {
     return { CLIENT: this.#t.remoteAddress, USERNAME: this.#account, TERM: this.#t.term, ...(env ? { BASE: env.name, CONFIGURATION: env.source } : {}) };
@@ -93,7 +100,10 @@ export class MenuSession {
         if (who.environment) {
           const env = this.#cfg.environments.find((e) => e.enabled && e.name === who.environment);
           if (!env) this.#line(`There is no environment named ${who.environment}; choose one from the menu.`);
-          else { await this.#enter(env); throw new Quit('', 'shell_exited'); }
+          else {
+            await this.#enter(env);
+            throw new Quit('', 'shell_exited');
+          }
         }
       } else {
         this.#account = await this.#identify();
@@ -156,7 +166,10 @@ export class MenuSession {
           this.#line(prompts.willExpire(formatDate(acct.expiresAt), formatRemaining(this.#d.now(), acct.expiresAt)));
           return username;
         } catch (err) {
-          if (err instanceof IsletError && err.code === 'ACCOUNT_EXISTS') { this.#line(err.userMessage); return this.#newUser(); }
+          if (err instanceof IsletError && err.code === 'ACCOUNT_EXISTS') {
+            this.#line(err.userMessage);
+            return this.#newUser();
+          }
           throw err;
         }
       }
@@ -166,10 +179,16 @@ export class MenuSession {
   }
 
   #creationLimited(): Quit {
-    this.#d.log.warn({ event: 'account_creation_limited', code: 'ACCOUNT_CREATION_LIMITED', client: this.#t.remoteAddress }, 'too many accounts created from this address');
+    this.#d.log.warn(
+      { event: 'account_creation_limited', code: 'ACCOUNT_CREATION_LIMITED', client: this.#t.remoteAddress },
+      'too many accounts created from this address',
+    );
     const g = this.#cfg.global;
-    return new Quit(`Too many accounts were created from your network in the last ${formatRemaining(new Date(0), new Date(g.account_creation_window * 1000))}. ` +
-      'Please wait a few minutes and try again, log in with an existing account, or ask the instructor.', 'creation_limited');
+    return new Quit(
+      `Too many accounts were created from your network in the last ${formatRemaining(new Date(0), new Date(g.account_creation_window * 1000))}. ` +
+        'Please wait a few minutes and try again, log in with an existing account, or ask the instructor.',
+      'creation_limited',
+    );
   }
 
   async #existingUser(): Promise<string> {
@@ -266,18 +285,31 @@ export class MenuSession {
 
   async #plugin(p: Plugin): Promise<void> {
     switch (p.action) {
-      case 'clear': this.#say(clearScreen); return;
-      case 'restart': this.#line(prompts.restarting); this.#say(clearScreen); this.#say(this.#cfg.global.banner); return;
-      case 'reset_environment': return this.#resetEnvironment();
-      case 'delete_account': return this.#deleteAccount();
-      case 'add_key': return this.#addKey();
-      case 'export': return this.#showExport();
+      case 'clear':
+        this.#say(clearScreen);
+        return;
+      case 'restart':
+        this.#line(prompts.restarting);
+        this.#say(clearScreen);
+        this.#say(this.#cfg.global.banner);
+        return;
+      case 'reset_environment':
+        return this.#resetEnvironment();
+      case 'delete_account':
+        return this.#deleteAccount();
+      case 'add_key':
+        return this.#addKey();
+      case 'export':
+        return this.#showExport();
     }
   }
 
   async #resetEnvironment(): Promise<void> {
     const mine = this.#d.store.listOwnership(this.#account);
-    if (mine.length === 0) { this.#line(prompts.noContainers); return; }
+    if (mine.length === 0) {
+      this.#line(prompts.noContainers);
+      return;
+    }
     this.#line(prompts.chooseToDelete);
     for (const [i, o] of mine.entries()) this.#line(`${i + 1}) ${o.environment}`);
     const a = (await this.#ask(prompts.choice)).trim();
@@ -291,9 +323,15 @@ export class MenuSession {
 
   #showExport(): void {
     const mine = this.#d.store.listOwnership(this.#account);
-    if (mine.length === 0) { this.#line('You have no environment yet: choose one first, then come back here.'); return; }
+    if (mine.length === 0) {
+      this.#line('You have no environment yet: choose one first, then come back here.');
+      return;
+    }
     const download = this.#hints.download;
-    if (!download) { this.#line('Your work cannot be downloaded through this door.'); return; }
+    if (!download) {
+      this.#line('Your work cannot be downloaded through this door.');
+      return;
+    }
     this.#line('Download your work from your own computer with (your ISLET password, or your enrolled key):');
     for (const o of mine) {
       const env = this.#cfg.environments.find((e) => e.name === o.environment);
@@ -303,11 +341,17 @@ export class MenuSession {
 
   async #addKey(): Promise<void> {
     const keys = this.#hints.keys;
-    if (!keys) { this.#line('Keys cannot be enrolled through this door.'); return; }
+    if (!keys) {
+      this.#line('Keys cannot be enrolled through this door.');
+      return;
+    }
     this.#line(keys.ask);
     const line = await this.#ask('> ');
     const problem = this.#d.auth.enrollKey(this.#account, line, this.#d.now());
-    if (problem) { this.#line(`Key not added: ${problem}.`); return; }
+    if (problem) {
+      this.#line(`Key not added: ${problem}.`);
+      return;
+    }
     this.#d.log.info({ event: 'key_enrolled', account: this.#account }, 'public key enrolled');
     this.#line(keys.added(this.#account));
   }

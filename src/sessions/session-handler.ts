@@ -26,10 +26,18 @@ export interface SessionHandler {
 
 export class MenuSessionHandler implements SessionHandler {
   readonly #deps: MenuDeps;
-  constructor(deps: MenuDeps) { this.#deps = deps; }
-  handle(term: Terminal, who: Identity, hints?: DoorHints): Promise<void> { return new MenuSession(this.#deps, term, hints).run(who); }
-  exec(io: CommandIo, who: Identity, command: string, opts: CommandOptions): Promise<number> { return runCommand(this.#deps, io, who, command, opts); }
-  openContainer(who: Identity): Promise<ContainerAccess> { return openContainer(this.#deps, who); }
+  constructor(deps: MenuDeps) {
+    this.#deps = deps;
+  }
+  handle(term: Terminal, who: Identity, hints?: DoorHints): Promise<void> {
+    return new MenuSession(this.#deps, term, hints).run(who);
+  }
+  exec(io: CommandIo, who: Identity, command: string, opts: CommandOptions): Promise<number> {
+    return runCommand(this.#deps, io, who, command, opts);
+  }
+  openContainer(who: Identity): Promise<ContainerAccess> {
+    return openContainer(this.#deps, who);
+  }
   openPort(who: Identity, host: string, port: number): Promise<{ readonly connection: Execution; readonly environment: string }> {
     return openPort(this.#deps, who, host, port);
   }

@@ -48,7 +48,9 @@ export class WarmPool {
   /** When the latest claim happened (ms epoch): refills pause while claims keep coming. */
   #lastClaim = 0;
 
-  constructor(deps: WarmPoolDeps) { this.#d = deps; }
+  constructor(deps: WarmPoolDeps) {
+    this.#d = deps;
+  }
 
   /** Learns the pool containers that already exist (after a restart) once. */
   #load(): Promise<void> {
@@ -60,7 +62,10 @@ export class WarmPool {
         if (!isUnclaimedPoolName(c.name) || !isOwn(c, mine)) continue; // already claimed, or not ours
         const env = c.labels[LABEL_ENVIRONMENT];
         if (!env) continue;
-        if (c.state !== 'running') { await this.#d.driver.remove(c.id).catch(() => undefined); continue; }
+        if (c.state !== 'running') {
+          await this.#d.driver.remove(c.id).catch(() => undefined);
+          continue;
+        }
         this.#list(env).push(c.id);
       }
     })();
@@ -69,7 +74,10 @@ export class WarmPool {
 
   #list(env: string): string[] {
     let l = this.#ready.get(env);
-    if (!l) { l = []; this.#ready.set(env, l); }
+    if (!l) {
+      l = [];
+      this.#ready.set(env, l);
+    }
     return l;
   }
 
@@ -96,15 +104,23 @@ export class WarmPool {
   /** (Re)arms the refill for REFILL_QUIET_MS after the latest claim. */
   #refillSoon(): void {
     clearTimeout(this.#refillTimer);
-    this.#refillTimer = setTimeout(() => { void this.fill(); }, REFILL_QUIET_MS);
+    this.#refillTimer = setTimeout(() => {
+      void this.fill();
+    }, REFILL_QUIET_MS);
     this.#refillTimer.unref();
   }
 
   /** Cancels a pending refill (shutdown). */
-  close(): void { clearTimeout(this.#refillTimer); }
+  close(): void {
+    clearTimeout(this.#refillTimer);
+  }
 
   /** Number of ready containers (all environments). */
-  size(): number { let n = 0; for (const l of this.#ready.values()) n += l.length; return n; }
+  size(): number {
+    let n = 0;
+    for (const l of this.#ready.values()) n += l.length;
+    return n;
+  }
 
   /** Brings every environment's pool to its size (and removes pools of environments that no longer want one). */
   async fill(): Promise<void> {
@@ -124,21 +140,37 @@ export class WarmPool {
     try {
       const list = this.#list(env.name);
       while (list.length < env.warm_pool) {
-        if (Date.now() - this.#lastClaim < REFILL_QUIET_MS) { this.#refillSoon(); break; } // claims are coming in: yield the engine to them
+        if (Date.now() - this.#lastClaim < REFILL_QUIET_MS) {
+          this.#refillSoon();
+          break;
+        } // claims are coming in: yield the engine to them
         const cfg = this.#d.config.current();
         const max = effectiveMaxContainers(cfg.global, cfg.environments);
         if (this.#d.store.countRunning() + this.size() >= max) break;
         const name = poolName(this.#d.instance, env.name, randomBytes(4).toString('hex'));
         const network = env.network === 'bridge' && this.#d.bridgeNetwork ? this.#d.bridgeNetwork : undefined;
         if (network) await this.#d.driver.ensureNetwork(network, { ...this.#d.labels, [LABEL_INSTANCE]: this.#d.instance });
-        const labels = { ...this.#d.labels, [LABEL_INSTANCE]: this.#d.instance, [LABEL_STORE]: this.#d.store.storeId(), [LABEL_ENVIRONMENT]: env.name, [LABEL_POOL]: 'true' };
+        const labels = {
+          ...this.#d.labels,
+          [LABEL_INSTANCE]: this.#d.instance,
+          [LABEL_STORE]: this.#d.store.storeId(),
+          [LABEL_ENVIRONMENT]: env.name,
+          [LABEL_POOL]: 'true',
+        };
         const info = await this.#d.driver.create({ name, ...(network ? { network } : {}), env, labels, tty: { cols: 80, rows: 24 }, term: 'xterm' });
-        try { await this.#d.driver.start(info.id); } catch (err) { await this.#d.driver.remove(info.id).catch(() => undefined); throw err; }
+        try {
+          await this.#d.driver.start(info.id);
+        } catch (err) {
+          await this.#d.driver.remove(info.id).catch(() => undefined);
+          throw err;
+        }
         list.push(info.id);
         this.#d.log.debug({ event: 'pool_filled', environment: env.name, size: list.length }, 'pool container ready');
       }
     } catch (err) {
       this.#d.log.warn({ event: 'pool_fill_failed', environment: env.name, err }, 'warm pool refill failed');
-    } finally { this.#filling.delete(env.name); }
+    } finally {
+      this.#filling.delete(env.name);
+    }
   }
 }

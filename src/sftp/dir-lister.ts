@@ -39,9 +39,13 @@ export class DirLister {
     exec.stdin.on('error', () => undefined);
     exec.stdout.on('error', () => undefined);
     exec.stderr.on('error', () => undefined);
-    exec.stderr.on('data', (b: Buffer) => { if (this.#stderr.length < 4096) this.#stderr += b.toString('utf8'); });
+    exec.stderr.on('data', (b: Buffer) => {
+      if (this.#stderr.length < 4096) this.#stderr += b.toString('utf8');
+    });
     exec.stdout.on('data', (b: Buffer) => this.#onData(b));
-    exec.stdout.once('end', () => { void this.#onEnd(); });
+    exec.stdout.once('end', () => {
+      void this.#onEnd();
+    });
     exec.stdin.end();
     this.ready = new Promise<void>((resolve, reject) => {
       const check = () => {
@@ -60,8 +64,14 @@ export class DirLister {
       if (this.#closed) return null;
       // A short page when the buffer is full (the tool waits for us) or the listing ended.
       if (this.#records.length > 0 && (this.#records.length >= max || this.#ended || this.#full())) return this.#take(max);
-      if (this.#ended) { if (this.#failure && this.#listed === 0) throw this.#failure; return null; }
-      await new Promise<void>((resolve) => { this.#wakers.push(resolve); this.#flow(); });
+      if (this.#ended) {
+        if (this.#failure && this.#listed === 0) throw this.#failure;
+        return null;
+      }
+      await new Promise<void>((resolve) => {
+        this.#wakers.push(resolve);
+        this.#flow();
+      });
     }
   }
 
@@ -125,5 +135,7 @@ export class DirLister {
     this.#valve(this.#full());
   }
 
-  #full(): boolean { return this.#recordBytes + this.#text.length >= this.#highWater; }
+  #full(): boolean {
+    return this.#recordBytes + this.#text.length >= this.#highWater;
+  }
 }

@@ -27,7 +27,12 @@ const MARKER = Buffer.from('+\n');
 
 export type ReadResult = Buffer | null | 'restart';
 
-interface Waiter { readonly offset: number; readonly len: number; resolve(r: ReadResult): void; reject(e: Error): void }
+interface Waiter {
+  readonly offset: number;
+  readonly len: number;
+  resolve(r: ReadResult): void;
+  reject(e: Error): void;
+}
 
 /**
  * The Docker driver's stdout is a demultiplexer that does not pass
@@ -37,7 +42,7 @@ interface Waiter { readonly offset: number; readonly len: number; resolve(r: Rea
  */
 function transportOf(exec: Execution): Readable | undefined {
   const t = exec.stdin as unknown as Partial<Readable>;
-  return (t as unknown) !== exec.stdout && typeof t.pause === 'function' && typeof t.resume === 'function' ? t as Readable : undefined;
+  return (t as unknown) !== exec.stdout && typeof t.pause === 'function' && typeof t.resume === 'function' ? (t as Readable) : undefined;
 }
 
 /** Pauses a tool's output, and the engine connection under it, while `full` is true; resumes when it is not. */
@@ -59,7 +64,9 @@ export function outputValve(exec: Execution): (full: boolean) => void {
 
 function collectStderr(exec: Execution): () => string {
   let err = '';
-  exec.stderr.on('data', (b: Buffer) => { if (err.length < 4096) err += b.toString('utf8'); });
+  exec.stderr.on('data', (b: Buffer) => {
+    if (err.length < 4096) err += b.toString('utf8');
+  });
   exec.stderr.on('error', () => undefined);
   return () => err;
 }
@@ -69,7 +76,11 @@ function collectStderr(exec: Execution): () => string {
  * this and the container's other executions), then kills the process group (best effort).
  */
 export function killExecution(exec: Execution): void {
-  try { exec.close(); } catch { /* gone */ }
+  try {
+    exec.close();
+  } catch {
+    /* gone */
+  }
   void exec.signal('SIGKILL').catch(() => undefined);
 }
 
@@ -104,7 +115,10 @@ export class StreamReader {
     this.#hardCap = this.#highWater * 4;
     this.#forwardGap = opts.forwardGap ?? 4 * 1024 * 1024;
     this.#markerPending = opts.marker ?? false;
-    this.ready = new Promise((res, rej) => { this.#readyResolve = res; this.#readyReject = rej; });
+    this.ready = new Promise((res, rej) => {
+      this.#readyResolve = res;
+      this.#readyReject = rej;
+    });
     this.ready.catch(() => undefined);
     if (!this.#markerPending) this.#readyResolve();
     this.#valve = outputValve(exec);
@@ -112,15 +126,21 @@ export class StreamReader {
     exec.stdin.on('error', () => undefined);
     exec.stdout.on('error', () => undefined);
     exec.stdout.on('data', (b: Buffer) => this.#onData(b));
-    exec.stdout.once('end', () => { void this.#onEnd(); });
+    exec.stdout.once('end', () => {
+      void this.#onEnd();
+    });
     exec.stdin.end();
   }
 
   /** File offset the next unread byte of the stream is at. */
-  get position(): number { return this.#pos; }
+  get position(): number {
+    return this.#pos;
+  }
 
   /** Whether requests are waiting on this stream. */
-  get busy(): boolean { return this.#waiters.length > 0; }
+  get busy(): boolean {
+    return this.#waiters.length > 0;
+  }
 
   /** Whether a READ at `offset` is best served by this stream. */
   accepts(offset: number): boolean {
@@ -145,7 +165,8 @@ export class StreamReader {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#chunks = []; this.#buffered = 0;
+    this.#chunks = [];
+    this.#buffered = 0;
     if (!this.#ended) killExecution(this.#exec);
     for (const w of this.#waiters.splice(0)) w.resolve('restart');
     this.#readyReject(new SftpStatusError(STATUS.FAILURE, 'closed'));
@@ -198,9 +219,13 @@ export class StreamReader {
 
   #serve(): void {
     const end = this.#pos + this.#buffered;
-    for (let i = 0; i < this.#waiters.length;) {
+    for (let i = 0; i < this.#waiters.length; ) {
       const w = this.#waiters[i]!;
-      if (w.offset < this.#pos) { this.#waiters.splice(i, 1); w.resolve('restart'); continue; }
+      if (w.offset < this.#pos) {
+        this.#waiters.splice(i, 1);
+        w.resolve('restart');
+        continue;
+      }
       if (end >= w.offset + w.len) {
         this.#waiters.splice(i, 1);
         w.resolve(this.#slice(w.offset, w.len));
@@ -234,7 +259,10 @@ export class StreamReader {
     let need = len;
     for (const c of this.#chunks) {
       if (need === 0) break;
-      if (skip >= c.length) { skip -= c.length; continue; }
+      if (skip >= c.length) {
+        skip -= c.length;
+        continue;
+      }
       const part = c.subarray(skip, Math.min(c.length, skip + need));
       skip = 0;
       parts.push(part);
@@ -250,7 +278,13 @@ export class StreamReader {
     this.#buffered -= n;
     while (n > 0 && this.#chunks.length) {
       const c = this.#chunks[0]!;
-      if (c.length <= n) { this.#chunks.shift(); n -= c.length; } else { this.#chunks[0] = c.subarray(n); n = 0; }
+      if (c.length <= n) {
+        this.#chunks.shift();
+        n -= c.length;
+      } else {
+        this.#chunks[0] = c.subarray(n);
+        n = 0;
+      }
     }
   }
 
@@ -279,7 +313,10 @@ export class StreamWriter {
     this.next = start;
     this.#maxQueued = opts.maxQueued ?? 32 * 1024 * 1024;
     this.#markerPending = opts.marker ?? false;
-    this.ready = new Promise((res, rej) => { this.#readyResolve = res; this.#readyReject = rej; });
+    this.ready = new Promise((res, rej) => {
+      this.#readyResolve = res;
+      this.#readyReject = rej;
+    });
     this.ready.catch(() => undefined);
     if (!this.#markerPending) this.#readyResolve();
     this.#stderr = collectStderr(exec);
@@ -291,7 +328,10 @@ export class StreamWriter {
       if (this.#head.length < MARKER.length) return;
       this.#markerPending = false;
       if (this.#head.subarray(0, MARKER.length).equals(MARKER)) this.#readyResolve();
-      else { this.#readyReject(new SftpStatusError(STATUS.FAILURE, 'unexpected output from the file writer')); killExecution(exec); }
+      else {
+        this.#readyReject(new SftpStatusError(STATUS.FAILURE, 'unexpected output from the file writer'));
+        killExecution(exec);
+      }
     });
     void exec.exited.then(async (code) => {
       this.#exited = code;
@@ -311,7 +351,11 @@ export class StreamWriter {
     this.next += data.length;
     if (stdin.write(data)) return;
     await new Promise<void>((resolve) => {
-      const done = () => { stdin.off('drain', done); stdin.off('close', done); resolve(); };
+      const done = () => {
+        stdin.off('drain', done);
+        stdin.off('close', done);
+        resolve();
+      };
       stdin.on('drain', done);
       stdin.on('close', done);
       void this.#exec.exited.then(done);
@@ -321,14 +365,20 @@ export class StreamWriter {
 
   /** Ends the input and waits for the tool; throws the mapped error when it failed. */
   async finish(): Promise<void> {
-    if (!this.#ending) { this.#ending = true; this.#exec.stdin.end(); }
+    if (!this.#ending) {
+      this.#ending = true;
+      this.#exec.stdin.end();
+    }
     const code = await this.#exec.exited;
     await new Promise((r) => setImmediate(r));
     if (code === 0 || (code === -1 && !this.#stderr())) return;
     throw this.#failure(`write failed (status ${code})`);
   }
 
-  kill(): void { this.#ending = true; killExecution(this.#exec); }
+  kill(): void {
+    this.#ending = true;
+    killExecution(this.#exec);
+  }
 
   #failure(fallback: string): SftpStatusError {
     const s = this.#stderr();

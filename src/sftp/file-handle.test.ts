@@ -55,32 +55,69 @@ class FakeContainer implements Box {
     const out: Buffer[] = [];
     let err = '';
     e.stdout.on('data', (b: Buffer) => out.push(b));
-    e.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+    e.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
     e.stdin.end();
     const code = await e.exited;
     return { code, stdout: Buffer.concat(out), stderr: err.trim() };
   }
 
-  #exec(stdinWrite: (chunk: Buffer) => void, onEnd: () => void): { exec: Execution; stdout: PassThrough; stderr: PassThrough; exit: (code: number) => void; transport: { paused: boolean; onResume?: () => void } } {
+  #exec(
+    stdinWrite: (chunk: Buffer) => void,
+    onEnd: () => void,
+  ): { exec: Execution; stdout: PassThrough; stderr: PassThrough; exit: (code: number) => void; transport: { paused: boolean; onResume?: () => void } } {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     const transport: { paused: boolean; onResume?: () => void } = { paused: false };
     let exit!: (code: number) => void;
-    const exited = new Promise<number>((r) => { exit = r; });
+    const exited = new Promise<number>((r) => {
+      exit = r;
+    });
     const stdin = new Duplex({
-      write: (chunk: Buffer, _enc, cb) => { stdinWrite(chunk); setImmediate(cb); },
-      final: (cb) => { onEnd(); cb(); },
+      write: (chunk: Buffer, _enc, cb) => {
+        stdinWrite(chunk);
+        setImmediate(cb);
+      },
+      final: (cb) => {
+        onEnd();
+        cb();
+      },
       read: () => undefined,
     });
     // Like a socket: pausing its readable side stops the engine from sending.
-    stdin.pause = () => { transport.paused = true; return stdin; };
-    stdin.resume = () => { transport.paused = false; transport.onResume?.(); return stdin; };
-    const exec: Execution = { stdin, stdout, stderr, exited, resize: async () => undefined, signal: async () => { stdout.end(); exit(137); }, close: () => { stdout.end(); exit(-1); } };
+    stdin.pause = () => {
+      transport.paused = true;
+      return stdin;
+    };
+    stdin.resume = () => {
+      transport.paused = false;
+      transport.onResume?.();
+      return stdin;
+    };
+    const exec: Execution = {
+      stdin,
+      stdout,
+      stderr,
+      exited,
+      resize: async () => undefined,
+      signal: async () => {
+        stdout.end();
+        exit(137);
+      },
+      close: () => {
+        stdout.end();
+        exit(-1);
+      },
+    };
     return { exec, stdout, stderr, exit, transport };
   }
 
   #failed(message: string): Execution {
-    const x = this.#exec(() => undefined, () => undefined);
+    const x = this.#exec(
+      () => undefined,
+      () => undefined,
+    );
     x.stderr.end(`${message}\n`);
     x.stdout.end();
     setImmediate(() => x.exit(1));
@@ -89,7 +126,10 @@ class FakeContainer implements Box {
 
   /** Sends `data` in 64 KiB chunks, like the demultiplexer: ignoring stdout's backpressure, stopping only while the transport is paused. */
   #producer(data: Buffer, marker: boolean): Execution {
-    const x = this.#exec(() => undefined, () => undefined);
+    const x = this.#exec(
+      () => undefined,
+      () => undefined,
+    );
     if (marker) x.stdout.write('+\n');
     let off = 0;
     const pump = () => {
@@ -97,9 +137,16 @@ class FakeContainer implements Box {
         x.stdout.write(data.subarray(off, off + 65536));
         off += 65536;
         this.maxUnread = Math.max(this.maxUnread, x.stdout.readableLength + x.stdout.writableLength);
-        if (off % (256 * 1024) === 0) { setImmediate(pump); return; }
+        if (off % (256 * 1024) === 0) {
+          setImmediate(pump);
+          return;
+        }
       }
-      if (off >= data.length && !x.stdout.writableEnded) { x.stdout.end(); x.stderr.end(); setImmediate(() => x.exit(0)); }
+      if (off >= data.length && !x.stdout.writableEnded) {
+        x.stdout.end();
+        x.stderr.end();
+        setImmediate(() => x.exit(0));
+      }
     };
     x.transport.onResume = () => setImmediate(pump);
     setImmediate(pump);
@@ -108,18 +155,29 @@ class FakeContainer implements Box {
 
   #writer(path: string, seek: number, marker: boolean): Execution {
     let pos = seek;
-    const x = this.#exec((chunk) => {
-      const cur = this.files.get(path) ?? Buffer.alloc(0);
-      const at = pos < 0 ? cur.length : pos;
-      const next = Buffer.alloc(Math.max(cur.length, at + chunk.length));
-      cur.copy(next);
-      chunk.copy(next, at);
-      this.files.set(path, next);
-      if (pos >= 0) pos += chunk.length;
-    }, () => { x.stdout.end(); x.stderr.end(); setImmediate(() => x.exit(0)); });
+    const x = this.#exec(
+      (chunk) => {
+        const cur = this.files.get(path) ?? Buffer.alloc(0);
+        const at = pos < 0 ? cur.length : pos;
+        const next = Buffer.alloc(Math.max(cur.length, at + chunk.length));
+        cur.copy(next);
+        chunk.copy(next, at);
+        this.files.set(path, next);
+        if (pos >= 0) pos += chunk.length;
+      },
+      () => {
+        x.stdout.end();
+        x.stderr.end();
+        setImmediate(() => x.exit(0));
+      },
+    );
     const stdin = x.exec.stdin;
     const origWrite = stdin.write.bind(stdin) as (c: Buffer) => boolean;
-    (stdin as unknown as { write: (c: Buffer) => boolean }).write = (c: Buffer) => { const r = origWrite(c); this.maxQueuedIn = Math.max(this.maxQueuedIn, stdin.writableLength); return r; };
+    (stdin as unknown as { write: (c: Buffer) => boolean }).write = (c: Buffer) => {
+      const r = origWrite(c);
+      this.maxQueuedIn = Math.max(this.maxQueuedIn, stdin.writableLength);
+      return r;
+    };
     if (marker) x.stdout.write('+\n');
     return x.exec;
   }
@@ -169,7 +227,10 @@ test('out-of-order writes within the window are reordered; far ones and rewrites
   const want = Buffer.from(data);
   want.write('XYZ', 5);
   assert.ok(c.files.get('/f')!.equals(want));
-  assert.ok(c.runs.some((r) => r.includes('seek=300000')), 'a writer seeked to the far offset');
+  assert.ok(
+    c.runs.some((r) => r.includes('seek=300000')),
+    'a writer seeked to the far offset',
+  );
 });
 
 test('overlapping writes keep the latest data', async () => {
@@ -216,10 +277,16 @@ test('pipelined reads stream from one reader with bounded buffering, then EOF', 
   const outstanding: { o: number; p: Promise<Buffer | null> }[] = [];
   let eof = false;
   while (!eof) {
-    while (outstanding.length < 8) { outstanding.push({ o: off, p: h.read(off, 32768) }); off += 32768; }
+    while (outstanding.length < 8) {
+      outstanding.push({ o: off, p: h.read(off, 32768) });
+      off += 32768;
+    }
     const { p } = outstanding.shift()!;
     const b = await p;
-    if (b === null) { eof = true; break; }
+    if (b === null) {
+      eof = true;
+      break;
+    }
     got.push(b);
     if (got.length % 4 === 0) await new Promise((r) => setTimeout(r, 1)); // a slow client
   }
@@ -244,7 +311,10 @@ test('a read behind the stream while it is busy is served by a one-off read; far
   assert.ok((await ahead)!.equals(data.subarray(2_000_000, 2_001_000)));
   const far = await h.read(11 * 1024 * 1024, 4096);
   assert.ok(far!.equals(data.subarray(11 * 1024 * 1024, 11 * 1024 * 1024 + 4096)));
-  assert.ok(c.runs.some((r) => r.includes('skip=11534336')), 'restarted at the far offset');
+  assert.ok(
+    c.runs.some((r) => r.includes('skip=11534336')),
+    'restarted at the far offset',
+  );
   const tail = await h.read(data.length - 10, 100);
   assert.equal(tail!.length, 10, 'short read only at end of file');
   assert.equal(await h.read(data.length, 100), null);
@@ -273,5 +343,6 @@ test('a handle opened for reading refuses writes and vice versa', async () => {
   const w = new FileHandle(c, '/f', OPEN_FLAG.WRITE);
   await w.open(undefined);
   await assert.rejects(w.read(0, 1), (e: unknown) => e instanceof SftpStatusError && e.code === STATUS.PERMISSION_DENIED);
-  await r.close(); await w.close();
+  await r.close();
+  await w.close();
 });

@@ -60,9 +60,15 @@ export class FileHandle {
     this.#readHighWater = opts.readHighWater;
   }
 
-  get writable(): boolean { return (this.flags & (OPEN_FLAG.WRITE | OPEN_FLAG.APPEND)) !== 0; }
-  get readable(): boolean { return (this.flags & OPEN_FLAG.READ) !== 0 || !this.writable; }
-  get #append(): boolean { return (this.flags & OPEN_FLAG.APPEND) !== 0; }
+  get writable(): boolean {
+    return (this.flags & (OPEN_FLAG.WRITE | OPEN_FLAG.APPEND)) !== 0;
+  }
+  get readable(): boolean {
+    return (this.flags & OPEN_FLAG.READ) !== 0 || !this.writable;
+  }
+  get #append(): boolean {
+    return (this.flags & OPEN_FLAG.APPEND) !== 0;
+  }
 
   /** Opens the file the way OPEN asked; throws the kernel's reason as a status. */
   async open(mode: number | undefined): Promise<void> {
@@ -70,12 +76,24 @@ export class FileHandle {
       const exec = await this.#box.run('sh', shArgs(OPEN_WRITE_SCRIPT, [this.path, writeOpenMode(this.flags), newFileMode(mode), this.#append ? '1' : '0']));
       const w = new StreamWriter(exec, 0, { marker: true });
       this.#writer = w;
-      try { await w.ready; } catch (err) { this.#writer = undefined; w.kill(); throw err; }
+      try {
+        await w.ready;
+      } catch (err) {
+        this.#writer = undefined;
+        w.kill();
+        throw err;
+      }
     } else {
       const exec = await this.#box.run('sh', shArgs(OPEN_READ_SCRIPT, [this.path]));
       const r = new StreamReader(exec, 0, { marker: true, ...(this.#readHighWater ? { highWater: this.#readHighWater } : {}) });
       this.#reader = r;
-      try { await r.ready; } catch (err) { this.#reader = undefined; r.stop(); throw err; }
+      try {
+        await r.ready;
+      } catch (err) {
+        this.#reader = undefined;
+        r.stop();
+        throw err;
+      }
     }
   }
 
@@ -121,7 +139,9 @@ export class FileHandle {
   }
 
   /** Makes every acknowledged write reach the file (ends the writer). */
-  flush(): Promise<void> { return this.#enqueue(() => this.#flushWrites()); }
+  flush(): Promise<void> {
+    return this.#enqueue(() => this.#flushWrites());
+  }
 
   /** Flushes writes and stops everything; throws when a write failed. */
   close(): Promise<void> {
@@ -167,7 +187,12 @@ export class FileHandle {
   }
 
   async #readOnce(offset: number, len: number): Promise<ReadResult> {
-    const out = await mustRun(this.#box, 'dd', [`if=${this.path}`, 'bs=65536', `skip=${offset}`, `count=${len}`, 'iflag=skip_bytes,count_bytes', 'status=none'], 'read');
+    const out = await mustRun(
+      this.#box,
+      'dd',
+      [`if=${this.path}`, 'bs=65536', `skip=${offset}`, `count=${len}`, 'iflag=skip_bytes,count_bytes', 'status=none'],
+      'read',
+    );
     return out.length ? out : null;
   }
 
@@ -204,18 +229,30 @@ export class FileHandle {
     const runs: { start: number; end: number; chunks: Buffer[] }[] = [];
     for (const [o, b] of [...this.#pending].sort((x, y) => x[0] - y[0])) {
       const last = runs.at(-1);
-      if (last && last.end === o) { last.chunks.push(b); last.end += b.length; } else runs.push({ start: o, end: o + b.length, chunks: [b] });
+      if (last && last.end === o) {
+        last.chunks.push(b);
+        last.end += b.length;
+      } else runs.push({ start: o, end: o + b.length, chunks: [b] });
     }
     this.#pending.clear();
     this.#pendingBytes = 0;
     let failure: unknown;
-    if (w) await w.finish().catch((e: unknown) => { failure ??= e; });
+    if (w)
+      await w.finish().catch((e: unknown) => {
+        failure ??= e;
+      });
     for (const run of runs) {
       try {
         const rw = await this.#spawnWriter(run.start);
-        try { for (const c of run.chunks) await rw.write(c); } catch (e) { failure ??= e; }
+        try {
+          for (const c of run.chunks) await rw.write(c);
+        } catch (e) {
+          failure ??= e;
+        }
         await rw.finish();
-      } catch (e) { failure ??= e; }
+      } catch (e) {
+        failure ??= e;
+      }
     }
     if (failure) throw failure;
   }

@@ -36,11 +36,16 @@ export function holdWindow(sftp: SFTPWrapper, saturated: () => boolean): { relea
     release: () => {
       if (!ch._waitChanDrain || saturated()) return;
       ch._waitChanDrain = false;
-      const inc = ch.incoming!, out = ch.outgoing!;
+      const inc = ch.incoming!,
+        out = ch.outgoing!;
       if (out.state === 'closed' || inc.window > MAX_WINDOW / 2) return;
       const amount = MAX_WINDOW - inc.window;
       inc.window += amount;
-      try { ch._protocol!.channelWindowAdjust!(out.id, amount); } catch { /* connection gone */ }
+      try {
+        ch._protocol!.channelWindowAdjust!(out.id, amount);
+      } catch {
+        /* connection gone */
+      }
     },
   };
 }

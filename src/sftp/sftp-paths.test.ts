@@ -24,5 +24,8 @@ test('every result is absolute, so no path can pass for an option', () => {
 });
 
 test('a NUL byte is refused', () => {
-  assert.throws(() => resolvePath('/home/student', 'a\0b'), (e: unknown) => e instanceof SftpStatusError && e.code === STATUS.NO_SUCH_FILE);
+  assert.throws(
+    () => resolvePath('/home/student', 'a\0b'),
+    (e: unknown) => e instanceof SftpStatusError && e.code === STATUS.NO_SUCH_FILE,
+  );
 });

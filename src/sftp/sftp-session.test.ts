@@ -13,5 +13,12 @@ test('SETSTAT arguments: only what the client sent, modes in octal, owner as uid
 });
 
 test('attributes for replies carry every field', () => {
-  assert.deepEqual(toAttributes({ mode: 0o100644, uid: 1000, gid: 1000, size: 5, atime: 1, mtime: 2 }), { mode: 0o100644, uid: 1000, gid: 1000, size: 5, atime: 1, mtime: 2 });
+  assert.deepEqual(toAttributes({ mode: 0o100644, uid: 1000, gid: 1000, size: 5, atime: 1, mtime: 2 }), {
+    mode: 0o100644,
+    uid: 1000,
+    gid: 1000,
+    size: 5,
+    atime: 1,
+    mtime: 2,
+  });
 });

@@ -8,10 +8,11 @@ test('missing files are NO_SUCH_FILE, in the wording of stat, unlink, dd and ash
     "stat: can't stat '/x': No such file or directory",
     "unlink: can't remove file '/x': No such file or directory",
     "dd: can't open '/a/b': Not a directory",
-    'sh: line 0: can\'t create /nope/x: nonexistent directory',
+    "sh: line 0: can't create /nope/x: nonexistent directory",
     "sh: can't open /nope: no such file",
-  ]) assert.equal(statusFromStderr(line).code, STATUS.NO_SUCH_FILE, line);
-  assert.equal(statusFromStderr('sh: line 0: can\'t create /nope/x: nonexistent directory').message, "can't create /nope/x: No such file or directory");
+  ])
+    assert.equal(statusFromStderr(line).code, STATUS.NO_SUCH_FILE, line);
+  assert.equal(statusFromStderr("sh: line 0: can't create /nope/x: nonexistent directory").message, "can't create /nope/x: No such file or directory");
 });
 
 test('EACCES and EPERM are PERMISSION_DENIED', () => {

@@ -37,7 +37,11 @@ const PERMISSION_DENIED = /permission denied|operation not permitted/i;
  * tool's own prefixes (`sh: line 0:`, `stat:`), e.g. "can't create /x: Permission denied".
  */
 export function statusFromStderr(stderr: string, fallback = 'Operation failed'): SftpStatusError {
-  const line = stderr.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  const line =
+    stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.length > 0) ?? '';
   const message = cleanMessage(line) || fallback;
   const code = NO_SUCH_FILE.test(line) ? STATUS.NO_SUCH_FILE : PERMISSION_DENIED.test(line) ? STATUS.PERMISSION_DENIED : STATUS.FAILURE;
   return new SftpStatusError(code, message);

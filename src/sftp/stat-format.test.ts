@@ -10,7 +10,11 @@ test('parses one record into SFTP attributes', () => {
   const [r, ...rest] = parseStatRecords('81a4 5000 1000 1000 1700000000 1700000100 1 student student /home/student/a.txt\n');
   assert.equal(rest.length, 0);
   assert.deepEqual(r, {
-    path: '/home/student/a.txt', name: 'a.txt', nlink: 1, user: 'student', group: 'student',
+    path: '/home/student/a.txt',
+    name: 'a.txt',
+    nlink: 1,
+    user: 'student',
+    group: 'student',
     attrs: { mode: 0o100644, size: 5000, uid: 1000, gid: 1000, atime: 1700000000, mtime: 1700000100 },
   });
 });
@@ -25,7 +29,10 @@ test('parses a listing whose names hold spaces, newlines and record-like text', 
     '',
   ].join('\n');
   const recs = parseStatRecords(out);
-  assert.deepEqual(recs.map((r) => r.name), ['sub dir', 'new\nline', 'x\n81a4 1 2 3 4 5 6 u g y', 'link']);
+  assert.deepEqual(
+    recs.map((r) => r.name),
+    ['sub dir', 'new\nline', 'x\n81a4 1 2 3 4 5 6 u g y', 'link'],
+  );
   assert.equal(recs[0]!.attrs.mode, 0o40755);
   assert.equal(recs[2]!.attrs.uid, 0);
   assert.equal(recs[3]!.attrs.mode & 0o170000, 0o120000);
@@ -56,10 +63,14 @@ test('long names: time for recent files, year for old or future ones, ids for un
   const now = Date.UTC(2025, 5, 15, 12, 0, 0) / 1000;
   const base = { name: 'f.txt', nlink: 1, user: 'student', group: 'student' };
   const recent = Date.UTC(2025, 5, 2, 3, 4, 0) / 1000;
-  assert.equal(longName({ ...base, attrs: { mode: 0o100644, uid: 1000, gid: 1000, size: 1234, atime: 0, mtime: recent } }, now),
-    '-rw-r--r--    1 student  student      1234 Jun  2 03:04 f.txt');
+  assert.equal(
+    longName({ ...base, attrs: { mode: 0o100644, uid: 1000, gid: 1000, size: 1234, atime: 0, mtime: recent } }, now),
+    '-rw-r--r--    1 student  student      1234 Jun  2 03:04 f.txt',
+  );
   const old = Date.UTC(2020, 0, 31) / 1000;
-  assert.equal(longName({ ...base, user: 'UNKNOWN', group: 'UNKNOWN', attrs: { mode: 0o40700, uid: 4242, gid: 77, size: 4096, atime: 0, mtime: old } }, now),
-    'drwx------    1 4242     77           4096 Jan 31  2020 f.txt');
+  assert.equal(
+    longName({ ...base, user: 'UNKNOWN', group: 'UNKNOWN', attrs: { mode: 0o40700, uid: 4242, gid: 77, size: 4096, atime: 0, mtime: old } }, now),
+    'drwx------    1 4242     77           4096 Jan 31  2020 f.txt',
+  );
   assert.match(longName({ ...base, attrs: { mode: 0o100644, uid: 1, gid: 1, size: 1, atime: 0, mtime: now + 86400 } }, now), / Jun 16  2025 f\.txt$/);
 });

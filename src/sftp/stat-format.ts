@@ -45,7 +45,7 @@ export function parseStatRecords(out: string): StatRecord[] {
   const records: StatRecord[] = [];
   for (let i = 0; i < starts.length; i++) {
     const s = starts[i]!;
-    const end = i + 1 < starts.length ? starts[i + 1]!.index - 1 : (out.endsWith('\n') ? out.length - 1 : out.length);
+    const end = i + 1 < starts.length ? starts[i + 1]!.index - 1 : out.endsWith('\n') ? out.length - 1 : out.length;
     const path = out.slice(s.pathAt, end);
     const [, mode, size, uid, gid, atime, mtime, nlink, user, group] = s.m;
     records.push({
@@ -76,23 +76,31 @@ export function splitCompleteRecords(out: string): { complete: StatRecord[]; res
 function baseName(path: string): string {
   const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
   const i = trimmed.lastIndexOf('/');
-  return i < 0 ? trimmed : (trimmed.slice(i + 1) || '/');
+  return i < 0 ? trimmed : trimmed.slice(i + 1) || '/';
 }
 
 const S_IFMT = 0o170000;
 const TYPE_CHAR: Readonly<Record<number, string>> = {
-  0o140000: 's', 0o120000: 'l', 0o100000: '-', 0o060000: 'b', 0o040000: 'd', 0o020000: 'c', 0o010000: 'p',
+  0o140000: 's',
+  0o120000: 'l',
+  0o100000: '-',
+  0o060000: 'b',
+  0o040000: 'd',
+  0o020000: 'c',
+  0o010000: 'p',
 };
 
 /** `drwxr-xr-x` style mode string (setuid/setgid/sticky as s/S, t/T). */
 export function modeString(mode: number): string {
   const t = TYPE_CHAR[mode & S_IFMT] ?? '?';
   const rwx = (bits: number, special: boolean, on: string, off: string) =>
-    `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${special ? (bits & 1 ? on : off) : (bits & 1 ? 'x' : '-')}`;
-  return t
-    + rwx((mode >> 6) & 7, (mode & 0o4000) !== 0, 's', 'S')
-    + rwx((mode >> 3) & 7, (mode & 0o2000) !== 0, 's', 'S')
-    + rwx(mode & 7, (mode & 0o1000) !== 0, 't', 'T');
+    `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${special ? (bits & 1 ? on : off) : bits & 1 ? 'x' : '-'}`;
+  return (
+    t +
+    rwx((mode >> 6) & 7, (mode & 0o4000) !== 0, 's', 'S') +
+    rwx((mode >> 3) & 7, (mode & 0o2000) !== 0, 's', 'S') +
+    rwx(mode & 7, (mode & 0o1000) !== 0, 't', 'T')
+  );
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -108,7 +116,7 @@ export function longName(r: Pick<StatRecord, 'name' | 'attrs' | 'nlink' | 'user'
   const group = r.group === 'UNKNOWN' ? String(a.gid) : r.group;
   const d = new Date(a.mtime * 1000);
   const day = String(d.getUTCDate()).padStart(2, ' ');
-  const sixMonths = 365 * 24 * 3600 / 2;
+  const sixMonths = (365 * 24 * 3600) / 2;
   const recent = a.mtime <= nowSeconds && nowSeconds - a.mtime < sixMonths;
   const when = recent
     ? `${MONTHS[d.getUTCMonth()]} ${day} ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`

@@ -40,10 +40,26 @@ function packet(payload: Buffer): Buffer {
 }
 
 function kexinit(kex: readonly string[], hostKey: readonly string[], firstKexPacketFollows: boolean): Buffer {
-  const cipher = ['aes128-ctr'], mac = ['hmac-sha2-256'], none = ['none'];
-  return packet(Buffer.concat([Buffer.from([MSG.KEXINIT]), randomBytes(16), nameList(kex), nameList(hostKey),
-    nameList(cipher), nameList(cipher), nameList(mac), nameList(mac), nameList(none), nameList(none), nameList([]), nameList([]),
-    Buffer.from([firstKexPacketFollows ? 1 : 0, 0, 0, 0, 0])]));
+  const cipher = ['aes128-ctr'],
+    mac = ['hmac-sha2-256'],
+    none = ['none'];
+  return packet(
+    Buffer.concat([
+      Buffer.from([MSG.KEXINIT]),
+      randomBytes(16),
+      nameList(kex),
+      nameList(hostKey),
+      nameList(cipher),
+      nameList(cipher),
+      nameList(mac),
+      nameList(mac),
+      nameList(none),
+      nameList(none),
+      nameList([]),
+      nameList([]),
+      Buffer.from([firstKexPacketFollows ? 1 : 0, 0, 0, 0, 0]),
+    ]),
+  );
 }
 
 /** SSH_MSG_KEX_ECDH_INIT with a curve25519 public key of `len` bytes (32 is right; anything else is malformed). */
@@ -67,7 +83,13 @@ function guessingClient(port: number, first: Buffer[], afterKexinit: Buffer[], t
     let buf = Buffer.alloc(0);
     let identSeen = false;
     let done = false;
-    const finish = (closed: boolean) => { if (done) return; done = true; clearTimeout(timer); s.destroy(); resolve({ types, closed }); };
+    const finish = (closed: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      s.destroy();
+      resolve({ types, closed });
+    };
     const timer = setTimeout(() => finish(false), timeoutMs);
     s.on('connect', () => s.write(Buffer.concat([Buffer.from('SSH-2.0-islet_guess_test\r\n'), ...first])));
     s.on('data', (d) => {
@@ -105,7 +127,10 @@ describe('ISLET algorithms on ssh2', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     port = (server.address() as net.AddressInfo).port;
   });
-  after(() => { server.close(); rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   test('the first choices are what a guessing client (dbclient) guesses: curve25519-sha256 and ssh-ed25519', () => {
     assert.equal((modernAlgorithms.kex as string[])[0], 'curve25519-sha256');
@@ -119,7 +144,11 @@ describe('ISLET algorithms on ssh2', () => {
 
   test('a wrong KEX guess is ignored: a malformed guessed packet is skipped and the real one answered', async () => {
     // Control: the same malformed packet, not announced as a guess, ends the handshake.
-    const control = await guessingClient(port, [kexinit(['curve25519-sha256@libssh.org', 'curve25519-sha256'], hostKeyAlgos, false), ecdhInit(7)], [ecdhInit()]);
+    const control = await guessingClient(
+      port,
+      [kexinit(['curve25519-sha256@libssh.org', 'curve25519-sha256'], hostKeyAlgos, false), ecdhInit(7)],
+      [ecdhInit()],
+    );
     assert.equal(control.closed, true, `a malformed ECDH_INIT that is not a guess is refused; got ${control.types.join(',')}`);
     assert.ok(!control.types.includes(MSG.KEX_ECDH_REPLY));
     const r = await guessingClient(port, [kexinit(['curve25519-sha256@libssh.org', 'curve25519-sha256'], hostKeyAlgos, true), ecdhInit(7)], [ecdhInit()]);
@@ -133,8 +162,26 @@ describe('ISLET algorithms on ssh2', () => {
 
   test('server-sig-algs is well formed and SHA-2 only (OpenSSH -vvv shows it)', async () => {
     const stderr = await new Promise<string>((resolve) => {
-      execFile('ssh', ['-vvv', '-p', String(port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes',
-        '-o', 'PreferredAuthentications=none', 'nobody@127.0.0.1', 'true'], { timeout: 30_000 }, (_err, _out, err) => resolve(err));
+      execFile(
+        'ssh',
+        [
+          '-vvv',
+          '-p',
+          String(port),
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'PreferredAuthentications=none',
+          'nobody@127.0.0.1',
+          'true',
+        ],
+        { timeout: 30_000 },
+        (_err, _out, err) => resolve(err),
+      );
     });
     const m = /server-sig-algs=<([^>]*)>/.exec(stderr);
     assert.ok(m, `no server-sig-algs in ssh -vvv output:\n${stderr.slice(-2000)}`);

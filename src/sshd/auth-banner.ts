@@ -18,7 +18,11 @@ interface ProtocolInternals {
 }
 
 const sendPacket = (() => {
-  try { return (createRequire(import.meta.url)('ssh2/lib/protocol/utils.js') as { sendPacket?: (proto: unknown, packet: Buffer) => void }).sendPacket; } catch { return undefined; }
+  try {
+    return (createRequire(import.meta.url)('ssh2/lib/protocol/utils.js') as { sendPacket?: (proto: unknown, packet: Buffer) => void }).sendPacket;
+  } catch {
+    return undefined;
+  }
 })();
 
 export function sendAuthBanner(client: Connection, text: string): boolean {
@@ -32,9 +36,11 @@ export function sendAuthBanner(client: Connection, text: string): boolean {
     const packet = w.alloc(1 + 4 + len + 4);
     packet[p] = USERAUTH_BANNER;
     packet.writeUInt32BE(len, ++p);
-    packet.write(body, p += 4, len, 'utf8');
+    packet.write(body, (p += 4), len, 'utf8');
     packet.writeUInt32BE(0, p + len); // empty language tag
     sendPacket(proto, w.finalize(packet));
     return true;
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }

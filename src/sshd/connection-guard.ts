@@ -16,7 +16,10 @@ export interface GuardLimits {
   readonly newPerIpPerMinute: number;
 }
 
-interface IpState { open: number; recent: number[] }
+interface IpState {
+  open: number;
+  recent: number[];
+}
 
 export type Refusal = 'too_many_connections' | 'too_many_from_address' | 'connection_rate' | 'locked_out' | 'trainee_network';
 
@@ -48,7 +51,10 @@ export class ConnectionGuard {
 
   #state(ip: string): IpState {
     let s = this.#ips.get(ip);
-    if (!s) { s = { open: 0, recent: [] }; this.#ips.set(ip, s); }
+    if (!s) {
+      s = { open: 0, recent: [] };
+      this.#ips.set(ip, s);
+    }
     return s;
   }
 
@@ -57,7 +63,7 @@ export class ConnectionGuard {
     const lim = this.#limits();
     const now = this.#now();
     const v4 = ipv4(ip.replace(/^::ffff:/, ''));
-    if (v4 !== undefined && this.#denied.some((d) => ((v4 & d.mask) >>> 0) === d.net)) return 'trainee_network';
+    if (v4 !== undefined && this.#denied.some((d) => (v4 & d.mask) >>> 0 === d.net)) return 'trainee_network';
     if (this.#lockedOut(ip)) return 'locked_out';
     const s = this.#state(ip);
     if (this.#open >= lim.maxConnections) return 'too_many_connections';
@@ -72,7 +78,10 @@ export class ConnectionGuard {
 
   closed(ip: string): void {
     const s = this.#ips.get(ip);
-    if (s && s.open > 0) { s.open--; this.#open--; }
+    if (s && s.open > 0) {
+      s.open--;
+      this.#open--;
+    }
     this.#prune();
   }
 

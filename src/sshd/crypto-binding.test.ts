@@ -16,9 +16,15 @@ const blocker = join(import.meta.dirname, '../../test/helpers/block-native-addon
 function probeInChild(preload: string[]): Promise<CryptoBinding> {
   const script = `import { cryptoBinding } from ${JSON.stringify(join(import.meta.dirname, 'crypto-binding.ts'))}; console.log(JSON.stringify(cryptoBinding()));`;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [...preload, '--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script], { timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${err.message}\n${stderr}`)); else resolve(JSON.parse(stdout) as CryptoBinding);
-    });
+    execFile(
+      process.execPath,
+      [...preload, '--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script],
+      { timeout: 60_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${err.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout) as CryptoBinding);
+      },
+    );
   });
 }
 
@@ -47,7 +53,13 @@ test('the startup line is event ssh_crypto: info when native, a warning with the
   } as unknown as Logger;
   logCryptoBinding(log, { binding: 'native', ssh2: '1.17.0', cpuFeatures: true, node: 'v24.0.0' });
   logCryptoBinding(log, { binding: 'javascript', ssh2: '1.17.0', cpuFeatures: false, node: 'v24.0.0', reason: 'Module did not self-register' });
-  assert.deepEqual(calls.map((c) => [c.level, c.fields.event, c.fields.binding, c.fields.ssh2]), [['info', 'ssh_crypto', 'native', '1.17.0'], ['warn', 'ssh_crypto', 'javascript', '1.17.0']]);
+  assert.deepEqual(
+    calls.map((c) => [c.level, c.fields.event, c.fields.binding, c.fields.ssh2]),
+    [
+      ['info', 'ssh_crypto', 'native', '1.17.0'],
+      ['warn', 'ssh_crypto', 'javascript', '1.17.0'],
+    ],
+  );
   assert.equal(calls[1]!.fields.reason, 'Module did not self-register');
   assert.ok(calls[1]!.msg.includes(cryptoBindingRemedy));
 });

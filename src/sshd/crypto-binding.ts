@@ -28,7 +28,12 @@ export interface CryptoBinding {
 const ssh2Require = createRequire(createRequire(import.meta.url).resolve('ssh2'));
 
 function loadError(id: string): string | undefined {
-  try { ssh2Require(id); return undefined; } catch (err) { return (err as Error).message.split('\n')[0]; }
+  try {
+    ssh2Require(id);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.split('\n')[0];
+  }
 }
 
 export function cryptoBinding(): CryptoBinding {
@@ -45,7 +50,14 @@ export const cryptoBindingRemedy = 'run scripts/native-addons.sh (or npm install
 
 /** The startup line (event ssh_crypto): info when native, a warning when the fallback runs. */
 export function logCryptoBinding(log: Logger, b: CryptoBinding = cryptoBinding()): CryptoBinding {
-  const fields = { event: 'ssh_crypto', binding: b.binding, ssh2: b.ssh2, cpu_features: b.cpuFeatures, node: b.node, ...(b.reason ? { reason: b.reason } : {}) };
+  const fields = {
+    event: 'ssh_crypto',
+    binding: b.binding,
+    ssh2: b.ssh2,
+    cpu_features: b.cpuFeatures,
+    node: b.node,
+    ...(b.reason ? { reason: b.reason } : {}),
+  };
   if (b.binding === 'native') log.info(fields, `ssh2 ${b.ssh2} uses its native crypto binding`);
   else log.warn(fields, `ssh2 ${b.ssh2} runs its JavaScript crypto fallback (slower on every byte): ${cryptoBindingRemedy}`);
   return b;

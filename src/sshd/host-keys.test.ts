@@ -23,7 +23,9 @@ test('every generated host key is one ssh2 reads back (ssh2 mis-writes ~1 ed2551
       for (const k of keys) assert.ok(!(ssh2.utils.parseKey(k) instanceof Error), `data dir ${i}: a key ssh2 cannot read`);
     }
     assert.equal(statSync(join(base, '0', 'ssh_host_ed25519_key')).mode & 0o777, 0o600);
-  } finally { rmSync(base, { recursive: true, force: true }); }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
 });
 
 test('an existing host key that cannot be read stops the start with HOST_KEY_INVALID naming the file', () => {
@@ -31,7 +33,11 @@ test('an existing host key that cannot be read stops the start with HOST_KEY_INV
   try {
     loadHostKeys(dir); // control: a fresh directory loads
     writeFileSync(join(dir, 'ssh_host_ed25519_key'), '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n');
-    assert.throws(() => loadHostKeys(dir),
-      (e: unknown) => e instanceof IsletError && e.code === 'HOST_KEY_INVALID' && e.message.includes('ssh_host_ed25519_key'));
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+    assert.throws(
+      () => loadHostKeys(dir),
+      (e: unknown) => e instanceof IsletError && e.code === 'HOST_KEY_INVALID' && e.message.includes('ssh_host_ed25519_key'),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

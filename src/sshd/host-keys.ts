@@ -28,12 +28,19 @@ export function readableEd25519(): { private: string; public: string } {
 const kinds = [
   { file: 'ssh_host_ed25519_key', make: readableEd25519 },
   // PEM (SEC1): ssh2 cannot read back the OpenSSH-format ECDSA keys its own generator writes.
-  { file: 'ssh_host_ecdsa_key', make: () => {
-    const k = generateKeyPairSync('ec', { namedCurve: 'prime256v1', privateKeyEncoding: { type: 'sec1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-    const parsed = ssh2.utils.parseKey(k.privateKey);
-    const pub = parsed instanceof Error ? '' : (Array.isArray(parsed) ? parsed[0]! : parsed).getPublicSSH().toString('base64');
-    return { private: k.privateKey, public: `ecdsa-sha2-nistp256 ${pub}` };
-  } },
+  {
+    file: 'ssh_host_ecdsa_key',
+    make: () => {
+      const k = generateKeyPairSync('ec', {
+        namedCurve: 'prime256v1',
+        privateKeyEncoding: { type: 'sec1', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      });
+      const parsed = ssh2.utils.parseKey(k.privateKey);
+      const pub = parsed instanceof Error ? '' : (Array.isArray(parsed) ? parsed[0]! : parsed).getPublicSSH().toString('base64');
+      return { private: k.privateKey, public: `ecdsa-sha2-nistp256 ${pub}` };
+    },
+  },
 ] as const;
 
 export function loadHostKeys(dataDir: string): Buffer[] {

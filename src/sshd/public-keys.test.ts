@@ -7,7 +7,12 @@ import { parsePublicKey, signatureAccepted, verifyKeySignature, type PublicKeyLi
 import { readableEd25519 } from './host-keys.ts';
 
 function pair(type: 'rsa' | 'ed25519' | 'ecdsa'): { line: PublicKeyLine; priv: ParsedKey } {
-  const kp = type === 'rsa' ? ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 }) : type === 'ecdsa' ? ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 }) : readableEd25519();
+  const kp =
+    type === 'rsa'
+      ? ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 })
+      : type === 'ecdsa'
+        ? ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 })
+        : readableEd25519();
   const line = parsePublicKey(kp.public);
   assert.ok(typeof line !== 'string', String(line));
   return { line, priv: ssh2.utils.parseKey(kp.private) as ParsedKey };
@@ -35,7 +40,7 @@ test('ed25519 and ECDSA keys verify; a wrong signature does not', () => {
   }
 });
 
-test('the key type a client names must be the enrolled key\'s own, and RSA must name SHA-2', () => {
+test("the key type a client names must be the enrolled key's own, and RSA must name SHA-2", () => {
   const { line } = pair('rsa');
   assert.equal(signatureAccepted(line, 'ssh-rsa', 'sha256'), true);
   assert.equal(signatureAccepted(line, 'ssh-rsa', 'sha512'), true);

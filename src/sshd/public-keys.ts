@@ -18,7 +18,12 @@ const allowed = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521))$/;
  * patches/ssh2+1.17.0.patch): an RSA key must sign with SHA-2 (rsa-sha2-256/512, RFC 8332), never SHA-1 `ssh-rsa`.
  */
 export const userSignatureAlgorithms = [
-  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256',
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
 ] as const;
 
 /**
@@ -74,8 +79,11 @@ export const sshPublicKeys: PublicKeyFormat = { parse: parsePublicKey };
  * Why a public-key login with the enrolled key `k` is refused, or undefined when it may go on. Without a
  * signature (the client asks whether a key would do) only the algorithm is checked; with one, it must verify.
  */
-export function keyRefusal(k: PublicKeyLine, key: { algo: string; hashAlgo?: string | undefined },
-  signed?: { blob: Buffer; signature: Buffer; hashAlgo: string | undefined }): KeyRefusal | undefined {
+export function keyRefusal(
+  k: PublicKeyLine,
+  key: { algo: string; hashAlgo?: string | undefined },
+  signed?: { blob: Buffer; signature: Buffer; hashAlgo: string | undefined },
+): KeyRefusal | undefined {
   if (!signatureAccepted(k, key.algo, signed ? signed.hashAlgo : key.hashAlgo)) return 'signature_algorithm';
   if (signed && !verifyKeySignature(k, signed.blob, signed.signature, signed.hashAlgo)) return 'bad_signature';
   return undefined;

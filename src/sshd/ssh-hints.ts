@@ -28,8 +28,9 @@ export function sshHints(config: ConfigSource, fallback?: string): DoorHints {
     commandNeedsEnvironment: (account, command, environments) =>
       `choose an environment: ssh ${account}+<environment>@host '${command.slice(0, 40)}' (environments: ${environments.join(', ')})`,
     // Legacy `scp -O` runs scp inside the container; an image without it gets a clear word instead of a protocol error.
-    missingProgram: (command, environment) => /^\s*scp\s+(-\w+\s+)*-[tf]\b/.test(command)
-      ? `the ${environment} image has no scp program; use a current scp (without -O), which ISLET serves over SFTP, or sftp`
-      : undefined,
+    missingProgram: (command, environment) =>
+      /^\s*scp\s+(-\w+\s+)*-[tf]\b/.test(command)
+        ? `the ${environment} image has no scp program; use a current scp (without -O), which ISLET serves over SFTP, or sftp`
+        : undefined,
   };
 }

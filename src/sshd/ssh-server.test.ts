@@ -18,7 +18,10 @@ const policy = { minPasswordLength: 4, days: 365, reserved: new Set(['demo']) };
 async function rig(t: TestContext, islet = '') {
   const w = unitWorld({ islet: `login_failure_delay: 0\n${islet}`, environments: { demo: ENV } });
   const door = await unitSshDoor(w);
-  t.after(async () => { await door.close(); await w.close(); });
+  t.after(async () => {
+    await door.close();
+    await w.close();
+  });
   await w.accounts.create('alice', 'alice-pass', policy);
   const key = ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 });
   assert.equal(w.auth.enrollKey('alice', key.public, w.now()), undefined);
@@ -30,23 +33,36 @@ const strangerKey = () => ({ key: ssh2.utils.generateKeyPairSync('ecdsa', { bits
 function run(c: ssh2.Client, command: string): Promise<{ out: string; code: number | undefined }> {
   return new Promise((resolve, reject) => {
     c.exec(command, (err, ch) => {
-      if (err) { reject(err); return; }
+      if (err) {
+        reject(err);
+        return;
+      }
       let out = '';
       let code: number | undefined;
-      ch.on('data', (d: Buffer) => { out += d.toString(); });
-      ch.on('exit', (n: number) => { code = n; });
+      ch.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      ch.on('exit', (n: number) => {
+        code = n;
+      });
       ch.on('close', () => resolve({ out, code }));
     });
   });
 }
 
-const refused = (p: Promise<unknown>) => p.then(() => 'opened', (err: Error) => err.message);
-const shell = (c: ssh2.Client) => new Promise<ssh2.ClientChannel>((resolve, reject) => {
-  c.shell({ term: 'xterm', cols: 80, rows: 24 }, (err, ch) => (err ? reject(err) : resolve(ch)));
-});
-const forward = (c: ssh2.Client, host: string, port: number) => new Promise<ssh2.ClientChannel>((resolve, reject) => {
-  c.forwardOut('127.0.0.1', 40000, host, port, (err, ch) => (err ? reject(err) : resolve(ch)));
-});
+const refused = (p: Promise<unknown>) =>
+  p.then(
+    () => 'opened',
+    (err: Error) => err.message,
+  );
+const shell = (c: ssh2.Client) =>
+  new Promise<ssh2.ClientChannel>((resolve, reject) => {
+    c.shell({ term: 'xterm', cols: 80, rows: 24 }, (err, ch) => (err ? reject(err) : resolve(ch)));
+  });
+const forward = (c: ssh2.Client, host: string, port: number) =>
+  new Promise<ssh2.ClientChannel>((resolve, reject) => {
+    c.forwardOut('127.0.0.1', 40000, host, port, (err, ch) => (err ? reject(err) : resolve(ch)));
+  });
 const sftp = (c: ssh2.Client) => new Promise<unknown>((resolve, reject) => c.sftp((err, s) => (err ? reject(err) : resolve(s))));
 const subsystem = (c: ssh2.Client, name: string) => new Promise<unknown>((resolve, reject) => c.subsys(name, (err, s) => (err ? reject(err) : resolve(s))));
 
@@ -90,7 +106,10 @@ test('the gate gets a shell only: exec, sftp, other subsystems and forwards are 
   const ch = await shell(gate);
   const seen = await new Promise<string>((resolve) => {
     let s = '';
-    ch.on('data', (d: Buffer) => { s += d.toString(); if (/Welcome to ISLET/.test(s)) resolve(s); });
+    ch.on('data', (d: Buffer) => {
+      s += d.toString();
+      if (/Welcome to ISLET/.test(s)) resolve(s);
+    });
   });
   assert.match(seen, /Welcome to ISLET/, 'control: the gate opens the menu');
   assert.match(await refused(run(gate, 'echo hi')), /Unable to exec/);

@@ -17,7 +17,13 @@ import type { AuthContext, Connection, ServerChannel } from 'ssh2';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
 import {
-  COMMAND_SIGNALS, type AuthFailure, type Authenticator, type CommandSignal, type DoorHints, type Identity, type SessionHandler,
+  COMMAND_SIGNALS,
+  type AuthFailure,
+  type Authenticator,
+  type CommandSignal,
+  type DoorHints,
+  type Identity,
+  type SessionHandler,
 } from '../sessions/index.ts';
 import { keyRefusal } from './public-keys.ts';
 import { sshHints } from './ssh-hints.ts';
@@ -39,7 +45,11 @@ export interface SshServerOptions {
 const MAX_AUTH_ATTEMPTS = 3;
 
 /** A TCP connection admitted by the guard, before and after SSH takes it over. */
-interface Conn { readonly socket: Socket; readonly ip: string; authed: boolean }
+interface Conn {
+  readonly socket: Socket;
+  readonly ip: string;
+  authed: boolean;
+}
 
 /** Unsigned key offers a connection may make for an account (OpenSSH's own server allows 6 tries). */
 const MAX_KEY_OFFERS = 6;
@@ -69,14 +79,20 @@ export class SshServer {
   listen(host: string, port: number): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       this.#tcp.once('error', reject);
-      this.#tcp.listen(port, host, () => { this.#tcp.off('error', reject); resolve(this.#tcp.address() as AddressInfo); });
+      this.#tcp.listen(port, host, () => {
+        this.#tcp.off('error', reject);
+        resolve(this.#tcp.address() as AddressInfo);
+      });
     });
   }
 
   /** Stops accepting, tells attached trainees, and closes every connection. Containers keep running. */
   async close(message = 'ISLET is restarting; reconnect in a moment to resume your session.'): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#tcp.close(() => resolve()));
-    for (const t of this.#terminals) { t.write(`\r\n${message}\r\n`); t.close(0); }
+    for (const t of this.#terminals) {
+      t.write(`\r\n${message}\r\n`);
+      t.close(0);
+    }
     // Channel data goes through a stream that may still hold it, while a disconnect is sent at once:
     // give the goodbyes time to leave before disconnecting, then time for the disconnects.
     await new Promise((r) => setTimeout(r, 100));
@@ -106,7 +122,11 @@ export class SshServer {
       socket.destroy();
     }, this.#o.config.current().global.ssh_login_grace * 1000);
     grace.unref();
-    socket.once('close', () => { clearTimeout(grace); this.#conns.delete(key); this.#o.guard.closed(ip); });
+    socket.once('close', () => {
+      clearTimeout(grace);
+      this.#conns.delete(key);
+      this.#o.guard.closed(ip);
+    });
     socket.on('error', () => undefined);
     this.#server.injectSocket(socket);
   }
@@ -116,7 +136,10 @@ export class SshServer {
     let ip = remoteIp;
     const log = this.#o.log.child({ client: conn?.ip ?? ip });
     client.on('error', (err) => log.debug({ err: err.message }, 'ssh client error'));
-    if (!conn) { client.end(); return; }
+    if (!conn) {
+      client.end();
+      return;
+    }
     ip = conn.ip; // the same form the guard admitted (no ::ffff: prefix)
     this.#clients.add(client);
     const global = () => this.#o.config.current().global;
@@ -124,7 +147,11 @@ export class SshServer {
     let keyOffers = 0;
     let dead = false;
     /** Says goodbye and drops the socket: ssh2's end() alone would keep reading what the client sends. */
-    const hangUp = () => { dead = true; client.end(); setTimeout(() => conn.socket.destroy(), 200).unref(); };
+    const hangUp = () => {
+      dead = true;
+      client.end();
+      setTimeout(() => conn.socket.destroy(), 200).unref();
+    };
     let identity: Identity | undefined;
     const { auth } = this.#o;
     const terms = new Set<SshTerminal>();
@@ -148,10 +175,18 @@ export class SshServer {
       working++;
       clearTimeout(idleTimer);
       let done = false;
-      const end = () => { if (done) return; done = true; if (--working === 0 && !dead) armIdle(); };
+      const end = () => {
+        if (done) return;
+        done = true;
+        if (--working === 0 && !dead) armIdle();
+      };
       for (const e of ends) e.once('close', end);
     };
-    client.on('close', () => { clearTimeout(idleTimer); this.#clients.delete(client); for (const t of terms) t.lost(); });
+    client.on('close', () => {
+      clearTimeout(idleTimer);
+      this.#clients.delete(client);
+      for (const t of terms) t.lost();
+    });
     /**
      * While a failure answer is held, the connection's next request waits as well: a keyboard-interactive
      * client could otherwise abort the held one and go on at once.
@@ -159,10 +194,17 @@ export class SshServer {
     let heldUntil = 0;
     const authenticate = (ctx: AuthContext): void => {
       const held = heldUntil - Date.now();
-      if (held > 0) { setTimeout(() => authenticate(ctx), held); return; }
+      if (held > 0) {
+        setTimeout(() => authenticate(ctx), held);
+        return;
+      }
       const methods: ('password' | 'keyboard-interactive' | 'publickey')[] = auth.isGate(ctx.username)
-        ? ['password', 'keyboard-interactive'] : ['publickey', 'password', 'keyboard-interactive'];
-      if (dead) { ctx.reject(); return; }
+        ? ['password', 'keyboard-interactive']
+        : ['publickey', 'password', 'keyboard-interactive'];
+      if (dead) {
+        ctx.reject();
+        return;
+      }
       /** A counted failure (already recorded by the Authenticator's throttle): answered after its delay, with its message. */
       const fail = (r: AuthFailure) => {
         attempts++;
@@ -173,17 +215,37 @@ export class SshServer {
         const answer = () => {
           if (dead || conn.socket.destroyed) return;
           // The last failure is answered with a disconnect, not "try again": the client never asks a 4th time.
-          if (attempts >= MAX_AUTH_ATTEMPTS || r.addressLocked) { hangUp(); return; }
+          if (attempts >= MAX_AUTH_ATTEMPTS || r.addressLocked) {
+            hangUp();
+            return;
+          }
           ctx.reject(methods);
         };
         // Only failures wait: a guesser is slowed, a right password or key never is.
-        if (r.delayMs) { heldUntil = Date.now() + r.delayMs; setTimeout(answer, r.delayMs); } else answer();
+        if (r.delayMs) {
+          heldUntil = Date.now() + r.delayMs;
+          setTimeout(answer, r.delayMs);
+        } else answer();
       };
-      const ok = (id: Identity) => { if (dead) { ctx.reject(); return; } identity = id; conn.authed = true; ctx.accept(); };
+      const ok = (id: Identity) => {
+        if (dead) {
+          ctx.reject();
+          return;
+        }
+        identity = id;
+        conn.authed = true;
+        ctx.accept();
+      };
       const check = (password: string) => {
-        auth.password(ctx.username, password, ip).then((r) => (r.ok ? ok(r.identity) : fail(r)), () => fail(auth.failed(ip, 'error')));
+        auth.password(ctx.username, password, ip).then(
+          (r) => (r.ok ? ok(r.identity) : fail(r)),
+          () => fail(auth.failed(ip, 'error')),
+        );
       };
-      if (ctx.method === 'password') { check(ctx.password); return; }
+      if (ctx.method === 'password') {
+        check(ctx.password);
+        return;
+      }
       if (ctx.method === 'keyboard-interactive') {
         ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => check(answers[0] ?? ''));
         return;
@@ -191,11 +253,21 @@ export class SshServer {
       if (ctx.method === 'publickey') {
         const signed = ctx.signature ? { blob: ctx.blob!, signature: ctx.signature, hashAlgo: ctx.hashAlgo } : undefined;
         const r = auth.publicKey(ctx.username, ctx.key.data.toString('base64'), (k) => keyRefusal(k, { ...ctx.key, hashAlgo: ctx.hashAlgo }, signed), ip);
-        if (r.ok) { if (signed) ok(r.identity); else ctx.accept(); return; }
+        if (r.ok) {
+          if (signed) ok(r.identity);
+          else ctx.accept();
+          return;
+        }
         // An unsigned offer only asks whether a key would do (OpenSSH tries each key it has): it does not
         // count as a failed login, but a connection may make only MAX_KEY_OFFERS of them.
-        if (r.addressLocked) { fail(r); return; }
-        if (signed === undefined && !auth.isGate(ctx.username) && ++keyOffers <= MAX_KEY_OFFERS) { ctx.reject(methods); return; }
+        if (r.addressLocked) {
+          fail(r);
+          return;
+        }
+        if (signed === undefined && !auth.isGate(ctx.username) && ++keyOffers <= MAX_KEY_OFFERS) {
+          ctx.reject(methods);
+          return;
+        }
         fail(auth.failed(ip, r.reason));
         return;
       }
@@ -209,10 +281,15 @@ export class SshServer {
       armIdle();
       let sessions = 0;
       client.on('session', (acceptSession, rejectSession) => {
-        if (sessions >= global().ssh_max_sessions_per_connection) { rejectSession(); return; }
+        if (sessions >= global().ssh_max_sessions_per_connection) {
+          rejectSession();
+          return;
+        }
         sessions++;
         const session = acceptSession();
-        session.once('close', () => { sessions--; });
+        session.once('close', () => {
+          sessions--;
+        });
         let pty: { term: string; cols: number; rows: number } | undefined;
         let term: SshTerminal | undefined;
         session.on('pty', (accept, _reject, info) => {
@@ -235,23 +312,35 @@ export class SshServer {
           busy(session, channel);
           if (!pty) {
             channel.write('ISLET needs a terminal: connect with "ssh -t".\r\n');
-            channel.exit(1); channel.end();
+            channel.exit(1);
+            channel.end();
             return;
           }
           const t = new SshTerminal(channel, { term: pty.term, size: { cols: pty.cols, rows: pty.rows }, remoteAddress: ip });
           term = t;
-          terms.add(t); this.#terminals.add(t);
-          this.#o.handler.handle(t, who, this.#hints)
+          terms.add(t);
+          this.#terminals.add(t);
+          this.#o.handler
+            .handle(t, who, this.#hints)
             .catch((err: unknown) => log.error({ err }, 'session handler failed'))
-            .finally(() => { terms.delete(t); this.#terminals.delete(t); t.close(0); });
+            .finally(() => {
+              terms.delete(t);
+              this.#terminals.delete(t);
+              t.close(0);
+            });
         });
         session.on('exec', (accept, reject, info) => {
-          if (!who.account) { reject?.(); return; } // the gate login has no account to run commands for
+          if (!who.account) {
+            reject?.();
+            return;
+          } // the gate login has no account to run commands for
           const channel: ServerChannel = accept();
           busy(session, channel);
           const size = pty ? { cols: pty.cols, rows: pty.rows } : undefined;
           const resizers = new Set<(s: { cols: number; rows: number }) => void>();
-          session.on('window-change', (_a, _r, i) => { for (const f of resizers) f({ cols: clamp(i.cols), rows: clamp(i.rows, 24) }); });
+          session.on('window-change', (_a, _r, i) => {
+            for (const f of resizers) f({ cols: clamp(i.cols), rows: clamp(i.rows, 24) });
+          });
           const signals = new Set<(sig: CommandSignal) => void>();
           // SSH names signals without SIG (RFC 4254 6.9); only the ones a command may receive pass.
           session.on('signal', (_a, _r, i) => {
@@ -260,33 +349,63 @@ export class SshServer {
           });
           // The command may still be starting when the client leaves: a late onClose is called at once.
           let gone = false;
-          channel.once('close', () => { gone = true; });
-          this.#o.handler.exec({
-            stdin: channel, stdout: channel, stderr: channel.stderr,
-            onResize: (f) => resizers.add(f), onSignal: (f) => signals.add(f),
-            onClose: (f) => { if (gone) f(); else channel.once('close', f); },
-          }, who, info.command, { ...(size ? { tty: size, term: pty!.term } : {}), env: clientEnv, hints: this.#hints })
-            .then((code) => { channel.exit(code); channel.end(); }, (err: unknown) => {
-              log.error({ err }, 'exec failed');
-              channel.stderr.write('islet: the command could not be run\r\n');
-              channel.exit(255); channel.end();
-            });
+          channel.once('close', () => {
+            gone = true;
+          });
+          this.#o.handler
+            .exec(
+              {
+                stdin: channel,
+                stdout: channel,
+                stderr: channel.stderr,
+                onResize: (f) => resizers.add(f),
+                onSignal: (f) => signals.add(f),
+                onClose: (f) => {
+                  if (gone) f();
+                  else channel.once('close', f);
+                },
+              },
+              who,
+              info.command,
+              { ...(size ? { tty: size, term: pty!.term } : {}), env: clientEnv, hints: this.#hints },
+            )
+            .then(
+              (code) => {
+                channel.exit(code);
+                channel.end();
+              },
+              (err: unknown) => {
+                log.error({ err }, 'exec failed');
+                channel.stderr.write('islet: the command could not be run\r\n');
+                channel.exit(255);
+                channel.end();
+              },
+            );
         });
         session.on('subsystem', (_accept, reject) => reject?.());
         session.on('sftp', (accept, reject) => {
-          if (!who.account) { reject?.(); return; }
+          if (!who.account) {
+            reject?.();
+            return;
+          }
           // Accept at once: ssh2 drops channel data that arrives before accept(), and OpenSSH sends
           // its SFTP INIT without waiting for the subsystem reply. Requests wait in serveSftp until
           // the container is ready (and fail with its error when it cannot be opened).
           const sftp = accept();
           busy(session, sftp);
-          serveSftp(sftp, this.#o.handler.openContainer(who).then((c) => {
-            log.info({ event: 'sftp_started', account: who.account, environment: c.env.name }, 'sftp session');
-            return { tools: c.tools, containerId: c.containerId, home: c.home, log: log.child({ account: who.account, environment: c.env.name }) };
-          }, (err: unknown) => {
-            log.info({ event: 'sftp_refused', account: who.account, err: (err as Error).message }, 'sftp refused');
-            throw err;
-          }));
+          serveSftp(
+            sftp,
+            this.#o.handler.openContainer(who).then(
+              (c) => {
+                log.info({ event: 'sftp_started', account: who.account, environment: c.env.name }, 'sftp session');
+                return { tools: c.tools, containerId: c.containerId, home: c.home, log: log.child({ account: who.account, environment: c.env.name }) };
+              },
+              (err: unknown) => {
+                log.info({ event: 'sftp_refused', account: who.account, err: (err as Error).message }, 'sftp refused');
+                throw err;
+              },
+            ),
+          );
         });
         session.on('x11', (_accept, reject) => reject?.());
         session.on('auth-agent', (_accept, reject) => reject?.());
@@ -295,30 +414,52 @@ export class SshServer {
       // trainee's container (sessions/container-access.ts: openPort); the door counts them per connection.
       let forwards = 0;
       client.on('tcpip', (accept, reject, info) => {
-        if (!who.account) { reject(); return; }
+        if (!who.account) {
+          reject();
+          return;
+        }
         // Each forward is a process in the container: a connection may have MAX_FORWARDS open or opening.
         if (forwards >= MAX_FORWARDS) {
           log.info({ event: 'forward_refused', account: who.account, reason: 'too_many' }, 'too many forwards on one connection');
-          reject(); return;
+          reject();
+          return;
         }
         forwards++;
         let counted = true;
-        const done = () => { if (counted) { counted = false; forwards--; } };
-        this.#o.handler.openPort(who, info.destIP, info.destPort).then(({ connection: nc, environment }) => {
-          const ch = accept();
-          busy(ch);
-          ch.pipe(nc.stdin);
-          nc.stdout.pipe(ch);
-          const end = () => { try { ch.end(); } catch { /* closed */ } };
-          void nc.exited.then(end);
-          // Data both ways with back-pressure (pipe); a closed channel drops the engine stream, then the process.
-          ch.on('close', () => { done(); nc.close(); void nc.signal('SIGTERM'); });
-          log.info({ event: 'forward_opened', account: who.account, environment, port: info.destPort }, 'port forward');
-        }).catch((err: unknown) => {
-          done();
-          log.info({ event: 'forward_refused', account: who.account, port: info.destPort, err: (err as Error).message }, 'forward refused');
-          reject();
-        });
+        const done = () => {
+          if (counted) {
+            counted = false;
+            forwards--;
+          }
+        };
+        this.#o.handler
+          .openPort(who, info.destIP, info.destPort)
+          .then(({ connection: nc, environment }) => {
+            const ch = accept();
+            busy(ch);
+            ch.pipe(nc.stdin);
+            nc.stdout.pipe(ch);
+            const end = () => {
+              try {
+                ch.end();
+              } catch {
+                /* closed */
+              }
+            };
+            void nc.exited.then(end);
+            // Data both ways with back-pressure (pipe); a closed channel drops the engine stream, then the process.
+            ch.on('close', () => {
+              done();
+              nc.close();
+              void nc.signal('SIGTERM');
+            });
+            log.info({ event: 'forward_opened', account: who.account, environment, port: info.destPort }, 'port forward');
+          })
+          .catch((err: unknown) => {
+            done();
+            log.info({ event: 'forward_refused', account: who.account, port: info.destPort, err: (err as Error).message }, 'forward refused');
+            reject();
+          });
       });
       client.on('request', (accept, reject) => reject?.());
     });
@@ -329,4 +470,6 @@ export class SshServer {
 const MAX_FORWARDS = 16;
 
 /** Sizes a client may send are clamped to something a TTY accepts. */
-function clamp(n: number, fallback = 80): number { return Number.isInteger(n) && n > 0 ? Math.min(n, 1000) : fallback; }
+function clamp(n: number, fallback = 80): number {
+  return Number.isInteger(n) && n > 0 ? Math.min(n, 1000) : fallback;
+}

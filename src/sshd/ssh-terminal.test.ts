@@ -11,9 +11,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function channel() {
   const ch = Object.assign(new EventEmitter(), {
     paused: false,
-    pause() { ch.paused = true; return ch; },
-    resume() { ch.paused = false; return ch; },
-    write: () => true, exit: () => undefined, end: () => undefined,
+    pause() {
+      ch.paused = true;
+      return ch;
+    },
+    resume() {
+      ch.paused = false;
+      return ch;
+    },
+    write: () => true,
+    exit: () => undefined,
+    end: () => undefined,
   });
   return ch;
 }
@@ -35,7 +43,7 @@ test('a flood of window changes reaches listeners a few times a second, the last
   t.close();
 });
 
-test('pauseInput holds the channel (ssh2 then stops opening the client\'s window); resumeInput lets it flow', () => {
+test("pauseInput holds the channel (ssh2 then stops opening the client's window); resumeInput lets it flow", () => {
   const ch = channel();
   const t = new SshTerminal(ch as unknown as ServerChannel, { term: 'xterm', size: { cols: 80, rows: 24 }, remoteAddress: '127.0.0.1' });
   t.pauseInput();

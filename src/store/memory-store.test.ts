@@ -13,5 +13,8 @@ test('MemoryStore: reads are copies, and a closed store refuses with STORE_FAILE
   (s.getAccount('alice') as { passwordHash: string }).passwordHash = 'changed';
   assert.equal(s.getAccount('alice')?.passwordHash, 'x');
   s.close();
-  assert.throws(() => s.getAccount('alice'), (e: unknown) => e instanceof IsletError && e.code === 'STORE_FAILED');
+  assert.throws(
+    () => s.getAccount('alice'),
+    (e: unknown) => e instanceof IsletError && e.code === 'STORE_FAILED',
+  );
 });

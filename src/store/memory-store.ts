@@ -71,8 +71,10 @@ export class MemoryStore implements Store {
   }
   listOwnership(account?: string): Ownership[] {
     this.#open('listOwnership');
-    return [...this.#ownership.values()].filter((o) => account === undefined || o.account === account)
-      .sort((x, y) => byName(x.account, y.account) || byName(x.environment, y.environment)).map((o) => ({ ...o }));
+    return [...this.#ownership.values()]
+      .filter((o) => account === undefined || o.account === account)
+      .sort((x, y) => byName(x.account, y.account) || byName(x.environment, y.environment))
+      .map((o) => ({ ...o }));
   }
   putOwnership(o: Ownership): void {
     this.#open('putOwnership');
@@ -80,7 +82,11 @@ export class MemoryStore implements Store {
       throw new IsletError('STORE_FAILED', 'The account database had a problem. Please try again.', `putOwnership: no account ${o.account}`);
     }
     const row: Mutable<Ownership> = {
-      account: o.account, environment: o.environment, containerId: o.containerId, containerName: o.containerName, createdAt: o.createdAt,
+      account: o.account,
+      environment: o.environment,
+      containerId: o.containerId,
+      containerName: o.containerName,
+      createdAt: o.createdAt,
       state: o.state ?? 'stopped',
     };
     if (o.startedAt) row.startedAt = o.startedAt;
@@ -110,7 +116,10 @@ export class MemoryStore implements Store {
     this.#open('markStopped');
     const o = this.#ownership.get(pairKey(account, environment));
     // The first reason wins: a stop ISLET decided is not overwritten by the shell-exit that follows it.
-    if (o?.state === 'running') { o.state = 'stopped'; o.stopReason = reason; }
+    if (o?.state === 'running') {
+      o.state = 'stopped';
+      o.stopReason = reason;
+    }
   }
   countRunning(account?: string): number {
     this.#open('countRunning');
@@ -151,7 +160,9 @@ export class MemoryStore implements Store {
     return [...this.#throttles.keys()].sort(byName).map((a) => this.getLoginThrottle(a)!);
   }
 
-  storeId(): string { return this.#storeId; }
+  storeId(): string {
+    return this.#storeId;
+  }
   adoptContainer(containerId: string, fromStore: string, at: Date): void {
     this.#open('adoptContainer');
     if (!this.#adopted.has(containerId)) this.#adopted.set(containerId, { fromStore, at });
@@ -165,5 +176,7 @@ export class MemoryStore implements Store {
     this.#adopted.delete(containerId);
   }
 
-  close(): void { this.#closed = true; }
+  close(): void {
+    this.#closed = true;
+  }
 }

@@ -8,7 +8,12 @@ import { storeConformance } from './store.case.ts';
 
 storeConformance('SqliteStore', () => new SqliteStore(':memory:'));
 
-const acct = (name: string, created = 1_700_000_000_000) => ({ name, passwordHash: 'scrypt$x', createdAt: new Date(created), expiresAt: new Date(created + 86_400_000) });
+const acct = (name: string, created = 1_700_000_000_000) => ({
+  name,
+  passwordHash: 'scrypt$x',
+  createdAt: new Date(created),
+  expiresAt: new Date(created + 86_400_000),
+});
 
 test('accounts and ownership survive reopening the file; names are unique; delete cascades', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'islet-store-'));
@@ -24,7 +29,10 @@ test('accounts and ownership survive reopening the file; names are unique; delet
   assert.equal(statSync(path).mode & 0o777, 0o600);
   s = new SqliteStore(path);
   assert.equal(s.getOwnership('alice', 'demo')?.containerId, 'c2', 'put replaces the row of the pair');
-  assert.deepEqual(s.listAccounts().map((a) => a.name), ['alice']);
+  assert.deepEqual(
+    s.listAccounts().map((a) => a.name),
+    ['alice'],
+  );
   assert.equal(s.setExpiry('alice', new Date(42)), true);
   assert.equal(s.getAccount('alice')?.expiresAt.getTime(), 42);
   assert.equal(s.deleteAccount('alice'), true);

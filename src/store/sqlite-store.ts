@@ -56,12 +56,17 @@ CREATE TABLE IF NOT EXISTS adopted_containers (
 type Row = Record<string, string | number | null>;
 
 const toAccount = (r: Row): Account => ({
-  name: String(r.name), passwordHash: String(r.password_hash),
-  createdAt: new Date(Number(r.created_at)), expiresAt: new Date(Number(r.expires_at)),
+  name: String(r.name),
+  passwordHash: String(r.password_hash),
+  createdAt: new Date(Number(r.created_at)),
+  expiresAt: new Date(Number(r.expires_at)),
 });
 const toOwnership = (r: Row): Ownership => ({
-  account: String(r.account), environment: String(r.environment), containerId: String(r.container_id),
-  containerName: String(r.container_name), createdAt: new Date(Number(r.created_at)),
+  account: String(r.account),
+  environment: String(r.environment),
+  containerId: String(r.container_id),
+  containerName: String(r.container_name),
+  createdAt: new Date(Number(r.created_at)),
   state: r.state === 'running' ? 'running' : 'stopped',
   ...(r.started_at == null ? {} : { startedAt: new Date(Number(r.started_at)) }),
   ...(r.last_seen_at == null ? {} : { lastSeenAt: new Date(Number(r.last_seen_at)) }),
@@ -69,7 +74,8 @@ const toOwnership = (r: Row): Ownership => ({
 });
 
 const toThrottle = (r: Row): LoginThrottleState => ({
-  account: String(r.account), level: Number(r.level),
+  account: String(r.account),
+  level: Number(r.level),
   failures: (JSON.parse(String(r.failures)) as number[]).map((t) => new Date(t)),
   ...(r.locked_at == null ? {} : { lockedAt: new Date(Number(r.locked_at)) }),
   ...(r.locked_until == null ? {} : { lockedUntil: new Date(Number(r.locked_until)) }),
@@ -93,7 +99,9 @@ export class SqliteStore implements Store {
       const detail = `cannot open ${path}: ${(err as Error).message}`;
       throw new IsletError('STORE_FAILED', 'The account database is not available. Please tell the instructor.', detail, { path }, err);
     }
-    if (path !== ':memory:') { for (const p of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(p)) chmodSync(p, 0o600); }
+    if (path !== ':memory:') {
+      for (const p of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(p)) chmodSync(p, 0o600);
+    }
     const db = this.#db;
     this.#q = {
       insertAccount: db.prepare('INSERT INTO accounts (name, password_hash, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO NOTHING'),
@@ -136,7 +144,9 @@ export class SqliteStore implements Store {
   }
 
   #run<T>(what: string, fn: () => T): T {
-    try { return fn(); } catch (err) {
+    try {
+      return fn();
+    } catch (err) {
       throw new IsletError('STORE_FAILED', 'The account database had a problem. Please try again.', `${what}: ${(err as Error).message}`, {}, err);
     }
   }
@@ -172,8 +182,19 @@ export class SqliteStore implements Store {
   }
   putOwnership(o: Ownership): void {
     const ms = (d?: Date) => (d === undefined ? null : d.getTime());
-    this.#run('putOwnership', () => this.#q.putOwnership!.run(o.account, o.environment, o.containerId, o.containerName, o.createdAt.getTime(),
-      o.state ?? 'stopped', ms(o.startedAt), ms(o.lastSeenAt), o.stopReason ?? null));
+    this.#run('putOwnership', () =>
+      this.#q.putOwnership!.run(
+        o.account,
+        o.environment,
+        o.containerId,
+        o.containerName,
+        o.createdAt.getTime(),
+        o.state ?? 'stopped',
+        ms(o.startedAt),
+        ms(o.lastSeenAt),
+        o.stopReason ?? null,
+      ),
+    );
   }
   markStarted(account: string, environment: string, at: Date): void {
     this.#run('markStarted', () => this.#q.markStarted!.run(at.getTime(), at.getTime(), account, environment));
@@ -189,7 +210,11 @@ export class SqliteStore implements Store {
   }
   listKeys(account: string): StoredKey[] {
     const key = (r: Row): StoredKey => ({
-      account: String(r.account), algo: String(r.algo), data: String(r.data), comment: String(r.comment), addedAt: new Date(Number(r.added_at)),
+      account: String(r.account),
+      algo: String(r.algo),
+      data: String(r.data),
+      comment: String(r.comment),
+      addedAt: new Date(Number(r.added_at)),
     });
     return this.#run('listKeys', () => (this.#q.listKeys!.all(account) as Row[]).map(key));
   }
@@ -200,7 +225,9 @@ export class SqliteStore implements Store {
   deleteOwnership(account: string, environment: string): void {
     this.#run('deleteOwnership', () => this.#q.deleteOwnership!.run(account, environment));
   }
-  storeId(): string { return this.#storeId; }
+  storeId(): string {
+    return this.#storeId;
+  }
   adoptContainer(containerId: string, fromStore: string, at: Date): void {
     this.#run('adoptContainer', () => this.#q.adoptContainer!.run(containerId, fromStore, at.getTime()));
   }
@@ -215,8 +242,20 @@ export class SqliteStore implements Store {
     return r ? toThrottle(r) : undefined;
   }
   putLoginThrottle(t: LoginThrottleState): boolean {
-    return this.#run('putLoginThrottle', () => Number(this.#q.putThrottle!.run(t.account, JSON.stringify(t.failures.map((d) => d.getTime())), t.level,
-      t.lockedAt?.getTime() ?? null, t.lockedUntil?.getTime() ?? null, t.account).changes) === 1);
+    return this.#run(
+      'putLoginThrottle',
+      () =>
+        Number(
+          this.#q.putThrottle!.run(
+            t.account,
+            JSON.stringify(t.failures.map((d) => d.getTime())),
+            t.level,
+            t.lockedAt?.getTime() ?? null,
+            t.lockedUntil?.getTime() ?? null,
+            t.account,
+          ).changes,
+        ) === 1,
+    );
   }
   deleteLoginThrottle(account: string): boolean {
     return this.#run('deleteLoginThrottle', () => Number(this.#q.deleteThrottle!.run(account).changes) === 1);
@@ -224,5 +263,7 @@ export class SqliteStore implements Store {
   listLoginThrottles(): LoginThrottleState[] {
     return this.#run('listLoginThrottles', () => (this.#q.listThrottles!.all() as Row[]).map(toThrottle));
   }
-  close(): void { this.#db.close(); }
+  close(): void {
+    this.#db.close();
+  }
 }

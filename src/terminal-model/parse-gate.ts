@@ -30,7 +30,8 @@ export class ParseGate {
       this.#watchdog.unref?.();
       turn(() => this.#release(id));
     };
-    if (urgent) this.#waiting.unshift(t); else this.#waiting.push(t);
+    if (urgent) this.#waiting.unshift(t);
+    else this.#waiting.push(t);
     if (!this.#busy) this.#next();
   }
 
@@ -48,7 +49,9 @@ export class ParseGate {
     t();
   }
 
-  get waiting(): number { return this.#waiting.length; }
+  get waiting(): number {
+    return this.#waiting.length;
+  }
 }
 
 /** The process-wide gate every ScreenModel uses unless given its own. */

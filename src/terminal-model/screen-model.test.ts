@@ -60,7 +60,14 @@ test('a snapshot waits for every byte fed before it (parsed on timers, never syn
 
 test('a flood past the bound drops the queue, resets the model and asks for a redraw after the cooldown', async () => {
   let redraws = 0;
-  const m = new ScreenModel({ size: { cols: 80, rows: 24 }, maxQueuedBytes: 64 * 1024, cooldownMs: 50, onResync: () => { redraws++; } });
+  const m = new ScreenModel({
+    size: { cols: 80, rows: 24 },
+    maxQueuedBytes: 64 * 1024,
+    cooldownMs: 50,
+    onResync: () => {
+      redraws++;
+    },
+  });
   m.feed(Buffer.from('before the flood'));
   const chunk = Buffer.alloc(8 * 1024, 'y\n');
   // Control: under the bound nothing is dropped.
@@ -68,7 +75,10 @@ test('a flood past the bound drops the queue, resets the model and asks for a re
   assert.equal(m.resyncs, 0);
   assert.ok(m.queuedBytes <= 64 * 1024);
   // `yes`: far more than the parser can take at once.
-  for (let i = 0; i < 1000; i++) { m.feed(chunk); assert.ok(m.queuedBytes <= 64 * 1024, `queue bounded, was ${m.queuedBytes}`); }
+  for (let i = 0; i < 1000; i++) {
+    m.feed(chunk);
+    assert.ok(m.queuedBytes <= 64 * 1024, `queue bounded, was ${m.queuedBytes}`);
+  }
   assert.equal(m.resyncs, 1, 'one overflow: output is ignored during the cooldown, not re-overflowing');
   assert.equal(m.dropped, true);
   assert.equal(await m.snapshot(), undefined, 'no stale or partial screen is offered while resynchronising');
@@ -85,9 +95,18 @@ test('a flood past the bound drops the queue, resets the model and asks for a re
 
 test('a sustained flood backs off: overflows in a row double the pause, a drained queue resets it', async () => {
   let redraws = 0;
-  const m = new ScreenModel({ size: { cols: 80, rows: 24 }, maxQueuedBytes: 16 * 1024, cooldownMs: 40, onResync: () => { redraws++; } });
+  const m = new ScreenModel({
+    size: { cols: 80, rows: 24 },
+    maxQueuedBytes: 16 * 1024,
+    cooldownMs: 40,
+    onResync: () => {
+      redraws++;
+    },
+  });
   const chunk = Buffer.alloc(8 * 1024, 'y\n');
-  const flood = () => { for (let i = 0; i < 8; i++) m.feed(chunk); };
+  const flood = () => {
+    for (let i = 0; i < 8; i++) m.feed(chunk);
+  };
   flood(); // overflow 1: 40 ms pause
   assert.equal(m.resyncs, 1);
   await new Promise((r) => setTimeout(r, 70));
@@ -123,7 +142,8 @@ test('one shared model per container: only the oldest viewer feeds it, the next 
   const a = models.join('c1', { cols: 80, rows: 24 })!;
   const b = models.join('c1', { cols: 80, rows: 24 })!;
   // Both attachments carry the same output; the model must see it once.
-  a.feed(Buffer.from('once\r\n')); b.feed(Buffer.from('once\r\n'));
+  a.feed(Buffer.from('once\r\n'));
+  b.feed(Buffer.from('once\r\n'));
   let seen = await paint((await models.restore('c1', { cols: 80, rows: 24 }))!.slice(PAINT_PREFIX.length));
   assert.deepEqual(seen.lines.slice(0, 2), ['once', '']);
   a.leave();
@@ -141,7 +161,11 @@ test('one shared model per container: only the oldest viewer feeds it, the next 
 test('detached models are bounded (least recently used first) and switched off by the option', async () => {
   let on = true;
   const models = new ScreenModels({ enabled: () => on, maxDetached: 2, redraw: () => {} });
-  for (const id of ['a', 'b', 'c']) { const v = models.join(id, { cols: 80, rows: 24 })!; v.feed(Buffer.from(id)); v.leave(); }
+  for (const id of ['a', 'b', 'c']) {
+    const v = models.join(id, { cols: 80, rows: 24 })!;
+    v.feed(Buffer.from(id));
+    v.leave();
+  }
   assert.equal(models.size, 2);
   assert.equal(await models.restore('a', { cols: 80, rows: 24 }), undefined);
   assert.ok(await models.restore('c', { cols: 80, rows: 24 }));

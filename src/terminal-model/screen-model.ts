@@ -87,16 +87,25 @@ export class ScreenModel {
   }
 
   /** The size the model is at (the container TTY's, as last told). */
-  get size(): TtySize { return this.#size; }
+  get size(): TtySize {
+    return this.#size;
+  }
   /** Bytes waiting to be parsed. */
-  get queuedBytes(): number { return this.#queued; }
+  get queuedBytes(): number {
+    return this.#queued;
+  }
   /** True while output is being ignored after an overflow. */
-  get dropped(): boolean { return this.#dropped; }
+  get dropped(): boolean {
+    return this.#dropped;
+  }
 
   /** Queues output the client was already sent. Never parses synchronously. */
   feed(b: Uint8Array): void {
     if (this.#disposed || this.#dropped || b.length === 0) return;
-    if (this.#queued + b.length > this.#o.maxQueuedBytes) { this.#overflow(); return; }
+    if (this.#queued + b.length > this.#o.maxQueuedBytes) {
+      this.#overflow();
+      return;
+    }
     this.#queue.push(b);
     this.#queued += b.length;
     this.#fed += b.length;
@@ -124,7 +133,9 @@ export class ScreenModel {
     return p;
   }
 
-  #serialize(): string { return this.#ser.serialize(); }
+  #serialize(): string {
+    return this.#ser.serialize();
+  }
 
   #pump(): void {
     if (this.#pending > 0 || this.#inFlight || this.#queue.length === 0) return;
@@ -133,19 +144,30 @@ export class ScreenModel {
 
   #ask(urgent: boolean): void {
     this.#pending++;
-    this.#gate.request((release) => { this.#pending--; this.#parseBatch(release); }, urgent);
+    this.#gate.request((release) => {
+      this.#pending--;
+      this.#parseBatch(release);
+    }, urgent);
   }
 
   /** Runs in the gate's slot: hands one batch to xterm and releases the slot once it is parsed. */
   #parseBatch(release: () => void): void {
-    if (this.#disposed || this.#dropped || this.#inFlight || this.#queue.length === 0) { release(); return; }
+    if (this.#disposed || this.#dropped || this.#inFlight || this.#queue.length === 0) {
+      release();
+      return;
+    }
     // One batch in xterm at a time: an overflow can then drop everything not yet handed over.
     const parts: Uint8Array[] = [];
     let n = 0;
     while (this.#queue.length && n < BATCH_BYTES) {
       let b = this.#queue[0]!;
-      if (n + b.length > BATCH_BYTES) { const cut = BATCH_BYTES - n; this.#queue[0] = b.subarray(cut); b = b.subarray(0, cut); } else this.#queue.shift();
-      parts.push(b); n += b.length;
+      if (n + b.length > BATCH_BYTES) {
+        const cut = BATCH_BYTES - n;
+        this.#queue[0] = b.subarray(cut);
+        b = b.subarray(0, cut);
+      } else this.#queue.shift();
+      parts.push(b);
+      n += b.length;
     }
     this.#queued -= n;
     this.#inFlight = true;

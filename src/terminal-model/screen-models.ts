@@ -31,7 +31,10 @@ export interface ScreenViewer {
   leave(): void;
 }
 
-interface Entry { readonly model: ScreenModel; readonly viewers: object[] }
+interface Entry {
+  readonly model: ScreenModel;
+  readonly viewers: object[];
+}
 
 /** Longest a reattach waits for its paint. */
 const RESTORE_WAIT_MS = 500;
@@ -50,16 +53,23 @@ export class ScreenModels {
   /** Insertion order = recency for detached models (re-inserted on use). */
   readonly #m = new Map<string, Entry>();
 
-  constructor(o: ScreenModelsOptions) { this.#o = o; }
+  constructor(o: ScreenModelsOptions) {
+    this.#o = o;
+  }
 
-  get size(): number { return this.#m.size; }
+  get size(): number {
+    return this.#m.size;
+  }
 
   /**
    * Joins a container's model as a viewer (creating the model at `size` if none), or
    * undefined when screen restore is off.
    */
   join(containerId: string, size: TtySize): ScreenViewer | undefined {
-    if (!this.#o.enabled()) { this.drop(containerId); return undefined; }
+    if (!this.#o.enabled()) {
+      this.drop(containerId);
+      return undefined;
+    }
     let e = this.#m.get(containerId);
     if (!e) {
       const model = new ScreenModel({
@@ -67,7 +77,9 @@ export class ScreenModels {
         scrollback: this.#o.scrollback ?? SCREEN_DEFAULTS.scrollback,
         maxQueuedBytes: this.#o.maxQueuedBytes ?? SCREEN_DEFAULTS.maxQueuedBytes,
         cooldownMs: this.#o.cooldownMs ?? SCREEN_DEFAULTS.cooldownMs,
-        onResync: () => { if (this.#m.get(containerId)?.model === model) this.#o.redraw(containerId, model.size); },
+        onResync: () => {
+          if (this.#m.get(containerId)?.model === model) this.#o.redraw(containerId, model.size);
+        },
       });
       e = { model, viewers: [] };
     } else this.#m.delete(containerId);
@@ -77,8 +89,12 @@ export class ScreenModels {
     const entry = e;
     let left = false;
     return {
-      feed: (b) => { if (!left && entry.viewers[0] === token) entry.model.feed(b); },
-      resize: (s) => { if (!left) entry.model.resize(s); },
+      feed: (b) => {
+        if (!left && entry.viewers[0] === token) entry.model.feed(b);
+      },
+      resize: (s) => {
+        if (!left) entry.model.resize(s);
+      },
       leave: () => {
         if (left) return;
         left = true;
@@ -98,7 +114,9 @@ export class ScreenModels {
     e.model.resize(size);
     // A reattach never waits long for the model: past the limit it goes on as before (no paint).
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), RESTORE_WAIT_MS); });
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), RESTORE_WAIT_MS);
+    });
     const s = await Promise.race([e.model.snapshot(), late]).finally(() => clearTimeout(timer));
     return s === undefined ? undefined : PAINT_PREFIX + s;
   }
@@ -118,9 +136,14 @@ export class ScreenModels {
     for (const e of this.#m.values()) if (e.viewers.length === 0) detached++;
     for (const [id, e] of this.#m) {
       if (detached <= max) break;
-      if (e.viewers.length === 0) { this.drop(id); detached--; }
+      if (e.viewers.length === 0) {
+        this.drop(id);
+        detached--;
+      }
     }
   }
 
-  close(): void { for (const id of [...this.#m.keys()]) this.drop(id); }
+  close(): void {
+    for (const id of [...this.#m.keys()]) this.drop(id);
+  }
 }

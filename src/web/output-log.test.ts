@@ -7,7 +7,13 @@ test('output is numbered by byte offset and kept until acknowledged', () => {
   l.append(Buffer.from('hello '));
   l.append(Buffer.from('world'));
   assert.equal(l.end, 11);
-  assert.deepEqual(l.since(3)!.map((c) => [c.seq, c.data.toString()]), [[3, 'lo '], [6, 'world']]);
+  assert.deepEqual(
+    l.since(3)!.map((c) => [c.seq, c.data.toString()]),
+    [
+      [3, 'lo '],
+      [6, 'world'],
+    ],
+  );
   assert.equal(l.ack(6), true);
   assert.equal(l.unacked, 5);
   // Behind the acknowledged offset or beyond the end: not kept, not acknowledged.

@@ -13,7 +13,10 @@ export const HIGH_WATER = 256 * 1024;
 export const LOW_WATER = 64 * 1024;
 export const HARD_LIMIT = 8 * 1024 * 1024;
 
-export interface Chunk { readonly seq: number; readonly data: Buffer }
+export interface Chunk {
+  readonly seq: number;
+  readonly data: Buffer;
+}
 
 export class OutputLog {
   #chunks: Chunk[] = [];
@@ -22,10 +25,16 @@ export class OutputLog {
   /** Offset up to which the page confirmed it has the output. */
   #acked = 0;
 
-  get end(): number { return this.#end; }
-  get acked(): number { return this.#acked; }
+  get end(): number {
+    return this.#end;
+  }
+  get acked(): number {
+    return this.#acked;
+  }
   /** Bytes written but not yet acknowledged. */
-  get unacked(): number { return this.#end - this.#acked; }
+  get unacked(): number {
+    return this.#end - this.#acked;
+  }
 
   append(data: Buffer): Chunk {
     const c = { seq: this.#end, data };

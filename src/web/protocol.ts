@@ -32,7 +32,11 @@ const isSeq = (n: unknown): n is number => Number.isSafeInteger(n) && (n as numb
 
 export function parseClientControl(text: string): ClientControl | undefined {
   let m: unknown;
-  try { m = JSON.parse(text); } catch { return undefined; }
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
   if (typeof m !== 'object' || m === null) return undefined;
   const o = m as Record<string, unknown>;
   switch (o.t) {
@@ -44,12 +48,18 @@ export function parseClientControl(text: string): ClientControl | undefined {
       if (r && typeof r === 'object' && typeof r.id === 'string' && /^[A-Za-z0-9_-]{16,64}$/.test(r.id) && isSeq(r.seq)) h.resume = { id: r.id, seq: r.seq };
       return h;
     }
-    case 'resize': return { t: 'resize', cols: size(o.cols, 80), rows: size(o.rows, 24) };
-    case 'ack': return isSeq(o.seq) ? { t: 'ack', seq: o.seq } : undefined;
-    case 'pause': return { t: 'pause' };
-    case 'resume': return { t: 'resume' };
-    case 'bye': return { t: 'bye' };
-    default: return undefined;
+    case 'resize':
+      return { t: 'resize', cols: size(o.cols, 80), rows: size(o.rows, 24) };
+    case 'ack':
+      return isSeq(o.seq) ? { t: 'ack', seq: o.seq } : undefined;
+    case 'pause':
+      return { t: 'pause' };
+    case 'resume':
+      return { t: 'resume' };
+    case 'bye':
+      return { t: 'bye' };
+    default:
+      return undefined;
   }
 }
 

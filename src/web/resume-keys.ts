@@ -18,7 +18,9 @@ export const RESUME_COOKIE = '__Host-islet-resume';
 export class ResumeKeys {
   readonly #secret = randomBytes(32);
 
-  #mac(id: string): string { return createHmac('sha256', this.#secret).update(id).digest('base64url'); }
+  #mac(id: string): string {
+    return createHmac('sha256', this.#secret).update(id).digest('base64url');
+  }
 
   issue(): string {
     const id = randomBytes(16).toString('base64url');
@@ -36,7 +38,9 @@ export class ResumeKeys {
   }
 
   /** What a session stores about its owner's key. */
-  static hash(key: string): string { return createHash('sha256').update(key).digest('base64url'); }
+  static hash(key: string): string {
+    return createHash('sha256').update(key).digest('base64url');
+  }
 
   /** The Set-Cookie header value for a key. */
   static cookie(key: string): string {

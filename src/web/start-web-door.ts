@@ -14,7 +14,10 @@ export async function startWebDoor(o: Omit<WebDoorOptions, 'tls'>, host: string,
   const addr = await door.listen(host, port);
   const url = `${tls ? 'https' : 'http'}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/`;
   if (!tls && !/^(127\.|::1$|localhost$)/.test(host)) {
-    o.log.warn({ event: 'web_no_tls', code: 'WEB_NO_TLS', host, port: addr.port }, 'the web door serves plain HTTP beyond this machine: passwords cross the network unencrypted and the page cannot resume sessions (its Secure cookie needs HTTPS); set web_tls_cert and web_tls_key');
+    o.log.warn(
+      { event: 'web_no_tls', code: 'WEB_NO_TLS', host, port: addr.port },
+      'the web door serves plain HTTP beyond this machine: passwords cross the network unencrypted and the page cannot resume sessions (its Secure cookie needs HTTPS); set web_tls_cert and web_tls_key',
+    );
   }
   o.log.info({ event: 'web_listening', host: addr.address, port: addr.port, tls: !!tls, url }, `ISLET web door on ${url}`);
   return { door, addr };

@@ -32,7 +32,9 @@ export interface LoginDeps {
   readonly log: Logger;
 }
 
-const say = (t: Terminal, s: string) => { if (!t.closed) t.write(s.replace(/\r?\n/g, '\r\n')); };
+const say = (t: Terminal, s: string) => {
+  if (!t.closed) t.write(s.replace(/\r?\n/g, '\r\n'));
+};
 
 /** Resolves with the identity, or undefined when the trainee failed, left or was locked out (the caller closes). */
 export async function webLogin(d: LoginDeps, t: Terminal, login: string | undefined): Promise<Identity | undefined> {
@@ -57,11 +59,32 @@ export async function webLogin(d: LoginDeps, t: Terminal, login: string | undefi
       if (password === undefined) return undefined;
       const r = await d.auth.password(name, password, t.remoteAddress).catch(() => d.auth.failed(t.remoteAddress, 'error'));
       if (r.ok) {
-        d.log.info({ event: r.identity.method === 'gate' ? 'gate_login_ok' : 'account_login_ok', door: 'web', method: r.identity.method, account: r.identity.account, environment: r.identity.environment, client: t.remoteAddress }, 'web login ok');
+        d.log.info(
+          {
+            event: r.identity.method === 'gate' ? 'gate_login_ok' : 'account_login_ok',
+            door: 'web',
+            method: r.identity.method,
+            account: r.identity.account,
+            environment: r.identity.environment,
+            client: t.remoteAddress,
+          },
+          'web login ok',
+        );
         return (await shareOrTakeOver(d, t, r.identity, ask)) ? r.identity : undefined;
       }
-      d.log.info({ event: d.auth.isGate(name) ? 'gate_login_failed' : 'account_login_failed', door: 'web', user: name.slice(0, 64), reason: r.reason, delayMs: r.delayMs || undefined, client: t.remoteAddress }, 'web login failed');
-      if (r.addressLocked && r.reason !== 'locked_out') d.log.warn({ event: 'address_locked_out', client: t.remoteAddress }, 'too many failed logins from this address');
+      d.log.info(
+        {
+          event: d.auth.isGate(name) ? 'gate_login_failed' : 'account_login_failed',
+          door: 'web',
+          user: name.slice(0, 64),
+          reason: r.reason,
+          delayMs: r.delayMs || undefined,
+          client: t.remoteAddress,
+        },
+        'web login failed',
+      );
+      if (r.addressLocked && r.reason !== 'locked_out')
+        d.log.warn({ event: 'address_locked_out', client: t.remoteAddress }, 'too many failed logins from this address');
       // Only failures wait: a guesser is slowed, a right password never is.
       if (r.delayMs) await new Promise((res) => setTimeout(res, r.delayMs));
       if (t.closed) return undefined;
@@ -86,13 +109,26 @@ async function shareOrTakeOver(d: LoginDeps, t: Terminal, who: Identity, ask: (p
   const others = d.shellsOf(account, environment).filter(live);
   if (others.length === 0) return true;
   for (;;) {
-    const a = (await ask(`Your ${who.environment} shell is open in ${others.length === 1 ? 'another window' : `${others.length} other windows`}.\n` +
-      'Share it here too (both windows see and type), or take it over (the other windows are closed)? [share/take] ', true))?.trim().toLowerCase();
+    const a = (
+      await ask(
+        `Your ${who.environment} shell is open in ${others.length === 1 ? 'another window' : `${others.length} other windows`}.\n` +
+          'Share it here too (both windows see and type), or take it over (the other windows are closed)? [share/take] ',
+        true,
+      )
+    )
+      ?.trim()
+      .toLowerCase();
     if (a === undefined) return false;
     if (a === 's' || a === 'share') return true;
     if (a === 't' || a === 'take') {
-      for (const o of d.shellsOf(account, environment).filter(live)) { say(o, '\n[ISLET] This shell was taken over from another window.\n'); o.close(0); }
-      d.log.info({ event: 'shell_taken_over', door: 'web', account: who.account, environment: who.environment, closed: others.length, client: t.remoteAddress }, 'shell taken over');
+      for (const o of d.shellsOf(account, environment).filter(live)) {
+        say(o, '\n[ISLET] This shell was taken over from another window.\n');
+        o.close(0);
+      }
+      d.log.info(
+        { event: 'shell_taken_over', door: 'web', account: who.account, environment: who.environment, closed: others.length, client: t.remoteAddress },
+        'shell taken over',
+      );
       return true;
     }
   }

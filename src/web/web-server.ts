@@ -54,9 +54,18 @@ export interface WebDoorOptions {
 }
 
 /** Answers an operator path (or undefined: not found) given the request's Authorization header. */
-export type OperatorRoutes = (path: string, authorization: string | undefined) => Promise<{
-  readonly status: number; readonly type: string; readonly body: string; readonly headers?: Readonly<Record<string, string>>;
-} | undefined>;
+export type OperatorRoutes = (
+  path: string,
+  authorization: string | undefined,
+) => Promise<
+  | {
+      readonly status: number;
+      readonly type: string;
+      readonly body: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    }
+  | undefined
+>;
 
 /** The host name in a Host header (port dropped, IPv6 kept in brackets); only characters of a host name. */
 export function hostName(host: string | undefined): string {
@@ -88,10 +97,12 @@ function staticFiles(): Map<string, { type: string; body: Buffer; etag: string }
     ['/static/xterm.css', join(xtermLib, '..', 'css', 'xterm.css'), css],
     ['/static/addon-fit.mjs', join(fitLib, 'addon-fit.mjs'), js],
   ];
-  return new Map(files.map(([url, path, type]) => {
-    const body = readFileSync(path);
-    return [url, { type, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` }];
-  }));
+  return new Map(
+    files.map(([url, path, type]) => {
+      const body = readFileSync(path);
+      return [url, { type, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` }];
+    }),
+  );
 }
 
 export class WebDoor {
@@ -106,7 +117,9 @@ export class WebDoor {
     this.#tls = !!o.tls;
     this.#app = Fastify({ logger: false, ...(o.tls ? { https: { cert: o.tls.cert, key: o.tls.key } } : {}) } as { logger: false });
     const headers = securityHeaders(this.#tls);
-    this.#app.addHook('onSend', async (_req, reply) => { reply.headers(headers); });
+    this.#app.addHook('onSend', async (_req, reply) => {
+      reply.headers(headers);
+    });
     const files = staticFiles();
     void this.#app.register(websocket, { options: { maxPayload: MAX_FRAME, perMessageDeflate: false } });
     void this.#app.register(async (f) => {
@@ -124,13 +137,21 @@ export class WebDoor {
         for (const path of ['/healthz', '/metrics']) {
           f.get(path, async (req, reply) => {
             const r = await operator(path, req.headers.authorization);
-            return r ? reply.code(r.status).type(r.type).headers(r.headers ?? {}).send(r.body) : reply.code(404).type('text/plain').send('not found\n');
+            return r
+              ? reply
+                  .code(r.status)
+                  .type(r.type)
+                  .headers(r.headers ?? {})
+                  .send(r.body)
+              : reply.code(404).type('text/plain').send('not found\n');
           });
         }
       }
-      const preValidation = async (req: FastifyRequest, reply: FastifyReply) => { const why = this.#refuse(req); if (why) await reply.code(why.status).send(why.text); };
-      f.get('/ws', { websocket: true, preValidation },
-        (ws, req) => this.#onSocket(ws, req));
+      const preValidation = async (req: FastifyRequest, reply: FastifyReply) => {
+        const why = this.#refuse(req);
+        if (why) await reply.code(why.status).send(why.text);
+      };
+      f.get('/ws', { websocket: true, preValidation }, (ws, req) => this.#onSocket(ws, req));
     });
     this.#app.server.on('connection', (s) => s.setNoDelay(true));
   }
@@ -140,15 +161,22 @@ export class WebDoor {
     return this.#app.server.address() as AddressInfo;
   }
 
-  get tls(): boolean { return this.#tls; }
+  get tls(): boolean {
+    return this.#tls;
+  }
 
   /** Tells attached trainees, ends every web session (shells keep running) and stops listening. */
   async close(message = 'ISLET is restarting; reload the page in a moment to resume your session.'): Promise<void> {
-    for (const s of this.#sessions.all()) { s.term.write(`\r\n${message}\r\n`); s.term.close(0); }
+    for (const s of this.#sessions.all()) {
+      s.term.write(`\r\n${message}\r\n`);
+      s.term.close(0);
+    }
     await this.#app.close();
   }
 
-  #ip(req: FastifyRequest): string { return (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''); }
+  #ip(req: FastifyRequest): string {
+    return (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  }
 
   /** Before the upgrade: exact Origin, then the per-address limits (which count the socket until it closes). */
   #refuse(req: FastifyRequest): { status: number; text: string } | undefined {
@@ -156,7 +184,10 @@ export class WebDoor {
     const g = this.#o.config.current().global;
     if (!originAllowed(req.headers.origin, req.headers.host, this.#tls, g.web_origins)) {
       const origin = String(req.headers.origin ?? '').slice(0, 200);
-      this.#o.log.warn({ event: 'web_origin_refused', code: 'WEB_ORIGIN_REFUSED', client: ip, origin, host: String(req.headers.host ?? '').slice(0, 200) }, 'WebSocket from another origin refused');
+      this.#o.log.warn(
+        { event: 'web_origin_refused', code: 'WEB_ORIGIN_REFUSED', client: ip, origin, host: String(req.headers.host ?? '').slice(0, 200) },
+        'WebSocket from another origin refused',
+      );
       return { status: 403, text: 'origin not allowed' };
     }
     const refusal = this.#o.guard.admit(ip);
@@ -173,31 +204,52 @@ export class WebDoor {
     const log = this.#o.log.child({ client: ip });
     const g = () => this.#o.config.current().global;
     let session: WebSession | undefined;
-    const send = (m: ServerControl) => { if (ws.readyState === 1) ws.send(JSON.stringify(m)); };
+    const send = (m: ServerControl) => {
+      if (ws.readyState === 1) ws.send(JSON.stringify(m));
+    };
     const protocolError = (why: string) => {
       log.info({ event: 'web_protocol_error', code: 'WEB_PROTOCOL', why }, 'web client broke the protocol');
       send({ t: 'error', code: 'WEB_PROTOCOL', message: 'The page sent something ISLET does not understand; reload it.' });
       ws.close(4400, 'protocol');
     };
-    const hello = setTimeout(() => { if (!session) protocolError('no hello'); }, HELLO_TIMEOUT_MS);
+    const hello = setTimeout(() => {
+      if (!session) protocolError('no hello');
+    }, HELLO_TIMEOUT_MS);
     ws.on('message', (data: Buffer, binary: boolean) => {
       if (!session) {
         const m = binary ? undefined : parseClientControl(data.toString());
-        if (m?.t !== 'hello') { protocolError('first frame is not hello'); return; }
+        if (m?.t !== 'hello') {
+          protocolError('first frame is not hello');
+          return;
+        }
         clearTimeout(hello);
         session = m.resume ? this.#resume(ws, req, m, m.resume, log) : this.#open(ws, req, m, log);
         return;
       }
       const t = session.term;
-      if (binary) { t.input(data); return; }
+      if (binary) {
+        t.input(data);
+        return;
+      }
       const m: ClientControl | undefined = parseClientControl(data.toString());
       switch (m?.t) {
-        case 'resize': t.resized({ cols: m.cols, rows: m.rows }); return;
-        case 'ack': if (!t.ack(m.seq)) protocolError('bad ack'); return;
-        case 'pause': t.pauseOutput(); return;
-        case 'resume': t.resumeOutput(); return;
-        case 'bye': t.close(0); return;
-        default: protocolError('bad control frame');
+        case 'resize':
+          t.resized({ cols: m.cols, rows: m.rows });
+          return;
+        case 'ack':
+          if (!t.ack(m.seq)) protocolError('bad ack');
+          return;
+        case 'pause':
+          t.pauseOutput();
+          return;
+        case 'resume':
+          t.resumeOutput();
+          return;
+        case 'bye':
+          t.close(0);
+          return;
+        default:
+          protocolError('bad control frame');
       }
     });
     ws.on('error', () => undefined);
@@ -232,7 +284,7 @@ export class WebDoor {
     const { config, auth, shellsOf, handler } = this.#o;
     void (async () => {
       try {
-        const who = as ?? await webLogin({ config, auth, shellsOf, log }, s.term, m.login);
+        const who = as ?? (await webLogin({ config, auth, shellsOf, log }, s.term, m.login));
         s.identity = who;
         if (who && !s.term.closed) await handler.handle(s.term, who, this.#o.hints?.(hostName(req.headers.host)));
       } catch (err) {
@@ -257,12 +309,17 @@ export class WebDoor {
       const who = reload.identity;
       this.#sessions.back(reload);
       reload.term.close(0);
-      log.info({ event: 'web_session_reopened', session: r.id.slice(0, 8), account: who.account, environment: who.environment },
-        'reloaded page reopens its session');
+      log.info(
+        { event: 'web_session_reopened', session: r.id.slice(0, 8), account: who.account, environment: who.environment },
+        'reloaded page reopens its session',
+      );
       return this.#open(ws, req, m, log, who);
     }
     if (typeof found === 'string') {
-      log.info({ event: 'web_resume_refused', code: 'WEB_RESUME_REFUSED', reason: found, cookie: key === undefined ? 'missing' : 'present' }, 'web resume refused');
+      log.info(
+        { event: 'web_resume_refused', code: 'WEB_RESUME_REFUSED', reason: found, cookie: key === undefined ? 'missing' : 'present' },
+        'web resume refused',
+      );
       const refused: ServerControl = { t: 'error', code: 'WEB_RESUME_REFUSED', message: 'That session cannot be resumed; starting a new one.' };
       ws.send(JSON.stringify(refused));
       ws.close(4401, 'resume refused');

@@ -29,14 +29,21 @@ export type ResumeRefusal = 'unknown_session' | 'bad_cookie' | 'offset_not_kept'
 export class WebSessions {
   readonly #m = new Map<string, WebSession>();
 
-  get size(): number { return this.#m.size; }
-  all(): WebSession[] { return [...this.#m.values()]; }
+  get size(): number {
+    return this.#m.size;
+  }
+  all(): WebSession[] {
+    return [...this.#m.values()];
+  }
 
   open(size: TtySize, remoteAddress: string, owner: string | undefined): WebSession {
     const term = new WebTerminal({ size, remoteAddress });
     const s: WebSession = { id: randomBytes(18).toString('base64url'), term, owner, expiry: undefined, identity: undefined };
     this.#m.set(s.id, s);
-    s.term.onClose(() => { clearTimeout(s.expiry); this.#m.delete(s.id); });
+    s.term.onClose(() => {
+      clearTimeout(s.expiry);
+      this.#m.delete(s.id);
+    });
     return s;
   }
 
@@ -61,10 +68,16 @@ export class WebSessions {
   /** The page is gone: wait for it, then end the session (at once when it cannot be resumed). */
   lost(s: WebSession, resumeSeconds: number): void {
     clearTimeout(s.expiry);
-    if (!s.owner || resumeSeconds <= 0) { s.term.close(0); return; }
+    if (!s.owner || resumeSeconds <= 0) {
+      s.term.close(0);
+      return;
+    }
     s.expiry = setTimeout(() => s.term.close(0), resumeSeconds * 1000);
     s.expiry.unref();
   }
 
-  back(s: WebSession): void { clearTimeout(s.expiry); s.expiry = undefined; }
+  back(s: WebSession): void {
+    clearTimeout(s.expiry);
+    s.expiry = undefined;
+  }
 }

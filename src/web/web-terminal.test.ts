@@ -16,8 +16,15 @@ function fakeSocket() {
       if (typeof x === 'string') controls.push(JSON.parse(x));
       else frames.push([Number(x.readBigUInt64BE(0)), x.subarray(8).toString()]);
     },
-    pause() { paused = true; }, resume() { paused = false; },
-    close() { this.readyState = 3; },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+    },
+    close() {
+      this.readyState = 3;
+    },
   };
   return { ws: ws as unknown as WebSocket, frames, controls, paused: () => paused };
 }
@@ -32,7 +39,10 @@ test('output carries byte offsets; a new socket gets exactly what follows the of
   assert.deepEqual(a.frames, [[0, 'hello ']]);
   const b = fakeSocket();
   assert.equal(t.attach(b.ws, 3), true);
-  assert.deepEqual(b.frames, [[3, 'lo '], [6, 'world']]);
+  assert.deepEqual(b.frames, [
+    [3, 'lo '],
+    [6, 'world'],
+  ]);
   // Acknowledged output is forgotten: resuming behind it is refused.
   assert.equal(t.ack(6), true);
   assert.equal(t.attach(fakeSocket().ws, 2), false);
@@ -48,10 +58,15 @@ test('write reports full above the high water mark and drains below the low one,
   const chunk = Buffer.alloc(32 * 1024, 120);
   let written = 0;
   let ok = true;
-  while (ok) { ok = t.write(chunk); written += chunk.length; }
+  while (ok) {
+    ok = t.write(chunk);
+    written += chunk.length;
+  }
   assert.ok(written > HIGH_WATER && written <= HIGH_WATER + chunk.length, `full after ${written} bytes`);
   let drained = false;
-  t.onceDrain(() => { drained = true; });
+  t.onceDrain(() => {
+    drained = true;
+  });
   t.ack(written - LOW_WATER); // still LOW_WATER unacknowledged: not yet
   assert.equal(drained, false);
   t.ack(written - LOW_WATER + 1);
@@ -92,8 +107,13 @@ test('close tells the page the session is over', () => {
 });
 
 test('control frames are validated; anything else is refused', () => {
-  assert.deepEqual(parseClientControl('{"t":"hello","v":1,"cols":100,"rows":30,"login":"alice+demo"}'),
-    { t: 'hello', v: 1, cols: 100, rows: 30, login: 'alice+demo' });
+  assert.deepEqual(parseClientControl('{"t":"hello","v":1,"cols":100,"rows":30,"login":"alice+demo"}'), {
+    t: 'hello',
+    v: 1,
+    cols: 100,
+    rows: 30,
+    login: 'alice+demo',
+  });
   assert.deepEqual(parseClientControl('{"t":"resize","cols":5000,"rows":-1}'), { t: 'resize', cols: 1000, rows: 24 });
   for (const bad of ['{"t":"hello","v":2}', '{"t":"ack","seq":-1}', '{"t":"ack","seq":1.5}', '{"t":"exec"}', 'not json', 'null', '[]']) {
     assert.equal(parseClientControl(bad), undefined, bad);

@@ -36,7 +36,9 @@ export class WebTerminal implements Terminal {
   #full = false;
   /** Offset up to which output went out on the current socket. */
   #sent = 0;
-  readonly #resizes = coalesce((s: TtySize) => { this.#ev.emit('resize', s); }, 1000 / RESIZE_PER_SECOND);
+  readonly #resizes = coalesce((s: TtySize) => {
+    this.#ev.emit('resize', s);
+  }, 1000 / RESIZE_PER_SECOND);
 
   constructor(opts: { size: TtySize; remoteAddress: string }) {
     this.#size = opts.size;
@@ -44,9 +46,15 @@ export class WebTerminal implements Terminal {
     this.#ev.setMaxListeners(0);
   }
 
-  get closed(): boolean { return this.#closed; }
-  get attached(): boolean { return this.#ws !== undefined; }
-  size(): TtySize { return this.#size; }
+  get closed(): boolean {
+    return this.#closed;
+  }
+  get attached(): boolean {
+    return this.#ws !== undefined;
+  }
+  size(): TtySize {
+    return this.#size;
+  }
 
   /**
    * Puts a (new) WebSocket in front of the session and sends everything from offset `from` on.
@@ -57,7 +65,15 @@ export class WebTerminal implements Terminal {
     if (!backlog || this.#closed) return false;
     // The same session opened from a new socket (a reload, a blip noticed late): the old one is told and closed.
     const old = this.#ws;
-    if (old && old !== ws) { this.#ws = undefined; try { old.send(JSON.stringify({ t: 'replaced' } satisfies ServerControl)); old.close(4000, 'replaced'); } catch { /* gone */ } }
+    if (old && old !== ws) {
+      this.#ws = undefined;
+      try {
+        old.send(JSON.stringify({ t: 'replaced' } satisfies ServerControl));
+        old.close(4000, 'replaced');
+      } catch {
+        /* gone */
+      }
+    }
     this.#ws = ws;
     this.#paused = false;
     if (this.#inputPaused) ws.pause();
@@ -67,22 +83,39 @@ export class WebTerminal implements Terminal {
   }
 
   /** The socket went away (the session stays open for a resume). */
-  detach(ws: WebSocket): void { if (this.#ws === ws) this.#ws = undefined; }
+  detach(ws: WebSocket): void {
+    if (this.#ws === ws) this.#ws = undefined;
+  }
 
   /** A frame of input from the page. */
-  input(b: Buffer): void { if (!this.#closed) this.#ev.emit('data', b); }
-  resized(size: TtySize): void { this.#size = size; this.#resizes.push(size); }
+  input(b: Buffer): void {
+    if (!this.#closed) this.#ev.emit('data', b);
+  }
+  resized(size: TtySize): void {
+    this.#size = size;
+    this.#resizes.push(size);
+  }
   /** False only for an acknowledgement beyond what was written (a broken page); a stale one is ignored. */
   ack(seq: number): boolean {
     if (seq <= this.log.acked) return true;
     if (!this.log.ack(seq)) return false;
-    if (this.#full && this.log.unacked < LOW_WATER) { this.#full = false; this.#ev.emit('drain'); }
+    if (this.#full && this.log.unacked < LOW_WATER) {
+      this.#full = false;
+      this.#ev.emit('drain');
+    }
     return true;
   }
-  pauseOutput(): void { this.#paused = true; }
-  resumeOutput(): void { this.#paused = false; this.#flush(); }
+  pauseOutput(): void {
+    this.#paused = true;
+  }
+  resumeOutput(): void {
+    this.#paused = false;
+    this.#flush();
+  }
 
-  control(m: ServerControl): void { if (this.#ws?.readyState === 1) this.#ws.send(JSON.stringify(m)); }
+  control(m: ServerControl): void {
+    if (this.#ws?.readyState === 1) this.#ws.send(JSON.stringify(m));
+  }
 
   #flush(): void {
     const ws = this.#ws;
@@ -96,18 +129,38 @@ export class WebTerminal implements Terminal {
     this.log.append(Buffer.from(data));
     this.#flush();
     // A page that never acknowledges cannot make ISLET keep its output forever.
-    if (this.log.unacked > HARD_LIMIT) { this.close(1); return true; }
+    if (this.log.unacked > HARD_LIMIT) {
+      this.close(1);
+      return true;
+    }
     if (this.log.unacked > HIGH_WATER) this.#full = true;
     return !this.#full;
   }
 
-  onceDrain(fn: () => void): void { this.#ev.once('drain', fn); }
-  pauseInput(): void { this.#inputPaused = true; this.#ws?.pause(); }
-  resumeInput(): void { this.#inputPaused = false; if (!this.#closed) this.#ws?.resume(); }
-  #on(ev: string, fn: (...a: any[]) => void): () => void { this.#ev.on(ev, fn); return () => this.#ev.off(ev, fn); }
-  onData(fn: (chunk: Buffer) => void): () => void { return this.#on('data', fn); }
-  onResize(fn: (size: TtySize) => void): () => void { return this.#on('resize', fn); }
-  onClose(fn: () => void): () => void { return this.#on('close', fn); }
+  onceDrain(fn: () => void): void {
+    this.#ev.once('drain', fn);
+  }
+  pauseInput(): void {
+    this.#inputPaused = true;
+    this.#ws?.pause();
+  }
+  resumeInput(): void {
+    this.#inputPaused = false;
+    if (!this.#closed) this.#ws?.resume();
+  }
+  #on(ev: string, fn: (...a: any[]) => void): () => void {
+    this.#ev.on(ev, fn);
+    return () => this.#ev.off(ev, fn);
+  }
+  onData(fn: (chunk: Buffer) => void): () => void {
+    return this.#on('data', fn);
+  }
+  onResize(fn: (size: TtySize) => void): () => void {
+    return this.#on('resize', fn);
+  }
+  onClose(fn: () => void): () => void {
+    return this.#on('close', fn);
+  }
 
   /** Ends the session: tells the page (which then does not reconnect) and closes its socket. */
   close(exitCode = 0): void {
@@ -118,7 +171,11 @@ export class WebTerminal implements Terminal {
     this.#resizes.cancel();
     const ws = this.#ws;
     this.#ws = undefined;
-    try { ws?.close(1000, 'session ended'); } catch { /* already gone */ }
+    try {
+      ws?.close(1000, 'session ended');
+    } catch {
+      /* already gone */
+    }
     this.#ev.emit('close');
   }
 }

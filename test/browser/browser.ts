@@ -12,16 +12,33 @@ import { repoRoot, type IsletProcess } from '../helpers/islet-process.ts';
 export const CHROMIUM = '/usr/bin/chromium';
 export const artifactsDir = join(repoRoot, '.islet-test', 'browser');
 
-export interface LaunchedBrowser { readonly browser: Browser; close(): Promise<void> }
+export interface LaunchedBrowser {
+  readonly browser: Browser;
+  close(): Promise<void>;
+}
 
 export async function launchChromium(): Promise<LaunchedBrowser> {
   // playwright-core gives every launch a fresh temporary --user-data-dir of its own (it refuses one passed in args).
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     timeout: 60_000,
   });
-  return { browser, async close() { await browser.close().catch(() => undefined); } };
+  return {
+    browser,
+    async close() {
+      await browser.close().catch(() => undefined);
+    },
+  };
 }
 
 /** Starts ISLET with the web door on a loopback port; returns the door's base URL. */
@@ -35,7 +52,9 @@ export async function startWithWeb(islet: IsletProcess, env: Record<string, stri
 export async function openPage(ctx: BrowserContext, url: string): Promise<{ page: Page; errors: string[] }> {
   const page = await ctx.newPage();
   const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(url);
   return { page, errors };
@@ -50,7 +69,8 @@ export function screenText(page: Page): Promise<string> {
       const line = b.getLine(i);
       const text = line?.translateToString(true) ?? '';
       // A row the terminal wrapped continues the previous line.
-      if (line?.isWrapped && out.length) out[out.length - 1] += text; else out.push(text);
+      if (line?.isWrapped && out.length) out[out.length - 1] += text;
+      else out.push(text);
     }
     return out.join('\n').replace(/\n+$/, '');
   });
@@ -64,7 +84,8 @@ export async function waitForScreen(page: Page, re: RegExp | string, timeoutMs =
     last = await screenText(page);
     const m = typeof re === 'string' ? (last.includes(re) ? ([re] as unknown as RegExpMatchArray) : null) : last.match(re);
     if (m) return m;
-    if (Date.now() > deadline) throw new Error(`terminal did not show ${String(re)} within ${timeoutMs} ms; it shows:\n${last.split('\n').slice(-25).join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(`terminal did not show ${String(re)} within ${timeoutMs} ms; it shows:\n${last.split('\n').slice(-25).join('\n')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

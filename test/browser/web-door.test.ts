@@ -84,7 +84,9 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
       assert.equal(resume.sameSite, 'Strict');
       assert.equal(resume.path, '/');
       await page.evaluate(() => (globalThis as any).islet.conn.bye());
-    } finally { await ctx.close(); }
+    } finally {
+      await ctx.close();
+    }
   });
 
   test('a killed WebSocket reconnects by itself to the same shell without losing output', async () => {
@@ -104,13 +106,19 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
       await waitForScreen(page, 'DONE2', 60_000);
       const text = await screenText(page);
       const seen = [...text.matchAll(/^L(\d+)-ok$/gm)].map((x) => Number(x[1]));
-      assert.deepEqual(seen, Array.from({ length: 300 }, (_, i) => i + 1), 'every line exactly once, in order');
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 300 }, (_, i) => i + 1),
+        'every line exactly once, in order',
+      );
       const resumes = () => islet.logs.filter((x) => x.event === 'web_session_resumed').length;
       await islet.waitForLog((l) => l.event === 'web_session_resumed' && resumes() >= before + 2, 30_000);
       assert.equal(await pageSh(page, 'echo still-$((2+3))'), 'still-5');
       await screenshot(page, 'resume-after-blips');
       await page.evaluate(() => (globalThis as any).islet.conn.bye());
-    } finally { await ctx.close(); }
+    } finally {
+      await ctx.close();
+    }
   });
 
   test('SSH, then the browser (taking the shell over), then SSH again: the same shell, its background job and files', async () => {
@@ -139,7 +147,9 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
       await typeLine(page, 'echo from-web >> ~/door.txt');
       await screenshot(page, 'ssh-then-browser');
       await page.evaluate(() => (globalThis as any).islet.conn.bye());
-    } finally { await ctx.close(); }
+    } finally {
+      await ctx.close();
+    }
 
     const s2 = await TmuxSsh.connect({ port: islet.port, user: `${sshUser}+demo` });
     await s2.waitFor(/password:/i);
@@ -150,14 +160,21 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
     await s2.close();
   });
 
-  test('a page of another site cannot open the door\'s WebSocket (the same script on the door\'s own page can)', async () => {
-    const probe = (url: string) => new Promise<string>((resolve) => {
-      const ws = new WebSocket(url);
-      ws.onopen = () => { ws.close(); resolve('open'); };
-      ws.onerror = () => resolve('refused');
-    });
+  test("a page of another site cannot open the door's WebSocket (the same script on the door's own page can)", async () => {
+    const probe = (url: string) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(url);
+        ws.onopen = () => {
+          ws.close();
+          resolve('open');
+        };
+        ws.onerror = () => resolve('refused');
+      });
     const wsUrl = `${base.replace('http:', 'ws:')}/ws`;
-    const evil = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<!doctype html><title>elsewhere</title>'); });
+    const evil = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>elsewhere</title>');
+    });
     await new Promise<void>((r) => evil.listen(0, '127.0.0.1', () => r()));
     const ctx = await browser.newContext();
     try {
@@ -169,7 +186,10 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
       const { page: own } = await openPage(ctx, `${base}/`);
       assert.equal(await own.evaluate(probe, wsUrl), 'open');
       await own.evaluate(() => (globalThis as any).islet.conn.bye());
-    } finally { await ctx.close(); evil.close(); }
+    } finally {
+      await ctx.close();
+      evil.close();
+    }
   });
 
   test('a reload mid-top paints top at once, without asking the password again', async () => {
@@ -192,7 +212,9 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
       await page.keyboard.type('q');
       await waitForScreen(page, SHELL);
       await page.evaluate(() => (globalThis as any).islet.conn.bye());
-    } finally { await ctx.close(); }
+    } finally {
+      await ctx.close();
+    }
   });
 
   test('a second tab that chooses to share mirrors the same shell: what one types, both see', async () => {
@@ -216,11 +238,12 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
       await waitForScreen(two, /^back-2$/m);
       await screenshot(two, 'second-tab-shared');
       for (const p of [one, two]) await p.evaluate(() => (globalThis as any).islet.conn.bye());
-    } finally { await ctx.close(); }
+    } finally {
+      await ctx.close();
+    }
   });
 
-  test('a phone (390x844, touch): the key bar sends Ctrl-C, arrows, Tab, |, ~, /, copies and pastes; IME text arrives; the terminal fits and rotates',
-    async () => {
+  test('a phone (390x844, touch): the key bar sends Ctrl-C, arrows, Tab, |, ~, /, copies and pastes; IME text arrives; the terminal fits and rotates', async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
     try {
       const { page, errors } = await openPage(ctx, `${base}/#/${user}+demo`);
@@ -266,7 +289,11 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
       const row = await page.evaluate(() => {
         const t = (globalThis as any).islet.term;
         const b = t.buffer.active;
-        for (let y = b.length - 1; y >= 0; y--) if (b.getLine(y).translateToString(true) === 'copy-25') { t.select(0, y, 7); return y; }
+        for (let y = b.length - 1; y >= 0; y--)
+          if (b.getLine(y).translateToString(true) === 'copy-25') {
+            t.select(0, y, 7);
+            return y;
+          }
         return -1;
       });
       assert.ok(row >= 0);
@@ -286,6 +313,8 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
       assert.equal(await pageSh(page, 'stty size | cut -d" " -f2'), String(wide));
       await screenshot(page, 'phone-landscape');
       assert.deepEqual(errors, []);
-    } finally { await ctx.close(); }
+    } finally {
+      await ctx.close();
+    }
   });
 });

@@ -24,15 +24,29 @@ const acct = `t${runId.slice(0, 7)}`;
 const PW = 'trainee1';
 let base = '';
 const clients: WebClient[] = [];
-const client = (o: ConstructorParameters<typeof WebClient>[1] = {}) => { const c = new WebClient(base, { origin: base, ...o }); clients.push(c); return c; };
+const client = (o: ConstructorParameters<typeof WebClient>[1] = {}) => {
+  const c = new WebClient(base, { origin: base, ...o });
+  clients.push(c);
+  return c;
+};
 
 /** One SSH password attempt; resolves with whether it was accepted. */
 function sshPassword(user: string, password: string): Promise<boolean> {
   return new Promise((resolve) => {
     const c = new Client();
-    const timer = setTimeout(() => { c.end(); resolve(false); }, 30_000);
-    c.on('ready', () => { clearTimeout(timer); c.end(); resolve(true); });
-    c.on('error', () => { clearTimeout(timer); resolve(false); });
+    const timer = setTimeout(() => {
+      c.end();
+      resolve(false);
+    }, 30_000);
+    c.on('ready', () => {
+      clearTimeout(timer);
+      c.end();
+      resolve(true);
+    });
+    c.on('error', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
     c.connect({ host: '127.0.0.1', port: islet.port, username: user, password, tryKeyboard: false, readyTimeout: 30_000 });
   });
 }
@@ -49,7 +63,7 @@ describe('web door security', { concurrency: false, timeout: 300_000 }, () => {
     await sweepTestContainers(runId);
   });
 
-  test('a WebSocket from another origin, or without one, is refused before the upgrade; the page\'s own origin is accepted', async () => {
+  test("a WebSocket from another origin, or without one, is refused before the upgrade; the page's own origin is accepted", async () => {
     const ok = client();
     await ok.opened;
     ok.hello();
@@ -62,7 +76,7 @@ describe('web door security', { concurrency: false, timeout: 300_000 }, () => {
     await islet.waitForLog((l) => l.event === 'web_origin_refused' && l.code === 'WEB_ORIGIN_REFUSED' && l.origin === 'http://evil.example');
   });
 
-  test('every response carries the strict headers; the page\'s files are revalidated by ETag', async () => {
+  test("every response carries the strict headers; the page's files are revalidated by ETag", async () => {
     for (const path of ['/', '/static/app.js', '/static/xterm.mjs', '/nope']) {
       const r = await fetch(`${base}${path}`);
       assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'self'; script-src 'self'; style-src 'self'.*frame-ancestors 'none'/, path);
@@ -77,7 +91,7 @@ describe('web door security', { concurrency: false, timeout: 300_000 }, () => {
     assert.equal((await fetch(`${base}/static/app.js`, { headers: { 'if-none-match': '"other"' } })).status, 200, 'control: another tag gets the file');
   });
 
-  test('resume needs the session\'s own cookie: missing, another browser\'s and forged cookies are refused', async () => {
+  test("resume needs the session's own cookie: missing, another browser's and forged cookies are refused", async () => {
     const mine = await pageCookie(base);
     const other = await pageCookie(base);
     assert.notEqual(mine, other);
@@ -91,7 +105,11 @@ describe('web door security', { concurrency: false, timeout: 300_000 }, () => {
     a.close();
     await a.closed;
     const forged = mine.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A'));
-    for (const [label, cookie] of [['missing', undefined], ['another browser', other], ['forged', forged]] as const) {
+    for (const [label, cookie] of [
+      ['missing', undefined],
+      ['another browser', other],
+      ['forged', forged],
+    ] as const) {
       const c = client({ cookie });
       c.hello({ resume: { id, seq } });
       const e = await c.waitControl('error');
@@ -161,20 +179,44 @@ describe('web door over TLS', { concurrency: false, timeout: 120_000 }, () => {
   before(async () => {
     const dir = tlsIslet.dataDir.replace(/data$/, 'tls');
     mkdirSync(dir, { recursive: true });
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     appendFileSync(join(tlsIslet.configDir, 'islet.yaml'), `\nweb_tls_cert: ${join(dir, 'cert.pem')}\nweb_tls_key: ${join(dir, 'key.pem')}\n`);
     // On every address, so only TLS can explain the absence of the plain-HTTP warning (the control below has it).
     https = (await startWithWeb(tlsIslet, { ISLET_HTTP: '0.0.0.0:0' })).replace('http:', 'https:');
   });
-  after(async () => { await tlsIslet.dispose(); await sweepTestContainers(tlsRun); });
+  after(async () => {
+    await tlsIslet.dispose();
+    await sweepTestContainers(tlsRun);
+  });
 
   test('with a configured certificate the door serves HTTPS (with HSTS) and WSS; an http:// Origin is a downgrade and refused', async () => {
     const l = await tlsIslet.waitForLog((x) => x.event === 'web_listening');
     assert.equal(l.tls, true);
     const res = await new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
-      httpsGet(`${https}/`, { rejectUnauthorized: false }, (r) => { r.resume(); resolve({ status: r.statusCode ?? 0, headers: r.headers }); })
-        .on('error', reject);
+      httpsGet(`${https}/`, { rejectUnauthorized: false }, (r) => {
+        r.resume();
+        resolve({ status: r.statusCode ?? 0, headers: r.headers });
+      }).on('error', reject);
     });
     assert.equal(res.status, 200);
     assert.match(String(res.headers['strict-transport-security']), /max-age=\d+/);
@@ -185,7 +227,10 @@ describe('web door over TLS', { concurrency: false, timeout: 120_000 }, () => {
     ok.send({ t: 'bye' });
     const down = new WebClient(https, { origin: https.replace('https:', 'http:'), rejectUnauthorized: false });
     await assert.rejects(down.opened, (e: { status?: number }) => e.status === 403);
-    assert.equal(tlsIslet.logs.some((x) => x.event === 'web_no_tls'), false);
+    assert.equal(
+      tlsIslet.logs.some((x) => x.event === 'web_no_tls'),
+      false,
+    );
   });
 
   test('control: plain HTTP on every address logs the WEB_NO_TLS warning', async () => {
@@ -195,7 +240,10 @@ describe('web door over TLS', { concurrency: false, timeout: 120_000 }, () => {
       await startWithWeb(plain, { ISLET_HTTP: '0.0.0.0:0' });
       const w = await plain.waitForLog((x) => x.event === 'web_no_tls');
       assert.equal(w.code, 'WEB_NO_TLS');
-    } finally { await plain.dispose(); await sweepTestContainers(plainRun); }
+    } finally {
+      await plain.dispose();
+      await sweepTestContainers(plainRun);
+    }
   });
 });
 
@@ -210,7 +258,10 @@ describe('a secret gate password', { concurrency: false, timeout: 120_000 }, () 
     writeFileSync(file, yaml.replace(/username: demo(\n\s+)password: demo/, 'username: room$1password: s3cret-gate'));
     url = await startWithWeb(gated);
   });
-  after(async () => { await gated.dispose(); await sweepTestContainers(gateRun); });
+  after(async () => {
+    await gated.dispose();
+    await sweepTestContainers(gateRun);
+  });
 
   test('is asked for by the page as by ssh: a wrong one is refused, the right one leads to the menu', async () => {
     const wrong = new WebClient(url, { origin: url });

@@ -6,7 +6,11 @@
  */
 import WebSocket from 'ws';
 
-export interface WebClientOptions { readonly origin?: string | undefined; readonly cookie?: string | undefined; readonly rejectUnauthorized?: boolean }
+export interface WebClientOptions {
+  readonly origin?: string | undefined;
+  readonly cookie?: string | undefined;
+  readonly rejectUnauthorized?: boolean;
+}
 export type Control = { t: string; [k: string]: unknown };
 
 export class WebClient {
@@ -23,7 +27,9 @@ export class WebClient {
     const headers: Record<string, string> = {};
     if (o.cookie) headers.cookie = o.cookie;
     this.ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`, {
-      headers, ...(o.origin !== undefined ? { origin: o.origin } : {}), ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+      headers,
+      ...(o.origin !== undefined ? { origin: o.origin } : {}),
+      ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
     });
     this.opened = new Promise((res, rej) => {
       this.ws.once('open', () => res());
@@ -31,7 +37,13 @@ export class WebClient {
       this.ws.once('error', rej);
     });
     this.opened.catch(() => undefined);
-    this.closed = new Promise((res) => this.ws.once('close', (code) => { this.closeCode = code; this.#wake(); res(code); }));
+    this.closed = new Promise((res) =>
+      this.ws.once('close', (code) => {
+        this.closeCode = code;
+        this.#wake();
+        res(code);
+      }),
+    );
     this.ws.on('message', (data: Buffer, binary: boolean) => {
       if (binary) {
         const seq = Number(data.readBigUInt64BE(0));
@@ -49,25 +61,46 @@ export class WebClient {
     });
   }
 
-  #wake(): void { for (const w of this.#waiters) w(); }
+  #wake(): void {
+    for (const w of this.#waiters) w();
+  }
 
   /** Sends a control message (once open, when still connecting). */
   send(m: object): void {
-    if (this.ws.readyState === WebSocket.CONNECTING) { void this.opened.then(() => this.send(m), () => undefined); return; }
+    if (this.ws.readyState === WebSocket.CONNECTING) {
+      void this.opened.then(
+        () => this.send(m),
+        () => undefined,
+      );
+      return;
+    }
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(m));
   }
   hello(h: { login?: string; resume?: { id: string; seq: number }; cols?: number; rows?: number } = {}): void {
     this.send({ t: 'hello', v: 1, cols: 80, rows: 24, ...h });
   }
   type(s: string): void {
-    if (this.ws.readyState === WebSocket.CONNECTING) { void this.opened.then(() => this.type(s), () => undefined); return; }
+    if (this.ws.readyState === WebSocket.CONNECTING) {
+      void this.opened.then(
+        () => this.type(s),
+        () => undefined,
+      );
+      return;
+    }
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(Buffer.from(s));
   }
 
   /** Resolves when `pred` holds (checked at every message), rejects after timeoutMs. */
   until<T>(pred: () => T | undefined | false, timeoutMs = 20_000, what = 'condition'): Promise<T> {
     return new Promise((res, rej) => {
-      const check = () => { const v = pred(); if (v) { clearTimeout(timer); this.#waiters.delete(check); res(v); } };
+      const check = () => {
+        const v = pred();
+        if (v) {
+          clearTimeout(timer);
+          this.#waiters.delete(check);
+          res(v);
+        }
+      };
       const timer = setTimeout(() => {
         this.#waiters.delete(check);
         rej(new Error(`${what} not met within ${timeoutMs} ms; output:\n${this.text.slice(-800)}\ncontrols: ${JSON.stringify(this.controls)}`));
@@ -81,8 +114,12 @@ export class WebClient {
     const seen = () => (typeof re === 'string' ? this.text.indexOf(re, from) >= 0 : re.test(this.text.slice(from))) || undefined;
     return this.until(seen, timeoutMs, `output ${String(re)}`);
   }
-  waitControl(t: string, timeoutMs = 20_000): Promise<Control> { return this.until(() => this.controls.find((c) => c.t === t), timeoutMs, `control ${t}`); }
-  close(): void { this.ws.close(); }
+  waitControl(t: string, timeoutMs = 20_000): Promise<Control> {
+    return this.until(() => this.controls.find((c) => c.t === t), timeoutMs, `control ${t}`);
+  }
+  close(): void {
+    this.ws.close();
+  }
 }
 
 /** GETs the page and returns the resume cookie it sets (as a Cookie header value). */

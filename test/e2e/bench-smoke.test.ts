@@ -18,9 +18,12 @@ const node = join(repoRoot, 'node_modules/.bin/node');
 
 function bench(script: string, ...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(node, ['--disable-warning=ExperimentalWarning', join(repoRoot, 'bench', script), ...args],
+    execFile(
+      node,
+      ['--disable-warning=ExperimentalWarning', join(repoRoot, 'bench', script), ...args],
       { env: { ...process.env, ISLET_BENCH_RESULTS: dir }, timeout: 180_000 },
-      (err, stdout, stderr) => (err ? reject(new Error(`${script}: ${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout)));
+      (err, stdout, stderr) => (err ? reject(new Error(`${script}: ${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout)),
+    );
   });
 }
 
@@ -55,7 +58,21 @@ describe('benchmark harness', () => {
   });
 
   test('data-path-cpu runs against ISLET (native crypto) and writes CPU by process for tty, keys and exec; the doc tables render', async () => {
-    await bench('data-path-cpu.ts', '--targets', 'islet', '--islet-crypto', 'native', '--ciphers', 'chacha20-poly1305@openssh.com', '--mb', '10', '--keys', '61', '--runs', '1');
+    await bench(
+      'data-path-cpu.ts',
+      '--targets',
+      'islet',
+      '--islet-crypto',
+      'native',
+      '--ciphers',
+      'chacha20-poly1305@openssh.com',
+      '--mb',
+      '10',
+      '--keys',
+      '61',
+      '--runs',
+      '1',
+    );
     const r = result('data-path-cpu');
     assert.ok(r.commit && r.command && r.start && r.end && r.machine.cpus > 0, 'commit, command, start, end and machine recorded');
     assert.deepEqual(r.steps.map((s: { step: string }) => s.step).sort(), ['exec', 'keys', 'tty']);

@@ -46,7 +46,10 @@ async function runningCount(islet: IsletProcess): Promise<number> {
 describe('capacity', { concurrency: false }, () => {
   after(async () => {
     for (const t of open) t.end();
-    for (const i of started) { await i.dispose(); await sweepTestContainers(i.runId); }
+    for (const i of started) {
+      await i.dispose();
+      await sweepTestContainers(i.runId);
+    }
   });
 
   test('max_containers: 1 — the second and third trainee wait in line, in order, and get in as places free', async () => {
@@ -89,7 +92,10 @@ describe('capacity', { concurrency: false }, () => {
     await c.waitFor(SSH_PROMPT, 10_000);
     assert.equal(await state(islet, 'demo', 'cleo'), 'running');
     assert.equal(await runningCount(islet), 1);
-    for (const t of [a, b, c]) { t.end(); open.delete(t); }
+    for (const t of [a, b, c]) {
+      t.end();
+      open.delete(t);
+    }
   });
 
   test('admission_wait: 2s — a waiting trainee is told ISLET is full, is back at the menu, and can try again later', async () => {
@@ -123,7 +129,10 @@ describe('capacity', { concurrency: false }, () => {
     assert.equal(await shSsh(b, 'echo in'), 'in');
     const info = await driver.inspect(`${islet.instance}.demo.bert`);
     assert.equal(info?.state, 'running');
-    for (const t of [a, b]) { t.end(); open.delete(t); }
+    for (const t of [a, b]) {
+      t.end();
+      open.delete(t);
+    }
   });
 
   test('max_containers_per_account: 1 — a second environment of the same account is refused while the first runs', async () => {
@@ -161,6 +170,9 @@ describe('capacity', { concurrency: false }, () => {
     assert.equal(await shSsh(second, 'hostname'), 'second');
     assert.equal(await state(islet, 'second', 'dora'), 'running');
     assert.equal(await state(islet, 'demo', 'dora'), 'exited');
-    for (const t of [first, second, other]) { t.end(); open.delete(t); }
+    for (const t of [first, second, other]) {
+      t.end();
+      open.delete(t);
+    }
   });
 });

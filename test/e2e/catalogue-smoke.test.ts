@@ -18,11 +18,30 @@ import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 const runId = testRunId();
 const base = mkdtempSync(join(tmpdir(), 'islet-smoke-'));
 const env = { ISLET_DATA: join(base, 'data'), ISLET_TEST_RUN: runId };
-after(async () => { await sweepTestContainers(runId); rmSync(base, { recursive: true, force: true }); });
+after(async () => {
+  await sweepTestContainers(runId);
+  rmSync(base, { recursive: true, force: true });
+});
 
 const all = listRecipes(join(repoRoot, 'catalogue'));
 const chosen = process.env.ISLET_SMOKE_ALL === '1' ? all : [...new Map(all.map((r) => [r.tool, r])).values()];
-const STARTER = ['tcpdump', 'tshark', 'argus-client', 'argus-server', 'p0f', 'netsniff-ng', 'httpry', 'iftop', 'daemonlogger', 'chaosreader', 'nfdump', 'ngrep', 'tcpflow', 'yara', 'suricata'];
+const STARTER = [
+  'tcpdump',
+  'tshark',
+  'argus-client',
+  'argus-server',
+  'p0f',
+  'netsniff-ng',
+  'httpry',
+  'iftop',
+  'daemonlogger',
+  'chaosreader',
+  'nfdump',
+  'ngrep',
+  'tcpflow',
+  'yara',
+  'suricata',
+];
 
 test('the starter catalogue has every tool the issue names, each with a smoke command', () => {
   const tools = new Set(all.map((r) => r.tool));

@@ -42,8 +42,10 @@ describe('a trainee in a catalogue environment with a dataset and a lab network'
     mkdirSync(server.dataDir, { recursive: true, mode: 0o700 });
     const add = await islet(['dataset', 'add', 'lab', pcaps], { ISLET_DATA: server.dataDir });
     assert.equal(add.code, 0, add.err);
-    writeFileSync(join(server.configDir, 'environments/sniff.yaml'),
-      'program: tcpdump\ndescription: Packet lab\ndatasets: [lab]\nlab_network:\n  replay: lab/lab.pcap\n  pps: 50\n');
+    writeFileSync(
+      join(server.configDir, 'environments/sniff.yaml'),
+      'program: tcpdump\ndescription: Packet lab\ndatasets: [lab]\nlab_network:\n  replay: lab/lab.pcap\n  pps: 50\n',
+    );
     await server.start({ ISLET_DATA: server.dataDir });
   });
   after(async () => {
@@ -67,7 +69,10 @@ describe('a trainee in a catalogue environment with a dataset and a lab network'
   test('the dataset is mounted read-only and tcpdump reads it', async () => {
     assert.ok(t);
     const read = await shSsh(t, 'tcpdump -nn -r /datasets/lab/lab.pcap 2>/dev/null');
-    assert.deepEqual(read.split('\n').map((l) => l.replace(/^\S+ /, '')), packets.map((p) => `IP 10.9.0.1.${p.sport} > 10.9.0.2.9999: UDP, length 4`));
+    assert.deepEqual(
+      read.split('\n').map((l) => l.replace(/^\S+ /, '')),
+      packets.map((p) => `IP 10.9.0.1.${p.sport} > 10.9.0.2.9999: UDP, length 4`),
+    );
     // Control first: the trainee can write in its home; then the dataset refuses the same write.
     assert.equal(await shSsh(t, 'touch ~/probe && echo home-ok'), 'home-ok');
     assert.match(await shSsh(t, 'touch /datasets/lab/probe 2>&1; true'), /Read-only file system/);
@@ -82,7 +87,13 @@ describe('a trainee in a catalogue environment with a dataset and a lab network'
     assert.equal(await shSsh(t, 'ls /sys/class/net | tr "\\n" " "'), 'eth0 lo');
     // Control: the same probe from the same image on the engine's default bridge does reach the Debian mirror.
     const probe = 'timeout 8 bash -c "echo > /dev/tcp/deb.debian.org/80" && echo OUT || echo NO-OUT';
-    assert.equal(execFileSync('docker', ['run', '--rm', '--label', `islet.test=${runId}`, 'islet/tcpdump:4.99.5', 'bash', '-c', probe], { encoding: 'utf8', timeout: 60_000 }).trim(), 'OUT');
+    assert.equal(
+      execFileSync('docker', ['run', '--rm', '--label', `islet.test=${runId}`, 'islet/tcpdump:4.99.5', 'bash', '-c', probe], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      }).trim(),
+      'OUT',
+    );
     assert.equal(await shSsh(t, probe, 30_000), 'NO-OUT');
   });
 });

@@ -20,7 +20,10 @@ const runId = testRunId();
 const base = mkdtempSync(join(tmpdir(), 'islet-catalogue-'));
 const data = join(base, 'data');
 const env = { ISLET_DATA: data, ISLET_TEST_RUN: runId };
-after(async () => { await sweepTestContainers(runId); rmSync(base, { recursive: true, force: true }); });
+after(async () => {
+  await sweepTestContainers(runId);
+  rmSync(base, { recursive: true, force: true });
+});
 
 const packets = [1, 2, 3].map((i) => ({ src: '10.0.0.1', dst: '10.0.0.2', sport: 40000 + i, dport: 9999, payload: `hello${i}` }));
 const pcapDir = join(base, 'pcaps');
@@ -43,10 +46,31 @@ test('bootstrap: a Debian base from the archive with an unprivileged user, no pa
 
   assert.equal(docker('run', '--rm', '--label', `islet.test=${runId}`, 'islet/base:bookworm', 'id', '-un').trim(), 'islet');
   // No setuid/setgid file; control: the same probe finds one planted in /tmp.
-  const suid = docker('run', '--rm', '--label', `islet.test=${runId}`, '--user', 'root', 'islet/base:bookworm', 'sh', '-c',
-    'find / -xdev -type f -perm /6000 -not -path "/tmp/*" | wc -l; touch /tmp/planted; chmod u+s /tmp/planted; find /tmp -type f -perm /6000');
+  const suid = docker(
+    'run',
+    '--rm',
+    '--label',
+    `islet.test=${runId}`,
+    '--user',
+    'root',
+    'islet/base:bookworm',
+    'sh',
+    '-c',
+    'find / -xdev -type f -perm /6000 -not -path "/tmp/*" | wc -l; touch /tmp/planted; chmod u+s /tmp/planted; find /tmp -type f -perm /6000',
+  );
   assert.deepEqual(suid.trim().split('\n'), ['0', '/tmp/planted']);
-  const shadow = docker('run', '--rm', '--label', `islet.test=${runId}`, '--user', 'root', 'islet/base:bookworm', 'sh', '-c', 'grep -E "^(root|islet):" /etc/shadow | cut -d: -f1,2; command -v sudo || echo no-sudo');
+  const shadow = docker(
+    'run',
+    '--rm',
+    '--label',
+    `islet.test=${runId}`,
+    '--user',
+    'root',
+    'islet/base:bookworm',
+    'sh',
+    '-c',
+    'grep -E "^(root|islet):" /etc/shadow | cut -d: -f1,2; command -v sudo || echo no-sudo',
+  );
   assert.match(shadow, /^root:!/m);
   assert.match(shadow, /^islet:!/m);
   assert.match(shadow, /^no-sudo$/m);
@@ -65,9 +89,21 @@ test('two tcpdump versions from two suites, compared by grouprun on a generated 
   assert.equal(labels.program, 'tcpdump');
   assert.equal(labels.organization, 'opennsm');
   // ContainNSM's filter still finds it.
-  assert.match(docker('images', '--filter', 'label=organization=opennsm', '--filter', 'label=program=tcpdump', '--format', '{{.Repository}}:{{.Tag}}'), /islet\/tcpdump:4\.99\.5/);
+  assert.match(
+    docker('images', '--filter', 'label=organization=opennsm', '--filter', 'label=program=tcpdump', '--format', '{{.Repository}}:{{.Tag}}'),
+    /islet\/tcpdump:4\.99\.5/,
+  );
   // Capture rights as file capabilities, not setuid root; the image's user is unprivileged.
-  const caps = docker('run', '--rm', '--label', `islet.test=${runId}`, 'islet/tcpdump:4.99.3', 'sh', '-c', 'id -u; getcap "$(command -v tcpdump)"; find / -xdev -type f -perm /6000 2>/dev/null | wc -l');
+  const caps = docker(
+    'run',
+    '--rm',
+    '--label',
+    `islet.test=${runId}`,
+    'islet/tcpdump:4.99.3',
+    'sh',
+    '-c',
+    'id -u; getcap "$(command -v tcpdump)"; find / -xdev -type f -perm /6000 2>/dev/null | wc -l',
+  );
   assert.match(caps, /^1000\n.*tcpdump cap_net_admin,cap_net_raw=eip\n0\n$/);
 
   const add = await islet(['dataset', 'add', 'lab', pcapDir], env);
@@ -77,11 +113,19 @@ test('two tcpdump versions from two suites, compared by grouprun on a generated 
   const res = JSON.parse(g.out) as { results: { version: string; exitCode: number; output: string }[] };
   const versions = res.results.map((r) => r.version);
   assert.ok(versions.includes('4.99.3') && versions.includes('4.99.5'), versions.join(','));
-  assert.deepEqual(versions, [...versions].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })), 'lowest version first');
+  assert.deepEqual(
+    versions,
+    [...versions].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
+    'lowest version first',
+  );
   const lines = (o: string): string[] => o.split('\n').filter((l) => /^\d\d:\d\d:\d\d/.test(l));
   for (const r of res.results) {
     assert.equal(r.exitCode, 0, r.output);
-    assert.deepEqual(lines(r.output).map((l) => l.replace(/^\S+ /, '')), packets.map((p) => `IP 10.0.0.1.${p.sport} > 10.0.0.2.9999: UDP, length 6`), `${r.version}: ${r.output}`);
+    assert.deepEqual(
+      lines(r.output).map((l) => l.replace(/^\S+ /, '')),
+      packets.map((p) => `IP 10.0.0.1.${p.sport} > 10.0.0.2.9999: UDP, length 6`),
+      `${r.version}: ${r.output}`,
+    );
   }
   assert.equal(new Set(res.results.map((r) => lines(r.output).join('\n'))).size, 1, 'every version decodes the same packets');
 
@@ -97,9 +141,18 @@ test('islet image ls: built and buildable, versions sorted as versions, sizes, -
   const ls = await islet(['image', 'ls', 'tcpdump', '--json'], env);
   assert.equal(ls.code, 0, ls.err);
   const rows = JSON.parse(ls.out) as { version: string; built: boolean; size?: number; suite: string }[];
-  assert.deepEqual(rows.map((r) => r.version), ['4.99.0', '4.99.3', '4.99.5']);
-  assert.deepEqual(rows.map((r) => r.suite), ['bullseye', 'bookworm', 'trixie']);
-  for (const r of rows.filter((x) => x.version !== '4.99.0')) { assert.equal(r.built, true); assert.ok((r.size ?? 0) > 50e6); }
+  assert.deepEqual(
+    rows.map((r) => r.version),
+    ['4.99.0', '4.99.3', '4.99.5'],
+  );
+  assert.deepEqual(
+    rows.map((r) => r.suite),
+    ['bullseye', 'bookworm', 'trixie'],
+  );
+  for (const r of rows.filter((x) => x.version !== '4.99.0')) {
+    assert.equal(r.built, true);
+    assert.ok((r.size ?? 0) > 50e6);
+  }
   const text = await islet(['image', 'ls'], env);
   assert.match(text.out, /^tcpdump\s+4\.99\.5\s+trixie\s+built\s+\d+ MB\s+islet\/tcpdump:4\.99\.5$/m);
   assert.match(text.out, /^suricata\s+/m);
@@ -110,7 +163,21 @@ test('islet run: read-only inputs, a write-back directory, the hardened containe
   mkdirSync(out);
   chownSync(out, 1000, 1000);
   const pcap = join(pcapDir, 'lab.pcap');
-  const r = await islet(['run', '-r', pcap, '-w', out, 'tcpdump:4.99.3', '--', 'sh', '-c', `tcpdump -nn -r ${pcap} -w copy.pcap && id -u && grep -E '^(CapEff|NoNewPrivs)' /proc/self/status && (echo x >> ${pcap} || echo ro-refused)`], env);
+  const r = await islet(
+    [
+      'run',
+      '-r',
+      pcap,
+      '-w',
+      out,
+      'tcpdump:4.99.3',
+      '--',
+      'sh',
+      '-c',
+      `tcpdump -nn -r ${pcap} -w copy.pcap && id -u && grep -E '^(CapEff|NoNewPrivs)' /proc/self/status && (echo x >> ${pcap} || echo ro-refused)`,
+    ],
+    env,
+  );
   assert.equal(r.code, 0, `${r.out}\n${r.err}`);
   assert.ok(existsSync(join(out, 'copy.pcap')) && statSync(join(out, 'copy.pcap')).uid === 1000, 'written back as uid 1000');
   assert.match(r.out, /^1000$/m);
@@ -166,10 +233,16 @@ test('a Dockerfile recipe builds offline from a bootstrapped base; image rm remo
   const rm = await islet(['image', 'rm', 'hello'], cenv);
   assert.match(rm.out, /islet\/hello:1\.0\s+removed/);
   const ls = JSON.parse((await islet(['image', 'ls', '--json'], cenv)).out) as { tool: string; built: boolean }[];
-  assert.deepEqual(ls.map((x) => [x.tool, x.built]), [['hello', false]]);
+  assert.deepEqual(
+    ls.map((x) => [x.tool, x.built]),
+    [['hello', false]],
+  );
 
   const dl = JSON.parse((await islet(['dataset', 'ls', '--json'], env)).out) as { name: string; files: number }[];
-  assert.deepEqual(dl.map((d) => [d.name, d.files]), [['lab', 1]]);
+  assert.deepEqual(
+    dl.map((d) => [d.name, d.files]),
+    [['lab', 1]],
+  );
   const badName = await islet(['dataset', 'add', '../x', pcapDir], env);
   assert.match(badName.err, /\[CATALOGUE_INVALID\] invalid dataset name/);
   assert.equal((await islet(['dataset', 'rm', 'lab'], env)).code, 0);
@@ -186,7 +259,10 @@ test('islet check names what a catalogue environment lacks and the command that 
   // A catalogue whose tcpreplay and faketool are not built.
   const cat = join(base, 'catalogue-check');
   cpSync(join(repoRoot, 'catalogue', 'tcpdump'), join(cat, 'tcpdump'), { recursive: true });
-  for (const [tool, v] of [['tcpreplay', '0.0.1'], ['faketool', '1.0']] as const) {
+  for (const [tool, v] of [
+    ['tcpreplay', '0.0.1'],
+    ['faketool', '1.0'],
+  ] as const) {
     mkdirSync(join(cat, tool, v), { recursive: true });
     writeFileSync(join(cat, tool, v, 'recipe.yaml'), `suite: bookworm\npackages: [${tool}]\n`);
   }

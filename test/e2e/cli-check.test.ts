@@ -21,7 +21,10 @@ function check(dir: string, ...extra: string[]): Promise<{ code: number; out: st
 function configDir(t: { after: (f: () => void) => void }, files: Record<string, string>): string {
   const d = mkdtempSync(join(tmpdir(), 'islet-check-'));
   t.after(() => rmSync(d, { recursive: true, force: true }));
-  for (const [p, text] of Object.entries(files)) { mkdirSync(join(d, p, '..'), { recursive: true }); writeFileSync(join(d, p), text); }
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(join(d, p, '..'), { recursive: true });
+    writeFileSync(join(d, p), text);
+  }
   return d;
 }
 

@@ -22,7 +22,10 @@ function islet(...args: string[]): Promise<{ code: number; out: string }> {
 function configDir(t: { after: (f: () => void) => void }, files: Record<string, string>): string {
   const d = mkdtempSync(join(tmpdir(), 'islet-effective-'));
   t.after(() => rmSync(d, { recursive: true, force: true }));
-  for (const [p, text] of Object.entries(files)) { mkdirSync(join(d, p, '..'), { recursive: true }); writeFileSync(join(d, p), text); }
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(join(d, p, '..'), { recursive: true });
+    writeFileSync(join(d, p), text);
+  }
   return d;
 }
 
@@ -34,7 +37,9 @@ function row(out: string, setting: string): [string, string] {
 }
 
 test('a legacy environment: each setting with its file:line and variable, or default', async (t) => {
-  const d = configDir(t, { 'environments/lab.conf': 'ENVIRONMENT="islet/demo:latest"\nENABLE="yes"\nCAP_NET_RAW="yes"\nULIMIT_NOFILE="256:512"\nMEMORY="256m"\n' });
+  const d = configDir(t, {
+    'environments/lab.conf': 'ENVIRONMENT="islet/demo:latest"\nENABLE="yes"\nCAP_NET_RAW="yes"\nULIMIT_NOFILE="256:512"\nMEMORY="256m"\n',
+  });
   const r = await islet('check', '--config', d, '--effective', 'lab');
   assert.equal(r.code, 0, r.out);
   const file = join(d, 'environments/lab.conf');
@@ -70,7 +75,7 @@ test('beside the original module: capabilities none, the module says once that S
   assert.match(c.out, /docker\.conf:30: warning: CAP_SETFCAP: .*ISLET keeps them dropped/);
 });
 
-test('--json gives the same settings; a YAML cap_drop without ALL shows Docker\'s default set and check warns', async (t) => {
+test("--json gives the same settings; a YAML cap_drop without ALL shows Docker's default set and check warns", async (t) => {
   const d = configDir(t, {
     'islet.yaml': 'defaults:\n  pids_limit: 100\n',
     'environments/weak.yaml': 'image: islet/demo:latest\ncap_drop: [NET_RAW]\n',
@@ -80,7 +85,21 @@ test('--json gives the same settings; a YAML cap_drop without ALL shows Docker\'
   const parsed = JSON.parse(j.out) as { environment: string; settings: { setting: string; value: string; source: string }[] };
   const get = (s: string) => parsed.settings.find((x) => x.setting === s);
   assert.equal(parsed.environment, 'weak');
-  assert.deepEqual(get('capabilities')?.value.split(' '), ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
+  assert.deepEqual(get('capabilities')?.value.split(' '), [
+    'AUDIT_WRITE',
+    'CHOWN',
+    'DAC_OVERRIDE',
+    'FOWNER',
+    'FSETID',
+    'KILL',
+    'MKNOD',
+    'NET_BIND_SERVICE',
+    'SETFCAP',
+    'SETGID',
+    'SETPCAP',
+    'SETUID',
+    'SYS_CHROOT',
+  ]);
   assert.equal(get('cap_drop')?.source, `${join(d, 'environments/weak.yaml')}:2 (cap_drop)`);
   assert.deepEqual([get('pids_limit')?.value, get('pids_limit')?.source], ['100', `${join(d, 'islet.yaml')}:2 (defaults.pids_limit)`]);
   const c = await islet('check', '--no-engine', '--config', d);

@@ -16,21 +16,51 @@ import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 test('islet serve --listen --http --metrics: the SSH door, the web door and the metrics listener all listen', async (t) => {
   const runId = testRunId();
   const data = mkdtempSync(join(tmpdir(), 'islet-flags-'));
-  const args = ['serve', '--config', join(repoRoot, 'examples'), '--data', data, '--listen', '127.0.0.1:0',
-    '--http', '127.0.0.1:0', '--metrics', '127.0.0.1:0', '--log-level', 'info'];
+  const args = [
+    'serve',
+    '--config',
+    join(repoRoot, 'examples'),
+    '--data',
+    data,
+    '--listen',
+    '127.0.0.1:0',
+    '--http',
+    '127.0.0.1:0',
+    '--metrics',
+    '127.0.0.1:0',
+    '--log-level',
+    'info',
+  ];
   const env = { ...process.env, ISLET_INSTANCE: `t${runId}`, ISLET_TEST_RUN: runId };
   const child = spawn(join(repoRoot, 'bin/islet'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(async () => { child.kill('SIGKILL'); rmSync(data, { recursive: true, force: true }); await sweepTestContainers(runId); });
+  t.after(async () => {
+    child.kill('SIGKILL');
+    rmSync(data, { recursive: true, force: true });
+    await sweepTestContainers(runId);
+  });
   let stderr = '';
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
   const events = new Map<string, Record<string, unknown>>();
   const want = ['listening', 'web_listening', 'metrics_listening'];
   const all = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), 60_000);
-    child.once('exit', () => { clearTimeout(timer); resolve(false); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
     createInterface({ input: child.stdout }).on('line', (l) => {
-      try { const o = JSON.parse(l) as Record<string, unknown>; if (typeof o.event === 'string') events.set(o.event, o); } catch { /* not a log line */ }
-      if (want.every((e) => events.has(e))) { clearTimeout(timer); resolve(true); }
+      try {
+        const o = JSON.parse(l) as Record<string, unknown>;
+        if (typeof o.event === 'string') events.set(o.event, o);
+      } catch {
+        /* not a log line */
+      }
+      if (want.every((e) => events.has(e))) {
+        clearTimeout(timer);
+        resolve(true);
+      }
     });
   });
   assert.ok(all, `not every door listened (saw ${[...events.keys()].filter((e) => e.endsWith('listening')).join(', ') || 'none'}); stderr: ${stderr}`);

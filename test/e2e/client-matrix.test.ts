@@ -36,18 +36,30 @@ const payload = join(dir, 'payload.bin');
 const python = '/usr/bin/python3';
 let hostKeyFingerprint = '';
 
-interface Result { code: number | null; stdout: string; stderr: string }
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs a client to its end; stdin is closed at once unless `input` is given. Never throws. */
 function client(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Result> {
   return new Promise((resolve) => {
     const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env }, cwd: dir });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (b) => { stdout += b; });
-    p.stderr.on('data', (b) => { stderr += b; });
+    let stdout = '',
+      stderr = '';
+    p.stdout.on('data', (b) => {
+      stdout += b;
+    });
+    p.stderr.on('data', (b) => {
+      stderr += b;
+    });
     p.stdin.end(opts.input ?? '');
     const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 90_000);
-    p.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -80,8 +92,24 @@ async function assertCopies(downloaded: string[], uploaded: string[]): Promise<v
 }
 
 function opensshArgs(): string[] {
-  return ['-p', String(islet.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes',
-    '-o', 'IdentitiesOnly=yes', '-o', 'PreferredAuthentications=publickey', '-i', key];
+  return [
+    '-p',
+    String(islet.port),
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'PreferredAuthentications=publickey',
+    '-i',
+    key,
+  ];
 }
 
 function puttyArgs(port: '-P'): string[] {
@@ -128,17 +156,32 @@ describe('SSH client matrix', { concurrency: false }, () => {
     await addKey(s, readFileSync(`${key}.pub`, 'utf8'));
     await s.close();
   });
-  after(async () => { await TmuxSsh.closeAll(); await islet.dispose(); await sweepTestContainers(runId); rmSync(dir, { recursive: true, force: true }); });
+  after(async () => {
+    await TmuxSsh.closeAll();
+    await islet.dispose();
+    await sweepTestContainers(runId);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   test('OpenSSH ssh: the menu in a terminal, and a command', async () => {
-    await menuTrip(await TmuxSsh.connect({ port: islet.port, user, extraArgs: ['-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'PubkeyAuthentication=yes', '-o', 'PreferredAuthentications=publickey'] }));
+    await menuTrip(
+      await TmuxSsh.connect({
+        port: islet.port,
+        user,
+        extraArgs: ['-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'PubkeyAuthentication=yes', '-o', 'PreferredAuthentications=publickey'],
+      }),
+    );
     assertProbe(await client('ssh', [...opensshArgs(), `${user}+demo@127.0.0.1`, probe]), 'ssh');
   });
 
   test('OpenSSH scp and sftp: upload and download, byte for byte', async () => {
     const up = await client('scp', [...opensshArgs().map((a) => (a === '-p' ? '-P' : a)), payload, `${user}+demo@127.0.0.1:openssh-scp.bin`]);
     assert.equal(up.code, 0, up.stderr);
-    const down = await client('scp', [...opensshArgs().map((a) => (a === '-p' ? '-P' : a)), `${user}+demo@127.0.0.1:openssh-scp.bin`, join(dir, 'openssh-scp.back')]);
+    const down = await client('scp', [
+      ...opensshArgs().map((a) => (a === '-p' ? '-P' : a)),
+      `${user}+demo@127.0.0.1:openssh-scp.bin`,
+      join(dir, 'openssh-scp.back'),
+    ]);
     assert.equal(down.code, 0, down.stderr);
     const batch = `put ${payload} openssh-sftp.bin\nget openssh-sftp.bin ${join(dir, 'openssh-sftp.back')}\n`;
     const sftp = await client('sftp', [...opensshArgs().map((a) => (a === '-p' ? '-P' : a)), '-b', '-', `${user}+demo@127.0.0.1`], { input: batch });
@@ -175,8 +218,13 @@ describe('SSH client matrix', { concurrency: false }, () => {
 
   test('Dropbear dbclient: key exchange with its guessed first packet, a command, and the menu in a terminal', async () => {
     // dbclient sends its curve25519-sha256 guess with its KEXINIT; before patches/ssh2+1.17.0.patch it waited for ever here.
-    assertProbe(await client('dbclient', ['-i', dropbearKey, '-p', String(islet.port), `${user}+demo@127.0.0.1`, probe], { env: dropbearEnv(), timeoutMs: 60_000 }), 'dbclient');
-    await menuTrip(await TmuxSsh.spawn(['env', `HOME=${join(dir, 'dbhome')}`, 'dbclient', '-t', '-i', dropbearKey, '-p', String(islet.port), `${user}@127.0.0.1`]));
+    assertProbe(
+      await client('dbclient', ['-i', dropbearKey, '-p', String(islet.port), `${user}+demo@127.0.0.1`, probe], { env: dropbearEnv(), timeoutMs: 60_000 }),
+      'dbclient',
+    );
+    await menuTrip(
+      await TmuxSsh.spawn(['env', `HOME=${join(dir, 'dbhome')}`, 'dbclient', '-t', '-i', dropbearKey, '-p', String(islet.port), `${user}@127.0.0.1`]),
+    );
   });
 
   test('Dropbear dbclient as the transport of scp -S and sftp -S: upload and download, byte for byte', async () => {
@@ -185,14 +233,19 @@ describe('SSH client matrix', { concurrency: false }, () => {
     assert.equal(up.code, 0, up.stderr);
     const down = await client('scp', [...t, `${user}+demo@127.0.0.1:dropbear-scp.bin`, join(dir, 'dropbear-scp.back')], { env: dropbearEnv() });
     assert.equal(down.code, 0, down.stderr);
-    const sftp = await client('sftp', [...t, '-b', '-', `${user}+demo@127.0.0.1`], { env: dropbearEnv(), input: `put ${payload} dropbear-sftp.bin\nget dropbear-sftp.bin ${join(dir, 'dropbear-sftp.back')}\n` });
+    const sftp = await client('sftp', [...t, '-b', '-', `${user}+demo@127.0.0.1`], {
+      env: dropbearEnv(),
+      input: `put ${payload} dropbear-sftp.bin\nget dropbear-sftp.bin ${join(dir, 'dropbear-sftp.back')}\n`,
+    });
     assert.equal(sftp.code, 0, sftp.stderr);
     await assertCopies(['dropbear-scp.back', 'dropbear-sftp.back'], ['dropbear-scp.bin', 'dropbear-sftp.bin']);
   });
 
   for (const lib of ['paramiko', 'asyncssh'] as const) {
     test(`${lib}: a command and an SFTP round trip`, async () => {
-      const r = await client(python, [join(repoRoot, `test/clients/${lib}_client.py`), String(islet.port), `${user}+demo`, key, payload, `${lib}.bin`], { env: { PYTHONWARNINGS: 'ignore' } });
+      const r = await client(python, [join(repoRoot, `test/clients/${lib}_client.py`), String(islet.port), `${user}+demo`, key, payload, `${lib}.bin`], {
+        env: { PYTHONWARNINGS: 'ignore' },
+      });
       assert.equal(r.code, 0, r.stderr);
       const out = JSON.parse(r.stdout) as { stdout: string; stderr: string; code: number; size: number };
       assert.deepEqual({ ...out }, { stdout: 'out\ndemo\n', stderr: 'err\n', code: 3, size: 300_000 });

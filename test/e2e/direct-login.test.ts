@@ -24,14 +24,43 @@ const keys = mkdtempSync(join(tmpdir(), 'islet-keys-'));
 
 function ssh(user: string, key: string | undefined, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn('ssh', ['-p', String(islet.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes',
-      '-o', 'IdentitiesOnly=yes', '-o', 'PreferredAuthentications=publickey', ...(key ? ['-i', key] : []), `${user}@127.0.0.1`, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (b) => { stdout += b; });
-    p.stderr.on('data', (b) => { stderr += b; });
+    const p = spawn(
+      'ssh',
+      [
+        '-p',
+        String(islet.port),
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'LogLevel=ERROR',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'PreferredAuthentications=publickey',
+        ...(key ? ['-i', key] : []),
+        `${user}@127.0.0.1`,
+        ...args,
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let stdout = '',
+      stderr = '';
+    p.stdout.on('data', (b) => {
+      stdout += b;
+    });
+    p.stderr.on('data', (b) => {
+      stderr += b;
+    });
     p.stdin.end(input ?? '');
     const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
-    p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
 }
 
@@ -42,7 +71,12 @@ describe('direct login and commands over OpenSSH', { concurrency: false }, () =>
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(keys, 'alice')]);
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(keys, 'other')]);
   });
-  after(async () => { await TmuxSsh.closeAll(); await islet.dispose(); await sweepTestContainers(runId); rmSync(keys, { recursive: true, force: true }); });
+  after(async () => {
+    await TmuxSsh.closeAll();
+    await islet.dispose();
+    await sweepTestContainers(runId);
+    rmSync(keys, { recursive: true, force: true });
+  });
 
   test('a trainee enrolls a key from the menu', async () => {
     const s = await gate(islet.port);
@@ -77,7 +111,30 @@ describe('direct login and commands over OpenSSH', { concurrency: false }, () =>
 
   test('legacy scp -O fails with a clear message when the image has no scp', async () => {
     const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      execFile('scp', ['-O', '-P', String(islet.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-i', join(keys, 'alice'), join(keys, 'alice.pub'), 'alice+demo@127.0.0.1:x'], { timeout: 30_000 }, (err, _o, stderr) => resolve({ code: err ? Number((err as { code?: number }).code) : 0, stderr }));
+      execFile(
+        'scp',
+        [
+          '-O',
+          '-P',
+          String(islet.port),
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+          '-o',
+          'LogLevel=ERROR',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'IdentitiesOnly=yes',
+          '-i',
+          join(keys, 'alice'),
+          join(keys, 'alice.pub'),
+          'alice+demo@127.0.0.1:x',
+        ],
+        { timeout: 30_000 },
+        (err, _o, stderr) => resolve({ code: err ? Number((err as { code?: number }).code) : 0, stderr }),
+      );
     });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /has no scp program; use a current scp/);
@@ -85,22 +142,39 @@ describe('direct login and commands over OpenSSH', { concurrency: false }, () =>
 
   test('node ssh2 client: exec with separate streams and exit code', async () => {
     const c = new Client();
-    await new Promise<void>((res, rej) => c.once('ready', () => res()).once('error', rej).connect({ host: '127.0.0.1', port: islet.port, username: 'alice+demo', privateKey: readFileSync(join(keys, 'alice')), hostVerifier: () => true }));
-    const r = await new Promise<{ code: number; out: string; err: string }>((resolve, reject) => c.exec('echo o; echo e >&2; exit 5', (err, ch) => {
-      if (err) return reject(err);
-      let out = '', e = '';
-      ch.on('data', (b: Buffer) => { out += b; }); ch.stderr.on('data', (b: Buffer) => { e += b; });
-      ch.on('exit', (code: number) => { ch.on('close', () => resolve({ code, out, err: e })); });
-    }));
+    await new Promise<void>((res, rej) =>
+      c
+        .once('ready', () => res())
+        .once('error', rej)
+        .connect({ host: '127.0.0.1', port: islet.port, username: 'alice+demo', privateKey: readFileSync(join(keys, 'alice')), hostVerifier: () => true }),
+    );
+    const r = await new Promise<{ code: number; out: string; err: string }>((resolve, reject) =>
+      c.exec('echo o; echo e >&2; exit 5', (err, ch) => {
+        if (err) return reject(err);
+        let out = '',
+          e = '';
+        ch.on('data', (b: Buffer) => {
+          out += b;
+        });
+        ch.stderr.on('data', (b: Buffer) => {
+          e += b;
+        });
+        ch.on('exit', (code: number) => {
+          ch.on('close', () => resolve({ code, out, err: e }));
+        });
+      }),
+    );
     assert.deepEqual(r, { code: 5, out: 'o\n', err: 'e\n' });
     // A signal request reaches the command (exec of `sleep` gets SIGTERM: status 143 instead of 30 s of waiting).
     const started = Date.now();
-    const code = await new Promise<number>((resolve, reject) => c.exec('exec sleep 30', (err, ch) => {
-      if (err) return reject(err);
-      ch.on('data', () => undefined);
-      setTimeout(() => ch.signal('TERM'), 700);
-      ch.on('exit', (x: number | null) => resolve(x ?? -1));
-    }));
+    const code = await new Promise<number>((resolve, reject) =>
+      c.exec('exec sleep 30', (err, ch) => {
+        if (err) return reject(err);
+        ch.on('data', () => undefined);
+        setTimeout(() => ch.signal('TERM'), 700);
+        ch.on('exit', (x: number | null) => resolve(x ?? -1));
+      }),
+    );
     assert.ok(Date.now() - started < 10_000, 'the command ended at the signal');
     assert.equal(code, 143);
     c.end();
@@ -115,7 +189,11 @@ describe('direct login and commands over OpenSSH', { concurrency: false }, () =>
   });
 
   test('ssh alice@host goes straight to the menu; ssh alice+demo@host straight into the shell (password or key)', async () => {
-    const s = await TmuxSsh.connect({ port: islet.port, user: 'alice', extraArgs: ['-i', join(keys, 'alice'), '-o', 'IdentitiesOnly=yes', '-o', 'PubkeyAuthentication=yes', '-o', 'PreferredAuthentications=publickey'] });
+    const s = await TmuxSsh.connect({
+      port: islet.port,
+      user: 'alice',
+      extraArgs: ['-i', join(keys, 'alice'), '-o', 'IdentitiesOnly=yes', '-o', 'PubkeyAuthentication=yes', '-o', 'PreferredAuthentications=publickey'],
+    });
     await s.waitFor('Your account will expire on');
     await s.waitFor('Available configurations:');
     assert.ok(!(await s.history()).includes('new or existing'), 'no account questions');

@@ -30,13 +30,18 @@ const QUOTA_MB = 16;
 const FILES = 8000;
 let t: SshTrainee | undefined;
 
-interface AccountJson { name: string; containers: { environment: string; containerId: string; state: string; stopReason?: string }[] }
+interface AccountJson {
+  name: string;
+  containers: { environment: string; containerId: string; state: string; stopReason?: string }[];
+}
 
 describe('disk_quota stops a many-small-files fill', { concurrency: false }, () => {
   before(async () => {
     appendFileSync(join(islet.configDir, 'islet.yaml'), '\ndisk_check_interval: 2s\n');
-    writeFileSync(join(islet.configDir, 'environments', 'tiny.yaml'),
-      `image: islet/demo:latest\ndescription: Small disk quota\nuser: student\ncommand: /bin/sh -l\ndisk_quota: ${QUOTA_MB}m\n`);
+    writeFileSync(
+      join(islet.configDir, 'environments', 'tiny.yaml'),
+      `image: islet/demo:latest\ndescription: Small disk quota\nuser: student\ncommand: /bin/sh -l\ndisk_quota: ${QUOTA_MB}m\n`,
+    );
     await islet.start();
   });
   after(async () => {
@@ -67,14 +72,16 @@ describe('disk_quota stops a many-small-files fill', { concurrency: false }, () 
     for (let i = 0; i < 40 && (await driver.inspect(id))?.state !== 'exited'; i++) await sleep(250);
     assert.equal((await driver.inspect(id))?.state, 'exited', 'stopped, not removed');
 
-    const { stdout } = await run(join(repoRoot, 'bin/islet'), ['accounts', '--json', '--config', islet.configDir, '--data', islet.dataDir],
-      { env: { ...process.env, ISLET_INSTANCE: islet.instance }, timeout: 30_000 });
+    const { stdout } = await run(join(repoRoot, 'bin/islet'), ['accounts', '--json', '--config', islet.configDir, '--data', islet.dataDir], {
+      env: { ...process.env, ISLET_INSTANCE: islet.instance },
+      timeout: 30_000,
+    });
     const row = (JSON.parse(stdout) as AccountJson[]).find((a) => a.name === 'tiny')?.containers[0];
     assert.match(row?.stopReason ?? '', new RegExp(`^disk_quota: \\d+ MB written, quota ${QUOTA_MB} MB`));
 
     // What was written, read on the host: many files, few bytes. The engine's byte count alone would
     // never have reached the quota; the blocks they take did.
-    const info = await docker.getContainer(id).inspect({ size: true } as object) as { SizeRw?: number; GraphDriver?: { Data?: { UpperDir?: string } } };
+    const info = (await docker.getContainer(id).inspect({ size: true } as object)) as { SizeRw?: number; GraphDriver?: { Data?: { UpperDir?: string } } };
     const files = readdirSync(join(info.GraphDriver!.Data!.UpperDir!, 'home/student/many')).length;
     ctx.diagnostic(`stopped after ${files} files; the engine counts ${info.SizeRw} bytes written; ${row?.stopReason}`);
     assert.ok(files > QUOTA_MB * 256 && files <= FILES, `over the quota by the blocks they take, and kept (${files} files of 4 KiB)`);

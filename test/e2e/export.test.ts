@@ -21,15 +21,24 @@ const runId = testRunId();
 const islet = new IsletProcess(runId);
 const work = mkdtempSync(join(tmpdir(), 'islet-export-'));
 const driver = new DockerDriver();
-const islet_ = (...args: string[]) => run(join(repoRoot, 'bin/islet'), [...args, '--config', islet.configDir, '--data', islet.dataDir], { env: { ...process.env, ISLET_INSTANCE: islet.instance }, timeout: 60_000 });
+const islet_ = (...args: string[]) =>
+  run(join(repoRoot, 'bin/islet'), [...args, '--config', islet.configDir, '--data', islet.dataDir], {
+    env: { ...process.env, ISLET_INSTANCE: islet.instance },
+    timeout: 60_000,
+  });
 
-describe('export of a trainee\'s work', { concurrency: false }, () => {
+describe("export of a trainee's work", { concurrency: false }, () => {
   before(async () => {
     writeFileSync(join(islet.configDir, 'islet.yaml'), 'public_address: islet.example.org:2222\nreconcile_interval: 1s\n');
     writeFileSync(join(islet.configDir, 'environments/keepme.yaml'), 'image: islet/demo:latest\nuser: student\nexport_on_expiry: true\n');
     await islet.start();
   });
-  after(async () => { await TmuxSsh.closeAll(); await islet.dispose(); await sweepTestContainers(runId); rmSync(work, { recursive: true, force: true }); });
+  after(async () => {
+    await TmuxSsh.closeAll();
+    await islet.dispose();
+    await sweepTestContainers(runId);
+    rmSync(work, { recursive: true, force: true });
+  });
 
   test('the menu shows the download command; islet export archives the home as .tar.gz', async () => {
     const s = await gate(islet.port);
@@ -50,7 +59,7 @@ describe('export of a trainee\'s work', { concurrency: false }, () => {
     assert.equal((await run('cat', [join(work, 'student/lab/notes.txt')])).stdout, 'my notes\n');
   });
 
-  test('export_on_expiry archives the home before the expired account\'s container is removed', async () => {
+  test("export_on_expiry archives the home before the expired account's container is removed", async () => {
     const s = await gate(islet.port);
     await createAccount(s, 'frida');
     await choose(s, 'keepme');
@@ -77,7 +86,28 @@ describe('export of a trainee\'s work', { concurrency: false }, () => {
     const r = await islet_('keys', 'gus', join(work, 'authorized_keys')).catch((e: { stdout: string; code: number }) => e);
     assert.match(r.stdout, /added 1 key\(s\) for gus/);
     assert.match(r.stdout, /skipped line 3:/);
-    const { stdout } = await run('ssh', ['-p', String(islet.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-i', join(work, 'k'), 'gus+demo@127.0.0.1', 'echo keyed-in'], { timeout: 30_000 });
+    const { stdout } = await run(
+      'ssh',
+      [
+        '-p',
+        String(islet.port),
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'LogLevel=ERROR',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-i',
+        join(work, 'k'),
+        'gus+demo@127.0.0.1',
+        'echo keyed-in',
+      ],
+      { timeout: 30_000 },
+    );
     assert.equal(stdout, 'keyed-in\n');
   });
 });

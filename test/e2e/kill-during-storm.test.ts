@@ -32,11 +32,16 @@ const pw = (name: string) => `pw-${name}`;
 const open = new Set<SshTrainee | Client>();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface AccountJson { name: string; containers: { environment: string; containerId: string; name: string; state: string }[] }
+interface AccountJson {
+  name: string;
+  containers: { environment: string; containerId: string; name: string; state: string }[];
+}
 
 async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await run(join(repoRoot, 'bin/islet'), [...args, '--config', islet.configDir, '--data', islet.dataDir],
-    { env: { ...process.env, ISLET_INSTANCE: islet.instance, ISLET_TEST_RUN: runId }, timeout: 60_000 });
+  const { stdout } = await run(join(repoRoot, 'bin/islet'), [...args, '--config', islet.configDir, '--data', islet.dataDir], {
+    env: { ...process.env, ISLET_INSTANCE: islet.instance, ISLET_TEST_RUN: runId },
+    timeout: 60_000,
+  });
   return stdout;
 }
 const accounts = async () => JSON.parse(await cli('accounts', '--json')) as AccountJson[];
@@ -47,15 +52,27 @@ function direct(user: string, password: string, cmd?: string): Promise<string> {
   const c = new Client();
   open.add(c);
   return new Promise<string>((resolve) => {
-    const done = (s: string) => { open.delete(c); c.destroy(); resolve(s); };
+    const done = (s: string) => {
+      open.delete(c);
+      c.destroy();
+      resolve(s);
+    };
     c.on('error', (e: Error) => done(`error: ${e.message}`));
     c.on('close', () => done('error: closed'));
     c.on('ready', () => {
-      if (!cmd) { done('ready'); return; }
+      if (!cmd) {
+        done('ready');
+        return;
+      }
       c.exec(cmd, (err, ch) => {
-        if (err) { done(`error: ${err.message}`); return; }
+        if (err) {
+          done(`error: ${err.message}`);
+          return;
+        }
         let out = '';
-        ch.on('data', (b: Buffer) => { out += b; });
+        ch.on('data', (b: Buffer) => {
+          out += b;
+        });
         ch.stderr.on('data', () => undefined);
         ch.on('close', () => done(out.trim()));
       });
@@ -70,16 +87,27 @@ function interimHashes(): number {
   try {
     const rows = db.prepare('SELECT password_hash AS h FROM accounts').all() as { h: string }[];
     return rows.filter((r) => Number(r.h.split('$')[1]) < 2 ** 15).length;
-  } finally { db.close(); }
+  } finally {
+    db.close();
+  }
 }
 
 /** Runs `fn` for every item, `k` at a time, collecting the failures instead of stopping at the first. */
 async function pool<T>(items: readonly T[], k: number, fn: (x: T) => Promise<void>): Promise<unknown[]> {
   let next = 0;
   const errors: unknown[] = [];
-  await Promise.all(Array.from({ length: k }, async () => {
-    while (next < items.length) { const x = items[next++]!; try { await fn(x); } catch (err) { errors.push(err); } }
-  }));
+  await Promise.all(
+    Array.from({ length: k }, async () => {
+      while (next < items.length) {
+        const x = items[next++]!;
+        try {
+          await fn(x);
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+    }),
+  );
   return errors;
 }
 
@@ -93,7 +121,11 @@ async function assertRowsMatchContainers(what: string): Promise<Map<string, stri
   const orphans = containers.filter((c) => rows.get(c.id) !== c.labels['islet.account']).map((c) => `${c.name} (${c.state})`);
   assert.deepEqual(orphans, [], `${what}: containers without their store row after one reconcile pass`);
   const ids = new Set(containers.map((c) => c.id));
-  assert.deepEqual([...rows.keys()].filter((id) => !ids.has(id)), [], `${what}: rows naming a container that does not exist`);
+  assert.deepEqual(
+    [...rows.keys()].filter((id) => !ids.has(id)),
+    [],
+    `${what}: rows naming a container that does not exist`,
+  );
   return new Map(containers.map((c) => [c.labels['islet.account']!, c.id]));
 }
 
@@ -115,15 +147,17 @@ describe('SIGKILL in the middle of a storm', { concurrency: false }, () => {
   test('20 accounts created at once, SIGKILL after the 6th: each account exists with a working password, or not at all', async (ctx) => {
     // Trainees arrive 100 ms apart (a room, not one script), so the kill finds some mid-creation, some
     // stored with their interim hash and not yet sealed, and some not yet arrived.
-    const storm = Promise.all(names.map(async (name, i) => {
-      await sleep(i * 100);
-      if (islet.pid === undefined || killed) return;
-      const { t } = await gateSsh(islet.port);
-      open.add(t);
-      await newAccountSsh(t, name, pw(name)).catch(() => undefined); // the server dies under most of them
-    }));
+    const storm = Promise.all(
+      names.map(async (name, i) => {
+        await sleep(i * 100);
+        if (islet.pid === undefined || killed) return;
+        const { t } = await gateSsh(islet.port);
+        open.add(t);
+        await newAccountSsh(t, name, pw(name)).catch(() => undefined); // the server dies under most of them
+      }),
+    );
     const created = () => islet.logs.filter((l) => l.event === 'account_created').length;
-    for (const deadline = Date.now() + 60_000; created() < 6 && Date.now() < deadline;) await sleep(5);
+    for (const deadline = Date.now() + 60_000; created() < 6 && Date.now() < deadline; ) await sleep(5);
     killed = true;
     const code = await islet.stop('SIGKILL');
     assert.equal(code, null, 'killed by a signal');
@@ -135,10 +169,16 @@ describe('SIGKILL in the middle of a storm', { concurrency: false }, () => {
 
     const listed = (await accounts()).map((a) => a.name);
     const interim = interimHashes();
-    ctx.diagnostic(`killed with ${createdLogged} account_created logged; ${listed.length} accounts in the store, ${interim} of them with their interim hash (not yet sealed)`);
+    ctx.diagnostic(
+      `killed with ${createdLogged} account_created logged; ${listed.length} accounts in the store, ${interim} of them with their interim hash (not yet sealed)`,
+    );
     assert.ok(listed.length >= 6, `the accounts logged as created are kept (${listed.length})`);
     assert.ok(listed.length < N, `the kill came before the storm finished (${listed.length} of ${N} stored): the test did not kill mid-storm`);
-    assert.deepEqual(listed.filter((n) => !names.includes(n)), [], 'no account but the storm\'s');
+    assert.deepEqual(
+      listed.filter((n) => !names.includes(n)),
+      [],
+      "no account but the storm's",
+    );
 
     await islet.start();
     // Every stored account logs in with its password; every other name is free and can be created now.
@@ -150,7 +190,11 @@ describe('SIGKILL in the middle of a storm', { concurrency: false }, () => {
       } else {
         const { t } = await gateSsh(islet.port);
         open.add(t);
-        try { await newAccountSsh(t, name, pw(name)); } catch (err) { bad.push(`${name}: not stored, yet cannot be created again (${(err as Error).message.slice(0, 200)})`); }
+        try {
+          await newAccountSsh(t, name, pw(name));
+        } catch (err) {
+          bad.push(`${name}: not stored, yet cannot be created again (${(err as Error).message.slice(0, 200)})`);
+        }
         t.end();
         open.delete(t);
       }
@@ -174,7 +218,9 @@ describe('SIGKILL in the middle of a storm', { concurrency: false }, () => {
     // Creations the engine had accepted finish without the server; let them land before the pass.
     await sleep(2000);
     const atKill = await mine();
-    ctx.diagnostic(`at the kill: ${results.filter((r) => r === 'ok').length} commands had answered, ${atKill.length} containers on the engine (${atKill.filter((c) => c.state === 'created').length} never started)`);
+    ctx.diagnostic(
+      `at the kill: ${results.filter((r) => r === 'ok').length} commands had answered, ${atKill.length} containers on the engine (${atKill.filter((c) => c.state === 'created').length} never started)`,
+    );
     assert.ok(results.filter((r) => r === 'ok').length < N, 'the kill came before every command answered');
     assert.ok(atKill.length > 0, 'the engine holds containers of the storm');
 
@@ -184,11 +230,19 @@ describe('SIGKILL in the middle of a storm', { concurrency: false }, () => {
 
     await islet.start();
     const answers = await Promise.all(names.map((name) => direct(`${name}+demo`, pw(name), 'echo ok')));
-    assert.deepEqual(answers.filter((a) => a !== 'ok'), [], 'every trainee runs a command after the restart');
+    assert.deepEqual(
+      answers.filter((a) => a !== 'ok'),
+      [],
+      'every trainee runs a command after the restart',
+    );
     const after = await mine();
     const byAccount = new Map<string, string[]>();
     for (const c of after) byAccount.set(c.labels['islet.account']!, [...(byAccount.get(c.labels['islet.account']!) ?? []), c.id]);
-    assert.deepEqual(names.filter((n) => byAccount.get(n)?.length !== 1), [], 'exactly one container per account');
+    assert.deepEqual(
+      names.filter((n) => byAccount.get(n)?.length !== 1),
+      [],
+      'exactly one container per account',
+    );
     for (const [account, id] of kept) assert.equal(byAccount.get(account)?.[0], id, `${account}: the container from before the kill was kept, not replaced`);
     await islet.stop('SIGTERM');
     await assertRowsMatchContainers('after the restart');

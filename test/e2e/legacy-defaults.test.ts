@@ -22,7 +22,8 @@ import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 import { gateSsh, newAccountSsh } from '../helpers/ssh-journey.ts';
 import { readFixture } from '../../src/config/legacy/fixtures/chain.ts';
 
-const envFile = (extra: string) => `ENVIRONMENT="islet/demo:latest"\nDESCRIPTION="legacy defaults probe"\nENABLE="yes"\nVIRTUSER="student"\nCOMMAND="/bin/sh -l"\n${extra}\n`;
+const envFile = (extra: string) =>
+  `ENVIRONMENT="islet/demo:latest"\nDESCRIPTION="legacy defaults probe"\nENABLE="yes"\nVIRTUSER="student"\nCOMMAND="/bin/sh -l"\n${extra}\n`;
 
 /** `ulimit -f` of 1 GiB: 1048576 1024-byte blocks (bash) or 2097152 512-byte blocks (busybox sh, the demo image). */
 const ONE_GIB_BLOCKS = ['1048576', '2097152'];
@@ -31,10 +32,21 @@ const NET_RAW = 1n << 13n;
 
 const PROBE = 'grep -E "^(CapBnd|CapEff|NoNewPrivs):" /proc/self/status; echo "fsize=$(ulimit -f)"; echo "nofile=$(ulimit -n)"; id -un';
 
-interface Probe { capBnd: bigint; capEff: bigint; noNewPrivs: string; fsize: string; nofile: string; user: string }
+interface Probe {
+  capBnd: bigint;
+  capEff: bigint;
+  noNewPrivs: string;
+  fsize: string;
+  nofile: string;
+  user: string;
+}
 
 function parse(out: string): Probe {
-  const field = (re: RegExp) => { const m = re.exec(out); assert.ok(m, `probe output has ${re}: ${JSON.stringify(out)}`); return m[1]!; };
+  const field = (re: RegExp) => {
+    const m = re.exec(out);
+    assert.ok(m, `probe output has ${re}: ${JSON.stringify(out)}`);
+    return m[1]!;
+  };
   return {
     capBnd: BigInt(`0x${field(/^CapBnd:\s*([0-9a-f]{16})$/m)}`),
     capEff: BigInt(`0x${field(/^CapEff:\s*([0-9a-f]{16})$/m)}`),
@@ -49,22 +61,45 @@ function parse(out: string): Probe {
 async function directExec(port: number, user: string, password: string, cmd: string): Promise<{ code: number; out: string; err: string }> {
   const c = new Client();
   try {
-    await new Promise<void>((res, rej) => c.once('ready', () => res()).once('error', rej).connect({ host: '127.0.0.1', port, username: user, password, readyTimeout: 60_000, hostVerifier: () => true }));
+    await new Promise<void>((res, rej) =>
+      c
+        .once('ready', () => res())
+        .once('error', rej)
+        .connect({ host: '127.0.0.1', port, username: user, password, readyTimeout: 60_000, hostVerifier: () => true }),
+    );
     return await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${user}: ${cmd}: no exit within 120 s`)), 120_000);
       c.exec(cmd, (err, ch) => {
-        if (err) { clearTimeout(timer); reject(err); return; }
-        let out = '', e = '';
-        ch.on('data', (b: Buffer) => { out += b; });
-        ch.stderr.on('data', (b: Buffer) => { e += b; });
-        ch.on('exit', (code: number | null) => { ch.on('close', () => { clearTimeout(timer); resolve({ code: code ?? -1, out, err: e }); }); });
+        if (err) {
+          clearTimeout(timer);
+          reject(err);
+          return;
+        }
+        let out = '',
+          e = '';
+        ch.on('data', (b: Buffer) => {
+          out += b;
+        });
+        ch.stderr.on('data', (b: Buffer) => {
+          e += b;
+        });
+        ch.on('exit', (code: number | null) => {
+          ch.on('close', () => {
+            clearTimeout(timer);
+            resolve({ code: code ?? -1, out, err: e });
+          });
+        });
       });
     });
-  } finally { c.end(); }
+  } finally {
+    c.end();
+  }
 }
 
 for (const withModule of [false, true]) {
-  describe(`legacy environments ${withModule ? 'beside the original islet.conf and modules/docker.conf' : 'without a module file'} keep ISLET's defaults inside the container`, { concurrency: false }, () => {
+  describe(`legacy environments ${withModule ? 'beside the original islet.conf and modules/docker.conf' : 'without a module file'} keep ISLET's defaults inside the container`, {
+    concurrency: false,
+  }, () => {
     const runId = testRunId();
     const islet = new IsletProcess(runId, { configFrom: join(repoRoot, 'examples') });
     const password = 'trainee1';
@@ -83,13 +118,19 @@ for (const withModule of [false, true]) {
       }
       writeFileSync(join(dir, 'environments/noraw.conf'), envFile('CAP_NET_RAW="no"'));
       writeFileSync(join(dir, 'environments/fewfiles.conf'), envFile('ULIMIT_NOFILE="256:512"'));
-      writeFileSync(join(dir, 'environments/control.conf'), envFile('CAP_NET_RAW="yes"\nLOCAL_OPTIONS="--security-opt no-new-privileges=false"\nULIMIT_FSIZE="unlimited"'));
+      writeFileSync(
+        join(dir, 'environments/control.conf'),
+        envFile('CAP_NET_RAW="yes"\nLOCAL_OPTIONS="--security-opt no-new-privileges=false"\nULIMIT_FSIZE="unlimited"'),
+      );
       await islet.start();
       const { t } = await gateSsh(islet.port);
       await newAccountSsh(t, 'alice', password);
       t.end();
     });
-    after(async () => { await islet.dispose(); await sweepTestContainers(runId); });
+    after(async () => {
+      await islet.dispose();
+      await sweepTestContainers(runId);
+    });
 
     test('control: the probe sees a capability, privilege gain allowed and no file-size limit when the environment asks for them', async () => {
       const p = await probe('control');

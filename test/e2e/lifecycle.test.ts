@@ -28,13 +28,21 @@ const stopReasons = new Map<string, string | undefined>();
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(join(repoRoot, 'bin/islet'), [...args, '--config', islet.configDir, '--data', islet.dataDir],
+    execFile(
+      join(repoRoot, 'bin/islet'),
+      [...args, '--config', islet.configDir, '--data', islet.dataDir],
       { env: { ...process.env, ISLET_INSTANCE: islet.instance }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 
-interface AccountJson { name: string; expiresAt: string; expired: boolean; containers: { environment: string; containerId: string; name: string; state: string; stopReason?: string }[] }
+interface AccountJson {
+  name: string;
+  expiresAt: string;
+  expired: boolean;
+  containers: { environment: string; containerId: string; name: string; state: string; stopReason?: string }[];
+}
 
 async function accounts(): Promise<AccountJson[]> {
   const r = await cli('accounts', '--json');
@@ -54,7 +62,11 @@ async function waitState(idOrName: string, ok: (s: string) => boolean, timeoutMs
 
 function db<T>(fn: (d: DatabaseSync) => T): T {
   const d = new DatabaseSync(join(islet.dataDir, 'islet.db'));
-  try { return fn(d); } finally { d.close(); }
+  try {
+    return fn(d);
+  } finally {
+    d.close();
+  }
 }
 
 /** A trainee with a new account, at the menu. */
@@ -86,8 +98,11 @@ describe('lifecycle', { concurrency: false }, () => {
     await sh(s, 'echo keep > f');
     const id = (await driver.inspect(name('short', 'tina')))!.id;
     await s.waitFor('This environment reached its maximum running time and is being stopped. Your files are kept; choose it again to start it.', 25_000);
-    assert.match(await s.history(), /\[ISLET\] This environment reaches its maximum running time in 1 minute and will then be stopped\. Your files are kept\.[\s\S]*reached its maximum running time and is being stopped/,
-      'the notice came before the stop');
+    assert.match(
+      await s.history(),
+      /\[ISLET\] This environment reaches its maximum running time in 1 minute and will then be stopped\. Your files are kept\.[\s\S]*reached its maximum running time and is being stopped/,
+      'the notice came before the stop',
+    );
     const stopped = await islet.waitForLog((l) => l.event === 'container_stopped' && l.account === 'tina');
     assert.equal(stopped.reason, 'max_runtime');
     assert.equal(await waitState(id, (x) => x === 'exited', 5000), 'exited', 'stopped, not removed');
@@ -167,9 +182,12 @@ describe('lifecycle', { concurrency: false }, () => {
     assert.equal(db((d) => d.prepare('SELECT COUNT(*) AS n FROM ownership WHERE account = ?').get('adam') as { n: number }).n, 0, 'no ownership row left');
 
     const t = await gate(islet.port);
-    await t.waitFor('[new/existing]:'); await t.line('existing');
-    await t.waitFor('Username:'); await t.line('adam');
-    await t.waitFor('Password:'); await t.line('trainee1');
+    await t.waitFor('[new/existing]:');
+    await t.line('existing');
+    await t.waitFor('Username:');
+    await t.line('adam');
+    await t.waitFor('Password:');
+    await t.line('trainee1');
     await t.waitFor('Login failed, try again (1/3).');
     await t.close();
 
@@ -199,9 +217,17 @@ describe('lifecycle', { concurrency: false }, () => {
     await islet.stop(); // the server's own loop would remove the orphan before we look; admin commands work without it
     const demo = loadConfigDir(islet.configDir).environments.find((e) => e.name === 'demo')!;
     const ghost = await driver.create({
-      name: name('demo', 'ghost'), env: demo,
+      name: name('demo', 'ghost'),
+      env: demo,
       // Made as this server would make it: with its store id, or reap would refuse it as another data directory's.
-      labels: { 'islet.managed': 'true', 'islet.instance': islet.instance, 'islet.store': db((d) => String((d.prepare(`SELECT value FROM meta WHERE key = 'store_id'`).get() as { value: string }).value)), 'islet.account': 'ghost', 'islet.environment': 'demo', 'islet.test': runId },
+      labels: {
+        'islet.managed': 'true',
+        'islet.instance': islet.instance,
+        'islet.store': db((d) => String((d.prepare(`SELECT value FROM meta WHERE key = 'store_id'`).get() as { value: string }).value)),
+        'islet.account': 'ghost',
+        'islet.environment': 'demo',
+        'islet.test': runId,
+      },
     });
 
     const dry = await cli('reap', '--dry-run');

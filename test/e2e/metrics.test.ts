@@ -43,7 +43,11 @@ describe('metrics and health', { concurrency: false }, () => {
     base = `http://127.0.0.1:${Number(l.port)}`;
     web = `http://127.0.0.1:${Number((await islet.waitForLog((x) => x.event === 'web_listening')).port)}`;
   });
-  after(async () => { await TmuxSsh.closeAll(); await islet.dispose(); await sweepTestContainers(runId); });
+  after(async () => {
+    await TmuxSsh.closeAll();
+    await islet.dispose();
+    await sweepTestContainers(runId);
+  });
 
   test('/healthz answers 200 with the engine, store and config ok', async () => {
     const r = await get('/healthz');
@@ -91,15 +95,20 @@ describe('metrics and health', { concurrency: false }, () => {
     await islet.waitForLog((l) => l.event === 'environment_attached' && l.path === 'reattach', 20_000);
     const after = (await get('/metrics')).body;
     assert.equal(value(after, 'islet_time_to_shell_seconds_count{path="reattach"}'), 1, after);
-    assert.ok(value(after, 'islet_logins_total{door="ssh",kind="account",result="failed",reason="bad_password"}') >= 1,
-      after.split('\n').filter((l) => l.startsWith('islet_logins_total')).join('\n'));
+    assert.ok(
+      value(after, 'islet_logins_total{door="ssh",kind="account",result="failed",reason="bad_password"}') >= 1,
+      after
+        .split('\n')
+        .filter((l) => l.startsWith('islet_logins_total'))
+        .join('\n'),
+    );
     assert.ok(value(after, 'islet_logins_total{door="ssh",kind="account",result="ok",reason="password"}') >= 1);
     assert.doesNotMatch(after, /alice|secret1|127\.0\.0\.1/, 'no account names, passwords or addresses in labels');
     await again.close();
     // The sessions gauge falls back once the clients are gone.
     const deadline = Date.now() + 10_000;
     const shells = async () => value((await get('/metrics')).body, 'islet_sessions{door="ssh",state="shell"}');
-    while (await shells() !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((await shells()) !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     assert.equal(value((await get('/metrics')).body, 'islet_sessions{door="ssh",state="shell"}'), 0);
   });
 
@@ -136,7 +145,11 @@ describe('/healthz with the engine unreachable', () => {
     const serve = async (driver: DockerDriver) => {
       const health = () => checkHealth({ driver, config, writable: [dir, join(dir, 'islet.db')] });
       const srv = await startMetricsServer({ metrics: new IsletMetrics(), token: () => '', health }, '127.0.0.1', 0);
-      try { return await get('/healthz', {}, `http://127.0.0.1:${srv.addr.port}`); } finally { await srv.close(); }
+      try {
+        return await get('/healthz', {}, `http://127.0.0.1:${srv.addr.port}`);
+      } finally {
+        await srv.close();
+      }
     };
     const live = await serve(new DockerDriver());
     assert.equal(live.status, 200, live.body);

@@ -22,7 +22,22 @@ const islet = new IsletProcess(runId);
 const keys = mkdtempSync(join(tmpdir(), 'islet-fwd-'));
 const children: ChildProcess[] = [];
 
-const sshBase = () => ['-p', String(islet.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-i', join(keys, 'k')];
+const sshBase = () => [
+  '-p',
+  String(islet.port),
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'LogLevel=ERROR',
+  '-o',
+  'BatchMode=yes',
+  '-o',
+  'IdentitiesOnly=yes',
+  '-i',
+  join(keys, 'k'),
+];
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -34,10 +49,15 @@ async function freePort(): Promise<number> {
 
 /** Starts `ssh -N -L local:target` and resolves once the local port listens. */
 async function forward(local: number, target: string, extra: string[] = []): Promise<ChildProcess> {
-  const p = spawn('ssh', [...sshBase(), '-N', '-o', 'ExitOnForwardFailure=yes', '-L', `127.0.0.1:${local}:${target}`, ...extra, 'lab1+web@127.0.0.1'], { stdio: 'ignore' });
+  const p = spawn('ssh', [...sshBase(), '-N', '-o', 'ExitOnForwardFailure=yes', '-L', `127.0.0.1:${local}:${target}`, ...extra, 'lab1+web@127.0.0.1'], {
+    stdio: 'ignore',
+  });
   children.push(p);
   for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://127.0.0.1:${local}/`, { signal: AbortSignal.timeout(500) }).then(() => true, (e: Error) => !/ECONNREFUSED/.test(String((e as { cause?: Error }).cause?.message ?? e.message)));
+    const ok = await fetch(`http://127.0.0.1:${local}/`, { signal: AbortSignal.timeout(500) }).then(
+      () => true,
+      (e: Error) => !/ECONNREFUSED/.test(String((e as { cause?: Error }).cause?.message ?? e.message)),
+    );
     if (ok) return p;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -46,7 +66,10 @@ async function forward(local: number, target: string, extra: string[] = []): Pro
 
 describe('port forwarding into the trainee lab over OpenSSH', { concurrency: false }, () => {
   before(async () => {
-    writeFileSync(join(islet.configDir, 'environments/web.yaml'), 'image: islet/demo:latest\nuser: student\nnetwork: none\nforward_ports: [8080]\ndescription: Web lab\n');
+    writeFileSync(
+      join(islet.configDir, 'environments/web.yaml'),
+      'image: islet/demo:latest\nuser: student\nnetwork: none\nforward_ports: [8080]\ndescription: Web lab\n',
+    );
     await islet.start();
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(keys, 'k')]);
     const s = await gate(islet.port);
@@ -56,11 +79,18 @@ describe('port forwarding into the trainee lab over OpenSSH', { concurrency: fal
     await s.waitFor('Key added.');
     await s.close();
     // A web server inside the trainee's container, on its loopback only (the container has no network).
-    await run('ssh', [...sshBase(), 'lab1+web@127.0.0.1', 'mkdir -p www && echo hello-from-lab > www/index.html && httpd -p 127.0.0.1:8080 -h www && ip -o link | wc -l'], { timeout: 30_000 });
+    await run(
+      'ssh',
+      [...sshBase(), 'lab1+web@127.0.0.1', 'mkdir -p www && echo hello-from-lab > www/index.html && httpd -p 127.0.0.1:8080 -h www && ip -o link | wc -l'],
+      { timeout: 30_000 },
+    );
   });
   after(async () => {
     for (const c of children) c.kill('SIGKILL');
-    await TmuxSsh.closeAll(); await islet.dispose(); await sweepTestContainers(runId); rmSync(keys, { recursive: true, force: true });
+    await TmuxSsh.closeAll();
+    await islet.dispose();
+    await sweepTestContainers(runId);
+    rmSync(keys, { recursive: true, force: true });
   });
 
   test('a forwarded HTTP request is answered by the server inside the network:none container', async () => {
@@ -89,7 +119,10 @@ describe('port forwarding into the trainee lab over OpenSSH', { concurrency: fal
     const r = await new Promise<number>((resolve) => {
       const c = spawn('ssh', [...sshBase(), '-N', '-o', 'ExitOnForwardFailure=yes', '-R', '0:127.0.0.1:9', 'lab1+web@127.0.0.1'], { stdio: 'ignore' });
       const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
-      c.on('close', (code) => { clearTimeout(t); resolve(code ?? -1); });
+      c.on('close', (code) => {
+        clearTimeout(t);
+        resolve(code ?? -1);
+      });
     });
     assert.equal(r, 255, 'remote forwarding is refused');
   });

@@ -33,17 +33,32 @@ const open = new Set<SshTrainee>();
 async function pool(n: number, k: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   const errors: unknown[] = [];
-  await Promise.all(Array.from({ length: k }, async () => {
-    while (next < n) { const i = next++; try { await fn(i); } catch (err) { errors.push(err); } }
-  }));
+  await Promise.all(
+    Array.from({ length: k }, async () => {
+      while (next < n) {
+        const i = next++;
+        try {
+          await fn(i);
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+    }),
+  );
   if (errors.length) throw errors[0];
 }
 
-interface AccountJson { name: string; expiresAt: string; containers: { environment: string; containerId: string; name: string; state: string }[] }
+interface AccountJson {
+  name: string;
+  expiresAt: string;
+  containers: { environment: string; containerId: string; name: string; state: string }[];
+}
 
 async function accounts(): Promise<AccountJson[]> {
-  const { stdout } = await run(join(repoRoot, 'bin/islet'), ['accounts', '--json', '--config', islet.configDir, '--data', islet.dataDir],
-    { env: { ...process.env, ISLET_INSTANCE: islet.instance }, timeout: 30_000 });
+  const { stdout } = await run(join(repoRoot, 'bin/islet'), ['accounts', '--json', '--config', islet.configDir, '--data', islet.dataDir], {
+    env: { ...process.env, ISLET_INSTANCE: islet.instance },
+    timeout: 30_000,
+  });
   return JSON.parse(stdout) as AccountJson[];
 }
 
@@ -60,7 +75,9 @@ async function waitForLogAfter(from: number, pred: (l: LogLine) => boolean, time
 const mine = () => driver.find({ 'islet.instance': islet.instance });
 
 describe('restart safety: SIGKILL with 20 attached trainees', { concurrency: false }, () => {
-  before(async () => { await islet.start(); });
+  before(async () => {
+    await islet.start();
+  });
   after(async () => {
     for (const t of open) t.end();
     await islet.dispose();
@@ -132,7 +149,10 @@ describe('restart safety: SIGKILL with 20 attached trainees', { concurrency: fal
     const found: InstanceInfo[] = await mine();
     assert.equal(found.length, N, 'exactly 20 containers for the instance');
     assert.deepEqual(found.map((c) => c.id).sort(), [...idsBefore.values()].sort(), 'the same container ids');
-    assert.ok(found.every((c) => c.state === 'running'), 'all still running');
+    assert.ok(
+      found.every((c) => c.state === 'running'),
+      'all still running',
+    );
   });
 
   test('every trainee logs in again and finds their own process', async () => {

@@ -64,7 +64,11 @@ describe('the screen comes back on reattach (real OpenSSH)', { concurrency: fals
     await islet.start({ ISLET_HTTP: '127.0.0.1:0' });
     web = `http://127.0.0.1:${Number((await islet.waitForLog((x) => x.event === 'web_listening')).port)}`;
   });
-  after(async () => { await TmuxSsh.closeAll(); await islet.dispose(); await sweepTestContainers(runId); });
+  after(async () => {
+    await TmuxSsh.closeAll();
+    await islet.dispose();
+    await sweepTestContainers(runId);
+  });
 
   test('control: with screen_restore off the reattached pane is blank while top waits for its next refresh', async () => {
     setScreenRestore(false);
@@ -81,7 +85,7 @@ describe('the screen comes back on reattach (real OpenSSH)', { concurrency: fals
     await s.close();
   });
 
-  test('top\'s screen is painted at once on reattach, before top redraws', async (t) => {
+  test("top's screen is painted at once on reattach, before top redraws", async (t) => {
     setScreenRestore(true);
     await topThenDrop('alice');
     const { s, sent } = await reattach('alice');
@@ -124,6 +128,8 @@ describe('the screen comes back on reattach (real OpenSSH)', { concurrency: fals
       // Seen well within top's 30 s refresh: painted from the model (the SSH control shows the nudge draws nothing).
       await c.waitText(ALT_MARK, 10_000, from);
       assert.match(c.text.slice(from), /\x1b\[\?1049h[\s\S]*ALT-screen-MARK/, 'the paint switches the page to the alternate screen first');
-    } finally { c.ws.terminate(); }
+    } finally {
+      c.ws.terminate();
+    }
   });
 });

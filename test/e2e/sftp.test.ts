@@ -29,7 +29,11 @@ const key = join(work, 'key');
 const USER = 'alice+demo';
 const BIG = 200_000_000;
 
-interface Result { code: number; stdout: string; stderr: string }
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 const SSH_OPTS = `-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -o IdentitiesOnly=yes -o PreferredAuthentications=publickey -i ${key}`;
 
@@ -39,16 +43,26 @@ function tool(cmd: 'ssh' | 'scp' | 'sftp', args: string[], timeoutMs = 60_000): 
 }
 
 /** A shell command line of the test's own making (redirections), run in the work directory. */
-function shell(line: string, timeoutMs = 120_000): Promise<Result> { return run('sh', ['-c', line], timeoutMs); }
+function shell(line: string, timeoutMs = 120_000): Promise<Result> {
+  return run('sh', ['-c', line], timeoutMs);
+}
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<Result> {
   return new Promise((resolve) => {
     const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (b) => { stdout += b; });
-    p.stderr.on('data', (b) => { stderr += b; });
+    let stdout = '',
+      stderr = '';
+    p.stdout.on('data', (b) => {
+      stdout += b;
+    });
+    p.stderr.on('data', (b) => {
+      stderr += b;
+    });
     const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
 }
 
@@ -69,11 +83,15 @@ function rssKiB(): number {
 /** Runs `fn` while sampling ISLET's resident memory; resolves with fn's result and the highest sample. */
 async function sampled<T>(fn: () => Promise<T>): Promise<{ value: T; peakKiB: number }> {
   let peakKiB = rssKiB();
-  const timer = setInterval(() => { peakKiB = Math.max(peakKiB, rssKiB()); }, 50);
+  const timer = setInterval(() => {
+    peakKiB = Math.max(peakKiB, rssKiB());
+  }, 50);
   try {
     const value = await fn();
     return { value, peakKiB: Math.max(peakKiB, rssKiB()) };
-  } finally { clearInterval(timer); }
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 async function aliceContainer(): Promise<string> {
@@ -116,7 +134,7 @@ describe('sftp and scp into the trainee container', { concurrency: false }, () =
     assert.equal(await inContainer('stat -c "%u %g %a %s" /home/student/small.bin'), '1000 1000 644 5000');
   });
 
-  test('a 200 MB file streams both ways without being held in ISLET\'s memory', async (t) => {
+  test("a 200 MB file streams both ways without being held in ISLET's memory", async (t) => {
     // The SSH transport alone (ssh2's buffers, the heap growing to its working size) takes some memory
     // at this speed: measure the peak of the same 200 MB both ways over a plain `ssh` command first,
     // then check SFTP stays close to it. A server holding the file would peak ~200 MB higher.
@@ -127,7 +145,10 @@ describe('sftp and scp into the trainee container', { concurrency: false }, () =
       assert.equal((await shell(`ssh -p ${islet.port} ${SSH_OPTS} ${USER}@127.0.0.1 'head -c ${BIG} /dev/zero' > /dev/null`)).code, 0);
     });
     const before = Math.max(plain.peakKiB, rssKiB());
-    const { value: [upSec, downSec], peakKiB } = await sampled(async () => {
+    const {
+      value: [upSec, downSec],
+      peakKiB,
+    } = await sampled(async () => {
       let t0 = Date.now();
       const up = await tool('scp', ['big.bin', remote('big.bin')], 120_000);
       assert.equal(up.code, 0, up.stderr);
@@ -140,10 +161,13 @@ describe('sftp and scp into the trainee container', { concurrency: false }, () =
     assert.equal(await sha256(join(work, 'big.back')), await sha256(join(work, 'big.bin')));
     assert.equal(await inContainer('stat -c "%u %s" /home/student/big.bin'), `1000 ${BIG}`);
     const growthMiB = (peakKiB - before) / 1024;
-    t.diagnostic(`200 MB: up ${(BIG / 1e6 / upSec).toFixed(1)} MB/s (${upSec.toFixed(1)} s), down ${(BIG / 1e6 / downSec).toFixed(1)} MB/s (${downSec.toFixed(1)} s); ISLET RSS ${Math.round(startKiB / 1024)} MiB at start, peak ${Math.round(before / 1024)} MiB for plain ssh streams, peak ${Math.round(peakKiB / 1024)} MiB for scp (+${growthMiB.toFixed(1)} MiB over plain ssh, +${((peakKiB - startKiB) / 1024).toFixed(1)} MiB over start)`);
+    t.diagnostic(
+      `200 MB: up ${(BIG / 1e6 / upSec).toFixed(1)} MB/s (${upSec.toFixed(1)} s), down ${(BIG / 1e6 / downSec).toFixed(1)} MB/s (${downSec.toFixed(1)} s); ISLET RSS ${Math.round(startKiB / 1024)} MiB at start, peak ${Math.round(before / 1024)} MiB for plain ssh streams, peak ${Math.round(peakKiB / 1024)} MiB for scp (+${growthMiB.toFixed(1)} MiB over plain ssh, +${((peakKiB - startKiB) / 1024).toFixed(1)} MiB over start)`,
+    );
     assert.ok(growthMiB < 64, `ISLET's memory peak grew by ${growthMiB.toFixed(1)} MiB over plain ssh streams of the same size`);
-    rmSync(join(work, 'big.bin')); rmSync(join(work, 'big.back'));
-    await inContainer("rm -f big.bin");
+    rmSync(join(work, 'big.bin'));
+    rmSync(join(work, 'big.back'));
+    await inContainer('rm -f big.bin');
   });
 
   test('scp -r copies a directory tree both ways', async () => {
@@ -156,7 +180,10 @@ describe('sftp and scp into the trainee container', { concurrency: false }, () =
     writeFileSync(join(tree, 'rand.bin'), randomBytes(300_000));
     const up = await tool('scp', ['-r', 'tree', remote('')]);
     assert.equal(up.code, 0, up.stderr);
-    assert.equal(await inContainer('cd tree && find . | sort && stat -c "%u %a" run.sh a/b'), '.\n./a\n./a/b\n./a/b/two words.txt\n./a/one.txt\n./empty\n./rand.bin\n./run.sh\n1000 755\n1000 755');
+    assert.equal(
+      await inContainer('cd tree && find . | sort && stat -c "%u %a" run.sh a/b'),
+      '.\n./a\n./a/b\n./a/b/two words.txt\n./a/one.txt\n./empty\n./rand.bin\n./run.sh\n1000 755\n1000 755',
+    );
     const down = await tool('scp', ['-r', remote('tree'), 'tree.back']);
     assert.equal(down.code, 0, down.stderr);
     for (const f of ['a/one.txt', 'a/b/two words.txt', 'run.sh', 'rand.bin']) {
@@ -166,10 +193,26 @@ describe('sftp and scp into the trainee container', { concurrency: false }, () =
 
   test('sftp -b: ls, mkdir, put, get, rename, chmod, symlink, rm, rmdir', async () => {
     writeFileSync(join(work, 'note.txt'), 'hello sftp\n');
-    writeFileSync(join(work, 'batch'), [
-      'mkdir box', 'cd box', 'put note.txt', 'ls -l', 'rename note.txt renamed.txt', 'chmod 600 renamed.txt', 'symlink renamed.txt link.txt',
-      'ls -l', 'get renamed.txt got.txt', 'rm link.txt', 'rm renamed.txt', 'cd ..', 'rmdir box', 'ls', '',
-    ].join('\n'));
+    writeFileSync(
+      join(work, 'batch'),
+      [
+        'mkdir box',
+        'cd box',
+        'put note.txt',
+        'ls -l',
+        'rename note.txt renamed.txt',
+        'chmod 600 renamed.txt',
+        'symlink renamed.txt link.txt',
+        'ls -l',
+        'get renamed.txt got.txt',
+        'rm link.txt',
+        'rm renamed.txt',
+        'cd ..',
+        'rmdir box',
+        'ls',
+        '',
+      ].join('\n'),
+    );
     const r = await tool('sftp', ['-b', 'batch', `${USER}@127.0.0.1`]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /-rw-r--r-- +1 student +student +11 \w{3} [ \d]\d \d\d:\d\d note\.txt/);
@@ -182,12 +225,17 @@ describe('sftp and scp into the trainee container', { concurrency: false }, () =
 
   test('out-of-order writes and scattered reads over one handle (node ssh2 client)', async () => {
     const c = new Client();
-    await new Promise<void>((res, rej) => c.once('ready', () => res()).once('error', rej)
-      .connect({ host: '127.0.0.1', port: islet.port, username: USER, privateKey: readFileSync(key), hostVerifier: () => true }));
+    await new Promise<void>((res, rej) =>
+      c
+        .once('ready', () => res())
+        .once('error', rej)
+        .connect({ host: '127.0.0.1', port: islet.port, username: USER, privateKey: readFileSync(key), hostVerifier: () => true }),
+    );
     try {
       const sftp = await new Promise<SFTPWrapper>((res, rej) => c.sftp((err, s) => (err ? rej(err) : res(s))));
       const data = randomBytes(1_000_000);
-      const call = <T>(f: (cb: (err: Error | null | undefined, v: T) => void) => void) => new Promise<T>((res, rej) => f((err, v) => (err ? rej(err) : res(v))));
+      const call = <T>(f: (cb: (err: Error | null | undefined, v: T) => void) => void) =>
+        new Promise<T>((res, rej) => f((err, v) => (err ? rej(err) : res(v))));
       const h = await call<Buffer>((cb) => sftp.open('scatter.bin', 'w', cb));
       const offsets = Array.from({ length: 1_000_000 / 50_000 }, (_, i) => i * 50_000).reverse();
       await Promise.all(offsets.map((o) => call<void>((cb) => sftp.write(h, data, o, 50_000, o, (err) => cb(err, undefined)))));
@@ -198,7 +246,12 @@ describe('sftp and scp into the trainee container', { concurrency: false }, () =
       const tail = Buffer.alloc(10);
       assert.equal(await new Promise<number>((res, rej) => sftp.read(r, tail, 0, 10, 19_999_997, (err, n) => (err ? rej(err) : res(n)))), 6);
       assert.equal(tail.subarray(0, 6).toString('latin1'), '\0\0\0END');
-      for (const [o, n] of [[900_000, 100_000], [10, 1000], [500_000, 30_000], [999_990, 10]] as const) {
+      for (const [o, n] of [
+        [900_000, 100_000],
+        [10, 1000],
+        [500_000, 30_000],
+        [999_990, 10],
+      ] as const) {
         const buf = Buffer.alloc(n);
         const got = await new Promise<number>((res, rej) => sftp.read(r, buf, 0, n, o, (err, bytes) => (err ? rej(err) : res(bytes))));
         assert.ok(buf.subarray(0, got).equals(data.subarray(o, o + n)), `bytes at ${o}`);
@@ -206,8 +259,13 @@ describe('sftp and scp into the trainee container', { concurrency: false }, () =
       await call<void>((cb) => sftp.close(r, (err) => cb(err, undefined)));
       const st = await call<{ size: number; uid: number }>((cb) => sftp.stat('scatter.bin', cb));
       assert.deepEqual([st.size, st.uid], [20_000_003, 1000]);
-      await assert.rejects(call((cb) => sftp.stat('/no/such/file', cb)), /No such file/);
-    } finally { c.end(); }
+      await assert.rejects(
+        call((cb) => sftp.stat('/no/such/file', cb)),
+        /No such file/,
+      );
+    } finally {
+      c.end();
+    }
   });
 
   test('the kernel decides: a root-only file cannot be read, / cannot be written, both said clearly', async () => {
@@ -229,11 +287,17 @@ describe('sftp and scp into the trainee container', { concurrency: false }, () =
 
   test('the gate login gets no sftp', async () => {
     const c = new Client();
-    await new Promise<void>((res, rej) => c.once('ready', () => res()).once('error', rej)
-      .connect({ host: '127.0.0.1', port: islet.port, username: 'demo', password: 'demo', hostVerifier: () => true }));
+    await new Promise<void>((res, rej) =>
+      c
+        .once('ready', () => res())
+        .once('error', rej)
+        .connect({ host: '127.0.0.1', port: islet.port, username: 'demo', password: 'demo', hostVerifier: () => true }),
+    );
     try {
       const err = await new Promise<Error | undefined>((res) => c.sftp((e) => res(e ?? undefined)));
       assert.ok(err, 'the sftp subsystem is refused');
-    } finally { c.end(); }
+    } finally {
+      c.end();
+    }
   });
 });

@@ -15,9 +15,14 @@ const blocked = { NODE_OPTIONS: `--require ${join(repoRoot, 'test/helpers/block-
 
 function check(env: Record<string, string>): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(join(repoRoot, 'bin/islet'), ['check', '--config', join(repoRoot, 'examples'), '--no-engine'], { timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code) : 0, out: stdout + stderr });
-    });
+    execFile(
+      join(repoRoot, 'bin/islet'),
+      ['check', '--config', join(repoRoot, 'examples'), '--no-engine'],
+      { timeout: 60_000, env: { ...process.env, ...env } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code) : 0, out: stdout + stderr });
+      },
+    );
   });
 }
 
@@ -27,14 +32,20 @@ test('islet check: OK with the native binding; a warning (exit 1, SSH_CRYPTO_FAL
   assert.doesNotMatch(ok.out, /SSH_CRYPTO_FALLBACK/);
   const fallback = await check(blocked);
   assert.equal(fallback.code, 1, fallback.out);
-  assert.match(fallback.out, /^ssh2: warning: its native crypto binding does not load under Node v24\.[^\n]*blocked by the test[^\n]*\[SSH_CRYPTO_FALLBACK\]$/m);
+  assert.match(
+    fallback.out,
+    /^ssh2: warning: its native crypto binding does not load under Node v24\.[^\n]*blocked by the test[^\n]*\[SSH_CRYPTO_FALLBACK\]$/m,
+  );
   assert.match(fallback.out, /^WARNING: .*1 warning\(s\)$/m);
 });
 
 describe('islet serve: the startup log says which crypto ssh2 runs', { concurrency: false }, () => {
   const runId = testRunId();
   const islet = new IsletProcess(runId, { logLevel: 'info' });
-  after(async () => { await islet.dispose(); await sweepTestContainers(runId); });
+  after(async () => {
+    await islet.dispose();
+    await sweepTestContainers(runId);
+  });
 
   test('native: event ssh_crypto, binding native, with the ssh2 version, before listening', async () => {
     await islet.start();

@@ -18,8 +18,14 @@ const runId = testRunId();
 const islet = new IsletProcess(runId);
 
 describe('SSH front door', { concurrency: false }, () => {
-  before(async () => { await islet.start(); });
-  after(async () => { await TmuxSsh.closeAll(); await islet.dispose(); await sweepTestContainers(runId); });
+  before(async () => {
+    await islet.start();
+  });
+  after(async () => {
+    await TmuxSsh.closeAll();
+    await islet.dispose();
+    await sweepTestContainers(runId);
+  });
 
   test('host keys are generated once, mode 0600, and kept across a restart', async () => {
     const ed = join(islet.dataDir, 'ssh_host_ed25519_key');
@@ -38,12 +44,20 @@ describe('SSH front door', { concurrency: false }, () => {
     await islet.start();
     assert.equal(readFileSync(ed, 'utf8'), before);
     const { stdout: scan2 } = await run('ssh-keyscan', ['-p', String(islet.port), '-t', 'ed25519,ecdsa', '127.0.0.1']);
-    const keys = (s: string) => s.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' ').slice(1).join(' ')).sort();
+    const keys = (s: string) =>
+      s
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => l.split(' ').slice(1).join(' '))
+        .sort();
     assert.deepEqual(keys(scan2), keys(scan1), 'same host keys after restart');
   });
 
   test('keyboard-interactive works for the gate login (OpenSSH), and a client without ed25519 can use the ECDSA key', async () => {
-    const s = await TmuxSsh.connect({ port: islet.port, extraArgs: ['-o', 'PreferredAuthentications=keyboard-interactive', '-o', 'HostKeyAlgorithms=ecdsa-sha2-nistp256'] });
+    const s = await TmuxSsh.connect({
+      port: islet.port,
+      extraArgs: ['-o', 'PreferredAuthentications=keyboard-interactive', '-o', 'HostKeyAlgorithms=ecdsa-sha2-nistp256'],
+    });
     await s.waitFor(/\(demo@127\.0\.0\.1\) Password:/);
     await s.line('demo');
     await s.waitFor('Are you a new or existing user? [new/existing]:');
@@ -52,7 +66,12 @@ describe('SSH front door', { concurrency: false }, () => {
 
   test('exec, subsystems and port forwarding are refused', async () => {
     const c = new Client();
-    await new Promise<void>((res, rej) => c.once('ready', () => res()).once('error', rej).connect({ host: '127.0.0.1', port: islet.port, username: 'demo', password: 'demo', hostVerifier: () => true }));
+    await new Promise<void>((res, rej) =>
+      c
+        .once('ready', () => res())
+        .once('error', rej)
+        .connect({ host: '127.0.0.1', port: islet.port, username: 'demo', password: 'demo', hostVerifier: () => true }),
+    );
     const execErr = await new Promise<Error | undefined>((res) => c.exec('id', (err) => res(err ?? undefined)));
     assert.ok(execErr, 'exec refused');
     const sftpErr = await new Promise<Error | undefined>((res) => c.sftp((err) => res(err ?? undefined)));
@@ -64,18 +83,30 @@ describe('SSH front door', { concurrency: false }, () => {
 
   test('a client without a terminal is told to use ssh -t', async () => {
     const c = new Client();
-    await new Promise<void>((res, rej) => c.once('ready', () => res()).once('error', rej).connect({ host: '127.0.0.1', port: islet.port, username: 'demo', password: 'demo', hostVerifier: () => true }));
-    const out = await new Promise<string>((res, rej) => c.shell(false, (err, ch) => {
-      if (err) return rej(err);
-      let b = ''; ch.on('data', (d: Buffer) => { b += d; }); ch.on('close', () => res(b));
-    }));
+    await new Promise<void>((res, rej) =>
+      c
+        .once('ready', () => res())
+        .once('error', rej)
+        .connect({ host: '127.0.0.1', port: islet.port, username: 'demo', password: 'demo', hostVerifier: () => true }),
+    );
+    const out = await new Promise<string>((res, rej) =>
+      c.shell(false, (err, ch) => {
+        if (err) return rej(err);
+        let b = '';
+        ch.on('data', (d: Buffer) => {
+          b += d;
+        });
+        ch.on('close', () => res(b));
+      }),
+    );
     assert.match(out, /ISLET needs a terminal/);
     c.end();
   });
 
   test('SIGTERM tells attached trainees the server is restarting and leaves their containers running', async () => {
     const s = await TmuxSsh.connect({ port: islet.port });
-    await s.waitFor(/password:/i); await s.line('demo');
+    await s.waitFor(/password:/i);
+    await s.line('demo');
     await s.waitFor('[new/existing]:');
     const code = await islet.stop('SIGTERM');
     assert.equal(code, 0);

@@ -17,7 +17,9 @@ const islet = new IsletProcess(runId);
 const driver = new DockerDriver();
 
 describe('trainee journey over OpenSSH', { concurrency: false }, () => {
-  before(async () => { await islet.start(); });
+  before(async () => {
+    await islet.start();
+  });
   after(async () => {
     await TmuxSsh.closeAll();
     await islet.dispose();
@@ -109,7 +111,8 @@ describe('trainee journey over OpenSSH', { concurrency: false }, () => {
     await b.waitFor('Welcome back!');
     await sh(a, 'echo from-a > shared.txt');
     assert.equal(await sh(b, 'cat shared.txt'), 'from-a');
-    await a.close(); await b.close();
+    await a.close();
+    await b.close();
   });
 
   test('menu: invalid choices re-ask up to the failure count, backspace works, plugins reset and delete', async () => {
@@ -132,7 +135,7 @@ describe('trainee journey over OpenSSH', { concurrency: false }, () => {
     assert.equal(await driver.inspect(`${islet.instance}.demo.carol`), undefined, 'the container is gone');
     await choose(s, 'demo');
     await s.waitFor('Enjoy yourself!');
-    assert.equal(await sh(s, 'ls mine 2>/dev/null || echo none'), 'none', 'a reset environment starts fresh')
+    assert.equal(await sh(s, 'ls mine 2>/dev/null || echo none'), 'none', 'a reset environment starts fresh');
     await s.line('exit');
     await choose(s, 'del_user');
     await s.waitFor('Delete account carol');
@@ -142,9 +145,12 @@ describe('trainee journey over OpenSSH', { concurrency: false }, () => {
     assert.equal(await driver.inspect(`${islet.instance}.demo.carol`), undefined, 'deleting the account removes its containers');
     await s.close();
     const again = await gate(islet.port);
-    await again.waitFor('[new/existing]:'); await again.line('existing');
-    await again.waitFor('Username:'); await again.line('carol');
-    await again.waitFor('Password:'); await again.line('trainee1');
+    await again.waitFor('[new/existing]:');
+    await again.line('existing');
+    await again.waitFor('Username:');
+    await again.line('carol');
+    await again.waitFor('Password:');
+    await again.line('trainee1');
     await again.waitFor('Login failed, try again (1/3).');
     await again.close();
   });
@@ -159,15 +165,26 @@ describe('trainee journey over OpenSSH', { concurrency: false }, () => {
     const t = await gate(islet.port);
     await t.waitFor('Are you a new or existing user?');
     await t.line('existing');
-    await t.waitFor('Username:'); await t.line('dave');
-    await t.waitFor('Password:'); await t.line('trainee1');
+    await t.waitFor('Username:');
+    await t.line('dave');
+    await t.waitFor('Password:');
+    await t.line('trainee1');
     await t.waitFor(/Your account expired on .* Please create a new account\./);
     await t.close();
   });
 
   test('the logs record the journey without any password', async () => {
     const events = new Set(islet.logs.map((l) => l.event));
-    for (const e of ['account_created', 'login_ok', 'login_failed', 'environment_started', 'environment_attached', 'environment_detached', 'environment_exited']) assert.ok(events.has(e), `log has ${e}`);
+    for (const e of [
+      'account_created',
+      'login_ok',
+      'login_failed',
+      'environment_started',
+      'environment_attached',
+      'environment_detached',
+      'environment_exited',
+    ])
+      assert.ok(events.has(e), `log has ${e}`);
     const all = JSON.stringify(islet.logs);
     for (const secret of ['secret1', 'trainee1']) assert.ok(!all.includes(secret), `no password in logs (${secret})`);
     const created = islet.logs.find((l) => l.event === 'account_created' && l.account === 'alice');

@@ -34,23 +34,26 @@ describe('trainer configuration over OpenSSH', { concurrency: false }, () => {
     await s.waitFor('[Choice]:');
     const screen = await s.history();
     assert.ok(!screen.includes('oldschool'), 'not there yet');
-    writeFileSync(join(islet.configDir, 'environments/oldschool.conf'), [
-      '# An environment in the original ISLET syntax',
-      'ENVIRONMENT="islet/demo:latest"',
-      'DESCRIPTION="Old-school .conf environment"   # trailing comment',
-      'ENABLE="yes"',
-      'VIRTUSER="student"',
-      'WORKDIR="/home/$VIRTUSER"',
-      'COMMAND="/bin/sh -l"',
-      'HOSTNAME="oldbox"',
-      'MEMORY="64m"',
-      'SWAP="10m"',
-      'NETWORK="none"',
-      'export PLATFORM=islet',
-      'ENVS="PLATFORM"',
-      'MOTD="Hello ${USERNAME} from $CLIENT"',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(islet.configDir, 'environments/oldschool.conf'),
+      [
+        '# An environment in the original ISLET syntax',
+        'ENVIRONMENT="islet/demo:latest"',
+        'DESCRIPTION="Old-school .conf environment"   # trailing comment',
+        'ENABLE="yes"',
+        'VIRTUSER="student"',
+        'WORKDIR="/home/$VIRTUSER"',
+        'COMMAND="/bin/sh -l"',
+        'HOSTNAME="oldbox"',
+        'MEMORY="64m"',
+        'SWAP="10m"',
+        'NETWORK="none"',
+        'export PLATFORM=islet',
+        'ENVS="PLATFORM"',
+        'MOTD="Hello ${USERNAME} from $CLIENT"',
+        '',
+      ].join('\n'),
+    );
     await s.line('xx'); // an invalid answer re-asks; the menu is re-read at the next display
     await s.waitFor('Invalid choice! Try again (1/3)');
     await s.keys('C-c');
@@ -58,9 +61,12 @@ describe('trainer configuration over OpenSSH', { concurrency: false }, () => {
     await s.close();
     const t = await gate(islet.port);
     await t.waitFor('Welcome to the test event');
-    await t.waitFor('[new/existing]:'); await t.line('existing');
-    await t.waitFor('Username:'); await t.line('erin');
-    await t.waitFor('Password:'); await t.line('trainee1');
+    await t.waitFor('[new/existing]:');
+    await t.line('existing');
+    await t.waitFor('Username:');
+    await t.line('erin');
+    await t.waitFor('Password:');
+    await t.line('trainee1');
     await choose(t, 'oldschool');
     await t.waitFor('Hello erin from 127.0.0.1');
     await t.waitFor(PROMPT);
@@ -85,7 +91,10 @@ describe('trainer configuration over OpenSSH', { concurrency: false }, () => {
   });
 
   test('a remove-on-exit environment starts fresh each time and says so', async () => {
-    writeFileSync(join(islet.configDir, 'environments/scratch.yaml'), 'image: islet/demo:latest\nuser: student\nremove_on_exit: true\ndescription: Throwaway\n');
+    writeFileSync(
+      join(islet.configDir, 'environments/scratch.yaml'),
+      'image: islet/demo:latest\nuser: student\nremove_on_exit: true\ndescription: Throwaway\n',
+    );
     const s = await gate(islet.port);
     await createAccount(s, 'gina');
     await choose(s, 'scratch');

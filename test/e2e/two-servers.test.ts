@@ -32,15 +32,22 @@ const aliceName = `${a.instance}.demo.alice`;
 
 function cli(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(join(repoRoot, 'bin/islet'), [...args, '--config', a.configDir, '--data', dataDir],
+    execFile(
+      join(repoRoot, 'bin/islet'),
+      [...args, '--config', a.configDir, '--data', dataDir],
       { env: { ...process.env, ISLET_INSTANCE: a.instance }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 
 function storeIdOf(dataDir: string): string {
   const d = new DatabaseSync(join(dataDir, 'islet.db'));
-  try { return String((d.prepare(`SELECT value FROM meta WHERE key = 'store_id'`).get() as { value: string }).value); } finally { d.close(); }
+  try {
+    return String((d.prepare(`SELECT value FROM meta WHERE key = 'store_id'`).get() as { value: string }).value);
+  } finally {
+    d.close();
+  }
 }
 
 describe('two servers, two data directories, one engine, one instance name', { concurrency: false }, () => {
@@ -62,7 +69,7 @@ describe('two servers, two data directories, one engine, one instance name', { c
     await sweepTestContainers(runId);
   });
 
-  test('B running beside A leaves the live container of A\'s trainee alone', async () => {
+  test("B running beside A leaves the live container of A's trainee alone", async () => {
     await b.start(); // A has no container yet: nothing to refuse
     s = await gate(a.port);
     await createAccount(s, 'alice');
@@ -70,9 +77,9 @@ describe('two servers, two data directories, one engine, one instance name', { c
     await s.waitFor(PROMPT);
     await sh(s, 'echo precious > ~/work.txt');
     const info = await driver.inspect(aliceName);
-    assert.equal(info?.state, 'running', 'alice\'s container is running');
+    assert.equal(info?.state, 'running', "alice's container is running");
     aliceId = info.id;
-    assert.equal(info.labels['islet.store'], storeIdOf(a.dataDir), 'the container carries the store id of A\'s data directory');
+    assert.equal(info.labels['islet.store'], storeIdOf(a.dataDir), "the container carries the store id of A's data directory");
     assert.notEqual(storeIdOf(b.dataDir), storeIdOf(a.dataDir), 'the two data directories have different store ids');
 
     // B's reconciler lists it (the warning proves B looked), several passes in a row, and leaves it.
@@ -90,14 +97,19 @@ describe('two servers, two data directories, one engine, one instance name', { c
     const still = await driver.inspect(aliceName);
     assert.equal(still?.id, aliceId, 'the same container');
     assert.equal(still?.state, 'running', 'still running');
-    assert.match(await sh(s, 'cat ~/work.txt'), /^precious$/m, 'alice\'s shell and files are untouched');
+    assert.match(await sh(s, 'cat ~/work.txt'), /^precious$/m, "alice's shell and files are untouched");
   });
 
   test('B started while A has a container refuses to start, names the count and leaves it', async () => {
     await b.stop();
     await assert.rejects(b.start(), (err: Error) => {
       assert.match(err.message, /OWNERSHIP_FOREIGN/);
-      assert.match(err.message, new RegExp(`refusing to start: 1 container\\(s\\) under instance name "${a.instance}" \\(1 running\\) belong to another ISLET data directory \\(1 of store ${storeIdOf(a.dataDir)}\\)`));
+      assert.match(
+        err.message,
+        new RegExp(
+          `refusing to start: 1 container\\(s\\) under instance name "${a.instance}" \\(1 running\\) belong to another ISLET data directory \\(1 of store ${storeIdOf(a.dataDir)}\\)`,
+        ),
+      );
       assert.match(err.message, /--take-over/);
       assert.ok(err.message.includes(b.dataDir), 'the message names this data directory');
       return true;
@@ -113,7 +125,8 @@ describe('two servers, two data directories, one engine, one instance name', { c
     // A container A owns whose account does not exist: what a reap removes (account_gone).
     const demo = loadConfigDir(a.configDir).environments.find((e) => e.name === 'demo')!;
     const ghost = await driver.create({
-      name: `${a.instance}.demo.ghost`, env: demo,
+      name: `${a.instance}.demo.ghost`,
+      env: demo,
       labels: { 'islet.instance': a.instance, 'islet.store': storeIdOf(a.dataDir), 'islet.account': 'ghost', 'islet.environment': 'demo', 'islet.test': runId },
     });
 
@@ -128,13 +141,17 @@ describe('two servers, two data directories, one engine, one instance name', { c
 
     const right = await cli(a.dataDir, 'reap');
     assert.equal(right.code, 0, right.stderr);
-    assert.match(right.stdout, new RegExp(`^remove container ${a.instance}\\.demo\\.ghost \\(account_gone\\)$`, 'm'), 'control: the right data directory reaps what it owns');
+    assert.match(
+      right.stdout,
+      new RegExp(`^remove container ${a.instance}\\.demo\\.ghost \\(account_gone\\)$`, 'm'),
+      'control: the right data directory reaps what it owns',
+    );
     assert.equal(await driver.inspect(ghost.id), undefined);
     assert.doesNotMatch(right.stdout, /alice/, 'and leaves its live trainee alone');
     assert.equal((await driver.inspect(aliceName))?.state, 'running');
   });
 
-  test('--take-over is the explicit way out: the other store\'s container becomes this one\'s', async () => {
+  test("--take-over is the explicit way out: the other store's container becomes this one's", async () => {
     const taken = await cli(b.dataDir, 'reap', '--take-over');
     assert.equal(taken.code, 0, taken.stderr);
     assert.match(taken.stderr, /"event":"container_taken_over"/, 'each container taken over is logged');
@@ -142,6 +159,10 @@ describe('two servers, two data directories, one engine, one instance name', { c
     // control that, once owned, B acts on it, so the refusal above was what kept it from B.
     assert.match(taken.stdout, new RegExp(`^adopt container ${aliceName.replace(/\./g, '\\.')} for alice/demo$`, 'm'));
     const row = new DatabaseSync(join(b.dataDir, 'islet.db'));
-    try { assert.equal((row.prepare(`SELECT container_id FROM ownership WHERE account = 'alice'`).get() as { container_id: string }).container_id, aliceId); } finally { row.close(); }
+    try {
+      assert.equal((row.prepare(`SELECT container_id FROM ownership WHERE account = 'alice'`).get() as { container_id: string }).container_id, aliceId);
+    } finally {
+      row.close();
+    }
   });
 });

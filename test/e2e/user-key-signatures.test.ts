@@ -30,19 +30,48 @@ const user = 'sigs';
 
 function ssh(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn('ssh', ['-p', String(islet.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes',
-      '-o', 'IdentitiesOnly=yes', '-o', 'PreferredAuthentications=publickey', '-i', rsaKey, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (b) => { stdout += b; });
-    p.stderr.on('data', (b) => { stderr += b; });
+    const p = spawn(
+      'ssh',
+      [
+        '-p',
+        String(islet.port),
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'PreferredAuthentications=publickey',
+        '-i',
+        rsaKey,
+        ...args,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '',
+      stderr = '';
+    p.stdout.on('data', (b) => {
+      stdout += b;
+    });
+    p.stderr.on('data', (b) => {
+      stderr += b;
+    });
     const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
 async function paramiko(algorithm: string): Promise<{ ok: boolean; stdout?: string; error?: string }> {
-  const r = await runFile('/usr/bin/python3', [join(repoRoot, 'test/clients/paramiko_rsa_sig.py'), String(islet.port), `${user}+demo`, rsaKey, algorithm],
-    { timeout: 90_000, env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
+  const r = await runFile('/usr/bin/python3', [join(repoRoot, 'test/clients/paramiko_rsa_sig.py'), String(islet.port), `${user}+demo`, rsaKey, algorithm], {
+    timeout: 90_000,
+    env: { ...process.env, PYTHONWARNINGS: 'ignore' },
+  });
   return JSON.parse(r.stdout) as { ok: boolean; stdout?: string; error?: string };
 }
 
@@ -55,7 +84,12 @@ describe('user-key signatures', { concurrency: false }, () => {
     await addKey(s, readFileSync(`${rsaKey}.pub`, 'utf8'));
     await s.close();
   });
-  after(async () => { await TmuxSsh.closeAll(); await islet.dispose(); await sweepTestContainers(runId); rmSync(dir, { recursive: true, force: true }); });
+  after(async () => {
+    await TmuxSsh.closeAll();
+    await islet.dispose();
+    await sweepTestContainers(runId);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   test('server-sig-algs, as OpenSSH parses it, is exactly the SHA-2 list; an enrolled RSA key signs in with rsa-sha2-256', async () => {
     const r = await ssh(['-vvv', '-o', 'PubkeyAcceptedAlgorithms=rsa-sha2-256', `${user}+demo@127.0.0.1`, 'echo signed-in']);

@@ -20,7 +20,10 @@ const driver = new DockerDriver();
 
 async function pool(): Promise<string[]> {
   const all = await driver.find({ 'islet.instance': islet.instance, 'islet.pool': 'true' });
-  return all.filter((c) => c.name.includes('.pool-') && c.state === 'running').map((c) => c.id).sort();
+  return all
+    .filter((c) => c.name.includes('.pool-') && c.state === 'running')
+    .map((c) => c.id)
+    .sort();
 }
 async function poolOf(n: number, timeoutMs = 20_000): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
@@ -38,7 +41,11 @@ describe('warm pool', { concurrency: false }, () => {
     writeFileSync(join(islet.configDir, 'environments/warm.yaml'), 'image: islet/demo:latest\nuser: student\nwarm_pool: 2\n');
     await islet.start();
   });
-  after(async () => { await TmuxSsh.closeAll(); await islet.dispose(); await sweepTestContainers(runId); });
+  after(async () => {
+    await TmuxSsh.closeAll();
+    await islet.dispose();
+    await sweepTestContainers(runId);
+  });
 
   test('a new trainee claims a ready container; the pool refills; the reconciler keeps both', async () => {
     const before = await poolOf(2);

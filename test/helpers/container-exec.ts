@@ -6,19 +6,28 @@
  */
 import type { RuntimeDriver } from '../../src/runtime/runtime-driver.ts';
 
-export interface ExecResult { readonly out: string; readonly code: number }
+export interface ExecResult {
+  readonly out: string;
+  readonly code: number;
+}
 
 /** `sh -c script` in `container` (id or name) as `user`; stdout and stderr merged in `out`, CR-free and trimmed. */
 export async function execIn(driver: RuntimeDriver, container: string, script: string, user = 'root', timeoutMs = 30_000): Promise<ExecResult> {
   const x = await driver.exec(container, { cmd: ['/bin/sh', '-c', script], user });
   x.stdin.end();
   let out = '';
-  x.stdout.on('data', (b: Buffer) => { out += b.toString('utf8'); });
-  x.stderr.on('data', (b: Buffer) => { out += b.toString('utf8'); });
+  x.stdout.on('data', (b: Buffer) => {
+    out += b.toString('utf8');
+  });
+  x.stderr.on('data', (b: Buffer) => {
+    out += b.toString('utf8');
+  });
   let timer: NodeJS.Timeout | undefined;
   const code = await Promise.race([
     x.exited,
-    new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`execIn: ${JSON.stringify(script)} did not finish within ${timeoutMs} ms`)), timeoutMs); }),
+    new Promise<never>((_, rej) => {
+      timer = setTimeout(() => rej(new Error(`execIn: ${JSON.stringify(script)} did not finish within ${timeoutMs} ms`)), timeoutMs);
+    }),
   ]).finally(() => clearTimeout(timer));
   return { out: out.replace(/\r/g, '').trimEnd(), code };
 }

@@ -36,9 +36,14 @@ export async function sweepTestContainers(runId: string, driver: DockerDriver = 
     if (found.length === 0) break;
     // Three workers take containers in turn, so no removal waits in the driver's queue (its wait is bounded).
     let next = 0;
-    await Promise.all(Array.from({ length: 3 }, async () => {
-      while (next < found.length) { await driver.remove(found[next++]!.id); removed++; }
-    }));
+    await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        while (next < found.length) {
+          await driver.remove(found[next++]!.id);
+          removed++;
+        }
+      }),
+    );
   }
   await sweepTestNetworks(runId);
   return removed;
@@ -47,7 +52,8 @@ export async function sweepTestContainers(runId: string, driver: DockerDriver = 
 /** Removes the networks a test run made (ISLET's trainee bridge networks carry the run's islet.test label). */
 export async function sweepTestNetworks(runId: string): Promise<void> {
   const docker = new Docker();
-  const bounded = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('engine call timed out')), 15_000).unref())]);
+  const bounded = <T>(p: Promise<T>) =>
+    Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('engine call timed out')), 15_000).unref())]);
   const nets = await bounded(docker.listNetworks({ filters: { label: [`islet.test=${runId}`] } }));
   for (const n of nets) await bounded(docker.getNetwork(n.Id).remove()).catch(() => undefined);
 }

@@ -20,10 +20,14 @@ export class IsletListener {
   /** Starts the listener on `host` (port chosen by the kernel); resolves once it listens. */
   static async start(base: IsletProcess, host: string): Promise<IsletListener> {
     const l = new IsletListener();
-    const child = spawn(join(repoRoot, 'bin/islet'), ['serve', '--config', base.configDir, '--data', base.dataDir, '--listen', `${host}:0`, '--log-level', 'debug'], {
-      env: { ...process.env, ISLET_INSTANCE: base.instance, ISLET_TEST_RUN: base.runId },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      join(repoRoot, 'bin/islet'),
+      ['serve', '--config', base.configDir, '--data', base.dataDir, '--listen', `${host}:0`, '--log-level', 'debug'],
+      {
+        env: { ...process.env, ISLET_INSTANCE: base.instance, ISLET_TEST_RUN: base.runId },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     l.#child = child;
     createInterface({ input: child.stderr! }).on('line', (line) => l.stderr.push(line));
     l.port = await new Promise<number>((resolve, reject) => {
@@ -31,11 +35,22 @@ export class IsletListener {
       timer.unref();
       createInterface({ input: child.stdout! }).on('line', (line) => {
         let o: LogLine;
-        try { o = JSON.parse(line) as LogLine; } catch { l.stderr.push(line); return; }
+        try {
+          o = JSON.parse(line) as LogLine;
+        } catch {
+          l.stderr.push(line);
+          return;
+        }
         l.logs.push(o);
-        if (o.event === 'listening') { clearTimeout(timer); resolve(Number(o.port)); }
+        if (o.event === 'listening') {
+          clearTimeout(timer);
+          resolve(Number(o.port));
+        }
       });
-      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`second islet exited with ${code} before listening:\n${l.stderr.join('\n')}`)); });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`second islet exited with ${code} before listening:\n${l.stderr.join('\n')}`));
+      });
     });
     return l;
   }
@@ -46,7 +61,13 @@ export class IsletListener {
     for (;;) {
       const hit = this.logs.find(pred);
       if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no matching log line within ${timeoutMs} ms; last lines:\n${this.logs.slice(-10).map((x) => JSON.stringify(x)).join('\n')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no matching log line within ${timeoutMs} ms; last lines:\n${this.logs
+            .slice(-10)
+            .map((x) => JSON.stringify(x))
+            .join('\n')}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -12,7 +12,11 @@ import { createInterface } from 'node:readline';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 
-export interface LogLine { readonly event?: string; readonly msg?: string; readonly [k: string]: unknown }
+export interface LogLine {
+  readonly event?: string;
+  readonly msg?: string;
+  readonly [k: string]: unknown;
+}
 
 export class IsletProcess {
   readonly configDir: string;
@@ -40,27 +44,46 @@ export class IsletProcess {
   }
 
   /** The server's process id (bin/islet execs node, so this is the node process), once started. */
-  get pid(): number | undefined { return this.#child?.pid; }
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
 
   /** Starts the server and resolves once it listens. */
   async start(extraEnv: Record<string, string> = {}): Promise<void> {
-    if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null) throw new Error('IsletProcess.start: the server is still running; stop() it first');
-    const child = spawn(join(repoRoot, 'bin/islet'), ['serve', '--config', this.configDir, '--data', this.dataDir, '--listen', '127.0.0.1:0', '--log-level', this.#logLevel], {
-      env: { ...process.env, ISLET_INSTANCE: this.instance, ISLET_TEST_RUN: this.runId, ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null)
+      throw new Error('IsletProcess.start: the server is still running; stop() it first');
+    const child = spawn(
+      join(repoRoot, 'bin/islet'),
+      ['serve', '--config', this.configDir, '--data', this.dataDir, '--listen', '127.0.0.1:0', '--log-level', this.#logLevel],
+      {
+        env: { ...process.env, ISLET_INSTANCE: this.instance, ISLET_TEST_RUN: this.runId, ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.#child = child;
     this.#exited = new Promise((res) => child.once('exit', (code) => res(code)));
     createInterface({ input: child.stderr! }).on('line', (l) => this.stderr.push(l));
     const listening = new Promise<number>((res, rej) => {
       createInterface({ input: child.stdout! }).on('line', (l) => {
         let o: LogLine;
-        try { o = JSON.parse(l) as LogLine; } catch { this.stderr.push(l); return; }
+        try {
+          o = JSON.parse(l) as LogLine;
+        } catch {
+          this.stderr.push(l);
+          return;
+        }
         this.logs.push(o);
         if (o.event === 'listening') res(Number(o.port));
       });
       // Wait for stderr to drain so the reason is in the message.
-      void this.#exited.then(async (code) => { await new Promise((r) => { if (child.stderr!.readableEnded) r(undefined); else child.stderr!.once('close', r); setTimeout(r, 1000); }); rej(new Error(`islet exited with ${code} before listening:\n${this.stderr.join('\n')}`)); });
+      void this.#exited.then(async (code) => {
+        await new Promise((r) => {
+          if (child.stderr!.readableEnded) r(undefined);
+          else child.stderr!.once('close', r);
+          setTimeout(r, 1000);
+        });
+        rej(new Error(`islet exited with ${code} before listening:\n${this.stderr.join('\n')}`));
+      });
       setTimeout(() => rej(new Error(`islet did not listen within 30 s:\n${this.stderr.join('\n')}`)), 30_000).unref();
     });
     this.port = await listening;
@@ -72,7 +95,13 @@ export class IsletProcess {
     for (;;) {
       const hit = this.logs.find(pred);
       if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no matching log line within ${timeoutMs} ms; last lines:\n${this.logs.slice(-10).map((l) => JSON.stringify(l)).join('\n')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no matching log line within ${timeoutMs} ms; last lines:\n${this.logs
+            .slice(-10)
+            .map((l) => JSON.stringify(l))
+            .join('\n')}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }

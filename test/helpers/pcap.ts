@@ -4,7 +4,13 @@
  */
 import { writeFileSync } from 'node:fs';
 
-export interface UdpPacket { readonly src: string; readonly dst: string; readonly sport: number; readonly dport: number; readonly payload: string }
+export interface UdpPacket {
+  readonly src: string;
+  readonly dst: string;
+  readonly sport: number;
+  readonly dport: number;
+  readonly payload: string;
+}
 
 export function pcapBytes(packets: readonly UdpPacket[], startSeconds = 1_700_000_000): Buffer {
   const header = Buffer.alloc(24);

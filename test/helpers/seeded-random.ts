@@ -5,7 +5,10 @@
 export class SeededRandom {
   #s: number;
   readonly seed: number;
-  constructor(seed: number) { this.seed = seed; this.#s = seed >>> 0; }
+  constructor(seed: number) {
+    this.seed = seed;
+    this.#s = seed >>> 0;
+  }
   next(): number {
     this.#s = (this.#s + 0x6d2b79f5) >>> 0;
     let t = this.#s;
@@ -13,7 +16,13 @@ export class SeededRandom {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
-  int(n: number): number { return Math.floor(this.next() * n); }
-  chance(p: number): boolean { return this.next() < p; }
-  pick<T>(xs: readonly T[]): T { return xs[this.int(xs.length)]!; }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)]!;
+  }
 }

@@ -17,16 +17,27 @@ import { SshServer } from '../../src/sshd/ssh-server.ts';
 import type { UnitWorld } from './unit-world.ts';
 
 /** One authentication the client made, and the methods the server offered before it (null: none asked yet). */
-export interface AuthStep { readonly offered: AuthenticationType[] | null; readonly method: string }
+export interface AuthStep {
+  readonly offered: AuthenticationType[] | null;
+  readonly method: string;
+}
 
 /** How a client's connection ended: logged in (`client`), or closed before that after `steps`. */
-export interface Outcome { readonly client?: ssh2.Client; readonly error?: Error; readonly steps: AuthStep[] }
+export interface Outcome {
+  readonly client?: ssh2.Client;
+  readonly error?: Error;
+  readonly steps: AuthStep[];
+}
 
 export async function unitSshDoor(w: UnitWorld) {
-  const guard = new ConnectionGuard(() => {
-    const g = w.config.current().global;
-    return { maxConnections: g.ssh_max_connections, maxPerIp: g.ssh_max_connections_per_ip, newPerIpPerMinute: g.ssh_new_connections_per_ip };
-  }, Date.now, (ip) => w.access.addresses.lockedOut(ip));
+  const guard = new ConnectionGuard(
+    () => {
+      const g = w.config.current().global;
+      return { maxConnections: g.ssh_max_connections, maxPerIp: g.ssh_max_connections_per_ip, newPerIpPerMinute: g.ssh_new_connections_per_ip };
+    },
+    Date.now,
+    (ip) => w.access.addresses.lockedOut(ip),
+  );
   const server = new SshServer({ hostKeys: loadHostKeys(w.dir), config: w.config, handler: w.handler, guard, auth: w.auth, log: w.log });
   const { port } = await server.listen('127.0.0.1', 0);
   const clients = new Set<ssh2.Client>();
@@ -44,7 +55,10 @@ export async function unitSshDoor(w: UnitWorld) {
       let next = 0;
       const authHandler: AuthHandlerMiddleware = (offered, _partial, cb) => {
         const t = tries[next++];
-        if (t === undefined) { cb(false as never); return; }
+        if (t === undefined) {
+          cb(false as never);
+          return;
+        }
         const method = typeof t === 'string' ? { type: 'password' as const, username, password: t } : { type: 'publickey' as const, username, key: t.key };
         steps.push({ offered, method: method.type });
         cb(method);
@@ -52,7 +66,9 @@ export async function unitSshDoor(w: UnitWorld) {
       return new Promise((resolve) => {
         let error: Error | undefined;
         c.on('ready', () => resolve({ client: c, steps }));
-        c.on('error', (err) => { error = err; });
+        c.on('error', (err) => {
+          error = err;
+        });
         c.on('close', () => resolve({ ...(error ? { error } : {}), steps }));
         c.connect({ host: '127.0.0.1', port, username, authHandler, readyTimeout: 20_000, ...extra });
       });
@@ -74,6 +90,9 @@ export async function unitSshDoor(w: UnitWorld) {
 export function closedWithin(c: ssh2.Client, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
-    c.once('close', () => { clearTimeout(timer); resolve(true); });
+    c.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
   });
 }

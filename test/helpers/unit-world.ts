@@ -87,9 +87,27 @@ export function unitWorld(o: UnitWorldOptions = {}) {
   /** The hallway every door leads into, as src/main.ts builds it (test/helpers/unit-ssh.ts puts the SSH door in front). */
   const handler = new MenuSessionHandler(menuDeps);
   return {
-    dir, config, store, engine, driver, log, events, instance, admission, runner, lifecycle, access, accounts, auth, menuDeps, handler, now,
+    dir,
+    config,
+    store,
+    engine,
+    driver,
+    log,
+    events,
+    instance,
+    admission,
+    runner,
+    lifecycle,
+    access,
+    accounts,
+    auth,
+    menuDeps,
+    handler,
+    now,
     /** Moves the clock on by `seconds`. */
-    advance(seconds: number): void { clock = new Date(clock.getTime() + seconds * 1000); },
+    advance(seconds: number): void {
+      clock = new Date(clock.getTime() + seconds * 1000);
+    },
     /** An enabled environment by name. */
     env(name: string): Environment {
       const e = config.current().environments.find((x) => x.name === name);
@@ -97,7 +115,9 @@ export function unitWorld(o: UnitWorldOptions = {}) {
       return e;
     },
     /** Log lines whose `event` is `name`. */
-    logged(name: string): Array<Record<string, unknown>> { return events.filter((e) => e.event === name); },
+    logged(name: string): Array<Record<string, unknown>> {
+      return events.filter((e) => e.event === name);
+    },
     async close(): Promise<void> {
       lifecycle.stop();
       for (const i of engine.list()) await driver.remove(i.id);

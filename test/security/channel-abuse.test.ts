@@ -29,29 +29,53 @@ const key = join(work, 'key');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PASSWORD = 'secret1';
 
-const SSH_OPTS = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes',
-  '-o', 'IdentitiesOnly=yes', '-o', 'PreferredAuthentications=publickey', '-i', key];
+const SSH_OPTS = [
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'LogLevel=ERROR',
+  '-o',
+  'BatchMode=yes',
+  '-o',
+  'IdentitiesOnly=yes',
+  '-o',
+  'PreferredAuthentications=publickey',
+  '-i',
+  key,
+];
 
 // --- what the ISLET process holds -------------------------------------------
 
-function fds(): number { return readdirSync(`/proc/${islet.pid}/fd`).length; }
+function fds(): number {
+  return readdirSync(`/proc/${islet.pid}/fd`).length;
+}
 function rssMiB(): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${islet.pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0) / 1024;
 }
-function usage(): string { return `fds=${fds()} rss=${rssMiB().toFixed(0)}MiB`; }
+function usage(): string {
+  return `fds=${fds()} rss=${rssMiB().toFixed(0)}MiB`;
+}
 
 /** Waits until `pred` holds (polling), or gives up after timeoutMs; resolves with whether it held. */
 async function until(pred: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (!pred()) { if (Date.now() > deadline) return false; await sleep(100); }
+  while (!pred()) {
+    if (Date.now() > deadline) return false;
+    await sleep(100);
+  }
   return true;
 }
 
 /** As until(), for a check that has to ask something. */
 async function untilAsync(pred: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await pred())) { if (Date.now() > deadline) return false; await sleep(500); }
+  while (!(await pred())) {
+    if (Date.now() > deadline) return false;
+    await sleep(500);
+  }
   return true;
 }
 
@@ -67,11 +91,25 @@ function shell(line: string, timeoutMs: number): Promise<{ code: number; stdout:
   return new Promise((resolve) => {
     const t0 = performance.now();
     const p = spawn('sh', ['-c', line], { stdio: ['ignore', 'pipe', 'pipe'], cwd: work, detached: true });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (b) => { stdout += b; });
-    p.stderr.on('data', (b) => { stderr += b; });
-    const timer = setTimeout(() => { try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } }, timeoutMs);
-    p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - t0 }); });
+    let stdout = '',
+      stderr = '';
+    p.stdout.on('data', (b) => {
+      stdout += b;
+    });
+    p.stderr.on('data', (b) => {
+      stderr += b;
+    });
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-p.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, timeoutMs);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - t0 });
+    });
   });
 }
 const sshCmd = (cmd: string) => `ssh -p ${islet.port} ${SSH_OPTS.join(' ')} alice+demo@127.0.0.1 '${cmd}'`;
@@ -80,9 +118,17 @@ const sshCmd = (cmd: string) => `ssh -p ${islet.port} ${SSH_OPTS.join(' ')} alic
 async function connect(user: string, local: string): Promise<Client> {
   const c = new Client();
   await new Promise<void>((resolve, reject) => {
-    c.once('ready', () => resolve()).once('error', reject)
-      .connect({ host: '127.0.0.1', port: islet.port, localAddress: local, username: user, password: PASSWORD,
-        readyTimeout: 30_000, hostVerifier: () => true });
+    c.once('ready', () => resolve())
+      .once('error', reject)
+      .connect({
+        host: '127.0.0.1',
+        port: islet.port,
+        localAddress: local,
+        username: user,
+        password: PASSWORD,
+        readyTimeout: 30_000,
+        hostVerifier: () => true,
+      });
   });
   c.on('error', () => undefined);
   return c;
@@ -102,12 +148,18 @@ async function directShell(c: Client): Promise<{ ch: ClientChannel; out: () => s
     c.shell({ term: 'xterm', cols: 100, rows: 30 }, (err, s) => (err ? reject(err) : resolve(s)));
   });
   let out = '';
-  ch.on('data', (b: Buffer) => { out += b.toString('latin1'); if (out.length > 100_000) out = out.slice(-10_000); });
+  ch.on('data', (b: Buffer) => {
+    out += b.toString('latin1');
+    if (out.length > 100_000) out = out.slice(-10_000);
+  });
   // A reattach paints the restored screen; after an earlier test's flood that screen may end in pasted text
   // rather than a prompt (the shell does not redraw its prompt), so ask for a fresh one as a trainee would.
   const prompt = () => SSH_PROMPT.test(out) || /\$ /.test(out);
   let ok = await until(prompt, 5_000);
-  if (!ok) { ch.write('\r'); ok = await until(prompt, 25_000); }
+  if (!ok) {
+    ch.write('\r');
+    ok = await until(prompt, 25_000);
+  }
   assert.ok(ok, `no shell prompt; got ${JSON.stringify(out.slice(-200))}`);
   return { ch, out: () => out };
 }
@@ -115,7 +167,11 @@ async function directShell(c: Client): Promise<{ ch: ClientChannel; out: () => s
 /** Bob's echo round trips (ms) while `attack` runs; one probe every 50 ms. */
 async function echoDuring(bob: SshTrainee, attack: Promise<unknown>): Promise<number[]> {
   let done = false;
-  void attack.finally(() => { done = true; }).catch(() => undefined);
+  void attack
+    .finally(() => {
+      done = true;
+    })
+    .catch(() => undefined);
   const times: number[] = [];
   while (!done || times.length < 20) {
     times.push(await bob.echo('x', 15_000));
@@ -179,7 +235,10 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     let left = '';
     const gone = await untilAsync(async () => {
       const ps = await shell(sshCmd('ps'), 10_000);
-      left = ps.stdout.split('\n').filter((l) => /\byes\b/.test(l) && !/\bps\b/.test(l)).join('\n');
+      left = ps.stdout
+        .split('\n')
+        .filter((l) => /\byes\b/.test(l) && !/\bps\b/.test(l))
+        .join('\n');
       return ps.code === 0 && left === '';
     }, 10_000);
     assert.ok(gone, `yes still runs after its client left:\n${left}`);
@@ -209,7 +268,7 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     assert.equal(next.code, 0, `a command after the STATs did not end (${next.code})`);
   });
 
-  test('a 200 MB paste into a shell that does not read: ISLET\'s memory stays flat', async (t) => {
+  test("a 200 MB paste into a shell that does not read: ISLET's memory stays flat", async (t) => {
     const c = await connect('alice+demo', '127.0.0.6');
     const sh = await directShell(c);
     // The shell waits for sleep, which never reads: nothing in the container takes the paste.
@@ -218,7 +277,9 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     const rss0 = rssMiB();
     t.diagnostic(`before: ${usage()}`);
     let peak = rss0;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssMiB()); }, 50);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssMiB());
+    }, 50);
     const chunk = Buffer.alloc(64 * 1024, 'x');
     let sent = 0;
     const deadline = Date.now() + 15_000;
@@ -228,7 +289,9 @@ describe('one trainee cannot hurt the others through their channels', { concurre
         if (!sh.ch.write(chunk)) await Promise.race([new Promise((r) => sh.ch.once('drain', r)), sleep(Math.max(0, deadline - Date.now()))]);
       }
       await sleep(2000);
-    } finally { clearInterval(sampler); }
+    } finally {
+      clearInterval(sampler);
+    }
     const grew = `peak RSS ${peak.toFixed(0)} MiB (+${(peak - rss0).toFixed(0)} MiB)`;
     t.diagnostic(`the client got ${(sent / 1e6).toFixed(1)} MB accepted in 15 s; ${grew}; after: ${usage()}`);
     assert.ok(sent >= 1e6, 'the paste reached the server (probe)');
@@ -238,7 +301,7 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     c.end();
   });
 
-  test('floods of window changes, signals and SFTP requests from one trainee: another trainee\'s echo stays quick', async (t) => {
+  test("floods of window changes, signals and SFTP requests from one trainee: another trainee's echo stays quick", async (t) => {
     const quiet = await echoDuring(bob, sleep(1000));
     t.diagnostic(`bob's echo, quiet: p50 ${pct(quiet, 50).toFixed(0)} ms, p99 ${pct(quiet, 99).toFixed(0)} ms`);
     const c = await connect('alice+demo', '127.0.0.4');
@@ -273,7 +336,13 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     const s = await sftpOf(c);
     let answered = 0;
     await flood('500 SFTP STATs', async () => {
-      await Promise.allSettled(Array.from({ length: 500 }, () => stat(s, '/home/student').then(() => { answered++; })));
+      await Promise.allSettled(
+        Array.from({ length: 500 }, () =>
+          stat(s, '/home/student').then(() => {
+            answered++;
+          }),
+        ),
+      );
     });
     t.diagnostic(`${answered} of 500 STATs answered OK`);
     assert.ok(answered > 0, 'the STAT probe works');
@@ -289,7 +358,9 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     const fds0 = fds();
     t.diagnostic(`before: ${usage()}`);
     let peak = rss0;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssMiB()); }, 50);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssMiB());
+    }, 50);
     try {
       const opendir = () => new Promise<Buffer>((resolve, reject) => s.opendir('big', (err, h) => (err ? reject(err) : resolve(h))));
       const opened = await Promise.allSettled(Array.from({ length: 100 }, opendir));
@@ -297,15 +368,21 @@ describe('one trainee cannot hurt the others through their channels', { concurre
       const refusals = opened.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error).message)] : []));
       t.diagnostic(`${handles.length} handles, ${refusals.length} refused (${[...new Set(refusals)].join('; ')}); during: ${usage()}`);
       assert.ok(handles.length >= 1 && handles.length <= 32, `handles: ${handles.length}`);
-      assert.ok(refusals.every((m) => /Too many open files/.test(m)), `unexpected refusals: ${[...new Set(refusals)].join('; ')}`);
+      assert.ok(
+        refusals.every((m) => /Too many open files/.test(m)),
+        `unexpected refusals: ${[...new Set(refusals)].join('; ')}`,
+      );
       // The listing through one handle is complete while the others stay open.
       let names = 0;
       for (;;) {
-        const list = await new Promise<unknown[] | false>((resolve, reject) => s.readdir(handles[0]!, (err, l) => {
-          if (!err) resolve(l);
-          else if ((err as { code?: number }).code === 1) resolve(false); // EOF
-          else reject(err);
-        }));
+        const list = await new Promise<unknown[] | false>((resolve, reject) =>
+          s.readdir(handles[0]!, (err, l) => {
+            if (!err) resolve(l);
+            else if ((err as { code?: number }).code === 1)
+              resolve(false); // EOF
+            else reject(err);
+          }),
+        );
         if (!list) break;
         names += list.length;
       }
@@ -313,7 +390,10 @@ describe('one trainee cannot hurt the others through their channels', { concurre
       t.diagnostic(`peak RSS ${peak.toFixed(0)} MiB (+${(peak - rss0).toFixed(0)} MiB over ${rss0.toFixed(0)} MiB)`);
       assert.ok(peak - rss0 < 50, `ISLET grew by ${(peak - rss0).toFixed(0)} MiB`);
       await Promise.all(handles.map((h) => new Promise<void>((resolve) => s.close(h, () => resolve()))));
-    } finally { clearInterval(sampler); c.end(); }
+    } finally {
+      clearInterval(sampler);
+      c.end();
+    }
     const back = await until(() => fds() <= fds0 + 10, 15_000);
     t.diagnostic(`after: ${usage()} (baseline fds ${fds0})`);
     assert.ok(back, `descriptors stay high: ${fds()} (baseline ${fds0})`);
@@ -324,7 +404,12 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     const c = await connect('alice+demo', '127.0.0.9');
     const ch = await new Promise<ClientChannel>((resolve, reject) => c.exec('trap "" HUP; yes', (err, s) => (err ? reject(err) : resolve(s))));
     let got = 0;
-    await new Promise<void>((resolve) => ch.once('data', (b: Buffer) => { got += b.length; resolve(); }));
+    await new Promise<void>((resolve) =>
+      ch.once('data', (b: Buffer) => {
+        got += b.length;
+        resolve();
+      }),
+    );
     ch.pause(); // the client stops reading: the command's output backs up into ISLET and the engine
     await sleep(1000);
     t.diagnostic(`before SIGTERM: ${usage()} (client read ${got} bytes)`);
@@ -335,6 +420,9 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     c.end();
     assert.notEqual(code, 'still running', 'ISLET did not exit within 10 s of SIGTERM');
     assert.ok(ms < 5000, `ISLET took ${ms.toFixed(0)} ms to exit`);
-    assert.ok(islet.logs.some((l) => l.event === 'stopped'), 'ISLET logged its stop');
+    assert.ok(
+      islet.logs.some((l) => l.event === 'stopped'),
+      'ISLET logged its stop',
+    );
   });
 });

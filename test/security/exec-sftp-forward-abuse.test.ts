@@ -41,21 +41,39 @@ async function connect(user: string, local: string, password = PASSWORD): Promis
   clients.add(c);
   c.on('error', () => undefined); // errors after the first (or after ready) surface through the calls that fail
   // A connection refused at accept is closed without a word: 'close' before 'ready' is the refusal.
-  await new Promise<void>((res, rej) => c.once('ready', () => res()).once('error', rej).once('close', () => rej(new Error('closed before ready')))
-    .connect({ host: '127.0.0.1', port: islet.port, localAddress: local, username: user, password, hostVerifier: () => true, readyTimeout: 30_000 }));
+  await new Promise<void>((res, rej) =>
+    c
+      .once('ready', () => res())
+      .once('error', rej)
+      .once('close', () => rej(new Error('closed before ready')))
+      .connect({ host: '127.0.0.1', port: islet.port, localAddress: local, username: user, password, hostVerifier: () => true, readyTimeout: 30_000 }),
+  );
   return c;
 }
 
-interface Ran { out: string; err: string; code: number | null }
+interface Ran {
+  out: string;
+  err: string;
+  code: number | null;
+}
 function execOn(c: Client, cmd: string, env?: Record<string, string>): Promise<Ran> {
-  return new Promise((res, rej) => c.exec(cmd, env ? { env } : {}, (err, ch) => {
-    if (err) return rej(err);
-    let out = '', errOut = '';
-    let code: number | null = null;
-    ch.on('data', (b: Buffer) => { out += b; }).stderr.on('data', (b: Buffer) => { errOut += b; });
-    ch.on('exit', (c2: number | null) => { code = c2; });
-    ch.on('close', () => res({ out: out.trimEnd(), err: errOut.trimEnd(), code }));
-  }));
+  return new Promise((res, rej) =>
+    c.exec(cmd, env ? { env } : {}, (err, ch) => {
+      if (err) return rej(err);
+      let out = '',
+        errOut = '';
+      let code: number | null = null;
+      ch.on('data', (b: Buffer) => {
+        out += b;
+      }).stderr.on('data', (b: Buffer) => {
+        errOut += b;
+      });
+      ch.on('exit', (c2: number | null) => {
+        code = c2;
+      });
+      ch.on('close', () => res({ out: out.trimEnd(), err: errOut.trimEnd(), code }));
+    }),
+  );
 }
 
 function sftpOf(c: Client): Promise<SFTPWrapper> {
@@ -63,8 +81,12 @@ function sftpOf(c: Client): Promise<SFTPWrapper> {
 }
 
 /** An SFTP call as a promise of its result or its status code (2 NO_SUCH_FILE, 3 PERMISSION_DENIED, 4 FAILURE). */
-function attempt<T>(fn: (cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<{ ok: true; value: T } | { ok: false; code: number; message: string }> {
-  return new Promise((res) => fn((err, v) => res(err ? { ok: false, code: Number((err as { code?: number }).code), message: err.message } : { ok: true, value: v as T })));
+function attempt<T>(
+  fn: (cb: (err: Error | null | undefined, v?: T) => void) => void,
+): Promise<{ ok: true; value: T } | { ok: false; code: number; message: string }> {
+  return new Promise((res) =>
+    fn((err, v) => res(err ? { ok: false, code: Number((err as { code?: number }).code), message: err.message } : { ok: true, value: v as T })),
+  );
 }
 const read = (s: SFTPWrapper, p: string) => attempt<Buffer>((cb) => s.readFile(p, cb));
 const write = (s: SFTPWrapper, p: string, data: string) => attempt<void>((cb) => s.writeFile(p, data, (e) => cb(e)));
@@ -82,14 +104,30 @@ async function directShell(): Promise<SshTrainee> {
 
 describe('exec, SFTP and forwarding abuse by a logged-in trainee', { concurrency: false }, () => {
   before(async () => {
-    hostServer = createServer((s) => { s.end('HOST-SECRET\n'); });
+    hostServer = createServer((s) => {
+      s.end('HOST-SECRET\n');
+    });
     await new Promise<void>((r) => hostServer!.listen(0, '127.0.0.1', r));
     hostPort = (hostServer.address() as AddressInfo).port;
-    appendFileSync(join(islet.configDir, 'islet.yaml'), `\n${Object.entries(LIMITS).map(([k, v]) => `${k}: ${v}`).join('\n')}\n`);
-    writeFileSync(join(islet.configDir, 'environments', 'lab.yaml'), [
-      'image: islet/demo:latest', 'description: Forwarding lab', 'user: student', 'command: /bin/sh -l', 'network: none',
-      `forward_ports: [8080, ${hostPort}]`, 'accept_env: [LAB_OK]', '',
-    ].join('\n'));
+    appendFileSync(
+      join(islet.configDir, 'islet.yaml'),
+      `\n${Object.entries(LIMITS)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n')}\n`,
+    );
+    writeFileSync(
+      join(islet.configDir, 'environments', 'lab.yaml'),
+      [
+        'image: islet/demo:latest',
+        'description: Forwarding lab',
+        'user: student',
+        'command: /bin/sh -l',
+        'network: none',
+        `forward_ports: [8080, ${hostPort}]`,
+        'accept_env: [LAB_OK]',
+        '',
+      ].join('\n'),
+    );
     await islet.start();
     // One account, made through the menu as a trainee would; its demo and lab containers start on first use.
     const t = new SshTrainee();
@@ -110,7 +148,9 @@ describe('exec, SFTP and forwarding abuse by a logged-in trainee', { concurrency
 
   describe('SFTP', { concurrency: false }, () => {
     let s: SFTPWrapper;
-    before(async () => { s = await sftpOf(await connect('abuser+demo', '127.0.3.1')); });
+    before(async () => {
+      s = await sftpOf(await connect('abuser+demo', '127.0.3.1'));
+    });
 
     test('root-only files are refused (PERMISSION_DENIED) by absolute and by ../../ paths; root in the container reads them', async () => {
       for (const p of ['/etc/shadow', '../../etc/shadow', '/home/student/../../etc/shadow']) {
@@ -120,19 +160,30 @@ describe('exec, SFTP and forwarding abuse by a logged-in trainee', { concurrency
       assert.match(await mustExecIn(driver, container('abuser'), 'head -c 5 /etc/shadow'), /^root:$/, 'control: the file exists and its owner reads it');
       // ../../ is not a way out: it leaves home as any path would, and reaches only what uid 1000 may read.
       const passwd = await read(s, '../../etc/passwd');
-      assert.ok(passwd.ok && passwd.value.toString().startsWith('root:x:0:0:'), `control: a world-readable file outside home is readable: ${JSON.stringify(passwd)}`);
+      assert.ok(
+        passwd.ok && passwd.value.toString().startsWith('root:x:0:0:'),
+        `control: a world-readable file outside home is readable: ${JSON.stringify(passwd)}`,
+      );
     });
 
-    test('system files and ISLET\'s own tool cannot be written, renamed or removed; the trainee\'s own files can', async () => {
+    test("system files and ISLET's own tool cannot be written, renamed or removed; the trainee's own files can", async () => {
       const before = await mustExecIn(driver, container('abuser'), 'sha256sum /etc/passwd /.islet/busybox');
       assert.deepEqual(await write(s, '/etc/passwd', 'evil::0:0::/:/bin/sh\n').then((r) => (r.ok ? 'written' : r.code)), 3);
       assert.deepEqual(await write(s, '../../etc/islet-evil', 'x').then((r) => (r.ok ? 'written' : r.code)), 3);
-      assert.deepEqual(await write(s, '/.islet/busybox', '#!/bin/sh\n').then((r) => (r.ok ? 'written' : r.code)), 3, 'the busybox ISLET runs file operations with');
+      assert.deepEqual(
+        await write(s, '/.islet/busybox', '#!/bin/sh\n').then((r) => (r.ok ? 'written' : r.code)),
+        3,
+        'the busybox ISLET runs file operations with',
+      );
       const mv = await attempt<void>((cb) => s.rename('/.islet/busybox', '/home/student/bb', (e) => cb(e)));
       assert.deepEqual(mv.ok ? 'renamed' : mv.code, 3);
       const rm = await attempt<void>((cb) => s.unlink('/etc/passwd', (e) => cb(e)));
       assert.deepEqual(rm.ok ? 'removed' : rm.code, 3);
-      assert.equal((await execIn(driver, container('abuser'), 'sha256sum /etc/passwd /.islet/busybox; ls /etc/islet-evil 2>&1')).out, `${before}\nls: /etc/islet-evil: No such file or directory`, 'nothing changed');
+      assert.equal(
+        (await execIn(driver, container('abuser'), 'sha256sum /etc/passwd /.islet/busybox; ls /etc/islet-evil 2>&1')).out,
+        `${before}\nls: /etc/islet-evil: No such file or directory`,
+        'nothing changed',
+      );
       // Control: the same calls work on the trainee's own files.
       assert.deepEqual(await write(s, 'written.txt', 'hello\n'), { ok: true, value: undefined });
       assert.equal(await mustExecIn(driver, container('abuser'), 'stat -c "%U %s" /home/student/written.txt'), 'student 6');
@@ -140,9 +191,13 @@ describe('exec, SFTP and forwarding abuse by a logged-in trainee', { concurrency
       assert.deepEqual(await attempt<void>((cb) => s.unlink('moved.txt', (e) => cb(e))), { ok: true, value: undefined });
     });
 
-    test('a symlink to a root-only file does not lend its permissions; a symlink to the trainee\'s own file works', async () => {
+    test("a symlink to a root-only file does not lend its permissions; a symlink to the trainee's own file works", async () => {
       assert.deepEqual(await read(s, 'shadow-link').then((r) => (r.ok ? 'read it' : r.code)), 3, 'made in the shell');
-      assert.deepEqual(await attempt<void>((cb) => s.symlink('/etc/shadow', 'sftp-shadow-link', (e) => cb(e))), { ok: true, value: undefined }, 'a link itself may be made');
+      assert.deepEqual(
+        await attempt<void>((cb) => s.symlink('/etc/shadow', 'sftp-shadow-link', (e) => cb(e))),
+        { ok: true, value: undefined },
+        'a link itself may be made',
+      );
       assert.deepEqual(await read(s, 'sftp-shadow-link').then((r) => (r.ok ? 'read it' : r.code)), 3, 'made over SFTP');
       const own = await read(s, 'own-link');
       assert.ok(own.ok && own.value.toString() === 'mine\n', `control: a link to the trainee's own file reads through: ${JSON.stringify(own)}`);
@@ -178,7 +233,11 @@ describe('exec, SFTP and forwarding abuse by a logged-in trainee', { concurrency
       const conns: Client[] = [];
       const refusedConns: string[] = [];
       for (let i = 0; i < LIMITS.ssh_max_connections_per_ip + 2; i++) {
-        try { conns.push(await connect('abuser+demo', ip)); } catch (err) { refusedConns.push((err as Error).message); }
+        try {
+          conns.push(await connect('abuser+demo', ip));
+        } catch (err) {
+          refusedConns.push((err as Error).message);
+        }
       }
       assert.equal(conns.length, LIMITS.ssh_max_connections_per_ip, `connections admitted from one address (refused: ${refusedConns.join('; ')})`);
       // Refused at accept, before any SSH: the client sees the socket reset or closed before the handshake.
@@ -188,9 +247,21 @@ describe('exec, SFTP and forwarding abuse by a logged-in trainee', { concurrency
       const per = LIMITS.ssh_max_sessions_per_connection * 3;
       const opened: ClientChannel[] = [];
       let refusedChannels = 0;
-      await Promise.all(conns.flatMap((c) => Array.from({ length: per }, () => new Promise<void>((res) => {
-        c.exec('sleep 77; echo late', (err, ch) => { if (err) refusedChannels++; else opened.push(ch); res(); });
-      }))));
+      await Promise.all(
+        conns.flatMap((c) =>
+          Array.from(
+            { length: per },
+            () =>
+              new Promise<void>((res) => {
+                c.exec('sleep 77; echo late', (err, ch) => {
+                  if (err) refusedChannels++;
+                  else opened.push(ch);
+                  res();
+                });
+              }),
+          ),
+        ),
+      );
       const cap = LIMITS.ssh_max_connections_per_ip * LIMITS.ssh_max_sessions_per_connection;
       await sleep(1000);
       const running = (await mustExecIn(driver, container('abuser'), 'ps -o args | grep -c "^sleep 77"')).trim();
@@ -207,7 +278,10 @@ describe('exec, SFTP and forwarding abuse by a logged-in trainee', { concurrency
       // The clients went away: their commands go with them, children included (a `sh -c` whose `sleep`
       // outlived it would hold every later exec in this container for seconds per orphan).
       let left = '';
-      for (let i = 0; i < 40 && left !== '0'; i++) { await sleep(250); left = (await execIn(driver, container('abuser'), 'ps -o args | grep -c "^sleep 77"')).out; }
+      for (let i = 0; i < 40 && left !== '0'; i++) {
+        await sleep(250);
+        left = (await execIn(driver, container('abuser'), 'ps -o args | grep -c "^sleep 77"')).out;
+      }
       assert.equal(left, '0', 'no command of the flood outlives its connection');
       // Control: the address gets in again and a command answers at once.
       const again = await connect('abuser+demo', ip);
@@ -226,32 +300,51 @@ describe('exec, SFTP and forwarding abuse by a logged-in trainee', { concurrency
       const r = await execOn(c, 'mkdir -p www && echo lab-page > www/index.html && httpd -p 127.0.0.1:8080 -h www && echo up');
       assert.equal(r.out, 'up', r.err);
     });
-    const fwd = (host: string, port: number) => new Promise<{ data: string } | { refused: string }>((res) => {
-      c.forwardOut('127.0.0.1', 12345, host, port, (err, ch) => {
-        if (err) { res({ refused: err.message }); return; }
-        let data = '';
-        ch.on('data', (b: Buffer) => { data += b; });
-        ch.on('close', () => res({ data }));
-        ch.end('GET /index.html HTTP/1.0\r\n\r\n');
+    const fwd = (host: string, port: number) =>
+      new Promise<{ data: string } | { refused: string }>((res) => {
+        c.forwardOut('127.0.0.1', 12345, host, port, (err, ch) => {
+          if (err) {
+            res({ refused: err.message });
+            return;
+          }
+          let data = '';
+          ch.on('data', (b: Buffer) => {
+            data += b;
+          });
+          ch.on('close', () => res({ data }));
+          ch.end('GET /index.html HTTP/1.0\r\n\r\n');
+        });
       });
-    });
 
-    test('a listed port forwards to the container\'s own server (control); unlisted ports and other hosts are refused', async () => {
+    test("a listed port forwards to the container's own server (control); unlisted ports and other hosts are refused", async () => {
       const ok = await fwd('localhost', 8080);
       assert.ok('data' in ok && /lab-page/.test(ok.data), `control: port 8080 is listed and answers: ${JSON.stringify(ok)}`);
-      for (const [host, port] of [['localhost', 22], ['127.0.0.1', 8081], ['172.17.0.1', 8080], ['10.0.0.1', 8080], ['localhost.', 8080]] as const) {
+      for (const [host, port] of [
+        ['localhost', 22],
+        ['127.0.0.1', 8081],
+        ['172.17.0.1', 8080],
+        ['10.0.0.1', 8080],
+        ['localhost.', 8080],
+      ] as const) {
         const r = await fwd(host, port);
         assert.ok('refused' in r, `${host}:${port} must be refused: ${JSON.stringify(r)}`);
       }
-      assert.ok(islet.logs.some((l) => l.event === 'forward_refused' && l.port === 22), 'the refusal of an unlisted port is logged');
+      assert.ok(
+        islet.logs.some((l) => l.event === 'forward_refused' && l.port === 22),
+        'the refusal of an unlisted port is logged',
+      );
     });
 
-    test('a listed port never reaches the host\'s service on that port, only the container\'s', async () => {
+    test("a listed port never reaches the host's service on that port, only the container's", async () => {
       // Control: the host's own server answers on that port, and the port is listed.
       const direct = await new Promise<string>((res, rej) => {
         let d = '';
         const s = tcpConnect({ host: '127.0.0.1', port: hostPort });
-        s.on('data', (b: Buffer) => { d += b; }).on('end', () => res(d)).on('error', rej);
+        s.on('data', (b: Buffer) => {
+          d += b;
+        })
+          .on('end', () => res(d))
+          .on('error', rej);
       });
       assert.equal(direct, 'HOST-SECRET\n');
       const r = await fwd('localhost', hostPort);
@@ -268,8 +361,20 @@ describe('exec, SFTP and forwarding abuse by a logged-in trainee', { concurrency
       assert.match(remote, /Unable to bind/i, remote);
       const gate = new Client();
       clients.add(gate);
-      await new Promise<void>((res, rej) => gate.once('ready', () => res()).once('error', rej)
-        .connect({ host: '127.0.0.1', port: islet.port, localAddress: '127.0.3.7', username: 'demo', password: 'demo', hostVerifier: () => true, readyTimeout: 30_000 }));
+      await new Promise<void>((res, rej) =>
+        gate
+          .once('ready', () => res())
+          .once('error', rej)
+          .connect({
+            host: '127.0.0.1',
+            port: islet.port,
+            localAddress: '127.0.3.7',
+            username: 'demo',
+            password: 'demo',
+            hostVerifier: () => true,
+            readyTimeout: 30_000,
+          }),
+      );
       const r = await new Promise<string>((res) => gate.forwardOut('127.0.0.1', 1, 'localhost', 8080, (err) => res(err ? err.message : 'opened')));
       assert.match(r, /Channel open failure/, `the gate login has no container to forward into: ${r}`);
       gate.end();

@@ -37,17 +37,35 @@ const LIMITS = {
 
 // --- raw TCP ----------------------------------------------------------------
 
-interface Raw { readonly sock: Socket; data: Buffer; readonly openedAt: number; closedAt?: number; readonly closed: Promise<void> }
+interface Raw {
+  readonly sock: Socket;
+  data: Buffer;
+  readonly openedAt: number;
+  closedAt?: number;
+  readonly closed: Promise<void>;
+}
 
 /** A raw TCP connection from `local`; sends an SSH identification line unless `ident` is false. */
 function raw(local: string, ident: string | false = 'SSH-2.0-probe'): Promise<Raw> {
   return new Promise((resolve, reject) => {
     const sock = connect({ host: '127.0.0.1', port: islet.port, localAddress: local });
     let closedResolve!: () => void;
-    const r: Raw = { sock, data: Buffer.alloc(0), openedAt: 0, closed: new Promise<void>((res) => { closedResolve = res; }) };
-    sock.on('data', (b: Buffer) => { r.data = Buffer.concat([r.data, b]); });
+    const r: Raw = {
+      sock,
+      data: Buffer.alloc(0),
+      openedAt: 0,
+      closed: new Promise<void>((res) => {
+        closedResolve = res;
+      }),
+    };
+    sock.on('data', (b: Buffer) => {
+      r.data = Buffer.concat([r.data, b]);
+    });
     sock.on('error', () => undefined);
-    sock.on('close', () => { r.closedAt = performance.now(); closedResolve(); });
+    sock.on('close', () => {
+      r.closedAt = performance.now();
+      closedResolve();
+    });
     sock.once('connect', () => {
       (r as { openedAt: number }).openedAt = performance.now();
       if (ident !== false) sock.write(`${ident}\r\n`);
@@ -64,7 +82,10 @@ function afterIdent(r: Raw): Buffer {
 }
 
 /** True once the server's KEXINIT (SSH_MSG_KEXINIT = 20) arrived: the connection was admitted. */
-const hasKexinit = (r: Raw) => { const p = afterIdent(r); return p.length >= 6 && p[5] === 20; };
+const hasKexinit = (r: Raw) => {
+  const p = afterIdent(r);
+  return p.length >= 6 && p[5] === 20;
+};
 
 async function until(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -85,7 +106,11 @@ function kexinitLists(r: Raw): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const n of names) {
     const l = payload.readUInt32BE(off);
-    out[n] = payload.subarray(off + 4, off + 4 + l).toString('ascii').split(',').filter(Boolean);
+    out[n] = payload
+      .subarray(off + 4, off + 4 + l)
+      .toString('ascii')
+      .split(',')
+      .filter(Boolean);
     off += 4 + l;
   }
   return out;
@@ -115,16 +140,47 @@ type Offer = AnyAuthMethod | false;
 function sshAttempt(local: string, next: (n: number) => Offer, timeoutMs = 15_000, username = 'demo'): Promise<Attempt> {
   const client = new Client();
   let closedResolve!: () => void;
-  const res: Attempt = { ready: false, attempts: 0, sent: 0, client, closed: new Promise<void>((r) => { closedResolve = r; }) };
+  const res: Attempt = {
+    ready: false,
+    attempts: 0,
+    sent: 0,
+    client,
+    closed: new Promise<void>((r) => {
+      closedResolve = r;
+    }),
+  };
   return new Promise((resolve) => {
-    const timer = setTimeout(() => { res.error = 'timeout'; client.destroy(); }, timeoutMs);
-    client.on('ready', () => { clearTimeout(timer); res.ready = true; resolve(res); });
-    client.on('error', (e: Error) => { res.error ??= e.message; });
-    client.on('close', () => { clearTimeout(timer); closedResolve(); resolve(res); });
+    const timer = setTimeout(() => {
+      res.error = 'timeout';
+      client.destroy();
+    }, timeoutMs);
+    client.on('ready', () => {
+      clearTimeout(timer);
+      res.ready = true;
+      resolve(res);
+    });
+    client.on('error', (e: Error) => {
+      res.error ??= e.message;
+    });
+    client.on('close', () => {
+      clearTimeout(timer);
+      closedResolve();
+      resolve(res);
+    });
     client.connect({
-      host: '127.0.0.1', port: islet.port, localAddress: local, username, readyTimeout: timeoutMs, hostVerifier: () => true,
-      authHandler: (_methodsLeft, _partial, cb) => { res.attempts++; (cb as (o: Offer) => void)(next(res.attempts)); },
-      debug: (msg: string) => { if (msg.startsWith('Outbound: Sending USERAUTH_REQUEST')) res.sent++; },
+      host: '127.0.0.1',
+      port: islet.port,
+      localAddress: local,
+      username,
+      readyTimeout: timeoutMs,
+      hostVerifier: () => true,
+      authHandler: (_methodsLeft, _partial, cb) => {
+        res.attempts++;
+        (cb as (o: Offer) => void)(next(res.attempts));
+      },
+      debug: (msg: string) => {
+        if (msg.startsWith('Outbound: Sending USERAUTH_REQUEST')) res.sent++;
+      },
     });
   });
 }
@@ -132,12 +188,18 @@ function sshAttempt(local: string, next: (n: number) => Offer, timeoutMs = 15_00
 const password = (pw: string, username = 'demo') => ({ type: 'password' as const, username, password: pw });
 
 /** The server's log lines about connections from `ip`. */
-const from = (ip: string, event: string, reason?: string) => (l: LogLine) => l.client === ip && l.event === event && (reason === undefined || l.reason === reason);
+const from = (ip: string, event: string, reason?: string) => (l: LogLine) =>
+  l.client === ip && l.event === event && (reason === undefined || l.reason === reason);
 const countLogs = (ip: string, event: string, reason?: string) => islet.logs.filter(from(ip, event, reason)).length;
 
 describe('SSH front door abuse', { concurrency: false }, () => {
   before(async () => {
-    appendFileSync(join(islet.configDir, 'islet.yaml'), `\n# security suite limits\n${Object.entries(LIMITS).map(([k, v]) => `${k}: ${v}`).join('\n')}\n`);
+    appendFileSync(
+      join(islet.configDir, 'islet.yaml'),
+      `\n# security suite limits\n${Object.entries(LIMITS)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n')}\n`,
+    );
     await islet.start();
   });
   after(async () => {
@@ -162,16 +224,38 @@ describe('SSH front door abuse', { concurrency: false }, () => {
     for (const k of ['kex', 'hostKey', 'cipherC2S', 'cipherS2C', 'macC2S', 'macS2C']) {
       const names = lists[k]!.filter((n) => !/^(ext-info-s|kex-strict-s-v00@openssh\.com)$/.test(n));
       assert.ok(names.length > 0, `${k} offers something`);
-      assert.deepEqual(names.filter((n) => weak.test(n)), [], `${k}: ${names.join(',')}`);
+      assert.deepEqual(
+        names.filter((n) => weak.test(n)),
+        [],
+        `${k}: ${names.join(',')}`,
+      );
     }
     assert.deepEqual(lists.compressC2S, ['none']);
   });
 
   describe('algorithms forced by the OpenSSH client', () => {
     const ssh = async (...opts: string[]) => {
-      const args = ['-b', '127.0.0.21', ...opts.flatMap((o) => ['-o', o]), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-        '-o', 'ConnectTimeout=10', '-p', String(islet.port), 'demo@127.0.0.1', 'true'];
-      try { await run('ssh', args, { timeout: 20_000 }); return { code: 0, err: '' }; } catch (e) {
+      const args = [
+        '-b',
+        '127.0.0.21',
+        ...opts.flatMap((o) => ['-o', o]),
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'ConnectTimeout=10',
+        '-p',
+        String(islet.port),
+        'demo@127.0.0.1',
+        'true',
+      ];
+      try {
+        await run('ssh', args, { timeout: 20_000 });
+        return { code: 0, err: '' };
+      } catch (e) {
         const x = e as { code?: number; stderr?: string };
         return { code: x.code ?? -1, err: x.stderr ?? '' };
       }
@@ -216,11 +300,20 @@ describe('SSH front door abuse', { concurrency: false }, () => {
   test('at most 3 password prompts per connection with OpenSSH; a 4th password is never checked', async () => {
     const ip = '127.0.0.13';
     const s = await TmuxSsh.connect({ port: islet.port, extraArgs: ['-b', ip, '-o', 'NumberOfPasswordPrompts=6', '-o', 'PreferredAuthentications=password'] });
-    for (let i = 0; i < 3; i++) { await s.waitFor(/password: $/m); await s.line(`wrong${i}`); }
+    for (let i = 0; i < 3; i++) {
+      await s.waitFor(/password: $/m);
+      await s.line(`wrong${i}`);
+    }
     // Should the client be asked a 4th time, answer, so that a 4th check would show in the server's log.
-    const fourth = await s.waitFor(/password: $/m, 3000).then(() => true, () => false);
+    const fourth = await s.waitFor(/password: $/m, 3000).then(
+      () => true,
+      () => false,
+    );
     if (fourth) await s.line('wrong3');
-    const exited = await s.waitExit(10_000).then(() => true, () => false);
+    const exited = await s.waitExit(10_000).then(
+      () => true,
+      () => false,
+    );
     await sleep(200);
     const checked = countLogs(ip, 'gate_login_failed');
     const screen = await s.history();
@@ -302,13 +395,19 @@ describe('SSH front door abuse', { concurrency: false }, () => {
       assert.equal(r.ready, true);
       const ch = await new Promise<ClientChannel>((res, rej) => r.client.shell({ term: 'xterm', cols: 80, rows: 24 }, (e, c) => (e ? rej(e) : res(c))));
       let out = '';
-      ch.on('data', (b: Buffer) => { out += b.toString(); });
+      ch.on('data', (b: Buffer) => {
+        out += b.toString();
+      });
       const wait = (re: RegExp) => until(() => re.test(out), 10_000, String(re));
       await wait(/\[new\/existing\]: $/);
       ch.write('existing\r');
       for (let i = 0; i < tries; i++) {
-        await wait(/Username: $/); out = ''; ch.write('nobody\r');
-        await wait(/Password: $/); out = ''; ch.write(`guess${i}\r`);
+        await wait(/Username: $/);
+        out = '';
+        ch.write('nobody\r');
+        await wait(/Password: $/);
+        out = '';
+        ch.write(`guess${i}\r`);
         await wait(/Login failed|Too many failed attempts/);
       }
       r.client.end();
@@ -338,16 +437,37 @@ describe('SSH front door abuse', { concurrency: false }, () => {
   test('a client that ignores the disconnect at the end of the login grace loses its connection anyway', async () => {
     const ip = '127.0.0.23';
     // Half-open clients: they read everything, keep their side open and never close.
-    const hostile = await Promise.all(Array.from({ length: LIMITS.ssh_max_connections_per_ip }, () => new Promise<Raw>((resolve, reject) => {
-      const sock = connect({ host: '127.0.0.1', port: islet.port, localAddress: ip, allowHalfOpen: true });
-      let closedResolve!: () => void;
-      const r: Raw = { sock, data: Buffer.alloc(0), openedAt: performance.now(), closed: new Promise<void>((res) => { closedResolve = res; }) };
-      sock.on('data', (b: Buffer) => { r.data = Buffer.concat([r.data, b]); });
-      sock.on('error', () => undefined);
-      sock.on('close', () => { r.closedAt = performance.now(); closedResolve(); });
-      sock.once('connect', () => { sock.write('SSH-2.0-probe\r\n'); resolve(r); });
-      sock.once('error', reject);
-    })));
+    const hostile = await Promise.all(
+      Array.from(
+        { length: LIMITS.ssh_max_connections_per_ip },
+        () =>
+          new Promise<Raw>((resolve, reject) => {
+            const sock = connect({ host: '127.0.0.1', port: islet.port, localAddress: ip, allowHalfOpen: true });
+            let closedResolve!: () => void;
+            const r: Raw = {
+              sock,
+              data: Buffer.alloc(0),
+              openedAt: performance.now(),
+              closed: new Promise<void>((res) => {
+                closedResolve = res;
+              }),
+            };
+            sock.on('data', (b: Buffer) => {
+              r.data = Buffer.concat([r.data, b]);
+            });
+            sock.on('error', () => undefined);
+            sock.on('close', () => {
+              r.closedAt = performance.now();
+              closedResolve();
+            });
+            sock.once('connect', () => {
+              sock.write('SSH-2.0-probe\r\n');
+              resolve(r);
+            });
+            sock.once('error', reject);
+          }),
+      ),
+    );
     await until(() => hostile.every(hasKexinit), 1500, 'admission');
     await sleep(2000 + 1500); // the grace has expired for all of them
     const extra = await raw(ip);
@@ -356,7 +476,11 @@ describe('SSH front door abuse', { concurrency: false }, () => {
     const closed = hostile.filter((h) => h.closedAt !== undefined).length;
     extra.sock.destroy();
     for (const h of hostile) h.sock.destroy();
-    assert.equal(admitted, true, `after the login grace, ${LIMITS.ssh_max_connections_per_ip} clients that ignored the disconnect still hold every place of their address (${closed} closed)`);
+    assert.equal(
+      admitted,
+      true,
+      `after the login grace, ${LIMITS.ssh_max_connections_per_ip} clients that ignored the disconnect still hold every place of their address (${closed} closed)`,
+    );
   });
 
   test(`${LIMITS.ssh_max_connections_per_ip} connections per address: the 6th concurrent one is refused, a 6th after one closed is admitted`, async () => {
@@ -401,7 +525,9 @@ describe('SSH front door abuse', { concurrency: false }, () => {
     const s3 = await shell();
     assert.ok(s3 instanceof Error, 'the third is refused');
     let out = '';
-    s2.on('data', (b: Buffer) => { out += b.toString(); });
+    s2.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
     await until(() => /\[new\/existing\]: $/.test(out), 5000, 'the menu in the second shell');
     s1.close();
     await sleep(300);
@@ -418,7 +544,8 @@ describe('SSH front door abuse', { concurrency: false }, () => {
     await legit.waitFor(SSH_PROMPT);
     let n = 0;
     const ping = async () => {
-      const k = ++n; const t0 = performance.now();
+      const k = ++n;
+      const t0 = performance.now();
       legit.send(`echo fl""ood-${k}\r`);
       await legit.waitFor(new RegExp(`\\nflood-${k}\\r?\\n`), 10_000);
       return performance.now() - t0;
@@ -437,42 +564,63 @@ describe('SSH front door abuse', { concurrency: false }, () => {
     // Plus 10 from one more address that only identify and then wait (each holds its place until the 2 s grace),
     // all opened at once: at least 5 of them must meet the per-address cap whatever the timing of the rest.
     const HOLDERS = '127.0.1.99';
-    const opening = Promise.allSettled(Array.from({ length: 210 }, async (_, i): Promise<Outcome> => {
-      const local = i >= 200 ? HOLDERS : `127.0.1.${1 + (i % 20)}`;
-      if (i < 200 && i % 3 === 2) {
-        const a = await sshAttempt(local, (k) => (k <= 1 ? password('flood') : false), 10_000);
-        clients.push(a.client);
-        return a.ready ? 'logged_in' : a.attempts > 0 ? 'auth_failed' : 'ssh_closed_early';
-      }
-      const r = await raw(local);
-      sockets.push(r);
-      if (i < 200 && i % 3 === 0) r.sock.write(Buffer.alloc(4096, i));
-      await until(() => hasKexinit(r) || r.closedAt !== undefined, 10_000, 'admission or refusal');
-      if (!hasKexinit(r)) return 'refused';
-      const from = performance.now();
-      void r.closed.then(() => held.push({ ip: local, from, to: r.closedAt! }));
-      return 'admitted';
-    }));
+    const opening = Promise.allSettled(
+      Array.from({ length: 210 }, async (_, i): Promise<Outcome> => {
+        const local = i >= 200 ? HOLDERS : `127.0.1.${1 + (i % 20)}`;
+        if (i < 200 && i % 3 === 2) {
+          const a = await sshAttempt(local, (k) => (k <= 1 ? password('flood') : false), 10_000);
+          clients.push(a.client);
+          return a.ready ? 'logged_in' : a.attempts > 0 ? 'auth_failed' : 'ssh_closed_early';
+        }
+        const r = await raw(local);
+        sockets.push(r);
+        if (i < 200 && i % 3 === 0) r.sock.write(Buffer.alloc(4096, i));
+        await until(() => hasKexinit(r) || r.closedAt !== undefined, 10_000, 'admission or refusal');
+        if (!hasKexinit(r)) return 'refused';
+        const from = performance.now();
+        void r.closed.then(() => held.push({ ip: local, from, to: r.closedAt! }));
+        return 'admitted';
+      }),
+    );
     const rtts: number[] = [];
     let done = false;
-    void opening.then(() => { done = true; });
+    void opening.then(() => {
+      done = true;
+    });
     const started = Date.now();
-    while ((!done || rtts.length < 5) && Date.now() - started < 20_000) { rtts.push(await ping()); await sleep(100); }
+    while ((!done || rtts.length < 5) && Date.now() - started < 20_000) {
+      rtts.push(await ping());
+      await sleep(100);
+    }
     const settled = await opening;
     const failed = settled.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
     const count = (o: Outcome) => settled.filter((r) => r.status === 'fulfilled' && r.value === o).length;
-    const counts = { admitted: count('admitted'), refused: count('refused'), auth_failed: count('auth_failed'), logged_in: count('logged_in'), ssh_closed_early: count('ssh_closed_early') };
+    const counts = {
+      admitted: count('admitted'),
+      refused: count('refused'),
+      auth_failed: count('auth_failed'),
+      logged_in: count('logged_in'),
+      ssh_closed_early: count('ssh_closed_early'),
+    };
     const refusedLogged = islet.logs.filter((l) => l.event === 'connection_refused' && String(l.client).startsWith('127.0.1.')).length;
     // Every raw socket the server admitted is closed by it: garbage at once, the idle ones at the 2 s login grace.
     await Promise.race([Promise.all(sockets.map((r) => r.closed)), sleep(8000)]);
     const stillOpen = sockets.filter((r) => r.closedAt === undefined).length;
-    ctx.diagnostic(`flood: ${JSON.stringify(counts)}, server logged ${refusedLogged} refusals, ${stillOpen} raw sockets open 8 s later (${Math.round(performance.now() - openedAt)} ms); baseline ${Math.round(base)} ms; during the flood ${rtts.map(Math.round).join(', ')} ms`);
+    ctx.diagnostic(
+      `flood: ${JSON.stringify(counts)}, server logged ${refusedLogged} refusals, ${stillOpen} raw sockets open 8 s later (${Math.round(performance.now() - openedAt)} ms); baseline ${Math.round(base)} ms; during the flood ${rtts.map(Math.round).join(', ')} ms`,
+    );
     assert.deepEqual(failed, [], 'every flood connection reached the server (no connect error)');
-    assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), 210, 'every one of the 210 has an outcome');
+    assert.equal(
+      Object.values(counts).reduce((a, b) => a + b, 0),
+      210,
+      'every one of the 210 has an outcome',
+    );
     assert.equal(counts.logged_in, 0, 'no flood connection logged in with a wrong password');
     const holdersRefused = settled.slice(200).filter((r) => r.status === 'fulfilled' && r.value === 'refused').length;
-    assert.ok(holdersRefused >= 5,
-      `the per-address cap refused at least 5 of 10 waiting connections from ${HOLDERS} (${holdersRefused}; ${JSON.stringify(counts)})`);
+    assert.ok(
+      holdersRefused >= 5,
+      `the per-address cap refused at least 5 of 10 waiting connections from ${HOLDERS} (${holdersRefused}; ${JSON.stringify(counts)})`,
+    );
     assert.ok(refusedLogged >= counts.refused, `each refusal the clients saw is in the server's log (${refusedLogged} logged, ${counts.refused} seen)`);
     assert.equal(stillOpen, 0, `${stillOpen} flood sockets were never closed by the server`);
     // At no moment did one address hold more than its 5 places with raw sockets alone.
@@ -501,7 +649,10 @@ describe('SSH front door abuse', { concurrency: false }, () => {
     assert.equal(a.ready, true);
     const ch = await new Promise<ClientChannel>((res, rej) => a.client.shell({ term: 'xterm', cols: 80, rows: 24 }, (e, c) => (e ? rej(e) : res(c))));
     let out = '';
-    ch.on('data', (d: Buffer) => { out += d.toString('latin1'); if (out.length > 4096) out = out.slice(-4096); });
+    ch.on('data', (d: Buffer) => {
+      out += d.toString('latin1');
+      if (out.length > 4096) out = out.slice(-4096);
+    });
     await until(() => /\[new\/existing\]: $/.test(out), 10_000, 'the menu');
     ch.write(Buffer.alloc(256 * 1024, 'A')); // one paste, no line end
     await sleep(200);
@@ -516,6 +667,9 @@ describe('SSH front door abuse', { concurrency: false }, () => {
     a.client.destroy();
     b.end();
     ctx.diagnostic(`after the paste: another trainee's echo took ${Math.round(rtt)} ms, a new login ${Math.round(handshake)} ms`);
-    assert.ok(rtt < 1000 && handshake < 3000, `one trainee's paste froze ISLET: another trainee's echo took ${Math.round(rtt)} ms and a new login ${Math.round(handshake)} ms`);
+    assert.ok(
+      rtt < 1000 && handshake < 3000,
+      `one trainee's paste froze ISLET: another trainee's echo took ${Math.round(rtt)} ms and a new login ${Math.round(handshake)} ms`,
+    );
   });
 });

@@ -35,28 +35,67 @@ const PAUSED = /Too many wrong passwords for this account: password logins are p
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(join(repoRoot, 'bin/islet'), [...args, '--config', islet.configDir, '--data', islet.dataDir],
+    execFile(
+      join(repoRoot, 'bin/islet'),
+      [...args, '--config', islet.configDir, '--data', islet.dataDir],
       { env: { ...process.env, ISLET_INSTANCE: islet.instance }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 
-interface Attempt { ready: boolean; banners: string[]; offered: number; error?: string; client: Client; closed: Promise<void> }
+interface Attempt {
+  ready: boolean;
+  banners: string[];
+  offered: number;
+  error?: string;
+  client: Client;
+  closed: Promise<void>;
+}
 
 /** Logs in from `local` offering `offers` in turn (then gives up); resolves once in or closed. */
 function attempt(local: string, username: string, offers: AnyAuthMethod[], timeoutMs = 30_000): Promise<Attempt> {
   const client = new Client();
   let closedResolve!: () => void;
-  const res: Attempt = { ready: false, banners: [], offered: 0, client, closed: new Promise<void>((r) => { closedResolve = r; }) };
+  const res: Attempt = {
+    ready: false,
+    banners: [],
+    offered: 0,
+    client,
+    closed: new Promise<void>((r) => {
+      closedResolve = r;
+    }),
+  };
   return new Promise((resolve) => {
-    const timer = setTimeout(() => { res.error = 'timeout'; client.destroy(); }, timeoutMs);
+    const timer = setTimeout(() => {
+      res.error = 'timeout';
+      client.destroy();
+    }, timeoutMs);
     client.on('banner', (m: string) => res.banners.push(m));
-    client.on('ready', () => { clearTimeout(timer); res.ready = true; resolve(res); });
-    client.on('error', (e: Error) => { res.error ??= e.message; });
-    client.on('close', () => { clearTimeout(timer); closedResolve(); resolve(res); });
+    client.on('ready', () => {
+      clearTimeout(timer);
+      res.ready = true;
+      resolve(res);
+    });
+    client.on('error', (e: Error) => {
+      res.error ??= e.message;
+    });
+    client.on('close', () => {
+      clearTimeout(timer);
+      closedResolve();
+      resolve(res);
+    });
     client.connect({
-      host: '127.0.0.1', port: islet.port, localAddress: local, username, readyTimeout: timeoutMs, hostVerifier: () => true,
-      authHandler: (_left, _partial, cb) => { const o = offers[res.offered++]; (cb as (o: AnyAuthMethod | false) => void)(o ?? false); },
+      host: '127.0.0.1',
+      port: islet.port,
+      localAddress: local,
+      username,
+      readyTimeout: timeoutMs,
+      hostVerifier: () => true,
+      authHandler: (_left, _partial, cb) => {
+        const o = offers[res.offered++];
+        (cb as (o: AnyAuthMethod | false) => void)(o ?? false);
+      },
     });
   });
 }
@@ -93,10 +132,34 @@ function openssh(local: string, user: string, password: string, method: 'passwor
   const askpass = join(islet.dataDir, '..', `askpass-${method}`);
   writeFileSync(askpass, `#!/bin/sh\nprintf '%s\\n' '${password}'\n`, { mode: 0o700 });
   return new Promise((resolve) => {
-    execFile('ssh', ['-b', local, '-p', String(islet.port), '-o', `PreferredAuthentications=${method}`, '-o', 'NumberOfPasswordPrompts=1', '-o', 'PubkeyAuthentication=no',
-      '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=20', '-o', 'LogLevel=VERBOSE', '-T', `${user}@127.0.0.1`, 'true'],
-    { env: { ...process.env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' }, timeout: 60_000 },
-    (err, _stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr }));
+    execFile(
+      'ssh',
+      [
+        '-b',
+        local,
+        '-p',
+        String(islet.port),
+        '-o',
+        `PreferredAuthentications=${method}`,
+        '-o',
+        'NumberOfPasswordPrompts=1',
+        '-o',
+        'PubkeyAuthentication=no',
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'ConnectTimeout=20',
+        '-o',
+        'LogLevel=VERBOSE',
+        '-T',
+        `${user}@127.0.0.1`,
+        'true',
+      ],
+      { env: { ...process.env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' }, timeout: 60_000 },
+      (err, _stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr }),
+    );
   });
 }
 
@@ -106,9 +169,17 @@ describe('login throttling, creation limits and idle connections', { concurrency
   before(async () => {
     const yaml = join(islet.configDir, 'islet.yaml');
     writeFileSync(yaml, readFileSync(yaml, 'utf8').replace(/^menu_timeout:.*$/m, ''));
-    appendFileSync(yaml, `\n# throttling suite limits\n${Object.entries(LIMITS).map(([k, v]) => `${k}: ${v}`).join('\n')}\n`);
+    appendFileSync(
+      yaml,
+      `\n# throttling suite limits\n${Object.entries(LIMITS)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n')}\n`,
+    );
     await islet.start();
-    for (const [user, password] of [['victim', 'victim-pw'], ['other', 'other-pw']] as const) {
+    for (const [user, password] of [
+      ['victim', 'victim-pw'],
+      ['other', 'other-pw'],
+    ] as const) {
       const t = await gateShell('127.0.0.21');
       await newAccountSsh(t, user, password);
       t.end();
@@ -130,7 +201,11 @@ describe('login throttling, creation limits and idle connections', { concurrency
       const o = await openssh('127.0.0.31', 'victim', 'victim-pw', method);
       assert.match(o.stderr, new RegExp(`Authenticated to .* using "${method}"`), `control: OpenSSH (${method}) logs in`);
     }
-    const guess = await attempt('127.0.0.31', 'victim', [1, 2, 3].map((i) => pw('victim', `guess${i}`)));
+    const guess = await attempt(
+      '127.0.0.31',
+      'victim',
+      [1, 2, 3].map((i) => pw('victim', `guess${i}`)),
+    );
     assert.equal(guess.ready, false);
     assert.equal((await tryPassword('127.0.0.31', 'victim+demo', `guess${N}`)).ready, false);
     const paused = await islet.waitForLog((l) => l.event === 'account_throttled' && l.account === 'victim');
@@ -238,7 +313,9 @@ describe('login throttling, creation limits and idle connections', { concurrency
     // Control: the same login with a shell open is not idle.
     const t = await gateShell('127.0.0.52');
     let closed = false;
-    const whenClosed = t.whenClosed().then(() => { closed = true; });
+    const whenClosed = t.whenClosed().then(() => {
+      closed = true;
+    });
     await t.waitFor(/new or existing user\? /);
     await sleep(4000);
     assert.equal(closed, false, 'a connection with a shell outlives the grace');
@@ -260,7 +337,16 @@ describe('login throttling, creation limits and idle connections', { concurrency
   test('60 wrong passwords from one address do not lock it out: the room behind it still logs in (failures are only slowed)', async () => {
     const local = '127.0.0.61';
     const t0 = Date.now();
-    const conns = await Promise.all(Array.from({ length: 20 }, (_, c) => attempt(local, 'demo', [1, 2, 3].map((i) => pw('demo', `wrong-${c}-${i}`)), 60_000)));
+    const conns = await Promise.all(
+      Array.from({ length: 20 }, (_, c) =>
+        attempt(
+          local,
+          'demo',
+          [1, 2, 3].map((i) => pw('demo', `wrong-${c}-${i}`)),
+          60_000,
+        ),
+      ),
+    );
     const took = Date.now() - t0;
     assert.equal(conns.filter((c) => c.ready).length, 0);
     // The server's log is asynchronous: wait for its lines, then count.

@@ -59,7 +59,14 @@ async function ping(t: SshTrainee): Promise<number> {
  */
 async function pingWhile(t: SshTrainee, done: Promise<unknown>, min = 4): Promise<number[]> {
   let finished = false;
-  void done.then(() => { finished = true; }, () => { finished = true; });
+  void done.then(
+    () => {
+      finished = true;
+    },
+    () => {
+      finished = true;
+    },
+  );
   const rtts: number[] = [];
   while ((!finished || rtts.length < min) && rtts.length < 80) {
     rtts.push(await ping(t));
@@ -79,27 +86,25 @@ const cg = (v1: string, v2: string) => `$( [ -r /sys/fs/cgroup/${v1} ] && echo /
 
 describe('a trainee cannot escape their container', { concurrency: false }, () => {
   before(async () => {
-    writeFileSync(join(islet.configDir, 'environments', 'netlab.yaml'), [
-      'image: islet/demo:latest',
-      'description: Bridge network lab',
-      'user: student',
-      'command: /bin/sh -l',
-      'memory: 128m',
-      'network: bridge',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(islet.configDir, 'environments', 'netlab.yaml'),
+      ['image: islet/demo:latest', 'description: Bridge network lab', 'user: student', 'command: /bin/sh -l', 'memory: 128m', 'network: bridge', ''].join('\n'),
+    );
     // The control environment: the same image with ISLET's restrictions lifted, so every negative check
     // can show its probe working. Never offered to real trainees; it exists only in this test's config.
-    writeFileSync(join(islet.configDir, 'environments', 'loose.yaml'), [
-      'image: islet/demo:latest',
-      'description: Control with restrictions lifted',
-      'user: student',
-      'command: /bin/sh -l',
-      'memory: 128m',
-      'cap_add: [SETUID, SETGID, SYS_ADMIN]',
-      'no_new_privileges: false',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(islet.configDir, 'environments', 'loose.yaml'),
+      [
+        'image: islet/demo:latest',
+        'description: Control with restrictions lifted',
+        'user: student',
+        'command: /bin/sh -l',
+        'memory: 128m',
+        'cap_add: [SETUID, SETGID, SYS_ADMIN]',
+        'no_new_privileges: false',
+        '',
+      ].join('\n'),
+    );
     await islet.start();
   });
   after(async () => {
@@ -130,45 +135,82 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
     // The image's own su is not setuid, so it fails everywhere: plant a setuid-root busybox and a
     // password-less root in both containers, so only the environment's settings decide.
     const probe = '/opt/suid/busybox su -c "id -u" root </dev/null 2>&1; echo rc=$?';
-    for (const [env, user] of [['demo', 'suer'], ['loose', 'suloose']] as const) {
+    for (const [env, user] of [
+      ['demo', 'suer'],
+      ['loose', 'suloose'],
+    ] as const) {
       const t = await trainee(user, env);
-      assert.equal(await mustExecIn(driver, `${islet.instance}.${env}.${user}`, `${PLANT_SUID} && head -c 6 /etc/shadow`), 'root::', `${env}: root's password is empty`);
+      assert.equal(
+        await mustExecIn(driver, `${islet.instance}.${env}.${user}`, `${PLANT_SUID} && head -c 6 /etc/shadow`),
+        'root::',
+        `${env}: root's password is empty`,
+      );
       assert.equal(await shSsh(t, 'stat -c "%a %U" /opt/suid/busybox'), '4755 root', `${env}: the trainee sees a setuid-root busybox`);
       const out = await shSsh(t, probe);
       if (env === 'loose') assert.equal(out, '0\nrc=0', `control (no_new_privileges off, SETUID/SETGID added): su reaches uid 0:\n${out}`);
-      else assert.equal(out, 'su: must be suid to work properly\nrc=1', `ISLET's defaults: the setuid bit is ignored (no_new_privs), su cannot raise privileges:\n${out}`);
+      else
+        assert.equal(
+          out,
+          'su: must be suid to work properly\nrc=1',
+          `ISLET's defaults: the setuid bit is ignored (no_new_privs), su cannot raise privileges:\n${out}`,
+        );
     }
   });
 
   test('no user namespaces: unshare -r fails with EPERM; it works in the control environment (SYS_ADMIN added)', async () => {
     const t = await trainee('nsuser');
     const out = await shSsh(t, 'unshare -r -m true 2>&1; echo rc=$?');
-    assert.match(out, /^unshare: unshare\(0x[0-9a-f]+\): Operation not permitted\nrc=1$/, `creating a user namespace (fake root) must fail with EPERM:\n${out}`);
+    assert.match(
+      out,
+      /^unshare: unshare\(0x[0-9a-f]+\): Operation not permitted\nrc=1$/,
+      `creating a user namespace (fake root) must fail with EPERM:\n${out}`,
+    );
     const control = await trainee('nsloose', 'loose');
-    assert.equal(await shSsh(control, 'unshare -r -m sh -c "id -u" 2>&1; echo rc=$?'), '0\nrc=0', 'control: the same unshare makes a fake root where SYS_ADMIN is in the bounding set');
+    assert.equal(
+      await shSsh(control, 'unshare -r -m sh -c "id -u" 2>&1; echo rc=$?'),
+      '0\nrc=0',
+      'control: the same unshare makes a fake root where SYS_ADMIN is in the bounding set',
+    );
   });
 
   test("a command over a direct login (ssh alice+demo@host 'cmd') is as confined as the shell", async () => {
     const t = await trainee('execer');
     await shSsh(t, 'echo mine > marker');
     const c = new Client();
-    await new Promise<void>((res, rej) => c.once('ready', () => res()).once('error', rej)
-      .connect({ host: '127.0.0.1', port: islet.port, username: 'execer+demo', password: 'trainee1', hostVerifier: () => true, readyTimeout: 20_000 }));
-    const run = (cmd: string) => new Promise<{ out: string; code: number | null }>((res, rej) => c.exec(cmd, (err, ch) => {
-      if (err) return rej(err);
-      let out = '';
-      ch.on('data', (b: Buffer) => { out += b; }).stderr.on('data', (b: Buffer) => { out += b; });
-      ch.on('exit', (code: number | null) => { ch.on('close', () => res({ out, code })); });
-    }));
+    await new Promise<void>((res, rej) =>
+      c
+        .once('ready', () => res())
+        .once('error', rej)
+        .connect({ host: '127.0.0.1', port: islet.port, username: 'execer+demo', password: 'trainee1', hostVerifier: () => true, readyTimeout: 20_000 }),
+    );
+    const run = (cmd: string) =>
+      new Promise<{ out: string; code: number | null }>((res, rej) =>
+        c.exec(cmd, (err, ch) => {
+          if (err) return rej(err);
+          let out = '';
+          ch.on('data', (b: Buffer) => {
+            out += b;
+          }).stderr.on('data', (b: Buffer) => {
+            out += b;
+          });
+          ch.on('exit', (code: number | null) => {
+            ch.on('close', () => res({ out, code }));
+          });
+        }),
+      );
     try {
-      const r = await run('id -u; hostname; cat marker; grep -E "^(CapEff|CapBnd|NoNewPrivs)" /proc/self/status; ls /var/run/docker.sock 2>&1; mount -t tmpfs x /tmp 2>&1; echo mount=$?');
+      const r = await run(
+        'id -u; hostname; cat marker; grep -E "^(CapEff|CapBnd|NoNewPrivs)" /proc/self/status; ls /var/run/docker.sock 2>&1; mount -t tmpfs x /tmp 2>&1; echo mount=$?',
+      );
       assert.match(r.out, /^1000\ndemo\nmine\n/, `runs as uid 1000 in the trainee's own container:\n${r.out}`);
       assert.match(r.out, /CapEff:\s+0{16}/);
       assert.match(r.out, /CapBnd:\s+0{16}/);
       assert.match(r.out, /NoNewPrivs:\s+1/);
       assert.match(r.out, /docker\.sock: No such file/);
       assert.match(r.out, /mount: permission denied \(are you root\?\)\nmount=1/, `mount is refused by the kernel (EPERM), not missing:\n${r.out}`);
-    } finally { c.end(); }
+    } finally {
+      c.end();
+    }
   });
 
   test('cannot mount anything (EPERM, even as root in the container); root in the control environment can', async () => {
@@ -182,7 +224,11 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
     assert.equal(asRoot.out, 'mount: permission denied (are you root?)\nrc=1', 'root in an ISLET container has no CAP_SYS_ADMIN');
     // ... while in the control environment (SYS_ADMIN added) the very same command mounts.
     await trainee('mountloose', 'loose');
-    const control = await execIn(driver, `${islet.instance}.loose.mountloose`, 'mkdir -p /tmp/m && mount -t tmpfs x /tmp/m 2>&1; echo rc=$?; grep -c " /tmp/m " /proc/mounts');
+    const control = await execIn(
+      driver,
+      `${islet.instance}.loose.mountloose`,
+      'mkdir -p /tmp/m && mount -t tmpfs x /tmp/m 2>&1; echo rc=$?; grep -c " /tmp/m " /proc/mounts',
+    );
     assert.equal(control.out, 'rc=0\n1', `control: the probe mounts where the capability is present:\n${control.out}`);
   });
 
@@ -191,7 +237,7 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
     const b = await trainee('procsb');
     const pid = Number(/pid=(\d+)/.exec(await shSsh(a, 'sleep 4242 & echo pid=$!'))?.[1]);
     assert.ok(pid > 1, 'A started a background sleep');
-    assert.match(await shSsh(a, 'ps'), /sleep 4242/, "A sees its own process (the check below can fail for the right reason)");
+    assert.match(await shSsh(a, 'ps'), /sleep 4242/, 'A sees its own process (the check below can fail for the right reason)');
     const psB = await shSsh(b, 'ps');
     assert.doesNotMatch(psB, /4242/, `B's ps does not show A's sleep:\n${psB}`);
     // A's sleep seen from the host: its host pid.
@@ -214,12 +260,23 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
   test('network none: only loopback, the host and ISLET are unreachable', async () => {
     const t = await trainee('offline');
     const dev = await shSsh(t, 'cat /proc/net/dev');
-    const ifaces = dev.split('\n').filter((l) => l.includes(':')).map((l) => l.split(':')[0]!.trim()).filter((n) => !/^(Inter-|face)/.test(n));
+    const ifaces = dev
+      .split('\n')
+      .filter((l) => l.includes(':'))
+      .map((l) => l.split(':')[0]!.trim())
+      .filter((n) => !/^(Inter-|face)/.test(n));
     assert.deepEqual(ifaces, ['lo'], `only lo in /proc/net/dev:\n${dev}`);
     const links = await shSsh(t, 'ip -o link');
-    assert.deepEqual(links.split('\n').map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1]).filter(Boolean), ['lo'], links);
+    assert.deepEqual(
+      links
+        .split('\n')
+        .map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1])
+        .filter(Boolean),
+      ['lo'],
+      links,
+    );
     assert.equal(await shSsh(t, 'ip route 2>&1 | grep -c . ; true'), '0', 'no routes at all');
-    const bridge = await docker.getNetwork('bridge').inspect() as { IPAM?: { Config?: { Gateway?: string }[] } };
+    const bridge = (await docker.getNetwork('bridge').inspect()) as { IPAM?: { Config?: { Gateway?: string }[] } };
     const hostGw = bridge.IPAM?.Config?.find((c) => c.Gateway)?.Gateway ?? '172.17.0.1';
     // Each probe fails at once (no route, or nothing on the container's own loopback): no packet leaves.
     const probe = await shSsh(t, `nc -w 2 ${hostGw} ${islet.port} </dev/null 2>&1; echo rc=$?; nc -w 2 127.0.0.1 ${islet.port} </dev/null 2>&1; echo rc=$?`);
@@ -236,12 +293,27 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
     const mounts = await shSsh(t, 'cat /proc/mounts');
     assert.doesNotMatch(mounts, /docker\.sock|containerd\.sock/);
     const allowed = /^(\/|\/proc(\/.*)?|\/dev(\/.*)?|\/sys(\/.*)?|\/etc\/(resolv\.conf|hostname|hosts))$/;
-    const targets = mounts.split('\n').map((l) => l.split(' ')[1]!).filter(Boolean);
-    assert.deepEqual(targets.filter((m) => !allowed.test(m)), [], `only the engine's standard mounts:\n${mounts}`);
+    const targets = mounts
+      .split('\n')
+      .map((l) => l.split(' ')[1]!)
+      .filter(Boolean);
+    assert.deepEqual(
+      targets.filter((m) => !allowed.test(m)),
+      [],
+      `only the engine's standard mounts:\n${mounts}`,
+    );
     // The engine's own files (resolv.conf, hostname, hosts) are the only files from the host's disk, and /sys is read-only.
     assert.match(mounts, /^sysfs \/sys sysfs ro[,\s]/m);
-    assert.equal(await shSsh(t, 'touch /etc/passwd 2>&1; echo rc=$?'), 'touch: /etc/passwd: Permission denied\nrc=1', 'system files are not writable by the trainee (EACCES)');
-    assert.equal(await shSsh(t, 'cat /etc/shadow 2>&1; echo rc=$?'), "cat: can't open '/etc/shadow': Permission denied\nrc=1", 'root-only files are not readable');
+    assert.equal(
+      await shSsh(t, 'touch /etc/passwd 2>&1; echo rc=$?'),
+      'touch: /etc/passwd: Permission denied\nrc=1',
+      'system files are not writable by the trainee (EACCES)',
+    );
+    assert.equal(
+      await shSsh(t, 'cat /etc/shadow 2>&1; echo rc=$?'),
+      "cat: can't open '/etc/shadow': Permission denied\nrc=1",
+      'root-only files are not readable',
+    );
     // Control: the files are writable and readable by their owner (the filesystem is not read-only); only uid 1000 is refused.
     const root = await execIn(driver, `${islet.instance}.demo.snoop`, 'touch /etc/passwd; echo rc=$?; head -c 5 /etc/shadow; echo; echo rc=$?');
     assert.equal(root.out, 'rc=0\nroot:\nrc=0', `control: root in the container can touch /etc/passwd and read /etc/shadow:\n${root.out}`);
@@ -255,7 +327,11 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
 
     before(async () => {
       a = await trainee('neta', 'netlab');
-      const net = await docker.getNetwork(`${islet.instance}-bridge`).inspect() as { IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] }; Options?: Record<string, string>; Labels?: Record<string, string> };
+      const net = (await docker.getNetwork(`${islet.instance}-bridge`).inspect()) as {
+        IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] };
+        Options?: Record<string, string>;
+        Labels?: Record<string, string>;
+      };
       gateway = net.IPAM?.Config?.find((c) => c.Gateway)?.Gateway ?? '';
       assert.match(gateway, /^\d+\.\d+\.\d+\.\d+$/, 'the trainee network has a gateway');
       assert.equal(net.Options?.['com.docker.network.bridge.enable_icc'], 'false');
@@ -285,7 +361,11 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
       });
 
       test('a trainee cannot log in to ISLET from the bridge: the server refuses the trainee subnet', async () => {
-        const out = await shSsh(a, `printf 'SSH-2.0-probe\\r\\n' | nc -w 3 ${gateway} ${second!.port} > probe.out 2> probe.err; cat probe.err; echo bytes=$(wc -c < probe.out)`, 15_000);
+        const out = await shSsh(
+          a,
+          `printf 'SSH-2.0-probe\\r\\n' | nc -w 3 ${gateway} ${second!.port} > probe.out 2> probe.err; cat probe.err; echo bytes=$(wc -c < probe.out)`,
+          15_000,
+        );
         assert.doesNotMatch(out, /can't connect|refused|unreachable|timed out/i, `the TCP connection itself reaches the listener (positive control):\n${out}`);
         const refused = await second!.waitForLog((l) => l.event === 'connection_refused' && l.reason === 'trainee_network');
         assert.match(String(refused.client), /^\d+\.\d+\.\d+\.\d+$/);
@@ -297,7 +377,11 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
       test('a trainee connecting to ISLET from the bridge is refused at once: no SSH banner, connection not held open', async () => {
         const probing = await shSsh(a, `printf 'SSH-2.0-probe\\r\\n' | nc -w 3 ${gateway} ${second!.port} 2>&1 | head -c 100; echo; echo done`, 15_000);
         // A client that sends nothing: is it closed by the server, or kept waiting?
-        const silent = await shSsh(a, `(sleep 8 | nc ${gateway} ${second!.port} > silent.out 2>&1 &); sleep 3; echo "open=$(ps | grep -c '[n]c ${gateway}')"; head -c 100 silent.out; echo; kill $(pidof nc) 2>/dev/null; true`, 15_000);
+        const silent = await shSsh(
+          a,
+          `(sleep 8 | nc ${gateway} ${second!.port} > silent.out 2>&1 &); sleep 3; echo "open=$(ps | grep -c '[n]c ${gateway}')"; head -c 100 silent.out; echo; kill $(pidof nc) 2>/dev/null; true`,
+          15_000,
+        );
         const open = Number(/open=(\d+)/.exec(silent)?.[1]);
         const problems = [
           ...(/SSH-2\.0/.test(probing) ? ['ISLET sent its identification line to a client on the trainee network before refusing it'] : []),
@@ -340,7 +424,9 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
       const events = await shSsh(a, 'read k n < $PE; echo ev=$k:$n');
       const counts = [...a.output.matchAll(/cur=(\d+)/g)].map((m) => Number(m[1]));
       const denied = Number(/ev=max:(\d+)/.exec(events)?.[1]);
-      ctx.diagnostic(`fork bomb: process counts ${counts.join(' ')}; forks refused at the limit: ${denied}; B's round trips ${rtts.map(Math.round).join(', ')} ms`);
+      ctx.diagnostic(
+        `fork bomb: process counts ${counts.join(' ')}; forks refused at the limit: ${denied}; B's round trips ${rtts.map(Math.round).join(', ')} ms`,
+      );
       assert.ok(counts.length > 0 && Math.max(...counts) <= 256, `never more than 256 processes (${counts.join(' ')})`);
       assert.ok(Math.max(...counts) >= 200, `the bomb filled the container's process table (${counts.join(' ')})`);
       assert.ok(denied > 0, `forks were refused at the limit (${events})`);
@@ -368,7 +454,9 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
     test('disk filling: a write loop stops at the 1 GiB fsize limit; B answers within 1 s meanwhile', async (ctx) => {
       const a = await trainee('filler');
       assert.match(await shSsh(a, 'grep "Max file size" /proc/self/limits'), /1073741824\s+1073741824\s+bytes/);
-      a.send('i=0; while [ $i -lt 40 ]; do dd if=/dev/zero bs=1M count=100 2>/dev/null >> big; rc=$?; [ $rc -eq 0 ] || break; i=$((i+1)); done; echo "fill-i=$i rc=$rc size=$(stat -c %s big)"\r');
+      a.send(
+        'i=0; while [ $i -lt 40 ]; do dd if=/dev/zero bs=1M count=100 2>/dev/null >> big; rc=$?; [ $rc -eq 0 ] || break; i=$((i+1)); done; echo "fill-i=$i rc=$rc size=$(stat -c %s big)"\r',
+      );
       const done = a.waitFor(/fill-i=(\d+) rc=(\d+) size=(\d+)/, 60_000);
       const rtts = await pingWhile(b, done);
       const m = await done;

@@ -22,7 +22,10 @@ const prefix = `islt-${runId.slice(-5)}`;
 const labdir = `/var/lib/${prefix}`;
 const rundir = `/run/${prefix}`;
 
-interface Out { stdout: string; stderr: string }
+interface Out {
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs a program; a failure's error carries its stderr, so a broken `up` says why. */
 async function sh(file: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): Promise<Out> {
@@ -99,13 +102,33 @@ describe('swarm lab: up 3, a service on a node, PostgreSQL, down', { timeout: 60
   test('three nodes are Ready in docker node ls on the manager, each with its own hostname', async () => {
     assert.equal(env.ISLET_LAB_NODES, '3');
     const lines = (await docker(env.DOCKER_HOST!, ['node', 'ls', '--format', '{{.Hostname}} {{.Status}} {{.Availability}}'])).split('\n').sort();
-    assert.deepEqual(lines, [1, 2, 3].map((i) => `${prefix}-n${i} Ready Active`));
+    assert.deepEqual(
+      lines,
+      [1, 2, 3].map((i) => `${prefix}-n${i} Ready Active`),
+    );
   });
 
-  test('a one-replica islet/demo service runs on a node, and exec works through that node\'s engine only', async () => {
+  test("a one-replica islet/demo service runs on a node, and exec works through that node's engine only", async () => {
     const svc = `${prefix}-svc`;
-    await docker(env.DOCKER_HOST!, ['service', 'create', '-q', '--detach=false', '--name', svc, '--label', `islet.test=${runId}`,
-      '--restart-condition', 'none', 'islet/demo:latest', 'sleep', '600'], 120_000);
+    await docker(
+      env.DOCKER_HOST!,
+      [
+        'service',
+        'create',
+        '-q',
+        '--detach=false',
+        '--name',
+        svc,
+        '--label',
+        `islet.test=${runId}`,
+        '--restart-condition',
+        'none',
+        'islet/demo:latest',
+        'sleep',
+        '600',
+      ],
+      120_000,
+    );
     const node = await docker(env.DOCKER_HOST!, ['service', 'ps', svc, '--filter', 'desired-state=running', '--format', '{{.Node}}']);
     const m = new RegExp(`^${prefix}-n([123])$`).exec(node);
     assert.ok(m, `task placed on a lab node, got ${JSON.stringify(node)}`);
@@ -124,21 +147,47 @@ describe('swarm lab: up 3, a service on a node, PostgreSQL, down', { timeout: 60
 
   test('node-kill: the node goes Down, its task is placed on another node, its processes are gone; node-start: Ready again', async () => {
     const svc = `${prefix}-lost`;
-    await docker(env.DOCKER_HOST!, ['service', 'create', '-q', '--detach=false', '--name', svc, '--label', `islet.test=${runId}`,
-      '--constraint', 'node.role==worker', 'islet/demo:latest', 'sleep', '601'], 120_000);
-    const placed = async (): Promise<string[]> => (await docker(env.DOCKER_HOST!, ['service', 'ps', svc, '--filter', 'desired-state=running',
-      '--format', '{{.Node}} {{.CurrentState}}'])).split('\n').filter((l) => / Running /.test(l)).map((l) => l.split(' ')[0]!);
+    await docker(
+      env.DOCKER_HOST!,
+      [
+        'service',
+        'create',
+        '-q',
+        '--detach=false',
+        '--name',
+        svc,
+        '--label',
+        `islet.test=${runId}`,
+        '--constraint',
+        'node.role==worker',
+        'islet/demo:latest',
+        'sleep',
+        '601',
+      ],
+      120_000,
+    );
+    const placed = async (): Promise<string[]> =>
+      (await docker(env.DOCKER_HOST!, ['service', 'ps', svc, '--filter', 'desired-state=running', '--format', '{{.Node}} {{.CurrentState}}']))
+        .split('\n')
+        .filter((l) => / Running /.test(l))
+        .map((l) => l.split(' ')[0]!);
     const [node] = await placed();
     const i = /-n([23])$/.exec(node ?? '')?.[1];
     assert.ok(i, `task on a worker, got ${JSON.stringify(node)}`);
     const sleepers = async (): Promise<number> => (await sh('ps', ['-eo', 'args='])).stdout.split('\n').filter((l) => l === 'sleep 601').length;
-    assert.equal(await sleepers(), 1, 'control: the task\'s process is seen on the machine');
+    assert.equal(await sleepers(), 1, "control: the task's process is seen on the machine");
     await sh('bash', [script, 'node-kill', i], labProcessEnv());
-    assert.equal(await sleepers(), 0, 'the lost node\'s container processes are gone with it');
-    const status = async (): Promise<string> => (await docker(env.DOCKER_HOST!, ['node', 'ls', '--format', '{{.Hostname}} {{.Status}}']))
-      .split('\n').find((l) => l.startsWith(`${node} `))?.split(' ')[1] ?? '';
+    assert.equal(await sleepers(), 0, "the lost node's container processes are gone with it");
+    const status = async (): Promise<string> =>
+      (await docker(env.DOCKER_HOST!, ['node', 'ls', '--format', '{{.Hostname}} {{.Status}}']))
+        .split('\n')
+        .find((l) => l.startsWith(`${node} `))
+        ?.split(' ')[1] ?? '';
     const until = async (what: string, ok: () => Promise<boolean>): Promise<void> => {
-      for (let t = 0; t < 120; t++) { if (await ok()) return; await new Promise((r) => setTimeout(r, 1000)); }
+      for (let t = 0; t < 120; t++) {
+        if (await ok()) return;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
       assert.fail(`timed out waiting for: ${what}`);
     };
     await until(`${node} Down`, async () => (await status()) === 'Down');
@@ -154,8 +203,10 @@ describe('swarm lab: up 3, a service on a node, PostgreSQL, down', { timeout: 60
     assert.match(url, new RegExp(`^postgres://islet:[^@]+@127\\.0\\.0\\.1:${pgPort}/islet$`));
     assert.equal((await sh('psql', [url, '-qAt', '-c', 'select 1'])).stdout.trim(), '1');
     const wrong = url.replace(/^(postgres:\/\/islet:)[^@]+@/, '$1wrong@');
-    await assert.rejects(sh('psql', [wrong, '-qAt', '-c', 'select 1'], { ...process.env, PGCONNECT_TIMEOUT: '10' }),
-      /password authentication failed for user "islet"/);
+    await assert.rejects(
+      sh('psql', [wrong, '-qAt', '-c', 'select 1'], { ...process.env, PGCONNECT_TIMEOUT: '10' }),
+      /password authentication failed for user "islet"/,
+    );
   });
 
   test('down removes every namespace, engine, link and directory of the lab, and a second down is a no-op', async () => {

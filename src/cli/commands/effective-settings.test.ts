@@ -3,9 +3,13 @@ import assert from 'node:assert/strict';
 import { environmentSchema, type EnvironmentInput } from '../../config/schema.ts';
 import { effectiveCapabilities, effectiveSettings, formatSource } from './effective-settings.ts';
 
-const env = (input: Partial<EnvironmentInput> = {}) => ({ ...environmentSchema.parse({ image: 'islet/demo:latest', ...input }), name: 'lab', source: 'lab.yaml' });
+const env = (input: Partial<EnvironmentInput> = {}) => ({
+  ...environmentSchema.parse({ image: 'islet/demo:latest', ...input }),
+  name: 'lab',
+  source: 'lab.yaml',
+});
 
-test('effectiveCapabilities follows the engine: drop ALL gives the adds, add ALL gives all but the drops, else Docker\'s defaults', () => {
+test("effectiveCapabilities follows the engine: drop ALL gives the adds, add ALL gives all but the drops, else Docker's defaults", () => {
   assert.deepEqual(effectiveCapabilities([], ['ALL']), []);
   assert.deepEqual(effectiveCapabilities(['NET_RAW', 'CHOWN'], ['ALL']), ['CHOWN', 'NET_RAW']);
   assert.equal(effectiveCapabilities(['ALL'], ['ALL']), 'ALL');
@@ -15,7 +19,9 @@ test('effectiveCapabilities follows the engine: drop ALL gives the adds, add ALL
 });
 
 test('effectiveSettings reads the create options: defaults, invariants and sources', () => {
-  const s = effectiveSettings(env({ cap_add: ['NET_RAW'], ulimits: { nofile: '256:512' } }), (k) => (k === 'cap_add' || k === 'cap_add.NET_RAW' ? { file: 'lab.yaml', line: 2, option: 'cap_add' } : undefined));
+  const s = effectiveSettings(env({ cap_add: ['NET_RAW'], ulimits: { nofile: '256:512' } }), (k) =>
+    k === 'cap_add' || k === 'cap_add.NET_RAW' ? { file: 'lab.yaml', line: 2, option: 'cap_add' } : undefined,
+  );
   const get = (n: string) => s.find((x) => x.setting === n);
   assert.deepEqual(get('capabilities')?.value, 'NET_RAW');
   assert.deepEqual(get('capability NET_RAW'), { setting: 'capability NET_RAW', value: 'added', source: 'lab.yaml:2 (cap_add)' });

@@ -20,7 +20,20 @@ export interface EffectiveSetting {
 
 /** Docker's default capability set: what a container keeps when cap_drop does not say ALL. */
 export const dockerDefaultCapabilities: readonly string[] = [
-  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'NET_RAW', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'NET_RAW',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
 ];
 
 /**
@@ -48,7 +61,8 @@ export function effectiveSettings(env: Environment, sourceOf: (key: string) => O
   const o = createOptions({ name: `islet.${env.name}.<account>`, env, labels: {} });
   const h = o.HostConfig!;
   const out: EffectiveSetting[] = [];
-  const add = (setting: string, value: string, key?: string) => out.push({ setting, value, source: key === undefined ? 'always' : formatSource(sourceOf(key)) });
+  const add = (setting: string, value: string, key?: string) =>
+    out.push({ setting, value, source: key === undefined ? 'always' : formatSource(sourceOf(key)) });
 
   add('image', o.Image!, 'image');
   add('enabled', yesNo(env.enabled), 'enabled');
@@ -61,12 +75,17 @@ export function effectiveSettings(env: Environment, sourceOf: (key: string) => O
   const caps = effectiveCapabilities(h.CapAdd ?? [], h.CapDrop ?? []);
   add('cap_drop', (h.CapDrop ?? []).join(' ') || '(none)', 'cap_drop');
   add('cap_add', (h.CapAdd ?? []).join(' ') || '(none)', 'cap_add');
-  out.push({ setting: 'capabilities', value: caps === 'ALL' ? 'ALL (every capability)' : caps.length === 0 ? 'none' : caps.join(' '), source: 'cap_drop and cap_add, by the engine\'s rule' });
+  out.push({
+    setting: 'capabilities',
+    value: caps === 'ALL' ? 'ALL (every capability)' : caps.length === 0 ? 'none' : caps.join(' '),
+    source: "cap_drop and cap_add, by the engine's rule",
+  });
   for (const c of h.CapAdd ?? []) add(`capability ${c}`, 'added', `cap_add.${c}`);
   add('no_new_privileges', yesNo(h.SecurityOpt?.includes('no-new-privileges')), 'no_new_privileges');
   add('read_only_root', yesNo(h.ReadonlyRootfs), 'read_only_root');
   // fsize is in bytes for the engine; a shell's `ulimit -f` shows it in 1024-byte blocks.
-  for (const u of h.Ulimits ?? []) add(`ulimit ${u.Name}`, `${limit(u.Soft!)}:${limit(u.Hard!)}${u.Name === 'fsize' && u.Soft! > 0 ? ` (${bytes(u.Soft!)})` : ''}`, `ulimits.${u.Name}`);
+  for (const u of h.Ulimits ?? [])
+    add(`ulimit ${u.Name}`, `${limit(u.Soft!)}:${limit(u.Hard!)}${u.Name === 'fsize' && u.Soft! > 0 ? ` (${bytes(u.Soft!)})` : ''}`, `ulimits.${u.Name}`);
   add('pids_limit', limit(h.PidsLimit ?? -1), 'pids_limit');
   add('memory', bytes(h.Memory ?? 0), 'memory');
   add('swap', bytes(env.swap), 'swap');
@@ -90,8 +109,11 @@ export function formatEffective(name: string, settings: readonly EffectiveSettin
   const w1 = Math.max(...settings.map((s) => s.setting.length));
   const w2 = Math.min(48, Math.max(...settings.map((s) => s.value.length)));
   const row = (a: string, b: string, c: string) => `  ${a.padEnd(w1)}  ${b.padEnd(w2)}  ${c}`;
-  return [`Effective settings of environment "${name}" (what a trainee's container gets):`,
-    row('SETTING', 'VALUE', 'FROM'), ...settings.map((s) => row(s.setting, s.value, s.source))].join('\n');
+  return [
+    `Effective settings of environment "${name}" (what a trainee's container gets):`,
+    row('SETTING', 'VALUE', 'FROM'),
+    ...settings.map((s) => row(s.setting, s.value, s.source)),
+  ].join('\n');
 }
 
 /**

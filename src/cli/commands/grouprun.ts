@@ -13,10 +13,17 @@ import { runContainer, type RunOutcome } from '../../catalogue/run-container.ts'
 import { parseRunArgs } from '../../catalogue/run-request.ts';
 import { datasetsFor, runSpec } from './run.ts';
 
-export const GROUPRUN_HELP = 'Run one command in every built version of a tool and compare: '
-  + 'islet grouprun [-c N] [-r …] [-w …] <tool> -- <command…> [--json] (-c: only the N highest versions)';
+export const GROUPRUN_HELP =
+  'Run one command in every built version of a tool and compare: ' +
+  'islet grouprun [-c N] [-r …] [-w …] <tool> -- <command…> [--json] (-c: only the N highest versions)';
 
-export interface GroupResult { version: string; image: string; exitCode: number; seconds: number; output: string }
+export interface GroupResult {
+  version: string;
+  image: string;
+  exitCode: number;
+  seconds: number;
+  output: string;
+}
 
 export async function grouprunCommand(argv: string[]): Promise<number> {
   if (argv[0] === '--help' || argv[0] === '-h') {
@@ -52,7 +59,9 @@ export function formatGroup(tool: string, command: readonly string[], results: r
     const same = results.findIndex((o) => o.output === r.output);
     const first = r.output.split('\n').find((l) => l.trim() !== '') ?? '';
     const time = `${r.seconds.toFixed(1)} s`.padStart(8);
-    lines.push(`${r.version.padEnd(28)} ${String(r.exitCode).padStart(4)} ${time}  ${(same < i ? results[same]!.version : '-').padEnd(9)} ${first.slice(0, 80)}`);
+    lines.push(
+      `${r.version.padEnd(28)} ${String(r.exitCode).padStart(4)} ${time}  ${(same < i ? results[same]!.version : '-').padEnd(9)} ${first.slice(0, 80)}`,
+    );
   });
   for (const r of results) lines.push('', `--- ${tool} ${r.version} (exit ${r.exitCode}, ${r.seconds.toFixed(1)} s) ---`, r.output.replace(/\n$/, ''));
   return lines.join('\n');

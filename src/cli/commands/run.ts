@@ -19,14 +19,20 @@ import { optionValue } from '../options.ts';
 import { LABEL_RUN } from '../../runtime/names.ts';
 import { testRunLabels } from '../../compose.ts';
 
-export const RUN_HELP = 'Run a command in one catalogue image: islet run [-r <path|dataset>[,…|<src>:<dst>]] [-w <dir>] [-i] [-u <user>] [-C <dir>] <tool>[:<version>] -- <command…>';
+export const RUN_HELP =
+  'Run a command in one catalogue image: islet run [-r <path|dataset>[,…|<src>:<dst>]] [-w <dir>] [-i] [-u <user>] [-C <dir>] <tool>[:<version>] -- <command…>';
 
 export async function runCommand(argv: string[]): Promise<number> {
-  if (argv[0] === '--help' || argv[0] === '-h') { console.log(`usage: ${RUN_HELP.slice(RUN_HELP.indexOf('islet run'))}\n(docs/catalogue.md)`); return 0; }
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    console.log(`usage: ${RUN_HELP.slice(RUN_HELP.indexOf('islet run'))}\n(docs/catalogue.md)`);
+    return 0;
+  }
   const req = parseRunArgs(argv, datasetsFor(argv), { grouprun: false });
   const built = await resolveBuilt(catalogueDir(), req.ref);
   const spec = runSpec(req, built.image, boundingCaps(built.info), `islet-run-${randomBytes(4).toString('hex')}`);
-  process.stderr.write(`image ${built.image}${req.readOnly.map((m) => `  ro ${m.source}:${m.target}`).join('')}${req.writable.map((m) => `  rw ${m.source}:${m.target}`).join('')}${req.workdir ? `  cwd ${req.workdir}` : ''}${req.hostNetwork ? '  host network' : ''}\n`);
+  process.stderr.write(
+    `image ${built.image}${req.readOnly.map((m) => `  ro ${m.source}:${m.target}`).join('')}${req.writable.map((m) => `  rw ${m.source}:${m.target}`).join('')}${req.workdir ? `  cwd ${req.workdir}` : ''}${req.hostNetwork ? '  host network' : ''}\n`,
+  );
   const out = await runContainer(spec, { inherit: true, timeoutMs: 24 * 3600_000 });
   return out.exitCode;
 }
@@ -44,9 +50,17 @@ export function runSpec(req: RunRequest, image: string, caps: string[], name: st
   if (req.user === undefined) for (const m of req.writable) writableByImageUser(m.source);
   return {
     // islet.test=<run> under ISLET_TEST_RUN, as `islet serve` does, so the test suite can sweep what it made.
-    name, image, command: req.command, readOnly: req.readOnly, writable: req.writable, labels: { [LABEL_RUN]: '1', ...testRunLabels() },
-    capAdd: caps, interactive: process.stdin.isTTY === true, tty: process.stdin.isTTY === true && process.stdout.isTTY === true,
-    ...(req.workdir !== undefined ? { workdir: req.workdir } : {}), ...(req.user !== undefined ? { user: req.user } : {}),
+    name,
+    image,
+    command: req.command,
+    readOnly: req.readOnly,
+    writable: req.writable,
+    labels: { [LABEL_RUN]: '1', ...testRunLabels() },
+    capAdd: caps,
+    interactive: process.stdin.isTTY === true,
+    tty: process.stdin.isTTY === true && process.stdout.isTTY === true,
+    ...(req.workdir !== undefined ? { workdir: req.workdir } : {}),
+    ...(req.user !== undefined ? { user: req.user } : {}),
     // Sniffing the host's interfaces needs the file capabilities to take effect (docs/catalogue.md).
     ...(req.hostNetwork ? { network: 'host', noNewPrivileges: false } : {}),
   };
@@ -56,13 +70,17 @@ export function runSpec(req: RunRequest, image: string, caps: string[], name: st
 function writableByImageUser(path: string): void {
   const st = statSync(path);
   const ok = (st.uid === IMAGE_UID && (st.mode & 0o200) !== 0) || (st.gid === IMAGE_UID && (st.mode & 0o020) !== 0) || (st.mode & 0o002) !== 0;
-  if (!ok) throw new IsletError('CATALOGUE_INVALID', `-w: ${path} is not writable by the images' user (uid ${IMAGE_UID}); chown ${IMAGE_UID} ${path}, or choose the user with -u`);
+  if (!ok)
+    throw new IsletError(
+      'CATALOGUE_INVALID',
+      `-w: ${path} is not writable by the images' user (uid ${IMAGE_UID}); chown ${IMAGE_UID} ${path}, or choose the user with -u`,
+    );
 }
 
 /** -i shares the host's network: only when the trainer's config (islet.yaml `host_capture: true`) allows it. */
 function requireHostCapture(configDir: string | undefined): void {
   const cfg = new ConfigSource(optionValue('config', { config: configDir })).current();
   if (!(cfg.global as { host_capture?: boolean }).host_capture) {
-    throw new IsletError('CATALOGUE_INVALID', '-i (capture on the host\'s interfaces) is off: set `host_capture: true` in islet.yaml to allow it');
+    throw new IsletError('CATALOGUE_INVALID', "-i (capture on the host's interfaces) is off: set `host_capture: true` in islet.yaml to allow it");
   }
 }

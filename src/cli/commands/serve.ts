@@ -12,11 +12,20 @@ export async function serve(flags: Record<string, string | boolean | undefined>)
   const metrics = metricsListen ? parseListen(metricsListen, '--metrics') : undefined;
   // The instance name (setting `instance`, ISLET_INSTANCE) and the test-run labels are read in src/compose.ts.
   const islet = await startIslet({
-    configDir: optionValue('config', flags), dataDir: optionValue('data', flags), host, port, log, takeOver: flags['take-over'] === true, ...(http ? { http } : {}),
+    configDir: optionValue('config', flags),
+    dataDir: optionValue('data', flags),
+    host,
+    port,
+    log,
+    takeOver: flags['take-over'] === true,
+    ...(http ? { http } : {}),
     ...(metrics ? { metrics } : {}),
   });
   await new Promise<void>((resolve) => {
-    const stop = (sig: string) => { log.info({ event: 'signal', signal: sig }, 'stopping'); resolve(); };
+    const stop = (sig: string) => {
+      log.info({ event: 'signal', signal: sig }, 'stopping');
+      resolve();
+    };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });

@@ -9,9 +9,16 @@ import { capabilityNames, ulimitNames } from '../schema.ts';
 import { clip } from './values.ts';
 import { FLAG_STRING, tokenize } from './tokenize.ts';
 
-export interface FlagProblem { readonly severity: 'critical' | 'warning'; readonly code: ErrorCode; readonly message: string }
+export interface FlagProblem {
+  readonly severity: 'critical' | 'warning';
+  readonly code: ErrorCode;
+  readonly message: string;
+}
 
-export interface Mount { readonly source: string; readonly target: string }
+export interface Mount {
+  readonly source: string;
+  readonly target: string;
+}
 
 /** What a run of flags asks for. Single-valued fields: the last flag wins, as with docker. */
 export interface DockerFlags {
@@ -63,31 +70,50 @@ export function splitWords(text: string): { words: string[]; problems: FlagProbl
 
 type Handler = (f: DockerFlags, value: string, flag: string) => void;
 
-const invalid = (f: DockerFlags, message: string) => { f.problems.push(critical('CONFIG_INVALID', message)); };
-
-const capability = (list: 'capAdd' | 'capDrop'): Handler => (f, v, flag) => {
-  for (const raw of v.split(',')) {
-    const cap = raw.trim().toUpperCase().replace(/^CAP_/, '');
-    if (capabilitySet.has(cap)) { if (!f[list].includes(cap)) f[list].push(cap); } else invalid(f, `${flag} ${clip(raw)}: unknown capability`);
-  }
+const invalid = (f: DockerFlags, message: string) => {
+  f.problems.push(critical('CONFIG_INVALID', message));
 };
 
-const integer = (set: (f: DockerFlags, n: number) => void): Handler => (f, v, flag) => {
-  if (INT.test(v.trim())) set(f, Number(v.trim()));
-  else invalid(f, `${flag} ${clip(v)}: expected a whole number`);
-};
+const capability =
+  (list: 'capAdd' | 'capDrop'): Handler =>
+  (f, v, flag) => {
+    for (const raw of v.split(',')) {
+      const cap = raw.trim().toUpperCase().replace(/^CAP_/, '');
+      if (capabilitySet.has(cap)) {
+        if (!f[list].includes(cap)) f[list].push(cap);
+      } else invalid(f, `${flag} ${clip(raw)}: unknown capability`);
+    }
+  };
+
+const integer =
+  (set: (f: DockerFlags, n: number) => void): Handler =>
+  (f, v, flag) => {
+    if (INT.test(v.trim())) set(f, Number(v.trim()));
+    else invalid(f, `${flag} ${clip(v)}: expected a whole number`);
+  };
 
 /** `-v /src:/dst[:ro]`: host directories only, always read-only. */
 export function parseVolume(spec: string): { mount?: Mount; problems: FlagProblem[] } {
   const problems: FlagProblem[] = [];
   const fields = spec.split(':');
   if (fields.length < 2 || fields.length > 3) {
-    problems.push(critical('CONFIG_INVALID', `volume ${clip(spec)}: expected /host/dir:/container/dir[:ro]${fields.length < 2 ? ' (anonymous volumes are not supported)' : ''}`));
+    problems.push(
+      critical(
+        'CONFIG_INVALID',
+        `volume ${clip(spec)}: expected /host/dir:/container/dir[:ro]${fields.length < 2 ? ' (anonymous volumes are not supported)' : ''}`,
+      ),
+    );
     return { problems };
   }
   const [source, target, opts = ''] = fields as [string, string, string?];
-  if (!source.startsWith('/')) { problems.push(critical('CONFIG_INVALID', `volume ${clip(spec)}: only host directories (absolute paths) can be mounted, not named volumes`)); return { problems }; }
-  if (!target.startsWith('/')) { problems.push(critical('CONFIG_INVALID', `volume ${clip(spec)}: the container path must be absolute`)); return { problems }; }
+  if (!source.startsWith('/')) {
+    problems.push(critical('CONFIG_INVALID', `volume ${clip(spec)}: only host directories (absolute paths) can be mounted, not named volumes`));
+    return { problems };
+  }
+  if (!target.startsWith('/')) {
+    problems.push(critical('CONFIG_INVALID', `volume ${clip(spec)}: the container path must be absolute`));
+    return { problems };
+  }
   const options = opts.split(',').filter(Boolean);
   for (const o of options) if (o !== 'ro' && o !== 'rw') problems.push(warning('CONFIG_INVALID', `volume ${clip(spec)}: option "${clip(o, 20)}" is ignored`));
   if (!options.includes('ro')) problems.push(warning('CONFIG_INVALID', `volume ${clip(spec)} is not marked :ro; ISLET mounts it read-only anyway`));
@@ -111,47 +137,83 @@ export function parseMountFlag(spec: string): { mount?: Mount; problems: FlagPro
     else if (key === 'readonly' || key === 'ro') readonly = value === undefined || value === 'true' || value === '1';
     else if (key) problems.push(warning('CONFIG_INVALID', `--mount ${clip(spec)}: "${clip(key, 20)}" is ignored`));
   }
-  if (type !== 'bind') { problems.push(critical('CONFIG_INVALID', `--mount ${clip(spec)}: only type=bind (a host directory) is supported`)); return { problems }; }
-  if (!source?.startsWith('/') || !target?.startsWith('/')) { problems.push(critical('CONFIG_INVALID', `--mount ${clip(spec)}: needs absolute source= and target= paths`)); return { problems }; }
+  if (type !== 'bind') {
+    problems.push(critical('CONFIG_INVALID', `--mount ${clip(spec)}: only type=bind (a host directory) is supported`));
+    return { problems };
+  }
+  if (!source?.startsWith('/') || !target?.startsWith('/')) {
+    problems.push(critical('CONFIG_INVALID', `--mount ${clip(spec)}: needs absolute source= and target= paths`));
+    return { problems };
+  }
   if (!readonly) problems.push(warning('CONFIG_INVALID', `--mount ${clip(spec)} is not readonly; ISLET mounts it read-only anyway`));
   return { mount: { source, target }, problems };
 }
 
-const addMount = (parse: typeof parseVolume): Handler => (f, v) => {
-  const r = parse(v);
-  f.problems.push(...r.problems);
-  if (r.mount && !f.mounts.some((m) => m.source === r.mount!.source && m.target === r.mount!.target)) f.mounts.push(r.mount);
-};
+const addMount =
+  (parse: typeof parseVolume): Handler =>
+  (f, v) => {
+    const r = parse(v);
+    f.problems.push(...r.problems);
+    if (r.mount && !f.mounts.some((m) => m.source === r.mount!.source && m.target === r.mount!.target)) f.mounts.push(r.mount);
+  };
 
 /** Flags that take a value (`--flag value`, `--flag=value`, `-fvalue`). */
 const valued: Readonly<Record<string, Handler>> = {
   '--cap-add': capability('capAdd'),
   '--cap-drop': capability('capDrop'),
-  '--memory': (f, v) => { f.memory = v; },
-  '--memory-swap': (f, v) => { f.memorySwap = v; },
-  '--cpu-shares': integer((f, n) => { f.cpuShares = n; }),
-  '--pids-limit': integer((f, n) => { f.pidsLimit = n; }),
+  '--memory': (f, v) => {
+    f.memory = v;
+  },
+  '--memory-swap': (f, v) => {
+    f.memorySwap = v;
+  },
+  '--cpu-shares': integer((f, n) => {
+    f.cpuShares = n;
+  }),
+  '--pids-limit': integer((f, n) => {
+    f.pidsLimit = n;
+  }),
   '--ulimit': (f, v, flag) => {
     const eq = v.indexOf('=');
     const name = eq === -1 ? '' : v.slice(0, eq).trim().toLowerCase();
-    if (!ulimitSet.has(name)) { invalid(f, `${flag} ${clip(v)}: expected name=soft[:hard] with a name among ${ulimitNames.join(', ')}`); return; }
+    if (!ulimitSet.has(name)) {
+      invalid(f, `${flag} ${clip(v)}: expected name=soft[:hard] with a name among ${ulimitNames.join(', ')}`);
+      return;
+    }
     f.ulimits.set(name, v.slice(eq + 1));
   },
   '--env': (f, v, flag) => {
     const eq = v.indexOf('=');
     const name = eq === -1 ? v : v.slice(0, eq);
-    if (!ENV_NAME.test(name)) { invalid(f, `${flag} ${clip(v)}: "${clip(name, 30)}" is not a valid variable name`); return; }
-    if (eq === -1) { if (!f.envNames.includes(name)) f.envNames.push(name); } else f.env.set(name, v.slice(eq + 1));
+    if (!ENV_NAME.test(name)) {
+      invalid(f, `${flag} ${clip(v)}: "${clip(name, 30)}" is not a valid variable name`);
+      return;
+    }
+    if (eq === -1) {
+      if (!f.envNames.includes(name)) f.envNames.push(name);
+    } else f.env.set(name, v.slice(eq + 1));
   },
-  '--hostname': (f, v) => { f.hostname = v; },
-  '--workdir': (f, v) => { f.workdir = v; },
-  '--user': (f, v) => { f.user = v; },
+  '--hostname': (f, v) => {
+    f.hostname = v;
+  },
+  '--workdir': (f, v) => {
+    f.workdir = v;
+  },
+  '--user': (f, v) => {
+    f.user = v;
+  },
   '--network': (f, v, flag) => {
     const net = v === 'default' ? 'bridge' : v;
     if (net === 'none' || net === 'bridge') f.network = net;
-    else invalid(f, `${flag} ${clip(v)}: only none and bridge networks are allowed${v === 'host' ? ' (host networking would expose the host\'s network stack)' : ''}`);
+    else
+      invalid(
+        f,
+        `${flag} ${clip(v)}: only none and bridge networks are allowed${v === 'host' ? " (host networking would expose the host's network stack)" : ''}`,
+      );
   },
-  '--dns': (f, v) => { f.dns.push(v); },
+  '--dns': (f, v) => {
+    f.dns.push(v);
+  },
   '--volume': addMount(parseVolume),
   '--mount': addMount(parseMountFlag),
   '--security-opt': (f, v, flag) => {
@@ -163,16 +225,28 @@ const valued: Readonly<Record<string, Handler>> = {
 
 /** Flags without a value (they accept `=true`/`=false`). */
 const switches: Readonly<Record<string, (f: DockerFlags, on: boolean) => void>> = {
-  '--read-only': (f, on) => { f.readOnly = on; },
-  '--rm': (f, on) => { f.remove = on; },
+  '--read-only': (f, on) => {
+    f.readOnly = on;
+  },
+  '--rm': (f, on) => {
+    f.remove = on;
+  },
   // ISLET always runs the shell with a TTY, interactively.
   '--tty': () => {},
   '--interactive': () => {},
 };
 
 const aliases: Readonly<Record<string, string>> = {
-  '-m': '--memory', '-c': '--cpu-shares', '-e': '--env', '-h': '--hostname', '-w': '--workdir', '-u': '--user',
-  '--net': '--network', '-v': '--volume', '-t': '--tty', '-i': '--interactive',
+  '-m': '--memory',
+  '-c': '--cpu-shares',
+  '-e': '--env',
+  '-h': '--hostname',
+  '-w': '--workdir',
+  '-u': '--user',
+  '--net': '--network',
+  '-v': '--volume',
+  '-t': '--tty',
+  '-i': '--interactive',
 };
 
 export function emptyFlags(): DockerFlags {
@@ -187,7 +261,12 @@ export function parseDockerFlags(text: string, into: DockerFlags = emptyFlags())
   if (split.problems.some((p) => p.severity === 'critical')) return f;
   const words = split.words;
   const forbidden = (flag: string) => {
-    f.problems.push(critical('CONFIG_FORBIDDEN', `docker flag ${clip(flag)} is not supported: ISLET maps only an allow-list of docker run flags (docs/legacy-conf.md) and never passes flags through`));
+    f.problems.push(
+      critical(
+        'CONFIG_FORBIDDEN',
+        `docker flag ${clip(flag)} is not supported: ISLET maps only an allow-list of docker run flags (docs/legacy-conf.md) and never passes flags through`,
+      ),
+    );
   };
   for (let k = 0; k < words.length; k++) {
     const w = words[k]!;
@@ -198,7 +277,10 @@ export function parseDockerFlags(text: string, into: DockerFlags = emptyFlags())
     const takeValue = (flag: string, attached: string | undefined): string | undefined => {
       if (attached !== undefined) return attached;
       const next = words[k + 1];
-      if (next === undefined) { invalid(f, `${flag} needs a value`); return undefined; }
+      if (next === undefined) {
+        invalid(f, `${flag} needs a value`);
+        return undefined;
+      }
       k++;
       return next;
     };
@@ -209,8 +291,10 @@ export function parseDockerFlags(text: string, into: DockerFlags = emptyFlags())
       const attached = eq === -1 ? undefined : w.slice(eq + 1);
       const h = Object.hasOwn(valued, flag) ? valued[flag] : undefined;
       const s = Object.hasOwn(switches, flag) ? switches[flag] : undefined;
-      if (h) { const v = takeValue(given, attached); if (v !== undefined) h(f, v, given); }
-      else if (s) {
+      if (h) {
+        const v = takeValue(given, attached);
+        if (v !== undefined) h(f, v, given);
+      } else if (s) {
         if (attached === undefined || attached === 'true') s(f, true);
         else if (attached === 'false') s(f, false);
         else invalid(f, `${given}=${clip(attached)}: expected true or false`);
@@ -229,7 +313,10 @@ export function parseDockerFlags(text: string, into: DockerFlags = emptyFlags())
         if (v !== undefined) h(f, v, short);
         break;
       }
-      if (s) { s(f, true); continue; }
+      if (s) {
+        s(f, true);
+        continue;
+      }
       forbidden(c === 1 && w.length === 2 ? w : `${short} (in ${clip(w, 20)})`);
       break;
     }

@@ -46,9 +46,49 @@ const corpus = [
 ];
 
 const tokens = [
-  '"', "'", '$', '\\', '\0', '$(', '`', '${', '}', '\n', '\r\n', '#', ';', '=', '(', ')', '|', '&', '>', ' ', '\t',
-  'export ', 'source ', '$((', '$[', "$'", '\\\n', '-v ', '--cap-add=', '--privileged ', 'CAP_', 'ULIMIT_', 'ENABLE=yes\n',
-  '\uD800', '\uDFFF', '\uFFFD', '\u2028', 'é', '💥', '$FUZZ_SENTINEL', '${FUZZ_SENTINEL}', '__proto__=', 'constructor=',
+  '"',
+  "'",
+  '$',
+  '\\',
+  '\0',
+  '$(',
+  '`',
+  '${',
+  '}',
+  '\n',
+  '\r\n',
+  '#',
+  ';',
+  '=',
+  '(',
+  ')',
+  '|',
+  '&',
+  '>',
+  ' ',
+  '\t',
+  'export ',
+  'source ',
+  '$((',
+  '$[',
+  "$'",
+  '\\\n',
+  '-v ',
+  '--cap-add=',
+  '--privileged ',
+  'CAP_',
+  'ULIMIT_',
+  'ENABLE=yes\n',
+  '\uD800',
+  '\uDFFF',
+  '\uFFFD',
+  '\u2028',
+  'é',
+  '💥',
+  '$FUZZ_SENTINEL',
+  '${FUZZ_SENTINEL}',
+  '__proto__=',
+  'constructor=',
 ];
 
 function mutate(r: ReturnType<typeof prng>, base: string): string {
@@ -57,23 +97,39 @@ function mutate(r: ReturnType<typeof prng>, base: string): string {
   for (let k = 0; k < rounds; k++) {
     const at = s.length === 0 ? 0 : r.int(s.length + 1);
     switch (r.int(9)) {
-      case 0: s = s.slice(0, at) + String.fromCharCode(r.int(0x80)) + s.slice(at + 1); break; // replace with ASCII
-      case 1: s = s.slice(0, at) + String.fromCharCode(r.int(0x10000)) + s.slice(at); break; // any UTF-16 unit
-      case 2: case 3: s = s.slice(0, at) + r.pick(tokens) + s.slice(at); break; // insert a shell-ish token
-      case 4: s = s.slice(0, at) + s.slice(at + 1 + r.int(20)); break; // delete
-      case 5: { const len = r.int(200); s = s.slice(0, at) + s.slice(at, at + len).repeat(1 + r.int(5)) + s.slice(at); break; } // duplicate
-      case 6: { // very long line
+      case 0:
+        s = s.slice(0, at) + String.fromCharCode(r.int(0x80)) + s.slice(at + 1);
+        break; // replace with ASCII
+      case 1:
+        s = s.slice(0, at) + String.fromCharCode(r.int(0x10000)) + s.slice(at);
+        break; // any UTF-16 unit
+      case 2:
+      case 3:
+        s = s.slice(0, at) + r.pick(tokens) + s.slice(at);
+        break; // insert a shell-ish token
+      case 4:
+        s = s.slice(0, at) + s.slice(at + 1 + r.int(20));
+        break; // delete
+      case 5: {
+        const len = r.int(200);
+        s = s.slice(0, at) + s.slice(at, at + len).repeat(1 + r.int(5)) + s.slice(at);
+        break;
+      } // duplicate
+      case 6: {
+        // very long line
         const unit = r.pick(['A', '$A', '"', '\\', 'x ', '${A}', '-v /a:/b ', "'"]);
         s = s.slice(0, at) + `LONG="${unit.repeat(2000 + r.int(30000))}"` + s.slice(at);
         break;
       }
-      case 7: { // invalid UTF-8: flip raw bytes and decode as the loader would
+      case 7: {
+        // invalid UTF-8: flip raw bytes and decode as the loader would
         const b = Buffer.from(s, 'utf8');
         for (let j = 0; j < 1 + r.int(6); j++) if (b.length) b[r.int(b.length)] = 0x80 + r.int(0x80);
         s = b.toString('utf8');
         break;
       }
-      default: s = s.slice(0, at) + s.slice(r.int(s.length + 1)); // splice two parts
+      default:
+        s = s.slice(0, at) + s.slice(r.int(s.length + 1)); // splice two parts
     }
   }
   return s;
@@ -104,7 +160,8 @@ test(`fuzz: ${CASES} mutated .conf files never throw, stay fast and keep the con
           assert.ok(i.severity === 'critical' || i.severity === 'warning');
           assert.ok(codeNames.has(i.code), i.code);
           assert.equal(typeof i.message, 'string');
-          if (i.line !== undefined) assert.ok(Number.isInteger(i.line) && i.line >= 1 && i.line <= lines + 1, `line ${i.line} of ${lines}: ${JSON.stringify(i)}`);
+          if (i.line !== undefined)
+            assert.ok(Number.isInteger(i.line) && i.line >= 1 && i.line <= lines + 1, `line ${i.line} of ${lines}: ${JSON.stringify(i)}`);
         }
         for (const [name, v] of p.vars) {
           assert.match(name, /^[A-Za-z_][A-Za-z0-9_]*$/);
@@ -116,7 +173,9 @@ test(`fuzz: ${CASES} mutated .conf files never throw, stay fast and keep the con
         // Carry some variables forward so that inherited maps get fuzzed too.
         inherited = r.next() < 0.3 ? new Map() : p.vars;
       } catch (err) {
-        assert.fail(`fuzz case ${n} failed (reproduce with LEGACY_FUZZ_SEED=${SEED}): ${(err as Error).stack}\n--- input (${text.length} chars) ---\n${JSON.stringify(text.slice(0, 2000))}`);
+        assert.fail(
+          `fuzz case ${n} failed (reproduce with LEGACY_FUZZ_SEED=${SEED}): ${(err as Error).stack}\n--- input (${text.length} chars) ---\n${JSON.stringify(text.slice(0, 2000))}`,
+        );
       }
       slowest = Math.max(slowest, performance.now() - t0);
     }
@@ -135,9 +194,9 @@ test('pathological inputs stay linear', () => {
     '$('.repeat(100_000),
     '`'.repeat(100_000),
     'A="' + '\\'.repeat(200_001),
-    ('echo x\n').repeat(50_000),
-    ('A="\n').repeat(20_000),
-    ("A='x\n").repeat(20_000),
+    'echo x\n'.repeat(50_000),
+    'A="\n'.repeat(20_000),
+    "A='x\n".repeat(20_000),
     'A=' + '${A}'.repeat(50_000),
     'LOCAL_OPTIONS="' + '-v /a:/b '.repeat(20_000) + '"\n',
     'A="' + '$(\n'.repeat(50_000),

@@ -37,7 +37,12 @@ const rows: readonly Row[] = [
   { name: 'CAP_NET_RAW="no"', conf: 'CAP_NET_RAW="no"', yaml: '', caps: [] },
   { name: 'CAP_CHOWN="no" and CAP_KILL="no"', conf: 'CAP_CHOWN="no"\nCAP_KILL="no"', yaml: '', caps: [] },
   { name: 'CAP_NET_RAW="yes"', conf: 'CAP_NET_RAW="yes"', yaml: 'cap_add: [NET_RAW]', caps: ['NET_RAW'] },
-  { name: 'CAP_NET_RAW="yes", CAP_NET_ADMIN="yes", CAP_MKNOD="no"', conf: 'CAP_NET_RAW="yes"\nCAP_NET_ADMIN="yes"\nCAP_MKNOD="no"', yaml: 'cap_add: [NET_RAW, NET_ADMIN]', caps: ['NET_ADMIN', 'NET_RAW'] },
+  {
+    name: 'CAP_NET_RAW="yes", CAP_NET_ADMIN="yes", CAP_MKNOD="no"',
+    conf: 'CAP_NET_RAW="yes"\nCAP_NET_ADMIN="yes"\nCAP_MKNOD="no"',
+    yaml: 'cap_add: [NET_RAW, NET_ADMIN]',
+    caps: ['NET_ADMIN', 'NET_RAW'],
+  },
   { name: 'CAP_SETUID="yes" in the environment itself', conf: 'CAP_SETUID="yes"', yaml: 'cap_add: [SETUID]', caps: ['SETUID'] },
   { name: 'CAP_NET_RAW="" (neither)', conf: 'CAP_NET_RAW=""', yaml: '', caps: [] },
   { name: 'CAP_NET_RAW="maybe" (neither, warned)', conf: 'CAP_NET_RAW="maybe"', yaml: '', caps: [] },
@@ -48,21 +53,65 @@ const rows: readonly Row[] = [
   { name: 'ADD_ALL="yes"', conf: 'ADD_ALL="yes"', yaml: 'cap_add: [ALL]', caps: 'ALL' },
   { name: 'ADD_ALL="yes" and CAP_MKNOD="no"', conf: 'ADD_ALL="yes"\nCAP_MKNOD="no"', yaml: 'cap_add: [ALL]\ncap_drop: [ALL, MKNOD]', caps: ['ALL', '-MKNOD'] },
   { name: 'LOCAL_OPTIONS="--cap-drop NET_RAW"', conf: 'LOCAL_OPTIONS="--cap-drop NET_RAW"', yaml: '', caps: [] },
-  { name: 'LOCAL_OPTIONS="--cap-add NET_RAW" and CAP_NET_RAW="no"', conf: 'LOCAL_OPTIONS="--cap-add NET_RAW"\nCAP_NET_RAW="no"', yaml: 'cap_add: [NET_RAW]', caps: ['NET_RAW'] },
-  { name: 'ULIMIT_NOFILE="256:512"', conf: 'ULIMIT_NOFILE="256:512"', yaml: 'ulimits: { nofile: "256:512" }', caps: [], ulimits: { nofile: [256, 512], fsize: [GiB, GiB] } },
-  { name: 'ULIMIT_NPROC="64:128"', conf: 'ULIMIT_NPROC="64:128"', yaml: 'ulimits: { nproc: "64:128" }', caps: [], ulimits: { nproc: [64, 128], nofile: [1024, 2048], fsize: [GiB, GiB] } },
-  { name: 'ULIMIT_FSIZE="" and ULIMIT_NOFILE="no" (unset)', conf: 'ULIMIT_FSIZE=""\nULIMIT_NOFILE="no"', yaml: '', caps: [], ulimits: { nofile: [1024, 2048], fsize: [GiB, GiB] } },
-  { name: 'ULIMIT_FSIZE="2048" replaces only fsize', conf: 'ULIMIT_FSIZE="2048"', yaml: 'ulimits: { fsize: 2048 }', caps: [], ulimits: { fsize: [2048, 2048], nofile: [1024, 2048] } },
-  { name: 'ULIMIT_FSIZE="unlimited" lifts only fsize', conf: 'ULIMIT_FSIZE="unlimited"', yaml: 'ulimits: { fsize: unlimited }', caps: [], ulimits: { fsize: [-1, -1], nofile: [1024, 2048] } },
+  {
+    name: 'LOCAL_OPTIONS="--cap-add NET_RAW" and CAP_NET_RAW="no"',
+    conf: 'LOCAL_OPTIONS="--cap-add NET_RAW"\nCAP_NET_RAW="no"',
+    yaml: 'cap_add: [NET_RAW]',
+    caps: ['NET_RAW'],
+  },
+  {
+    name: 'ULIMIT_NOFILE="256:512"',
+    conf: 'ULIMIT_NOFILE="256:512"',
+    yaml: 'ulimits: { nofile: "256:512" }',
+    caps: [],
+    ulimits: { nofile: [256, 512], fsize: [GiB, GiB] },
+  },
+  {
+    name: 'ULIMIT_NPROC="64:128"',
+    conf: 'ULIMIT_NPROC="64:128"',
+    yaml: 'ulimits: { nproc: "64:128" }',
+    caps: [],
+    ulimits: { nproc: [64, 128], nofile: [1024, 2048], fsize: [GiB, GiB] },
+  },
+  {
+    name: 'ULIMIT_FSIZE="" and ULIMIT_NOFILE="no" (unset)',
+    conf: 'ULIMIT_FSIZE=""\nULIMIT_NOFILE="no"',
+    yaml: '',
+    caps: [],
+    ulimits: { nofile: [1024, 2048], fsize: [GiB, GiB] },
+  },
+  {
+    name: 'ULIMIT_FSIZE="2048" replaces only fsize',
+    conf: 'ULIMIT_FSIZE="2048"',
+    yaml: 'ulimits: { fsize: 2048 }',
+    caps: [],
+    ulimits: { fsize: [2048, 2048], nofile: [1024, 2048] },
+  },
+  {
+    name: 'ULIMIT_FSIZE="unlimited" lifts only fsize',
+    conf: 'ULIMIT_FSIZE="unlimited"',
+    yaml: 'ulimits: { fsize: unlimited }',
+    caps: [],
+    ulimits: { fsize: [-1, -1], nofile: [1024, 2048] },
+  },
   // (A --ulimit among the options comes before the ULIMIT_* variables on the original's command line, so the module's
   // ULIMIT_NOFILE would win over `--ulimit nofile=…`; nproc is one the module leaves unset.)
-  { name: 'GLOBAL_OPTIONS="--ulimit nproc=100:200 --cap-add NET_RAW"', conf: 'GLOBAL_OPTIONS="--ulimit nproc=100:200 --cap-add NET_RAW"', yaml: 'ulimits: { nproc: "100:200" }\ncap_add: [NET_RAW]', caps: ['NET_RAW'], ulimits: { nproc: [100, 200] } },
+  {
+    name: 'GLOBAL_OPTIONS="--ulimit nproc=100:200 --cap-add NET_RAW"',
+    conf: 'GLOBAL_OPTIONS="--ulimit nproc=100:200 --cap-add NET_RAW"',
+    yaml: 'ulimits: { nproc: "100:200" }\ncap_add: [NET_RAW]',
+    caps: ['NET_RAW'],
+    ulimits: { nproc: [100, 200] },
+  },
 ];
 
 function configDir(t: { after: (f: () => void) => void }, files: Record<string, string>): string {
   const d = mkdtempSync(join(tmpdir(), 'islet-legacy-defaults-'));
   t.after(() => rmSync(d, { recursive: true, force: true }));
-  for (const [p, text] of Object.entries(files)) { mkdirSync(join(d, p, '..'), { recursive: true }); writeFileSync(join(d, p), text); }
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(join(d, p, '..'), { recursive: true });
+    writeFileSync(join(d, p), text);
+  }
   return d;
 }
 
@@ -70,7 +119,10 @@ function configDir(t: { after: (f: () => void) => void }, files: Record<string, 
 function created(cfg: LoadedConfig) {
   const env = cfg.environments.find((e) => e.name === 't');
   assert.ok(env, `environment t loads: ${cfg.issues.map((i) => i.message).join('; ')}`);
-  assert.deepEqual(cfg.issues.filter((i) => i.severity === 'critical'), []);
+  assert.deepEqual(
+    cfg.issues.filter((i) => i.severity === 'critical'),
+    [],
+  );
   return createOptions({ name: 'islet.t.alice', env: { ...env, source: '' }, labels: {} });
 }
 
@@ -101,12 +153,14 @@ for (const row of rows) {
 }
 
 test('the original module says once that its SETFCAP/SETUID/SETGID defaults are withheld; environments inheriting them say nothing', (t) => {
-  const cfg = loadConfigDir(configDir(t, {
-    ...originalModule,
-    'environments/a.conf': 'ENVIRONMENT="islet/demo:latest"\nENABLE="yes"\nCAP_NET_RAW="no"\n',
-    'environments/b.conf': 'ENVIRONMENT="islet/demo:latest"\nENABLE="yes"\nULIMIT_NOFILE="256:512"\n',
-    'environments/c.yaml': 'image: islet/demo:latest\n',
-  }));
+  const cfg = loadConfigDir(
+    configDir(t, {
+      ...originalModule,
+      'environments/a.conf': 'ENVIRONMENT="islet/demo:latest"\nENABLE="yes"\nCAP_NET_RAW="no"\n',
+      'environments/b.conf': 'ENVIRONMENT="islet/demo:latest"\nENABLE="yes"\nULIMIT_NOFILE="256:512"\n',
+      'environments/c.yaml': 'image: islet/demo:latest\n',
+    }),
+  );
   const said = cfg.issues.filter((i) => /CAP_SETFCAP, CAP_SETUID, CAP_SETGID="yes"/.test(i.message));
   assert.equal(said.length, 1, cfg.issues.map((i) => i.message).join('\n'));
   assert.match(said[0]!.file, /modules\/docker\.conf$/);
@@ -115,10 +169,12 @@ test('the original module says once that its SETFCAP/SETUID/SETGID defaults are 
 });
 
 test('a YAML `defaults` ulimit and an environment ulimit combine one limit at a time over the defaults', (t) => {
-  const cfg = loadConfigDir(configDir(t, {
-    'islet.yaml': 'defaults:\n  ulimits: { nproc: "50:60" }\n',
-    'environments/t.yaml': 'image: islet/demo:latest\nulimits: { nofile: 10 }\n',
-  }));
+  const cfg = loadConfigDir(
+    configDir(t, {
+      'islet.yaml': 'defaults:\n  ulimits: { nproc: "50:60" }\n',
+      'environments/t.yaml': 'image: islet/demo:latest\nulimits: { nofile: 10 }\n',
+    }),
+  );
   assert.deepEqual(cfg.environments[0]!.ulimits, { nofile: { soft: 10, hard: 10 }, fsize: { soft: GiB, hard: GiB }, nproc: { soft: 50, hard: 60 } });
   const from = cfg.sources!.get('t')!;
   assert.equal(from('ulimits.fsize'), undefined, 'fsize is the default');

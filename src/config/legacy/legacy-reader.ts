@@ -10,8 +10,15 @@ import { clip } from './values.ts';
 import { sessionPlaceholder, sessionVariables } from './variables.ts';
 
 export type LegacyKind = 'global' | 'module' | 'environment' | 'plugin';
-export interface Origin { readonly line: number; readonly variable: string }
-export interface Problem { severity: 'critical' | 'warning'; code: ErrorCode; message: string }
+export interface Origin {
+  readonly line: number;
+  readonly variable: string;
+}
+export interface Problem {
+  severity: 'critical' | 'warning';
+  code: ErrorCode;
+  message: string;
+}
 
 export interface LegacyReader {
   readonly vars: ReadonlyMap<string, LegacyVar>;
@@ -42,7 +49,10 @@ export function legacyReader(vars: ReadonlyMap<string, LegacyVar>, kind: LegacyK
   const origins: Record<string, Origin> = {};
   const isOwn = (name: string) => (ownVars ? ownVars.has(name) : vars.has(name));
   const value = (name: string) => vars.get(name)?.value;
-  const set = (name: string) => { const v = value(name); return v === undefined || v === '' ? undefined : v; };
+  const set = (name: string) => {
+    const v = value(name);
+    return v === undefined || v === '' ? undefined : v;
+  };
   const issue = (severity: 'critical' | 'warning', code: ErrorCode, name: string, message: string, force = false) => {
     if (!force && !isOwn(name)) return;
     const v = isOwn(name) ? vars.get(name) : undefined; // an inherited variable's line is in another file
@@ -81,8 +91,22 @@ export function legacyReader(vars: ReadonlyMap<string, LegacyVar>, kind: LegacyK
   const exportedValue = (name: string, via: string, problems: Problem[]): string | undefined => {
     if (sessionVariables.has(name)) return sessionPlaceholder(name);
     const v = vars.get(name);
-    if (!v) { problems.push({ severity: 'warning', code: 'CONFIG_INVALID', message: `${via} names ${name}, which is not defined; it is left out of the container environment` }); return undefined; }
-    if (!v.exported) { problems.push({ severity: 'warning', code: 'CONFIG_INVALID', message: `${via} names ${name}, which is not exported (the original passed nothing for it); add \`export ${name}\` to pass it` }); return undefined; }
+    if (!v) {
+      problems.push({
+        severity: 'warning',
+        code: 'CONFIG_INVALID',
+        message: `${via} names ${name}, which is not defined; it is left out of the container environment`,
+      });
+      return undefined;
+    }
+    if (!v.exported) {
+      problems.push({
+        severity: 'warning',
+        code: 'CONFIG_INVALID',
+        message: `${via} names ${name}, which is not exported (the original passed nothing for it); add \`export ${name}\` to pass it`,
+      });
+      return undefined;
+    }
     return v.value;
   };
 

@@ -16,7 +16,12 @@ import { legacyCapabilities, legacyUlimits } from './variables.ts';
 export const withheldDefaultCaps: ReadonlySet<string> = new Set(['SETFCAP', 'SETUID', 'SETGID']);
 
 /** A run of docker settings and, per field, the variable that supplied it. */
-interface Layer { readonly flags: DockerFlags; readonly from: (field: string) => string; readonly caps?: boolean; readonly ulimitVars?: boolean }
+interface Layer {
+  readonly flags: DockerFlags;
+  readonly from: (field: string) => string;
+  readonly caps?: boolean;
+  readonly ulimitVars?: boolean;
+}
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -36,25 +41,48 @@ function resourceLayers(r: LegacyReader): Layer[] {
   // 1. --hostname, --cpu-shares, --memory, --memory-swap, --net, --dns
   const f = emptyFlags();
   const from: Record<string, string> = {};
-  if (set('HOSTNAME') !== undefined) { f.hostname = value('HOSTNAME')!; from.hostname = 'HOSTNAME'; }
+  if (set('HOSTNAME') !== undefined) {
+    f.hostname = value('HOSTNAME')!;
+    from.hostname = 'HOSTNAME';
+  }
   for (const name of ['CPUSHARES', 'CPU']) {
     if (f.cpuShares !== undefined || set(name) === undefined) continue;
     const n = whole(name);
-    if (n !== undefined) { f.cpuShares = n; from.cpuShares = name; }
+    if (n !== undefined) {
+      f.cpuShares = n;
+      from.cpuShares = name;
+    }
   }
   const mem = set('MEMORY') !== undefined ? 'MEMORY' : set('RAM') !== undefined ? 'RAM' : undefined;
-  if (mem) { f.memory = value(mem)!.trim(); from.memory = mem; }
-  if (set('SWAP') !== undefined) { f.memorySwap = value('SWAP')!.trim(); from.memorySwap = 'SWAP'; }
+  if (mem) {
+    f.memory = value(mem)!.trim();
+    from.memory = mem;
+  }
+  if (set('SWAP') !== undefined) {
+    f.memorySwap = value('SWAP')!.trim();
+    from.memorySwap = 'SWAP';
+  }
   const net = set('NETWORK');
   if (net !== undefined) {
     const n = net === 'default' ? 'bridge' : net;
-    if (n === 'none' || n === 'bridge') { f.network = n; from.network = 'NETWORK'; }
-    else issue('critical', 'CONFIG_INVALID', 'NETWORK', net === 'host'
-      ? 'NETWORK="host" is refused: it would give the container the host\'s network stack (use none or bridge)'
-      : `NETWORK="${clip(net)}" is not supported (use none or bridge)`);
+    if (n === 'none' || n === 'bridge') {
+      f.network = n;
+      from.network = 'NETWORK';
+    } else
+      issue(
+        'critical',
+        'CONFIG_INVALID',
+        'NETWORK',
+        net === 'host'
+          ? 'NETWORK="host" is refused: it would give the container the host\'s network stack (use none or bridge)'
+          : `NETWORK="${clip(net)}" is not supported (use none or bridge)`,
+      );
   }
   const dns = set('DNS');
-  if (dns !== undefined) { f.dns.push(...dns.split(/\s+/).filter(Boolean)); from.dns = 'DNS'; }
+  if (dns !== undefined) {
+    f.dns.push(...dns.split(/\s+/).filter(Boolean));
+    from.dns = 'DNS';
+  }
   layers.push({ flags: f, from: (k) => from[k] ?? 'HOSTNAME' });
   return layers;
 }
@@ -90,25 +118,38 @@ function capabilityLayers(r: LegacyReader): { layers: Layer[]; anyCaps: boolean;
       const cap = name.slice(4);
       const v = value(name)!;
       if (v === 'yes') {
-        if (withheldDefaultCaps.has(cap) && !(kind === 'environment' && isOwn(name))) { if (isOwn(name)) withheld.push(name); continue; }
+        if (withheldDefaultCaps.has(cap) && !(kind === 'environment' && isOwn(name))) {
+          if (isOwn(name)) withheld.push(name);
+          continue;
+        }
         f.capAdd.push(cap);
       } else if (v === 'no') {
         // Only matters beside ADD_ALL="yes": a "no" from a file before the one that says ADD_ALL (the original
         // module's 34 defaults under an environment's ADD_ALL) is a default, not a named exception.
         if (!addAll || !isOwn('ADD_ALL') || isOwn(name)) f.capDrop.push(cap);
-      }
-      else if (v !== '') issue('warning', 'CONFIG_INVALID', name, `"${clip(v)}" is neither "yes" nor "no"; as in the original the capability is neither added nor dropped`);
+      } else if (v !== '')
+        issue('warning', 'CONFIG_INVALID', name, `"${clip(v)}" is neither "yes" nor "no"; as in the original the capability is neither added nor dropped`);
     }
     // Said once, in the file that carries the original's defaults (an environment inheriting them says nothing).
     if (withheld.length > 0) {
-      issue('warning', 'CONFIG_INVALID', withheld[0]!, `${withheld.join(', ')}="yes" here gave every container of the original these capabilities by default; ISLET keeps them dropped (safer: no setuid or setcap in trainee containers). To give one to an environment, set it to "yes" in that environment's own file`);
+      issue(
+        'warning',
+        'CONFIG_INVALID',
+        withheld[0]!,
+        `${withheld.join(', ')}="yes" here gave every container of the original these capabilities by default; ISLET keeps them dropped (safer: no setuid or setcap in trainee containers). To give one to an environment, set it to "yes" in that environment's own file`,
+      );
     }
     if (addAll) {
       f.capAdd.length = 0;
       f.capAdd.push('ALL');
       issue('warning', 'CONFIG_INVALID', 'ADD_ALL', 'ADD_ALL="yes" gives the container every capability, including SYS_ADMIN; prefer adding the few it needs');
     }
-    layers.push({ flags: f, from: (k) => (k === 'capAdd' && addAll ? 'ADD_ALL' : lastOf(r, k === 'capAdd' ? 'yes' : 'no') ?? capVars[0] ?? (vars.has('DROP_ALL') ? 'DROP_ALL' : 'ADD_ALL')), caps: true });
+    layers.push({
+      flags: f,
+      from: (k) =>
+        k === 'capAdd' && addAll ? 'ADD_ALL' : (lastOf(r, k === 'capAdd' ? 'yes' : 'no') ?? capVars[0] ?? (vars.has('DROP_ALL') ? 'DROP_ALL' : 'ADD_ALL')),
+      caps: true,
+    });
   }
   return { layers, anyCaps, dropAll, addAll };
 }
@@ -148,17 +189,32 @@ function runLayers(r: LegacyReader): Layer[] {
   // 6. --workdir, --user, --env (ENVS), --rm
   const f = emptyFlags();
   const from: Record<string, string> = {};
-  if (set('WORKDIR') !== undefined) { f.workdir = value('WORKDIR')!; from.workdir = 'WORKDIR'; }
-  if (set('VIRTUSER') !== undefined) { f.user = value('VIRTUSER')!; from.user = 'VIRTUSER'; }
+  if (set('WORKDIR') !== undefined) {
+    f.workdir = value('WORKDIR')!;
+    from.workdir = 'WORKDIR';
+  }
+  if (set('VIRTUSER') !== undefined) {
+    f.user = value('VIRTUSER')!;
+    from.user = 'VIRTUSER';
+  }
   for (const name of envsList) {
-    if (!ENV_NAME.test(name)) { issue('warning', 'CONFIG_INVALID', 'ENVS', `"${clip(name)}" is not a variable name; ignored`); continue; }
+    if (!ENV_NAME.test(name)) {
+      issue('warning', 'CONFIG_INVALID', 'ENVS', `"${clip(name)}" is not a variable name; ignored`);
+      continue;
+    }
     const problems: Problem[] = [];
     const v = exportedValue(name, 'ENVS', problems);
     for (const p of problems) issue(p.severity, p.code, 'ENVS', p.message);
-    if (v !== undefined) { f.env.set(name, v); from.env = 'ENVS'; }
+    if (v !== undefined) {
+      f.env.set(name, v);
+      from.env = 'ENVS';
+    }
   }
   const rm = yes('REMOVE');
-  if (rm !== undefined) { f.remove = rm; from.remove = 'REMOVE'; }
+  if (rm !== undefined) {
+    f.remove = rm;
+    from.remove = 'REMOVE';
+  }
   layers.push({ flags: f, from: (k) => from[k] ?? 'VIRTUSER' });
   return layers;
 }
@@ -168,8 +224,15 @@ function foldLayers(r: LegacyReader, layers: readonly Layer[]) {
   const { origin } = r;
   // Fold: single values — the last layer wins (docker's rule for repeated flags); lists and maps accumulate.
   const single = [
-    ['hostname', 'hostname'], ['cpuShares', 'cpu_shares'], ['memory', 'memory'], ['network', 'network'], ['pidsLimit', 'pids_limit'],
-    ['workdir', 'workdir'], ['user', 'user'], ['readOnly', 'read_only_root'], ['noNewPrivileges', 'no_new_privileges'],
+    ['hostname', 'hostname'],
+    ['cpuShares', 'cpu_shares'],
+    ['memory', 'memory'],
+    ['network', 'network'],
+    ['pidsLimit', 'pids_limit'],
+    ['workdir', 'workdir'],
+    ['user', 'user'],
+    ['readOnly', 'read_only_root'],
+    ['noNewPrivileges', 'no_new_privileges'],
   ] as const;
   const result = emptyFlags();
   let swapFrom: string | undefined;
@@ -187,19 +250,31 @@ function foldLayers(r: LegacyReader, layers: readonly Layer[]) {
       origin(key, from(field));
       if (field === 'memory') memoryFrom = from(field);
     }
-    if (f.memorySwap !== undefined) { result.memorySwap = f.memorySwap; swapFrom = from('memorySwap'); }
+    if (f.memorySwap !== undefined) {
+      result.memorySwap = f.memorySwap;
+      swapFrom = from('memorySwap');
+    }
     if (f.remove !== undefined) {
       if (from('remove') === 'REMOVE') varRemove = f.remove;
       else optionRemove = { on: f.remove, from: from('remove') };
     }
-    if (f.dns.length) { for (const d of f.dns) if (!dns.includes(d)) dns.push(d); origin('dns', from('dns')); }
+    if (f.dns.length) {
+      for (const d of f.dns) if (!dns.includes(d)) dns.push(d);
+      origin('dns', from('dns'));
+    }
     // Per capability, the variable or option that added it (for `islet check --effective`).
-    for (const c of f.capAdd) { if (!result.capAdd.includes(c)) result.capAdd.push(c); origin(`cap_add.${c}`, caps ? (c === 'ALL' ? 'ADD_ALL' : `CAP_${c}`) : from('capAdd')); }
+    for (const c of f.capAdd) {
+      if (!result.capAdd.includes(c)) result.capAdd.push(c);
+      origin(`cap_add.${c}`, caps ? (c === 'ALL' ? 'ADD_ALL' : `CAP_${c}`) : from('capAdd'));
+    }
     if (caps || f.capAdd.length) origin('cap_add', from('capAdd'));
     for (const c of f.capDrop) if (!result.capDrop.includes(c)) result.capDrop.push(c);
     for (const m of f.mounts) if (!mounts.some((x) => x.source === m.source && x.target === m.target)) mounts.push(m);
     if (f.mounts.length) origin('mounts', from('mounts'));
-    for (const [k, v] of f.ulimits) { ulimits.set(k, v); origin(`ulimits.${k}`, ulimitVars ? `ULIMIT_${k.toUpperCase()}` : from('ulimits')); }
+    for (const [k, v] of f.ulimits) {
+      ulimits.set(k, v);
+      origin(`ulimits.${k}`, ulimitVars ? `ULIMIT_${k.toUpperCase()}` : from('ulimits'));
+    }
     if (f.ulimits.size) origin('ulimits', from('ulimits'));
     for (const [k, v] of f.env) env.set(k, v);
     if (f.env.size) origin('env', from('env'));
@@ -208,7 +283,12 @@ function foldLayers(r: LegacyReader, layers: readonly Layer[]) {
 }
 
 /** The folded docker settings onto the environment's options. */
-function applyFolded(r: LegacyReader, out: EnvironmentDefaultsInput, folded: ReturnType<typeof foldLayers>, caps: { anyCaps: boolean; dropAll: boolean; addAll: boolean }): void {
+function applyFolded(
+  r: LegacyReader,
+  out: EnvironmentDefaultsInput,
+  folded: ReturnType<typeof foldLayers>,
+  caps: { anyCaps: boolean; dropAll: boolean; addAll: boolean },
+): void {
   const { origin } = r;
   const { result, swapFrom, memoryFrom, optionRemove, varRemove, dns, mounts, ulimits, env } = folded;
   const { anyCaps, dropAll, addAll } = caps;
@@ -246,7 +326,6 @@ function applyFolded(r: LegacyReader, out: EnvironmentDefaultsInput, folded: Ret
   if (result.memorySwap !== undefined && swapFrom) mapSwap(r, out, result.memory, memoryFrom, result.memorySwap, swapFrom);
 }
 
-
 /** A CAP_* variable with the given value, for origins: this file's last one if any, else the chain's last. */
 function lastOf(r: LegacyReader, val: 'yes' | 'no'): string | undefined {
   const { vars, isOwn } = r;
@@ -255,7 +334,10 @@ function lastOf(r: LegacyReader, val: 'yes' | 'no'): string | undefined {
   for (const [name, v] of vars) {
     if (!name.startsWith('CAP_') || !legacyCapabilities.has(name.slice(4)) || v.value !== val) continue;
     const own = isOwn(name);
-    if (own || !bestOwn) { best = name; bestOwn = own; }
+    if (own || !bestOwn) {
+      best = name;
+      bestOwn = own;
+    }
   }
   return best;
 }
@@ -279,5 +361,8 @@ function mapSwap(r: LegacyReader, out: EnvironmentDefaultsInput, memory: string 
   const blame = isOwn(from) || !memoryFrom ? from : memoryFrom;
   const swap = convertSwap(from === 'SWAP' ? 'SWAP' : '--memory-swap', total, memory);
   if (swap.problem) issue(swap.problem.severity, 'CONFIG_INVALID', blame, swap.problem.message);
-  if (swap.swap !== undefined) { origin('swap', from); out.swap = swap.swap; }
+  if (swap.swap !== undefined) {
+    origin('swap', from);
+    out.swap = swap.swap;
+  }
 }

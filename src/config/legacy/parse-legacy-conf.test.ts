@@ -9,18 +9,20 @@ const values = (vars: ReadonlyMap<string, LegacyVar>) => Object.fromEntries([...
 const critical = (issues: readonly ConfigIssue[]) => issues.filter((i) => i.severity === 'critical');
 
 test('blank lines, full-line, indented and trailing comments', () => {
-  const r = parse([
-    '# full line',
-    '',
-    '   # indented comment',
-    '\t\t# tab-indented comment',
-    'A="x"   # trailing comment',
-    '  B=y\t# indented assignment, trailing comment',
-    'C=z#not-a-comment',
-    'D="has # inside" # and a real one',
-    "E='single # too'",
-    'F= # empty value, then a comment',
-  ].join('\n'));
+  const r = parse(
+    [
+      '# full line',
+      '',
+      '   # indented comment',
+      '\t\t# tab-indented comment',
+      'A="x"   # trailing comment',
+      '  B=y\t# indented assignment, trailing comment',
+      'C=z#not-a-comment',
+      'D="has # inside" # and a real one',
+      "E='single # too'",
+      'F= # empty value, then a comment',
+    ].join('\n'),
+  );
   assert.deepEqual(r.issues, []);
   assert.deepEqual(values(r.vars), { A: 'x', B: 'y', C: 'z#not-a-comment', D: 'has # inside', E: 'single # too', F: '' });
   assert.equal(r.vars.get('A')!.line, 5);
@@ -28,16 +30,7 @@ test('blank lines, full-line, indented and trailing comments', () => {
 });
 
 test('quoting: double, single (literal), unquoted and concatenated parts', () => {
-  const r = parse([
-    'X=1',
-    'A="a $X b"',
-    "B='a $X b'",
-    'C=pre"mid $X"\'$X\'post',
-    'D=""',
-    "E=''",
-    'F=ISLETVERS',
-    'G=USERACCOUNT',
-  ].join('\n'));
+  const r = parse(['X=1', 'A="a $X b"', "B='a $X b'", 'C=pre"mid $X"\'$X\'post', 'D=""', "E=''", 'F=ISLETVERS', 'G=USERACCOUNT'].join('\n'));
   assert.deepEqual(r.issues, []);
   assert.deepEqual(values(r.vars), { X: '1', A: 'a 1 b', B: 'a $X b', C: 'premid 1$Xpost', D: '', E: '', F: 'ISLETVERS', G: 'USERACCOUNT' });
 });
@@ -65,25 +58,24 @@ test('multi-line double-quoted values keep newlines verbatim and lines stay coun
 test('the fixture banner (\\\\, \\", \\`, \\.) comes out exactly as bash would print it', () => {
   const r = parse(readFixture('islet.conf'));
   assert.deepEqual(r.issues, []);
-  assert.equal(r.vars.get('BANNER')!.value, [
-    '',
-    '   ___ ____  _     _____ _____',
-    '  |_ _/ ___|| |   | ____|_   _|   "Isolated, Scalable',
-    '   | |\\___ \\| |   |  _|   | |      & Lightweight',
-    '   | | ___) | |___| |___  | |      Environment for Training"',
-    '  |___|____/|_____|_____| |_|',
-    '  \\ back\\slash, `tick`, dot\\.  # not a comment',
-    '',
-  ].join('\n'));
+  assert.equal(
+    r.vars.get('BANNER')!.value,
+    [
+      '',
+      '   ___ ____  _     _____ _____',
+      '  |_ _/ ___|| |   | ____|_   _|   "Isolated, Scalable',
+      '   | |\\___ \\| |   |  _|   | |      & Lightweight',
+      '   | | ___) | |___| |___  | |      Environment for Training"',
+      '  |___|____/|_____|_____| |_|',
+      '  \\ back\\slash, `tick`, dot\\.  # not a comment',
+      '',
+    ].join('\n'),
+  );
 });
 
 test('banner round trip: any text quoted the legacy way parses back to itself', () => {
   const quote = (s: string) => `"${s.replace(/[\\"$`]/g, (c) => `\\${c}`)}"`;
-  const texts = [
-    '\n  /\\_/\\  "cat" `x` $HOME ${Y} \\. \\| \\(\n\t tab\n',
-    '\\\\ double \\\\\\ triple \\',
-    '# not a comment\n$ prompt\n',
-  ];
+  const texts = ['\n  /\\_/\\  "cat" `x` $HOME ${Y} \\. \\| \\(\n\t tab\n', '\\\\ double \\\\\\ triple \\', '# not a comment\n$ prompt\n'];
   for (const t of texts) {
     const r = parse(`BANNER=${quote(t)}\nAFTER=1`);
     assert.deepEqual(r.issues, [], t);
@@ -93,13 +85,15 @@ test('banner round trip: any text quoted the legacy way parses back to itself', 
 });
 
 test('$NAME and ${NAME} expand from earlier lines; $ before a non-name character stays literal', () => {
-  const r = parse([
-    'INSTALL_DIR="/opt/islet"',
-    'LIBISLET="$INSTALL_DIR/lib/libislet"',
-    'VIRTUSER=demo',
-    'WORKDIR=/home/${VIRTUSER}',
-    'MOTD="Run: $ netsniff-ng -i eth0, costs 5$, ${VIRTUSER}x $VIRTUSERx"',
-  ].join('\n'));
+  const r = parse(
+    [
+      'INSTALL_DIR="/opt/islet"',
+      'LIBISLET="$INSTALL_DIR/lib/libislet"',
+      'VIRTUSER=demo',
+      'WORKDIR=/home/${VIRTUSER}',
+      'MOTD="Run: $ netsniff-ng -i eth0, costs 5$, ${VIRTUSER}x $VIRTUSERx"',
+    ].join('\n'),
+  );
   assert.equal(r.vars.get('LIBISLET')!.value, '/opt/islet/lib/libislet');
   assert.equal(r.vars.get('WORKDIR')!.value, '/home/demo');
   // $VIRTUSERx is a different (undefined) name, as in bash.
@@ -142,14 +136,19 @@ test('undefined names expand to "" with a warning and the host environment never
 });
 
 test('session variables expand to ${NAME} placeholders for the session engine', () => {
-  const r = parse([
-    'MOTD="Connect to http://$SERVER:$PPID"',
-    'X="$CLIENT $SRCPORT $DSTPORT $IP $SSH_TTY $DISPLAY $TERM $HOST_PORT $TMOUT ${USERNAME} $CONFIGURATION $BASE"',
-    "Y='$SERVER'",
-  ].join('\n'));
+  const r = parse(
+    [
+      'MOTD="Connect to http://$SERVER:$PPID"',
+      'X="$CLIENT $SRCPORT $DSTPORT $IP $SSH_TTY $DISPLAY $TERM $HOST_PORT $TMOUT ${USERNAME} $CONFIGURATION $BASE"',
+      "Y='$SERVER'",
+    ].join('\n'),
+  );
   assert.deepEqual(r.issues, []);
   assert.equal(r.vars.get('MOTD')!.value, 'Connect to http://${SERVER}:${PPID}');
-  assert.equal(r.vars.get('X')!.value, '${CLIENT} ${SRCPORT} ${DSTPORT} ${IP} ${SSH_TTY} ${DISPLAY} ${TERM} ${HOST_PORT} ${TMOUT} ${USERNAME} ${CONFIGURATION} ${BASE}');
+  assert.equal(
+    r.vars.get('X')!.value,
+    '${CLIENT} ${SRCPORT} ${DSTPORT} ${IP} ${SSH_TTY} ${DISPLAY} ${TERM} ${HOST_PORT} ${TMOUT} ${USERNAME} ${CONFIGURATION} ${BASE}',
+  );
   assert.equal(r.vars.get('Y')!.value, '$SERVER');
 });
 
@@ -158,21 +157,29 @@ test('assigning a session variable is ignored with a warning', () => {
   assert.equal(r.vars.has('USERNAME'), false);
   assert.equal(r.vars.has('TERM'), false);
   assert.equal(r.issues.length, 2);
-  assert.deepEqual(r.issues.map((i) => [i.option, i.line, i.severity]), [['USERNAME', 1, 'warning'], ['TERM', 2, 'warning']]);
+  assert.deepEqual(
+    r.issues.map((i) => [i.option, i.line, i.severity]),
+    [
+      ['USERNAME', 1, 'warning'],
+      ['TERM', 2, 'warning'],
+    ],
+  );
 });
 
 test('export forms: NAME=value, NAME, mixed lists; exported is tracked and survives reassignment', () => {
-  const r = parse([
-    'ENVIRONMENT="broplatform/brolive"',
-    'export ENVIRONMENT PLATFORM=islet',
-    'export LD_LIBRARY_PATH=/usr/local/lib',
-    'LATER_EXPORTED=1',
-    'export LATER_EXPORTED',
-    'export EARLY',
-    'EARLY=2',
-    'PLAIN=3',
-    'LD_LIBRARY_PATH=/opt/lib',
-  ].join('\n'));
+  const r = parse(
+    [
+      'ENVIRONMENT="broplatform/brolive"',
+      'export ENVIRONMENT PLATFORM=islet',
+      'export LD_LIBRARY_PATH=/usr/local/lib',
+      'LATER_EXPORTED=1',
+      'export LATER_EXPORTED',
+      'export EARLY',
+      'EARLY=2',
+      'PLAIN=3',
+      'LD_LIBRARY_PATH=/opt/lib',
+    ].join('\n'),
+  );
   assert.deepEqual(r.issues, []);
   const ex = Object.fromEntries([...r.vars].map(([k, v]) => [k, v.exported]));
   assert.deepEqual(ex, { ENVIRONMENT: true, PLATFORM: true, LD_LIBRARY_PATH: true, LATER_EXPORTED: true, EARLY: true, PLAIN: false });
@@ -181,7 +188,7 @@ test('export forms: NAME=value, NAME, mixed lists; exported is tracked and survi
   assert.equal(r.vars.get('LD_LIBRARY_PATH')!.value, '/opt/lib');
 });
 
-test('exporting an inherited variable makes it this file\'s, at the export line', () => {
+test("exporting an inherited variable makes it this file's, at the export line", () => {
   const g = parse('ENVIRONMENT=ubuntu\nexport PLATFORM=islet');
   const e = parseLegacyConf('# comment\nexport ENVIRONMENT PLATFORM', 'env.conf', g.vars);
   assert.deepEqual(e.issues, []);
@@ -191,13 +198,16 @@ test('exporting an inherited variable makes it this file\'s, at the export line'
 
 test('export of a name never defined warns; export options and bad names are refused', () => {
   const r = parse('export NOPE\nexport -n A\nexport 1BAD=x\nexport "Q"=1\nexport');
-  assert.deepEqual(r.issues.map((i) => [i.line, i.severity, i.code]), [
-    [2, 'critical', 'CONFIG_FORBIDDEN'],
-    [3, 'critical', 'CONFIG_SYNTAX'],
-    [4, 'critical', 'CONFIG_SYNTAX'],
-    [5, 'warning', 'CONFIG_SYNTAX'],
-    [1, 'warning', 'CONFIG_UNKNOWN_OPTION'],
-  ]);
+  assert.deepEqual(
+    r.issues.map((i) => [i.line, i.severity, i.code]),
+    [
+      [2, 'critical', 'CONFIG_FORBIDDEN'],
+      [3, 'critical', 'CONFIG_SYNTAX'],
+      [4, 'critical', 'CONFIG_SYNTAX'],
+      [5, 'warning', 'CONFIG_SYNTAX'],
+      [1, 'warning', 'CONFIG_UNKNOWN_OPTION'],
+    ],
+  );
   assert.equal(r.vars.size, 0);
 });
 
@@ -258,7 +268,7 @@ test('a refused assignment names its variable and column', () => {
 });
 
 test('backticks and $( inside single quotes or escaped are plain text', () => {
-  const r = parse("A='$(id) `id`'\nB=\"\\`id\\` \\$(id)\"");
+  const r = parse('A=\'$(id) `id`\'\nB="\\`id\\` \\$(id)"');
   assert.deepEqual(r.issues, []);
   assert.equal(r.vars.get('A')!.value, '$(id) `id`');
   assert.equal(r.vars.get('B')!.value, '`id` $(id)');
@@ -274,7 +284,10 @@ test('a multi-line $(…) is skipped as a whole and later lines are read', () =>
 test('fixture bad/injection.conf: every dangerous line refused, the harmless ones kept', () => {
   const r = parseLegacyConf(readFixture('bad/injection.conf'), 'bad/injection.conf', new Map());
   const c = critical(r.issues);
-  assert.deepEqual(c.map((i) => i.line), [3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(
+    c.map((i) => i.line),
+    [3, 4, 5, 6, 7, 8, 9, 10],
+  );
   assert.ok(c.every((i) => i.code === 'CONFIG_FORBIDDEN'));
   assert.deepEqual(values(r.vars), { ENVIRONMENT: 'ubuntu', ENABLE: 'yes', WORKDIR: '/home/demo' });
 });
@@ -333,9 +346,26 @@ test('NUL bytes are refused', () => {
 });
 
 test('every fixture parses without issues', () => {
-  for (const f of ['islet.conf', 'modules/docker.conf', 'environments/brolive.conf', 'environments/sagan.conf', 'environments/silklive.conf', 'environments/argus.conf',
-    'plugins/clear.conf', 'plugins/del_training.conf', 'plugins/del_user.conf', 'plugins/restart.conf']) {
-    const r = parseLegacyConf(readFixture(f), f, new Map([['VIRTUSER', { value: 'demo', line: 1, exported: false }], ['INSTALL_DIR', { value: '/opt/islet', line: 1, exported: false }]]));
+  for (const f of [
+    'islet.conf',
+    'modules/docker.conf',
+    'environments/brolive.conf',
+    'environments/sagan.conf',
+    'environments/silklive.conf',
+    'environments/argus.conf',
+    'plugins/clear.conf',
+    'plugins/del_training.conf',
+    'plugins/del_user.conf',
+    'plugins/restart.conf',
+  ]) {
+    const r = parseLegacyConf(
+      readFixture(f),
+      f,
+      new Map([
+        ['VIRTUSER', { value: 'demo', line: 1, exported: false }],
+        ['INSTALL_DIR', { value: '/opt/islet', line: 1, exported: false }],
+      ]),
+    );
     assert.deepEqual(r.issues, [], f);
   }
 });

@@ -13,8 +13,11 @@ const environments = ['brolive', 'sagan', 'silklive', 'argus'];
 for (const name of environments) {
   test(`environments/${name}.conf: global + module + environment validates with environmentSchema`, () => {
     const steps = fixtureChain(`environments/${name}.conf`);
-    assert.deepEqual(allIssues(steps).filter((i) => i.severity === 'critical'), []);
-    const [g, m, e] = steps.map((s) => s.mapped) as [typeof steps[0]['mapped'], typeof steps[0]['mapped'], typeof steps[0]['mapped']];
+    assert.deepEqual(
+      allIssues(steps).filter((i) => i.severity === 'critical'),
+      [],
+    );
+    const [g, m, e] = steps.map((s) => s.mapped) as [(typeof steps)[0]['mapped'], (typeof steps)[0]['mapped'], (typeof steps)[0]['mapped']];
     const defaults = environmentDefaultsSchema.safeParse(m.environment);
     assert.ok(defaults.success, JSON.stringify(defaults.error?.issues));
     const merged = { ...m.environment, ...e.environment };

@@ -22,11 +22,24 @@
 import type { ErrorCode } from '../../core/codes.ts';
 import { clip } from './values.ts';
 
-export interface LitPart { readonly kind: 'lit'; readonly text: string; readonly quoted: boolean }
-export interface VarPart { readonly kind: 'var'; readonly name: string; readonly line: number; readonly col: number }
+export interface LitPart {
+  readonly kind: 'lit';
+  readonly text: string;
+  readonly quoted: boolean;
+}
+export interface VarPart {
+  readonly kind: 'var';
+  readonly name: string;
+  readonly line: number;
+  readonly col: number;
+}
 export type Part = LitPart | VarPart;
 
-export interface Word { readonly parts: readonly Part[]; readonly line: number; readonly col: number }
+export interface Word {
+  readonly parts: readonly Part[];
+  readonly line: number;
+  readonly col: number;
+}
 
 export interface Problem {
   readonly severity: 'critical' | 'warning';
@@ -90,7 +103,14 @@ export function tokenize(source: string, options: LexOptions = CONF_FILE): State
 class Stop extends Error {}
 
 /** What was read of a word whose quote never closes (kept so the statement can still be named). */
-type Unterminated = { readonly unterminated: true; readonly line: number; readonly col: number; readonly index: number; readonly quote: string; readonly word: Word };
+type Unterminated = {
+  readonly unterminated: true;
+  readonly line: number;
+  readonly col: number;
+  readonly index: number;
+  readonly quote: string;
+  readonly word: Word;
+};
 
 /** A word being read: its parts, and the literal text not yet closed into a part (quoted and unquoted text are kept apart). */
 class WordParts {
@@ -102,10 +122,16 @@ class WordParts {
     this.#buf = '';
   }
   lit(s: string, quoted: boolean): void {
-    if (quoted !== this.#quoted) { this.flush(); this.#quoted = quoted; }
+    if (quoted !== this.#quoted) {
+      this.flush();
+      this.#quoted = quoted;
+    }
     this.#buf += s;
   }
-  variable(p: VarPart): void { this.flush(); this.parts.push(p); }
+  variable(p: VarPart): void {
+    this.flush();
+    this.parts.push(p);
+  }
 }
 
 /**
@@ -134,11 +160,17 @@ class Lexer {
     this.n = this.text.length;
   }
 
-  col(at: number): number { return at - this.lineStart + 1; }
+  col(at: number): number {
+    return at - this.lineStart + 1;
+  }
 
   /** Moves i forward to `to`, keeping line/lineStart in step with any newline passed. */
   advance(to: number): void {
-    for (let k = this.i; k < to; k++) if (this.text.charCodeAt(k) === 10) { this.line++; this.lineStart = k + 1; }
+    for (let k = this.i; k < to; k++)
+      if (this.text.charCodeAt(k) === 10) {
+        this.line++;
+        this.lineStart = k + 1;
+      }
     this.i = to;
   }
 
@@ -151,7 +183,9 @@ class Lexer {
     if (this.st.warnings.length < 20) this.st.warnings.push({ severity: 'warning', code, line: l, col: c, message });
   }
 
-  nul(): void { this.refuse('CONFIG_SYNTAX', this.line, this.col(this.i), `NUL byte at column ${this.col(this.i)}: this is not a text file`); }
+  nul(): void {
+    this.refuse('CONFIG_SYNTAX', this.line, this.col(this.i), `NUL byte at column ${this.col(this.i)}: this is not a text file`);
+  }
 
   /**
    * Index after the `)` that closes the `(` at `open`, honouring quotes; the end of
@@ -162,10 +196,14 @@ class Lexer {
     const limit = Math.min(this.n, open + MAX_SKIP);
     for (let k = open; k < limit; k++) {
       const c = this.text[k];
-      if (c === '\\') { k++; continue; }
+      if (c === '\\') {
+        k++;
+        continue;
+      }
       if (c === '(') depth++;
-      else if (c === ')') { if (--depth === 0) return k + 1; }
-      else if (c === "'" || c === '"') {
+      else if (c === ')') {
+        if (--depth === 0) return k + 1;
+      } else if (c === "'" || c === '"') {
         const close = c === "'" ? this.text.indexOf("'", k + 1) : findDoubleClose(this.text, k + 1, limit);
         if (close === -1 || close >= limit) break;
         k = close;
@@ -199,14 +237,28 @@ class Lexer {
   readStatement(): void {
     while (this.i < this.n) {
       const c = this.text[this.i]!;
-      if (c === '\n') { this.i++; this.line++; this.lineStart = this.i; if (this.o.newline === 'statement') return; continue; }
-      if (c === ' ' || c === '\t') { this.i++; continue; }
+      if (c === '\n') {
+        this.i++;
+        this.line++;
+        this.lineStart = this.i;
+        if (this.o.newline === 'statement') return;
+        continue;
+      }
+      if (c === ' ' || c === '\t') {
+        this.i++;
+        continue;
+      }
       if (c === '#') {
         const eol = this.o.newline === 'statement' ? this.text.indexOf('\n', this.i) : -1;
         this.i = eol === -1 ? this.n : eol;
         continue;
       }
-      if (c === '\\' && this.text[this.i + 1] === '\n') { this.i += 2; this.line++; this.lineStart = this.i; continue; }
+      if (c === '\\' && this.text[this.i + 1] === '\n') {
+        this.i += 2;
+        this.line++;
+        this.lineStart = this.i;
+        continue;
+      }
       if (META.has(c)) {
         this.refuse('CONFIG_FORBIDDEN', this.line, this.col(this.i), `${metaMessage(c, this.text[this.i + 1])} (column ${this.col(this.i)})`);
         this.i++;
@@ -229,16 +281,24 @@ class Lexer {
     // Bash pairs quotes blindly, so a stray quote earlier in the statement shows up as
     // an unclosed one further down; blame the first quote that swallowed a newline.
     const culprit = this.firstMultiline ?? w;
-    const also = culprit !== w ? ` (read as bash would, it closes on a later line and the ${q(w)} quote at line ${w.line} column ${w.col} is the one left open)` : '';
+    const also =
+      culprit !== w ? ` (read as bash would, it closes on a later line and the ${q(w)} quote at line ${w.line} column ${w.col} is the one left open)` : '';
     this.st.refused = {
-      severity: 'critical', code: 'CONFIG_SYNTAX', line: culprit.line, col: culprit.col,
+      severity: 'critical',
+      code: 'CONFIG_SYNTAX',
+      line: culprit.line,
+      col: culprit.col,
       message: `unterminated ${q(culprit)} quote opened at line ${culprit.line} column ${culprit.col}${also}`,
     };
     // Resume at the line after that quote: bash would have swallowed the rest of
     // the file, but reading on lets the loader report (and keep) later lines.
     const eol = this.text.indexOf('\n', culprit.index);
     if (eol === -1) this.i = this.n;
-    else { this.line = culprit.line + 1; this.i = eol + 1; this.lineStart = this.i; }
+    else {
+      this.line = culprit.line + 1;
+      this.i = eol + 1;
+      this.lineStart = this.i;
+    }
   }
 
   /** Reads one word starting at i. */
@@ -251,9 +311,23 @@ class Lexer {
       if (c === ' ' || c === '\t' || c === '\n' || META.has(c)) break;
       if (c === '\\') {
         const d = this.text[this.i + 1];
-        if (d === undefined) { w.lit('\\', false); this.i++; continue; }
-        if (d === '\n') { this.i += 2; this.line++; this.lineStart = this.i; continue; }
-        if (d === '\0') { this.i++; this.nul(); this.i++; continue; }
+        if (d === undefined) {
+          w.lit('\\', false);
+          this.i++;
+          continue;
+        }
+        if (d === '\n') {
+          this.i += 2;
+          this.line++;
+          this.lineStart = this.i;
+          continue;
+        }
+        if (d === '\0') {
+          this.i++;
+          this.nul();
+          this.i++;
+          continue;
+        }
         w.lit(d, true);
         this.i += 2;
         continue;
@@ -261,9 +335,9 @@ class Lexer {
       if (c === "'") {
         const close = this.text.indexOf("'", this.i + 1);
         if (close === -1) {
-            w.flush();
-            return { unterminated: true, line: this.line, col: this.col(this.i), index: this.i, quote: "'", word: { parts: w.parts, line: wLine, col: wCol } };
-          }
+          w.flush();
+          return { unterminated: true, line: this.line, col: this.col(this.i), index: this.i, quote: "'", word: { parts: w.parts, line: wLine, col: wCol } };
+        }
         const body = this.text.slice(this.i + 1, close);
         if (body.includes('\0')) this.nul();
         if (!this.firstMultiline && body.includes('\n')) this.firstMultiline = { line: this.line, col: this.col(this.i), index: this.i, quote: "'" };
@@ -276,14 +350,21 @@ class Lexer {
         if (open) return open;
         continue;
       }
-      if (c === '$') { this.readDollar(w, false); continue; }
+      if (c === '$') {
+        this.readDollar(w, false);
+        continue;
+      }
       if (c === '`') {
         this.refuse('CONFIG_FORBIDDEN', this.line, this.col(this.i), `command substitution \`…\` at column ${this.col(this.i)} is refused; ${NEVER_RUN}`);
         const close = this.text.indexOf('`', this.i + 1);
         this.i = close !== -1 && !this.text.slice(this.i + 1, close).includes('\n') ? close + 1 : this.i + 1;
         continue;
       }
-      if (c === '\0') { this.nul(); this.i++; continue; }
+      if (c === '\0') {
+        this.nul();
+        this.i++;
+        continue;
+      }
       w.lit(c, false);
       this.i++;
     }
@@ -293,39 +374,61 @@ class Lexer {
 
   /** A double-quoted string starting at i (`$` expands, backslash escapes only \\ " $ `), or what was read of it when it never closes. */
   doubleQuoted(w: WordParts, wLine: number, wCol: number): Unterminated | undefined {
-      const qLine = this.line;
-      const qCol = this.col(this.i);
-      const qIndex = this.i;
-      this.i++;
-      let closed = false;
-      while (this.i < this.n) {
-        const q = this.text[this.i]!;
-        if (q === '"') { this.i++; closed = true; break; }
-        if (q === '\\') {
-          const d = this.text[this.i + 1];
-          if (d === '\\' || d === '"' || d === '$' || d === '`') { w.lit(d, true); this.i += 2; continue; }
-          if (d === '\n') { this.i += 2; this.line++; this.lineStart = this.i; continue; }
-          w.lit('\\', true);
-          this.i++;
-          continue;
-        }
-        if (q === '$') { this.readDollar(w, true); continue; }
-        if (q === '`') {
-          this.refuse('CONFIG_FORBIDDEN', this.line, this.col(this.i), `command substitution \`…\` at column ${this.col(this.i)} is refused; ${NEVER_RUN}`);
-          w.lit('`', true);
-          this.i++;
-          continue;
-        }
-        if (q === '\n') { w.lit('\n', true); this.i++; this.line++; this.lineStart = this.i; continue; }
-        if (q === '\0') this.nul();
-        w.lit(q, true);
+    const qLine = this.line;
+    const qCol = this.col(this.i);
+    const qIndex = this.i;
+    this.i++;
+    let closed = false;
+    while (this.i < this.n) {
+      const q = this.text[this.i]!;
+      if (q === '"') {
         this.i++;
+        closed = true;
+        break;
       }
-      if (!closed) {
+      if (q === '\\') {
+        const d = this.text[this.i + 1];
+        if (d === '\\' || d === '"' || d === '$' || d === '`') {
+          w.lit(d, true);
+          this.i += 2;
+          continue;
+        }
+        if (d === '\n') {
+          this.i += 2;
+          this.line++;
+          this.lineStart = this.i;
+          continue;
+        }
+        w.lit('\\', true);
+        this.i++;
+        continue;
+      }
+      if (q === '$') {
+        this.readDollar(w, true);
+        continue;
+      }
+      if (q === '`') {
+        this.refuse('CONFIG_FORBIDDEN', this.line, this.col(this.i), `command substitution \`…\` at column ${this.col(this.i)} is refused; ${NEVER_RUN}`);
+        w.lit('`', true);
+        this.i++;
+        continue;
+      }
+      if (q === '\n') {
+        w.lit('\n', true);
+        this.i++;
+        this.line++;
+        this.lineStart = this.i;
+        continue;
+      }
+      if (q === '\0') this.nul();
+      w.lit(q, true);
+      this.i++;
+    }
+    if (!closed) {
       w.flush();
       return { unterminated: true, line: qLine, col: qCol, index: qIndex, quote: '"', word: { parts: w.parts, line: wLine, col: wCol } };
     }
-      if (!this.firstMultiline && this.line !== qLine) this.firstMultiline = { line: qLine, col: qCol, index: qIndex, quote: '"' };
+    if (!this.firstMultiline && this.line !== qLine) this.firstMultiline = { line: qLine, col: qCol, index: qIndex, quote: '"' };
     return undefined;
   }
 
@@ -334,12 +437,19 @@ class Lexer {
     const l = this.line;
     const c0 = this.col(this.i);
     const d = this.text[this.i + 1];
-    if (this.o.dollar === 'text' && d !== '(' && d !== '[') { w.lit('$', quoted); this.i++; return; }
+    if (this.o.dollar === 'text' && d !== '(' && d !== '[') {
+      w.lit('$', quoted);
+      this.i++;
+      return;
+    }
     if (d === '(') {
       const arith = this.text[this.i + 2] === '(';
-      this.refuse('CONFIG_FORBIDDEN', l, c0, arith
-        ? `arithmetic expansion $((…)) at column ${c0} is refused; ${NEVER_RUN}`
-        : `command substitution $(…) at column ${c0} is refused; ${NEVER_RUN}`);
+      this.refuse(
+        'CONFIG_FORBIDDEN',
+        l,
+        c0,
+        arith ? `arithmetic expansion $((…)) at column ${c0} is refused; ${NEVER_RUN}` : `command substitution $(…) at column ${c0} is refused; ${NEVER_RUN}`,
+      );
       // Skip the whole $(…) so its quotes do not upset ours; past a few per statement just step over `$(`.
       if (this.skips++ < MAX_SKIPS_PER_STATEMENT) this.advance(this.skipParens(this.i + 1));
       else this.i += 2;
@@ -355,7 +465,10 @@ class Lexer {
       let close = -1;
       for (let k = this.i + 2; k < this.n && k < this.i + 2 + MAX_BRACED; k++) {
         const ch = this.text[k];
-        if (ch === '}') { close = k; break; }
+        if (ch === '}') {
+          close = k;
+          break;
+        }
         if (ch === '\n') break;
       }
       if (close === -1) {

@@ -12,12 +12,15 @@ export function clip(s: string, max = 40): string {
 
 /** Bytes as the shortest exact Docker size ("266m", "1g", "1536"). */
 export function formatSize(bytes: number): string {
-  for (const [unit, n] of [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) {
+  for (const [unit, n] of [
+    ['g', 1024 ** 3],
+    ['m', 1024 ** 2],
+    ['k', 1024],
+  ] as const) {
     if (bytes > 0 && bytes % n === 0) return `${bytes / n}${unit}`;
   }
   return String(bytes);
 }
-
 
 export interface SwapConversion {
   /** The `swap` option to set, when there is one. */
@@ -38,8 +41,20 @@ export function convertSwap(label: string, total: string, memory: string | undef
   const memBytes = memory === undefined ? undefined : parseSizeBytes(memory);
   if (memory !== undefined && memBytes === undefined) return {}; // the schema reports the bad memory value
   if (memBytes === undefined || memBytes === 0) {
-    return { swap: total, problem: { severity: 'warning', message: `${label}=${clip(total)} is Docker's memory+swap total, but no memory limit is set; taken as ${clip(total)} of swap` } };
+    return {
+      swap: total,
+      problem: {
+        severity: 'warning',
+        message: `${label}=${clip(total)} is Docker's memory+swap total, but no memory limit is set; taken as ${clip(total)} of swap`,
+      },
+    };
   }
   if (totalBytes >= memBytes) return { swap: formatSize(totalBytes - memBytes) };
-  return { swap: total, problem: { severity: 'warning', message: `${label}=${clip(total)} is smaller than the memory limit ${clip(memory!)}. The original passed it as Docker's memory+swap total, which current Docker rejects; ISLET takes it as ${clip(total)} of swap on top of memory (write ${formatSize(memBytes + totalBytes)} to say so explicitly, or ${clip(memory!)} for no swap)` } };
+  return {
+    swap: total,
+    problem: {
+      severity: 'warning',
+      message: `${label}=${clip(total)} is smaller than the memory limit ${clip(memory!)}. The original passed it as Docker's memory+swap total, which current Docker rejects; ISLET takes it as ${clip(total)} of swap on top of memory (write ${formatSize(memBytes + totalBytes)} to say so explicitly, or ${clip(memory!)} for no swap)`,
+    },
+  };
 }

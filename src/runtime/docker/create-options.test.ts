@@ -37,7 +37,10 @@ describe('createOptions', () => {
     assert.equal(h.MemorySwap, 512 * MiB, 'swap 0: memory+swap = memory');
     assert.equal(h.CpuShares, 1024);
     assert.equal(h.PidsLimit, 256);
-    assert.deepEqual(h.Ulimits, [{ Name: 'nofile', Soft: 1024, Hard: 2048 }, { Name: 'fsize', Soft: 1024 ** 3, Hard: 1024 ** 3 }]);
+    assert.deepEqual(h.Ulimits, [
+      { Name: 'nofile', Soft: 1024, Hard: 2048 },
+      { Name: 'fsize', Soft: 1024 ** 3, Hard: 1024 ** 3 },
+    ]);
     assert.deepEqual(h.LogConfig, { Type: 'none', Config: {} }, 'no engine log of what trainees type and see');
     assert.deepEqual(h.CapAdd, []);
     assert.deepEqual(h.CapDrop, ['ALL']);
@@ -112,10 +115,16 @@ describe('createOptions', () => {
   });
 
   test('cpu shares, pids limit, ulimits (unlimited as -1), capabilities', () => {
-    const h = createOptions(req({ cpu_shares: 512, pids_limit: -1, ulimits: { nproc: '64:128', core: 0, stack: 'unlimited' }, cap_drop: ['all'], cap_add: ['CAP_CHOWN', 'setuid'] })).HostConfig!;
+    const h = createOptions(
+      req({ cpu_shares: 512, pids_limit: -1, ulimits: { nproc: '64:128', core: 0, stack: 'unlimited' }, cap_drop: ['all'], cap_add: ['CAP_CHOWN', 'setuid'] }),
+    ).HostConfig!;
     assert.equal(h.CpuShares, 512);
     assert.equal(h.PidsLimit, -1);
-    assert.deepEqual(h.Ulimits, [{ Name: 'nproc', Soft: 64, Hard: 128 }, { Name: 'core', Soft: 0, Hard: 0 }, { Name: 'stack', Soft: -1, Hard: -1 }]);
+    assert.deepEqual(h.Ulimits, [
+      { Name: 'nproc', Soft: 64, Hard: 128 },
+      { Name: 'core', Soft: 0, Hard: 0 },
+      { Name: 'stack', Soft: -1, Hard: -1 },
+    ]);
     assert.deepEqual(h.CapDrop, ['ALL']);
     assert.deepEqual(h.CapAdd, ['CHOWN', 'SETUID']);
   });
@@ -150,20 +159,60 @@ describe('createOptions', () => {
   });
 
   test('mounts are always read-only binds', () => {
-    const h = createOptions(req({ mounts: [{ source: '/srv/course', target: '/course' }, { source: '/opt/data', target: '/data' }] })).HostConfig!;
+    const h = createOptions(
+      req({
+        mounts: [
+          { source: '/srv/course', target: '/course' },
+          { source: '/opt/data', target: '/data' },
+        ],
+      }),
+    ).HostConfig!;
     assert.deepEqual(h.Binds, ['/srv/course:/course:ro', '/opt/data:/data:ro']);
   });
 
   test('mounts never expose the engine socket or a directory holding it', () => {
-    for (const source of ['/var/run/docker.sock', '/run/docker.sock', '/var/run', '/var/run/', '/run', '/var', '/', '//var//run', '/srv/../var/run', '/home/x/docker.sock', '/run/containerd']) {
-      assert.throws(() => createOptions(req({ mounts: [{ source, target: '/x' }] })), (e: unknown) => e instanceof IsletError && e.code === 'CONFIG_FORBIDDEN', source);
+    for (const source of [
+      '/var/run/docker.sock',
+      '/run/docker.sock',
+      '/var/run',
+      '/var/run/',
+      '/run',
+      '/var',
+      '/',
+      '//var//run',
+      '/srv/../var/run',
+      '/home/x/docker.sock',
+      '/run/containerd',
+    ]) {
+      assert.throws(
+        () => createOptions(req({ mounts: [{ source, target: '/x' }] })),
+        (e: unknown) => e instanceof IsletError && e.code === 'CONFIG_FORBIDDEN',
+        source,
+      );
     }
-    assert.doesNotThrow(() => createOptions(req({ mounts: [{ source: '/var/lib/course', target: '/x' }, { source: '/srv/runbook', target: '/y' }] })));
+    assert.doesNotThrow(() =>
+      createOptions(
+        req({
+          mounts: [
+            { source: '/var/lib/course', target: '/x' },
+            { source: '/srv/runbook', target: '/y' },
+          ],
+        }),
+      ),
+    );
   });
 
   test('mount paths that would break the bind syntax are refused', () => {
-    for (const m of [{ source: '/a:b', target: '/x' }, { source: '/a', target: '/x:rw' }, { source: '/a,b', target: '/x' }]) {
-      assert.throws(() => createOptions(req({ mounts: [m] })), (e: unknown) => e instanceof IsletError && e.code === 'CONFIG_INVALID', JSON.stringify(m));
+    for (const m of [
+      { source: '/a:b', target: '/x' },
+      { source: '/a', target: '/x:rw' },
+      { source: '/a,b', target: '/x' },
+    ]) {
+      assert.throws(
+        () => createOptions(req({ mounts: [m] })),
+        (e: unknown) => e instanceof IsletError && e.code === 'CONFIG_INVALID',
+        JSON.stringify(m),
+      );
     }
   });
 

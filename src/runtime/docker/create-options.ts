@@ -95,7 +95,11 @@ function command(c: string | readonly string[] | undefined): string[] | undefine
  * and `.`); never empty, so the engine never falls back to the container id.
  */
 export function containerHostname(name: string): string {
-  const h = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 63).replace(/^-+|-+$/g, '');
+  const h = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 63)
+    .replace(/^-+|-+$/g, '');
   return h.length > 0 ? h : 'islet';
 }
 
@@ -107,12 +111,22 @@ function safeTerm(term: string): string {
 function bind(source: string, target: string): string {
   for (const p of [source, target]) {
     if (/[:,]/.test(p) || !p.startsWith('/')) {
-      throw new IsletError('CONFIG_INVALID', 'This environment is misconfigured. Please tell the instructor.', `mount path ${JSON.stringify(p)} must be absolute and contain no ":" or ","`, { source, target });
+      throw new IsletError(
+        'CONFIG_INVALID',
+        'This environment is misconfigured. Please tell the instructor.',
+        `mount path ${JSON.stringify(p)} must be absolute and contain no ":" or ","`,
+        { source, target },
+      );
     }
   }
   const src = normalize(source);
   if (ENGINE_SOCKETS.some((s) => s === src || s.startsWith(src === '/' ? '/' : `${src}/`)) || /(^|\/)(docker|containerd)\.sock$/.test(src)) {
-    throw new IsletError('CONFIG_FORBIDDEN', 'This environment is misconfigured. Please tell the instructor.', `mount source ${JSON.stringify(source)} would expose the container engine socket`, { source, target });
+    throw new IsletError(
+      'CONFIG_FORBIDDEN',
+      'This environment is misconfigured. Please tell the instructor.',
+      `mount source ${JSON.stringify(source)} would expose the container engine socket`,
+      { source, target },
+    );
   }
   return `${source}:${target}:ro`;
 }
@@ -122,7 +136,8 @@ function normalize(p: string): string {
   const out: string[] = [];
   for (const part of p.split('/')) {
     if (part === '' || part === '.') continue;
-    if (part === '..') out.pop(); else out.push(part);
+    if (part === '..') out.pop();
+    else out.push(part);
   }
   return `/${out.join('/')}`;
 }

@@ -38,7 +38,10 @@ test('many frames in one chunk to a consumer that is behind: one drain listener,
   assert.deepEqual(Buffer.concat(out), Buffer.concat(frames));
   assert.equal(Buffer.concat(err).toString(), 'err');
   assert.equal(stdout.listenerCount('drain'), 0, 'the listener went with the drain');
-  assert.deepEqual(warnings.map((w) => w.name), []);
+  assert.deepEqual(
+    warnings.map((w) => w.name),
+    [],
+  );
 });
 
 test('a frame split across chunks is reassembled', async () => {

@@ -23,12 +23,18 @@ export function demux(source: Readable): { stdout: PassThrough; stderr: PassThro
       if (!target.write(payload) && !waiting.has(target)) {
         waiting.add(target);
         source.pause();
-        target.once('drain', () => { waiting.delete(target); source.resume(); });
+        target.once('drain', () => {
+          waiting.delete(target);
+          source.resume();
+        });
       }
       buf = buf.subarray(8 + len);
     }
   });
-  const end = () => { stdout.end(); stderr.end(); };
+  const end = () => {
+    stdout.end();
+    stderr.end();
+  };
   source.once('end', end);
   source.once('close', end);
   source.once('error', end);

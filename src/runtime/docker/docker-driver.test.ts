@@ -57,7 +57,11 @@ before(async () => {
 after(async () => {
   await sweepTestContainers(runId);
   const left = await new DockerDriver().find(labels);
-  assert.deepEqual(left.map((c) => c.name), [], 'no test containers left');
+  assert.deepEqual(
+    left.map((c) => c.name),
+    [],
+    'no test containers left',
+  );
 });
 
 runtimeDriverConformance(() => new DockerDriver(), { image: IMAGE, labels });
@@ -69,7 +73,19 @@ describe('DockerDriver (Docker specifics)', { timeout: 60_000 }, () => {
   test('limits and hardening are really applied by the engine', async () => {
     const info = await driver.create({
       name: name('limits'),
-      env: environment({ memory: '64m', swap: '32m', pids_limit: 50, cpu_shares: 512, cap_drop: ['ALL'], cap_add: ['CHOWN'], no_new_privileges: true, network: 'none', read_only_root: true, user: 'student', ulimits: { nofile: '100:200' } }),
+      env: environment({
+        memory: '64m',
+        swap: '32m',
+        pids_limit: 50,
+        cpu_shares: 512,
+        cap_drop: ['ALL'],
+        cap_add: ['CHOWN'],
+        no_new_privileges: true,
+        network: 'none',
+        read_only_root: true,
+        user: 'student',
+        ulimits: { nofile: '100:200' },
+      }),
       labels,
     });
     const j = await docker.getContainer(info.id).inspect();
@@ -107,7 +123,11 @@ describe('DockerDriver (Docker specifics)', { timeout: 60_000 }, () => {
     att.detach();
 
     await driver.remove(info.id);
-    await assert.rejects(docker.getVolume(vol.Name).inspect(), (e: { statusCode?: number }) => e.statusCode === 404, 'anonymous volume removed with the container');
+    await assert.rejects(
+      docker.getVolume(vol.Name).inspect(),
+      (e: { statusCode?: number }) => e.statusCode === 404,
+      'anonymous volume removed with the container',
+    );
   });
 
   test('bridge network with DNS servers', async () => {
@@ -137,7 +157,9 @@ describe('DockerDriver (Docker specifics)', { timeout: 60_000 }, () => {
     const run = async (cmd: string) => {
       const e = await driver.exec(info.id, { cmd: ['sh', '-c', cmd] });
       let out = '';
-      e.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+      e.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+      });
       const code = await Promise.race([e.exited, new Promise<'stuck'>((r) => setTimeout(() => r('stuck'), 6000))]);
       if (code === 'stuck') e.close();
       return { code, out };
@@ -145,7 +167,12 @@ describe('DockerDriver (Docker specifics)', { timeout: 60_000 }, () => {
     assert.deepEqual(await run('echo ok'), { code: 0, out: 'ok\n' }, 'control: an exec ends');
     // A command killed while its output waits unread: the engine cannot finish it, and holds the next exec too.
     const unread = await driver.exec(info.id, { cmd: ['sh', '-c', 'trap "" HUP; yes'] });
-    await new Promise<void>((r) => unread.stdout.once('data', () => { unread.stdout.pause(); r(); }));
+    await new Promise<void>((r) =>
+      unread.stdout.once('data', () => {
+        unread.stdout.pause();
+        r();
+      }),
+    );
     await new Promise((r) => setTimeout(r, 500));
     await unread.signal('SIGKILL');
     const held = await run('echo held');
@@ -189,7 +216,8 @@ describe('DockerDriver (Docker specifics)', { timeout: 60_000 }, () => {
   });
 
   test('timings: create+attach+start to the first prompt, and attach to a running container', async (t: TestContext) => {
-    const fresh: number[] = [], reattach: number[] = [];
+    const fresh: number[] = [],
+      reattach: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
       const info = await driver.create({ name: name(`timing${i}`), env: environment({ user: 'student' }), labels, tty: { cols: 80, rows: 24 }, term: 'xterm' });
@@ -224,14 +252,20 @@ describe('DockerDriver when the engine is down or hung', { timeout: 30_000 }, ()
   let dir: string;
   let server: Server;
   const sockets = new Set<Socket>();
-  let open = 0, maxOpen = 0;
+  let open = 0,
+    maxOpen = 0;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'islet-hung-'));
     // Accepts connections and never answers: a deadlocked engine.
     server = createServer((s) => {
-      sockets.add(s); open++; maxOpen = Math.max(maxOpen, open);
-      s.on('close', () => { sockets.delete(s); open--; });
+      sockets.add(s);
+      open++;
+      maxOpen = Math.max(maxOpen, open);
+      s.on('close', () => {
+        sockets.delete(s);
+        open--;
+      });
       s.on('error', () => undefined);
       s.resume();
     });
@@ -302,12 +336,19 @@ describe('Semaphore', () => {
   test('caps concurrency and grants in FIFO order', async () => {
     const sem = new Semaphore(2);
     const order: number[] = [];
-    let active = 0, peak = 0;
-    await Promise.all(Array.from({ length: 6 }, (_, i) => sem.run(async () => {
-      order.push(i); active++; peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, 10));
-      active--;
-    })));
+    let active = 0,
+      peak = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        sem.run(async () => {
+          order.push(i);
+          active++;
+          peak = Math.max(peak, active);
+          await new Promise((r) => setTimeout(r, 10));
+          active--;
+        }),
+      ),
+    );
     assert.equal(peak, 2);
     assert.deepEqual(order, [0, 1, 2, 3, 4, 5]);
     assert.equal(sem.active, 0);
@@ -327,7 +368,12 @@ describe('Semaphore', () => {
 
   test('a failing task releases its slot', async () => {
     const sem = new Semaphore(1);
-    await assert.rejects(sem.run(async () => { throw new Error('boom'); }), /boom/);
+    await assert.rejects(
+      sem.run(async () => {
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
     assert.equal(sem.active, 0);
   });
 
@@ -355,15 +401,32 @@ describe('pull helpers', () => {
       { status: 'Pull complete', id: 'abc' },
       { status: 'Digest: sha256:ffff' },
       { status: 'Status: Downloaded newer image for debian:bookworm' },
-    ].map((l) => JSON.stringify(l)).join('\n');
+    ]
+      .map((l) => JSON.stringify(l))
+      .join('\n');
     const chunks = [lines.slice(0, 17), lines.slice(17, 100), lines.slice(100)];
     const seen: string[] = [];
-    await readPullProgress((async function* () { for (const c of chunks) yield Buffer.from(c); })(), (l) => seen.push(l));
-    assert.deepEqual(seen, ['bookworm: Pulling from library/debian', 'abc: Pulling fs layer', 'abc: Download complete', 'abc: Pull complete', 'Digest: sha256:ffff', 'Status: Downloaded newer image for debian:bookworm']);
+    await readPullProgress(
+      (async function* () {
+        for (const c of chunks) yield Buffer.from(c);
+      })(),
+      (l) => seen.push(l),
+    );
+    assert.deepEqual(seen, [
+      'bookworm: Pulling from library/debian',
+      'abc: Pulling fs layer',
+      'abc: Download complete',
+      'abc: Pull complete',
+      'Digest: sha256:ffff',
+      'Status: Downloaded newer image for debian:bookworm',
+    ]);
   });
 
   test('readPullProgress throws on an error line', async () => {
     const body = `${JSON.stringify({ status: 'Pulling from x' })}\n${JSON.stringify({ errorDetail: { message: 'manifest unknown' }, error: 'manifest unknown' })}\n`;
-    await assert.rejects(readPullProgress([body], () => undefined), /manifest unknown/);
+    await assert.rejects(
+      readPullProgress([body], () => undefined),
+      /manifest unknown/,
+    );
   });
 });

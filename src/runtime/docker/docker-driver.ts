@@ -101,27 +101,41 @@ export class DockerDriver implements RuntimeDriver {
     let pull = this.#pulls.get(image);
     if (!pull) {
       const listeners = new Set<(line: string) => void>();
-      const promise = this.#pull(image, (line) => { for (const l of listeners) l(line); })
-        .finally(() => this.#pulls.delete(image));
+      const promise = this.#pull(image, (line) => {
+        for (const l of listeners) l(line);
+      }).finally(() => this.#pulls.delete(image));
       pull = { promise, listeners };
       this.#pulls.set(image, pull);
     }
     if (onProgress) pull.listeners.add(onProgress);
-    try { await pull.promise; } finally { if (onProgress) pull.listeners.delete(onProgress); }
+    try {
+      await pull.promise;
+    } finally {
+      if (onProgress) pull.listeners.delete(onProgress);
+    }
   }
 
   async create(req: CreateRequest): Promise<InstanceInfo> {
     const { name, ...body } = createOptions(req);
     let res: { Id: string };
     try {
-      res = await this.#mutate('create', () => this.#engine.json<{ Id: string }>({
-        op: 'create', method: 'POST', path: '/containers/create', query: { name }, body, timeoutMs: this.#callMs,
-      }));
+      res = await this.#mutate('create', () =>
+        this.#engine.json<{ Id: string }>({
+          op: 'create',
+          method: 'POST',
+          path: '/containers/create',
+          query: { name },
+          body,
+          timeoutMs: this.#callMs,
+        }),
+      );
     } catch (err) {
       if (statusOf(err) === 404) throw imageMissing(req.env.image, err);
       // The engine may still finish a create we stopped waiting for: leave nothing behind.
       if (err instanceof IsletError && err.code === 'RUNTIME_UNAVAILABLE' && (err.detail.timeoutMs !== undefined || err.detail.errno === 'ECONNRESET')) {
-        setTimeout(() => { this.remove(name).catch(() => undefined); }, this.#callMs).unref();
+        setTimeout(() => {
+          this.remove(name).catch(() => undefined);
+        }, this.#callMs).unref();
       }
       throw err;
     }
@@ -151,7 +165,11 @@ export class DockerDriver implements RuntimeDriver {
   async find(labels: Readonly<Record<string, string>>): Promise<InstanceInfo[]> {
     const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
     const list = await this.#engine.json<ListJson[]>({
-      op: 'find', method: 'GET', path: '/containers/json', query: { all: true, filters }, timeoutMs: this.#callMs,
+      op: 'find',
+      method: 'GET',
+      path: '/containers/json',
+      query: { all: true, filters },
+      timeoutMs: this.#callMs,
     });
     return list.map((c) => {
       const state = toState(c.State);
@@ -171,7 +189,10 @@ export class DockerDriver implements RuntimeDriver {
   async attach(id: string): Promise<Attachment> {
     // With Tty the stream is raw (no stdout/stderr multiplexing).
     const sock = await this.#engine.hijack({
-      op: 'attach', method: 'POST', path: `/containers/${enc(id)}/attach`, timeoutMs: this.#callMs,
+      op: 'attach',
+      method: 'POST',
+      path: `/containers/${enc(id)}/attach`,
+      timeoutMs: this.#callMs,
       query: { stream: true, stdin: true, stdout: true, stderr: true },
     });
     return attachment(sock);
@@ -180,31 +201,63 @@ export class DockerDriver implements RuntimeDriver {
   async exec(id: string, req: ExecRequest): Promise<Execution> {
     const tty = req.tty !== undefined;
     // Every engine call about this container waits its turn in the container's own queue (fair share).
-    const { Id: execId } = await this.#fair(id, () => this.#engine.json<{ Id: string }>({
-      op: 'exec-create', method: 'POST', path: `/containers/${enc(id)}/exec`, timeoutMs: this.#callMs, body: {
-        AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: tty, Cmd: [...req.cmd],
-        ...(req.env ? { Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`) } : {}),
-        ...(req.user ? { User: req.user } : {}), ...(req.workdir ? { WorkingDir: req.workdir } : {}),
-      },
-    }));
-    const sock = await this.#fair(id, () => this.#engine.hijack({
-      op: 'exec-start', method: 'POST', path: `/exec/${enc(execId)}/start`, body: { Detach: false, Tty: tty }, timeoutMs: this.#callMs,
-    }));
+    const { Id: execId } = await this.#fair(id, () =>
+      this.#engine.json<{ Id: string }>({
+        op: 'exec-create',
+        method: 'POST',
+        path: `/containers/${enc(id)}/exec`,
+        timeoutMs: this.#callMs,
+        body: {
+          AttachStdin: true,
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: tty,
+          Cmd: [...req.cmd],
+          ...(req.env ? { Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`) } : {}),
+          ...(req.user ? { User: req.user } : {}),
+          ...(req.workdir ? { WorkingDir: req.workdir } : {}),
+        },
+      }),
+    );
+    const sock = await this.#fair(id, () =>
+      this.#engine.hijack({
+        op: 'exec-start',
+        method: 'POST',
+        path: `/exec/${enc(execId)}/start`,
+        body: { Detach: false, Tty: tty },
+        timeoutMs: this.#callMs,
+      }),
+    );
     sock.on('error', () => undefined);
     const streams = tty ? { stdout: sock, stderr: new PassThrough().end() } : demux(sock);
-    const inspect = () => this.#fair(id, () => this.#engine.json<{ ExitCode: number | null; Pid: number; Running: boolean }>({
-      op: 'exec-inspect', method: 'GET', path: `/exec/${enc(execId)}/json`, timeoutMs: this.#callMs,
-    }));
+    const inspect = () =>
+      this.#fair(id, () =>
+        this.#engine.json<{ ExitCode: number | null; Pid: number; Running: boolean }>({
+          op: 'exec-inspect',
+          method: 'GET',
+          path: `/exec/${enc(execId)}/json`,
+          timeoutMs: this.#callMs,
+        }),
+      );
     let streamDone = false;
     let closed = false;
-    const exited = new Promise<void>((resolve) => { sock.once('end', resolve); sock.once('close', resolve); sock.once('error', () => resolve()); })
+    const exited = new Promise<void>((resolve) => {
+      sock.once('end', resolve);
+      sock.once('close', resolve);
+      sock.once('error', () => resolve());
+    })
       .then(async () => {
         streamDone = true;
         // After close() the process may take a moment to die of its SIGPIPE/SIGHUP: look a little longer.
         const tries = closed ? 40 : 20;
-        for (let i = 0; i < tries; i++) { const j = await inspect(); if (!j.Running) return j.ExitCode ?? -1; await new Promise((r) => setTimeout(r, 25)); }
+        for (let i = 0; i < tries; i++) {
+          const j = await inspect();
+          if (!j.Running) return j.ExitCode ?? -1;
+          await new Promise((r) => setTimeout(r, 25));
+        }
         return -1;
-      }).catch(() => -1);
+      })
+      .catch(() => -1);
     // The host pid of the process and the container's full id, looked up once (a failed look-up is retried next time).
     let pidLookup: Promise<{ pid: number; container: string } | undefined> | undefined;
     const hostPid = async (): Promise<number | undefined> => {
@@ -215,17 +268,30 @@ export class DockerDriver implements RuntimeDriver {
         return container ? { pid: j.Pid, container } : undefined;
       })();
       const found = await pidLookup;
-      if (!found) { pidLookup = undefined; return undefined; }
+      if (!found) {
+        pidLookup = undefined;
+        return undefined;
+      }
       // Checked every time: the pid must still be a process of this container (its cgroup names the container id).
       const cgroup = await readFile(`/proc/${found.pid}/cgroup`, 'utf8').catch(() => '');
       return cgroup.includes(found.container) ? found.pid : undefined;
     };
     return {
-      stdin: sock, stdout: streams.stdout, stderr: streams.stderr, exited,
-      resize: async (size) => { await this.#fair(id, () => this.#engine.json({
-        op: 'exec-resize', method: 'POST', path: `/exec/${enc(execId)}/resize`, timeoutMs: this.#callMs,
-        query: { h: clampDim(size.rows), w: clampDim(size.cols) },
-      })).catch(() => undefined); },
+      stdin: sock,
+      stdout: streams.stdout,
+      stderr: streams.stderr,
+      exited,
+      resize: async (size) => {
+        await this.#fair(id, () =>
+          this.#engine.json({
+            op: 'exec-resize',
+            method: 'POST',
+            path: `/exec/${enc(execId)}/resize`,
+            timeoutMs: this.#callMs,
+            query: { h: clampDim(size.rows), w: clampDim(size.cols) },
+          }),
+        ).catch(() => undefined);
+      },
       // The engine has no signal endpoint for exec: its Pid is a host pid, which ISLET (root, same host) can signal.
       // The pid is checked to belong to this container, and not signalled once the exec's stream ended by
       // itself (the process is gone), so a pid reused by the host after the command ended is never hit.
@@ -239,37 +305,68 @@ export class DockerDriver implements RuntimeDriver {
         const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
         if (!stat) return;
         const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-        try { process.kill(pgrp === pid ? -pid : pid, sig); } catch { /* gone */ }
+        try {
+          process.kill(pgrp === pid ? -pid : pid, sig);
+        } catch {
+          /* gone */
+        }
       },
       // Dropping the engine connection is what frees the engine: while ISLET holds an exec's stream without
       // reading it, an exited process's remaining output keeps the engine from finishing that exec, and the
       // engine then holds every later exec of the container too.
-      close: () => { closed = true; sock.destroy(); streams.stdout.destroy(); streams.stderr.destroy(); },
+      close: () => {
+        closed = true;
+        sock.destroy();
+        streams.stdout.destroy();
+        streams.stderr.destroy();
+      },
     };
   }
 
   async rename(id: string, name: string): Promise<void> {
-    await this.#mutate('rename', () => this.#engine.json({
-      op: 'rename', method: 'POST', path: `/containers/${enc(id)}/rename`, query: { name }, timeoutMs: this.#callMs,
-    }));
+    await this.#mutate('rename', () =>
+      this.#engine.json({
+        op: 'rename',
+        method: 'POST',
+        path: `/containers/${enc(id)}/rename`,
+        query: { name },
+        timeoutMs: this.#callMs,
+      }),
+    );
   }
 
   async putArchive(id: string, dir: string, tar: Buffer): Promise<void> {
-    await this.#mutate('put-archive', () => this.#engine.json({
-      op: 'put-archive', method: 'PUT', path: `/containers/${enc(id)}/archive`, query: { path: dir }, file: tar, timeoutMs: this.#callMs,
-    }));
+    await this.#mutate('put-archive', () =>
+      this.#engine.json({
+        op: 'put-archive',
+        method: 'PUT',
+        path: `/containers/${enc(id)}/archive`,
+        query: { path: dir },
+        file: tar,
+        timeoutMs: this.#callMs,
+      }),
+    );
   }
 
   getArchive(id: string, path: string): Promise<Readable> {
     // The timer covers the whole transfer: exports of big homes get the pull time limit.
     return new Promise((resolve, reject) => {
-      this.#engine.stream({
-        op: 'get-archive', method: 'GET', path: `/containers/${enc(id)}/archive`, query: { path }, timeoutMs: this.#pullMs,
-      }, async (res) => {
-        const out = new PassThrough();
-        resolve(out);
-        await pipeline(res, out);
-      }).catch(reject);
+      this.#engine
+        .stream(
+          {
+            op: 'get-archive',
+            method: 'GET',
+            path: `/containers/${enc(id)}/archive`,
+            query: { path },
+            timeoutMs: this.#pullMs,
+          },
+          async (res) => {
+            const out = new PassThrough();
+            resolve(out);
+            await pipeline(res, out);
+          },
+        )
+        .catch(reject);
     });
   }
 
@@ -298,14 +395,21 @@ export class DockerDriver implements RuntimeDriver {
       // The engine's SizeRw sums file sizes, blind to a many-small-files fill: where the layer's directory is
       // readable here (ISLET beside the engine, as root), count the blocks and entries it takes instead.
       const plain = await this.#engine.json<{ GraphDriver?: { Data?: { UpperDir?: string } } }>({
-        op: 'inspect', method: 'GET', path: `/containers/${enc(id)}/json`, timeoutMs: this.#callMs,
+        op: 'inspect',
+        method: 'GET',
+        path: `/containers/${enc(id)}/json`,
+        timeoutMs: this.#callMs,
       });
       const upper = plain.GraphDriver?.Data?.UpperDir;
       const onDisk = upper ? await layerUsage(upper, { deadline: Date.now() + this.#callMs * 4 }).catch(() => undefined) : undefined;
       if (onDisk !== undefined) return onDisk;
       // size=1 makes the engine walk the writable layer: seconds on a big one, hence the longer limit.
       const j = await this.#engine.json<{ SizeRw?: number }>({
-        op: 'inspect-size', method: 'GET', path: `/containers/${enc(id)}/json`, query: { size: true }, timeoutMs: this.#callMs * 4,
+        op: 'inspect-size',
+        method: 'GET',
+        path: `/containers/${enc(id)}/json`,
+        query: { size: true },
+        timeoutMs: this.#callMs * 4,
       });
       return j.SizeRw ?? 0;
     } catch (err) {
@@ -318,7 +422,11 @@ export class DockerDriver implements RuntimeDriver {
     try {
       // one-shot: the engine answers at once instead of sampling for a second.
       const j = await this.#engine.json<{ cpu_stats?: { cpu_usage?: { total_usage?: number } } }>({
-        op: 'stats', method: 'GET', path: `/containers/${enc(id)}/stats`, query: { stream: false, 'one-shot': true }, timeoutMs: this.#callMs,
+        op: 'stats',
+        method: 'GET',
+        path: `/containers/${enc(id)}/stats`,
+        query: { stream: false, 'one-shot': true },
+        timeoutMs: this.#callMs,
       });
       const n = j.cpu_stats?.cpu_usage?.total_usage;
       return typeof n === 'number' && n > 0 ? n : undefined;
@@ -329,11 +437,18 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async resize(id: string, size: TtySize): Promise<void> {
-    const rows = clampDim(size.rows), cols = clampDim(size.cols);
+    const rows = clampDim(size.rows),
+      cols = clampDim(size.cols);
     try {
-      await this.#fair(id, () => this.#engine.json({
-        op: 'resize', method: 'POST', path: `/containers/${enc(id)}/resize`, query: { h: rows, w: cols }, timeoutMs: this.#callMs,
-      }));
+      await this.#fair(id, () =>
+        this.#engine.json({
+          op: 'resize',
+          method: 'POST',
+          path: `/containers/${enc(id)}/resize`,
+          query: { h: rows, w: cols },
+          timeoutMs: this.#callMs,
+        }),
+      );
     } catch (err) {
       // A TTY that is not running has nothing to resize (e.g. the shell exited at once).
       const status = statusOf(err);
@@ -346,9 +461,15 @@ export class DockerDriver implements RuntimeDriver {
   async stop(id: string, graceSeconds = 10): Promise<void> {
     const t = Math.max(0, Math.ceil(graceSeconds));
     try {
-      await this.#mutate('stop', () => this.#engine.json({
-        op: 'stop', method: 'POST', path: `/containers/${enc(id)}/stop`, query: { t }, timeoutMs: this.#callMs + t * 1000,
-      }));
+      await this.#mutate('stop', () =>
+        this.#engine.json({
+          op: 'stop',
+          method: 'POST',
+          path: `/containers/${enc(id)}/stop`,
+          query: { t },
+          timeoutMs: this.#callMs + t * 1000,
+        }),
+      );
     } catch (err) {
       const s = statusOf(err);
       if (s !== 304 && s !== 404) throw err; // already stopped / no such container
@@ -357,9 +478,18 @@ export class DockerDriver implements RuntimeDriver {
 
   async remove(id: string): Promise<void> {
     try {
-      await this.#mutate('remove', () => this.#engine.json({
-        op: 'remove', method: 'DELETE', path: `/containers/${enc(id)}`, query: { force: true, v: true }, timeoutMs: this.#callMs,
-      }), this.#removals);
+      await this.#mutate(
+        'remove',
+        () =>
+          this.#engine.json({
+            op: 'remove',
+            method: 'DELETE',
+            path: `/containers/${enc(id)}`,
+            query: { force: true, v: true },
+            timeoutMs: this.#callMs,
+          }),
+        this.#removals,
+      );
     } catch (err) {
       const s = statusOf(err);
       if (s === 404) return;
@@ -384,9 +514,18 @@ export class DockerDriver implements RuntimeDriver {
   async #pull(image: string, onProgress: (line: string) => void): Promise<void> {
     const { repo, tag } = splitReference(image);
     try {
-      await this.#mutate('pull', () => this.#engine.stream({
-        op: 'pull', method: 'POST', path: '/images/create', query: { fromImage: repo, tag }, timeoutMs: this.#pullMs,
-      }, (res) => readPullProgress(res, onProgress)));
+      await this.#mutate('pull', () =>
+        this.#engine.stream(
+          {
+            op: 'pull',
+            method: 'POST',
+            path: '/images/create',
+            query: { fromImage: repo, tag },
+            timeoutMs: this.#pullMs,
+          },
+          (res) => readPullProgress(res, onProgress),
+        ),
+      );
     } catch (err) {
       if (err instanceof IsletError && err.cause instanceof SemaphoreTimeout) throw err;
       throw imageMissing(image, err);
@@ -400,9 +539,17 @@ export class DockerDriver implements RuntimeDriver {
       return await this.#gate.run(container, fn, this.#callMs);
     } catch (err) {
       if (!(err instanceof GateFull)) throw err;
-      throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `${err.message} (${err.reason === 'queue' ? 'queue full' : `waited ${this.#callMs} ms`})`, {
-        op: 'fair-share', active: this.#gate.active, waiting: this.#gate.waiting,
-      }, err);
+      throw new IsletError(
+        'RUNTIME_UNAVAILABLE',
+        MSG_BUSY,
+        `${err.message} (${err.reason === 'queue' ? 'queue full' : `waited ${this.#callMs} ms`})`,
+        {
+          op: 'fair-share',
+          active: this.#gate.active,
+          waiting: this.#gate.waiting,
+        },
+        err,
+      );
     }
   }
 
@@ -411,7 +558,9 @@ export class DockerDriver implements RuntimeDriver {
     const releases: Array<() => void> = [];
     try {
       for (const sem of extra ? [extra, this.#mutations] : [this.#mutations]) {
-        try { releases.push(await sem.acquire(this.#callMs)); } catch (err) {
+        try {
+          releases.push(await sem.acquire(this.#callMs));
+        } catch (err) {
           const detail = `no free engine slot for ${op} within ${this.#callMs} ms`;
           throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, detail, { op, active: sem.active, waiting: sem.waiting }, err);
         }
@@ -436,11 +585,21 @@ function attachment(sock: Duplex): Attachment {
   // Errors (EPIPE, ECONNRESET, write after close) only end the attachment.
   sock.on('error', () => undefined);
   const ended = new Promise<void>((resolve) => {
-    if (sock.destroyed) { resolve(); return; }
+    if (sock.destroyed) {
+      resolve();
+      return;
+    }
     sock.once('close', () => resolve());
     sock.once('end', () => resolve());
   });
-  return { input: sock, output: sock, ended, detach: () => { sock.destroy(); } };
+  return {
+    input: sock,
+    output: sock,
+    ended,
+    detach: () => {
+      sock.destroy();
+    },
+  };
 }
 
 function imageMissing(image: string, cause: unknown): IsletError {

@@ -72,10 +72,16 @@ export class EngineClient {
   stream<T>(req: EngineRequest, consume: (res: IncomingMessage) => Promise<T>): Promise<T> {
     return this.#bounded(req, (signal, done) => {
       this.#modem.dial(this.#dialOptions(req, signal, { isStream: true }), (err, res) => {
-        if (err) { done(err, undefined as T); return; }
+        if (err) {
+          done(err, undefined as T);
+          return;
+        }
         const msg = res as IncomingMessage;
         signal.addEventListener('abort', () => msg.destroy(), { once: true });
-        consume(msg).then((v) => done(null, v), (e: unknown) => done(e, undefined as T));
+        consume(msg).then(
+          (v) => done(null, v),
+          (e: unknown) => done(e, undefined as T),
+        );
       });
     });
   }
@@ -96,7 +102,10 @@ export class EngineClient {
           (s as Partial<Socket>).setNoDelay?.(true);
         }
         // Too late (timer fired): nobody will ever read this socket.
-        if (!err && s && signal.aborted) { s.destroy(); return; }
+        if (!err && s && signal.aborted) {
+          s.destroy();
+          return;
+        }
         done(err, s as Duplex);
       });
     });
@@ -126,14 +135,21 @@ export class EngineClient {
         if (settled) return;
         settled = true;
         ac.abort();
-        reject(new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `Docker engine did not answer ${req.op} within ${req.timeoutMs} ms (${this.where})`, { op: req.op, timeoutMs: req.timeoutMs, engine: this.where }));
+        reject(
+          new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `Docker engine did not answer ${req.op} within ${req.timeoutMs} ms (${this.where})`, {
+            op: req.op,
+            timeoutMs: req.timeoutMs,
+            engine: this.where,
+          }),
+        );
       }, req.timeoutMs);
       try {
         run(ac.signal, (err, value) => {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          if (err) reject(this.#mapError(req, err)); else resolve(value);
+          if (err) reject(this.#mapError(req, err));
+          else resolve(value);
         });
       } catch (err) {
         settled = true;
@@ -148,16 +164,29 @@ export class EngineClient {
     const e = err as { statusCode?: unknown; code?: unknown; message?: unknown; json?: unknown };
     if (typeof e.statusCode === 'number') {
       const engineMessage = engineText(e.json) ?? String(e.message ?? '');
-      return new IsletError('RUNTIME_FAILED', MSG_FAILED, `Docker engine refused ${req.op}: HTTP ${e.statusCode} ${engineMessage}`.trim(), { op: req.op, statusCode: e.statusCode, engineMessage, engine: this.where }, err);
+      return new IsletError(
+        'RUNTIME_FAILED',
+        MSG_FAILED,
+        `Docker engine refused ${req.op}: HTTP ${e.statusCode} ${engineMessage}`.trim(),
+        { op: req.op, statusCode: e.statusCode, engineMessage, engine: this.where },
+        err,
+      );
     }
     const code = typeof e.code === 'string' ? e.code : undefined;
-    return new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `Docker engine unreachable during ${req.op}: ${String(e.message ?? err)}`, { op: req.op, errno: code, engine: this.where }, err);
+    return new IsletError(
+      'RUNTIME_UNAVAILABLE',
+      MSG_BUSY,
+      `Docker engine unreachable during ${req.op}: ${String(e.message ?? err)}`,
+      { op: req.op, errno: code, engine: this.where },
+      err,
+    );
   }
 }
 
 /** The `message` of an engine error body, when there is one. */
 function engineText(json: unknown): string | undefined {
-  if (json && typeof json === 'object' && !Buffer.isBuffer(json) && typeof (json as { message?: unknown }).message === 'string') return (json as { message: string }).message;
+  if (json && typeof json === 'object' && !Buffer.isBuffer(json) && typeof (json as { message?: unknown }).message === 'string')
+    return (json as { message: string }).message;
   if (typeof json === 'string' && json.length > 0) return json;
   if (Buffer.isBuffer(json) && json.length > 0) return json.toString('utf8').trim();
   return undefined;

@@ -22,8 +22,14 @@ export class GateFull extends Error {
   }
 }
 
-interface Waiter { grant(): void }
-interface Owner { active: number; readonly queue: Waiter[]; /** When it last started a call (a counter). */ served: number }
+interface Waiter {
+  grant(): void;
+}
+interface Owner {
+  active: number;
+  readonly queue: Waiter[] /** When it last started a call (a counter). */;
+  served: number;
+}
 
 export class FairGate {
   readonly #perOwner: number;
@@ -40,18 +46,31 @@ export class FairGate {
     this.#maxQueued = opts.maxQueued;
   }
 
-  get active(): number { return this.#active; }
+  get active(): number {
+    return this.#active;
+  }
   /** Calls waiting for a slot, all owners together. */
-  get waiting(): number { let n = 0; for (const o of this.#owners.values()) n += o.queue.length; return n; }
+  get waiting(): number {
+    let n = 0;
+    for (const o of this.#owners.values()) n += o.queue.length;
+    return n;
+  }
 
   async run<T>(owner: string, fn: () => Promise<T>, timeoutMs: number): Promise<T> {
     const release = await this.#acquire(owner, timeoutMs);
-    try { return await fn(); } finally { release(); }
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
   }
 
   #acquire(key: string, timeoutMs: number): Promise<() => void> {
     let o = this.#owners.get(key);
-    if (!o) { o = { active: 0, queue: [], served: 0 }; this.#owners.set(key, o); }
+    if (!o) {
+      o = { active: 0, queue: [], served: 0 };
+      this.#owners.set(key, o);
+    }
     const owner = o;
     if (owner.queue.length === 0 && owner.active < this.#perOwner && this.#active < this.#total) {
       this.#take(owner);
@@ -65,12 +84,22 @@ export class FairGate {
         this.#forget(key, owner);
         reject(new GateFull(key, 'timeout'));
       }, timeoutMs);
-      const waiter: Waiter = { grant: () => { clearTimeout(timer); this.#take(owner); resolve(this.#releaser(key, owner)); } };
+      const waiter: Waiter = {
+        grant: () => {
+          clearTimeout(timer);
+          this.#take(owner);
+          resolve(this.#releaser(key, owner));
+        },
+      };
       owner.queue.push(waiter);
     });
   }
 
-  #take(o: Owner): void { o.active++; this.#active++; o.served = ++this.#seq; }
+  #take(o: Owner): void {
+    o.active++;
+    this.#active++;
+    o.served = ++this.#seq;
+  }
 
   #releaser(key: string, o: Owner): () => void {
     let done = false;

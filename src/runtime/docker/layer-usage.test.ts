@@ -16,14 +16,18 @@ test('many tiny and empty files are charged at least one block each, unlike thei
     // 500 files of at most one byte (250 bytes in all) plus two directories and a link.
     assert.ok(full - empty >= 503 * MIN_ENTRY_BYTES, `charged ${full - empty} bytes for 503 entries`);
     assert.ok(full - empty < 503 * MIN_ENTRY_BYTES * 4, `not walked into /etc through the link (${full - empty} bytes)`);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a big file counts its allocated blocks; an unreadable directory rejects (the driver then asks the engine)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'islet-layer-'));
   try {
     writeFileSync(join(dir, 'big'), Buffer.alloc(3 * 1024 * 1024, 1));
-    assert.ok(await layerUsage(dir) >= 3 * 1024 * 1024);
+    assert.ok((await layerUsage(dir)) >= 3 * 1024 * 1024);
     await assert.rejects(layerUsage(join(dir, 'missing')), /ENOENT/);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

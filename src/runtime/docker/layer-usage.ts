@@ -25,7 +25,9 @@ export async function layerUsage(dir: string, opts: { deadline?: number } = {}):
   const root = await lstat(dir);
   let total = 0;
   const pending: string[] = [dir];
-  const charge = (blocks: number) => { total += Math.max(blocks * 512, MIN_ENTRY_BYTES); };
+  const charge = (blocks: number) => {
+    total += Math.max(blocks * 512, MIN_ENTRY_BYTES);
+  };
   charge(root.blocks);
   const worker = async () => {
     for (let d = pending.pop(); d !== undefined; d = pending.pop()) {

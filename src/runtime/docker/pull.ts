@@ -11,16 +11,26 @@ export async function readPullProgress(res: AsyncIterable<Buffer | string> | Ite
   const handle = (line: string): void => {
     if (!line.trim()) return;
     let j: { status?: string; id?: string; error?: string; errorDetail?: { message?: string } };
-    try { j = JSON.parse(line) as typeof j; } catch { return; }
+    try {
+      j = JSON.parse(line) as typeof j;
+    } catch {
+      return;
+    }
     if (j.error || j.errorDetail) throw new Error(j.errorDetail?.message ?? j.error ?? 'pull failed');
     if (!j.status || /^(Downloading|Extracting|Waiting|Verifying Checksum)$/.test(j.status)) return;
     const text = j.id ? `${j.id}: ${j.status}` : j.status;
-    if (text !== last) { last = text; onProgress(text); }
+    if (text !== last) {
+      last = text;
+      onProgress(text);
+    }
   };
   for await (const chunk of res) {
     buf += typeof chunk === 'string' ? chunk : utf8.decode(chunk, { stream: true });
     let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) { handle(buf.slice(0, nl)); buf = buf.slice(nl + 1); }
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      handle(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
   }
   handle(buf);
 }

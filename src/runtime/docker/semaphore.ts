@@ -14,7 +14,9 @@ export class SemaphoreTimeout extends Error {
   }
 }
 
-interface Waiter { grant: () => void }
+interface Waiter {
+  grant: () => void;
+}
 
 export class Semaphore {
   readonly #max: number;
@@ -26,8 +28,12 @@ export class Semaphore {
     this.#max = max;
   }
 
-  get active(): number { return this.#active; }
-  get waiting(): number { return this.#waiters.length; }
+  get active(): number {
+    return this.#active;
+  }
+  get waiting(): number {
+    return this.#waiters.length;
+  }
 
   /** Resolves with a release function (idempotent) once a slot is free; rejects with SemaphoreTimeout after timeoutMs. */
   acquire(timeoutMs = Infinity): Promise<() => void> {
@@ -58,7 +64,11 @@ export class Semaphore {
   /** Runs fn holding one slot. */
   async run<T>(fn: () => Promise<T>, timeoutMs = Infinity): Promise<T> {
     const release = await this.acquire(timeoutMs);
-    try { return await fn(); } finally { release(); }
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
   }
 
   #releaser(): () => void {

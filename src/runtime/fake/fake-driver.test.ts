@@ -18,11 +18,16 @@ runtimeDriverConformance(() => new FakeDriver(engine), { image: 'islet/demo:late
 
 const bare = new FakeEngine();
 runtimeDriverConformance(() => new FakeDriver(bare, { unsupported: OPTIONAL_OPERATIONS }), {
-  image: 'islet/demo:latest', labels: { 'islet.test': 'fake-bare' }, testTimeoutMs: 20_000,
+  image: 'islet/demo:latest',
+  labels: { 'islet.test': 'fake-bare' },
+  testTimeoutMs: 20_000,
 });
 
-const env = (input: Record<string, unknown> = {}): Environment =>
-  ({ ...environmentSchema.parse({ image: 'islet/demo:latest', ...input }), name: 'demo', source: 'fake-driver.test' });
+const env = (input: Record<string, unknown> = {}): Environment => ({
+  ...environmentSchema.parse({ image: 'islet/demo:latest', ...input }),
+  name: 'demo',
+  source: 'fake-driver.test',
+});
 const code = (c: string) => (e: unknown) => e instanceof IsletError && e.code === c;
 
 describe('FakeDriver scripted behaviour', () => {
@@ -65,7 +70,11 @@ describe('FakeDriver scripted behaviour', () => {
     e.behaviour.fail = {};
     await d.remove(info.id);
     assert.equal(await d.inspect(info.id), undefined, 'control: without the script remove works');
-    assert.deepEqual(e.calls.filter((c) => c === 'create'), ['create', 'create'], 'calls are recorded');
+    assert.deepEqual(
+      e.calls.filter((c) => c === 'create'),
+      ['create', 'create'],
+      'calls are recorded',
+    );
   });
 
   test('exits: the main process ends with the scripted status at start, or when the test says so', async () => {
@@ -91,7 +100,9 @@ describe('FakeDriver scripted behaviour', () => {
     await d.start(ok.id);
     const e = await d.exec(ok.id, { cmd: ['id', '-un'], user: 'nobody-here' });
     let out = '';
-    e.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    e.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
     assert.equal(await e.exited, 126);
     assert.match(out, /unable to find user nobody-here/);
   });
@@ -104,7 +115,7 @@ describe('FakeDriver scripted behaviour', () => {
     await d.putArchive(info.id, '/home/student', Buffer.alloc(1024));
   });
 
-  test('an unsafe mount is refused at create with the Docker driver\'s own check', async () => {
+  test("an unsafe mount is refused at create with the Docker driver's own check", async () => {
     const d = new FakeDriver();
     await assert.rejects(d.create({ name: 'x', env: env({ mounts: [{ source: '/var/run', target: '/mnt' }] }), labels: {} }), code('CONFIG_FORBIDDEN'));
   });
@@ -117,7 +128,11 @@ test('the fake shell: Ctrl-C interrupts the foreground command (status 130) but 
   const screen = new Screen(att);
   await d.start(info.id);
   await screen.waitFor(PROMPT);
-  const type = async (line: string, re: RegExp) => { const from = screen.mark(); att.input.write(line); return screen.waitFor(re, { from }); };
+  const type = async (line: string, re: RegExp) => {
+    const from = screen.mark();
+    att.input.write(line);
+    return screen.waitFor(re, { from });
+  };
   await type('sleep 500 & echo bg-started\r', /bg-started[\s\S]*\$ $/);
   await type('sleep 600\r', /sleep 600\r\n/);
   await type('\x03', /\^C[\s\S]*\$ $/);

@@ -85,7 +85,10 @@ export class FakeDriver implements RuntimeDriver {
     if (mode && mode !== 'none' && mode !== 'bridge' && !this.engine.networks.has(mode)) throw imageMissing(req.env.image, `network ${mode} not found`);
     if (this.engine.lookup(req.name)?.name === req.name) throw refused('create', 409, `Conflict. The container name "/${req.name}" is already in use`);
     const inst = new FakeInstance(this.engine.newId(), opts, image, req.tty);
-    if (opts.HostConfig?.AutoRemove) inst.onExit = () => { this.engine.instances.delete(inst.id); };
+    if (opts.HostConfig?.AutoRemove)
+      inst.onExit = () => {
+        this.engine.instances.delete(inst.id);
+      };
     this.engine.instances.set(inst.id, inst);
     return inst.info();
   }

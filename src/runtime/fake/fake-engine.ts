@@ -17,8 +17,24 @@ import type { InstanceInfo } from '../runtime-driver.ts';
 import { DEMO_IMAGE, type FakeImage } from './fake-image.ts';
 import type { FakeInstance } from './fake-instance.ts';
 
-export type FakeOperation = 'hasImage' | 'ensureImage' | 'create' | 'inspect' | 'find' | 'attach' | 'exec' | 'rename' | 'putArchive' | 'getArchive'
-  | 'start' | 'resize' | 'stop' | 'remove' | 'ensureNetwork' | 'diskUsage' | 'cpuTime';
+export type FakeOperation =
+  | 'hasImage'
+  | 'ensureImage'
+  | 'create'
+  | 'inspect'
+  | 'find'
+  | 'attach'
+  | 'exec'
+  | 'rename'
+  | 'putArchive'
+  | 'getArchive'
+  | 'start'
+  | 'resize'
+  | 'stop'
+  | 'remove'
+  | 'ensureNetwork'
+  | 'diskUsage'
+  | 'cpuTime';
 
 export interface FakeBehaviour {
   /** start() takes this long before it returns and the main process runs (a slow engine). */
@@ -62,5 +78,7 @@ export class FakeEngine {
   }
 
   /** Every instance, as `find` would list it. */
-  list(): InstanceInfo[] { return [...this.instances.values()].map((i) => i.info()); }
+  list(): InstanceInfo[] {
+    return [...this.instances.values()].map((i) => i.info());
+  }
 }

@@ -12,8 +12,19 @@ import { posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { extract, pack } from 'tar-stream';
 
-export interface FakeFile { readonly kind: 'file'; data: Buffer; mode: number; uid: number; gid: number }
-export interface FakeDir { readonly kind: 'dir'; mode: number; uid: number; gid: number }
+export interface FakeFile {
+  readonly kind: 'file';
+  data: Buffer;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+export interface FakeDir {
+  readonly kind: 'dir';
+  mode: number;
+  uid: number;
+  gid: number;
+}
 export type FakeNode = FakeFile | FakeDir;
 
 /** `p` made absolute against `cwd`, with `.`/`..` resolved. */
@@ -25,7 +36,9 @@ export class FakeFs {
   readonly #nodes = new Map<string, FakeNode>([['/', { kind: 'dir', mode: 0o755, uid: 0, gid: 0 }]]);
   written = 0;
 
-  get(path: string): FakeNode | undefined { return this.#nodes.get(path); }
+  get(path: string): FakeNode | undefined {
+    return this.#nodes.get(path);
+  }
 
   /** Makes a directory and its missing parents. */
   mkdirp(path: string, owner: { uid: number; gid: number } = { uid: 0, gid: 0 }, mode = 0o755): void {
@@ -55,22 +68,32 @@ export class FakeFs {
   /** Names directly inside a directory, sorted. */
   list(dir: string): string[] {
     const prefix = dir === '/' ? '/' : `${dir}/`;
-    return [...this.#nodes.keys()].filter((p) => p !== '/' && p.startsWith(prefix) && !p.slice(prefix.length).includes('/'))
-      .map((p) => p.slice(prefix.length)).sort();
+    return [...this.#nodes.keys()]
+      .filter((p) => p !== '/' && p.startsWith(prefix) && !p.slice(prefix.length).includes('/'))
+      .map((p) => p.slice(prefix.length))
+      .sort();
   }
 
   /** Unpacks a tar archive into `dir` (which must exist); ownership and modes as in the archive. */
   async untar(dir: string, tar: Buffer): Promise<void> {
     const ex = extract();
-    const done = new Promise<void>((resolve, reject) => { ex.on('finish', resolve); ex.on('error', reject); });
+    const done = new Promise<void>((resolve, reject) => {
+      ex.on('finish', resolve);
+      ex.on('error', reject);
+    });
     ex.on('entry', (h, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (c: unknown) => { chunks.push(c as Buffer); });
+      stream.on('data', (c: unknown) => {
+        chunks.push(c as Buffer);
+      });
       stream.on('end', () => {
         const path = resolvePath(dir, h.name);
         const owner = { uid: h.uid ?? 0, gid: h.gid ?? 0 };
         if (h.type === 'directory') this.mkdirp(path, owner, h.mode ?? 0o755);
-        else { this.mkdirp(posix.dirname(path)); this.write(path, Buffer.concat(chunks), { ...owner, mode: h.mode ?? 0o644 }); }
+        else {
+          this.mkdirp(posix.dirname(path));
+          this.write(path, Buffer.concat(chunks), { ...owner, mode: h.mode ?? 0o644 });
+        }
         next();
       });
     });

@@ -16,8 +16,15 @@ import { seedFs, type FakeImage } from './fake-image.ts';
 import { runArgv, signalStatus, type Proc, type ShellMachine } from './fake-shell.ts';
 import { TtyShell } from './fake-tty-shell.ts';
 
-interface Run { readonly kill: AbortController; readonly shell: TtyShell | undefined; readonly done: Promise<void> }
-interface Att { readonly output: PassThrough; end(): void }
+interface Run {
+  readonly kill: AbortController;
+  readonly shell: TtyShell | undefined;
+  readonly done: Promise<void>;
+}
+interface Att {
+  readonly output: PassThrough;
+  end(): void;
+}
 
 /** LF → CRLF, as a TTY in its default mode (onlcr) writes it. */
 const onlcr = (s: string): string => s.replace(/\r?\n/g, '\r\n');
@@ -60,8 +67,12 @@ export class FakeInstance implements ShellMachine {
     this.fs.written = 0;
   }
 
-  ttySize(): TtySize { return this.#tty; }
-  nextPid(): number { return ++this.#pid; }
+  ttySize(): TtySize {
+    return this.#tty;
+  }
+  nextPid(): number {
+    return ++this.#pid;
+  }
   uidOf(user: string): number | undefined {
     if (/^\d+$/.test(user)) return Number(user);
     return this.#image.users[user];
@@ -83,19 +94,36 @@ export class FakeInstance implements ShellMachine {
 
   info(): InstanceInfo {
     return {
-      id: this.id, name: this.name, image: this.image, state: this.state, labels: this.labels, createdAt: this.createdAt,
+      id: this.id,
+      name: this.name,
+      image: this.image,
+      state: this.state,
+      labels: this.labels,
+      createdAt: this.createdAt,
       ...(this.state === 'exited' || this.state === 'dead' ? { exitCode: this.exitCode ?? 0 } : {}),
       ...(this.startedAt ? { startedAt: this.startedAt } : {}),
     };
   }
 
-  #proc(signal: AbortSignal, out: (s: string) => void, err: (s: string) => void, readAll: () => Promise<string>, tty: boolean,
-    req: Omit<ExecRequest, 'cmd'> = {}): Proc {
+  #proc(
+    signal: AbortSignal,
+    out: (s: string) => void,
+    err: (s: string) => void,
+    readAll: () => Promise<string>,
+    tty: boolean,
+    req: Omit<ExecRequest, 'cmd'> = {},
+  ): Proc {
     const who = this.#identity(req.user)!;
     const vars: Record<string, string> = {
-      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOSTNAME: this.hostname, HOME: who.home, TERM: 'xterm',
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      HOSTNAME: this.hostname,
+      HOME: who.home,
+      TERM: 'xterm',
     };
-    for (const kv of this.opts.Env ?? []) { const i = kv.indexOf('='); vars[kv.slice(0, i)] = kv.slice(i + 1); }
+    for (const kv of this.opts.Env ?? []) {
+      const i = kv.indexOf('=');
+      vars[kv.slice(0, i)] = kv.slice(i + 1);
+    }
     Object.assign(vars, req.env ?? {});
     vars.PWD = req.workdir ?? this.opts.WorkingDir ?? this.#image.workdir ?? '/';
     return { machine: this, vars, user: who.user, uid: who.uid, signal, out, err, readAll, tty };
@@ -121,8 +149,13 @@ export class FakeInstance implements ShellMachine {
     this.procs.set(1, [p.user, argv.join(' ')]);
     const main = exitOnStart !== undefined ? Promise.resolve(exitOnStart) : shell ? shell.run() : runArgv(argv, p);
     const run: Run = {
-      kill, shell,
-      done: main.catch(() => 1).then((code) => { if (this.#run === run) this.#exited(kill.signal.aborted ? signalStatus(kill.signal.reason) : code); }),
+      kill,
+      shell,
+      done: main
+        .catch(() => 1)
+        .then((code) => {
+          if (this.#run === run) this.#exited(kill.signal.aborted ? signalStatus(kill.signal.reason) : code);
+        }),
     };
     this.#run = run;
   }
@@ -142,7 +175,8 @@ export class FakeInstance implements ShellMachine {
   async kill(signal: NodeJS.Signals = 'SIGKILL', code?: number): Promise<void> {
     const run = this.#run;
     if (!run) return;
-    if (code === undefined) run.kill.abort(signal); else this.#exited(code);
+    if (code === undefined) run.kill.abort(signal);
+    else this.#exited(code);
     await run.done;
   }
 
@@ -155,10 +189,25 @@ export class FakeInstance implements ShellMachine {
   attach(): Attachment {
     const output = new PassThrough();
     let resolveEnded!: () => void;
-    const ended = new Promise<void>((r) => { resolveEnded = r; });
-    const input = new Writable({ write: (chunk: Buffer, _enc, cb) => { if (this.#atts.has(att)) this.#run?.shell?.input(Buffer.from(chunk)); cb(); } });
+    const ended = new Promise<void>((r) => {
+      resolveEnded = r;
+    });
+    const input = new Writable({
+      write: (chunk: Buffer, _enc, cb) => {
+        if (this.#atts.has(att)) this.#run?.shell?.input(Buffer.from(chunk));
+        cb();
+      },
+    });
     input.on('error', () => undefined);
-    const att: Att = { output, end: () => { if (!this.#atts.delete(att)) return; output.end(); input.destroy(); resolveEnded(); } };
+    const att: Att = {
+      output,
+      end: () => {
+        if (!this.#atts.delete(att)) return;
+        output.end();
+        input.destroy();
+        resolveEnded();
+      },
+    };
     this.#atts.add(att);
     return { input, output, ended, detach: () => att.end() };
   }
@@ -176,8 +225,14 @@ export class FakeInstance implements ShellMachine {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     const tty = req.tty !== undefined;
-    const out = (s: string) => { if (!stdout.writableEnded) stdout.write(tty ? onlcr(s) : s); };
-    const err = tty ? out : (s: string) => { if (!stderr.writableEnded) stderr.write(s); };
+    const out = (s: string) => {
+      if (!stdout.writableEnded) stdout.write(tty ? onlcr(s) : s);
+    };
+    const err = tty
+      ? out
+      : (s: string) => {
+          if (!stderr.writableEnded) stderr.write(s);
+        };
     const input = new Promise<string>((resolve) => {
       const chunks: Buffer[] = [];
       stdin.on('data', (c: Buffer) => chunks.push(c));
@@ -187,18 +242,39 @@ export class FakeInstance implements ShellMachine {
     // As runc: a user the image lacks fails the process (status 126, the reason on the output), not the call.
     const known = this.#identity(req.user) !== undefined;
     if (!known) out(`unable to find user ${req.user}: no matching entries in passwd file\n`);
-    const run = known ? runArgv(req.cmd, this.#proc(signal, out, err, () => input, tty, req)) : Promise.resolve(126);
-    const exited = run.catch(() => 126).then((code) => { stdout.end(); stderr.end(); return code; });
+    const run = known
+      ? runArgv(
+          req.cmd,
+          this.#proc(signal, out, err, () => input, tty, req),
+        )
+      : Promise.resolve(126);
+    const exited = run
+      .catch(() => 126)
+      .then((code) => {
+        stdout.end();
+        stderr.end();
+        return code;
+      });
     if (tty) stderr.end();
-    const close = () => { ac.abort('SIGPIPE'); stdin.destroy(); };
+    const close = () => {
+      ac.abort('SIGPIPE');
+      stdin.destroy();
+    };
     return {
-      stdin, stdout, stderr, exited,
+      stdin,
+      stdout,
+      stderr,
+      exited,
       resize: async () => undefined,
-      signal: async (sig) => { ac.abort(sig); },
+      signal: async (sig) => {
+        ac.abort(sig);
+      },
       close,
     } as Execution;
   }
 
   /** True when a process runs (exec needs one). */
-  get running(): boolean { return this.#run !== undefined; }
+  get running(): boolean {
+    return this.#run !== undefined;
+  }
 }

@@ -54,10 +54,14 @@ export interface Proc {
 
 class Exit {
   readonly code: number;
-  constructor(code: number) { this.code = code; }
+  constructor(code: number) {
+    this.code = code;
+  }
 }
 
-function cwd(p: Proc): string { return p.vars.PWD || '/'; }
+function cwd(p: Proc): string {
+  return p.vars.PWD || '/';
+}
 
 export function signalStatus(sig: unknown): number {
   const n = (constants.signals as Record<string, number>)[String(sig)] ?? 15;
@@ -71,7 +75,9 @@ export async function runScript(script: string, p: Proc): Promise<number> {
 
 /** Runs one line of an interactive shell: `exited` tells whether it ran `exit`. */
 export async function runLine(script: string, p: Proc): Promise<{ status: number; exited: boolean }> {
-  try { return { status: await runList(script, p), exited: false }; } catch (e) {
+  try {
+    return { status: await runList(script, p), exited: false };
+  } catch (e) {
     if (e instanceof Exit) return { status: e.code, exited: true };
     if (p.signal.aborted) return { status: signalStatus(p.signal.reason), exited: false };
     throw e;
@@ -83,7 +89,9 @@ export async function runArgv(argv: readonly string[], p: Proc): Promise<number>
   const [cmd = '', ...args] = argv;
   if (/(^|\/)(ba)?sh$/.test(cmd) && args[0] === '-c') return runScript(args[1] ?? '', p);
   if (/(^|\/)busybox$/.test(cmd)) return runArgv(args, p);
-  try { return await simple([posix.basename(cmd), ...args], p); } catch (e) {
+  try {
+    return await simple([posix.basename(cmd), ...args], p);
+  } catch (e) {
     if (e instanceof Exit) return e.code;
     if (p.signal.aborted) return signalStatus(p.signal.reason);
     throw e;
@@ -100,10 +108,17 @@ function tokenize(s: string): Tok[] {
   const toks: Tok[] = [];
   let i = 0;
   while (i < s.length) {
-    if (s[i] === ' ' || s[i] === '\t') { i++; continue; }
+    if (s[i] === ' ' || s[i] === '\t') {
+      i++;
+      continue;
+    }
     if (s[i] === '#') break;
-    const op = OPS.find((o) => s.startsWith(o, i) && (o !== '2>' && o !== '2>&1' || i === 0 || /\s/.test(s[i - 1]!)));
-    if (op) { toks.push({ op }); i += op.length; continue; }
+    const op = OPS.find((o) => s.startsWith(o, i) && ((o !== '2>' && o !== '2>&1') || i === 0 || /\s/.test(s[i - 1]!)));
+    if (op) {
+      toks.push({ op });
+      i += op.length;
+      continue;
+    }
     let w = '';
     while (i < s.length && !/[\s;&|<>]/.test(s[i]!)) {
       const end = skipQuoted(s, i);
@@ -119,7 +134,10 @@ function tokenize(s: string): Tok[] {
 function skipQuoted(s: string, i: number): number {
   const c = s[i];
   if (c === '\\') return Math.min(s.length, i + 2);
-  if (c === "'") { const j = s.indexOf("'", i + 1); return j < 0 ? s.length : j + 1; }
+  if (c === "'") {
+    const j = s.indexOf("'", i + 1);
+    return j < 0 ? s.length : j + 1;
+  }
   if (c === '"') {
     let j = i + 1;
     while (j < s.length && s[j] !== '"') j = s[j] === '\\' ? j + 2 : s.startsWith('$(', j) ? closeParen(s, j + 1) : j + 1;
@@ -159,7 +177,8 @@ async function runList(script: string, p: Proc): Promise<number> {
     cur = [];
   };
   for (const t of toks) {
-    if ('op' in t && [';', '&', '&&', '||', '\n'].includes(t.op)) await flush(t.op); else cur.push(t);
+    if ('op' in t && [';', '&', '&&', '||', '\n'].includes(t.op)) await flush(t.op);
+    else cur.push(t);
   }
   await flush(';');
   return status;
@@ -167,7 +186,9 @@ async function runList(script: string, p: Proc): Promise<number> {
 
 async function runPipeline(toks: Tok[], p: Proc, background: boolean): Promise<number> {
   const stages: Tok[][] = [[]];
-  for (const t of toks) if ('op' in t && t.op === '|') stages.push([]); else stages.at(-1)!.push(t);
+  for (const t of toks)
+    if ('op' in t && t.op === '|') stages.push([]);
+    else stages.at(-1)!.push(t);
   try {
     let input: string | undefined;
     let status = 0;
@@ -175,9 +196,16 @@ async function runPipeline(toks: Tok[], p: Proc, background: boolean): Promise<n
       const last = i === stages.length - 1;
       let captured = '';
       const sp: Proc = {
-        ...p, vars: p.vars,
+        ...p,
+        vars: p.vars,
         ...(input !== undefined ? { readAll: async () => input!, tty: false } : {}),
-        ...(last ? {} : { out: (t: string) => { captured += t; } }),
+        ...(last
+          ? {}
+          : {
+              out: (t: string) => {
+                captured += t;
+              },
+            }),
       };
       status = await runCommand(stage, sp);
       input = captured;
@@ -192,38 +220,63 @@ async function runPipeline(toks: Tok[], p: Proc, background: boolean): Promise<n
 
 async function runCommand(toks: Tok[], p: Proc): Promise<number> {
   const argv: string[] = [];
-  let out = p.out, err = p.err, readAll = p.readAll;
+  let out = p.out,
+    err = p.err,
+    readAll = p.readAll;
   const assigns: Record<string, string> = {};
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
     if ('word' in t) {
       const m = argv.length === 0 ? /^([A-Za-z_]\w*)=(.*)$/s.exec(t.word) : null;
-      if (m) assigns[m[1]!] = await expand(m[2]!, p); else argv.push(await expand(t.word, p));
+      if (m) assigns[m[1]!] = await expand(m[2]!, p);
+      else argv.push(await expand(t.word, p));
       continue;
     }
     const target = toks[i + 1];
-    if (t.op === '2>&1') { err = out; continue; }
-    if (t.op === '>&2') { out = err; continue; }
-    if (!target || !('word' in target)) { p.err('sh: syntax error: unexpected newline\n'); return 2; }
+    if (t.op === '2>&1') {
+      err = out;
+      continue;
+    }
+    if (t.op === '>&2') {
+      out = err;
+      continue;
+    }
+    if (!target || !('word' in target)) {
+      p.err('sh: syntax error: unexpected newline\n');
+      return 2;
+    }
     i++;
     const path = resolvePath(cwd(p), await expand(target.word, p));
     if (t.op === '<') {
       const f = p.machine.fs.get(path);
-      if (f?.kind !== 'file') { p.err(`sh: can't open '${target.word}': No such file or directory\n`); return 1; }
+      if (f?.kind !== 'file') {
+        p.err(`sh: can't open '${target.word}': No such file or directory\n`);
+        return 1;
+      }
       readAll = async () => f.data.toString();
       continue;
     }
-    if (path === '/dev/null') { if (t.op === '2>') err = () => {}; else out = () => {}; continue; }
+    if (path === '/dev/null') {
+      if (t.op === '2>') err = () => {};
+      else out = () => {};
+      continue;
+    }
     if (!writable(p, path)) {
       p.err(`sh: can't create ${target.word}: ${p.machine.fs.get(posix.dirname(path)) ? 'Permission denied' : 'nonexistent directory'}\n`);
       return 1;
     }
     const append = t.op === '>>';
     p.machine.fs.write(path, Buffer.alloc(0), { append, uid: p.uid, gid: p.uid });
-    const sink = (text: string) => { p.machine.fs.write(path, Buffer.from(text), { append: true }); };
-    if (t.op === '2>') err = sink; else out = sink;
+    const sink = (text: string) => {
+      p.machine.fs.write(path, Buffer.from(text), { append: true });
+    };
+    if (t.op === '2>') err = sink;
+    else out = sink;
   }
-  if (argv.length === 0) { Object.assign(p.vars, assigns); return 0; }
+  if (argv.length === 0) {
+    Object.assign(p.vars, assigns);
+    return 0;
+  }
   return simple(argv, { ...p, vars: Object.keys(assigns).length ? { ...p.vars, ...assigns } : p.vars, out, err, readAll });
 }
 
@@ -241,23 +294,55 @@ function writable(p: Proc, path: string): boolean {
 async function expand(word: string, p: Proc): Promise<string> {
   let out = '';
   let i = 0;
-  if (word === '~' || word.startsWith('~/')) { out = p.vars.HOME ?? '/'; i = 1; }
+  if (word === '~' || word.startsWith('~/')) {
+    out = p.vars.HOME ?? '/';
+    i = 1;
+  }
   while (i < word.length) {
     const c = word[i]!;
-    if (c === '\\') { out += word[i + 1] ?? ''; i += 2; continue; }
-    if (c === "'") { const end = skipQuoted(word, i); out += word.slice(i + 1, end - 1); i = end; continue; }
-    if (c === '"') { const end = skipQuoted(word, i); out += await expandDollars(word.slice(i + 1, end - 1), p, true); i = end; continue; }
-    if (c === '$') { const [text, end] = await dollar(word, i, p); out += text; i = end; continue; }
-    out += c; i++;
+    if (c === '\\') {
+      out += word[i + 1] ?? '';
+      i += 2;
+      continue;
+    }
+    if (c === "'") {
+      const end = skipQuoted(word, i);
+      out += word.slice(i + 1, end - 1);
+      i = end;
+      continue;
+    }
+    if (c === '"') {
+      const end = skipQuoted(word, i);
+      out += await expandDollars(word.slice(i + 1, end - 1), p, true);
+      i = end;
+      continue;
+    }
+    if (c === '$') {
+      const [text, end] = await dollar(word, i, p);
+      out += text;
+      i = end;
+      continue;
+    }
+    out += c;
+    i++;
   }
   return out;
 }
 
 async function expandDollars(s: string, p: Proc, quoted: boolean): Promise<string> {
   let out = '';
-  for (let i = 0; i < s.length;) {
-    if (s[i] === '\\' && quoted && /[$"\\`]/.test(s[i + 1] ?? '')) { out += s[i + 1]; i += 2; continue; }
-    if (s[i] === '$') { const [text, end] = await dollar(s, i, p); out += text; i = end; continue; }
+  for (let i = 0; i < s.length; ) {
+    if (s[i] === '\\' && quoted && /[$"\\`]/.test(s[i + 1] ?? '')) {
+      out += s[i + 1];
+      i += 2;
+      continue;
+    }
+    if (s[i] === '$') {
+      const [text, end] = await dollar(s, i, p);
+      out += text;
+      i = end;
+      continue;
+    }
     out += s[i++];
   }
   return out;
@@ -273,7 +358,13 @@ async function dollar(s: string, i: number, p: Proc): Promise<[string, number]> 
   if (s[i + 1] === '(') {
     const end = closeParen(s, i + 1);
     let captured = '';
-    const status = await runScript(s.slice(i + 2, end - 1), { ...p, vars: { ...p.vars }, out: (t) => { captured += t; } });
+    const status = await runScript(s.slice(i + 2, end - 1), {
+      ...p,
+      vars: { ...p.vars },
+      out: (t) => {
+        captured += t;
+      },
+    });
     p.vars['?'] = String(status);
     return [captured.replace(/\n+$/, ''), end];
   }
@@ -290,7 +381,11 @@ function arith(expr: string, vars: Record<string, string>): number {
   let k = 0;
   const atom = (): number => {
     const t = toks[k++];
-    if (t === '(') { const v = sum(); k++; return v; }
+    if (t === '(') {
+      const v = sum();
+      k++;
+      return v;
+    }
     if (t === '-') return -atom();
     if (t === undefined) return 0;
     return /^\d/.test(t) ? Number(t) : Number(vars[t] ?? 0) || 0;
@@ -298,7 +393,8 @@ function arith(expr: string, vars: Record<string, string>): number {
   const product = (): number => {
     let v = atom();
     while (toks[k] === '*' || toks[k] === '/' || toks[k] === '%') {
-      const op = toks[k++], r = atom();
+      const op = toks[k++],
+        r = atom();
       v = op === '*' ? v * r : r === 0 ? 0 : op === '/' ? Math.trunc(v / r) : v % r;
     }
     return v;
@@ -317,40 +413,77 @@ type Command = (args: string[], p: Proc) => number | Promise<number>;
 
 function sleep(seconds: number, p: Proc): Promise<number> {
   return new Promise((resolve) => {
-    if (p.signal.aborted) { resolve(signalStatus(p.signal.reason)); return; }
-    const timer = setTimeout(() => { p.signal.removeEventListener('abort', onAbort); resolve(0); }, seconds * 1000);
+    if (p.signal.aborted) {
+      resolve(signalStatus(p.signal.reason));
+      return;
+    }
+    const timer = setTimeout(() => {
+      p.signal.removeEventListener('abort', onAbort);
+      resolve(0);
+    }, seconds * 1000);
     timer.unref();
-    const onAbort = () => { clearTimeout(timer); resolve(signalStatus(p.signal.reason)); };
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(signalStatus(p.signal.reason));
+    };
     p.signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
-function userName(p: Proc): string { return p.user; }
+function userName(p: Proc): string {
+  return p.user;
+}
 
 const COMMANDS: Record<string, Command> = {
   true: () => 0,
   false: () => 1,
   ':': () => 0,
-  exit: (a, p) => { throw new Exit(a[0] === undefined ? Number(p.vars['?'] ?? 0) : Number(a[0]) & 255); },
-  echo: (a, p) => { const n = a[0] === '-n'; p.out(`${(n ? a.slice(1) : a).join(' ')}${n ? '' : '\n'}`); return 0; },
-  printf: (a, p) => { let i = 1; p.out((a[0] ?? '').replace(/%[sd]/g, () => a[i++] ?? '').replace(/\\n/g, '\n')); return 0; },
+  exit: (a, p) => {
+    throw new Exit(a[0] === undefined ? Number(p.vars['?'] ?? 0) : Number(a[0]) & 255);
+  },
+  echo: (a, p) => {
+    const n = a[0] === '-n';
+    p.out(`${(n ? a.slice(1) : a).join(' ')}${n ? '' : '\n'}`);
+    return 0;
+  },
+  printf: (a, p) => {
+    let i = 1;
+    p.out((a[0] ?? '').replace(/%[sd]/g, () => a[i++] ?? '').replace(/\\n/g, '\n'));
+    return 0;
+  },
   cat: async (a, p) => {
-    if (a.length === 0) { p.out(await p.readAll()); return 0; }
+    if (a.length === 0) {
+      p.out(await p.readAll());
+      return 0;
+    }
     let status = 0;
     for (const f of a) {
       const n = p.machine.fs.get(resolvePath(cwd(p), f));
-      if (n?.kind === 'file') p.out(n.data.toString()); else { p.err(`cat: can't open '${f}': No such file or directory\n`); status = 1; }
+      if (n?.kind === 'file') p.out(n.data.toString());
+      else {
+        p.err(`cat: can't open '${f}': No such file or directory\n`);
+        status = 1;
+      }
     }
     return status;
   },
   stty: (a, p) => {
     const size = p.tty ? p.machine.ttySize() : undefined;
-    if (!size) { p.err('stty: standard input: Not a tty\n'); return 1; }
+    if (!size) {
+      p.err('stty: standard input: Not a tty\n');
+      return 1;
+    }
     if (a[0] === 'size') p.out(`${size.rows} ${size.cols}\n`);
     return 0;
   },
-  hostname: (_a, p) => { p.out(`${p.machine.hostname}\n`); return 0; },
-  whoami: (_a, p) => { p.out(`${userName(p)}\n`); return 0; },
+  hostname: (_a, p) => {
+    p.out(`${p.machine.hostname}\n`);
+    return 0;
+  },
+  whoami: (_a, p) => {
+    p.out(`${userName(p)}\n`);
+    return 0;
+  },
   id: (a, p) => {
     const flags = a.join('');
     if (flags.includes('u') && flags.includes('n')) p.out(`${userName(p)}\n`);
@@ -358,15 +491,30 @@ const COMMANDS: Record<string, Command> = {
     else p.out(`uid=${p.uid}(${userName(p)}) gid=${p.uid}(${userName(p)})\n`);
     return 0;
   },
-  pwd: (_a, p) => { p.out(`${cwd(p)}\n`); return 0; },
+  pwd: (_a, p) => {
+    p.out(`${cwd(p)}\n`);
+    return 0;
+  },
   cd: (a, p) => {
     const dir = resolvePath(cwd(p), a[0] ?? p.vars.HOME ?? '/');
-    if (p.machine.fs.get(dir)?.kind !== 'dir') { p.err(`sh: cd: can't cd to ${a[0]}: No such file or directory\n`); return 2; }
+    if (p.machine.fs.get(dir)?.kind !== 'dir') {
+      p.err(`sh: cd: can't cd to ${a[0]}: No such file or directory\n`);
+      return 2;
+    }
     p.vars.PWD = dir;
     return 0;
   },
-  export: (a, p) => { for (const kv of a) { const m = /^([A-Za-z_]\w*)=(.*)$/s.exec(kv); if (m) p.vars[m[1]!] = m[2]!; } return 0; },
-  env: (_a, p) => { for (const [k, v] of Object.entries(p.vars)) if (/^[A-Za-z_]/.test(k)) p.out(`${k}=${v}\n`); return 0; },
+  export: (a, p) => {
+    for (const kv of a) {
+      const m = /^([A-Za-z_]\w*)=(.*)$/s.exec(kv);
+      if (m) p.vars[m[1]!] = m[2]!;
+    }
+    return 0;
+  },
+  env: (_a, p) => {
+    for (const [k, v] of Object.entries(p.vars)) if (/^[A-Za-z_]/.test(k)) p.out(`${k}=${v}\n`);
+    return 0;
+  },
   sleep: (a, p) => sleep(Number(a[0]) || 0, p),
   ps: (_a, p) => {
     p.out('PID   USER     TIME  COMMAND\n');
@@ -378,8 +526,18 @@ const COMMANDS: Record<string, Command> = {
   ls: (a, p) => {
     const dir = resolvePath(cwd(p), a.find((x) => !x.startsWith('-')) ?? '.');
     const n = p.machine.fs.get(dir);
-    if (!n) { p.err(`ls: ${dir}: No such file or directory\n`); return 1; }
-    p.out(n.kind === 'dir' ? p.machine.fs.list(dir).map((x) => `${x}\n`).join('') : `${dir}\n`);
+    if (!n) {
+      p.err(`ls: ${dir}: No such file or directory\n`);
+      return 1;
+    }
+    p.out(
+      n.kind === 'dir'
+        ? p.machine.fs
+            .list(dir)
+            .map((x) => `${x}\n`)
+            .join('')
+        : `${dir}\n`,
+    );
     return 0;
   },
   mkdir: (a, p) => {
@@ -397,16 +555,25 @@ const COMMANDS: Record<string, Command> = {
     let status = 0;
     const force = a.some((x) => /^-\w*f/.test(x));
     for (const f of a.filter((x) => !x.startsWith('-'))) {
-      if (!p.machine.fs.remove(resolvePath(cwd(p), f)) && !force) { p.err(`rm: can't remove '${f}': No such file or directory\n`); status = 1; }
+      if (!p.machine.fs.remove(resolvePath(cwd(p), f)) && !force) {
+        p.err(`rm: can't remove '${f}': No such file or directory\n`);
+        status = 1;
+      }
     }
     return status;
   },
   dd: (a, p) => {
     const o = Object.fromEntries(a.map((kv) => kv.split('=') as [string, string]));
     const unit = (v = '512') => Number.parseInt(v, 10) * ({ k: 1024, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[v.slice(-1)] ?? 1);
-    if (o.if !== '/dev/zero' || !o.of) { p.err('dd: only if=/dev/zero of=FILE is supported here\n'); return 1; }
+    if (o.if !== '/dev/zero' || !o.of) {
+      p.err('dd: only if=/dev/zero of=FILE is supported here\n');
+      return 1;
+    }
     const path = resolvePath(cwd(p), o.of);
-    if (!writable(p, path)) { p.err(`dd: can't open '${o.of}': Permission denied\n`); return 1; }
+    if (!writable(p, path)) {
+      p.err(`dd: can't open '${o.of}': Permission denied\n`);
+      return 1;
+    }
     p.machine.fs.write(path, Buffer.alloc(unit(o.bs) * (Number(o.count) || 0)), { uid: p.uid, gid: p.uid });
     p.err(`${o.count}+0 records in\n${o.count}+0 records out\n`);
     return 0;
@@ -425,8 +592,15 @@ async function simple(argv: string[], p: Proc): Promise<number> {
   p.machine.cpuNs += 50_000;
   if (name === 'sh' || name === '/bin/sh') return args[0] === '-c' ? runScript(args[1] ?? '', { ...p, vars: { ...p.vars } }) : 0;
   const cmd = Object.hasOwn(COMMANDS, posix.basename(name)) ? COMMANDS[posix.basename(name)]! : undefined;
-  if (!cmd) { p.err(`sh: ${name}: not found\n`); return 127; }
+  if (!cmd) {
+    p.err(`sh: ${name}: not found\n`);
+    return 127;
+  }
   const pid = p.machine.nextPid();
   p.machine.procs.set(pid, [p.user, argv.join(' ')]);
-  try { return await cmd(args, p); } finally { p.machine.procs.delete(pid); }
+  try {
+    return await cmd(args, p);
+  } finally {
+    p.machine.procs.delete(pid);
+  }
 }

@@ -27,14 +27,26 @@ export class TtyShell {
   /** Bytes typed on the TTY. */
   input(b: Buffer): void {
     for (const ch of b.toString('utf8')) {
-      if (ch === '\r' || ch === '\n') { this.#write('\n'); this.#lines.push(this.#cur); this.#cur = ''; }
-      else if (ch === '\x7f' || ch === '\b') { if (this.#cur) { this.#cur = this.#cur.slice(0, -1); this.#write('\b \b'); } }
-      else if (ch === '\x03') {
+      if (ch === '\r' || ch === '\n') {
+        this.#write('\n');
+        this.#lines.push(this.#cur);
+        this.#cur = '';
+      } else if (ch === '\x7f' || ch === '\b') {
+        if (this.#cur) {
+          this.#cur = this.#cur.slice(0, -1);
+          this.#write('\b \b');
+        }
+      } else if (ch === '\x03') {
         this.#write('^C\n');
         this.#cur = '';
-        if (this.#fg) this.#fg.abort('SIGINT'); else this.#lines.push('');
-      } else if (ch === '\x04') { if (!this.#cur) this.#eof = true; }
-      else if (ch >= ' ' || ch === '\t') { this.#cur += ch; this.#write(ch); }
+        if (this.#fg) this.#fg.abort('SIGINT');
+        else this.#lines.push('');
+      } else if (ch === '\x04') {
+        if (!this.#cur) this.#eof = true;
+      } else if (ch >= ' ' || ch === '\t') {
+        this.#cur += ch;
+        this.#write(ch);
+      }
     }
     this.#wake?.();
   }
@@ -57,16 +69,23 @@ export class TtyShell {
     for (;;) {
       this.#write(this.#prompt());
       this.#waiting = true;
-      while (this.#lines.length === 0 && !this.#eof && !p.signal.aborted) await new Promise<void>((r) => {
-        const wake = () => { p.signal.removeEventListener('abort', wake); r(); };
-        this.#wake = wake;
-        p.signal.addEventListener('abort', wake, { once: true });
-      });
+      while (this.#lines.length === 0 && !this.#eof && !p.signal.aborted)
+        await new Promise<void>((r) => {
+          const wake = () => {
+            p.signal.removeEventListener('abort', wake);
+            r();
+          };
+          this.#wake = wake;
+          p.signal.addEventListener('abort', wake, { once: true });
+        });
       this.#wake = undefined;
       this.#waiting = false;
       if (p.signal.aborted) return signalStatus(p.signal.reason);
       const line = this.#lines.shift();
-      if (line === undefined) { this.#write('\n'); return 0; } // Ctrl-D
+      if (line === undefined) {
+        this.#write('\n');
+        return 0;
+      } // Ctrl-D
       if (!line.trim()) continue;
       this.#fg = new AbortController();
       const { status, exited } = await runLine(line, { ...p, signal: AbortSignal.any([p.signal, this.#fg.signal]), jobSignal: p.signal });

@@ -36,7 +36,15 @@ term.loadAddon(fit);
 term.open(el);
 // Touch keyboards: no autocorrect, capitals or suggestions in what reaches the shell.
 const ta = el.querySelector('textarea');
-if (ta) for (const [k, v] of [['autocorrect', 'off'], ['autocapitalize', 'off'], ['autocomplete', 'off'], ['spellcheck', 'false'], ['enterkeyhint', 'send']]) ta.setAttribute(k, v);
+if (ta)
+  for (const [k, v] of [
+    ['autocorrect', 'off'],
+    ['autocapitalize', 'off'],
+    ['autocomplete', 'off'],
+    ['spellcheck', 'false'],
+    ['enterkeyhint', 'send'],
+  ])
+    ta.setAttribute(k, v);
 fit.fit();
 performance.mark('islet:terminal');
 
@@ -50,7 +58,10 @@ conn.resize(term.cols, term.rows);
 
 // Fit to the screen and follow rotation and the on-screen keyboard.
 let fitTimer;
-const refit = () => { clearTimeout(fitTimer); fitTimer = setTimeout(() => fit.fit(), 50); };
+const refit = () => {
+  clearTimeout(fitTimer);
+  fitTimer = setTimeout(() => fit.fit(), 50);
+};
 addEventListener('resize', refit);
 addEventListener('orientationchange', refit);
 visualViewport?.addEventListener('resize', refit);

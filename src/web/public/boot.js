@@ -8,7 +8,11 @@
   if (globalThis.isletEarlySocket === null) return;
   const login = decodeURIComponent(location.hash.replace(/^#\/?/, '')) || undefined;
   let saved = null;
-  try { saved = JSON.parse(sessionStorage.getItem('islet.session') || 'null'); } catch { /* none */ }
+  try {
+    saved = JSON.parse(sessionStorage.getItem('islet.session') || 'null');
+  } catch {
+    /* none */
+  }
   if (saved && saved.login === (login ?? null)) return;
   const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
   ws.binaryType = 'arraybuffer';
@@ -19,11 +23,14 @@
     // Before the terminal exists its size is a guess from the window; the page sends the fitted size after.
     const small = matchMedia('(max-width: 600px)').matches;
     const { cols, rows } = early.size?.() ?? {
-      cols: Math.max(20, Math.floor(innerWidth / (small ? 7.8 : 9))), rows: Math.max(5, Math.floor(innerHeight / (small ? 15 : 17))),
+      cols: Math.max(20, Math.floor(innerWidth / (small ? 7.8 : 9))),
+      rows: Math.max(5, Math.floor(innerHeight / (small ? 15 : 17))),
     };
     ws.send(JSON.stringify({ t: 'hello', v: 1, cols, rows, ...(login ? { login } : {}) }));
   };
   ws.onmessage = (ev) => early.messages.push(ev);
-  ws.onclose = () => { early.closed = true; };
+  ws.onclose = () => {
+    early.closed = true;
+  };
   globalThis.isletEarlySocket = early;
 })();

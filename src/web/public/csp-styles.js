@@ -12,7 +12,9 @@ Document.prototype.createElement = function (name, options) {
   const sheet = new CSSStyleSheet();
   let text = '';
   Object.defineProperty(el, 'textContent', {
-    get() { return text; },
+    get() {
+      return text;
+    },
     set(v) {
       text = String(v ?? '');
       sheet.replaceSync(text);
@@ -20,11 +22,17 @@ Document.prototype.createElement = function (name, options) {
     },
   });
   const remove = el.remove.bind(el);
-  el.remove = () => { doc.adoptedStyleSheets = doc.adoptedStyleSheets.filter((s) => s !== sheet); remove(); };
+  el.remove = () => {
+    doc.adoptedStyleSheets = doc.adoptedStyleSheets.filter((s) => s !== sheet);
+    remove();
+  };
   return el;
 };
 const setAttribute = Element.prototype.setAttribute;
 Element.prototype.setAttribute = function (name, value) {
-  if (String(name).toLowerCase() === 'style' && this instanceof HTMLElement) { this.style.cssText = String(value); return; }
+  if (String(name).toLowerCase() === 'style' && this instanceof HTMLElement) {
+    this.style.cssText = String(value);
+    return;
+  }
   return setAttribute.call(this, name, value);
 };

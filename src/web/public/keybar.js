@@ -3,8 +3,18 @@
 // sends ^C). Buttons act on pointerdown and keep the focus in the terminal, so the on-screen
 // keyboard stays open.
 const KEYS = [
-  ['Esc', '\x1b'], ['Tab', '\t'], ['Ctrl', null], ['←', '\x1b[D'], ['↑', '\x1b[A'], ['↓', '\x1b[B'], ['→', '\x1b[C'],
-  ['|', '|'], ['~', '~'], ['/', '/'], ['Copy', 'copy'], ['Paste', 'paste'],
+  ['Esc', '\x1b'],
+  ['Tab', '\t'],
+  ['Ctrl', null],
+  ['←', '\x1b[D'],
+  ['↑', '\x1b[A'],
+  ['↓', '\x1b[B'],
+  ['→', '\x1b[C'],
+  ['|', '|'],
+  ['~', '~'],
+  ['/', '/'],
+  ['Copy', 'copy'],
+  ['Paste', 'paste'],
 ];
 
 /** Applies a pending Ctrl to typed text: a letter or one of @[\]^_ becomes its control character. */
@@ -21,7 +31,11 @@ export function withCtrl(text) {
 export function keyBar(o) {
   let ctrl = false;
   let ctrlButton;
-  const setCtrl = (on) => { ctrl = on; ctrlButton.setAttribute('aria-pressed', String(on)); ctrlButton.classList.toggle('on', on); };
+  const setCtrl = (on) => {
+    ctrl = on;
+    ctrlButton.setAttribute('aria-pressed', String(on));
+    ctrlButton.classList.toggle('on', on);
+  };
   for (const [label, bytes] of KEYS) {
     const b = document.createElement('button');
     b.type = 'button';
@@ -30,16 +44,29 @@ export function keyBar(o) {
     b.addEventListener('pointerdown', (ev) => {
       ev.preventDefault(); // keep the focus (and the touch keyboard) in the terminal
       if (bytes === null) setCtrl(!ctrl);
-      else if (bytes === 'copy') { const s = o.term.getSelection(); if (s) void navigator.clipboard?.writeText(s); }
-      else if (bytes === 'paste') { void navigator.clipboard?.readText().then((t) => o.term.paste(t), () => undefined); }
-      else o.send(bytes);
+      else if (bytes === 'copy') {
+        const s = o.term.getSelection();
+        if (s) void navigator.clipboard?.writeText(s);
+      } else if (bytes === 'paste') {
+        void navigator.clipboard?.readText().then(
+          (t) => o.term.paste(t),
+          () => undefined,
+        );
+      } else o.send(bytes);
       o.term.focus();
     });
-    if (bytes === null) { ctrlButton = b; b.setAttribute('aria-pressed', 'false'); }
+    if (bytes === null) {
+      ctrlButton = b;
+      b.setAttribute('aria-pressed', 'false');
+    }
     o.el.append(b);
   }
   return {
     /** Typed text passes here first: a pending Ctrl applies to it once. */
-    filter(text) { if (!ctrl) return text; setCtrl(false); return withCtrl(text); },
+    filter(text) {
+      if (!ctrl) return text;
+      setCtrl(false);
+      return withCtrl(text);
+    },
   };
 }

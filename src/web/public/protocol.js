@@ -14,8 +14,15 @@ export class Connection {
     this.o = o;
     this.saved = JSON.parse(sessionStorage.getItem('islet.session') || 'null');
     if (this.saved && this.saved.login !== (o.login ?? null)) this.saved = null;
-    this.received = 0; this.processed = 0; this.acked = 0;
-    this.paused = false; this.ended = false; this.live = false; this.queue = []; this.queued = 0; this.retry = 0;
+    this.received = 0;
+    this.processed = 0;
+    this.acked = 0;
+    this.paused = false;
+    this.ended = false;
+    this.live = false;
+    this.queue = [];
+    this.queued = 0;
+    this.retry = 0;
     this.ackTimer = undefined;
   }
 
@@ -23,7 +30,11 @@ export class Connection {
   start() {
     const early = globalThis.isletEarlySocket;
     globalThis.isletEarlySocket = null;
-    if (early && !early.closed && !this.saved && early.login === this.o.login) { early.size = this.o.size; this.#connect(early); return; }
+    if (early && !early.closed && !this.saved && early.login === this.o.login) {
+      early.size = this.o.size;
+      this.#connect(early);
+      return;
+    }
     early?.ws.close();
     this.#connect();
   }
@@ -36,21 +47,25 @@ export class Connection {
     this.ws = ws;
     this.live = false;
     this.o.status(this.saved ? 'reconnecting' : 'connecting');
-    if (!early) ws.onopen = () => {
-      performance.mark('islet:open');
-      const { cols, rows } = this.o.size();
-      const hello = { t: 'hello', v: PROTOCOL_VERSION, cols, rows };
-      if (this.o.login) hello.login = this.o.login;
-      if (this.saved) hello.resume = { id: this.saved.id, seq: this.received };
-      ws.send(JSON.stringify(hello));
-    };
+    if (!early)
+      ws.onopen = () => {
+        performance.mark('islet:open');
+        const { cols, rows } = this.o.size();
+        const hello = { t: 'hello', v: PROTOCOL_VERSION, cols, rows };
+        if (this.o.login) hello.login = this.o.login;
+        if (this.saved) hello.resume = { id: this.saved.id, seq: this.received };
+        ws.send(JSON.stringify(hello));
+      };
     ws.onmessage = (ev) => (typeof ev.data === 'string' ? this.#control(JSON.parse(ev.data)) : this.#output(ev.data));
     ws.onclose = () => {
       if (this.ws !== ws) return;
       this.ws = undefined;
       this.live = false;
       if (this.ended) return;
-      if (!this.saved) { this.o.status('closed', 'Disconnected.'); return; }
+      if (!this.saved) {
+        this.o.status('closed', 'Disconnected.');
+        return;
+      }
       // A blip: come back by ourselves, a little later each time (the server keeps the session for a while).
       const delay = Math.min(5000, 250 * 2 ** this.retry++);
       this.o.status('reconnecting');
@@ -62,15 +77,44 @@ export class Connection {
   #control(m) {
     switch (m.t) {
       case 'session':
-        this.received = 0; this.processed = 0; this.acked = 0;
+        this.received = 0;
+        this.processed = 0;
+        this.acked = 0;
         this.saved = m.resumable ? { id: m.id, login: this.o.login ?? null } : null;
-        this.#save(); this.retry = 0; this.live = true; this.o.status('live'); this.#flushQueue(); return;
-      case 'resumed': this.retry = 0; this.live = true; this.o.status('live'); this.#flushQueue(); return;
-      case 'exit': this.ended = true; this.saved = null; this.#save(); this.o.status('ended', 'Session ended. Reload the page to start again.'); return;
-      case 'replaced': this.ended = true; this.o.status('ended', 'This session continues in another window.'); return;
+        this.#save();
+        this.retry = 0;
+        this.live = true;
+        this.o.status('live');
+        this.#flushQueue();
+        return;
+      case 'resumed':
+        this.retry = 0;
+        this.live = true;
+        this.o.status('live');
+        this.#flushQueue();
+        return;
+      case 'exit':
+        this.ended = true;
+        this.saved = null;
+        this.#save();
+        this.o.status('ended', 'Session ended. Reload the page to start again.');
+        return;
+      case 'replaced':
+        this.ended = true;
+        this.o.status('ended', 'This session continues in another window.');
+        return;
       case 'error':
-        if (m.code === 'WEB_RESUME_REFUSED') { this.saved = null; this.#save(); this.received = 0; this.o.notice('\r\n[ISLET] The previous session could not be resumed; starting a new one.\r\n'); setTimeout(() => this.#connect(), 0); return; }
-        this.ended = true; this.o.status('ended', m.message); return;
+        if (m.code === 'WEB_RESUME_REFUSED') {
+          this.saved = null;
+          this.#save();
+          this.received = 0;
+          this.o.notice('\r\n[ISLET] The previous session could not be resumed; starting a new one.\r\n');
+          setTimeout(() => this.#connect(), 0);
+          return;
+        }
+        this.ended = true;
+        this.o.status('ended', m.message);
+        return;
     }
   }
 
@@ -80,50 +124,83 @@ export class Connection {
     const seq = Number(view.getBigUint64(0));
     let data = new Uint8Array(buf, 8);
     if (seq + data.length <= this.received) return; // already have it
-    if (seq > this.received) { this.ws?.close(); return; } // a gap: reconnect and resume from what we have
+    if (seq > this.received) {
+      this.ws?.close();
+      return;
+    } // a gap: reconnect and resume from what we have
     data = data.subarray(this.received - seq);
     this.received += data.length;
-    this.o.write(data, () => { this.processed += data.length; this.#ackSoon(); this.#flow(); });
+    this.o.write(data, () => {
+      this.processed += data.length;
+      this.#ackSoon();
+      this.#flow();
+    });
     this.#flow();
   }
 
   #flow() {
     const pending = this.received - this.processed;
-    if (!this.paused && pending > PAUSE_ABOVE) { this.paused = true; this.#send({ t: 'pause' }); }
-    else if (this.paused && pending < RESUME_BELOW) { this.paused = false; this.#send({ t: 'resume' }); }
+    if (!this.paused && pending > PAUSE_ABOVE) {
+      this.paused = true;
+      this.#send({ t: 'pause' });
+    } else if (this.paused && pending < RESUME_BELOW) {
+      this.paused = false;
+      this.#send({ t: 'resume' });
+    }
   }
 
   #ackSoon() {
-    if (this.processed - this.acked >= ACK_EVERY) { this.#ack(); return; }
+    if (this.processed - this.acked >= ACK_EVERY) {
+      this.#ack();
+      return;
+    }
     if (!this.ackTimer) this.ackTimer = setTimeout(() => this.#ack(), 100);
   }
 
   #ack() {
-    clearTimeout(this.ackTimer); this.ackTimer = undefined;
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
     if (this.processed === this.acked || this.ws?.readyState !== 1) return;
     this.acked = this.processed;
     this.#send({ t: 'ack', seq: this.acked });
   }
 
-  #save() { if (this.saved) sessionStorage.setItem('islet.session', JSON.stringify(this.saved)); else sessionStorage.removeItem('islet.session'); }
-  #send(m) { if (this.ws?.readyState === 1) this.ws.send(JSON.stringify(m)); }
+  #save() {
+    if (this.saved) sessionStorage.setItem('islet.session', JSON.stringify(this.saved));
+    else sessionStorage.removeItem('islet.session');
+  }
+  #send(m) {
+    if (this.ws?.readyState === 1) this.ws.send(JSON.stringify(m));
+  }
 
   /** Keys typed or pasted; kept (up to QUEUE_MAX) while reconnecting. */
   input(bytes) {
     for (let i = 0; i < bytes.length; i += MAX_FRAME) {
       const part = bytes.subarray(i, i + MAX_FRAME);
       if (this.ws?.readyState === 1 && this.queue.length === 0 && this.live) this.ws.send(part);
-      else if (this.queued + part.length <= QUEUE_MAX) { this.queue.push(part); this.queued += part.length; }
+      else if (this.queued + part.length <= QUEUE_MAX) {
+        this.queue.push(part);
+        this.queued += part.length;
+      }
     }
   }
 
   #flushQueue() {
-    const q = this.queue; this.queue = []; this.queued = 0;
+    const q = this.queue;
+    this.queue = [];
+    this.queued = 0;
     for (const part of q) this.ws.send(part);
   }
 
-  resize(cols, rows) { this.#send({ t: 'resize', cols, rows }); }
-  bye() { this.ended = true; this.#send({ t: 'bye' }); }
+  resize(cols, rows) {
+    this.#send({ t: 'resize', cols, rows });
+  }
+  bye() {
+    this.ended = true;
+    this.#send({ t: 'bye' });
+  }
   /** For tests: drops the socket as a network blip would. */
-  blip() { this.ws?.close(); }
+  blip() {
+    this.ws?.close();
+  }
 }
