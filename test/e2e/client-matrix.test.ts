@@ -22,6 +22,7 @@ import { IsletProcess, repoRoot } from '../helpers/islet-process.ts';
 import { TmuxSsh } from '../helpers/tmux-ssh.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 import { PROMPT, addKey, choose, createAccount, gate, sh } from '../helpers/trainee.ts';
+import { OPENSSH_BATCH } from '../helpers/openssh-args.ts';
 
 const runFile = promisify(execFile);
 const runId = testRunId();
@@ -92,24 +93,7 @@ async function assertCopies(downloaded: string[], uploaded: string[]): Promise<v
 }
 
 function opensshArgs(): string[] {
-  return [
-    '-p',
-    String(islet.port),
-    '-o',
-    'StrictHostKeyChecking=no',
-    '-o',
-    'UserKnownHostsFile=/dev/null',
-    '-o',
-    'LogLevel=ERROR',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'IdentitiesOnly=yes',
-    '-o',
-    'PreferredAuthentications=publickey',
-    '-i',
-    key,
-  ];
+  return ['-p', String(islet.port), ...OPENSSH_BATCH, '-o', 'PreferredAuthentications=publickey', '-i', key];
 }
 
 function puttyArgs(port: '-P'): string[] {

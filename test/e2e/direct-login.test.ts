@@ -16,6 +16,7 @@ import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 import { PROMPT, choose, createAccount, gate, sh } from '../helpers/trainee.ts';
 import { writeFileSync } from 'node:fs';
 import { Client } from 'ssh2';
+import { OPENSSH_BATCH } from '../helpers/openssh-args.ts';
 
 const run = promisify(execFile);
 const runId = testRunId();
@@ -26,25 +27,7 @@ function ssh(user: string, key: string | undefined, args: string[], input?: stri
   return new Promise((resolve) => {
     const p = spawn(
       'ssh',
-      [
-        '-p',
-        String(islet.port),
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'LogLevel=ERROR',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'IdentitiesOnly=yes',
-        '-o',
-        'PreferredAuthentications=publickey',
-        ...(key ? ['-i', key] : []),
-        `${user}@127.0.0.1`,
-        ...args,
-      ],
+      ['-p', String(islet.port), ...OPENSSH_BATCH, '-o', 'PreferredAuthentications=publickey', ...(key ? ['-i', key] : []), `${user}@127.0.0.1`, ...args],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     let stdout = '',
@@ -113,25 +96,7 @@ describe('direct login and commands over OpenSSH', { concurrency: false }, () =>
     const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
       execFile(
         'scp',
-        [
-          '-O',
-          '-P',
-          String(islet.port),
-          '-o',
-          'StrictHostKeyChecking=no',
-          '-o',
-          'UserKnownHostsFile=/dev/null',
-          '-o',
-          'LogLevel=ERROR',
-          '-o',
-          'BatchMode=yes',
-          '-o',
-          'IdentitiesOnly=yes',
-          '-i',
-          join(keys, 'alice'),
-          join(keys, 'alice.pub'),
-          'alice+demo@127.0.0.1:x',
-        ],
+        ['-O', '-P', String(islet.port), ...OPENSSH_BATCH, '-i', join(keys, 'alice'), join(keys, 'alice.pub'), 'alice+demo@127.0.0.1:x'],
         { timeout: 30_000 },
         (err, _o, stderr) => resolve({ code: err ? Number((err as { code?: number }).code) : 0, stderr }),
       );

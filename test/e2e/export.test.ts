@@ -15,6 +15,7 @@ import { TmuxSsh } from '../helpers/tmux-ssh.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 import { DockerDriver } from '../../src/runtime/docker/index.ts';
 import { PROMPT, choose, createAccount, gate, sh } from '../helpers/trainee.ts';
+import { OPENSSH_BATCH } from '../helpers/openssh-args.ts';
 
 const run = promisify(execFile);
 const runId = testRunId();
@@ -86,28 +87,9 @@ describe("export of a trainee's work", { concurrency: false }, () => {
     const r = await islet_('keys', 'gus', join(work, 'authorized_keys')).catch((e: { stdout: string; code: number }) => e);
     assert.match(r.stdout, /added 1 key\(s\) for gus/);
     assert.match(r.stdout, /skipped line 3:/);
-    const { stdout } = await run(
-      'ssh',
-      [
-        '-p',
-        String(islet.port),
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'LogLevel=ERROR',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'IdentitiesOnly=yes',
-        '-i',
-        join(work, 'k'),
-        'gus+demo@127.0.0.1',
-        'echo keyed-in',
-      ],
-      { timeout: 30_000 },
-    );
+    const { stdout } = await run('ssh', ['-p', String(islet.port), ...OPENSSH_BATCH, '-i', join(work, 'k'), 'gus+demo@127.0.0.1', 'echo keyed-in'], {
+      timeout: 30_000,
+    });
     assert.equal(stdout, 'keyed-in\n');
   });
 });

@@ -15,6 +15,7 @@ import { IsletProcess } from '../helpers/islet-process.ts';
 import { TmuxSsh } from '../helpers/tmux-ssh.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 import { choose, createAccount, gate } from '../helpers/trainee.ts';
+import { OPENSSH_BATCH } from '../helpers/openssh-args.ts';
 
 const run = promisify(execFile);
 const runId = testRunId();
@@ -22,22 +23,7 @@ const islet = new IsletProcess(runId);
 const keys = mkdtempSync(join(tmpdir(), 'islet-fwd-'));
 const children: ChildProcess[] = [];
 
-const sshBase = () => [
-  '-p',
-  String(islet.port),
-  '-o',
-  'StrictHostKeyChecking=no',
-  '-o',
-  'UserKnownHostsFile=/dev/null',
-  '-o',
-  'LogLevel=ERROR',
-  '-o',
-  'BatchMode=yes',
-  '-o',
-  'IdentitiesOnly=yes',
-  '-i',
-  join(keys, 'k'),
-];
+const sshBase = () => ['-p', String(islet.port), ...OPENSSH_BATCH, '-i', join(keys, 'k')];
 
 async function freePort(): Promise<number> {
   const s = createServer();

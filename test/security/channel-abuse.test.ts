@@ -20,6 +20,7 @@ import { IsletProcess } from '../helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 import { SshTrainee } from '../helpers/ssh-trainee.ts';
 import { chooseSsh, newAccountSsh, SSH_PROMPT, shSsh } from '../helpers/ssh-journey.ts';
+import { OPENSSH_BATCH } from '../helpers/openssh-args.ts';
 
 const execP = promisify(execFile);
 const runId = testRunId();
@@ -29,22 +30,7 @@ const key = join(work, 'key');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PASSWORD = 'secret1';
 
-const SSH_OPTS = [
-  '-o',
-  'StrictHostKeyChecking=no',
-  '-o',
-  'UserKnownHostsFile=/dev/null',
-  '-o',
-  'LogLevel=ERROR',
-  '-o',
-  'BatchMode=yes',
-  '-o',
-  'IdentitiesOnly=yes',
-  '-o',
-  'PreferredAuthentications=publickey',
-  '-i',
-  key,
-];
+const SSH_OPTS = [...OPENSSH_BATCH, '-o', 'PreferredAuthentications=publickey', '-i', key];
 
 // --- what the ISLET process holds -------------------------------------------
 
