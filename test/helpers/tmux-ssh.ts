@@ -57,29 +57,16 @@ export class TmuxSsh {
   /** Starts any terminal client (`argv`: PuTTY's plink, Dropbear's dbclient …) in a detached tmux session of the given size. */
   static async spawn(argv: string[], size: { readonly cols?: number; readonly rows?: number } = {}): Promise<TmuxSsh> {
     const name = `islet-test-${randomBytes(4).toString('hex')}`;
-    await run('tmux', [
-      'new-session',
-      '-d',
-      '-s',
-      name,
-      '-x',
-      String(size.cols ?? 120),
-      '-y',
-      String(size.rows ?? 40),
-      ...argv,
-      ';',
-      'set-option',
-      '-t',
-      name,
-      'remain-on-exit',
-      'on',
-      ';',
-      'set-option',
-      '-t',
-      name,
-      'history-limit',
-      '20000',
-    ]);
+    // Test files share the default tmux server, which exits when its last session is killed; a new-session that meets
+    // that exit fails with "server exited unexpectedly" (seen once in CI). The session was not made: start it again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await newSession(name, size, argv);
+        break;
+      } catch (err) {
+        if (attempt >= 3 || !String(err).includes('server exited unexpectedly')) throw err;
+      }
+    }
     const s = new TmuxSsh(name);
     open.add(s);
     return s;
@@ -155,4 +142,31 @@ export class TmuxSsh {
   static async closeAll(): Promise<void> {
     await Promise.all([...open].map((s) => s.close()));
   }
+}
+
+/** One detached tmux session of the given size running argv, with its pane kept after the client exits. */
+function newSession(name: string, size: { readonly cols?: number; readonly rows?: number }, argv: string[]): Promise<unknown> {
+  return run('tmux', [
+    'new-session',
+    '-d',
+    '-s',
+    name,
+    '-x',
+    String(size.cols ?? 120),
+    '-y',
+    String(size.rows ?? 40),
+    ...argv,
+    ';',
+    'set-option',
+    '-t',
+    name,
+    'remain-on-exit',
+    'on',
+    ';',
+    'set-option',
+    '-t',
+    name,
+    'history-limit',
+    '20000',
+  ]);
 }
