@@ -51,7 +51,15 @@ export interface WebDoorOptions {
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
   /** The operator endpoints (/healthz, /metrics: src/metrics/observability-routes.ts) served here too; their own rules decide access. */
   readonly operator?: OperatorRoutes;
+  /**
+   * More routes on the same server (the instructor console: src/console/), registered after the WebSocket
+   * plugin so they may serve WebSockets; they get the same security headers and decide their own access.
+   */
+  readonly routes?: readonly WebRoutes[];
 }
+
+/** Registers routes on the web door's fastify instance (inside its plugin scope). */
+export type WebRoutes = (app: FastifyInstance) => void | Promise<void>;
 
 /** Answers an operator path (or undefined: not found) given the request's Authorization header. */
 export type OperatorRoutes = (
@@ -152,6 +160,7 @@ export class WebDoor {
         if (why) await reply.code(why.status).send(why.text);
       };
       f.get('/ws', { websocket: true, preValidation }, (ws, req) => this.#onSocket(ws, req));
+      for (const routes of o.routes ?? []) await routes(f);
     });
     this.#app.server.on('connection', (s) => s.setNoDelay(true));
   }
