@@ -103,9 +103,10 @@ async function main(): Promise<void> {
     console.log(key, JSON.stringify(result.summary[key]));
   };
   for (const name of targetsFromArgs(argv)) {
-    const target = await startTarget(name, name === 'islet' ? { warmPool: N } : {});
+    // Like for like (issue 15.1): ISLET's cold storm runs without a warm pool beside it, as the peer's
+    // does; the warm storm gets its own server below, whose pool fills before the storm.
+    const target = await startTarget(name);
     try {
-      if (name === 'islet') await poolReady(N); // the pool fills first, so the cold storm does not race it
       const cold = await storm(target, 'c', target.choices.demo);
       record(`${name}_cold`, cold.run);
       const echo = await echoLatency(cold.trainees, 10);
@@ -118,17 +119,23 @@ async function main(): Promise<void> {
       };
       console.log(`${name} echo with ${cold.trainees.length} live shells`, JSON.stringify(result.echo_ms[name]));
       for (const t of cold.trainees) t.end();
-      if (target.choices.warm) {
-        await sleep(5000);
-        const warm = await storm(target, 'w', target.choices.warm);
-        record(`${name}_warm`, warm.run);
-        for (const t of warm.trainees) t.end();
-      }
       const problems = target.problems();
       result.server_problems[name] = { count: problems.length, first: problems.slice(0, 10) };
       if (problems.length) console.log(`${name}: ${problems.length} warnings or errors in the server log; first: ${problems[0]}`);
     } finally {
       await target.close();
+    }
+    if (name !== 'islet') continue;
+    const pooled = await startTarget('islet', { warmPool: N });
+    try {
+      await poolReady(N); // the pool fills first, so the storm does not race it
+      const warm = await storm(pooled, 'w', pooled.choices.warm!);
+      record(`${name}_warm`, warm.run);
+      for (const t of warm.trainees) t.end();
+      const problems = pooled.problems();
+      result.server_problems.islet_warm = { count: problems.length, first: problems.slice(0, 10) };
+    } finally {
+      await pooled.close();
     }
   }
   writeResult('login-storm', result);

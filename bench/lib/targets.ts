@@ -6,8 +6,12 @@
  * scripted trainee (journey.ts) drives either.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfigDir } from '../../src/config/config-source.ts';
+import { createOptions } from '../../src/runtime/docker/create-options.ts';
+import { peerRunArgs } from './peer-flags.ts';
 import { IsletProcess, repoRoot } from '../../test/helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../../test/helpers/engine.ts';
 import { treeRssMb } from './proc-mem.ts';
@@ -16,6 +20,8 @@ export type TargetName = 'islet' | 'peer';
 
 export interface Target {
   readonly name: TargetName;
+  /** What the comparison calls it: `islet` (nice 0, like the peer), `islet-nice` (ISLET's own server_priority, −10) or `peer`. */
+  readonly variant: string;
   readonly port: number;
   readonly gate: { readonly user: string; readonly password: string };
   /** The menu number of the demo environment, and of the warm-pool one (ISLET only). */
@@ -30,6 +36,11 @@ export interface Target {
 export interface IsletTargetOptions {
   /** Size of the warm pool of a second environment, `warm` (menu entry 2); 0: no such environment. */
   readonly warmPool?: number;
+  /**
+   * ISLET's `server_priority` (nice of its event loop). Default 0: the same priority as the peer's sshd, so
+   * the comparison is like for like (issue 15.1); −10, the product's default, is measured as `islet-nice`.
+   */
+  readonly priority?: number;
 }
 
 /** The shell prompt of the demo image in both systems (hostname demo). */
@@ -50,6 +61,7 @@ export async function startIslet(opts: IsletTargetOptions = {}): Promise<Target>
       // …and the creation limit and the memory-derived container cap, which a density run of 1000 trainees passes on purpose.
       'account_creations_per_ip: 100000',
       'max_containers: 100000',
+      `server_priority: ${opts.priority ?? 0}`,
       '',
     ].join('\n'),
   );
@@ -62,6 +74,7 @@ export async function startIslet(opts: IsletTargetOptions = {}): Promise<Target>
   await islet.start();
   return {
     name: 'islet',
+    variant: (opts.priority ?? 0) === 0 ? 'islet' : 'islet-nice',
     port: islet.port,
     gate: { user: 'demo', password: 'demo' },
     choices: { demo: '1', ...(opts.warmPool ? { warm: '2' } : {}) },
@@ -78,10 +91,24 @@ export const PEER_PORT = 2322;
 
 /** Sets up and starts the peer (installs openssh-server and sqlite3 when missing); fresh accounts each time. */
 export async function startPeer(): Promise<Target> {
-  execFileSync('bash', [join(repoRoot, 'bench/peer/setup-peer.sh'), String(PEER_PORT)], { stdio: 'inherit', timeout: 600_000 });
+  // Like for like: the peer's containers get ISLET's create settings for the same environment.
+  const demo = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
+  const args = peerRunArgs(createOptions({ name: 'peer', env: demo, labels: {} }), { 'islet.peer': 'true' });
+  const dir = mkdtempSync(join(tmpdir(), 'islet-peer-args-'));
+  writeFileSync(join(dir, 'run-args'), `${args.join('\n')}\n`);
+  try {
+    execFileSync('bash', [join(repoRoot, 'bench/peer/setup-peer.sh'), String(PEER_PORT)], {
+      stdio: 'inherit',
+      timeout: 600_000,
+      env: { ...process.env, ISLET_PEER_RUN_ARGS_FROM: join(dir, 'run-args') },
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   const pid = Number(readFileSync('/run/islet-peer-sshd.pid', 'utf8').trim());
   return {
     name: 'peer',
+    variant: 'peer',
     port: PEER_PORT,
     gate: { user: 'isletpeer', password: 'demo' },
     choices: { demo: '1' },

@@ -54,6 +54,10 @@ touch "/home/$PEER_USER/.hushlogin" && chown "$PEER_USER:" "/home/$PEER_USER/.hu
 # --- menu script and a fresh database -------------------------------------------
 install -d -m 755 "$LIB"
 install -m 755 "$HERE/islet_peer_shell" "$SHELL_SCRIPT"
+# The container's settings: ISLET's create body as docker CLI arguments when the benchmark passes them
+# (ISLET_PEER_RUN_ARGS_FROM, a file; bench/lib/peer-flags.ts), else the menu's built-in flags.
+rm -f "$LIB/run-args"
+if [ -n "${ISLET_PEER_RUN_ARGS_FROM:-}" ]; then install -m 644 "$ISLET_PEER_RUN_ARGS_FROM" "$LIB/run-args"; fi
 install -d -m 700 -o "$PEER_USER" -g "$PEER_USER" "$DBDIR"
 rm -f "$DB" "$DB-wal" "$DB-shm" "$DB-journal"
 # Fresh accounts mean no containers from a previous run either (a new account
