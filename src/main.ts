@@ -28,6 +28,7 @@ import { ConnectionGuard } from './sshd/connection-guard.ts';
 import { startWebDoor } from './web/start-web-door.ts';
 import { Observability } from './metrics/observability.ts';
 import { ensureLab } from './catalogue/lab-network.ts';
+import { consoleRoutes } from './console/console-routes.ts';
 
 export interface IsletOptions {
   readonly configDir: string;
@@ -151,6 +152,10 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   services.add(graph.services.pool);
   logCryptoBinding(log.child({ module: 'sshd' }));
   const addr = await ssh.listen(o.host, o.port);
+  // The instructor console (src/console/) is served by the web door.
+  const console_ = o.http
+    ? consoleRoutes({ config, log, store, driver, graph, instance, dataDir: o.dataDir, now, metrics: obs.metrics })
+    : undefined;
   // The web door (src/web/): the same handler, authenticator, limits and attach registry as SSH.
   const web = o.http
     ? await startWebDoor(
@@ -162,6 +167,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
           shellsOf: (a, e) => runner.shellsOf(a, e),
           hints: (host) => webHints(sshHints(config, host ? `${host}:${addr.port}` : undefined)),
           log: log.child({ module: 'web' }),
+          ...(console_ ? { routes: console_.routes } : {}),
         },
         o.http.host,
         o.http.port,
@@ -202,6 +208,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
     async close() {
       await metricsServer?.close();
       obs.close();
+      console_?.close();
       await web?.door.close();
       await ssh.close();
       await services.stop();

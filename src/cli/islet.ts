@@ -7,6 +7,7 @@ import { serve } from './commands/serve.ts';
 import { check } from './commands/check.ts';
 import { adminCommands } from './commands/admin.ts';
 import { catalogueCommands } from './commands/catalogue-commands.ts';
+import { INSTRUCTOR_HELP, instructorCommand } from './commands/instructor.ts';
 
 type Flags = Record<string, string | boolean | undefined>;
 /** `raw` commands parse their own arguments (their own flags, `--` before a command to run). */
@@ -21,6 +22,7 @@ const commands: Record<string, { help: string; run: (f: Flags, args: string[]) =
   },
   ...adminCommands,
   ...catalogueCommands,
+  instructor: { help: INSTRUCTOR_HELP, run: () => Promise.resolve(3), raw: instructorCommand },
 };
 
 function help(): string {

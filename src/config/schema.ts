@@ -444,6 +444,24 @@ export const globalFields = {
         'Empty: `/metrics` is served only on the `--metrics` listener (`ISLET_METRICS`), without a token — listen on a loopback or management address. ' +
         '`/healthz` never needs it.',
     ),
+  instructors: z
+    .array(
+      z
+        .object({
+          name: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/),
+          password_hash: z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'expected an scrypt hash written by `islet instructor add`'),
+        })
+        .strict(),
+    )
+    .default([])
+    .refine((l) => new Set(l.map((i) => i.name)).size === l.length, 'instructor names must be unique')
+    .describe(
+      'Who may log in to the instructor console (`/console` on the web door): a name and an scrypt password hash each, written by ' +
+        '`islet instructor add <name>`. Removing an instructor ends their console sessions at their next request. Empty: the console has no logins.',
+    ),
+  console_session: duration('console_session')
+    .prefault('8h')
+    .describe('How long an instructor stays logged in to the console after logging in (the session ends earlier on logout).'),
   disk_check_interval: duration('disk_check_interval')
     .prefault('5m')
     .describe("How often each running container's writable layer is measured against its `disk_quota`."),

@@ -35,6 +35,10 @@ export const codes = {
   WEB_PROTOCOL: 'A web door client sent a frame the protocol does not allow (docs/web.md); the connection is closed.',
   WEB_NO_TLS:
     'The web door serves plain HTTP on an address other than loopback: passwords and sessions cross the network unencrypted (warning). Set `web_tls_cert` and `web_tls_key`.',
+  CONSOLE_LOGIN_FAILED: 'An instructor console login named no configured instructor or gave a wrong password (or the address or instructor is throttled).',
+  CONSOLE_UNAUTHENTICATED: 'A console request carried no valid instructor session cookie (missing, forged, expired, logged out, or its instructor was removed).',
+  CONSOLE_CSRF: "A console request that changes something lacked the session's CSRF token in `x-csrf-token`, or gave a wrong one.",
+  CONSOLE_ORIGIN_REFUSED: "A console WebSocket or state-changing request came from a page of another origin (or none) and was refused.",
   CATALOGUE_NOT_FOUND:
     'A catalogue tool, version, suite or dataset named on the command line or in an environment (`program:`, `datasets:`) does not exist, or its image is not built yet (the message says which command builds it).',
   CATALOGUE_INVALID: 'A catalogue recipe, dataset name or `islet image`/`run`/`grouprun`/`dataset` argument is invalid.',
