@@ -27,6 +27,7 @@ import { Authenticator } from './sessions/authenticator.ts';
 import { effectiveMaxContainers } from './sessions/capacity.ts';
 import { EnvironmentRunner } from './sessions/environment-runner.ts';
 import { WarmPool } from './sessions/warm-pool.ts';
+import { sweepRecordings } from './recordings/retention.ts';
 import { sshPublicKeys } from './sshd/public-keys.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
@@ -53,6 +54,11 @@ export function testRunLabels(): Record<string, string> {
 /** The container engine: Docker (the one place a driver is built; a test may pass its own to startIslet). */
 export function engineDriver(opts: DockerDriverOptions = {}): RuntimeDriver {
   return new DockerDriver(opts);
+}
+
+/** Where session recordings and their event files live (src/recordings/, docs/recordings.md). */
+export function recordingsDir(dataDir: string): string {
+  return join(dataDir, 'recordings');
 }
 
 /** The store of a data directory. */
@@ -128,6 +134,7 @@ export function composeGraph(o: GraphOptions): IsletGraph {
     admission,
     now,
     exportDir,
+    retention: () => sweepRecordings(recordingsDir(o.dataDir), config.current().global.recording_retention, now()),
   });
   const access = accessFromConfig(config, store, log.child({ module: 'access' }));
   const hasher = new BackgroundHasher((msg, err) => log.warn({ event: 'hasher_warning', err }, msg));

@@ -436,6 +436,27 @@ export const globalFields = {
         'over SSH or in the browser, sees the current screen at once — vim or top included — instead of a blank one until the program redraws. ' +
         'Off: the old blank reattach.',
     ),
+  recording: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Record every interactive session (menu and shell, SSH and browser) as an asciicast v3 file under `<data>/recordings/<account>/`, and ' +
+        'commands, file transfers and port forwards as JSON events beside them (docs/recordings.md). What the trainee saw is recorded; ' +
+        'what they type only with `recording_input`.',
+    ),
+  recording_input: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Also record what trainees type in their shells (never at ISLET\'s own prompts, where passwords are typed). Every interactive login is told so ' +
+        'before the menu.',
+    ),
+  recording_retention: duration('recording_retention')
+    .prefault('30d')
+    .describe('Recordings and event files older than this are removed by the reconciler (and `islet reap`). 0 keeps them forever.'),
+  recording_max_size: size('recording_max_size')
+    .prefault('50m')
+    .describe('Largest recording of one session; past it the output is no longer written and the recording is marked truncated. 0: no cap.'),
   metrics_token: z
     .string()
     .default('')

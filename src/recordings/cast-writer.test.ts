@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CastWriter, TRUNCATED_MARK } from './cast-writer.ts';
+
+const meta = { account: 'alice', door: 'ssh', login: 'alice+web', pid: 1, run: 'r', input: false };
+const header = { cols: 100, rows: 30, term: 'xterm-256color', title: 'alice+web (ssh)', islet: meta };
+
+function withDir(fn: (dir: string) => Promise<void>) {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'islet-cast-'));
+    try {
+      await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+const lines = (p: string) =>
+  readFileSync(p, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as unknown);
+
+test(
+  'a v3 file: header with version, term and timestamp; events with intervals since the previous event; exit last',
+  withDir(async (dir) => {
+    let now = 1000;
+    const path = join(dir, 'a', 'x.cast');
+    const w = new CastWriter(path, header, { maxBytes: 0, clock: () => now, startedAt: Date.UTC(2026, 10, 30, 12) });
+    now = 1250;
+    w.output('hello ');
+    now = 1250.4;
+    w.output(Buffer.from('w\xc3'.split('').map((c) => c.charCodeAt(0)))); // "w" and the first byte of "é"
+    now = 2000;
+    w.output(Buffer.from([0xa9, 0x0a])); // the rest of "é", newline
+    w.resize(120, 40);
+    now = 3500;
+    w.input(Buffer.from('ls\r'));
+    w.marker('here');
+    await w.exit(0);
+    const [h, ...ev] = lines(path) as [Record<string, unknown>, ...unknown[][]];
+    assert.deepEqual(h, {
+      version: 3,
+      term: { cols: 100, rows: 30, type: 'xterm-256color' },
+      timestamp: Date.UTC(2026, 10, 30, 12) / 1000,
+      title: 'alice+web (ssh)',
+      islet: meta,
+    });
+    assert.deepEqual(ev, [
+      [0.25, 'o', 'hello '],
+      [0, 'o', 'w'],
+      [0.75, 'o', 'é\n'],
+      [0, 'r', '120x40'],
+      [1.5, 'i', 'ls\r'],
+      [0, 'm', 'here'],
+      [0, 'x', '0'],
+    ]);
+    // The intervals add up to the clock exactly (whole milliseconds since the start, no drift).
+    assert.equal(
+      ev.reduce((s, e) => s + Number(e[0]), 0),
+      2.5,
+    );
+  }),
+);
+
+test(
+  'past the size cap output and input stop, one truncated marker is written, the exit event still ends the file',
+  withDir(async (dir) => {
+    const path = join(dir, 'x.cast');
+    const w = new CastWriter(path, header, { maxBytes: 2000 });
+    for (let i = 0; i < 1000; i++) w.output('y\r\n');
+    assert.equal(w.truncated, true);
+    w.input(Buffer.from('q'));
+    await w.exit(130);
+    const ev = lines(path).slice(1) as unknown[][];
+    const marks = ev.filter((e) => e[1] === 'm');
+    assert.equal(marks.length, 1);
+    assert.match(String(marks[0]![2]), new RegExp(`^${TRUNCATED_MARK}: size cap of 2000 bytes`));
+    assert.deepEqual(ev.at(-1)?.slice(1), ['x', '130']);
+    assert.ok(!ev.some((e) => e[1] === 'i'));
+    const size = readFileSync(path).length;
+    assert.ok(size <= 2000 + 200, `file of ${size} bytes`);
+    // Control: without a cap the same output is all there.
+    const p2 = join(dir, 'y.cast');
+    const w2 = new CastWriter(p2, header, { maxBytes: 0 });
+    for (let i = 0; i < 1000; i++) w2.output('y\r\n');
+    await w2.exit(0);
+    assert.equal(lines(p2).filter((e) => Array.isArray(e) && e[1] === 'o').length, 1000);
+  }),
+);
+
+test(
+  'a flood the disk cannot keep up with is dropped, not queued without bound, and the gap is marked',
+  withDir(async (dir) => {
+    const path = join(dir, 'x.cast');
+    const w = new CastWriter(path, header, { maxBytes: 0, maxPendingBytes: 64 * 1024, flushMs: 10_000, batchBytes: 1 << 30 });
+    const chunk = 'y\n'.repeat(4096);
+    for (let i = 0; i < 200; i++) w.output(chunk); // 1.6 MiB queued synchronously: far above the bound
+    assert.ok(w.bytes <= 64 * 1024, `accepted ${w.bytes} bytes`);
+    w.output('after');
+    await w.exit(0);
+    const ev = lines(path).slice(1) as unknown[][];
+    const gap = ev.find((e) => e[1] === 'm');
+    assert.match(String(gap?.[2]), /^islet: not recorded: \d+ bytes/);
+  }),
+);
