@@ -40,6 +40,7 @@ export function openAdmin(flags: Record<string, string | boolean | undefined>): 
       instance,
       config,
       auth: g.auth,
+      accounts: g.accounts,
       log,
       exportDir: join(dataDir, 'exports'),
     }),

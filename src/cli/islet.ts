@@ -56,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
       all: { type: 'boolean' },
       json: { type: 'boolean' },
       'take-over': { type: 'boolean' },
+      // islet accounts create (commands/accounts-create.ts)
+      ...Object.fromEntries(['count', 'prefix', 'days', 'environments', 'sheet', 'csv', 'address', 'url'].map((k) => [k, { type: 'string' as const }])),
       help: { type: 'boolean' },
     },
   });

@@ -22,6 +22,7 @@ export const codes = {
   CAPACITY_FULL: 'The host runs as many containers as allowed and no place freed up in time.',
   CAPACITY_ACCOUNT: 'The account already runs as many containers as one account may.',
   ADMIN_NOT_FOUND: 'An admin command named an account or environment that does not exist.',
+  ADMIN_INVALID: 'An admin command or console action was given an invalid value (a bulk account prefix, count, days or environment; an action).',
   SESSION_TIMEOUT: 'The trainee was idle at a prompt for longer than the menu timeout.',
   STORE_FAILED: 'The embedded database refused an operation.',
   OWNERSHIP_FOREIGN:

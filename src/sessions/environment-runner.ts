@@ -15,6 +15,7 @@ import { type Attachment, type InstanceInfo, type RuntimeDriver } from '../runti
 import { LABEL_INSTANCE, LABEL_STORE, containerName, ownerLabels } from '../runtime/names.ts';
 import type { Store } from '../store/store.ts';
 import { IsletError } from '../core/islet-error.ts';
+import { mayUse, notAllowed } from './allowed-environments.ts';
 import { KeyLock } from './key-lock.ts';
 import type { Admission } from './admission.ts';
 import { AttachRegistry } from './attach-registry.ts';
@@ -204,6 +205,7 @@ export class EnvironmentRunner {
    */
   async #prepare(account: string, env: Environment, say: (text: string) => void, gone: () => boolean, size?: TtySize, termName?: string) {
     const { driver } = this.#d;
+    if (!mayUse((await this.#d.store.getAccount(account))?.environments, env.name)) throw notAllowed(account, env.name);
     let info = await this.#find(account, env);
     let running = info?.state === 'running';
     // Admission first: a trainee who is refused or waits sees no greeting and gets no new container.
