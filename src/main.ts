@@ -12,7 +12,7 @@ import { formatIssue } from './config/config-issue.ts';
 import type { Environment } from './config/schema.ts';
 import { IsletError } from './core/islet-error.ts';
 import { Services, periodic } from './core/service.ts';
-import { composeGraph, engineDriver, instanceName, openStore, recordingsDir, testRunLabels } from './compose.ts';
+import { composeGraph, engineDriver, instanceName, openStore, testRunLabels } from './compose.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { RuntimeDriver } from './runtime/runtime-driver.ts';
 import { LABEL_INSTANCE } from './runtime/names.ts';
@@ -28,7 +28,6 @@ import { ConnectionGuard } from './sshd/connection-guard.ts';
 import { startWebDoor } from './web/start-web-door.ts';
 import { Observability } from './metrics/observability.ts';
 import { ensureLab } from './catalogue/lab-network.ts';
-import { recorderFromConfig } from './recordings/recorder-from-config.ts';
 import { consoleRoutes } from './console/console-routes.ts';
 
 export interface IsletOptions {
@@ -91,7 +90,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   try {
     await claimEngineAtStart({ store, driver, instance, dataDir: o.dataDir, log, takeOver: o.takeOver ?? false, now });
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
   // Lab networks (src/catalogue/lab-network.ts): their subnets are refused at the front door like the bridge's.
@@ -126,10 +125,8 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
     now,
     creation: access.creation,
   });
-  // Recordings (src/recordings/, docs/recordings.md): one more decorator around the handler, outside the metrics one.
-  const recorder = recorderFromConfig({ dir: recordingsDir(o.dataDir), config, attached: runner.attached, store, log: log.child({ module: 'recordings' }), now });
   // Each door gets the handler and the guard wrapped for it, so metrics know the door without the door knowing.
-  const doorParts = (door: string) => ({ handler: recorder.wrap(obs.handler(handler, door), door), guard: obs.guard(guard, door) });
+  const doorParts = (door: string) => ({ handler: obs.handler(handler, door), guard: obs.guard(guard, door) });
   const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, ...doorParts('ssh'), auth, log: log.child({ module: 'sshd' }) });
   obs.wire({ store, driver, config, dataDir: o.dataDir, attached: () => runner.attached.all(), now });
   // Trainees on ISLET's bridge network must not reach ISLET's own port: refuse that subnet at the front door.
@@ -156,9 +153,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   logCryptoBinding(log.child({ module: 'sshd' }));
   const addr = await ssh.listen(o.host, o.port);
   // The instructor console (src/console/) is served by the web door.
-  const console_ = o.http
-    ? consoleRoutes({ config, log, store, driver, graph, instance, dataDir: o.dataDir, now, metrics: obs.metrics })
-    : undefined;
+  const console_ = o.http ? consoleRoutes({ config, log, store, driver, graph, instance, dataDir: o.dataDir, now, metrics: obs.metrics }) : undefined;
   // The web door (src/web/): the same handler, authenticator, limits and attach registry as SSH.
   const web = o.http
     ? await startWebDoor(
@@ -214,9 +209,8 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
       console_?.close();
       await web?.door.close();
       await ssh.close();
-      await recorder.close();
       await services.stop();
-      store.close();
+      await store.close();
       log.info({ event: 'stopped' }, 'ISLET stopped');
       log.flush();
     },

@@ -10,10 +10,12 @@
  * State lives in the Store so that a lock survives a restart and `islet
  * accounts` / `islet unlock` (another process) see and clear it.
  *
- * Contract: every method is synchronous (read-modify-write of one row within
- * one tick of the event loop); a successful password login ends the back-off
- * (the owner is back), and so does a day without a lock.
+ * Contract: every method is asynchronous (the store is); the read-modify-write
+ * of an account's row is serialised per account in this process (KeyLock), so
+ * two wrong passwords at once both count; a successful password login ends the
+ * back-off (the owner is back), and so does a day without a lock.
  */
+import { KeyLock } from '../sessions/key-lock.ts';
 import type { LoginThrottleState, Store } from '../store/store.ts';
 
 export interface AccountThrottleLimits {
@@ -42,6 +44,7 @@ export class AccountThrottle {
   readonly #store: ThrottleStore;
   readonly #limits: () => AccountThrottleLimits;
   readonly #now: () => number;
+  readonly #serial = new KeyLock();
 
   constructor(store: ThrottleStore, limits: () => AccountThrottleLimits, now: () => number = Date.now) {
     this.#store = store;
@@ -50,22 +53,26 @@ export class AccountThrottle {
   }
 
   /** When password logins of `account` are refused until, or undefined when they are not. */
-  lockedUntil(account: string): Date | undefined {
-    const until = this.#store.getLoginThrottle(account)?.lockedUntil;
+  async lockedUntil(account: string): Promise<Date | undefined> {
+    const until = (await this.#store.getLoginThrottle(account))?.lockedUntil;
     return until && until.getTime() > this.#now() ? until : undefined;
   }
 
   /** Failed password logins of `account` counted now (for the answer delay). */
-  recentFailures(account: string): number {
+  async recentFailures(account: string): Promise<number> {
     const since = this.#now() - this.#limits().windowSeconds * 1000;
-    return this.#store.getLoginThrottle(account)?.failures.filter((d) => d.getTime() > since).length ?? 0;
+    return (await this.#store.getLoginThrottle(account))?.failures.filter((d) => d.getTime() > since).length ?? 0;
   }
 
   /** Records a wrong password for an existing `account`. */
-  failed(account: string): FailureOutcome {
+  failed(account: string): Promise<FailureOutcome> {
+    return this.#serial.run(account, () => this.#failed(account));
+  }
+
+  async #failed(account: string): Promise<FailureOutcome> {
     const lim = this.#limits();
     const now = this.#now();
-    const old = this.#store.getLoginThrottle(account);
+    const old = await this.#store.getLoginThrottle(account);
     const stillLocked = old?.lockedUntil && old.lockedUntil.getTime() > now ? old.lockedUntil : undefined;
     if (stillLocked) return { lockedUntil: stillLocked, newlyLocked: false, failures: 0, level: old!.level };
     const since = now - lim.windowSeconds * 1000;
@@ -73,35 +80,35 @@ export class AccountThrottle {
     const lastLock = old?.lockedAt?.getTime();
     const level = lastLock !== undefined && now - lastLock < LEVEL_RESET_MS ? old!.level : 0;
     if (failures.length < lim.failures) {
-      this.#put({ account, failures, level, ...(old?.lockedAt ? { lockedAt: old.lockedAt } : {}) });
+      await this.#put({ account, failures, level, ...(old?.lockedAt ? { lockedAt: old.lockedAt } : {}) });
       return { newlyLocked: false, failures: failures.length, level };
     }
     const next = level + 1;
     const lockedUntil = new Date(now + lockSeconds(next, lim) * 1000);
-    this.#put({ account, failures: [], level: next, lockedAt: new Date(now), lockedUntil });
+    await this.#put({ account, failures: [], level: next, lockedAt: new Date(now), lockedUntil });
     return { lockedUntil, newlyLocked: true, failures: 0, level: next };
   }
 
   /** A right password: the owner is back, the back-off starts over. */
-  succeeded(account: string): void {
-    if (this.#store.getLoginThrottle(account)) this.#store.deleteLoginThrottle(account);
+  async succeeded(account: string): Promise<void> {
+    if (await this.#store.getLoginThrottle(account)) await this.#store.deleteLoginThrottle(account);
   }
 
   /** Clears an account's lock and counts (`islet unlock`); false when there was nothing to clear. */
-  unlock(account: string): boolean {
-    return this.#store.deleteLoginThrottle(account);
+  async unlock(account: string): Promise<boolean> {
+    return await this.#store.deleteLoginThrottle(account);
   }
 
   /** Accounts whose password logins are refused right now. */
-  locked(): { account: string; lockedUntil: Date; level: number }[] {
+  async locked(): Promise<{ account: string; lockedUntil: Date; level: number }[]> {
     const now = this.#now();
-    return this.#store
-      .listLoginThrottles()
-      .flatMap((t) => (t.lockedUntil && t.lockedUntil.getTime() > now ? [{ account: t.account, lockedUntil: t.lockedUntil, level: t.level }] : []));
+    return (await this.#store.listLoginThrottles()).flatMap((t) =>
+      t.lockedUntil && t.lockedUntil.getTime() > now ? [{ account: t.account, lockedUntil: t.lockedUntil, level: t.level }] : [],
+    );
   }
 
-  #put(t: LoginThrottleState): void {
-    this.#store.putLoginThrottle(t);
+  async #put(t: LoginThrottleState): Promise<void> {
+    await this.#store.putLoginThrottle(t);
   }
 }
 

@@ -45,8 +45,8 @@ export class LoginThrottle {
   }
 
   /** The trainee-safe refusal while `account`'s password logins are paused, or undefined when they are not. */
-  accountRefusal(account: string): string | undefined {
-    const until = this.#accounts.lockedUntil(account);
+  async accountRefusal(account: string): Promise<string | undefined> {
+    const until = await this.#accounts.lockedUntil(account);
     return until ? throttledMessage(until, this.#now()) : undefined;
   }
 
@@ -54,12 +54,12 @@ export class LoginThrottle {
    * Records a failed login from `client`; `account` is set only for a wrong password of an
    * existing account (the only failure that counts against an account).
    */
-  failed(client: string, account?: string): FailureVerdict {
+  async failed(client: string, account?: string): Promise<FailureVerdict> {
     const a = this.#addresses.failed(client);
     let delayMs = a.delayMs;
     let message: string | undefined;
     if (account !== undefined) {
-      const f = this.#accounts.failed(account);
+      const f = await this.#accounts.failed(account);
       delayMs = Math.max(delayMs, failureDelayMs(f.failures, this.#maxDelayMs()));
       if (f.newlyLocked)
         this.#log.warn(
@@ -72,8 +72,8 @@ export class LoginThrottle {
   }
 
   /** A right password for `account`: its back-off starts over. */
-  succeeded(account: string): void {
-    this.#accounts.succeeded(account);
+  async succeeded(account: string): Promise<void> {
+    await this.#accounts.succeeded(account);
   }
 }
 

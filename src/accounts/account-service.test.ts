@@ -21,13 +21,13 @@ test('scrypt hashes are salted, self-describing and verify only the right passwo
 test('usernames are rejected, never altered; reserved and taken names refused', async () => {
   let now = new Date('2026-11-23T12:00:00Z');
   const svc = new AccountService(new SqliteStore(':memory:'), () => now);
-  assert.equal(svc.checkUsername('', policy)?.userMessage, 'Empty value not permitted');
+  assert.equal((await svc.checkUsername('', policy))?.userMessage, 'Empty value not permitted');
   for (const bad of ['bad name', 'x-y', 'ünï', 'a'.repeat(33), 'a\u0000b', '../x'])
-    assert.equal(svc.checkUsername(bad, policy)?.code, 'ACCOUNT_INVALID_NAME', bad);
-  assert.equal(svc.checkUsername('DEMO', policy)?.code, 'ACCOUNT_EXISTS');
+    assert.equal((await svc.checkUsername(bad, policy))?.code, 'ACCOUNT_INVALID_NAME', bad);
+  assert.equal((await svc.checkUsername('DEMO', policy))?.code, 'ACCOUNT_EXISTS');
   const acct = await svc.create('alice1', 'pass', policy);
   assert.equal(acct.expiresAt.getTime() - acct.createdAt.getTime(), 3 * 86_400_000);
-  assert.equal(svc.checkUsername('alice1', policy)?.userMessage, 'User already exists! Try a different one.');
+  assert.equal((await svc.checkUsername('alice1', policy))?.userMessage, 'User already exists! Try a different one.');
   await assert.rejects(svc.create('bob', 'abc', policy), (e: IsletError) => e.code === 'ACCOUNT_WEAK_PASSWORD');
   assert.equal((await svc.login('alice1', 'pass')).name, 'alice1');
   await assert.rejects(svc.login('alice1', 'nope'), (e: IsletError) => e.code === 'ACCOUNT_BAD_LOGIN' && !e.message.includes('nope'));
@@ -50,7 +50,7 @@ test('a new account is stored at once with an interim hash, then sealed at full 
   await assert.rejects(svc.login('s2', 'pw-s3'), (e: IsletError) => e.code === 'ACCOUNT_BAD_LOGIN');
   await svc.sealed();
   for (const n of ['s1', 's2', 's3']) {
-    const h = store.getAccount(n)!.passwordHash;
+    const h = (await store.getAccount(n))!.passwordHash;
     assert.match(h, /^scrypt\$32768\$8\$1\$/, 'full cost once sealed');
     assert.equal(needsRehash(h), false);
     assert.equal(await verifyPassword(`pw-${n}`, h), true);
@@ -62,17 +62,17 @@ test('an account left with an interim hash (ISLET stopped before sealing) logs i
   const first = new AccountService(store, undefined, undefined, () => new Promise(() => undefined)); // a hasher that never answers
   await first.create('cut', 'pw-cut', policy);
   await first.stop(50);
-  assert.ok(needsRehash(store.getAccount('cut')!.passwordHash), 'still interim after the stop');
+  assert.ok(needsRehash((await store.getAccount('cut'))!.passwordHash), 'still interim after the stop');
   const next = new AccountService(store); // the next ISLET process
   assert.equal((await next.login('cut', 'pw-cut')).name, 'cut');
   await next.sealed();
-  const h = store.getAccount('cut')!.passwordHash;
+  const h = (await store.getAccount('cut'))!.passwordHash;
   assert.equal(needsRehash(h), false, 'sealed by the login');
   assert.equal(await verifyPassword('pw-cut', h), true);
   await assert.rejects(next.login('cut', 'wrong'), (e: IsletError) => e.code === 'ACCOUNT_BAD_LOGIN');
 });
 
-test('remaining time reads like a person wrote it', () => {
+test('remaining time reads like a person wrote it', async () => {
   const t0 = new Date(0);
   assert.equal(formatRemaining(t0, new Date((2 * 86400 + 3 * 3600) * 1000)), '2 days 3 hours');
   assert.equal(formatRemaining(t0, new Date(3 * 86400 * 1000)), '3 days');

@@ -58,7 +58,7 @@ export class AccountService {
       .then(async () => {
         if (this.#stopped) return; // shutting down: the interim hash stays, and the next login seals it
         const hash = await this.#hash(password);
-        if (!this.#stopped) this.#store.setPasswordHash(name, hash); // false when deleted meanwhile: nothing to seal
+        if (!this.#stopped) await this.#store.setPasswordHash(name, hash); // false when deleted meanwhile: nothing to seal
       })
       .catch((err: unknown) => {
         this.#onSealFailed(name, err);
@@ -82,10 +82,10 @@ export class AccountService {
   }
 
   /** Why a username is unacceptable, or undefined when it is fine and free. */
-  checkUsername(name: string, policy: AccountPolicy): IsletError | undefined {
+  async checkUsername(name: string, policy: AccountPolicy): Promise<IsletError | undefined> {
     if (name.length === 0) return new IsletError('ACCOUNT_INVALID_NAME', 'Empty value not permitted');
     if (!usernamePattern.test(name)) return new IsletError('ACCOUNT_INVALID_NAME', `Invalid username: use ${usernameRules}.`);
-    if (policy.reserved.has(name.toLowerCase()) || this.#store.getAccount(name))
+    if (policy.reserved.has(name.toLowerCase()) || (await this.#store.getAccount(name)))
       return new IsletError('ACCOUNT_EXISTS', 'User already exists! Try a different one.');
     return undefined;
   }
@@ -94,9 +94,9 @@ export class AccountService {
     return password.length >= policy.minPasswordLength && password.length <= MAX_PASSWORD_LENGTH;
   }
 
-  /** Creates the account (`environments`: the only ones it may use); throws ACCOUNT_EXISTS when another session took the name first. */
-  async create(name: string, password: string, policy: AccountPolicy, environments?: readonly string[]): Promise<Account> {
-    const bad = this.checkUsername(name, policy);
+  /** Creates the account; throws ACCOUNT_EXISTS when another session took the name first. */
+  async create(name: string, password: string, policy: AccountPolicy): Promise<Account> {
+    const bad = await this.checkUsername(name, policy);
     if (bad) throw bad;
     if (!this.checkPassword(password, policy))
       throw new IsletError('ACCOUNT_WEAK_PASSWORD', `Passwords must be at least ${policy.minPasswordLength} characters.`);
@@ -106,9 +106,8 @@ export class AccountService {
       passwordHash: await hashPassword(password, INTERIM_N),
       createdAt,
       expiresAt: new Date(createdAt.getTime() + policy.days * 86_400_000),
-      ...(environments ? { environments } : {}),
     };
-    if (!this.#store.createAccount(account)) throw new IsletError('ACCOUNT_EXISTS', 'User already exists! Try a different one.');
+    if (!(await this.#store.createAccount(account))) throw new IsletError('ACCOUNT_EXISTS', 'User already exists! Try a different one.');
     this.#seal(name, password);
     return account;
   }
@@ -118,7 +117,7 @@ export class AccountService {
    * Throws ACCOUNT_BAD_LOGIN or ACCOUNT_EXPIRED.
    */
   async login(name: string, password: string): Promise<Account> {
-    const account = usernamePattern.test(name) ? this.#store.getAccount(name) : undefined;
+    const account = usernamePattern.test(name) ? await this.#store.getAccount(name) : undefined;
     const ok = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), account?.passwordHash ?? (await decoyHash));
     if (!account || !ok)
       throw new IsletError('ACCOUNT_BAD_LOGIN', 'Login failed', `bad login for ${JSON.stringify(name.slice(0, 64))}`, {

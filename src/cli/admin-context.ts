@@ -40,14 +40,13 @@ export function openAdmin(flags: Record<string, string | boolean | undefined>): 
       instance,
       config,
       auth: g.auth,
-      accounts: g.accounts,
       log,
       exportDir: join(dataDir, 'exports'),
     }),
     claim: (takeOver: boolean) => claimEngine({ store, driver, instance, dataDir, log, takeOver }),
     close: async () => {
       await g.close();
-      store.close();
+      await store.close();
       log.flush();
     },
   };

@@ -26,7 +26,7 @@ function world(t: TestContext, opts: Parameters<typeof unitWorld>[0] = {}) {
   /** A running container for `account` as a login makes it (account created when missing). */
   const make = async (account: string): Promise<string> => {
     const expiresAt = new Date(w.now().getTime() + 3 * 86_400_000);
-    if (!w.store.getAccount(account)) w.store.createAccount({ name: account, passwordHash: 'x', createdAt: w.now(), expiresAt });
+    if (!(await w.store.getAccount(account))) await w.store.createAccount({ name: account, passwordHash: 'x', createdAt: w.now(), expiresAt });
     return w.runner.ensureRunning(account, w.env('demo'));
   };
   /** Runs a shell command in the container; its stdout. */
@@ -60,7 +60,7 @@ test('maximum running time: warned at 5 and 1 minutes, then stopped with files k
   await w.lifecycle.check();
   assert.match(term.output, /reached its maximum running time and is being stopped/);
   assert.equal((await w.driver.inspect(id))?.state, 'exited', 'stopped, not removed');
-  assert.match(w.store.getOwnership('runner1', 'demo')?.stopReason ?? '', /^max_runtime/);
+  assert.match((await w.store.getOwnership('runner1', 'demo'))?.stopReason ?? '', /^max_runtime/);
   await w.driver.start(id);
   assert.equal(await w.sh(id, 'cat /home/student/work.txt'), 'precious\n', 'files are kept');
 });
@@ -75,30 +75,30 @@ test('idle culling stops an idle container but spares one whose processes use CP
   w.advance(1);
   await w.lifecycle.check();
   assert.equal((await w.driver.inspect(idle))?.state, 'exited');
-  assert.match(w.store.getOwnership('idler', 'demo')?.stopReason ?? '', /^idle/);
+  assert.match((await w.store.getOwnership('idler', 'demo'))?.stopReason ?? '', /^idle/);
   assert.equal((await w.driver.inspect(busy))?.state, 'running', 'a busy container keeps running');
-  assert.equal(w.store.countRunning(), 1);
+  assert.equal(await w.store.countRunning(), 1);
 });
 
 test('reconcile: a dry run changes nothing; a real run removes an expired account, its container and an orphan, and adopts a forgotten one', async (t) => {
   const w = world(t);
   const mine = await w.make('expiring');
   const keep = await w.make('keeper');
-  w.store.deleteOwnership('keeper', 'demo'); // drift: a live container the store forgot
+  await w.store.deleteOwnership('keeper', 'demo'); // drift: a live container the store forgot
   const orphan = await w.driver.create({ name: `${w.instance}.demo.ghost`, env: w.env('demo'), labels: labelsOf(w, 'ghost', w.store.storeId()) });
-  w.store.setExpiry('expiring', w.now());
+  await w.store.setExpiry('expiring', w.now());
   const planned = await w.lifecycle.reconcile(true);
   const kinds = planned.map((a) => `${a.kind}:${'reason' in a ? a.reason : ''}`).sort();
   for (const k of ['remove:account_expired', 'remove:account_gone', 'adopt:', 'delete_account:expired']) {
     assert.ok(kinds.includes(k), `${k} in ${kinds.join(',')}`);
   }
   assert.ok(await w.driver.inspect(mine), 'dry run removed nothing');
-  assert.ok(w.store.getAccount('expiring'));
+  assert.ok(await w.store.getAccount('expiring'));
   await w.lifecycle.reconcile();
   assert.equal(await w.driver.inspect(mine), undefined);
   assert.equal(await w.driver.inspect(orphan.id), undefined);
-  assert.equal(w.store.getAccount('expiring'), undefined);
-  assert.equal(w.store.getOwnership('keeper', 'demo')?.containerId, keep, 'adopted');
+  assert.equal(await w.store.getAccount('expiring'), undefined);
+  assert.equal((await w.store.getOwnership('keeper', 'demo'))?.containerId, keep, 'adopted');
   assert.deepEqual(
     (await w.lifecycle.reconcile(true)).filter((a) => a.kind !== 'sync_state'),
     [],
@@ -122,7 +122,7 @@ test('disk quota: a container that writes past its quota is stopped with the rea
   await w.sh(small, 'dd if=/dev/zero of=/home/student/some bs=1M count=2 2>/dev/null');
   await w.lifecycle.checkDisk();
   assert.equal((await w.driver.inspect(id))?.state, 'exited');
-  assert.match(w.store.getOwnership('filler', 'demo')?.stopReason ?? '', /^disk_quota: 24 MB written, quota 16 MB/);
+  assert.match((await w.store.getOwnership('filler', 'demo'))?.stopReason ?? '', /^disk_quota: 24 MB written, quota 16 MB/);
   assert.equal((await w.driver.inspect(small))?.state, 'running', 'a container under its quota is left alone');
 });
 
@@ -133,10 +133,10 @@ test('the engine fails a stop: check reports it, the container keeps running, an
   w.advance(3601);
   await assert.rejects(w.lifecycle.check(), (e: unknown) => e instanceof IsletError && e.code === 'RUNTIME_UNAVAILABLE');
   assert.equal((await w.driver.inspect(id))?.state, 'running');
-  assert.equal(w.store.getOwnership('stuck', 'demo')?.state, 'stopped', 'the row was marked before the engine refused');
+  assert.equal((await w.store.getOwnership('stuck', 'demo'))?.state, 'stopped', 'the row was marked before the engine refused');
   w.engine.behaviour.fail = {};
   await w.lifecycle.reconcile();
-  assert.equal(w.store.getOwnership('stuck', 'demo')?.state, 'running', 'repaired from the engine');
+  assert.equal((await w.store.getOwnership('stuck', 'demo'))?.state, 'running', 'repaired from the engine');
 });
 
 test('a backend without cpuTime and diskUsage: idle culling and the disk quota stand aside instead of failing (control: with them, both stop)', async (t) => {

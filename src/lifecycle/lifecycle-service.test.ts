@@ -36,7 +36,7 @@ const lifecycle = new LifecycleService({ store, driver, config, log: createLogge
 
 after(async () => {
   await sweepTestContainers(runId);
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -49,9 +49,9 @@ async function make(account: string, script: string): Promise<string> {
     labels: { 'islet.test': runId, [LABEL_INSTANCE]: instance, [LABEL_STORE]: store.storeId(), 'islet.account': account, 'islet.environment': 'demo' },
   });
   await driver.start(info.id);
-  if (!store.getAccount(account))
-    store.createAccount({ name: account, passwordHash: 'x', createdAt: clock, expiresAt: new Date(clock.getTime() + 3 * 86_400_000) });
-  store.putOwnership({
+  if (!(await store.getAccount(account)))
+    await store.createAccount({ name: account, passwordHash: 'x', createdAt: clock, expiresAt: new Date(clock.getTime() + 3 * 86_400_000) });
+  await store.putOwnership({
     account,
     environment: 'demo',
     containerId: info.id,
@@ -88,7 +88,7 @@ test('maximum running time: warned at 5 and 1 minutes, then stopped with files k
   const after = await driver.inspect(id);
   assert.equal(after?.state, 'exited', 'stopped, not removed');
   assert.match(await fileIn(id, '/home/student/work.txt'), /precious/, 'files are kept');
-  assert.match(store.getOwnership('runner1', 'demo')?.stopReason ?? '', /^max_runtime/);
+  assert.match((await store.getOwnership('runner1', 'demo'))?.stopReason ?? '', /^max_runtime/);
   attached.remove(id, term);
 });
 
@@ -101,7 +101,7 @@ test('idle culling stops an idle container but spares one whose processes use CP
   advance(1);
   await lifecycle.check();
   assert.equal((await driver.inspect(idle))?.state, 'exited');
-  assert.match(store.getOwnership('idler', 'demo')?.stopReason ?? '', /^idle/);
+  assert.match((await store.getOwnership('idler', 'demo'))?.stopReason ?? '', /^idle/);
   assert.equal((await driver.inspect(busy))?.state, 'running', 'a busy container keeps running');
   await driver.stop(busy, 0);
 });
@@ -109,14 +109,14 @@ test('idle culling stops an idle container but spares one whose processes use CP
 test('reconcile: dry run changes nothing; a real run removes an expired account, its containers and orphans, and adopts', async () => {
   const mine = await make('expiring', 'exec sleep 100000');
   const keep = await make('keeper', 'exec sleep 100000');
-  store.deleteOwnership('keeper', 'demo'); // drift: a live container the store forgot
+  await store.deleteOwnership('keeper', 'demo'); // drift: a live container the store forgot
   const env = config.current().environments[0]!;
   const orphan = await driver.create({
     name: `${instance}.demo.ghost`,
     env,
     labels: { 'islet.test': runId, [LABEL_INSTANCE]: instance, [LABEL_STORE]: store.storeId(), 'islet.account': 'ghost', 'islet.environment': 'demo' },
   });
-  store.setExpiry('expiring', clock);
+  await store.setExpiry('expiring', clock);
   const planned = await lifecycle.reconcile(true);
   const kinds = planned.map((a) => `${a.kind}:${'reason' in a ? a.reason : ''}`).sort();
   assert.ok(
@@ -124,12 +124,12 @@ test('reconcile: dry run changes nothing; a real run removes an expired account,
     kinds.join(','),
   );
   assert.ok(await driver.inspect(mine), 'dry run removed nothing');
-  assert.ok(store.getAccount('expiring'));
+  assert.ok(await store.getAccount('expiring'));
   await lifecycle.reconcile();
   assert.equal(await driver.inspect(mine), undefined);
   assert.equal(await driver.inspect(orphan.id), undefined);
-  assert.equal(store.getAccount('expiring'), undefined);
-  assert.equal(store.getOwnership('keeper', 'demo')?.containerId, keep, 'adopted');
+  assert.equal(await store.getAccount('expiring'), undefined);
+  assert.equal((await store.getOwnership('keeper', 'demo'))?.containerId, keep, 'adopted');
   const again = (await lifecycle.reconcile(true)).filter((a) => a.kind !== 'sync_state');
   assert.deepEqual(
     again.filter((a) => !(a.kind === 'remove' && a.account !== 'expiring' && a.account !== 'ghost')),
@@ -153,7 +153,7 @@ test('disk quota: a container that writes past its quota is stopped with files k
     await new Promise((r) => setTimeout(r, 100));
   await lifecycle.checkDisk();
   assert.equal((await driver.inspect(id))?.state, 'exited');
-  assert.match(store.getOwnership('filler', 'demo')?.stopReason ?? '', /^disk_quota: 24 MB written, quota 16 MB/);
+  assert.match((await store.getOwnership('filler', 'demo'))?.stopReason ?? '', /^disk_quota: 24 MB written, quota 16 MB/);
   assert.equal((await driver.inspect(small))?.state, 'running', 'a container under its quota is left alone');
   await driver.stop(small, 0);
 });

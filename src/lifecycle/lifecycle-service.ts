@@ -34,8 +34,6 @@ export interface LifecycleDeps {
   readonly now?: () => Date;
   /** Where homes of expiring containers are archived for environments with export_on_expiry. */
   readonly exportDir?: string;
-  /** Removes what is past its retention (src/recordings/retention.ts), after every reconcile that is not a dry run. */
-  readonly retention?: () => Promise<unknown>;
 }
 
 /** Removals run a few at a time (the driver caps them too): Debian 12's engine deadlocks under many parallel removals. */
@@ -123,35 +121,34 @@ export class LifecycleService {
   async reconcile(dryRun = false): Promise<ReconcileAction[]> {
     const { store, driver, log } = this.#d;
     // The store is read before the engine listing and again after it; decideReconcileBetween says why.
-    const before = snapshot(store);
+    const before = await snapshot(store);
     const found = await driver.find({ [LABEL_INSTANCE]: this.#d.instance });
     const containers = adoptPoolNames(found, this.#d.instance);
     // Started-at is only in inspect: fetch it for the few containers about to be adopted.
     const known = new Set(before.ownership.map((r) => r.containerId));
     const detailed = await Promise.all(containers.map(async (c) => (known.has(c.id) || c.state !== 'running' ? c : ((await driver.inspect(c.id)) ?? c))));
-    const after = snapshot(store);
+    const after = await snapshot(store);
     const envs = this.#envs();
     const storeId = store.storeId();
     this.#reportForeign(found, after, storeId);
-    if (!dryRun) await this.#d.retention?.().catch((err: unknown) => log.error({ event: 'retention_failed', err }, 'retention sweep failed'));
     const actions = decideReconcileBetween({ now: this.#now(), before, after, containers: detailed, environments: envs, storeId });
     // A taken-over id read before the listing and absent from it is gone for good (ids are never reused).
-    if (!dryRun) for (const id of before.adopted) if (!found.some((c) => c.id === id)) store.forgetAdopted(id);
+    if (!dryRun) for (const id of before.adopted) if (!found.some((c) => c.id === id)) await store.forgetAdopted(id);
     if (dryRun || actions.length === 0) return actions;
     // Each action is applied only if the store still says what it was decided on: a trainee may have logged in meanwhile.
     const nowMs = this.#now().getTime();
-    const expiredNow = (name: string) => {
-      const a = store.getAccount(name);
+    const expiredNow = async (name: string) => {
+      const a = await store.getAccount(name);
       return !!a && a.expiresAt.getTime() <= nowMs;
     };
-    const stillDue = (a: Extract<ReconcileAction, { kind: 'remove' }>) =>
-      a.reason === 'account_gone' ? !store.getAccount(a.account ?? '') : a.reason === 'account_expired' ? expiredNow(a.account ?? '') : true;
+    const stillDue = async (a: Extract<ReconcileAction, { kind: 'remove' }>) =>
+      a.reason === 'account_gone' ? !(await store.getAccount(a.account ?? '')) : a.reason === 'account_expired' ? expiredNow(a.account ?? '') : true;
     const removals = actions.filter((a) => a.kind === 'remove');
     const exportFailed = new Set<string>();
     for (let i = 0; i < removals.length; i += REMOVE_BATCH) {
       await Promise.all(
         removals.slice(i, i + REMOVE_BATCH).map(async (a) => {
-          if (!stillDue(a)) return;
+          if (!(await stillDue(a))) return;
           const why = a.reason === 'account_expired' ? 'Your account has expired; this environment is being removed.' : 'This environment is being removed.';
           this.#d.attached.notify(a.containerId, why);
           const env = a.environment ? envs.get(a.environment) : undefined;
@@ -170,11 +167,11 @@ export class LifecycleService {
               return;
             }
           }
-          if (!stillDue(a)) return;
+          if (!(await stillDue(a))) return;
           await driver.remove(a.containerId);
-          store.forgetAdopted(a.containerId);
-          if (a.account && a.environment && store.getOwnership(a.account, a.environment)?.containerId === a.containerId) {
-            store.deleteOwnership(a.account, a.environment);
+          await store.forgetAdopted(a.containerId);
+          if (a.account && a.environment && (await store.getOwnership(a.account, a.environment))?.containerId === a.containerId) {
+            await store.deleteOwnership(a.account, a.environment);
           }
           const removed = {
             event: 'container_removed',
@@ -192,28 +189,28 @@ export class LifecycleService {
       switch (a.kind) {
         case 'adopt': {
           const { account, environment, containerId } = a.ownership;
-          if (!store.getAccount(account) || store.getOwnership(account, environment)?.containerId !== a.replaces) break;
-          store.putOwnership(a.ownership);
+          if (!(await store.getAccount(account)) || (await store.getOwnership(account, environment))?.containerId !== a.replaces) break;
+          await store.putOwnership(a.ownership);
           log.info({ event: 'container_adopted', account, environment, container: containerId.slice(0, 12) }, 'adopted a live container');
           break;
         }
         case 'forget':
-          if (store.getOwnership(a.account, a.environment)?.containerId !== a.containerId) break;
-          store.deleteOwnership(a.account, a.environment);
+          if ((await store.getOwnership(a.account, a.environment))?.containerId !== a.containerId) break;
+          await store.deleteOwnership(a.account, a.environment);
           log.info({ event: 'ownership_repaired', account: a.account, environment: a.environment, reason: a.reason }, 'forgot a vanished container');
           break;
         case 'sync_state': {
-          const row = store.getOwnership(a.account, a.environment);
+          const row = await store.getOwnership(a.account, a.environment);
           if (!row || this.#stopping.has(row.containerId)) break;
           // The snapshot may predate a stop that finished meanwhile: look again before marking it running.
           if (a.state === 'running' && (await driver.inspect(row.containerId))?.state !== 'running') break;
-          if (a.state === 'running') store.markStarted(a.account, a.environment, this.#now());
-          else store.markStopped(a.account, a.environment, 'stopped outside ISLET');
+          if (a.state === 'running') await store.markStarted(a.account, a.environment, this.#now());
+          else await store.markStopped(a.account, a.environment, 'stopped outside ISLET');
           break;
         }
         case 'delete_account':
-          if (exportFailed.has(a.account) || !expiredNow(a.account)) break;
-          store.deleteAccount(a.account);
+          if (exportFailed.has(a.account) || !(await expiredNow(a.account))) break;
+          await store.deleteAccount(a.account);
           log.info({ event: 'account_expired', account: a.account }, 'expired account deleted');
           break;
         case 'remove':
@@ -239,7 +236,7 @@ export class LifecycleService {
     const { store, driver, log, attached } = this.#d;
     const envs = this.#envs();
     const now = this.#now();
-    const running = store.listOwnership().filter((o) => o.state === 'running');
+    const running = (await store.listOwnership()).filter((o) => o.state === 'running');
     const actions = decideChecks({ now, running, environments: envs, attached: (id) => attached.count(id), since: this.#since, noticed: this.#noticed });
     const global = this.#d.config.current().global;
     const candidates = new Set<string>();
@@ -289,7 +286,7 @@ export class LifecycleService {
   async checkDisk(): Promise<void> {
     const { store, driver, attached, log } = this.#d;
     const envs = this.#envs();
-    for (const row of store.listOwnership().filter((o) => o.state === 'running')) {
+    for (const row of (await store.listOwnership()).filter((o) => o.state === 'running')) {
       const quota = envs.get(row.environment)?.disk_quota ?? 0;
       if (quota <= 0) continue;
       const used = await driver.diskUsage(row.containerId).catch(() => undefined);
@@ -312,19 +309,10 @@ export class LifecycleService {
     }
   }
 
-  /** Stops an (account, environment) container at an instructor's or admin's request (files kept); false when none is recorded. */
-  async stopNow(account: string, environment: string, detail: string): Promise<boolean> {
-    const row = await this.#d.store.getOwnership(account, environment);
-    if (!row) return false;
-    this.#d.attached.notify(row.containerId, 'The instructor stopped this environment. Your files are kept; choose it again to start it.');
-    await this.#stop(row.containerId, account, environment, 'admin', detail);
-    return true;
-  }
-
   async #stop(id: string, account: string, environment: string, reason: string, detail: string): Promise<void> {
     this.#stopping.add(id);
     try {
-      this.#d.store.markStopped(account, environment, detail);
+      await this.#d.store.markStopped(account, environment, detail);
       // A shell as PID 1 ignores SIGTERM, so a long grace period only delays the inevitable SIGKILL.
       await this.#d.driver.stop(id, STOP_GRACE_SECONDS);
     } finally {
@@ -337,7 +325,11 @@ export class LifecycleService {
   }
 }
 
-const snapshot = (store: Store): StoreSnapshot => ({ accounts: store.listAccounts(), ownership: store.listOwnership(), adopted: store.listAdopted() });
+const snapshot = async (store: Store): Promise<StoreSnapshot> => ({
+  accounts: await store.listAccounts(),
+  ownership: await store.listOwnership(),
+  adopted: await store.listAdopted(),
+});
 
 /**
  * Warm-pool containers cannot be relabelled when claimed (Docker labels are fixed), so the

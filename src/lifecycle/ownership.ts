@@ -35,8 +35,8 @@ export function isOwn(c: Pick<InstanceInfo, 'id' | 'labels'>, mine: OwnedSet): b
 }
 
 /** The store's proof of ownership as of now. */
-export function ownedSet(store: Store): OwnedSet {
-  return { storeId: store.storeId(), adopted: store.listAdopted(), recorded: new Set(store.listOwnership().map((o) => o.containerId)) };
+export async function ownedSet(store: Store): Promise<OwnedSet> {
+  return { storeId: store.storeId(), adopted: await store.listAdopted(), recorded: new Set((await store.listOwnership()).map((o) => o.containerId)) };
 }
 
 /** Containers of the listing that this store does not own (those being removed by the engine are left out). */
@@ -79,7 +79,7 @@ export interface ClaimOptions {
  * store's (logged one by one). Returns how many were taken over.
  */
 export async function claimEngine(o: ClaimOptions): Promise<number> {
-  const foreign = foreignContainers(await o.driver.find({ [LABEL_INSTANCE]: o.instance }), ownedSet(o.store));
+  const foreign = foreignContainers(await o.driver.find({ [LABEL_INSTANCE]: o.instance }), await ownedSet(o.store));
   if (foreign.length === 0) return 0;
   const storeId = o.store.storeId();
   if (!o.takeOver) {
@@ -93,7 +93,7 @@ export async function claimEngine(o: ClaimOptions): Promise<number> {
   const at = (o.now ?? (() => new Date()))();
   for (const c of foreign) {
     const from = c.labels[LABEL_STORE] ?? 'none';
-    o.store.adoptContainer(c.id, from, at);
+    await o.store.adoptContainer(c.id, from, at);
     o.log.warn(
       { event: 'container_taken_over', container: c.id.slice(0, 12), name: c.name, fromStore: from, storeId },
       `took over ${c.name} from store ${from}`,

@@ -35,9 +35,9 @@ const T0 = new Date('2026-11-30T08:00:00Z');
 class MemoryEngine {
   readonly containers = new Map<string, InstanceInfo>();
   #seq = 0;
-  between: () => void = () => {};
+  between: () => void | Promise<void> = () => {};
   /** Called by the reconciler's own removals (not by the other actors), before the container goes. */
-  onRemove: (c: InstanceInfo) => void = () => {};
+  onRemove: (c: InstanceInfo) => void | Promise<void> = () => {};
 
   add(name: string, labels: Record<string, string>, state: InstanceInfo['state'] = 'created'): InstanceInfo {
     const c: InstanceInfo = { id: `c${++this.#seq}`, name, image: 'x', state, labels, createdAt: T0 };
@@ -54,28 +54,28 @@ class MemoryEngine {
 
   readonly driver = {
     find: async (labels: Record<string, string>): Promise<InstanceInfo[]> => {
-      this.between();
+      await this.between();
       const list = [...this.containers.values()].filter((c) => Object.entries(labels).every(([k, v]) => c.labels[k] === v));
-      this.between();
+      await this.between();
       return list;
     },
     inspect: async (idOrName: string): Promise<InstanceInfo | undefined> => {
-      this.between();
+      await this.between();
       return this.containers.get(idOrName) ?? this.byName(idOrName);
     },
     // The others act after a removal, not inside it: the reconciler checks the store right before each removal,
     // and nothing closes the gap between that check and the engine call across processes.
     remove: async (id: string): Promise<void> => {
       const c = this.containers.get(id);
-      if (c) this.onRemove(c);
+      if (c) await this.onRemove(c);
       this.containers.delete(id);
-      this.between();
+      await this.between();
     },
   } as unknown as RuntimeDriver;
 }
 
 /** One step of another actor (a login, an admin command, the engine); false when it is finished. */
-type Steps = Iterator<void, void>;
+type Steps = AsyncIterator<void, void>;
 
 class World {
   readonly rng: SeededRandom;
@@ -101,22 +101,22 @@ class World {
       attached: new AttachRegistry(),
       now: () => T0,
     });
-    this.engine.onRemove = (c) => {
+    this.engine.onRemove = async (c) => {
       const account = c.labels[LABEL_ACCOUNT];
       if (this.foreign.has(c.id)) this.violations.push(`removed ${c.name} of another store`);
-      else if (account && this.#valid(account)) this.violations.push(`removed ${c.name} while its account ${account} is valid`);
+      else if (account && (await this.#valid(account))) this.violations.push(`removed ${c.name} while its account ${account} is valid`);
     };
     const deleteOwnership = this.store.deleteOwnership.bind(this.store);
-    this.store.deleteOwnership = (account, environment) => {
-      const row = this.store.getOwnership(account, environment);
+    this.store.deleteOwnership = async (account, environment) => {
+      const row = await this.store.getOwnership(account, environment);
       if (!this.#acting && row && this.engine.containers.has(row.containerId))
         this.violations.push(`forgot ${account}/${environment} while its container ${row.containerId} lives`);
-      deleteOwnership(account, environment);
+      await deleteOwnership(account, environment);
     };
   }
 
-  #valid(account: string): boolean {
-    const a = this.store.getAccount(account);
+  async #valid(account: string): Promise<boolean> {
+    const a = await this.store.getAccount(account);
     return !!a && a.expiresAt.getTime() > T0.getTime();
   }
   #name(account: string, env: string): string {
@@ -124,17 +124,17 @@ class World {
   }
 
   /** A login as the runner does it: account, find, create, record, start; each a step others may interleave with. */
-  *#login(account: string, env: string): Steps {
-    if (!this.store.getAccount(account)) {
-      this.store.createAccount({ name: account, passwordHash: 'h', createdAt: T0, expiresAt: new Date(T0.getTime() + DAY) });
+  async *#login(account: string, env: string): Steps {
+    if (!(await this.store.getAccount(account))) {
+      await this.store.createAccount({ name: account, passwordHash: 'h', createdAt: T0, expiresAt: new Date(T0.getTime() + DAY) });
       yield;
     }
-    if (!this.#valid(account)) return; // an expired account cannot log in
-    const row = this.store.getOwnership(account, env);
+    if (!(await this.#valid(account))) return; // an expired account cannot log in
+    const row = await this.store.getOwnership(account, env);
     let c = (row && this.engine.containers.get(row.containerId)) || this.engine.byName(this.#name(account, env));
-    if (c && !row) this.store.putOwnership({ account, environment: env, containerId: c.id, containerName: c.name, createdAt: c.createdAt });
+    if (c && !row) await this.store.putOwnership({ account, environment: env, containerId: c.id, containerName: c.name, createdAt: c.createdAt });
     if (!c) {
-      if (row) this.store.deleteOwnership(account, env);
+      if (row) await this.store.deleteOwnership(account, env);
       c = this.engine.add(this.#name(account, env), {
         [LABEL_INSTANCE]: INSTANCE,
         [LABEL_STORE]: this.store.storeId(),
@@ -143,44 +143,44 @@ class World {
       });
       yield;
       if (!this.engine.containers.has(c.id)) return; // removed behind our back: the login fails
-      this.store.putOwnership({ account, environment: env, containerId: c.id, containerName: c.name, createdAt: c.createdAt });
+      await this.store.putOwnership({ account, environment: env, containerId: c.id, containerName: c.name, createdAt: c.createdAt });
       yield;
     }
     if (c.state !== 'running' && this.engine.containers.has(c.id)) {
       this.engine.setState(c.id, 'running');
-      this.store.markStarted(account, env, T0);
+      await this.store.markStarted(account, env, T0);
     }
   }
 
   /** `islet remove`: each container and its row, then the account. */
-  *#removeAccount(account: string): Steps {
-    for (const o of this.store.listOwnership(account)) {
+  async *#removeAccount(account: string): Steps {
+    for (const o of await this.store.listOwnership(account)) {
       this.engine.containers.delete(o.containerId);
       yield;
-      this.store.deleteOwnership(account, o.environment);
+      await this.store.deleteOwnership(account, o.environment);
       yield;
     }
-    this.store.deleteAccount(account);
+    await this.store.deleteAccount(account);
   }
 
-  *#one(fn: () => void): Steps {
-    fn();
+  async *#one(fn: () => void | Promise<void>): Steps {
+    await fn();
   }
 
-  #start(): void {
+  async #start(): Promise<void> {
     const account = this.rng.pick(ACCOUNTS);
     if (this.#busy.has(account)) return;
     const env = this.rng.pick(ENVS);
     const r = this.rng.int(10);
-    const row = this.store.getOwnership(account, env);
+    const row = await this.store.getOwnership(account, env);
     const steps: Steps =
       r < 4
         ? this.#login(account, env)
         : r === 4
-          ? this.#one(() => {
+          ? this.#one(async () => {
               if (row) {
                 this.engine.setState(row.containerId, 'exited');
-                this.store.markStopped(account, env, 'shell exited');
+                await this.store.markStopped(account, env, 'shell exited');
               }
             })
           : r === 5
@@ -190,12 +190,12 @@ class World {
             : r === 6
               ? this.#removeAccount(account)
               : r === 7
-                ? this.#one(() => {
-                    this.store.setExpiry(account, new Date(T0.getTime() - 1));
+                ? this.#one(async () => {
+                    await this.store.setExpiry(account, new Date(T0.getTime() - 1));
                   })
                 : r === 8
-                  ? this.#one(() => {
-                      this.store.setExpiry(account, new Date(T0.getTime() + DAY));
+                  ? this.#one(async () => {
+                      await this.store.setExpiry(account, new Date(T0.getTime() + DAY));
                     })
                   : this.#one(() => {
                       // another ISLET (another store, or one from before store ids) on the same engine and instance name
@@ -208,15 +208,15 @@ class World {
   }
 
   /** Runs up to `n` steps of other actors, starting new ones at random. */
-  act(n: number): void {
+  async act(n: number): Promise<void> {
     this.#acting = true;
     try {
       for (let i = 0; i < n; i++) {
-        if (this.#busy.size === 0 || this.rng.chance(0.4)) this.#start();
+        if (this.#busy.size === 0 || this.rng.chance(0.4)) await this.#start();
         const keys = [...this.#busy.keys()];
         if (keys.length === 0) continue;
         const k = this.rng.pick(keys);
-        if (this.#busy.get(k)!.next().done) this.#busy.delete(k);
+        if ((await this.#busy.get(k)!.next()).done) this.#busy.delete(k);
       }
     } finally {
       this.#acting = false;
@@ -224,11 +224,11 @@ class World {
   }
 
   /** Lets every actor in flight finish. */
-  settle(): void {
+  async settle(): Promise<void> {
     this.#acting = true;
     try {
       for (const [k, s] of this.#busy) {
-        while (!s.next().done) {
+        while (!(await s.next()).done) {
           /* run to the end */
         }
         this.#busy.delete(k);
@@ -239,10 +239,10 @@ class World {
   }
 
   /** Store and engine agree on this store's containers; the other store's are all still there. */
-  consistent(): string[] {
+  async consistent(): Promise<string[]> {
     const out: string[] = [];
     const own = [...this.engine.containers.values()].filter((c) => !this.foreign.has(c.id));
-    const rows = this.store.listOwnership();
+    const rows = await this.store.listOwnership();
     for (const c of own) if (!rows.some((o) => o.containerId === c.id)) out.push(`container ${c.name} has no row`);
     for (const o of rows) if (!this.engine.containers.has(o.containerId)) out.push(`row ${o.account}/${o.environment} names a missing container`);
     for (const id of this.foreign) if (!this.engine.containers.has(id)) out.push(`foreign ${id} vanished`);
@@ -258,7 +258,7 @@ test(`reconcile under random interleavings (${seeds.length} seeds): never remove
   for (const seed of seeds) {
     const w = new World(seed);
     for (let round = 0; round < 12; round++) {
-      w.act(w.rng.int(6));
+      await w.act(w.rng.int(6));
       // Other actors keep going while the reconciler reads the store, lists the engine and applies its decisions.
       w.engine.between = () => w.act(w.rng.int(3));
       const acts = await w.lifecycle.reconcile();
@@ -267,14 +267,14 @@ test(`reconcile under random interleavings (${seeds.length} seeds): never remove
       w.engine.between = () => {};
       assert.deepEqual(w.violations, [], `seed ${seed}, round ${round}`);
     }
-    w.settle();
+    await w.settle();
     const first = await w.lifecycle.reconcile(true);
     await w.lifecycle.reconcile();
     const again = await w.lifecycle.reconcile(true);
     assert.deepEqual(again, [], `seed ${seed}: decide, apply, decide again gives nothing (first decision: ${JSON.stringify(first)})`);
-    assert.deepEqual(w.consistent(), [], `seed ${seed}: store and engine agree`);
+    assert.deepEqual(await w.consistent(), [], `seed ${seed}: store and engine agree`);
     assert.deepEqual(w.violations, [], `seed ${seed}`);
-    w.store.close();
+    await w.store.close();
   }
   assert.ok(actions > seeds.length, `the runs made the reconciler act (${actions} actions), so the properties were exercised`);
 });
@@ -284,16 +284,16 @@ test("a container created between the store read and the engine listing is never
     const w = new World(1);
     let fired = false;
     // The whole login of a brand-new account happens after the first store read, before the listing.
-    w.engine.between = () => {
+    w.engine.between = async () => {
       if (fired) return;
       fired = true;
-      w.store.createAccount({ name: 'newbie', passwordHash: 'h', createdAt: T0, expiresAt: new Date(T0.getTime() + DAY) });
+      await w.store.createAccount({ name: 'newbie', passwordHash: 'h', createdAt: T0, expiresAt: new Date(T0.getTime() + DAY) });
       const c = w.engine.add(
         `${INSTANCE}.demo.newbie`,
         { [LABEL_INSTANCE]: INSTANCE, [LABEL_STORE]: w.store.storeId(), [LABEL_ACCOUNT]: 'newbie', [LABEL_ENVIRONMENT]: 'demo' },
         'running',
       );
-      w.store.putOwnership({
+      await w.store.putOwnership({
         account: 'newbie',
         environment: 'demo',
         containerId: c.id,
@@ -302,7 +302,7 @@ test("a container created between the store read and the engine listing is never
         state: 'running',
         startedAt: T0,
       });
-      if (deleted) w.store.deleteAccount('newbie'); // control: the account is really gone by the second read
+      if (deleted) await w.store.deleteAccount('newbie'); // control: the account is really gone by the second read
     };
     await w.lifecycle.reconcile();
     w.engine.between = () => {};
@@ -310,9 +310,9 @@ test("a container created between the store read and the engine listing is never
     if (deleted) assert.equal(left, undefined, 'control: the container of an account that is gone is removed');
     else {
       assert.ok(left, 'the new container is kept');
-      assert.equal(w.store.getOwnership('newbie', 'demo')?.containerId, left.id, 'and its row');
+      assert.equal((await w.store.getOwnership('newbie', 'demo'))?.containerId, left.id, 'and its row');
       assert.deepEqual(await w.lifecycle.reconcile(true), [], 'the next pass finds nothing to do');
     }
-    w.store.close();
+    await w.store.close();
   }
 });

@@ -14,9 +14,9 @@ export interface MetricSources {
   /** Live sessions per door and state ("menu", "shell", "command"). */
   sessions?(): readonly { door: string; state: string; count: number }[];
   /** Containers by recorded state ("running", "stopped", …). */
-  containers?(): Readonly<Record<string, number>>;
+  containers?(): Promise<Readonly<Record<string, number>>>;
   /** Accounts whose password logins are paused right now. */
-  throttledAccounts?(): number;
+  throttledAccounts?(): Promise<number>;
 }
 
 export class IsletMetrics {
@@ -68,9 +68,10 @@ export class IsletMetrics {
     help: 'Containers recorded in the store, by state',
     labelNames: ['state'] as const,
     registers: [this.registry],
-    collect: () => {
+    collect: async () => {
+      const counts = (await this.sources.containers?.()) ?? {};
       this.containers.reset();
-      for (const [state, n] of Object.entries(this.sources.containers?.() ?? {})) this.containers.set({ state }, n);
+      for (const [state, n] of Object.entries(counts)) this.containers.set({ state }, n);
     },
   });
 
@@ -112,8 +113,8 @@ export class IsletMetrics {
     name: 'islet_accounts_throttled',
     help: 'Accounts whose password logins are paused now',
     registers: [this.registry],
-    collect: () => {
-      this.throttled.set(this.sources.throttledAccounts?.() ?? 0);
+    collect: async () => {
+      this.throttled.set((await this.sources.throttledAccounts?.()) ?? 0);
     },
   });
 

@@ -49,17 +49,17 @@ export class Observability {
   wire(p: ObservedParts): ObservabilityDeps {
     this.metrics.sources = {
       sessions: () => this.#sessions.counts(p.attached()),
-      containers: () => {
+      containers: async () => {
         const n: Record<string, number> = { running: 0, stopped: 0 };
-        for (const o of p.store.listOwnership()) {
+        for (const o of await p.store.listOwnership()) {
           const s = o.state ?? 'created';
           n[s] = (n[s] ?? 0) + 1;
         }
         return n;
       },
-      throttledAccounts: () => {
+      throttledAccounts: async () => {
         const now = p.now().getTime();
-        return p.store.listLoginThrottles().filter((t) => (t.lockedUntil?.getTime() ?? 0) > now).length;
+        return (await p.store.listLoginThrottles()).filter((t) => (t.lockedUntil?.getTime() ?? 0) > now).length;
       },
     };
     this.#routes = {

@@ -14,10 +14,10 @@ function world(limits: AdmissionLimits) {
   const lim = { ...limits };
   const admission = new Admission(store, () => lim);
   /** Records a running container for `account`, as the runner does after a start. */
-  const running = (account: string, env: string) => {
-    if (!store.getAccount(account)) store.createAccount({ name: account, passwordHash: 'x', createdAt: new Date(0), expiresAt: new Date(8e15) });
+  const running = async (account: string, env: string) => {
+    if (!(await store.getAccount(account))) await store.createAccount({ name: account, passwordHash: 'x', createdAt: new Date(0), expiresAt: new Date(8e15) });
     const names = { containerId: `${account}-${env}`, containerName: `${account}.${env}` };
-    store.putOwnership({ account, environment: env, ...names, createdAt: new Date(0), state: 'running' });
+    await store.putOwnership({ account, environment: env, ...names, createdAt: new Date(0), state: 'running' });
   };
   return { store, admission, lim, running };
 }
@@ -26,14 +26,14 @@ const code = (c: string) => (e: unknown) => e instanceof IsletError && e.code ==
 
 test('an account at its own limit is refused at once with CAPACITY_ACCOUNT; below it (control) it is admitted', async () => {
   const { admission, running } = world({ maxContainers: 10, maxPerAccount: 2, waitSeconds: 5 });
-  running('alice', 'a');
+  await running('alice', 'a');
   const release = await admission.admit(
     'alice',
     () => undefined,
     () => false,
   );
   release();
-  running('alice', 'b');
+  await running('alice', 'b');
   await assert.rejects(
     admission.admit(
       'alice',
@@ -53,7 +53,7 @@ test('an account at its own limit is refused at once with CAPACITY_ACCOUNT; belo
 
 test('a full host puts trainees in line, tells each their place, and admits them in order as places free', async () => {
   const { admission, store, running } = world({ maxContainers: 1, maxPerAccount: 0, waitSeconds: 30 });
-  running('alice', 'demo');
+  await running('alice', 'demo');
   const said: Record<string, string[]> = { bob: [], carol: [] };
   const order: string[] = [];
   const bob = admission
@@ -81,7 +81,7 @@ test('a full host puts trainees in line, tells each their place, and admits them
   assert.deepEqual(order, [], 'nobody is admitted while the host is full');
   assert.match(said.bob!.join(''), /you are number 1 in line/);
   assert.match(said.carol!.join(''), /you are number 2 in line/);
-  store.markStopped('alice', 'demo', 'shell exited');
+  await store.markStopped('alice', 'demo', 'shell exited');
   admission.changed();
   const releaseBob = await bob;
   assert.deepEqual(order, ['bob']);
@@ -95,7 +95,7 @@ test('a full host puts trainees in line, tells each their place, and admits them
 
 test('the wait is bounded (CAPACITY_FULL), and a trainee who leaves the line ends with SESSION_TIMEOUT', async () => {
   const { admission, lim, running } = world({ maxContainers: 1, maxPerAccount: 0, waitSeconds: 1 });
-  running('alice', 'demo');
+  await running('alice', 'demo');
   const t0 = Date.now();
   await assert.rejects(
     admission.admit(

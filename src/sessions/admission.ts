@@ -38,7 +38,7 @@ export class Admission {
    */
   async admit(account: string, say: (text: string) => void, gone: () => boolean): Promise<() => void> {
     let lim = this.#limits();
-    if (lim.maxPerAccount > 0 && this.#store.countRunning(account) >= lim.maxPerAccount) {
+    if (lim.maxPerAccount > 0 && (await this.#store.countRunning(account)) >= lim.maxPerAccount) {
       throw new IsletError(
         'CAPACITY_ACCOUNT',
         `You already have ${lim.maxPerAccount} environment(s) running. Exit one of them (type "exit" in its shell) and try again.`,
@@ -53,7 +53,7 @@ export class Admission {
       for (;;) {
         lim = this.#limits();
         const place = this.#line.indexOf(me);
-        if (lim.maxContainers === 0 || (place === 0 && this.#store.countRunning() + this.#reserved < lim.maxContainers)) {
+        if (lim.maxContainers === 0 || (place === 0 && (await this.#store.countRunning()) + this.#reserved < lim.maxContainers)) {
           this.#reserved++;
           let released = false;
           return () => {

@@ -72,7 +72,7 @@ test('the gate account (its password is public) and unknown names never pause an
     await auth.password('demo', `wrong${i}`, `10.1.0.${i}`);
     await auth.password(`ghost${i % 2}`, 'x', `10.1.1.${i}`);
   }
-  assert.deepEqual(store.listLoginThrottles(), []);
+  assert.deepEqual(await store.listLoginThrottles(), []);
   assert.equal((await auth.password('demo', 'demo', '10.1.0.1')).ok, true);
 });
 
@@ -99,5 +99,5 @@ test('an expired account: the right password says so and counts nothing', async 
     assert.equal(r.ok ? '' : r.reason, 'expired');
     assert.match(r.ok ? '' : (r.message ?? ''), /expired/);
   }
-  assert.deepEqual(store.listLoginThrottles(), []);
+  assert.deepEqual(await store.listLoginThrottles(), []);
 });

@@ -78,7 +78,9 @@ export class Authenticator {
   async password(username: string, password: string, client = ''): Promise<AuthResult> {
     if (this.#throttle?.addressLocked(client)) return { ok: false, reason: 'locked_out', addressLocked: true };
     if (this.isGate(username)) {
-      return checkGate(this.#config.current().global, username, password) ? { ok: true, identity: { method: 'gate' } } : this.failed(client, 'bad_password');
+      return checkGate(this.#config.current().global, username, password)
+        ? { ok: true, identity: { method: 'gate' } }
+        : await this.failed(client, 'bad_password');
     }
     const who = this.parseLogin(username);
     if (!who) return this.failed(client, 'bad_username');
@@ -93,11 +95,11 @@ export class Authenticator {
    */
   async accountPassword(account: string, password: string, client: string): Promise<{ readonly ok: true; readonly account: Account } | AuthFailure> {
     if (this.#throttle?.addressLocked(client)) return { ok: false, reason: 'locked_out', addressLocked: true };
-    const paused = this.#throttle?.accountRefusal(account);
-    if (paused) return { ...this.failed(client, 'account_throttled'), message: paused };
+    const paused = await this.#throttle?.accountRefusal(account);
+    if (paused) return { ...(await this.failed(client, 'account_throttled')), message: paused };
     try {
       const acct = await this.#accounts.login(account, password);
-      this.#throttle?.succeeded(account);
+      await this.#throttle?.succeeded(account);
       return { ok: true, account: acct };
     } catch (err) {
       if (!(err instanceof IsletError)) return this.failed(client, 'error');
@@ -109,8 +111,8 @@ export class Authenticator {
   }
 
   /** Any other failed login from `client` (a bad key signature, too many key offers): counts against the address. */
-  failed(client: string, reason: string, account?: string): AuthFailure {
-    return { ok: false, reason, ...this.#throttle?.failed(client, account) };
+  async failed(client: string, reason: string, account?: string): Promise<AuthFailure> {
+    return { ok: false, reason, ...(await this.#throttle?.failed(client, account)) };
   }
 
   /**
@@ -118,14 +120,14 @@ export class Authenticator {
    * a key the account did not enroll; the door's own checks of the matched key (signature algorithm and,
    * when signed, the signature: sshd/public-keys.ts) run last, through `refusal`.
    */
-  publicKey(username: string, keyData: string, refusal: (enrolled: PublicKeyLine) => KeyRefusal | undefined, client = ''): AuthResult {
+  async publicKey(username: string, keyData: string, refusal: (enrolled: PublicKeyLine) => KeyRefusal | undefined, client = ''): Promise<AuthResult> {
     if (this.#throttle?.addressLocked(client)) return { ok: false, reason: 'locked_out', addressLocked: true };
     const who = this.parseLogin(username);
     if (!who || this.isGate(username)) return { ok: false, reason: 'no_key' };
-    const acct = this.#store.getAccount(who.account);
+    const acct = await this.#store.getAccount(who.account);
     if (!acct) return { ok: false, reason: 'unknown_user' };
     if (acct.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired' };
-    const k = this.#store.listKeys(who.account).find((x) => x.data === keyData);
+    const k = (await this.#store.listKeys(who.account)).find((x) => x.data === keyData);
     if (!k) return { ok: false, reason: 'unknown_key' };
     const refused = refusal(k);
     if (refused) return { ok: false, reason: refused };
@@ -133,11 +135,11 @@ export class Authenticator {
   }
 
   /** Enrolls a public-key line (authorized_keys for SSH) for an account; a trainee-safe reason when refused. */
-  enrollKey(account: string, line: string, now: Date): string | undefined {
+  async enrollKey(account: string, line: string, now: Date): Promise<string | undefined> {
     if (!this.#keys) return 'keys cannot be enrolled here';
     const k = this.#keys.parse(line);
     if (typeof k === 'string') return k;
-    if (!this.#store.addKey({ account, ...k, addedAt: now })) return 'that key is already enrolled';
+    if (!(await this.#store.addKey({ account, ...k, addedAt: now }))) return 'that key is already enrolled';
     return undefined;
   }
 }

@@ -20,10 +20,10 @@ async function seen(term: MemoryTerminal, re: RegExp, from = 0, ms = 5000): Prom
   }
 }
 
-function world(t: TestContext, opts: Parameters<typeof unitWorld>[0] = {}) {
+async function world(t: TestContext, opts: Parameters<typeof unitWorld>[0] = {}) {
   const w = unitWorld(opts);
   t.after(() => w.close());
-  w.store.createAccount({ name: 'alice', passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 86_400_000) });
+  await w.store.createAccount({ name: 'alice', passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 86_400_000) });
   const said: string[] = [];
   return {
     ...w,
@@ -37,7 +37,7 @@ function world(t: TestContext, opts: Parameters<typeof unitWorld>[0] = {}) {
 const code = (c: string) => (e: unknown) => e instanceof IsletError && e.code === c;
 
 test('first login: creates <instance>.<env>.<account> with its labels, records it running, typeahead reaches the shell; leaving only detaches', async (t) => {
-  const w = world(t);
+  const w = await world(t);
   const term = new MemoryTerminal();
   const done = w.runner.run(term, 'alice', w.env('demo'), w.say, { typeahead: Buffer.from('echo early-$((20+1))\r') });
   await seen(term, /early-21/);
@@ -45,8 +45,8 @@ test('first login: creates <instance>.<env>.<account> with its labels, records i
   assert.equal(info?.state, 'running');
   const l = info?.labels ?? {};
   assert.deepEqual([l[LABEL_ACCOUNT], l[LABEL_ENVIRONMENT], l[LABEL_INSTANCE], l[LABEL_STORE]], ['alice', 'demo', 'unit', w.store.storeId()]);
-  assert.equal(w.store.getOwnership('alice', 'demo')?.containerId, info?.id);
-  assert.equal(w.store.countRunning('alice'), 1);
+  assert.equal((await w.store.getOwnership('alice', 'demo'))?.containerId, info?.id);
+  assert.equal(await w.store.countRunning('alice'), 1);
   assert.match(w.said.join(''), /Enjoy yourself!/);
   assert.equal(w.runner.attached.count(info!.id), 1);
   term.close();
@@ -60,7 +60,7 @@ test('first login: creates <instance>.<env>.<account> with its labels, records i
 });
 
 test('second login reattaches to the live shell (no create, "Welcome back!"); the login path never lists the engine', async (t) => {
-  const w = world(t);
+  const w = await world(t);
   const a = new MemoryTerminal();
   const first = w.runner.run(a, 'alice', w.env('demo'), w.say);
   await seen(a, /\$ $/);
@@ -81,13 +81,13 @@ test('second login reattaches to the live shell (no create, "Welcome back!"); th
 });
 
 test('the shell exits: outcome exited, the stop is recorded, the container is kept; the next login starts it again with its files', async (t) => {
-  const w = world(t);
+  const w = await world(t);
   const a = new MemoryTerminal();
   const run = w.runner.run(a, 'alice', w.env('demo'), w.say);
   await seen(a, /\$ $/);
   a.type('echo note > ~/n; exit 0\r');
   assert.equal(await run, 'exited');
-  const row = w.store.getOwnership('alice', 'demo');
+  const row = await w.store.getOwnership('alice', 'demo');
   assert.deepEqual([row?.state, row?.stopReason], ['stopped', 'shell exited']);
   assert.equal((await w.driver.inspect(row!.containerId))?.state, 'exited');
   const b = new MemoryTerminal();
@@ -95,14 +95,14 @@ test('the shell exits: outcome exited, the stop is recorded, the container is ke
   await seen(b, /\$ $/);
   b.type('cat ~/n\r');
   await seen(b, /note/);
-  assert.equal(w.store.getOwnership('alice', 'demo')?.containerId, row!.containerId, 'the same container');
-  assert.equal(w.store.countRunning(), 1);
+  assert.equal((await w.store.getOwnership('alice', 'demo'))?.containerId, row!.containerId, 'the same container');
+  assert.equal(await w.store.countRunning(), 1);
   b.close();
   await again;
 });
 
 test('remove_on_exit: the container and its record go when the shell exits', async (t) => {
-  const w = world(t, { environments: { demo: 'image: islet/demo:latest\nuser: student\nremove_on_exit: true\n' } });
+  const w = await world(t, { environments: { demo: 'image: islet/demo:latest\nuser: student\nremove_on_exit: true\n' } });
   const a = new MemoryTerminal();
   const run = w.runner.run(a, 'alice', w.env('demo'), w.say);
   await seen(a, /\$ $/);
@@ -110,30 +110,30 @@ test('remove_on_exit: the container and its record go when the shell exits', asy
   a.type('exit\r');
   assert.equal(await run, 'exited');
   assert.equal(await w.driver.inspect('unit.demo.alice'), undefined);
-  assert.equal(w.store.getOwnership('alice', 'demo'), undefined);
+  assert.equal(await w.store.getOwnership('alice', 'demo'), undefined);
 });
 
 test('a lost store row is repaired from the container name; a container of another store is refused with OWNERSHIP_FOREIGN', async (t) => {
-  const w = world(t);
+  const w = await world(t);
   const id = await w.runner.ensureRunning('alice', w.env('demo'));
-  w.store.deleteOwnership('alice', 'demo');
+  await w.store.deleteOwnership('alice', 'demo');
   assert.equal(await w.runner.ensureRunning('alice', w.env('demo')), id);
-  assert.equal(w.store.getOwnership('alice', 'demo')?.containerId, id, 'row repaired');
-  w.store.createAccount({ name: 'bob', passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 86_400_000) });
+  assert.equal((await w.store.getOwnership('alice', 'demo'))?.containerId, id, 'row repaired');
+  await w.store.createAccount({ name: 'bob', passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 86_400_000) });
   await w.driver.create({ name: 'unit.demo.bob', env: w.env('demo'), labels: { ...w.runner.labels('demo', 'bob'), [LABEL_STORE]: 'another-store' } });
   await assert.rejects(w.runner.ensureRunning('bob', w.env('demo')), code('OWNERSHIP_FOREIGN'));
-  assert.equal(w.store.getOwnership('bob', 'demo'), undefined);
+  assert.equal(await w.store.getOwnership('bob', 'demo'), undefined);
 });
 
 test('two logins of one pair at once make one container', async (t) => {
-  const w = world(t);
+  const w = await world(t);
   const ids = await Promise.all([1, 2, 3].map(() => w.runner.ensureRunning('alice', w.env('demo'))));
   assert.equal(new Set(ids).size, 1);
   assert.equal((await w.driver.find({ [LABEL_ACCOUNT]: 'alice' })).length, 1);
 });
 
 test('a slow start shows "Starting your environment..."; a fast one (control) shows nothing of it', async (t) => {
-  const w = world(t);
+  const w = await world(t);
   w.engine.behaviour.startDelayMs = 1300;
   const a = new MemoryTerminal();
   const run = w.runner.run(a, 'alice', w.env('demo'), w.say);
@@ -153,40 +153,40 @@ test('a slow start shows "Starting your environment..."; a fast one (control) sh
 });
 
 test('an engine that never starts the container: RUNTIME_UNAVAILABLE with the busy message, and the admission place is given back', async (t) => {
-  const w = world(t, { islet: 'max_containers: 1\n' });
+  const w = await world(t, { islet: 'max_containers: 1\n' });
   w.engine.behaviour.neverStarts = true;
   const a = new MemoryTerminal();
   const busy = (e: unknown) => code('RUNTIME_UNAVAILABLE')(e) && /busy/.test((e as IsletError).userMessage);
   await assert.rejects(w.runner.run(a, 'alice', w.env('demo'), w.say), busy);
-  assert.equal(w.store.countRunning(), 0);
+  assert.equal(await w.store.countRunning(), 0);
   w.engine.behaviour.neverStarts = false;
   const id = await w.runner.ensureRunning('alice', w.env('demo'));
   assert.equal((await w.driver.inspect(id))?.state, 'running', 'the one place was free again');
 });
 
 test('create fails: the error reaches the caller and nothing is recorded; an attach failure leaves the container but no attachment', async (t) => {
-  const w = world(t);
+  const w = await world(t);
   w.engine.behaviour.fail = { create: 'RUNTIME_FAILED' };
   await assert.rejects(w.runner.run(new MemoryTerminal(), 'alice', w.env('demo'), w.say), code('RUNTIME_FAILED'));
-  assert.equal(w.store.getOwnership('alice', 'demo'), undefined);
+  assert.equal(await w.store.getOwnership('alice', 'demo'), undefined);
   assert.deepEqual(await w.driver.find({}), []);
   w.engine.behaviour.fail = { attach: 'RUNTIME_UNAVAILABLE' };
   const term = new MemoryTerminal();
   await assert.rejects(w.runner.run(term, 'alice', w.env('demo'), w.say), code('RUNTIME_UNAVAILABLE'));
   assert.equal(w.runner.attached.all().length, 0);
-  assert.equal(w.store.countRunning(), 0, 'never started, so not counted');
+  assert.equal(await w.store.countRunning(), 0, 'never started, so not counted');
 });
 
 test('the main process dies at start: the runner reports exited and records the stop', async (t) => {
-  const w = world(t);
+  const w = await world(t);
   w.engine.behaviour.exitOnStart = 1;
   assert.equal(await w.runner.run(new MemoryTerminal(), 'alice', w.env('demo'), w.say), 'exited');
-  assert.equal(w.store.getOwnership('alice', 'demo')?.state, 'stopped');
+  assert.equal((await w.store.getOwnership('alice', 'demo'))?.state, 'stopped');
   assert.equal(w.logged('environment_exited')[0]?.exitCode, 1);
 });
 
 test('reset removes the container and its record; removeAll removes every environment of the account', async (t) => {
-  const w = world(t, { environments: { demo: 'image: islet/demo:latest\nuser: student\n', web: 'image: islet/demo:latest\n' } });
+  const w = await world(t, { environments: { demo: 'image: islet/demo:latest\nuser: student\n', web: 'image: islet/demo:latest\n' } });
   await w.runner.ensureRunning('alice', w.env('demo'));
   await w.runner.ensureRunning('alice', w.env('web'));
   assert.equal(await w.runner.reset('alice', 'demo'), true);
@@ -194,5 +194,5 @@ test('reset removes the container and its record; removeAll removes every enviro
   assert.equal(await w.runner.reset('alice', 'demo'), false, 'nothing left to reset');
   await w.runner.removeAll('alice');
   assert.deepEqual(await w.driver.find({ [LABEL_ACCOUNT]: 'alice' }), []);
-  assert.deepEqual(w.store.listOwnership('alice'), []);
+  assert.deepEqual(await w.store.listOwnership('alice'), []);
 });

@@ -15,7 +15,6 @@ import { type Attachment, type InstanceInfo, type RuntimeDriver } from '../runti
 import { LABEL_INSTANCE, LABEL_STORE, containerName, ownerLabels } from '../runtime/names.ts';
 import type { Store } from '../store/store.ts';
 import { IsletError } from '../core/islet-error.ts';
-import { mayUse, notAllowed } from './allowed-environments.ts';
 import { KeyLock } from './key-lock.ts';
 import type { Admission } from './admission.ts';
 import { AttachRegistry } from './attach-registry.ts';
@@ -57,8 +56,8 @@ export class EnvironmentRunner {
   readonly attached = new AttachRegistry();
 
   /** The terminals attached to `account`'s shell in `environment` now (a door offering to share or take it over). */
-  shellsOf(account: string, environment: string): Terminal[] {
-    const id = this.#d.store.getOwnership(account, environment)?.containerId;
+  async shellsOf(account: string, environment: string): Promise<Terminal[]> {
+    const id = (await this.#d.store.getOwnership(account, environment))?.containerId;
     return id ? this.attached.terminals(id) : [];
   }
   /** One screen model per live shell, painted on every reattach (issue 12.4). */
@@ -90,14 +89,14 @@ export class EnvironmentRunner {
     return { ...this.#d.extraLabels, ...ownerLabels({ instance: this.#d.instance, store: this.#d.store.storeId(), account, environment: envName }) };
   }
 
-  #owns(info: InstanceInfo): boolean {
+  async #owns(info: InstanceInfo): Promise<boolean> {
     const label = info.labels[LABEL_STORE];
-    return label === undefined || label === this.#d.store.storeId() || this.#d.store.listAdopted().has(info.id);
+    return label === undefined || label === this.#d.store.storeId() || (await this.#d.store.listAdopted()).has(info.id);
   }
 
   /** A container found by its name only is used (or removed) only when no other store's label says it is theirs (src/lifecycle/ownership.ts). */
-  #mine(info: InstanceInfo | undefined): InstanceInfo | undefined {
-    if (!info || this.#owns(info)) return info;
+  async #mine(info: InstanceInfo | undefined): Promise<InstanceInfo | undefined> {
+    if (!info || (await this.#owns(info))) return info;
     const label = info.labels[LABEL_STORE];
     throw new IsletError(
       'OWNERSHIP_FOREIGN',
@@ -110,12 +109,12 @@ export class EnvironmentRunner {
   /** Finds this pair's container: the store first, then the deterministic name (repairs a missing row). */
   async #find(account: string, env: Environment): Promise<InstanceInfo | undefined> {
     const { driver, store } = this.#d;
-    const row = store.getOwnership(account, env.name);
+    const row = await store.getOwnership(account, env.name);
     const byRow = row ? await driver.inspect(row.containerId) : undefined;
     if (byRow) return byRow;
-    const byName = this.#mine(await driver.inspect(this.containerName(env.name, account)));
-    if (byName) store.putOwnership({ account, environment: env.name, containerId: byName.id, containerName: byName.name, createdAt: byName.createdAt });
-    else if (row) store.deleteOwnership(account, env.name);
+    const byName = await this.#mine(await driver.inspect(this.containerName(env.name, account)));
+    if (byName) await store.putOwnership({ account, environment: env.name, containerId: byName.id, containerName: byName.name, createdAt: byName.createdAt });
+    else if (row) await store.deleteOwnership(account, env.name);
     return byName;
   }
 
@@ -155,7 +154,7 @@ export class EnvironmentRunner {
     const { info, att, fresh, running, warm } = attached;
     for (const b of early) att.input.write(b);
     this.attached.add(info.id, term);
-    this.#d.store.markSeen(account, env.name, this.#now());
+    await this.#d.store.markSeen(account, env.name, this.#now());
     const ms = Math.round(performance.now() - started);
     // path: how the shell was reached (metrics' time to shell, src/metrics/log-metrics.ts).
     const path = fresh ? (warm ? 'warm' : 'new') : running ? 'reattach' : 'restart';
@@ -176,7 +175,7 @@ export class EnvironmentRunner {
       outcome = await this.#pipe(term, info.id, att);
     } finally {
       this.attached.remove(info.id, term);
-      this.#d.store.markSeen(account, env.name, this.#now());
+      await this.#d.store.markSeen(account, env.name, this.#now());
     }
     if (outcome === 'closed') {
       log.info({ event: 'environment_detached', account, environment: env.name, client: term.remoteAddress }, 'trainee left; container keeps running');
@@ -189,11 +188,11 @@ export class EnvironmentRunner {
       return 'interrupted';
     }
     this.screens.drop(info.id);
-    this.#d.store.markStopped(account, env.name, 'shell exited');
+    await this.#d.store.markStopped(account, env.name, 'shell exited');
     this.#d.admission?.changed();
     if (!after || env.remove_on_exit) {
       if (after) await driver.remove(info.id).catch(() => undefined);
-      this.#d.store.deleteOwnership(account, env.name);
+      await this.#d.store.deleteOwnership(account, env.name);
     }
     log.info({ event: 'environment_exited', account, environment: env.name, exitCode: after?.exitCode ?? null, client: term.remoteAddress }, 'shell exited');
     return 'exited';
@@ -205,7 +204,6 @@ export class EnvironmentRunner {
    */
   async #prepare(account: string, env: Environment, say: (text: string) => void, gone: () => boolean, size?: TtySize, termName?: string) {
     const { driver } = this.#d;
-    if (!mayUse((await this.#d.store.getAccount(account))?.environments, env.name)) throw notAllowed(account, env.name);
     let info = await this.#find(account, env);
     let running = info?.state === 'running';
     // Admission first: a trainee who is refused or waits sees no greeting and gets no new container.
@@ -218,7 +216,7 @@ export class EnvironmentRunner {
       warm = !!pooled;
       if (info && pooled) {
         // A warm container: already running, so it is recorded as started now and the admission place is used.
-        this.#d.store.putOwnership({
+        await this.#d.store.putOwnership({
           account,
           environment: env.name,
           containerId: info.id,
@@ -251,10 +249,10 @@ export class EnvironmentRunner {
           });
         } catch (err) {
           // Another ISLET process created it first: use theirs.
-          info = this.#mine(await driver.inspect(this.containerName(env.name, account)));
+          info = await this.#mine(await driver.inspect(this.containerName(env.name, account)));
           if (!info) throw err;
         }
-        this.#d.store.putOwnership({ account, environment: env.name, containerId: info.id, containerName: info.name, createdAt: info.createdAt });
+        await this.#d.store.putOwnership({ account, environment: env.name, containerId: info.id, containerName: info.name, createdAt: info.createdAt });
         fresh = true;
       }
     } catch (err) {
@@ -267,7 +265,7 @@ export class EnvironmentRunner {
   async #start(account: string, env: Environment, id: string, release: () => void): Promise<void> {
     try {
       await this.#d.driver.start(id);
-      this.#d.store.markStarted(account, env.name, this.#now());
+      await this.#d.store.markStarted(account, env.name, this.#now());
     } finally {
       release();
     }
@@ -397,23 +395,23 @@ export class EnvironmentRunner {
   /** Removes one environment's container and its record ("Delete a training environment"). */
   async reset(account: string, envName: string): Promise<boolean> {
     return this.#lock.run(`${account}\0${envName}`, async () => {
-      const row = this.#d.store.getOwnership(account, envName);
+      const row = await this.#d.store.getOwnership(account, envName);
       // By name only what this store owns: another ISLET's container of the same name is left alone.
       const named = await this.#d.driver.inspect(this.containerName(envName, account));
-      const byName = named && this.#owns(named) ? named : undefined;
+      const byName = named && (await this.#owns(named)) ? named : undefined;
       const existed = !!row || !!byName;
       if (row) this.screens.drop(row.containerId);
       if (byName) this.screens.drop(byName.id);
       if (row) await this.#d.driver.remove(row.containerId);
       if (byName && byName.id !== row?.containerId) await this.#d.driver.remove(byName.id);
-      this.#d.store.deleteOwnership(account, envName);
+      await this.#d.store.deleteOwnership(account, envName);
       return existed;
     });
   }
 
   /** Removes every container an account owns (account deletion; the original left them behind, its issue #69). */
   async removeAll(account: string): Promise<void> {
-    for (const o of this.#d.store.listOwnership(account)) await this.reset(account, o.environment);
+    for (const o of await this.#d.store.listOwnership(account)) await this.reset(account, o.environment);
   }
 }
 

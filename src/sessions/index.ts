@@ -12,4 +12,4 @@ export type { ContainerAccess } from './container-access.ts';
 export type { DoorHints } from './door-hints.ts';
 export type { AttachRegistry } from './attach-registry.ts';
 /** The terminals attached to an account's shell in an environment (EnvironmentRunner.shellsOf). */
-export type ShellsOf = (account: string, environment: string) => Terminal[];
+export type ShellsOf = (account: string, environment: string) => Promise<Terminal[]>;

@@ -57,7 +57,7 @@ test('a new trainee: account made, the menu lists environments and plugins, the 
   await s.expect(prompts.verifyPassword);
   s.send('secret-pw');
   await s.expect('Your account will expire on');
-  assert.ok(w.store.getAccount('alice'), 'the account exists');
+  assert.ok(await w.store.getAccount('alice'), 'the account exists');
   assert.doesNotMatch(s.term.output, /secret-pw/, 'the password is never echoed');
   await s.expect(/1\) demo\s+\| Demo shell/);
   await s.expect(/\d\) del_training\s+\| Delete a training environment/);
@@ -69,7 +69,7 @@ test('a new trainee: account made, the menu lists environments and plugins, the 
   await s.expect('in-shell-42');
   s.send('exit');
   await s.expect(prompts.choice);
-  assert.equal(w.store.getOwnership('alice', 'demo')?.state, 'stopped');
+  assert.equal((await w.store.getOwnership('alice', 'demo'))?.state, 'stopped');
   s.term.type('\x04');
   await s.expect(prompts.quit);
   await s.done;
@@ -112,7 +112,7 @@ test('an existing trainee: a wrong password is counted, the right one logs in; a
 
 test('an environment that fails to start: the trainee reads why and stays in the menu (control: it starts once the engine recovers)', async (t) => {
   const w = world(t);
-  w.store.createAccount({ name: 'carol', passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 86_400_000) });
+  await w.store.createAccount({ name: 'carol', passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 86_400_000) });
   w.engine.behaviour.fail = { create: 'RUNTIME_FAILED' };
   const s = session(t, w, { method: 'password', account: 'carol' });
   await s.expect(prompts.choice);
@@ -129,7 +129,7 @@ test('an environment that fails to start: the trainee reads why and stays in the
 
 test('a direct login to account+environment goes straight to the shell and ends when it exits; an unknown environment falls back to the menu', async (t) => {
   const w = world(t);
-  w.store.createAccount({ name: 'dave', passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 86_400_000) });
+  await w.store.createAccount({ name: 'dave', passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 86_400_000) });
   const s = session(t, w, { method: 'publickey', account: 'dave', environment: 'demo' });
   await s.expect(/student@demo:~\$ $/);
   assert.doesNotMatch(s.term.output, /\[Choice\]/, 'no menu');
@@ -145,7 +145,7 @@ test('a direct login to account+environment goes straight to the shell and ends 
 
 test('plugins: reset an environment (its container goes), delete the account (containers and account go, session ends)', async (t) => {
   const w = world(t);
-  w.store.createAccount({ name: 'erin', passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 86_400_000) });
+  await w.store.createAccount({ name: 'erin', passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 86_400_000) });
   await w.runner.ensureRunning('erin', w.env('demo'));
   const s = session(t, w, { method: 'password', account: 'erin' });
   await s.expect(/(\d)\) del_training/);
@@ -164,6 +164,6 @@ test('plugins: reset an environment (its container goes), delete the account (co
   s.send('yes');
   await s.expect(prompts.accountRemoved);
   await s.done;
-  assert.equal(w.store.getAccount('erin'), undefined);
+  assert.equal(await w.store.getAccount('erin'), undefined);
   assert.deepEqual(await w.driver.find({ 'islet.account': 'erin' }), []);
 });

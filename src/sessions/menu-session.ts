@@ -22,7 +22,6 @@ import { homeOf } from '../config/home-of.ts';
 import { clearScreen, crlf, fillSessionVars } from './text.ts';
 import { noHints, type DoorHints } from './door-hints.ts';
 import type { CreationLimit } from '../access/creation-limit.ts';
-import { mayUse } from './allowed-environments.ts';
 
 export interface MenuDeps {
   readonly config: ConfigSource;
@@ -57,8 +56,6 @@ export class MenuSession {
   readonly #hints: DoorHints;
   #cfg: LoadedConfig;
   #account = '';
-  /** The environments the account may use (Account.environments); undefined: every enabled one. */
-  #allowed: readonly string[] | undefined;
 
   /** `hints`: the door's words for downloads and keys (sessions/door-hints.ts); none by default. */
   constructor(deps: MenuDeps, term: Terminal, hints: DoorHints = noHints) {
@@ -98,11 +95,10 @@ export class MenuSession {
       this.#say(this.#cfg.global.banner.endsWith('\n') ? this.#cfg.global.banner : `${this.#cfg.global.banner}\n`);
       if (who.account) {
         this.#account = who.account;
-        const acct = this.#d.store.getAccount(who.account);
-        this.#allowed = acct?.environments;
+        const acct = await this.#d.store.getAccount(who.account);
         if (acct) this.#line(prompts.willExpire(formatDate(acct.expiresAt), formatRemaining(this.#d.now(), acct.expiresAt)));
         if (who.environment) {
-          const env = this.#cfg.environments.find((e) => e.enabled && e.name === who.environment && mayUse(this.#allowed, e.name));
+          const env = this.#cfg.environments.find((e) => e.enabled && e.name === who.environment);
           if (!env) this.#line(`There is no environment named ${who.environment}; choose one from the menu.`);
           else {
             await this.#enter(env);
@@ -111,7 +107,6 @@ export class MenuSession {
         }
       } else {
         this.#account = await this.#identify();
-        this.#allowed = (await this.#d.store.getAccount(this.#account))?.environments;
       }
       for (;;) await this.#menu();
     } catch (err) {
@@ -154,7 +149,7 @@ export class MenuSession {
     let username = '';
     for (let c = 1; ; c++) {
       username = await this.#ask(prompts.chooseUsername);
-      const bad = accounts.checkUsername(username, policy);
+      const bad = await accounts.checkUsername(username, policy);
       if (!bad) break;
       this.#line(bad.userMessage);
       if (c >= n) throw new Quit(prompts.tooManyFailures(c, n), 'failures');
@@ -232,7 +227,7 @@ export class MenuSession {
   #entries(): Entry[] {
     this.#cfg = this.#d.config.current();
     return [
-      ...this.#cfg.environments.filter((e) => e.enabled && mayUse(this.#allowed, e.name)).map((env): Entry => ({ kind: 'env', env })),
+      ...this.#cfg.environments.filter((e) => e.enabled).map((env): Entry => ({ kind: 'env', env })),
       ...this.#cfg.plugins.filter((p) => p.enabled).map((plugin): Entry => ({ kind: 'plugin', plugin })),
     ];
   }
@@ -310,7 +305,7 @@ export class MenuSession {
   }
 
   async #resetEnvironment(): Promise<void> {
-    const mine = this.#d.store.listOwnership(this.#account);
+    const mine = await this.#d.store.listOwnership(this.#account);
     if (mine.length === 0) {
       this.#line(prompts.noContainers);
       return;
@@ -326,8 +321,8 @@ export class MenuSession {
     this.#line(prompts.containerRemoved);
   }
 
-  #showExport(): void {
-    const mine = this.#d.store.listOwnership(this.#account);
+  async #showExport(): Promise<void> {
+    const mine = await this.#d.store.listOwnership(this.#account);
     if (mine.length === 0) {
       this.#line('You have no environment yet: choose one first, then come back here.');
       return;
@@ -352,7 +347,7 @@ export class MenuSession {
     }
     this.#line(keys.ask);
     const line = await this.#ask('> ');
-    const problem = this.#d.auth.enrollKey(this.#account, line, this.#d.now());
+    const problem = await this.#d.auth.enrollKey(this.#account, line, this.#d.now());
     if (problem) {
       this.#line(`Key not added: ${problem}.`);
       return;
@@ -366,7 +361,7 @@ export class MenuSession {
     if (a !== 'yes' && a !== 'y') return;
     this.#line(prompts.removingUser(this.#account));
     await this.#d.runner.removeAll(this.#account);
-    this.#d.store.deleteAccount(this.#account);
+    await this.#d.store.deleteAccount(this.#account);
     this.#d.log.info({ event: 'account_deleted', account: this.#account, client: this.#t.remoteAddress }, 'account deleted by trainee');
     throw new Quit(prompts.accountRemoved, 'account_deleted');
   }

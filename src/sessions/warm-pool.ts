@@ -57,7 +57,7 @@ export class WarmPool {
     this.#loaded ??= (async () => {
       const found = await this.#d.driver.find({ [LABEL_INSTANCE]: this.#d.instance, [LABEL_POOL]: 'true' });
       // Another ISLET's pool under the same instance name is not ours to claim or remove (src/lifecycle/ownership.ts).
-      const mine = { storeId: this.#d.store.storeId(), adopted: this.#d.store.listAdopted(), recorded: new Set<string>() };
+      const mine = { storeId: this.#d.store.storeId(), adopted: await this.#d.store.listAdopted(), recorded: new Set<string>() };
       for (const c of found) {
         if (!isUnclaimedPoolName(c.name) || !isOwn(c, mine)) continue; // already claimed, or not ours
         const env = c.labels[LABEL_ENVIRONMENT];
@@ -146,7 +146,7 @@ export class WarmPool {
         } // claims are coming in: yield the engine to them
         const cfg = this.#d.config.current();
         const max = effectiveMaxContainers(cfg.global, cfg.environments);
-        if (this.#d.store.countRunning() + this.size() >= max) break;
+        if ((await this.#d.store.countRunning()) + this.size() >= max) break;
         const name = poolName(this.#d.instance, env.name, randomBytes(4).toString('hex'));
         const network = env.network === 'bridge' && this.#d.bridgeNetwork ? this.#d.bridgeNetwork : undefined;
         if (network) await this.#d.driver.ensureNetwork(network, { ...this.#d.labels, [LABEL_INSTANCE]: this.#d.instance });

@@ -24,7 +24,7 @@ async function rig(t: TestContext, islet = '') {
   });
   await w.accounts.create('alice', 'alice-pass', policy);
   const key = ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 });
-  assert.equal(w.auth.enrollKey('alice', key.public, w.now()), undefined);
+  assert.equal(await w.auth.enrollKey('alice', key.public, w.now()), undefined);
   return { w, door, key: { key: key.private } };
 }
 

@@ -19,10 +19,12 @@ import type { Logger } from '../logger.ts';
 import {
   COMMAND_SIGNALS,
   type AuthFailure,
+  type AuthResult,
   type Authenticator,
   type CommandSignal,
   type DoorHints,
   type Identity,
+  type PublicKeyLine,
   type SessionHandler,
 } from '../sessions/index.ts';
 import { keyRefusal } from './public-keys.ts';
@@ -239,7 +241,7 @@ export class SshServer {
       const check = (password: string) => {
         auth.password(ctx.username, password, ip).then(
           (r) => (r.ok ? ok(r.identity) : fail(r)),
-          () => fail(auth.failed(ip, 'error')),
+          () => auth.failed(ip, 'error').then(fail, () => fail({ ok: false, reason: 'error' })),
         );
       };
       if (ctx.method === 'password') {
@@ -252,23 +254,29 @@ export class SshServer {
       }
       if (ctx.method === 'publickey') {
         const signed = ctx.signature ? { blob: ctx.blob!, signature: ctx.signature, hashAlgo: ctx.hashAlgo } : undefined;
-        const r = auth.publicKey(ctx.username, ctx.key.data.toString('base64'), (k) => keyRefusal(k, { ...ctx.key, hashAlgo: ctx.hashAlgo }, signed), ip);
-        if (r.ok) {
-          if (signed) ok(r.identity);
-          else ctx.accept();
-          return;
-        }
-        // An unsigned offer only asks whether a key would do (OpenSSH tries each key it has): it does not
-        // count as a failed login, but a connection may make only MAX_KEY_OFFERS of them.
-        if (r.addressLocked) {
-          fail(r);
-          return;
-        }
-        if (signed === undefined && !auth.isGate(ctx.username) && ++keyOffers <= MAX_KEY_OFFERS) {
-          ctx.reject(methods);
-          return;
-        }
-        fail(auth.failed(ip, r.reason));
+        const refusal = (k: PublicKeyLine) => keyRefusal(k, { ...ctx.key, hashAlgo: ctx.hashAlgo }, signed);
+        const offered = async (r: AuthResult) => {
+          if (r.ok) {
+            if (signed) ok(r.identity);
+            else ctx.accept();
+            return;
+          }
+          // An unsigned offer only asks whether a key would do (OpenSSH tries each key it has): it does not
+          // count as a failed login, but a connection may make only MAX_KEY_OFFERS of them.
+          if (r.addressLocked) {
+            fail(r);
+            return;
+          }
+          if (signed === undefined && !auth.isGate(ctx.username) && ++keyOffers <= MAX_KEY_OFFERS) {
+            ctx.reject(methods);
+            return;
+          }
+          fail(await auth.failed(ip, r.reason));
+        };
+        auth
+          .publicKey(ctx.username, ctx.key.data.toString('base64'), refusal, ip)
+          .then(offered)
+          .catch(() => fail({ ok: false, reason: 'error' }));
         return;
       }
       ctx.reject(methods);

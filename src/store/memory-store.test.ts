@@ -7,14 +7,11 @@ import { storeConformance } from './store.case.ts';
 
 storeConformance('MemoryStore', () => new MemoryStore());
 
-test('MemoryStore: reads are copies, and a closed store refuses with STORE_FAILED', () => {
+test('MemoryStore: reads are copies, and a closed store refuses with STORE_FAILED', async () => {
   const s = new MemoryStore();
-  s.createAccount({ name: 'alice', passwordHash: 'x', createdAt: new Date(1), expiresAt: new Date(2) });
-  (s.getAccount('alice') as { passwordHash: string }).passwordHash = 'changed';
-  assert.equal(s.getAccount('alice')?.passwordHash, 'x');
-  s.close();
-  assert.throws(
-    () => s.getAccount('alice'),
-    (e: unknown) => e instanceof IsletError && e.code === 'STORE_FAILED',
-  );
+  await s.createAccount({ name: 'alice', passwordHash: 'x', createdAt: new Date(1), expiresAt: new Date(2) });
+  ((await s.getAccount('alice')) as { passwordHash: string }).passwordHash = 'changed';
+  assert.equal((await s.getAccount('alice'))?.passwordHash, 'x');
+  await s.close();
+  await assert.rejects(s.getAccount('alice'), (e: unknown) => e instanceof IsletError && e.code === 'STORE_FAILED');
 });

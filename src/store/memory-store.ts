@@ -28,22 +28,22 @@ export class MemoryStore implements Store {
     if (this.#closed) throw new IsletError('STORE_FAILED', 'The account database had a problem. Please try again.', `${what}: the store is closed`);
   }
 
-  createAccount(a: Account): boolean {
+  async createAccount(a: Account): Promise<boolean> {
     this.#open('createAccount');
     if (this.#accounts.has(a.name)) return false;
     this.#accounts.set(a.name, { ...a });
     return true;
   }
-  getAccount(name: string): Account | undefined {
+  async getAccount(name: string): Promise<Account | undefined> {
     this.#open('getAccount');
     const a = this.#accounts.get(name);
     return a && { ...a };
   }
-  listAccounts(): Account[] {
+  async listAccounts(): Promise<Account[]> {
     this.#open('listAccounts');
     return [...this.#accounts.values()].sort((x, y) => byName(x.name, y.name)).map((a) => ({ ...a }));
   }
-  deleteAccount(name: string): boolean {
+  async deleteAccount(name: string): Promise<boolean> {
     this.#open('deleteAccount');
     if (!this.#accounts.delete(name)) return false;
     for (const [k, o] of this.#ownership) if (o.account === name) this.#ownership.delete(k);
@@ -51,32 +51,32 @@ export class MemoryStore implements Store {
     this.#throttles.delete(name);
     return true;
   }
-  setExpiry(name: string, expiresAt: Date): boolean {
+  async setExpiry(name: string, expiresAt: Date): Promise<boolean> {
     this.#open('setExpiry');
     const a = this.#accounts.get(name);
     if (a) this.#accounts.set(name, { ...a, expiresAt });
     return !!a;
   }
-  setPasswordHash(name: string, passwordHash: string): boolean {
+  async setPasswordHash(name: string, passwordHash: string): Promise<boolean> {
     this.#open('setPasswordHash');
     const a = this.#accounts.get(name);
     if (a) this.#accounts.set(name, { ...a, passwordHash });
     return !!a;
   }
 
-  getOwnership(account: string, environment: string): Ownership | undefined {
+  async getOwnership(account: string, environment: string): Promise<Ownership | undefined> {
     this.#open('getOwnership');
     const o = this.#ownership.get(pairKey(account, environment));
     return o && { ...o };
   }
-  listOwnership(account?: string): Ownership[] {
+  async listOwnership(account?: string): Promise<Ownership[]> {
     this.#open('listOwnership');
     return [...this.#ownership.values()]
       .filter((o) => account === undefined || o.account === account)
       .sort((x, y) => byName(x.account, y.account) || byName(x.environment, y.environment))
       .map((o) => ({ ...o }));
   }
-  putOwnership(o: Ownership): void {
+  async putOwnership(o: Ownership): Promise<void> {
     this.#open('putOwnership');
     if (!this.#accounts.has(o.account)) {
       throw new IsletError('STORE_FAILED', 'The account database had a problem. Please try again.', `putOwnership: no account ${o.account}`);
@@ -94,11 +94,11 @@ export class MemoryStore implements Store {
     if (o.stopReason !== undefined) row.stopReason = o.stopReason;
     this.#ownership.set(pairKey(o.account, o.environment), row);
   }
-  deleteOwnership(account: string, environment: string): void {
+  async deleteOwnership(account: string, environment: string): Promise<void> {
     this.#open('deleteOwnership');
     this.#ownership.delete(pairKey(account, environment));
   }
-  markStarted(account: string, environment: string, at: Date): void {
+  async markStarted(account: string, environment: string, at: Date): Promise<void> {
     this.#open('markStarted');
     const o = this.#ownership.get(pairKey(account, environment));
     if (!o) return;
@@ -107,12 +107,12 @@ export class MemoryStore implements Store {
     o.lastSeenAt = at;
     delete o.stopReason;
   }
-  markSeen(account: string, environment: string, at: Date): void {
+  async markSeen(account: string, environment: string, at: Date): Promise<void> {
     this.#open('markSeen');
     const o = this.#ownership.get(pairKey(account, environment));
     if (o) o.lastSeenAt = at;
   }
-  markStopped(account: string, environment: string, reason: string): void {
+  async markStopped(account: string, environment: string, reason: string): Promise<void> {
     this.#open('markStopped');
     const o = this.#ownership.get(pairKey(account, environment));
     // The first reason wins: a stop ISLET decided is not overwritten by the shell-exit that follows it.
@@ -121,12 +121,12 @@ export class MemoryStore implements Store {
       o.stopReason = reason;
     }
   }
-  countRunning(account?: string): number {
+  async countRunning(account?: string): Promise<number> {
     this.#open('countRunning');
     return [...this.#ownership.values()].filter((o) => o.state === 'running' && (account === undefined || o.account === account)).length;
   }
 
-  addKey(k: StoredKey): boolean {
+  async addKey(k: StoredKey): Promise<boolean> {
     this.#open('addKey');
     if (!this.#accounts.has(k.account)) return false;
     const list = this.#keys.get(k.account) ?? [];
@@ -135,48 +135,48 @@ export class MemoryStore implements Store {
     this.#keys.set(k.account, list);
     return true;
   }
-  listKeys(account: string): StoredKey[] {
+  async listKeys(account: string): Promise<StoredKey[]> {
     this.#open('listKeys');
     return (this.#keys.get(account) ?? []).map((k) => ({ ...k })).sort((x, y) => x.addedAt.getTime() - y.addedAt.getTime());
   }
 
-  getLoginThrottle(account: string): LoginThrottleState | undefined {
+  async getLoginThrottle(account: string): Promise<LoginThrottleState | undefined> {
     this.#open('getLoginThrottle');
     const t = this.#throttles.get(account);
     return t && { ...t, failures: [...t.failures] };
   }
-  putLoginThrottle(t: LoginThrottleState): boolean {
+  async putLoginThrottle(t: LoginThrottleState): Promise<boolean> {
     this.#open('putLoginThrottle');
     if (!this.#accounts.has(t.account)) return false;
     this.#throttles.set(t.account, { ...t, failures: [...t.failures] });
     return true;
   }
-  deleteLoginThrottle(account: string): boolean {
+  async deleteLoginThrottle(account: string): Promise<boolean> {
     this.#open('deleteLoginThrottle');
     return this.#throttles.delete(account);
   }
-  listLoginThrottles(): LoginThrottleState[] {
+  async listLoginThrottles(): Promise<LoginThrottleState[]> {
     this.#open('listLoginThrottles');
-    return [...this.#throttles.keys()].sort(byName).map((a) => this.getLoginThrottle(a)!);
+    return [...this.#throttles.values()].sort((x, y) => byName(x.account, y.account)).map((t) => ({ ...t, failures: [...t.failures] }));
   }
 
   storeId(): string {
     return this.#storeId;
   }
-  adoptContainer(containerId: string, fromStore: string, at: Date): void {
+  async adoptContainer(containerId: string, fromStore: string, at: Date): Promise<void> {
     this.#open('adoptContainer');
     if (!this.#adopted.has(containerId)) this.#adopted.set(containerId, { fromStore, at });
   }
-  listAdopted(): Set<string> {
+  async listAdopted(): Promise<Set<string>> {
     this.#open('listAdopted');
     return new Set(this.#adopted.keys());
   }
-  forgetAdopted(containerId: string): void {
+  async forgetAdopted(containerId: string): Promise<void> {
     this.#open('forgetAdopted');
     this.#adopted.delete(containerId);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.#closed = true;
   }
 }

@@ -60,7 +60,6 @@ const toAccount = (r: Row): Account => ({
   passwordHash: String(r.password_hash),
   createdAt: new Date(Number(r.created_at)),
   expiresAt: new Date(Number(r.expires_at)),
-  ...(r.environments == null ? {} : { environments: JSON.parse(String(r.environments)) as string[] }),
 });
 const toOwnership = (r: Row): Ownership => ({
   account: String(r.account),
@@ -82,17 +81,6 @@ const toThrottle = (r: Row): LoginThrottleState => ({
   ...(r.locked_until == null ? {} : { lockedUntil: new Date(Number(r.locked_until)) }),
 });
 
-/** Adds a column a database made by an older version lacks (two processes opening it at once: the second finds it added). */
-function addColumn(db: DatabaseSync, table: string, column: string, type: string): void {
-  const has = () => (db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).some((c) => c.name === column);
-  if (has()) return;
-  try {
-    db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
-  } catch (err) {
-    if (!has()) throw err;
-  }
-}
-
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #q: Record<string, StatementSync>;
@@ -104,7 +92,6 @@ export class SqliteStore implements Store {
       this.#db = new DatabaseSync(path);
       this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
       this.#db.exec(schema);
-      addColumn(this.#db, 'accounts', 'environments', 'TEXT'); // JSON array of allowed environments; NULL: all
       // Made once, when the store is created (or first opened by a version that knows it), and never changed.
       this.#db.prepare(`INSERT INTO meta (key, value) VALUES ('store_id', ?) ON CONFLICT(key) DO NOTHING`).run(randomBytes(8).toString('hex'));
       this.#storeId = String((this.#db.prepare(`SELECT value FROM meta WHERE key = 'store_id'`).get() as Row).value);
@@ -117,9 +104,7 @@ export class SqliteStore implements Store {
     }
     const db = this.#db;
     this.#q = {
-      insertAccount: db.prepare(
-        'INSERT INTO accounts (name, password_hash, created_at, expires_at, environments) VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING',
-      ),
+      insertAccount: db.prepare('INSERT INTO accounts (name, password_hash, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO NOTHING'),
       getAccount: db.prepare('SELECT * FROM accounts WHERE name = ?'),
       listAccounts: db.prepare('SELECT * FROM accounts ORDER BY name'),
       deleteAccount: db.prepare('DELETE FROM accounts WHERE name = ?'),
@@ -166,37 +151,36 @@ export class SqliteStore implements Store {
     }
   }
 
-  createAccount(a: Account): boolean {
-    const envs = a.environments ? JSON.stringify(a.environments) : null;
-    const insert = () => this.#q.insertAccount!.run(a.name, a.passwordHash, a.createdAt.getTime(), a.expiresAt.getTime(), envs);
+  async createAccount(a: Account): Promise<boolean> {
+    const insert = () => this.#q.insertAccount!.run(a.name, a.passwordHash, a.createdAt.getTime(), a.expiresAt.getTime());
     return this.#run('createAccount', () => Number(insert().changes) === 1);
   }
-  getAccount(name: string): Account | undefined {
+  async getAccount(name: string): Promise<Account | undefined> {
     const r = this.#run('getAccount', () => this.#q.getAccount!.get(name) as Row | undefined);
     return r ? toAccount(r) : undefined;
   }
-  listAccounts(): Account[] {
+  async listAccounts(): Promise<Account[]> {
     return this.#run('listAccounts', () => (this.#q.listAccounts!.all() as Row[]).map(toAccount));
   }
-  deleteAccount(name: string): boolean {
+  async deleteAccount(name: string): Promise<boolean> {
     return this.#run('deleteAccount', () => Number(this.#q.deleteAccount!.run(name).changes) === 1);
   }
-  setPasswordHash(name: string, passwordHash: string): boolean {
+  async setPasswordHash(name: string, passwordHash: string): Promise<boolean> {
     return this.#run('setPasswordHash', () => Number(this.#q.setPasswordHash!.run(passwordHash, name).changes) === 1);
   }
 
-  setExpiry(name: string, expiresAt: Date): boolean {
+  async setExpiry(name: string, expiresAt: Date): Promise<boolean> {
     return this.#run('setExpiry', () => Number(this.#q.setExpiry!.run(expiresAt.getTime(), name).changes) === 1);
   }
-  getOwnership(account: string, environment: string): Ownership | undefined {
+  async getOwnership(account: string, environment: string): Promise<Ownership | undefined> {
     const r = this.#run('getOwnership', () => this.#q.getOwnership!.get(account, environment) as Row | undefined);
     return r ? toOwnership(r) : undefined;
   }
-  listOwnership(account?: string): Ownership[] {
+  async listOwnership(account?: string): Promise<Ownership[]> {
     const rows = () => (account === undefined ? this.#q.listOwnership!.all() : this.#q.listOwnershipOf!.all(account)) as Row[];
     return this.#run('listOwnership', () => rows().map(toOwnership));
   }
-  putOwnership(o: Ownership): void {
+  async putOwnership(o: Ownership): Promise<void> {
     const ms = (d?: Date) => (d === undefined ? null : d.getTime());
     this.#run('putOwnership', () =>
       this.#q.putOwnership!.run(
@@ -212,19 +196,19 @@ export class SqliteStore implements Store {
       ),
     );
   }
-  markStarted(account: string, environment: string, at: Date): void {
+  async markStarted(account: string, environment: string, at: Date): Promise<void> {
     this.#run('markStarted', () => this.#q.markStarted!.run(at.getTime(), at.getTime(), account, environment));
   }
-  markSeen(account: string, environment: string, at: Date): void {
+  async markSeen(account: string, environment: string, at: Date): Promise<void> {
     this.#run('markSeen', () => this.#q.markSeen!.run(at.getTime(), account, environment));
   }
-  markStopped(account: string, environment: string, reason: string): void {
+  async markStopped(account: string, environment: string, reason: string): Promise<void> {
     this.#run('markStopped', () => this.#q.markStopped!.run(reason, account, environment));
   }
-  addKey(k: StoredKey): boolean {
+  async addKey(k: StoredKey): Promise<boolean> {
     return this.#run('addKey', () => Number(this.#q.addKey!.run(k.account, k.algo, k.data, k.comment, k.addedAt.getTime(), k.account).changes) === 1);
   }
-  listKeys(account: string): StoredKey[] {
+  async listKeys(account: string): Promise<StoredKey[]> {
     const key = (r: Row): StoredKey => ({
       account: String(r.account),
       algo: String(r.algo),
@@ -234,30 +218,30 @@ export class SqliteStore implements Store {
     });
     return this.#run('listKeys', () => (this.#q.listKeys!.all(account) as Row[]).map(key));
   }
-  countRunning(account?: string): number {
+  async countRunning(account?: string): Promise<number> {
     const r = this.#run('countRunning', () => (account === undefined ? this.#q.countRunning!.get() : this.#q.countRunningOf!.get(account)) as Row);
     return Number(r.n);
   }
-  deleteOwnership(account: string, environment: string): void {
+  async deleteOwnership(account: string, environment: string): Promise<void> {
     this.#run('deleteOwnership', () => this.#q.deleteOwnership!.run(account, environment));
   }
   storeId(): string {
     return this.#storeId;
   }
-  adoptContainer(containerId: string, fromStore: string, at: Date): void {
+  async adoptContainer(containerId: string, fromStore: string, at: Date): Promise<void> {
     this.#run('adoptContainer', () => this.#q.adoptContainer!.run(containerId, fromStore, at.getTime()));
   }
-  listAdopted(): Set<string> {
+  async listAdopted(): Promise<Set<string>> {
     return this.#run('listAdopted', () => new Set((this.#q.listAdopted!.all() as Row[]).map((r) => String(r.container_id))));
   }
-  forgetAdopted(containerId: string): void {
+  async forgetAdopted(containerId: string): Promise<void> {
     this.#run('forgetAdopted', () => this.#q.forgetAdopted!.run(containerId));
   }
-  getLoginThrottle(account: string): LoginThrottleState | undefined {
+  async getLoginThrottle(account: string): Promise<LoginThrottleState | undefined> {
     const r = this.#run('getLoginThrottle', () => this.#q.getThrottle!.get(account) as Row | undefined);
     return r ? toThrottle(r) : undefined;
   }
-  putLoginThrottle(t: LoginThrottleState): boolean {
+  async putLoginThrottle(t: LoginThrottleState): Promise<boolean> {
     return this.#run(
       'putLoginThrottle',
       () =>
@@ -273,13 +257,13 @@ export class SqliteStore implements Store {
         ) === 1,
     );
   }
-  deleteLoginThrottle(account: string): boolean {
+  async deleteLoginThrottle(account: string): Promise<boolean> {
     return this.#run('deleteLoginThrottle', () => Number(this.#q.deleteThrottle!.run(account).changes) === 1);
   }
-  listLoginThrottles(): LoginThrottleState[] {
+  async listLoginThrottles(): Promise<LoginThrottleState[]> {
     return this.#run('listLoginThrottles', () => (this.#q.listThrottles!.all() as Row[]).map(toThrottle));
   }
-  close(): void {
+  async close(): Promise<void> {
     this.#db.close();
   }
 }

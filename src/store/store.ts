@@ -1,19 +1,19 @@
 /**
  * The persistence plug-point: accounts and container ownership. SQLite
- * implements it now (sqlite-store.ts); PostgreSQL can later implement the
- * same interface. Everything that must survive a restart of ISLET lives here.
+ * (sqlite-store.ts, the default), PostgreSQL (postgres-store.ts, shared by
+ * several front doors) and memory (memory-store.ts, unit tests) implement it.
+ * Everything that must survive a restart of ISLET lives here.
  *
- * Contract: methods are synchronous-looking but may throw IsletError
- * STORE_FAILED; names are compared exactly (usernames are case-sensitive,
- * as in the original).
+ * Contract: every method is asynchronous (a network store answers later) and
+ * rejects with IsletError STORE_FAILED, except storeId(), a constant read when
+ * the store was opened; names are compared exactly (usernames are
+ * case-sensitive, as in the original).
  */
 export interface Account {
   readonly name: string;
   readonly passwordHash: string;
   readonly createdAt: Date;
   readonly expiresAt: Date;
-  /** The environments this account may use (menu, direct login, commands); absent: every enabled one. */
-  readonly environments?: readonly string[];
 }
 
 /** Which container serves an (account, environment) pair. */
@@ -60,35 +60,35 @@ export interface LoginThrottleState {
 
 export interface Store {
   /** Inserts an account; returns false when the name is taken (never overwrites). */
-  createAccount(a: Account): boolean;
-  getAccount(name: string): Account | undefined;
-  listAccounts(): Account[];
+  createAccount(a: Account): Promise<boolean>;
+  getAccount(name: string): Promise<Account | undefined>;
+  listAccounts(): Promise<Account[]>;
   /** Deletes the account and (by cascade) its ownership rows. */
-  deleteAccount(name: string): boolean;
-  setExpiry(name: string, expiresAt: Date): boolean;
+  deleteAccount(name: string): Promise<boolean>;
+  setExpiry(name: string, expiresAt: Date): Promise<boolean>;
   /** Replaces an account's password hash; false when the account is gone. */
-  setPasswordHash(name: string, passwordHash: string): boolean;
+  setPasswordHash(name: string, passwordHash: string): Promise<boolean>;
 
-  getOwnership(account: string, environment: string): Ownership | undefined;
-  listOwnership(account?: string): Ownership[];
+  getOwnership(account: string, environment: string): Promise<Ownership | undefined>;
+  listOwnership(account?: string): Promise<Ownership[]>;
   /** Records (or replaces) the container of an (account, environment) pair. */
-  putOwnership(o: Ownership): void;
-  deleteOwnership(account: string, environment: string): void;
-  markStarted(account: string, environment: string, at: Date): void;
-  markSeen(account: string, environment: string, at: Date): void;
-  markStopped(account: string, environment: string, reason: string): void;
+  putOwnership(o: Ownership): Promise<void>;
+  deleteOwnership(account: string, environment: string): Promise<void>;
+  markStarted(account: string, environment: string, at: Date): Promise<void>;
+  markSeen(account: string, environment: string, at: Date): Promise<void>;
+  markStopped(account: string, environment: string, reason: string): Promise<void>;
   /** Enrolls a key; false when the account does not exist or already has it. */
-  addKey(k: StoredKey): boolean;
-  listKeys(account: string): StoredKey[];
+  addKey(k: StoredKey): Promise<boolean>;
+  listKeys(account: string): Promise<StoredKey[]>;
   /** Containers ISLET believes are running, in all or for one account (admission control). */
-  countRunning(account?: string): number;
+  countRunning(account?: string): Promise<number>;
 
-  getLoginThrottle(account: string): LoginThrottleState | undefined;
+  getLoginThrottle(account: string): Promise<LoginThrottleState | undefined>;
   /** Records (or replaces) an account's throttle state; false when the account does not exist. */
-  putLoginThrottle(t: LoginThrottleState): boolean;
+  putLoginThrottle(t: LoginThrottleState): Promise<boolean>;
   /** Clears an account's throttle state; false when there was none. */
-  deleteLoginThrottle(account: string): boolean;
-  listLoginThrottles(): LoginThrottleState[];
+  deleteLoginThrottle(account: string): Promise<boolean>;
+  listLoginThrottles(): Promise<LoginThrottleState[]>;
 
   /**
    * This store's id: random, made when the store is created, never changed. Every container ISLET
@@ -97,11 +97,11 @@ export interface Store {
    */
   storeId(): string;
   /** Records that this store took over a container of another store (`--take-over`): labels cannot change, so the claim lives here. */
-  adoptContainer(containerId: string, fromStore: string, at: Date): void;
+  adoptContainer(containerId: string, fromStore: string, at: Date): Promise<void>;
   /** Container ids taken over from other stores. */
-  listAdopted(): Set<string>;
+  listAdopted(): Promise<Set<string>>;
   /** Drops a taken-over id once its container is gone (ids are never reused). */
-  forgetAdopted(containerId: string): void;
+  forgetAdopted(containerId: string): Promise<void>;
 
-  close(): void;
+  close(): Promise<void>;
 }

@@ -106,7 +106,7 @@ async function shareOrTakeOver(d: LoginDeps, t: Terminal, who: Identity, ask: (p
   const live = (o: Terminal) => !(o instanceof WebTerminal) || o.attached;
   const account = who.account;
   const environment = who.environment;
-  const others = d.shellsOf(account, environment).filter(live);
+  const others = (await d.shellsOf(account, environment)).filter(live);
   if (others.length === 0) return true;
   for (;;) {
     const a = (
@@ -121,7 +121,7 @@ async function shareOrTakeOver(d: LoginDeps, t: Terminal, who: Identity, ask: (p
     if (a === undefined) return false;
     if (a === 's' || a === 'share') return true;
     if (a === 't' || a === 'take') {
-      for (const o of d.shellsOf(account, environment).filter(live)) {
+      for (const o of (await d.shellsOf(account, environment)).filter(live)) {
         say(o, '\n[ISLET] This shell was taken over from another window.\n');
         o.close(0);
       }

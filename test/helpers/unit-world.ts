@@ -122,7 +122,7 @@ export function unitWorld(o: UnitWorldOptions = {}) {
       lifecycle.stop();
       for (const i of engine.list()) await driver.remove(i.id);
       await accounts.stop();
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

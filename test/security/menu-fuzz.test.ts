@@ -466,7 +466,7 @@ describe('menu fuzz', { concurrency: false }, () => {
     rig = makeRig();
   });
   after(async () => {
-    rig?.store.close();
+    await rig?.store.close();
     if (rig) rmSync(rig.dir, { recursive: true, force: true });
     await sweepTestContainers(runId);
   });
@@ -576,7 +576,7 @@ describe('menu fuzz', { concurrency: false }, () => {
     await run;
     assert.match(term.output, /Quit by user\.\.\./);
     assert.ok(!term.output.includes('finalpw1'));
-    assert.ok(rig.store.getAccount('aftermath'), 'the account exists');
+    assert.ok(await rig.store.getAccount('aftermath'), 'the account exists');
   });
 });
 

@@ -7,7 +7,6 @@ import type { ReconcileAction } from '../../lifecycle/policy.ts';
 import { parseDurationSeconds } from '../../config/units.ts';
 import { openAdmin, type AdminContext } from '../admin-context.ts';
 import { readFileSync } from 'node:fs';
-import { ACCOUNTS_CREATE_USAGE, accountsCreate } from './accounts-create.ts';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -42,12 +41,9 @@ export function describeAction(a: ReconcileAction): string {
 
 export const adminCommands = {
   accounts: {
-    help:
-      'List accounts with their expiry, password-login pauses and containers with their state (--json for machines); ' +
-      `${ACCOUNTS_CREATE_USAGE}: make accounts in bulk with generated passphrases (a printable sheet and a CSV, written 0600)`,
-    run: (f: Flags, args: string[]) =>
+    help: 'List accounts with their expiry, password-login pauses and containers with their state (--json for machines)',
+    run: (f: Flags) =>
       withAdmin(f, async (a) => {
-        if (args[0] === 'create') return accountsCreate(a, f, args.slice(1));
         const list = await a.listAccounts();
         if (f.json) {
           console.log(JSON.stringify(list, null, 2));
@@ -77,10 +73,10 @@ export const adminCommands = {
         const secs = dur === undefined ? undefined : parseDurationSeconds(dur);
         if (secs === undefined || (!f.all && !who)) return usage('extend <account|--all> <duration>');
         if (f.all) {
-          console.log(`extended ${a.extendAll(secs)} account(s) by ${dur}`);
+          console.log(`extended ${await a.extendAll(secs)} account(s) by ${dur}`);
           return 0;
         }
-        console.log(`${who} now expires ${formatDate(a.extend(who!, secs))}`);
+        console.log(`${who} now expires ${formatDate(await a.extend(who!, secs))}`);
         return 0;
       }),
   },
@@ -126,7 +122,7 @@ export const adminCommands = {
     run: (f: Flags, args: string[]) =>
       withAdmin(f, async (a) => {
         if (!args[0] || !args[1]) return usage('keys <account> <authorized_keys file>');
-        const r = a.importKeys(args[0], readFileSync(args[1], 'utf8'));
+        const r = await a.importKeys(args[0], readFileSync(args[1], 'utf8'));
         for (const p of r.problems) console.log(`skipped ${p}`);
         console.log(`added ${r.added} key(s) for ${args[0]}`);
         return r.problems.length ? 1 : 0;
@@ -137,7 +133,7 @@ export const adminCommands = {
     run: (f: Flags, args: string[]) =>
       withAdmin(f, async (a) => {
         if (!args[0]) return usage('unlock <account>');
-        console.log(a.unlock(args[0]) ? `unlocked ${args[0]}` : `${args[0]} was not throttled`);
+        console.log((await a.unlock(args[0])) ? `unlocked ${args[0]}` : `${args[0]} was not throttled`);
         return 0;
       }),
   },
