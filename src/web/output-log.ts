@@ -8,10 +8,15 @@
  * terminal reports "full" above HIGH_WATER unacknowledged bytes and the
  * session engine then stops reading the shell; HARD_LIMIT is the last
  * resort against a page that never acknowledges (the session is ended).
+ *
+ * A session's first KEEP_WHOLE bytes are kept whole, acknowledged or not, until keepWhole(false) or more is
+ * written: a reloaded page (its terminal empty, asking from offset 0) gets them all again and is back where it
+ * was, mid-dialogue at the gate or in the account menu (web-server.ts ends this once a shell is reached directly).
  */
 export const HIGH_WATER = 256 * 1024;
 export const LOW_WATER = 64 * 1024;
 export const HARD_LIMIT = 8 * 1024 * 1024;
+export const KEEP_WHOLE = 64 * 1024;
 
 export interface Chunk {
   readonly seq: number;
@@ -24,6 +29,8 @@ export class OutputLog {
   #end = 0;
   /** Offset up to which the page confirmed it has the output. */
   #acked = 0;
+  /** Everything from offset 0 is still kept (see above). */
+  #whole = true;
 
   get end(): number {
     return this.#end;
@@ -40,20 +47,37 @@ export class OutputLog {
     const c = { seq: this.#end, data };
     this.#chunks.push(c);
     this.#end += data.length;
+    if (this.#whole && this.#end > KEEP_WHOLE) this.keepWhole(false);
     return c;
+  }
+
+  /** Whether the output is kept from offset 0 (true only until it is turned off or outgrown). */
+  get whole(): boolean {
+    return this.#whole;
+  }
+
+  /** Stops keeping acknowledged output (it cannot be turned on again: what was dropped is gone). */
+  keepWhole(on: false): void {
+    this.#whole = on;
+    this.#trim();
+  }
+
+  #trim(): void {
+    if (this.#whole) return;
+    while (this.#chunks.length && this.#chunks[0]!.seq + this.#chunks[0]!.data.length <= this.#acked) this.#chunks.shift();
   }
 
   /** Drops what the page has; an ack beyond the end or behind the last one is ignored (false). */
   ack(seq: number): boolean {
     if (!Number.isSafeInteger(seq) || seq < this.#acked || seq > this.#end) return false;
     this.#acked = seq;
-    while (this.#chunks.length && this.#chunks[0]!.seq + this.#chunks[0]!.data.length <= seq) this.#chunks.shift();
+    this.#trim();
     return true;
   }
 
   /** Everything from offset `seq` on (the first chunk cut to start there), or undefined when `seq` is no longer (or not yet) kept. */
   since(seq: number): Chunk[] | undefined {
-    if (!Number.isSafeInteger(seq) || seq < this.#acked || seq > this.#end) return undefined;
+    if (!Number.isSafeInteger(seq) || seq < (this.#whole ? 0 : this.#acked) || seq > this.#end) return undefined;
     const out: Chunk[] = [];
     for (const c of this.#chunks) {
       const stop = c.seq + c.data.length;

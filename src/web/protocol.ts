@@ -22,7 +22,8 @@ export type ClientControl =
 
 export type ServerControl =
   | { t: 'session'; id: string; resumable: boolean; resumeSeconds: number }
-  | { t: 'resumed'; id: string; seq: number }
+  /** `end`: the output's end when resumed; a reloaded page treats what comes before it as a replay (no answers to queries in it). */
+  | { t: 'resumed'; id: string; seq: number; end: number }
   | { t: 'exit'; code: number }
   | { t: 'replaced' }
   | { t: 'error'; code: string; message: string };
@@ -61,6 +62,21 @@ export function parseClientControl(text: string): ClientControl | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * A hello carried in the upgrade URL (`/ws?v=1&cols=C&rows=R`), so a new session starts the moment the socket
+ * opens instead of after the page's first frame (page load to the first prompt: the page's main thread is busy
+ * loading xterm.js when the socket opens). Only a new session without a login name: a login name or a resume
+ * travels in a hello frame (nothing about the trainee in a request line). Undefined: wait for the hello frame.
+ */
+export function urlHello(url: string): Extract<ClientControl, { t: 'hello' }> | undefined {
+  const q = url.indexOf('?');
+  if (q < 0) return undefined;
+  const p = new URLSearchParams(url.slice(q + 1));
+  if ([...p.keys()].some((k) => k !== 'v' && k !== 'cols' && k !== 'rows') || Number(p.get('v')) !== PROTOCOL_VERSION) return undefined;
+  const n = (k: string) => (/^\d{1,4}$/.test(p.get(k) ?? '') ? Number(p.get(k)) : undefined);
+  return { t: 'hello', v: PROTOCOL_VERSION, cols: size(n('cols'), 80), rows: size(n('rows'), 24) };
 }
 
 /** An output frame: 8-byte sequence number, then the bytes. */

@@ -11,6 +11,7 @@
  * WebSocket; resume needs the session's HttpOnly `__Host-` cookie.
  */
 import { createHash } from 'node:crypto';
+import { brotliCompress, constants as zc, gzip } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -21,7 +22,7 @@ import type { WebSocket } from 'ws';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
 import type { Authenticator, DoorHints, Identity, SessionHandler, ShellsOf } from '../sessions/index.ts';
-import { MAX_FRAME, parseClientControl, type ClientControl, type ServerControl } from './protocol.ts';
+import { MAX_FRAME, parseClientControl, urlHello, type ClientControl, type ServerControl } from './protocol.ts';
 import { securityHeaders } from './security-headers.ts';
 import { originAllowed } from './origin-check.ts';
 import { ResumeKeys } from './resume-keys.ts';
@@ -89,8 +90,21 @@ const xtermLib = dirname(require.resolve('@xterm/xterm'));
 const fitLib = dirname(require.resolve('@xterm/addon-fit'));
 const publicDir = join(import.meta.dirname, 'public');
 
-/** The page's files, read once at start. xterm.js is served as published (re-minifying it below es2021 breaks vim: xterm.js#5800). */
-function staticFiles(): Map<string, { type: string; body: Buffer; etag: string }> {
+/** One of the page's files, with its compressed forms once computed (in the background, at start). */
+interface StaticFile {
+  readonly type: string;
+  readonly body: Buffer;
+  readonly etag: string;
+  br?: Buffer;
+  gzip?: Buffer;
+}
+
+/**
+ * The page's files, read once at start. xterm.js is served as published (re-minifying it below es2021 breaks
+ * vim: xterm.js#5800); its brotli and gzip forms (345 KB → 83 and 88 KB, brotli quality 6: ~10 ms, where 11 costs 1.2 s of CPU at every start) are computed once, off the main thread
+ * (zlib's thread pool), and served to browsers that accept them; until they are ready, the plain body.
+ */
+function staticFiles(): Map<string, StaticFile> {
   const js = 'text/javascript; charset=utf-8';
   const css = 'text/css; charset=utf-8';
   const files: [string, string, string][] = [
@@ -108,9 +122,26 @@ function staticFiles(): Map<string, { type: string; body: Buffer; etag: string }
   return new Map(
     files.map(([url, path, type]) => {
       const body = readFileSync(path);
-      return [url, { type, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` }];
+      const f: StaticFile = { type, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+      if (body.length >= 1024) {
+        brotliCompress(body, { params: { [zc.BROTLI_PARAM_QUALITY]: 6, [zc.BROTLI_PARAM_SIZE_HINT]: body.length } }, (err, out) => {
+          if (!err && out.length < body.length) f.br = out;
+        });
+        gzip(body, { level: 6 }, (err, out) => {
+          if (!err && out.length < body.length) f.gzip = out;
+        });
+      }
+      return [url, f];
     }),
   );
+}
+
+/** The body to send for `accept` (the request's Accept-Encoding): brotli, gzip or plain, and its ETag and encoding. */
+export function encoded(f: StaticFile, accept: string | undefined): { body: Buffer; etag: string; encoding?: 'br' | 'gzip' } {
+  const a = String(accept ?? '');
+  if (f.br && /\bbr\b/.test(a)) return { body: f.br, etag: `${f.etag.slice(0, -1)}-br"`, encoding: 'br' };
+  if (f.gzip && /\bgzip\b/.test(a)) return { body: f.gzip, etag: `${f.etag.slice(0, -1)}-gz"`, encoding: 'gzip' };
+  return { body: f.body, etag: f.etag };
 }
 
 export class WebDoor {
@@ -135,8 +166,10 @@ export class WebDoor {
         f.get(url, async (req, reply) => {
           if (url === '/' && !this.#keys.valid(ResumeKeys.fromHeader(req.headers.cookie))) reply.header('set-cookie', ResumeKeys.cookie(this.#keys.issue()));
           // Revalidated on every load (no-cache) but not sent again while unchanged: a reload costs a few 304s.
-          reply.type(file.type).header('cache-control', 'no-cache').header('etag', file.etag);
-          return req.headers['if-none-match'] === file.etag ? reply.code(304).send() : reply.send(file.body);
+          const e = encoded(file, req.headers['accept-encoding']);
+          reply.type(file.type).header('cache-control', 'no-cache').header('etag', e.etag).header('vary', 'accept-encoding');
+          if (e.encoding) reply.header('content-encoding', e.encoding);
+          return req.headers['if-none-match'] === e.etag ? reply.code(304).send() : reply.send(e.body);
         });
       }
       f.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
@@ -224,8 +257,14 @@ export class WebDoor {
     const hello = setTimeout(() => {
       if (!session) protocolError('no hello');
     }, HELLO_TIMEOUT_MS);
+    const early = urlHello(req.url);
+    if (early) {
+      clearTimeout(hello);
+      session = this.#open(ws, req, early, log);
+    }
     ws.on('message', (data: Buffer, binary: boolean) => {
       if (!session) {
+        if (early) return; // refused (capacity): the socket is closing
         const m = binary ? undefined : parseClientControl(data.toString());
         if (m?.t !== 'hello') {
           protocolError('first frame is not hello');
@@ -295,6 +334,8 @@ export class WebDoor {
       try {
         const who = as ?? (await webLogin({ config, auth, shellsOf, log }, s.term, m.login));
         s.identity = who;
+        // Straight to a shell: a reload reopens it with the screen model's paint, not a replay of the login.
+        if (who?.environment) s.term.log.keepWhole(false);
         if (who && !s.term.closed) await handler.handle(s.term, who, this.#o.hints?.(hostName(req.headers.host)));
       } catch (err) {
         log.error({ err }, 'web session failed');
@@ -306,7 +347,11 @@ export class WebDoor {
     return s;
   }
 
-  /** The page reconnects to its session: same id, same resume cookie, output from its last offset. */
+  /**
+   * The page reconnects to its session: same id, same resume cookie, output from its last offset. A reloaded
+   * page asks from 0: while the session's output is still kept whole (the gate, an account's menu) it gets it
+   * all again and is back where it was; otherwise the session is reopened as whoever logged in.
+   */
   #resume(ws: WebSocket, req: FastifyRequest, m: Extract<ClientControl, { t: 'hello' }>, r: { id: string; seq: number }, log: Logger): WebSession | undefined {
     const key = ResumeKeys.fromHeader(req.headers.cookie);
     const found = this.#sessions.find(r.id, this.#keys.valid(key) ? ResumeKeys.hash(key) : undefined, r.seq);
@@ -335,7 +380,7 @@ export class WebDoor {
       return undefined;
     }
     this.#sessions.back(found);
-    ws.send(JSON.stringify({ t: 'resumed', id: found.id, seq: r.seq } satisfies ServerControl));
+    ws.send(JSON.stringify({ t: 'resumed', id: found.id, seq: r.seq, end: found.term.log.end } satisfies ServerControl));
     found.term.attach(ws, r.seq);
     log.info({ event: 'web_session_resumed', session: found.id.slice(0, 8), seq: r.seq }, 'web session resumed');
     return found;

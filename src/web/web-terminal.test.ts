@@ -43,8 +43,10 @@ test('output carries byte offsets; a new socket gets exactly what follows the of
     [3, 'lo '],
     [6, 'world'],
   ]);
-  // Acknowledged output is forgotten: resuming behind it is refused.
+  // Acknowledged output is forgotten (once no longer kept whole, output-log.ts): resuming behind it is refused.
   assert.equal(t.ack(6), true);
+  assert.equal(t.attach(fakeSocket().ws, 2), true, 'the session start is kept whole');
+  t.log.keepWhole(false);
   assert.equal(t.attach(fakeSocket().ws, 2), false);
   assert.equal(t.ack(4), true, 'a stale acknowledgement is ignored');
   assert.equal(t.ack(99), false, 'one beyond the output is refused');

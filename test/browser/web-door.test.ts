@@ -192,6 +192,38 @@ describe('the web door in Chromium', { concurrency: false, timeout: 600_000 }, (
     }
   });
 
+  test('a reload at the gate comes back where it was, mid-dialogue (control: without the resume cookie, the banner again)', async () => {
+    const ctx = await browser.newContext();
+    const name = `g${runId.slice(0, 7)}`;
+    try {
+      const { page, errors } = await openPage(ctx, `${base}/`);
+      await waitForScreen(page, '[new/existing]:');
+      await typeLine(page, 'new');
+      await waitForScreen(page, 'Choose a username');
+      await typeLine(page, name);
+      await waitForScreen(page, 'Choose a password');
+      const id = await page.evaluate(() => (globalThis as any).islet.conn.saved?.id);
+      assert.ok(id, 'the session is resumable (the page has its id and the cookie)');
+      await page.reload();
+      await waitForScreen(page, /Choose a password[^\n]*: $/, 15_000);
+      await islet.waitForLog((l) => l.event === 'web_session_resumed' && String(id).startsWith(String(l.session)));
+      assert.equal(await page.evaluate(() => (globalThis as any).islet.conn.saved?.id), id, 'the same session');
+      assert.equal((await screenText(page)).match(/Welcome to ISLET/g)?.length, 1, 'the banner once: replayed, not restarted');
+      // The dialogue goes on from there: the next line typed is the password.
+      await typeLine(page, PW);
+      await waitForScreen(page, 'Verify your password');
+      await screenshot(page, 'reload-at-gate');
+      assert.deepEqual(errors, []);
+      // Control: the same reload without the resume cookie cannot resume and starts at the banner.
+      await ctx.clearCookies();
+      await page.reload();
+      await waitForScreen(page, /could not be resumed[\s\S]*Welcome to ISLET[\s\S]*\[new\/existing\]: $/, 15_000);
+      await page.evaluate(() => (globalThis as any).islet.conn.bye());
+    } finally {
+      await ctx.close();
+    }
+  });
+
   test('a reload mid-top paints top at once, without asking the password again', async () => {
     const ctx = await browser.newContext();
     try {

@@ -74,6 +74,14 @@ describe('web door security', { concurrency: false, timeout: 300_000 }, () => {
       await assert.rejects(bad.opened, (e: { status?: number }) => e.status === 403, `origin ${JSON.stringify(origin)}`);
     }
     await islet.waitForLog((l) => l.event === 'web_origin_refused' && l.code === 'WEB_ORIGIN_REFUSED' && l.origin === 'http://evil.example');
+    // A hello in the upgrade URL (what the page's boot.js sends) passes the same check first.
+    const path = '/ws?v=1&cols=100&rows=30';
+    const evil = client({ origin: 'http://evil.example', path });
+    await assert.rejects(evil.opened, (e: { status?: number }) => e.status === 403);
+    const own = client({ path });
+    assert.equal((await own.waitControl('session')).t, 'session', 'control: from its own origin the session starts without a hello frame');
+    await own.waitText('[new/existing]: ');
+    own.send({ t: 'bye' });
   });
 
   test("every response carries the strict headers; the page's files are revalidated by ETag", async () => {
@@ -89,6 +97,17 @@ describe('web door security', { concurrency: false, timeout: 300_000 }, () => {
     assert.ok(etag);
     assert.equal((await fetch(`${base}/static/app.js`, { headers: { 'if-none-match': etag } })).status, 304);
     assert.equal((await fetch(`${base}/static/app.js`, { headers: { 'if-none-match': '"other"' } })).status, 200, 'control: another tag gets the file');
+    // xterm.js goes compressed to a browser that accepts it (computed once at start), the same bytes once decoded.
+    const plain = await fetch(`${base}/static/xterm.mjs`, { headers: { 'accept-encoding': 'identity' } });
+    const text = await plain.text();
+    assert.equal(plain.headers.get('content-encoding'), null);
+    for (const enc of ['br', 'gzip']) {
+      const r = await fetch(`${base}/static/xterm.mjs`, { headers: { 'accept-encoding': enc } });
+      assert.equal(r.headers.get('content-encoding'), enc);
+      assert.equal(r.headers.get('vary'), 'accept-encoding');
+      assert.notEqual(r.headers.get('etag'), plain.headers.get('etag'), 'each encoding has its own tag');
+      assert.equal(await r.text(), text, enc);
+    }
   });
 
   test("resume needs the session's own cookie: missing, another browser's and forged cookies are refused", async () => {

@@ -10,6 +10,8 @@ export interface WebClientOptions {
   readonly origin?: string | undefined;
   readonly cookie?: string | undefined;
   readonly rejectUnauthorized?: boolean;
+  /** The upgrade path with its query (default `/ws`): `/ws?v=1&cols=C&rows=R` carries the hello (protocol.ts urlHello). */
+  readonly path?: string;
 }
 export type Control = { t: string; [k: string]: unknown };
 
@@ -26,7 +28,7 @@ export class WebClient {
   constructor(base: string, o: WebClientOptions = {}) {
     const headers: Record<string, string> = {};
     if (o.cookie) headers.cookie = o.cookie;
-    this.ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`, {
+    this.ws = new WebSocket(`${base.replace(/^http/, 'ws')}${o.path ?? '/ws'}`, {
       headers,
       ...(o.origin !== undefined ? { origin: o.origin } : {}),
       ...(o.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),

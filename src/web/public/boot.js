@@ -14,19 +14,30 @@
     /* none */
   }
   if (saved && saved.login === (login ?? null)) return;
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+  // Before the terminal exists its size is a guess from the window; the page sends the fitted size after.
+  const small = matchMedia('(max-width: 600px)').matches;
+  const guess = () => ({
+    cols: Math.max(20, Math.floor(innerWidth / (small ? 7.8 : 9))),
+    rows: Math.max(5, Math.floor(innerHeight / (small ? 15 : 17))),
+  });
+  // Without a login name the hello rides in the URL and the server starts at once (src/web/protocol.ts
+  // urlHello): the socket's open event waits for the main thread, busy loading xterm.js, and costs no round trip.
+  const g = guess();
+  const query = login ? '' : `?v=1&cols=${g.cols}&rows=${g.rows}`;
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws${query}`);
   ws.binaryType = 'arraybuffer';
   /** `size`: the fitted terminal's size, set by Connection.start once the page runs. */
   const early = { ws, login, messages: [], closed: false, size: undefined };
   ws.onopen = () => {
     performance.mark('islet:open');
-    // Before the terminal exists its size is a guess from the window; the page sends the fitted size after.
-    const small = matchMedia('(max-width: 600px)').matches;
-    const { cols, rows } = early.size?.() ?? {
-      cols: Math.max(20, Math.floor(innerWidth / (small ? 7.8 : 9))),
-      rows: Math.max(5, Math.floor(innerHeight / (small ? 15 : 17))),
-    };
-    ws.send(JSON.stringify({ t: 'hello', v: 1, cols, rows, ...(login ? { login } : {}) }));
+    const fitted = early.size?.();
+    if (!login) {
+      // The page ran first: its fitted size replaces the guess (otherwise the page sends it once it runs).
+      if (fitted) ws.send(JSON.stringify({ t: 'resize', ...fitted }));
+      return;
+    }
+    const { cols, rows } = fitted ?? guess();
+    ws.send(JSON.stringify({ t: 'hello', v: 1, cols, rows, login }));
   };
   ws.onmessage = (ev) => early.messages.push(ev);
   ws.onclose = () => {

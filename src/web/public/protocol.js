@@ -24,6 +24,9 @@ export class Connection {
     this.queued = 0;
     this.retry = 0;
     this.ackTimer = undefined;
+    /** A page loaded with a saved session (a reload) resumes from 0; output up to replayTo is a replay. */
+    this.reloaded = !!this.saved;
+    this.replayTo = 0;
   }
 
   /** Adopts the socket boot.js opened early (its hello sent or to be sent with `size`), else connects. */
@@ -77,6 +80,7 @@ export class Connection {
   #control(m) {
     switch (m.t) {
       case 'session':
+        this.reloaded = false;
         this.received = 0;
         this.processed = 0;
         this.acked = 0;
@@ -88,6 +92,10 @@ export class Connection {
         this.#flushQueue();
         return;
       case 'resumed':
+        // A reload gets the session's output again from the start: xterm answers the terminal queries in it
+        // (cursor position, device attributes) as it parses, but the shell had its answers long ago.
+        if (this.reloaded && this.received === 0) this.replayTo = m.end ?? 0;
+        this.reloaded = false;
         this.retry = 0;
         this.live = true;
         this.o.status('live');
@@ -175,6 +183,7 @@ export class Connection {
 
   /** Keys typed or pasted; kept (up to QUEUE_MAX) while reconnecting. */
   input(bytes) {
+    if (this.processed < this.replayTo) return; // xterm answering a query in the replay
     for (let i = 0; i < bytes.length; i += MAX_FRAME) {
       const part = bytes.subarray(i, i + MAX_FRAME);
       if (this.ws?.readyState === 1 && this.queue.length === 0 && this.live) this.ws.send(part);
