@@ -77,7 +77,7 @@ start_node() {
   # unshare --uts: each node reports its own hostname (docker node ls, task placement) without touching /sys.
   setsid nice -n 10 nsenter --net="/run/netns/$ns" unshare --uts sh -c 'hostname "$0" && exec "$@"' "$n" dockerd \
     --data-root "$labdir/$n" --exec-root "$rundir/$n" --pidfile "$rundir/$n.pid" \
-    -H "unix://$sock" --bridge=none --iptables=false --ip-masq=false --ip-forward=true \
+    -H "unix://$sock" --bridge=none --iptables=false --ip-masq=false --ip-forward=true --no-new-privileges \
     --cgroup-parent "$n" --storage-driver overlay2 --log-level warn \
     --label "islet.lab=$prefix" --label "islet.lab.node=$n" \
     >>"$labdir/$n.log" 2>&1 </dev/null &

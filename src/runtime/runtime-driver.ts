@@ -31,6 +31,12 @@ export interface InstanceInfo {
   readonly exitCode?: number;
   /** When the main process last started (inspect only; `find` may leave it out). */
   readonly startedAt?: Date;
+  /**
+   * Set (with state `dead`) when the instance's container cannot be reached any more through no act of ISLET's:
+   * a cluster node lost or drained. Says what was lost, for the trainee's message and the store; start() then
+   * gives a fresh container from the image. A single-host driver never sets it.
+   */
+  readonly lost?: string;
 }
 
 export interface TtySize {
@@ -142,4 +148,10 @@ export interface RuntimeDriver {
   diskUsage(id: string): Promise<number | undefined>;
   /** Total CPU time the instance has used, in nanoseconds; undefined when it is not running or gone. */
   cpuTime(id: string): Promise<number | undefined>;
+  /**
+   * CPU time (ns) and memory in use (bytes, page cache not counted) in one engine call, for the instructor
+   * console's sampled roster; undefined when not running or gone. Optional: without it the console samples
+   * cpuTime and shows no memory.
+   */
+  usage?(id: string): Promise<{ readonly cpuNs: number; readonly memoryBytes: number } | undefined>;
 }

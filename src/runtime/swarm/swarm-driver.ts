@@ -1,0 +1,517 @@
+/**
+ * RuntimeDriver for Docker Swarm (manager API >= 1.41, Docker 20.10+): a trainee's instance is a one-replica
+ * service (service-spec.ts) that Swarm places; everything about the running container (attach, exec,
+ * archives, resize, stop, measures) goes to the engine of the node that runs the task, through a DockerDriver
+ * per node, so the per-container fairness, time limits and error codes are the Docker driver's.
+ *
+ * Identity: InstanceInfo.id is the service id, name the service name (the trainee's canonical name). The
+ * service is created with 0 replicas (`created`); start() asks for one task and waits until its container
+ * runs. A stopped container (stop(), or a shell that exited) is started again in place, on its node, so files
+ * are kept as on one host; Swarm leaves it alone because the task's restart policy is `none`.
+ *
+ * No network: Swarm cannot give a service `network none` (API 1.41 refuses it). A task with no network
+ * attachment gets the node's default bridge when the node has one; on nodes started with `--bridge=none`
+ * it has loopback only. The driver does not trust configuration: the first container it starts on a node
+ * (and again every VERIFY_MS) is checked from inside — `/proc/net/dev` must list `lo` only, and
+ * `/proc/1/status` must say NoNewPrivs 1 for environments that ask for no_new_privileges (a daemon option
+ * on 1.41) — and a node that fails is refused with RUNTIME_UNSUPPORTED (the container is removed).
+ *
+ * A lost node: the instance reports state `dead` with `lost` set; start() then asks Swarm for a new task
+ * (ForceUpdate), which lands on a node that is up, fresh from the image.
+ */
+import type { Readable } from 'node:stream';
+import { IsletError } from '../../core/islet-error.ts';
+import { DockerDriver } from '../docker/docker-driver.ts';
+import { EngineClient, MSG_BUSY, statusOf } from '../docker/engine-client.ts';
+import type {
+  Attachment,
+  CreateRequest,
+  ExecRequest,
+  Execution,
+  InstanceInfo,
+  OptionalOperation,
+  RuntimeDriver,
+  TtySize,
+} from '../runtime-driver.ts';
+import { PendingAttachment } from './pending-attachment.ts';
+import { LABEL_SWARM_NNP, LABEL_SWARM_TTY, serviceSpec } from './service-spec.ts';
+
+export interface SwarmDriverOptions {
+  /** A manager's engine socket (path or unix:// URL); default: DOCKER_HOST, else /var/run/docker.sock. */
+  readonly manager?: string;
+  /** Each node's engine, by node hostname (as `docker node ls` names it): where its containers are reached. */
+  readonly nodes: Readonly<Record<string, string>>;
+  readonly callTimeoutMs?: number;
+  /** How long start() waits for Swarm to place and run the task (default 60000). */
+  readonly startTimeoutMs?: number;
+  /** Placement constraints added to every service. */
+  readonly constraints?: readonly string[];
+  /** Grace Swarm gives a live shell when it stops a task itself (node drain), in seconds (default 3600). */
+  readonly drainGraceSeconds?: number;
+}
+
+/** A node's check is trusted this long before it is made again. */
+const VERIFY_MS = 10 * 60_000;
+
+interface TaskJson {
+  ID: string;
+  NodeID?: string;
+  CreatedAt: string;
+  DesiredState: string;
+  Status: { State: string; Err?: string; ContainerStatus?: { ContainerID?: string; ExitCode?: number } };
+}
+
+interface ServiceJson {
+  ID: string;
+  CreatedAt: string;
+  Version: { Index: number };
+  Spec: {
+    Name: string;
+    Labels?: Record<string, string>;
+    TaskTemplate: { ContainerSpec: { Image: string }; ForceUpdate?: number };
+    Mode: { Replicated?: { Replicas?: number } };
+  };
+}
+
+interface Where {
+  readonly task?: TaskJson;
+  readonly node?: string;
+  readonly container?: string;
+  /** Why the container cannot be reached (node down or unknown); set only for a task that ran. */
+  readonly lost?: string;
+}
+
+interface Node {
+  readonly driver: DockerDriver;
+  readonly engine: EngineClient;
+}
+
+const TASK_STATE: Record<string, InstanceInfo['state']> = {
+  new: 'created',
+  allocated: 'created',
+  pending: 'created',
+  assigned: 'created',
+  accepted: 'created',
+  preparing: 'created',
+  ready: 'created',
+  starting: 'created',
+  running: 'running',
+  complete: 'exited',
+  shutdown: 'exited',
+  failed: 'exited',
+  rejected: 'dead',
+  orphaned: 'dead',
+  remove: 'removing',
+};
+
+export class SwarmDriver implements RuntimeDriver {
+  readonly name = 'swarm';
+  /** Services cannot be renamed; networks are never attached (see the file comment). */
+  readonly unsupported: ReadonlySet<OptionalOperation> = new Set<OptionalOperation>(['rename', 'ensureNetwork']);
+  readonly #manager: EngineClient;
+  readonly #nodes = new Map<string, Node>();
+  readonly #callMs: number;
+  readonly #startMs: number;
+  readonly #constraints: readonly string[];
+  readonly #graceNs: number;
+  /** Node id → hostname (a node's id never changes its name). */
+  readonly #nodeNames = new Map<string, string>();
+  /** Hostname → when its checks passed, and what they saw. */
+  readonly #verified = new Map<string, { at: number; nnp: boolean }>();
+  /** Attachments waiting for a service's first container. */
+  readonly #pending = new Map<string, Set<PendingAttachment>>();
+  /** Service id or name → where its container ran last (a hint; a failed call looks again). */
+  readonly #where = new Map<string, { node: string; container: string }>();
+
+  constructor(o: SwarmDriverOptions) {
+    this.#callMs = o.callTimeoutMs ?? 15_000;
+    this.#startMs = o.startTimeoutMs ?? 60_000;
+    this.#constraints = o.constraints ?? [];
+    this.#graceNs = (o.drainGraceSeconds ?? 3600) * 1e9;
+    this.#manager = new EngineClient({ socketPath: socketPath(o.manager) });
+    for (const [host, addr] of Object.entries(o.nodes)) {
+      const path = socketPath(addr);
+      this.#nodes.set(host, { driver: new DockerDriver({ socketPath: path, callTimeoutMs: this.#callMs }), engine: new EngineClient({ socketPath: path }) });
+    }
+    if (this.#nodes.size === 0) throw new RangeError('the swarm driver needs the engine address of at least one node (runtime.nodes)');
+  }
+
+  /** True when every reachable node has the image (a node that does not answer is not asked). */
+  async hasImage(image: string): Promise<boolean> {
+    const got = await Promise.allSettled([...this.#nodes.values()].map((n) => n.driver.hasImage(image)));
+    const answers = got.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (answers.length === 0) throw unavailable('no swarm node answered', {});
+    return answers.every(Boolean);
+  }
+
+  /** Every reachable node gets the image (Swarm may place the task on any of them). */
+  async ensureImage(image: string, onProgress?: (line: string) => void): Promise<void> {
+    const got = await Promise.allSettled([...this.#nodes.values()].map((n) => n.driver.ensureImage(image, onProgress)));
+    const missing = got.find((r) => r.status === 'rejected' && r.reason instanceof IsletError && r.reason.code === 'IMAGE_MISSING');
+    if (missing) throw (missing as PromiseRejectedResult).reason;
+    if (!got.some((r) => r.status === 'fulfilled')) throw (got[0] as PromiseRejectedResult).reason;
+  }
+
+  async create(req: CreateRequest): Promise<InstanceInfo> {
+    const spec = serviceSpec(req, { constraints: this.#constraints, stopGraceNs: this.#graceNs });
+    if (!(await this.hasImage(req.env.image))) {
+      await this.ensureImage(req.env.image); // throws IMAGE_MISSING when a node cannot get it
+    }
+    const res = await this.#manager.json<{ ID: string }>({ op: 'service-create', method: 'POST', path: '/services/create', body: spec, timeoutMs: this.#callMs });
+    return { id: res.ID, name: spec.Name, image: req.env.image, state: 'created', labels: spec.Labels, createdAt: new Date() };
+  }
+
+  async inspect(idOrName: string): Promise<InstanceInfo | undefined> {
+    const svc = await this.#service(idOrName);
+    if (!svc) return undefined;
+    return this.#info(svc, await this.#locate(svc.ID));
+  }
+
+  async find(labels: Readonly<Record<string, string>>): Promise<InstanceInfo[]> {
+    const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+    const list = await this.#manager.json<ServiceJson[]>({ op: 'service-list', method: 'GET', path: '/services', query: { filters }, timeoutMs: this.#callMs });
+    const out: InstanceInfo[] = [];
+    // A few at a time: find serves the reconciler, never the login path.
+    for (let i = 0; i < list.length; i += 8) {
+      const part = await Promise.all(list.slice(i, i + 8).map(async (s) => this.#info(s, await this.#locate(s.ID))));
+      out.push(...part);
+    }
+    return out;
+  }
+
+  async attach(id: string): Promise<Attachment> {
+    const hint = this.#where.get(id);
+    if (hint) {
+      const att = await this.#node(hint.node)
+        .driver.attach(hint.container)
+        .catch(() => undefined);
+      if (att) return att;
+      this.#where.delete(id);
+    }
+    const at = await this.#at(id).catch(() => undefined);
+    if (at) return at.node.driver.attach(at.container);
+    const svc = await this.#service(id);
+    if (!svc) throw notFound(id, 'attach');
+    const p = new PendingAttachment();
+    let set = this.#pending.get(svc.ID);
+    if (!set) this.#pending.set(svc.ID, (set = new Set()));
+    set.add(p);
+    void p.ended.then(() => set.delete(p));
+    return p;
+  }
+
+  async start(id: string): Promise<void> {
+    const svc = await this.#service(id);
+    if (!svc) throw notFound(id, 'start');
+    let where = await this.#locate(svc.ID);
+    try {
+      if (where.container && !where.lost) {
+        const node = this.#node(where.node!);
+        await node.driver.start(where.container);
+      } else {
+        where = await this.#newTask(svc, where.task);
+      }
+      await this.#verify(svc, where);
+      this.#remember(svc, where);
+      await this.#connectPending(svc, where);
+    } catch (err) {
+      for (const p of this.#pending.get(svc.ID) ?? []) p.fail();
+      throw err;
+    }
+  }
+
+  async exec(id: string, req: ExecRequest): Promise<Execution> {
+    const at = await this.#running(id, 'exec');
+    return at.node.driver.exec(at.container, req);
+  }
+
+  rename(): Promise<void> {
+    return Promise.reject(
+      new IsletError('RUNTIME_UNSUPPORTED', MSG_BUSY, 'a swarm service cannot be renamed (the swarm driver declares rename unsupported)', { op: 'rename' }),
+    );
+  }
+
+  async putArchive(id: string, dir: string, tar: Buffer): Promise<void> {
+    const at = await this.#running(id, 'put-archive');
+    await at.node.driver.putArchive(at.container, dir, tar);
+  }
+
+  async getArchive(id: string, path: string): Promise<Readable> {
+    const at = await this.#running(id, 'get-archive');
+    return at.node.driver.getArchive(at.container, path);
+  }
+
+  async resize(id: string, size: TtySize): Promise<void> {
+    const at = await this.#at(id).catch(() => undefined);
+    if (at) await at.node.driver.resize(at.container, size);
+  }
+
+  async stop(id: string, graceSeconds?: number): Promise<void> {
+    this.#where.delete(id);
+    const at = await this.#at(id).catch(() => undefined);
+    if (at) await at.node.driver.stop(at.container, graceSeconds);
+  }
+
+  async remove(id: string): Promise<void> {
+    const svc = await this.#service(id);
+    if (!svc) return;
+    // The container first, at once: Swarm would stop it with the long drain grace.
+    const where = await this.#locate(svc.ID);
+    if (where.container && !where.lost) await this.#node(where.node!).driver.remove(where.container);
+    for (const p of this.#pending.get(svc.ID) ?? []) p.fail();
+    this.#forget(svc);
+    try {
+      await this.#manager.json({ op: 'service-remove', method: 'DELETE', path: `/services/${enc(svc.ID)}`, timeoutMs: this.#callMs });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+
+  ensureNetwork(): Promise<{ subnets: string[] }> {
+    return Promise.reject(
+      new IsletError('RUNTIME_UNSUPPORTED', MSG_BUSY, 'the swarm driver attaches no network (environments with a network are refused)', {
+        op: 'ensureNetwork',
+      }),
+    );
+  }
+
+  async diskUsage(id: string): Promise<number | undefined> {
+    const at = await this.#at(id).catch(() => undefined);
+    return at ? at.node.driver.diskUsage(at.container) : undefined;
+  }
+
+  async cpuTime(id: string): Promise<number | undefined> {
+    const at = await this.#at(id).catch(() => undefined);
+    return at ? at.node.driver.cpuTime(at.container) : undefined;
+  }
+
+  // ---------------------------------------------------------------------------
+
+  async #service(idOrName: string): Promise<ServiceJson | undefined> {
+    try {
+      const s = await this.#manager.json<ServiceJson>({ op: 'service-inspect', method: 'GET', path: `/services/${enc(idOrName)}`, timeoutMs: this.#callMs });
+      // The engine also matches an id prefix: only an exact id or name is this instance.
+      return s.ID === idOrName || s.Spec.Name === idOrName || s.ID.startsWith(idOrName) ? s : undefined;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** The service's newest task, its node and container, and whether the node can be reached. */
+  async #locate(serviceId: string): Promise<Where> {
+    const tasks = await this.#manager.json<TaskJson[]>({
+      op: 'task-list',
+      method: 'GET',
+      path: '/tasks',
+      query: { filters: { service: [serviceId] } },
+      timeoutMs: this.#callMs,
+    });
+    const task = tasks.sort((a, b) => Date.parse(b.CreatedAt) - Date.parse(a.CreatedAt))[0];
+    if (!task) return {};
+    const container = task.Status.ContainerStatus?.ContainerID;
+    if (!task.NodeID || !container) return { task };
+    const node = await this.#nodeName(task.NodeID).catch(() => undefined);
+    if (!node) return { task, container, lost: `the node ${task.NodeID} that ran it is no longer in the swarm` };
+    if (!this.#nodes.has(node)) return { task, node, container, lost: `node ${node} has no engine address in runtime.nodes` };
+    const state = await this.#nodeState(task.NodeID).catch(() => 'unknown');
+    if (state === 'down') return { task, node, container, lost: `node ${node} is down` };
+    return { task, node, container };
+  }
+
+  async #nodeName(nodeId: string): Promise<string> {
+    let name = this.#nodeNames.get(nodeId);
+    if (name === undefined) {
+      const j = await this.#manager.json<{ Description: { Hostname: string } }>({ op: 'node-inspect', method: 'GET', path: `/nodes/${enc(nodeId)}`, timeoutMs: this.#callMs });
+      name = j.Description.Hostname;
+      this.#nodeNames.set(nodeId, name);
+    }
+    return name;
+  }
+
+  async #nodeState(nodeId: string): Promise<string> {
+    const j = await this.#manager.json<{ Status: { State: string } }>({ op: 'node-inspect', method: 'GET', path: `/nodes/${enc(nodeId)}`, timeoutMs: this.#callMs });
+    return j.Status.State;
+  }
+
+  async #info(svc: ServiceJson, where: Where): Promise<InstanceInfo> {
+    const base = {
+      id: svc.ID,
+      name: svc.Spec.Name,
+      image: svc.Spec.TaskTemplate.ContainerSpec.Image.replace(/@sha256:[0-9a-f]+$/, ''),
+      labels: svc.Spec.Labels ?? {},
+      createdAt: new Date(svc.CreatedAt),
+    };
+    if (!where.task) return { ...base, state: 'created' };
+    if (where.lost) return { ...base, state: 'dead', lost: where.lost };
+    if (where.container && where.node) {
+      // The container's own state: a container started again in place runs although its task ended.
+      const c = await this.#node(where.node)
+        .driver.inspect(where.container)
+        .catch((err: unknown) => (err instanceof IsletError && err.code === 'RUNTIME_UNAVAILABLE' ? null : Promise.reject(err)));
+      if (c === null) return { ...base, state: 'dead', lost: `node ${where.node} does not answer` };
+      if (c?.state === 'running') this.#remember(svc, where);
+      if (c) return { ...base, state: c.state, ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}), ...(c.startedAt ? { startedAt: c.startedAt } : {}) };
+      return { ...base, state: 'dead', lost: `its container is gone from node ${where.node}` };
+    }
+    const state = TASK_STATE[where.task.Status.State] ?? 'dead';
+    const code = where.task.Status.ContainerStatus?.ExitCode;
+    return { ...base, state, ...(state === 'exited' && code !== undefined ? { exitCode: code } : {}) };
+  }
+
+  /** Asks Swarm for a (new) task and waits until its container runs. */
+  async #newTask(svc: ServiceJson, previous: TaskJson | undefined): Promise<Where> {
+    const spec = structuredClone(svc.Spec);
+    spec.Mode = { Replicated: { Replicas: 1 } };
+    if (previous) spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
+    await this.#manager.json({
+      op: 'service-update',
+      method: 'POST',
+      path: `/services/${enc(svc.ID)}/update`,
+      query: { version: svc.Version.Index },
+      body: spec,
+      timeoutMs: this.#callMs,
+    });
+    const deadline = Date.now() + this.#startMs;
+    let last = '';
+    for (let delay = 20; Date.now() < deadline; delay = Math.min(250, delay * 2)) {
+      await new Promise((r) => setTimeout(r, delay));
+      const w = await this.#locate(svc.ID);
+      const t = w.task;
+      if (!t || t.ID === previous?.ID) continue;
+      last = `${t.Status.State}${t.Status.Err ? `: ${t.Status.Err}` : ''}`;
+      if (t.Status.State === 'running' && w.container && w.node && !w.lost) return w;
+      if (['failed', 'rejected', 'complete', 'shutdown', 'orphaned'].includes(t.Status.State)) {
+        throw new IsletError('RUNTIME_FAILED', MSG_BUSY, `swarm task of ${svc.Spec.Name} ended before it ran: ${last}`, { op: 'start', task: t.ID });
+      }
+    }
+    throw unavailable(`swarm did not run a task of ${svc.Spec.Name} within ${this.#startMs} ms (last: ${last || 'no task'})`, { op: 'start' });
+  }
+
+  /** The checks of the file comment, once per node per VERIFY_MS; a failing node's container is removed. */
+  async #verify(svc: ServiceJson, where: Where): Promise<void> {
+    const host = where.node!;
+    const wantNnp = svc.Spec.Labels?.[LABEL_SWARM_NNP] === 'true';
+    const seen = this.#verified.get(host);
+    if (seen && Date.now() - seen.at < VERIFY_MS && (seen.nnp || !wantNnp)) return;
+    const node = this.#node(host);
+    const e = await node.driver.exec(where.container!, { cmd: ['cat', '/proc/1/status', '/proc/net/dev'], user: 'root' });
+    let out = '';
+    e.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    e.stdin.end();
+    const code = await e.exited;
+    e.close();
+    const dev = out.slice(out.indexOf('Inter-|'));
+    const ifaces = [...dev.matchAll(/^\s*([^\s:|]+):\s*\d/gm)].map((m) => m[1]!);
+    const nnp = /^NoNewPrivs:\s*1/m.test(out);
+    const problem =
+      code !== 0 || !out.includes('Inter-|')
+        ? `could not read /proc/net/dev in the container (exit ${code})`
+        : ifaces.some((i) => i !== 'lo')
+          ? `trainee containers get network interfaces ${ifaces.join(', ')} (start its dockerd with --bridge=none)`
+          : wantNnp && !nnp
+            ? 'it does not set no-new-privileges (start its dockerd with --no-new-privileges)'
+            : undefined;
+    if (problem) {
+      await node.driver.remove(where.container!).catch(() => undefined);
+      throw new IsletError('RUNTIME_UNSUPPORTED', 'This environment cannot run on this cluster. Please tell the instructor.', `swarm node ${host} refused: ${problem}`, {
+        node: host,
+      });
+    }
+    this.#verified.set(host, { at: Date.now(), nnp });
+  }
+
+  async #connectPending(svc: ServiceJson, where: Where): Promise<void> {
+    const set = this.#pending.get(svc.ID);
+    if (!set?.size) return;
+    this.#pending.delete(svc.ID);
+    const node = this.#node(where.node!);
+    await Promise.all(
+      [...set].map(async (p) => {
+        if (p.done) return;
+        // logs=1 replays what the shell printed since the container started, then the live stream.
+        const sock = await node.engine.hijack({
+          op: 'attach',
+          method: 'POST',
+          path: `/containers/${enc(where.container!)}/attach`,
+          timeoutMs: this.#callMs,
+          query: { logs: true, stream: true, stdin: true, stdout: true, stderr: true },
+        });
+        p.connect(sock);
+      }),
+    );
+    // The log replays whole lines only: a prompt printed before the attach (no newline yet) is not in it.
+    // A size change makes the shell's line editor draw its prompt again (busybox ash, readline).
+    const [cols, rows] = (svc.Spec.Labels?.[LABEL_SWARM_TTY] ?? '80x24').split('x').map(Number) as [number, number];
+    await node.driver.resize(where.container!, { cols, rows: Math.max(1, rows - 1) });
+    await node.driver.resize(where.container!, { cols, rows });
+  }
+
+  /** The node and container of a service whose container exists on a reachable node (cached; else looked up). */
+  async #at(id: string): Promise<{ node: Node; container: string }> {
+    const hint = this.#where.get(id);
+    if (hint) return { node: this.#node(hint.node), container: hint.container };
+    const svc = await this.#service(id);
+    if (!svc) throw notFound(id, 'locate');
+    const w = await this.#locate(svc.ID);
+    if (!w.container || !w.node || w.lost) throw notRunning(id, w.lost);
+    this.#remember(svc, w);
+    return { node: this.#node(w.node), container: w.container };
+  }
+
+  async #running(id: string, op: string): Promise<{ node: Node; container: string }> {
+    for (let look = 0; look < 2; look++) {
+      const at = await this.#at(id);
+      const c = await at.node.driver.inspect(at.container).catch(() => undefined);
+      if (c?.state === 'running') return at;
+      this.#where.delete(id); // a stale hint: look again once
+    }
+    throw new IsletError('RUNTIME_FAILED', MSG_BUSY, `${op}: instance ${id} is not running`, { op, statusCode: 409, engineMessage: 'is not running' });
+  }
+
+  #remember(svc: ServiceJson, w: Where): void {
+    const v = { node: w.node!, container: w.container! };
+    this.#where.set(svc.ID, v);
+    this.#where.set(svc.Spec.Name, v);
+  }
+
+  #forget(svc: ServiceJson): void {
+    this.#where.delete(svc.ID);
+    this.#where.delete(svc.Spec.Name);
+  }
+
+  #node(host: string): Node {
+    const n = this.#nodes.get(host);
+    if (!n) throw unavailable(`swarm node ${host} has no engine address in runtime.nodes`, { node: host });
+    return n;
+  }
+}
+
+function socketPath(addr: string | undefined): string | undefined {
+  const a = addr ?? process.env.DOCKER_HOST;
+  if (a === undefined) return undefined;
+  if (a.startsWith('unix://')) return a.slice('unix://'.length);
+  if (a.includes('://')) throw new RangeError(`engine address ${a}: only unix sockets are supported (unix:///path or /path)`);
+  return a;
+}
+
+function enc(s: string): string {
+  return encodeURIComponent(s);
+}
+
+function unavailable(detail: string, extra: Record<string, unknown>): IsletError {
+  return new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, detail, extra);
+}
+
+function notFound(id: string, op: string): IsletError {
+  return new IsletError('RUNTIME_FAILED', MSG_BUSY, `${op}: no such service ${id}`, { op, statusCode: 404, engineMessage: `no such service ${id}` });
+}
+
+function notRunning(id: string, lost: string | undefined): IsletError {
+  return new IsletError('RUNTIME_FAILED', MSG_BUSY, `instance ${id} has no reachable container${lost ? ` (${lost})` : ''}`, {
+    statusCode: 409,
+    engineMessage: 'is not running',
+  });
+}
