@@ -26,6 +26,8 @@ import { Admission } from './sessions/admission.ts';
 import { Authenticator } from './sessions/authenticator.ts';
 import { effectiveMaxContainers } from './sessions/capacity.ts';
 import { EnvironmentRunner } from './sessions/environment-runner.ts';
+import { MenuRoster } from './sessions/menu-roster.ts';
+import { Broadcaster } from './sessions/broadcaster.ts';
 import { WarmPool } from './sessions/warm-pool.ts';
 import { sweepRecordings } from './recordings/retention.ts';
 import { sshPublicKeys } from './sshd/public-keys.ts';
@@ -91,6 +93,9 @@ export interface IsletGraph {
   readonly accounts: AccountService;
   readonly auth: Authenticator;
   readonly tools: ContainerTools;
+  /** Sessions in the menu and the broadcaster that reaches them and every live shell (issue 13.4). */
+  readonly roster: MenuRoster;
+  readonly broadcaster: Broadcaster;
   /**
    * The long-running parts, for the server to start (src/core/service.ts): the background hasher (and the
    * accounts' sealing), the reconciler with its runtime checks, the warm-pool filler. Admin commands start none.
@@ -161,5 +166,7 @@ export function composeGraph(o: GraphOptions): IsletGraph {
     },
   };
   const tools = new ContainerTools(driver);
-  return { bridgeNetwork, admission, pool, runner, lifecycle, access, hasher, accounts, auth, tools, services, close: sealing };
+  const roster = new MenuRoster();
+  const broadcaster = new Broadcaster(runner.taps, roster, log.child({ module: 'broadcast' }));
+  return { bridgeNetwork, admission, pool, runner, lifecycle, access, hasher, accounts, auth, tools, roster, broadcaster, services, close: sealing };
 }

@@ -28,6 +28,8 @@ import { ConnectionGuard } from './sshd/connection-guard.ts';
 import { startWebDoor } from './web/start-web-door.ts';
 import { Observability } from './metrics/observability.ts';
 import { ensureLab } from './catalogue/lab-network.ts';
+import { listenControl } from './control/control-socket.ts';
+import { controlOps } from './control/control-ops.ts';
 import { consoleRoutes } from './console/console-routes.ts';
 
 export interface IsletOptions {
@@ -124,6 +126,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
     log: log.child({ module: 'session' }),
     now,
     creation: access.creation,
+    roster: graph.roster,
   });
   // Each door gets the handler and the guard wrapped for it, so metrics know the door without the door knowing.
   const doorParts = (door: string) => ({ handler: obs.handler(handler, door), guard: obs.guard(guard, door) });
@@ -174,6 +177,8 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
         throw err;
       })
     : undefined;
+  // Admin commands that act on live sessions (islet broadcast) reach this process here (src/control/).
+  const control = await listenControl(o.dataDir, controlOps(graph.broadcaster), log.child({ module: 'control' }));
   services.start();
   log.info(
     {
@@ -208,6 +213,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
       obs.close();
       console_?.close();
       await web?.door.close();
+      await control.close();
       await ssh.close();
       await services.stop();
       await store.close();

@@ -21,6 +21,7 @@ import { AttachRegistry } from './attach-registry.ts';
 import type { WarmPool } from './warm-pool.ts';
 import { coalesce } from '../core/coalesce.ts';
 import { ScreenModels } from '../terminal-model/screen-models.ts';
+import { ShellTaps } from './shell-taps.ts';
 
 /** Input typed (or pasted) while the container starts, kept for the shell. */
 const EARLY_INPUT_MAX = 64 * 1024;
@@ -62,6 +63,8 @@ export class EnvironmentRunner {
   }
   /** One screen model per live shell, painted on every reattach (issue 12.4). */
   readonly screens: ScreenModels;
+  /** Live shells for the instructor console: watch, ask to type, notices and broadcasts (shell-taps.ts). */
+  readonly taps: ShellTaps;
 
   constructor(deps: RunnerDeps) {
     this.#d = deps;
@@ -71,6 +74,14 @@ export class EnvironmentRunner {
       redraw: (id, size) => {
         void this.#nudge(id, size).catch(() => undefined);
       },
+    });
+    this.taps = new ShellTaps({
+      screens: this.screens,
+      redraw: (id, size) => {
+        void this.#nudge(id, size).catch(() => undefined);
+      },
+      // Audit: what an instructor types is logged as theirs, never as the trainee's (Teleport #2324).
+      onInput: (e) => deps.log.info({ event: 'instructor_input', ...e }, 'instructor typed in a trainee shell'),
     });
   }
 
@@ -172,7 +183,7 @@ export class EnvironmentRunner {
     );
     let outcome: 'ended' | 'closed';
     try {
-      outcome = await this.#pipe(term, info.id, att);
+      outcome = await this.#pipe(term, info.id, att, { account, environment: env.name });
     } finally {
       this.attached.remove(info.id, term);
       await this.#d.store.markSeen(account, env.name, this.#now());
@@ -340,7 +351,7 @@ export class EnvironmentRunner {
    * client's window, input for the engine stream to drain (a shell that does not read cannot make ISLET
    * buffer what the client pastes). Resizes: one engine call at a time, the newest size wins.
    */
-  async #pipe(term: Terminal, id: string, att: Attachment): Promise<'ended' | 'closed'> {
+  async #pipe(term: Terminal, id: string, att: Attachment, who: { account: string; environment: string }): Promise<'ended' | 'closed'> {
     if (term.closed) {
       att.detach();
       return 'closed';
@@ -352,18 +363,22 @@ export class EnvironmentRunner {
         term.resumeInput();
       }
     };
+    // The screen model is fed after the client is written to, and only queues (src/terminal-model/screen-model.ts).
+    const screen = this.screens.join(id, term.size());
+    // Watchers, asks to type and notices (shell-taps.ts): two checks per chunk while nobody watches.
+    const tap = this.taps.join(id, who, { term, input: (b) => att.input.write(b), model: (b) => screen?.feed(b) }, term.size());
     const offData = term.onData((b) => {
+      if (tap.fromTrainee(b)) return;
       if (att.input.write(b) || inputPaused) return;
       inputPaused = true;
       term.pauseInput();
       att.input.once('drain', resumeInput);
     });
     const resize = coalesce((s: TtySize) => this.#d.driver.resize(id, s).catch(() => undefined), 0);
-    // The screen model is fed after the client is written to, and only queues (src/terminal-model/screen-model.ts).
-    const screen = this.screens.join(id, term.size());
     const offResize = term.onResize((s) => {
       resize.push(s);
       screen?.resize(s);
+      tap.resized(s);
     });
     const onOut = (b: Buffer) => {
       if (!term.write(b)) {
@@ -371,6 +386,7 @@ export class EnvironmentRunner {
         term.onceDrain(() => att.output.resume());
       }
       screen?.feed(b);
+      tap.output(b);
     };
     att.output.on('data', onOut);
     let offClose = () => {};
@@ -384,6 +400,7 @@ export class EnvironmentRunner {
       offResize();
       offClose();
       resize.cancel();
+      tap.leave();
       screen?.leave();
       att.input.off('drain', resumeInput);
       resumeInput(); // the terminal goes back to the menu, which reads again

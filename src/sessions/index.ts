@@ -11,5 +11,9 @@ export { COMMAND_SIGNALS } from './command-session.ts';
 export type { ContainerAccess } from './container-access.ts';
 export type { DoorHints } from './door-hints.ts';
 export type { AttachRegistry } from './attach-registry.ts';
+export type { ShellTaps, ShellInfo, Watch, WatchEvents, TypingState } from './shell-taps.ts';
+export type { Broadcaster, BroadcastTarget, BroadcastResult } from './broadcaster.ts';
+export type { MenuRoster } from './menu-roster.ts';
+export { MESSAGE_MAX } from './notice-text.ts';
 /** The terminals attached to an account's shell in an environment (EnvironmentRunner.shellsOf). */
 export type ShellsOf = (account: string, environment: string) => Promise<Terminal[]>;

@@ -21,6 +21,7 @@ import type { ContainerTools } from '../runtime/container-tools.ts';
 import { homeOf } from '../config/home-of.ts';
 import { clearScreen, crlf, fillSessionVars } from './text.ts';
 import { noHints, type DoorHints } from './door-hints.ts';
+import type { MenuEntry, MenuRoster } from './menu-roster.ts';
 import type { CreationLimit } from '../access/creation-limit.ts';
 
 export interface MenuDeps {
@@ -35,6 +36,8 @@ export interface MenuDeps {
   readonly tools: ContainerTools;
   /** Account creations per client address (the server always passes one; tools and unit tests may not). */
   readonly creation?: CreationLimit;
+  /** Sessions in the menu, for broadcasts (menu-roster.ts); absent in tools and most unit tests. */
+  readonly roster?: MenuRoster;
 }
 
 /** Unwinds the session with a last message. */
@@ -56,6 +59,8 @@ export class MenuSession {
   readonly #hints: DoorHints;
   #cfg: LoadedConfig;
   #account = '';
+  /** This session in the menu roster (broadcasts reach it while it is not in a shell). */
+  #entry: MenuEntry | undefined;
 
   /** `hints`: the door's words for downloads and keys (sessions/door-hints.ts); none by default. */
   constructor(deps: MenuDeps, term: Terminal, hints: DoorHints = noHints) {
@@ -80,7 +85,9 @@ export class MenuSession {
   /** Reads one answer; ends the session on timeout, Ctrl-C, Ctrl-D or disconnect. */
   async #ask(prompt: string, echo = true): Promise<string> {
     this.#say(prompt);
+    if (this.#entry) this.#entry.prompt = prompt;
     const r: LineResult = await this.#kb.readLine({ echo, timeoutMs: this.#cfg.global.menu_timeout * 1000, maxLength: 1024 });
+    if (this.#entry) this.#entry.prompt = undefined;
     if (r.kind === 'line') return r.text;
     if (!echo && r.kind !== 'closed') this.#line();
     if (r.kind === 'timeout') throw new Quit(prompts.inactivity, 'timeout');
@@ -91,6 +98,7 @@ export class MenuSession {
   /** Walks the session: the gate login asks who the trainee is; a direct login (`alice`, `alice+env`) skips that. */
   async run(who: Identity = { method: 'gate' }): Promise<void> {
     const log = this.#d.log;
+    this.#entry = this.#d.roster?.add(this.#t, () => this.#account || undefined);
     try {
       this.#say(this.#cfg.global.banner.endsWith('\n') ? this.#cfg.global.banner : `${this.#cfg.global.banner}\n`);
       if (who.account) {
@@ -117,6 +125,8 @@ export class MenuSession {
         log.error({ event: 'session_error', err, account: this.#account || undefined, client: this.#t.remoteAddress }, 'session failed');
         this.#line('Something went wrong on the server; please reconnect.');
       }
+    } finally {
+      if (this.#entry) this.#d.roster?.remove(this.#entry);
     }
   }
 
@@ -271,6 +281,7 @@ export class MenuSession {
     const motd = env.motd ? `${fillSessionVars(env.motd, vars)}\n` : '';
     const typeahead = this.#kb.release();
     try {
+      if (this.#entry) this.#entry.inShell = true;
       const outcome = await this.#d.runner.run(this.#t, this.#account, env, (s) => this.#say(s), { typeahead, motd });
       if (outcome === 'closed') throw new Quit('', 'closed');
     } catch (err) {
@@ -279,6 +290,7 @@ export class MenuSession {
       this.#d.log.error({ event: 'environment_failed', code: e?.code, err, account: this.#account, environment: env.name }, 'environment failed');
       this.#line(e?.userMessage ?? 'The environment could not be started. Please try again or tell the instructor.');
     } finally {
+      if (this.#entry) this.#entry.inShell = false;
       this.#kb.resume();
     }
   }

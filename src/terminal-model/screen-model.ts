@@ -47,6 +47,17 @@ export interface ScreenModelOptions {
   readonly gate?: ParseGate;
 }
 
+/** A model's cursor and buffer (ScreenModel.state); rows and columns 0-based. */
+export interface ScreenState {
+  readonly cursorX: number;
+  readonly cursorY: number;
+  /** The row where the cursor's line starts (a long command line soft-wraps over several rows). */
+  readonly lineTop: number;
+  readonly alternate: boolean;
+  readonly cols: number;
+  readonly rows: number;
+}
+
 export const SCREEN_DEFAULTS = { scrollback: 100, maxQueuedBytes: 256 * 1024, cooldownMs: 1000 } as const;
 
 export class ScreenModel {
@@ -131,6 +142,19 @@ export class ScreenModel {
     // Someone waits for this model: its next batch goes before other models' turns (after a batch in flight, #pump does it).
     if (!this.#inFlight) this.#ask(true);
     return p;
+  }
+
+  /**
+   * Where the cursor is, which buffer is active and the first row of the cursor's (soft-wrapped) line, read
+   * like a snapshot (after every byte fed so far is parsed); undefined while resynchronising. Notices
+   * (src/sessions/notice-text.ts) are placed with it. Rare (one per notice), so it reuses snapshot's wait.
+   */
+  async state(): Promise<ScreenState | undefined> {
+    if ((await this.snapshot()) === undefined || this.#disposed || this.#dropped) return undefined;
+    const b = this.#term.buffer.active;
+    let lineTop = b.cursorY;
+    while (lineTop > 0 && b.getLine(b.baseY + lineTop)?.isWrapped) lineTop--;
+    return { cursorX: b.cursorX, cursorY: b.cursorY, lineTop, alternate: b.type === 'alternate', cols: this.#size.cols, rows: this.#size.rows };
   }
 
   #serialize(): string {

@@ -10,7 +10,7 @@
  * afresh (a restarted container keeps its id but not its screen).
  */
 import type { TtySize } from '../core/terminal.ts';
-import { ScreenModel, SCREEN_DEFAULTS } from './screen-model.ts';
+import { ScreenModel, SCREEN_DEFAULTS, type ScreenState } from './screen-model.ts';
 
 export interface ScreenModelsOptions {
   /** Read at every attach: off means no model is kept and nothing is painted (the old behaviour). */
@@ -119,6 +119,17 @@ export class ScreenModels {
     });
     const s = await Promise.race([e.model.snapshot(), late]).finally(() => clearTimeout(timer));
     return s === undefined ? undefined : PAINT_PREFIX + s;
+  }
+
+  /** The container's cursor and active buffer (ScreenModel.state), waiting at most as long as a reattach; undefined: no model. */
+  async state(containerId: string): Promise<ScreenState | undefined> {
+    const e = this.#m.get(containerId);
+    if (!e || !this.#o.enabled()) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), RESTORE_WAIT_MS);
+    });
+    return Promise.race([e.model.state(), late]).finally(() => clearTimeout(timer));
   }
 
   /** Forgets a container's model (its shell ended, it was removed, or it starts afresh). */
