@@ -12,7 +12,7 @@ import { formatIssue } from './config/config-issue.ts';
 import type { Environment } from './config/schema.ts';
 import { IsletError } from './core/islet-error.ts';
 import { Services, periodic } from './core/service.ts';
-import { composeGraph, engineDriver, instanceName, openStore, testRunLabels } from './compose.ts';
+import { composeGraph, engineDriver, instanceName, openStore, recordingsDir, testRunLabels } from './compose.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { RuntimeDriver } from './runtime/runtime-driver.ts';
 import { LABEL_INSTANCE } from './runtime/names.ts';
@@ -28,6 +28,7 @@ import { ConnectionGuard } from './sshd/connection-guard.ts';
 import { startWebDoor } from './web/start-web-door.ts';
 import { Observability } from './metrics/observability.ts';
 import { ensureLab } from './catalogue/lab-network.ts';
+import { recorderFromConfig } from './recordings/recorder-from-config.ts';
 import { listenControl } from './control/control-socket.ts';
 import { controlOps } from './control/control-ops.ts';
 import { consoleRoutes } from './console/console-routes.ts';
@@ -128,8 +129,10 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
     creation: access.creation,
     roster: graph.roster,
   });
+  // Recordings (src/recordings/, docs/recordings.md): one more decorator around the handler, outside the metrics one.
+  const recorder = recorderFromConfig({ dir: recordingsDir(o.dataDir), config, attached: runner.attached, store, log: log.child({ module: 'recordings' }), now });
   // Each door gets the handler and the guard wrapped for it, so metrics know the door without the door knowing.
-  const doorParts = (door: string) => ({ handler: obs.handler(handler, door), guard: obs.guard(guard, door) });
+  const doorParts = (door: string) => ({ handler: recorder.wrap(obs.handler(handler, door), door), guard: obs.guard(guard, door) });
   const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, ...doorParts('ssh'), auth, log: log.child({ module: 'sshd' }) });
   obs.wire({ store, driver, config, dataDir: o.dataDir, attached: () => runner.attached.all(), now });
   // Trainees on ISLET's bridge network must not reach ISLET's own port: refuse that subnet at the front door.
@@ -215,6 +218,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
       await web?.door.close();
       await control.close();
       await ssh.close();
+      await recorder.close();
       await services.stop();
       await store.close();
       log.info({ event: 'stopped' }, 'ISLET stopped');

@@ -7,6 +7,7 @@ import { serve } from './commands/serve.ts';
 import { check } from './commands/check.ts';
 import { adminCommands } from './commands/admin.ts';
 import { catalogueCommands } from './commands/catalogue-commands.ts';
+import { RECORDINGS_HELP, recordingsCommand } from './commands/recordings.ts';
 import { BROADCAST_HELP, broadcastCommand } from './commands/broadcast.ts';
 import { INSTRUCTOR_HELP, instructorCommand } from './commands/instructor.ts';
 
@@ -23,6 +24,7 @@ const commands: Record<string, { help: string; run: (f: Flags, args: string[]) =
   },
   ...adminCommands,
   ...catalogueCommands,
+  recordings: { help: RECORDINGS_HELP, run: () => Promise.resolve(3), raw: recordingsCommand },
   broadcast: { help: BROADCAST_HELP, run: () => Promise.resolve(3), raw: broadcastCommand },
   instructor: { help: INSTRUCTOR_HELP, run: () => Promise.resolve(3), raw: instructorCommand },
 };

@@ -18,6 +18,7 @@ import type { WebRoutes } from '../web/web-server.ts';
 import type { ConsoleGuard } from './console-guard.ts';
 import { ConsoleLogin } from './console-login.ts';
 import { consolePageRoutes } from './console-page.ts';
+import { recordingsRoutes } from './recordings-routes.ts';
 
 export interface ConsoleDeps {
   readonly config: ConfigSource;
@@ -51,6 +52,7 @@ export function consoleRoutes(deps: ConsoleDeps): Console {
     login.routes(),
     consolePageRoutes(),
     // Features, one line each: <feature>Routes(guard, d),
+    recordingsRoutes(guard, d),
   ];
   void d;
   return {

@@ -34,6 +34,8 @@ export interface LifecycleDeps {
   readonly now?: () => Date;
   /** Where homes of expiring containers are archived for environments with export_on_expiry. */
   readonly exportDir?: string;
+  /** Removes what is past its retention (src/recordings/retention.ts), after every reconcile that is not a dry run. */
+  readonly retention?: () => Promise<unknown>;
 }
 
 /** Removals run a few at a time (the driver caps them too): Debian 12's engine deadlocks under many parallel removals. */
@@ -131,6 +133,7 @@ export class LifecycleService {
     const envs = this.#envs();
     const storeId = store.storeId();
     this.#reportForeign(found, after, storeId);
+    if (!dryRun) await this.#d.retention?.().catch((err: unknown) => log.error({ event: 'retention_failed', err }, 'retention sweep failed'));
     const actions = decideReconcileBetween({ now: this.#now(), before, after, containers: detailed, environments: envs, storeId });
     // A taken-over id read before the listing and absent from it is gone for good (ids are never reused).
     if (!dryRun) for (const id of before.adopted) if (!found.some((c) => c.id === id)) await store.forgetAdopted(id);
