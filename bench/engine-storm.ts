@@ -8,12 +8,7 @@
  *
  * Usage: node bench/engine-storm.ts [--containers 100] [--concurrency 8]
  */
-import { join } from 'node:path';
-import Docker from 'dockerode';
-import { repoRoot } from '../test/helpers/islet-process.ts';
-import { sweepTestContainers, testRunId } from '../test/helpers/engine.ts';
-import { loadConfigDir } from '../src/config/config-source.ts';
-import { createOptions } from '../src/runtime/docker/index.ts';
+import { engineStorm } from './lib/engine-storm.ts';
 import { machineInfo } from './lib/machine.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
 import { numArg } from './lib/targets.ts';
@@ -23,33 +18,7 @@ const N = numArg(argv, 'containers', 100);
 const C = numArg(argv, 'concurrency', 8);
 
 async function main(): Promise<void> {
-  const runId = testRunId();
-  const docker = new Docker();
-  const env = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
-  const done: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  try {
-    await Promise.all(
-      Array.from({ length: C }, async () => {
-        while (next < N) {
-          const i = next++;
-          const { name: _n, ...body } = createOptions({
-            name: `estorm-${runId}-${i}`,
-            env,
-            labels: { 'islet.test': runId },
-            tty: { cols: 80, rows: 24 },
-            term: 'xterm',
-          });
-          const c = await docker.createContainer(body);
-          await c.start();
-          done.push(performance.now() - t0);
-        }
-      }),
-    );
-  } finally {
-    await sweepTestContainers(runId);
-  }
+  const done = await engineStorm(N, C);
   const result = {
     benchmark: 'engine-storm',
     date: new Date().toISOString(),

@@ -12,6 +12,7 @@
  */
 import { DockerDriver } from '../src/runtime/docker/index.ts';
 import type { SshTrainee } from '../test/helpers/ssh-trainee.ts';
+import { engineStorm } from './lib/engine-storm.ts';
 import { openJourney, type JourneyTimes } from './lib/journey.ts';
 import { machineInfo } from './lib/machine.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
     summary: {} as Record<string, unknown>,
     echo_ms: {} as Record<string, unknown>,
     server_problems: {} as Record<string, unknown>,
+    engine_alone: undefined as unknown,
   };
   const record = (key: string, run: Run) => {
     result.runs[key] = run;
@@ -102,6 +104,10 @@ async function main(): Promise<void> {
     };
     console.log(key, JSON.stringify(result.summary[key]));
   };
+  // The engine alone, in the same run (issue 15.4: the cold storm's p95 is judged against it).
+  const engine = await engineStorm(N, 8);
+  result.engine_alone = { containers: N, concurrency: 8, ...summary(engine.map(round1)) };
+  console.log('engine alone', JSON.stringify(result.engine_alone));
   for (const name of targetsFromArgs(argv)) {
     // Like for like (issue 15.1): ISLET's cold storm runs without a warm pool beside it, as the peer's
     // does; the warm storm gets its own server below, whose pool fills before the storm.

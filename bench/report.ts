@@ -9,6 +9,8 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../test/helpers/islet-process.ts';
 import { dataPathTables } from './lib/data-path-report.ts';
+import { targetsTable } from './lib/targets-table.ts';
+import { cpuReport, cutoffReport, echoReport } from './lib/workload-report.ts';
 
 const dir = process.argv[2] ?? join(repoRoot, 'bench/results');
 const doc = join(repoRoot, 'docs/performance.md');
@@ -25,7 +27,11 @@ function newest(name: string): any | undefined {
 const ms = (x: number | undefined | null) => (x === undefined || x === null || Number.isNaN(x) ? '–' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x} ms`);
 const table = (head: string[], rows: string[][]) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-const from = (r: any) => `\n\nSource: \`bench/results/${r.file}\` (run ${String(r.date).slice(0, 16).replace('T', ' ')} UTC).`;
+// Every table names its result file, and the commit and command when the file records them (issue 15.3).
+const from = (r: any) =>
+  `\n\nSource: \`bench/results/${r.file}\` (run ${String(r.run?.started ?? r.date).slice(0, 16).replace('T', ' ')} UTC${
+    r.run ? ` to ${String(r.run.ended).slice(11, 16)}, commit ${r.run.commit}, \`${r.run.command}\`` : ', before result files recorded their commit'
+  }).`;
 
 function latency(): string | undefined {
   const r = newest('login-latency');
@@ -77,40 +83,10 @@ function storm(): string | undefined {
   return `${t}\n\n${echo}${floor}${from(r)}`;
 }
 
-function workload(): { cutoff: string; echo: string } | undefined {
+function workload(): { cutoff: string; echo: string; cpu: string } | undefined {
   const r = newest('workload');
   if (!r) return undefined;
-  const ns = [...new Set<number>(r.steps.map((s: any) => s.n))].sort((a, b) => a - b);
-  const at = (t: string, n: number) => r.steps.find((s: any) => s.target === t && s.n === n);
-  const cut = table(
-    ['trainees (n)', 'exercise ISLET / peer', 'ratio to shared solo ISLET / peer', 'load (1 min) ISLET / peer'],
-    ns.map((n) => [
-      String(n),
-      `${ms(at('islet', n)?.exercise_ms)} / ${ms(at('peer', n)?.exercise_ms)}`,
-      `${at('islet', n)?.shared_ratio ?? '–'} / ${at('peer', n)?.shared_ratio ?? '–'}`,
-      `${at('islet', n)?.load1 ?? '–'} / ${at('peer', n)?.load1 ?? '–'}`,
-    ]),
-  );
-  const c = r.shared_cutoff ?? r.cutoff ?? {};
-  const say = (t: string) => (c[t] === null || c[t] === undefined ? `not reached by ${r.max_tested?.[t] ?? '?'}` : String(c[t]));
-  const cutText = `${cut}\n\nSolo time (median of both systems' solo runs): ${ms(r.shared_solo_ms)} (ISLET's own ${ms(r.solo_ms?.islet)}, peer's ${ms(r.solo_ms?.peer)}). **Cut-off (3× solo): ISLET ${say('islet')}, peer ${say('peer')}.**${from(r)}`;
-  const echo = table(
-    ['trainees (n)', 'keys timed ISLET / peer', 'echo p50 ISLET / peer', 'p95', 'p99'],
-    ns
-      .filter((n) => n > 1)
-      .map((n) => {
-        const a = at('islet', n)?.echo_ms,
-          b = at('peer', n)?.echo_ms;
-        return [
-          String(n),
-          `${a?.samples ?? '–'} / ${b?.samples ?? '–'}`,
-          `${a?.p50 ?? '–'} / ${b?.p50 ?? '–'} ms`,
-          `${a?.p95 ?? '–'} / ${b?.p95 ?? '–'} ms`,
-          `${a?.p99 ?? '–'} / ${b?.p99 ?? '–'} ms`,
-        ];
-      }),
-  );
-  return { cutoff: cutText, echo: `${echo}${from(r)}` };
+  return { cutoff: `${cutoffReport(r)}${from(r)}`, echo: `${echoReport(r)}${from(r)}`, cpu: `${cpuReport(r)}${from(r)}` };
 }
 
 function density(): string | undefined {
@@ -154,6 +130,17 @@ put('storm', storm());
 const w = workload();
 put('cutoff', w?.cutoff);
 put('echo', w?.echo);
+put('workload-cpu', w?.cpu);
+put(
+  'targets',
+  targetsTable({
+    latency: newest('login-latency'),
+    storm: newest('login-storm'),
+    engineStorm: newest('engine-storm'),
+    density: newest('density'),
+    workload: newest('workload'),
+  }),
+);
 put('density', density());
 put('throughput', throughput());
 const dataPath = newest('data-path-cpu');

@@ -1,169 +1,223 @@
 /**
- * Trainees per host (the paper's Table 1 cut-off) and keystroke echo under
- * load, for ISLET and the peer in the same run. For growing n, n−1 trainees
- * run the paper's workload (lib/workload.ts) in their own containers while
- * the n-th runs a fixed CPU-bound exercise command; the cut-off is the first
- * n at which the exercise takes three times its solo time. At every step the
- * echo of every character the working trainees type is timed (p50/p95/p99).
- * Both systems are measured at every step; the cut-off is also computed
- * against one solo time shared by both (bench/lib/cutoff.ts).
+ * Trainees per host (the paper's Table 1 cut-off) and keystroke echo under load, interleaved (issue 15.2).
+ * All systems run at once — `islet` (ISLET at nice 0, like the peer), `peer` (the original design) and
+ * optionally `islet-nice` (ISLET's own server_priority, −10) — each with its own trainees in their own
+ * containers. At every step n the systems take turns, several repetitions: n−1 of one system's trainees
+ * run the paper's workload (lib/workload.ts) while its n-th trainee times a fixed CPU-bound exercise,
+ * then they pause and the next system's turn starts (lib/interleave.ts); every repetition also times each
+ * system's exercise with nobody working (its solo time, in the same interleaving). After the coarse steps,
+ * finer steps are measured near each 3× crossing. The cut-off is computed against the shared solo time
+ * and against each system's own, with min / median / max (lib/cutoff.ts). Every echo of the working
+ * trainees' keys is timed; every loaded slot's CPU is accounted per process group (lib/slot-cpu.ts).
+ * `--profile`: ISLET (nice 0) runs under `node --cpu-prof`; its profile is summarised into the result.
  * Writes bench/results/<date>-workload.json.
  *
- * Usage: node bench/workload.ts [--targets islet,peer] [--steps 1,25,50,100,150,200] [--repeat 3] [--settle 15]
+ * Usage: node bench/workload.ts [--systems islet,peer,islet-nice] [--steps 1,25,50,100,150,200]
+ *          [--reps 3] [--settle 15] [--refine 3] [--profile]
  */
-import { loadavg, setPriority } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { loadavg, setPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { SshTrainee } from '../test/helpers/ssh-trainee.ts';
+import { analyzeCutoff, type ExerciseRun } from './lib/cutoff.ts';
+import { summarizeCpuProfile } from './lib/cpu-profile.ts';
+import { refineSteps, stepSlots, type Slot } from './lib/interleave.ts';
 import { openJourney, run } from './lib/journey.ts';
-import { machineInfo } from './lib/machine.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
-import { numArg, startTarget, targetsFromArgs, type Target, type TargetName } from './lib/targets.ts';
-import { EXERCISE, runWorkload, type EchoSample } from './lib/workload.ts';
-import { sharedCutoff } from './lib/cutoff.ts';
+import { SlotCpu, type CpuGroups } from './lib/slot-cpu.ts';
+import { median } from './lib/stats.ts';
+import { numArg, startTarget, type Target } from './lib/targets.ts';
+import { WorkerPool } from './lib/worker-pool.ts';
+import { EXERCISE } from './lib/workload.ts';
 
 const argv = process.argv.slice(2);
-const stepsArg = argv.indexOf('--steps');
-const STEPS = (stepsArg >= 0 ? argv[stepsArg + 1]! : '1,25,50,75,100,150,200').split(',').map(Number);
-const REPEAT = numArg(argv, 'repeat', 3);
+const list = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return (i >= 0 ? argv[i + 1]! : fallback).split(',').filter(Boolean);
+};
+const SYSTEMS = list('systems', 'islet,peer,islet-nice');
+const STEPS = list('steps', '1,25,50,100,150,200').map(Number);
+const REPS = numArg(argv, 'reps', 3);
 const SETTLE_MS = numArg(argv, 'settle', 15) * 1000;
+const REFINE = numArg(argv, 'refine', 3);
+const PROFILE = argv.includes('--profile');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+for (const s of SYSTEMS) if (!['islet', 'peer', 'islet-nice'].includes(s)) throw new Error(`unknown system ${s} (islet, peer, islet-nice)`);
 
-/** Waits (up to 2 minutes) for the machine to settle after what ran before: the solo time is the yardstick. */
-async function quiet(): Promise<void> {
-  const t0 = Date.now();
-  while (loadavg()[0]! > 1 && Date.now() - t0 < 120_000) await sleep(2000);
-  console.log(`load ${loadavg()[0]!.toFixed(2)} after ${((Date.now() - t0) / 1000).toFixed(0)} s of waiting for quiet`);
+interface System {
+  readonly name: string;
+  readonly target: Target;
+  readonly probe: SshTrainee;
+  readonly pool: WorkerPool;
 }
 
-interface Step {
-  target: TargetName;
-  n: number;
-  exercise_ms: number;
-  exercise_runs: number[];
-  ratio: number;
-  echo_ms: { p50: number; p95: number; p99: number; samples: number };
-  load1: number;
-  workload_failures: number;
+/** One measured slot, as written to the result file. */
+interface SlotResult extends ExerciseRun {
+  readonly started: string;
+  readonly echo_ms?: { p50: number; p95: number; p99: number; samples: number };
+  readonly echoes?: number[];
+  readonly cpu?: { window_s: number; machine_s: number; groups: CpuGroups };
+  readonly load1: number;
+  readonly still_busy_at_pause?: number;
+  readonly workload_failures: number;
 }
 
-async function measure(target: Target): Promise<{ solo: number; steps: Step[]; cutoff: number | null; maxTested: number }> {
-  const steps: Step[] = [];
-  const echoes: EchoSample[] = [];
-  let stop = false;
-  let failures = 0;
-  const workers: { t: SshTrainee; done: Promise<unknown> }[] = [];
-  const { trainee: probe } = await openJourney(target, { account: 'probe', password: 'benchpw', choice: target.choices.demo });
-  const exercise = async (times = REPEAT): Promise<number[]> => {
-    const runs: number[] = [];
-    for (let i = 0; i < times; i++) runs.push((await run(probe, EXERCISE, 600_000)).ms);
-    return runs;
-  };
-  await quiet();
-  await run(probe, EXERCISE, 600_000); // warm the page cache and the binary once
-  const soloRuns = await exercise(Math.max(5, REPEAT));
-  const solo = pct(soloRuns, 0.5);
-  console.log(`${target.name}: solo exercise ${soloRuns.map((x) => x.toFixed(0)).join(', ')} ms`);
-  let cutoff: number | null = null,
-    maxTested = 1;
-  try {
-    for (const n of STEPS) {
-      // Grow to n−1 working trainees, ten joining at a time (arrivals, not a storm).
-      while (workers.length < n - 1) {
-        const batch = Math.min(10, n - 1 - workers.length);
-        const joined = await Promise.all(
-          Array.from({ length: batch }, (_, k) =>
-            openJourney(target, { account: `w${workers.length + k}`, password: 'benchpw', choice: target.choices.demo, timeoutMs: 120_000 }),
-          ),
-        );
-        for (const { trainee } of joined) {
-          workers.push({
-            t: trainee,
-            done: runWorkload(trainee, { loops: Infinity, maxDelayMs: 10_000, typingGapMs: 80, echoes, stopped: () => stop }).then((r) => {
-              failures += r.failures;
-            }),
-          });
-        }
-      }
-      if (n > 1) await sleep(SETTLE_MS);
-      const from = performance.now();
-      const runs = n === 1 ? soloRuns : await exercise();
-      const window = echoes.filter((e) => e.at >= from).map((e) => e.ms);
-      const ms = pct(runs, 0.5);
-      const step: Step = {
-        target: target.name,
-        n,
-        exercise_ms: round1(ms),
-        exercise_runs: runs.map(round1),
-        ratio: Math.round((ms / solo) * 100) / 100,
-        echo_ms: { p50: round1(pct(window, 0.5)), p95: round1(pct(window, 0.95)), p99: round1(pct(window, 0.99)), samples: window.length },
-        load1: round1(loadavg()[0]!),
-        workload_failures: failures,
-      };
-      steps.push(step);
-      maxTested = n;
-      console.log(
-        `${target.name} n=${n}: exercise ${step.exercise_ms} ms (x${step.ratio}), echo p50/p95/p99 ${step.echo_ms.p50}/${step.echo_ms.p95}/${step.echo_ms.p99} ms over ${window.length} keys, load ${step.load1}, failures ${failures}`,
-      );
-      // Every step is measured for both systems (no early stop), so their curves cover the same range.
-      if (cutoff === null && ms >= 3 * solo) cutoff = n;
-    }
-  } finally {
-    stop = true;
-    await Promise.race([Promise.all(workers.map((w) => w.done)), sleep(30_000)]);
-    for (const w of workers) w.t.end();
-    probe.end();
+async function startSystem(name: string, profileDir: string | undefined): Promise<System> {
+  const target =
+    name === 'peer'
+      ? await startTarget('peer')
+      : await startTarget('islet', {
+          priority: name === 'islet-nice' ? -10 : 0,
+          ...(profileDir && name === 'islet' ? { nodeOptions: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+        });
+  const { trainee: probe } = await openJourney(target, { account: 'probe', password: 'benchpw', choice: target.choices.demo, timeoutMs: 120_000 });
+  await run(probe, EXERCISE, 600_000); // warms the page cache and the binaries once
+  return { name, target, probe, pool: new WorkerPool() };
+}
+
+async function measureSlot(sys: System, slot: Slot): Promise<SlotResult> {
+  const started = new Date().toISOString();
+  if (slot.kind === 'solo') {
+    const { ms } = await run(sys.probe, EXERCISE, 600_000);
+    return { ...slot, exercise_ms: round1(ms), started, load1: round1(loadavg()[0]!), workload_failures: sys.pool.failures };
   }
-  return { solo, steps, cutoff, maxTested };
+  sys.pool.activate(slot.n - 1);
+  await sleep(SETTLE_MS);
+  const cpu = new SlotCpu(sys.target.pid, sys.target.containerFilter);
+  cpu.start();
+  const from = performance.now();
+  const { ms } = await run(sys.probe, EXERCISE, 600_000);
+  const to = performance.now();
+  const usage = cpu.stop();
+  const stillBusy = await sys.pool.pause();
+  const window = sys.pool.echoes.filter((e) => e.at >= from && e.at <= to).map((e) => round1(e.ms));
+  return {
+    ...slot,
+    exercise_ms: round1(ms),
+    started,
+    echo_ms: { p50: round1(pct(window, 0.5)), p95: round1(pct(window, 0.95)), p99: round1(pct(window, 0.99)), samples: window.length },
+    echoes: window,
+    cpu: usage,
+    load1: round1(loadavg()[0]!),
+    still_busy_at_pause: stillBusy,
+    workload_failures: sys.pool.failures,
+  };
+}
+
+async function measureStep(systems: System[], n: number, out: SlotResult[]): Promise<void> {
+  for (const sys of systems) {
+    await sys.pool.grow(n - 1, async (i) => {
+      const { trainee } = await openJourney(sys.target, { account: `w${i}`, password: 'benchpw', choice: sys.target.choices.demo, timeoutMs: 180_000 });
+      return trainee;
+    });
+  }
+  for (const slot of stepSlots(
+    systems.map((s) => s.name),
+    n,
+    REPS,
+  )) {
+    const sys = systems.find((s) => s.name === slot.system)!;
+    const r = await measureSlot(sys, slot);
+    out.push(r);
+    const echo = r.echo_ms ? `, echo p50/p95/p99 ${r.echo_ms.p50}/${r.echo_ms.p95}/${r.echo_ms.p99} ms over ${r.echo_ms.samples} keys` : '';
+    console.log(`n=${n} rep ${slot.rep} ${slot.system} ${slot.kind}: exercise ${r.exercise_ms} ms${echo}, load ${r.load1}`);
+  }
+}
+
+/** Per system and n: the figures the charts and the report read (medians over the repetitions, echo pooled). */
+function summarize(slots: SlotResult[]) {
+  const keys = [...new Set(slots.filter((s) => s.kind === 'loaded').map((s) => `${s.system} ${s.n}`))];
+  return keys.map((k) => {
+    const [system, n] = [k.split(' ')[0]!, Number(k.split(' ')[1])];
+    const mine = slots.filter((s) => s.kind === 'loaded' && s.system === system && s.n === n);
+    const keys = mine.flatMap((s) => s.echoes ?? []);
+    const cpu: CpuGroups = {};
+    for (const s of mine) for (const [g, v] of Object.entries(s.cpu?.groups ?? {})) cpu[g] = (cpu[g] ?? 0) + v / mine.length;
+    const window = median(mine.map((s) => s.cpu?.window_s ?? Number.NaN));
+    return {
+      target: system,
+      n,
+      exercise_ms: round1(median(mine.map((s) => s.exercise_ms))),
+      exercise_runs: mine.map((s) => s.exercise_ms),
+      echo_ms: { p50: round1(pct(keys, 0.5)), p95: round1(pct(keys, 0.95)), p99: round1(pct(keys, 0.99)), samples: keys.length },
+      load1: round1(median(mine.map((s) => s.load1))),
+      // CPU share of each group over the slot (cores busy), mean over the repetitions; per working trainee in ms/s.
+      cpu_cores: Object.fromEntries(Object.entries(cpu).map(([g, v]) => [g, Math.round((v / window) * 1000) / 1000])),
+      cpu_ms_per_trainee_s: Object.fromEntries(Object.entries(cpu).map(([g, v]) => [g, round1(((v / window) * 1000) / Math.max(1, n - 1))])),
+    };
+  });
 }
 
 async function main(): Promise<void> {
-  // The load generator shares the server's cores. Its event loop runs at nice -10 (when root), as
-  // ISLET's does, so that under saturation its own scheduling delay does not swamp the echo times it
-  // measures; what co-location still costs applies to both systems alike.
+  // The load generator shares the cores; its event loop runs at nice −10 (when root) for every system alike,
+  // so its own scheduling delay does not swamp the echo times it measures.
   try {
     setPriority(process.pid, -10);
   } catch {
     console.log('load generator priority unchanged (not root)');
   }
-  const result = {
-    benchmark: 'workload',
-    date: new Date().toISOString(),
-    machine: machineInfo(),
-    method: {
-      exercise: EXERCISE,
-      repeat: REPEAT,
-      settleMs: SETTLE_MS,
-      steps: STEPS,
-      workload: 'bench/lib/workload.ts (random delay < 10 s before each command, typed at 80 ms per key)',
-      generatorNice: -10,
-    },
-    solo_ms: {} as Record<string, number>,
-    steps: [] as Step[],
-    cutoff: {} as Record<string, number | null>,
-    max_tested: {} as Record<string, number>,
-  };
-  for (const name of targetsFromArgs(argv)) {
-    const target = await startTarget(name);
-    try {
-      const r = await measure(target);
-      result.solo_ms[name] = round1(r.solo);
-      result.steps.push(...r.steps);
-      result.cutoff[name] = r.cutoff;
-      result.max_tested[name] = r.maxTested;
-    } finally {
-      await target.close();
+  const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'islet-workload-prof-')) : undefined;
+  const date = new Date().toISOString();
+  const systems: System[] = [];
+  const slots: SlotResult[] = [];
+  let refined: number[] = [];
+  try {
+    for (const name of SYSTEMS) systems.push(await startSystem(name, profileDir));
+    for (const n of STEPS) await measureStep(systems, n, slots);
+    if (REFINE > 0) {
+      const a = analyzeCutoff(slots);
+      const curves = SYSTEMS.flatMap((s) => {
+        const rows = a.table.filter((r) => r.system === s);
+        return [rows.map((r) => ({ n: r.n, ratio: r.ratio_shared.median })), rows.map((r) => ({ n: r.n, ratio: r.ratio_own.median }))];
+      });
+      refined = refineSteps(curves, STEPS, { perCurve: REFINE });
+      console.log(`finer steps near the 3x crossings: ${refined.join(', ') || 'none'}`);
+      for (const n of refined) await measureStep(systems, n, slots);
+    }
+  } finally {
+    for (const s of systems) {
+      await s.pool.close();
+      s.probe.end();
+      await s.target.close();
     }
   }
-  const shared = sharedCutoff(result.steps);
-  Object.assign(result, { shared_solo_ms: Math.round(shared.solo_ms * 10) / 10, shared_cutoff: shared.cutoff });
-  console.log(
-    JSON.stringify({
-      solo_ms: result.solo_ms,
-      cutoff: result.cutoff,
-      max_tested: result.max_tested,
-      shared_solo_ms: shared.solo_ms,
-      shared_cutoff: shared.cutoff,
-    }),
-  );
+  const analysis = analyzeCutoff(slots);
+  let profile;
+  if (profileDir) {
+    // The hasher child writes a profile of its own; the server's main thread is the largest by far.
+    const f = readdirSync(profileDir)
+      .filter((x) => x.endsWith('.cpuprofile'))
+      .sort((a, b) => statSync(join(profileDir, b)).size - statSync(join(profileDir, a)).size)[0];
+    if (f) profile = summarizeCpuProfile(JSON.parse(readFileSync(join(profileDir, f), 'utf8')), undefined, 20);
+    rmSync(profileDir, { recursive: true, force: true });
+  }
+  const result = {
+    benchmark: 'workload',
+    date,
+    method: {
+      interleaved: true,
+      systems: SYSTEMS,
+      exercise: EXERCISE,
+      reps: REPS,
+      settleMs: SETTLE_MS,
+      steps: STEPS,
+      refined_steps: refined,
+      workload: 'bench/lib/workload.ts (random delay < 10 s before each command, typed at 80 ms per key)',
+      generatorNice: -10,
+      priorities: { islet: 0, peer: 0, 'islet-nice': -10 },
+    },
+    steps: summarize(slots),
+    analysis,
+    // Read by the charts (bench/lib/chart-specs.ts): the shared yardstick and the median cut-offs.
+    solo_ms: Object.fromEntries(Object.entries(analysis.own_solo).map(([s, v]) => [s, v.median])),
+    shared_solo_ms: analysis.shared_solo.median,
+    shared_cutoff: Object.fromEntries(Object.entries(analysis.cutoff.shared).map(([s, c]) => [s, c.median])),
+    cutoff: Object.fromEntries(Object.entries(analysis.cutoff.own).map(([s, c]) => [s, c.median])),
+    max_tested: analysis.max_n,
+    ...(profile ? { islet_profile: profile } : {}),
+    slots: slots.map(({ echoes: _e, ...s }) => s),
+  };
+  console.log(JSON.stringify({ cutoff: analysis.cutoff, shared_solo: analysis.shared_solo, own_solo: analysis.own_solo }));
   writeResult('workload', result);
 }
 

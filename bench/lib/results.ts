@@ -2,12 +2,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../test/helpers/islet-process.ts';
+import { runMeta } from './run-meta.ts';
 
 export function writeResult(name: string, result: { date: string }): string {
   const dir = process.env.ISLET_BENCH_RESULTS ?? join(repoRoot, 'bench/results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${result.date.slice(0, 10)}-${name}.json`);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  // Every result says which commit, machine, time and command made it (issue 15.3; bench/lib/run-meta.ts).
+  writeFileSync(file, `${JSON.stringify({ ...result, run: runMeta() }, null, 2)}\n`);
   console.log(`wrote ${file}`);
   return file;
 }

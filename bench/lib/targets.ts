@@ -13,7 +13,7 @@ import { loadConfigDir } from '../../src/config/config-source.ts';
 import { createOptions } from '../../src/runtime/docker/create-options.ts';
 import { peerRunArgs } from './peer-flags.ts';
 import { IsletProcess, repoRoot } from '../../test/helpers/islet-process.ts';
-import { sweepTestContainers, testRunId } from '../../test/helpers/engine.ts';
+import { LABEL_TEST, sweepTestContainers, testRunId } from '../../test/helpers/engine.ts';
 import { treeRssMb } from './proc-mem.ts';
 
 export type TargetName = 'islet' | 'peer';
@@ -26,6 +26,10 @@ export interface Target {
   readonly gate: { readonly user: string; readonly password: string };
   /** The menu number of the demo environment, and of the warm-pool one (ISLET only). */
   readonly choices: { readonly demo: string; readonly warm?: string };
+  /** The server's main process (ISLET's node process; the peer's listening sshd): its tree is the front end's CPU. */
+  readonly pid: number;
+  /** `docker ps --filter` selecting this system's trainee containers. */
+  readonly containerFilter: string;
   /** Resident memory of the server side (MB) and its process count. */
   serverMemory(): { mb: number; pssMb: number; processes: number };
   /** The server's own warnings and errors so far (ISLET's log lines at level warn or above; none for the peer). */
@@ -41,6 +45,8 @@ export interface IsletTargetOptions {
    * the comparison is like for like (issue 15.1); −10, the product's default, is measured as `islet-nice`.
    */
   readonly priority?: number;
+  /** NODE_OPTIONS for ISLET, e.g. `--cpu-prof --cpu-prof-dir=DIR` (the profile is written when it stops). */
+  readonly nodeOptions?: string;
 }
 
 /** The shell prompt of the demo image in both systems (hostname demo). */
@@ -71,11 +77,13 @@ export async function startIslet(opts: IsletTargetOptions = {}): Promise<Target>
       `image: islet/demo:latest\nuser: student\ncommand: /bin/sh -l\nmemory: 128m\nhostname: demo\nwarm_pool: ${opts.warmPool}\n`,
     );
   }
-  await islet.start();
+  await islet.start(opts.nodeOptions ? { NODE_OPTIONS: opts.nodeOptions } : {});
   return {
     name: 'islet',
     variant: (opts.priority ?? 0) === 0 ? 'islet' : 'islet-nice',
     port: islet.port,
+    pid: islet.pid!,
+    containerFilter: `label=${LABEL_TEST}=${runId}`,
     gate: { user: 'demo', password: 'demo' },
     choices: { demo: '1', ...(opts.warmPool ? { warm: '2' } : {}) },
     serverMemory: () => treeRssMb(islet.pid!),
@@ -110,6 +118,8 @@ export async function startPeer(): Promise<Target> {
     name: 'peer',
     variant: 'peer',
     port: PEER_PORT,
+    pid,
+    containerFilter: 'label=islet.peer=true',
     gate: { user: 'isletpeer', password: 'demo' },
     choices: { demo: '1' },
     serverMemory: () => treeRssMb(pid),

@@ -43,6 +43,10 @@ export interface WorkloadOptions {
   /** Where the echo samples go (shared by all trainees). */
   readonly echoes: EchoSample[];
   readonly stopped: () => boolean;
+  /** While true the trainee types nothing new (the interleaved run pauses the systems not being measured). */
+  readonly paused?: () => boolean;
+  /** Set while a command is being typed or runs, so a pause can wait for the trainee to be quiet. */
+  readonly state?: { busy: boolean };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -53,10 +57,13 @@ export async function runWorkload(t: SshTrainee, o: WorkloadOptions): Promise<{ 
     failures = 0;
   for (let loop = 0; loop < o.loops && !o.stopped(); loop++) {
     for (const cmd of WORKLOAD_COMMANDS) {
+      while (o.paused?.() && !o.stopped()) await sleep(250);
       const wait = Math.random() * o.maxDelayMs;
       const until = Date.now() + wait;
-      while (Date.now() < until && !o.stopped()) await sleep(Math.max(1, Math.min(250, until - Date.now())));
+      while (Date.now() < until && !o.stopped() && !o.paused?.()) await sleep(Math.max(1, Math.min(250, until - Date.now())));
       if (o.stopped()) break;
+      if (o.paused?.()) continue; // paused during the delay: this command waits for the next activation
+      if (o.state) o.state.busy = true;
       try {
         t.forget();
         for (const ch of cmd) {
@@ -73,6 +80,8 @@ export async function runWorkload(t: SshTrainee, o: WorkloadOptions): Promise<{ 
         failures++;
         t.send('\x03'); // abandon the line; the next command starts afresh
         await sleep(500);
+      } finally {
+        if (o.state) o.state.busy = false;
       }
     }
   }

@@ -1,0 +1,43 @@
+/**
+ * The engine's own floor for a login storm: `n` containers of the demo environment created and started
+ * straight through the Engine API (dockerode), `concurrency` at a time (ISLET's mutation cap, 8), with the
+ * create body ISLET sends. No SSH, no accounts: what no front end can beat. Times: ms from the storm's
+ * start until each container runs. Removes what it made.
+ */
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { repoRoot } from '../../test/helpers/islet-process.ts';
+import { sweepTestContainers, testRunId } from '../../test/helpers/engine.ts';
+import { loadConfigDir } from '../../src/config/config-source.ts';
+import { createOptions } from '../../src/runtime/docker/index.ts';
+
+export async function engineStorm(n: number, concurrency: number): Promise<number[]> {
+  const runId = testRunId();
+  const docker = new Docker();
+  const env = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
+  const done: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  try {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < n) {
+          const i = next++;
+          const { name: _n, ...body } = createOptions({
+            name: `estorm-${runId}-${i}`,
+            env,
+            labels: { 'islet.test': runId },
+            tty: { cols: 80, rows: 24 },
+            term: 'xterm',
+          });
+          const c = await docker.createContainer(body);
+          await c.start();
+          done.push(performance.now() - t0);
+        }
+      }),
+    );
+  } finally {
+    await sweepTestContainers(runId);
+  }
+  return done;
+}

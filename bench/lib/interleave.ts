@@ -1,0 +1,49 @@
+/**
+ * The order of the interleaved comparison (issue 15.2). At every step the systems take turns
+ * (ISLET, peer, ISLET, peer …), several repetitions each, so a noisy minute hits both alike; each
+ * repetition also times every system's exercise with no one working (its solo time, in the same
+ * interleaving), so each system has its own yardstick taken beside its loaded runs.
+ */
+export interface Slot {
+  readonly n: number;
+  readonly rep: number;
+  readonly system: string;
+  /** `loaded`: n−1 of the system's trainees work while the exercise runs; `solo`: nobody works. */
+  readonly kind: 'loaded' | 'solo';
+}
+
+/** The slots of one step: per repetition, each system loaded in turn, then each system solo in turn. n = 1 is solo only. */
+export function stepSlots(systems: readonly string[], n: number, reps: number): Slot[] {
+  const out: Slot[] = [];
+  for (let rep = 0; rep < reps; rep++) {
+    if (n > 1) for (const system of systems) out.push({ n, rep, system, kind: 'loaded' });
+    for (const system of systems) out.push({ n, rep, system, kind: 'solo' });
+  }
+  return out;
+}
+
+/**
+ * Finer steps near the 3× crossing: for every curve (system × yardstick) given as median ratio by n,
+ * the n strictly between the last step below `threshold` and the first at or above it, spaced evenly
+ * (at most `perCurve` new ones, at least `minGap` apart and from what was measured). Sorted, unique.
+ */
+export function refineSteps(
+  curves: readonly (readonly { n: number; ratio: number }[])[],
+  measured: readonly number[],
+  { threshold = 3, perCurve = 3, minGap = 5 } = {},
+): number[] {
+  const out = new Set<number>();
+  const taken = () => [...measured, ...out];
+  for (const curve of curves) {
+    const pts = [...curve].filter((p) => Number.isFinite(p.ratio)).sort((a, b) => a.n - b.n);
+    const hi = pts.findIndex((p) => p.ratio >= threshold);
+    if (hi <= 0) continue; // never crossed, or crossed at the first step: nothing to refine below it
+    const lo = pts[hi - 1]!.n,
+      up = pts[hi]!.n;
+    for (let k = 1; k <= perCurve; k++) {
+      const n = Math.round(lo + ((up - lo) * k) / (perCurve + 1));
+      if (n > lo && n < up && taken().every((m) => Math.abs(m - n) >= minGap)) out.add(n);
+    }
+  }
+  return [...out].sort((a, b) => a - b);
+}

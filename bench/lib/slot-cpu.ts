@@ -1,0 +1,74 @@
+/**
+ * Per-process CPU accounting of one measured slot (issue 15.4): the system's front end (ISLET's node
+ * process and its hasher; the peer's sshd listener with every sshd, bash menu, sqlite3 and docker CLI
+ * under it), dockerd, containerd, the containerd shims, the system's containers (their cgroups), the
+ * load generator (this process) and the rest of the machine (everything else: other work on a shared
+ * host shows up there). Seconds of CPU over the slot's window.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { CLK_TCK, CpuMeter, allProcs, containerCpuSeconds, descendants } from './proc-cpu.ts';
+
+/** Busy seconds of the whole machine so far (/proc/stat: all but idle and iowait). */
+export function machineBusySeconds(stat = readFileSync('/proc/stat', 'utf8')): number {
+  const f = stat.split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already in user)
+  const busy = f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!;
+  return busy / CLK_TCK;
+}
+
+export type CpuGroups = Record<string, number>;
+
+export class SlotCpu {
+  readonly #meter: CpuMeter;
+  readonly #filter: string;
+  #containers0 = new Map<string, number>();
+  #gen0 = process.cpuUsage();
+  #machine0 = 0;
+  #t0 = 0;
+
+  constructor(serverPid: number, containerFilter: string) {
+    this.#filter = containerFilter;
+    this.#meter = new CpuMeter(() => {
+      const procs = allProcs();
+      const by = (c: (comm: string) => boolean) => procs.filter((p) => c(p.comm)).map((p) => p.pid);
+      return {
+        front_end: descendants(serverPid, procs).map((p) => p.pid),
+        dockerd: by((c) => c === 'dockerd'),
+        containerd: by((c) => c === 'containerd'),
+        shims: by((c) => c.startsWith('containerd-shim')),
+      };
+    });
+  }
+
+  #containers(): Map<string, number> {
+    const ids = execFileSync('docker', ['ps', '-q', '--no-trunc', '--filter', this.#filter], { timeout: 30_000 }).toString().split('\n').filter(Boolean);
+    return new Map(ids.map((id) => [id, containerCpuSeconds(id)]));
+  }
+
+  start(): void {
+    this.#containers0 = this.#containers();
+    this.#meter.start();
+    this.#gen0 = process.cpuUsage();
+    this.#machine0 = machineBusySeconds();
+    this.#t0 = performance.now();
+  }
+
+  /** CPU seconds per group since start(), the window's length, and the machine's busy seconds. */
+  stop(): { window_s: number; machine_s: number; groups: CpuGroups } {
+    const machine_s = machineBusySeconds() - this.#machine0;
+    const window_s = (performance.now() - this.#t0) / 1000;
+    const g = process.cpuUsage(this.#gen0);
+    const { groups } = this.#meter.delta();
+    let containers = 0;
+    for (const [id, s] of this.#containers()) {
+      const before = this.#containers0.get(id);
+      if (before !== undefined && Number.isFinite(s) && Number.isFinite(before)) containers += s - before;
+    }
+    const out: CpuGroups = { ...groups, containers, generator: (g.user + g.system) / 1e6 };
+    const counted = Object.values(out).reduce((a, b) => a + b, 0);
+    out.rest_of_machine = Math.max(0, machine_s - counted);
+    for (const k of Object.keys(out)) out[k] = Math.round(out[k]! * 1000) / 1000;
+    return { window_s: Math.round(window_s * 1000) / 1000, machine_s: Math.round(machine_s * 1000) / 1000, groups: out };
+  }
+}

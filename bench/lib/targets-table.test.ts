@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { targetsTable, type ResultFile } from './targets-table.ts';
+
+const latency: ResultFile = {
+  file: '2026-12-01-login-latency.json',
+  run: { commit: 'abc1234' },
+  summary: {
+    islet: { reattach: { median: 13 }, warm: { median: 22 }, new: { median: 270 }, engine_floor: { median: 250 } },
+    peer: { reattach: { median: 62 }, new: { median: 290 } },
+  },
+};
+const storm: ResultFile = {
+  file: '2026-12-01-login-storm.json',
+  trainees: 100,
+  engine_alone: { p95: 13_000 },
+  summary: {
+    islet_cold: { success: '100/100', total: { p95: 14_000 } },
+    islet_warm: { success: '100/100', total: { p95: 1900 } },
+    peer_cold: { success: '99/100', total: { p95: 15_000 } },
+  },
+};
+const workload: ResultFile = {
+  file: '2026-12-01-workload.json',
+  steps: [
+    { target: 'islet', n: 50, exercise_ms: 3000, echo_ms: { p99: 20 } },
+    { target: 'peer', n: 50, exercise_ms: 3100, echo_ms: { p99: 25 } },
+    { target: 'islet', n: 100, exercise_ms: 4200, echo_ms: { p99: 45 } },
+    { target: 'peer', n: 100, exercise_ms: 4000, echo_ms: { p99: 40 } },
+  ],
+  analysis: {
+    max_n: { islet: 200, peer: 200 },
+    cutoff: {
+      shared: { islet: { median: 150, earliest: 125, all_runs: 175 }, peer: { median: null, earliest: 175, all_runs: null } },
+      own: { islet: { median: 150, earliest: 125, all_runs: 175 }, peer: { median: 175, earliest: 150, all_runs: null } },
+    },
+  },
+};
+
+const row = (table: string, start: string) => table.split('\n').find((l) => l.startsWith(`| ${start}`))!.split(' | ');
+
+test('targetsTable: every row from the files, with its source and commit', () => {
+  const t = targetsTable({ latency, storm, workload });
+  assert.deepEqual(row(t, 'new container').slice(1, 5), ['270 ms vs floor 250 ms (+20 ms)', '290 ms', 'yes', '`2026-12-01-login-latency.json` (abc1234) |']);
+  assert.equal(row(t, 'choice → prompt, reattach')[3], 'yes');
+});
+
+test('targetsTable: storm against the engine of the same run; all served needs every shell', () => {
+  const t = targetsTable({ storm });
+  const r = row(t, '100 at once, cold: p95 ≤ 1.1');
+  assert.equal(r[1], '14.00 s vs engine 13.00 s (×1.08)');
+  assert.equal(r[3], 'yes');
+  assert.equal(row(t, '100 at once: all served')[2], '99/100');
+});
+
+test('targetsTable: behind the peer at a step, echo above the peer, cut-offs with their run range', () => {
+  const t = targetsTable({ workload });
+  assert.equal(row(t, 'exercise time')[1], 'behind at 100');
+  assert.equal(row(t, 'exercise time')[3], 'no');
+  assert.deepEqual(row(t, 'keystroke echo').slice(1, 4), ['45 ms', '40 ms', 'no']);
+  assert.deepEqual(row(t, "cut-off against each system's own").slice(1, 4), ['150 (runs: 125 to 175)', '175 (runs: 150 to –)', 'no']);
+  assert.deepEqual(row(t, 'cut-off ≥ 34').slice(1, 4), ['150 (runs: 125 to 175)', '> 200 (runs: 175 to –)', 'yes']);
+});
+
+test('targetsTable: a result from before the interleaved run gives its median cut-offs, no run range', () => {
+  const t = targetsTable({ workload: { file: 'old.json', steps: [], shared_cutoff: { islet: 150, peer: null }, cutoff: { islet: 200, peer: 150 }, max_tested: { peer: 200 } } });
+  assert.deepEqual(row(t, 'cut-off ≥ 34').slice(1, 4), ['150 (runs: – to –)', '> 200 (runs: – to –)', 'yes']);
+  assert.deepEqual(row(t, "cut-off against each system's own").slice(1, 4), ['200 (runs: – to –)', '150 (runs: – to –)', 'yes']);
+});
+
+test('targetsTable: a missing result file says so, no figure and no verdict', () => {
+  const t = targetsTable({});
+  const r = row(t, 'new container');
+  assert.equal(r[3], '–');
+  assert.match(r[4]!, /no result file/);
+});

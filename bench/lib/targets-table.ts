@@ -1,0 +1,150 @@
+/**
+ * The targets table of docs/performance.md (issues 6 and 15), written from result files only
+ * (issue 15.3): each row says which file its figures come from, and a target whose result file is
+ * missing says so instead of quoting an earlier run. Pure: the caller loads the files.
+ */
+
+/** A loaded result file: its name in bench/results/ and its JSON. */
+export type ResultFile = { file: string } & Record<string, any>;
+
+export interface TargetInputs {
+  readonly latency?: ResultFile;
+  readonly storm?: ResultFile;
+  /** bench/engine-storm.ts alone; used only when the storm file has no engine run of its own. */
+  readonly engineStorm?: ResultFile;
+  readonly density?: ResultFile;
+  readonly workload?: ResultFile;
+}
+
+const ms = (x: unknown) => (typeof x !== 'number' || Number.isNaN(x) ? '–' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x * 10) / 10} ms`);
+const yes = (ok: boolean | undefined) => (ok === undefined ? '–' : ok ? 'yes' : 'no');
+const src = (...files: (ResultFile | undefined)[]) =>
+  files
+    .filter((f): f is ResultFile => !!f)
+    .map((f) => `\`${f.file}\`${f.run?.commit ? ` (${f.run.commit})` : ''}`)
+    .join(', ') || 'no result file';
+
+type Row = [target: string, islet: string, peer: string, met: string, source: string];
+
+function latencyRows(r: ResultFile | undefined): Row[] {
+  const s = r?.summary ?? {};
+  const i = s.islet ?? {},
+    p = s.peer ?? {};
+  const floor = i.engine_floor?.median;
+  const over = i.new?.median - floor;
+  return [
+    ['choice → prompt, reattach ≤ 60 ms median', ms(i.reattach?.median), ms(p.reattach?.median), yes(r && i.reattach?.median <= 60), src(r)],
+    ['choice → prompt, warm-pool claim ≤ 100 ms median', ms(i.warm?.median), '(no pool)', yes(r && i.warm?.median <= 100), src(r)],
+    [
+      'new container ≤ engine floor + 30 ms median',
+      `${ms(i.new?.median)} vs floor ${ms(floor)} (${Number.isFinite(over) ? `${over >= 0 ? '+' : ''}${Math.round(over * 10) / 10} ms` : '–'})`,
+      ms(p.new?.median),
+      yes(r && Number.isFinite(over) ? over <= 30 : undefined),
+      src(r),
+    ],
+  ];
+}
+
+function stormRows(r: ResultFile | undefined, engineFile: ResultFile | undefined): Row[] {
+  const s = r?.summary ?? {};
+  const engineP95: number | undefined = r?.engine_alone?.p95 ?? engineFile?.ms?.p95;
+  const engineSrc = r?.engine_alone ? undefined : engineFile;
+  const cold = s.islet_cold?.total?.p95,
+    peerCold = s.peer_cold?.total?.p95,
+    warm = s.islet_warm?.total?.p95;
+  const all = (k: string) => (s[k]?.success ? String(s[k].success) : '–');
+  const served = (k: string) => typeof s[k]?.success === 'string' && /^(\d+)\/\1$/.test(s[k].success);
+  return [
+    [`${r?.trainees ?? 100} at once: all served`, all('islet_cold'), all('peer_cold'), yes(r && served('islet_cold') && served('islet_warm')), src(r)],
+    ['100 at once, cold: p95 ≤ 10 s', ms(cold), ms(peerCold), yes(r && cold <= 10_000), src(r)],
+    [
+      '100 at once, cold: p95 ≤ 1.1 × the engine alone (same run)',
+      `${ms(cold)} vs engine ${ms(engineP95)} (×${engineP95 ? (cold / engineP95).toFixed(2) : '–'})`,
+      `${ms(peerCold)} (×${engineP95 ? (peerCold / engineP95).toFixed(2) : '–'})`,
+      yes(r && engineP95 ? cold <= 1.1 * engineP95 : undefined),
+      src(r, engineSrc),
+    ],
+    ['100 at once, warm pool of 100: p95 ≤ 2 s', ms(warm), '(no pool)', yes(r && warm <= 2000), src(r)],
+  ];
+}
+
+function densityRows(r: ResultFile | undefined): Row[] {
+  const steps: any[] = r?.steps ?? [];
+  const islet1000 = steps.filter((s) => s.target === 'islet').sort((a, b) => b.sessions - a.sessions)[0];
+  const peerMax = steps.filter((s) => s.target === 'peer').sort((a, b) => b.sessions - a.sessions)[0];
+  const equal = peerMax ? steps.find((s) => s.target === 'islet' && s.sessions === peerMax.sessions) : undefined;
+  const per = (s: any) => (s ? `${s.server_pss_mb_per_session ?? '–'} MB at ${s.sessions}` : '–');
+  return [
+    [
+      `${islet1000?.sessions ?? 1000} idle sessions: ISLET memory ≤ 0.5 MB per session`,
+      per(islet1000),
+      per(peerMax),
+      yes(r && islet1000 ? islet1000.sessions >= 1000 && islet1000.server_pss_mb_per_session <= 0.5 : undefined),
+      src(r),
+    ],
+    [
+      `server memory per session at equal n (${peerMax?.sessions ?? '–'})`,
+      per(equal),
+      per(peerMax),
+      yes(equal && peerMax ? equal.server_pss_mb_per_session <= peerMax.server_pss_mb_per_session : undefined),
+      src(r),
+    ],
+  ];
+}
+
+function workloadRows(r: ResultFile | undefined): Row[] {
+  const a = r?.analysis;
+  const steps: any[] = r?.steps ?? [];
+  const at = (t: string, n: number) => steps.find((s) => s.target === t && s.n === n);
+  const ns = [...new Set(steps.filter((s) => s.target === 'islet' && at('peer', s.n)).map((s) => s.n as number))].sort((x, y) => x - y);
+  const behind = ns.filter((n) => at('islet', n).exercise_ms > at('peer', n).exercise_ms);
+  const n100 = ns.find((n) => n >= 100);
+  const e = (t: string) => (n100 ? at(t, n100)?.echo_ms?.p99 : undefined);
+  // A result from before the interleaved run has only the median cut-offs: shared_cutoff, and cutoff (own solo).
+  const legacy = (kind: 'shared' | 'own', t: string) => {
+    const m = (kind === 'shared' ? r?.shared_cutoff : r?.cutoff)?.[t];
+    return m === undefined ? undefined : { median: m, earliest: null, all_runs: null };
+  };
+  const of = (kind: 'shared' | 'own', t: string) => a?.cutoff?.[kind]?.[t] ?? (a ? undefined : legacy(kind, t));
+  const maxN = (t: string) => a?.max_n?.[t] ?? r?.max_tested?.[t];
+  const cut = (kind: 'shared' | 'own', t: string) => {
+    const c = of(kind, t);
+    if (!c) return '–';
+    const m = c.median === null ? `> ${maxN(t)}` : String(c.median);
+    return `${m} (runs: ${c.earliest ?? '–'} to ${c.all_runs ?? '–'})`;
+  };
+  const num = (kind: 'shared' | 'own', t: string) => {
+    const c = of(kind, t);
+    return c ? (c.median === null ? Number.POSITIVE_INFINITY : c.median) : undefined;
+  };
+  const ci = num('own', 'islet'),
+    cp = num('own', 'peer'),
+    cs = num('shared', 'islet');
+  return [
+    [
+      'exercise time ≤ the peer at every step (median of the interleaved runs)',
+      ns.length ? `behind at ${behind.length ? behind.join(', ') : 'no step'}` : '–',
+      `${ns.length} steps`,
+      yes(ns.length ? behind.length === 0 : undefined),
+      src(r),
+    ],
+    [
+      `keystroke echo p99 ≤ 50 ms and ≤ the peer, ${n100 ? n100 - 1 : 99} trainees working`,
+      ms(e('islet')),
+      ms(e('peer')),
+      yes(n100 !== undefined ? e('islet') <= 50 && e('islet') <= e('peer') : undefined),
+      src(r),
+    ],
+    ['cut-off ≥ 34 trainees (shared solo)', cut('shared', 'islet'), cut('shared', 'peer'), yes(cs === undefined ? undefined : cs >= 34), src(r)],
+    ["cut-off against each system's own solo ≥ the peer's", cut('own', 'islet'), cut('own', 'peer'), yes(ci === undefined || cp === undefined ? undefined : ci >= cp), src(r)],
+  ];
+}
+
+export function targetsTable(x: TargetInputs): string {
+  const rows = [...latencyRows(x.latency), ...stormRows(x.storm, x.engineStorm), ...densityRows(x.density), ...workloadRows(x.workload)];
+  return [
+    '| target (this machine) | ISLET | peer | met? | result file |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
