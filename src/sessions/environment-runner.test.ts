@@ -10,6 +10,7 @@ import { IsletError } from '../core/islet-error.ts';
 import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_STORE } from '../runtime/names.ts';
 import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
 import { unitWorld } from '../../test/helpers/unit-world.ts';
+import { DEMO_IMAGE } from '../runtime/fake/fake-image.ts';
 
 /** Waits until the terminal's output after `from` matches `re`. */
 async function seen(term: MemoryTerminal, re: RegExp, from = 0, ms = 5000): Promise<void> {
@@ -195,4 +196,85 @@ test('reset removes the container and its record; removeAll removes every enviro
   await w.runner.removeAll('alice');
   assert.deepEqual(await w.driver.find({ [LABEL_ACCOUNT]: 'alice' }), []);
   assert.deepEqual(await w.store.listOwnership('alice'), []);
+});
+
+// A new container costs the engine floor and no more (issue 15.4): the runner creates at once, with no
+// engine call before create, and learns from create itself that the image is missing (ensure it with
+// progress, create again) or that the name is taken (the trainee's own container, its store row lost).
+const before = (calls: readonly string[], op: string) => calls.slice(0, calls.indexOf(op));
+
+test('new container: create is the first engine call; a returning trainee (control) is looked up first', async (t) => {
+  const w = await world(t);
+  w.engine.calls.length = 0;
+  const a = new MemoryTerminal();
+  const first = w.runner.run(a, 'alice', w.env('demo'), w.say);
+  await seen(a, /\$ $/);
+  assert.deepEqual(before(w.engine.calls, 'create'), [], w.engine.calls.join(','));
+  assert.match(w.said.join(''), /Enjoy yourself!/);
+  a.type('exit\r');
+  assert.equal(await first, 'exited');
+  // Control: with a store row the runner inspects before anything else, so the probe sees calls before create.
+  w.engine.calls.length = 0;
+  const b = new MemoryTerminal();
+  const again = w.runner.run(b, 'alice', w.env('demo'), w.say);
+  await seen(b, /\$ $/);
+  assert.equal(w.engine.calls[0], 'inspect');
+  assert.ok(!w.engine.calls.includes('create'), w.engine.calls.join(','));
+  b.close();
+  await again;
+});
+
+test('image missing: create says so, the image is pulled with progress, create again', async (t) => {
+  const w = await world(t);
+  w.engine.images.delete('islet/demo:latest');
+  w.engine.registry.set('islet/demo:latest', DEMO_IMAGE);
+  w.engine.calls.length = 0;
+  const a = new MemoryTerminal();
+  const run = w.runner.run(a, 'alice', w.env('demo'), w.say);
+  await seen(a, /\$ $/);
+  assert.deepEqual(w.engine.calls.slice(0, 3), ['create', 'ensureImage', 'create']);
+  assert.match(w.said.join(''), /Pulling from fake registry/);
+  a.close();
+  await run;
+});
+
+test('image missing and not pullable: IMAGE_MISSING, the trainee is told, nothing created', async (t) => {
+  const w = await world(t);
+  w.engine.images.delete('islet/demo:latest');
+  const a = new MemoryTerminal();
+  await assert.rejects(w.runner.run(a, 'alice', w.env('demo'), w.say), (e: unknown) => e instanceof IsletError && e.code === 'IMAGE_MISSING');
+  assert.match(w.said.join(''), /Image not found, trying Docker Hub/);
+  assert.equal(await w.driver.inspect('unit.demo.alice'), undefined);
+  assert.equal(await w.store.getOwnership('alice', 'demo'), undefined);
+});
+
+test('name taken, store row lost: create meets 409, the stopped container is the trainee own, back with its files', async (t) => {
+  const w = await world(t);
+  const a = new MemoryTerminal();
+  const first = w.runner.run(a, 'alice', w.env('demo'), w.say);
+  await seen(a, /\$ $/);
+  a.type('echo kept > ~/n; exit 0\r');
+  assert.equal(await first, 'exited');
+  const id = (await w.store.getOwnership('alice', 'demo'))!.containerId;
+  await w.store.deleteOwnership('alice', 'demo');
+  w.said.length = 0;
+  w.engine.calls.length = 0;
+  const b = new MemoryTerminal();
+  const again = w.runner.run(b, 'alice', w.env('demo'), w.say);
+  await seen(b, /\$ $/);
+  assert.deepEqual(w.engine.calls.slice(0, 2), ['create', 'inspect'], 'create first, the name looked up on its refusal');
+  assert.match(w.said.join(''), /Welcome back!/);
+  b.type('cat ~/n\r');
+  await seen(b, /kept/);
+  assert.equal((await w.store.getOwnership('alice', 'demo'))?.containerId, id, 'row repaired');
+  assert.equal(await w.store.countRunning('alice'), 1);
+  b.close();
+  await again;
+});
+
+test('a warm-pool environment still looks its name up before claiming (a claim renames to it)', async (t) => {
+  const w = await world(t, { environments: { demo: 'image: islet/demo:latest\nuser: student\nwarm_pool: 1\n' } });
+  w.engine.calls.length = 0;
+  await w.runner.ensureRunning('alice', w.env('demo'));
+  assert.equal(w.engine.calls[0], 'inspect', w.engine.calls.join(','));
 });

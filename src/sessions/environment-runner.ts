@@ -23,6 +23,10 @@ import { coalesce } from '../core/coalesce.ts';
 import { ScreenModels } from '../terminal-model/screen-models.ts';
 import { ShellTaps } from './shell-taps.ts';
 
+/** Create's refusal for an image the engine does not have (IMAGE_MISSING; a driver may say RUNTIME_FAILED 404). */
+const imageMissing = (err: unknown) =>
+  err instanceof IsletError && (err.code === 'IMAGE_MISSING' || (err.code === 'RUNTIME_FAILED' && err.detail.statusCode === 404));
+
 /** Input typed (or pasted) while the container starts, kept for the shell. */
 const EARLY_INPUT_MAX = 64 * 1024;
 
@@ -117,12 +121,16 @@ export class EnvironmentRunner {
     );
   }
 
-  /** Finds this pair's container: the store first, then the deterministic name (repairs a missing row). */
-  async #find(account: string, env: Environment): Promise<InstanceInfo | undefined> {
+  /**
+   * Finds this pair's container: the store first, then the deterministic name (repairs a missing row).
+   * `lookUpName: false` skips the name when the store has no row: the caller creates at once and meets a
+   * container under that name as create's 409 instead (one engine call fewer for every new container).
+   */
+  async #find(account: string, env: Environment, lookUpName = true): Promise<InstanceInfo | undefined> {
     const { driver, store } = this.#d;
     const row = await store.getOwnership(account, env.name);
     const byRow = row ? await driver.inspect(row.containerId) : undefined;
-    if (byRow) return byRow;
+    if (byRow || (!row && !lookUpName)) return byRow;
     const byName = await this.#mine(await driver.inspect(this.containerName(env.name, account)));
     if (byName) await store.putOwnership({ account, environment: env.name, containerId: byName.id, containerName: byName.name, createdAt: byName.createdAt });
     else if (row) await store.deleteOwnership(account, env.name);
@@ -215,7 +223,9 @@ export class EnvironmentRunner {
    */
   async #prepare(account: string, env: Environment, say: (text: string) => void, gone: () => boolean, size?: TtySize, termName?: string) {
     const { driver } = this.#d;
-    let info = await this.#find(account, env);
+    // Without a warm pool a new trainee's container is created at once (issue 15.4): a pool's claim renames
+    // to the pair's name, so there a container under that name must be known before.
+    let info = await this.#find(account, env, env.warm_pool > 0);
     let running = info?.state === 'running';
     // Admission first: a trainee who is refused or waits sees no greeting and gets no new container.
     let release = running || !this.#d.admission ? () => {} : await this.#d.admission.admit(account, say, gone);
@@ -242,15 +252,11 @@ export class EnvironmentRunner {
         release();
         release = () => {};
       } else if (!info) {
-        try {
-          await driver.ensureImage(env.image, (line) => say(`${line}\n`));
-        } catch (err) {
-          say('Image not found, trying Docker Hub...\n');
-          throw err;
-        }
-        try {
-          const network = env.lab_network ? await this.#lab(env) : env.network === 'bridge' ? await this.#bridge() : undefined;
-          info = await driver.create({
+        // Create first (issue 15.4): the image is ensured (pulled, with progress) only when create says it is
+        // missing, and a taken name is looked up only when create says so — no engine call before create.
+        const network = env.lab_network ? await this.#lab(env) : env.network === 'bridge' ? await this.#bridge() : undefined;
+        const create = () =>
+          driver.create({
             name: this.containerName(env.name, account),
             env,
             labels: this.labels(env.name, account),
@@ -258,13 +264,30 @@ export class EnvironmentRunner {
             ...(termName ? { term: termName } : {}),
             ...(network ? { network } : {}),
           });
+        try {
+          info = await create().catch(async (err: unknown) => {
+            if (!imageMissing(err)) throw err;
+            try {
+              await driver.ensureImage(env.image, (line) => say(`${line}\n`));
+            } catch (pull) {
+              say('Image not found, trying Docker Hub...\n');
+              throw pull;
+            }
+            return create();
+          });
         } catch (err) {
-          // Another ISLET process created it first: use theirs.
+          // The name is taken: another ISLET process created it first, or the store lost this pair's row. Use it.
           info = await this.#mine(await driver.inspect(this.containerName(env.name, account)));
           if (!info) throw err;
         }
         await this.#d.store.putOwnership({ account, environment: env.name, containerId: info.id, containerName: info.name, createdAt: info.createdAt });
-        fresh = true;
+        // Just created (by us or a racing process) is new; one found under its name is the trainee's own, back.
+        fresh = info.state === 'created';
+        running = info.state === 'running';
+        if (running) {
+          release();
+          release = () => {};
+        }
       }
     } catch (err) {
       release();
