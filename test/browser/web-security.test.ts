@@ -12,10 +12,11 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
+import { networkInterfaces } from 'node:os';
 import { Client } from 'ssh2';
 import { IsletProcess } from '../helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
-import { startWithWeb } from './browser.ts';
+import { launchChromium, startWithWeb } from './browser.ts';
 import { WebClient, pageCookie } from './ws-client.ts';
 
 const runId = testRunId();
@@ -252,14 +253,40 @@ describe('web door over TLS', { concurrency: false, timeout: 120_000 }, () => {
     );
   });
 
-  test('control: plain HTTP on every address logs the WEB_NO_TLS warning', async () => {
+  test('control: plain HTTP on every address logs the WEB_NO_TLS warning; beyond localhost the page says so and cannot resume', async () => {
     const plainRun = testRunId();
     const plain = new IsletProcess(plainRun);
+    const chrome = await launchChromium();
     try {
-      await startWithWeb(plain, { ISLET_HTTP: '0.0.0.0:0' });
+      const local = await startWithWeb(plain, { ISLET_HTTP: '0.0.0.0:0' });
       const w = await plain.waitForLog((x) => x.event === 'web_no_tls');
       assert.equal(w.code, 'WEB_NO_TLS');
+      assert.match(String(w.msg), /cannot resume sessions \(its Secure cookie needs HTTPS\)/);
+      // This machine's first non-loopback IPv4 address: the page as a trainee on the network reaches it.
+      const ip = Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+      assert.ok(ip, 'a non-loopback address to test with');
+      const page = async (url: string) => {
+        const ctx = await chrome.browser.newContext();
+        const p = await ctx.newPage();
+        await p.goto(url);
+        await p.waitForFunction(() => (globalThis as any).islet?.conn?.live === true, undefined, { timeout: 30_000 });
+        const seen = await p.evaluate(() => ({
+          bar: (document.getElementById('insecure') as HTMLElement).hidden ? '' : document.getElementById('insecure')!.textContent,
+          resumable: !!(globalThis as any).islet.conn.saved,
+        }));
+        await p.evaluate(() => (globalThis as any).islet.conn.bye());
+        await ctx.close();
+        return seen;
+      };
+      const remote = await page(local.replace('127.0.0.1', ip));
+      assert.match(remote.bar ?? '', /not encrypted .* cannot reconnect you to your session/);
+      assert.equal(remote.resumable, false, 'over plain HTTP beyond localhost the browser keeps no Secure cookie');
+      // Control: the same door on localhost keeps the cookie (a secure context) and shows no warning.
+      assert.deepEqual(await page(local), { bar: '', resumable: true });
     } finally {
+      await chrome.close();
       await plain.dispose();
       await sweepTestContainers(plainRun);
     }
