@@ -49,9 +49,8 @@ export const GATE_DIR = '_gate';
 export const WRITER_FILE = '.writer';
 export const INPUT_NOTICE = '[ISLET] This session is recorded, including what you type in your shell.';
 
-/** How often a gate session looks for the account it reached; how long `inShell` is trusted. */
+/** How often a gate session looks for the account it reached. */
 const LOCATE_MS = 2000;
-const IN_SHELL_MS = 500;
 
 export class Recorder {
   readonly #d: RecorderDeps;
@@ -164,16 +163,11 @@ export class Recorder {
     );
     this.#live.set(w, entry);
     const offResize = term.onResize((sz) => w.resize(sz.cols, sz.rows));
-    let shellAt = 0;
-    let shell = false;
+    // Checked per chunk (a list of the attached terminals; input is human-rate): a cached answer would miss the
+    // first keystrokes after a fast reattach.
     const offInput = s.input
       ? term.onData((b) => {
-          const t = performance.now();
-          if (t - shellAt > IN_SHELL_MS) {
-            shellAt = t;
-            shell = this.#d.inShell(proxy);
-          }
-          if (shell) w.input(b);
+          if (this.#d.inShell(proxy)) w.input(b);
         })
       : () => undefined;
     const write = (data: string | Uint8Array): boolean => {
