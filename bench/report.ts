@@ -7,9 +7,11 @@
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpus, totalmem } from 'node:os';
 import { repoRoot } from '../test/helpers/islet-process.ts';
 import { dataPathTables } from './lib/data-path-report.ts';
 import { targetsTable } from './lib/targets-table.ts';
+import { paperTable } from './lib/paper-table.ts';
 import { cpuReport, cutoffReport, echoReport } from './lib/workload-report.ts';
 
 const dir = process.argv[2] ?? join(repoRoot, 'bench/results');
@@ -143,6 +145,21 @@ put(
 );
 put('density', density());
 put('throughput', throughput());
+{
+  // Scaled to the machine the cut-off ran on (its result file says), else this one.
+  const wl = newest('workload');
+  const m = wl?.run?.machine ?? wl?.machine ?? {};
+  put(
+    'paper',
+    paperTable({
+      latency: newest('login-latency'),
+      density: newest('density'),
+      workload: wl,
+      vcpus: m.cpus ?? cpus().length,
+      memGiB: m.memGiB ?? Math.round(totalmem() / 2 ** 30),
+    }),
+  );
+}
 const dataPath = newest('data-path-cpu');
 put('data-path-cpu', dataPath ? dataPathTables(dataPath) : undefined);
 writeFileSync(doc, text);
