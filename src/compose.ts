@@ -29,6 +29,7 @@ import { EnvironmentRunner } from './sessions/environment-runner.ts';
 import { MenuRoster } from './sessions/menu-roster.ts';
 import { Broadcaster } from './sessions/broadcaster.ts';
 import { WarmPool } from './sessions/warm-pool.ts';
+import { AdminService } from './admin/admin-service.ts';
 import { sweepRecordings } from './recordings/retention.ts';
 import { sshPublicKeys } from './sshd/public-keys.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
@@ -103,6 +104,13 @@ export interface IsletGraph {
   readonly services: { readonly hasher: Service; readonly lifecycle: Service; readonly pool: Service };
   /** Stops the accounts' sealing and the hasher (the caller closes the store and stops services it started). */
   close(): Promise<void>;
+}
+
+/** Every admin operation (src/admin/admin-service.ts) over a graph: the one construction for the CLI and the console. */
+export function adminService(o: Pick<GraphOptions, 'config' | 'store' | 'driver' | 'instance' | 'dataDir' | 'log'> & { graph: IsletGraph }): AdminService {
+  const { graph: g, store, driver, instance, config, log } = o;
+  const deps = { store, driver, runner: g.runner, lifecycle: g.lifecycle, instance, config, auth: g.auth, accounts: g.accounts, log };
+  return new AdminService({ ...deps, exportDir: join(o.dataDir, 'exports') });
 }
 
 export function composeGraph(o: GraphOptions): IsletGraph {

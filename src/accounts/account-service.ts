@@ -94,8 +94,8 @@ export class AccountService {
     return password.length >= policy.minPasswordLength && password.length <= MAX_PASSWORD_LENGTH;
   }
 
-  /** Creates the account; throws ACCOUNT_EXISTS when another session took the name first. */
-  async create(name: string, password: string, policy: AccountPolicy): Promise<Account> {
+  /** Creates the account (`environments`: the only ones it may use); throws ACCOUNT_EXISTS when another session took the name first. */
+  async create(name: string, password: string, policy: AccountPolicy, environments?: readonly string[]): Promise<Account> {
     const bad = await this.checkUsername(name, policy);
     if (bad) throw bad;
     if (!this.checkPassword(password, policy))
@@ -106,6 +106,7 @@ export class AccountService {
       passwordHash: await hashPassword(password, INTERIM_N),
       createdAt,
       expiresAt: new Date(createdAt.getTime() + policy.days * 86_400_000),
+      ...(environments ? { environments } : {}),
     };
     if (!(await this.#store.createAccount(account))) throw new IsletError('ACCOUNT_EXISTS', 'User already exists! Try a different one.');
     this.#seal(name, password);

@@ -15,6 +15,9 @@ import type { Authenticator } from '../sessions/authenticator.ts';
 import { homeOf } from '../config/home-of.ts';
 import { exportFileName, exportHome } from '../lifecycle/export-home.ts';
 import type { Logger } from '../logger.ts';
+import { AccountService } from '../accounts/account-service.ts';
+import { checkBulkRequest, createInBulk, type BulkRequest, type Credential } from './bulk-accounts.ts';
+import { sheetTarget, type SheetTarget } from './credential-sheet.ts';
 
 export interface ContainerView {
   readonly environment: string;
@@ -48,6 +51,8 @@ export interface AdminDeps {
   readonly now?: () => Date;
   /** Where admin events (account_unlocked) are logged. */
   readonly log?: Logger;
+  /** Creates accounts (the graph's, sealing in the background); absent: one hashing in this process. */
+  readonly accounts?: AccountService;
 }
 
 export class AdminService {
@@ -119,6 +124,13 @@ export class AdminService {
     return this.#d.lifecycle.reconcile();
   }
 
+  /** Expires several accounts now with one reconcile pass; unknown names are returned, not thrown. */
+  async expireMany(names: readonly string[]): Promise<{ actions: ReconcileAction[]; unknown: string[] }> {
+    const unknown: string[] = [];
+    for (const name of names) if (!(await this.#d.store.setExpiry(name, this.#now()))) unknown.push(name);
+    return { actions: unknown.length === names.length ? [] : await this.#d.lifecycle.reconcile(), unknown };
+  }
+
   /** Removes one environment's container of an account (it starts fresh next time). */
   async resetEnvironment(account: string, environment: string): Promise<boolean> {
     await this.#account(account);
@@ -163,7 +175,59 @@ export class AdminService {
     return files;
   }
 
-  /** Enrolls the keys of an authorized_keys file for an account; returns how many were added and the problems. */
+  #environment(name: string) {
+    const env = this.#d.config.current().environments.find((e) => e.enabled && e.name === name);
+    if (!env) throw new IsletError('ADMIN_NOT_FOUND', `no enabled environment named ${JSON.stringify(name)}`);
+    return env;
+  }
+
+  /** Stops one environment's container now (files kept; attached trainees are told); false when it has none. */
+  async stopEnvironment(account: string, environment: string, detail: string): Promise<boolean> {
+    await this.#account(account);
+    return this.#d.lifecycle.stopNow(account, environment, detail);
+  }
+
+  /** Starts one environment's container (creating it from the image when missing), as a login would; returns its id. */
+  async startEnvironment(account: string, environment: string): Promise<string> {
+    await this.#account(account);
+    return this.#d.runner.ensureRunning(account, this.#environment(environment));
+  }
+
+  /** Resets one environment: its container is removed and a fresh one started from the image; returns the new id. */
+  async recreateEnvironment(account: string, environment: string): Promise<string> {
+    const env = this.#environment(environment);
+    await this.resetEnvironment(account, environment);
+    return this.#d.runner.ensureRunning(account, env);
+  }
+
+  /** Creates accounts in bulk with generated passphrases (bulk-accounts.ts); the credentials exist only in the result. */
+  async createAccounts(req: BulkRequest): Promise<Credential[]> {
+    const c = this.#d.config.current();
+    const checked = checkBulkRequest(req, c.environments.map((e) => e.name));
+    const g = c.global;
+    const policy = { minPasswordLength: g.min_password_length, days: g.days, reserved: new Set(g.gate_accounts.map((a) => a.username.toLowerCase())) };
+    return createInBulk(this.#accounts(), policy, checked);
+  }
+
+  /** Where the slips of accounts made in bulk send trainees (public_address, the first web origin), unless overridden. */
+  sheetTarget(override: Partial<SheetTarget> = {}): SheetTarget {
+    return sheetTarget(this.#d.config.current().global, this.#d.instance, override);
+  }
+
+  /** Resolves once every account created so far has its full-cost hash
+ (a CLI waits before it exits). */
+  sealed(): Promise<void> {
+    return this.#accounts().sealed();
+  }
+
+  #ownAccounts: AccountService | undefined;
+  #accounts(): AccountService {
+    this.#ownAccounts ??= this.#d.accounts ?? new AccountService(this.#d.store, this.#now);
+    return this.#ownAccounts;
+  }
+
+  /** Enrolls the keys of an authorized_keys file for an account
+; returns how many were added and the problems. */
   async importKeys(account: string, text: string): Promise<{ added: number; problems: string[] }> {
     await this.#account(account);
     let added = 0;

@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdminService } from '../admin/admin-service.ts';
-import { composeGraph, engineDriver, instanceName, openStore, testRunLabels } from '../compose.ts';
+import type { AdminService } from '../admin/admin-service.ts';
+import { adminService, composeGraph, engineDriver, instanceName, openStore, testRunLabels } from '../compose.ts';
 import { ConfigSource } from '../config/config-source.ts';
 import { IsletError } from '../core/islet-error.ts';
 import { claimEngine } from '../lifecycle/ownership.ts';
@@ -32,17 +32,7 @@ export function openAdmin(flags: Record<string, string | boolean | undefined>): 
   const driver = engineDriver();
   const g = composeGraph({ config, store, driver, instance, dataDir, log, now: () => new Date(), extraLabels: testRunLabels() });
   return {
-    admin: new AdminService({
-      store,
-      driver,
-      runner: g.runner,
-      lifecycle: g.lifecycle,
-      instance,
-      config,
-      auth: g.auth,
-      log,
-      exportDir: join(dataDir, 'exports'),
-    }),
+    admin: adminService({ graph: g, store, driver, instance, config, dataDir, log }),
     claim: (takeOver: boolean) => claimEngine({ store, driver, instance, dataDir, log, takeOver }),
     close: async () => {
       await g.close();

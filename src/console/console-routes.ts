@@ -18,6 +18,8 @@ import type { WebRoutes } from '../web/web-server.ts';
 import type { ConsoleGuard } from './console-guard.ts';
 import { ConsoleLogin } from './console-login.ts';
 import { consolePageRoutes } from './console-page.ts';
+import { accountsRoutes } from './accounts-routes.ts';
+import { adminService } from '../compose.ts';
 import { recordingsRoutes } from './recordings-routes.ts';
 
 export interface ConsoleDeps {
@@ -52,6 +54,7 @@ export function consoleRoutes(deps: ConsoleDeps): Console {
     login.routes(),
     consolePageRoutes(),
     // Features, one line each: <feature>Routes(guard, d),
+    accountsRoutes(guard, { admin: adminService(d), store: d.store, config: d.config }),
     recordingsRoutes(guard, d),
   ];
   void d;

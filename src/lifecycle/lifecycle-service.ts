@@ -312,6 +312,15 @@ export class LifecycleService {
     }
   }
 
+  /** Stops an (account, environment) container at an instructor's or admin's request (files kept); false when none is recorded. */
+  async stopNow(account: string, environment: string, detail: string): Promise<boolean> {
+    const row = await this.#d.store.getOwnership(account, environment);
+    if (!row) return false;
+    this.#d.attached.notify(row.containerId, 'The instructor stopped this environment. Your files are kept; choose it again to start it.');
+    await this.#stop(row.containerId, account, environment, 'admin', detail);
+    return true;
+  }
+
   async #stop(id: string, account: string, environment: string, reason: string, detail: string): Promise<void> {
     this.#stopping.add(id);
     try {

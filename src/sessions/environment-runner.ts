@@ -15,6 +15,7 @@ import { type Attachment, type InstanceInfo, type RuntimeDriver } from '../runti
 import { LABEL_INSTANCE, LABEL_STORE, containerName, ownerLabels } from '../runtime/names.ts';
 import type { Store } from '../store/store.ts';
 import { IsletError } from '../core/islet-error.ts';
+import { mayUse, notAllowed } from './allowed-environments.ts';
 import { KeyLock } from './key-lock.ts';
 import type { Admission } from './admission.ts';
 import { AttachRegistry } from './attach-registry.ts';
@@ -223,6 +224,7 @@ export class EnvironmentRunner {
    */
   async #prepare(account: string, env: Environment, say: (text: string) => void, gone: () => boolean, size?: TtySize, termName?: string) {
     const { driver } = this.#d;
+    if (!mayUse((await this.#d.store.getAccount(account))?.environments, env.name)) throw notAllowed(account, env.name);
     // Without a warm pool a new trainee's container is created at once (issue 15.4): a pool's claim renames
     // to the pair's name, so there a container under that name must be known before.
     let info = await this.#find(account, env, env.warm_pool > 0);

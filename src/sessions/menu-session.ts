@@ -23,6 +23,7 @@ import { clearScreen, crlf, fillSessionVars } from './text.ts';
 import { noHints, type DoorHints } from './door-hints.ts';
 import type { MenuEntry, MenuRoster } from './menu-roster.ts';
 import type { CreationLimit } from '../access/creation-limit.ts';
+import { mayUse } from './allowed-environments.ts';
 
 export interface MenuDeps {
   readonly config: ConfigSource;
@@ -59,6 +60,8 @@ export class MenuSession {
   readonly #hints: DoorHints;
   #cfg: LoadedConfig;
   #account = '';
+  /** The environments the account may use (Account.environments); undefined: every enabled one. */
+  #allowed: readonly string[] | undefined;
   /** This session in the menu roster (broadcasts reach it while it is not in a shell). */
   #entry: MenuEntry | undefined;
 
@@ -104,9 +107,10 @@ export class MenuSession {
       if (who.account) {
         this.#account = who.account;
         const acct = await this.#d.store.getAccount(who.account);
+        this.#allowed = acct?.environments;
         if (acct) this.#line(prompts.willExpire(formatDate(acct.expiresAt), formatRemaining(this.#d.now(), acct.expiresAt)));
         if (who.environment) {
-          const env = this.#cfg.environments.find((e) => e.enabled && e.name === who.environment);
+          const env = this.#cfg.environments.find((e) => e.enabled && e.name === who.environment && mayUse(this.#allowed, e.name));
           if (!env) this.#line(`There is no environment named ${who.environment}; choose one from the menu.`);
           else {
             await this.#enter(env);
@@ -115,6 +119,7 @@ export class MenuSession {
         }
       } else {
         this.#account = await this.#identify();
+        this.#allowed = (await this.#d.store.getAccount(this.#account))?.environments;
       }
       for (;;) await this.#menu();
     } catch (err) {
@@ -237,7 +242,7 @@ export class MenuSession {
   #entries(): Entry[] {
     this.#cfg = this.#d.config.current();
     return [
-      ...this.#cfg.environments.filter((e) => e.enabled).map((env): Entry => ({ kind: 'env', env })),
+      ...this.#cfg.environments.filter((e) => e.enabled && mayUse(this.#allowed, e.name)).map((env): Entry => ({ kind: 'env', env })),
       ...this.#cfg.plugins.filter((p) => p.enabled).map((plugin): Entry => ({ kind: 'plugin', plugin })),
     ];
   }

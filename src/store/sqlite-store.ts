@@ -60,6 +60,7 @@ const toAccount = (r: Row): Account => ({
   passwordHash: String(r.password_hash),
   createdAt: new Date(Number(r.created_at)),
   expiresAt: new Date(Number(r.expires_at)),
+  ...(r.environments == null ? {} : { environments: JSON.parse(String(r.environments)) as string[] }),
 });
 const toOwnership = (r: Row): Ownership => ({
   account: String(r.account),
@@ -81,6 +82,17 @@ const toThrottle = (r: Row): LoginThrottleState => ({
   ...(r.locked_until == null ? {} : { lockedUntil: new Date(Number(r.locked_until)) }),
 });
 
+/** Adds a column a database made by an older version lacks (two processes opening it at once: the second finds it added). */
+function addColumn(db: DatabaseSync, table: string, column: string, type: string): void {
+  const has = () => (db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).some((c) => c.name === column);
+  if (has()) return;
+  try {
+    db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  } catch (err) {
+    if (!has()) throw err;
+  }
+}
+
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #q: Record<string, StatementSync>;
@@ -92,6 +104,7 @@ export class SqliteStore implements Store {
       this.#db = new DatabaseSync(path);
       this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
       this.#db.exec(schema);
+      addColumn(this.#db, 'accounts', 'environments', 'TEXT'); // JSON array of allowed environments; NULL: all
       // Made once, when the store is created (or first opened by a version that knows it), and never changed.
       this.#db.prepare(`INSERT INTO meta (key, value) VALUES ('store_id', ?) ON CONFLICT(key) DO NOTHING`).run(randomBytes(8).toString('hex'));
       this.#storeId = String((this.#db.prepare(`SELECT value FROM meta WHERE key = 'store_id'`).get() as Row).value);
@@ -104,7 +117,9 @@ export class SqliteStore implements Store {
     }
     const db = this.#db;
     this.#q = {
-      insertAccount: db.prepare('INSERT INTO accounts (name, password_hash, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO NOTHING'),
+      insertAccount: db.prepare(
+        'INSERT INTO accounts (name, password_hash, created_at, expires_at, environments) VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING',
+      ),
       getAccount: db.prepare('SELECT * FROM accounts WHERE name = ?'),
       listAccounts: db.prepare('SELECT * FROM accounts ORDER BY name'),
       deleteAccount: db.prepare('DELETE FROM accounts WHERE name = ?'),
@@ -152,7 +167,8 @@ export class SqliteStore implements Store {
   }
 
   async createAccount(a: Account): Promise<boolean> {
-    const insert = () => this.#q.insertAccount!.run(a.name, a.passwordHash, a.createdAt.getTime(), a.expiresAt.getTime());
+    const envs = a.environments ? JSON.stringify(a.environments) : null;
+    const insert = () => this.#q.insertAccount!.run(a.name, a.passwordHash, a.createdAt.getTime(), a.expiresAt.getTime(), envs);
     return this.#run('createAccount', () => Number(insert().changes) === 1);
   }
   async getAccount(name: string): Promise<Account | undefined> {

@@ -14,6 +14,8 @@ export interface Account {
   readonly passwordHash: string;
   readonly createdAt: Date;
   readonly expiresAt: Date;
+  /** The environments this account may use (menu, direct login, commands); absent: every enabled one. */
+  readonly environments?: readonly string[];
 }
 
 /** Which container serves an (account, environment) pair. */

@@ -7,6 +7,7 @@ import type { ReconcileAction } from '../../lifecycle/policy.ts';
 import { parseDurationSeconds } from '../../config/units.ts';
 import { openAdmin, type AdminContext } from '../admin-context.ts';
 import { readFileSync } from 'node:fs';
+import { ACCOUNTS_CREATE_USAGE, accountsCreate } from './accounts-create.ts';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -41,9 +42,12 @@ export function describeAction(a: ReconcileAction): string {
 
 export const adminCommands = {
   accounts: {
-    help: 'List accounts with their expiry, password-login pauses and containers with their state (--json for machines)',
-    run: (f: Flags) =>
+    help:
+      'List accounts with their expiry, password-login pauses and containers with their state (--json for machines); ' +
+      `${ACCOUNTS_CREATE_USAGE}: make accounts in bulk with generated passphrases (a printable sheet and a CSV, written 0600)`,
+    run: (f: Flags, args: string[]) =>
       withAdmin(f, async (a) => {
+        if (args[0] === 'create') return accountsCreate(a, f, args.slice(1));
         const list = await a.listAccounts();
         if (f.json) {
           console.log(JSON.stringify(list, null, 2));
