@@ -20,7 +20,7 @@ $node bench/login-storm.ts --trainees 100   # runs the engine alone first (its f
 $node bench/throughput.ts --mb 50 --runs 3
 $node bench/data-path-cpu.ts --mb 100 --keys 2000 --runs 3 --profile   # CPU per MB and per keystroke, by process
 # Interleaved (islet, peer, islet-nice in turn at every step), 3 repetitions, finer steps near 3x, CPU by process, ISLET profiled.
-$node bench/workload.ts --systems islet,peer,islet-nice --steps 1,25,50,100,150,200 --reps 3 --settle 15 --refine 3 --profile
+$node bench/workload.ts --systems islet,peer,islet-nice --steps 1,25,50,100,150,200 --reps 3 --settle 15 --refine 2 --refine-max 6 --profile
 $node bench/density.ts --islet-steps 50,100,200,500,1000 --peer-steps 50,100,200   # equal n side by side, ISLET alone to 1000
 $node bench/charts.ts
 $node bench/report.ts   # the tables of docs/performance.md

@@ -13,7 +13,7 @@
  * Writes bench/results/<date>-workload.json.
  *
  * Usage: node bench/workload.ts [--systems islet,peer,islet-nice] [--steps 1,25,50,100,150,200]
- *          [--reps 3] [--settle 15] [--refine 3] [--profile]
+ *          [--reps 3] [--settle 15] [--refine 2] [--refine-max 6] [--profile]
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, setPriority, tmpdir } from 'node:os';
@@ -39,7 +39,9 @@ const SYSTEMS = list('systems', 'islet,peer,islet-nice');
 const STEPS = list('steps', '1,25,50,100,150,200').map(Number);
 const REPS = numArg(argv, 'reps', 3);
 const SETTLE_MS = numArg(argv, 'settle', 15) * 1000;
-const REFINE = numArg(argv, 'refine', 3);
+/** Finer steps per crossing curve, and in all (islet's and the peer's own-solo curves first). */
+const REFINE = numArg(argv, 'refine', 2);
+const REFINE_MAX = numArg(argv, 'refine-max', 6);
 const PROFILE = argv.includes('--profile');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 for (const s of SYSTEMS) if (!['islet', 'peer', 'islet-nice'].includes(s)) throw new Error(`unknown system ${s} (islet, peer, islet-nice)`);
@@ -166,11 +168,9 @@ async function main(): Promise<void> {
     for (const n of STEPS) await measureStep(systems, n, slots);
     if (REFINE > 0) {
       const a = analyzeCutoff(slots);
-      const curves = SYSTEMS.flatMap((s) => {
-        const rows = a.table.filter((r) => r.system === s);
-        return [rows.map((r) => ({ n: r.n, ratio: r.ratio_shared.median })), rows.map((r) => ({ n: r.n, ratio: r.ratio_own.median }))];
-      });
-      refined = refineSteps(curves, STEPS, { perCurve: REFINE });
+      const curve = (s: string, k: 'ratio_own' | 'ratio_shared') => a.table.filter((r) => r.system === s).map((r) => ({ n: r.n, ratio: r[k].median }));
+      const curves = [...SYSTEMS.map((s) => curve(s, 'ratio_own')), ...SYSTEMS.map((s) => curve(s, 'ratio_shared'))];
+      refined = refineSteps(curves, STEPS, { perCurve: REFINE, max: REFINE_MAX });
       console.log(`finer steps near the 3x crossings: ${refined.join(', ') || 'none'}`);
       for (const n of refined) await measureStep(systems, n, slots);
     }

@@ -37,6 +37,12 @@ test('refineSteps: evenly spaced n inside each crossing interval, none near a me
   assert.deepEqual(refineSteps([islet, peer], [1, 100, 150, 200]), [113, 125, 138, 163, 175, 188]);
 });
 
+test('refineSteps: at most max in all, the first curves first', () => {
+  const a = [{ n: 100, ratio: 2 }, { n: 150, ratio: 3.1 }];
+  const b = [{ n: 150, ratio: 2 }, { n: 200, ratio: 3.1 }];
+  assert.deepEqual(refineSteps([a, b], [100, 150, 200], { perCurve: 3, max: 4 }), [113, 125, 138, 163]);
+});
+
 test('refineSteps: nothing for a curve that never crosses or crosses at once; gap respected', () => {
   assert.deepEqual(refineSteps([[{ n: 1, ratio: 1 }, { n: 200, ratio: 2.9 }]], [1, 200]), []);
   assert.deepEqual(refineSteps([[{ n: 25, ratio: 3.5 }]], [25]), []);

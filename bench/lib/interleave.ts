@@ -25,12 +25,13 @@ export function stepSlots(systems: readonly string[], n: number, reps: number): 
 /**
  * Finer steps near the 3× crossing: for every curve (system × yardstick) given as median ratio by n,
  * the n strictly between the last step below `threshold` and the first at or above it, spaced evenly
- * (at most `perCurve` new ones, at least `minGap` apart and from what was measured). Sorted, unique.
+ * (at most `perCurve` new ones, at least `minGap` apart and from what was measured), at most `max` in all,
+ * the curves taken in the order given (the caller puts the ones that matter most first). Sorted, unique.
  */
 export function refineSteps(
   curves: readonly (readonly { n: number; ratio: number }[])[],
   measured: readonly number[],
-  { threshold = 3, perCurve = 3, minGap = 5 } = {},
+  { threshold = 3, perCurve = 3, minGap = 5, max = Number.POSITIVE_INFINITY } = {},
 ): number[] {
   const out = new Set<number>();
   const taken = () => [...measured, ...out];
@@ -42,7 +43,7 @@ export function refineSteps(
       up = pts[hi]!.n;
     for (let k = 1; k <= perCurve; k++) {
       const n = Math.round(lo + ((up - lo) * k) / (perCurve + 1));
-      if (n > lo && n < up && taken().every((m) => Math.abs(m - n) >= minGap)) out.add(n);
+      if (out.size < max && n > lo && n < up && taken().every((m) => Math.abs(m - n) >= minGap)) out.add(n);
     }
   }
   return [...out].sort((a, b) => a - b);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../test/helpers/islet-process.ts';
 import { runMeta } from './run-meta.ts';
 
-export function writeResult(name: string, result: { date: string }): string {
+export function writeResult(name: string, result: { date: string; [field: string]: unknown }): string {
   const dir = process.env.ISLET_BENCH_RESULTS ?? join(repoRoot, 'bench/results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${result.date.slice(0, 10)}-${name}.json`);
