@@ -2,25 +2,51 @@
 # Reproduces every figure of docs/performance.md on this machine: sets up
 # what is missing (npm dependencies with Node 24, the Docker engine, the demo
 # image; the peer's openssh-server and sqlite3 are installed by its setup),
-# runs each benchmark in turn against ISLET and the peer, then draws the
-# charts. Results: bench/results/<date>-<name>.json and bench/results/charts/.
-# Takes about 50 minutes on 2 cores.
-# Any step can be rerun alone; charts.ts and report.ts read the newest results. Run it on an otherwise idle machine.
-# Refuses an uncommitted tree (figures must belong to a commit); `npm run bench -- --allow-dirty` runs anyway
-# and every result file says -dirty. Every result file records commit, machine, start/end and command.
+# runs each benchmark against ISLET and the peer, then draws the charts and
+# writes the tables (the targets table included) from the result files.
+# Results: bench/results/<date>-<name>.json and bench/results/charts/.
+# Estimated 1.5 hours on 2 cores (the interleaved workload about 45 minutes of it);
+# each step prints its own duration. Run it on an otherwise idle machine.
+#
+# Usage: npm run bench [-- --allow-dirty] [-- --only workload,report]
+#   --allow-dirty  run on an uncommitted tree (every result file then says -dirty and lists the paths);
+#                  without it an uncommitted tree is refused: figures must belong to a commit.
+#   --only a,b     only these steps: latency, storm, throughput, data-path, workload, density, charts, report.
+# Every result file records commit, machine, start and end time and the exact command (bench/lib/run-meta.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ISLET_BENCH_COMMAND="npm run bench${*:+ -- $*}"
+allow=() only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --allow-dirty) allow=(--allow-dirty) ;;
+    --only) only=",$2,"; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
 npm install --no-audit --no-fund --loglevel=error
-node_modules/.bin/node --disable-warning=ExperimentalWarning bench/check-tree.ts "$@"
+node_modules/.bin/node --disable-warning=ExperimentalWarning bench/check-tree.ts "${allow[@]}"
 bash scripts/setup.sh --test  # --test: also the OpenSSH client and expect, for the OpenSSH sample
 node="node_modules/.bin/node --disable-warning=ExperimentalWarning"
-$node bench/login-latency.ts --trainees 30
-$node bench/login-storm.ts --trainees 100   # runs the engine alone first (its floor, same run), then ISLET cold, peer cold, ISLET warm
-$node bench/throughput.ts --mb 50 --runs 3
-$node bench/data-path-cpu.ts --mb 100 --keys 2000 --runs 3 --profile   # CPU per MB and per keystroke, by process
-# Interleaved (islet, peer, islet-nice in turn at every step), 3 repetitions, finer steps near 3x, CPU by process, ISLET profiled.
-$node bench/workload.ts --systems islet,peer,islet-nice --steps 1,25,50,100,150,200 --reps 3 --settle 15 --refine 2 --refine-max 6 --profile
-$node bench/density.ts --islet-steps 50,100,200,500,1000 --peer-steps 50,100,200   # equal n side by side, ISLET alone to 1000
-$node bench/charts.ts
-$node bench/report.ts   # the tables of docs/performance.md
+step() {
+  local name="$1"; shift
+  if [ -n "$only" ] && [[ "$only" != *",$name,"* ]]; then return; fi
+  local t0=$SECONDS
+  echo "== $name: $*"
+  "$@"
+  echo "== $name took $(( (SECONDS - t0) / 60 )) min $(( (SECONDS - t0) % 60 )) s"
+}
+step latency $node bench/login-latency.ts --trainees 30
+# The engine alone first (its floor, same run), then ISLET cold, peer cold, ISLET with a warm pool of 100.
+step storm $node bench/login-storm.ts --trainees 100
+step throughput $node bench/throughput.ts --mb 50 --runs 3
+step data-path $node bench/data-path-cpu.ts --mb 100 --keys 2000 --runs 3 --profile   # CPU per MB and per keystroke, by process
+# Interleaved: islet (nice 0), peer, islet-nice in turn at every step, 3 repetitions, finer steps near 3x,
+# CPU by process group per slot, ISLET (nice 0) under --cpu-prof.
+step workload $node bench/workload.ts --systems islet,peer,islet-nice --steps 1,25,50,100,150,200 --reps 3 --settle 15 --refine 2 --refine-max 6 --profile
+# Equal n side by side (50, 100, 200), ISLET alone on to 1000.
+step density $node bench/density.ts --islet-steps 50,100,200,500,1000 --peer-steps 50,100,200
+step charts $node bench/charts.ts
+step report $node bench/report.ts   # every table of docs/performance.md, the targets table included
+echo "== all done in $(( SECONDS / 60 )) min"
