@@ -47,6 +47,8 @@ export interface IsletTargetOptions {
   readonly priority?: number;
   /** NODE_OPTIONS for ISLET, e.g. `--cpu-prof --cpu-prof-dir=DIR` (the profile is written when it stops). */
   readonly nodeOptions?: string;
+  /** More islet.yaml lines (e.g. `recording: false` for bench/recording-overhead.ts). */
+  readonly config?: readonly string[];
 }
 
 /** The shell prompt of the demo image in both systems (hostname demo). */
@@ -68,6 +70,7 @@ export async function startIslet(opts: IsletTargetOptions = {}): Promise<Target>
       'account_creations_per_ip: 100000',
       'max_containers: 100000',
       `server_priority: ${opts.priority ?? 0}`,
+      ...(opts.config ?? []),
       '',
     ].join('\n'),
   );

@@ -1,8 +1,8 @@
 /**
  * An append-only file written off the caller's path: `append()` only queues a
  * line in memory and returns at once; the lines go to disk in batches (one
- * write in flight at a time, every `flushMs` or as soon as `batchBytes` are
- * waiting). Memory is bounded: while the disk is behind and `maxPendingBytes`
+ * write in flight at a time, every `flushMs` (1 s by default: one write a second per
+ * session, whatever the output rate) or as soon as `batchBytes` are waiting). Memory is bounded: while the disk is behind and `maxPendingBytes`
  * are waiting, further lines are refused (append returns false) and counted in
  * `dropped`, so a flood can neither stall the caller nor grow ISLET's memory.
  *
@@ -40,7 +40,7 @@ export class BufferedFile {
 
   constructor(path: string, opts: BufferedFileOptions = {}) {
     this.path = path;
-    this.#flushMs = opts.flushMs ?? 250;
+    this.#flushMs = opts.flushMs ?? 1000;
     this.#batchBytes = opts.batchBytes ?? 64 * 1024;
     this.#maxPending = opts.maxPendingBytes ?? 1024 * 1024;
     this.#onError = opts.onError ?? (() => undefined);

@@ -20,7 +20,7 @@ test('listing: complete, live (its writer runs), partial (writer gone, or cut mi
   const dir = mkdtempSync(join(tmpdir(), 'islet-rec-'));
   try {
     writeFileSync(join(dir, WRITER_FILE), JSON.stringify({ pid: process.pid, run: 'now' }));
-    const mk = (name: string, run: string) => new CastWriter(join(dir, 'alice', name), header(run), { maxBytes: 300 });
+    const mk = (name: string, run: string) => new CastWriter(join(dir, 'alice', name), header(run), { maxBytes: 300, flushMs: 50 });
     const done = mk('20261130T100000Z-ssh-00000001.cast', 'now');
     done.output('hi');
     await done.exit(0);

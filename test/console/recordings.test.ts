@@ -244,7 +244,7 @@ describe('recordings through the whole stack', { concurrency: false, timeout: 90
       await page.getByRole('tab', { name: 'Recordings' }).click();
       const row = page.locator(`tr.recording[data-id="${web.id}"]`);
       await row.waitFor({ timeout: 30_000 });
-      assert.match(await row.innerText(), new RegExp(`${USER}[\\s\\S]*web[\\s\\S]*complete`));
+      assert.match((await row.textContent()) ?? "", new RegExp(`${USER}[\\s\\S]*web[\\s\\S]*complete`));
       const [player] = await Promise.all([ctx.waitForEvent('page'), row.getByRole('link', { name: 'Play' }).click()]);
       const playerErrors: string[] = [];
       player.on('console', (m) => {
@@ -296,7 +296,7 @@ describe('recordings through the whole stack', { concurrency: false, timeout: 90
     await s.waitFor(PROMPT, 90_000);
     assert.equal(await sh(s, 'echo killed-$((6*7))'), 'killed-42');
     const live = await waitForRecording(before_, (l) => l.state === 'live');
-    await new Promise((r) => setTimeout(r, 1000)); // the output reaches the file (written every 250 ms)
+    await new Promise((r) => setTimeout(r, 2500)); // the output reaches the file (written every second)
     await islet.stop('SIGKILL');
     await s.close();
     const after_ = (await listed()).find((l) => l.id === live.id);
