@@ -18,6 +18,8 @@ import type { WebRoutes } from '../web/web-server.ts';
 import type { ConsoleGuard } from './console-guard.ts';
 import { ConsoleLogin } from './console-login.ts';
 import { consolePageRoutes } from './console-page.ts';
+import { watchRoutes } from './watch-routes.ts';
+import { broadcastRoutes } from './broadcast-routes.ts';
 import { accountsRoutes } from './accounts-routes.ts';
 import { adminService } from '../compose.ts';
 import { recordingsRoutes } from './recordings-routes.ts';
@@ -54,6 +56,8 @@ export function consoleRoutes(deps: ConsoleDeps): Console {
     login.routes(),
     consolePageRoutes(),
     // Features, one line each: <feature>Routes(guard, d),
+    watchRoutes(guard, { taps: d.graph.runner.taps }),
+    broadcastRoutes(guard, { broadcaster: d.graph.broadcaster, taps: d.graph.runner.taps, roster: d.graph.roster, config: d.config }),
     accountsRoutes(guard, { admin: adminService(d), store: d.store, config: d.config }),
     recordingsRoutes(guard, d),
   ];

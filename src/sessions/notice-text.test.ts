@@ -64,3 +64,15 @@ test('long notices wrap at words within the width and are cut after the row limi
   assert.ok(rows[2]!.endsWith('…'));
   assert.deepEqual(noticeRows('x'.repeat(25), 20), ['[ISLET]', 'x'.repeat(19), 'x'.repeat(6)]);
 });
+
+test('placed by relative moves only: a screen with text the model never saw (the menu before the shell) is not corrupted', async () => {
+  // The model saw only the shell's output; the client also shows five lines of menu text above it.
+  const shell = 'BusyBox\r\n~ $ echo hi\r\nhi\r\n~ $ ls';
+  const model = await screen(shell, () => '');
+  const known: ScreenState = { cursorX: 6, cursorY: model.cursor[1]!, lineTop: model.cursor[1]!, alternate: false, cols: 40, rows: 8 };
+  const seen = await screen(`${'menu\r\n'.repeat(5)}${shell}`, () => insertAbove('hello', known), ' -l');
+  assert.deepEqual(seen.lines.slice(5), ['hi', '[ISLET] hello', '~ $ ls -l']);
+  // Control: placing it by the model's absolute rows (as a CUP would) hits the wrong row on this screen.
+  const absolute = await screen(`${'menu\r\n'.repeat(5)}${shell}`, () => `\x1b7\x1b[${known.cursorY + 1};1H\x1b[2K[ISLET] hello\x1b8`);
+  assert.notDeepEqual(absolute.lines.slice(5), ['hi', '[ISLET] hello', '~ $ ls']);
+});

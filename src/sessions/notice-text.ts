@@ -3,10 +3,9 @@
  * your terminal") on a trainee's screen without corrupting what is there.
  *
  * - A shell (normal screen): the notice is inserted as lines ABOVE the line the
- *   cursor is on — pushing that line down when there is room below it, else
- *   scrolling only the rows above it (a scroll region) — so the prompt and what
- *   the trainee has typed stay intact with the cursor in them; the shell's line
- *   editor never notices (it only moves within its own line).
+ *   cursor is on (the screen scrolls up first when that line is at the bottom),
+ *   so the prompt and what the trainee has typed stay intact with the cursor in
+ *   them; the shell's line editor never notices (it only moves within its own line).
  * - A full-screen program (alternate screen): one line over the bottom row, to be
  *   repaired by asking the program to redraw (the caller nudges the size), the
  *   full notice kept for when the alternate screen ends (notice at the prompt).
@@ -65,34 +64,25 @@ export function noticeRows(text: string, cols: number, max = MAX_ROWS): string[]
 const BOLD = '\x1b[0;1m';
 const RESET = '\x1b[0m';
 
-/** Lines inserted above the cursor's line; the cursor and the line it is on stay put (normal screen). */
+/**
+ * Lines inserted above the cursor's line; that line (and the cursor in it) moves down, nothing is
+ * overwritten. Only relative moves: the model knows the line structure around the cursor, but not
+ * which row of the client's screen it is on (text the menu printed before the shell is not in it).
+ * First k line feeds and k rows up make room below (scrolling the screen up when the line is at the
+ * bottom, as output would), then the line is pushed down by k inserted rows, which take the notice.
+ */
 export function insertAbove(text: string, s: ScreenState): string {
   const rows = noticeRows(text, s.cols, Math.min(MAX_ROWS, Math.max(1, s.rows - 1)));
   const k = rows.length;
-  const top = s.lineTop;
-  let out = '\x1b7';
-  let first: number; // 0-based row of the first notice row
-  const moved = s.cursorY + k < s.rows || top < k;
-  if (s.cursorY + k < s.rows) {
-    // Room below (a shell's output ends at its prompt): push the line down, nothing is lost.
-    out += `\x1b[${top + 1};1H\x1b[${k}L`;
-    first = top;
-  } else if (top < k) {
-    // Not enough rows above the line: push the screen down from the top (the bottom rows go).
-    out += `\x1b[1;1H\x1b[${k}L`;
-    first = 0;
-  } else {
-    // Scroll only the rows above the line up by k (a region 1..top, 1-based), freeing rows top-k..top-1.
-    if (top > k) out += `\x1b[1;${top}r\x1b[${top};1H\x1b[${k}S\x1b[r`;
-    first = top - k;
-  }
-  rows.forEach((r, i) => {
-    out += `\x1b[${first + i + 1};1H\x1b[2K${BOLD}${r}${RESET}`;
-  });
-  out += '\x1b8';
-  // Pushed down: the cursor's row moved by k (DECRC restored the old row).
-  if (moved) out += `\x1b[${s.cursorY + k + 1};${s.cursorX + 1}H`;
-  return out;
+  const dy = s.cursorY - s.lineTop; // rows between the line's start and the cursor
+  const up = (n: number) => (n > 0 ? `\x1b[${n}A` : '');
+  return (
+    `${'\n'.repeat(k)}${up(k)}` + // room below; the cursor is back on its line, same column
+    '\x1b7' + // cursor and attributes
+    `\r${up(dy)}\x1b[${k}L` + // the line's first row, pushed down by k blank rows
+    rows.map((r) => `\x1b[2K${BOLD}${r}${RESET}`).join('\r\n') +
+    `\x1b8\x1b[${k}B` // the cursor where it was, k rows lower with its line
+  );
 }
 
 /** One line over the bottom row (alternate screen); the program redraws it when nudged. */

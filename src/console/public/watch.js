@@ -61,7 +61,6 @@ export async function mount(root, api) {
     ws = undefined;
     granted = false;
     askBtn.disabled = stopTypingBtn.disabled = stopBtn.disabled = true;
-    watchBtn.disabled = false;
   }
 
   function start(account, environment) {
@@ -77,7 +76,6 @@ export async function mount(root, api) {
     const sock = api.ws(`/console/ws/watch?${q}`);
     sock.binaryType = 'arraybuffer';
     ws = sock;
-    watchBtn.disabled = true;
     stopBtn.disabled = false;
     say(`Connecting to ${account} / ${environment}…`);
     root.dataset.watching = '';
@@ -111,7 +109,6 @@ export async function mount(root, api) {
         ws = undefined;
         granted = false;
         askBtn.disabled = stopTypingBtn.disabled = stopBtn.disabled = true;
-        watchBtn.disabled = false;
       }
     };
   }
