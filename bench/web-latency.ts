@@ -64,6 +64,17 @@ const summary = (xs: number[]) => ({
   samples: xs.map(round1),
 });
 const PROMPT = /\$ (\x1b\[J)?$/;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Runs the two doors' samples in turn, the first door alternating, so neither always follows the other. */
+const inTurn = async (i: number, web: () => Promise<void>, ssh: () => Promise<void>) => {
+  if (i % 2 === 0) {
+    await web();
+    await ssh();
+  } else {
+    await ssh();
+    await web();
+  }
+};
 
 const started = new Date().toISOString();
 noteLoad('start');
@@ -157,38 +168,55 @@ try {
   c.type(`${menu[1]}\r`);
   await c.until(() => /student@[^\n]*\$ /.test(c.text) || undefined, 120_000, 'shell prompt');
   await new Promise((r) => setTimeout(r, 500));
-  /** KEYS keystrokes over the WebSocket, then KEYS over SSH into the same shell (its line cleared every 40). */
+  /**
+   * KEYS keystrokes over the WebSocket and KEYS over SSH into the same shell, interleaved (which door goes first
+   * alternates), so both are timed under the same conditions; the line is cleared every 40. The two windows share
+   * the shell and see each other's echoes: each echo is timed alone, the next keystroke only once the other
+   * window has its copy.
+   */
   const echoes = async (): Promise<{ ws: number[]; ssh: number[] }> => {
-    const ws: number[] = [];
-    for (let i = 0; i < KEYS; i++) {
-      if (i % 40 === 39) {
-        c.type('\x15');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const before = c.received;
-      const t0 = performance.now();
-      c.type('a');
-      await c.until(() => c.received > before || undefined, 10_000, 'echo');
-      ws.push(performance.now() - t0);
-    }
-    c.type('\x15');
-    await new Promise((r) => setTimeout(r, 100));
     const s = new SshTrainee();
     await s.connect(islet.port, `${account}+demo`, pw);
     await s.waitFor(PROMPT, 60_000);
-    // The web window and this SSH window share the shell: take turns so each echo is timed alone.
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
+    const sshGot = async (n: number) => {
+      const until = Date.now() + 10_000;
+      while (s.bytes <= n && Date.now() < until) await sleep(1);
+    };
+    const wsEcho = async () => {
+      const before = c.received;
+      const other = s.bytes;
+      const t0 = performance.now();
+      c.type('a');
+      await c.until(() => c.received > before || undefined, 10_000, 'echo');
+      const ms = performance.now() - t0;
+      await sshGot(other);
+      return ms;
+    };
+    const sshEcho = async () => {
+      const other = c.received;
+      const ms = await s.echo('a');
+      await c.until(() => c.received > other || undefined, 10_000, 'mirrored echo');
+      return ms;
+    };
+    const ws: number[] = [];
     const ssh: number[] = [];
     for (let i = 0; i < KEYS; i++) {
       if (i % 40 === 39) {
-        s.send('\x15');
-        await new Promise((r) => setTimeout(r, 50));
+        c.type('\x15');
+        await sleep(100);
       }
-      ssh.push(await s.echo('a'));
+      if (i % 2 === 0) {
+        ws.push(await wsEcho());
+        ssh.push(await sshEcho());
+      } else {
+        ssh.push(await sshEcho());
+        ws.push(await wsEcho());
+      }
     }
-    s.send('\x15');
+    c.type('\x15');
     s.end();
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     return { ws, ssh };
   };
   const alone = await echoes();
@@ -208,79 +236,87 @@ try {
   c.send({ t: 'bye' });
   await c.closed;
 
-  // Environment choice to the shell prompt, back into the running shell (the reattach path), alternating doors.
   const MENU = /(\d+)\) demo\s+\|[\s\S]*\[Choice\]: $/;
+  const SHELL = /student@[^\n]*\$ /;
+  /**
+   * Through one door: log in (as the account, or through the gate creating account `name`), then time the
+   * environment choice to `until` in the output; the window then leaves and the shell stays.
+   */
+  const choose = async (door: 'ws' | 'ssh', until: RegExp, name?: string): Promise<number> => {
+    let ms: number;
+    if (door === 'ws') {
+      const w = new WebClient(base, { origin: base });
+      if (name) {
+        w.hello({ cols: 120, rows: 40 });
+        await w.waitText('[new/existing]: ');
+        w.type('new\r');
+        await w.waitText('Choose a username');
+        w.type(`${name}\r`);
+        await w.waitText('Choose a password');
+        w.type(`${pw}\r`);
+        await w.waitText('Verify');
+      } else {
+        w.hello({ login: account, cols: 120, rows: 40 });
+        await w.waitText(`${account}'s password: `);
+      }
+      w.type(`${pw}\r`);
+      const wm = await w.until(() => MENU.exec(w.text) ?? undefined, 30_000, 'menu');
+      const from = w.text.length;
+      const t0 = performance.now();
+      w.type(`${wm[1]}\r`);
+      await w.until(() => until.test(w.text.slice(from)) || undefined, 120_000, String(until));
+      ms = performance.now() - t0;
+      w.send({ t: 'bye' });
+      await w.closed;
+    } else {
+      const t = new SshTrainee();
+      if (name) {
+        await t.connect(islet.port, 'demo', 'demo');
+        await t.waitFor(/\[new\/existing\]: /, 30_000);
+        t.send('new\r');
+        await t.waitFor(/Choose a username/, 30_000);
+        t.send(`${name}\r`);
+        await t.waitFor(/Choose a password/, 30_000);
+        t.send(`${pw}\r`);
+        await t.waitFor(/Verify/, 30_000);
+        t.send(`${pw}\r`);
+      } else await t.connect(islet.port, account, pw);
+      const tm = await t.waitFor(MENU, 30_000);
+      t.skip();
+      const t0 = performance.now();
+      t.send(`${tm[1]}\r`);
+      await t.waitFor(until, 120_000);
+      ms = performance.now() - t0;
+      t.end();
+    }
+    await sleep(300);
+    return ms;
+  };
+
+  // Environment choice to the shell prompt, back into the running shell (the reattach path), the doors in turn.
   const choiceWs: number[] = [];
   const choiceSsh: number[] = [];
   for (let i = 0; i < REATTACHES; i++) {
-    const w = new WebClient(base, { origin: base });
-    w.hello({ login: account, cols: 120, rows: 40 });
-    await w.waitText(`${account}'s password: `);
-    w.type(`${pw}\r`);
-    const wm = await w.until(() => MENU.exec(w.text) ?? undefined, 30_000, 'menu');
-    const from = w.text.length;
-    const w0 = performance.now();
-    w.type(`${wm[1]}\r`);
-    await w.until(() => /student@[^\n]*\$ /.test(w.text.slice(from)) || undefined, 60_000, 'shell prompt');
-    choiceWs.push(performance.now() - w0);
-    w.send({ t: 'bye' });
-    await w.closed;
-    const t = new SshTrainee();
-    await t.connect(islet.port, account, pw);
-    const tm = await t.waitFor(MENU, 30_000);
-    t.skip();
-    const t0 = performance.now();
-    t.send(`${tm[1]}\r`);
-    await t.waitFor(/student@[^\n]*\$ /, 60_000);
-    choiceSsh.push(performance.now() - t0);
-    t.end();
-    await new Promise((r) => setTimeout(r, 300));
+    await inTurn(
+      i,
+      async () => void choiceWs.push(await choose('ws', SHELL)),
+      async () => void choiceSsh.push(await choose('ssh', SHELL)),
+    );
   }
 
-  // Environment choice to the shell prompt in a new container: a new account per sample, through each door in turn.
+  // Environment choice to the shell prompt in a new container: a new account per sample, the doors in turn.
   const newWs: number[] = [];
   const newSsh: number[] = [];
   for (let i = 0; i < NEW; i++) {
     const name = `${account.slice(0, 7)}n${i}`;
-    const w = new WebClient(base, { origin: base });
-    w.hello({ cols: 120, rows: 40 });
-    await w.waitText('[new/existing]: ');
-    w.type('new\r');
-    await w.waitText('Choose a username');
-    w.type(`${name}w\r`);
-    await w.waitText('Choose a password');
-    w.type(`${pw}\r`);
-    await w.waitText('Verify');
-    w.type(`${pw}\r`);
-    const wm = await w.until(() => MENU.exec(w.text) ?? undefined, 30_000, 'menu');
-    const from = w.text.length;
-    const w0 = performance.now();
-    w.type(`${wm[1]}\r`);
-    await w.until(() => /student@[^\n]*\$ /.test(w.text.slice(from)) || undefined, 120_000, 'shell prompt');
-    newWs.push(performance.now() - w0);
-    w.send({ t: 'bye' });
-    await w.closed;
-    const t = new SshTrainee();
-    await t.connect(islet.port, 'demo', 'demo');
-    await t.waitFor(/\[new\/existing\]: /, 30_000);
-    t.send('new\r');
-    await t.waitFor(/Choose a username/, 30_000);
-    t.send(`${name}s\r`);
-    await t.waitFor(/Choose a password/, 30_000);
-    t.send(`${pw}\r`);
-    await t.waitFor(/Verify/, 30_000);
-    t.send(`${pw}\r`);
-    const tm = await t.waitFor(MENU, 30_000);
-    t.skip();
-    const t0 = performance.now();
-    t.send(`${tm[1]}\r`);
-    await t.waitFor(/student@[^\n]*\$ /, 120_000);
-    newSsh.push(performance.now() - t0);
-    t.end();
-    await new Promise((r) => setTimeout(r, 300));
+    await inTurn(
+      i,
+      async () => void newWs.push(await choose('ws', SHELL, `${name}w`)),
+      async () => void newSsh.push(await choose('ssh', SHELL, `${name}s`)),
+    );
   }
 
-  // Reattach to a full screen: top runs in the shell; each door in turn chooses the environment again.
+  // Reattach to a full screen: top runs in the shell; the doors in turn choose the environment again.
   const TOP = /Load average/;
   const restoreWs: number[] = [];
   const restoreSsh: number[] = [];
@@ -291,31 +327,14 @@ try {
     t.send('top\r');
     await t.waitFor(TOP, 30_000);
     t.end();
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
   }
   for (let i = 0; i < REATTACHES; i++) {
-    const w = new WebClient(base, { origin: base });
-    w.hello({ login: account, cols: 120, rows: 40 });
-    await w.waitText(`${account}'s password: `);
-    w.type(`${pw}\r`);
-    const wm = await w.until(() => MENU.exec(w.text) ?? undefined, 30_000, 'menu');
-    const from = w.text.length;
-    const w0 = performance.now();
-    w.type(`${wm[1]}\r`);
-    await w.until(() => TOP.test(w.text.slice(from)) || undefined, 60_000, 'top');
-    restoreWs.push(performance.now() - w0);
-    w.send({ t: 'bye' });
-    await w.closed;
-    const t = new SshTrainee();
-    await t.connect(islet.port, account, pw);
-    const tm = await t.waitFor(MENU, 30_000);
-    t.skip();
-    const t0 = performance.now();
-    t.send(`${tm[1]}\r`);
-    await t.waitFor(TOP, 60_000);
-    restoreSsh.push(performance.now() - t0);
-    t.end();
-    await new Promise((r) => setTimeout(r, 300));
+    await inTurn(
+      i,
+      async () => void restoreWs.push(await choose('ws', TOP)),
+      async () => void restoreSsh.push(await choose('ssh', TOP)),
+    );
   }
 
   // Keystroke echo with WORKING trainees running the paper's workload, half through each door, all at once.
