@@ -33,6 +33,8 @@ if [ "$want_test" = yes ]; then
   command -v expect >/dev/null 2>&1 || pkgs+=(expect)
   # The web door's browser tests (test/browser/): Debian's Chromium, driven by playwright-core (no browser download).
   [ -x /usr/bin/chromium ] || pkgs+=(chromium)
+  # The credential sheet's test reads the PDF Chromium prints (test/e2e/accounts-bulk.test.ts).
+  command -v pdftotext >/dev/null 2>&1 || pkgs+=(poppler-utils)
   # The client matrix (test/e2e/client-matrix.test.ts): PuTTY, Dropbear, paramiko, asyncssh.
   command -v plink >/dev/null 2>&1 || pkgs+=(putty-tools)
   command -v dbclient >/dev/null 2>&1 || pkgs+=(dropbear-bin)

@@ -30,8 +30,8 @@ test('one slip per account with username, passphrase, ssh line, link and a QR co
   const html = sheetHtml(slips, target);
   assert.equal(html.match(/<section class="slip">/g)?.length, 2);
   for (const c of creds) {
-    assert.ok(html.includes(`<dd class="user">${c.name}</dd>`));
-    assert.ok(html.includes(`<dd class="pass">${c.password}</dd>`));
+    assert.ok(html.includes(`<span class="k">Username</span> <span class="cred">${c.name}</span>`));
+    assert.ok(html.includes(`<span class="k">Password</span> <span class="cred">${c.password}</span>`));
     assert.ok(html.includes(`ssh -p 2222 ${c.name}@h`));
   }
   assert.ok(html.includes('Event &#60;b&#62;&#38;') && !html.includes('<b>&'), 'the title is escaped');

@@ -59,31 +59,38 @@ export async function slipsOf(creds: readonly Credential[], target: SheetTarget)
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
-/** The standalone sheet (a file opened in a browser and printed): two slips a row, none split across pages. */
+/**
+ * The standalone sheet (a file opened in a browser and printed): one slip a row, never split across pages,
+ * each fact a line of its own with the passphrase never wrapped (so it is read, and extracted from a PDF, whole).
+ */
 export function sheetHtml(slips: readonly Slip[], target: SheetTarget): string {
-  const slip = (s: Slip) => `<section class="slip">
-<h2>${esc(target.title)}</h2>
-${s.qr ? `<img class="qr" alt="QR code of ${esc(s.url)}" src="${s.qr}">` : ''}
-<dl>
-<dt>Username</dt><dd class="user">${esc(s.name)}</dd>
-<dt>Password</dt><dd class="pass">${esc(s.password)}</dd>
-<dt>SSH</dt><dd>${esc(s.ssh)}</dd>
-${s.url ? `<dt>Browser</dt><dd>${esc(s.url)}</dd>` : ''}
-<dt>Expires</dt><dd>${esc(s.expires)}</dd>
-${s.environments.length ? `<dt>Environments</dt><dd>${esc(s.environments.join(', '))}</dd>` : ''}
-</dl>
-</section>`;
+  const line = (k: string, v: string, cls = '') => `<p><span class="k">${k}</span> <span class="${cls || 'v'}">${esc(v)}</span></p>`;
+  const slip = (s: Slip) =>
+    [
+      '<section class="slip">',
+      s.qr ? `<img class="qr" alt="QR code of ${esc(s.url)}" src="${s.qr}">` : '',
+      `<h2>${esc(target.title)}</h2>`,
+      line('Username', s.name, 'cred'),
+      line('Password', s.password, 'cred'),
+      line('SSH', s.ssh),
+      s.url ? line('Browser', s.url) : '',
+      line('Expires', s.expires),
+      s.environments.length ? line('Environments', s.environments.join(', ')) : '',
+      '</section>',
+    ]
+      .filter(Boolean)
+      .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(target.title)}: ${slips.length} account(s)</title>
 <style>
 body { font-family: sans-serif; margin: 1cm; }
-main { display: grid; grid-template-columns: 1fr 1fr; gap: 0.4cm; }
-.slip { break-inside: avoid; border: 1px dashed #555; padding: 0.3cm 0.4cm; min-height: 5.6cm; position: relative; }
+.slip { break-inside: avoid; border: 1px dashed #555; padding: 0.3cm 0.5cm; margin-bottom: 0.4cm; min-height: 3.8cm; }
 .slip h2 { font-size: 11pt; margin: 0 0 0.2cm; }
-.qr { position: absolute; top: 0.3cm; right: 0.3cm; width: 2.6cm; height: 2.6cm; }
-dl { display: grid; grid-template-columns: auto 1fr; gap: 0.1cm 0.3cm; margin: 0; font-size: 10pt; }
-dt { color: #444; } dd { margin: 0; overflow-wrap: anywhere; }
-.user, .pass { font-family: monospace; font-size: 12pt; font-weight: bold; }
+.slip p { margin: 0.08cm 0; font-size: 10pt; }
+.k { color: #444; display: inline-block; min-width: 2.8cm; }
+.v { overflow-wrap: anywhere; }
+.cred { font-family: monospace; font-size: 13pt; font-weight: bold; white-space: nowrap; }
+.qr { float: right; width: 3.2cm; height: 3.2cm; margin-left: 0.4cm; }
 </style></head>
 <body><main>
 ${slips.map(slip).join('\n')}

@@ -152,16 +152,15 @@ export async function mount(root, api) {
   }
 
   function slipOf(s) {
-    const dl = el('dl');
-    const row = (k, v, cls = '') => dl.append(el('dt', { textContent: k }), el('dd', { textContent: v, className: cls }));
-    row('Username', s.name, 'cred');
-    row('Password', s.password, 'cred');
-    row('SSH', s.ssh);
-    if (s.url) row('Browser', s.url);
-    row('Expires', s.expires);
-    if (s.environments.length) row('Environments', s.environments.join(', '));
-    const slip = el('section', { className: 'slip' }, dl);
-    if (s.qr) slip.prepend(el('img', { src: s.qr, alt: `QR code of ${s.url}`, className: 'qr' }));
+    const slip = el('section', { className: 'slip' });
+    if (s.qr) slip.append(el('img', { src: s.qr, alt: `QR code of ${s.url}`, className: 'qr' }));
+    const line = (k, v, cls = 'v') => slip.append(el('p', {}, el('span', { className: 'k', textContent: k }), ' ', el('span', { className: cls, textContent: v })));
+    line('Username', s.name, 'cred');
+    line('Password', s.password, 'cred');
+    line('SSH', s.ssh);
+    if (s.url) line('Browser', s.url);
+    line('Expires', s.expires);
+    if (s.environments.length) line('Environments', s.environments.join(', '));
     return slip;
   }
 
