@@ -68,6 +68,15 @@ test('targetsTable: a result from before the interleaved run gives its median cu
   assert.deepEqual(row(t, "cut-off against each system's own").slice(1, 4), ['200 (runs: – to –)', '150 (runs: – to –)', 'yes']);
 });
 
+test('targetsTable: a cut-off not reached by a small run proves nothing: no verdict', () => {
+  const t = targetsTable({
+    workload: { file: 'small.json', steps: [], analysis: { max_n: { islet: 4, peer: 4 }, cutoff: { shared: { islet: { median: null }, peer: { median: null } }, own: { islet: { median: null }, peer: { median: 4 } } } } },
+  });
+  assert.deepEqual(row(t, 'cut-off ≥ 34').slice(1, 4), ['> 4 (runs: – to –)', '> 4 (runs: – to –)', '–']);
+  // ISLET above 4, the peer at 4: ISLET's is higher.
+  assert.equal(row(t, "cut-off against each system's own")[3], 'yes');
+});
+
 test('targetsTable: a missing result file says so, no figure and no verdict', () => {
   const t = targetsTable({});
   const r = row(t, 'new container');

@@ -113,9 +113,17 @@ function workloadRows(r: ResultFile | undefined): Row[] {
     const m = c.median === null ? `> ${maxN(t)}` : String(c.median);
     return `${m} (runs: ${c.earliest ?? '–'} to ${c.all_runs ?? '–'})`;
   };
-  const num = (kind: 'shared' | 'own', t: string) => {
+  // A cut-off not reached is only known to lie above the largest n measured.
+  const num = (kind: 'shared' | 'own', t: string): { n: number; above: boolean } | undefined => {
     const c = of(kind, t);
-    return c ? (c.median === null ? Number.POSITIVE_INFINITY : c.median) : undefined;
+    if (!c) return undefined;
+    return c.median === null ? { n: maxN(t) ?? 0, above: true } : { n: c.median, above: false };
+  };
+  const atLeast = (c: { n: number; above: boolean } | undefined, k: number) => (!c ? undefined : c.n >= k ? true : c.above ? undefined : false);
+  const notBelow = (i: { n: number; above: boolean } | undefined, p: { n: number; above: boolean } | undefined) => {
+    if (!i || !p) return undefined;
+    if (!p.above) return atLeast(i, p.n);
+    return i.above ? undefined : i.n > p.n ? true : false; // the peer's lies above p.n
   };
   const ci = num('own', 'islet'),
     cp = num('own', 'peer'),
@@ -135,8 +143,8 @@ function workloadRows(r: ResultFile | undefined): Row[] {
       yes(n100 !== undefined ? e('islet') <= 50 && e('islet') <= e('peer') : undefined),
       src(r),
     ],
-    ['cut-off ≥ 34 trainees (shared solo)', cut('shared', 'islet'), cut('shared', 'peer'), yes(cs === undefined ? undefined : cs >= 34), src(r)],
-    ["cut-off against each system's own solo ≥ the peer's", cut('own', 'islet'), cut('own', 'peer'), yes(ci === undefined || cp === undefined ? undefined : ci >= cp), src(r)],
+    ['cut-off ≥ 34 trainees (shared solo)', cut('shared', 'islet'), cut('shared', 'peer'), yes(atLeast(cs, 34)), src(r)],
+    ["cut-off against each system's own solo ≥ the peer's", cut('own', 'islet'), cut('own', 'peer'), yes(notBelow(ci, cp)), src(r)],
   ];
 }
 

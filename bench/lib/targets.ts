@@ -92,6 +92,9 @@ export async function startIslet(opts: IsletTargetOptions = {}): Promise<Target>
     serverMemory: () => treeRssMb(islet.pid!),
     problems: () => islet.logs.filter((l) => Number(l.level) >= 40).map((l) => JSON.stringify(l).slice(0, 600)),
     close: async () => {
+      // A --cpu-prof profile is written only at a clean exit: SIGTERM first (dispose kills).
+      if (opts.nodeOptions?.includes('--cpu-prof'))
+        await Promise.race([islet.stop('SIGTERM').catch(() => undefined), new Promise((r) => setTimeout(r, 30_000))]);
       await islet.dispose();
       await sweepTestContainers(runId);
     },
