@@ -104,6 +104,7 @@ test('typing needs the trainee’s y: refused with n, then allowed; the instruct
   assert.doesNotMatch(term.output, /sneaky-2/, 'what was typed before the yes never ran');
   assert.doesNotMatch(term.output, /\?1;2c/);
   assert.doesNotMatch(term.output, /\$ [yn]/, 'the answers y and n did not reach the shell');
+  await until('input reported', () => w.logged('instructor_input').length > 0);
   const logged = w.logged('instructor_input');
   assert.equal(logged.length, 1);
   assert.equal(logged[0]!.instructor, 'ada');

@@ -14,8 +14,9 @@
  * - The trainee always knows: a notice when watching or typing starts and ends,
  *   naming the instructor; Ctrl-] (while someone watches) ends every watch of the
  *   shell; typing needs the trainee's y (n refuses; an unanswered ask expires).
- * - Input is attributed: every batch an instructor types is reported through
- *   `onInput` with the instructor's name (audit, recordings), never as the trainee's.
+ * - Input is attributed: what an instructor types is reported through `onInput`
+ *   with the instructor's name (byte counts gathered per second, and at the end of
+ *   typing), never as the trainee's.
  * - The keystroke path costs two checks while nobody watches (`output`, `fromTrainee`).
  */
 import type { Terminal, TtySize } from '../core/terminal.ts';
@@ -101,6 +102,9 @@ interface Observer {
   /** Output that arrived while the screen was being read. */
   pending: Buffer[] | undefined;
 }
+
+/** Instructor input is reported (onInput) gathered over this, so a log line is not written per key. */
+const INPUT_REPORT_MS = 1000;
 
 interface Tap {
   readonly containerId: string;
@@ -271,6 +275,14 @@ export class ShellTaps {
     for (const b of pending) events.output(b);
     void this.notice(t.containerId, `${instructor} (instructor) is watching your terminal; press ${END_KEY_NAME} to end it.`);
     let closed = false;
+    let typed = 0;
+    let report: NodeJS.Timeout | undefined;
+    const reportInput = () => {
+      clearTimeout(report);
+      report = undefined;
+      if (typed) this.#o.onInput?.({ account, environment, instructor, bytes: typed });
+      typed = 0;
+    };
     return {
       account,
       environment,
@@ -294,10 +306,12 @@ export class ShellTaps {
         const clean = stripTerminalReplies(b);
         if (clean.length === 0) return true;
         t.viewers[0].input(clean);
-        this.#o.onInput?.({ account, environment, instructor, bytes: clean.length });
+        typed += clean.length;
+        report ??= setTimeout(reportInput, INPUT_REPORT_MS);
         return true;
       },
       stopTyping: () => {
+        reportInput();
         if (t.typing !== o) return;
         t.typing = undefined;
         o.events.typing('stopped');
@@ -309,6 +323,7 @@ export class ShellTaps {
       close: () => {
         if (closed) return;
         closed = true;
+        reportInput();
         if (!t.observers.delete(o)) return;
         if (t.asking?.obs === o) {
           clearTimeout(t.asking.timer);
