@@ -159,7 +159,9 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   logCryptoBinding(log.child({ module: 'sshd' }));
   const addr = await ssh.listen(o.host, o.port);
   // The instructor console (src/console/) is served by the web door.
-  const console_ = o.http ? consoleRoutes({ config, log, store, driver, graph, instance, dataDir: o.dataDir, now, metrics: obs.metrics }) : undefined;
+  const console_ = o.http
+    ? consoleRoutes({ config, log, store, driver, graph, instance, dataDir: o.dataDir, now, metrics: obs.metrics, doorOf: (t) => obs.doorOf(t) })
+    : undefined;
   // The web door (src/web/): the same handler, authenticator, limits and attach registry as SSH.
   const web = o.http
     ? await startWebDoor(

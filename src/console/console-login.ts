@@ -220,6 +220,11 @@ export class ConsoleLogin implements ConsoleGuard {
     return false;
   }
 
+  /** True while the session `req` came with is still valid (long-lived sockets check it to close at logout or expiry). */
+  alive(req: FastifyRequest): boolean {
+    return this.#valid(InstructorSessions.fromHeader(req.headers.cookie)) !== undefined;
+  }
+
   /** Live sessions (for tests and metrics). */
   get sessions(): number {
     return this.#sessions.size;

@@ -10,6 +10,7 @@
  */
 import type { IsletGraph } from '../compose.ts';
 import type { ConfigSource } from '../config/config-source.ts';
+import type { Terminal } from '../core/terminal.ts';
 import type { Logger } from '../logger.ts';
 import type { IsletMetrics } from '../metrics/metrics.ts';
 import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
@@ -23,6 +24,7 @@ import { broadcastRoutes } from './broadcast-routes.ts';
 import { accountsRoutes } from './accounts-routes.ts';
 import { adminService } from '../compose.ts';
 import { recordingsRoutes } from './recordings-routes.ts';
+import { rosterHub, rosterRoutes } from './roster-routes.ts';
 
 export interface ConsoleDeps {
   readonly config: ConfigSource;
@@ -37,6 +39,8 @@ export interface ConsoleDeps {
   readonly now: () => Date;
   /** ISLET's metrics registry (charts); absent in unit tests. */
   readonly metrics?: IsletMetrics;
+  /** The door (`ssh`, `web`) a trainee's terminal came through (Observability.doorOf); absent: unknown. */
+  readonly doorOf?: (t: Terminal) => string | undefined;
 }
 
 export interface Console {
@@ -51,17 +55,28 @@ export function consoleRoutes(deps: ConsoleDeps): Console {
   const login = new ConsoleLogin({ config: deps.config, addresses: deps.graph.access.addresses, log });
   const guard: ConsoleGuard = login;
   const d = { ...deps, log };
-  const closers: Array<() => void> = [];
+  const hub = rosterHub(d);
+  const closers: Array<() => void> = [() => hub.close()];
+  // Every console route, listed once registered (debug log `console_routes`): the security test probes each one.
+  const listed: string[] = [];
   const routes: WebRoutes[] = [
+    (app) => {
+      app.addHook('onRoute', (r) => {
+        const methods = Array.isArray(r.method) ? r.method : [r.method];
+        const ws = (r as { websocket?: boolean }).websocket;
+        for (const m of methods) if (m !== 'HEAD' && r.url.startsWith('/console')) listed.push(`${ws ? 'WS' : m} ${r.url}`);
+      });
+    },
     login.routes(),
     consolePageRoutes(),
+    rosterRoutes(login, hub),
     // Features, one line each: <feature>Routes(guard, d),
     watchRoutes(guard, { taps: d.graph.runner.taps }),
     broadcastRoutes(guard, { broadcaster: d.graph.broadcaster, taps: d.graph.runner.taps, roster: d.graph.roster, config: d.config }),
     accountsRoutes(guard, { admin: adminService(d), store: d.store, config: d.config }),
     recordingsRoutes(guard, d),
   ];
-  void d;
+  routes.push(() => log.debug({ event: 'console_routes', routes: listed }, 'console routes registered'));
   return {
     guard,
     routes,

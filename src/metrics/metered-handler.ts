@@ -35,6 +35,11 @@ export class SessionCounter {
     };
   }
 
+  /** The door (`ssh`, `web`) an interactive session's terminal came through; undefined once it ended. */
+  doorOf(t: Terminal): string | undefined {
+    return this.#terms.get(t);
+  }
+
   /** Counts by door and state; `attached` are the terminals in a shell right now. */
   counts(attached: readonly Terminal[]): { door: string; state: string; count: number }[] {
     const inShell = new Set(attached);

@@ -41,6 +41,11 @@ export class Observability {
   handler(h: SessionHandler, door: string): SessionHandler {
     return this.#sessions.wrap(h, door);
   }
+
+  /** The door an interactive terminal came through (the instructor console's roster). */
+  doorOf(t: Terminal): string | undefined {
+    return this.#sessions.doorOf(t);
+  }
   guard<G extends { admit(ip: string): string | undefined; closed(ip: string): void }>(g: G, door: string): G {
     return meteredGuard(g, door, this.metrics);
   }

@@ -86,6 +86,11 @@ export interface Execution {
   readonly stderr: Readable;
   /** Resolves with the exit status once the process ended (-1 when unknown). */
   readonly exited: Promise<number>;
+  /**
+   * The connection under stdout, when stdout does not pass backpressure on to it (the Docker driver's
+   * demultiplexer): a reader that must bound its buffer pauses this as well. Absent: pausing stdout suffices.
+   */
+  readonly transport?: { pause(): unknown; resume(): unknown };
   resize(size: TtySize): Promise<void>;
   /** Sends a signal to the process and the processes it started in its group (best effort). */
   signal(signal: NodeJS.Signals): Promise<void>;

@@ -26,6 +26,11 @@ export class Admission {
     this.#limits = limits;
   }
 
+  /** Trainees waiting in line for a place now (the instructor console shows it). */
+  get waiting(): number {
+    return this.#line.length;
+  }
+
   /** Somebody's container stopped or a reservation ended: let the line move. */
   changed(): void {
     for (const w of [...this.#wakers]) w();

@@ -6,10 +6,25 @@
 import type { Terminal } from '../core/terminal.ts';
 import { crlf } from './text.ts';
 
+/** When a terminal attached and when its trainee last typed (epoch ms), for the instructor console's roster. */
+export interface Presence {
+  readonly since: number;
+  readonly lastInput: number;
+}
+
 export class AttachRegistry {
   readonly #m = new Map<string, Set<Terminal>>();
+  readonly #presence = new Map<Terminal, { since: number; lastInput: number; off: () => void }>();
 
   add(containerId: string, t: Terminal): void {
+    if (!this.#presence.has(t)) {
+      const p = { since: Date.now(), lastInput: Date.now(), off: () => undefined as void };
+      // One timestamp per input chunk: the cost of knowing how long a trainee has been idle.
+      p.off = t.onData(() => {
+        p.lastInput = Date.now();
+      });
+      this.#presence.set(t, p);
+    }
     let s = this.#m.get(containerId);
     if (!s) {
       s = new Set();
@@ -23,6 +38,19 @@ export class AttachRegistry {
     if (!s) return;
     s.delete(t);
     if (s.size === 0) this.#m.delete(containerId);
+    this.#presence.get(t)?.off();
+    this.#presence.delete(t);
+  }
+
+  /** When `t` attached and last sent input; undefined when it is not attached. */
+  presence(t: Terminal): Presence | undefined {
+    const p = this.#presence.get(t);
+    return p && { since: p.since, lastInput: p.lastInput };
+  }
+
+  /** The containers with a terminal attached now. */
+  containers(): string[] {
+    return [...this.#m.keys()];
   }
 
   /** The terminals attached to one container (a door offering "take over" closes them). */

@@ -82,6 +82,8 @@ export class ScreenModel {
   resyncs = 0;
   /** Overflows since the queue last drained. */
   #streak = 0;
+  /** The window title the shell last set (OSC 0/2), kept across resyncs; trainee-controlled text. */
+  #title = '';
 
   constructor(o: ScreenModelOptions) {
     this.#o = { scrollback: SCREEN_DEFAULTS.scrollback, maxQueuedBytes: SCREEN_DEFAULTS.maxQueuedBytes, cooldownMs: SCREEN_DEFAULTS.cooldownMs, ...o };
@@ -92,9 +94,17 @@ export class ScreenModel {
 
   #fresh(): [HeadlessTerminal, InstanceType<typeof SerializeAddon>] {
     const t = new Terminal({ cols: this.#size.cols, rows: this.#size.rows, scrollback: this.#o.scrollback, allowProposedApi: true });
+    t.onTitleChange((title) => {
+      this.#title = title.slice(0, 256);
+    });
     const s = new SerializeAddon();
     t.loadAddon(s as unknown as Parameters<HeadlessTerminal['loadAddon']>[0]);
     return [t, s];
+  }
+
+  /** The terminal title the program set last (the instructor console shows it, as text). */
+  get title(): string {
+    return this.#title;
   }
 
   /** The size the model is at (the container TTY's, as last told). */

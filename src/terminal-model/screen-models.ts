@@ -132,6 +132,11 @@ export class ScreenModels {
     return Promise.race([e.model.state(), late]).finally(() => clearTimeout(timer));
   }
 
+  /** The terminal title the container's shell set last; undefined without a model. */
+  title(containerId: string): string | undefined {
+    return this.#m.get(containerId)?.model.title;
+  }
+
   /** Forgets a container's model (its shell ended, it was removed, or it starts afresh). */
   drop(containerId: string): void {
     const e = this.#m.get(containerId);

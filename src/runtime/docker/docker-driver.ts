@@ -436,6 +436,31 @@ export class DockerDriver implements RuntimeDriver {
     }
   }
 
+  async usage(id: string): Promise<{ cpuNs: number; memoryBytes: number } | undefined> {
+    type Stats = {
+      cpu_stats?: { cpu_usage?: { total_usage?: number } };
+      memory_stats?: { usage?: number; stats?: Record<string, number> };
+    };
+    try {
+      const j = await this.#engine.json<Stats>({
+        op: 'stats',
+        method: 'GET',
+        path: `/containers/${enc(id)}/stats`,
+        query: { stream: false, 'one-shot': true },
+        timeoutMs: this.#callMs,
+      });
+      const cpuNs = j.cpu_stats?.cpu_usage?.total_usage;
+      if (typeof cpuNs !== 'number' || cpuNs <= 0) return undefined;
+      // As `docker stats` counts it: usage less the page cache (cgroup v2 inactive_file, v1 total_inactive_file).
+      const m = j.memory_stats ?? {};
+      const cache = m.stats?.inactive_file ?? m.stats?.total_inactive_file ?? 0;
+      return { cpuNs, memoryBytes: Math.max(0, (m.usage ?? 0) - cache) };
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
   async resize(id: string, size: TtySize): Promise<void> {
     const rows = clampDim(size.rows),
       cols = clampDim(size.cols);

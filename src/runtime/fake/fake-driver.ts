@@ -195,6 +195,12 @@ export class FakeDriver implements RuntimeDriver {
     const i = this.engine.lookup(id);
     return i?.running ? i.cpuNs : undefined;
   }
+
+  async usage(id: string): Promise<{ cpuNs: number; memoryBytes: number } | undefined> {
+    await this.#call('cpuTime');
+    const i = this.engine.lookup(id);
+    return i?.running ? { cpuNs: i.cpuNs, memoryBytes: i.memoryBytes } : undefined;
+  }
 }
 
 function refused(op: string, statusCode: number, engineMessage: string): IsletError {

@@ -44,6 +44,8 @@ export class FakeInstance implements ShellMachine {
   exitCode: number | undefined;
   startedAt: Date | undefined;
   cpuNs = 0;
+  /** Memory in use, as `usage()` reports it (a test or bench may set it). */
+  memoryBytes = 4 * 1024 * 1024;
   /** Called when the main process ends (the engine removes auto-remove instances). */
   onExit: () => void = () => {};
   readonly #image: FakeImage;

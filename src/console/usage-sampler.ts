@@ -1,0 +1,129 @@
+/**
+ * CPU and memory of every running trainee container, sampled from the
+ * engine's stats for the instructor console's roster, at a bounded cost:
+ * at most `concurrency` stats calls in flight and at most `perSecond` started
+ * per second, so a cycle over N containers takes at least N / perSecond
+ * seconds (1000 containers at 25/s: a 40 s cycle) and never less than
+ * `minCycleMs`. It runs only while somebody looks (start/stop), and never on
+ * the login path.
+ *
+ * Contract: CPU is a percentage of one core over the time between a
+ * container's last two samples (undefined after its first); a container that
+ * left the target list is forgotten at the end of the cycle; an engine error
+ * skips that container for the cycle (it keeps its last figures).
+ */
+import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
+
+export interface Usage {
+  /** Percent of one core since the previous sample; undefined after the first sample. */
+  readonly cpuPercent?: number;
+  /** Bytes in use; undefined when the driver cannot tell. */
+  readonly memoryBytes?: number;
+  /** When sampled (epoch ms). */
+  readonly at: number;
+}
+
+export interface SamplerOptions {
+  readonly driver: Pick<RuntimeDriver, 'cpuTime' | 'usage'>;
+  /** The containers to sample now (asked at the start of each cycle). */
+  readonly targets: () => Promise<readonly string[]>;
+  readonly concurrency?: number;
+  readonly perSecond?: number;
+  readonly minCycleMs?: number;
+  /** Called after each cycle (the roster pushes what changed). */
+  readonly onCycle?: () => void;
+  readonly now?: () => number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+export class UsageSampler {
+  readonly #o: Required<Omit<SamplerOptions, 'onCycle'>> & Pick<SamplerOptions, 'onCycle'>;
+  readonly #last = new Map<string, { cpuNs: number } & Usage>();
+  #running = false;
+  #loop: Promise<void> | undefined;
+  /** Stats calls made (for the bench and tests). */
+  calls = 0;
+  cycles = 0;
+
+  constructor(o: SamplerOptions) {
+    this.#o = { concurrency: 4, perSecond: 25, minCycleMs: 2000, now: Date.now, ...o };
+  }
+
+  get(id: string): Usage | undefined {
+    const u = this.#last.get(id);
+    return (
+      u && {
+        at: u.at,
+        ...(u.cpuPercent !== undefined ? { cpuPercent: u.cpuPercent } : {}),
+        ...(u.memoryBytes !== undefined ? { memoryBytes: u.memoryBytes } : {}),
+      }
+    );
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop ??= this.#run().finally(() => {
+      this.#loop = undefined;
+    });
+  }
+
+  /** Stops after the current call; figures are kept (a console reopened soon shows them at once). */
+  stop(): void {
+    this.#running = false;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      const started = this.#o.now();
+      await this.cycle(false).catch(() => undefined);
+      this.#o.onCycle?.();
+      const rest = this.#o.minCycleMs - (this.#o.now() - started);
+      if (rest > 0 && this.#running) await sleep(rest);
+    }
+  }
+
+  /** One pass over the targets, paced and capped (`explicit`: a test's, which runs without start()). */
+  async cycle(explicit = true): Promise<void> {
+    const ids = [...(await this.#o.targets())];
+    const spacing = (this.#o.concurrency * 1000) / this.#o.perSecond;
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length && (explicit || this.#running)) {
+        const id = ids[next++]!;
+        const t0 = this.#o.now();
+        await this.#sample(id).catch(() => undefined);
+        const wait = spacing - (this.#o.now() - t0);
+        if (wait > 0) await sleep(wait);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, ids.length) }, worker));
+    const keep = new Set(ids);
+    for (const id of this.#last.keys()) if (!keep.has(id)) this.#last.delete(id);
+    this.cycles++;
+  }
+
+  async #sample(id: string): Promise<void> {
+    const d = this.#o.driver;
+    this.calls++;
+    const u = d.usage ? await d.usage(id) : await d.cpuTime(id).then((cpuNs) => (cpuNs === undefined ? undefined : { cpuNs, memoryBytes: undefined }));
+    const at = this.#o.now();
+    if (!u) {
+      this.#last.delete(id);
+      return;
+    }
+    const prev = this.#last.get(id);
+    const cpuPercent = prev && at > prev.at && u.cpuNs >= prev.cpuNs ? ((u.cpuNs - prev.cpuNs) / 1e6 / (at - prev.at)) * 100 : undefined;
+    this.#last.set(id, {
+      cpuNs: u.cpuNs,
+      at,
+      ...(cpuPercent !== undefined ? { cpuPercent } : {}),
+      ...(u.memoryBytes !== undefined ? { memoryBytes: u.memoryBytes } : {}),
+    });
+  }
+}
