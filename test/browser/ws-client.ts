@@ -41,6 +41,7 @@ export class WebClient {
     this.opened.catch(() => undefined);
     this.closed = new Promise((res) =>
       this.ws.once('close', (code) => {
+        clearTimeout(this.#ackTimer);
         this.closeCode = code;
         this.#wake();
         res(code);
@@ -56,11 +57,29 @@ export class WebClient {
           this.received += fresh.length;
           // Answer a cursor position request as a terminal would (BusyBox's line editor asks at every prompt).
           if (fresh.includes('\x1b[6n')) this.type('\x1b[1;1R');
-          this.send({ t: 'ack', seq: this.received });
+          this.#ackSoon();
         }
       } else this.controls.push(JSON.parse(data.toString()) as Control);
       this.#wake();
     });
+  }
+
+  #acked = 0;
+  #ackTimer: NodeJS.Timeout | undefined;
+  /** Acknowledges as the page does (public/protocol.js): at once past 16 KiB, otherwise within 100 ms. */
+  #ackSoon(): void {
+    if (this.received - this.#acked >= 16 * 1024) {
+      this.#ack();
+      return;
+    }
+    this.#ackTimer ??= setTimeout(() => this.#ack(), 100).unref();
+  }
+  #ack(): void {
+    clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
+    if (this.received === this.#acked || this.ws.readyState !== WebSocket.OPEN) return;
+    this.#acked = this.received;
+    this.send({ t: 'ack', seq: this.#acked });
   }
 
   #wake(): void {
