@@ -10,7 +10,7 @@ import { accessFromConfig, type Access } from './access/access-from-config.ts';
 import { AccountService } from './accounts/account-service.ts';
 import { BackgroundHasher } from './accounts/background-hasher.ts';
 import type { ConfigSource } from './config/config-source.ts';
-import type { Environment } from './config/schema.ts';
+import type { Environment, GlobalConfig } from './config/schema.ts';
 import { instancePattern } from './config/schema.ts';
 import { IsletError } from './core/islet-error.ts';
 import { periodic, type Service } from './core/service.ts';
@@ -20,6 +20,7 @@ import type { Logger } from './logger.ts';
 import { ContainerTools } from './runtime/container-tools.ts';
 import { DockerDriver, type DockerDriverOptions } from './runtime/docker/index.ts';
 import { bridgeNetworkName } from './runtime/names.ts';
+import { SwarmDriver } from './runtime/swarm/index.ts';
 
 import type { RuntimeDriver } from './runtime/runtime-driver.ts';
 import { Admission } from './sessions/admission.ts';
@@ -54,8 +55,20 @@ export function testRunLabels(): Record<string, string> {
   return run ? { [LABEL_TEST]: run } : {};
 }
 
-/** The container engine: Docker (the one place a driver is built; a test may pass its own to startIslet). */
-export function engineDriver(opts: DockerDriverOptions = {}): RuntimeDriver {
+/**
+ * The container engine: Docker, or Swarm when `runtime.driver` says so (the one place a driver is built; a
+ * test may pass its own to startIslet).
+ */
+export function engineDriver(opts: DockerDriverOptions = {}, runtime?: GlobalConfig['runtime']): RuntimeDriver {
+  if (runtime?.driver === 'swarm') {
+    return new SwarmDriver({
+      ...(runtime.manager ? { manager: runtime.manager } : {}),
+      nodes: runtime.nodes,
+      constraints: runtime.constraints,
+      drainGraceSeconds: runtime.drain_grace,
+      ...(opts.callTimeoutMs ? { callTimeoutMs: opts.callTimeoutMs } : {}),
+    });
+  }
   return new DockerDriver(opts);
 }
 

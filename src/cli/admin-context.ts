@@ -29,7 +29,7 @@ export function openAdmin(flags: Record<string, string | boolean | undefined>): 
   const config = new ConfigSource(optionValue('config', flags));
   const instance = instanceName(config);
   const store = openStore(dataDir);
-  const driver = engineDriver();
+  const driver = engineDriver({}, config.current().global.runtime);
   const g = composeGraph({ config, store, driver, instance, dataDir, log, now: () => new Date(), extraLabels: testRunLabels() });
   return {
     admin: adminService({ graph: g, store, driver, instance, config, dataDir, log }),

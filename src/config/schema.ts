@@ -514,6 +514,28 @@ export const globalFields = {
     .max(10000)
     .default(5)
     .describe('A container using more CPU than this (percent of one core, averaged since the last check) counts as busy and is never stopped for idleness.'),
+  runtime: z
+    .object({
+      driver: z
+        .enum(['docker', 'swarm'])
+        .default('docker')
+        .describe('`docker`: one engine (`DOCKER_HOST`). `swarm`: each trainee container is a Swarm service placed by a Swarm manager (docs/swarm.md).'),
+      manager: z.string().default('').describe('Swarm: a manager engine socket (`unix:///path`). Empty: `DOCKER_HOST`, else /var/run/docker.sock.'),
+      nodes: z
+        .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/), z.string().min(1))
+        .default({})
+        .describe(
+          "Swarm: each node's engine socket by node hostname (`docker node ls`), e.g. `{ node1: unix:///run/n1.sock }`: attach, exec and files go " +
+            'to the engine of the node that runs the task. Nodes must run dockerd with `--bridge=none` and `--no-new-privileges` (checked before use).',
+        ),
+      constraints: z.array(z.string().min(1)).default([]).describe('Swarm: placement constraints for every trainee service, e.g. `node.labels.islet==yes`.'),
+      drain_grace: duration('drain_grace')
+        .prefault('1h')
+        .describe('Swarm: how long a live shell on a drained node keeps running before Swarm stops it (its stop grace period).'),
+    })
+    .strict()
+    .prefault({})
+    .describe('Container runtime. Read at start.'),
   defaults: environmentDefaultsSchema.default({}).describe('Options every environment inherits unless it sets them itself (legacy `modules/docker.conf`).'),
   plugins: z
     .array(pluginSchema)

@@ -30,6 +30,9 @@ const imageMissing = (err: unknown) =>
 
 /** Input typed (or pasted) while the container starts, kept for the shell. */
 const EARLY_INPUT_MAX = 64 * 1024;
+/** What a trainee is told when the machine that ran their environment is gone (a cluster node lost or drained). */
+export const LOST_MESSAGE = 'The machine that ran your environment is no longer available; what was in it is lost.';
+
 
 export type RunOutcome = 'exited' | 'closed' | 'interrupted';
 
@@ -208,7 +211,12 @@ export class EnvironmentRunner {
       return 'interrupted';
     }
     this.screens.drop(info.id);
-    await this.#d.store.markStopped(account, env.name, 'shell exited');
+    if (after?.lost) {
+      // A cluster node lost or drained under the shell (src/runtime/swarm/): say so, and record what was lost.
+      log.warn({ event: 'environment_lost', account, environment: env.name, lost: after.lost }, 'the environment was lost with its node');
+      say(`\n${LOST_MESSAGE}\n`);
+    }
+    await this.#d.store.markStopped(account, env.name, after?.lost ? `lost: ${after.lost}` : 'shell exited');
     this.#d.admission?.changed();
     if (!after || env.remove_on_exit) {
       if (after) await driver.remove(info.id).catch(() => undefined);
@@ -228,6 +236,12 @@ export class EnvironmentRunner {
     // Without a warm pool a new trainee's container is created at once (issue 15.4): a pool's claim renames
     // to the pair's name, so there a container under that name must be known before.
     let info = await this.#find(account, env, env.warm_pool > 0);
+    if (info?.lost) {
+      // Its node is gone: start() gives a fresh container elsewhere (files of the old one are lost).
+      this.#d.log.warn({ event: 'environment_lost', account, environment: env.name, lost: info.lost }, 'starting afresh: the environment was lost with its node');
+      say(`${LOST_MESSAGE} A fresh one is starting.\n`);
+      await this.#d.store.markStopped(account, env.name, `lost: ${info.lost}`);
+    }
     let running = info?.state === 'running';
     // Admission first: a trainee who is refused or waits sees no greeting and gets no new container.
     let release = running || !this.#d.admission ? () => {} : await this.#d.admission.admit(account, say, gone);

@@ -47,6 +47,7 @@ export class WarmPool {
   #refillTimer: NodeJS.Timeout | undefined;
   /** When the latest claim happened (ms epoch): refills pause while claims keep coming. */
   #lastClaim = 0;
+  #warned = false;
 
   constructor(deps: WarmPoolDeps) {
     this.#d = deps;
@@ -83,7 +84,7 @@ export class WarmPool {
 
   /** Takes a ready container for `account`, renamed to `name`; undefined when the pool is empty. */
   async claim(env: Environment, name: string): Promise<string | undefined> {
-    if (env.warm_pool === 0) return undefined;
+    if (env.warm_pool === 0 || !this.supported) return undefined;
     await this.#load();
     const list = this.#list(env.name);
     for (let id = list.shift(); id !== undefined; id = list.shift()) {
@@ -123,7 +124,22 @@ export class WarmPool {
   }
 
   /** Brings every environment's pool to its size (and removes pools of environments that no longer want one). */
+  /**
+   * A claim renames the container to the trainee's name: a driver without rename (Swarm services) has no
+   * warm pool; warm_pool is then ignored (logged once) and every trainee gets a new container.
+   */
+  get supported(): boolean {
+    return !this.#d.driver.unsupported?.has('rename');
+  }
+
   async fill(): Promise<void> {
+    if (!this.supported) {
+      if (!this.#warned && this.#d.config.current().environments.some((e) => e.warm_pool > 0)) {
+        this.#warned = true;
+        this.#d.log.warn({ event: 'pool_unsupported', driver: this.#d.driver.name }, 'warm_pool is ignored: this runtime driver cannot rename containers');
+      }
+      return;
+    }
     await this.#load();
     const cfg = this.#d.config.current();
     const wanted = new Map(cfg.environments.filter((e) => e.enabled).map((e) => [e.name, e]));

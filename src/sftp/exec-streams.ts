@@ -19,7 +19,6 @@
  * Both may wait for a marker line `+\n` on stdout that the opening script
  * prints once the file is open: failing to open is reported by `ready`.
  */
-import type { Readable } from 'node:stream';
 import type { Execution } from '../runtime/runtime-driver.ts';
 import { SftpStatusError, STATUS, statusFromStderr } from './sftp-status.ts';
 
@@ -35,14 +34,13 @@ interface Waiter {
 }
 
 /**
- * The Docker driver's stdout is a demultiplexer that does not pass
- * backpressure on to the engine connection, which is also the execution's
- * stdin object. Pausing that connection's readable side as well keeps the
- * engine (and so the tool in the container) from sending more than we buffer.
+ * A driver whose stdout does not pass backpressure on (the Docker driver's demultiplexer over the engine
+ * connection) names the connection as `transport`: pausing it as well keeps the engine (and so the tool in
+ * the container) from sending more than we buffer. No guess about what stdin is: the engine need not be a
+ * local socket (Swarm nodes, Kubernetes).
  */
-function transportOf(exec: Execution): Readable | undefined {
-  const t = exec.stdin as unknown as Partial<Readable>;
-  return (t as unknown) !== exec.stdout && typeof t.pause === 'function' && typeof t.resume === 'function' ? (t as Readable) : undefined;
+function transportOf(exec: Execution): Execution['transport'] {
+  return exec.transport;
 }
 
 /** Pauses a tool's output, and the engine connection under it, while `full` is true; resumes when it is not. */

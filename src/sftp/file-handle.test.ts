@@ -100,6 +100,7 @@ class FakeContainer implements Box {
       stdout,
       stderr,
       exited,
+      transport: stdin, // as the Docker driver declares its engine connection
       resize: async () => undefined,
       signal: async () => {
         stdout.end();

@@ -38,7 +38,7 @@ export async function check(flags: Record<string, string | boolean | undefined>)
     );
   }
   if (!flags['no-engine']) {
-    const driver = engineDriver({ callTimeoutMs: 5000 });
+    const driver = engineDriver({ callTimeoutMs: 5000 }, cfg.global.runtime);
     for (const env of cfg.environments.filter((e) => e.enabled)) {
       try {
         const present = await driver.hasImage(env.image);

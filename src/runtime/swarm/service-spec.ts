@@ -14,12 +14,15 @@
  * The task's restart policy is `none`: a shell that exits stays exited (as on one host), and Swarm never
  * starts a fresh shell nobody asked for.
  */
+import { createHash } from 'node:crypto';
 import { IsletError } from '../../core/islet-error.ts';
 import { createOptions, READONLY_TMP_TMPFS } from '../docker/create-options.ts';
 import type { CreateRequest } from '../runtime-driver.ts';
 
 /** Label on the service: the environment asked for no_new_privileges (the driver checks the node gives it). */
 export const LABEL_SWARM_NNP = 'islet.swarm.nnp';
+/** Label on the service: the instance's name (the trainee's canonical name; see serviceName). */
+export const LABEL_SWARM_NAME = 'islet.swarm.name';
 /** Label on the service: the TTY size asked for at create (`<cols>x<rows>`); a service has no ConsoleSize. */
 export const LABEL_SWARM_TTY = 'islet.swarm.tty';
 
@@ -51,6 +54,7 @@ export function serviceSpec(req: CreateRequest, o: ServiceSpecOptions = {}): Ser
   const h = c.HostConfig ?? {};
   const labels = {
     ...(c.Labels ?? {}),
+    [LABEL_SWARM_NAME]: req.name,
     ...(env.no_new_privileges ? { [LABEL_SWARM_NNP]: 'true' } : {}),
     [LABEL_SWARM_TTY]: `${req.tty?.cols ?? 80}x${req.tty?.rows ?? 24}`,
   };
@@ -85,7 +89,7 @@ export function serviceSpec(req: CreateRequest, o: ServiceSpecOptions = {}): Ser
   if (h.Memory) limits.MemoryBytes = h.Memory;
   if (h.PidsLimit !== undefined && h.PidsLimit > 0) limits.Pids = h.PidsLimit;
   return {
-    Name: c.name,
+    Name: serviceName(req.name),
     Labels: labels,
     TaskTemplate: {
       ContainerSpec: containerSpec,
@@ -99,6 +103,21 @@ export function serviceSpec(req: CreateRequest, o: ServiceSpecOptions = {}): Ser
     },
     Mode: { Replicated: { Replicas: 0 } },
   };
+}
+
+/**
+ * The service name of an instance name. Swarm wants a DNS label (letters, digits, `-`/`_` inside, at most 63
+ * characters) where ISLET's names have dots (`<instance>.<environment>.<account>`): the readable part keeps
+ * what fits and a hash of the whole name keeps it unique, so the engine still refuses a duplicate.
+ */
+export function serviceName(name: string): string {
+  const readable = name
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/^[-_]+|[-_]+$/g, '')
+    .slice(0, 44)
+    .replace(/[-_]+$/, '');
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 16);
+  return `${readable || 'islet'}-${hash}`;
 }
 
 /** `rw,nosuid,nodev,size=64m,mode=1777` → Swarm's TmpfsOptions (size in bytes, mode as a number). */

@@ -34,7 +34,7 @@ import type {
   TtySize,
 } from '../runtime-driver.ts';
 import { PendingAttachment } from './pending-attachment.ts';
-import { LABEL_SWARM_NNP, LABEL_SWARM_TTY, serviceSpec } from './service-spec.ts';
+import { LABEL_SWARM_NAME, LABEL_SWARM_NNP, LABEL_SWARM_TTY, serviceName, serviceSpec } from './service-spec.ts';
 
 export interface SwarmDriverOptions {
   /** A manager's engine socket (path or unix:// URL); default: DOCKER_HOST, else /var/run/docker.sock. */
@@ -158,7 +158,7 @@ export class SwarmDriver implements RuntimeDriver {
       await this.ensureImage(req.env.image); // throws IMAGE_MISSING when a node cannot get it
     }
     const res = await this.#manager.json<{ ID: string }>({ op: 'service-create', method: 'POST', path: '/services/create', body: spec, timeoutMs: this.#callMs });
-    return { id: res.ID, name: spec.Name, image: req.env.image, state: 'created', labels: spec.Labels, createdAt: new Date() };
+    return { id: res.ID, name: req.name, image: req.env.image, state: 'created', labels: spec.Labels, createdAt: new Date() };
   }
 
   async inspect(idOrName: string): Promise<InstanceInfo | undefined> {
@@ -287,11 +287,18 @@ export class SwarmDriver implements RuntimeDriver {
 
   // ---------------------------------------------------------------------------
 
+  /** The service of an instance id (the service id) or instance name (its service name: serviceName). */
   async #service(idOrName: string): Promise<ServiceJson | undefined> {
+    const isId = /^[a-z0-9]{25}$/.test(idOrName);
     try {
-      const s = await this.#manager.json<ServiceJson>({ op: 'service-inspect', method: 'GET', path: `/services/${enc(idOrName)}`, timeoutMs: this.#callMs });
-      // The engine also matches an id prefix: only an exact id or name is this instance.
-      return s.ID === idOrName || s.Spec.Name === idOrName || s.ID.startsWith(idOrName) ? s : undefined;
+      const s = await this.#manager.json<ServiceJson>({
+        op: 'service-inspect',
+        method: 'GET',
+        path: `/services/${enc(isId ? idOrName : serviceName(idOrName))}`,
+        timeoutMs: this.#callMs,
+      });
+      // The engine also matches an id prefix or a service name: only the exact instance is this one.
+      return s.ID === idOrName || s.Spec.Labels?.[LABEL_SWARM_NAME] === idOrName ? s : undefined;
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw err;
@@ -337,7 +344,7 @@ export class SwarmDriver implements RuntimeDriver {
   async #info(svc: ServiceJson, where: Where): Promise<InstanceInfo> {
     const base = {
       id: svc.ID,
-      name: svc.Spec.Name,
+      name: svc.Spec.Labels?.[LABEL_SWARM_NAME] ?? svc.Spec.Name,
       image: svc.Spec.TaskTemplate.ContainerSpec.Image.replace(/@sha256:[0-9a-f]+$/, ''),
       labels: svc.Spec.Labels ?? {},
       createdAt: new Date(svc.CreatedAt),
@@ -474,12 +481,12 @@ export class SwarmDriver implements RuntimeDriver {
   #remember(svc: ServiceJson, w: Where): void {
     const v = { node: w.node!, container: w.container! };
     this.#where.set(svc.ID, v);
-    this.#where.set(svc.Spec.Name, v);
+    this.#where.set(svc.Spec.Labels?.[LABEL_SWARM_NAME] ?? svc.Spec.Name, v);
   }
 
   #forget(svc: ServiceJson): void {
     this.#where.delete(svc.ID);
-    this.#where.delete(svc.Spec.Name);
+    this.#where.delete(svc.Spec.Labels?.[LABEL_SWARM_NAME] ?? svc.Spec.Name);
   }
 
   #node(host: string): Node {
