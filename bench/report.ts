@@ -31,7 +31,9 @@ const table = (head: string[], rows: string[][]) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 // Every table names its result file, and the commit and command when the file records them (issue 15.3).
 const from = (r: any) =>
-  `\n\nSource: \`bench/results/${r.file}\` (run ${String(r.run?.started ?? r.date).slice(0, 16).replace('T', ' ')} UTC${
+  `\n\nSource: \`bench/results/${r.file}\` (run ${String(r.run?.started ?? r.date)
+    .slice(0, 16)
+    .replace('T', ' ')} UTC${
     r.run ? ` to ${String(r.run.ended).slice(11, 16)}, commit ${r.run.commit}, \`${r.run.command}\`` : ', before result files recorded their commit'
   }).`;
 

@@ -49,10 +49,7 @@ export function analyzeCutoff(runs: readonly ExerciseRun[], threshold = 3): Cuto
     const mine = runs.filter((r) => r.system === s);
     const ns = [...new Set(mine.filter((r) => r.kind === 'loaded').map((r) => r.n))].sort((a, b) => a - b);
     const soloMs = solos.filter((r) => r.system === s).map((r) => r.exercise_ms);
-    const rows = [
-      { n: 1, ms: soloMs },
-      ...ns.map((n) => ({ n, ms: mine.filter((r) => r.kind === 'loaded' && r.n === n).map((r) => r.exercise_ms) })),
-    ];
+    const rows = [{ n: 1, ms: soloMs }, ...ns.map((n) => ({ n, ms: mine.filter((r) => r.kind === 'loaded' && r.n === n).map((r) => r.exercise_ms) }))];
     const withRatios = rows.map(({ n, ms }) => ({
       system: s,
       n,
@@ -64,8 +61,14 @@ export function analyzeCutoff(runs: readonly ExerciseRun[], threshold = 3): Cuto
     max_n[s] = rows.at(-1)!.n;
     // The solo row is the yardstick, not a step: a slow solo run is no cut-off at n = 1.
     const loaded = withRatios.filter((r) => r.n > 1);
-    cutoff.shared[s] = firstCrossing(loaded.map((r) => ({ n: r.n, ratio: r.ratio_shared })), threshold);
-    cutoff.own[s] = firstCrossing(loaded.map((r) => ({ n: r.n, ratio: r.ratio_own })), threshold);
+    cutoff.shared[s] = firstCrossing(
+      loaded.map((r) => ({ n: r.n, ratio: r.ratio_shared })),
+      threshold,
+    );
+    cutoff.own[s] = firstCrossing(
+      loaded.map((r) => ({ n: r.n, ratio: r.ratio_own })),
+      threshold,
+    );
   }
   return { threshold, shared_solo: spread(solos.map((r) => r.exercise_ms)), own_solo: own, table, cutoff, max_n };
 }

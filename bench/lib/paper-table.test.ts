@@ -15,7 +15,11 @@ test('paperTable: our figures beside the paper, from the files; missing files sa
     latency: { file: 'lat.json', summary: { islet: { new: { median: 250, p95: 400 }, first_menu: { median: 11 } }, peer: { new: { median: 290, p95: 330 } } } },
     workload: { file: 'w.json', analysis: { max_n: { peer: 200 }, cutoff: { own: { islet: { median: 150 }, peer: { median: null } } } } },
   });
-  const row = (p: string) => t.split('\n').find((l) => l.startsWith(`| ${p}`))!.split(' | ');
+  const row = (p: string) =>
+    t
+      .split('\n')
+      .find((l) => l.startsWith(`| ${p}`))!
+      .split(' | ');
   assert.deepEqual(row('Figure 7').slice(2, 4), ['median 250 ms, p95 400 ms', 'median 290 ms, p95 330 ms']);
   assert.deepEqual(row('Table 1').slice(1, 4), ['34 (t2.medium, 2 vCPUs)', '150', '> 200']);
   assert.match(row('Figure 6').at(-1)!, /no result file/);

@@ -45,7 +45,7 @@ export function paperTable(x: { latency?: ResultFile; density?: ResultFile; work
       '"less than a second" (docker run, c4.4xlarge, 16 vCPUs)',
       `median ${ms(l.islet?.new?.median)}, p95 ${ms(l.islet?.new?.p95)}`,
       `median ${ms(l.peer?.new?.median)}, p95 ${ms(l.peer?.new?.p95)}`,
-      'ours: menu choice to the shell prompt over SSH, plus ISLET\'s first menu in ' + ms(l.islet?.first_menu?.median),
+      "ours: menu choice to the shell prompt over SSH, plus ISLET's first menu in " + ms(l.islet?.first_menu?.median),
       file(x.latency),
     ],
     [

@@ -21,7 +21,11 @@ test('peerRunArgs: logging off, ulimits, capabilities, pids, memory as ISLET; im
   assert.deepEqual(pairs('--memory'), [String(128 * 1024 ** 2)]);
   assert.deepEqual(pairs('--network'), ['none']);
   assert.deepEqual(pairs('--label'), ['islet.peer=true']);
-  assert.equal(pairs('--env').some((e) => e!.startsWith('TERM=')), false, 'TERM comes from the client through the CLI');
+  assert.equal(
+    pairs('--env').some((e) => e!.startsWith('TERM=')),
+    false,
+    'TERM comes from the client through the CLI',
+  );
   assert.deepEqual(a.slice(-3), ['islet/demo:latest', '/bin/sh', '-l']);
 });
 
@@ -51,7 +55,21 @@ test('peerRunArgs: docker create with them gives the HostConfig of ISLET create 
     const expected = fields(want);
     assert.deepEqual(fields(inspect(peerRunArgs(body()))), expected);
     // Control: the flags the peer used before (json-file log, no ulimits) give a different host config.
-    const old = fields(inspect(['--memory', '128m', '--pids-limit', '256', '--network', 'none', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', 'islet/demo:latest']));
+    const old = fields(
+      inspect([
+        '--memory',
+        '128m',
+        '--pids-limit',
+        '256',
+        '--network',
+        'none',
+        '--cap-drop',
+        'ALL',
+        '--security-opt',
+        'no-new-privileges',
+        'islet/demo:latest',
+      ]),
+    );
     assert.notEqual(old.log, expected.log);
     assert.notDeepEqual(old.ulimits, expected.ulimits);
   } finally {

@@ -21,7 +21,7 @@ test('commandLine: the script relative to the repository, arguments quoted when 
   assert.equal(commandLine(argv.slice(0, 2), '--cpu-prof'), 'NODE_OPTIONS=--cpu-prof node bench/workload.ts');
 });
 
-test('runMeta: this checkout\'s commit, start before end, the machine', () => {
+test("runMeta: this checkout's commit, start before end, the machine", () => {
   const m = runMeta();
   assert.match(m.commit, /^[0-9a-f]{7}(-dirty)?$/);
   assert.equal(m.dirty, m.dirty_paths.length > 0);

@@ -33,7 +33,12 @@ export function dirtyPaths(porcelain: string): string[] {
   return porcelain
     .split('\n')
     .filter((l) => l.length > 3)
-    .map((l) => l.slice(3).replace(/^.* -> /, '').replace(/^"(.*)"$/, '$1'))
+    .map((l) =>
+      l
+        .slice(3)
+        .replace(/^.* -> /, '')
+        .replace(/^"(.*)"$/, '$1'),
+    )
     .filter((p) => !OUTPUTS.test(p));
 }
 

@@ -37,7 +37,11 @@ const workload: ResultFile = {
   },
 };
 
-const row = (table: string, start: string) => table.split('\n').find((l) => l.startsWith(`| ${start}`))!.split(' | ');
+const row = (table: string, start: string) =>
+  table
+    .split('\n')
+    .find((l) => l.startsWith(`| ${start}`))!
+    .split(' | ');
 
 test('targetsTable: every row from the files, with its source and commit', () => {
   const t = targetsTable({ latency, storm, workload });
@@ -63,14 +67,23 @@ test('targetsTable: behind the peer at a step, echo above the peer, cut-offs wit
 });
 
 test('targetsTable: a result from before the interleaved run gives its median cut-offs, no run range', () => {
-  const t = targetsTable({ workload: { file: 'old.json', steps: [], shared_cutoff: { islet: 150, peer: null }, cutoff: { islet: 200, peer: 150 }, max_tested: { peer: 200 } } });
+  const t = targetsTable({
+    workload: { file: 'old.json', steps: [], shared_cutoff: { islet: 150, peer: null }, cutoff: { islet: 200, peer: 150 }, max_tested: { peer: 200 } },
+  });
   assert.deepEqual(row(t, 'cut-off ≥ 34').slice(1, 4), ['150 (runs: – to –)', '> 200 (runs: – to –)', 'yes']);
   assert.deepEqual(row(t, "cut-off against each system's own").slice(1, 4), ['200 (runs: – to –)', '150 (runs: – to –)', 'yes']);
 });
 
 test('targetsTable: a cut-off not reached by a small run proves nothing: no verdict', () => {
   const t = targetsTable({
-    workload: { file: 'small.json', steps: [], analysis: { max_n: { islet: 4, peer: 4 }, cutoff: { shared: { islet: { median: null }, peer: { median: null } }, own: { islet: { median: null }, peer: { median: 4 } } } } },
+    workload: {
+      file: 'small.json',
+      steps: [],
+      analysis: {
+        max_n: { islet: 4, peer: 4 },
+        cutoff: { shared: { islet: { median: null }, peer: { median: null } }, own: { islet: { median: null }, peer: { median: 4 } } },
+      },
+    },
   });
   assert.deepEqual(row(t, 'cut-off ≥ 34').slice(1, 4), ['> 4 (runs: – to –)', '> 4 (runs: – to –)', '–']);
   // ISLET above 4, the peer at 4: ISLET's is higher.

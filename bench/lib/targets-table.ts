@@ -150,9 +150,5 @@ function workloadRows(r: ResultFile | undefined): Row[] {
 
 export function targetsTable(x: TargetInputs): string {
   const rows = [...latencyRows(x.latency), ...stormRows(x.storm, x.engineStorm), ...densityRows(x.density), ...workloadRows(x.workload)];
-  return [
-    '| target (this machine) | ISLET | peer | met? | result file |',
-    '|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
+  return ['| target (this machine) | ISLET | peer | met? | result file |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }

@@ -14,7 +14,13 @@ const file = {
   method: { systems: ['islet', 'peer'], reps: 1, settleMs: 15000, steps: [1, 50], refined_steps: [] },
   analysis: analyzeCutoff(runs),
   steps: [
-    { target: 'islet', n: 50, echo_ms: { samples: 10, p50: 1, p95: 2, p99: 3 }, cpu_ms_per_trainee_s: { front_end: 1.5, dockerd: 2 }, cpu_cores: { front_end: 0.07 } },
+    {
+      target: 'islet',
+      n: 50,
+      echo_ms: { samples: 10, p50: 1, p95: 2, p99: 3 },
+      cpu_ms_per_trainee_s: { front_end: 1.5, dockerd: 2 },
+      cpu_cores: { front_end: 0.07 },
+    },
     { target: 'peer', n: 50, echo_ms: { samples: 9, p50: 1.1, p95: 2.2, p99: 3.3 }, cpu_ms_per_trainee_s: { front_end: 2.5 } },
   ],
 };

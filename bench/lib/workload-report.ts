@@ -38,7 +38,8 @@ export function cutoffReport(r: ResultFile): string {
     '',
     ...lines,
     '',
-    `Interleaved: ${sys.join(', ')} in turn at every step, ${r.method?.reps} repetitions, ${(r.method?.settleMs ?? 0) / 1000} s settle; coarse steps ${(r.method?.steps ?? []).join(', ')}, finer steps ${(r.method?.refined_steps ?? []).join(', ') || 'none'}.`,
+    `Interleaved: ${sys.join(', ')} in turn at every step, ${r.method?.reps} repetitions, ${(r.method?.settleMs ?? 0) / 1000} s settle; ` +
+      `coarse steps ${(r.method?.steps ?? []).join(', ')}, finer steps ${(r.method?.refined_steps ?? []).join(', ') || 'none'}.`,
   ].join('\n');
 }
 
@@ -70,7 +71,8 @@ export function cpuReport(r: ResultFile): string {
       .map((x: any) => `${x.area} ${x.selfPct}%`)
       .join(', ');
     const top = p.top.slice(0, 10).map((x: any) => [String(x.selfPct), `\`${x.name}\``, x.where ? `\`${x.where}\`` : '']);
-    text += `\n\n**ISLET's main thread over the whole run** (\`--cpu-prof\`, ${Math.round(p.busyMs)} ms busy of ${Math.round(p.totalMs)} ms), by area: ${areas}.\n\n${table(['self %', 'function', 'where'], top)}`;
+    const busy = `${Math.round(p.busyMs)} ms busy of ${Math.round(p.totalMs)} ms`;
+    text += `\n\n**ISLET's main thread over the whole run** (\`--cpu-prof\`, ${busy}), by area: ${areas}.\n\n${table(['self %', 'function', 'where'], top)}`;
   }
   return text;
 }
