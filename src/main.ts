@@ -86,7 +86,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   const store = openStore(o.dataDir);
   // Metrics (src/metrics/): decorators around the driver, the handler and the guard; the doors never call them.
   const obs = new Observability();
-  const driver = obs.driver(o.driver ?? engineDriver());
+  const driver = obs.driver(o.driver ?? engineDriver({}, first.global.runtime));
   const instance = o.instance ?? instanceName(config);
   const extraLabels = o.extraLabels ?? testRunLabels();
   // Ownership is proved, not assumed: refuse to run beside another data directory's containers (src/lifecycle/ownership.ts).
@@ -137,7 +137,8 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   obs.wire({ store, driver, config, dataDir: o.dataDir, attached: () => runner.attached.all(), now });
   // Trainees on ISLET's bridge network must not reach ISLET's own port: refuse that subnet at the front door.
   // If the engine is not there yet, keep trying until it is.
-  let netReady = false;
+  // A driver without networks (Swarm: every trainee container has loopback only) has no subnet to refuse.
+  let netReady = driver.unsupported?.has('ensureNetwork') ?? false;
   const prepareNetwork = () =>
     driver
       .ensureNetwork(bridgeNetwork, { ...extraLabels, [LABEL_INSTANCE]: instance })
@@ -148,7 +149,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
         log.info({ event: 'trainee_network', network: bridgeNetwork, subnets: n.subnets }, 'trainee network ready');
       })
       .catch((err: unknown) => log.warn({ event: 'trainee_network_failed', err }, 'could not prepare the trainee network; retrying'));
-  await prepareNetwork();
+  if (!netReady) await prepareNetwork();
   // The long-running parts (src/core/service.ts), stopped in reverse order at close.
   const services = new Services().add(
     graph.services.hasher,

@@ -17,7 +17,7 @@
  */
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { IsletError } from '../../core/islet-error.ts';
 import type { ExecRequest, Execution } from '../runtime-driver.ts';
 import type { Attachment, CreateRequest, InstanceInfo, InstanceState, RuntimeDriver, TtySize } from '../runtime-driver.ts';
@@ -46,6 +46,12 @@ export interface DockerDriverOptions {
   /** Such calls in flight at once for all containers together (default 32). */
   readonly maxContainerCalls?: number;
 }
+
+/** The environment variable that marks an execution's processes (exec's signal). */
+const EXEC_TAG = 'ISLET_EXEC_ID';
+/** Signals every process whose environment holds the line $1 with signal $2 (busybox or coreutils tools). */
+const SIGNAL_SCRIPT =
+  'for d in /proc/[0-9]*; do tr "\\0" "\\n" < "$d/environ" 2>/dev/null | grep -qxF "$1" && kill -s "$2" "${d#/proc/}" 2>/dev/null; done; exit 0';
 
 const STATES: ReadonlySet<string> = new Set<InstanceState>(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
 
@@ -200,6 +206,8 @@ export class DockerDriver implements RuntimeDriver {
 
   async exec(id: string, req: ExecRequest): Promise<Execution> {
     const tty = req.tty !== undefined;
+    // Marks the process and what it starts (they inherit it), so signal() finds them from inside the container.
+    const tag = randomBytes(9).toString('base64url');
     // Every engine call about this container waits its turn in the container's own queue (fair share).
     const { Id: execId } = await this.#fair(id, () =>
       this.#engine.json<{ Id: string }>({
@@ -213,7 +221,7 @@ export class DockerDriver implements RuntimeDriver {
           AttachStderr: true,
           Tty: tty,
           Cmd: [...req.cmd],
-          ...(req.env ? { Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`) } : {}),
+          Env: [...Object.entries(req.env ?? {}).map(([k, v]) => `${k}=${v}`), `${EXEC_TAG}=${tag}`],
           ...(req.user ? { User: req.user } : {}),
           ...(req.workdir ? { WorkingDir: req.workdir } : {}),
         },
@@ -258,29 +266,12 @@ export class DockerDriver implements RuntimeDriver {
         return -1;
       })
       .catch(() => -1);
-    // The host pid of the process and the container's full id, looked up once (a failed look-up is retried next time).
-    let pidLookup: Promise<{ pid: number; container: string } | undefined> | undefined;
-    const hostPid = async (): Promise<number | undefined> => {
-      pidLookup ??= (async () => {
-        const j = await inspect().catch(() => undefined);
-        if (!j?.Running || j.Pid <= 0) return undefined;
-        const container = id.length === 64 ? id : (await this.inspect(id).catch(() => undefined))?.id;
-        return container ? { pid: j.Pid, container } : undefined;
-      })();
-      const found = await pidLookup;
-      if (!found) {
-        pidLookup = undefined;
-        return undefined;
-      }
-      // Checked every time: the pid must still be a process of this container (its cgroup names the container id).
-      const cgroup = await readFile(`/proc/${found.pid}/cgroup`, 'utf8').catch(() => '');
-      return cgroup.includes(found.container) ? found.pid : undefined;
-    };
     return {
       stdin: sock,
       stdout: streams.stdout,
       stderr: streams.stderr,
       exited,
+      ...(tty ? {} : { transport: sock }),
       resize: async (size) => {
         await this.#fair(id, () =>
           this.#engine.json({
@@ -292,24 +283,15 @@ export class DockerDriver implements RuntimeDriver {
           }),
         ).catch(() => undefined);
       },
-      // The engine has no signal endpoint for exec: its Pid is a host pid, which ISLET (root, same host) can signal.
-      // The pid is checked to belong to this container, and not signalled once the exec's stream ended by
-      // itself (the process is gone), so a pid reused by the host after the command ended is never hit.
+      // The engine has no signal endpoint for exec, and its Pid is a pid of the engine's host, which may not be
+      // this one (a swarm node): the signal is sent from inside the container by a second exec, as the same user
+      // (a container without CAP_KILL cannot signal another user's processes), to every process carrying the
+      // tag, i.e. the command and the processes it started (a command's children must not outlive it: the
+      // engine then holds every later exec in the container for seconds per orphan). Not once the stream ended
+      // by itself: the processes are gone.
       signal: async (sig) => {
         if (streamDone && !closed) return;
-        const pid = await hostPid();
-        if (pid === undefined) return;
-        // The engine starts each exec as the leader of its own process group, and `sh -c` leaves its children
-        // in it: signal the whole group, or a command's children outlive it (and the engine then holds every
-        // later exec in the container for seconds per orphan, waiting for their output to close).
-        const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-        if (!stat) return;
-        const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-        try {
-          process.kill(pgrp === pid ? -pid : pid, sig);
-        } catch {
-          /* gone */
-        }
+        await this.#signalTagged(id, tag, sig, req.user).catch(() => undefined);
       },
       // Dropping the engine connection is what frees the engine: while ISLET holds an exec's stream without
       // reading it, an exited process's remaining output keeps the engine from finishing that exec, and the
@@ -321,6 +303,16 @@ export class DockerDriver implements RuntimeDriver {
         streams.stderr.destroy();
       },
     };
+  }
+
+  /** Sends `sig` to the processes of the container whose environment holds EXEC_TAG=tag (see exec's signal). */
+  async #signalTagged(id: string, tag: string, sig: NodeJS.Signals, user: string | undefined): Promise<void> {
+    const e = await this.exec(id, { cmd: ['sh', '-c', SIGNAL_SCRIPT, 'islet-signal', `${EXEC_TAG}=${tag}`, sig.replace(/^SIG/, '')], ...(user ? { user } : {}) });
+    e.stdin.end();
+    e.stdout.resume();
+    e.stderr.resume();
+    await e.exited;
+    e.close();
   }
 
   async rename(id: string, name: string): Promise<void> {
