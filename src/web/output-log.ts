@@ -78,10 +78,19 @@ export class OutputLog {
   /** Everything from offset `seq` on (the first chunk cut to start there), or undefined when `seq` is no longer (or not yet) kept. */
   since(seq: number): Chunk[] | undefined {
     if (!Number.isSafeInteger(seq) || seq < (this.#whole ? 0 : this.#acked) || seq > this.#end) return undefined;
+    // Binary search for the first chunk ending after seq: the log may hold thousands of small chunks (kept
+    // whole, or unacknowledged), and every write asks for the newest ones.
+    const cs = this.#chunks;
+    let lo = 0;
+    let hi = cs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cs[mid]!.seq + cs[mid]!.data.length <= seq) lo = mid + 1;
+      else hi = mid;
+    }
     const out: Chunk[] = [];
-    for (const c of this.#chunks) {
-      const stop = c.seq + c.data.length;
-      if (stop <= seq) continue;
+    for (let i = lo; i < cs.length; i++) {
+      const c = cs[i]!;
       out.push(c.seq >= seq ? c : { seq, data: c.data.subarray(seq - c.seq) });
     }
     return out;

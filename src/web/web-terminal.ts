@@ -126,7 +126,8 @@ export class WebTerminal implements Terminal {
 
   write(data: string | Uint8Array): boolean {
     if (this.#closed) return true;
-    this.log.append(Buffer.from(data));
+    // The engine's chunks are fresh buffers, kept as they are (no copy) until the page acknowledges them.
+    this.log.append(typeof data === 'string' ? Buffer.from(data) : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     this.#flush();
     // A page that never acknowledges cannot make ISLET keep its output forever.
     if (this.log.unacked > HARD_LIMIT) {
