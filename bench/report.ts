@@ -81,9 +81,13 @@ function storm(): string | undefined {
   const e = r.echo_ms ?? {};
   const echo = `With the ${r.trainees} cold shells live and idle, one key a second each: echo p50/p95/p99 ISLET ${e.islet?.p50}/${e.islet?.p95}/${e.islet?.p99} ms, peer ${e.peer?.p50}/${e.peer?.p95}/${e.peer?.p99} ms.`;
   const eng = newest('engine-storm');
-  const floor = eng
-    ? `\n\nThe engine alone (\`node bench/engine-storm.ts\`: ${eng.containers} containers created and started straight through the Engine API, ${eng.concurrency} at a time, no SSH or accounts): running after p50 ${ms(eng.ms.p50)}, p95 ${ms(eng.ms.p95)}, max ${ms(eng.ms.max)} (\`bench/results/${eng.file}\`).`
-    : '';
+  const same = r.engine_alone;
+  const floor = same
+    ? `\n\nThe engine alone in the same run, just before (${same.containers} containers created and started straight through the Engine API, ` +
+      `${same.concurrency} at a time, no SSH or accounts): running after p50 ${ms(same.p50)}, p95 ${ms(same.p95)}, max ${ms(same.max)}.`
+    : eng
+      ? `\n\nThe engine alone (\`node bench/engine-storm.ts\`: ${eng.containers} containers created and started straight through the Engine API, ${eng.concurrency} at a time, no SSH or accounts): running after p50 ${ms(eng.ms.p50)}, p95 ${ms(eng.ms.p95)}, max ${ms(eng.ms.max)} (\`bench/results/${eng.file}\`).`
+      : '';
   return `${t}\n\n${echo}${floor}${from(r)}`;
 }
 
