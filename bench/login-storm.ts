@@ -2,10 +2,12 @@
  * Login storm: N trainees (default 100) connect at the same moment through
  * real SSH; each creates an account and enters an environment. Per trainee,
  * the time from ssh start to the shell prompt (success rate, p50/p95/max),
- * with its phases (first menu, account, environment). Runs: ISLET cold (every
- * trainee gets a new container), ISLET with a warm pool of N, and the peer
- * (the original design), cold. Then, with the N cold shells live, each
- * trainee types a character once a second: echo p50/p95/p99.
+ * with its phases (first menu, account, environment). Runs, in this order: the
+ * engine alone (N containers straight through the Engine API: the floor of the
+ * same run), ISLET cold (every trainee gets a new container; no warm pool
+ * beside it), ISLET with a warm pool of N (a server of its own), and the peer
+ * (the original design), cold. After each cold storm, with the N shells live,
+ * each trainee types a character once a second: echo p50/p95/p99.
  * Writes bench/results/<date>-login-storm.json.
  *
  * Usage: node bench/login-storm.ts [--trainees 100] [--targets islet,peer]

@@ -38,7 +38,7 @@ step() {
   echo "== $name took $(( (SECONDS - t0) / 60 )) min $(( (SECONDS - t0) % 60 )) s"
 }
 step latency $node bench/login-latency.ts --trainees 30
-# The engine alone first (its floor, same run), then ISLET cold, peer cold, ISLET with a warm pool of 100.
+# The engine alone first (its floor, same run), then ISLET cold, ISLET with a warm pool of 100 (its own server), peer cold.
 step storm $node bench/login-storm.ts --trainees 100
 step throughput $node bench/throughput.ts --mb 50 --runs 3
 step data-path $node bench/data-path-cpu.ts --mb 100 --keys 2000 --runs 3 --profile   # CPU per MB and per keystroke, by process
