@@ -124,11 +124,19 @@ export class AdminService {
     return this.#d.lifecycle.reconcile();
   }
 
-  /** Expires several accounts now with one reconcile pass; unknown names are returned, not thrown. */
-  async expireMany(names: readonly string[]): Promise<{ actions: ReconcileAction[]; unknown: string[] }> {
+  /**
+   * Expires accounts as if their time ran out now (the console's expire): logins are refused with the expiry
+   * message at once and running containers are stopped (attached trainees are told); the reconciler then
+   * archives (export_on_expiry), removes the containers and deletes the accounts as for any expiry. Unknown
+   * names are returned, not thrown. (`expireNow`, the CLI's, also reconciles at once.)
+   */
+  async expireMany(names: readonly string[], detail: string): Promise<{ unknown: string[] }> {
     const unknown: string[] = [];
-    for (const name of names) if (!(await this.#d.store.setExpiry(name, this.#now()))) unknown.push(name);
-    return { actions: unknown.length === names.length ? [] : await this.#d.lifecycle.reconcile(), unknown };
+    for (const name of names) {
+      if (!(await this.#d.store.setExpiry(name, this.#now()))) unknown.push(name);
+      else for (const o of await this.#d.store.listOwnership(name)) await this.#d.lifecycle.stopNow(name, o.environment, detail);
+    }
+    return { unknown };
   }
 
   /** Removes one environment's container of an account (it starts fresh next time). */

@@ -9,6 +9,7 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { extract } from 'tar-stream';
 import { Readable } from 'node:stream';
 import { AdminService } from '../admin/admin-service.ts';
+import { IsletError } from '../core/islet-error.ts';
 import { unitWorld } from '../../test/helpers/unit-world.ts';
 import type { ConsoleGuard } from './console-guard.ts';
 import { accountsRoutes } from './accounts-routes.ts';
@@ -106,10 +107,15 @@ test('start, reset (a new container, started), extend, expire and remove on a se
   assert.match(ext.json().results[0].message, /^now expires /);
   assert.equal((await w.store.getAccount('bob'))!.expiresAt.getTime(), exp0 + 2 * 86_400_000);
 
+  const bobBefore = await state('bob');
+  assert.equal(bobBefore?.state, 'running');
   const expire = await send('/console/api/accounts/action', { action: 'expire', accounts: ['bob'] });
   assert.equal(expire.json().results[0].ok, true);
+  await assert.rejects(w.accounts.login('bob', 'password1'), (e: IsletError) => e.code === 'ACCOUNT_EXPIRED');
+  assert.notEqual((await state('bob'))?.state, 'running', 'stopped at once');
+  await w.lifecycle.reconcile(); // the reconciler's next pass: as for any expiry
   assert.equal(await w.store.getAccount('bob'), undefined);
-  assert.equal(await state('bob'), undefined);
+  assert.equal(await w.driver.inspect(bobBefore!.id), undefined);
 
   const remove = await send('/console/api/accounts/action', { action: 'remove', accounts: ['alice'] });
   assert.equal(remove.json().results[0].ok, true);
@@ -117,7 +123,15 @@ test('start, reset (a new container, started), extend, expire and remove on a se
   assert.equal(await w.driver.inspect(after!.id), undefined);
   assert.deepEqual(
     audits.map((a) => `${a.action}:${a.detail.account}:${a.detail.ok}`),
-    ['account_start:alice:true', 'account_start:bob:true', 'account_start:nobody:false', 'account_reset:alice:true', 'account_extend:bob:true', 'account_expire:bob:true', 'account_remove:alice:true'],
+    [
+      'account_start:alice:true',
+      'account_start:bob:true',
+      'account_start:nobody:false',
+      'account_reset:alice:true',
+      'account_extend:bob:true',
+      'account_expire:bob:true',
+      'account_remove:alice:true',
+    ],
   );
 });
 

@@ -4,7 +4,9 @@
  *
  * - GET  /console/api/accounts: accounts with expiry and containers (engine state), the enabled environments.
  * - POST /console/api/accounts/action {action, accounts[], environment?, days?} (CSRF): stop | start | reset
- *   (a fresh container from the image, started) | extend (by `days`) | expire | remove, on each selected
+ *   (a fresh container from the image, started) | extend (by `days`) | expire (as if its time ran out now:
+ *   logins refused with the expiry message, containers stopped; the reconciler removes them and deletes the
+ *   account as for any expiry) | remove (at once, with its containers), on each selected
  *   account (stop/start/reset: the named environment, else each it has a container for). Engine work runs
  *   ENGINE_PARALLEL accounts at a time, each with a time limit; the answer lists every account's outcome.
  * - POST /console/api/accounts/bulk {prefix, count, days, environments?} (CSRF): creates accounts with
@@ -54,7 +56,8 @@ function selection(v: unknown): string[] {
 
 function environmentOf(v: unknown, config: ConfigSource): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string' || !config.current().environments.some((e) => e.name === v)) throw invalid(`environment: no environment named ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !config.current().environments.some((e) => e.name === v))
+    throw invalid(`environment: no environment named ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -137,12 +140,12 @@ export function accountsRoutes(guard: ConsoleGuard, deps: AccountsDeps): WebRout
         guard.audit(who, `account_${action}`, { account, ...(environment ? { environment } : {}), ...(days ? { days } : {}), ...outcome });
       let results: { account: string; ok: boolean; message: string; code?: string }[];
       if (action === 'expire') {
-        // One reconcile pass for the whole selection (it removes the containers and deletes the accounts).
-        const { unknown } = await admin.expireMany(accounts);
+        // As if their time ran out now: logins refused, shells stopped; the reconciler removes the rest.
+        const { unknown } = await admin.expireMany(accounts, `expired by instructor ${who}`);
         results = accounts.map((account) =>
           unknown.includes(account)
             ? { account, ok: false, code: 'ADMIN_NOT_FOUND', message: `no account named ${account}` }
-            : { account, ok: true, message: 'expired: containers removed, account deleted' },
+            : { account, ok: true, message: 'expired: logins refused, containers stopped (removed at the next reconcile)' },
         );
       } else {
         const run = async (account: string): Promise<string> => {

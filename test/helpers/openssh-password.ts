@@ -13,7 +13,7 @@ const ARGS = [
   '-o',
   'UserKnownHostsFile=/dev/null',
   '-o',
-  'LogLevel=ERROR',
+  'LogLevel=INFO', // INFO: the server's auth banner (e.g. the expiry message) reaches stderr
   '-o',
   'PreferredAuthentications=password,keyboard-interactive',
   '-o',
