@@ -1,0 +1,158 @@
+/**
+ * The room at a glance (issue 13.2) through the whole stack: the real server and engine, a real OpenSSH
+ * trainee in tmux, the instructor's console in Chromium.
+ * - an instructor logs in at /console (no console error, no CSP violation);
+ * - a trainee working over SSH appears in the roster, pushed (no reload), with door SSH, connected and idle
+ *   times, memory, expiry; CPU rises while the trainee runs a busy loop and falls after Ctrl-C;
+ * - the trainee's terminal title, set to HTML, is shown as the same text and never becomes markup (the
+ *   probe is proved: the very string, given to innerHTML, does make an <img>);
+ * - sorting and filtering work; capacity shows running / max.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { IsletProcess, repoRoot } from '../helpers/islet-process.ts';
+import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
+import { TmuxSsh } from '../helpers/tmux-ssh.ts';
+import { PROMPT, choose, createAccount, gate } from '../helpers/trainee.ts';
+import { launchChromium, openPage, startWithWeb, type LaunchedBrowser } from '../browser/browser.ts';
+
+const runId = testRunId();
+const islet = new IsletProcess(runId);
+const INSTRUCTOR = 'ada';
+const IPW = 'instructor-pw-1';
+const user = `r${runId.slice(0, 7)}`;
+const other = `s${runId.slice(0, 7)}`;
+/** A title a trainee sets; as markup it would run script (onerror) and add an <img>. */
+const TITLE = '<img src=x onerror="window.__pwned=1"><b>bold</b>&amp;';
+let base = '';
+let chrome: LaunchedBrowser;
+let page: Page;
+let errors: string[] = [];
+let trainee: TmuxSsh;
+
+/** The text of one roster cell of the trainee's row ('' while the row is not shown). */
+const cell = (p: Page, account: string, col: string) =>
+  p.evaluate(([a, c]) => document.querySelector(`#roster-table tr[data-account="${a}"] td[data-col="${c}"]`)?.textContent ?? '', [account, col] as const);
+
+async function waitCell(p: Page, account: string, col: string, ok: (text: string) => boolean, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    last = await cell(p, account, col);
+    if (ok(last)) return last;
+    if (Date.now() > deadline) throw new Error(`roster ${account}/${col} stayed ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const cpuOf = (text: string) => Number(/([\d.]+)%/.exec(text)?.[1] ?? NaN);
+
+describe('instructor console: the live roster', { concurrency: false, timeout: 600_000 }, () => {
+  before(async () => {
+    execFileSync(join(repoRoot, 'bin/islet'), ['instructor', 'add', INSTRUCTOR, '--config', islet.configDir], { input: `${IPW}\n` });
+    base = await startWithWeb(islet);
+    chrome = await launchChromium();
+    const ctx = await chrome.browser.newContext({ viewport: { width: 1400, height: 900 } });
+    ({ page, errors } = await openPage(ctx, `${base}/console`));
+  });
+  after(async () => {
+    await TmuxSsh.closeAll();
+    await chrome?.close();
+    await islet.dispose();
+    await sweepTestContainers(runId);
+  });
+
+  test('an instructor logs in; the page runs under the strict CSP with no error', async () => {
+    await page.waitForSelector('#login-form');
+    await page.fill('#login-name', INSTRUCTOR);
+    await page.fill('#login-password', 'wrong password');
+    await page.click('#login-form button[type="submit"]');
+    await page.waitForFunction(() => /wrong password/.test(document.querySelector('#login-error')?.textContent ?? ''));
+    await page.fill('#login-password', IPW);
+    await page.click('#login-form button[type="submit"]');
+    await page.waitForSelector('#roster-table');
+    assert.equal(await page.textContent('#who'), `Logged in as ${INSTRUCTOR}`);
+    await islet.waitForLog((l) => l.event === 'console_audit' && l.action === 'login' && l.instructor === INSTRUCTOR);
+    const real = errors.filter((e) => !/status of 40[13]/.test(e));
+    assert.deepEqual(real, [], 'no console error or CSP violation');
+  });
+
+  test('a trainee over SSH appears in the roster, pushed; CPU rises while it runs a busy loop and falls after', async () => {
+    const reloads: string[] = [];
+    page.on('framenavigated', (f) => reloads.push(f.url()));
+    trainee = await gate(islet.port, { cols: 100, rows: 30 });
+    await createAccount(trainee, user);
+    // The account is in the roster before it has a container (pushed on creation).
+    await waitCell(page, user, 'state', (t) => t === 'none', 30_000);
+    await choose(trainee, 'demo');
+    await trainee.waitFor(PROMPT, 90_000);
+    await waitCell(page, user, 'doors', (t) => t === 'SSH');
+    assert.equal(await cell(page, user, 'environment'), 'demo');
+    assert.equal(await cell(page, user, 'state'), 'running');
+    assert.match(await cell(page, user, 'since'), /^\d+s$|^\d+m \d+s$/);
+    assert.match(await cell(page, user, 'expiresAt'), /^in \d+d \d+h$/);
+    await waitCell(page, user, 'memoryBytes', (t) => /\d+(\.\d+)? (KiB|MiB)/.test(t));
+    const idle = await cpuOfCell();
+    assert.ok(idle < 20, `an idle shell uses little CPU (${idle}%)`);
+    await trainee.line('while :; do :; done');
+    const busy = cpuOf(await waitCell(page, user, 'cpuPercent', (t) => cpuOf(t) >= 50));
+    assert.ok(busy >= 50, `busy loop: ${busy}%`);
+    // Typing kept the trainee from idling: idle time is small while typing, and the row says SSH.
+    assert.match(await cell(page, user, 'idle'), /^\d+s$/);
+    await trainee.type('\x03');
+    await trainee.waitFor(PROMPT, 20_000);
+    await waitCell(page, user, 'cpuPercent', (t) => cpuOf(t) < 20);
+    assert.deepEqual(reloads, [], 'no page load: the roster is pushed');
+  });
+
+  test("the trainee's terminal title with HTML in it is shown as that text, never as markup", async () => {
+    // Control: the probe is live HTML (innerHTML would make an <img> and a <b>).
+    const asHtml = await page.evaluate((t) => {
+      const d = document.createElement('template');
+      d.innerHTML = t;
+      return { img: d.content.querySelector('img') !== null, b: d.content.querySelector('b') !== null };
+    }, TITLE);
+    assert.deepEqual(asHtml, { img: true, b: true });
+    await trainee.line(`printf '\\033]0;%s\\007' '${TITLE}'`);
+    const shown = await waitCell(page, user, 'title', (t) => t !== '');
+    assert.equal(shown, TITLE, 'the same string, as text');
+    const markup = await page.evaluate(() => ({
+      imgs: document.querySelectorAll('#roster-table img, #roster-table b').length,
+      pwned: (window as unknown as { __pwned?: number }).__pwned ?? null,
+    }));
+    assert.deepEqual(markup, { imgs: 0, pwned: null });
+  });
+
+  test('sort and filter; capacity shows running / max', async () => {
+    const s2 = await gate(islet.port);
+    await createAccount(s2, other);
+    await waitCell(page, other, 'state', (t) => t === 'none', 30_000);
+    const order = () => page.evaluate(() => Array.from(document.querySelectorAll('#roster-table tbody tr')).map((r) => (r as HTMLElement).dataset.account));
+    await page.click('#roster-table th[data-key="account"]'); // already by account: now descending
+    const desc = await order();
+    assert.deepEqual(desc, [...desc].sort().reverse());
+    assert.ok(desc.includes(user) && desc.includes(other));
+    await page.fill('.roster input[type="search"]', other);
+    await page.waitForFunction((o) => {
+      const rows = Array.from(document.querySelectorAll('#roster-table tbody tr'));
+      return rows.length === 1 && (rows[0] as HTMLElement).dataset.account === o;
+    }, other);
+    await page.fill('.roster input[type="search"]', '');
+    await page.selectOption('.roster select', 'attached');
+    await page.waitForFunction((u) => {
+      const rows = Array.from(document.querySelectorAll('#roster-table tbody tr')).map((r) => (r as HTMLElement).dataset.account);
+      return rows.length === 1 && rows[0] === u;
+    }, user);
+    await page.selectOption('.roster select', 'all');
+    assert.match((await page.textContent('#capacity .big')) ?? '', /^1 \/ \d+$|^1 \(no limit\)$/);
+    await s2.close();
+  });
+});
+
+async function cpuOfCell(): Promise<number> {
+  const text = await waitCell(page, user, 'cpuPercent', (t) => /%/.test(t));
+  return cpuOf(text);
+}
