@@ -36,8 +36,7 @@ function invalid(message: string): IsletError {
 
 /** The request, checked against the configured environment names; throws ADMIN_INVALID naming the bad value. */
 export function checkBulkRequest(req: BulkRequest, environments: readonly string[]): BulkRequest {
-  if (typeof req.prefix !== 'string' || !prefixPattern.test(req.prefix))
-    throw invalid('prefix: a letter, then letters and digits, at most 24 characters');
+  if (typeof req.prefix !== 'string' || !prefixPattern.test(req.prefix)) throw invalid('prefix: a letter, then letters and digits, at most 24 characters');
   if (!Number.isInteger(req.count) || req.count < 1 || req.count > MAX_BULK_COUNT) throw invalid(`count: a whole number from 1 to ${MAX_BULK_COUNT}`);
   if (typeof req.days !== 'number' || !Number.isFinite(req.days) || req.days <= 0 || req.days > MAX_BULK_DAYS)
     throw invalid(`days: a number above 0, at most ${MAX_BULK_DAYS}`);

@@ -17,7 +17,10 @@ test('passphrases are four listed words joined by hyphens, and differ', () => {
     const p = generatePassphrase();
     const parts = p.split('-');
     assert.equal(parts.length, 4);
-    assert.ok(parts.every((x) => words.has(x)), p);
+    assert.ok(
+      parts.every((x) => words.has(x)),
+      p,
+    );
     seen.add(p);
   }
   assert.equal(seen.size, 2000); // a repeat in 2000 draws of 2^51.7 would mean a broken generator

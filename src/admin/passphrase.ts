@@ -14,7 +14,9 @@ let list: readonly string[] | undefined;
 
 /** The word list, read once: lower-case a-z words, one a line, no duplicates. */
 export function wordList(): readonly string[] {
-  list ??= readFileSync(join(import.meta.dirname, 'eff-large-wordlist.txt'), 'utf8').split('\n').filter(Boolean);
+  list ??= readFileSync(join(import.meta.dirname, 'eff-large-wordlist.txt'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
   return list;
 }
 

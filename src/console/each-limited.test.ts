@@ -9,7 +9,8 @@ test('at most `limit` run at once, every outcome is reported in order, a slow on
     running++;
     peak = Math.max(peak, running);
     try {
-      if (n === 5) await new Promise((r) => setTimeout(r, 2000)); // hangs past the limit
+      if (n === 5)
+        await new Promise((r) => setTimeout(r, 2000)); // hangs past the limit
       else await new Promise((r) => setTimeout(r, 20));
       if (n === 2) throw new Error('two failed');
       return n * 10;

@@ -27,7 +27,11 @@ const work = mkdtempSync(join(tmpdir(), 'islet-bulk-'));
 let ssh: OpensshPassword;
 
 const create = (args: string[]) =>
-  cli(['accounts', 'create', ...args, '--config', islet.configDir, '--data', islet.dataDir], { ISLET_INSTANCE: islet.instance, ISLET_TEST_RUN: runId }, 300_000);
+  cli(
+    ['accounts', 'create', ...args, '--config', islet.configDir, '--data', islet.dataDir],
+    { ISLET_INSTANCE: islet.instance, ISLET_TEST_RUN: runId },
+    300_000,
+  );
 
 /** username → passphrase, as the CSV lists them. */
 function csvCredentials(file: string): Map<string, string> {
@@ -98,7 +102,22 @@ describe('accounts in bulk: a printed sheet whose every account logs in', { conc
   test('an account limited to one environment uses it and no other; without the limit both work', async () => {
     const csv = join(work, 'limited.csv');
     const sheet = join(work, 'limited.html');
-    const r = await create(['--count', '1', '--prefix', 'lim', '--days', '1', '--environments', 'other', '--csv', csv, '--sheet', sheet, '--url', 'http://127.0.0.1:9/']);
+    const r = await create([
+      '--count',
+      '1',
+      '--prefix',
+      'lim',
+      '--days',
+      '1',
+      '--environments',
+      'other',
+      '--csv',
+      csv,
+      '--sheet',
+      sheet,
+      '--url',
+      'http://127.0.0.1:9/',
+    ]);
     assert.equal(r.code, 0, r.err);
     const free = await create(['--count', '1', '--prefix', 'free', '--days', '1', '--csv', join(work, 'free.csv')]);
     assert.equal(free.code, 0, free.err);

@@ -132,9 +132,11 @@ describe('console: account actions change the engine; none without the CSRF toke
   test('extend moves the expiry; expire refuses logins with the expiry message at once and stops the container', async () => {
     const list = async () =>
       new Map(
-        ((await (await fetch(`${base}/console/api/accounts`, { headers: { cookie: session.cookie } })).json()) as { accounts: { name: string; expiresAt: string }[] }).accounts.map(
-          (a) => [a.name, Date.parse(a.expiresAt)],
-        ),
+        (
+          (await (await fetch(`${base}/console/api/accounts`, { headers: { cookie: session.cookie } })).json()) as {
+            accounts: { name: string; expiresAt: string }[];
+          }
+        ).accounts.map((a) => [a.name, Date.parse(a.expiresAt)]),
       );
     const t0 = (await list()).get('ca03')!;
     await act('extend', ['ca03'], { days: 2 });
@@ -179,9 +181,6 @@ describe('console: account actions change the engine; none without the CSRF toke
     assert.ok(inner.includes('exported-content'));
     assert.equal((await fetch(`${base}${ex.json.download as string}`, { headers: { cookie: session.cookie } })).status, 404, 'one time only');
     for (const a of ['account_start', 'account_stop', 'account_reset', 'account_extend', 'account_expire', 'account_remove', 'account_export'])
-      assert.ok(
-        audits(a).every((l) => l.instructor === 'ines') && audits(a).length > 0,
-        a,
-      );
+      assert.ok(audits(a).every((l) => l.instructor === 'ines') && audits(a).length > 0, a);
   });
 });
