@@ -111,6 +111,23 @@ function ssh(args: string[]): Promise<{ stdout: string; stderr: string }> {
   return exec('ssh', ['-p', String(islet.port), ...OPENSSH_BATCH, '-i', key, ...args], { timeout: 60_000 });
 }
 
+/** A page of the console, logged in as the instructor (Chromium keeps the __Host- cookie on 127.0.0.1). */
+async function consolePage(ctx: import('playwright-core').BrowserContext) {
+  const opened = await openPage(ctx, `${base}/console`);
+  await opened.page.fill('#login-name', INSTRUCTOR);
+  await opened.page.fill('#login-password', IPW);
+  await opened.page.click('#login-form [type=submit]');
+  await opened.page.waitForSelector('#app:not([hidden])', { timeout: 30_000 });
+  return opened;
+}
+
+/** GET from the page (with its cookie): status and text. */
+const pageGet = (page: import('playwright-core').Page, path: string) =>
+  page.evaluate(async (p) => {
+    const r = await fetch(p, { credentials: 'same-origin' });
+    return { status: r.status, text: await r.text() };
+  }, path);
+
 describe('recordings through the whole stack', { concurrency: false, timeout: 900_000 }, () => {
   before(async () => {
     await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
@@ -232,6 +249,38 @@ describe('recordings through the whole stack', { concurrency: false, timeout: 90
     assert.match(c.output, /Are you a new or existing user\?/);
   });
 
+  test('a yes flood past the size cap: the trainee is not held up, the recording stops at the cap and says truncated', async () => {
+    const before_ = new Set((await listed()).map((l) => l.id));
+    setConfig('recording_input: false\nweb_resume: 1s\nrecording_max_size: 1m\n');
+    const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${islet.pid}/status`, 'utf8'))?.[1] ?? 0);
+    const rss0 = rss();
+    let peak = rss0;
+    const timer = setInterval(() => {
+      peak = Math.max(peak, rss());
+    }, 100);
+    const s = await gate(islet.port);
+    try {
+      await login(s, USER, PW);
+      await choose(s, 'demo');
+      await s.waitFor(PROMPT, 90_000);
+      // 5 MB through the terminal (the size cap is 1 MB), then the prompt answers again.
+      await s.line('yes | head -c 5000000');
+      assert.equal(await sh(s, 'echo done-$((1+1))', 180_000), 'done-2');
+    } finally {
+      clearInterval(timer);
+      await s.close();
+      setConfig('recording_input: false\nweb_resume: 1s\n');
+    }
+    const r = await waitForRecording(before_, (l) => l.state === 'complete');
+    assert.equal(r.truncated, true);
+    const text = castText(r.id);
+    assert.ok(text.length < 1.2 * 1024 * 1024, `recording of ${text.length} bytes`);
+    const c = parseV3(text);
+    assert.ok(c.events.some((e) => e[1] === 'm' && e[2].startsWith('islet: truncated: size cap of 1048576 bytes')));
+    console.log(`# ISLET RSS ${Math.round(rss0 / 1024)} MiB before, peak ${Math.round(peak / 1024)} MiB during a 5 MB flood`);
+    assert.ok(peak - rss0 < 150 * 1024, `ISLET grew by ${Math.round((peak - rss0) / 1024)} MiB`);
+  });
+
   test('the console lists the recording and plays it in asciinema-player (seekable, with speed), under a CSP that only adds wasm-unsafe-eval', async () => {
     const web = (await listed()).find((l) => l.door === 'web' && l.state === 'complete');
     assert.ok(web);
@@ -244,7 +293,7 @@ describe('recordings through the whole stack', { concurrency: false, timeout: 90
       await page.getByRole('tab', { name: 'Recordings' }).click();
       const row = page.locator(`tr.recording[data-id="${web.id}"]`);
       await row.waitFor({ timeout: 30_000 });
-      assert.match((await row.textContent()) ?? "", new RegExp(`${USER}[\\s\\S]*web[\\s\\S]*complete`));
+      assert.match((await row.textContent()) ?? '', new RegExp(`${USER}[\\s\\S]*web[\\s\\S]*complete`));
       const [player] = await Promise.all([ctx.waitForEvent('page'), row.getByRole('link', { name: 'Play' }).click()]);
       const playerErrors: string[] = [];
       player.on('console', (m) => {
@@ -297,6 +346,22 @@ describe('recordings through the whole stack', { concurrency: false, timeout: 90
     assert.equal(await sh(s, 'echo killed-$((6*7))'), 'killed-42');
     const live = await waitForRecording(before_, (l) => l.state === 'live');
     await new Promise((r) => setTimeout(r, 2500)); // the output reaches the file (written every second)
+    // The console lists it as live and plays it up to now (no exit event yet).
+    const ctx = await browser.newContext();
+    try {
+      const { page } = await consolePage(ctx);
+      const list = JSON.parse((await pageGet(page, `/console/api/recordings?account=${USER}`)).text) as Listed[];
+      assert.equal(list.find((l) => l.id === live.id)?.state, 'live');
+      const now = await pageGet(page, `/console/api/recordings/cast?id=${encodeURIComponent(live.id)}`);
+      assert.equal(now.status, 200);
+      const c = parseV3(now.text, false);
+      assert.match(c.output, /killed-42/);
+      assert.notEqual(c.events.at(-1)?.[1], 'x');
+      // Control: without the instructor's cookie the same request is refused.
+      assert.equal(await (await fetch(`${base}/console/api/recordings/cast?id=${encodeURIComponent(live.id)}`)).status, 401);
+    } finally {
+      await ctx.close();
+    }
     await islet.stop('SIGKILL');
     await s.close();
     const after_ = (await listed()).find((l) => l.id === live.id);
