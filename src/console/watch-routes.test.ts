@@ -148,7 +148,12 @@ test('broadcast needs the change hook (CSRF); it reaches the shell and is audite
   const noCsrf = await s.app.inject({ method: 'POST', url: '/console/api/broadcast', headers: { 'x-test-instructor': 'ada' }, payload: body });
   assert.equal(noCsrf.statusCode, 403);
   assert.doesNotMatch(s.term.output, /hello room/);
-  const ok = await s.app.inject({ method: 'POST', url: '/console/api/broadcast', headers: { 'x-test-instructor': 'ada', 'x-csrf-token': 'ok' }, payload: body });
+  const ok = await s.app.inject({
+    method: 'POST',
+    url: '/console/api/broadcast',
+    headers: { 'x-test-instructor': 'ada', 'x-csrf-token': 'ok' },
+    payload: body,
+  });
   assert.equal(ok.statusCode, 200);
   assert.deepEqual(ok.json(), { shells: 1, menus: 0 });
   assert.match(s.term.output, /\[ISLET\] ada: hello room/);

@@ -42,7 +42,8 @@ export const codes = {
   CONSOLE_ORIGIN_REFUSED: "A console WebSocket or state-changing request came from a page of another origin (or none) and was refused.",
   BROADCAST_INVALID: 'A broadcast had no printable text (control characters are removed), or named both an account and an environment.',
   CONTROL_UNAVAILABLE:
-    "A command that needs the running server (`islet broadcast`) found no server listening on the data directory's control socket (`control.sock`): start `islet serve`, or pass its `--data`.",
+    "A command that needs the running server (`islet broadcast`) found no server on the data directory's control socket " +
+    '(`control.sock`): start `islet serve`, or pass its `--data`.',
   CATALOGUE_NOT_FOUND:
     'A catalogue tool, version, suite or dataset named on the command line or in an environment (`program:`, `datasets:`) does not exist, or its image is not built yet (the message says which command builds it).',
   CATALOGUE_INVALID: 'A catalogue recipe, dataset name or `islet image`/`run`/`grouprun`/`dataset` argument is invalid.',

@@ -48,10 +48,7 @@ export class Broadcaster {
     const menus = target.environment ? [] : this.#menus.select(target.account);
     for (const m of menus) Roster.notify(m, said);
     const result = { shells: shells.filter(Boolean).length, menus: menus.length };
-    this.#log.info(
-      { event: 'broadcast', from, account: target.account, environment: target.environment, chars: text.length, ...result },
-      'broadcast sent',
-    );
+    this.#log.info({ event: 'broadcast', from, account: target.account, environment: target.environment, chars: text.length, ...result }, 'broadcast sent');
     return result;
   }
 }

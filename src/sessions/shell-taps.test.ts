@@ -32,9 +32,13 @@ function watcher() {
     typing: (s) => w.typing.push(s),
     end: (why) => w.ended.push(why),
   };
-  return { ...w, events, get state() {
-    return w;
-  } };
+  return {
+    ...w,
+    events,
+    get state() {
+      return w;
+    },
+  };
 }
 
 async function shell(t: TestContext) {

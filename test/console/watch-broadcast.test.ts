@@ -54,7 +54,9 @@ async function screenShows(s: TmuxSsh, re: RegExp, timeoutMs = 20_000): Promise<
 /** The console's watch terminal, one row per line. */
 function watchText(page: Page): Promise<string> {
   return page.evaluate(() =>
-    Array.from(document.querySelectorAll('.watch-screen .xterm-rows > div')).map((d) => (d.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd()).join('\n'),
+    Array.from(document.querySelectorAll('.watch-screen .xterm-rows > div'))
+      .map((d) => (d.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd())
+      .join('\n'),
   );
 }
 
