@@ -31,7 +31,7 @@ export async function mount(root, api) {
   const table = el(
     'table',
     { className: 'acct-table' },
-    el('thead', {}, el('tr', {}, el('th', {}, all), el('th', { textContent: 'Account' }), el('th', { textContent: 'Expires' }), el('th', { textContent: 'Containers' }))),
+    el('thead', {}, el('tr', {}, el('th', {}, all), ...['Account', 'Expires', 'Containers'].map((h) => el('th', { textContent: h })))),
     tbody,
   );
   const action = el('select', { className: 'acct-action' }, ...info.actions.map((a) => el('option', { value: a, textContent: a })));
@@ -43,7 +43,8 @@ export async function mount(root, api) {
   const ticked = new Set();
 
   function fillEnvs() {
-    envSel.replaceChildren(el('option', { value: '', textContent: 'each it has' }), ...info.environments.map((n) => el('option', { value: n, textContent: n })));
+    const each = el('option', { value: '', textContent: 'each it has' });
+    envSel.replaceChildren(each, ...info.environments.map((n) => el('option', { value: n, textContent: n })));
   }
   function render() {
     const f = filter.value.trim().toLowerCase();
@@ -55,7 +56,8 @@ export async function mount(root, api) {
           box.dataset.account = a.name;
           box.addEventListener('change', () => (box.checked ? ticked.add(a.name) : ticked.delete(a.name)));
           const containers = a.containers.map((c) => `${c.environment}: ${c.state}${c.stopReason ? ` (${c.stopReason})` : ''}`).join(', ') || '—';
-          const row = el('tr', {}, el('td', {}, box), el('td', { textContent: a.name }), el('td', { textContent: a.expired ? 'EXPIRED' : a.expires }), el('td', { textContent: containers }));
+          const cells = [a.name, a.expired ? 'EXPIRED' : a.expires, containers].map((t) => el('td', { textContent: t }));
+          const row = el('tr', {}, el('td', {}, box), ...cells);
           row.dataset.account = a.name;
           return row;
         }),
@@ -87,7 +89,8 @@ export async function mount(root, api) {
     const accounts = [...ticked];
     if (accounts.length === 0) return show([{ text: 'Select accounts first.' }]);
     const a = action.value;
-    if (['reset', 'expire', 'remove'].includes(a) && !confirm(`${a} ${accounts.length} account(s)? ${a === 'reset' ? 'Their homes start afresh.' : 'Their containers are removed.'}`)) return;
+    const why = a === 'reset' ? 'Their homes start afresh.' : 'Their containers are removed.';
+    if (['reset', 'expire', 'remove'].includes(a) && !confirm(`${a} ${accounts.length} account(s)? ${why}`)) return;
     apply.disabled = true;
     show([{ text: `${a}: ${accounts.length} account(s)…` }]);
     try {
@@ -154,7 +157,8 @@ export async function mount(root, api) {
   function slipOf(s) {
     const slip = el('section', { className: 'slip' });
     if (s.qr) slip.append(el('img', { src: s.qr, alt: `QR code of ${s.url}`, className: 'qr' }));
-    const line = (k, v, cls = 'v') => slip.append(el('p', {}, el('span', { className: 'k', textContent: k }), ' ', el('span', { className: cls, textContent: v })));
+    const line = (k, v, cls = 'v') =>
+      slip.append(el('p', {}, el('span', { className: 'k', textContent: k }), ' ', el('span', { className: cls, textContent: v })));
     line('Username', s.name, 'cred');
     line('Password', s.password, 'cred');
     line('SSH', s.ssh);
@@ -185,7 +189,10 @@ export async function mount(root, api) {
       csv.addEventListener('click', () => download(`islet-accounts-${stamp()}.csv`, 'text/csv', r.csv));
       done.addEventListener('click', () => bulkOut.replaceChildren());
       bulkOut.replaceChildren(
-        el('p', { className: 'bulk-warning', textContent: `${r.slips.length} account(s) created. The passwords are shown only now: print or download them before leaving.` }),
+        el('p', {
+          className: 'bulk-warning',
+          textContent: `${r.slips.length} account(s) created. The passwords are shown only now: print or download them before leaving.`,
+        }),
         el('div', { className: 'bulk-buttons' }, print, html, csv, done),
         slips,
       );
