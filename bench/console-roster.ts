@@ -1,0 +1,235 @@
+/**
+ * What the instructor console's live roster costs (issue 13 performance: roster updates for 200 live
+ * trainees arrive within 2 s of a change and cost ISLET <= 5 % of one core at steady state).
+ *
+ * FAKE ENGINE: the server side runs in a child process on the fake driver (src/runtime/fake/, through
+ * test/helpers/unit-world.ts: the real EnvironmentRunner, attach registry, terminal models, admission and
+ * store code; the containers and their shells are the fake engine's), with the real console login and
+ * roster routes on fastify + @fastify/websocket. N trainees are attached to their shells (in-process
+ * terminals) and each types a key every few seconds (their rows change: idle time). The parent is the
+ * instructor: it logs in over HTTP and holds /console/ws/roster open like the page.
+ * What the fake engine leaves out: the Docker stats calls' cost in the engine and the JSON parsing of
+ * their answers in ISLET (a few KB each, at most 25 a second by the sampler's pacing).
+ *
+ * Measured, interleaved over ROUNDS: the server process's CPU time (process.cpuUsage, user+system) over a
+ * window with no console open and a window with the console open; the roster's cost is the difference, in %
+ * of one core. Latency: during console windows, every 2 s the server attaches a second terminal to a
+ * trainee's shell (a change of its door list) and stamps the time; the parent records when the row with
+ * two doors arrives.
+ *
+ * Writes bench/results/<date>-console-roster.json (commit and command: bench/lib/run-meta.ts).
+ * Usage: node bench/console-roster.ts [--trainees 200] [--rounds 3] [--window 30] [--settle 5]
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { WebSocket } from 'ws';
+import { pct, round1, writeResult } from './lib/results.ts';
+import { numArg } from './lib/targets.ts';
+
+const argv = process.argv.slice(2);
+const N = numArg(argv, 'trainees', 200);
+const ROUNDS = numArg(argv, 'rounds', 3);
+const WINDOW_MS = numArg(argv, 'window', 30) * 1000;
+const SETTLE_MS = numArg(argv, 'settle', 5) * 1000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type ToServer = { t: 'cpu' } | { t: 'change'; k: number } | { t: 'stop' };
+type FromServer = { t: 'ready'; port: number } | { t: 'cpu'; us: number } | { t: 'changed'; k: number; account: string; at: number };
+
+if (argv.includes('--server')) await server();
+else await main();
+
+async function server(): Promise<void> {
+  const { default: Fastify } = await import('fastify');
+  const { default: websocket } = await import('@fastify/websocket');
+  const { unitWorld } = await import('../test/helpers/unit-world.ts');
+  const { MemoryTerminal } = await import('../test/helpers/memory-terminal.ts');
+  const { ConsoleLogin } = await import('../src/console/console-login.ts');
+  const { rosterHub, rosterRoutes } = await import('../src/console/roster-routes.ts');
+  const { hashPassword } = await import('../src/accounts/password.ts');
+  const hash = await hashPassword('bench-instructor', 2 ** 10);
+  const w = unitWorld({ islet: `max_containers: ${N + 50}\ninstructors:\n  - name: ada\n    password_hash: "${hash}"\n` });
+  const doors = new WeakMap<object, string>();
+  const send = (m: FromServer) => process.send!(m);
+  const terms: InstanceType<typeof MemoryTerminal>[] = [];
+  const env = w.env('demo');
+  const day = 86_400_000;
+  for (let i = 0; i < N; i++) {
+    const account = `t${String(i).padStart(4, '0')}`;
+    await w.store.createAccount({ name: account, passwordHash: 'x', createdAt: new Date(), expiresAt: new Date(Date.now() + day) });
+    const t = new MemoryTerminal();
+    doors.set(t, 'ssh');
+    terms.push(t);
+    void w.runner.run(t, account, env, () => undefined);
+  }
+  while (w.runner.attached.containers().length < N) await sleep(100);
+  // Trainees at work: each types a key every 2-8 s (the fake shell echoes it); output is dropped.
+  for (const t of terms) t.output = '';
+  const typing = setInterval(() => {
+    for (const t of terms) {
+      t.output = '';
+      if (Math.random() < 1 / 5) t.type('a');
+    }
+  }, 1000);
+  const login = new ConsoleLogin({ config: w.config, addresses: w.access.addresses, log: w.log });
+  const deps = {
+    config: w.config,
+    log: w.log,
+    store: w.store,
+    driver: w.driver,
+    graph: { runner: w.runner, admission: w.admission },
+    doorOf: (t: object) => doors.get(t),
+  } as unknown as Parameters<typeof rosterHub>[0];
+  const hub = rosterHub(deps);
+  const app = Fastify({ logger: false });
+  await app.register(websocket);
+  await app.register(async (f) => {
+    login.routes()(f);
+    rosterRoutes(login, hub)(f);
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const extra = new Map<number, InstanceType<typeof MemoryTerminal>>();
+  process.on('message', async (m: ToServer) => {
+    if (m.t === 'cpu') {
+      const u = process.cpuUsage();
+      send({ t: 'cpu', us: u.user + u.system });
+    } else if (m.t === 'change') {
+      const account = `t${String(m.k).padStart(4, '0')}`;
+      const old = extra.get(m.k);
+      if (old) {
+        old.close();
+        extra.delete(m.k);
+      }
+      const t = new MemoryTerminal();
+      doors.set(t, 'ssh');
+      extra.set(m.k, t);
+      const at = Date.now();
+      void w.runner.run(t, account, env, () => undefined);
+      send({ t: 'changed', k: m.k, account, at });
+    } else if (m.t === 'stop') {
+      clearInterval(typing);
+      hub.close();
+      await app.close();
+      process.exit(0);
+    }
+  });
+  send({ t: 'ready', port: (app.server.address() as { port: number }).port });
+}
+
+async function main(): Promise<void> {
+  const child: ChildProcess = fork(import.meta.filename, ['--server', '--trainees', String(N)], {
+    execArgv: ['--disable-warning=ExperimentalWarning'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const inbox: FromServer[] = [];
+  const waiters: (() => void)[] = [];
+  child.on('message', (m: FromServer) => {
+    inbox.push(m);
+    for (const w of waiters.splice(0)) w();
+  });
+  const next = async <T extends FromServer['t']>(t: T): Promise<Extract<FromServer, { t: T }>> => {
+    for (;;) {
+      const i = inbox.findIndex((m) => m.t === t);
+      if (i >= 0) return inbox.splice(i, 1)[0] as Extract<FromServer, { t: T }>;
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  const ask = (m: ToServer) => child.send(m);
+  const started = Date.now();
+  const { port } = await next('ready');
+  console.log(`server ready: ${N} trainees attached (${Math.round((Date.now() - started) / 1000)} s)`);
+  const base = `http://127.0.0.1:${port}`;
+  const r = await fetch(`${base}/console/login`, {
+    method: 'POST',
+    headers: { origin: base, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'ada', password: 'bench-instructor' }),
+  });
+  const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!;
+  if (r.status !== 200) throw new Error(`login failed: ${r.status}`);
+  const cpuNow = async () => {
+    ask({ t: 'cpu' });
+    return (await next('cpu')).us;
+  };
+  const windows: { console: boolean; cpuPercent: number; bytes: number; messages: number }[] = [];
+  const latencies: number[] = [];
+  let firstRows = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const open of round % 2 === 0 ? [false, true] : [true, false]) {
+      let ws: WebSocket | undefined;
+      let bytes = 0;
+      let messages = 0;
+      const doors = new Map<string, number>();
+      const pending = new Map<string, number>();
+      if (open) {
+        ws = new WebSocket(`${base.replace('http', 'ws')}/console/ws/roster`, { headers: { origin: base, cookie } });
+        ws.on('message', (d: Buffer) => {
+          bytes += d.length;
+          messages++;
+          const m = JSON.parse(String(d)) as { upsert: { account: string; doors: string[] }[] };
+          if (messages === 1) firstRows = m.upsert.length;
+          const now = Date.now();
+          for (const row of m.upsert) {
+            doors.set(row.account, row.doors.length);
+            const t0 = pending.get(row.account);
+            if (t0 !== undefined && row.doors.length === 2) {
+              latencies.push(now - t0);
+              pending.delete(row.account);
+            }
+          }
+        });
+        await new Promise((res, rej) => ws!.once('open', res).once('error', rej));
+      }
+      await sleep(SETTLE_MS);
+      const c0 = await cpuNow();
+      const t0 = performance.now();
+      let k = round * 37;
+      const changes = open
+        ? setInterval(async () => {
+            k = (k + 7) % N;
+            ask({ t: 'change', k });
+            const c = await next('changed');
+            pending.set(c.account, c.at);
+          }, 2000)
+        : undefined;
+      const b0 = bytes;
+      const m0 = messages;
+      await sleep(WINDOW_MS);
+      clearInterval(changes);
+      const c1 = await cpuNow();
+      const ms = performance.now() - t0;
+      const cpuPercent = round1(((c1 - c0) / 1000 / ms) * 100);
+      windows.push({ console: open, cpuPercent, bytes: bytes - b0, messages: messages - m0 });
+      const pushed = open ? `, ${messages - m0} pushes, ${Math.round((bytes - b0) / 1024)} KiB` : '';
+      console.log(`round ${round + 1} console ${open ? 'open  ' : 'closed'}: server CPU ${cpuPercent}% of one core${pushed}`);
+      ws?.close();
+      if (pending.size) console.log(`  ${pending.size} change(s) not seen by the end of the window`);
+    }
+  }
+  ask({ t: 'stop' });
+  const med = (xs: number[]) => pct(xs, 0.5);
+  const closed = windows.filter((w) => !w.console).map((w) => w.cpuPercent);
+  const opened = windows.filter((w) => w.console).map((w) => w.cpuPercent);
+  const result = {
+    date: new Date().toISOString(),
+    engine: 'fake (src/runtime/fake via test/helpers/unit-world.ts); console login + roster routes real, on fastify',
+    trainees: N,
+    rounds: ROUNDS,
+    window_s: WINDOW_MS / 1000,
+    first_push_rows: firstRows,
+    server_cpu_percent_console_closed: closed,
+    server_cpu_percent_console_open: opened,
+    roster_cost_percent_of_one_core: round1(med(opened) - med(closed)),
+    target_cost_percent: 5,
+    change_to_console_ms: {
+      n: latencies.length,
+      p50: round1(pct(latencies, 0.5)),
+      p99: round1(pct(latencies, 0.99)),
+      max: round1(Math.max(...latencies)),
+    },
+    target_latency_ms: 2000,
+    windows,
+    loadavg: loadavg().map(round1),
+  };
+  console.log(JSON.stringify({ cost: result.roster_cost_percent_of_one_core, latency: result.change_to_console_ms }, null, 0));
+  writeResult('console-roster', result);
+}
