@@ -26,7 +26,10 @@ describe('two front doors, one PostgreSQL store, a three-node swarm', { concurre
       .map(([h, a]) => `    ${h}: ${a}`)
       .join('\n');
     for (const door of [doorA, doorB])
-      appendFileSync(join(door.configDir, 'islet.yaml'), `\nreconcile_interval: 10m\nruntime:\n  driver: swarm\n  manager: ${lab.env.DOCKER_HOST}\n  nodes:\n${nodes}\n`);
+      appendFileSync(
+        join(door.configDir, 'islet.yaml'),
+        `\nreconcile_interval: 10m\nruntime:\n  driver: swarm\n  manager: ${lab.env.DOCKER_HOST}\n  nodes:\n${nodes}\n`,
+      );
     await doorA.start({ ISLET_STORE: lab.env.ISLET_STORE! });
     await doorB.start({ ISLET_STORE: lab.env.ISLET_STORE! });
   });
@@ -54,22 +57,24 @@ describe('two front doors, one PostgreSQL store, a three-node swarm', { concurre
     // Control: door A is gone for real (its port refuses), so B is what answers next.
     await assert.rejects(gate(doorA.port).then((x) => x.waitFor(/password:/i, 5000)));
 
-    const before = Number(await (async () => {
-      const b = await gate(doorB.port);
-      // alice was created over door A: door B (another data directory) knows her only through the shared store.
-      await login(b, 'alice');
-      await choose(b, 'demo');
-      await b.waitFor('Welcome back!', 60_000);
-      await b.waitFor(PROMPT, 30_000);
-      const tick = await sh(b, 'cat ~/tick');
-      // The same shell: its job table still has the job started over door A, with the same pid.
-      assert.equal(await sh(b, 'echo $!'), pid);
-      assert.match(await sh(b, 'jobs'), /Running/);
-      assert.equal(await sh(b, 'cat ~/work.txt'), 'kept');
-      await new Promise((r) => setTimeout(r, 2500));
-      assert.ok(Number(await sh(b, 'cat ~/tick')) > Number(tick), 'the background job kept counting');
-      return tick;
-    })());
+    const before = Number(
+      await (async () => {
+        const b = await gate(doorB.port);
+        // alice was created over door A: door B (another data directory) knows her only through the shared store.
+        await login(b, 'alice');
+        await choose(b, 'demo');
+        await b.waitFor('Welcome back!', 60_000);
+        await b.waitFor(PROMPT, 30_000);
+        const tick = await sh(b, 'cat ~/tick');
+        // The same shell: its job table still has the job started over door A, with the same pid.
+        assert.equal(await sh(b, 'echo $!'), pid);
+        assert.match(await sh(b, 'jobs'), /Running/);
+        assert.equal(await sh(b, 'cat ~/work.txt'), 'kept');
+        await new Promise((r) => setTimeout(r, 2500));
+        assert.ok(Number(await sh(b, 'cat ~/tick')) > Number(tick), 'the background job kept counting');
+        return tick;
+      })(),
+    );
     assert.ok(before > 0);
   });
 });

@@ -3,8 +3,7 @@
  * three-node swarm lab (scripts/swarm-lab.sh), plus what only a swarm has: the trainee's container is a
  * service task on a lab node, it has loopback only, and an environment needing a network is refused.
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { runtimeDriverConformance } from '../../src/runtime/runtime-driver.case.ts';
 import { SwarmDriver } from '../../src/runtime/swarm/swarm-driver.ts';
 import { startLab, type Lab } from './lab.ts';

@@ -43,7 +43,10 @@ describe('islet serve on a swarm: SSH to a service task, spread, drain, node los
     const nodes = Object.entries(lab.nodes)
       .map(([h, a]) => `    ${h}: ${a}`)
       .join('\n');
-    appendFileSync(join(islet.configDir, 'islet.yaml'), `\nreconcile_interval: 10m\nruntime:\n  driver: swarm\n  manager: ${lab.env.DOCKER_HOST}\n  nodes:\n${nodes}\n`);
+    appendFileSync(
+      join(islet.configDir, 'islet.yaml'),
+      `\nreconcile_interval: 10m\nruntime:\n  driver: swarm\n  manager: ${lab.env.DOCKER_HOST}\n  nodes:\n${nodes}\n`,
+    );
     await islet.start();
   });
   after(async () => {
@@ -61,12 +64,24 @@ describe('islet serve on a swarm: SSH to a service task, spread, drain, node los
     assert.match(node, new RegExp(`^${lab.prefix}-n[123]$`), 'the swarm manager places the task on a lab node');
     // The container is on that node's engine, and the shell is its main process: a file written in the shell is seen there.
     await sh(s, 'echo on-swarm > ~/where.txt');
-    const cid = await lab.docker(lab.nodes[node]!, 'ps', '-q', '--filter', `label=com.docker.swarm.service.name=${serviceName(`${islet.instance}.demo.alice`)}`);
+    const cid = await lab.docker(
+      lab.nodes[node]!,
+      'ps',
+      '-q',
+      '--filter',
+      `label=com.docker.swarm.service.name=${serviceName(`${islet.instance}.demo.alice`)}`,
+    );
     assert.ok(cid, 'the task container runs on that node');
     assert.equal(await lab.docker(lab.nodes[node]!, 'exec', cid, 'cat', '/home/student/where.txt'), 'on-swarm');
     // No network: the only interface is loopback (control: the probe lists lo, so a listing is really read).
     const dev = await sh(s, "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '");
-    assert.deepEqual(dev.split('\n').map((l) => l.trim()).filter(Boolean), ['lo']);
+    assert.deepEqual(
+      dev
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+      ['lo'],
+    );
     assert.match(await sh(s, 'grep NoNewPrivs /proc/self/status'), /NoNewPrivs:\s*1/);
   });
 
@@ -123,7 +138,7 @@ describe('islet serve on a swarm: SSH to a service task, spread, drain, node los
     await again.waitFor('A fresh one is starting', 60_000);
     await again.waitFor(PROMPT, 60_000);
     assert.notEqual(await nodeOf(victim), node);
-    assert.equal(await sh(again, 'cat ~/lost.txt 2>&1 || true'), 'cat: can\'t open \'/home/student/lost.txt\': No such file or directory');
+    assert.equal(await sh(again, 'cat ~/lost.txt 2>&1 || true'), "cat: can't open '/home/student/lost.txt': No such file or directory");
     await lab.script('node-start', node.slice(-1));
   });
 });

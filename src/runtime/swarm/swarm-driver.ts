@@ -23,16 +23,7 @@ import type { Readable } from 'node:stream';
 import { IsletError } from '../../core/islet-error.ts';
 import { DockerDriver } from '../docker/docker-driver.ts';
 import { EngineClient, MSG_BUSY, statusOf } from '../docker/engine-client.ts';
-import type {
-  Attachment,
-  CreateRequest,
-  ExecRequest,
-  Execution,
-  InstanceInfo,
-  OptionalOperation,
-  RuntimeDriver,
-  TtySize,
-} from '../runtime-driver.ts';
+import type { Attachment, CreateRequest, ExecRequest, Execution, InstanceInfo, OptionalOperation, RuntimeDriver, TtySize } from '../runtime-driver.ts';
 import { PendingAttachment } from './pending-attachment.ts';
 import { LABEL_SWARM_NAME, LABEL_SWARM_NNP, LABEL_SWARM_TTY, serviceName, serviceSpec } from './service-spec.ts';
 
@@ -157,7 +148,13 @@ export class SwarmDriver implements RuntimeDriver {
     if (!(await this.hasImage(req.env.image))) {
       await this.ensureImage(req.env.image); // throws IMAGE_MISSING when a node cannot get it
     }
-    const res = await this.#manager.json<{ ID: string }>({ op: 'service-create', method: 'POST', path: '/services/create', body: spec, timeoutMs: this.#callMs });
+    const res = await this.#manager.json<{ ID: string }>({
+      op: 'service-create',
+      method: 'POST',
+      path: '/services/create',
+      body: spec,
+      timeoutMs: this.#callMs,
+    });
     return { id: res.ID, name: req.name, image: req.env.image, state: 'created', labels: spec.Labels, createdAt: new Date() };
   }
 
@@ -188,10 +185,18 @@ export class SwarmDriver implements RuntimeDriver {
       if (att) return att;
       this.#where.delete(id);
     }
-    const at = await this.#at(id).catch(() => undefined);
-    if (at) return at.node.driver.attach(at.container);
     const svc = await this.#service(id);
     if (!svc) throw notFound(id, 'attach');
+    const w = await this.#locate(svc.ID);
+    if (w.container && w.node && !w.lost) {
+      const att = await this.#node(w.node)
+        .driver.attach(w.container)
+        .catch(() => undefined);
+      if (att) {
+        this.#remember(svc, w);
+        return att;
+      }
+    }
     const p = new PendingAttachment();
     let set = this.#pending.get(svc.ID);
     if (!set) this.#pending.set(svc.ID, (set = new Set()));
@@ -205,12 +210,17 @@ export class SwarmDriver implements RuntimeDriver {
     if (!svc) throw notFound(id, 'start');
     let where = await this.#locate(svc.ID);
     try {
-      if (where.container && !where.lost) {
-        const node = this.#node(where.node!);
-        await node.driver.start(where.container);
-      } else {
-        where = await this.#newTask(svc, where.task);
+      // In place when its node still has the container (files kept); else a new task, placed by Swarm.
+      let inPlace = false;
+      if (where.container && where.node && !where.lost) {
+        try {
+          await this.#node(where.node).driver.start(where.container);
+          inPlace = true;
+        } catch (err) {
+          if (!(err instanceof IsletError) || !(err.code === 'RUNTIME_UNAVAILABLE' || statusOf(err) === 404)) throw err;
+        }
       }
+      if (!inPlace) where = await this.#newTask(svc, where.task);
       await this.#verify(svc, where);
       this.#remember(svc, where);
       await this.#connectPending(svc, where);
@@ -321,24 +331,24 @@ export class SwarmDriver implements RuntimeDriver {
     const node = await this.#nodeName(task.NodeID).catch(() => undefined);
     if (!node) return { task, container, lost: `the node ${task.NodeID} that ran it is no longer in the swarm` };
     if (!this.#nodes.has(node)) return { task, node, container, lost: `node ${node} has no engine address in runtime.nodes` };
-    const state = await this.#nodeState(task.NodeID).catch(() => 'unknown');
-    if (state === 'down') return { task, node, container, lost: `node ${node} is down` };
+    // Whether the node is up is asked of its engine (an inspect of the container, by the caller), not of the
+    // manager: one call fewer on the login path, and a node the manager cannot see but ISLET can still serves.
     return { task, node, container };
   }
 
   async #nodeName(nodeId: string): Promise<string> {
     let name = this.#nodeNames.get(nodeId);
     if (name === undefined) {
-      const j = await this.#manager.json<{ Description: { Hostname: string } }>({ op: 'node-inspect', method: 'GET', path: `/nodes/${enc(nodeId)}`, timeoutMs: this.#callMs });
+      const j = await this.#manager.json<{ Description: { Hostname: string } }>({
+        op: 'node-inspect',
+        method: 'GET',
+        path: `/nodes/${enc(nodeId)}`,
+        timeoutMs: this.#callMs,
+      });
       name = j.Description.Hostname;
       this.#nodeNames.set(nodeId, name);
     }
     return name;
-  }
-
-  async #nodeState(nodeId: string): Promise<string> {
-    const j = await this.#manager.json<{ Status: { State: string } }>({ op: 'node-inspect', method: 'GET', path: `/nodes/${enc(nodeId)}`, timeoutMs: this.#callMs });
-    return j.Status.State;
   }
 
   async #info(svc: ServiceJson, where: Where): Promise<InstanceInfo> {
@@ -358,7 +368,8 @@ export class SwarmDriver implements RuntimeDriver {
         .catch((err: unknown) => (err instanceof IsletError && err.code === 'RUNTIME_UNAVAILABLE' ? null : Promise.reject(err)));
       if (c === null) return { ...base, state: 'dead', lost: `node ${where.node} does not answer` };
       if (c?.state === 'running') this.#remember(svc, where);
-      if (c) return { ...base, state: c.state, ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}), ...(c.startedAt ? { startedAt: c.startedAt } : {}) };
+      if (c)
+        return { ...base, state: c.state, ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}), ...(c.startedAt ? { startedAt: c.startedAt } : {}) };
       return { ...base, state: 'dead', lost: `its container is gone from node ${where.node}` };
     }
     const state = TASK_STATE[where.task.Status.State] ?? 'dead';
@@ -381,8 +392,9 @@ export class SwarmDriver implements RuntimeDriver {
     });
     const deadline = Date.now() + this.#startMs;
     let last = '';
-    for (let delay = 20; Date.now() < deadline; delay = Math.min(250, delay * 2)) {
-      await new Promise((r) => setTimeout(r, delay));
+    // Polled every 25 ms: a task list is cheap, and Swarm's own steps (assign, prepare, start) take 100s of ms.
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
       const w = await this.#locate(svc.ID);
       const t = w.task;
       if (!t || t.ID === previous?.ID) continue;
@@ -423,9 +435,14 @@ export class SwarmDriver implements RuntimeDriver {
             : undefined;
     if (problem) {
       await node.driver.remove(where.container!).catch(() => undefined);
-      throw new IsletError('RUNTIME_UNSUPPORTED', 'This environment cannot run on this cluster. Please tell the instructor.', `swarm node ${host} refused: ${problem}`, {
-        node: host,
-      });
+      throw new IsletError(
+        'RUNTIME_UNSUPPORTED',
+        'This environment cannot run on this cluster. Please tell the instructor.',
+        `swarm node ${host} refused: ${problem}`,
+        {
+          node: host,
+        },
+      );
     }
     this.#verified.set(host, { at: Date.now(), nnp });
   }
