@@ -533,6 +533,25 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
       assert.equal(await driver.cpuTime(nameFor('never-created')), undefined);
     });
 
+    test('usage (optional): CPU time and memory of a running instance; undefined once it stopped or when it is missing', async (t: TestContext) => {
+      if (!driver.usage) {
+        t.skip('this driver has no usage(): the console samples cpuTime');
+        return;
+      }
+      // The same engine stats as cpuTime: a driver lacking cpuTime refuses usage the same way.
+      const usage = driver.usage.bind(driver);
+      if (await lacks('cpuTime', t, () => usage(nameFor('never-created')))) return;
+      const { info, att, screen } = await launch('usage');
+      await run(att, screen, 'ps >/dev/null; ps >/dev/null; echo used-$((3+3))', /used-6/);
+      const u = await driver.usage(info.id);
+      assert.ok(u && u.cpuNs > 0, `CPU time of a running instance (got ${JSON.stringify(u)})`);
+      assert.ok(u.memoryBytes > 0, `memory of a running instance (got ${u.memoryBytes})`);
+      att.detach();
+      await driver.stop(info.id, 0);
+      assert.equal(await driver.usage(info.id), undefined);
+      assert.equal(await driver.usage(nameFor('never-created')), undefined);
+    });
+
     test('create with a missing image fails and leaves nothing behind', async () => {
       await assert.rejects(
         driver.create({ name: nameFor('noimage'), env: environment({ image: `islet-conformance-missing/none-${suite}:v0` }), labels: labels('noimage') }),
