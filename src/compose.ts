@@ -15,12 +15,13 @@ import { instancePattern } from './config/schema.ts';
 import { IsletError } from './core/islet-error.ts';
 import { periodic, type Service } from './core/service.ts';
 import { LABEL_TEST } from './runtime/names.ts';
+import { LeaderLease } from './lifecycle/leader-lease.ts';
 import { LifecycleService } from './lifecycle/lifecycle-service.ts';
 import type { Logger } from './logger.ts';
 import { ContainerTools } from './runtime/container-tools.ts';
 import { DockerDriver, type DockerDriverOptions } from './runtime/docker/index.ts';
-import { bridgeNetworkName } from './runtime/names.ts';
 import { SwarmDriver } from './runtime/swarm/index.ts';
+import { bridgeNetworkName } from './runtime/names.ts';
 
 import type { RuntimeDriver } from './runtime/runtime-driver.ts';
 import { Admission } from './sessions/admission.ts';
@@ -30,9 +31,10 @@ import { EnvironmentRunner } from './sessions/environment-runner.ts';
 import { MenuRoster } from './sessions/menu-roster.ts';
 import { Broadcaster } from './sessions/broadcaster.ts';
 import { WarmPool } from './sessions/warm-pool.ts';
-import { AdminService } from './admin/admin-service.ts';
 import { sweepRecordings } from './recordings/retention.ts';
+import { AdminService } from './admin/admin-service.ts';
 import { sshPublicKeys } from './sshd/public-keys.ts';
+import { PostgresStore, redactUrl } from './store/postgres-store.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 
@@ -77,9 +79,23 @@ export function recordingsDir(dataDir: string): string {
   return join(dataDir, 'recordings');
 }
 
-/** The store of a data directory. */
-export function openStore(dataDir: string): SqliteStore {
-  return new SqliteStore(join(dataDir, 'islet.db'));
+/**
+ * The store (docs/store.md): PostgreSQL when `url` (--store, ISLET_STORE) is a postgres:// URL, shared by
+ * several front doors; otherwise SQLite in the data directory (islet.db), the default. The URL's password
+ * is never logged: errors carry the redacted URL.
+ */
+export async function openStore(dataDir: string, o: { url?: string | undefined; log?: Logger } = {}): Promise<Store> {
+  const url = o.url ?? process.env.ISLET_STORE ?? '';
+  if (url === '' || url === 'sqlite') return new SqliteStore(join(dataDir, 'islet.db'));
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    const why = `--store / ISLET_STORE: expected a postgres://user:password@host:port/database URL, or nothing for SQLite; got ${redactUrl(url)}`;
+    throw new IsletError('CONFIG_INVALID', 'configuration invalid', why);
+  }
+  const log = o.log;
+  return PostgresStore.open(
+    url,
+    log ? { onError: (err) => log.warn({ event: 'store_connection_error', err: err.message }, 'a PostgreSQL connection failed') } : {},
+  );
 }
 
 export interface GraphOptions {
@@ -160,6 +176,8 @@ export function composeGraph(o: GraphOptions): IsletGraph {
     admission,
     now,
     exportDir,
+    // Several front doors share a PostgreSQL store: one reconciles at a time (src/lifecycle/leader-lease.ts).
+    ...(store.shared ? { leader: new LeaderLease({ store, log: log.child({ module: 'leader' }) }) } : {}),
     retention: () => sweepRecordings(recordingsDir(o.dataDir), config.current().global.recording_retention, now()),
   });
   const access = accessFromConfig(config, store, log.child({ module: 'access' }));

@@ -36,6 +36,8 @@ import { consoleRoutes } from './console/console-routes.ts';
 export interface IsletOptions {
   readonly configDir: string;
   readonly dataDir: string;
+  /** --store / ISLET_STORE: empty for SQLite in dataDir, or a postgres:// URL (src/compose.ts openStore). */
+  readonly store?: string;
   readonly host: string;
   readonly port: number;
   /** Container name prefix / islet.instance label; default: the `instance` setting or ISLET_INSTANCE (src/compose.ts). */
@@ -83,7 +85,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   if (broken.length) throw new IsletError('CONFIG_INVALID', 'configuration invalid', broken.map(formatIssue).join('\n'));
 
   await applyPriority(config.current().global.server_priority, log);
-  const store = openStore(o.dataDir);
+  const store = await openStore(o.dataDir, { url: o.store, log });
   // Metrics (src/metrics/): decorators around the driver, the handler and the guard; the doors never call them.
   const obs = new Observability();
   const driver = obs.driver(o.driver ?? engineDriver({}, first.global.runtime));
@@ -130,7 +132,14 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
     roster: graph.roster,
   });
   // Recordings (src/recordings/, docs/recordings.md): one more decorator around the handler, outside the metrics one.
-  const recorder = recorderFromConfig({ dir: recordingsDir(o.dataDir), config, attached: runner.attached, store, log: log.child({ module: 'recordings' }), now });
+  const recorder = recorderFromConfig({
+    dir: recordingsDir(o.dataDir),
+    config,
+    attached: runner.attached,
+    store,
+    log: log.child({ module: 'recordings' }),
+    now,
+  });
   // Each door gets the handler and the guard wrapped for it, so metrics know the door without the door knowing.
   const doorParts = (door: string) => ({ handler: recorder.wrap(obs.handler(handler, door), door), guard: obs.guard(guard, door) });
   const ssh = new SshServer({ hostKeys: loadHostKeys(o.dataDir), config, ...doorParts('ssh'), auth, log: log.child({ module: 'sshd' }) });

@@ -20,15 +20,16 @@ export interface AdminContext {
   readonly close: () => Promise<void>;
 }
 
-export function openAdmin(flags: Record<string, string | boolean | undefined>): AdminContext {
+export async function openAdmin(flags: Record<string, string | boolean | undefined>): Promise<AdminContext> {
   const dataDir = optionValue('data', flags);
+  const url = optionValue('store', flags);
   const db = join(dataDir, 'islet.db');
-  if (!existsSync(db)) throw new IsletError('ADMIN_NOT_FOUND', `no ISLET database at ${db}`, `no ISLET database at ${db} (use --data or ISLET_DATA)`);
+  if (!url && !existsSync(db)) throw new IsletError('ADMIN_NOT_FOUND', `no ISLET database at ${db}`, `no ISLET database at ${db} (use --data or ISLET_DATA)`);
   // Admin commands log to stderr so their stdout stays the report.
   const log = createLogger({ level: optionValue('logLevel', flags), destination: 2 });
   const config = new ConfigSource(optionValue('config', flags));
   const instance = instanceName(config);
-  const store = openStore(dataDir);
+  const store = await openStore(dataDir, { url, log });
   const driver = engineDriver({}, config.current().global.runtime);
   const g = composeGraph({ config, store, driver, instance, dataDir, log, now: () => new Date(), extraLabels: testRunLabels() });
   return {

@@ -17,6 +17,12 @@ export const commonOptions = {
     help: 'Config directory: islet.yaml and/or islet.conf, modules/, environments/, plugins/',
   },
   data: { flag: '--data', env: 'ISLET_DATA', default: '/var/lib/islet', help: 'Data directory (mode 0700): islet.db and the SSH host keys' },
+  store: {
+    flag: '--store',
+    env: 'ISLET_STORE',
+    default: '',
+    help: 'Store: empty for SQLite in the data directory (islet.db); postgres://user:password@host:port/database for PostgreSQL, shared by several front doors',
+  },
   listen: { flag: '--listen', env: 'ISLET_LISTEN', default: '0.0.0.0:2222', help: 'Address and port of the SSH front door, HOST:PORT' },
   http: { flag: '--http', env: 'ISLET_HTTP', default: '', help: 'Address and port of the web door (a terminal in the browser), HOST:PORT; empty: no web door' },
   metrics: {

@@ -22,6 +22,7 @@ import { decideChecks, decideReconcileBetween, type ReconcileAction, type StoreS
 import { foreignContainers } from './ownership.ts';
 import { exportBeforeRemoval } from './export-home.ts';
 import { homeOf } from '../config/home-of.ts';
+import type { LeaderLease } from './leader-lease.ts';
 
 export interface LifecycleDeps {
   readonly store: Store;
@@ -36,6 +37,8 @@ export interface LifecycleDeps {
   readonly exportDir?: string;
   /** Removes what is past its retention (src/recordings/retention.ts), after every reconcile that is not a dry run. */
   readonly retention?: () => Promise<unknown>;
+  /** A shared store (several front doors): the periodic reconcile runs only on the holder of this lease. */
+  readonly leader?: LeaderLease;
 }
 
 /** Removals run a few at a time (the driver caps them too): Debian 12's engine deadlocks under many parallel removals. */
@@ -86,10 +89,16 @@ export class LifecycleService {
       };
       return run;
     };
+    const leader = this.#d.leader;
+    leader?.start();
     void loop(
       'reconcile',
       () => this.#d.config.current().global.reconcile_interval,
-      () => this.reconcile(),
+      async () => {
+        // Another front door leads: it reconciles (a dead leader's lease expires and this one takes it here).
+        if (leader && !leader.isLeader() && !(await leader.renew())) return;
+        await this.reconcile();
+      },
     )();
     this.#timers.push(
       setTimeout(
@@ -113,10 +122,12 @@ export class LifecycleService {
     );
   }
 
-  stop(): void {
+  /** Stops the periodic work and gives the leader lease up (another front door takes over at once). */
+  async stop(): Promise<void> {
     this.#stopped = true;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers = [];
+    await this.#d.leader?.stop();
   }
 
   /** Computes (and unless dryRun, applies) what brings store and engine back in line. Safe to run while trainees work. */
@@ -240,6 +251,8 @@ export class LifecycleService {
     const envs = this.#envs();
     const now = this.#now();
     const running = (await store.listOwnership()).filter((o) => o.state === 'running');
+    // Other front doors sharing the store see no attachment of this one: the last-seen time they read says it is in use.
+    for (const o of running) if (attached.count(o.containerId) > 0) await store.markSeen(o.account, o.environment, now);
     const actions = decideChecks({ now, running, environments: envs, attached: (id) => attached.count(id), since: this.#since, noticed: this.#noticed });
     const global = this.#d.config.current().global;
     const candidates = new Set<string>();

@@ -2,9 +2,13 @@
  * Admission control: how many containers may run at once, on the host and
  * per account. A trainee who finds the host full waits in a first-come,
  * first-served line and is told their place; after `admission_wait` they are
- * asked to try again. Counts come from the store (no engine-wide calls) plus
- * the starts this process has admitted but not yet recorded.
+ * asked to try again. The place is one store transaction (Store.claimCapacity):
+ * running containers plus the starts admitted but not yet recorded (claims), by
+ * every front door sharing the store, so two servers never both take the last
+ * place. The line itself is per front door; a place freed by another server is
+ * seen within a second.
  */
+import { randomUUID } from 'node:crypto';
 import { IsletError } from '../core/islet-error.ts';
 import type { Store } from '../store/store.ts';
 
@@ -14,10 +18,18 @@ export interface AdmissionLimits {
   readonly waitSeconds: number;
 }
 
+/** A claim whose front door died mid-start stops counting after this (a start may pull an image first). */
+export const CLAIM_TTL_MS = 10 * 60_000;
+
+const accountFull = (lim: AdmissionLimits) =>
+  new IsletError(
+    'CAPACITY_ACCOUNT',
+    `You already have ${lim.maxPerAccount} environment(s) running. Exit one of them (type "exit" in its shell) and try again.`,
+  );
+
 export class Admission {
   readonly #store: Store;
   readonly #limits: () => AdmissionLimits;
-  #reserved = 0;
   readonly #line: object[] = [];
   readonly #wakers = new Set<() => void>();
 
@@ -43,13 +55,8 @@ export class Admission {
    */
   async admit(account: string, say: (text: string) => void, gone: () => boolean): Promise<() => void> {
     let lim = this.#limits();
-    if (lim.maxPerAccount > 0 && (await this.#store.countRunning(account)) >= lim.maxPerAccount) {
-      throw new IsletError(
-        'CAPACITY_ACCOUNT',
-        `You already have ${lim.maxPerAccount} environment(s) running. Exit one of them (type "exit" in its shell) and try again.`,
-      );
-    }
-    if (lim.maxContainers === 0) return () => {};
+    if (lim.maxPerAccount > 0 && (await this.#store.countRunning(account)) >= lim.maxPerAccount) throw accountFull(lim);
+    if (lim.maxContainers === 0 && lim.maxPerAccount === 0) return () => {};
     const me = {};
     this.#line.push(me);
     const deadline = Date.now() + lim.waitSeconds * 1000;
@@ -58,16 +65,23 @@ export class Admission {
       for (;;) {
         lim = this.#limits();
         const place = this.#line.indexOf(me);
-        if (lim.maxContainers === 0 || (place === 0 && (await this.#store.countRunning()) + this.#reserved < lim.maxContainers)) {
-          this.#reserved++;
-          let released = false;
-          return () => {
-            if (!released) {
+        if (lim.maxContainers === 0 || place === 0) {
+          const id = randomUUID();
+          const now = Date.now();
+          const limits = { maxContainers: lim.maxContainers, maxPerAccount: lim.maxPerAccount };
+          const answer = await this.#store.claimCapacity({ id, account, ...limits, now: new Date(now), expiresAt: new Date(now + CLAIM_TTL_MS) });
+          if (answer === 'account_full') throw accountFull(lim);
+          if (answer === 'ok') {
+            let released = false;
+            return () => {
+              if (released) return;
               released = true;
-              this.#reserved--;
-              this.changed();
-            }
-          };
+              void this.#store
+                .releaseCapacity(id)
+                .catch(() => undefined) // the claim then lapses after CLAIM_TTL_MS
+                .finally(() => this.changed());
+            };
+          }
         }
         if (gone()) throw new IsletError('SESSION_TIMEOUT', 'Goodbye.', 'trainee left while waiting for admission');
         if (Date.now() >= deadline)

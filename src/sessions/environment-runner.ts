@@ -16,7 +16,6 @@ import { LABEL_INSTANCE, LABEL_STORE, containerName, ownerLabels } from '../runt
 import type { Store } from '../store/store.ts';
 import { IsletError } from '../core/islet-error.ts';
 import { mayUse, notAllowed } from './allowed-environments.ts';
-import { KeyLock } from './key-lock.ts';
 import type { Admission } from './admission.ts';
 import { AttachRegistry } from './attach-registry.ts';
 import type { WarmPool } from './warm-pool.ts';
@@ -30,9 +29,9 @@ const imageMissing = (err: unknown) =>
 
 /** Input typed (or pasted) while the container starts, kept for the shell. */
 const EARLY_INPUT_MAX = 64 * 1024;
+
 /** What a trainee is told when the machine that ran their environment is gone (a cluster node lost or drained). */
 export const LOST_MESSAGE = 'The machine that ran your environment is no longer available; what was in it is lost.';
-
 
 export type RunOutcome = 'exited' | 'closed' | 'interrupted';
 
@@ -59,7 +58,8 @@ export interface RunnerDeps {
 
 export class EnvironmentRunner {
   readonly #d: RunnerDeps;
-  readonly #lock = new KeyLock();
+  /** Per (account, environment): in this process and on every front door sharing the store (Store.exclusive). */
+  readonly #lock = { run: <T>(key: string, fn: () => Promise<T>): Promise<T> => this.#d.store.exclusive(key, fn) };
   readonly #now: () => Date;
   /** Terminals attached per container: the lifecycle reads it for notices and idleness. */
   readonly attached = new AttachRegistry();
@@ -238,7 +238,10 @@ export class EnvironmentRunner {
     let info = await this.#find(account, env, env.warm_pool > 0);
     if (info?.lost) {
       // Its node is gone: start() gives a fresh container elsewhere (files of the old one are lost).
-      this.#d.log.warn({ event: 'environment_lost', account, environment: env.name, lost: info.lost }, 'starting afresh: the environment was lost with its node');
+      this.#d.log.warn(
+        { event: 'environment_lost', account, environment: env.name, lost: info.lost },
+        'starting afresh: the environment was lost with its node',
+      );
       say(`${LOST_MESSAGE} A fresh one is starting.\n`);
       await this.#d.store.markStopped(account, env.name, `lost: ${info.lost}`);
     }

@@ -1,7 +1,9 @@
 /**
  * Serialises async work per key inside this process, so two logins of one
- * account into one environment never race to create two containers. (Across
- * processes the engine's unique container names do the same job.)
+ * account into one environment never race to create two containers. Stores
+ * use it for Store.exclusive; PostgreSQL adds an advisory lock across front
+ * doors (postgres-store.ts), and the engine's unique container names remain
+ * the last guard.
  */
 export class KeyLock {
   readonly #tails = new Map<string, Promise<unknown>>();

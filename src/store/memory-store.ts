@@ -8,7 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { IsletError } from '../core/islet-error.ts';
-import type { Account, LoginThrottleState, Ownership, Store, StoredKey } from './store.ts';
+import { KeyLock } from '../sessions/key-lock.ts';
+import { capacityAnswer } from './capacity.ts';
+import type { Account, CapacityAnswer, CapacityClaim, LoginThrottleState, Ownership, Store, StoredKey } from './store.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -22,6 +24,10 @@ export class MemoryStore implements Store {
   readonly #throttles = new Map<string, LoginThrottleState>();
   readonly #adopted = new Map<string, { fromStore: string; at: Date }>();
   readonly #storeId = randomBytes(8).toString('hex');
+  readonly #claims = new Map<string, { account: string; expiresAt: number }>();
+  readonly #leases = new Map<string, { holder: string; expiresAt: number }>();
+  readonly #exclusive = new KeyLock();
+  readonly shared = false;
   #closed = false;
 
   #open(what: string): void {
@@ -174,6 +180,35 @@ export class MemoryStore implements Store {
   async forgetAdopted(containerId: string): Promise<void> {
     this.#open('forgetAdopted');
     this.#adopted.delete(containerId);
+  }
+
+  async claimCapacity(c: CapacityClaim): Promise<CapacityAnswer> {
+    this.#open('claimCapacity');
+    for (const [id, x] of this.#claims) if (x.expiresAt <= c.now.getTime()) this.#claims.delete(id);
+    const claims = [...this.#claims.values()];
+    const running = [...this.#ownership.values()].filter((o) => o.state === 'running');
+    const mine = running.filter((o) => o.account === c.account).length + claims.filter((x) => x.account === c.account).length;
+    const answer = capacityAnswer(c, running.length + claims.length, mine);
+    if (answer === 'ok') this.#claims.set(c.id, { account: c.account, expiresAt: c.expiresAt.getTime() });
+    return answer;
+  }
+  async releaseCapacity(id: string): Promise<void> {
+    this.#open('releaseCapacity');
+    this.#claims.delete(id);
+  }
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.#exclusive.run(key, fn);
+  }
+  async acquireLease(name: string, holder: string, now: Date, expiresAt: Date): Promise<boolean> {
+    this.#open('acquireLease');
+    const l = this.#leases.get(name);
+    if (l && l.holder !== holder && l.expiresAt > now.getTime()) return false;
+    this.#leases.set(name, { holder, expiresAt: expiresAt.getTime() });
+    return true;
+  }
+  async releaseLease(name: string, holder: string): Promise<void> {
+    this.#open('releaseLease');
+    if (this.#leases.get(name)?.holder === holder) this.#leases.delete(name);
   }
 
   async close(): Promise<void> {

@@ -1,110 +1,33 @@
 /**
- * SQLite implementation of Store (node:sqlite, WAL, foreign keys on).
- * Every statement is prepared once and parameterised.
+ * SQLite implementation of Store (node:sqlite, WAL, foreign keys on), the default: one server per data
+ * directory (admin commands in other processes share the file). The schema comes from migrations.ts.
+ * Every statement is prepared once and parameterised; node:sqlite is synchronous, so each method has
+ * done its work when its promise is made. `exclusive` serialises within this process only (KeyLock);
+ * the capacity claim is one BEGIN IMMEDIATE transaction, so it holds across processes on the file too.
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { chmodSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { IsletError } from '../core/islet-error.ts';
-import type { Account, LoginThrottleState, Ownership, Store, StoredKey } from './store.ts';
-
-const schema = `
-CREATE TABLE IF NOT EXISTS accounts (
-  name TEXT PRIMARY KEY,
-  password_hash TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS ownership (
-  account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
-  environment TEXT NOT NULL,
-  container_id TEXT NOT NULL,
-  container_name TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  state TEXT NOT NULL DEFAULT 'stopped',
-  started_at INTEGER,
-  last_seen_at INTEGER,
-  stop_reason TEXT,
-  PRIMARY KEY (account, environment)
-) STRICT;
-CREATE TABLE IF NOT EXISTS keys (
-  account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
-  algo TEXT NOT NULL,
-  data TEXT NOT NULL,
-  comment TEXT NOT NULL,
-  added_at INTEGER NOT NULL,
-  PRIMARY KEY (account, data)
-) STRICT;
-CREATE TABLE IF NOT EXISTS login_throttle (
-  account TEXT PRIMARY KEY REFERENCES accounts(name) ON DELETE CASCADE,
-  failures TEXT NOT NULL,
-  level INTEGER NOT NULL,
-  locked_at INTEGER,
-  locked_until INTEGER
-) STRICT;
-CREATE TABLE IF NOT EXISTS meta (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS adopted_containers (
-  container_id TEXT PRIMARY KEY,
-  from_store TEXT NOT NULL,
-  adopted_at INTEGER NOT NULL
-) STRICT;
-`;
-
-type Row = Record<string, string | number | null>;
-
-const toAccount = (r: Row): Account => ({
-  name: String(r.name),
-  passwordHash: String(r.password_hash),
-  createdAt: new Date(Number(r.created_at)),
-  expiresAt: new Date(Number(r.expires_at)),
-  ...(r.environments == null ? {} : { environments: JSON.parse(String(r.environments)) as string[] }),
-});
-const toOwnership = (r: Row): Ownership => ({
-  account: String(r.account),
-  environment: String(r.environment),
-  containerId: String(r.container_id),
-  containerName: String(r.container_name),
-  createdAt: new Date(Number(r.created_at)),
-  state: r.state === 'running' ? 'running' : 'stopped',
-  ...(r.started_at == null ? {} : { startedAt: new Date(Number(r.started_at)) }),
-  ...(r.last_seen_at == null ? {} : { lastSeenAt: new Date(Number(r.last_seen_at)) }),
-  ...(r.stop_reason == null ? {} : { stopReason: String(r.stop_reason) }),
-});
-
-const toThrottle = (r: Row): LoginThrottleState => ({
-  account: String(r.account),
-  level: Number(r.level),
-  failures: (JSON.parse(String(r.failures)) as number[]).map((t) => new Date(t)),
-  ...(r.locked_at == null ? {} : { lockedAt: new Date(Number(r.locked_at)) }),
-  ...(r.locked_until == null ? {} : { lockedUntil: new Date(Number(r.locked_until)) }),
-});
-
-/** Adds a column a database made by an older version lacks (two processes opening it at once: the second finds it added). */
-function addColumn(db: DatabaseSync, table: string, column: string, type: string): void {
-  const has = () => (db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).some((c) => c.name === column);
-  if (has()) return;
-  try {
-    db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
-  } catch (err) {
-    if (!has()) throw err;
-  }
-}
+import { KeyLock } from '../sessions/key-lock.ts';
+import { capacityAnswer } from './capacity.ts';
+import { migrateSqlite } from './sqlite-migrate.ts';
+import { type Row, toAccount, toKey, toOwnership, toThrottle } from './rows.ts';
+import type { Account, CapacityAnswer, CapacityClaim, LoginThrottleState, Ownership, Store, StoredKey } from './store.ts';
 
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #q: Record<string, StatementSync>;
   readonly #storeId: string;
+  readonly #exclusive = new KeyLock();
+  readonly shared = false;
 
   /** Opens (creating when missing) the database file; the file is made mode 0600. */
   constructor(path: string) {
     try {
       this.#db = new DatabaseSync(path);
       this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
-      this.#db.exec(schema);
-      addColumn(this.#db, 'accounts', 'environments', 'TEXT'); // JSON array of allowed environments; NULL: all
+      migrateSqlite(this.#db);
       // Made once, when the store is created (or first opened by a version that knows it), and never changed.
       this.#db.prepare(`INSERT INTO meta (key, value) VALUES ('store_id', ?) ON CONFLICT(key) DO NOTHING`).run(randomBytes(8).toString('hex'));
       this.#storeId = String((this.#db.prepare(`SELECT value FROM meta WHERE key = 'store_id'`).get() as Row).value);
@@ -152,6 +75,17 @@ export class SqliteStore implements Store {
         ON CONFLICT(account) DO UPDATE SET
           failures = excluded.failures, level = excluded.level, locked_at = excluded.locked_at, locked_until = excluded.locked_until`),
       deleteThrottle: db.prepare('DELETE FROM login_throttle WHERE account = ?'),
+      claimsRunning: db.prepare(`SELECT
+          (SELECT COUNT(*) FROM ownership WHERE state = 'running') + (SELECT COUNT(*) FROM capacity_claims) AS total,
+          (SELECT COUNT(*) FROM ownership WHERE state = 'running' AND account = ?) + (SELECT COUNT(*) FROM capacity_claims WHERE account = ?) AS mine`),
+      dropExpiredClaims: db.prepare('DELETE FROM capacity_claims WHERE expires_at <= ?'),
+      insertClaim: db.prepare('INSERT INTO capacity_claims (id, account, expires_at) VALUES (?, ?, ?)'),
+      releaseClaim: db.prepare('DELETE FROM capacity_claims WHERE id = ?'),
+      acquireLease: db.prepare(`INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+        ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+        WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`),
+      leaseHolder: db.prepare('SELECT holder FROM leases WHERE name = ?'),
+      releaseLease: db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?'),
       adoptContainer: db.prepare('INSERT INTO adopted_containers (container_id, from_store, adopted_at) VALUES (?, ?, ?) ON CONFLICT(container_id) DO NOTHING'),
       listAdopted: db.prepare('SELECT container_id FROM adopted_containers'),
       forgetAdopted: db.prepare('DELETE FROM adopted_containers WHERE container_id = ?'),
@@ -225,14 +159,7 @@ export class SqliteStore implements Store {
     return this.#run('addKey', () => Number(this.#q.addKey!.run(k.account, k.algo, k.data, k.comment, k.addedAt.getTime(), k.account).changes) === 1);
   }
   async listKeys(account: string): Promise<StoredKey[]> {
-    const key = (r: Row): StoredKey => ({
-      account: String(r.account),
-      algo: String(r.algo),
-      data: String(r.data),
-      comment: String(r.comment),
-      addedAt: new Date(Number(r.added_at)),
-    });
-    return this.#run('listKeys', () => (this.#q.listKeys!.all(account) as Row[]).map(key));
+    return this.#run('listKeys', () => (this.#q.listKeys!.all(account) as Row[]).map(toKey));
   }
   async countRunning(account?: string): Promise<number> {
     const r = this.#run('countRunning', () => (account === undefined ? this.#q.countRunning!.get() : this.#q.countRunningOf!.get(account)) as Row);
@@ -278,6 +205,37 @@ export class SqliteStore implements Store {
   }
   async listLoginThrottles(): Promise<LoginThrottleState[]> {
     return this.#run('listLoginThrottles', () => (this.#q.listThrottles!.all() as Row[]).map(toThrottle));
+  }
+  async claimCapacity(c: CapacityClaim): Promise<CapacityAnswer> {
+    return this.#run('claimCapacity', () => {
+      this.#db.exec('BEGIN IMMEDIATE');
+      try {
+        this.#q.dropExpiredClaims!.run(c.now.getTime());
+        const n = this.#q.claimsRunning!.get(c.account, c.account) as Row;
+        const answer = capacityAnswer(c, Number(n.total), Number(n.mine));
+        if (answer === 'ok') this.#q.insertClaim!.run(c.id, c.account, c.expiresAt.getTime());
+        this.#db.exec('COMMIT');
+        return answer;
+      } catch (err) {
+        this.#db.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+  async releaseCapacity(id: string): Promise<void> {
+    this.#run('releaseCapacity', () => this.#q.releaseClaim!.run(id));
+  }
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.#exclusive.run(key, fn);
+  }
+  async acquireLease(name: string, holder: string, now: Date, expiresAt: Date): Promise<boolean> {
+    return this.#run('acquireLease', () => {
+      this.#q.acquireLease!.run(name, holder, expiresAt.getTime(), now.getTime());
+      return (this.#q.leaseHolder!.get(name) as Row | undefined)?.holder === holder;
+    });
+  }
+  async releaseLease(name: string, holder: string): Promise<void> {
+    this.#run('releaseLease', () => this.#q.releaseLease!.run(name, holder));
   }
   async close(): Promise<void> {
     this.#db.close();

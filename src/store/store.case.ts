@@ -201,6 +201,82 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
     );
 
     test(
+      'capacity: claims count with running containers, in all and per account; released and expired claims free their place',
+      withStore(async (s) => {
+        await s.createAccount(acct('alice'));
+        await s.createAccount(acct('bob'));
+        await s.putOwnership(own('alice', 'demo'));
+        await s.markStarted('alice', 'demo', new Date(T0));
+        const now = new Date(T0);
+        const later = new Date(T0 + 60_000);
+        const claim = (id: string, account: string, maxContainers: number, maxPerAccount = 0, at = now, expiresAt = later) =>
+          s.claimCapacity({ id, account, maxContainers, maxPerAccount, now: at, expiresAt });
+        assert.equal(await claim('c1', 'bob', 2), 'ok', '1 running + 0 claims < 2');
+        assert.equal(await claim('c2', 'bob', 2), 'full', '1 running + 1 claim = 2');
+        assert.equal(await claim('c2', 'bob', 3, 1), 'account_full', "bob's claim counts against bob");
+        assert.equal(await claim('c3', 'alice', 0, 1), 'account_full', "alice's running container counts against alice");
+        assert.equal(await claim('c3', 'alice', 0, 2), 'ok', 'control: under her limit, no limit in all');
+        await s.releaseCapacity('c1');
+        await s.releaseCapacity('never');
+        assert.equal(await claim('c4', 'bob', 3), 'ok', 'a released claim frees its place: 1 running + c3 + c4 = 3');
+        assert.equal(await claim('c5', 'bob', 3), 'full');
+        const afterExpiry = new Date(later.getTime() + 1);
+        assert.equal(await claim('c5', 'bob', 2, 0, afterExpiry, new Date(afterExpiry.getTime() + 60_000)), 'ok', 'expired claims no longer count');
+        await s.markStopped('alice', 'demo', 'x');
+        assert.equal(await claim('c6', 'alice', 0, 1, afterExpiry), 'ok', 'a stopped container no longer counts');
+      }),
+    );
+
+    test(
+      'exclusive: one run per key at a time, in order; other keys do not wait; an error releases the key',
+      withStore(async (s) => {
+        const seen: string[] = [];
+        let release!: () => void;
+        const gate = new Promise<void>((r) => {
+          release = r;
+        });
+        const first = s.exclusive('alice\0demo', async () => {
+          seen.push('first in');
+          await gate;
+          seen.push('first out');
+          throw new Error('first fails');
+        });
+        const second = s.exclusive('alice\0demo', async () => {
+          seen.push('second');
+          return 2;
+        });
+        const other = await s.exclusive('bob\0demo', async () => {
+          seen.push('other key');
+          return 3;
+        });
+        assert.equal(other, 3);
+        assert.deepEqual(seen, ['first in', 'other key'], 'the other key ran while the first holds its key; the second waits');
+        release();
+        await assert.rejects(first, /first fails/);
+        assert.equal(await second, 2);
+        assert.deepEqual(seen, ['first in', 'other key', 'first out', 'second']);
+      }),
+    );
+
+    test(
+      'leases: one holder at a time, renewed by its holder, taken over once expired, given up by its holder only',
+      withStore(async (s) => {
+        const at = (ms: number) => new Date(T0 + ms);
+        assert.equal(await s.acquireLease('reconciler', 'a', at(0), at(10_000)), true);
+        assert.equal(await s.acquireLease('reconciler', 'b', at(5_000), at(15_000)), false, 'held by a');
+        assert.equal(await s.acquireLease('other', 'b', at(5_000), at(15_000)), true, 'another lease is free');
+        assert.equal(await s.acquireLease('reconciler', 'a', at(5_000), at(15_000)), true, 'a renews');
+        assert.equal(await s.acquireLease('reconciler', 'b', at(12_000), at(22_000)), false, 'the renewal holds past the first expiry');
+        assert.equal(await s.acquireLease('reconciler', 'b', at(15_000), at(25_000)), true, 'a stopped renewing: b takes over');
+        assert.equal(await s.acquireLease('reconciler', 'a', at(16_000), at(26_000)), false, 'a lost it');
+        await s.releaseLease('reconciler', 'a');
+        assert.equal(await s.acquireLease('reconciler', 'a', at(17_000), at(27_000)), false, 'only the holder gives it up');
+        await s.releaseLease('reconciler', 'b');
+        assert.equal(await s.acquireLease('reconciler', 'a', at(17_000), at(27_000)), true, 'given up: free at once');
+      }),
+    );
+
+    test(
       'store id: 16 hex digits, stable; taken-over containers recorded once and forgotten',
       withStore(async (s) => {
         const id = s.storeId();

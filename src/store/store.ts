@@ -60,7 +60,28 @@ export interface LoginThrottleState {
   readonly lockedUntil?: Date;
 }
 
+/**
+ * A start in progress (admission control, src/sessions/admission.ts): counted with the running containers,
+ * by every server sharing the store, until released, or until it expires (its server died mid-start).
+ */
+export interface CapacityClaim {
+  /** Unique per start. */
+  readonly id: string;
+  readonly account: string;
+  /** Containers running or being started at once, in all and per account; 0: no limit. */
+  readonly maxContainers: number;
+  readonly maxPerAccount: number;
+  readonly now: Date;
+  readonly expiresAt: Date;
+}
+
+/** `ok`: the claim is recorded; `full`: no place in all; `account_full`: the account is at its own limit. */
+export type CapacityAnswer = 'ok' | 'full' | 'account_full';
+
 export interface Store {
+  /** Whether several servers may share this store (PostgreSQL): the reconciler then runs under a leader lease. */
+  readonly shared: boolean;
+
   /** Inserts an account; returns false when the name is taken (never overwrites). */
   createAccount(a: Account): Promise<boolean>;
   getAccount(name: string): Promise<Account | undefined>;
@@ -104,6 +125,30 @@ export interface Store {
   listAdopted(): Promise<Set<string>>;
   /** Drops a taken-over id once its container is gone (ids are never reused). */
   forgetAdopted(containerId: string): Promise<void>;
+
+  /**
+   * One transaction: counts running containers (ownership rows in state running) and unexpired claims, in
+   * all and for the claim's account, and records the claim only when both are under their limits (expired
+   * claims are dropped on the way). Two servers claiming the last place at once: one gets `full`.
+   */
+  claimCapacity(c: CapacityClaim): Promise<CapacityAnswer>;
+  /** Ends a claim (the start is recorded as running, or failed); unknown ids are ignored. */
+  releaseCapacity(id: string): Promise<void>;
+
+  /**
+   * Runs `fn` while no other `exclusive` call with the same key runs: in this process, and on every
+   * server sharing the store (PostgreSQL: an advisory lock, released by the database if the server dies).
+   * Used per (account, environment), so two logins never race to create two containers.
+   */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
+
+  /**
+   * Takes the lease `name` for `holder` until `expiresAt`, or renews it when `holder` has it; true when
+   * `holder` has it afterwards. A lease whose expiry is not after `now` is free (its holder stopped renewing).
+   */
+  acquireLease(name: string, holder: string, now: Date, expiresAt: Date): Promise<boolean>;
+  /** Gives the lease up (when `holder` has it), so another server takes over at once. */
+  releaseLease(name: string, holder: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -12,7 +12,7 @@ import { ACCOUNTS_CREATE_USAGE, accountsCreate } from './accounts-create.ts';
 type Flags = Record<string, string | boolean | undefined>;
 
 async function withAdmin(flags: Flags, fn: (a: AdminService, claim: AdminContext['claim']) => Promise<number>): Promise<number> {
-  const { admin, claim, close } = openAdmin(flags);
+  const { admin, claim, close } = await openAdmin(flags);
   try {
     return await fn(admin, claim);
   } finally {

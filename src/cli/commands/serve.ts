@@ -14,6 +14,7 @@ export async function serve(flags: Record<string, string | boolean | undefined>)
   const islet = await startIslet({
     configDir: optionValue('config', flags),
     dataDir: optionValue('data', flags),
+    store: optionValue('store', flags),
     host,
     port,
     log,

@@ -1,0 +1,104 @@
+/**
+ * The store's schema as ordered migrations, one list for SQLite and PostgreSQL (docs/store.md).
+ *
+ * Contract: a database records the migrations applied to it in `schema_version` (one row per version);
+ * opening a store applies the missing ones in order, in one transaction, under a lock (SQLite: BEGIN
+ * IMMEDIATE; PostgreSQL: an advisory transaction lock), so two servers starting at once apply each once.
+ * Migrations are never edited once released: a change of schema is a new migration at the end.
+ * Version 1 is the schema of the releases before versioning (every CREATE is IF NOT EXISTS), so a
+ * database made by them upgrades in place. A database newer than this list is refused (an older ISLET
+ * must not write a schema it does not know).
+ *
+ * Times are milliseconds since the epoch in integer columns on both engines (BIGINT on PostgreSQL).
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sqlite: readonly string[];
+  readonly postgres: readonly string[];
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'accounts, ownership, keys, login throttles, store id, taken-over containers',
+    sqlite: [
+      `CREATE TABLE IF NOT EXISTS accounts (
+        name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
+      ) STRICT`,
+      `CREATE TABLE IF NOT EXISTS ownership (
+        account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+        environment TEXT NOT NULL, container_id TEXT NOT NULL, container_name TEXT NOT NULL, created_at INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'stopped', started_at INTEGER, last_seen_at INTEGER, stop_reason TEXT,
+        PRIMARY KEY (account, environment)
+      ) STRICT`,
+      `CREATE TABLE IF NOT EXISTS keys (
+        account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+        algo TEXT NOT NULL, data TEXT NOT NULL, comment TEXT NOT NULL, added_at INTEGER NOT NULL,
+        PRIMARY KEY (account, data)
+      ) STRICT`,
+      `CREATE TABLE IF NOT EXISTS login_throttle (
+        account TEXT PRIMARY KEY REFERENCES accounts(name) ON DELETE CASCADE,
+        failures TEXT NOT NULL, level INTEGER NOT NULL, locked_at INTEGER, locked_until INTEGER
+      ) STRICT`,
+      'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT',
+      `CREATE TABLE IF NOT EXISTS adopted_containers (
+        container_id TEXT PRIMARY KEY, from_store TEXT NOT NULL, adopted_at INTEGER NOT NULL
+      ) STRICT`,
+    ],
+    postgres: [
+      `CREATE TABLE IF NOT EXISTS accounts (
+        name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL
+      )`,
+      `CREATE TABLE IF NOT EXISTS ownership (
+        account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+        environment TEXT NOT NULL, container_id TEXT NOT NULL, container_name TEXT NOT NULL, created_at BIGINT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'stopped', started_at BIGINT, last_seen_at BIGINT, stop_reason TEXT,
+        PRIMARY KEY (account, environment)
+      )`,
+      `CREATE TABLE IF NOT EXISTS keys (
+        account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+        algo TEXT NOT NULL, data TEXT NOT NULL, comment TEXT NOT NULL, added_at BIGINT NOT NULL,
+        PRIMARY KEY (account, data)
+      )`,
+      `CREATE TABLE IF NOT EXISTS login_throttle (
+        account TEXT PRIMARY KEY REFERENCES accounts(name) ON DELETE CASCADE,
+        failures TEXT NOT NULL, level INTEGER NOT NULL, locked_at BIGINT, locked_until BIGINT
+      )`,
+      'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
+      `CREATE TABLE IF NOT EXISTS adopted_containers (
+        container_id TEXT PRIMARY KEY, from_store TEXT NOT NULL, adopted_at BIGINT NOT NULL
+      )`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'accounts.environments: the environments an account may use (JSON array; NULL: every enabled one)',
+    // SQLite has no ADD COLUMN IF NOT EXISTS: the SQLite migrator skips an ADD COLUMN whose column exists
+    // (databases opened by the release that added it before versioning).
+    sqlite: ['ALTER TABLE accounts ADD COLUMN environments TEXT'],
+    postgres: ['ALTER TABLE accounts ADD COLUMN IF NOT EXISTS environments TEXT'],
+  },
+  {
+    version: 3,
+    name: 'capacity claims (starts in progress, counted across servers) and leases (the reconciler leader)',
+    sqlite: [
+      'CREATE TABLE capacity_claims (id TEXT PRIMARY KEY, account TEXT NOT NULL, expires_at INTEGER NOT NULL) STRICT',
+      'CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL) STRICT',
+      'CREATE INDEX ownership_state ON ownership (state, account)',
+    ],
+    postgres: [
+      'CREATE TABLE capacity_claims (id TEXT PRIMARY KEY, account TEXT NOT NULL, expires_at BIGINT NOT NULL)',
+      'CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL)',
+      'CREATE INDEX ownership_state ON ownership (state, account)',
+    ],
+  },
+];
+
+/** The schema version this ISLET writes. */
+export const schemaVersion = migrations[migrations.length - 1]!.version;
+
+/** What a refused (too new) database says. */
+export function tooNew(found: number): string {
+  return `the database has schema version ${found}, newer than this ISLET knows (${schemaVersion}): upgrade ISLET`;
+}

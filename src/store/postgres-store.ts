@@ -1,0 +1,316 @@
+/**
+ * PostgreSQL implementation of Store (`--store postgres://…`, docs/store.md): several `islet serve` front
+ * doors share one database. Open it with `PostgresStore.open(url)`: it connects, applies the missing
+ * migrations (migrations.ts) under an advisory transaction lock and reads the store id.
+ *
+ * What is serialised where:
+ * - claimCapacity: one transaction under the advisory transaction lock CAPACITY, so two servers never
+ *   both take the last place;
+ * - exclusive(key): this process's KeyLock, then a session advisory lock on the key's hash held on a
+ *   connection of its own (the lock pool) for the duration of the work; a server that dies loses its
+ *   connection and PostgreSQL releases the lock at once;
+ * - leases (the reconciler's leader): a row with holder and expiry, renewed by the holder (leader-lease.ts).
+ *
+ * Every query is parameterised. The URL's password is never logged or put in an error: errors name the
+ * redacted URL (redactUrl).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { IsletError } from '../core/islet-error.ts';
+import { KeyLock } from '../sessions/key-lock.ts';
+import { capacityAnswer } from './capacity.ts';
+import { migrations, schemaVersion, tooNew } from './migrations.ts';
+import { type Row, toAccount, toKey, toOwnership, toThrottle } from './rows.ts';
+import type { Account, CapacityAnswer, CapacityClaim, LoginThrottleState, Ownership, Store, StoredKey } from './store.ts';
+
+/** Advisory transaction locks of ISLET itself (the two-int key space, apart from exclusive()'s bigint keys). */
+const LOCK_CLASS = 0x1511e7;
+const MIGRATE = 1;
+const CAPACITY = 2;
+
+/** exclusive()'s lock key: a 64-bit hash of the key (keys may hold any character, NUL included; a collision only serialises two keys). */
+const lockKey = (key: string): string => createHash('sha256').update(key).digest().readBigInt64BE(0).toString();
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/** The URL without its password, for logs and errors. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+const msOrNull = (d?: Date): number | null => (d === undefined ? null : d.getTime());
+
+export interface PostgresStoreOptions {
+  /** Connections for queries (default 10) and for exclusive() locks held during engine work (default 20). */
+  readonly poolSize?: number;
+  readonly lockPoolSize?: number;
+  /** An idle connection failed (the database restarted): told here, never thrown. */
+  readonly onError?: (err: Error) => void;
+}
+
+async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const out = await fn(c);
+    await c.query('COMMIT');
+    c.release();
+    return out;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    c.release(err as Error);
+    throw err;
+  }
+}
+
+/** Applies the missing migrations in one transaction under the MIGRATE lock; returns the version after. */
+export async function migratePostgres(pool: pg.Pool, now = Date.now()): Promise<number> {
+  return inTransaction(pool, async (c) => {
+    await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, MIGRATE]);
+    await c.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+    const found = Number((await c.query('SELECT COALESCE(MAX(version), 0) AS v FROM schema_version')).rows[0].v);
+    if (found > schemaVersion) throw new Error(tooNew(found));
+    for (const m of migrations) {
+      if (m.version <= found) continue;
+      for (const sql of m.postgres) await c.query(sql);
+      await c.query('INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, now]);
+    }
+    return Math.max(found, schemaVersion);
+  });
+}
+
+export class PostgresStore implements Store {
+  readonly shared = true;
+  readonly #pool: pg.Pool;
+  readonly #locks: pg.Pool;
+  readonly #url: string;
+  readonly #storeId: string;
+  readonly #local = new KeyLock();
+  readonly #onError: (err: Error) => void;
+
+  private constructor(pool: pg.Pool, locks: pg.Pool, url: string, storeId: string, onError: (err: Error) => void) {
+    this.#onError = onError;
+    this.#pool = pool;
+    this.#locks = locks;
+    this.#url = url;
+    this.#storeId = storeId;
+  }
+
+  /** Connects, migrates and reads (or makes) the store id; STORE_FAILED (with the redacted URL) when it cannot. */
+  static async open(url: string, o: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const safe = redactUrl(url);
+    const onError = o.onError ?? (() => undefined);
+    const pool = new pg.Pool({ connectionString: url, max: o.poolSize ?? 10, idleTimeoutMillis: 30_000 });
+    const locks = new pg.Pool({ connectionString: url, max: o.lockPoolSize ?? 20, idleTimeoutMillis: 30_000 });
+    pool.on('error', onError);
+    locks.on('error', onError);
+    try {
+      await migratePostgres(pool);
+      await pool.query(`INSERT INTO meta (key, value) VALUES ('store_id', $1) ON CONFLICT (key) DO NOTHING`, [randomBytes(8).toString('hex')]);
+      const id = String((await pool.query(`SELECT value FROM meta WHERE key = 'store_id'`)).rows[0].value);
+      return new PostgresStore(pool, locks, safe, id, onError);
+    } catch (err) {
+      await Promise.allSettled([pool.end(), locks.end()]);
+      const detail = `cannot open ${safe}: ${(err as Error).message}`;
+      throw new IsletError('STORE_FAILED', 'The account database is not available. Please tell the instructor.', detail, { store: safe }, err);
+    }
+  }
+
+  async #run<T>(what: string, fn: (q: Queryable) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.#pool);
+    } catch (err) {
+      if (err instanceof IsletError) throw err;
+      const detail = `${what} (${this.#url}): ${(err as Error).message}`;
+      throw new IsletError('STORE_FAILED', 'The account database had a problem. Please try again.', detail, {}, err);
+    }
+  }
+  async #rows(what: string, sql: string, params: unknown[] = []): Promise<Row[]> {
+    return this.#run(what, async (q) => (await q.query(sql, params)).rows as Row[]);
+  }
+  async #count(what: string, sql: string, params: unknown[]): Promise<number> {
+    return this.#run(what, async (q) => (await q.query(sql, params)).rowCount ?? 0);
+  }
+
+  async createAccount(a: Account): Promise<boolean> {
+    const envs = a.environments ? JSON.stringify(a.environments) : null;
+    const sql = `INSERT INTO accounts (name, password_hash, created_at, expires_at, environments) VALUES ($1, $2, $3, $4, $5)
+      ON CONFLICT (name) DO NOTHING`;
+    return (await this.#count('createAccount', sql, [a.name, a.passwordHash, a.createdAt.getTime(), a.expiresAt.getTime(), envs])) === 1;
+  }
+  async getAccount(name: string): Promise<Account | undefined> {
+    const [r] = await this.#rows('getAccount', 'SELECT * FROM accounts WHERE name = $1', [name]);
+    return r ? toAccount(r) : undefined;
+  }
+  async listAccounts(): Promise<Account[]> {
+    return (await this.#rows('listAccounts', 'SELECT * FROM accounts ORDER BY name COLLATE "C"')).map(toAccount);
+  }
+  async deleteAccount(name: string): Promise<boolean> {
+    return (await this.#count('deleteAccount', 'DELETE FROM accounts WHERE name = $1', [name])) === 1;
+  }
+  async setExpiry(name: string, expiresAt: Date): Promise<boolean> {
+    return (await this.#count('setExpiry', 'UPDATE accounts SET expires_at = $1 WHERE name = $2', [expiresAt.getTime(), name])) === 1;
+  }
+  async setPasswordHash(name: string, passwordHash: string): Promise<boolean> {
+    return (await this.#count('setPasswordHash', 'UPDATE accounts SET password_hash = $1 WHERE name = $2', [passwordHash, name])) === 1;
+  }
+
+  async getOwnership(account: string, environment: string): Promise<Ownership | undefined> {
+    const [r] = await this.#rows('getOwnership', 'SELECT * FROM ownership WHERE account = $1 AND environment = $2', [account, environment]);
+    return r ? toOwnership(r) : undefined;
+  }
+  async listOwnership(account?: string): Promise<Ownership[]> {
+    const rows =
+      account === undefined
+        ? await this.#rows('listOwnership', 'SELECT * FROM ownership ORDER BY account COLLATE "C", environment COLLATE "C"')
+        : await this.#rows('listOwnership', 'SELECT * FROM ownership WHERE account = $1 ORDER BY environment COLLATE "C"', [account]);
+    return rows.map(toOwnership);
+  }
+  async putOwnership(o: Ownership): Promise<void> {
+    const sql = `INSERT INTO ownership
+        (account, environment, container_id, container_name, created_at, state, started_at, last_seen_at, stop_reason)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      ON CONFLICT (account, environment) DO UPDATE SET
+        container_id = excluded.container_id, container_name = excluded.container_name, created_at = excluded.created_at,
+        state = excluded.state, started_at = excluded.started_at, last_seen_at = excluded.last_seen_at, stop_reason = excluded.stop_reason`;
+    const p = [o.account, o.environment, o.containerId, o.containerName, o.createdAt.getTime(), o.state ?? 'stopped'];
+    await this.#count('putOwnership', sql, [...p, msOrNull(o.startedAt), msOrNull(o.lastSeenAt), o.stopReason ?? null]);
+  }
+  async deleteOwnership(account: string, environment: string): Promise<void> {
+    await this.#count('deleteOwnership', 'DELETE FROM ownership WHERE account = $1 AND environment = $2', [account, environment]);
+  }
+  async markStarted(account: string, environment: string, at: Date): Promise<void> {
+    const sql = `UPDATE ownership SET state = 'running', started_at = $1, last_seen_at = $1, stop_reason = NULL WHERE account = $2 AND environment = $3`;
+    await this.#count('markStarted', sql, [at.getTime(), account, environment]);
+  }
+  async markSeen(account: string, environment: string, at: Date): Promise<void> {
+    await this.#count('markSeen', 'UPDATE ownership SET last_seen_at = $1 WHERE account = $2 AND environment = $3', [at.getTime(), account, environment]);
+  }
+  async markStopped(account: string, environment: string, reason: string): Promise<void> {
+    // The first reason wins: a stop ISLET decided is not overwritten by the shell-exit that follows it.
+    const sql = `UPDATE ownership SET state = 'stopped', stop_reason = $1 WHERE account = $2 AND environment = $3 AND state = 'running'`;
+    await this.#count('markStopped', sql, [reason, account, environment]);
+  }
+  async addKey(k: StoredKey): Promise<boolean> {
+    const sql = `INSERT INTO keys (account, algo, data, comment, added_at) SELECT $1, $2, $3, $4, $5
+      WHERE EXISTS (SELECT 1 FROM accounts WHERE name = $1) ON CONFLICT (account, data) DO NOTHING`;
+    return (await this.#count('addKey', sql, [k.account, k.algo, k.data, k.comment, k.addedAt.getTime()])) === 1;
+  }
+  async listKeys(account: string): Promise<StoredKey[]> {
+    const rows = await this.#rows('listKeys', 'SELECT * FROM keys WHERE account = $1 ORDER BY added_at', [account]);
+    return rows.map(toKey);
+  }
+  async countRunning(account?: string): Promise<number> {
+    const [r] =
+      account === undefined
+        ? await this.#rows('countRunning', `SELECT COUNT(*) AS n FROM ownership WHERE state = 'running'`)
+        : await this.#rows('countRunning', `SELECT COUNT(*) AS n FROM ownership WHERE state = 'running' AND account = $1`, [account]);
+    return Number(r?.n ?? 0);
+  }
+
+  async getLoginThrottle(account: string): Promise<LoginThrottleState | undefined> {
+    const [r] = await this.#rows('getLoginThrottle', 'SELECT * FROM login_throttle WHERE account = $1', [account]);
+    return r ? toThrottle(r) : undefined;
+  }
+  async putLoginThrottle(t: LoginThrottleState): Promise<boolean> {
+    const sql = `INSERT INTO login_throttle (account, failures, level, locked_at, locked_until) SELECT $1, $2, $3, $4, $5
+      WHERE EXISTS (SELECT 1 FROM accounts WHERE name = $1)
+      ON CONFLICT (account) DO UPDATE SET
+        failures = excluded.failures, level = excluded.level, locked_at = excluded.locked_at, locked_until = excluded.locked_until`;
+    const failures = JSON.stringify(t.failures.map((d) => d.getTime()));
+    return (await this.#count('putLoginThrottle', sql, [t.account, failures, t.level, msOrNull(t.lockedAt), msOrNull(t.lockedUntil)])) === 1;
+  }
+  async deleteLoginThrottle(account: string): Promise<boolean> {
+    return (await this.#count('deleteLoginThrottle', 'DELETE FROM login_throttle WHERE account = $1', [account])) === 1;
+  }
+  async listLoginThrottles(): Promise<LoginThrottleState[]> {
+    return (await this.#rows('listLoginThrottles', 'SELECT * FROM login_throttle ORDER BY account COLLATE "C"')).map(toThrottle);
+  }
+
+  storeId(): string {
+    return this.#storeId;
+  }
+  async adoptContainer(containerId: string, fromStore: string, at: Date): Promise<void> {
+    const sql = 'INSERT INTO adopted_containers (container_id, from_store, adopted_at) VALUES ($1, $2, $3) ON CONFLICT (container_id) DO NOTHING';
+    await this.#count('adoptContainer', sql, [containerId, fromStore, at.getTime()]);
+  }
+  async listAdopted(): Promise<Set<string>> {
+    return new Set((await this.#rows('listAdopted', 'SELECT container_id FROM adopted_containers')).map((r) => String(r.container_id)));
+  }
+  async forgetAdopted(containerId: string): Promise<void> {
+    await this.#count('forgetAdopted', 'DELETE FROM adopted_containers WHERE container_id = $1', [containerId]);
+  }
+
+  async claimCapacity(c: CapacityClaim): Promise<CapacityAnswer> {
+    return this.#run('claimCapacity', () =>
+      inTransaction(this.#pool, async (q) => {
+        await q.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, CAPACITY]);
+        await q.query('DELETE FROM capacity_claims WHERE expires_at <= $1', [c.now.getTime()]);
+        const n = (
+          await q.query(
+            `SELECT (SELECT COUNT(*) FROM ownership WHERE state = 'running') + (SELECT COUNT(*) FROM capacity_claims) AS total,
+              (SELECT COUNT(*) FROM ownership WHERE state = 'running' AND account = $1) + (SELECT COUNT(*) FROM capacity_claims WHERE account = $1) AS mine`,
+            [c.account],
+          )
+        ).rows[0] as Row;
+        const answer = capacityAnswer(c, Number(n.total), Number(n.mine));
+        if (answer === 'ok')
+          await q.query('INSERT INTO capacity_claims (id, account, expires_at) VALUES ($1, $2, $3)', [c.id, c.account, c.expiresAt.getTime()]);
+        return answer;
+      }),
+    );
+  }
+  async releaseCapacity(id: string): Promise<void> {
+    await this.#count('releaseCapacity', 'DELETE FROM capacity_claims WHERE id = $1', [id]);
+  }
+
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.#local.run(key, async () => {
+      let held: pg.PoolClient | undefined;
+      // The lock's connection may end while held (the database restarted): told, not thrown at the process.
+      const lost = (err: Error) => this.#onError(err);
+      try {
+        held = await this.#locks.connect();
+        held.on('error', lost);
+        await held.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(key)]);
+      } catch (err) {
+        held?.off('error', lost);
+        held?.release(err as Error);
+        const detail = `exclusive (${this.#url}): ${(err as Error).message}`;
+        throw new IsletError('STORE_FAILED', 'The account database had a problem. Please try again.', detail, {}, err);
+      }
+      const c = held;
+      try {
+        return await fn();
+      } finally {
+        // A failed unlock drops the connection: PostgreSQL releases a session's locks when it ends.
+        await c.query('SELECT pg_advisory_unlock($1::bigint)', [lockKey(key)]).then(
+          () => c.release(),
+          (err: Error) => c.release(err),
+        );
+        c.off('error', lost);
+      }
+    });
+  }
+
+  async acquireLease(name: string, holder: string, now: Date, expiresAt: Date): Promise<boolean> {
+    const sql = `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+      WHERE leases.holder = excluded.holder OR leases.expires_at <= $4`;
+    return (await this.#count('acquireLease', sql, [name, holder, expiresAt.getTime(), now.getTime()])) === 1;
+  }
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.#count('releaseLease', 'DELETE FROM leases WHERE name = $1 AND holder = $2', [name, holder]);
+  }
+
+  /** Ends the connections; one still held by unfinished work is left to the process's end after 5 s. */
+  async close(): Promise<void> {
+    const ended = Promise.allSettled([this.#pool.end(), this.#locks.end()]);
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 5000).unref())]);
+  }
+}
