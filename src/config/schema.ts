@@ -470,7 +470,9 @@ export const globalFields = {
       z
         .object({
           name: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/),
-          password_hash: z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'expected an scrypt hash written by `islet instructor add`'),
+          password_hash: z
+            .string()
+            .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'expected an scrypt hash written by `islet instructor add`'),
         })
         .strict(),
     )

@@ -37,9 +37,10 @@ export const codes = {
   WEB_NO_TLS:
     'The web door serves plain HTTP on an address other than loopback: passwords and sessions cross the network unencrypted (warning). Set `web_tls_cert` and `web_tls_key`.',
   CONSOLE_LOGIN_FAILED: 'An instructor console login named no configured instructor or gave a wrong password (or the address or instructor is throttled).',
-  CONSOLE_UNAUTHENTICATED: 'A console request carried no valid instructor session cookie (missing, forged, expired, logged out, or its instructor was removed).',
+  CONSOLE_UNAUTHENTICATED:
+    'A console request carried no valid instructor session cookie (missing, forged, expired, logged out, or its instructor was removed).',
   CONSOLE_CSRF: "A console request that changes something lacked the session's CSRF token in `x-csrf-token`, or gave a wrong one.",
-  CONSOLE_ORIGIN_REFUSED: "A console WebSocket or state-changing request came from a page of another origin (or none) and was refused.",
+  CONSOLE_ORIGIN_REFUSED: 'A console WebSocket or state-changing request came from a page of another origin (or none) and was refused.',
   BROADCAST_INVALID: 'A broadcast had no printable text (control characters are removed), or named both an account and an environment.',
   CONTROL_UNAVAILABLE:
     "A command that needs the running server (`islet broadcast`) found no server on the data directory's control socket " +
