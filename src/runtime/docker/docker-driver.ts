@@ -307,7 +307,8 @@ export class DockerDriver implements RuntimeDriver {
 
   /** Sends `sig` to the processes of the container whose environment holds EXEC_TAG=tag (see exec's signal). */
   async #signalTagged(id: string, tag: string, sig: NodeJS.Signals, user: string | undefined): Promise<void> {
-    const e = await this.exec(id, { cmd: ['sh', '-c', SIGNAL_SCRIPT, 'islet-signal', `${EXEC_TAG}=${tag}`, sig.replace(/^SIG/, '')], ...(user ? { user } : {}) });
+    const cmd = ['sh', '-c', SIGNAL_SCRIPT, 'islet-signal', `${EXEC_TAG}=${tag}`, sig.replace(/^SIG/, '')];
+    const e = await this.exec(id, { cmd, ...(user ? { user } : {}) });
     e.stdin.end();
     e.stdout.resume();
     e.stderr.resume();
