@@ -20,13 +20,16 @@ export const INSTRUCTOR_HELP = 'Instructor console logins in islet.yaml: add NAM
 const NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 export const MIN_INSTRUCTOR_PASSWORD = 8;
 
+/** Keys typed ahead of a prompt (both passwords typed at once) are kept for the next one. */
+let typedAhead = '';
+
 /** Reads a line from a terminal without echo. */
 function askHidden(prompt: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
-    process.stderr.write(prompt);
+    // Echo off before the prompt shows: a key typed as soon as it appears is never echoed.
     stdin.setRawMode(true);
-    stdin.resume();
+    process.stderr.write(prompt);
     let line = '';
     const done = (err?: Error) => {
       stdin.setRawMode(false);
@@ -36,15 +39,32 @@ function askHidden(prompt: string): Promise<string> {
       if (err) reject(err);
       else resolve(line);
     };
-    const onData = (b: Buffer) => {
-      for (const ch of b.toString('utf8')) {
-        if (ch === '\r' || ch === '\n') return done();
-        if (ch === '\u0003' || ch === '\u0004') return done(new Error('cancelled'));
+    const feed = (text: string): boolean => {
+      const chars = [...text];
+      for (let i = 0; i < chars.length; i++) {
+        const ch = chars[i]!;
+        if (ch === '\r' || ch === '\n') {
+          // A CR LF pair is one Enter.
+          const rest = chars.slice(i + 1).join('');
+          typedAhead = ch === '\r' && rest.startsWith('\n') ? rest.slice(1) : rest;
+          done();
+          return true;
+        }
+        if (ch === '\u0003' || ch === '\u0004') {
+          done(new Error('cancelled'));
+          return true;
+        }
         if (ch === '\u007f' || ch === '\b') line = line.slice(0, -1);
         else if (ch >= ' ') line += ch;
       }
+      return false;
     };
+    const onData = (b: Buffer) => void feed(b.toString('utf8'));
+    const ahead = typedAhead;
+    typedAhead = '';
+    if (feed(ahead)) return;
     stdin.on('data', onData);
+    stdin.resume();
   });
 }
 
