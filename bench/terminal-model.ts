@@ -14,7 +14,6 @@
  * Usage: node bench/terminal-model.ts [--sessions 1000] [--cols 120] [--rows 40] [--restores 200]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { hostname, loadavg } from 'node:os';
 import { ScreenModels } from '../src/terminal-model/screen-models.ts';
 import { SCREEN_DEFAULTS, ScreenModel } from '../src/terminal-model/screen-model.ts';
 import { repoRoot } from '../test/helpers/islet-process.ts';
@@ -33,8 +32,6 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(r.status ?? 1);
 }
 const gc = globalThis.gc as () => void;
-const started = new Date().toISOString();
-const loadAtStart = loadavg().map(round1);
 
 const sessions = num('sessions', 1000);
 const cols = num('cols', 120);
@@ -153,22 +150,12 @@ async function main(): Promise<void> {
     /* recorded as unknown */
   }
   const ms = (xs: number[]) => ({ p50: round1(pct(xs, 0.5)), p95: round1(pct(xs, 0.95)), p99: round1(pct(xs, 0.99)), max: round1(Math.max(...xs)) });
-  let dirty: boolean | string = 'unknown';
-  try {
-    dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot }).toString().trim() !== '';
-  } catch {
-    /* recorded as unknown */
-  }
   const result = {
     benchmark: 'terminal-model',
-    started,
     date: new Date().toISOString(),
     commit,
-    dirty,
     command: `node bench/terminal-model.ts ${argv.join(' ')}`.trim(),
-    machine: { ...machineInfo(), host: hostname() },
-    // The machine may be shared: its load average (1, 5, 15 min) at the start and the end.
-    load_average: { start: loadAtStart, end: loadavg().map(round1) },
+    machine: machineInfo(),
     settings: { sessions, cols, rows, scrollback: SCREEN_DEFAULTS.scrollback, maxQueuedBytes: SCREEN_DEFAULTS.maxQueuedBytes },
     memory: {
       perSessionKiB: round1(perSessionBytes / 1024),

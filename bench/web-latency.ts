@@ -30,7 +30,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { hostname, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { IsletProcess, repoRoot } from '../test/helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../test/helpers/engine.ts';
@@ -389,21 +389,15 @@ try {
   } catch {
     /* recorded as unknown */
   }
-  let dirty: boolean | string = 'unknown';
-  try {
-    dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot }).toString().trim() !== '';
-  } catch {
-    /* recorded as unknown */
-  }
   noteLoad('end');
   const result = {
     benchmark: 'web-latency',
     started,
     date: new Date().toISOString(),
     commit,
-    dirty,
     command: `node bench/web-latency.ts ${argv.join(' ')}`.trim(),
-    machine: { ...machineInfo(), host: hostname() },
+    machine: machineInfo(),
+    // The load average (1, 5, 15 min) at each phase; `run` (bench/lib/run-meta.ts) has the commit, dirty paths, start and end.
     load_average: loads1,
     note:
       'Loopback; echo_* with one trainee, echo_*_idle with idle_web_sessions more WebSocket sessions open. ' +
