@@ -41,7 +41,8 @@ if [ "$want_test" = yes ]; then
   # Debian's python3 (a pyenv or venv python3 earlier on PATH would not see Debian's modules).
   /usr/bin/python3 -c 'import paramiko' >/dev/null 2>&1 || pkgs+=(python3-paramiko)
   /usr/bin/python3 -c 'import asyncssh' >/dev/null 2>&1 || pkgs+=(python3-asyncssh)
-  # The swarm lab (scripts/swarm-lab.sh, test/swarm/): PostgreSQL's initdb/pg_ctl/psql and ip netns.
+  # The swarm lab (scripts/swarm-lab.sh, test/swarm/) and the PostgreSQL store tests (test/helpers/postgres.ts):
+  # PostgreSQL's initdb/pg_ctl/psql, and ip netns.
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || pkgs+=(postgresql)
   command -v ip >/dev/null 2>&1 || pkgs+=(iproute2)
 fi
