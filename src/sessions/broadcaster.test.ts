@@ -121,3 +121,23 @@ test('selection: by account, by environment, everyone; menu sessions too (not by
   assert.deepEqual(await w.b.send('hi', {}, 'ada'), { shells: 2, menus: 0 }, 'a closed session leaves the roster');
   w.screens.close();
 });
+
+test('a session on its way into a shell (its container starting) is told like a menu session, without a prompt; once attached, by its shell', () => {
+  const roster = new MenuRoster();
+  const term = new MemoryTerminal();
+  const e = roster.add(term, () => 'alice');
+  e.prompt = '[Choice]: ';
+  e.inShell = true;
+  assert.deepEqual(
+    roster.select(undefined, () => false),
+    [e],
+    'not attached yet: still reached through the roster',
+  );
+  assert.deepEqual(
+    roster.select('alice', (t) => t === term),
+    [],
+    'attached: its shell tells it',
+  );
+  MenuRoster.notify(e, 'x');
+  assert.equal(term.output, '\r\n[ISLET] x\r\n', 'no prompt repeated while the shell is starting');
+});

@@ -22,7 +22,7 @@ export interface BroadcastTarget {
 export interface BroadcastResult {
   /** Shells the message was put on. */
   readonly shells: number;
-  /** Sessions in the menu it was shown in. */
+  /** Sessions in the menu (or still on their way into a shell) it was shown in. */
   readonly menus: number;
 }
 
@@ -45,7 +45,7 @@ export class Broadcaster {
       throw new IsletError('BROADCAST_INVALID', 'Choose an account or an environment, not both.', `broadcast from ${from} named both`);
     const said = `${from}: ${text}`;
     const shells = await Promise.all(this.#taps.select(target).map((id) => this.#taps.notice(id, said)));
-    const menus = target.environment ? [] : this.#menus.select(target.account);
+    const menus = target.environment ? [] : this.#menus.select(target.account, (t) => this.#taps.attachedTerminal(t));
     for (const m of menus) Roster.notify(m, said);
     const result = { shells: shells.filter(Boolean).length, menus: menus.length };
     this.#log.info({ event: 'broadcast', from, account: target.account, environment: target.environment, chars: text.length, ...result }, 'broadcast sent');

@@ -10,7 +10,7 @@ export interface MenuEntry {
   readonly term: Terminal;
   /** The account once known (a gate login asks first). */
   readonly account: () => string | undefined;
-  /** True while the session is in (or starting) a shell: the shell's notices are ShellTaps' business. */
+  /** True while the session is in (or on its way to) a shell. */
   inShell: boolean;
   /** The prompt waiting for an answer, said again after a notice. */
   prompt: string | undefined;
@@ -29,14 +29,18 @@ export class MenuRoster {
     this.#entries.delete(e);
   }
 
-  /** Sessions in the menu (none in a shell), of one account when given. */
-  select(account?: string): MenuEntry[] {
-    return [...this.#entries].filter((e) => !e.inShell && !e.term.closed && (!account || e.account() === account));
+  /**
+   * Sessions in the menu, of one account when given. `attached` tells a terminal already in its shell (the
+   * shell's notices are ShellTaps' business) from one still on its way there (a container starting, a
+   * queue for a place), which is told here.
+   */
+  select(account?: string, attached: (t: Terminal) => boolean = () => false): MenuEntry[] {
+    return [...this.#entries].filter((e) => !e.term.closed && (!account || e.account() === account) && !(e.inShell && attached(e.term)));
   }
 
   /** Writes a notice on a menu session and repeats its prompt (what was typed at it is kept, not shown again). */
   static notify(e: MenuEntry, text: string): void {
     if (e.term.closed) return;
-    e.term.write(`${plainNotice(text)}${e.prompt ? e.prompt.replace(/\r?\n/g, '\r\n') : ''}`);
+    e.term.write(`${plainNotice(text)}${!e.inShell && e.prompt ? e.prompt.replace(/\r?\n/g, '\r\n') : ''}`);
   }
 }

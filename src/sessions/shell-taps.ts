@@ -343,6 +343,12 @@ export class ShellTaps {
       .map((t) => t.containerId);
   }
 
+  /** Is this trainee terminal attached to a shell now? */
+  attachedTerminal(term: Terminal): boolean {
+    for (const t of this.#taps.values()) if (t.viewers.some((v) => v.term === term)) return true;
+    return false;
+  }
+
   /** Accounts with a terminal attached to a shell. */
   accounts(): Set<string> {
     return new Set([...this.#taps.values()].map((t) => t.account));
