@@ -1,6 +1,7 @@
 /**
  * Time to a shell (the paper's Figure 7), trainee by trainee on a quiet
- * machine, for ISLET and the peer (the original design) in the same run:
+ * machine, for ISLET and the peer (the original design) in the same run, both
+ * up at once and taking turns trainee by trainee (ISLET, peer, ISLET, peer …):
  *   - first_menu: ssh start to the first menu prompt;
  *   - new: environment choice to the shell prompt, for a new container;
  *   - reattach: choice to prompt, back into the live shell after a drop;
@@ -50,33 +51,33 @@ async function choose(target: Target, t: import('../test/helpers/ssh-trainee.ts'
 
 const floorRun = testRunId();
 
-async function measure(target: Target): Promise<Samples> {
-  const s: Samples = { first_menu: [], new: [], reattach: [], restart: [] };
-  if (target.choices.warm) s.warm = [];
-  for (let i = 0; i < N; i++) {
-    const account = `lat${i}`;
-    const first = await openJourney(target, { account, password: 'benchpw', choice: target.choices.demo });
-    s.first_menu!.push(first.times.firstMenu);
-    s.new!.push(first.times.shell);
-    if (target.name === 'islet') (s.engine_floor ??= []).push(await floorSample(floorRun, i));
-    await run(first.trainee, 'sleep 1000 & :');
-    first.trainee.end();
-    await sleep(500); // the server notices the drop
-    const back = await openToMenu(target, { account, password: 'benchpw', existing: true });
-    s.reattach!.push(await choose(target, back.trainee, target.choices.demo, target.name === 'peer'));
-    back.trainee.send('exit\r');
-    await back.trainee.waitFor(/\[Choice\]: $/);
-    s.restart!.push(await choose(target, back.trainee, target.choices.demo, false));
-    back.trainee.end();
-    if (target.choices.warm) {
-      const w = await openToMenu(target, { account: `warm${i}`, password: 'benchpw' });
-      await sleep(2500); // let the pool refill after the previous claim, as between real arrivals
-      s.warm!.push(await choose(target, w.trainee, target.choices.warm, false));
-      w.trainee.end();
-      await sleep(3500); // the refill (2 s after a claim, then a create and start) ends before the next trainee's new container is timed
-    }
+function emptySamples(target: Target): Samples {
+  return { first_menu: [], new: [], reattach: [], restart: [], ...(target.choices.warm ? { warm: [] } : {}) };
+}
+
+/** One trainee's journeys on one system (issue 15.2: the caller alternates the systems trainee by trainee). */
+async function measureOne(target: Target, i: number, s: Samples): Promise<void> {
+  const account = `lat${i}`;
+  const first = await openJourney(target, { account, password: 'benchpw', choice: target.choices.demo });
+  s.first_menu!.push(first.times.firstMenu);
+  s.new!.push(first.times.shell);
+  if (target.name === 'islet') (s.engine_floor ??= []).push(await floorSample(floorRun, i));
+  await run(first.trainee, 'sleep 1000 & :');
+  first.trainee.end();
+  await sleep(500); // the server notices the drop
+  const back = await openToMenu(target, { account, password: 'benchpw', existing: true });
+  s.reattach!.push(await choose(target, back.trainee, target.choices.demo, target.name === 'peer'));
+  back.trainee.send('exit\r');
+  await back.trainee.waitFor(/\[Choice\]: $/);
+  s.restart!.push(await choose(target, back.trainee, target.choices.demo, false));
+  back.trainee.end();
+  if (target.choices.warm) {
+    const w = await openToMenu(target, { account: `warm${i}`, password: 'benchpw' });
+    await sleep(2500); // let the pool refill after the previous claim, as between real arrivals
+    s.warm!.push(await choose(target, w.trainee, target.choices.warm, false));
+    w.trainee.end();
+    await sleep(3500); // the refill (2 s after a claim, then a create and start) ends before the next trainee's new container is timed
   }
-  return s;
 }
 
 /** A few trainees through the OpenSSH client (expect), to confirm the ssh2-client figures. */
@@ -135,16 +136,20 @@ async function floorSample(runId: string, i: number): Promise<number> {
 
 async function main(): Promise<void> {
   const samples: Record<string, Samples> = {};
-  for (const name of targetsFromArgs(argv)) {
-    const target = await startTarget(name, name === 'islet' ? { warmPool: 3 } : {});
-    try {
-      samples[name] = await measure(target);
-      const o = await opensshSample(target, 5);
-      samples[name].openssh_first_menu = o.first_menu;
-      samples[name].openssh_new = o.new;
-    } finally {
-      await target.close();
+  // Both systems up at once, trainee by trainee in turn (ISLET, peer, ISLET, peer …), so a noisy minute
+  // lands on both; the engine floor is sampled right after each ISLET new container.
+  const targets: Target[] = [];
+  try {
+    for (const name of targetsFromArgs(argv)) targets.push(await startTarget(name, name === 'islet' ? { warmPool: 3 } : {}));
+    for (const t of targets) samples[t.name] = emptySamples(t);
+    for (let i = 0; i < N; i++) for (const t of targets) await measureOne(t, i, samples[t.name]!);
+    for (const t of targets) {
+      const o = await opensshSample(t, 5);
+      samples[t.name]!.openssh_first_menu = o.first_menu;
+      samples[t.name]!.openssh_new = o.new;
     }
+  } finally {
+    for (const t of targets) await t.close();
   }
   await sweepTestContainers(floorRun);
   const summary: Record<string, Record<string, { median: number; p95: number; min: number; max: number }>> = {};
