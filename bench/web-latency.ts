@@ -403,7 +403,7 @@ try {
       'Loopback; echo_* with one trainee, echo_*_idle with idle_web_sessions more WebSocket sessions open. ' +
       "page_clock_to_menu is the page's own clock from navigation start to the frame after the first menu prompt is in xterm's buffer (the target's figure); " +
       "page_load_to_menu is goto() to that mark seen from Node (Chromium creating a fresh context's first page and DevTools round trips included); " +
-      'echo_* time one keystroke to its echo in a live shell; echo_*_working are the working trainees\' own echoes, by door.',
+      "echo_* time one keystroke to its echo in a live shell; echo_*_working are the working trainees' own echoes, by door.",
     page_clock_to_menu_ms: summary(inPage),
     page_load_to_menu_ms: summary(loads),
     first_load_phases_ms: phases,

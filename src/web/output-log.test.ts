@@ -31,7 +31,13 @@ test('a session keeps its first output whole, acknowledged or not, until told or
   l.append(Buffer.from('[new/existing]: '));
   assert.equal(l.ack(l.end), true);
   assert.equal(l.unacked, 0);
-  assert.equal(l.since(0)!.map((c) => c.data.toString()).join(''), 'Welcome [new/existing]: ');
+  assert.equal(
+    l
+      .since(0)!
+      .map((c) => c.data.toString())
+      .join(''),
+    'Welcome [new/existing]: ',
+  );
   // Told to stop (a shell reached directly): the acknowledged output goes, as in the test above.
   l.keepWhole(false);
   assert.equal(l.since(0), undefined);
@@ -55,7 +61,13 @@ test('since() finds its place among many small chunks (binary search), cutting t
   for (let i = 0; i < 1000; i++) l.append(Buffer.from(String(i % 10).repeat(3)));
   for (const seq of [0, 1, 2, 3, 1500, 2998, 2999, 3000]) {
     const got = l.since(seq)!;
-    assert.equal(got.map((c) => c.data.toString()).join(''), Array.from({ length: 1000 }, (_, i) => String(i % 10).repeat(3)).join('').slice(seq), String(seq));
+    assert.equal(
+      got.map((c) => c.data.toString()).join(''),
+      Array.from({ length: 1000 }, (_, i) => String(i % 10).repeat(3))
+        .join('')
+        .slice(seq),
+      String(seq),
+    );
     if (got.length) assert.equal(got[0]!.seq, seq);
   }
 });

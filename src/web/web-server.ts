@@ -101,7 +101,8 @@ interface StaticFile {
 
 /**
  * The page's files, read once at start. xterm.js is served as published (re-minifying it below es2021 breaks
- * vim: xterm.js#5800); its brotli and gzip forms (345 KB → 83 and 88 KB, brotli quality 6: ~10 ms, where 11 costs 1.2 s of CPU at every start) are computed once, off the main thread
+ * vim: xterm.js#5800); its brotli and gzip forms (345 KB → 83 and 88 KB; brotli quality 6: ~10 ms, where 11
+ * costs 1.2 s of CPU at every start) are computed once, off the main thread
  * (zlib's thread pool), and served to browsers that accept them; until they are ready, the plain body.
  */
 function staticFiles(): Map<string, StaticFile> {
