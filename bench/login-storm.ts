@@ -10,7 +10,10 @@
  * each trainee types a character once a second: echo p50/p95/p99.
  * Writes bench/results/<date>-login-storm.json.
  *
- * Usage: node bench/login-storm.ts [--trainees 100] [--targets islet,peer]
+ * With --rounds R the engine-alone and cold storms repeat R times, the systems' order alternating, and
+ * each figure pools the rounds (the per-round p95s are in `rounds`).
+ *
+ * Usage: node bench/login-storm.ts [--trainees 100] [--targets islet,peer] [--rounds 1]
  */
 import { DockerDriver } from '../src/runtime/docker/index.ts';
 import type { SshTrainee } from '../test/helpers/ssh-trainee.ts';
@@ -22,6 +25,8 @@ import { numArg, startTarget, targetsFromArgs, type Target } from './lib/targets
 
 const argv = process.argv.slice(2);
 const N = numArg(argv, 'trainees', 100);
+/** Rounds of (engine alone, each system cold), the systems' order alternating from round to round. */
+const ROUNDS = numArg(argv, 'rounds', 1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Run {
@@ -95,10 +100,10 @@ async function main(): Promise<void> {
     server_problems: {} as Record<string, unknown>,
     engine_alone: undefined as unknown,
   };
-  const record = (key: string, run: Run) => {
+  const record = (key: string, run: Run, attempts = N) => {
     result.runs[key] = run;
     result.summary[key] = {
-      success: `${run.times.length}/${N}`,
+      success: `${run.times.length}/${attempts}`,
       total: summary(run.times),
       firstMenu: summary(run.phases.firstMenu),
       account: summary(run.phases.account),
@@ -106,33 +111,55 @@ async function main(): Promise<void> {
     };
     console.log(key, JSON.stringify(result.summary[key]));
   };
-  // The engine alone, in the same run (issue 15.4: the cold storm's p95 is judged against it).
-  const engine = await engineStorm(N, 8);
-  result.engine_alone = { containers: N, concurrency: 8, ...summary(engine.map(round1)) };
-  console.log('engine alone', JSON.stringify(result.engine_alone));
-  for (const name of targetsFromArgs(argv)) {
-    // Like for like (issue 15.1): ISLET's cold storm runs without a warm pool beside it, as the peer's
-    // does; the warm storm gets its own server below, whose pool fills before the storm.
-    const target = await startTarget(name);
-    try {
-      const cold = await storm(target, 'c', target.choices.demo);
-      record(`${name}_cold`, cold.run);
-      const echo = await echoLatency(cold.trainees, 10);
-      result.echo_ms[name] = {
-        p50: round1(pct(echo, 0.5)),
-        p95: round1(pct(echo, 0.95)),
-        p99: round1(pct(echo, 0.99)),
-        samples: echo.length,
-        liveShells: cold.trainees.length,
-      };
-      console.log(`${name} echo with ${cold.trainees.length} live shells`, JSON.stringify(result.echo_ms[name]));
-      for (const t of cold.trainees) t.end();
-      const problems = target.problems();
-      result.server_problems[name] = { count: problems.length, first: problems.slice(0, 10) };
-      if (problems.length) console.log(`${name}: ${problems.length} warnings or errors in the server log; first: ${problems[0]}`);
-    } finally {
-      await target.close();
+  // The engine alone, in the same run (issue 15.4: the cold storm's p95 is judged against it), then each
+  // system's cold storm; with several rounds the systems' order alternates.
+  const names = targetsFromArgs(argv);
+  const engine: number[] = [];
+  const colds: Record<string, Run[]> = {};
+  const echoes: Record<string, number[]> = {};
+  const rounds: Record<string, number>[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const e = await engineStorm(N, 8);
+    engine.push(...e);
+    const round: Record<string, number> = { engine_p95: round1(pct(e, 0.95)) };
+    for (const name of r % 2 ? [...names].reverse() : names) {
+      // Like for like (issue 15.1): ISLET's cold storm runs without a warm pool beside it, as the peer's does.
+      const target = await startTarget(name);
+      try {
+        const cold = await storm(target, `c${r}x`, target.choices.demo);
+        (colds[name] ??= []).push(cold.run);
+        round[`${name}_p95`] = round1(pct(cold.run.times, 0.95));
+        (echoes[name] ??= []).push(...(await echoLatency(cold.trainees, 10)));
+        for (const t of cold.trainees) t.end();
+        const problems = target.problems();
+        result.server_problems[`${name}_round${r}`] = { count: problems.length, first: problems.slice(0, 10) };
+        if (problems.length) console.log(`${name}: ${problems.length} warnings or errors in the server log; first: ${problems[0]}`);
+      } finally {
+        await target.close();
+      }
     }
+    rounds.push(round);
+    console.log(`round ${r}`, JSON.stringify(round));
+  }
+  result.engine_alone = { containers: N, concurrency: 8, rounds: ROUNDS, ...summary(engine.map(round1)) };
+  Object.assign(result, { rounds });
+  console.log('engine alone', JSON.stringify(result.engine_alone));
+  for (const name of names) {
+    const runs = colds[name] ?? [];
+    const merged: Run = {
+      times: runs.flatMap((x) => x.times),
+      failures: runs.reduce((a, x) => a + x.failures, 0),
+      errors: runs.flatMap((x) => x.errors).slice(0, 5),
+      phases: {
+        firstMenu: runs.flatMap((x) => x.phases.firstMenu),
+        account: runs.flatMap((x) => x.phases.account),
+        shell: runs.flatMap((x) => x.phases.shell),
+      },
+    };
+    record(`${name}_cold`, merged, N * ROUNDS);
+    const echo = echoes[name] ?? [];
+    result.echo_ms[name] = { p50: round1(pct(echo, 0.5)), p95: round1(pct(echo, 0.95)), p99: round1(pct(echo, 0.99)), samples: echo.length, liveShells: N };
+    console.log(`${name} echo with ${N} live shells`, JSON.stringify(result.echo_ms[name]));
     if (name !== 'islet') continue;
     const pooled = await startTarget('islet', { warmPool: N });
     try {

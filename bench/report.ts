@@ -83,8 +83,8 @@ function storm(): string | undefined {
   const eng = newest('engine-storm');
   const same = r.engine_alone;
   const floor = same
-    ? `\n\nThe engine alone in the same run, just before (${same.containers} containers created and started straight through the Engine API, ` +
-      `${same.concurrency} at a time, no SSH or accounts): running after p50 ${ms(same.p50)}, p95 ${ms(same.p95)}, max ${ms(same.max)}.`
+    ? `\n\nThe engine alone in the same run${same.rounds > 1 ? ` (${same.rounds} rounds, pooled)` : ''}, before the cold storms ` +
+      `(${same.containers} containers created and started straight through the Engine API, ${same.concurrency} at a time, no SSH or accounts): running after p50 ${ms(same.p50)}, p95 ${ms(same.p95)}, max ${ms(same.max)}.`
     : eng
       ? `\n\nThe engine alone (\`node bench/engine-storm.ts\`: ${eng.containers} containers created and started straight through the Engine API, ${eng.concurrency} at a time, no SSH or accounts): running after p50 ${ms(eng.ms.p50)}, p95 ${ms(eng.ms.p95)}, max ${ms(eng.ms.max)} (\`bench/results/${eng.file}\`).`
       : '';
