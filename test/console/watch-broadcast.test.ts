@@ -116,12 +116,23 @@ describe('instructor console: watch, ask to type, broadcast', { concurrency: fal
     const s = await sshInShell(users.watched);
     assert.equal(await sh(s, 'echo before-watch-$((6*7))'), 'before-watch-42');
     const page = consolePage;
+    // Every binary frame (keys) the console page sends on the watch socket.
+    const sent: unknown[] = [];
+    page.on('websocket', (ws) => {
+      if (ws.url().includes('/console/ws/watch')) ws.on('framesent', (f) => typeof f.payload !== 'string' && sent.push(f.payload));
+    });
     await watch(page, users.watched);
     await watchShows(page, /before-watch-42/);
     await status(page, /Watching/);
     await screenShows(s, /\[ISLET\] ada \(instructor\) is watching your terminal/);
     assert.equal(await sh(s, 'echo live-$((7*6))'), 'live-42');
     await watchShows(page, /live-42/);
+    // The trainee's program queries the terminal (DA, cursor position): only the trainee's terminal answers;
+    // the watcher's sends nothing (the control: once typing is allowed, its keys are sent).
+    await sh(s, "printf '\\033[c\\033[6n'; sleep 1; echo queried");
+    await watchShows(page, /queried/);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(sent, [], 'the watching page sent nothing');
 
     // Ask, refused: the instructor's keys go nowhere.
     await page.click('.watch-ask');
@@ -141,6 +152,7 @@ describe('instructor console: watch, ask to type, broadcast', { concurrency: fal
     await page.keyboard.type('echo typed-by-ada-$((2+3))');
     await page.keyboard.press('Enter');
     await screenShows(s, /^typed-by-ada-5$/m);
+    assert.ok(sent.length > 0, 'allowed: the page sends keys (the probe of the check above)');
     await watchShows(page, /typed-by-ada-5/);
     assert.doesNotMatch(await s.history(), /sneaky-2/, 'what was typed before the yes never reached the shell');
     // The engine logs what the instructor typed as theirs (gathered per second), never as the trainee's.
