@@ -91,7 +91,8 @@ export class AccountThrottle {
 
   /** A right password: the owner is back, the back-off starts over. */
   async succeeded(account: string): Promise<void> {
-    if (await this.#store.getLoginThrottle(account)) await this.#store.deleteLoginThrottle(account);
+    // One round trip (a network store): deleting nothing is harmless.
+    await this.#store.deleteLoginThrottle(account);
   }
 
   /** Clears an account's lock and counts (`islet unlock`); false when there was nothing to clear. */

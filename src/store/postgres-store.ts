@@ -4,8 +4,8 @@
  * migrations (migrations.ts) under an advisory transaction lock and reads the store id.
  *
  * What is serialised where:
- * - claimCapacity: one transaction under the advisory transaction lock CAPACITY, so two servers never
- *   both take the last place;
+ * - claimCapacity: one statement (the function islet_claim_capacity, migration 4) under the advisory
+ *   transaction lock PG_CAPACITY_LOCK, so two servers never both take the last place;
  * - exclusive(key): this process's KeyLock, then a session advisory lock on the key's hash held on a
  *   connection of its own (the lock pool) for the duration of the work; a server that dies loses its
  *   connection and PostgreSQL releases the lock at once;
@@ -18,15 +18,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { IsletError } from '../core/islet-error.ts';
 import { KeyLock } from '../sessions/key-lock.ts';
-import { capacityAnswer } from './capacity.ts';
-import { migrations, schemaVersion, tooNew } from './migrations.ts';
+import { PG_LOCK_CLASS, PG_MIGRATE_LOCK, migrations, schemaVersion, tooNew } from './migrations.ts';
 import { type Row, toAccount, toKey, toOwnership, toThrottle } from './rows.ts';
 import type { Account, CapacityAnswer, CapacityClaim, LoginThrottleState, Ownership, Store, StoredKey } from './store.ts';
-
-/** Advisory transaction locks of ISLET itself (the two-int key space, apart from exclusive()'s bigint keys). */
-const LOCK_CLASS = 0x1511e7;
-const MIGRATE = 1;
-const CAPACITY = 2;
 
 /** exclusive()'s lock key: a 64-bit hash of the key (keys may hold any character, NUL included; a collision only serialises two keys). */
 const lockKey = (key: string): string => createHash('sha256').update(key).digest().readBigInt64BE(0).toString();
@@ -71,7 +65,7 @@ async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise
 /** Applies the missing migrations in one transaction under the MIGRATE lock; returns the version after. */
 export async function migratePostgres(pool: pg.Pool, now = Date.now()): Promise<number> {
   return inTransaction(pool, async (c) => {
-    await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, MIGRATE]);
+    await c.query('SELECT pg_advisory_xact_lock($1, $2)', [PG_LOCK_CLASS, PG_MIGRATE_LOCK]);
     await c.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
     const found = Number((await c.query('SELECT COALESCE(MAX(version), 0) AS v FROM schema_version')).rows[0].v);
     if (found > schemaVersion) throw new Error(tooNew(found));
@@ -247,23 +241,13 @@ export class PostgresStore implements Store {
   }
 
   async claimCapacity(c: CapacityClaim): Promise<CapacityAnswer> {
-    return this.#run('claimCapacity', () =>
-      inTransaction(this.#pool, async (q) => {
-        await q.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, CAPACITY]);
-        await q.query('DELETE FROM capacity_claims WHERE expires_at <= $1', [c.now.getTime()]);
-        const n = (
-          await q.query(
-            `SELECT (SELECT COUNT(*) FROM ownership WHERE state = 'running') + (SELECT COUNT(*) FROM capacity_claims) AS total,
-              (SELECT COUNT(*) FROM ownership WHERE state = 'running' AND account = $1) + (SELECT COUNT(*) FROM capacity_claims WHERE account = $1) AS mine`,
-            [c.account],
-          )
-        ).rows[0] as Row;
-        const answer = capacityAnswer(c, Number(n.total), Number(n.mine));
-        if (answer === 'ok')
-          await q.query('INSERT INTO capacity_claims (id, account, expires_at) VALUES ($1, $2, $3)', [c.id, c.account, c.expiresAt.getTime()]);
-        return answer;
-      }),
-    );
+    // One round trip: lock, drop expired claims, count, insert (migration 4; the rule of capacity.ts).
+    const params = [c.id, c.account, c.maxContainers, c.maxPerAccount, c.now.getTime(), c.expiresAt.getTime()];
+    const [r] = await this.#rows('claimCapacity', 'SELECT islet_claim_capacity($1, $2, $3, $4, $5, $6) AS answer', params);
+    const answer = String(r?.answer);
+    if (answer !== 'ok' && answer !== 'full' && answer !== 'account_full')
+      throw new IsletError('STORE_FAILED', 'The account database had a problem. Please try again.', `claimCapacity: ${answer}`);
+    return answer;
   }
   async releaseCapacity(id: string): Promise<void> {
     await this.#count('releaseCapacity', 'DELETE FROM capacity_claims WHERE id = $1', [id]);

@@ -235,12 +235,18 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
         const gate = new Promise<void>((r) => {
           release = r;
         });
+        let entered!: () => void;
+        const inFirst = new Promise<void>((r) => {
+          entered = r;
+        });
         const first = s.exclusive('alice\0demo', async () => {
           seen.push('first in');
+          entered();
           await gate;
           seen.push('first out');
           throw new Error('first fails');
         });
+        await inFirst;
         const second = s.exclusive('alice\0demo', async () => {
           seen.push('second');
           return 2;
