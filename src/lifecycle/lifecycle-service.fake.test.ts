@@ -9,6 +9,8 @@ import { IsletError } from '../core/islet-error.ts';
 import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_STORE } from '../runtime/names.ts';
 import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
 import { unitWorld } from '../../test/helpers/unit-world.ts';
+import { AttachRegistry } from '../sessions/attach-registry.ts';
+import { LifecycleService } from './lifecycle-service.ts';
 
 /** The labels a runner of store `store` puts on `account`'s demo container. */
 const labelsOf = (w: { instance: string }, account: string, store: string) => ({
@@ -153,4 +155,34 @@ test('a backend without cpuTime and diskUsage: idle culling and the disk quota s
     const states = [(await w.driver.inspect(idle))?.state, (await w.driver.inspect(full))?.state];
     assert.deepEqual(states, lacking ? ['running', 'running'] : ['exited', 'exited'], lacking ? 'nothing stopped without measurements' : 'control');
   }
+});
+
+test('two front doors on one store: a quiet shell attached at one door is not stopped as idle by the other door (control: detached, it is)', async (t) => {
+  const w = world(t);
+  // The other door: the same store, engine and clock, its own attachments (it sees none of this door's).
+  const other = new LifecycleService({
+    store: w.store,
+    driver: w.driver,
+    config: w.config,
+    log: w.log,
+    instance: w.instance,
+    attached: new AttachRegistry(),
+    now: w.now,
+  });
+  const id = await w.make('reader');
+  const term = new MemoryTerminal();
+  w.runner.attached.add(id, term); // attached here, typing nothing for 20 minutes
+  for (let minute = 0; minute < 20; minute++) {
+    w.advance(60);
+    await w.lifecycle.check(); // this door refreshes the last-seen time of its attached shells
+    await other.check();
+    await other.check(); // a second CPU sample: no CPU used
+  }
+  assert.equal((await w.driver.inspect(id))?.state, 'running', 'the other door never stopped the attached shell');
+  w.runner.attached.remove(id, term); // the trainee left
+  w.advance(601);
+  await other.check();
+  w.advance(1);
+  await other.check();
+  assert.equal((await w.driver.inspect(id))?.state, 'exited', 'control: once nobody is attached anywhere, the other door stops it as idle');
 });
