@@ -15,7 +15,7 @@
  * two wrong passwords at once both count; a successful password login ends the
  * back-off (the owner is back), and so does a day without a lock.
  */
-import { KeyLock } from '../sessions/key-lock.ts';
+import { KeyLock } from '../core/key-lock.ts';
 import type { LoginThrottleState, Store } from '../store/store.ts';
 
 export interface AccountThrottleLimits {

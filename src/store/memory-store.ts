@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { IsletError } from '../core/islet-error.ts';
-import { KeyLock } from '../sessions/key-lock.ts';
+import { KeyLock } from '../core/key-lock.ts';
 import { capacityAnswer } from './capacity.ts';
 import type { Account, CapacityAnswer, CapacityClaim, LoginThrottleState, Ownership, Store, StoredKey } from './store.ts';
 

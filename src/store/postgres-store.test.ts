@@ -106,7 +106,8 @@ describe('PostgresStore shared by two front doors', () => {
     assert.equal(bIn, false, 'control: the key is held while its connection lives');
     const db = new URL(url).pathname.slice(1);
     const killed = server.psql(
-      `SELECT count(pg_terminate_backend(pid)) FROM pg_locks l JOIN pg_stat_activity s USING (pid) WHERE l.locktype = 'advisory' AND l.granted AND s.datname = '${db}'`,
+      `SELECT count(pg_terminate_backend(pid)) FROM pg_locks l JOIN pg_stat_activity s USING (pid)
+        WHERE l.locktype = 'advisory' AND l.granted AND s.datname = '${db}'`,
     );
     assert.equal(killed, '1', 'the holding session was found and ended');
     await waiting;

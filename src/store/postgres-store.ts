@@ -17,7 +17,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { IsletError } from '../core/islet-error.ts';
-import { KeyLock } from '../sessions/key-lock.ts';
+import { KeyLock } from '../core/key-lock.ts';
 import { PG_LOCK_CLASS, PG_MIGRATE_LOCK, migrations, schemaVersion, tooNew } from './migrations.ts';
 import { type Row, toAccount, toKey, toOwnership, toThrottle } from './rows.ts';
 import type { Account, CapacityAnswer, CapacityClaim, LoginThrottleState, Ownership, Store, StoredKey } from './store.ts';

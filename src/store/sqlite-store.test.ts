@@ -127,7 +127,8 @@ test('a database made before versioned migrations upgrades in place: data, store
   const old = new DatabaseSync(path);
   old.exec(schemaBeforeVersioning);
   old.exec(`INSERT INTO accounts VALUES ('alice', 'scrypt$a', 1, 2);
-    INSERT INTO ownership (account, environment, container_id, container_name, created_at, state) VALUES ('alice', 'demo', 'c1', 'islet.demo.alice', 3, 'running');
+    INSERT INTO ownership (account, environment, container_id, container_name, created_at, state)
+      VALUES ('alice', 'demo', 'c1', 'islet.demo.alice', 3, 'running');
     INSERT INTO login_throttle VALUES ('alice', '[5]', 1, NULL, NULL);
     INSERT INTO meta VALUES ('store_id', '0011223344556677')`);
   old.close();

@@ -9,7 +9,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { chmodSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { IsletError } from '../core/islet-error.ts';
-import { KeyLock } from '../sessions/key-lock.ts';
+import { KeyLock } from '../core/key-lock.ts';
 import { capacityAnswer } from './capacity.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
 import { type Row, toAccount, toKey, toOwnership, toThrottle } from './rows.ts';
