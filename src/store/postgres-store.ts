@@ -6,9 +6,10 @@
  * What is serialised where:
  * - claimCapacity: one statement (the function islet_claim_capacity, migration 4) under the advisory
  *   transaction lock PG_CAPACITY_LOCK, so two servers never both take the last place;
- * - exclusive(key): this process's KeyLock, then a session advisory lock on the key's hash held on a
- *   connection of its own (the lock pool) for the duration of the work; a server that dies loses its
- *   connection and PostgreSQL releases the lock at once;
+ * - exclusive(key): this process's KeyLock, then a session advisory lock on the key's hash, taken with
+ *   pg_try_advisory_lock (polled while another server holds it) on one connection per server that holds
+ *   all of that server's locks; a server that dies loses that connection and PostgreSQL releases its
+ *   locks at once;
  * - leases (the reconciler's leader): a row with holder and expiry, renewed by the holder (leader-lease.ts).
  *
  * Every query is parameterised. The URL's password is never logged or put in an error: errors name the
@@ -40,9 +41,8 @@ export function redactUrl(url: string): string {
 const msOrNull = (d?: Date): number | null => (d === undefined ? null : d.getTime());
 
 export interface PostgresStoreOptions {
-  /** Connections for queries (default 10) and for exclusive() locks held during engine work (default 20). */
+  /** Connections for queries (default 10); exclusive() locks take one more, whatever their number. */
   readonly poolSize?: number;
-  readonly lockPoolSize?: number;
   /** An idle connection failed (the database restarted): told here, never thrown. */
   readonly onError?: (err: Error) => void;
 }
@@ -81,16 +81,19 @@ export async function migratePostgres(pool: pg.Pool, now = Date.now()): Promise<
 export class PostgresStore implements Store {
   readonly shared = true;
   readonly #pool: pg.Pool;
-  readonly #locks: pg.Pool;
+  #lockSession: Promise<pg.Client> | undefined;
+  #closed = false;
+  /** The URL with its password, for the lock session only; never logged (#url is the redacted one). */
+  readonly #secretUrl: string;
   readonly #url: string;
   readonly #storeId: string;
   readonly #local = new KeyLock();
   readonly #onError: (err: Error) => void;
 
-  private constructor(pool: pg.Pool, locks: pg.Pool, url: string, storeId: string, onError: (err: Error) => void) {
+  private constructor(pool: pg.Pool, secretUrl: string, url: string, storeId: string, onError: (err: Error) => void) {
     this.#onError = onError;
     this.#pool = pool;
-    this.#locks = locks;
+    this.#secretUrl = secretUrl;
     this.#url = url;
     this.#storeId = storeId;
   }
@@ -100,16 +103,14 @@ export class PostgresStore implements Store {
     const safe = redactUrl(url);
     const onError = o.onError ?? (() => undefined);
     const pool = new pg.Pool({ connectionString: url, max: o.poolSize ?? 10, idleTimeoutMillis: 30_000 });
-    const locks = new pg.Pool({ connectionString: url, max: o.lockPoolSize ?? 20, idleTimeoutMillis: 30_000 });
     pool.on('error', onError);
-    locks.on('error', onError);
     try {
       await migratePostgres(pool);
       await pool.query(`INSERT INTO meta (key, value) VALUES ('store_id', $1) ON CONFLICT (key) DO NOTHING`, [randomBytes(8).toString('hex')]);
       const id = String((await pool.query(`SELECT value FROM meta WHERE key = 'store_id'`)).rows[0].value);
-      return new PostgresStore(pool, locks, safe, id, onError);
+      return new PostgresStore(pool, url, safe, id, onError);
     } catch (err) {
-      await Promise.allSettled([pool.end(), locks.end()]);
+      await pool.end().catch(() => undefined);
       const detail = `cannot open ${safe}: ${(err as Error).message}`;
       throw new IsletError('STORE_FAILED', 'The account database is not available. Please tell the instructor.', detail, { store: safe }, err);
     }
@@ -253,31 +254,47 @@ export class PostgresStore implements Store {
     await this.#count('releaseCapacity', 'DELETE FROM capacity_claims WHERE id = $1', [id]);
   }
 
+  /** The one connection holding this server's exclusive() locks (a session's advisory locks live and die with it). */
+  #session(): Promise<pg.Client> {
+    if (this.#lockSession) return this.#lockSession;
+    const c = new pg.Client({ connectionString: this.#secretUrl });
+    const opened = c.connect().then(() => c);
+    const forget = () => {
+      if (this.#lockSession === opened) this.#lockSession = undefined;
+    };
+    // The database restarted or ended the session: its locks are gone; the next exclusive() opens another.
+    c.on('error', (err) => {
+      this.#onError(err);
+      forget();
+      c.end().catch(() => undefined);
+    });
+    opened.catch(forget);
+    this.#lockSession = opened;
+    return opened;
+  }
+
   exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
     return this.#local.run(key, async () => {
-      let held: pg.PoolClient | undefined;
-      // The lock's connection may end while held (the database restarted): told, not thrown at the process.
-      const lost = (err: Error) => this.#onError(err);
+      const k = lockKey(key);
+      let c: pg.Client;
       try {
-        held = await this.#locks.connect();
-        held.on('error', lost);
-        await held.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(key)]);
+        // Non-blocking tries on the shared session: a key held by another server is polled, never waited on
+        // inside the connection (which serves every other key of this server).
+        for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+          c = await this.#session();
+          if ((await c.query('SELECT pg_try_advisory_lock($1::bigint) AS ok', [k])).rows[0].ok === true) break;
+          if (this.#closed) throw new Error('the store is closed');
+          await new Promise((r) => setTimeout(r, delay));
+        }
       } catch (err) {
-        held?.off('error', lost);
-        held?.release(err as Error);
         const detail = `exclusive (${this.#url}): ${(err as Error).message}`;
         throw new IsletError('STORE_FAILED', 'The account database had a problem. Please try again.', detail, {}, err);
       }
-      const c = held;
       try {
         return await fn();
       } finally {
-        // A failed unlock drops the connection: PostgreSQL releases a session's locks when it ends.
-        await c.query('SELECT pg_advisory_unlock($1::bigint)', [lockKey(key)]).then(
-          () => c.release(),
-          (err: Error) => c.release(err),
-        );
-        c.off('error', lost);
+        // A session that ended meanwhile took the lock with it: nothing to undo then.
+        await c.query('SELECT pg_advisory_unlock($1::bigint)', [k]).catch(() => undefined);
       }
     });
   }
@@ -294,7 +311,10 @@ export class PostgresStore implements Store {
 
   /** Ends the connections; one still held by unfinished work is left to the process's end after 5 s. */
   async close(): Promise<void> {
-    const ended = Promise.allSettled([this.#pool.end(), this.#locks.end()]);
+    this.#closed = true;
+    const session = this.#lockSession;
+    this.#lockSession = undefined;
+    const ended = Promise.allSettled([this.#pool.end(), session?.then((c) => c.end())]);
     await Promise.race([ended, new Promise((r) => setTimeout(r, 5000).unref())]);
   }
 }
