@@ -10,10 +10,15 @@
  * over the median of the plain ones, less one.
  *
  * Writes bench/results/<date>-recording-overhead.json (with the commit and the command: bench/lib/run-meta.ts).
- * Usage: node bench/recording-overhead.ts [--trainees 100] [--reps 2] [--window 60] [--settle 15] [--input]
- *   (--input: the recording server also records input, recording_input: true)
+ * Usage: node bench/recording-overhead.ts [--trainees 100] [--reps 2] [--window 60] [--settle 15] [--input] [--profile]
+ *   (--input: the recording server also records input, recording_input: true; --profile: the recording server
+ *   runs under `node --cpu-prof` and the result gives the share of its main thread's busy time spent inside
+ *   src/recordings/ (inclusive: the recorder's calls into JSON, TextDecoder and fs included) — a figure the
+ *   machine's load does not move, unlike the A/B difference)
  */
-import { loadavg, setPriority } from 'node:os';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { loadavg, setPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openJourney } from './lib/journey.ts';
 import { CLK_TCK, procStat } from './lib/proc-cpu.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
@@ -27,8 +32,43 @@ const REPS = numArg(argv, 'reps', 2);
 const WINDOW_MS = numArg(argv, 'window', 60) * 1000;
 const SETTLE_MS = numArg(argv, 'settle', 15) * 1000;
 const INPUT = argv.includes('--input');
+const PROFILE = argv.includes('--profile');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ticks = (pid: number) => procStat(pid)?.ticks ?? Number.NaN;
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string };
+  readonly children?: readonly number[];
+}
+
+/** Busy time of a .cpuprofile and the part of it with a src/recordings/ frame on the stack. */
+function recorderShare(file: string): { busy_ms: number; recorder_ms: number; recorder_percent: number } {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const inRecorder = new Map<number, boolean>();
+  const recorderFrame = (id: number): boolean => {
+    const known = inRecorder.get(id);
+    if (known !== undefined) return known;
+    const n = byId.get(id);
+    const up = parent.get(id);
+    const r = !!n && (n.callFrame.url.includes('/src/recordings/') || (up !== undefined && recorderFrame(up)));
+    inRecorder.set(id, r);
+    return r;
+  };
+  let busy = 0;
+  let rec = 0;
+  p.samples.forEach((id, i) => {
+    const us = p.timeDeltas[i] ?? 0;
+    const name = byId.get(id)?.callFrame.functionName;
+    if (name === '(idle)' || name === '(program)') return;
+    busy += us;
+    if (recorderFrame(id)) rec += us;
+  });
+  return { busy_ms: Math.round(busy / 1000), recorder_ms: Math.round(rec / 1000), recorder_percent: Math.round((rec / busy) * 1000) / 10 };
+}
 
 interface System {
   readonly name: 'recording' | 'plain';
@@ -89,10 +129,13 @@ async function main(): Promise<void> {
   const loadStart = loadavg().map(round1);
   const systems: System[] = [];
   const windows: Window[] = [];
+  const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'islet-rec-prof-')) : undefined;
   try {
     for (const name of ['recording', 'plain'] as const) {
       const config = name === 'plain' ? ['recording: false'] : ['recording: true', `recording_input: ${INPUT}`];
-      const target = await startTarget('islet', { config });
+      // Both servers are profiled (so the A/B stays like for like); the recording one's profile is read.
+      const prof = profileDir ? { nodeOptions: `--cpu-prof --cpu-prof-dir=${join(profileDir, name)}` } : {};
+      const target = await startTarget('islet', { config, ...prof });
       const sys: System = { name, target, pool: new WorkerPool() };
       systems.push(sys);
       await sys.pool.grow(N, async (i) => {
@@ -111,6 +154,17 @@ async function main(): Promise<void> {
       await s.pool.close();
       await s.target.close();
     }
+  }
+  let profile;
+  if (profileDir) {
+    // The hasher child writes a profile of its own; the server's main thread is the largest by far.
+    const dir = join(profileDir, 'recording');
+    const f = readdirSync(dir)
+      .filter((x) => x.endsWith('.cpuprofile'))
+      .sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0];
+    if (f) profile = { whole_run: true, ...recorderShare(join(dir, f)) };
+    rmSync(profileDir, { recursive: true, force: true });
+    console.log(`profile of the recording server, whole run: ${JSON.stringify(profile)}`);
   }
   const med = (name: string, f: (w: Window) => number) => Math.round(median(windows.filter((w) => w.system === name).map(f)) * 1000) / 1000;
   const rec = med('recording', (w) => w.cpu_cores);
@@ -132,6 +186,7 @@ async function main(): Promise<void> {
       settle_s: SETTLE_MS / 1000,
       order: 'ABBA',
       recording_input: INPUT,
+      profiled: PROFILE,
       cpu: "ISLET's node process, /proc/<pid>/stat utime+stime over each window",
     },
     load_at_start: loadStart,
@@ -144,6 +199,7 @@ async function main(): Promise<void> {
       overhead_per_key_percent: overheadKey,
       limit_percent: 5,
     },
+    ...(profile ? { profile } : {}),
     windows,
     problems: systems.flatMap((s) => s.target.problems().slice(0, 20)),
   };
