@@ -35,6 +35,7 @@ HEAVY=(
   src/lifecycle/reconcile-property.test.ts
   src/sessions/authenticator.test.ts
   src/accounts/account-service.test.ts
+  src/store/postgres-store.test.ts           # starts a throwaway PostgreSQL (Debian's package, scripts/setup.sh --test)
 )
 SHARDS=6
 
