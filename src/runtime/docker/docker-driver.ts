@@ -266,6 +266,8 @@ export class DockerDriver implements RuntimeDriver {
         return -1;
       })
       .catch(() => -1);
+    const pendingSignals = new Set<NodeJS.Signals>();
+    let sending: Promise<void> | undefined;
     return {
       stdin: sock,
       stdout: streams.stdout,
@@ -289,9 +291,19 @@ export class DockerDriver implements RuntimeDriver {
       // tag, i.e. the command and the processes it started (a command's children must not outlive it: the
       // engine then holds every later exec in the container for seconds per orphan). Not once the stream ended
       // by itself: the processes are gone.
-      signal: async (sig) => {
-        if (streamDone && !closed) return;
-        await this.#signalTagged(id, tag, sig, req.user).catch(() => undefined);
+      // Signals arriving while one is being sent are coalesced (one exec per distinct signal pending, as the
+      // kernel does not queue a standard signal twice either): a client sending thousands costs a few execs.
+      signal: (sig) => {
+        if (streamDone && !closed) return Promise.resolve();
+        pendingSignals.add(sig);
+        sending ??= (async () => {
+          for (let next = first(pendingSignals); next !== undefined; next = first(pendingSignals)) {
+            pendingSignals.delete(next);
+            await this.#signalTagged(id, tag, next, req.user).catch(() => undefined);
+          }
+          sending = undefined; // no await between the empty check and this: a signal added later starts a new round
+        })();
+        return sending;
       },
       // Dropping the engine connection is what frees the engine: while ISLET holds an exec's stream without
       // reading it, an exited process's remaining output keeps the engine from finishing that exec, and the
@@ -312,7 +324,10 @@ export class DockerDriver implements RuntimeDriver {
     e.stdin.end();
     e.stdout.resume();
     e.stderr.resume();
-    await e.exited;
+    // Best effort and bounded: an engine holding the container's execs (an unread stream elsewhere) may hold this one too.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([e.exited, new Promise((r) => (timer = setTimeout(r, this.#callMs)))]);
+    clearTimeout(timer);
     e.close();
   }
 
@@ -597,6 +612,11 @@ export class DockerDriver implements RuntimeDriver {
     }
     throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `container ${id} still exists ${this.#callMs} ms after its removal began`, { op: 'remove', id });
   }
+}
+
+function first<T>(set: ReadonlySet<T>): T | undefined {
+  for (const v of set) return v;
+  return undefined;
 }
 
 function attachment(sock: Duplex): Attachment {
