@@ -1,15 +1,21 @@
 /**
  * An append-only file written off the caller's path: `append()` only queues a
  * line in memory and returns at once; the lines go to disk in batches (one
- * write in flight at a time, every `flushMs` (1 s by default: one write a second per
- * session, whatever the output rate) or as soon as `batchBytes` are waiting). Memory is bounded: while the disk is behind and `maxPendingBytes`
- * are waiting, further lines are refused (append returns false) and counted in
- * `dropped`, so a flood can neither stall the caller nor grow ISLET's memory.
+ * write in flight at a time, at the next tick of one shared timer — every
+ * `flushMs`, 1 s by default, for all files together — or as soon as
+ * `batchBytes` are waiting). Memory is bounded: while the disk is behind and
+ * `maxPendingBytes` are waiting, further lines are refused (append returns
+ * false) and counted in `dropped`, so a flood can neither stall the caller
+ * nor grow ISLET's memory.
+ *
+ * Cheap on purpose (profiled under 100 trainees, bench/recording-overhead.ts --profile): sizes are counted
+ * in UTF-16 code units (string length: no byteLength per line), one timer serves every file, and writes
+ * use the fd callback API (no FileHandle promise per write).
  *
  * Contract: lines are written whole and in order; a crash loses at most what
  * was still queued (and possibly leaves the last line cut, which readers skip).
  */
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { close, mkdir, open, write } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface BufferedFileOptions {
@@ -20,22 +26,39 @@ export interface BufferedFileOptions {
   readonly onError?: (err: unknown) => void;
 }
 
+/** The files with lines waiting, flushed together by one timer per flush interval. */
+const waiting = new Map<number, Set<BufferedFile>>();
+function schedule(f: BufferedFile, ms: number): void {
+  let set = waiting.get(ms);
+  if (!set) {
+    const s = new Set<BufferedFile>();
+    waiting.set(ms, s);
+    set = s;
+    setTimeout(() => {
+      waiting.delete(ms);
+      for (const x of s) x.kick();
+    }, ms).unref();
+  }
+  set.add(f);
+}
+
 export class BufferedFile {
   readonly path: string;
   readonly #flushMs: number;
   readonly #batchBytes: number;
   readonly #maxPending: number;
   readonly #onError: (err: unknown) => void;
-  #fh: Promise<FileHandle | undefined>;
+  #fd: number | undefined;
+  #opening: Promise<void>;
   #pending: string[] = [];
   #pendingBytes = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #scheduled = false;
   #writing: Promise<void> | undefined;
   #failed = false;
   #closed = false;
-  /** Bytes refused because the disk was behind (or the file failed). */
+  /** Bytes (UTF-16 code units) refused because the disk was behind (or the file failed). */
   dropped = 0;
-  /** Bytes handed to the file (written or queued). */
+  /** Bytes (UTF-16 code units) handed to the file (written or queued). */
   accepted = 0;
 
   constructor(path: string, opts: BufferedFileOptions = {}) {
@@ -44,17 +67,25 @@ export class BufferedFile {
     this.#batchBytes = opts.batchBytes ?? 64 * 1024;
     this.#maxPending = opts.maxPendingBytes ?? 1024 * 1024;
     this.#onError = opts.onError ?? (() => undefined);
-    this.#fh = mkdir(dirname(path), { recursive: true, mode: 0o700 })
-      .then(() => open(path, 'a', 0o600))
-      .catch((err: unknown) => {
-        this.#fail(err);
-        return undefined;
+    this.#opening = new Promise((resolve) => {
+      mkdir(dirname(path), { recursive: true, mode: 0o700 }, (err) => {
+        if (err) {
+          this.#fail(err);
+          resolve();
+          return;
+        }
+        open(path, 'a', 0o600, (e, fd) => {
+          if (e) this.#fail(e);
+          else this.#fd = fd;
+          resolve();
+        });
       });
+    });
   }
 
   /** Queues one line (without its newline); false when it was dropped. */
   append(line: string): boolean {
-    const bytes = Buffer.byteLength(line) + 1;
+    const bytes = line.length + 1;
     if (this.#failed || this.#closed || this.#pendingBytes + bytes > this.#maxPending) {
       this.dropped += bytes;
       return false;
@@ -62,8 +93,11 @@ export class BufferedFile {
     this.#pending.push(line);
     this.#pendingBytes += bytes;
     this.accepted += bytes;
-    if (this.#pendingBytes >= this.#batchBytes) this.#kick();
-    else this.#timer ??= setTimeout(() => this.#kick(), this.#flushMs).unref();
+    if (this.#pendingBytes >= this.#batchBytes) this.kick();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      schedule(this, this.#flushMs);
+    }
     return true;
   }
 
@@ -72,39 +106,43 @@ export class BufferedFile {
     if (this.#closed) return;
     this.#closed = true;
     await this.flush();
-    const fh = await this.#fh;
-    await fh?.close().catch(() => undefined);
+    await this.#opening;
+    const fd = this.#fd;
+    this.#fd = undefined;
+    if (fd !== undefined) await new Promise<void>((r) => close(fd, () => r()));
   }
 
   /** Resolves when everything queued so far is on disk (or dropped by a failure). */
   async flush(): Promise<void> {
     while (this.#writing || this.#pending.length) {
-      this.#kick();
+      this.kick();
       await this.#writing;
     }
   }
 
-  #kick(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+  /** Starts writing what is queued, unless a write is in flight (it starts the next one when done). */
+  kick(): void {
+    this.#scheduled = false;
     if (this.#writing || !this.#pending.length) return;
     const batch = `${this.#pending.join('\n')}\n`;
     this.#pending = [];
-    this.#writing = this.#write(batch).finally(() => {
-      this.#pendingBytes -= Buffer.byteLength(batch);
+    this.#writing = this.#write(batch).then(() => {
+      this.#pendingBytes -= batch.length;
       this.#writing = undefined;
-      if (this.#pending.length) this.#kick();
+      if (this.#pending.length) this.kick();
     });
   }
 
   async #write(batch: string): Promise<void> {
-    const fh = await this.#fh;
-    if (!fh) return;
-    try {
-      await fh.write(batch);
-    } catch (err) {
-      this.#fail(err);
-    }
+    await this.#opening;
+    const fd = this.#fd;
+    if (fd === undefined) return;
+    await new Promise<void>((resolve) => {
+      write(fd, batch, null, 'utf8', (err) => {
+        if (err) this.#fail(err);
+        resolve();
+      });
+    });
   }
 
   #fail(err: unknown): void {
