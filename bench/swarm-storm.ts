@@ -95,14 +95,17 @@ try {
   }
   result.swarm = await storm(procs.map(target), 'sw');
   const services = await lab.docker(lab.env.DOCKER_HOST!, 'service', 'ls', '--filter', `label=islet.test=${runId}`, '--format', '{{.Name}}');
-  const perNode = await lab.docker(lab.env.DOCKER_HOST!, 'node', 'ps', ...Object.keys(lab.nodes), '--filter', 'desired-state=running', '--format', '{{.Node}}');
+  // Running trainee containers per node, asked of each node's engine.
   const spread: Record<string, number> = {};
-  for (const n of perNode.split('\n').filter(Boolean)) spread[n] = (spread[n] ?? 0) + 1;
+  for (const [node, addr] of Object.entries(lab.nodes))
+    spread[node] = (await lab.docker(addr, 'ps', '-q', '--filter', `label=islet.test=${runId}`)).split('\n').filter(Boolean).length;
   result.swarm_services = services.split('\n').filter(Boolean).length;
   result.swarm_spread = spread;
   result.problems_swarm = procs.flatMap((p) => target(p).problems()).slice(0, 10);
   for (const p of procs) await p.dispose();
   procs.length = 0;
+  console.log(JSON.stringify({ swarm: result.swarm, services: result.swarm_services, spread: result.swarm_spread }));
+  writeResult('swarm-storm', result as { date: string }); // the swarm half, in case the single host never finishes
 
   // The single host, same run: one door, the machine's engine, SQLite.
   const single = new IsletProcess(testRunId(), { logLevel: 'info' });
@@ -111,12 +114,12 @@ try {
   await single.start();
   result.single = await storm([target(single)], 'sh');
   result.problems_single = target(single).problems().slice(0, 10);
+  result.loadavg_after = loadavg().map(round1);
+  writeResult('swarm-storm', result as { date: string });
   await single.dispose();
   await sweepTestContainers(single.runId);
   procs.length = 0;
-  result.loadavg_after = loadavg().map(round1);
   console.log(JSON.stringify(result, null, 2));
-  writeResult('swarm-storm', result as { date: string });
 } finally {
   for (const p of procs) await p.dispose().catch(() => undefined);
   await lab.down();
