@@ -108,3 +108,25 @@ test(
     assert.match(String(gap?.[2]), /^islet: not recorded: \d+ bytes/);
   }),
 );
+
+test('UTF-8 cut anywhere across writes is decoded whole (1- to 4-byte characters)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'islet-cast-'));
+  try {
+    const text = 'a é € 😀 z';
+    const bytes = Buffer.from(text);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const path = join(dir, `${cut}.cast`);
+      const w = new CastWriter(path, header, { maxBytes: 0 });
+      w.output(bytes.subarray(0, cut));
+      w.output(bytes.subarray(cut));
+      await w.exit(0);
+      const out = (lines(path).slice(1) as unknown[][])
+        .filter((e) => e[1] === 'o')
+        .map((e) => e[2])
+        .join('');
+      assert.equal(out, text, `cut at ${cut}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
