@@ -6,7 +6,7 @@
  * beside it. Checks nothing was lost: every trainee served, one service per trainee on the swarm, the
  * accounts in the shared store. Writes bench/results/<date>-swarm-storm.json.
  *
- * Usage: node bench/swarm-storm.ts [--trainees 300]
+ * Usage: node bench/swarm-storm.ts [--trainees 300] [--swarm-only]
  */
 import { appendFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -20,6 +20,7 @@ import { pct, round1, writeResult } from './lib/results.ts';
 import { numArg, type Target } from './lib/targets.ts';
 
 const N = numArg(process.argv.slice(2), 'trainees', 300);
+const swarmOnly = process.argv.includes('--swarm-only');
 const LOAD_LIMITS = [
   'ssh_max_connections: 5000',
   'ssh_max_connections_per_ip: 5000',
@@ -105,20 +106,22 @@ try {
   for (const p of procs) await p.dispose();
   procs.length = 0;
   console.log(JSON.stringify({ swarm: result.swarm, services: result.swarm_services, spread: result.swarm_spread }));
-  writeResult('swarm-storm', result as { date: string }); // the swarm half, in case the single host never finishes
+  writeResult(swarmOnly ? 'swarm-storm-swarm-only' : 'swarm-storm', result as { date: string }); // the swarm half, in case the single host never finishes
 
   // The single host, same run: one door, the machine's engine, SQLite.
-  const single = new IsletProcess(testRunId(), { logLevel: 'info' });
-  appendFileSync(join(single.configDir, 'islet.yaml'), `\n${LOAD_LIMITS.join('\n')}\n`);
-  procs.push(single);
-  await single.start();
-  result.single = await storm([target(single)], 'sh');
-  result.problems_single = target(single).problems().slice(0, 10);
-  result.loadavg_after = loadavg().map(round1);
-  writeResult('swarm-storm', result as { date: string });
-  await single.dispose();
-  await sweepTestContainers(single.runId);
-  procs.length = 0;
+  if (!swarmOnly) {
+    const single = new IsletProcess(testRunId(), { logLevel: 'info' });
+    appendFileSync(join(single.configDir, 'islet.yaml'), `\n${LOAD_LIMITS.join('\n')}\n`);
+    procs.push(single);
+    await single.start();
+    result.single = await storm([target(single)], 'sh');
+    result.problems_single = target(single).problems().slice(0, 10);
+    result.loadavg_after = loadavg().map(round1);
+    writeResult(swarmOnly ? 'swarm-storm-swarm-only' : 'swarm-storm', result as { date: string });
+    await single.dispose();
+    await sweepTestContainers(single.runId);
+    procs.length = 0;
+  }
   console.log(JSON.stringify(result, null, 2));
 } finally {
   for (const p of procs) await p.dispose().catch(() => undefined);
