@@ -166,6 +166,12 @@ export function composeGraph(o: GraphOptions): IsletGraph {
     ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}),
   });
   const exportDir = join(o.dataDir, 'exports');
+  let sweptAt = Number.NEGATIVE_INFINITY;
+  const recordingSweep = async () => {
+    if (performance.now() - sweptAt < 3_600_000) return;
+    sweptAt = performance.now();
+    await sweepRecordings(recordingsDir(o.dataDir), config.current().global.recording_retention, now());
+  };
   const lifecycle = new LifecycleService({
     store,
     driver,
@@ -178,7 +184,8 @@ export function composeGraph(o: GraphOptions): IsletGraph {
     exportDir,
     // Several front doors share a PostgreSQL store: one reconciles at a time (src/lifecycle/leader-lease.ts).
     ...(store.shared ? { leader: new LeaderLease({ store, log: log.child({ module: 'leader' }) }) } : {}),
-    retention: () => sweepRecordings(recordingsDir(o.dataDir), config.current().global.recording_retention, now()),
+    // At most once an hour (a walk of every recording): retention is counted in days.
+    retention: () => recordingSweep(),
   });
   const access = accessFromConfig(config, store, log.child({ module: 'access' }));
   const hasher = new BackgroundHasher((msg, err) => log.warn({ event: 'hasher_warning', err }, msg));

@@ -2,7 +2,7 @@
  * An append-only file written off the caller's path: `append()` only queues a
  * line in memory and returns at once; the lines go to disk in batches (one
  * write in flight at a time, at the next tick of one shared timer — every
- * `flushMs`, 1 s by default, for all files together — or as soon as
+ * `flushMs`, 3 s by default, for all files together — or as soon as
  * `batchBytes` are waiting). Memory is bounded: while the disk is behind and
  * `maxPendingBytes` are waiting, further lines are refused (append returns
  * false) and counted in `dropped`, so a flood can neither stall the caller
@@ -63,7 +63,7 @@ export class BufferedFile {
 
   constructor(path: string, opts: BufferedFileOptions = {}) {
     this.path = path;
-    this.#flushMs = opts.flushMs ?? 1000;
+    this.#flushMs = opts.flushMs ?? 3000;
     this.#batchBytes = opts.batchBytes ?? 64 * 1024;
     this.#maxPending = opts.maxPendingBytes ?? 1024 * 1024;
     this.#onError = opts.onError ?? (() => undefined);

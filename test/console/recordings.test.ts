@@ -345,7 +345,7 @@ describe('recordings through the whole stack', { concurrency: false, timeout: 90
     await s.waitFor(PROMPT, 90_000);
     assert.equal(await sh(s, 'echo killed-$((6*7))'), 'killed-42');
     const live = await waitForRecording(before_, (l) => l.state === 'live');
-    await new Promise((r) => setTimeout(r, 2500)); // the output reaches the file (written every second)
+    await new Promise((r) => setTimeout(r, 4000)); // the output reaches the file (written every 3 s)
     // The console lists it as live and plays it up to now (no exit event yet).
     const ctx = await browser.newContext();
     try {
