@@ -211,7 +211,10 @@ export class AdminService {
   /** Creates accounts in bulk with generated passphrases (bulk-accounts.ts); the credentials exist only in the result. */
   async createAccounts(req: BulkRequest): Promise<Credential[]> {
     const c = this.#d.config.current();
-    const checked = checkBulkRequest(req, c.environments.map((e) => e.name));
+    const checked = checkBulkRequest(
+      req,
+      c.environments.map((e) => e.name),
+    );
     const g = c.global;
     const policy = { minPasswordLength: g.min_password_length, days: g.days, reserved: new Set(g.gate_accounts.map((a) => a.username.toLowerCase())) };
     return createInBulk(this.#accounts(), policy, checked);
