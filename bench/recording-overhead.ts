@@ -118,7 +118,8 @@ async function measure(sys: System, rep: number): Promise<Window> {
     still_busy_at_pause: busy,
   };
   console.log(
-    `rep ${rep} ${w.system}: ISLET ${w.cpu_s} s CPU in ${w.seconds} s (${w.cpu_cores} cores, ${w.cpu_ms_per_key} ms per key), echo p50/p99 ${w.echo_ms.p50}/${w.echo_ms.p99} ms, load ${w.load1}`,
+    `rep ${rep} ${w.system}: ISLET ${w.cpu_s} s CPU in ${w.seconds} s (${w.cpu_cores} cores, ${w.cpu_ms_per_key} ms per key), ` +
+      `echo p50/p99 ${w.echo_ms.p50}/${w.echo_ms.p99} ms, load ${w.load1}`,
   );
   return w;
 }

@@ -448,7 +448,7 @@ export const globalFields = {
     .boolean()
     .default(false)
     .describe(
-      'Also record what trainees type in their shells (never at ISLET\'s own prompts, where passwords are typed). Every interactive login is told so ' +
+      "Also record what trainees type in their shells (never at ISLET's own prompts, where passwords are typed). Every interactive login is told so " +
         'before the menu.',
     ),
   recording_retention: duration('recording_retention')

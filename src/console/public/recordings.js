@@ -17,7 +17,8 @@ export async function mount(root, api) {
   const refresh = el('button', { type: 'submit', textContent: 'Show' });
   const status = el('p', { className: 'recordings-status', role: 'status' });
   const body = el('tbody');
-  const head = el('thead', {}, el('tr', {}, ...['Account', 'Login', 'Door', 'Started', 'Duration', 'Size', 'State', ''].map((h) => el('th', { textContent: h }))));
+  const titles = ['Account', 'Login', 'Door', 'Started', 'Duration', 'Size', 'State', ''];
+  const head = el('thead', {}, el('tr', {}, ...titles.map((h) => el('th', { textContent: h }))));
   const form = el('form', { className: 'recordings-form' }, el('label', {}, 'Account ', account), refresh);
   root.append(form, status, el('table', { className: 'recordings' }, head, body));
 
