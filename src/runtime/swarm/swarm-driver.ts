@@ -299,6 +299,12 @@ export class SwarmDriver implements RuntimeDriver {
     return at ? at.node.driver.cpuTime(at.container) : undefined;
   }
 
+  /** CPU time and memory of the task's container, from its node's engine (the console's roster samples it). */
+  async usage(id: string): Promise<{ readonly cpuNs: number; readonly memoryBytes: number } | undefined> {
+    const at = await this.#at(id).catch(() => undefined);
+    return at ? at.node.driver.usage(at.container) : undefined;
+  }
+
   // ---------------------------------------------------------------------------
 
   /** The service of an instance id (the service id) or instance name (its service name: serviceName). */
