@@ -1,6 +1,9 @@
 // Opens the page's WebSocket at once, while xterm.js and the page's modules load and compile (the largest
-// part of a first load), so the banner is on its way before the terminal exists. A classic async script,
-// not a module, so it runs as soon as it arrives. protocol.js adopts the socket (Connection.start) and
+// part of a first load), so the banner is on its way before the terminal exists. A classic script, not a
+// module, and parser-blocking rather than async: an async script waited behind the main thread's compile of
+// xterm.mjs (modulepreload), which put the socket's start ~60 ms later (Chromium's trace; docs/web.md
+// "Measured"). It is 2 KB from the same origin, first in <head>, so it holds the parser for one loopback
+// fetch. protocol.js adopts the socket (Connection.start) and
 // sets isletEarlySocket to null; finding null here means the page started first and this does nothing.
 // A page with a saved session of the same login (a reload, a resume) is left to protocol.js.
 'use strict';
