@@ -25,9 +25,10 @@ let page: Page;
 let errors: string[] = [];
 
 const results = () => page.$$eval('.acct-results li', (l) => l.map((x) => `${x.className}|${x.textContent}`));
+/** Ticks exactly `names`. Locators, not element handles: the panel re-renders its rows after each action's reload. */
 async function tick(names: string[]) {
-  for (const box of await page.$$('.acct-table tbody input[type=checkbox]'))
-    if ((await box.isChecked()) !== names.includes(await box.inputValue())) await box.click();
+  const all = await page.$$eval('.acct-table tbody input[type=checkbox]', (bs) => bs.map((b) => (b as HTMLInputElement).value));
+  for (const n of all) await page.locator(`.acct-table tbody input[data-account="${n}"]`).setChecked(names.includes(n));
 }
 
 describe('console Accounts panel in Chromium', { concurrency: false, timeout: 600_000 }, () => {

@@ -110,7 +110,7 @@ test('two tcpdump versions from two suites, compared by grouprun on a generated 
   assert.equal(add.code, 0, add.err);
   const g = await islet(['grouprun', '--json', '-r', 'lab', 'tcpdump', '--', 'tcpdump', '-nn', '-r', '/datasets/lab/lab.pcap'], env);
   assert.equal(g.code, 0, `${g.out}\n${g.err}`);
-  const res = JSON.parse(g.out) as { results: { version: string; exitCode: number; output: string }[] };
+  const res = JSON.parse(g.out) as { results: { version: string; exitCode: number; output: string; stderr: string }[] };
   const versions = res.results.map((r) => r.version);
   assert.ok(versions.includes('4.99.3') && versions.includes('4.99.5'), versions.join(','));
   assert.deepEqual(
@@ -120,7 +120,8 @@ test('two tcpdump versions from two suites, compared by grouprun on a generated 
   );
   const lines = (o: string): string[] => o.split('\n').filter((l) => /^\d\d:\d\d:\d\d/.test(l));
   for (const r of res.results) {
-    assert.equal(r.exitCode, 0, r.output);
+    assert.equal(r.exitCode, 0, `${r.output}\n${r.stderr}`);
+    assert.match(r.stderr, /reading from file \/datasets\/lab\/lab\.pcap/, 'stderr is reported apart from stdout');
     assert.deepEqual(
       lines(r.output).map((l) => l.replace(/^\S+ /, '')),
       packets.map((p) => `IP 10.0.0.1.${p.sport} > 10.0.0.2.9999: UDP, length 6`),

@@ -2,8 +2,8 @@
  * `islet grouprun [-c N] [-r …] [-w …] <tool> -- <command…>`: the same command
  * in every built version of a tool (`-c N`: the N highest, as ContainNSM's -c
  * limited the count), two at a time, then the results
- * side by side — version, exit status, time, output — and which versions
- * agree. --json prints the same as data. Exit 0 when every version exited 0.
+ * side by side — version, exit status, time, stdout and stderr — and which
+ * versions agree (same exit status, stdout and stderr). --json prints the same as data. Exit 0 when every version exited 0.
  */
 import { randomBytes } from 'node:crypto';
 import { IsletError } from '../../core/islet-error.ts';
@@ -22,7 +22,9 @@ export interface GroupResult {
   image: string;
   exitCode: number;
   seconds: number;
+  /** stdout; stderr is kept apart so that interleaving cannot make equal runs differ. */
   output: string;
+  stderr: string;
 }
 
 export async function grouprunCommand(argv: string[]): Promise<number> {
@@ -44,7 +46,8 @@ export async function grouprunCommand(argv: string[]): Promise<number> {
       const b = built[i]!;
       const spec = { ...runSpec(req, b.image, boundingCaps(b.info), `islet-grouprun-${randomBytes(4).toString('hex')}`), interactive: false, tty: false };
       const out: RunOutcome = await runContainer(spec, { inherit: false, timeoutMs: 3600_000 });
-      results[i] = { version: b.recipe.version, image: b.image, exitCode: out.exitCode, seconds: Math.round(out.ms / 100) / 10, output: out.output };
+      const seconds = Math.round(out.ms / 100) / 10;
+      results[i] = { version: b.recipe.version, image: b.image, exitCode: out.exitCode, seconds, output: out.output, stderr: out.stderr };
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, built.length) }, worker));
@@ -56,13 +59,16 @@ export async function grouprunCommand(argv: string[]): Promise<number> {
 export function formatGroup(tool: string, command: readonly string[], results: readonly GroupResult[]): string {
   const lines = [`${tool}: ${command.join(' ')}`, `${'VERSION'.padEnd(28)} ${'EXIT'.padStart(4)} ${'TIME'.padStart(8)}  SAME AS   FIRST LINE OF OUTPUT`];
   results.forEach((r, i) => {
-    const same = results.findIndex((o) => o.output === r.output);
-    const first = r.output.split('\n').find((l) => l.trim() !== '') ?? '';
+    const same = results.findIndex((o) => o.exitCode === r.exitCode && o.output === r.output && o.stderr === r.stderr);
+    const first = `${r.output}\n${r.stderr}`.split('\n').find((l) => l.trim() !== '') ?? '';
     const time = `${r.seconds.toFixed(1)} s`.padStart(8);
     lines.push(
       `${r.version.padEnd(28)} ${String(r.exitCode).padStart(4)} ${time}  ${(same < i ? results[same]!.version : '-').padEnd(9)} ${first.slice(0, 80)}`,
     );
   });
-  for (const r of results) lines.push('', `--- ${tool} ${r.version} (exit ${r.exitCode}, ${r.seconds.toFixed(1)} s) ---`, r.output.replace(/\n$/, ''));
+  for (const r of results) {
+    lines.push('', `--- ${tool} ${r.version} (exit ${r.exitCode}, ${r.seconds.toFixed(1)} s) ---`, r.output.replace(/\n$/, ''));
+    if (r.stderr !== '') lines.push(`--- stderr ---`, r.stderr.replace(/\n$/, ''));
+  }
   return lines.join('\n');
 }
