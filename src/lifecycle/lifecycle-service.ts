@@ -17,9 +17,10 @@ import { type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver
 import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_POOL, accountFromName, isUnclaimedPoolName } from '../runtime/names.ts';
 import type { Admission } from '../sessions/admission.ts';
 import type { AttachRegistry } from '../sessions/attach-registry.ts';
-import type { Store } from '../store/store.ts';
+import type { Ownership, Store } from '../store/store.ts';
 import { decideChecks, decideReconcileBetween, type ReconcileAction, type StoreSnapshot } from './policy.ts';
 import { foreignContainers } from './ownership.ts';
+import { poolClaimLease } from '../sessions/warm-pool.ts';
 import { exportBeforeRemoval } from './export-home.ts';
 import { homeOf } from '../config/home-of.ts';
 import type { LeaderLease } from './leader-lease.ts';
@@ -56,6 +57,8 @@ export class LifecycleService {
   #timers: NodeJS.Timeout[] = [];
   #stopped = true;
   #busy = { reconcile: false, check: false, disk: false };
+  /** Store-claimed pool containers no row named at the latest reconcile (#adoptPool). */
+  #poolSuspects = new Set<string>();
   /** Foreign containers seen by the latest reconcile (warned about when the number changes). */
   #foreign = 0;
 
@@ -122,6 +125,28 @@ export class LifecycleService {
     );
   }
 
+  /**
+   * Pool containers as the policy sees them (adoptPoolNames), plus what only the store knows: a pool-named one
+   * whose claim lease is held but that no row names (its row went with its account) is passed on without an
+   * account, so it is removed as an orphan — on the second pass that sees it so, since a claim takes the lease
+   * just before its row is written.
+   */
+  async #adoptPool(found: readonly InstanceInfo[], rows: readonly Ownership[]): Promise<InstanceInfo[]> {
+    const out = adoptPoolNames(found, this.#d.instance, rows);
+    const named = new Set(rows.map((r) => r.containerId));
+    const suspects = new Set<string>();
+    for (const c of found) {
+      if (c.labels[LABEL_POOL] !== 'true' || !isUnclaimedPoolName(c.name) || named.has(c.id)) continue;
+      // Taking the lease already expired proves it free without keeping it (a claim takes it right after).
+      const now = new Date();
+      if (await this.#d.store.acquireLease(poolClaimLease(c.id), 'reconciler-probe', now, now)) continue;
+      suspects.add(c.id);
+      if (this.#poolSuspects.has(c.id)) out.push(c);
+    }
+    this.#poolSuspects = suspects;
+    return out;
+  }
+
   /** Stops the periodic work and gives the leader lease up (another front door takes over at once). */
   async stop(): Promise<void> {
     this.#stopped = true;
@@ -136,11 +161,11 @@ export class LifecycleService {
     // The store is read before the engine listing and again after it; decideReconcileBetween says why.
     const before = await snapshot(store);
     const found = await driver.find({ [LABEL_INSTANCE]: this.#d.instance });
-    const containers = adoptPoolNames(found, this.#d.instance);
+    const after = await snapshot(store);
+    const containers = await this.#adoptPool(found, [...before.ownership, ...after.ownership]);
     // Started-at is only in inspect: fetch it for the few containers about to be adopted.
     const known = new Set(before.ownership.map((r) => r.containerId));
     const detailed = await Promise.all(containers.map(async (c) => (known.has(c.id) || c.state !== 'running' ? c : ((await driver.inspect(c.id)) ?? c))));
-    const after = await snapshot(store);
     const envs = this.#envs();
     const storeId = store.storeId();
     this.#reportForeign(found, after, storeId);
@@ -358,14 +383,16 @@ const snapshot = async (store: Store): Promise<StoreSnapshot> => ({
 
 /**
  * Warm-pool containers cannot be relabelled when claimed (Docker labels are fixed), so the
- * account of a claimed one comes from its canonical name; unclaimed ones belong to the pool
- * manager, not to the reconciler.
+ * account of a claimed one comes from its canonical name (a `rename` claim) or from the ownership
+ * row that names it (a `store` claim, src/sessions/warm-pool.ts: the pool name stays); unclaimed
+ * ones belong to the pool manager, not to the reconciler (but see LifecycleService.#adoptPool).
  */
-function adoptPoolNames(containers: readonly InstanceInfo[], instance: string): InstanceInfo[] {
+function adoptPoolNames(containers: readonly InstanceInfo[], instance: string, rows: readonly Ownership[]): InstanceInfo[] {
+  const byId = new Map(rows.map((r) => [r.containerId, r.account]));
   return containers.flatMap((c) => {
     if (c.labels[LABEL_POOL] !== 'true') return [c];
-    if (isUnclaimedPoolName(c.name)) return [];
-    const account = accountFromName(c.name, instance, c.labels[LABEL_ENVIRONMENT] ?? '');
+    const account = byId.get(c.id) ?? (isUnclaimedPoolName(c.name) ? undefined : accountFromName(c.name, instance, c.labels[LABEL_ENVIRONMENT] ?? ''));
+    if (account === undefined && isUnclaimedPoolName(c.name)) return [];
     return [{ ...c, labels: { ...c.labels, ...(account ? { [LABEL_ACCOUNT]: account } : {}) } }];
   });
 }

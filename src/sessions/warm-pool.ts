@@ -1,13 +1,20 @@
 /**
  * Warm pools: per environment, `warm_pool` containers created and started
  * before anyone asks, so a new trainee's shell is an attach (tens of ms)
- * instead of a create and start (hundreds). A claimed container is renamed
- * to the trainee's canonical name and recorded in the store; labels cannot
- * change on Docker, so pool containers carry `islet.pool=true` and the
- * reconciler reads the account of a claimed one from its name. Like every
- * container ISLET makes they carry `islet.store`; only this store's are loaded.
+ * instead of a create and start (hundreds). Like every container ISLET makes
+ * they carry `islet.store`; only this store's are loaded.
  *
- * Contract: claim() is one engine call (rename) on the login path; refills
+ * Two ways to claim one (`claimBy`), both recorded in the store's ownership row by the runner:
+ * - `rename` (default where the driver can rename: Docker): the container takes the trainee's canonical name.
+ *   Labels cannot change on Docker, so pool containers carry `islet.pool=true` and the reconciler reads the
+ *   account of a claimed one from its name (a lost store can be rebuilt from the engine).
+ * - `store` (default where it cannot: Swarm services, and Kubernetes pods later): the container keeps its pool
+ *   name; the claim is the store lease `pool-claim:<id>` held by the trainee's canonical name, taken at once
+ *   by exactly one claimer however many front doors share the store, and then the ownership row
+ *   (account, environment) → id. The reconciler reads the account of such a container from that row
+ *   (lifecycle-service.ts), and a pool reloaded after a restart skips ids that a row names.
+ *
+ * Contract: claim() is one engine call (rename) or one store call (lease) on the login path; refills
  * run in the background, one container at a time per environment, start only
  * once claims have paused for REFILL_QUIET_MS (so a room logging in at once is
  * not slowed by the engine creating its replacements), and never push the
@@ -26,6 +33,14 @@ import { effectiveMaxContainers } from './capacity.ts';
 /** Quiet time after the last claim before refilling starts. */
 export const REFILL_QUIET_MS = 2000;
 
+/** A store claim's lease lasts as long as any container lives (ids are never reused). */
+const CLAIM_LEASE_MS = 10 * 365 * 24 * 3600_000;
+
+/** The store lease that makes a `store` claim of pool container `id`. */
+export function poolClaimLease(id: string): string {
+  return `pool-claim:${id}`;
+}
+
 export interface WarmPoolDeps {
   readonly driver: RuntimeDriver;
   readonly store: Store;
@@ -36,6 +51,8 @@ export interface WarmPoolDeps {
   readonly labels: Readonly<Record<string, string>>;
   /** ISLET's trainee bridge network, for pools of `network: bridge` environments. */
   readonly bridgeNetwork?: string;
+  /** How a claim is made (file comment); default `rename` when the driver can rename, else `store`. */
+  readonly claimBy?: 'rename' | 'store';
 }
 
 export class WarmPool {
@@ -47,7 +64,6 @@ export class WarmPool {
   #refillTimer: NodeJS.Timeout | undefined;
   /** When the latest claim happened (ms epoch): refills pause while claims keep coming. */
   #lastClaim = 0;
-  #warned = false;
 
   constructor(deps: WarmPoolDeps) {
     this.#d = deps;
@@ -59,8 +75,10 @@ export class WarmPool {
       const found = await this.#d.driver.find({ [LABEL_INSTANCE]: this.#d.instance, [LABEL_POOL]: 'true' });
       // Another ISLET's pool under the same instance name is not ours to claim or remove (src/lifecycle/ownership.ts).
       const mine = { storeId: this.#d.store.storeId(), adopted: await this.#d.store.listAdopted(), recorded: new Set<string>() };
+      // A store claim keeps the pool name: the ownership rows say which are claimed.
+      const claimed = new Set((await this.#d.store.listOwnership()).map((o) => o.containerId));
       for (const c of found) {
-        if (!isUnclaimedPoolName(c.name) || !isOwn(c, mine)) continue; // already claimed, or not ours
+        if (!isUnclaimedPoolName(c.name) || claimed.has(c.id) || !isOwn(c, mine)) continue; // already claimed, or not ours
         const env = c.labels[LABEL_ENVIRONMENT];
         if (!env) continue;
         if (c.state !== 'running') {
@@ -82,20 +100,33 @@ export class WarmPool {
     return l;
   }
 
-  /** Takes a ready container for `account`, renamed to `name`; undefined when the pool is empty. */
+  /** `store` claims: the driver cannot rename, or the deps ask for it. */
+  get #byStore(): boolean {
+    return this.#d.claimBy === 'store' || (this.#d.claimBy === undefined && !!this.#d.driver.unsupported?.has('rename'));
+  }
+
+  /**
+   * Takes a ready container for the pair whose canonical name is `name` (renamed to it, or claimed in the store:
+   * see the file comment); undefined when the pool is empty. The caller records the ownership row.
+   */
   async claim(env: Environment, name: string): Promise<string | undefined> {
-    if (env.warm_pool === 0 || !this.supported) return undefined;
+    if (env.warm_pool === 0) return undefined;
     await this.#load();
     const list = this.#list(env.name);
     for (let id = list.shift(); id !== undefined; id = list.shift()) {
       try {
-        await this.#d.driver.rename(id, name);
+        if (this.#byStore) {
+          const now = new Date();
+          // Another front door sharing the store took it first: it is theirs now, not ours to remove.
+          if (!(await this.#d.store.acquireLease(poolClaimLease(id), name, now, new Date(now.getTime() + CLAIM_LEASE_MS)))) continue;
+        } else await this.#d.driver.rename(id, name);
         this.#lastClaim = Date.now();
         this.#refillSoon();
         return id;
       } catch (err) {
         this.#d.log.warn({ event: 'pool_claim_failed', environment: env.name, err }, 'a pool container could not be claimed');
-        await this.#d.driver.remove(id).catch(() => undefined);
+        // A failed rename leaves a container nobody claimed; a failed lease may have been taken by another door.
+        if (!this.#byStore) await this.#d.driver.remove(id).catch(() => undefined);
       }
     }
     this.#refillSoon();
@@ -124,22 +155,7 @@ export class WarmPool {
   }
 
   /** Brings every environment's pool to its size (and removes pools of environments that no longer want one). */
-  /**
-   * A claim renames the container to the trainee's name: a driver without rename (Swarm services) has no
-   * warm pool; warm_pool is then ignored (logged once) and every trainee gets a new container.
-   */
-  get supported(): boolean {
-    return !this.#d.driver.unsupported?.has('rename');
-  }
-
   async fill(): Promise<void> {
-    if (!this.supported) {
-      if (!this.#warned && this.#d.config.current().environments.some((e) => e.warm_pool > 0)) {
-        this.#warned = true;
-        this.#d.log.warn({ event: 'pool_unsupported', driver: this.#d.driver.name }, 'warm_pool is ignored: this runtime driver cannot rename containers');
-      }
-      return;
-    }
     await this.#load();
     const cfg = this.#d.config.current();
     const wanted = new Map(cfg.environments.filter((e) => e.enabled).map((e) => [e.name, e]));
