@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import headless from '@xterm/headless';
+import { ParseGate } from './parse-gate.ts';
 import { ScreenModel } from './screen-model.ts';
 import { ScreenModels, PAINT_PREFIX } from './screen-models.ts';
 
@@ -173,4 +174,44 @@ test('detached models are bounded (least recently used first) and switched off b
   assert.equal(await models.restore('c', { cols: 80, rows: 24 }), undefined);
   assert.equal(models.join('c', { cols: 80, rows: 24 }), undefined);
   models.close();
+});
+
+/** A gate that records every request (and whether it was urgent) and passes it on. */
+function recordingGate() {
+  const gate = new ParseGate();
+  const requests: boolean[] = [];
+  const g = {
+    request: (turn: (r: () => void) => void, urgent = false) => {
+      requests.push(urgent);
+      gate.request(turn, urgent);
+    },
+  } as unknown as ParseGate;
+  return { gate: g, requests };
+}
+
+test('echoes a key at a time are parsed a batch at a time, and a snapshot does not wait for the delay', async () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const { gate, requests } = recordingGate();
+  // A delay far longer than the typing below (the default is PARSE_DELAY_MS), so a loaded machine cannot fail it.
+  const m = new ScreenModel({ size: { cols: 80, rows: 24 }, gate, parseDelayMs: 3000 });
+  // A trainee typing: ten echoes 20 ms apart.
+  for (const ch of 'echo hello') {
+    m.feed(Buffer.from(ch));
+    await sleep(20);
+  }
+  assert.equal(requests.length, 0, 'nothing parsed before the delay (parsing each echo alone asked the gate ten times)');
+  // Control: once the delay has passed, everything fed is parsed in one turn, without anybody asking.
+  const deadline = Date.now() + 30_000;
+  while (m.queuedBytes > 0 && Date.now() < deadline) await sleep(100);
+  assert.equal(m.queuedBytes, 0);
+  assert.deepEqual(requests, [false]);
+  // A snapshot asks at once (urgent), it does not wait out the delay.
+  m.feed(Buffer.from('!'));
+  const s = m.snapshot();
+  assert.deepEqual(requests, [false, true]);
+  assert.equal((await paint((await s)!)).lines[0], 'echo hello!');
+  // A full batch waiting is parsed at once, not after the delay.
+  m.feed(Buffer.alloc(16 * 1024, 'z'));
+  assert.deepEqual(requests, [false, true, false]);
+  m.dispose();
 });

@@ -8,6 +8,12 @@
  *   timers, one batch of at most BATCH_BYTES at a time and one batch in the whole
  *   process at a time (parse-gate.ts), so parsing never holds the event loop long,
  *   and xterm's own write buffer never holds more than one batch.
+ * - Parsed in batches, not per echo: less than a batch waits up to PARSE_DELAY_MS
+ *   before it is parsed, so a typing trainee's echoes are parsed a dozen at a time
+ *   (each parse has a fixed cost: the gate's turn, xterm's write timer and callback);
+ *   a full batch, or a snapshot someone waits for, is parsed at once. Nothing reads
+ *   the screen without `snapshot`/`state`, which wait for every byte fed; only
+ *   `title` may lag the output by up to PARSE_DELAY_MS.
  * - Bounded: at most `maxQueuedBytes` wait to be parsed. A flood past the bound
  *   drops the queue, replaces the model with a blank one, ignores output for
  *   `cooldownMs` and then calls `onResync` (the caller asks the program to
@@ -33,6 +39,12 @@ const MAX_COOLDOWN_MS = 30_000;
 /** Largest piece handed to the parser at once (a few ms of parsing). */
 const BATCH_BYTES = 16 * 1024;
 
+/**
+ * Longest that less than a batch waits to be parsed (perf, issue 15.4: parsing each echoed key on its own
+ * cost more than the bytes). A snapshot or a full batch does not wait.
+ */
+export const PARSE_DELAY_MS = 500;
+
 export interface ScreenModelOptions {
   readonly size: TtySize;
   /** Lines kept above the screen (memory is mostly scrollback: keep it small). */
@@ -45,6 +57,8 @@ export interface ScreenModelOptions {
   readonly onResync?: () => void;
   /** Serialises parsing across models; the process-wide gate by default. */
   readonly gate?: ParseGate;
+  /** Longest less than a batch waits to be parsed; PARSE_DELAY_MS by default (tests lengthen it). */
+  readonly parseDelayMs?: number;
 }
 
 /** A model's cursor and buffer (ScreenModel.state); rows and columns 0-based. */
@@ -78,6 +92,9 @@ export class ScreenModel {
   #cooldown: NodeJS.Timeout | undefined;
   #waiters: { upTo: number; resolve: (s: string | undefined) => void }[] = [];
   #disposed = false;
+  /** The delayed parse of less than a batch: one timer per model, re-armed with refresh(); `#armed` says it counts. */
+  #delay: NodeJS.Timeout | undefined;
+  #armed = false;
   /** How many times the model overflowed and was reset. */
   resyncs = 0;
   /** Overflows since the queue last drained. */
@@ -86,7 +103,13 @@ export class ScreenModel {
   #title = '';
 
   constructor(o: ScreenModelOptions) {
-    this.#o = { scrollback: SCREEN_DEFAULTS.scrollback, maxQueuedBytes: SCREEN_DEFAULTS.maxQueuedBytes, cooldownMs: SCREEN_DEFAULTS.cooldownMs, ...o };
+    this.#o = {
+      scrollback: SCREEN_DEFAULTS.scrollback,
+      maxQueuedBytes: SCREEN_DEFAULTS.maxQueuedBytes,
+      cooldownMs: SCREEN_DEFAULTS.cooldownMs,
+      parseDelayMs: PARSE_DELAY_MS,
+      ...o,
+    };
     this.#size = o.size;
     this.#gate = o.gate ?? sharedParseGate;
     [this.#term, this.#ser] = this.#fresh();
@@ -130,7 +153,7 @@ export class ScreenModel {
     this.#queue.push(b);
     this.#queued += b.length;
     this.#fed += b.length;
-    this.#pump();
+    this.#schedule();
   }
 
   /** Follows the container TTY's size (between batches, so never mid-parse). */
@@ -171,8 +194,28 @@ export class ScreenModel {
     return this.#ser.serialize();
   }
 
+  /** Parses now when a full batch waits or someone waits for the screen; otherwise within PARSE_DELAY_MS. */
+  #schedule(): void {
+    if (this.#queued >= BATCH_BYTES || this.#waiters.length > 0) {
+      this.#pump();
+      return;
+    }
+    if (this.#pending > 0 || this.#inFlight || this.#queue.length === 0 || this.#armed) return;
+    this.#armed = true;
+    if (this.#delay) this.#delay.refresh();
+    else {
+      this.#delay = setTimeout(() => {
+        if (!this.#armed) return; // a parse went ahead meanwhile
+        this.#armed = false;
+        this.#pump();
+      }, this.#o.parseDelayMs);
+      this.#delay.unref?.();
+    }
+  }
+
   #pump(): void {
     if (this.#pending > 0 || this.#inFlight || this.#queue.length === 0) return;
+    this.#armed = false; // this parse takes what the delayed one would have
     this.#ask(this.#waiters.length > 0);
   }
 
@@ -213,7 +256,7 @@ export class ScreenModel {
       this.#parsed += n;
       if (this.#queue.length === 0) this.#streak = 0; // caught up: the output was a burst, not a flood
       this.#settle();
-      this.#pump();
+      this.#schedule();
     });
   }
 
@@ -252,6 +295,7 @@ export class ScreenModel {
     if (this.#disposed) return;
     this.#disposed = true;
     clearTimeout(this.#cooldown);
+    clearTimeout(this.#delay);
     this.#queue.length = 0;
     this.#queued = 0;
     for (const w of this.#waiters.splice(0)) w.resolve(undefined);
