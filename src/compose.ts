@@ -68,6 +68,7 @@ export function engineDriver(opts: DockerDriverOptions = {}, runtime?: GlobalCon
       nodes: runtime.nodes,
       constraints: runtime.constraints,
       drainGraceSeconds: runtime.drain_grace,
+      ...(runtime.tls_dir ? { tlsDir: runtime.tls_dir } : {}),
       ...(opts.callTimeoutMs ? { callTimeoutMs: opts.callTimeoutMs } : {}),
     });
   }

@@ -522,13 +522,24 @@ export const globalFields = {
         .enum(['docker', 'swarm'])
         .default('docker')
         .describe('`docker`: one engine (`DOCKER_HOST`). `swarm`: each trainee container is a Swarm service placed by a Swarm manager (docs/swarm.md).'),
-      manager: z.string().default('').describe('Swarm: a manager engine socket (`unix:///path`). Empty: `DOCKER_HOST`, else /var/run/docker.sock.'),
+      manager: z
+        .string()
+        .default('')
+        .describe('Swarm: a manager engine (`unix:///path`, or `tcp://host:port` with TLS, see `tls_dir`). Empty: `DOCKER_HOST`, else /var/run/docker.sock.'),
       nodes: z
         .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/), z.string().min(1))
         .default({})
         .describe(
-          "Swarm: each node's engine socket by node hostname (`docker node ls`), e.g. `{ node1: unix:///run/n1.sock }`: attach, exec and files go " +
+          "Swarm: each node's engine by node hostname (`docker node ls`), e.g. `{ node1: unix:///run/n1.sock, node2: tcp://10.0.0.2:2376 }` " +
+            '(TCP only with TLS, see `tls_dir`): attach, exec and files go ' +
             'to the engine of the node that runs the task. Nodes must run dockerd with `--bridge=none` and `--no-new-privileges` (checked before use).',
+        ),
+      tls_dir: z
+        .string()
+        .default('')
+        .describe(
+          'Swarm: a directory with `ca.pem`, `cert.pem` and `key.pem` (the Docker CLI layout) for engines given as `tcp://host:port`, ' +
+            'reached only with mutual TLS. Empty: `DOCKER_CERT_PATH`.',
         ),
       constraints: z.array(z.string().min(1)).default([]).describe('Swarm: placement constraints for every trainee service, e.g. `node.labels.islet==yes`.'),
       drain_grace: duration('drain_grace')

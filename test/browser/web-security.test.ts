@@ -9,13 +9,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { networkInterfaces } from 'node:os';
 import { Client } from 'ssh2';
 import { IsletProcess } from '../helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
+import { selfSigned } from '../helpers/test-certs.ts';
 import { launchChromium, startWithWeb } from './browser.ts';
 import { WebClient, pageCookie } from './ws-client.ts';
 
@@ -199,27 +199,7 @@ describe('web door over TLS', { concurrency: false, timeout: 120_000 }, () => {
   before(async () => {
     const dir = tlsIslet.dataDir.replace(/data$/, 'tls');
     mkdirSync(dir, { recursive: true });
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSigned(join(dir, 'key.pem'), join(dir, 'cert.pem'), '127.0.0.1');
     appendFileSync(join(tlsIslet.configDir, 'islet.yaml'), `\nweb_tls_cert: ${join(dir, 'cert.pem')}\nweb_tls_key: ${join(dir, 'key.pem')}\n`);
     // On every address, so only TLS can explain the absence of the plain-HTTP warning (the control below has it).
     https = (await startWithWeb(tlsIslet, { ISLET_HTTP: '0.0.0.0:0' })).replace('http:', 'https:');

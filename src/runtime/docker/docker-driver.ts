@@ -23,6 +23,7 @@ import type { ExecRequest, Execution } from '../runtime-driver.ts';
 import type { Attachment, CreateRequest, InstanceInfo, InstanceState, RuntimeDriver, TtySize } from '../runtime-driver.ts';
 import { createOptions } from './create-options.ts';
 import { EngineClient, MSG_BUSY, MSG_IMAGE, statusOf } from './engine-client.ts';
+import type { EngineEndpoint } from './engine-address.ts';
 import { readPullProgress, splitReference } from './pull.ts';
 import { Semaphore, SemaphoreTimeout } from './semaphore.ts';
 import { FairGate, GateFull } from './fair-gate.ts';
@@ -33,6 +34,8 @@ import { layerUsage } from './layer-usage.ts';
 export interface DockerDriverOptions {
   /** Engine socket; default: DOCKER_HOST, else /var/run/docker.sock. */
   readonly socketPath?: string;
+  /** Where the engine is (engine-address.ts: a socket, or TCP with TLS); wins over socketPath. */
+  readonly endpoint?: EngineEndpoint;
   /** Limit for each ordinary Engine API call, and for waiting for a mutation slot (default 15000). */
   readonly callTimeoutMs?: number;
   /** Limit for a whole image pull (default 600000). */
@@ -86,7 +89,7 @@ export class DockerDriver implements RuntimeDriver {
   readonly #pulls = new Map<string, { promise: Promise<void>; listeners: Set<(line: string) => void> }>();
 
   constructor(opts: DockerDriverOptions = {}) {
-    this.#engine = new EngineClient({ socketPath: opts.socketPath });
+    this.#engine = new EngineClient({ socketPath: opts.socketPath, endpoint: opts.endpoint });
     this.#callMs = positive(opts.callTimeoutMs, 15_000, 'callTimeoutMs');
     this.#pullMs = positive(opts.pullTimeoutMs, 600_000, 'pullTimeoutMs');
     this.#mutations = new Semaphore(positive(opts.maxConcurrentMutations, 8, 'maxConcurrentMutations'));

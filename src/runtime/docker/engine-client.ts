@@ -19,6 +19,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { IsletError } from '../../core/islet-error.ts';
+import { endpointName, type EngineEndpoint } from './engine-address.ts';
 
 export const MSG_BUSY = 'The training environment service is busy; please try again in a moment.';
 export const MSG_FAILED = 'The training environment could not be prepared. Please try again or tell the instructor.';
@@ -43,6 +44,8 @@ export interface EngineRequest {
 export interface EngineClientOptions {
   /** Unix socket of the engine; unset: docker-modem's default (DOCKER_HOST, else /var/run/docker.sock). */
   readonly socketPath?: string | undefined;
+  /** Where the engine is (engine-address.ts: a socket, or TCP with TLS); wins over socketPath. */
+  readonly endpoint?: EngineEndpoint | undefined;
 }
 
 type Dial = Docker['modem']['dial'];
@@ -56,9 +59,10 @@ export class EngineClient {
   readonly where: string;
 
   constructor(opts: EngineClientOptions = {}) {
-    const docker = opts.socketPath === undefined ? new Docker() : new Docker({ socketPath: opts.socketPath });
+    const endpoint = opts.endpoint ?? (opts.socketPath === undefined ? undefined : { socketPath: opts.socketPath });
+    const docker = endpoint === undefined ? new Docker() : new Docker({ ...endpoint });
     this.#modem = docker.modem;
-    this.where = opts.socketPath ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock';
+    this.where = endpointName(endpoint);
   }
 
   /** A request whose response body is JSON (or empty). */

@@ -23,12 +23,13 @@ import type { Readable } from 'node:stream';
 import { IsletError } from '../../core/islet-error.ts';
 import { DockerDriver } from '../docker/docker-driver.ts';
 import { EngineClient, MSG_BUSY, statusOf } from '../docker/engine-client.ts';
+import { parseEngineAddress } from '../docker/engine-address.ts';
 import type { Attachment, CreateRequest, ExecRequest, Execution, InstanceInfo, OptionalOperation, RuntimeDriver, TtySize } from '../runtime-driver.ts';
 import { PendingAttachment } from './pending-attachment.ts';
 import { LABEL_SWARM_NAME, LABEL_SWARM_NNP, LABEL_SWARM_TTY, serviceName, serviceSpec } from './service-spec.ts';
 
 export interface SwarmDriverOptions {
-  /** A manager's engine socket (path or unix:// URL); default: DOCKER_HOST, else /var/run/docker.sock. */
+  /** A manager's engine (engine-address.ts: unix:///path, /path, or tcp://host:port with TLS); default: DOCKER_HOST, else /var/run/docker.sock. */
   readonly manager?: string;
   /** Each node's engine, by node hostname (as `docker node ls` names it): where its containers are reached. */
   readonly nodes: Readonly<Record<string, string>>;
@@ -39,6 +40,8 @@ export interface SwarmDriverOptions {
   readonly constraints?: readonly string[];
   /** Grace Swarm gives a live shell when it stops a task itself (node drain), in seconds (default 3600). */
   readonly drainGraceSeconds?: number;
+  /** Certificates (ca.pem, cert.pem, key.pem) for engines reached over TCP; default DOCKER_CERT_PATH. */
+  readonly tlsDir?: string;
 }
 
 /** A node's check is trusted this long before it is made again. */
@@ -123,10 +126,11 @@ export class SwarmDriver implements RuntimeDriver {
     this.#startMs = o.startTimeoutMs ?? 60_000;
     this.#constraints = o.constraints ?? [];
     this.#graceNs = (o.drainGraceSeconds ?? 3600) * 1e9;
-    this.#manager = new EngineClient({ socketPath: socketPath(o.manager) });
+    this.#manager = new EngineClient({ endpoint: parseEngineAddress(o.manager ?? process.env.DOCKER_HOST, o.tlsDir) });
     for (const [host, addr] of Object.entries(o.nodes)) {
-      const path = socketPath(addr);
-      this.#nodes.set(host, { driver: new DockerDriver({ socketPath: path, callTimeoutMs: this.#callMs }), engine: new EngineClient({ socketPath: path }) });
+      const endpoint = parseEngineAddress(addr, o.tlsDir);
+      if (endpoint === undefined) throw new RangeError(`swarm node ${host}: an engine address is required`);
+      this.#nodes.set(host, { driver: new DockerDriver({ endpoint, callTimeoutMs: this.#callMs }), engine: new EngineClient({ endpoint }) });
     }
     if (this.#nodes.size === 0) throw new RangeError('the swarm driver needs the engine address of at least one node (runtime.nodes)');
   }
@@ -566,14 +570,6 @@ export class SwarmDriver implements RuntimeDriver {
     if (!n) throw unavailable(`swarm node ${host} has no engine address in runtime.nodes`, { node: host });
     return n;
   }
-}
-
-function socketPath(addr: string | undefined): string | undefined {
-  const a = addr ?? process.env.DOCKER_HOST;
-  if (a === undefined) return undefined;
-  if (a.startsWith('unix://')) return a.slice('unix://'.length);
-  if (a.includes('://')) throw new RangeError(`engine address ${a}: only unix sockets are supported (unix:///path or /path)`);
-  return a;
 }
 
 function enc(s: string): string {
