@@ -32,7 +32,27 @@ export interface Terminal {
   readonly closed: boolean;
   /** Ends the client's session with an exit status. */
   close(exitCode?: number): void;
+  /**
+   * Optional, for doors that can show it beside the terminal (the web page's help bar): who watches the
+   * shell this terminal is attached to, asks to type in it, or types (src/sessions/shell-taps.ts).
+   * Every change sends the whole state; no watchers and no ask: nothing to show.
+   */
+  watchStatus?(s: WatchStatus): void;
+  /** Optional: the trainee's answer given beside the terminal (a button) rather than a key; returns the unsubscribe function. */
+  onWatchAnswer?(fn: (a: WatchAnswer) => void): () => void;
 }
+
+/** The instructor console's hold on a trainee's shell, as the trainee is shown it. */
+export interface WatchStatus {
+  readonly watchers: readonly string[];
+  /** The instructor waiting for the trainee's yes to type. */
+  readonly asking?: string;
+  /** The instructor the trainee allowed to type. */
+  readonly typing?: string;
+}
+
+/** `allow` / `refuse` answer an ask to type (as y / n do); `end` ends every watch of the shell (as Ctrl-] does). */
+export type WatchAnswer = 'allow' | 'refuse' | 'end';
 
 /** Session variables of the original ISLET that configs may reference as ${NAME} (docs/legacy-conf.md). */
 export interface SessionVars {

@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { EnvironmentRunner } from './environment-runner.ts';
 import type { TypingState, WatchEnd, WatchEvents } from './shell-taps.ts';
-import type { TtySize } from '../core/terminal.ts';
+import type { TtySize, WatchAnswer, WatchStatus } from '../core/terminal.ts';
 import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
 import { unitWorld } from '../../test/helpers/unit-world.ts';
 
@@ -41,11 +41,29 @@ function watcher() {
   };
 }
 
-async function shell(t: TestContext) {
+/** A trainee terminal with a help bar beside it (as the web door's): it records the states and can press buttons. */
+class BarTerminal extends MemoryTerminal {
+  readonly states: WatchStatus[] = [];
+  readonly #answers = new Set<(a: WatchAnswer) => void>();
+  watchStatus(s: WatchStatus): void {
+    this.states.push(s);
+  }
+  onWatchAnswer(fn: (a: WatchAnswer) => void): () => void {
+    this.#answers.add(fn);
+    return () => this.#answers.delete(fn);
+  }
+  press(a: WatchAnswer): void {
+    for (const fn of this.#answers) fn(a);
+  }
+  get last(): WatchStatus | undefined {
+    return this.states.at(-1);
+  }
+}
+
+async function shell(t: TestContext, term = new MemoryTerminal()) {
   const w = unitWorld();
   await w.store.createAccount({ name: 'alice', passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 86_400_000) });
   const runner = new EnvironmentRunner({ driver: w.driver, store: w.store, log: w.log, instance: w.instance, now: w.now, screenRestore: () => true });
-  const term = new MemoryTerminal();
   const done = runner.run(term, 'alice', w.env('demo'), () => undefined);
   t.after(async () => {
     term.close();
@@ -131,4 +149,33 @@ test('no watch of a shell nobody is attached to; the watch ends when the trainee
   term.close();
   await until('ended', () => v.state.ended.includes('shell_left'));
   assert.deepEqual(runner.taps.list(), []);
+});
+
+test('a help bar beside the terminal is told who watches, asks and types; its buttons answer as y, n and Ctrl-] do', async (t) => {
+  const bar = new BarTerminal();
+  const { runner, type } = await shell(t, bar);
+  const v = watcher();
+  const watch = (await runner.taps.watch('alice', 'demo', 'ada', v.events))!;
+  await until('watching shown', () => bar.last?.watchers.join() === 'ada' && !bar.last?.asking);
+  assert.equal(watch.ask(), true);
+  await until('ask shown', () => bar.last?.asking === 'ada');
+  bar.press('refuse');
+  await until('refused', () => v.state.typing.includes('refused'));
+  await until('ask gone', () => bar.last?.asking === undefined && bar.last?.watchers.join() === 'ada');
+  bar.press('allow'); // stale: nothing is asked any more
+  assert.equal(watch.type(Buffer.from('x')), false, 'a button with nothing asked grants nothing');
+  assert.equal(watch.ask(), true);
+  await until('asked again', () => bar.last?.asking === 'ada');
+  bar.press('allow');
+  await until('granted', () => v.state.typing.includes('granted'));
+  assert.equal(bar.last?.typing, 'ada');
+  assert.equal(watch.type(Buffer.from('echo by-ada-$((3+4))\r')), true);
+  await until('instructor input ran', () => /by-ada-7/.test(text(bar.output)));
+  assert.doesNotMatch(bar.output, /\$ [yn]/, 'no y or n reached the shell');
+  bar.press('end');
+  await until('watch ended', () => v.state.ended.includes('trainee_ended'));
+  await until('bar cleared', () => bar.last?.watchers.length === 0 && !bar.last?.asking && !bar.last?.typing);
+  await until('ended notice', () => /You ended watching by ada/.test(text(bar.output)));
+  assert.equal(watch.type(Buffer.from('x')), false);
+  await type('echo after\r', /after/);
 });

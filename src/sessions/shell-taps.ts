@@ -14,12 +14,15 @@
  * - The trainee always knows: a notice when watching or typing starts and ends,
  *   naming the instructor; Ctrl-] (while someone watches) ends every watch of the
  *   shell; typing needs the trainee's y (n refuses; an unanswered ask expires).
+ *   A door that can show it beside the terminal (Terminal.watchStatus: the web
+ *   page's help bar) is told the whole state at every change, and its buttons
+ *   (Terminal.onWatchAnswer) answer exactly as those keys do.
  * - Input is attributed: what an instructor types is reported through `onInput`
  *   with the instructor's name (byte counts gathered per second, and at the end of
  *   typing), never as the trainee's.
  * - The keystroke path costs two checks while nobody watches (`output`, `fromTrainee`).
  */
-import type { Terminal, TtySize } from '../core/terminal.ts';
+import type { Terminal, TtySize, WatchAnswer, WatchStatus } from '../core/terminal.ts';
 import type { ScreenModels } from '../terminal-model/screen-models.ts';
 import { insertAbove, leavesAlternate, plainNotice, statusLine } from './notice-text.ts';
 import { stripTerminalReplies } from './terminal-replies.ts';
@@ -178,6 +181,8 @@ export class ShellTaps {
     tap.size = size;
     const t = tap;
     let left = false;
+    const offAnswer = v.term.onWatchAnswer?.((a) => this.#button(t, a));
+    if (t.observers.size || t.asking) v.term.watchStatus?.(status(t));
     return {
       output: (b) => {
         if (left || t.viewers[0] !== v) return; // every attachment carries the same output: the oldest speaks
@@ -193,7 +198,10 @@ export class ShellTaps {
       leave: () => {
         if (left) return;
         left = true;
+        offAnswer?.();
         t.viewers.splice(t.viewers.indexOf(v), 1);
+        // Back in the menu (or gone): the help bar has nothing to show any more.
+        if ((t.observers.size || t.asking) && !v.term.closed) v.term.watchStatus?.({ watchers: [] });
         if (t.viewers.length > 0) return;
         // The trainee left the shell (it keeps running): nothing to watch until they come back.
         this.#taps.delete(containerId);
@@ -222,14 +230,32 @@ export class ShellTaps {
       }
     }
     if (b.includes(END_KEY) && (t.observers.size || t.asking)) {
-      const names = [...new Set([...t.observers].map((o) => o.instructor))].join(', ');
-      this.#endAll(t, 'trainee_ended');
-      void this.notice(t.containerId, `You ended watching by ${names}.`);
+      this.#endByTrainee(t);
       const rest = Buffer.from(b.filter((c) => c !== END_KEY));
       if (rest.length) t.viewers[0]?.input(rest);
       return true;
     }
     return false;
+  }
+
+  /** A help-bar button (Terminal.onWatchAnswer): the same effect as the trainee's y, n or Ctrl-]; stale ones do nothing. */
+  #button(t: Tap, a: WatchAnswer): void {
+    if (this.#taps.get(t.containerId) !== t) return;
+    if (a === 'end') {
+      if (t.observers.size || t.asking) this.#endByTrainee(t);
+    } else if (t.asking) this.#decide(t, a === 'allow');
+  }
+
+  #endByTrainee(t: Tap): void {
+    const names = [...new Set([...t.observers].map((o) => o.instructor))].join(', ');
+    this.#endAll(t, 'trainee_ended');
+    void this.notice(t.containerId, `You ended watching by ${names}.`);
+  }
+
+  /** Tells every trainee terminal that can show it (the web page's help bar) who watches, asks or types now. */
+  #status(t: Tap): void {
+    const s = status(t);
+    for (const v of t.viewers) if (!v.term.closed) v.term.watchStatus?.(s);
   }
 
   #decide(t: Tap, yes: boolean): void {
@@ -245,6 +271,7 @@ export class ShellTaps {
       void this.notice(t.containerId, `You refused ${a.obs.instructor} typing in your terminal.`);
       a.obs.events.typing('refused');
     }
+    this.#status(t);
   }
 
   #endAll(t: Tap, why: WatchEnd): void {
@@ -254,6 +281,7 @@ export class ShellTaps {
     const obs = [...t.observers];
     t.observers.clear();
     for (const o of obs) o.events.end(why);
+    this.#status(t);
   }
 
   /**
@@ -274,6 +302,7 @@ export class ShellTaps {
     o.pending = undefined;
     for (const b of pending) events.output(b);
     void this.notice(t.containerId, `${instructor} (instructor) is watching your terminal; press ${END_KEY_NAME} to end it.`);
+    this.#status(t);
     let closed = false;
     let typed = 0;
     let report: NodeJS.Timeout | undefined;
@@ -294,11 +323,13 @@ export class ShellTaps {
           t.asking = undefined;
           o.events.typing('expired');
           void this.notice(t.containerId, `${instructor}'s request to type was withdrawn (no answer).`);
+          this.#status(t);
         }, ASK_TIMEOUT_MS);
         timer.unref?.();
         t.asking = { obs: o, timer };
         void this.notice(t.containerId, `${instructor} (instructor) asks to type in your terminal. Allow? Press y for yes, n for no.`, { ask: true });
         o.events.typing('asked');
+        this.#status(t);
         return true;
       },
       type: (b) => {
@@ -316,6 +347,7 @@ export class ShellTaps {
         t.typing = undefined;
         o.events.typing('stopped');
         void this.notice(t.containerId, `${instructor} stopped typing in your terminal.`);
+        this.#status(t);
       },
       get typingGranted() {
         return t.typing === o;
@@ -332,6 +364,7 @@ export class ShellTaps {
         if (t.typing === o) t.typing = undefined;
         o.events.end('closed');
         if (this.#taps.get(t.containerId) === t) void this.notice(t.containerId, `${instructor} stopped watching your terminal.`);
+        this.#status(t);
       },
     };
   }
@@ -395,4 +428,12 @@ export class ShellTaps {
     t.viewers[0]?.model(b);
     for (const o of t.observers) this.#send(o, b);
   }
+}
+
+function status(t: Tap): WatchStatus {
+  return {
+    watchers: [...new Set([...t.observers].map((o) => o.instructor))],
+    ...(t.asking ? { asking: t.asking.obs.instructor } : {}),
+    ...(t.typing ? { typing: t.typing.instructor } : {}),
+  };
 }

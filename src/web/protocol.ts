@@ -8,6 +8,8 @@
  * Contract: parseClientControl never throws; anything malformed or unknown
  * is undefined and the server closes the connection (WEB_PROTOCOL).
  */
+import type { WatchAnswer, WatchStatus } from '../core/terminal.ts';
+
 export const PROTOCOL_VERSION = 1;
 /** Largest frame a page may send (ws would allow 100 MiB): a paste is split by the page. */
 export const MAX_FRAME = 64 * 1024;
@@ -18,7 +20,9 @@ export type ClientControl =
   | { t: 'ack'; seq: number }
   | { t: 'pause' }
   | { t: 'resume' }
-  | { t: 'bye' };
+  | { t: 'bye' }
+  /** The trainee's button in the help bar (an instructor watching: src/sessions/shell-taps.ts). */
+  | { t: 'watch-answer'; answer: WatchAnswer };
 
 export type ServerControl =
   | { t: 'session'; id: string; resumable: boolean; resumeSeconds: number }
@@ -26,7 +30,9 @@ export type ServerControl =
   | { t: 'resumed'; id: string; seq: number; end: number }
   | { t: 'exit'; code: number }
   | { t: 'replaced' }
-  | { t: 'error'; code: string; message: string };
+  | { t: 'error'; code: string; message: string }
+  /** Who watches this shell, asks to type or types (the page's help bar); empty `watchers` and no `asking`: nothing. */
+  | ({ t: 'watch' } & WatchStatus);
 
 const size = (n: unknown, fallback: number): number => (Number.isInteger(n) && (n as number) > 0 ? Math.min(n as number, 1000) : fallback);
 const isSeq = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
@@ -59,6 +65,8 @@ export function parseClientControl(text: string): ClientControl | undefined {
       return { t: 'resume' };
     case 'bye':
       return { t: 'bye' };
+    case 'watch-answer':
+      return o.answer === 'allow' || o.answer === 'refuse' || o.answer === 'end' ? { t: 'watch-answer', answer: o.answer } : undefined;
     default:
       return undefined;
   }

@@ -114,6 +114,7 @@ function staticFiles(): Map<string, StaticFile> {
     ['/static/protocol.js', join(publicDir, 'protocol.js'), js],
     ['/static/boot.js', join(publicDir, 'boot.js'), js],
     ['/static/keybar.js', join(publicDir, 'keybar.js'), js],
+    ['/static/help-bar.js', join(publicDir, 'help-bar.js'), js],
     ['/static/csp-styles.js', join(publicDir, 'csp-styles.js'), js],
     ['/static/style.css', join(publicDir, 'style.css'), css],
     ['/static/xterm.mjs', join(xtermLib, 'xterm.mjs'), js],
@@ -296,6 +297,9 @@ export class WebDoor {
           return;
         case 'bye':
           t.close(0);
+          return;
+        case 'watch-answer':
+          t.watchAnswer(m.answer);
           return;
         default:
           protocolError('bad control frame');

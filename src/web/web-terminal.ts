@@ -16,7 +16,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
-import type { Terminal, TtySize } from '../core/terminal.ts';
+import type { Terminal, TtySize, WatchAnswer, WatchStatus } from '../core/terminal.ts';
 import { coalesce } from '../core/coalesce.ts';
 import { HARD_LIMIT, HIGH_WATER, LOW_WATER, OutputLog } from './output-log.ts';
 import { outputFrame, type ServerControl } from './protocol.ts';
@@ -36,6 +36,8 @@ export class WebTerminal implements Terminal {
   #full = false;
   /** Offset up to which output went out on the current socket. */
   #sent = 0;
+  /** The help bar's last state, sent again to a page that (re)attaches while someone watches. */
+  #watch: WatchStatus | undefined;
   readonly #resizes = coalesce((s: TtySize) => {
     this.#ev.emit('resize', s);
   }, 1000 / RESIZE_PER_SECOND);
@@ -79,6 +81,7 @@ export class WebTerminal implements Terminal {
     if (this.#inputPaused) ws.pause();
     this.#sent = from;
     this.#flush();
+    if (this.#watch) this.control({ t: 'watch', ...this.#watch });
     return true;
   }
 
@@ -111,6 +114,18 @@ export class WebTerminal implements Terminal {
   resumeOutput(): void {
     this.#paused = false;
     this.#flush();
+  }
+
+  watchStatus(s: WatchStatus): void {
+    this.#watch = s.watchers.length || s.asking ? s : undefined;
+    this.control({ t: 'watch', ...s });
+  }
+  /** The page's help-bar button (web-server.ts). */
+  watchAnswer(a: WatchAnswer): void {
+    if (!this.#closed) this.#ev.emit('watch-answer', a);
+  }
+  onWatchAnswer(fn: (a: WatchAnswer) => void): () => void {
+    return this.#on('watch-answer', fn);
   }
 
   control(m: ServerControl): void {

@@ -104,3 +104,20 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   console.log(`# screenshot: ${path}`);
   return path;
 }
+
+/** At the gate page: creates the account `user` (password `password`) in the terminal and chooses demo; returns at the shell's prompt. */
+export async function newAccountInShell(page: Page, user: string, password = 'trainee1'): Promise<void> {
+  await waitForScreen(page, 'Are you a new or existing user? [new/existing]:');
+  for (const [answer, next] of [
+    ['new', 'Choose a username'],
+    [user, 'Choose a password'],
+    [password, 'Verify your password'],
+    [password, 'Your account will expire on'],
+  ] as const) {
+    await typeLine(page, answer);
+    await waitForScreen(page, next);
+  }
+  const m = await waitForScreen(page, /(\d+)\) demo\s+\|[\s\S]*\[Choice\]: $/m);
+  await typeLine(page, m[1]!);
+  await waitForScreen(page, /student@[\w.-]+:[^\n]*\$ $/m, 90_000);
+}

@@ -23,7 +23,7 @@ import { IsletProcess, repoRoot } from '../helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 import { TmuxSsh } from '../helpers/tmux-ssh.ts';
 import { PROMPT, choose, createAccount, gate, sh } from '../helpers/trainee.ts';
-import { launchChromium, openPage, startWithWeb, typeLine, waitForScreen, type LaunchedBrowser } from '../browser/browser.ts';
+import { launchChromium, newAccountInShell, openPage, startWithWeb, typeLine, waitForScreen, type LaunchedBrowser } from '../browser/browser.ts';
 
 const exec = promisify(execFile);
 const runId = testRunId();
@@ -176,19 +176,7 @@ describe('instructor console: watch, ask to type, broadcast', { concurrency: fal
     await menu.waitFor('[Choice]: ');
     const webCtx = await browser.newContext({ viewport: { width: 1100, height: 700 } });
     const { page: web } = await openPage(webCtx, `${base}/`);
-    await waitForScreen(web, 'Are you a new or existing user? [new/existing]:');
-    for (const [answer, next] of [
-      ['new', 'Choose a username'],
-      [users.web, 'Choose a password'],
-      ['trainee1', 'Verify your password'],
-      ['trainee1', 'Your account will expire on'],
-    ] as const) {
-      await typeLine(web, answer);
-      await waitForScreen(web, next);
-    }
-    const m = await waitForScreen(web, /(\d+)\) demo\s+\|[\s\S]*\[Choice\]: $/m);
-    await typeLine(web, m[1]!);
-    await waitForScreen(web, /student@[\w.-]+:[^\n]*\$ $/m, 90_000);
+    await newAccountInShell(web, users.web);
 
     // vi on the alternate screen with some text.
     await vi.line('vi /tmp/notes');

@@ -17,11 +17,14 @@ if (location.protocol !== 'https:' && !/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$
 
 const term = new Terminal({ cursorBlink: true, scrollback: 5000, fontSize: matchMedia('(max-width: 600px)').matches ? 13 : 15, allowProposedApi: false });
 const encoder = new TextEncoder();
+let helpBar;
 const conn = new Connection({
   login,
   size: () => ({ cols: term.cols, rows: term.rows }),
   write: (data, done) => term.write(data, done),
   notice: (text) => term.write(text),
+  // Loaded only when an instructor first watches (the first load does not fetch it); one promise keeps the order.
+  watch: (m) => void (helpBar ??= import('./help-bar.js')).then((h) => h.show(m, { answer: (a) => conn.watchAnswer(a), focus: () => term.focus() })),
   status: (s, detail) => {
     document.body.dataset.state = s;
     statusEl.textContent = detail ?? (s === 'live' ? '' : s === 'reconnecting' ? 'Reconnecting…' : s === 'connecting' ? 'Connecting…' : '');

@@ -9,7 +9,7 @@ const ACK_EVERY = 16 * 1024;
 const QUEUE_MAX = 64 * 1024;
 
 export class Connection {
-  /** @param {{ login?: string, size: () => {cols:number, rows:number}, write: (data: Uint8Array, done: () => void) => void, status: (s: string, detail?: string) => void, notice: (text: string) => void }} o */
+  /** @param {{ login?: string, size: () => {cols:number, rows:number}, write: (data: Uint8Array, done: () => void) => void, status: (s: string, detail?: string) => void, notice: (text: string) => void, watch?: (m: {watchers: string[], asking?: string, typing?: string}) => void }} o */
   constructor(o) {
     this.o = o;
     this.saved = JSON.parse(sessionStorage.getItem('islet.session') || 'null');
@@ -107,6 +107,9 @@ export class Connection {
         this.#save();
         this.o.status('ended', 'Session ended. Reload the page to start again.');
         return;
+      case 'watch':
+        this.o.watch?.(m); // an instructor watching, asking to type or typing: the help bar (help-bar.js)
+        return;
       case 'replaced':
         this.ended = true;
         this.o.status('ended', 'This session continues in another window.');
@@ -203,6 +206,10 @@ export class Connection {
 
   resize(cols, rows) {
     this.#send({ t: 'resize', cols, rows });
+  }
+  /** The trainee's help-bar button: 'allow', 'refuse' (an ask to type) or 'end' (every watch). */
+  watchAnswer(answer) {
+    this.#send({ t: 'watch-answer', answer });
   }
   bye() {
     this.ended = true;
