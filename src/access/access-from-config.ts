@@ -20,6 +20,7 @@ export interface Access {
 export function accessFromConfig(config: ConfigSource, store: Store, log: Logger, now: () => number = Date.now): Access {
   const g = () => config.current().global;
   const addresses = new AddressFailures(
+    store,
     () => ({ lockoutAfter: g().ssh_auth_failures_per_ip, windowSeconds: g().ssh_lockout, maxDelaySeconds: g().login_failure_delay }),
     now,
   );
@@ -34,6 +35,6 @@ export function accessFromConfig(config: ConfigSource, store: Store, log: Logger
     now,
   );
   const throttle = new LoginThrottle({ addresses, accounts, maxDelaySeconds: () => g().login_failure_delay, log, now });
-  const creation = new CreationLimit(() => ({ perAddress: g().account_creations_per_ip, windowSeconds: g().account_creation_window }), now);
+  const creation = new CreationLimit(store, () => ({ perAddress: g().account_creations_per_ip, windowSeconds: g().account_creation_window }), now);
   return { addresses, accounts, throttle, creation };
 }

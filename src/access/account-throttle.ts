@@ -10,13 +10,13 @@
  * State lives in the Store so that a lock survives a restart and `islet
  * accounts` / `islet unlock` (another process) see and clear it.
  *
- * Contract: every method is asynchronous (the store is); the read-modify-write
- * of an account's row is serialised per account in this process (KeyLock), so
- * two wrong passwords at once both count; a successful password login ends the
+ * Contract: every method is asynchronous (the store is); a wrong password is
+ * counted in one atomic store step (Store.loginFailed, the rule in
+ * src/store/throttle-rule.ts), so two wrong passwords at once both count, on
+ * one server or two sharing the store; a successful password login ends the
  * back-off (the owner is back), and so does a day without a lock.
  */
-import { KeyLock } from '../core/key-lock.ts';
-import type { LoginThrottleState, Store } from '../store/store.ts';
+import type { LoginFailureOutcome, Store } from '../store/store.ts';
 
 export interface AccountThrottleLimits {
   readonly failures: number;
@@ -28,23 +28,14 @@ export interface AccountThrottleLimits {
 /** A lock older than this no longer doubles the next one. */
 export const LEVEL_RESET_MS = 24 * 3600_000;
 
-export interface FailureOutcome {
-  /** Set when the account is locked (now or already). */
-  readonly lockedUntil?: Date;
-  /** True when this failure started the lock. */
-  readonly newlyLocked: boolean;
-  /** Failures counted in the window after this one (0 right after a lock). */
-  readonly failures: number;
-  readonly level: number;
-}
+export type FailureOutcome = LoginFailureOutcome;
 
-type ThrottleStore = Pick<Store, 'getLoginThrottle' | 'putLoginThrottle' | 'deleteLoginThrottle' | 'listLoginThrottles'>;
+type ThrottleStore = Pick<Store, 'getLoginThrottle' | 'loginFailed' | 'deleteLoginThrottle' | 'listLoginThrottles'>;
 
 export class AccountThrottle {
   readonly #store: ThrottleStore;
   readonly #limits: () => AccountThrottleLimits;
   readonly #now: () => number;
-  readonly #serial = new KeyLock();
 
   constructor(store: ThrottleStore, limits: () => AccountThrottleLimits, now: () => number = Date.now) {
     this.#store = store;
@@ -64,29 +55,20 @@ export class AccountThrottle {
     return (await this.#store.getLoginThrottle(account))?.failures.filter((d) => d.getTime() > since).length ?? 0;
   }
 
-  /** Records a wrong password for an existing `account`. */
-  failed(account: string): Promise<FailureOutcome> {
-    return this.#serial.run(account, () => this.#failed(account));
-  }
-
-  async #failed(account: string): Promise<FailureOutcome> {
+  /**
+   * Records a wrong password for an existing `account`: one atomic store step (Store.loginFailed), so two
+   * servers sharing the store both count, and a lock starts at the `failures`-th whatever door saw it.
+   */
+  async failed(account: string): Promise<FailureOutcome> {
     const lim = this.#limits();
-    const now = this.#now();
-    const old = await this.#store.getLoginThrottle(account);
-    const stillLocked = old?.lockedUntil && old.lockedUntil.getTime() > now ? old.lockedUntil : undefined;
-    if (stillLocked) return { lockedUntil: stillLocked, newlyLocked: false, failures: 0, level: old!.level };
-    const since = now - lim.windowSeconds * 1000;
-    const failures = [...(old?.failures ?? []).filter((d) => d.getTime() > since), new Date(now)].slice(-Math.max(1, lim.failures));
-    const lastLock = old?.lockedAt?.getTime();
-    const level = lastLock !== undefined && now - lastLock < LEVEL_RESET_MS ? old!.level : 0;
-    if (failures.length < lim.failures) {
-      await this.#put({ account, failures, level, ...(old?.lockedAt ? { lockedAt: old.lockedAt } : {}) });
-      return { newlyLocked: false, failures: failures.length, level };
-    }
-    const next = level + 1;
-    const lockedUntil = new Date(now + lockSeconds(next, lim) * 1000);
-    await this.#put({ account, failures: [], level: next, lockedAt: new Date(now), lockedUntil });
-    return { lockedUntil, newlyLocked: true, failures: 0, level: next };
+    const out = await this.#store.loginFailed(account, new Date(this.#now()), {
+      failures: lim.failures,
+      windowMs: lim.windowSeconds * 1000,
+      firstLockMs: lim.firstLockSeconds * 1000,
+      maxLockMs: lim.maxLockSeconds * 1000,
+      levelResetMs: LEVEL_RESET_MS,
+    });
+    return out ?? { newlyLocked: false, failures: 0, level: 0 };
   }
 
   /** A right password: the owner is back, the back-off starts over. */
@@ -107,13 +89,4 @@ export class AccountThrottle {
       t.lockedUntil && t.lockedUntil.getTime() > now ? [{ account: t.account, lockedUntil: t.lockedUntil, level: t.level }] : [],
     );
   }
-
-  async #put(t: LoginThrottleState): Promise<void> {
-    await this.#store.putLoginThrottle(t);
-  }
-}
-
-/** Length of the `level`-th lock in a row: first, 2×first, 4×first … capped. */
-export function lockSeconds(level: number, lim: Pick<AccountThrottleLimits, 'firstLockSeconds' | 'maxLockSeconds'>): number {
-  return Math.min(lim.maxLockSeconds, lim.firstLockSeconds * 2 ** Math.min(30, Math.max(0, level - 1)));
 }

@@ -1,13 +1,18 @@
 /**
- * Failed logins per client address (gate and accounts alike), in memory.
+ * Failed logins per client address (gate and accounts alike), counted in the store (Store.addressEvent), so
+ * front doors sharing one (PostgreSQL) count together.
  * Two answers: a delay before each failure answer that grows with the
  * address's failures in the last minute (failure-delay.ts), and a hard
  * lock-out of the address only at a room-sized rate (`ssh_auth_failures_per_ip`,
  * 300 within `ssh_lockout`, 5 min, by default): a room behind one NAT
  * address never gets there by typos, a fast guesser does.
+ *
+ * The lock itself is kept in memory (lockedOut is asked synchronously for every new connection): another
+ * server learns of it at the next failure from that address it sees, whose shared count is over the limit,
+ * so a locked-out address gets at most one more try per other server.
  */
 import { failureDelayMs } from './failure-delay.ts';
-import { RecentEvents } from './recent-events.ts';
+import type { Store } from '../store/store.ts';
 
 export interface AddressFailureLimits {
   /** Failures within `windowSeconds` that lock the address out for `windowSeconds`. */
@@ -20,27 +25,34 @@ export interface AddressFailureLimits {
 /** Failures in this window set the delay. */
 const DELAY_WINDOW_MS = 60_000;
 
+type EventStore = Pick<Store, 'addressEvent'>;
+
 export class AddressFailures {
+  readonly #store: EventStore;
   readonly #limits: () => AddressFailureLimits;
   readonly #now: () => number;
-  readonly #failures: RecentEvents;
   readonly #lockedUntil = new Map<string, number>();
 
-  constructor(limits: () => AddressFailureLimits, now: () => number = Date.now) {
+  constructor(store: EventStore, limits: () => AddressFailureLimits, now: () => number = Date.now) {
+    this.#store = store;
     this.#limits = limits;
     this.#now = now;
-    this.#failures = new RecentEvents(now);
   }
 
-  /** Records a failure from `ip`: whether the address is now locked out, and how long to hold the answer. */
-  failed(ip: string): { locked: boolean; delayMs: number } {
+  /**
+   * Records a failure from `ip` in the store (counted with every server sharing it): whether the address is
+   * now locked out, and how long to hold the answer.
+   */
+  async failed(ip: string): Promise<{ locked: boolean; delayMs: number }> {
     const lim = this.#limits();
+    const now = this.#now();
     const windowMs = lim.windowSeconds * 1000;
-    this.#failures.add(ip, Math.max(windowMs, DELAY_WINDOW_MS), lim.lockoutAfter);
-    const delayMs = failureDelayMs(this.#failures.count(ip, DELAY_WINDOW_MS), lim.maxDelaySeconds * 1000);
-    if (this.#failures.count(ip, windowMs) >= lim.lockoutAfter) {
-      this.#lockedUntil.set(ip, this.#now() + windowMs);
-      this.#failures.clear(ip);
+    const at = new Date(now);
+    const { times } = await this.#store.addressEvent({ kind: 'login_failure', key: ip, now: at, windowMs: Math.max(windowMs, DELAY_WINDOW_MS), cap: lim.lockoutAfter });
+    const within = (ms: number) => times.filter((t) => t > now - ms).length;
+    const delayMs = failureDelayMs(within(DELAY_WINDOW_MS), lim.maxDelaySeconds * 1000);
+    if (within(windowMs) >= lim.lockoutAfter) {
+      this.#lockedUntil.set(ip, now + windowMs);
       this.#pruneLocks();
       return { locked: true, delayMs };
     }

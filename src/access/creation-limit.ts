@@ -2,35 +2,41 @@
  * Account creation per client address: at most `perAddress` new accounts
  * within `windowSeconds` (30 in 10 minutes by default: a room of up to 30
  * behind one NAT address all create theirs, a script cannot create hundreds).
- * In memory; a restart forgets it, which at worst allows one more window.
+ * Counted in the store (Store.addressEvent), so front doors sharing one (PostgreSQL) count together, and a
+ * restart forgets nothing.
  */
-import { RecentEvents } from './recent-events.ts';
+import type { Store } from '../store/store.ts';
 
 export interface CreationLimits {
   readonly perAddress: number;
   readonly windowSeconds: number;
 }
 
-export class CreationLimit {
-  readonly #limits: () => CreationLimits;
-  readonly #created: RecentEvents;
+const KIND = 'account_created';
 
-  constructor(limits: () => CreationLimits, now: () => number = Date.now) {
+export class CreationLimit {
+  readonly #store: Pick<Store, 'addressEvent' | 'countAddressEvents'>;
+  readonly #limits: () => CreationLimits;
+  readonly #now: () => number;
+
+  constructor(store: Pick<Store, 'addressEvent' | 'countAddressEvents'>, limits: () => CreationLimits, now: () => number = Date.now) {
+    this.#store = store;
     this.#limits = limits;
-    this.#created = new RecentEvents(now);
+    this.#now = now;
   }
 
   /** True when `ip` may create one more account now (nothing is recorded). */
-  allowed(ip: string): boolean {
+  async allowed(ip: string): Promise<boolean> {
     const lim = this.#limits();
-    return this.#created.count(ip, lim.windowSeconds * 1000) < lim.perAddress;
+    if (lim.perAddress <= 0) return false;
+    return (await this.#store.countAddressEvents(KIND, ip, new Date(this.#now() - lim.windowSeconds * 1000))) < lim.perAddress;
   }
 
-  /** Takes one creation for `ip` if allowed (check and record in one step, so parallel sessions cannot overshoot). */
-  take(ip: string): boolean {
-    if (!this.allowed(ip)) return false;
+  /** Takes one creation for `ip` if allowed: check and record in one store step, so parallel sessions, on any server, cannot overshoot. */
+  async take(ip: string): Promise<boolean> {
     const lim = this.#limits();
-    this.#created.add(ip, lim.windowSeconds * 1000, lim.perAddress);
-    return true;
+    if (lim.perAddress <= 0) return false;
+    const e = { kind: KIND, key: ip, now: new Date(this.#now()), windowMs: lim.windowSeconds * 1000, limit: lim.perAddress, cap: lim.perAddress };
+    return (await this.#store.addressEvent(e)).recorded;
   }
 }

@@ -55,7 +55,7 @@ export class LoginThrottle {
    * existing account (the only failure that counts against an account).
    */
   async failed(client: string, account?: string): Promise<FailureVerdict> {
-    const a = this.#addresses.failed(client);
+    const a = await this.#addresses.failed(client);
     let delayMs = a.delayMs;
     let message: string | undefined;
     if (account !== undefined) {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { AddressFailures } from '../access/address-failures.ts';
+import { MemoryStore } from '../store/memory-store.ts';
 import { hashPassword } from '../accounts/password.ts';
 import { ConfigSource } from '../config/config-source.ts';
 import { createLogger, onLogEvent } from '../logger.ts';
@@ -24,7 +25,7 @@ async function world(t: { after: (fn: () => void) => void }, extra = '') {
   };
   await yaml('correct horse');
   const config = new ConfigSource(dir);
-  const addresses = new AddressFailures(() => ({ lockoutAfter: 1000, windowSeconds: 600, maxDelaySeconds: 0 }));
+  const addresses = new AddressFailures(new MemoryStore(), () => ({ lockoutAfter: 1000, windowSeconds: 600, maxDelaySeconds: 0 }));
   const login = new ConsoleLogin({ config, addresses, log: createLogger({ level: 'info', destination: '/dev/null' }) });
   const app = Fastify();
   login.routes()(app);

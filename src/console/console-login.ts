@@ -24,7 +24,8 @@ import { LoginThrottle } from '../access/login-throttle.ts';
 import { decoyHash, verifyPassword } from '../accounts/password.ts';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
-import type { LoginThrottleState } from '../store/store.ts';
+import type { LoginFailureLimits, LoginFailureOutcome, LoginThrottleState } from '../store/store.ts';
+import { nextThrottle } from '../store/throttle-rule.ts';
 import { originAllowed } from '../web/origin-check.ts';
 import type { WebRoutes } from '../web/web-server.ts';
 import type { ConsoleGuard, ConsoleHook } from './console-guard.ts';
@@ -47,9 +48,10 @@ class InstructorThrottleState {
   async getLoginThrottle(account: string): Promise<LoginThrottleState | undefined> {
     return this.#m.get(account);
   }
-  async putLoginThrottle(t: LoginThrottleState): Promise<boolean> {
-    this.#m.set(t.account, t);
-    return true;
+  async loginFailed(account: string, now: Date, lim: LoginFailureLimits): Promise<LoginFailureOutcome> {
+    const { state, outcome } = nextThrottle(account, this.#m.get(account), now.getTime(), lim);
+    this.#m.set(account, state);
+    return outcome;
   }
   async deleteLoginThrottle(account: string): Promise<boolean> {
     return this.#m.delete(account);

@@ -159,7 +159,7 @@ export class MenuSession {
     const creation = this.#d.creation;
     const client = this.#t.remoteAddress;
     // Asked first so nobody types a name and password in vain, and checked again (atomically) at creation.
-    if (creation && !creation.allowed(client)) throw this.#creationLimited();
+    if (creation && !(await creation.allowed(client))) throw this.#creationLimited();
     this.#line(prompts.tempAccount);
     let username = '';
     for (let c = 1; ; c++) {
@@ -174,7 +174,7 @@ export class MenuSession {
       const p1 = await this.#ask(prompts.choosePassword(policy.minPasswordLength), false);
       const p2 = await this.#ask(prompts.verifyPassword, false);
       if (p1 === p2 && accounts.checkPassword(p1, policy)) {
-        if (creation && !creation.take(client)) throw this.#creationLimited();
+        if (creation && !(await creation.take(client))) throw this.#creationLimited();
         try {
           const acct = await accounts.create(username, p1, policy);
           log.info({ event: 'account_created', account: username, client: this.#t.remoteAddress, expiresAt: acct.expiresAt.toISOString() }, 'account created');

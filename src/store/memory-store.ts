@@ -10,7 +10,19 @@ import { randomBytes } from 'node:crypto';
 import { IsletError } from '../core/islet-error.ts';
 import { KeyLock } from '../core/key-lock.ts';
 import { capacityAnswer } from './capacity.ts';
-import type { Account, CapacityAnswer, CapacityClaim, LoginThrottleState, Ownership, Store, StoredKey } from './store.ts';
+import { nextEvents, nextThrottle } from './throttle-rule.ts';
+import type {
+  Account,
+  AddressEvent,
+  CapacityAnswer,
+  CapacityClaim,
+  LoginFailureLimits,
+  LoginFailureOutcome,
+  LoginThrottleState,
+  Ownership,
+  Store,
+  StoredKey,
+} from './store.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -22,6 +34,8 @@ export class MemoryStore implements Store {
   readonly #ownership = new Map<string, Mutable<Ownership>>();
   readonly #keys = new Map<string, StoredKey[]>();
   readonly #throttles = new Map<string, LoginThrottleState>();
+  /** Address events by kind NUL key: times in ms, oldest first. */
+  readonly #events = new Map<string, number[]>();
   readonly #adopted = new Map<string, { fromStore: string; at: Date }>();
   readonly #storeId = randomBytes(8).toString('hex');
   readonly #claims = new Map<string, { account: string; expiresAt: number }>();
@@ -164,6 +178,26 @@ export class MemoryStore implements Store {
   async listLoginThrottles(): Promise<LoginThrottleState[]> {
     this.#open('listLoginThrottles');
     return [...this.#throttles.values()].sort((x, y) => byName(x.account, y.account)).map((t) => ({ ...t, failures: [...t.failures] }));
+  }
+
+  async loginFailed(account: string, now: Date, lim: LoginFailureLimits): Promise<LoginFailureOutcome | undefined> {
+    this.#open('loginFailed');
+    if (!this.#accounts.has(account)) return undefined;
+    const { state, outcome } = nextThrottle(account, this.#throttles.get(account), now.getTime(), lim);
+    this.#throttles.set(account, state);
+    return outcome;
+  }
+  async addressEvent(e: AddressEvent): Promise<{ times: number[]; recorded: boolean }> {
+    this.#open('addressEvent');
+    const k = `${e.kind}\0${e.key}`;
+    const r = nextEvents(this.#events.get(k) ?? [], e);
+    if (r.times.length) this.#events.set(k, r.times);
+    else this.#events.delete(k);
+    return { times: [...r.times], recorded: r.recorded };
+  }
+  async countAddressEvents(kind: string, key: string, since: Date): Promise<number> {
+    this.#open('countAddressEvents');
+    return (this.#events.get(`${kind}\0${key}`) ?? []).filter((t) => t > since.getTime()).length;
   }
 
   storeId(): string {

@@ -122,6 +122,67 @@ export const migrations: readonly Migration[] = [
       END $$`,
     ],
   },
+  {
+    version: 5,
+    name: 'address_events (failed logins and account creations per address, counted across servers); PostgreSQL: islet_login_failed, islet_address_event',
+    sqlite: [
+      'CREATE TABLE address_events (kind TEXT NOT NULL, address TEXT NOT NULL, at_ms INTEGER NOT NULL) STRICT',
+      'CREATE INDEX address_events_key ON address_events (kind, address, at_ms)',
+    ],
+    // The rules of throttle-rule.ts in one statement each: a wrong password under the throttle row's lock
+    // (FOR UPDATE, the row made first when missing), an address event under a transaction advisory lock on
+    // its key (the one-bigint key space; a collision with an exclusive() key only serialises the two).
+    postgres: [
+      'CREATE TABLE address_events (kind TEXT NOT NULL, address TEXT NOT NULL, at_ms BIGINT NOT NULL)',
+      'CREATE INDEX address_events_key ON address_events (kind, address, at_ms)',
+      `CREATE OR REPLACE FUNCTION islet_login_failed(p_account TEXT, p_now BIGINT, p_window BIGINT, p_max INTEGER, p_first BIGINT, p_cap BIGINT,
+        p_reset BIGINT, OUT o_failures INTEGER, OUT o_level INTEGER, OUT o_locked_until BIGINT, OUT o_newly BOOLEAN)
+      LANGUAGE plpgsql AS $$
+      DECLARE t login_throttle%ROWTYPE; f BIGINT[]; n INTEGER; lvl INTEGER; until BIGINT;
+      BEGIN
+        INSERT INTO login_throttle (account, failures, level) SELECT p_account, '[]', 0
+          WHERE EXISTS (SELECT 1 FROM accounts WHERE name = p_account) ON CONFLICT (account) DO NOTHING;
+        SELECT * INTO t FROM login_throttle WHERE account = p_account FOR UPDATE;
+        IF NOT FOUND THEN RETURN; END IF;
+        IF t.locked_until IS NOT NULL AND t.locked_until > p_now THEN
+          o_failures := 0; o_level := t.level; o_locked_until := t.locked_until; o_newly := false; RETURN;
+        END IF;
+        SELECT COALESCE(array_agg(x ORDER BY x), '{}') INTO f
+          FROM (SELECT value::BIGINT AS x FROM json_array_elements_text(t.failures::json)) s WHERE x > p_now - p_window;
+        f := f || p_now;
+        n := cardinality(f);
+        IF n > GREATEST(1, p_max) THEN f := f[n - GREATEST(1, p_max) + 1 : n]; n := cardinality(f); END IF;
+        lvl := CASE WHEN t.locked_at IS NOT NULL AND p_now - t.locked_at < p_reset THEN t.level ELSE 0 END;
+        IF n < p_max THEN
+          UPDATE login_throttle SET failures = array_to_json(f)::TEXT, level = lvl, locked_until = NULL WHERE account = p_account;
+          o_failures := n; o_level := lvl; o_newly := false; RETURN;
+        END IF;
+        lvl := lvl + 1;
+        until := p_now + LEAST(p_cap, p_first * (2::BIGINT ^ LEAST(30, GREATEST(0, lvl - 1)))::BIGINT);
+        UPDATE login_throttle SET failures = '[]', level = lvl, locked_at = p_now, locked_until = until WHERE account = p_account;
+        o_failures := 0; o_level := lvl; o_locked_until := until; o_newly := true;
+      END $$`,
+      `CREATE OR REPLACE FUNCTION islet_address_event(p_kind TEXT, p_address TEXT, p_now BIGINT, p_window BIGINT, p_limit INTEGER, p_cap INTEGER,
+        OUT o_times BIGINT[], OUT o_recorded BOOLEAN)
+      LANGUAGE plpgsql AS $$
+      DECLARE n INTEGER;
+      BEGIN
+        PERFORM pg_advisory_xact_lock(hashtextextended(p_kind || ' ' || p_address, 0));
+        DELETE FROM address_events WHERE kind = p_kind AND address = p_address AND at_ms <= p_now - p_window;
+        SELECT COUNT(*) INTO n FROM address_events WHERE kind = p_kind AND address = p_address;
+        o_recorded := p_limit <= 0 OR n < p_limit;
+        IF o_recorded THEN
+          INSERT INTO address_events (kind, address, at_ms) VALUES (p_kind, p_address, p_now);
+          n := n + 1;
+        END IF;
+        IF p_cap > 0 AND n > p_cap THEN
+          DELETE FROM address_events WHERE ctid IN
+            (SELECT ctid FROM address_events WHERE kind = p_kind AND address = p_address ORDER BY at_ms LIMIT n - p_cap);
+        END IF;
+        SELECT COALESCE(array_agg(at_ms ORDER BY at_ms), '{}') INTO o_times FROM address_events WHERE kind = p_kind AND address = p_address;
+      END $$`,
+    ],
+  },
 ];
 
 /** The schema version this ISLET writes. */

@@ -51,6 +51,26 @@ describe('PostgresStore shared by two front doors', () => {
     assert.equal((await a.getOwnership('alice', 'demo'))?.containerId, 'c1');
   });
 
+  test('wrong passwords and address events from two servers at once all count: six wrong passwords lock at the sixth, not later; a limit of 3 is never overshot', async () => {
+    const url = await server.database('throttle');
+    const [a, b] = [await open(url), await open(url)];
+    await a.createAccount(acct('alice'));
+    const lim = { failures: 6, windowMs: 60_000, firstLockMs: 60_000, maxLockMs: 600_000, levelResetMs: 86_400_000 };
+    // Three on each server, all at once: a read-modify-write per server would count some of them once.
+    const outs = await Promise.all([a, a, a, b, b, b].map((s, i) => s.loginFailed('alice', new Date(T0 + i), lim)));
+    assert.equal(outs.filter((o) => o?.newlyLocked).length, 1, 'exactly one of the six starts the lock');
+    assert.ok((await b.getLoginThrottle('alice'))?.lockedUntil, 'locked after six, seen by both');
+    // Control: five leave it unlocked (the probe counts, and the sixth is what locks).
+    await a.deleteLoginThrottle('alice');
+    await Promise.all([a, a, a, b, b].map((s, i) => s.loginFailed('alice', new Date(T0 + i), lim)));
+    assert.equal((await a.getLoginThrottle('alice'))?.lockedUntil, undefined, 'five: not locked');
+    assert.equal((await a.getLoginThrottle('alice'))?.failures.length, 5, 'five counted');
+    const take = (s: PostgresStore, i: number) => s.addressEvent({ kind: 'account_created', key: '10.0.0.1', now: new Date(T0 + i), windowMs: 600_000, limit: 3 });
+    const took = await Promise.all([a, b, a, b, a, b, a, b].map(take));
+    assert.equal(took.filter((r) => r.recorded).length, 3, 'eight takes from two servers for three places');
+    assert.equal(await b.countAddressEvents('account_created', '10.0.0.1', new Date(0)), 3);
+  });
+
   test('exclusive: one key is held by one server at a time; another key (control) is not blocked', async () => {
     const url = await server.database('exclusive');
     const [a, b] = [await open(url), await open(url)];
@@ -179,8 +199,8 @@ describe('PostgresStore schema', () => {
     assert.equal(await s.createAccount({ ...acct('new'), environments: ['demo'] }), true, 'version 2: environments');
     assert.deepEqual((await s.getAccount('new'))?.environments, ['demo']);
     assert.equal(await s.acquireLease('x', 'me', new Date(0), new Date(1)), true, 'version 3: leases');
-    assert.equal(server.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version", new URL(url).pathname.slice(1)), '1,2,3,4');
-    assert.equal(schemaVersion, 4);
+    assert.equal(server.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version", new URL(url).pathname.slice(1)), '1,2,3,4,5');
+    assert.equal(schemaVersion, 5);
   });
 
   test('a database newer than this ISLET is refused with STORE_FAILED; the error never shows the password', async () => {

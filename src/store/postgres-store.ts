@@ -21,7 +21,18 @@ import { IsletError } from '../core/islet-error.ts';
 import { KeyLock } from '../core/key-lock.ts';
 import { PG_LOCK_CLASS, PG_MIGRATE_LOCK, migrations, schemaVersion, tooNew } from './migrations.ts';
 import { type Row, toAccount, toKey, toOwnership, toThrottle } from './rows.ts';
-import type { Account, CapacityAnswer, CapacityClaim, LoginThrottleState, Ownership, Store, StoredKey } from './store.ts';
+import type {
+  Account,
+  AddressEvent,
+  CapacityAnswer,
+  CapacityClaim,
+  LoginFailureLimits,
+  LoginFailureOutcome,
+  LoginThrottleState,
+  Ownership,
+  Store,
+  StoredKey,
+} from './store.ts';
 
 /** exclusive()'s lock key: a 64-bit hash of the key (keys may hold any character, NUL included; a collision only serialises two keys). */
 const lockKey = (key: string): string => createHash('sha256').update(key).digest().readBigInt64BE(0).toString();
@@ -36,6 +47,20 @@ export function redactUrl(url: string): string {
   } catch {
     return 'postgres://(unparsable URL)';
   }
+}
+
+/**
+ * A named (prepared) statement: each connection parses and plans it once, then sends only its name and
+ * parameters. The name is the text's hash, so one text is one statement whatever calls it.
+ */
+const names = new Map<string, string>();
+function named(text: string, values: unknown[]): pg.QueryConfig {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `islet_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+    names.set(text, name);
+  }
+  return { name, text, values };
 }
 
 const msOrNull = (d?: Date): number | null => (d === undefined ? null : d.getTime());
@@ -116,8 +141,12 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Queries sent to the database (each one round trip), exclusive()'s lock and unlock included: the benchmark's count per login. */
+  roundTrips = 0;
+
   async #run<T>(what: string, fn: (q: Queryable) => Promise<T>): Promise<T> {
     try {
+      this.roundTrips++;
       return await fn(this.#pool);
     } catch (err) {
       if (err instanceof IsletError) throw err;
@@ -126,10 +155,10 @@ export class PostgresStore implements Store {
     }
   }
   async #rows(what: string, sql: string, params: unknown[] = []): Promise<Row[]> {
-    return this.#run(what, async (q) => (await q.query(sql, params)).rows as Row[]);
+    return this.#run(what, async (q) => (await q.query(named(sql, params))).rows as Row[]);
   }
   async #count(what: string, sql: string, params: unknown[]): Promise<number> {
-    return this.#run(what, async (q) => (await q.query(sql, params)).rowCount ?? 0);
+    return this.#run(what, async (q) => (await q.query(named(sql, params))).rowCount ?? 0);
   }
 
   async createAccount(a: Account): Promise<boolean> {
@@ -227,6 +256,30 @@ export class PostgresStore implements Store {
     return (await this.#rows('listLoginThrottles', 'SELECT * FROM login_throttle ORDER BY account COLLATE "C"')).map(toThrottle);
   }
 
+  async loginFailed(account: string, now: Date, lim: LoginFailureLimits): Promise<LoginFailureOutcome | undefined> {
+    // One round trip: the rule of throttle-rule.ts under the throttle row's lock (migration 5).
+    const sql = 'SELECT * FROM islet_login_failed($1, $2, $3, $4, $5, $6, $7)';
+    const params = [account, now.getTime(), lim.windowMs, lim.failures, lim.firstLockMs, lim.maxLockMs, lim.levelResetMs];
+    const [r] = await this.#rows('loginFailed', sql, params);
+    if (!r || r.o_level == null) return undefined;
+    return {
+      newlyLocked: r.o_newly === true,
+      failures: Number(r.o_failures),
+      level: Number(r.o_level),
+      ...(r.o_locked_until == null ? {} : { lockedUntil: new Date(Number(r.o_locked_until)) }),
+    };
+  }
+  async addressEvent(e: AddressEvent): Promise<{ times: number[]; recorded: boolean }> {
+    const sql = 'SELECT * FROM islet_address_event($1, $2, $3, $4, $5, $6)';
+    const [r] = await this.#rows('addressEvent', sql, [e.kind, e.key, e.now.getTime(), e.windowMs, e.limit ?? 0, e.cap ?? 0]);
+    return { times: ((r?.o_times ?? []) as unknown[]).map(Number), recorded: r?.o_recorded === true };
+  }
+  async countAddressEvents(kind: string, key: string, since: Date): Promise<number> {
+    const sql = 'SELECT COUNT(*) AS n FROM address_events WHERE kind = $1 AND address = $2 AND at_ms > $3';
+    const [r] = await this.#rows('countAddressEvents', sql, [kind, key, since.getTime()]);
+    return Number(r?.n ?? 0);
+  }
+
   storeId(): string {
     return this.#storeId;
   }
@@ -282,7 +335,8 @@ export class PostgresStore implements Store {
         // inside the connection (which serves every other key of this server).
         for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
           c = await this.#session();
-          if ((await c.query('SELECT pg_try_advisory_lock($1::bigint) AS ok', [k])).rows[0].ok === true) break;
+          this.roundTrips++;
+          if ((await c.query(named('SELECT pg_try_advisory_lock($1::bigint) AS ok', [k]))).rows[0].ok === true) break;
           if (this.#closed) throw new Error('the store is closed');
           await new Promise((r) => setTimeout(r, delay));
         }
@@ -294,7 +348,8 @@ export class PostgresStore implements Store {
         return await fn();
       } finally {
         // A session that ended meanwhile took the lock with it: nothing to undo then.
-        await c.query('SELECT pg_advisory_unlock($1::bigint)', [k]).catch(() => undefined);
+        this.roundTrips++;
+        await c.query(named('SELECT pg_advisory_unlock($1::bigint)', [k])).catch(() => undefined);
       }
     });
   }

@@ -13,7 +13,19 @@ import { KeyLock } from '../core/key-lock.ts';
 import { capacityAnswer } from './capacity.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
 import { type Row, toAccount, toKey, toOwnership, toThrottle } from './rows.ts';
-import type { Account, CapacityAnswer, CapacityClaim, LoginThrottleState, Ownership, Store, StoredKey } from './store.ts';
+import { nextEvents, nextThrottle } from './throttle-rule.ts';
+import type {
+  Account,
+  AddressEvent,
+  CapacityAnswer,
+  CapacityClaim,
+  LoginFailureLimits,
+  LoginFailureOutcome,
+  LoginThrottleState,
+  Ownership,
+  Store,
+  StoredKey,
+} from './store.ts';
 
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
@@ -78,6 +90,10 @@ export class SqliteStore implements Store {
       claimsRunning: db.prepare(`SELECT
           (SELECT COUNT(*) FROM ownership WHERE state = 'running') + (SELECT COUNT(*) FROM capacity_claims) AS total,
           (SELECT COUNT(*) FROM ownership WHERE state = 'running' AND account = ?) + (SELECT COUNT(*) FROM capacity_claims WHERE account = ?) AS mine`),
+      eventTimes: db.prepare('SELECT at_ms FROM address_events WHERE kind = ? AND address = ? ORDER BY at_ms'),
+      dropEvents: db.prepare('DELETE FROM address_events WHERE kind = ? AND address = ?'),
+      insertEvent: db.prepare('INSERT INTO address_events (kind, address, at_ms) VALUES (?, ?, ?)'),
+      countEvents: db.prepare('SELECT COUNT(*) AS n FROM address_events WHERE kind = ? AND address = ? AND at_ms > ?'),
       dropExpiredClaims: db.prepare('DELETE FROM capacity_claims WHERE expires_at <= ?'),
       insertClaim: db.prepare('INSERT INTO capacity_claims (id, account, expires_at) VALUES (?, ?, ?)'),
       releaseClaim: db.prepare('DELETE FROM capacity_claims WHERE id = ?'),
@@ -205,6 +221,44 @@ export class SqliteStore implements Store {
   }
   async listLoginThrottles(): Promise<LoginThrottleState[]> {
     return this.#run('listLoginThrottles', () => (this.#q.listThrottles!.all() as Row[]).map(toThrottle));
+  }
+  /** `fn` in one BEGIN IMMEDIATE transaction (atomic across processes on the file too). */
+  #immediate<T>(fn: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const out = fn();
+      this.#db.exec('COMMIT');
+      return out;
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+  async loginFailed(account: string, now: Date, lim: LoginFailureLimits): Promise<LoginFailureOutcome | undefined> {
+    return this.#run('loginFailed', () =>
+      this.#immediate(() => {
+        if (!this.#q.getAccount!.get(account)) return undefined;
+        const old = this.#q.getThrottle!.get(account) as Row | undefined;
+        const { state: t, outcome } = nextThrottle(account, old ? toThrottle(old) : undefined, now.getTime(), lim);
+        const failures = JSON.stringify(t.failures.map((d) => d.getTime()));
+        this.#q.putThrottle!.run(account, failures, t.level, t.lockedAt?.getTime() ?? null, t.lockedUntil?.getTime() ?? null, account);
+        return outcome;
+      }),
+    );
+  }
+  async addressEvent(e: AddressEvent): Promise<{ times: number[]; recorded: boolean }> {
+    return this.#run('addressEvent', () =>
+      this.#immediate(() => {
+        const old = (this.#q.eventTimes!.all(e.kind, e.key) as Row[]).map((r) => Number(r.at_ms));
+        const r = nextEvents(old, e);
+        this.#q.dropEvents!.run(e.kind, e.key);
+        for (const t of r.times) this.#q.insertEvent!.run(e.kind, e.key, t);
+        return r;
+      }),
+    );
+  }
+  async countAddressEvents(kind: string, key: string, since: Date): Promise<number> {
+    return this.#run('countAddressEvents', () => Number((this.#q.countEvents!.get(kind, key, since.getTime()) as Row).n));
   }
   async claimCapacity(c: CapacityClaim): Promise<CapacityAnswer> {
     return this.#run('claimCapacity', () => {

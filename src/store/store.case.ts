@@ -175,6 +175,60 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
     );
 
     test(
+      'loginFailed: the throttle rule in one step (counts in the window, locks at the limit, doubles, resets), concurrent failures all count',
+      withStore(async (s) => {
+        await s.createAccount(acct('alice'));
+        const lim = { failures: 3, windowMs: 1000, firstLockMs: 60_000, maxLockMs: 200_000, levelResetMs: 86_400_000 };
+        assert.equal(await s.loginFailed('nobody', new Date(10), lim), undefined, 'an unknown name is never tracked');
+        assert.equal(await s.getLoginThrottle('nobody'), undefined);
+        assert.deepEqual(await s.loginFailed('alice', new Date(10), lim), { newlyLocked: false, failures: 1, level: 0 });
+        assert.deepEqual(await s.loginFailed('alice', new Date(1500), lim), { newlyLocked: false, failures: 1, level: 0 }, 'the first left the window');
+        assert.deepEqual(await s.loginFailed('alice', new Date(1600), lim), { newlyLocked: false, failures: 2, level: 0 });
+        assert.deepEqual(await s.loginFailed('alice', new Date(1700), lim), { newlyLocked: true, failures: 0, level: 1, lockedUntil: new Date(61_700) });
+        assert.deepEqual(await s.loginFailed('alice', new Date(1800), lim), { newlyLocked: false, failures: 0, level: 1, lockedUntil: new Date(61_700) }, 'while locked');
+        assert.deepEqual(await s.getLoginThrottle('alice'), { account: 'alice', failures: [], level: 1, lockedAt: new Date(1700), lockedUntil: new Date(61_700) });
+        for (const t of [70_000, 70_001]) await s.loginFailed('alice', new Date(t), lim);
+        const second = await s.loginFailed('alice', new Date(70_002), lim);
+        assert.deepEqual(second, { newlyLocked: true, failures: 0, level: 2, lockedUntil: new Date(70_002 + 120_000) }, 'the next lock doubles');
+        for (const t of [200_000, 200_001]) await s.loginFailed('alice', new Date(t), lim);
+        assert.equal((await s.loginFailed('alice', new Date(200_002), lim))?.lockedUntil?.getTime(), 200_002 + 200_000, 'capped');
+        const resetAt = 200_002 + 86_400_000 + 1;
+        await s.loginFailed('alice', new Date(resetAt), lim);
+        assert.deepEqual(await s.loginFailed('alice', new Date(resetAt + 1), lim), { newlyLocked: false, failures: 2, level: 0 }, 'a day after the lock');
+        assert.equal(await s.deleteLoginThrottle('alice'), true);
+        // Six at once (two servers sharing a store do this): every one counts, exactly one starts the lock.
+        const big = { ...lim, failures: 6, windowMs: 10_000 };
+        const outs = await Promise.all(Array.from({ length: 6 }, (_, i) => s.loginFailed('alice', new Date(500_000 + i), big)));
+        assert.equal(outs.filter((o) => o?.newlyLocked).length, 1);
+      }),
+    );
+
+    test(
+      'addressEvent: counted per kind and address in a sliding window, a limit never overshot even at once, a cap on what is kept',
+      withStore(async (s) => {
+        const ev = (key: string, now: number, limit = 0, cap = 0) => s.addressEvent({ kind: 'k', key, now: new Date(now), windowMs: 1000, limit, cap });
+        assert.deepEqual(await ev('a', 10), { times: [10], recorded: true });
+        assert.deepEqual(await ev('a', 20), { times: [10, 20], recorded: true });
+        assert.deepEqual(await ev('b', 20), { times: [20], recorded: true }, 'another address');
+        assert.deepEqual(
+          await s.addressEvent({ kind: 'other', key: 'a', now: new Date(20), windowMs: 1000 }),
+          { times: [20], recorded: true },
+          'another kind',
+        );
+        assert.deepEqual(await ev('a', 1015), { times: [20, 1015], recorded: true }, 'the first left the window');
+        assert.equal(await s.countAddressEvents('k', 'a', new Date(19)), 2);
+        assert.equal(await s.countAddressEvents('k', 'a', new Date(20)), 1);
+        assert.deepEqual(await ev('a', 1016, 2), { times: [20, 1015], recorded: false }, 'at the limit: not recorded');
+        assert.deepEqual(await ev('a', 1021, 2), { times: [1015, 1021], recorded: true }, 'the limit counts the window only');
+        assert.deepEqual(await ev('c', 1, 0, 2), { times: [1], recorded: true });
+        await ev('c', 2, 0, 2);
+        assert.deepEqual(await ev('c', 3, 0, 2), { times: [2, 3], recorded: true }, 'the cap keeps the newest');
+        const at = await Promise.all(Array.from({ length: 10 }, (_, i) => ev('d', 5000 + i, 3)));
+        assert.equal(at.filter((r) => r.recorded).length, 3, 'ten at once for three places');
+      }),
+    );
+
+    test(
       "deleting an account takes its ownership rows, keys and throttle with it, and nobody else's",
       withStore(async (s) => {
         await s.createAccount(acct('alice'));

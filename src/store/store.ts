@@ -75,6 +75,43 @@ export interface CapacityClaim {
   readonly expiresAt: Date;
 }
 
+/** The account throttle's limits (src/access/account-throttle.ts), in ms, for Store.loginFailed. */
+export interface LoginFailureLimits {
+  /** Wrong passwords within `windowMs` that lock the account's password logins. */
+  readonly failures: number;
+  readonly windowMs: number;
+  readonly firstLockMs: number;
+  readonly maxLockMs: number;
+  /** A lock older than this no longer doubles the next one. */
+  readonly levelResetMs: number;
+}
+
+export interface LoginFailureOutcome {
+  /** Set when the account is locked (now or already). */
+  readonly lockedUntil?: Date;
+  /** True when this failure started the lock. */
+  readonly newlyLocked: boolean;
+  /** Failures counted in the window after this one (0 right after a lock). */
+  readonly failures: number;
+  readonly level: number;
+}
+
+/**
+ * One event of a client address (a failed login, an account created), counted by every server sharing the
+ * store. `kind` names the counter, `key` the address.
+ */
+export interface AddressEvent {
+  readonly kind: string;
+  readonly key: string;
+  readonly now: Date;
+  /** Events not after now - windowMs are dropped first. */
+  readonly windowMs: number;
+  /** > 0: the event is recorded only while fewer than `limit` are in the window (check and record in one step). */
+  readonly limit?: number;
+  /** > 0: at most this many newest events are kept for the key. */
+  readonly cap?: number;
+}
+
 /** `ok`: the claim is recorded; `full`: no place in all; `account_full`: the account is at its own limit. */
 export type CapacityAnswer = 'ok' | 'full' | 'account_full';
 
@@ -112,6 +149,21 @@ export interface Store {
   /** Clears an account's throttle state; false when there was none. */
   deleteLoginThrottle(account: string): Promise<boolean>;
   listLoginThrottles(): Promise<LoginThrottleState[]>;
+  /**
+   * A wrong password for `account` at `now`, counted in one atomic step by the rule of throttle-rule.ts
+   * (nextThrottle): two servers counting at once both count, and exactly one of them starts the lock.
+   * Undefined when the account does not exist (nothing is recorded).
+   */
+  loginFailed(account: string, now: Date, lim: LoginFailureLimits): Promise<LoginFailureOutcome | undefined>;
+
+  /**
+   * Records an address event in one atomic step (throttle-rule.ts, nextEvents): across every server sharing
+   * the store, so `limit` is never overshot. Returns the key's event times in the window after (oldest
+   * first, ms) and whether this one was recorded.
+   */
+  addressEvent(e: AddressEvent): Promise<{ times: number[]; recorded: boolean }>;
+  /** The key's events after `since` (nothing is recorded). */
+  countAddressEvents(kind: string, key: string, since: Date): Promise<number>;
 
   /**
    * This store's id: random, made when the store is created, never changed. Every container ISLET
