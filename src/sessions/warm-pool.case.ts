@@ -78,7 +78,13 @@ export function warmPoolClaimCases(name: string, makeDriver: () => RuntimeDriver
     });
     after(async () => {
       for (const p of doors) p.close();
-      for (const c of await ids().catch(() => [])) await driver.remove(c.id).catch(() => undefined);
+      // A refill already under way may still create one: sweep until the instance stays empty for 2 s.
+      for (let quiet = 0, deadline = Date.now() + 30_000; quiet < 2 && Date.now() < deadline; ) {
+        const left = await ids().catch(() => []);
+        for (const c of left) await driver.remove(c.id).catch(() => undefined);
+        quiet = left.length === 0 ? quiet + 1 : 0;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
       rmSync(dir, { recursive: true, force: true });
     });
 

@@ -25,6 +25,7 @@ import { DockerDriver } from '../docker/docker-driver.ts';
 import { EngineClient, MSG_BUSY, statusOf } from '../docker/engine-client.ts';
 import { parseEngineAddress } from '../docker/engine-address.ts';
 import type { Attachment, CreateRequest, ExecRequest, Execution, InstanceInfo, OptionalOperation, RuntimeDriver, TtySize } from '../runtime-driver.ts';
+import { NodeEvents, type TaskStarted } from './node-events.ts';
 import { PendingAttachment } from './pending-attachment.ts';
 import { LABEL_SWARM_NAME, LABEL_SWARM_NNP, LABEL_SWARM_TTY, serviceName, serviceSpec } from './service-spec.ts';
 
@@ -43,6 +44,9 @@ export interface SwarmDriverOptions {
   /** Certificates (ca.pem, cert.pem, key.pem) for engines reached over TCP; default DOCKER_CERT_PATH. */
   readonly tlsDir?: string;
 }
+
+/** A swarm object id (services, tasks, nodes): what the runner passes after create. */
+const SERVICE_ID = /^[a-z0-9]{25}$/;
 
 /** A node's check is trusted this long before it is made again. */
 const VERIFY_MS = 10 * 60_000;
@@ -116,8 +120,15 @@ export class SwarmDriver implements RuntimeDriver {
   /** Attachments waiting for a service's first container. */
   readonly #pending = new Map<string, Set<PendingAttachment>>();
   /** Starts waiting for their service's new task (see #watchStarts). */
-  readonly #starting = new Map<string, { previous: string | undefined; deadline: number; last: string; resolve: (t: TaskJson | string) => void }>();
+  readonly #starting = new Map<
+    string,
+    { previous: string | undefined; deadline: number; last: string; resolve: (t: TaskJson | string, node?: string) => void }
+  >();
   #watching = false;
+  /** The nodes' engines' start events, open while starts wait (node-events.ts). */
+  #events: NodeEvents | undefined;
+  /** Images every node had, and until when that is trusted (create skips asking the nodes again). */
+  readonly #imagesSeen = new Map<string, number>();
   /** Service id or name → where its container ran last (a hint; a failed call looks again). */
   readonly #where = new Map<string, { node: string; container: string }>();
 
@@ -153,8 +164,10 @@ export class SwarmDriver implements RuntimeDriver {
 
   async create(req: CreateRequest): Promise<InstanceInfo> {
     const spec = serviceSpec(req, { constraints: this.#constraints, stopGraceNs: this.#graceNs });
-    if (!(await this.hasImage(req.env.image))) {
-      await this.ensureImage(req.env.image); // throws IMAGE_MISSING when a node cannot get it
+    // Asked of every node once a minute per image, not at every create (one round of node calls fewer per login).
+    if ((this.#imagesSeen.get(req.env.image) ?? 0) < Date.now()) {
+      if (!(await this.hasImage(req.env.image))) await this.ensureImage(req.env.image); // IMAGE_MISSING when a node cannot get it
+      this.#imagesSeen.set(req.env.image, Date.now() + 60_000);
     }
     const res = await this.#manager.json<{ ID: string }>({
       op: 'service-create',
@@ -214,9 +227,12 @@ export class SwarmDriver implements RuntimeDriver {
   }
 
   async start(id: string): Promise<void> {
+    // By service id (the runner's case), the service and its tasks are asked for at once: one round trip fewer.
+    const early = SERVICE_ID.test(id) ? this.#locate(id) : undefined;
+    early?.catch(() => undefined);
     const svc = await this.#service(id);
     if (!svc) throw notFound(id, 'start');
-    let where = await this.#locate(svc.ID);
+    let where = early && svc.ID === id ? await early : await this.#locate(svc.ID);
     try {
       // In place when its node still has the container (files kept); else a new task, placed by Swarm.
       let inPlace = false;
@@ -313,7 +329,7 @@ export class SwarmDriver implements RuntimeDriver {
 
   /** The service of an instance id (the service id) or instance name (its service name: serviceName). */
   async #service(idOrName: string): Promise<ServiceJson | undefined> {
-    const isId = /^[a-z0-9]{25}$/.test(idOrName);
+    const isId = SERVICE_ID.test(idOrName);
     try {
       const s = await this.#manager.json<ServiceJson>({
         op: 'service-inspect',
@@ -404,8 +420,17 @@ export class SwarmDriver implements RuntimeDriver {
       body: spec,
       timeoutMs: this.#callMs,
     });
+    let heard: string | undefined;
     const t = await new Promise<TaskJson | string>((resolve) => {
-      this.#starting.set(svc.ID, { previous: previous?.ID, deadline: Date.now() + this.#startMs, last: '', resolve });
+      this.#starting.set(svc.ID, {
+        previous: previous?.ID,
+        deadline: Date.now() + this.#startMs,
+        last: '',
+        resolve: (task, node) => {
+          heard = node;
+          resolve(task);
+        },
+      });
       this.#watchStarts();
     });
     if (typeof t === 'string')
@@ -414,7 +439,7 @@ export class SwarmDriver implements RuntimeDriver {
       const why = `${t.Status.State}${t.Status.Err ? `: ${t.Status.Err}` : ''}`;
       throw new IsletError('RUNTIME_FAILED', MSG_BUSY, `swarm task of ${svc.Spec.Name} ended before it ran: ${why}`, { op: 'start', task: t.ID });
     }
-    const node = await this.#nodeName(t.NodeID!);
+    const node = heard ?? (await this.#nodeName(t.NodeID!));
     if (!this.#nodes.has(node)) throw unavailable(`swarm ran ${svc.Spec.Name} on node ${node}, which has no engine address in runtime.nodes`, { node });
     return { task: t, node, container: t.Status.ContainerStatus!.ContainerID! };
   }
@@ -428,6 +453,10 @@ export class SwarmDriver implements RuntimeDriver {
   #watchStarts(): void {
     if (this.#watching) return;
     this.#watching = true;
+    // The nodes tell a task container's start before the manager does (node-events.ts); 5 s of replay covers
+    // the stream's own connection time and a node clock a little behind.
+    this.#events = new NodeEvents(new Map([...this.#nodes].map(([h, n]) => [h, n.engine])), (e) => this.#heard(e));
+    this.#events.open(Date.now() - 5000);
     void (async () => {
       while (this.#starting.size > 0) {
         await new Promise((r) => setTimeout(r, 25));
@@ -462,8 +491,26 @@ export class SwarmDriver implements RuntimeDriver {
           }
         }
       }
+      this.#events?.close();
+      this.#events = undefined;
       this.#watching = false; // no await since the size check: a start added later starts a new watcher
     })();
+  }
+
+  /** A node's engine started a task container: settles the start waiting for that service's new task. */
+  #heard(e: TaskStarted): void {
+    const w = this.#starting.get(e.service);
+    if (!w || e.task === w.previous) return;
+    this.#starting.delete(e.service);
+    const task: TaskJson = {
+      ID: e.task,
+      ServiceID: e.service,
+      NodeID: e.nodeId,
+      CreatedAt: new Date().toISOString(),
+      DesiredState: 'running',
+      Status: { State: 'running', ContainerStatus: { ContainerID: e.container } },
+    };
+    w.resolve(task, e.node);
   }
 
   /** The checks of the file comment, once per node per VERIFY_MS; a failing node's container is removed. */
