@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CastWriter, TRUNCATED_MARK } from './cast-writer.ts';
+import { COALESCE_MS, CastWriter, TRUNCATED_MARK } from './cast-writer.ts';
 
 const meta = { account: 'alice', door: 'ssh', login: 'alice+web', pid: 1, run: 'r', input: false };
 const header = { cols: 100, rows: 30, term: 'xterm-256color', title: 'alice+web (ssh)', islet: meta };
@@ -50,9 +50,9 @@ test(
       title: 'alice+web (ssh)',
       islet: meta,
     });
+    // "w" came 0.4 ms after "hello ": within COALESCE_MS, one event at the first chunk's time.
     assert.deepEqual(ev, [
-      [0.25, 'o', 'hello '],
-      [0, 'o', 'w'],
+      [0.25, 'o', 'hello w'],
       [0.75, 'o', 'é\n'],
       [0, 'r', '120x40'],
       [1.5, 'i', 'ls\r'],
@@ -89,7 +89,8 @@ test(
     const w2 = new CastWriter(p2, header, { maxBytes: 0 });
     for (let i = 0; i < 1000; i++) w2.output('y\r\n');
     await w2.exit(0);
-    assert.equal(lines(p2).filter((e) => Array.isArray(e) && e[1] === 'o').length, 1000);
+    const all = (lines(p2).slice(1) as unknown[][]).filter((e) => e[1] === 'o').map((e) => e[2]);
+    assert.equal(all.join(''), 'y\r\n'.repeat(1000));
   }),
 );
 
@@ -130,3 +131,96 @@ test('UTF-8 cut anywhere across writes is decoded whole (1- to 4-byte characters
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test(
+  'chunks within COALESCE_MS of an event join it at its time; later ones, another direction or a resize start a new event',
+  withDir(async (dir) => {
+    let now = 0;
+    const path = join(dir, 'x.cast');
+    const w = new CastWriter(path, header, { maxBytes: 0, clock: () => now });
+    now = 100;
+    w.output('a');
+    now = 100 + COALESCE_MS - 1;
+    w.output(Buffer.from('b'));
+    w.output('c'); // same time: joins too
+    now = 100 + COALESCE_MS; // as far from the event's first chunk as COALESCE_MS: a new event
+    w.output('d');
+    now = 110;
+    w.input(Buffer.from('e'));
+    w.output('f');
+    w.resize(90, 20);
+    w.output('g');
+    now = 400;
+    w.output('h');
+    await w.exit(0);
+    assert.deepEqual(lines(path).slice(1), [
+      [0.1, 'o', 'abc'],
+      [0.005, 'o', 'd'],
+      [0.005, 'i', 'e'],
+      [0, 'o', 'f'],
+      [0, 'r', '90x20'],
+      [0, 'o', 'g'],
+      [0.29, 'o', 'h'],
+      [0, 'x', '0'],
+    ]);
+  }),
+);
+
+test(
+  'a chunk recorded right before exit is in the file, in order, before the exit event',
+  withDir(async (dir) => {
+    const path = join(dir, 'x.cast');
+    const w = new CastWriter(path, header, { maxBytes: 0 });
+    for (let i = 0; i < 50; i++) w.output(`line ${i}\r\n`);
+    w.output(Buffer.from('last words'));
+    await w.exit(3);
+    const ev = lines(path).slice(1) as unknown[][];
+    const out = ev
+      .filter((e) => e[1] === 'o')
+      .map((e) => e[2])
+      .join('');
+    assert.ok(out.endsWith('line 49\r\nlast words'), out.slice(-40));
+    assert.deepEqual(ev.at(-1)?.slice(1), ['x', '3']);
+  }),
+);
+
+test(
+  'the cap is exact on the written lines: escapes that the per-chunk estimate misses still stop at the cap, one marker',
+  withDir(async (dir) => {
+    const path = join(dir, 'x.cast');
+    // ESC is 1 byte in the terminal and 6 in JSON (\u001b): the raw size stays under the cap, the lines do not.
+    const w = new CastWriter(path, header, { maxBytes: 3000 });
+    let now = 0;
+    const w2 = new CastWriter(join(dir, 'y.cast'), header, { maxBytes: 3000, clock: () => now });
+    for (let i = 0; i < 40; i++) {
+      now += 10; // one event per chunk
+      w2.output('\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b');
+    }
+    assert.equal(w2.truncated, false, 'the per-chunk estimate (raw sizes) did not see the cap');
+    await w2.exit(0);
+    const ev = lines(join(dir, 'y.cast')).slice(1) as unknown[][];
+    assert.equal(ev.filter((e) => e[1] === 'm' && String(e[2]).startsWith(TRUNCATED_MARK)).length, 1);
+    assert.deepEqual(ev.at(-1)?.slice(1), ['x', '0']);
+    assert.ok(ev.filter((e) => e[1] === 'o').length < 40, 'output past the cap was left out');
+    const size = readFileSync(join(dir, 'y.cast')).length;
+    assert.ok(size <= 3000 + 200, `file of ${size} bytes`);
+    assert.equal(w2.truncated, true);
+    // Control: the same output under a cap it fits in is all there, without a marker.
+    for (let i = 0; i < 40; i++) w.output('\x1b');
+    await w.exit(0);
+    assert.ok(!readFileSync(path, 'utf8').includes(TRUNCATED_MARK));
+  }),
+);
+
+test(
+  'the exit event is written even while the disk is behind and the held data is at its bound',
+  withDir(async (dir) => {
+    const path = join(dir, 'x.cast');
+    const w = new CastWriter(path, header, { maxBytes: 0, maxPendingBytes: 4096, flushMs: 10_000, batchBytes: 1 << 30 });
+    for (let i = 0; i < 100; i++) w.output('z'.repeat(100)); // far past the bound
+    await w.exit(7);
+    const ev = lines(path).slice(1) as unknown[][];
+    assert.match(String(ev.at(-2)?.[2]), /^islet: not recorded: \d+ bytes/, 'output was dropped: the bound was reached');
+    assert.deepEqual(ev.at(-1)?.slice(1), ['x', '7']);
+  }),
+);

@@ -24,9 +24,10 @@ export function recorderFromConfig(o: {
       const g = o.config.current().global;
       return { enabled: g.recording, input: g.recording_input, maxBytes: g.recording_max_size };
     },
-    inShell: (t) => o.attached.all().includes(t),
+    // presence: one map lookup per input chunk (all() would copy every attached terminal per keystroke).
+    inShell: (t) => o.attached.presence(t) !== undefined,
     locate: async (t) => {
-      if (!o.attached.all().includes(t)) return undefined;
+      if (o.attached.presence(t) === undefined) return undefined;
       for (const row of await o.store.listOwnership()) if (o.attached.terminals(row.containerId).includes(t)) return row;
       return undefined;
     },

@@ -174,11 +174,18 @@ export class Recorder {
       w.output(data);
       return term.write(data);
     };
+    // The door's methods bound once (the engine reads them per chunk: no bound function each time).
+    const bound = new Map<PropertyKey, { fn: unknown; bound: unknown }>();
     const proxy: Terminal = new Proxy(term, {
       get(target, key) {
         if (key === 'write') return write;
         const v = Reflect.get(target, key, target) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        if (typeof v !== 'function') return v;
+        const b = bound.get(key);
+        if (b?.fn === v) return b.bound;
+        const f = (v as (...a: unknown[]) => unknown).bind(target);
+        bound.set(key, { fn: v, bound: f });
+        return f;
       },
     });
     if (s.input) proxy.write(`${INPUT_NOTICE}\r\n`);
@@ -202,8 +209,12 @@ export class Recorder {
     if (timer) clearInterval(timer);
     const to = join(this.#d.dir, where.account, basename(file));
     try {
-      await mkdir(join(this.#d.dir, where.account), { recursive: true, mode: 0o700 });
-      await rename(entry.path, to);
+      // The folder usually exists (the account's earlier recordings, events): made only when the move says so.
+      await rename(entry.path, to).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        await mkdir(join(this.#d.dir, where.account), { recursive: true, mode: 0o700 });
+        await rename(entry.path, to);
+      });
       entry.path = to;
     } catch (err) {
       this.#d.log.warn({ event: 'recording_failed', err, file }, 'a gate recording could not be moved to its account');
