@@ -25,6 +25,7 @@ export function rosterHub(deps: ConsoleDeps): RosterHub {
         const c = config.current();
         return { max: effectiveMaxContainers(c.global, c.environments), waiting: graph.admission.waiting };
       },
+      menus: () => graph.roster.select(undefined, (t) => runner.attached.presence(t) !== undefined),
     },
     driver: deps.driver,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),

@@ -1,6 +1,8 @@
 /**
  * The roster the instructor console shows: one row per (account, environment)
- * with a container, plus one per account without any, built from the store
+ * with a container, plus one per account without any, plus one per trainee
+ * sitting in the menu (at the banner or logged in, no shell yet: who may be
+ * stuck), built from the store
  * (accounts, containers, expiry, last stop reason), who is attached now
  * (terminals, their door, since when, last input), the screen model's
  * terminal title and the sampled CPU and memory.
@@ -13,15 +15,18 @@
  */
 import type { Terminal } from '../core/terminal.ts';
 import type { Presence } from '../sessions/attach-registry.ts';
+import type { MenuEntry } from '../sessions/menu-roster.ts';
 import type { Store } from '../store/store.ts';
 import type { Usage } from './usage-sampler.ts';
 
 export interface RosterRow {
   readonly key: string;
+  /** '' for a menu row still at the banner (nobody logged in yet). */
   readonly account: string;
   /** Null for an account with no container. */
   readonly environment: string | null;
-  readonly state: 'running' | 'stopped' | 'none';
+  /** `menu`: a trainee in ISLET's menu, in no shell (one row per menu session). */
+  readonly state: 'running' | 'stopped' | 'none' | 'menu';
   /** The door of each attached terminal (`ssh`, `web`), sorted. */
   readonly doors: readonly string[];
   /** Earliest attach among the attached terminals (epoch ms). */
@@ -30,7 +35,8 @@ export interface RosterRow {
   readonly lastInput: number | null;
   readonly cpuPercent: number | null;
   readonly memoryBytes: number | null;
-  readonly expiresAt: number;
+  /** Null for a menu row with no (existing) account yet. */
+  readonly expiresAt: number | null;
   readonly startedAt: number | null;
   readonly stopReason: string | null;
   readonly title: string | null;
@@ -50,6 +56,8 @@ export interface RosterSources {
   readonly title: (containerId: string) => string | undefined;
   readonly usage: (containerId: string) => Usage | undefined;
   readonly capacity: () => { max: number; waiting: number };
+  /** Menu sessions not attached to a shell (MenuRoster.select); absent: no menu rows. */
+  readonly menus?: () => readonly MenuEntry[];
 }
 
 export interface RosterSnapshot {
@@ -116,6 +124,24 @@ export async function rosterSnapshot(s: RosterSources): Promise<RosterSnapshot> 
       cpuPercent: null,
       memoryBytes: null,
       expiresAt: a.expiresAt.getTime(),
+      startedAt: null,
+      stopReason: null,
+      title: null,
+    });
+  }
+  for (const e of s.menus?.() ?? []) {
+    const account = e.account() ?? '';
+    rows.push({
+      key: `\u0000menu\u0000${e.id}`,
+      account,
+      environment: null,
+      state: 'menu',
+      doors: [s.doorOf(e.term) ?? 'other'],
+      since: e.since,
+      lastInput: e.lastInput,
+      cpuPercent: null,
+      memoryBytes: null,
+      expiresAt: expiry.get(account) ?? null,
       startedAt: null,
       stopReason: null,
       title: null,

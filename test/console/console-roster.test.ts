@@ -33,15 +33,21 @@ let page: Page;
 let errors: string[] = [];
 let trainee: TmuxSsh;
 
-/** The text of one roster cell of the trainee's row ('' while the row is not shown). */
-const cell = (p: Page, account: string, col: string) =>
-  p.evaluate(([a, c]) => document.querySelector(`#roster-table tr[data-account="${a}"] td[data-col="${c}"]`)?.textContent ?? '', [account, col] as const);
+/**
+ * The text of one roster cell of the trainee's row ('' while the row is not shown): the account's row, or with
+ * `menu` its menu session's row (a trainee in the menu has one of each once logged in).
+ */
+const cell = (p: Page, account: string, col: string, menu = false) =>
+  p.evaluate(
+    ([a, c, m]) => document.querySelector(`#roster-table tr[data-account="${a}"]${m ? '[data-state="menu"]' : ':not([data-state="menu"])'} td[data-col="${c}"]`)?.textContent ?? '',
+    [account, col, menu] as const,
+  );
 
-async function waitCell(p: Page, account: string, col: string, ok: (text: string) => boolean, timeoutMs = 60_000): Promise<string> {
+async function waitCell(p: Page, account: string, col: string, ok: (text: string) => boolean, timeoutMs = 60_000, menu = false): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
-    last = await cell(p, account, col);
+    last = await cell(p, account, col, menu);
     if (ok(last)) return last;
     if (Date.now() > deadline) throw new Error(`roster ${account}/${col} stayed ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 250));
@@ -136,9 +142,10 @@ describe('instructor console: the live roster', { concurrency: false, timeout: 6
     assert.deepEqual(desc, [...desc].sort().reverse());
     assert.ok(desc.includes(user) && desc.includes(other));
     await page.fill('.roster input[type="search"]', other);
+    // The account's row and, while its trainee sits in the menu, the menu session's row.
     await page.waitForFunction((o) => {
-      const rows = Array.from(document.querySelectorAll('#roster-table tbody tr'));
-      return rows.length === 1 && (rows[0] as HTMLElement).dataset.account === o;
+      const rows = Array.from(document.querySelectorAll('#roster-table tbody tr')) as HTMLElement[];
+      return rows.length > 0 && rows.every((r) => r.dataset.account === o) && rows.filter((r) => r.dataset.state !== 'menu').length === 1;
     }, other);
     await page.fill('.roster input[type="search"]', '');
     await page.selectOption('.roster select', 'attached');
@@ -149,6 +156,51 @@ describe('instructor console: the live roster', { concurrency: false, timeout: 6
     await page.selectOption('.roster select', 'all');
     assert.match((await page.textContent('#capacity .big')) ?? '', /^1 \/ \d+$|^1 \(no limit\)$/);
     await s2.close();
+  });
+
+  test('a trainee in the menu has a row (door, connected, idle, state menu) from the banner on, gone when they leave', async () => {
+    const menuRows = () =>
+      page.evaluate(() =>
+        Array.from(document.querySelectorAll('#roster-table tbody tr[data-state="menu"]')).map((r) => ({
+          account: (r as HTMLElement).dataset.account,
+          door: r.querySelector('td[data-col="doors"]')?.textContent,
+          since: r.querySelector('td[data-col="since"]')?.textContent,
+          idle: r.querySelector('td[data-col="idle"]')?.textContent,
+        })),
+      );
+    const waitRows = async (what: string, ok: (rows: Awaited<ReturnType<typeof menuRows>>) => boolean) => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const rows = await menuRows();
+        if (ok(rows)) return rows;
+        if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(rows)}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    // Control: the trainee of the earlier tests is in a shell, so no menu row is theirs.
+    assert.ok(!(await menuRows()).some((r) => r.account === user));
+    const third = `t${runId.slice(0, 7)}`;
+    const s3 = await gate(islet.port);
+    // At the banner, nobody logged in yet: a row with no account.
+    const [banner] = await waitRows('a row for the banner', (rows) => rows.some((r) => r.account === ''));
+    assert.ok(banner);
+    await page.selectOption('.roster select', 'menu');
+    await waitCell(page, '', 'account', (t) => t === '(at the login)', 30_000, true);
+    assert.equal(await cell(page, '', 'doors', true), 'SSH');
+    assert.match(await cell(page, '', 'since', true), /^\d+s$|^\d+m \d+s$/);
+    assert.match(await cell(page, '', 'idle', true), /^\d+s$|^\d+m \d+s$/);
+    assert.equal(await cell(page, '', 'state', true), 'menu');
+    await page.selectOption('.roster select', 'all');
+    // Logged in (a new account), at the environment menu: the row names the account.
+    await createAccount(s3, third);
+    await waitCell(page, third, 'state', (t) => t === 'menu', 30_000, true);
+    assert.equal(await cell(page, third, 'doors', true), 'SSH');
+    assert.equal(await cell(page, third, 'state'), 'none', "the account's own row (no container) is there too");
+    await waitRows('the banner row became the account row', (rows) => !rows.some((r) => r.account === ''));
+    // Leaving removes it.
+    await s3.close();
+    await waitRows('the menu row gone', (rows) => !rows.some((r) => r.account === third));
+    assert.equal(await cell(page, third, 'state'), 'none');
   });
 });
 

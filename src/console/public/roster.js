@@ -70,6 +70,7 @@ export function mountRoster(root, overview, api, hooks = {}) {
     ['running', 'running'],
     ['stopped', 'stopped'],
     ['none', 'no container'],
+    ['menu', 'in the menu'],
   ]) {
     const o = document.createElement('option');
     o.value = v;
@@ -122,7 +123,8 @@ export function mountRoster(root, overview, api, hooks = {}) {
   const shown = () => {
     const out = [];
     for (const r of rows.values()) {
-      if (stateFilter === 'attached' ? r.doors.length === 0 : stateFilter !== 'all' && r.state !== stateFilter) continue;
+      // "Attached now": to a shell (a trainee in the menu has a door but no shell).
+      if (stateFilter === 'attached' ? r.doors.length === 0 || r.state === 'menu' : stateFilter !== 'all' && r.state !== stateFilter) continue;
       if (filter && ![r.account, r.environment ?? '', r.title ?? '', r.stopReason ?? ''].some((s) => s.toLowerCase().includes(filter))) continue;
       out.push(r);
     }
@@ -138,8 +140,11 @@ export function mountRoster(root, overview, api, hooks = {}) {
 
   const selectionChanged = () => hooks.onSelection?.([...selected]);
   all.addEventListener('change', () => {
-    for (const r of shown()) if (all.checked) selected.add(r.account);
-    else selected.delete(r.account);
+    for (const r of shown()) {
+      if (!r.account) continue; // a menu row at the login: no account to act on
+      if (all.checked) selected.add(r.account);
+      else selected.delete(r.account);
+    }
     render();
     selectionChanged();
   });
@@ -168,7 +173,15 @@ export function mountRoster(root, overview, api, hooks = {}) {
         td.className = 'num';
         td.textContent = bytes(r.memoryBytes);
         break;
+      case 'account':
+        // A menu row at the banner: nobody logged in yet.
+        td.textContent = r.account || '(at the login)';
+        break;
       case 'expiresAt': {
+        if (r.expiresAt === null) {
+          td.textContent = '–';
+          break;
+        }
         const left = r.expiresAt - now();
         td.textContent = left <= 0 ? 'expired' : `in ${duration(left)}`;
         td.title = new Date(r.expiresAt).toISOString();
@@ -196,11 +209,13 @@ export function mountRoster(root, overview, api, hooks = {}) {
       const tr = document.createElement('tr');
       tr.dataset.account = r.account;
       tr.dataset.environment = r.environment ?? '';
+      tr.dataset.state = r.state;
       if (r.doors.length === 0) tr.className = 'offline';
       const td0 = document.createElement('td');
       const box = document.createElement('input');
       box.type = 'checkbox';
       box.checked = selected.has(r.account);
+      box.disabled = !r.account;
       box.setAttribute('aria-label', `Select ${r.account}`);
       box.addEventListener('change', () => {
         if (box.checked) selected.add(r.account);
