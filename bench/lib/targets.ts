@@ -49,6 +49,8 @@ export interface IsletTargetOptions {
   readonly nodeOptions?: string;
   /** More islet.yaml lines (e.g. `recording: false` for bench/recording-overhead.ts). */
   readonly config?: readonly string[];
+  /** More environment for the server (e.g. DOCKER_HOST: another engine, bench/swarm-latency.ts). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** The shell prompt of the demo image in both systems (hostname demo). */
@@ -80,7 +82,7 @@ export async function startIslet(opts: IsletTargetOptions = {}): Promise<Target>
       `image: islet/demo:latest\nuser: student\ncommand: /bin/sh -l\nmemory: 128m\nhostname: demo\nwarm_pool: ${opts.warmPool}\n`,
     );
   }
-  await islet.start(opts.nodeOptions ? { NODE_OPTIONS: opts.nodeOptions } : {});
+  await islet.start({ ...opts.env, ...(opts.nodeOptions ? { NODE_OPTIONS: opts.nodeOptions } : {}) });
   return {
     name: 'islet',
     variant: (opts.priority ?? 0) === 0 ? 'islet' : 'islet-nice',

@@ -44,9 +44,6 @@ export function warmPoolClaimCases(name: string, makeDriver: () => RuntimeDriver
     const { log } = memoryLogger();
     /** One front door: its own pool and runner (as after a restart, or a second `islet serve` on the same store). */
     const doors: WarmPool[] = [];
-    const bob0 = () => claimed.get('bob');
-    const carol0 = () => claimed.get('carol');
-    const claimed = new Map<string, string>();
     const door = () => {
       const pool = new WarmPool({ driver, store, config, log, instance, labels: o.labels, ...(o.claimBy ? { claimBy: o.claimBy } : {}) });
       doors.push(pool); // closed in after: no refill may outlive the suite
@@ -115,8 +112,6 @@ export function warmPoolClaimCases(name: string, makeDriver: () => RuntimeDriver
       await account('bob');
       await account('carol');
       const [bob, carol] = await Promise.all([b.runner.ensureRunning('bob', env()), c.runner.ensureRunning('carol', env())]);
-      claimed.set('bob', bob);
-      claimed.set('carol', carol);
       assert.equal(new Set([alice, bob, carol]).size, 3, `three trainees, three containers (${alice} ${bob} ${carol})`);
       assert.equal([bob, carol].filter((x) => x === left[0]).length, 1, 'exactly one of them got the last ready container');
     });
@@ -127,11 +122,12 @@ export function warmPoolClaimCases(name: string, makeDriver: () => RuntimeDriver
       await lifecycle.reconcile();
       assert.equal((await driver.inspect(alice))?.state, 'running', 'kept and running');
       assert.equal((await store.getOwnership('alice', 'demo'))?.containerId, alice, 'its row kept');
-      // A refilled pool: its unclaimed containers stay the pool's, whatever the passes.
-      const refill = door();
-      await refill.pool.fill();
-      const fresh = (await ids()).filter((c) => isUnclaimedPoolName(c.name) && !ready.includes(c.id) && ![bob0(), carol0()].includes(c.id));
-      assert.equal(fresh.length, 2, 'two new ready containers');
+      // A refilled pool: its unclaimed containers stay the pool's, whatever the passes (earlier doors may refill too).
+      for (const p of doors) p.close();
+      await door().pool.fill();
+      const rows = new Set((await store.listOwnership()).map((r) => r.containerId));
+      const fresh = (await ids()).filter((c) => isUnclaimedPoolName(c.name) && !rows.has(c.id));
+      assert.ok(fresh.length >= 2, `the pool is full again (${fresh.length} unclaimed)`);
       await store.deleteAccount('alice');
       // Her row went with her account; the claim lease still says the container was claimed: an orphan, removed
       // at the second pass that sees it so (a claim takes the lease just before it writes the row).

@@ -24,8 +24,9 @@ import { IsletError } from '../../core/islet-error.ts';
 import { DockerDriver } from '../docker/docker-driver.ts';
 import { EngineClient, MSG_BUSY, statusOf } from '../docker/engine-client.ts';
 import { parseEngineAddress } from '../docker/engine-address.ts';
-import type { Attachment, CreateRequest, ExecRequest, Execution, InstanceInfo, OptionalOperation, RuntimeDriver, TtySize } from '../runtime-driver.ts';
+import type { Attachment, CreateRequest, ExecRequest, Execution, InstanceInfo, OptionalOperation, Retiring, RuntimeDriver, TtySize } from '../runtime-driver.ts';
 import { NodeEvents, type TaskStarted } from './node-events.ts';
+import { retiringInstances } from './node-drains.ts';
 import { PendingAttachment } from './pending-attachment.ts';
 import { LABEL_SWARM_NAME, LABEL_SWARM_NNP, LABEL_SWARM_TTY, serviceName, serviceSpec } from './service-spec.ts';
 
@@ -146,6 +147,11 @@ export class SwarmDriver implements RuntimeDriver {
     if (this.#nodes.size === 0) throw new RangeError('the swarm driver needs the engine address of at least one node (runtime.nodes)');
   }
 
+  /** Instances on drained nodes and when Swarm stops them (node-drains.ts): the door tells their trainees. */
+  retiring(): Promise<Map<string, Retiring>> {
+    return retiringInstances(this.#manager, this.#callMs, this.#graceNs / 1e6);
+  }
+
   /** True when every reachable node has the image (a node that does not answer is not asked). */
   async hasImage(image: string): Promise<boolean> {
     const got = await Promise.allSettled([...this.#nodes.values()].map((n) => n.driver.hasImage(image)));
@@ -180,9 +186,9 @@ export class SwarmDriver implements RuntimeDriver {
   }
 
   async inspect(idOrName: string): Promise<InstanceInfo | undefined> {
-    const svc = await this.#service(idOrName);
+    const [svc, where] = await this.#serviceAndTask(idOrName);
     if (!svc) return undefined;
-    return this.#info(svc, await this.#locate(svc.ID));
+    return this.#info(svc, where);
   }
 
   async find(labels: Readonly<Record<string, string>>): Promise<InstanceInfo[]> {
@@ -206,9 +212,8 @@ export class SwarmDriver implements RuntimeDriver {
       if (att) return att;
       this.#where.delete(id);
     }
-    const svc = await this.#service(id);
+    const [svc, w] = await this.#serviceAndTask(id);
     if (!svc) throw notFound(id, 'attach');
-    const w = await this.#locate(svc.ID);
     if (w.container && w.node && !w.lost) {
       const att = await this.#node(w.node)
         .driver.attach(w.container)
@@ -227,12 +232,9 @@ export class SwarmDriver implements RuntimeDriver {
   }
 
   async start(id: string): Promise<void> {
-    // By service id (the runner's case), the service and its tasks are asked for at once: one round trip fewer.
-    const early = SERVICE_ID.test(id) ? this.#locate(id) : undefined;
-    early?.catch(() => undefined);
-    const svc = await this.#service(id);
+    const [svc, found] = await this.#serviceAndTask(id);
     if (!svc) throw notFound(id, 'start');
-    let where = early && svc.ID === id ? await early : await this.#locate(svc.ID);
+    let where = found;
     try {
       // In place when its node still has the container (files kept); else a new task, placed by Swarm.
       let inPlace = false;
@@ -343,6 +345,18 @@ export class SwarmDriver implements RuntimeDriver {
       if (statusOf(err) === 404) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * The service and where its task is. By service id (what the runner passes after create), both are asked of
+   * the manager at once: one round trip fewer on every login; by name, one after the other.
+   */
+  async #serviceAndTask(idOrName: string): Promise<[ServiceJson | undefined, Where]> {
+    const early = SERVICE_ID.test(idOrName) ? this.#locate(idOrName) : undefined;
+    early?.catch(() => undefined); // awaited below, or not needed
+    const svc = await this.#service(idOrName);
+    if (!svc) return [undefined, {}];
+    return [svc, early && svc.ID === idOrName ? await early : await this.#locate(svc.ID)];
   }
 
   /** The service's newest task, its node and container, and whether the node can be reached. */
@@ -583,9 +597,8 @@ export class SwarmDriver implements RuntimeDriver {
   async #at(id: string): Promise<{ node: Node; container: string }> {
     const hint = this.#where.get(id);
     if (hint) return { node: this.#node(hint.node), container: hint.container };
-    const svc = await this.#service(id);
+    const [svc, w] = await this.#serviceAndTask(id);
     if (!svc) throw notFound(id, 'locate');
-    const w = await this.#locate(svc.ID);
     if (!w.container || !w.node || w.lost) throw notRunning(id, w.lost);
     this.#remember(svc, w);
     return { node: this.#node(w.node), container: w.container };
