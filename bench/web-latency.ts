@@ -36,8 +36,11 @@
  *     moves far less than the wall clock: two builds compared under load are compared on that;
  *   - the working phase is cut into WINDOWS equal windows; both doors' trainees work in every window, and each
  *     window's p99 is reported for both doors with the number of windows where the web's was at or below SSH's.
+ *   - a returning trainee (page_clock_returning_ms): per round, RETURNING more visits in one browser context after
+ *     a first (its cache warm: the page's versioned files are immutable, and Chromium keeps V8's code for them);
+ *     the target's figure stays the fresh context's.
  * --pages-only runs the page-load rounds alone (no container is started), for comparing builds of the page.
- * Usage: node bench/web-latency.ts [--loads 20] [--rounds 3] [--warmup 2] [--keys 200] [--reattaches 10] [--idle 100] [--new 5] [--working 100] [--work-seconds 60] [--windows 6] [--pages-only]
+ * Usage: node bench/web-latency.ts [--loads 20] [--rounds 3] [--warmup 2] [--keys 200] [--reattaches 10] [--idle 100] [--new 5] [--working 100] [--work-seconds 60] [--windows 6] [--returning 5] [--pages-only]
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -46,7 +49,7 @@ import { join } from 'node:path';
 import { IsletProcess, repoRoot } from '../test/helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../test/helpers/engine.ts';
 import { SshTrainee } from '../test/helpers/ssh-trainee.ts';
-import type { CDPSession } from 'playwright-core';
+import type { BrowserContext, CDPSession } from 'playwright-core';
 import { launchChromium, startWithWeb } from '../test/browser/browser.ts';
 import { WebClient, pageCookie } from '../test/browser/ws-client.ts';
 import { machineInfo } from './lib/machine.ts';
@@ -68,6 +71,7 @@ const WORK_SECONDS = numArg(argv, 'work-seconds', 60);
 const ROUNDS = Math.max(1, numArg(argv, 'rounds', 3));
 const WINDOWS = Math.max(1, numArg(argv, 'windows', 6));
 const PAGES_ONLY = argv.includes('--pages-only');
+const RETURNING = numArg(argv, 'returning', 5);
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 const loads1: { at: string; what: string; loadavg: number[] }[] = [];
 const noteLoad = (what: string) => loads1.push({ at: new Date().toISOString(), what, loadavg: load() });
@@ -125,7 +129,9 @@ try {
     const hit = () => {
       const b = (globalThis as any).islet.term.buffer.active;
       if (done) return;
-      for (let y = 0; y < b.length; y++)
+      // The cursor's line: where a prompt waiting for input is (scanning the whole buffer after every parsed
+      // write cost the page's main thread a few ms per load, charged to the page).
+      for (const y of [b.baseY + b.cursorY])
         if (b.getLine(y)?.translateToString(true).includes('[new/existing]:')) {
           done = true;
           performance.mark('bench:menu-parsed');
@@ -175,8 +181,28 @@ try {
   let phases: Record<string, number> = {};
   const warmup: number[] = [];
   /** One round per call: its loads on the page clock, and the renderer's CPU time (ms) at the menu. */
-  const rounds: { at: string; loadavg: number[]; menu_ms: number[]; renderer_main_cpu_ms: number[]; renderer_cpu_ms: number[] }[] = [];
+  const rounds: { at: string; loadavg: number[]; menu_ms: number[]; renderer_main_cpu_ms: number[]; renderer_cpu_ms: number[]; returning_ms: number[] }[] = [];
   /** LOADS page loads, each in a fresh browser context (no cache, no cookie); the first call also runs the warm-up. */
+  /** One visit in a new tab of `ctx`: the wall clock from Node, the renderer's CPU time (ms) and the page's marks at the menu. */
+  const oneLoad = async (ctx: BrowserContext) => {
+    const page = await ctx.newPage();
+    // The renderer's CPU time: enabled before the navigation, read at the menu (seconds, cumulative for the process).
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const t0 = performance.now();
+    await page.goto(`${base}/`, { waitUntil: 'commit' });
+    await menuShown(cdp);
+    const wall = performance.now() - t0;
+    const cpu = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value * 1000]));
+    const marks: Record<string, number> = await page.evaluate(() => {
+      const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      const m: Record<string, number> = Object.fromEntries(performance.getEntriesByType('mark').map((e) => [e.name, e.startTime]));
+      return { response_end: n.responseEnd, dom_content_loaded: n.domContentLoadedEventEnd, ...m };
+    });
+    await page.evaluate(() => (globalThis as any).islet.conn.bye());
+    await page.close();
+    return { wall, cpu, marks };
+  };
   const pageLoads = async (): Promise<void> => {
     const round = {
       at: new Date().toISOString(),
@@ -184,24 +210,12 @@ try {
       menu_ms: [] as number[],
       renderer_main_cpu_ms: [] as number[],
       renderer_cpu_ms: [] as number[],
+      returning_ms: [] as number[],
     };
     for (let i = rounds.length ? 0 : -WARMUP; i < LOADS; i++) {
       const ctx = await chrome.browser.newContext();
       await ctx.addInitScript(observer);
-      const page = await ctx.newPage();
-      // The renderer's CPU time: enabled before the navigation, read at the menu (seconds, cumulative for the process).
-      const cdp = await ctx.newCDPSession(page);
-      await cdp.send('Performance.enable');
-      const t0 = performance.now();
-      await page.goto(`${base}/`, { waitUntil: 'commit' });
-      await menuShown(cdp);
-      const wall = performance.now() - t0;
-      const cpu = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value * 1000]));
-      const marks: Record<string, number> = await page.evaluate(() => {
-        const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
-        const m: Record<string, number> = Object.fromEntries(performance.getEntriesByType('mark').map((e) => [e.name, e.startTime]));
-        return { response_end: n.responseEnd, dom_content_loaded: n.domContentLoadedEventEnd, ...m };
-      });
+      const { wall, cpu, marks } = await oneLoad(ctx);
       if (i < 0) warmup.push(marks['bench:menu']!);
       else {
         loads.push(wall);
@@ -212,9 +226,17 @@ try {
         for (const [k, v] of Object.entries(marks)) (phaseSamples[k] ??= []).push(v);
         if (i === 0 && !rounds.length) phases = marks;
       }
-      await page.evaluate(() => (globalThis as any).islet.conn.bye());
       await ctx.close();
     }
+    // A returning trainee: one browser context (its HTTP cache, and V8's code cache kept with it) visited
+    // RETURNING + 1 times, a new tab each; the first visit is a fresh load and not counted here.
+    const ctx = await chrome.browser.newContext();
+    await ctx.addInitScript(observer);
+    for (let k = 0; k <= RETURNING; k++) {
+      const { marks } = await oneLoad(ctx);
+      if (k > 0) round.returning_ms.push(round1(marks['bench:menu']!));
+    }
+    await ctx.close();
     rounds.push(round);
     noteLoad(`after page loads, round ${rounds.length}`);
   };
@@ -229,6 +251,8 @@ try {
       max: round1(Math.max(...r.menu_ms)),
       renderer_main_cpu_p50: round1(pct(r.renderer_main_cpu_ms, 0.5)),
       renderer_cpu_p50: round1(pct(r.renderer_cpu_ms, 0.5)),
+      returning_p50: round1(pct(r.returning_ms, 0.5)),
+      returning_max: round1(Math.max(...r.returning_ms)),
     }));
   // The first rounds now, before any other work; one after the echo phases and one after the reattaches (in
   // between other work, as a trainee's page load meets a busy server), if ROUNDS leaves them.
@@ -242,6 +266,7 @@ try {
     page_clock_to_menu_ms: summary(inPage),
     page_clock_rounds: roundSummary(),
     page_rounds_samples: rounds,
+    page_clock_returning_ms: summary(rounds.flatMap((r) => r.returning_ms)),
     page_load_to_menu_ms: summary(loads),
     page_clock_warmup_ms: warmup.map(round1),
     first_load_phases_ms: phases,
@@ -270,6 +295,7 @@ try {
       JSON.stringify(
         {
           page_clock_to_menu_ms: { ...result.page_clock_to_menu_ms, samples: undefined },
+          page_clock_returning_ms: { ...result.page_clock_returning_ms, samples: undefined },
           rounds: result.page_clock_rounds,
           load_phases_p50_ms: result.load_phases_p50_ms,
         },
@@ -568,6 +594,7 @@ try {
         {
           page_load_to_menu_ms: brief(result.page_load_to_menu_ms),
           page_clock_to_menu_ms: brief(result.page_clock_to_menu_ms),
+          page_clock_returning_ms: brief(result.page_clock_returning_ms),
           page_clock_rounds: result.page_clock_rounds,
           phases,
           echo_ws_ms: brief(result.echo_ws_ms),

@@ -121,9 +121,15 @@ function staticFiles(): Map<string, StaticFile> {
     ['/static/xterm.css', join(xtermLib, '..', 'css', 'xterm.css'), css],
     ['/static/addon-fit.mjs', join(fitLib, 'addon-fit.mjs'), js],
   ];
-  return new Map(
-    files.map(([url, path, type]) => {
-      const body = readFileSync(path);
+  const bodies = new Map(files.map(([url, path]) => [url, readFileSync(path)]));
+  // The build's version: a hash of every file the page loads. The page names its files under it (see VERSIONED).
+  const hash = createHash('sha256');
+  for (const [url] of files) if (url !== '/') hash.update(url).update(bodies.get(url)!);
+  const version = hash.digest('base64url').slice(0, 12);
+  const out = new Map(
+    files.map(([url, _path, type]) => {
+      const raw = bodies.get(url)!;
+      const body = url === '/' ? Buffer.from(raw.toString('utf8').replaceAll('"/static/', `"${VERSIONED}${version}/`)) : raw;
       const f: StaticFile = { type, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
       if (body.length >= 1024) {
         brotliCompress(body, { params: { [zc.BROTLI_PARAM_QUALITY]: 6, [zc.BROTLI_PARAM_SIZE_HINT]: body.length } }, (err, out) => {
@@ -136,7 +142,19 @@ function staticFiles(): Map<string, StaticFile> {
       return [url, f];
     }),
   );
+  for (const [url, f] of [...out]) if (url.startsWith('/static/')) out.set(`${VERSIONED}${version}/${url.slice('/static/'.length)}`, f);
+  return out;
 }
+
+/**
+ * Every page file is served twice: at /static/NAME, revalidated on every load (no-cache, ETag), and at
+ * /static/v/VERSION/NAME, immutable for a year, where VERSION hashes all of them. The page (/, always
+ * revalidated) names the versioned URLs, and its modules' relative imports resolve within the same version:
+ * a returning trainee's browser takes the files from its cache without a request, and with them V8's code
+ * cache for xterm.js (Chromium keeps compiled code for scripts it loads again from its cache); a new build
+ * changes VERSION, so its page names new URLs.
+ */
+const VERSIONED = '/static/v/';
 
 /** The body to send for `accept` (the request's Accept-Encoding): brotli, gzip or plain, and its ETag and encoding. */
 export function encoded(f: StaticFile, accept: string | undefined): { body: Buffer; etag: string; encoding?: 'br' | 'gzip' } {
@@ -167,9 +185,11 @@ export class WebDoor {
       for (const [url, file] of files) {
         f.get(url, async (req, reply) => {
           if (url === '/' && !this.#keys.valid(ResumeKeys.fromHeader(req.headers.cookie))) reply.header('set-cookie', ResumeKeys.cookie(this.#keys.issue()));
-          // Revalidated on every load (no-cache) but not sent again while unchanged: a reload costs a few 304s.
+          // Revalidated on every load (no-cache) but not sent again while unchanged: a reload costs a few 304s;
+          // the versioned URLs (VERSIONED) never change, so they are not even revalidated.
           const e = encoded(file, req.headers['accept-encoding']);
-          reply.type(file.type).header('cache-control', 'no-cache').header('etag', e.etag).header('vary', 'accept-encoding');
+          const cache = url.startsWith(VERSIONED) ? 'public, max-age=31536000, immutable' : 'no-cache';
+          reply.type(file.type).header('cache-control', cache).header('etag', e.etag).header('vary', 'accept-encoding');
           if (e.encoding) reply.header('content-encoding', e.encoding);
           return req.headers['if-none-match'] === e.etag ? reply.code(304).send() : reply.send(e.body);
         });

@@ -111,6 +111,40 @@ describe('web door security', { concurrency: false, timeout: 300_000 }, () => {
     }
   });
 
+  test('the page names its files under a versioned URL, served immutable; a second visit in Chromium takes them from its cache', async () => {
+    const html = await (await fetch(`${base}/`)).text();
+    const m = /src="(\/static\/v\/[\w-]+\/)app\.js"/.exec(html);
+    assert.ok(m, `the page names a versioned app.js: ${html}`);
+    assert.doesNotMatch(html, /"\/static\/(?!v\/)/, 'no unversioned file named');
+    const v = await fetch(`${base}${m[1]}app.js`);
+    assert.equal(v.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal(await v.text(), await (await fetch(`${base}/static/app.js`)).text(), 'the same file');
+    assert.equal((await fetch(`${base}/static/app.js`)).headers.get('cache-control'), 'no-cache', 'control: the unversioned URL is revalidated');
+    assert.equal((await fetch(`${base}${m[1]}nope.js`)).status, 404);
+    const chrome = await launchChromium();
+    try {
+      const ctx = await chrome.browser.newContext();
+      const page = await ctx.newPage();
+      const sizes = async () => {
+        await page.waitForFunction(() => (globalThis as any).islet?.term, undefined, { timeout: 30_000 });
+        return page.evaluate(() =>
+          Object.fromEntries((performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((e) => [e.name.replace(/^.*\//, ''), e.transferSize])),
+        );
+      };
+      await page.goto(`${base}/`);
+      const first = await sizes();
+      assert.ok(first['xterm.mjs']! > 0, `first visit fetches xterm.mjs: ${JSON.stringify(first)}`);
+      await page.evaluate(() => (globalThis as any).islet.conn.bye());
+      await page.goto(`${base}/?again`);
+      const second = await sizes();
+      // transferSize 0: served from the browser's cache without even a revalidation (a 304 has a size).
+      for (const f of ['app.js', 'xterm.mjs', 'boot.js', 'xterm.css']) assert.equal(second[f], 0, `${f} again: ${JSON.stringify(second)}`);
+      await ctx.close();
+    } finally {
+      await chrome.close();
+    }
+  });
+
   test("resume needs the session's own cookie: missing, another browser's and forged cookies are refused", async () => {
     const mine = await pageCookie(base);
     const other = await pageCookie(base);
