@@ -213,5 +213,12 @@ test('echoes a key at a time are parsed a batch at a time, and a snapshot does n
   // A full batch waiting is parsed at once, not after the delay.
   m.feed(Buffer.alloc(16 * 1024, 'z'));
   assert.deepEqual(requests, [false, true, false]);
+  // The delay's timer, fired once, is armed again for the next echo (reused, not recreated).
+  while (m.queuedBytes > 0 && Date.now() < deadline) await sleep(100);
+  m.feed(Buffer.from('?'));
+  assert.equal(m.queuedBytes, 1);
+  while (m.queuedBytes > 0 && Date.now() < deadline) await sleep(100);
+  assert.equal(m.queuedBytes, 0, 'parsed after the delay again');
+  assert.equal(requests.length, 4);
   m.dispose();
 });
