@@ -159,4 +159,16 @@ export interface RuntimeDriver {
    * cpuTime and shows no memory.
    */
   usage?(id: string): Promise<{ readonly cpuNs: number; readonly memoryBytes: number } | undefined>;
+  /**
+   * Instances whose machine is being retired (a drained Swarm node), by instance id: the node and when the
+   * live shell's grace ends. Optional: a backend with one machine has none (src/sessions/drain-notices.ts).
+   */
+  retiring?(): Promise<ReadonlyMap<string, Retiring>>;
+}
+
+/** An instance on a machine being retired (RuntimeDriver.retiring). */
+export interface Retiring {
+  readonly node: string;
+  /** When the machine stops it (the drain's start plus the grace). */
+  readonly endsAt: Date;
 }
