@@ -39,7 +39,9 @@ let trainee: TmuxSsh;
  */
 const cell = (p: Page, account: string, col: string, menu = false) =>
   p.evaluate(
-    ([a, c, m]) => document.querySelector(`#roster-table tr[data-account="${a}"]${m ? '[data-state="menu"]' : ':not([data-state="menu"])'} td[data-col="${c}"]`)?.textContent ?? '',
+    ([a, c, m]) =>
+      document.querySelector(`#roster-table tr[data-account="${a}"]${m ? '[data-state="menu"]' : ':not([data-state="menu"])'} td[data-col="${c}"]`)
+        ?.textContent ?? '',
     [account, col, menu] as const,
   );
 

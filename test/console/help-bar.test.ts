@@ -99,7 +99,10 @@ describe('help bar: a browser trainee answers an instructor with buttons', { con
     await consoleStatus(con, /refused/);
     await waitForScreen(web, 'You refused ada typing in your terminal.');
     assert.deepEqual(keys, [], 'no key was sent: the button answered');
-    assert.ok(controls.some((c) => JSON.parse(c).t === 'watch-answer' && JSON.parse(c).answer === 'refuse'), controls.join(' '));
+    assert.ok(
+      controls.some((c) => JSON.parse(c).t === 'watch-answer' && JSON.parse(c).answer === 'refuse'),
+      controls.join(' '),
+    );
     await barText(web, /Watching your terminal: ada/);
     assert.equal(await web.locator('#helpbar button[data-answer="refuse"]').isVisible(), false, 'the ask is over');
     // The probe of "no key was sent": typing in the page does send binary frames (focus is back in the terminal).
@@ -117,7 +120,10 @@ describe('help bar: a browser trainee answers an instructor with buttons', { con
     await web.getByRole('button', { name: 'Allow' }).click();
     await consoleStatus(con, /allowed typing/);
     assert.deepEqual(keys, [], 'no key was sent: the button answered');
-    assert.ok(controls.some((c) => JSON.parse(c).answer === 'allow'), controls.join(' '));
+    assert.ok(
+      controls.some((c) => JSON.parse(c).answer === 'allow'),
+      controls.join(' '),
+    );
     await barText(web, /ada \(instructor\) is typing in your terminal/);
     await con.click('.watch-screen');
     await con.keyboard.type('echo typed-by-ada-$((2+3))');
