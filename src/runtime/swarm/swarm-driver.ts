@@ -131,7 +131,7 @@ export class SwarmDriver implements RuntimeDriver {
   /** Images every node had, and until when that is trusted (create skips asking the nodes again). */
   readonly #imagesSeen = new Map<string, number>();
   /** Service id or name → where its container ran last (a hint; a failed call looks again). */
-  readonly #where = new Map<string, { node: string; container: string }>();
+  readonly #where = new Map<string, { node: string; container: string; svc?: ServiceJson }>();
 
   constructor(o: SwarmDriverOptions) {
     this.#callMs = o.callTimeoutMs ?? 15_000;
@@ -186,6 +186,15 @@ export class SwarmDriver implements RuntimeDriver {
   }
 
   async inspect(idOrName: string): Promise<InstanceInfo | undefined> {
+    // A container last seen running and still running is the service's current one (a new task only replaces a
+    // container that stopped or whose node was lost): one call to its node, as on one host — a reattach's case.
+    const hint = this.#where.get(idOrName);
+    if (hint?.svc) {
+      const c = await this.#node(hint.node)
+        .driver.inspect(hint.container)
+        .catch(() => undefined);
+      if (c?.state === 'running') return { ...serviceInfo(hint.svc), state: 'running', ...(c.startedAt ? { startedAt: c.startedAt } : {}) };
+    }
     const [svc, where] = await this.#serviceAndTask(idOrName);
     if (!svc) return undefined;
     return this.#info(svc, where);
@@ -396,13 +405,7 @@ export class SwarmDriver implements RuntimeDriver {
   }
 
   async #info(svc: ServiceJson, where: Where): Promise<InstanceInfo> {
-    const base = {
-      id: svc.ID,
-      name: svc.Spec.Labels?.[LABEL_SWARM_NAME] ?? svc.Spec.Name,
-      image: svc.Spec.TaskTemplate.ContainerSpec.Image.replace(/@sha256:[0-9a-f]+$/, ''),
-      labels: svc.Spec.Labels ?? {},
-      createdAt: new Date(svc.CreatedAt),
-    };
+    const base = serviceInfo(svc);
     if (!where.task) return { ...base, state: 'created' };
     if (where.lost) return { ...base, state: 'dead', lost: where.lost };
     if (where.container && where.node) {
@@ -615,7 +618,7 @@ export class SwarmDriver implements RuntimeDriver {
   }
 
   #remember(svc: ServiceJson, w: Where): void {
-    const v = { node: w.node!, container: w.container! };
+    const v = { node: w.node!, container: w.container!, svc };
     this.#where.set(svc.ID, v);
     this.#where.set(svc.Spec.Labels?.[LABEL_SWARM_NAME] ?? svc.Spec.Name, v);
   }
@@ -630,6 +633,17 @@ export class SwarmDriver implements RuntimeDriver {
     if (!n) throw unavailable(`swarm node ${host} has no engine address in runtime.nodes`, { node: host });
     return n;
   }
+}
+
+/** What an instance's info takes from its service. */
+function serviceInfo(svc: ServiceJson): Pick<InstanceInfo, 'id' | 'name' | 'image' | 'labels' | 'createdAt'> {
+  return {
+    id: svc.ID,
+    name: svc.Spec.Labels?.[LABEL_SWARM_NAME] ?? svc.Spec.Name,
+    image: svc.Spec.TaskTemplate.ContainerSpec.Image.replace(/@sha256:[0-9a-f]+$/, ''),
+    labels: svc.Spec.Labels ?? {},
+    createdAt: new Date(svc.CreatedAt),
+  };
 }
 
 function enc(s: string): string {
