@@ -30,6 +30,7 @@ import { effectiveMaxContainers } from './sessions/capacity.ts';
 import { EnvironmentRunner } from './sessions/environment-runner.ts';
 import { MenuRoster } from './sessions/menu-roster.ts';
 import { Broadcaster } from './sessions/broadcaster.ts';
+import { DRAIN_CHECK_MS, DrainNotices } from './sessions/drain-notices.ts';
 import { WarmPool } from './sessions/warm-pool.ts';
 import { sweepRecordings } from './recordings/retention.ts';
 import { AdminService } from './admin/admin-service.ts';
@@ -131,7 +132,8 @@ export interface IsletGraph {
    * The long-running parts, for the server to start (src/core/service.ts): the background hasher (and the
    * accounts' sealing), the reconciler with its runtime checks, the warm-pool filler. Admin commands start none.
    */
-  readonly services: { readonly hasher: Service; readonly lifecycle: Service; readonly pool: Service };
+  /** `drains`: telling trainees of a machine being retired (drivers with RuntimeDriver.retiring only). */
+  readonly services: { readonly hasher: Service; readonly lifecycle: Service; readonly pool: Service; readonly drains?: Service };
   /** Stops the accounts' sealing and the hasher (the caller closes the store and stops services it started). */
   close(): Promise<void>;
 }
@@ -153,6 +155,8 @@ export function composeGraph(o: GraphOptions): IsletGraph {
   });
   const bridgeNetwork = bridgeNetworkName(instance);
   const pool = new WarmPool({ driver, store, config, log: log.child({ module: 'pool' }), instance, labels, bridgeNetwork });
+  // Made once the runner exists (it needs the runner's shells); the runner asks it at every reattach.
+  let drains: DrainNotices | undefined;
   const runner = new EnvironmentRunner({
     driver,
     store,
@@ -163,6 +167,7 @@ export function composeGraph(o: GraphOptions): IsletGraph {
     pool,
     now,
     screenRestore: () => config.current().global.screen_restore,
+    retiringNotice: (id) => drains?.loginNotice(id),
     ...(o.labNetwork ? { labNetwork: o.labNetwork } : {}),
     ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}),
   });
@@ -200,7 +205,14 @@ export function composeGraph(o: GraphOptions): IsletGraph {
   };
   // Pools fill at start and every 30 s (and after every claim); an edit of warm_pool applies at the next claim or check.
   const filler = periodic('pool', 30_000, () => pool.fill());
+  // A drained machine (Swarm) under live shells: their trainees are told (only drivers that know machines).
+  const notices = driver.retiring
+    ? new DrainNotices({ driver, attached: runner.attached, taps: runner.taps, store, log: log.child({ module: 'drains' }) })
+    : undefined;
+  drains = notices;
+  const drainCheck = notices ? periodic('drains', DRAIN_CHECK_MS, () => notices.tick()) : undefined;
   const services = {
+    ...(drainCheck ? { drains: drainCheck } : {}),
     hasher: { name: 'hasher', start: () => undefined, stop: sealing },
     lifecycle: { name: 'lifecycle', start: () => lifecycle.start(), stop: () => lifecycle.stop() },
     pool: {

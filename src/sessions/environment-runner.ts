@@ -54,6 +54,8 @@ export interface RunnerDeps {
   readonly pool?: WarmPool;
   /** For `lab_network` environments: prepares the environment's lab network (src/catalogue/lab-network.ts) and names it. */
   readonly labNetwork?: (env: Environment) => Promise<string>;
+  /** At a reattach: what to tell when the instance's machine is being retired (src/sessions/drain-notices.ts). */
+  readonly retiringNotice?: (id: string) => string | undefined;
 }
 
 export class EnvironmentRunner {
@@ -330,6 +332,8 @@ export class EnvironmentRunner {
     return this.#lock.run(`${account}\0${env.name}`, async () => {
       const { info, fresh, running, release, warm } = await this.#prepare(account, env, say, () => term.closed, size, term.term);
       say(fresh ? 'Enjoy yourself!\n' : 'Welcome back!\n');
+      const retiring = fresh ? undefined : this.#d.retiringNotice?.(info.id);
+      if (retiring) say(`${retiring}\n`);
       if (motd) say(motd);
       if (env.remove_on_exit && !running) say('This container is set to be terminated upon exit, work will not be saved.\n');
       let att: Attachment;
