@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BufferedFile } from './buffered-file.ts';
 import { CastWriter } from './cast-writer.ts';
 
 const meta = { account: 'alice', door: 'ssh', login: 'alice', pid: 1, run: 'r', input: false };
@@ -56,6 +57,29 @@ test('a recording being written is on disk within the flush interval (1 s by def
     assert.match(read(a), /"x", "0"\]\n$/);
   } finally {
     t.mock.timers.reset();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a file that cannot be opened reports one error, drops what it is given and still closes; a good one beside it is written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'islet-buffered-'));
+  try {
+    writeFileSync(join(dir, 'plain-file'), 'x');
+    const errors: unknown[] = [];
+    // Its folder would have to be made inside a plain file: ENOTDIR.
+    const bad = new BufferedFile(join(dir, 'plain-file', 'sub', 'x.cast'), { onError: (e) => errors.push(e) });
+    const good = new BufferedFile(join(dir, 'ok', 'y.cast'));
+    bad.append('one');
+    good.append('fine');
+    await bad.flush();
+    bad.append('two');
+    await bad.close();
+    await good.close();
+    assert.equal(errors.length, 1);
+    assert.equal((errors[0] as NodeJS.ErrnoException).code, 'ENOTDIR');
+    assert.ok(bad.dropped > 0, 'what came after the failure was dropped');
+    assert.equal(readFileSync(join(dir, 'ok', 'y.cast'), 'utf8'), 'fine\n');
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -14,15 +14,14 @@
  * still waits here).
  *
  * Cheap on purpose (profiled under 100 trainees, bench/recording-overhead.ts --profile): sizes are counted
- * in UTF-16 code units (string length: no byteLength per line), one timer serves every file, and writes
- * use the fd callback API (no FileHandle promise per write), one write per batch.
+ * in UTF-16 code units (string length: no byteLength per line), one timer serves every file, one write per
+ * batch, and the writes of one tick go to one disk thread as one message (disk-thread.ts).
  *
  * Contract: lines are written whole and in order; what was queued (or touched) at time t is handed to the
  * kernel by t + flushMs unless the previous write is still in flight (the disk is behind); a crash loses at
  * most what was still queued (and possibly leaves the last line cut, which readers skip).
  */
-import { close, mkdir, open, write } from 'node:fs';
-import { dirname } from 'node:path';
+import { diskAppend, diskClose, diskOpen } from './disk-thread.ts';
 
 export interface BufferedFileOptions {
   readonly flushMs?: number;
@@ -57,8 +56,8 @@ export class BufferedFile {
   readonly #maxPending: number;
   readonly #onError: (err: unknown) => void;
   readonly #collect: (() => string) | undefined;
-  #fd: number | undefined;
-  #opening: Promise<void>;
+  /** The disk thread's handle of the open file. */
+  readonly #file: number;
   /** Newline-terminated lines waiting for the next write. */
   #pending: string[] = [];
   #pendingBytes = 0;
@@ -78,19 +77,8 @@ export class BufferedFile {
     this.#maxPending = opts.maxPendingBytes ?? 1024 * 1024;
     this.#onError = opts.onError ?? (() => undefined);
     this.#collect = opts.collect;
-    this.#opening = new Promise((resolve) => {
-      mkdir(dirname(path), { recursive: true, mode: 0o700 }, (err) => {
-        if (err) {
-          this.#fail(err);
-          resolve();
-          return;
-        }
-        open(path, 'a', 0o600, (e, fd) => {
-          if (e) this.#fail(e);
-          else this.#fd = fd;
-          resolve();
-        });
-      });
+    this.#file = diskOpen(path, (err) => {
+      if (err) this.#fail(err);
     });
   }
 
@@ -126,10 +114,7 @@ export class BufferedFile {
     if (this.#closed) return;
     this.#closed = true;
     await this.flush();
-    await this.#opening;
-    const fd = this.#fd;
-    this.#fd = undefined;
-    if (fd !== undefined) await new Promise<void>((r) => close(fd, () => r()));
+    await new Promise<void>((r) => diskClose(this.#file, () => r()));
   }
 
   /** Resolves when everything queued (or held by the owner) so far is on disk (or dropped by a failure). */
@@ -163,12 +148,10 @@ export class BufferedFile {
     });
   }
 
-  async #write(batch: string): Promise<void> {
-    await this.#opening;
-    const fd = this.#fd;
-    if (fd === undefined) return;
-    await new Promise<void>((resolve) => {
-      write(fd, batch, null, 'utf8', (err) => {
+  #write(batch: string): Promise<void> {
+    if (this.#failed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      diskAppend(this.#file, batch, (err) => {
         if (err) this.#fail(err);
         resolve();
       });
