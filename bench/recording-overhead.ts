@@ -14,7 +14,8 @@
  *   (--input: the recording server also records input, recording_input: true; --profile: the recording server
  *   runs under `node --cpu-prof` and the result gives the share of its main thread's busy time spent in
  *   src/recordings/ (with the recorder's calls into JSON, TextDecoder and fs; not the door's write it passes on)
- *   — a figure the machine's load moves far less than the A/B difference)
+ *   — a figure the machine's load moves far less than the A/B difference; `in_windows`: the same inside the
+ *   recording system's measured windows only, the steady workload without the logins)
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, setPriority, tmpdir } from 'node:os';
@@ -47,8 +48,21 @@ interface ProfileNode {
  * (Node's own `node:` frames and natives skipped, so JSON, TextDecoder and fs calls count for their caller)
  * is in src/recordings/. The door's own write, which the recorder's terminal proxy calls, counts for the door.
  */
-function recorderShare(file: string): { busy_ms: number; recorder_ms: number; recorder_percent: number } {
-  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+interface Share {
+  busy_ms: number;
+  recorder_ms: number;
+  recorder_percent: number;
+}
+
+/** Monotonic clock in µs: the clock of a .cpuprofile's startTime and samples (V8's TimeTicks, CLOCK_MONOTONIC). */
+const monoUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * The whole run's share, and the share inside `spans` (monotonic µs: the measured windows of the recording
+ * system — steady work only, no logins, no idle turns).
+ */
+function recorderShare(file: string, spans: readonly (readonly [number, number])[]): Share & { in_windows: Share } {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number };
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
@@ -64,14 +78,24 @@ function recorderShare(file: string): { busy_ms: number; recorder_ms: number; re
   };
   let busy = 0;
   let rec = 0;
+  let wBusy = 0;
+  let wRec = 0;
+  let t = p.startTime;
   p.samples.forEach((id, i) => {
     const us = p.timeDeltas[i] ?? 0;
+    t += us;
     const name = byId.get(id)?.callFrame.functionName;
     if (name === '(idle)' || name === '(program)') return;
+    const r = isRecorder(id);
     busy += us;
-    if (isRecorder(id)) rec += us;
+    if (r) rec += us;
+    if (spans.some(([a, b]) => t >= a && t <= b)) {
+      wBusy += us;
+      if (r) wRec += us;
+    }
   });
-  return { busy_ms: Math.round(busy / 1000), recorder_ms: Math.round(rec / 1000), recorder_percent: Math.round((rec / busy) * 1000) / 10 };
+  const share = (b: number, r: number): Share => ({ busy_ms: Math.round(b / 1000), recorder_ms: Math.round(r / 1000), recorder_percent: Math.round((r / b) * 1000) / 10 });
+  return { ...share(busy, rec), in_windows: share(wBusy, wRec) };
 }
 
 interface System {
@@ -91,6 +115,8 @@ interface Window {
   readonly echo_ms: { p50: number; p99: number; samples: number };
   readonly load1: number;
   readonly still_busy_at_pause: number;
+  /** The window in monotonic µs (to find it in the profile). */
+  readonly mono_us: readonly [number, number];
 }
 
 async function measure(sys: System, rep: number): Promise<Window> {
@@ -99,9 +125,11 @@ async function measure(sys: System, rep: number): Promise<Window> {
   const pid = sys.target.pid;
   const t0 = ticks(pid);
   const from = performance.now();
+  const monoFrom = monoUs();
   await sleep(WINDOW_MS);
   const t1 = ticks(pid);
   const to = performance.now();
+  const monoTo = monoUs();
   const busy = await sys.pool.pause();
   const seconds = (to - from) / 1000;
   const cpu = (t1 - t0) / CLK_TCK;
@@ -116,6 +144,7 @@ async function measure(sys: System, rep: number): Promise<Window> {
     echo_ms: { p50: round1(pct(echoes, 0.5)), p99: round1(pct(echoes, 0.99)), samples: echoes.length },
     load1: round1(loadavg()[0]!),
     still_busy_at_pause: busy,
+    mono_us: [monoFrom, monoTo],
   };
   console.log(
     `rep ${rep} ${w.system}: ISLET ${w.cpu_s} s CPU in ${w.seconds} s (${w.cpu_cores} cores, ${w.cpu_ms_per_key} ms per key), ` +
@@ -167,7 +196,8 @@ async function main(): Promise<void> {
     const f = readdirSync(dir)
       .filter((x) => x.endsWith('.cpuprofile'))
       .sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0];
-    if (f) profile = { whole_run: true, ...recorderShare(join(dir, f)) };
+    const spans = windows.filter((w) => w.system === 'recording').map((w) => w.mono_us);
+    if (f) profile = { whole_run: true, ...recorderShare(join(dir, f), spans) };
     if (process.env.KEEP_PROFILE) console.log(`profiles kept in ${profileDir}`);
     else rmSync(profileDir, { recursive: true, force: true });
     console.log(`profile of the recording server, whole run: ${JSON.stringify(profile)}`);
