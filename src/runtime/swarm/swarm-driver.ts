@@ -24,7 +24,17 @@ import { IsletError } from '../../core/islet-error.ts';
 import { DockerDriver } from '../docker/docker-driver.ts';
 import { EngineClient, MSG_BUSY, statusOf } from '../docker/engine-client.ts';
 import { parseEngineAddress } from '../docker/engine-address.ts';
-import type { Attachment, CreateRequest, ExecRequest, Execution, InstanceInfo, OptionalOperation, Retiring, RuntimeDriver, TtySize } from '../runtime-driver.ts';
+import type {
+  Attachment,
+  CreateRequest,
+  ExecRequest,
+  Execution,
+  InstanceInfo,
+  OptionalOperation,
+  Retiring,
+  RuntimeDriver,
+  TtySize,
+} from '../runtime-driver.ts';
 import { NodeEvents, type TaskStarted } from './node-events.ts';
 import { retiringInstances } from './node-drains.ts';
 import { PendingAttachment } from './pending-attachment.ts';
