@@ -48,7 +48,13 @@ export class AddressFailures {
     const now = this.#now();
     const windowMs = lim.windowSeconds * 1000;
     const at = new Date(now);
-    const { times } = await this.#store.addressEvent({ kind: 'login_failure', key: ip, now: at, windowMs: Math.max(windowMs, DELAY_WINDOW_MS), cap: lim.lockoutAfter });
+    const { times } = await this.#store.addressEvent({
+      kind: 'login_failure',
+      key: ip,
+      now: at,
+      windowMs: Math.max(windowMs, DELAY_WINDOW_MS),
+      cap: lim.lockoutAfter,
+    });
     const within = (ms: number) => times.filter((t) => t > now - ms).length;
     const delayMs = failureDelayMs(within(DELAY_WINDOW_MS), lim.maxDelaySeconds * 1000);
     if (within(windowMs) >= lim.lockoutAfter) {

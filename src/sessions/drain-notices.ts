@@ -94,7 +94,15 @@ export class DrainNotices {
       .then((rows) => rows.find((o) => o.containerId === id))
       .catch(() => undefined);
     this.#d.log.warn(
-      { event: 'environment_retiring', account: row?.account, environment: row?.environment, container: id.slice(0, 12), node: r.node, endsAt: r.endsAt.toISOString(), how },
+      {
+        event: 'environment_retiring',
+        account: row?.account,
+        environment: row?.environment,
+        container: id.slice(0, 12),
+        node: r.node,
+        endsAt: r.endsAt.toISOString(),
+        how,
+      },
       'trainee told: their environment is on a machine being retired',
     );
   }

@@ -24,7 +24,8 @@ const runId = testRunId();
 const islet = new IsletProcess(runId);
 let lab: Lab;
 
-const NOTICE = /machine being retired; it ends at (\d\d:\d\d) UTC \(in (\d+) min\)\. Save your work \(scp, or export\) - a new login after that starts afresh\./;
+const NOTICE =
+  /machine being retired; it ends at (\d\d:\d\d) UTC \(in (\d+) min\)\. Save your work \(scp, or export\) - a new login after that starts afresh\./;
 /** A terminal's whole history as one line (a notice spans rows). */
 const flat = async (s: TmuxSsh) => (await s.history()).replace(/\s+/g, ' ');
 
@@ -69,7 +70,7 @@ describe('node drain: the trainees on the drained node are told, in their termin
     await lab?.down();
   });
 
-  test('drain the node under a live shell: told once with the end, the shell lives on, the control elsewhere sees nothing, the next login is told again', async () => {
+  test('drain the node under a live shell: told once with the end, the shell lives on, the control sees nothing, the next login is told again', async () => {
     const alice = await shellOf('alice', true);
     const bob = await shellOf('bob', true);
     const [aliceNode, bobNode] = [await nodeOf('alice'), await nodeOf('bob')];
