@@ -12,6 +12,7 @@
  */
 import { formatDate, formatRemaining } from '../accounts/account-service.ts';
 import type { Logger } from '../logger.ts';
+import type { LoginThrottleState } from '../store/store.ts';
 import type { AccountThrottle } from './account-throttle.ts';
 import type { AddressFailures } from './address-failures.ts';
 import { failureDelayMs } from './failure-delay.ts';
@@ -42,6 +43,12 @@ export class LoginThrottle {
 
   addressLocked(client: string): boolean {
     return this.#addresses.lockedOut(client);
+  }
+
+  /** accountRefusal() on the account's throttle row as the caller read it (Store.getLoginAccount). */
+  refusalOf(state: LoginThrottleState | undefined): string | undefined {
+    const until = state?.lockedUntil;
+    return until && until.getTime() > this.#now() ? throttledMessage(until, this.#now()) : undefined;
   }
 
   /** The trainee-safe refusal while `account`'s password logins are paused, or undefined when they are not. */

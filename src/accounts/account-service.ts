@@ -40,17 +40,25 @@ export class AccountService {
 
   readonly #hash: (password: string) => Promise<string>;
 
-  /** `hash` seals new accounts (the server passes a BackgroundHasher at idle priority; default: in process). */
+  readonly #verify: (password: string, encoded: string) => Promise<boolean>;
+
+  /**
+   * `hash` seals new accounts (the server passes a BackgroundHasher at idle priority; default: in process).
+   * `verify` checks a password against a stored hash (default: scrypt; bench/store-logins.ts leaves the CPU
+   * cost out, being no store time).
+   */
   constructor(
     store: Store,
     now: () => Date = () => new Date(),
     onSealFailed: (name: string, err: unknown) => void = () => undefined,
     hash: (password: string) => Promise<string> = hashPassword,
+    verify: (password: string, encoded: string) => Promise<boolean> = verifyPassword,
   ) {
     this.#store = store;
     this.#now = now;
     this.#onSealFailed = onSealFailed;
     this.#hash = hash;
+    this.#verify = verify;
   }
 
   #seal(name: string, password: string): void {
@@ -118,8 +126,12 @@ export class AccountService {
    * Throws ACCOUNT_BAD_LOGIN or ACCOUNT_EXPIRED.
    */
   async login(name: string, password: string): Promise<Account> {
-    const account = usernamePattern.test(name) ? await this.#store.getAccount(name) : undefined;
-    const ok = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), account?.passwordHash ?? (await decoyHash));
+    return this.check(name, password, usernamePattern.test(name) ? await this.#store.getAccount(name) : undefined);
+  }
+
+  /** login() on an account the caller has read already (`account`: undefined when there is none by that name). */
+  async check(name: string, password: string, account: Account | undefined): Promise<Account> {
+    const ok = await this.#verify(password.slice(0, MAX_PASSWORD_LENGTH), account?.passwordHash ?? (await decoyHash));
     if (!account || !ok)
       throw new IsletError('ACCOUNT_BAD_LOGIN', 'Login failed', `bad login for ${JSON.stringify(name.slice(0, 64))}`, {
         reason: account ? 'bad_password' : 'unknown_user',

@@ -55,7 +55,9 @@ export class Admission {
    */
   async admit(account: string, say: (text: string) => void, gone: () => boolean): Promise<() => void> {
     let lim = this.#limits();
-    if (lim.maxPerAccount > 0 && (await this.#store.countRunning(account)) >= lim.maxPerAccount) throw accountFull(lim);
+    // An account at its own limit is refused before it waits in line behind others; with nobody in line the
+    // claim below answers account_full itself (one store round trip fewer per new container).
+    if (lim.maxPerAccount > 0 && this.#line.length > 0 && (await this.#store.countRunning(account)) >= lim.maxPerAccount) throw accountFull(lim);
     if (lim.maxContainers === 0 && lim.maxPerAccount === 0) return () => {};
     const me = {};
     this.#line.push(me);

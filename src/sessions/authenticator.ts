@@ -36,7 +36,15 @@ export interface Identity {
   /** Set when the login name was `account+environment`. */
   readonly environment?: string;
   readonly method: 'gate' | 'password' | 'publickey';
+  /**
+   * The account as a password login read it, and when (ms): a session opened right after the login uses it
+   * instead of reading it again (FOUND_FRESH_MS; a later channel of the same connection reads it anew).
+   */
+  readonly found?: { readonly account: Account; readonly at: number };
 }
+
+/** How long an Identity's `found` account stands for a fresh read. */
+export const FOUND_FRESH_MS = 10_000;
 
 /** A refused login: why (for the log), and what the door must do (hold the answer, hang up, tell the trainee). */
 export type AuthFailure = { readonly ok: false; readonly reason: string } & Partial<FailureVerdict>;
@@ -85,7 +93,7 @@ export class Authenticator {
     const who = this.parseLogin(username);
     if (!who) return this.failed(client, 'bad_username');
     const r = await this.accountPassword(who.account, password, client);
-    return r.ok ? { ok: true, identity: { ...who, method: 'password' } } : r;
+    return r.ok ? { ok: true, identity: { ...who, method: 'password', found: { account: r.account, at: Date.now() } } } : r;
   }
 
   /**
@@ -95,11 +103,14 @@ export class Authenticator {
    */
   async accountPassword(account: string, password: string, client: string): Promise<{ readonly ok: true; readonly account: Account } | AuthFailure> {
     if (this.#throttle?.addressLocked(client)) return { ok: false, reason: 'locked_out', addressLocked: true };
-    const paused = await this.#throttle?.accountRefusal(account);
+    // One store read for the account and its throttle row (a network store: one round trip, not two).
+    const found = usernamePattern.test(account) ? await this.#store.getLoginAccount(account) : undefined;
+    const paused = this.#throttle?.refusalOf(found?.throttle);
     if (paused) return { ...(await this.failed(client, 'account_throttled')), message: paused };
     try {
-      const acct = await this.#accounts.login(account, password);
-      await this.#throttle?.succeeded(account);
+      const acct = await this.#accounts.check(account, password, found?.account);
+      // The back-off starts over; with no throttle row read there is nothing to clear (no round trip).
+      if (found?.throttle) await this.#throttle?.succeeded(account);
       return { ok: true, account: acct };
     } catch (err) {
       if (!(err instanceof IsletError)) return this.failed(client, 'error');

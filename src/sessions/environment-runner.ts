@@ -13,7 +13,7 @@ import type { Terminal, TtySize } from '../core/terminal.ts';
 import type { Logger } from '../logger.ts';
 import { type Attachment, type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
 import { LABEL_INSTANCE, LABEL_STORE, containerName, ownerLabels } from '../runtime/names.ts';
-import type { Store } from '../store/store.ts';
+import type { Ownership, Store } from '../store/store.ts';
 import { IsletError } from '../core/islet-error.ts';
 import { mayUse, notAllowed } from './allowed-environments.ts';
 import type { Admission } from './admission.ts';
@@ -132,9 +132,9 @@ export class EnvironmentRunner {
    * `lookUpName: false` skips the name when the store has no row: the caller creates at once and meets a
    * container under that name as create's 409 instead (one engine call fewer for every new container).
    */
-  async #find(account: string, env: Environment, lookUpName = true): Promise<InstanceInfo | undefined> {
+  async #find(account: string, env: Environment, lookUpName = true, read?: { ownership?: Ownership }): Promise<InstanceInfo | undefined> {
     const { driver, store } = this.#d;
-    const row = await store.getOwnership(account, env.name);
+    const row = read ? read.ownership : await store.getOwnership(account, env.name);
     const byRow = row ? await driver.inspect(row.containerId) : undefined;
     if (byRow || (!row && !lookUpName)) return byRow;
     const byName = await this.#mine(await driver.inspect(this.containerName(env.name, account)));
@@ -234,10 +234,12 @@ export class EnvironmentRunner {
    */
   async #prepare(account: string, env: Environment, say: (text: string) => void, gone: () => boolean, size?: TtySize, termName?: string) {
     const { driver } = this.#d;
-    if (!mayUse((await this.#d.store.getAccount(account))?.environments, env.name)) throw notAllowed(account, env.name);
+    // The account (may it use this environment?) and the pair's row in one store read (one round trip).
+    const read = await this.#d.store.getAccountAndOwnership(account, env.name);
+    if (!mayUse(read.account?.environments, env.name)) throw notAllowed(account, env.name);
     // Without a warm pool a new trainee's container is created at once (issue 15.4): a pool's claim renames
     // to the pair's name, so there a container under that name must be known before.
-    let info = await this.#find(account, env, env.warm_pool > 0);
+    let info = await this.#find(account, env, env.warm_pool > 0, read);
     if (info?.lost) {
       // Its node is gone: start() gives a fresh container elsewhere (files of the old one are lost).
       this.#d.log.warn(

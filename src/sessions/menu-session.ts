@@ -15,7 +15,7 @@ import { Keyboard, type LineResult } from '../line-editor/keyboard.ts';
 import { prompts } from './prompts.ts';
 import type { Store } from '../store/store.ts';
 import type { EnvironmentRunner } from './environment-runner.ts';
-import type { Authenticator, Identity } from './authenticator.ts';
+import { type Authenticator, FOUND_FRESH_MS, type Identity } from './authenticator.ts';
 import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
 import type { ContainerTools } from '../runtime/container-tools.ts';
 import { homeOf } from '../config/home-of.ts';
@@ -106,7 +106,9 @@ export class MenuSession {
       this.#say(this.#cfg.global.banner.endsWith('\n') ? this.#cfg.global.banner : `${this.#cfg.global.banner}\n`);
       if (who.account) {
         this.#account = who.account;
-        const acct = await this.#d.store.getAccount(who.account);
+        // The login's own read when it is a moment old (one store round trip fewer per login).
+        const fresh = who.found && who.found.account.name === who.account && Date.now() - who.found.at < FOUND_FRESH_MS ? who.found.account : undefined;
+        const acct = fresh ?? (await this.#d.store.getAccount(who.account));
         this.#allowed = acct?.environments;
         if (acct) this.#line(prompts.willExpire(formatDate(acct.expiresAt), formatRemaining(this.#d.now(), acct.expiresAt)));
         if (who.environment) {

@@ -59,6 +59,16 @@ export class MemoryStore implements Store {
     const a = this.#accounts.get(name);
     return a && { ...a };
   }
+  /** Two reads in process (no round trip to save). */
+  async getLoginAccount(name: string): Promise<{ account: Account; throttle?: LoginThrottleState } | undefined> {
+    const account = await this.getAccount(name);
+    const throttle = account && (await this.getLoginThrottle(name));
+    return account && { account, ...(throttle ? { throttle } : {}) };
+  }
+  async getAccountAndOwnership(account: string, environment: string): Promise<{ account?: Account; ownership?: Ownership }> {
+    const [a, o] = [await this.getAccount(account), await this.getOwnership(account, environment)];
+    return { ...(a ? { account: a } : {}), ...(o ? { ownership: o } : {}) };
+  }
   async listAccounts(): Promise<Account[]> {
     this.#open('listAccounts');
     return [...this.#accounts.values()].sort((x, y) => byName(x.name, y.name)).map((a) => ({ ...a }));

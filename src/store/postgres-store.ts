@@ -171,6 +171,27 @@ export class PostgresStore implements Store {
     const [r] = await this.#rows('getAccount', 'SELECT * FROM accounts WHERE name = $1', [name]);
     return r ? toAccount(r) : undefined;
   }
+  async getLoginAccount(name: string): Promise<{ account: Account; throttle?: LoginThrottleState } | undefined> {
+    const sql = `SELECT a.*, t.failures AS t_failures, t.level AS t_level, t.locked_at AS t_locked_at, t.locked_until AS t_locked_until
+      FROM accounts a LEFT JOIN login_throttle t ON t.account = a.name WHERE a.name = $1`;
+    const [r] = await this.#rows('getLoginAccount', sql, [name]);
+    if (!r) return undefined;
+    const t =
+      r.t_failures == null
+        ? undefined
+        : { account: r.name, failures: r.t_failures, level: r.t_level, locked_at: r.t_locked_at, locked_until: r.t_locked_until };
+    return { account: toAccount(r), ...(t ? { throttle: toThrottle(t) } : {}) };
+  }
+  async getAccountAndOwnership(account: string, environment: string): Promise<{ account?: Account; ownership?: Ownership }> {
+    // A left join from the account: an ownership row without its account cannot exist (ON DELETE CASCADE).
+    const sql = `SELECT a.name AS a_name, a.password_hash, a.created_at AS a_created_at, a.expires_at, a.environments,
+        o.account, o.environment, o.container_id, o.container_name, o.created_at, o.state, o.started_at, o.last_seen_at, o.stop_reason
+      FROM accounts a LEFT JOIN ownership o ON o.account = a.name AND o.environment = $2 WHERE a.name = $1`;
+    const [r] = await this.#rows('getAccountAndOwnership', sql, [account, environment]);
+    if (!r) return {};
+    const a = toAccount({ ...r, name: r.a_name, created_at: r.a_created_at });
+    return { account: a, ...(r.container_id == null ? {} : { ownership: toOwnership(r) }) };
+  }
   async listAccounts(): Promise<Account[]> {
     return (await this.#rows('listAccounts', 'SELECT * FROM accounts ORDER BY name COLLATE "C"')).map(toAccount);
   }
@@ -347,9 +368,11 @@ export class PostgresStore implements Store {
       try {
         return await fn();
       } finally {
+        // Not waited for: the session runs its queries in order, so this server's next try of the key comes
+        // after the unlock, and another server polls; the caller gets on without the round trip's wait.
         // A session that ended meanwhile took the lock with it: nothing to undo then.
         this.roundTrips++;
-        await c.query(named('SELECT pg_advisory_unlock($1::bigint)', [k])).catch(() => undefined);
+        c.query(named('SELECT pg_advisory_unlock($1::bigint)', [k])).catch(() => undefined);
       }
     });
   }

@@ -125,6 +125,16 @@ export class SqliteStore implements Store {
     const r = this.#run('getAccount', () => this.#q.getAccount!.get(name) as Row | undefined);
     return r ? toAccount(r) : undefined;
   }
+  /** Two reads in process (no round trip to save). */
+  async getLoginAccount(name: string): Promise<{ account: Account; throttle?: LoginThrottleState } | undefined> {
+    const account = await this.getAccount(name);
+    const throttle = account && (await this.getLoginThrottle(name));
+    return account && { account, ...(throttle ? { throttle } : {}) };
+  }
+  async getAccountAndOwnership(account: string, environment: string): Promise<{ account?: Account; ownership?: Ownership }> {
+    const [a, o] = [await this.getAccount(account), await this.getOwnership(account, environment)];
+    return { ...(a ? { account: a } : {}), ...(o ? { ownership: o } : {}) };
+  }
   async listAccounts(): Promise<Account[]> {
     return this.#run('listAccounts', () => (this.#q.listAccounts!.all() as Row[]).map(toAccount));
   }

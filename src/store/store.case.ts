@@ -175,6 +175,29 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
     );
 
     test(
+      'getLoginAccount and getAccountAndOwnership: one read of what a login and a start read, equal to the separate reads',
+      withStore(async (s) => {
+        await s.createAccount({ ...acct('alice'), environments: ['demo'] });
+        await s.createAccount(acct('bob'));
+        assert.deepEqual(await s.getLoginAccount('alice'), { account: await s.getAccount('alice') }, 'no throttle row');
+        const t = { account: 'alice', failures: [new Date(1)], level: 1, lockedAt: new Date(2), lockedUntil: new Date(3) };
+        await s.putLoginThrottle(t);
+        assert.deepEqual(await s.getLoginAccount('alice'), { account: await s.getAccount('alice'), throttle: t });
+        assert.equal(await s.getLoginAccount('nobody'), undefined);
+        assert.deepEqual(await s.getAccountAndOwnership('alice', 'demo'), { account: await s.getAccount('alice') }, 'no row yet');
+        await s.putOwnership({ account: 'alice', environment: 'demo', containerId: 'c1', containerName: 'x', createdAt: new Date(5) });
+        await s.markStarted('alice', 'demo', new Date(6));
+        await s.putOwnership({ account: 'bob', environment: 'demo', containerId: 'c2', containerName: 'y', createdAt: new Date(5) });
+        assert.deepEqual(await s.getAccountAndOwnership('alice', 'demo'), {
+          account: await s.getAccount('alice'),
+          ownership: await s.getOwnership('alice', 'demo'),
+        });
+        assert.deepEqual(await s.getAccountAndOwnership('alice', 'other'), { account: await s.getAccount('alice') });
+        assert.deepEqual(await s.getAccountAndOwnership('nobody', 'demo'), {});
+      }),
+    );
+
+    test(
       'loginFailed: the throttle rule in one step (counts in the window, locks at the limit, doubles, resets), concurrent failures all count',
       withStore(async (s) => {
         await s.createAccount(acct('alice'));
@@ -185,8 +208,18 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
         assert.deepEqual(await s.loginFailed('alice', new Date(1500), lim), { newlyLocked: false, failures: 1, level: 0 }, 'the first left the window');
         assert.deepEqual(await s.loginFailed('alice', new Date(1600), lim), { newlyLocked: false, failures: 2, level: 0 });
         assert.deepEqual(await s.loginFailed('alice', new Date(1700), lim), { newlyLocked: true, failures: 0, level: 1, lockedUntil: new Date(61_700) });
-        assert.deepEqual(await s.loginFailed('alice', new Date(1800), lim), { newlyLocked: false, failures: 0, level: 1, lockedUntil: new Date(61_700) }, 'while locked');
-        assert.deepEqual(await s.getLoginThrottle('alice'), { account: 'alice', failures: [], level: 1, lockedAt: new Date(1700), lockedUntil: new Date(61_700) });
+        assert.deepEqual(
+          await s.loginFailed('alice', new Date(1800), lim),
+          { newlyLocked: false, failures: 0, level: 1, lockedUntil: new Date(61_700) },
+          'while locked',
+        );
+        assert.deepEqual(await s.getLoginThrottle('alice'), {
+          account: 'alice',
+          failures: [],
+          level: 1,
+          lockedAt: new Date(1700),
+          lockedUntil: new Date(61_700),
+        });
         for (const t of [70_000, 70_001]) await s.loginFailed('alice', new Date(t), lim);
         const second = await s.loginFailed('alice', new Date(70_002), lim);
         assert.deepEqual(second, { newlyLocked: true, failures: 0, level: 2, lockedUntil: new Date(70_002 + 120_000) }, 'the next lock doubles');
@@ -210,11 +243,7 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
         assert.deepEqual(await ev('a', 10), { times: [10], recorded: true });
         assert.deepEqual(await ev('a', 20), { times: [10, 20], recorded: true });
         assert.deepEqual(await ev('b', 20), { times: [20], recorded: true }, 'another address');
-        assert.deepEqual(
-          await s.addressEvent({ kind: 'other', key: 'a', now: new Date(20), windowMs: 1000 }),
-          { times: [20], recorded: true },
-          'another kind',
-        );
+        assert.deepEqual(await s.addressEvent({ kind: 'other', key: 'a', now: new Date(20), windowMs: 1000 }), { times: [20], recorded: true }, 'another kind');
         assert.deepEqual(await ev('a', 1015), { times: [20, 1015], recorded: true }, 'the first left the window');
         assert.equal(await s.countAddressEvents('k', 'a', new Date(19)), 2);
         assert.equal(await s.countAddressEvents('k', 'a', new Date(20)), 1);

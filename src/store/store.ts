@@ -122,6 +122,13 @@ export interface Store {
   /** Inserts an account; returns false when the name is taken (never overwrites). */
   createAccount(a: Account): Promise<boolean>;
   getAccount(name: string): Promise<Account | undefined>;
+  /**
+   * The account with its throttle row, in one read: all a password login reads before the password check
+   * (a network store: one round trip). Undefined when there is no such account.
+   */
+  getLoginAccount(name: string): Promise<{ account: Account; throttle?: LoginThrottleState } | undefined>;
+  /** The account and the pair's ownership row, in one read (the runner's, under the pair's exclusive section). */
+  getAccountAndOwnership(account: string, environment: string): Promise<{ account?: Account; ownership?: Ownership }>;
   listAccounts(): Promise<Account[]>;
   /** Deletes the account and (by cascade) its ownership rows. */
   deleteAccount(name: string): Promise<boolean>;

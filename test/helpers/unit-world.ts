@@ -32,6 +32,7 @@ import { EnvironmentRunner } from '../../src/sessions/environment-runner.ts';
 import type { MenuDeps } from '../../src/sessions/menu-session.ts';
 import { MenuSessionHandler } from '../../src/sessions/session-handler.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
+import type { Store } from '../../src/store/store.ts';
 import { sshPublicKeys } from '../../src/sshd/public-keys.ts';
 
 export interface UnitWorldOptions {
@@ -44,6 +45,10 @@ export interface UnitWorldOptions {
   readonly instance?: string;
   /** Optional runtime operations the fake driver declares it lacks (a backend without them). */
   readonly unsupported?: readonly OptionalOperation[];
+  /** The store (default: a MemoryStore); bench/store-logins.ts passes PostgreSQL. */
+  readonly store?: Store;
+  /** The password check (default: scrypt). */
+  readonly verify?: (password: string, encoded: string) => Promise<boolean>;
 }
 
 /** A logger that keeps every line as an object (pino, synchronously). */
@@ -65,7 +70,7 @@ export function unitWorld(o: UnitWorldOptions = {}) {
   const environments = o.environments ?? { demo: 'image: islet/demo:latest\nuser: student\ndescription: Demo shell\n' };
   for (const [name, body] of Object.entries(environments)) writeFileSync(join(dir, 'environments', `${name}.yaml`), body);
   const config = new ConfigSource(dir);
-  const store = new MemoryStore();
+  const store = o.store ?? new MemoryStore();
   const engine = new FakeEngine();
   const driver = new FakeDriver(engine, { callTimeoutMs: o.callTimeoutMs ?? 300, ...(o.unsupported ? { unsupported: o.unsupported } : {}) });
   let clock = new Date('2026-11-23T12:00:00Z');
@@ -80,7 +85,7 @@ export function unitWorld(o: UnitWorldOptions = {}) {
   const runner = new EnvironmentRunner({ driver, store, log, instance, admission, bridgeNetwork: `${instance}-bridge`, now });
   const lifecycle = new LifecycleService({ store, driver, config, log, instance, attached: runner.attached, admission, now });
   const access: Access = accessFromConfig(config, store, log, () => clock.getTime());
-  const accounts = new AccountService(store, now);
+  const accounts = new AccountService(store, now, undefined, undefined, o.verify);
   const auth = new Authenticator(config, accounts, store, access.throttle, sshPublicKeys);
   const tools = new ContainerTools(driver);
   const menuDeps: MenuDeps = { config, accounts, runner, store, log, now, auth, driver, tools, creation: access.creation };
