@@ -56,21 +56,25 @@ export interface IsletTargetOptions {
 /** The shell prompt of the demo image in both systems (hostname demo). */
 export const SHELL_PROMPT = /student@demo:[^\r\n]*\$ /;
 
+/** islet.yaml lines for a load test. It comes from one address: lift the per-address limits a room behind NAT would also need lifted. */
+export const LOAD_TEST_CONFIG: readonly string[] = [
+  'ssh_max_connections: 5000',
+  'ssh_max_connections_per_ip: 5000',
+  'ssh_new_connections_per_ip: 100000',
+  'ssh_login_grace: 120s',
+  // …and the creation limit and the memory-derived container cap, which a density run of 1000 trainees passes on purpose.
+  'account_creations_per_ip: 100000',
+  'max_containers: 100000',
+];
+
 /** Starts `islet serve` on a loopback port with limits sized for a load test. */
 export async function startIslet(opts: IsletTargetOptions = {}): Promise<Target> {
   const runId = testRunId();
   const islet = new IsletProcess(runId, { logLevel: 'info' });
-  // A load test comes from one address: lift the per-address limits a room behind NAT would also need lifted.
   writeFileSync(
     join(islet.configDir, 'islet.yaml'),
     [
-      'ssh_max_connections: 5000',
-      'ssh_max_connections_per_ip: 5000',
-      'ssh_new_connections_per_ip: 100000',
-      'ssh_login_grace: 120s',
-      // …and the creation limit and the memory-derived container cap, which a density run of 1000 trainees passes on purpose.
-      'account_creations_per_ip: 100000',
-      'max_containers: 100000',
+      ...LOAD_TEST_CONFIG,
       `server_priority: ${opts.priority ?? 0}`,
       ...(opts.config ?? []),
       '',

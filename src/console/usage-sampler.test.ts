@@ -78,3 +78,26 @@ test('the background loop runs only between start and stop', async () => {
   await new Promise((r) => setTimeout(r, 100));
   assert.ok(s.calls <= n + 1, `calls after stop ${s.calls} vs ${n}`);
 });
+
+test('by default, calls the engine holds for its 1 s stats tick still reach perSecond (20 in flight, not 4)', async () => {
+  // Docker answers a stats call only at its collector's next tick while others are pending: ~1 s each.
+  const ids = Array.from({ length: 40 }, (_, i) => `c${i}`);
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const driver = {
+    cpuTime: async () => undefined,
+    usage: async () => {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      await new Promise((r) => setTimeout(r, 1000));
+      inFlight--;
+      return { cpuNs: 1e9, memoryBytes: 1 };
+    },
+  };
+  const s = new UsageSampler({ driver, targets: async () => ids });
+  const t0 = performance.now();
+  await s.cycle();
+  const ms = performance.now() - t0;
+  assert.equal(maxInFlight, 20);
+  // 40 calls at 20 in flight: about 2 s; with 4 in flight they took 10 s. Generous for a loaded machine.
+  assert.ok(ms < 7000, `cycle took ${ms} ms`);
+});

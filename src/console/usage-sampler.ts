@@ -48,7 +48,10 @@ export class UsageSampler {
 
   constructor(o: SamplerOptions) {
     // 20 stats calls a second cost ISLET about 2.6 % of one core (1.3 ms each, measured by bench/console-roster.ts).
-    this.#o = { concurrency: 4, perSecond: 20, minCycleMs: 2000, now: Date.now, ...o };
+    // Concurrency 20, not 4: Docker answers a stats call only at its stats collector's next tick (once a second)
+    // while any other is pending, so calls take ~1 s each and 4 in flight gave 4 calls a second (a 50 s cycle
+    // at 200 containers); 20 in flight reach the 20 a second the pacing allows (bench/console-roster.ts --engine docker).
+    this.#o = { concurrency: 20, perSecond: 20, minCycleMs: 2000, now: Date.now, ...o };
   }
 
   get(id: string): Usage | undefined {
