@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,16 +26,26 @@ async function world(t: { after: (fn: () => void) => void }, extra = '') {
   };
   await yaml('correct horse');
   const config = new ConfigSource(dir);
-  const addresses = new AddressFailures(new MemoryStore(), () => ({ lockoutAfter: 1000, windowSeconds: 600, maxDelaySeconds: 0 }));
-  const login = new ConsoleLogin({ config, addresses, log: createLogger({ level: 'info', destination: '/dev/null' }) });
-  const app = Fastify();
-  login.routes()(app);
-  app.get('/console/api/probe', { preValidation: login.authenticated }, async (req) => ({ who: login.instructorOf(req) }));
-  app.post('/console/api/change', { preValidation: login.change }, async (req) => {
-    login.audit(login.instructorOf(req), 'probe', { account: 'bob', password: 'leak?' });
-    return { ok: true };
-  });
-  t.after(() => app.close());
+  const store = new MemoryStore();
+  /** A server: its login and routes, on the shared store and config (a second one is a restart: nothing in memory kept). */
+  const server = () => {
+    const addresses = new AddressFailures(store, () => ({ lockoutAfter: 1000, windowSeconds: 600, maxDelaySeconds: 0 }));
+    const login = new ConsoleLogin({ config, addresses, store, log: createLogger({ level: 'info', destination: '/dev/null' }) });
+    const app = Fastify();
+    login.routes()(app);
+    app.get('/console/api/probe', { preValidation: login.authenticated }, async (req) => ({ who: login.instructorOf(req) }));
+    app.post('/console/api/change', { preValidation: login.change }, async (req) => {
+      login.audit(login.instructorOf(req), 'probe', { account: 'bob', password: 'leak?' });
+      return { ok: true };
+    });
+    t.after(() => app.close());
+    return { login, app };
+  };
+  let { login, app } = server();
+  const restart = async () => {
+    await app.close();
+    ({ login, app } = server());
+  };
   const inject = (method: 'GET' | 'POST', url: string, o: { cookie?: string; csrf?: string; origin?: string | null; body?: unknown } = {}) =>
     app.inject({
       method,
@@ -52,7 +63,7 @@ async function world(t: { after: (fn: () => void) => void }, extra = '') {
     const cookie = String(r.headers['set-cookie'] ?? '').split(';')[0]!;
     return { r, cookie, csrf: r.statusCode === 200 ? (r.json().csrf as string) : '' };
   };
-  return { inject, logIn, yaml, login };
+  return { inject, logIn, yaml, login, store, restart };
 }
 
 test('login sets a __Host- session cookie; wrong passwords and unknown names get the same refusal', async (t) => {
@@ -178,4 +189,34 @@ test('per-instructor back-off: after the configured wrong passwords even the rig
   const paused = await w.logIn();
   assert.equal(paused.r.statusCode, 401);
   assert.match(paused.r.json().message, /paused until/);
+});
+
+test("sessions and the back-off are in the store: a restarted server honours both; only the key's hash is stored", async (t) => {
+  const w = await world(t, 'account_lock_failures: 3\n');
+  const s = await w.logIn();
+  const key = s.cookie.split('=').slice(1).join('=');
+  const stored = await w.store.getInstructorSession(createHash('sha256').update(key).digest('base64url'));
+  assert.equal(stored?.instructor, 'ada', "stored under the key's SHA-256");
+  assert.equal(await w.store.getInstructorSession(key), undefined, 'never under the key itself');
+  assert.ok(!JSON.stringify(stored).includes(key) && !JSON.stringify(stored).includes(s.csrf), 'neither the key nor the CSRF token is stored');
+  await w.restart();
+  assert.equal((await w.inject('GET', '/console/api/probe', { cookie: s.cookie })).statusCode, 200, 'the cookie still works');
+  assert.equal((await w.inject('POST', '/console/api/change', { cookie: s.cookie, csrf: s.csrf })).statusCode, 200, 'and its CSRF token');
+  assert.equal(
+    (await w.inject('POST', '/console/api/change', { cookie: s.cookie, csrf: 'x'.repeat(s.csrf.length) })).statusCode,
+    403,
+    'control: a forged token',
+  );
+  // Logout ends it in the store: the next restart does not bring it back.
+  assert.equal((await w.inject('POST', '/console/logout', { cookie: s.cookie, csrf: s.csrf })).statusCode, 200);
+  await w.restart();
+  assert.equal((await w.inject('GET', '/console/api/probe', { cookie: s.cookie })).statusCode, 401);
+  // The back-off: two wrong passwords, a restart, a third: paused (the count survived).
+  for (let i = 0; i < 2; i++) assert.equal((await w.logIn(`wrong ${i}`)).r.statusCode, 401);
+  await w.restart();
+  assert.equal((await w.logIn('wrong 2')).r.statusCode, 401);
+  await w.restart();
+  const paused = await w.logIn();
+  assert.equal(paused.r.statusCode, 401);
+  assert.match(paused.r.json().message, /paused until/, 'the lock survived the restart');
 });

@@ -6,14 +6,16 @@
  * - POST /console/login {name, password}: exact Origin; the same growing
  *   per-address delay as trainee logins (the door's shared AddressFailures,
  *   so failures at either door count together) and the same per-account
- *   back-off, kept per instructor (in memory: instructors are no store
- *   accounts); an unknown name costs the same scrypt check as a known one.
+ *   back-off, kept per instructor (in the store's instructor_throttle:
+ *   instructors are no store accounts); an unknown name costs the same scrypt
+ *   check as a known one.
  *   Success sets `__Host-islet-console` and answers the CSRF token.
  * - GET /console/session: who is logged in and the session's CSRF token (401 when nobody).
  * - POST /console/logout (a change: CSRF token needed).
  *
  * Contract: a session ends at `console_session`, at logout, or when its
- * instructor is removed from the config or given a new password; every
+ * instructor is removed from the config or given a new password, not at a
+ * restart (sessions and back-off are in the store: instructor-sessions.ts); every
  * refusal carries a stable code; passwords are never logged or audited.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -24,40 +26,52 @@ import { LoginThrottle } from '../access/login-throttle.ts';
 import { decoyHash, verifyPassword } from '../accounts/password.ts';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
-import type { LoginFailureLimits, LoginFailureOutcome, LoginThrottleState } from '../store/store.ts';
+import type { LoginFailureLimits, LoginFailureOutcome, LoginThrottleState, Store } from '../store/store.ts';
 import { nextThrottle } from '../store/throttle-rule.ts';
 import { originAllowed } from '../web/origin-check.ts';
 import type { WebRoutes } from '../web/web-server.ts';
 import type { ConsoleGuard, ConsoleHook } from './console-guard.ts';
-import { InstructorSessions, type InstructorSession } from './instructor-sessions.ts';
+import { InstructorSessions, type InstructorSession, type SessionStore } from './instructor-sessions.ts';
 
 export interface ConsoleLoginDeps {
   readonly config: ConfigSource;
   /** The doors' per-address failure record (Access.addresses): one delay for an address at every login. */
   readonly addresses: AddressFailures;
   readonly log: Logger;
+  /** Where sessions and the per-instructor back-off live (a restart forgets neither). */
+  readonly store: InstructorStore;
   readonly now?: () => number;
 }
+
+export type InstructorStore = SessionStore & Pick<Store, 'getInstructorThrottle' | 'putInstructorThrottle' | 'deleteInstructorThrottle'>;
 
 /** Detail keys never written to the audit log, whatever a feature passes. */
 const SECRET_KEY = /pass(word)?|secret|token|csrf|cookie|key$/i;
 
-/** The per-instructor back-off's state: in memory (AccountThrottle's store shape). */
+/**
+ * The per-instructor back-off's state in AccountThrottle's store shape, on the store's instructor rows.
+ * A wrong password is a read and a write (not one atomic step as for accounts: two servers failing the same
+ * instructor at the same instant may count one failure once).
+ */
 class InstructorThrottleState {
-  readonly #m = new Map<string, LoginThrottleState>();
+  readonly #s: InstructorStore;
+  constructor(s: InstructorStore) {
+    this.#s = s;
+  }
   async getLoginThrottle(account: string): Promise<LoginThrottleState | undefined> {
-    return this.#m.get(account);
+    return this.#s.getInstructorThrottle(account);
   }
   async loginFailed(account: string, now: Date, lim: LoginFailureLimits): Promise<LoginFailureOutcome> {
-    const { state, outcome } = nextThrottle(account, this.#m.get(account), now.getTime(), lim);
-    this.#m.set(account, state);
+    const { state, outcome } = nextThrottle(account, await this.#s.getInstructorThrottle(account), now.getTime(), lim);
+    await this.#s.putInstructorThrottle(state);
     return outcome;
   }
   async deleteLoginThrottle(account: string): Promise<boolean> {
-    return this.#m.delete(account);
+    return this.#s.deleteInstructorThrottle(account);
   }
+  /** AccountThrottle.locked() (the admin's list of locked accounts) is never asked about instructors. */
   async listLoginThrottles(): Promise<LoginThrottleState[]> {
-    return [...this.#m.values()];
+    return [];
   }
 }
 
@@ -68,15 +82,14 @@ export class ConsoleLogin implements ConsoleGuard {
   readonly #sessions: InstructorSessions;
   readonly #throttle: LoginThrottle;
   readonly #who = new WeakMap<FastifyRequest, string>();
-  readonly #credentials = new WeakMap<InstructorSession, string>();
 
   constructor(d: ConsoleLoginDeps) {
     this.#d = d;
     const now = d.now ?? Date.now;
-    this.#sessions = new InstructorSessions(now);
+    this.#sessions = new InstructorSessions(d.store, now);
     const g = () => d.config.current().global;
     const accounts = new AccountThrottle(
-      new InstructorThrottleState(),
+      new InstructorThrottleState(d.store),
       () => ({
         failures: g().account_lock_failures,
         windowSeconds: g().account_failure_window,
@@ -136,12 +149,12 @@ export class ConsoleLogin implements ConsoleGuard {
         return reply.code(r.status).send({ code: 'CONSOLE_LOGIN_FAILED', message: r.message });
       });
       app.get('/console/session', { preValidation: this.authenticated }, async (req, reply) => {
-        const s = this.#sessions.find(InstructorSessions.fromHeader(req.headers.cookie))!;
+        const s = (await this.#sessions.find(InstructorSessions.fromHeader(req.headers.cookie)))!;
         return reply.header('cache-control', 'no-store').send({ instructor: s.instructor, csrf: s.csrf, expiresAt: new Date(s.expiresAt).toISOString() });
       });
       app.post('/console/logout', { preValidation: this.change }, async (req, reply) => {
         const who = this.instructorOf(req);
-        this.#sessions.end(InstructorSessions.fromHeader(req.headers.cookie));
+        await this.#sessions.end(InstructorSessions.fromHeader(req.headers.cookie));
         this.audit(who, 'logout', { client: ip(req) });
         return reply.header('set-cookie', InstructorSessions.clearCookie()).send({ ok: true });
       });
@@ -159,8 +172,7 @@ export class ConsoleLogin implements ConsoleGuard {
     const right = await verifyPassword(password, instructor?.password_hash ?? (await decoyHash));
     if (instructor && right && !paused) {
       await t.succeeded(key);
-      const opened = this.#sessions.open(instructor.name, this.#d.config.current().global.console_session);
-      this.#credentials.set(opened.session, fingerprint(instructor.password_hash));
+      const opened = await this.#sessions.open(instructor.name, fingerprint(instructor.password_hash), this.#d.config.current().global.console_session);
       this.audit(instructor.name, 'login', { client });
       return opened;
     }
@@ -185,8 +197,11 @@ export class ConsoleLogin implements ConsoleGuard {
 
   /** The live session of a request, or undefined after answering 401. */
   async #requireSession(req: FastifyRequest, reply: FastifyReply): Promise<InstructorSession | undefined> {
-    const s = this.#valid(InstructorSessions.fromHeader(req.headers.cookie));
+    const key = InstructorSessions.fromHeader(req.headers.cookie);
+    const found = await this.#sessions.find(key);
+    const s = this.#current(found);
     if (!s) {
+      if (found) await this.#sessions.end(key); // its instructor was removed or given a new password
       await reply.code(401).send({ code: 'CONSOLE_UNAUTHENTICATED', message: 'Log in to the console first.' });
       return undefined;
     }
@@ -194,14 +209,10 @@ export class ConsoleLogin implements ConsoleGuard {
     return s;
   }
 
-  /** A session whose instructor is still configured with the same password hash. */
-  #valid(key: string | undefined): InstructorSession | undefined {
-    const s = this.#sessions.find(key);
-    if (!s) return undefined;
-    const i = this.#d.config.current().global.instructors.find((x) => x.name === s.instructor);
-    if (i && fingerprint(i.password_hash) === this.#credentials.get(s)) return s;
-    this.#sessions.end(key);
-    return undefined;
+  /** The session when its instructor is still configured with the same password hash. */
+  #current(s: InstructorSession | undefined): InstructorSession | undefined {
+    const i = s && this.#d.config.current().global.instructors.find((x) => x.name === s.instructor);
+    return i && fingerprint(i.password_hash) === s.credential ? s : undefined;
   }
 
   /** Exact Origin (the door's own scheme, host and port, or `web_origins`); answers 403 otherwise. */
@@ -224,7 +235,7 @@ export class ConsoleLogin implements ConsoleGuard {
 
   /** True while the session `req` came with is still valid (long-lived sockets check it to close at logout or expiry). */
   alive(req: FastifyRequest): boolean {
-    return this.#valid(InstructorSessions.fromHeader(req.headers.cookie)) !== undefined;
+    return this.#current(this.#sessions.cached(InstructorSessions.fromHeader(req.headers.cookie))) !== undefined;
   }
 
   /** Live sessions (for tests and metrics). */

@@ -52,7 +52,7 @@ export interface Console {
 
 export function consoleRoutes(deps: ConsoleDeps): Console {
   const log = deps.log.child({ module: 'console' });
-  const login = new ConsoleLogin({ config: deps.config, addresses: deps.graph.access.addresses, log });
+  const login = new ConsoleLogin({ config: deps.config, addresses: deps.graph.access.addresses, store: deps.store, log });
   const guard: ConsoleGuard = login;
   const d = { ...deps, log };
   const hub = rosterHub(d);

@@ -1,65 +1,96 @@
 /**
- * The instructor console's sessions, kept server-side: the cookie carries
- * only a random 256-bit key; the server keeps the key's SHA-256 with the
- * instructor, a per-session CSRF token and the expiry. A restart forgets
- * every session (instructors log in again), which is the safe direction.
+ * The instructor console's sessions, kept server-side in the Store (nothing that matters lives only in
+ * memory: a restart logs nobody out): the cookie carries a random 256-bit key; the store keeps only the
+ * key's SHA-256 with the instructor, the fingerprint of their password hash at login and the expiry. The
+ * CSRF token is derived from the key (a different hash), so it is never stored either.
  *
- * Contract: `find` answers undefined for an unknown, expired or ended key
- * and drops expired sessions as it meets them; at most MAX_SESSIONS live at
- * once (the oldest goes first), so logins cannot grow memory without bound.
+ * Contract: `find` answers undefined for an unknown, expired or ended key (an expired one is deleted when
+ * met; every login also deletes the expired ones); a session found once is cached in this process (at most
+ * MAX_CACHED, the oldest dropped first) so `cached` answers synchronously for long-lived sockets. `end`
+ * deletes from the store: another server sharing the store finds the session gone at its next `find`, but a
+ * socket it holds open checks only its cache (until that server's next request for the session).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { Store } from '../store/store.ts';
 
 export const CONSOLE_COOKIE = '__Host-islet-console';
-export const MAX_SESSIONS = 1000;
+export const MAX_CACHED = 1000;
 
 export interface InstructorSession {
   readonly instructor: string;
   readonly csrf: string;
   readonly expiresAt: number;
+  /** Fingerprint of the instructor's password hash at login (a new password ends the session). */
+  readonly credential: string;
 }
 
+export type SessionStore = Pick<Store, 'putInstructorSession' | 'getInstructorSession' | 'deleteInstructorSessions'>;
+
 const hash = (key: string) => createHash('sha256').update(key).digest('base64url');
+const csrfOf = (key: string) => createHash('sha256').update(`islet-console-csrf\0${key}`).digest('base64url');
+const wellFormed = (key: string | undefined): key is string => !!key && key.length <= 100;
 
 export class InstructorSessions {
-  readonly #byHash = new Map<string, InstructorSession>();
+  readonly #store: SessionStore;
+  readonly #cache = new Map<string, InstructorSession>();
   readonly #now: () => number;
 
-  constructor(now: () => number = Date.now) {
+  constructor(store: SessionStore, now: () => number = Date.now) {
+    this.#store = store;
     this.#now = now;
   }
 
-  /** A new session: returns the cookie key (given to the browser only) and the session. */
-  open(instructor: string, lifetimeSeconds: number): { key: string; session: InstructorSession } {
-    if (this.#byHash.size >= MAX_SESSIONS) this.#byHash.delete(this.#byHash.keys().next().value!);
+  /** A new session, stored: returns the cookie key (given to the browser only) and the session. */
+  async open(instructor: string, credential: string, lifetimeSeconds: number): Promise<{ key: string; session: InstructorSession }> {
+    await this.#store.deleteInstructorSessions({ expiredAt: new Date(this.#now()) });
     const key = randomBytes(32).toString('base64url');
-    const session = { instructor, csrf: randomBytes(32).toString('base64url'), expiresAt: this.#now() + lifetimeSeconds * 1000 };
-    this.#byHash.set(hash(key), session);
+    const session: InstructorSession = { instructor, credential, csrf: csrfOf(key), expiresAt: this.#now() + lifetimeSeconds * 1000 };
+    await this.#store.putInstructorSession({ tokenHash: hash(key), instructor, credential, expiresAt: new Date(session.expiresAt) });
+    this.#remember(hash(key), session);
     return { key, session };
   }
 
-  find(key: string | undefined): InstructorSession | undefined {
-    if (!key || key.length > 100) return undefined;
+  /** The live session of a key: the cache, else the store (after a restart, or opened by another server). */
+  async find(key: string | undefined): Promise<InstructorSession | undefined> {
+    if (!wellFormed(key)) return undefined;
     const h = hash(key);
-    const s = this.#byHash.get(h);
-    if (s && s.expiresAt <= this.#now()) {
-      this.#byHash.delete(h);
+    let s = this.#cache.get(h);
+    if (!s) {
+      const r = await this.#store.getInstructorSession(h);
+      if (!r) return undefined;
+      s = { instructor: r.instructor, credential: r.credential, csrf: csrfOf(key), expiresAt: r.expiresAt.getTime() };
+    }
+    if (s.expiresAt <= this.#now()) {
+      await this.end(key);
       return undefined;
     }
+    this.#remember(h, s);
     return s;
   }
 
-  end(key: string | undefined): boolean {
-    return !!key && this.#byHash.delete(hash(key));
+  /** The session if this process has met it and it has not expired (synchronous: a socket's liveness check). */
+  cached(key: string | undefined): InstructorSession | undefined {
+    if (!wellFormed(key)) return undefined;
+    const s = this.#cache.get(hash(key));
+    return s && s.expiresAt > this.#now() ? s : undefined;
   }
 
-  /** Ends every session of instructors `keep` rejects (removed from the config). */
-  endUnless(keep: (instructor: string) => boolean): void {
-    for (const [h, s] of this.#byHash) if (!keep(s.instructor)) this.#byHash.delete(h);
+  async end(key: string | undefined): Promise<boolean> {
+    if (!wellFormed(key)) return false;
+    const h = hash(key);
+    const had = this.#cache.delete(h);
+    return (await this.#store.deleteInstructorSessions({ tokenHash: h })) > 0 || had;
   }
 
+  /** Sessions cached in this process (tests, metrics). */
   get size(): number {
-    return this.#byHash.size;
+    return this.#cache.size;
+  }
+
+  #remember(h: string, s: InstructorSession): void {
+    this.#cache.delete(h);
+    if (this.#cache.size >= MAX_CACHED) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(h, s);
   }
 
   /** The Set-Cookie value for a key (Max-Age: the session's lifetime). */

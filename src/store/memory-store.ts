@@ -11,6 +11,7 @@ import { IsletError } from '../core/islet-error.ts';
 import { KeyLock } from '../core/key-lock.ts';
 import { capacityAnswer } from './capacity.ts';
 import { nextEvents, nextThrottle } from './throttle-rule.ts';
+import type { InstructorSessionRecord } from './store.ts';
 import type {
   Account,
   AddressEvent,
@@ -253,6 +254,40 @@ export class MemoryStore implements Store {
   async releaseLease(name: string, holder: string): Promise<void> {
     this.#open('releaseLease');
     if (this.#leases.get(name)?.holder === holder) this.#leases.delete(name);
+  }
+
+  readonly #instructorSessions = new Map<string, InstructorSessionRecord>();
+  readonly #instructorThrottles = new Map<string, LoginThrottleState>();
+  async putInstructorSession(s: InstructorSessionRecord): Promise<void> {
+    this.#open('putInstructorSession');
+    this.#instructorSessions.set(s.tokenHash, { ...s });
+  }
+  async getInstructorSession(tokenHash: string): Promise<InstructorSessionRecord | undefined> {
+    this.#open('getInstructorSession');
+    const s = this.#instructorSessions.get(tokenHash);
+    return s && { ...s };
+  }
+  async deleteInstructorSessions(which: { tokenHash: string } | { expiredAt: Date } | { instructor: string }): Promise<number> {
+    this.#open('deleteInstructorSessions');
+    let n = 0;
+    for (const [h, s] of this.#instructorSessions) {
+      const hit = 'tokenHash' in which ? h === which.tokenHash : 'instructor' in which ? s.instructor === which.instructor : s.expiresAt <= which.expiredAt;
+      if (hit && this.#instructorSessions.delete(h)) n++;
+    }
+    return n;
+  }
+  async getInstructorThrottle(instructor: string): Promise<LoginThrottleState | undefined> {
+    this.#open('getInstructorThrottle');
+    const t = this.#instructorThrottles.get(instructor);
+    return t && { ...t, failures: [...t.failures] };
+  }
+  async putInstructorThrottle(t: LoginThrottleState): Promise<void> {
+    this.#open('putInstructorThrottle');
+    this.#instructorThrottles.set(t.account, { ...t, failures: [...t.failures] });
+  }
+  async deleteInstructorThrottle(instructor: string): Promise<boolean> {
+    this.#open('deleteInstructorThrottle');
+    return this.#instructorThrottles.delete(instructor);
   }
 
   async close(): Promise<void> {

@@ -183,6 +183,22 @@ export const migrations: readonly Migration[] = [
       END $$`,
     ],
   },
+  {
+    version: 6,
+    name: "instructor console sessions (a token's hash, never the token) and the per-instructor login back-off",
+    // instructor_throttle has login_throttle's columns (rows.ts toThrottle reads both) without its account
+    // foreign key: instructors are the config's, no store accounts.
+    sqlite: [
+      'CREATE TABLE instructor_sessions (token_hash TEXT PRIMARY KEY, instructor TEXT NOT NULL, credential TEXT NOT NULL, expires_at INTEGER NOT NULL) STRICT',
+      `CREATE TABLE instructor_throttle (
+        account TEXT PRIMARY KEY, failures TEXT NOT NULL, level INTEGER NOT NULL, locked_at INTEGER, locked_until INTEGER
+      ) STRICT`,
+    ],
+    postgres: [
+      'CREATE TABLE instructor_sessions (token_hash TEXT PRIMARY KEY, instructor TEXT NOT NULL, credential TEXT NOT NULL, expires_at BIGINT NOT NULL)',
+      'CREATE TABLE instructor_throttle (account TEXT PRIMARY KEY, failures TEXT NOT NULL, level INTEGER NOT NULL, locked_at BIGINT, locked_until BIGINT)',
+    ],
+  },
 ];
 
 /** The schema version this ISLET writes. */

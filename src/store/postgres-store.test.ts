@@ -200,8 +200,8 @@ describe('PostgresStore schema', () => {
     assert.equal(await s.createAccount({ ...acct('new'), environments: ['demo'] }), true, 'version 2: environments');
     assert.deepEqual((await s.getAccount('new'))?.environments, ['demo']);
     assert.equal(await s.acquireLease('x', 'me', new Date(0), new Date(1)), true, 'version 3: leases');
-    assert.equal(server.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version", new URL(url).pathname.slice(1)), '1,2,3,4,5');
-    assert.equal(schemaVersion, 5);
+    assert.equal(server.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version", new URL(url).pathname.slice(1)), '1,2,3,4,5,6');
+    assert.equal(schemaVersion, 6);
   });
 
   test('a database newer than this ISLET is refused with STORE_FAILED; the error never shows the password', async () => {

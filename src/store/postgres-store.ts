@@ -21,6 +21,8 @@ import { IsletError } from '../core/islet-error.ts';
 import { KeyLock } from '../core/key-lock.ts';
 import { PG_LOCK_CLASS, PG_MIGRATE_LOCK, migrations, schemaVersion, tooNew } from './migrations.ts';
 import { type Row, toAccount, toKey, toOwnership, toThrottle } from './rows.ts';
+import { instructorSessionsWhere, toInstructorSession } from './rows.ts';
+import type { InstructorSessionRecord } from './store.ts';
 import type {
   Account,
   AddressEvent,
@@ -385,6 +387,34 @@ export class PostgresStore implements Store {
   }
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.#count('releaseLease', 'DELETE FROM leases WHERE name = $1 AND holder = $2', [name, holder]);
+  }
+
+  async putInstructorSession(s: InstructorSessionRecord): Promise<void> {
+    const sql = `INSERT INTO instructor_sessions (token_hash, instructor, credential, expires_at) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (token_hash) DO UPDATE SET instructor = excluded.instructor, credential = excluded.credential, expires_at = excluded.expires_at`;
+    await this.#count('putInstructorSession', sql, [s.tokenHash, s.instructor, s.credential, s.expiresAt.getTime()]);
+  }
+  async getInstructorSession(tokenHash: string): Promise<InstructorSessionRecord | undefined> {
+    const [r] = await this.#rows('getInstructorSession', 'SELECT * FROM instructor_sessions WHERE token_hash = $1', [tokenHash]);
+    return r ? toInstructorSession(r) : undefined;
+  }
+  async deleteInstructorSessions(which: { tokenHash: string } | { expiredAt: Date } | { instructor: string }): Promise<number> {
+    const [where, v] = instructorSessionsWhere(which, '$1');
+    return this.#count('deleteInstructorSessions', `DELETE FROM instructor_sessions WHERE ${where}`, [v]);
+  }
+  async getInstructorThrottle(instructor: string): Promise<LoginThrottleState | undefined> {
+    const [r] = await this.#rows('getInstructorThrottle', 'SELECT * FROM instructor_throttle WHERE account = $1', [instructor]);
+    return r ? toThrottle(r) : undefined;
+  }
+  async putInstructorThrottle(t: LoginThrottleState): Promise<void> {
+    const sql = `INSERT INTO instructor_throttle (account, failures, level, locked_at, locked_until) VALUES ($1, $2, $3, $4, $5)
+      ON CONFLICT (account) DO UPDATE SET
+        failures = excluded.failures, level = excluded.level, locked_at = excluded.locked_at, locked_until = excluded.locked_until`;
+    const failures = JSON.stringify(t.failures.map((d) => d.getTime()));
+    await this.#count('putInstructorThrottle', sql, [t.account, failures, t.level, t.lockedAt?.getTime() ?? null, t.lockedUntil?.getTime() ?? null]);
+  }
+  async deleteInstructorThrottle(instructor: string): Promise<boolean> {
+    return (await this.#count('deleteInstructorThrottle', 'DELETE FROM instructor_throttle WHERE account = $1', [instructor])) === 1;
   }
 
   /** Ends the connections; one still held by unfinished work is left to the process's end after 5 s. */

@@ -2,7 +2,7 @@
  * Table rows to Store values, for the SQL stores (SQLite, PostgreSQL): the same columns (migrations.ts),
  * times as milliseconds (PostgreSQL's BIGINT arrives as a string, hence Number()).
  */
-import type { Account, LoginThrottleState, Ownership, StoredKey } from './store.ts';
+import type { Account, InstructorSessionRecord, LoginThrottleState, Ownership, StoredKey } from './store.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -35,6 +35,20 @@ export const toThrottle = (r: Row): LoginThrottleState => ({
   ...(r.locked_at == null ? {} : { lockedAt: ms(r.locked_at) }),
   ...(r.locked_until == null ? {} : { lockedUntil: ms(r.locked_until) }),
 });
+
+export const toInstructorSession = (r: Row): InstructorSessionRecord => ({
+  tokenHash: String(r.token_hash),
+  instructor: String(r.instructor),
+  credential: String(r.credential),
+  expiresAt: ms(r.expires_at),
+});
+
+/** The WHERE clause of Store.deleteInstructorSessions with the engine's placeholder (`?`, `$1`), and its value. */
+export function instructorSessionsWhere(which: { tokenHash: string } | { expiredAt: Date } | { instructor: string }, p: string): [string, string | number] {
+  if ('tokenHash' in which) return [`token_hash = ${p}`, which.tokenHash];
+  if ('instructor' in which) return [`instructor = ${p}`, which.instructor];
+  return [`expires_at <= ${p}`, which.expiredAt.getTime()];
+}
 
 export const toKey = (r: Row): StoredKey => ({
   account: String(r.account),

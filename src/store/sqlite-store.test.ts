@@ -146,7 +146,7 @@ test('a database made before versioned migrations upgrades in place: data, store
   assert.equal(sqliteSchemaVersion(db), schemaVersion);
   assert.deepEqual(
     (db.prepare('SELECT version FROM schema_version ORDER BY version').all() as { version: number }[]).map((r) => r.version),
-    [1, 2, 3, 4, 5],
+    [1, 2, 3, 4, 5, 6],
   );
   db.close();
   const again = new SqliteStore(path);

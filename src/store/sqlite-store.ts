@@ -13,6 +13,8 @@ import { KeyLock } from '../core/key-lock.ts';
 import { capacityAnswer } from './capacity.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
 import { type Row, toAccount, toKey, toOwnership, toThrottle } from './rows.ts';
+import { instructorSessionsWhere, toInstructorSession } from './rows.ts';
+import type { InstructorSessionRecord } from './store.ts';
 import { nextEvents, nextThrottle } from './throttle-rule.ts';
 import type {
   Account,
@@ -301,6 +303,42 @@ export class SqliteStore implements Store {
   async releaseLease(name: string, holder: string): Promise<void> {
     this.#run('releaseLease', () => this.#q.releaseLease!.run(name, holder));
   }
+  // The instructor console's rows (rare: a login, a restart, a logout): statements prepared per call.
+  async putInstructorSession(s: InstructorSessionRecord): Promise<void> {
+    this.#run('putInstructorSession', () =>
+      this.#db
+        .prepare('INSERT OR REPLACE INTO instructor_sessions (token_hash, instructor, credential, expires_at) VALUES (?, ?, ?, ?)')
+        .run(s.tokenHash, s.instructor, s.credential, s.expiresAt.getTime()),
+    );
+  }
+  async getInstructorSession(tokenHash: string): Promise<InstructorSessionRecord | undefined> {
+    const q = 'SELECT * FROM instructor_sessions WHERE token_hash = ?';
+    const r = this.#run('getInstructorSession', () => this.#db.prepare(q).get(tokenHash) as Row | undefined);
+    return r ? toInstructorSession(r) : undefined;
+  }
+  async deleteInstructorSessions(which: { tokenHash: string } | { expiredAt: Date } | { instructor: string }): Promise<number> {
+    const [where, v] = instructorSessionsWhere(which, '?');
+    const q = `DELETE FROM instructor_sessions WHERE ${where}`;
+    return this.#run('deleteInstructorSessions', () => Number(this.#db.prepare(q).run(v).changes));
+  }
+  async getInstructorThrottle(instructor: string): Promise<LoginThrottleState | undefined> {
+    const q = 'SELECT * FROM instructor_throttle WHERE account = ?';
+    const r = this.#run('getInstructorThrottle', () => this.#db.prepare(q).get(instructor) as Row | undefined);
+    return r ? toThrottle(r) : undefined;
+  }
+  async putInstructorThrottle(t: LoginThrottleState): Promise<void> {
+    const failures = JSON.stringify(t.failures.map((d) => d.getTime()));
+    this.#run('putInstructorThrottle', () =>
+      this.#db
+        .prepare('INSERT OR REPLACE INTO instructor_throttle (account, failures, level, locked_at, locked_until) VALUES (?, ?, ?, ?, ?)')
+        .run(t.account, failures, t.level, t.lockedAt?.getTime() ?? null, t.lockedUntil?.getTime() ?? null),
+    );
+  }
+  async deleteInstructorThrottle(instructor: string): Promise<boolean> {
+    const q = 'DELETE FROM instructor_throttle WHERE account = ?';
+    return this.#run('deleteInstructorThrottle', () => Number(this.#db.prepare(q).run(instructor).changes) === 1);
+  }
+
   async close(): Promise<void> {
     this.#db.close();
   }

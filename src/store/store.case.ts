@@ -385,5 +385,37 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
         assert.deepEqual([...(await s.listAdopted())], ['c2']);
       }),
     );
+
+    test(
+      'instructor sessions (by token hash: round-trip, replaced, ended one, by instructor, expired) and back-off (no account needed)',
+      withStore(async (s) => {
+        const a = { tokenHash: 'h-a', instructor: 'ada', credential: 'fp1', expiresAt: new Date(T0 + 1000) };
+        const b = { tokenHash: 'h-b', instructor: 'bob', credential: 'fp2', expiresAt: new Date(T0 + 5000) };
+        const c = { tokenHash: 'h-c', instructor: 'ada', credential: 'fp1', expiresAt: new Date(T0 + 9000) };
+        for (const x of [a, b, c]) await s.putInstructorSession(x);
+        assert.deepEqual(await s.getInstructorSession('h-a'), a);
+        assert.equal(await s.getInstructorSession('h-x'), undefined);
+        await s.putInstructorSession({ ...b, credential: 'fp3' });
+        assert.equal((await s.getInstructorSession('h-b'))?.credential, 'fp3', 'put replaces');
+        assert.equal(await s.deleteInstructorSessions({ expiredAt: new Date(T0 + 1000) }), 1, 'expired at that time: a only');
+        assert.equal(await s.getInstructorSession('h-a'), undefined);
+        assert.equal(await s.deleteInstructorSessions({ tokenHash: 'h-b' }), 1);
+        assert.equal(await s.deleteInstructorSessions({ tokenHash: 'h-b' }), 0);
+        assert.deepEqual(await s.getInstructorSession('h-c'), c, 'the others stay');
+        assert.equal(await s.deleteInstructorSessions({ instructor: 'ada' }), 1);
+        assert.equal(await s.getInstructorSession('h-c'), undefined);
+        // The back-off of an instructor, who is no account; apart from the accounts' throttles.
+        const t = { account: 'ada', failures: [new Date(1), new Date(2)], level: 2, lockedAt: new Date(3), lockedUntil: new Date(4) };
+        await s.putInstructorThrottle(t);
+        assert.deepEqual(await s.getInstructorThrottle('ada'), t);
+        assert.equal(await s.getLoginThrottle('ada'), undefined, 'not an account throttle');
+        await s.putInstructorThrottle({ account: 'ada', failures: [new Date(5)], level: 0 });
+        const unlocked = { account: 'ada', failures: [new Date(5)], level: 0 };
+        assert.deepEqual(await s.getInstructorThrottle('ada'), unlocked, 'put replaces; no lock times when unlocked');
+        assert.equal(await s.deleteInstructorThrottle('ada'), true);
+        assert.equal(await s.deleteInstructorThrottle('ada'), false);
+        assert.equal(await s.getInstructorThrottle('ada'), undefined);
+      }),
+    );
   });
 }

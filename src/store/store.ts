@@ -209,5 +209,25 @@ export interface Store {
   /** Gives the lease up (when `holder` has it), so another server takes over at once. */
   releaseLease(name: string, holder: string): Promise<void>;
 
+  /** The instructor console's sessions (src/console/instructor-sessions.ts): a restart logs nobody out. Put replaces. */
+  putInstructorSession(s: InstructorSessionRecord): Promise<void>;
+  getInstructorSession(tokenHash: string): Promise<InstructorSessionRecord | undefined>;
+  /** Ends one session, every session that expired by `expiredAt`, or every session of an instructor; returns how many. */
+  deleteInstructorSessions(which: { tokenHash: string } | { expiredAt: Date } | { instructor: string }): Promise<number>;
+  /** The per-instructor login back-off (AccountThrottle's state, `account` = the instructor's name). Put replaces. */
+  getInstructorThrottle(instructor: string): Promise<LoginThrottleState | undefined>;
+  putInstructorThrottle(t: LoginThrottleState): Promise<void>;
+  deleteInstructorThrottle(instructor: string): Promise<boolean>;
+
   close(): Promise<void>;
+}
+
+/** An instructor console session as stored: the cookie's key is never stored, only its hash. */
+export interface InstructorSessionRecord {
+  /** SHA-256 of the session's cookie key (base64url). */
+  readonly tokenHash: string;
+  readonly instructor: string;
+  /** Fingerprint of the instructor's password hash at login: a new password ends the session. */
+  readonly credential: string;
+  readonly expiresAt: Date;
 }
