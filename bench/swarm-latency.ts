@@ -112,7 +112,9 @@ try {
     samples,
     problems: { single: targets.single.problems(), swarm: targets.swarm.problems() },
   };
-  console.log(JSON.stringify({ new_ms: result.new_ms, warm_ms: result.warm_ms, reattach_ms: result.reattach_ms, loadavg: [load0, result.loadavg_after] }, null, 2));
+  console.log(
+    JSON.stringify({ new_ms: result.new_ms, warm_ms: result.warm_ms, reattach_ms: result.reattach_ms, loadavg: [load0, result.loadavg_after] }, null, 2),
+  );
   writeResult('swarm-latency', result);
 } finally {
   for (const t of Object.values(targets)) await t.close().catch(() => undefined);

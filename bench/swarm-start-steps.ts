@@ -83,5 +83,8 @@ for (let i = 0; i < N; i++) {
 }
 const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
 const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-console.log('medians (ms):', JSON.stringify(Object.fromEntries(keys.map((k) => [k, Math.round(med(rows.flatMap((r) => (r[k] === undefined ? [] : [r[k]!]))))]))));
+console.log(
+  'medians (ms):',
+  JSON.stringify(Object.fromEntries(keys.map((k) => [k, Math.round(med(rows.flatMap((r) => (r[k] === undefined ? [] : [r[k]!]))))]))),
+);
 process.exit(0);

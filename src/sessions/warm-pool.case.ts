@@ -85,7 +85,9 @@ export function warmPoolClaimCases(name: string, makeDriver: () => RuntimeDriver
       rmSync(dir, { recursive: true, force: true });
     });
 
-    test('a new trainee gets a ready container: claimed in the store, no rename, the ownership row names it', { timeout: o.testTimeoutMs ?? 60_000 }, async () => {
+    test('a new trainee gets a ready container: claimed in the store, no rename, the ownership row names it', {
+      timeout: o.testTimeoutMs ?? 60_000,
+    }, async () => {
       await account('alice');
       const a = door();
       const id = await a.runner.ensureRunning('alice', env());
@@ -95,7 +97,11 @@ export function warmPoolClaimCases(name: string, makeDriver: () => RuntimeDriver
       if (byStore) {
         assert.ok(info && isUnclaimedPoolName(info.name), `a store claim keeps the pool name (${info?.name})`);
         assert.equal(await store.acquireLease(poolClaimLease(id), 'someone-else', new Date(), new Date(Date.now() + 60_000)), false, 'the claim lease is held');
-        assert.equal(await store.acquireLease(poolClaimLease(id), a.runner.containerName('demo', 'alice'), new Date(), new Date(Date.now() + 60_000)), true, 'by alice');
+        assert.equal(
+          await store.acquireLease(poolClaimLease(id), a.runner.containerName('demo', 'alice'), new Date(), new Date(Date.now() + 60_000)),
+          true,
+          'by alice',
+        );
       } else assert.equal(info?.name, a.runner.containerName('demo', 'alice'), 'a rename claim gives the canonical name');
       assert.equal((await store.getOwnership('alice', 'demo'))?.containerId, id);
       assert.equal(await exec(id, 'echo $((40+2))'), '42', 'the claimed container runs');
@@ -116,7 +122,9 @@ export function warmPoolClaimCases(name: string, makeDriver: () => RuntimeDriver
       assert.equal([bob, carol].filter((x) => x === left[0]).length, 1, 'exactly one of them got the last ready container');
     });
 
-    test('the reconciler keeps a store-claimed container as its trainee\'s and unclaimed ones as the pool\'s; once the account is gone it removes hers (control)', { timeout: o.testTimeoutMs ?? 60_000 }, async () => {
+    test("the reconciler keeps a store-claimed container as its trainee's and unclaimed ones as the pool's; once the account is gone it removes hers (control)", {
+      timeout: o.testTimeoutMs ?? 60_000,
+    }, async () => {
       const lifecycle = new LifecycleService({ store, driver, config, log, instance, attached: door().runner.attached });
       const alice = (await store.getOwnership('alice', 'demo'))!.containerId;
       await lifecycle.reconcile();
