@@ -37,6 +37,33 @@ const PROFILE = argv.includes('--profile');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ticks = (pid: number) => procStat(pid)?.ticks ?? Number.NaN;
 
+/**
+ * CPU ticks of each thread of `pid` by thread name (/proc/<pid>/task/<tid>/stat): the main thread, V8's
+ * workers (GC), libuv's pool (`libuv-worker`), the recordings' disk thread (`islet-recording`, truncated
+ * by the kernel) — what the profile of the main thread does not see.
+ */
+function threadTicks(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const close = st.lastIndexOf(')');
+      const comm = tid === String(pid) ? 'main' : st.slice(st.indexOf('(') + 1, close);
+      const f = st.slice(close + 2).split(' ');
+      out.set(comm, (out.get(comm) ?? 0) + Number(f[11]) + Number(f[12]));
+    } catch {
+      /* the thread ended */
+    }
+  }
+  return out;
+}
+
 interface ProfileNode {
   readonly id: number;
   readonly callFrame: { readonly functionName: string; readonly url: string };
@@ -94,7 +121,11 @@ function recorderShare(file: string, spans: readonly (readonly [number, number])
       if (r) wRec += us;
     }
   });
-  const share = (b: number, r: number): Share => ({ busy_ms: Math.round(b / 1000), recorder_ms: Math.round(r / 1000), recorder_percent: Math.round((r / b) * 1000) / 10 });
+  const share = (b: number, r: number): Share => ({
+    busy_ms: Math.round(b / 1000),
+    recorder_ms: Math.round(r / 1000),
+    recorder_percent: Math.round((r / b) * 1000) / 10,
+  });
   return { ...share(busy, rec), in_windows: share(wBusy, wRec) };
 }
 
@@ -115,6 +146,8 @@ interface Window {
   readonly echo_ms: { p50: number; p99: number; samples: number };
   readonly load1: number;
   readonly still_busy_at_pause: number;
+  /** CPU seconds by thread name over the window. */
+  readonly threads_s: Record<string, number>;
   /** The window in monotonic µs (to find it in the profile). */
   readonly mono_us: readonly [number, number];
 }
@@ -124,10 +157,12 @@ async function measure(sys: System, rep: number): Promise<Window> {
   await sleep(SETTLE_MS);
   const pid = sys.target.pid;
   const t0 = ticks(pid);
+  const th0 = threadTicks(pid);
   const from = performance.now();
   const monoFrom = monoUs();
   await sleep(WINDOW_MS);
   const t1 = ticks(pid);
+  const th1 = threadTicks(pid);
   const to = performance.now();
   const monoTo = monoUs();
   const busy = await sys.pool.pause();
@@ -145,10 +180,13 @@ async function measure(sys: System, rep: number): Promise<Window> {
     load1: round1(loadavg()[0]!),
     still_busy_at_pause: busy,
     mono_us: [monoFrom, monoTo],
+    threads_s: Object.fromEntries(
+      [...th1].map(([name, t]) => [name, Math.round(((t - (th0.get(name) ?? 0)) / CLK_TCK) * 100) / 100] as const).filter(([, sec]) => sec > 0),
+    ),
   };
   console.log(
     `rep ${rep} ${w.system}: ISLET ${w.cpu_s} s CPU in ${w.seconds} s (${w.cpu_cores} cores, ${w.cpu_ms_per_key} ms per key), ` +
-      `echo p50/p99 ${w.echo_ms.p50}/${w.echo_ms.p99} ms, load ${w.load1}`,
+      `echo p50/p99 ${w.echo_ms.p50}/${w.echo_ms.p99} ms, load ${w.load1}; threads ${JSON.stringify(w.threads_s)}`,
   );
   return w;
 }

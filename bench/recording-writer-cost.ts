@@ -36,10 +36,17 @@ try {
   const meta = { account: 'bench', door: 'ssh', login: 'bench', pid: process.pid, run: 'bench', input: false };
   const ws = Array.from(
     { length: S },
-    (_, i) => new CastWriter(join(dir, `${i}.cast`), { cols: 80, rows: 24, term: 'xterm', title: 'b', islet: meta }, { maxBytes: 0, ...(FLUSH > 0 ? { flushMs: FLUSH } : {}) }),
+    (_, i) =>
+      new CastWriter(
+        join(dir, `${i}.cast`),
+        { cols: 80, rows: 24, term: 'xterm', title: 'b', islet: meta },
+        { maxBytes: 0, ...(FLUSH > 0 ? { flushMs: FLUSH } : {}) },
+      ),
   );
   const key = Buffer.from('x');
-  const line = Buffer.from(`\x1b[01;34mbin\x1b[0m  \x1b[01;34metc\x1b[0m  lib  ${'-rw-r--r-- 1 student student 1234 Nov 30 12:00 notes.txt\r\n'.repeat(4)}`.slice(0, 300));
+  const line = Buffer.from(
+    `\x1b[01;34mbin\x1b[0m  \x1b[01;34metc\x1b[0m  lib  ${'-rw-r--r-- 1 student student 1234 Nov 30 12:00 notes.txt\r\n'.repeat(4)}`.slice(0, 300),
+  );
   // Sessions are spread over the second (trainees do not type in step); each tick serves its slice.
   const TICK = 10;
   const window = async (record: boolean) => {
@@ -99,7 +106,13 @@ try {
       cpu: 'process.cpuUsage of this process (user+system) per window; median recording window less median plain window, ABBA',
     },
     load_at_start: loadStart,
-    result: { us_per_chunk: Math.round(us * 100) / 100, us_per_key: Math.round(usPerKey * 100) / 100, recording_cpu_ms: rec.map((x) => x.cpu_ms), plain_cpu_ms: plain.map((x) => x.cpu_ms), chunks },
+    result: {
+      us_per_chunk: Math.round(us * 100) / 100,
+      us_per_key: Math.round(usPerKey * 100) / 100,
+      recording_cpu_ms: rec.map((x) => x.cpu_ms),
+      plain_cpu_ms: plain.map((x) => x.cpu_ms),
+      chunks,
+    },
   });
 } finally {
   rmSync(dir, { recursive: true, force: true });
