@@ -123,3 +123,29 @@ test('control frames are validated; anything else is refused', () => {
   const h = parseClientControl('{"t":"hello","v":1,"resume":{"id":"short","seq":0}}');
   assert.equal(h?.t === 'hello' && h.resume, undefined, 'a malformed resume id is dropped');
 });
+
+test('the help bar: the watch state goes to the page, again to a page that reattaches while watched; a button reaches the listeners', () => {
+  const t = new WebTerminal({ size: { cols: 80, rows: 24 }, remoteAddress: '192.0.2.1' });
+  const a = fakeSocket();
+  t.attach(a.ws, 0);
+  t.watchStatus({ watchers: ['ada'], asking: 'ada' });
+  assert.deepEqual(a.controls, [{ t: 'watch', watchers: ['ada'], asking: 'ada' }]);
+  const answers: string[] = [];
+  const off = t.onWatchAnswer((x) => answers.push(x));
+  t.watchAnswer('allow');
+  assert.deepEqual(answers, ['allow']);
+  // A reload while watched: the new socket is told at once.
+  t.detach(a.ws);
+  const b = fakeSocket();
+  t.attach(b.ws, 0);
+  assert.deepEqual(b.controls, [{ t: 'watch', watchers: ['ada'], asking: 'ada' }]);
+  // Nobody watches any more: the page is told, and a later page is told nothing.
+  t.watchStatus({ watchers: [] });
+  t.detach(b.ws);
+  const c = fakeSocket();
+  t.attach(c.ws, 0);
+  assert.deepEqual(c.controls, []);
+  off();
+  t.watchAnswer('end');
+  assert.deepEqual(answers, ['allow'], 'unsubscribed');
+});
