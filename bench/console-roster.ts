@@ -23,6 +23,12 @@
  *
  * Writes bench/results/<date>-console-roster.json (commit and command: bench/lib/run-meta.ts).
  * Usage: node bench/console-roster.ts [--trainees 200] [--rounds 3] [--window 30] [--settle 5] [--no-engine]
+ *
+ * REAL ENGINE (--engine docker): the real `islet serve`, N SSH trainees in their own islet/demo containers,
+ * the instructor on /console/ws/roster; ISLET's CPU from /proc with the roster open against none, and the
+ * time from a login, a leave or a busy loop to the pushed row (bench/lib/console-roster-docker.ts).
+ * Writes bench/results/<date>-console-roster-docker.json (ISLET_BENCH_RESULTS=dir writes elsewhere).
+ * Usage: node bench/console-roster.ts --engine docker [--trainees 200] [--rounds 2] [--window 60] [--settle 15]
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -40,7 +46,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type ToServer = { t: 'cpu' } | { t: 'change'; k: number } | { t: 'stop' };
 type FromServer = { t: 'ready'; port: number } | { t: 'cpu'; us: number } | { t: 'changed'; k: number; account: string; at: number };
 
-if (argv.includes('--server')) await server();
+const engineArg = argv.indexOf('--engine');
+if (engineArg >= 0 && argv[engineArg + 1] === 'docker') {
+  const { dockerRoster } = await import('./lib/console-roster-docker.ts');
+  await dockerRoster({ trainees: N, rounds: numArg(argv, 'rounds', 2), windowMs: numArg(argv, 'window', 60) * 1000, settleMs: numArg(argv, 'settle', 15) * 1000 });
+} else if (argv.includes('--server')) await server();
 else await main();
 
 async function server(): Promise<void> {
@@ -75,7 +85,7 @@ async function server(): Promise<void> {
       if (Math.random() < 1 / 5) t.type('a');
     }
   }, 1000);
-  const login = new ConsoleLogin({ config: w.config, addresses: w.access.addresses, log: w.log });
+  const login = new ConsoleLogin({ config: w.config, addresses: w.access.addresses, store: w.store, log: w.log });
   const deps = {
     config: w.config,
     log: w.log,

@@ -187,7 +187,9 @@ export async function dockerRoster(o: DockerRosterOptions): Promise<void> {
           (async () => {
             await sleep(25_000);
             bt.send('\x03');
-            expect({ kind: 'idle', account: account(b), t0: Date.now(), done: (row) => row.cpuPercent !== null && row.cpuPercent < 5 });
+            // The loop's end counts only once its start was seen (else the row's old, idle figure would match at once).
+            const unseen = pending.find((p) => p.kind === 'busy' && p.account === account(b));
+            if (!unseen) expect({ kind: 'idle', account: account(b), t0: Date.now(), done: (row) => row.cpuPercent !== null && row.cpuPercent < 5 });
             await sleep(5_000);
             quiet.delete(b);
           })(),
