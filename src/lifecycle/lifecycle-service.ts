@@ -42,6 +42,9 @@ export interface LifecycleDeps {
   readonly leader?: LeaderLease;
 }
 
+/** The holder name under which the reconciler tests whether a pool container's claim lease is free. */
+const PROBE = 'reconciler-probe';
+
 /** Removals run a few at a time (the driver caps them too): Debian 12's engine deadlocks under many parallel removals. */
 const REMOVE_BATCH = 3;
 const STOP_GRACE_SECONDS = 1;
@@ -137,9 +140,13 @@ export class LifecycleService {
     const suspects = new Set<string>();
     for (const c of found) {
       if (c.labels[LABEL_POOL] !== 'true' || !isUnclaimedPoolName(c.name) || named.has(c.id)) continue;
-      // Taking the lease already expired proves it free without keeping it (a claim takes it right after).
+      // Taking the lease already expired proves it free without keeping it (a claim may take it right after), and
+      // giving it back leaves no row (a claim's row has another holder and stays).
       const now = new Date();
-      if (await this.#d.store.acquireLease(poolClaimLease(c.id), 'reconciler-probe', now, now)) continue;
+      if (await this.#d.store.acquireLease(poolClaimLease(c.id), PROBE, now, now)) {
+        await this.#d.store.releaseLease(poolClaimLease(c.id), PROBE);
+        continue;
+      }
       suspects.add(c.id);
       if (this.#poolSuspects.has(c.id)) out.push(c);
     }
