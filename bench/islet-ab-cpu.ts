@@ -46,8 +46,7 @@ function baseTree(commit: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'islet-ab-base-'));
   execFileSync('bash', ['-c', `git -C "${repoRoot}" archive "${commit}" | tar -x -C "${dir}"`], { timeout: 120_000 });
   mkdirSync(join(dir, 'node_modules'));
-  for (const e of readdirSync(join(repoRoot, 'node_modules')))
-    if (e !== 'ssh2') symlinkSync(join(repoRoot, 'node_modules', e), join(dir, 'node_modules', e));
+  for (const e of readdirSync(join(repoRoot, 'node_modules'))) if (e !== 'ssh2') symlinkSync(join(repoRoot, 'node_modules', e), join(dir, 'node_modules', e));
   cpSync(join(repoRoot, 'node_modules/ssh2'), join(dir, 'node_modules/ssh2'), { recursive: true });
   const patch = (file: string, reverse: boolean) =>
     execFileSync('patch', ['-p1', '--batch', '--silent', ...(reverse ? ['-R'] : []), '-i', file], { cwd: dir, timeout: 30_000 });
@@ -123,7 +122,13 @@ async function main(): Promise<void> {
         const pid = s.islet.pid!;
         const k = await cpuOf(pid, () => keys(s.client));
         const c = await cpuOf(pid, () => commands(s.client));
-        const row = { system: s.name, rep, us_per_key: Math.round((k * 1e6) / KEYS), ms_per_command: round1((c * 1e4) / COMMANDS) / 10, load1: round1(loadavg()[0]!) };
+        const row = {
+          system: s.name,
+          rep,
+          us_per_key: Math.round((k * 1e6) / KEYS),
+          ms_per_command: round1((c * 1e4) / COMMANDS) / 10,
+          load1: round1(loadavg()[0]!),
+        };
         rows.push(row);
         console.log(`rep ${rep} ${s.name}: ${row.us_per_key} us per key, ${row.ms_per_command} ms per command, load ${row.load1}`);
       }

@@ -65,7 +65,8 @@ async function poolFull(name: string, target: Target, manager: string, want: num
   while (poolRunning(name, target, manager) < want) {
     if (Date.now() > deadline)
       throw new Error(
-        `${name}: the warm pool did not refill to ${want} within 60 s (${poolRunning(name, target, manager)} run); server problems:\n${target.problems().join('\n')}`,
+        `${name}: the warm pool did not refill to ${want} within 60 s (${poolRunning(name, target, manager)} run); ` +
+          `server problems:\n${target.problems().join('\n')}`,
       );
     await sleep(250);
   }

@@ -40,7 +40,8 @@
  *     a first (its cache warm: the page's versioned files are immutable, and Chromium keeps V8's code for them);
  *     the target's figure stays the fresh context's.
  * --pages-only runs the page-load rounds alone (no container is started), for comparing builds of the page.
- * Usage: node bench/web-latency.ts [--loads 20] [--rounds 3] [--warmup 2] [--keys 200] [--reattaches 10] [--idle 100] [--new 5] [--working 100] [--work-seconds 60] [--windows 6] [--returning 5] [--pages-only]
+ * Usage: node bench/web-latency.ts [--loads 20] [--rounds 3] [--warmup 2] [--keys 200] [--reattaches 10] [--idle 100] [--new 5]
+ *   [--working 100] [--work-seconds 60] [--windows 6] [--returning 5] [--pages-only]
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -561,7 +562,8 @@ try {
       ...header(),
       note:
         'Loopback; echo_* with one trainee, echo_*_idle with idle_web_sessions more WebSocket sessions open. ' +
-        "page_clock_to_menu is the page's own clock from navigation start to the frame after the first menu prompt is in xterm's buffer (the target's figure); " +
+        "page_clock_to_menu is the page's own clock from navigation start to the frame after the first menu prompt is in xterm's buffer " +
+        "(the target's figure); " +
         "the first loads after Chromium's launch are its warm-up, recorded apart (page_clock_warmup_ms); " +
         "page_load_to_menu is goto() to that mark seen from Node (Chromium creating a fresh context's first page and DevTools round trips included); " +
         "echo_* time one keystroke to its echo in a live shell; echo_*_working are the working trainees' own echoes, by door.",

@@ -71,15 +71,7 @@ export const LOAD_TEST_CONFIG: readonly string[] = [
 export async function startIslet(opts: IsletTargetOptions = {}): Promise<Target> {
   const runId = testRunId();
   const islet = new IsletProcess(runId, { logLevel: 'info' });
-  writeFileSync(
-    join(islet.configDir, 'islet.yaml'),
-    [
-      ...LOAD_TEST_CONFIG,
-      `server_priority: ${opts.priority ?? 0}`,
-      ...(opts.config ?? []),
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(join(islet.configDir, 'islet.yaml'), [...LOAD_TEST_CONFIG, `server_priority: ${opts.priority ?? 0}`, ...(opts.config ?? []), ''].join('\n'));
   if (opts.warmPool) {
     writeFileSync(
       join(islet.configDir, 'environments/warm.yaml'),

@@ -122,7 +122,9 @@ export function warmPoolClaimCases(name: string, makeDriver: () => RuntimeDriver
       assert.equal([bob, carol].filter((x) => x === left[0]).length, 1, 'exactly one of them got the last ready container');
     });
 
-    test("the reconciler keeps a store-claimed container as its trainee's and unclaimed ones as the pool's; once the account is gone it removes hers (control)", {
+    const reconcilerCase =
+      "the reconciler keeps a store-claimed container as its trainee's and unclaimed ones as the pool's; once the account is gone it removes hers (control)";
+    test(reconcilerCase, {
       timeout: o.testTimeoutMs ?? 60_000,
     }, async () => {
       const lifecycle = new LifecycleService({ store, driver, config, log, instance, attached: door().runner.attached });

@@ -128,7 +128,9 @@ describe('web door security', { concurrency: false, timeout: 300_000 }, () => {
       const sizes = async () => {
         await page.waitForFunction(() => (globalThis as any).islet?.term, undefined, { timeout: 30_000 });
         return page.evaluate(() =>
-          Object.fromEntries((performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((e) => [e.name.replace(/^.*\//, ''), e.transferSize])),
+          Object.fromEntries(
+            (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((e) => [e.name.replace(/^.*\//, ''), e.transferSize]),
+          ),
         );
       };
       await page.goto(`${base}/`);
