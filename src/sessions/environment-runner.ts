@@ -237,8 +237,9 @@ export class EnvironmentRunner {
     // The account (may it use this environment?) and the pair's row in one store read (one round trip).
     const read = await this.#d.store.getAccountAndOwnership(account, env.name);
     if (!mayUse(read.account?.environments, env.name)) throw notAllowed(account, env.name);
-    // Without a warm pool a new trainee's container is created at once (issue 15.4): a pool's claim renames
-    // to the pair's name, so there a container under that name must be known before.
+    // Without a warm pool a new trainee's container is created at once (issue 15.4). With one, a container under
+    // the pair's name must be known before claiming: a claim by rename (Docker) gives a pool container that name,
+    // and one named so may exist from before the pool (a claim by store lease, Swarm, leaves the pool name).
     let info = await this.#find(account, env, env.warm_pool > 0, read);
     if (info?.lost) {
       // Its node is gone: start() gives a fresh container elsewhere (files of the old one are lost).
