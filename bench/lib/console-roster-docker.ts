@@ -87,7 +87,8 @@ export async function dockerRoster(o: DockerRosterOptions): Promise<void> {
       return Number(/^islet_engine_calls_total\{operation="usage"\} (\d+)/m.exec(text)?.[1] ?? 0);
     };
     /** The engine's own CPU (dockerd), for the record: what the stats calls cost on the other side. */
-    const dockerd = pidsOf('dockerd')[0];
+    // The host's engine: the busiest dockerd (other helpers' labs may run engines in containers, seen here too).
+    const dockerd = pidsOf('dockerd').sort((a, b) => (procStat(b)?.ticks ?? 0) - (procStat(a)?.ticks ?? 0))[0];
     const base = `http://127.0.0.1:${web}`;
     const pid = islet.pid!;
     const target = { port: islet.port, gate: { user: 'demo', password: 'demo' }, choices: { demo: '1' } } as unknown as Target;
