@@ -22,6 +22,7 @@ ENGINE_TESTS=(
   src/runtime/docker/docker-driver.test.ts   # the RuntimeDriver case suite against the real engine
   src/lifecycle/lifecycle-service.test.ts    # lifecycle effects on real containers
   src/sshd/algorithms.test.ts                # what OpenSSH's ssh negotiates with the server
+  src/sessions/warm-pool.test.ts             # the rename-free claim suite on the fake driver and on the real engine
 )
 # Unit tests that fork `node` (their child would inherit --test flags in a shared process).
 OWN_PROCESS=(
