@@ -15,7 +15,9 @@
  *   runs under `node --cpu-prof` and the result gives the share of its main thread's busy time spent in
  *   src/recordings/ (with the recorder's calls into JSON, TextDecoder and fs; not the door's write it passes on)
  *   — a figure the machine's load moves far less than the A/B difference; `in_windows`: the same inside the
- *   recording system's measured windows only, the steady workload without the logins)
+ *   recording system's measured windows only, the steady workload without the logins). Read the A/B from a run
+ *   without --profile: every isolate is profiled, the recordings' disk thread too, and its sampler costs the
+ *   recording server CPU the plain one does not pay (`threads_s` per window shows it: `v8:ProfEvntProc`).)
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, setPriority, tmpdir } from 'node:os';
