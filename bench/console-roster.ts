@@ -49,7 +49,12 @@ type FromServer = { t: 'ready'; port: number } | { t: 'cpu'; us: number } | { t:
 const engineArg = argv.indexOf('--engine');
 if (engineArg >= 0 && argv[engineArg + 1] === 'docker') {
   const { dockerRoster } = await import('./lib/console-roster-docker.ts');
-  await dockerRoster({ trainees: N, rounds: numArg(argv, 'rounds', 2), windowMs: numArg(argv, 'window', 60) * 1000, settleMs: numArg(argv, 'settle', 15) * 1000 });
+  await dockerRoster({
+    trainees: N,
+    rounds: numArg(argv, 'rounds', 2),
+    windowMs: numArg(argv, 'window', 60) * 1000,
+    settleMs: numArg(argv, 'settle', 15) * 1000,
+  });
 } else if (argv.includes('--server')) await server();
 else await main();
 

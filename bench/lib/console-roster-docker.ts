@@ -64,15 +64,7 @@ export async function dockerRoster(o: DockerRosterOptions): Promise<void> {
   const hash = await hashPassword(INSTRUCTOR_PW, 2 ** 12);
   appendFileSync(
     `${islet.configDir}/islet.yaml`,
-    [
-      '',
-      ...LOAD_TEST_CONFIG,
-      'server_priority: 0',
-      'instructors:',
-      '  - name: ada',
-      `    password_hash: "${hash}"`,
-      '',
-    ].join('\n'),
+    ['', ...LOAD_TEST_CONFIG, 'server_priority: 0', 'instructors:', '  - name: ada', `    password_hash: "${hash}"`, ''].join('\n'),
   );
   const trainees: SshTrainee[] = [];
   const extras = new Set<SshTrainee>();
