@@ -56,13 +56,17 @@ export async function runWorkload(t: SshTrainee, o: WorkloadOptions): Promise<{ 
   let commands = 0,
     failures = 0;
   for (let loop = 0; loop < o.loops && !o.stopped(); loop++) {
-    for (const cmd of WORKLOAD_COMMANDS) {
+    // `i` advances only once a command was typed: a command whose delay a pause cut short is typed at the next
+    // activation, never skipped (a skipped `cd /etc` made the later `cat passwd` dump /usr/bin/passwd, a binary).
+    for (let i = 0; i < WORKLOAD_COMMANDS.length; ) {
+      const cmd = WORKLOAD_COMMANDS[i]!;
       while (o.paused?.() && !o.stopped()) await sleep(250);
       const wait = Math.random() * o.maxDelayMs;
       const until = Date.now() + wait;
       while (Date.now() < until && !o.stopped() && !o.paused?.()) await sleep(Math.max(1, Math.min(250, until - Date.now())));
       if (o.stopped()) break;
-      if (o.paused?.()) continue; // paused during the delay: this command waits for the next activation
+      if (o.paused?.()) continue; // paused during the delay: this same command waits for the next activation
+      i++;
       if (o.state) o.state.busy = true;
       try {
         t.forget();

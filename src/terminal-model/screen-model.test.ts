@@ -45,6 +45,30 @@ test('a shell screen comes back with the cursor after the prompt, and leaving th
   m.dispose();
 });
 
+test('a binary dumped into the terminal is parsed without a word to the console (control: the same bytes on a default xterm do log)', async () => {
+  const bin = Buffer.alloc(60_000);
+  for (let i = 0; i < bin.length; i++) bin[i] = (i * 7919) & 0xff;
+  const calls: unknown[] = [];
+  const saved = { error: console.error, warn: console.warn, log: console.log, info: console.info };
+  console.error = console.warn = console.log = console.info = (...a: unknown[]) => void calls.push(a);
+  try {
+    const control = new Terminal({ cols: 80, rows: 24, allowProposedApi: true });
+    await new Promise<void>((r) => control.write(bin, r));
+    const controlCalls = calls.length;
+    const m = new ScreenModel({ size: { cols: 80, rows: 24 }, maxQueuedBytes: 8 * 1024 * 1024 });
+    m.feed(bin);
+    m.feed(Buffer.from('\x1b[2J\x1b[Hafter'));
+    const s = await m.snapshot();
+    Object.assign(console, saved);
+    assert.ok(controlCalls > 0, 'the probe sees xterm logging on a default terminal');
+    assert.equal(calls.length, controlCalls, 'the model logged nothing');
+    assert.equal((await paint(s!)).lines[0], 'after');
+    m.dispose();
+  } finally {
+    Object.assign(console, saved);
+  }
+});
+
 test('a snapshot waits for every byte fed before it (parsed on timers, never synchronously)', async () => {
   const m = new ScreenModel({ size: { cols: 80, rows: 24 }, maxQueuedBytes: 8 * 1024 * 1024 });
   // A full-screen program's switch and drawing behind 1 MiB of output, its escape sequence split across feeds.

@@ -116,7 +116,9 @@ export class ScreenModel {
   }
 
   #fresh(): [HeadlessTerminal, InstanceType<typeof SerializeAddon>] {
-    const t = new Terminal({ cols: this.#size.cols, rows: this.#size.rows, scrollback: this.#o.scrollback, allowProposedApi: true });
+    // logLevel off: xterm logs each sequence it cannot parse to the console (a 60 KB binary `cat` gave ~470 lines),
+    // which cost ISLET's main thread CPU whenever a trainee printed a binary, and filled its log with their bytes.
+    const t = new Terminal({ cols: this.#size.cols, rows: this.#size.rows, scrollback: this.#o.scrollback, allowProposedApi: true, logLevel: 'off' });
     t.onTitleChange((title) => {
       this.#title = title.slice(0, 256);
     });
