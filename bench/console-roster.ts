@@ -66,6 +66,7 @@ async function server(): Promise<void> {
   const { ConsoleLogin } = await import('../src/console/console-login.ts');
   const { rosterHub, rosterRoutes } = await import('../src/console/roster-routes.ts');
   const { hashPassword } = await import('../src/accounts/password.ts');
+  const { MenuRoster } = await import('../src/sessions/menu-roster.ts');
   const hash = await hashPassword('bench-instructor', 2 ** 10);
   const w = unitWorld({ islet: `max_containers: ${N + 50}\ninstructors:\n  - name: ada\n    password_hash: "${hash}"\n` });
   const doors = new WeakMap<object, string>();
@@ -96,7 +97,8 @@ async function server(): Promise<void> {
     log: w.log,
     store: w.store,
     driver: w.driver,
-    graph: { runner: w.runner, admission: w.admission },
+    // Nobody sits in the menu here: an empty menu roster (the hub asks it every tick).
+    graph: { runner: w.runner, admission: w.admission, roster: new MenuRoster() },
     doorOf: (t: object) => doors.get(t),
   } as unknown as Parameters<typeof rosterHub>[0];
   const hub = rosterHub(deps);
