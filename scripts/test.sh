@@ -11,6 +11,8 @@ echo "== lint (import boundaries, line width: scripts/lint.ts; Biome's linter an
 node --disable-warning=ExperimentalWarning scripts/lint.ts
 npx --no-install biome lint --diagnostic-level=error
 npx --no-install biome format   # the formatter as a check (no --write): exits 1 when a file is not formatted
+echo "== leftovers of earlier runs (islet.test-labelled containers and networks)"
+node --disable-warning=ExperimentalWarning scripts/sweep-test-leftovers.ts
 echo "== tests"
 mapfile -t files < <(find src test scripts -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 exec node --disable-warning=ExperimentalWarning --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"

@@ -159,6 +159,8 @@ export interface RuntimeDriver {
    * cpuTime and shows no memory.
    */
   usage?(id: string): Promise<{ readonly cpuNs: number; readonly memoryBytes: number } | undefined>;
+  /** True when usage() reads files on this machine (cgroups), not the engine: every instance may be sampled every second. */
+  readonly usageLocal?: boolean;
   /**
    * Instances whose machine is being retired (a drained Swarm node), by instance id: the node and when the
    * live shell's grace ends. Optional: a backend with one machine has none (src/sessions/drain-notices.ts).

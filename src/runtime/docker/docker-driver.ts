@@ -24,6 +24,7 @@ import type { Attachment, CreateRequest, InstanceInfo, InstanceState, RuntimeDri
 import { createOptions } from './create-options.ts';
 import { EngineClient, MSG_BUSY, MSG_IMAGE, statusOf } from './engine-client.ts';
 import type { EngineEndpoint } from './engine-address.ts';
+import { CgroupUsage } from './cgroup-usage.ts';
 import { readPullProgress, splitReference } from './pull.ts';
 import { Semaphore, SemaphoreTimeout } from './semaphore.ts';
 import { FairGate, GateFull } from './fair-gate.ts';
@@ -81,6 +82,10 @@ export class DockerDriver implements RuntimeDriver {
   readonly #engine: EngineClient;
   readonly #callMs: number;
   readonly #pullMs: number;
+  /** The host's cgroup files, when the engine runs here (usage() reads them instead of the stats call). */
+  readonly #cgroups: CgroupUsage | undefined;
+  /** usage() reads cgroup files on this machine: cheap enough to sample every container every second. */
+  readonly usageLocal: boolean;
   readonly #mutations: Semaphore;
   readonly #removals: Semaphore;
   /** Per-container engine calls: each trainee's environment gets its turn (fair-gate.ts). */
@@ -90,6 +95,10 @@ export class DockerDriver implements RuntimeDriver {
 
   constructor(opts: DockerDriverOptions = {}) {
     this.#engine = new EngineClient({ socketPath: opts.socketPath, endpoint: opts.endpoint });
+    // An engine on a unix socket runs on this machine: its containers' cgroups are readable here.
+    const remote = opts.endpoint ? !('socketPath' in opts.endpoint) : !opts.socketPath && /^(tcp|https?):/.test(process.env.DOCKER_HOST ?? '');
+    this.#cgroups = remote ? undefined : CgroupUsage.detect();
+    this.usageLocal = this.#cgroups !== undefined;
     this.#callMs = positive(opts.callTimeoutMs, 15_000, 'callTimeoutMs');
     this.#pullMs = positive(opts.pullTimeoutMs, 600_000, 'pullTimeoutMs');
     this.#mutations = new Semaphore(positive(opts.maxConcurrentMutations, 8, 'maxConcurrentMutations'));
@@ -448,6 +457,8 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async usage(id: string): Promise<{ cpuNs: number; memoryBytes: number } | undefined> {
+    const local = this.#cgroups?.read(id);
+    if (local) return local;
     type Stats = {
       cpu_stats?: { cpu_usage?: { total_usage?: number } };
       memory_stats?: { usage?: number; stats?: Record<string, number> };
