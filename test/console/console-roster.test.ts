@@ -88,7 +88,7 @@ describe('instructor console: the live roster', { concurrency: false, timeout: 6
     assert.deepEqual(real, [], 'no console error or CSP violation');
   });
 
-  test('a trainee over SSH appears in the roster, pushed; CPU rises while it runs a busy loop and falls after', async () => {
+  test('a trainee over SSH appears in the roster, pushed; CPU rises while it runs a busy loop and falls after', async (t) => {
     const reloads: string[] = [];
     page.on('framenavigated', (f) => reloads.push(f.url()));
     trainee = await gate(islet.port, { cols: 100, rows: 30 });
@@ -111,8 +111,20 @@ describe('instructor console: the live roster', { concurrency: false, timeout: 6
     assert.ok(busy >= 50, `busy loop: ${busy}%`);
     // The loop was typed a moment ago: the idle time counts from that key (seconds, or a few minutes on a slow host).
     assert.match(await cell(page, user, 'idle'), /^(\d+s|[0-4]m \d+s)$/);
+    // Ctrl-C ends the loop. Once in CI the TTY echoed ^C but busybox ash printed no prompt within 20 s (the byte
+    // had reached the container's TTY: its echo was on screen); a second Ctrl-C then is the trainee's own remedy,
+    // and this test is about the roster, so it is sent and reported.
     await trainee.type('\x03');
-    await trainee.waitFor(PROMPT, 20_000);
+    for (let tries = 1; ; tries++) {
+      try {
+        await trainee.waitFor(PROMPT, 10_000);
+        break;
+      } catch (e) {
+        if (tries === 3) throw e;
+        t.diagnostic(`no prompt 10 s after Ctrl-C #${tries}: sending another`);
+        await trainee.type('\x03');
+      }
+    }
     await waitCell(page, user, 'cpuPercent', (t) => cpuOf(t) < 20);
     assert.deepEqual(reloads, [], 'no page load: the roster is pushed');
   });
