@@ -50,3 +50,14 @@ test('no cgroup for the id (another machine, stopped), a short id or name, an un
   t.after(() => rmSync(empty, { recursive: true }));
   assert.equal(CgroupUsage.detect(empty), undefined);
 });
+
+test('CPU is read on every call; memory at most every 5 s per container (it moves slowly and costs two reads)', (t) => {
+  const root = tree({ 'cgroup.controllers': 'cpu\n', [`docker/${ID}/cpu.stat`]: 'usage_usec 10\n', [`docker/${ID}/memory.current`]: '5\n' });
+  t.after(() => rmSync(root, { recursive: true }));
+  const r = CgroupUsage.detect(root)!;
+  assert.deepEqual(r.read(ID, 1000), { cpuNs: 10_000, memoryBytes: 5 });
+  writeFileSync(join(root, `docker/${ID}/cpu.stat`), 'usage_usec 20\n');
+  writeFileSync(join(root, `docker/${ID}/memory.current`), '7\n');
+  assert.deepEqual(r.read(ID, 5999), { cpuNs: 20_000, memoryBytes: 5 }, 'new CPU, memory from 5 s ago at most');
+  assert.deepEqual(r.read(ID, 6000), { cpuNs: 20_000, memoryBytes: 7 }, 'memory read again after 5 s');
+});

@@ -8,9 +8,10 @@
  *
  * Contract: `read(id)` takes a full 64-hex container id and returns undefined when this host has no cgroup for
  * it (another machine's engine, a stopped or missing container, an unknown layout): the caller then asks the
- * engine. Figures are counted as `docker stats` counts them: CPU as cumulative nanoseconds, memory as usage
- * less the inactive page cache. Layouts: cgroup v1 and v2, Docker's cgroupfs (`docker/<id>`) and systemd
- * (`system.slice/docker-<id>.scope`) drivers.
+ * engine. Figures are counted as `docker stats` counts them: CPU as cumulative nanoseconds (read each call),
+ * memory as usage less the inactive page cache (read at most every 5 s per container: it moves slowly).
+ * Layouts: cgroup v1 and v2, Docker's cgroupfs (`docker/<id>`) and systemd (`system.slice/docker-<id>.scope`)
+ * drivers.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,10 +32,14 @@ function readText(path: string): string | undefined {
   }
 }
 
+const FIELD_RES = new Map<string, RegExp>();
+
 /** `key value` lines (memory.stat, cpu.stat): the number for `key`, else undefined. */
 function statField(text: string | undefined, key: string): number | undefined {
   if (text === undefined) return undefined;
-  const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(text);
+  let re = FIELD_RES.get(key);
+  if (!re) FIELD_RES.set(key, (re = new RegExp(`^${key} (\\d+)$`, 'm')));
+  const m = re.exec(text);
   return m ? Number(m[1]) : undefined;
 }
 
@@ -81,8 +86,13 @@ function v2(root: string): Layout {
   };
 }
 
+/** Memory moves slowly and costs two file reads (memory.stat is ~35 lines): read at most this often per container. */
+const MEMORY_EVERY_MS = 5000;
+
 export class CgroupUsage {
   readonly #layout: Layout;
+  /** Last memory figure per container id, and when it was read. */
+  readonly #memory = new Map<string, { at: number; bytes: number }>();
 
   private constructor(layout: Layout) {
     this.#layout = layout;
@@ -95,12 +105,20 @@ export class CgroupUsage {
     return undefined;
   }
 
-  read(id: string): { cpuNs: number; memoryBytes: number } | undefined {
+  /** CPU read every call; memory at most every 5 s per container (`now`: ms, for tests). */
+  read(id: string, now = Date.now()): { cpuNs: number; memoryBytes: number } | undefined {
     if (!FULL_ID.test(id)) return undefined;
     const cpuNs = this.#layout.cpuNs(id);
-    if (cpuNs === undefined || !Number.isFinite(cpuNs) || cpuNs <= 0) return undefined;
+    if (cpuNs === undefined || !Number.isFinite(cpuNs) || cpuNs <= 0) {
+      this.#memory.delete(id);
+      return undefined;
+    }
+    const m = this.#memory.get(id);
+    if (m && now - m.at < MEMORY_EVERY_MS) return { cpuNs, memoryBytes: m.bytes };
     const memoryBytes = this.#layout.memoryBytes(id);
     if (memoryBytes === undefined || !Number.isFinite(memoryBytes)) return undefined;
+    if (this.#memory.size > 10_000) this.#memory.clear();
+    this.#memory.set(id, { at: now, bytes: memoryBytes });
     return { cpuNs, memoryBytes };
   }
 }
