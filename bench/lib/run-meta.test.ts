@@ -15,6 +15,13 @@ test('commitLabel: short hash, -dirty only when something changed', () => {
   assert.equal(commitLabel('0123456789abcdef', ['x']), '0123456-dirty');
 });
 
+test('commandLine: a URL password in an argument is masked (result files are committed); control: the rest stays', () => {
+  const argv = ['node', `${process.cwd()}/bench/store-logins.ts`, '--store', 'postgres://islet:s3cret@db:5432/islet', '--rate', '10'];
+  const line = commandLine(argv, undefined);
+  assert.ok(!line.includes('s3cret'), line);
+  assert.match(line, /--store 'postgres:\/\/islet:\*\*\*@db:5432\/islet' --rate 10$/);
+});
+
 test('commandLine: the script relative to the repository, arguments quoted when needed', () => {
   const argv = ['/usr/bin/node', join(repoRoot, 'bench/workload.ts'), '--steps', '1,25', '--note', "it's"];
   assert.equal(commandLine(argv, undefined), "node bench/workload.ts --steps 1,25 --note 'it'\\''s'");

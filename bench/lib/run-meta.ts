@@ -51,7 +51,9 @@ export function commitLabel(head: string, dirty: readonly string[]): string {
 export function commandLine(argv: readonly string[] = process.argv, nodeOptions = process.env.NODE_OPTIONS): string {
   const script = argv[1] ? relative(repoRoot, argv[1]) : '';
   const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
-  return [...(nodeOptions ? [`NODE_OPTIONS=${quote(nodeOptions)}`] : []), 'node', script, ...argv.slice(2).map(quote)].join(' ');
+  // A URL's password (e.g. --store postgres://user:pw@host/db) is masked: result files are committed.
+  const masked = (a: string) => a.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]+):[^@/\s]+@/i, '$1:***@');
+  return [...(nodeOptions ? [`NODE_OPTIONS=${quote(nodeOptions)}`] : []), 'node', script, ...argv.slice(2).map((a) => quote(masked(a)))].join(' ');
 }
 
 export function treeState(): { head: string; dirty: string[] } {
