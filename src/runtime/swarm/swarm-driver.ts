@@ -62,6 +62,9 @@ const SERVICE_ID = /^[a-z0-9]{25}$/;
 /** A node's check is trusted this long before it is made again. */
 const VERIFY_MS = 10 * 60_000;
 
+/** Task states in which its node may have created or started the container before the manager knows its id. */
+const PLACED = new Set(['assigned', 'accepted', 'preparing', 'ready', 'starting', 'running']);
+
 interface TaskJson {
   ID: string;
   ServiceID: string;
@@ -302,6 +305,7 @@ export class SwarmDriver implements RuntimeDriver {
   }
 
   async stop(id: string, graceSeconds?: number): Promise<void> {
+    // Looked up afresh, not from the hint: another door may have moved the trainee to a new task meanwhile.
     this.#where.delete(id);
     const at = await this.#at(id).catch(() => undefined);
     if (at) await at.node.driver.stop(at.container, graceSeconds);
@@ -389,14 +393,37 @@ export class SwarmDriver implements RuntimeDriver {
     });
     const task = tasks.sort((a, b) => Date.parse(b.CreatedAt) - Date.parse(a.CreatedAt))[0];
     if (!task) return {};
-    const container = task.Status.ContainerStatus?.ContainerID;
-    if (!task.NodeID || !container) return { task };
+    let container = task.Status.ContainerStatus?.ContainerID;
+    if (!task.NodeID) return { task };
     const node = await this.#nodeName(task.NodeID).catch(() => undefined);
+    if (!container) {
+      // The node may have started it already while the manager has not heard yet (a node reports task states
+      // in batches, later still under load): ask the node, or a caller would see no container and a live shell
+      // would be left running (a stop or remove that finds nothing) or not reached (a reattach).
+      if (!node || !this.#nodes.has(node) || !PLACED.has(task.Status.State)) return { task };
+      container = await this.#taskContainer(node, task.ID);
+      if (!container) return { task };
+      return { task, node, container };
+    }
     if (!node) return { task, container, lost: `the node ${task.NodeID} that ran it is no longer in the swarm` };
     if (!this.#nodes.has(node)) return { task, node, container, lost: `node ${node} has no engine address in runtime.nodes` };
     // Whether the node is up is asked of its engine (an inspect of the container, by the caller), not of the
     // manager: one call fewer on the login path, and a node the manager cannot see but ISLET can still serves.
     return { task, node, container };
+  }
+
+  /** The container of a swarm task on its node, asked of the node's engine by the task's label; undefined when none. */
+  async #taskContainer(node: string, taskId: string): Promise<string | undefined> {
+    const list = await this.#node(node)
+      .engine.json<{ Id: string }[]>({
+        op: 'container-list',
+        method: 'GET',
+        path: '/containers/json',
+        query: { all: true, filters: { label: [`com.docker.swarm.task.id=${taskId}`] } },
+        timeoutMs: this.#callMs,
+      })
+      .catch(() => [] as { Id: string }[]);
+    return list[0]?.Id;
   }
 
   async #nodeName(nodeId: string): Promise<string> {
