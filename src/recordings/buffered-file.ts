@@ -62,7 +62,10 @@ export class BufferedFile {
   #pending: string[] = [];
   #pendingBytes = 0;
   #scheduled = false;
-  #writing: Promise<void> | undefined;
+  /** A write is in flight (one at a time). */
+  #writing = false;
+  /** flush() callers waiting for the write in flight (a promise only for them: none per flush tick). */
+  #waiters: (() => void)[] = [];
   #failed = false;
   #closed = false;
   /** Bytes (UTF-16 code units) refused because the disk was behind (or the file failed). */
@@ -121,7 +124,7 @@ export class BufferedFile {
   async flush(): Promise<void> {
     this.kick();
     while (this.#writing) {
-      await this.#writing;
+      await new Promise<void>((r) => this.#waiters.push(r));
       this.kick();
     }
   }
@@ -141,21 +144,23 @@ export class BufferedFile {
     if (this.#writing || !this.#pending.length) return;
     const batch = this.#pending.length === 1 ? this.#pending[0]! : this.#pending.join('');
     this.#pending = [];
-    this.#writing = this.#write(batch).then(() => {
+    this.#writing = true;
+    const done = () => {
       this.#pendingBytes -= batch.length;
-      this.#writing = undefined;
+      this.#writing = false;
+      const waiters = this.#waiters;
+      if (waiters.length) {
+        this.#waiters = [];
+        for (const w of waiters) w();
+      }
       if (this.#pending.length) this.kick();
-    });
-  }
-
-  #write(batch: string): Promise<void> {
-    if (this.#failed) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    };
+    if (this.#failed) queueMicrotask(done);
+    else
       diskAppend(this.#file, batch, (err) => {
         if (err) this.#fail(err);
-        resolve();
+        done();
       });
-    });
   }
 
   #fail(err: unknown): void {

@@ -224,3 +224,31 @@ test(
     assert.deepEqual(ev.at(-1)?.slice(1), ['x', '7']);
   }),
 );
+
+test(
+  "the writer copies a chunk's bytes: the caller may reuse its Buffer at once; a character cut across a flush stays whole",
+  withDir(async (dir) => {
+    let now = 0;
+    const path = join(dir, 'x.cast');
+    const w = new CastWriter(path, header, { maxBytes: 0, clock: () => now, flushMs: 5 });
+    const b = Buffer.from('abc');
+    w.output(b);
+    b.fill(0x5a); // "ZZZ": what a caller reusing its buffer would leave there
+    now = 100;
+    const euro = Buffer.from('€');
+    w.output(euro.subarray(0, 1));
+    // Flushed (and the arena reused) with the character's first byte waiting for the rest.
+    await new Promise((r) => setTimeout(r, 50));
+    assert.match(readFileSync(path, 'utf8'), /"abc"/);
+    now = 200;
+    w.output(Buffer.concat([euro.subarray(1), Buffer.from(' ok')]));
+    now = 300;
+    w.output('x'.repeat(10_000)); // past the arena's first size: it grows, the held bytes kept
+    await w.exit(0);
+    const texts = (lines(path).slice(1) as unknown[][]).map((e) => String(e[2]));
+    assert.deepEqual(
+      texts.map((t) => (t.length > 20 ? `${t[0]} x${t.length}` : t)),
+      ['abc', '€ ok', 'x x10000', '0'],
+    );
+  }),
+);

@@ -6,10 +6,12 @@
  *
  * Cheap per chunk on purpose (issue 13: recording all sessions ≤ 5 % of ISLET's CPU; profiled with
  * bench/recording-overhead.ts --profile and bench/recording-writer-cost.ts): a terminal chunk is only
- * timed and kept (the caller's Buffer, not copied — a door's write keeps it too, so callers never reuse
- * it); decoding, JSON and the line are made once per flush (at most `flushMs`, 1 s, later), for all the
- * chunks of that interval together, and consecutive chunks of one direction within COALESCE_MS of the
- * first become one event at the first one's time.
+ * timed and its bytes copied into this writer's arena (one Buffer reused from flush to flush), the event
+ * noted in parallel number arrays: no object per chunk, and the caller's Buffer is not kept alive until
+ * the flush (kept, the door's chunks outlived the young generation and were promoted, which the A/B
+ * showed as extra GC work). Decoding, JSON and the line are made once per flush (at most `flushMs`, 1 s,
+ * later), for all the chunks of that interval together, and consecutive chunks of one direction within
+ * COALESCE_MS of the first become one event at the first one's time.
  *
  * Contract:
  * - Intervals are computed from whole milliseconds since the start, so they never drift from the clock;
@@ -41,9 +43,9 @@ export const TRUNCATED_MARK = 'islet: truncated';
  * byte), else the length. The rest waits for the next chunk; decoding the whole part with the native
  * `toString` is far cheaper than a streaming TextDecoder per chunk (profiled: bench/recording-overhead.ts).
  */
-export function wholeUtf8(b: Uint8Array): number {
-  const n = b.length;
-  for (let back = 1; back <= 3 && back <= n; back++) {
+export function wholeUtf8(b: Uint8Array, start = 0, end = b.length): number {
+  const n = end;
+  for (let back = 1; back <= 3 && back <= n - start; back++) {
     const c = b[n - back]!;
     if (c < 0x80) return n; // ASCII: nothing cut
     if (c >= 0xc0) {
@@ -54,18 +56,19 @@ export function wholeUtf8(b: Uint8Array): number {
   return n;
 }
 
-/** A streaming decoder: whole UTF-8 now, a cut-off sequence kept for the next chunk. */
+/** A streaming decoder: whole UTF-8 now, a cut-off sequence kept (copied) for the next chunk. */
 class Utf8Stream {
   #rest: Buffer | undefined;
-  decode(data: Uint8Array): string {
-    let b = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  /** Decodes `b[start, end)`. */
+  decode(b: Buffer, start: number, end: number): string {
     if (this.#rest) {
-      b = Buffer.concat([this.#rest, b]);
+      const joined = Buffer.concat([this.#rest, b.subarray(start, end)]);
       this.#rest = undefined;
+      return this.decode(joined, 0, joined.length);
     }
-    const cut = wholeUtf8(b);
-    if (cut < b.length) this.#rest = Buffer.from(b.subarray(cut));
-    return b.toString('utf8', 0, cut);
+    const cut = wholeUtf8(b, start, end);
+    if (cut < end) this.#rest = Buffer.from(b.subarray(cut, end));
+    return b.toString('utf8', start, cut);
   }
 }
 export const GAP_MARK = 'islet: not recorded';
@@ -97,18 +100,21 @@ export interface CastWriterOptions extends Omit<BufferedFileOptions, 'collect'> 
   readonly startedAt?: number;
 }
 
-/** An event held until the next flush: its data as it came (decoded and escaped at the flush). */
-interface Held {
-  /** Milliseconds since the start (not rounded). */
-  readonly ms: number;
-  readonly code: string;
-  /** One chunk, or the chunks coalesced into this event. */
-  data: string | Uint8Array | (string | Uint8Array)[] | typeof TRUNCATED;
-  /** Capped by the size cap (output and input). */
-  readonly capped: boolean;
-}
-
-const TRUNCATED = Symbol('truncated marker');
+/**
+ * Kinds of held events; CODE[kind] is the line's code. Output, input and resize are capped by the size cap
+ * (kind <= K_RESIZE); K_TRUNC is the truncation marker (its text made at the flush).
+ */
+const K_OUT = 0;
+const K_IN = 1;
+const K_RESIZE = 2;
+const K_MARK = 3;
+const K_EXIT = 4;
+const K_TRUNC = 5;
+const CODE = ['o', 'i', 'r', 'm', 'x', 'm'] as const;
+type Kind = 0 | 1 | 2 | 3 | 4 | 5;
+/** The arena's first size, and the largest one kept after a flush (a flood's bigger arena is let go). */
+const ARENA_BYTES = 4096;
+const ARENA_KEEP = 64 * 1024;
 
 export class CastWriter {
   readonly #file: BufferedFile;
@@ -119,9 +125,22 @@ export class CastWriter {
   readonly #batchBytes: number;
   readonly #out = new Utf8Stream();
   readonly #in = new Utf8Stream();
-  #held: Held[] = [];
-  /** The output or input event still open to coalescing (the last held one), if any. */
-  #open: Held | undefined;
+  /** The bytes of the held output and input events, back to back (reused after each flush). */
+  #arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
+  #used = 0;
+  /**
+   * The held events: the first #count entries of each array (kept at their size from flush to flush), one per
+   * event: time (ms since the start, not rounded), kind, bytes in the arena, text.
+   */
+  #count = 0;
+  readonly #evMs: number[] = [];
+  readonly #evKind: Kind[] = [];
+  readonly #evStart: number[] = [];
+  readonly #evEnd: number[] = [];
+  /** The text of a resize, marker or exit event ('' for output and input). */
+  readonly #evText: string[] = [];
+  /** The output or input event still open to coalescing (the last held one), or -1. */
+  #open = -1;
   /** Raw size of what is held, with LINE_COST per event (memory bound and batch size). */
   #heldBytes = 0;
   /** UTF-16 code units of the lines made so far (the header included): exact. */
@@ -166,59 +185,86 @@ export class CastWriter {
   }
 
   output(data: string | Uint8Array): void {
-    this.#chunk('o', data);
+    this.#chunk(K_OUT, data);
   }
 
   input(data: Uint8Array): void {
-    this.#chunk('i', data);
+    this.#chunk(K_IN, data);
   }
 
   resize(cols: number, rows: number): void {
-    this.#hold('r', `${cols}x${rows}`, true);
+    this.#hold(K_RESIZE, `${cols}x${rows}`);
   }
 
   marker(label: string): void {
-    this.#hold('m', label, false);
+    this.#hold(K_MARK, label);
   }
 
   /** Writes the exit event (and everything held before it) and closes the file (later events are ignored). */
   async exit(status = 0): Promise<void> {
     if (this.#ended) return;
-    this.#hold('x', String(status), false);
+    this.#hold(K_EXIT, String(status));
     this.#ended = true;
     await this.#file.close();
   }
 
-  /** The per-chunk path: a clock reading and an array push (or a join to the open event). */
-  #chunk(code: 'o' | 'i', data: string | Uint8Array): void {
-    const n = data.length;
-    if (this.#ended || this.#truncated || n === 0) return;
+  /**
+   * The per-chunk path: a clock reading, the bytes copied into the arena and the event noted in the number
+   * arrays (or its end moved, when the chunk joins the open event). Allocates nothing while the arena has
+   * room (a string chunk, ISLET's own prompts and notices, is encoded into it).
+   */
+  #chunk(kind: typeof K_OUT | typeof K_IN, data: string | Uint8Array): void {
+    if (this.#ended || this.#truncated || data.length === 0) return;
+    const n = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     const ms = this.#clock() - this.#t0;
     const open = this.#open;
-    if (open !== undefined && open.code === code && ms - open.ms < COALESCE_MS && this.#dropped === 0) {
-      if (!this.#room(n, ms)) return;
-      if (Array.isArray(open.data)) open.data.push(data);
-      else open.data = [open.data as string | Uint8Array, data];
+    const joins = open >= 0 && this.#evKind[open] === kind && ms - this.#evMs[open]! < COALESCE_MS && this.#dropped === 0;
+    if (!this.#room(joins ? n : n + LINE_COST, ms)) return;
+    const at = this.#used;
+    if (at + n > this.#arena.length) this.#grow(at + n);
+    if (typeof data === 'string') this.#arena.write(data, at);
+    else this.#arena.set(data, at);
+    this.#used = at + n;
+    if (joins) {
+      this.#evEnd[open] = at + n;
       this.#heldBytes += n;
     } else {
-      if (!this.#room(n + LINE_COST, ms)) return;
-      const e: Held = { ms, code, data, capped: true };
-      this.#held.push(e);
-      this.#open = e;
+      this.#open = this.#push(ms, kind, at, at + n, '');
       this.#heldBytes += n + LINE_COST;
     }
     this.#taken();
   }
 
+  /** Room for `need` bytes in the arena (its contents kept). */
+  #grow(need: number): void {
+    let size = this.#arena.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafeSlow(size);
+    this.#arena.copy(next, 0, 0, this.#used);
+    this.#arena = next;
+  }
+
+  /** Notes one held event; returns its index. */
+  #push(ms: number, kind: Kind, start: number, end: number, text: string): number {
+    const i = this.#count++;
+    this.#evMs[i] = ms;
+    this.#evKind[i] = kind;
+    this.#evStart[i] = start;
+    this.#evEnd[i] = end;
+    this.#evText[i] = text;
+    return i;
+  }
+
   /** An event that is never coalesced (resize, marker, exit: the exit is never dropped, so a file ends whole). */
-  #hold(code: string, data: string, capped: boolean): void {
+  #hold(kind: typeof K_RESIZE | typeof K_MARK | typeof K_EXIT, data: string): void {
+    const capped = kind === K_RESIZE;
     if (this.#ended || (capped && this.#truncated)) return;
     const ms = this.#clock() - this.#t0;
     const n = data.length + LINE_COST;
-    if (code === 'x') this.#gap(ms);
+    if (kind === K_EXIT) this.#gap(ms);
     else if (!this.#room(n, ms, capped)) return;
-    this.#held.push({ ms, code, data, capped });
-    this.#open = undefined;
+    this.#push(ms, kind, 0, 0, data);
+    this.#open = -1;
     this.#heldBytes += n;
     this.#taken();
   }
@@ -230,8 +276,8 @@ export class CastWriter {
   #room(n: number, ms: number, capped = true): boolean {
     if (capped && this.#maxBytes > 0 && this.#written + this.#heldBytes + n > this.#maxBytes) {
       this.#truncated = true;
-      this.#held.push({ ms, code: 'm', data: TRUNCATED, capped: false });
-      this.#open = undefined;
+      this.#push(ms, K_TRUNC, 0, 0, '');
+      this.#open = -1;
       this.#taken();
       return false;
     }
@@ -248,8 +294,8 @@ export class CastWriter {
     if (this.#dropped === 0) return;
     const gap = `${GAP_MARK}: ${this.#dropped} bytes (disk behind)`;
     this.#dropped = 0;
-    this.#held.push({ ms, code: 'm', data: gap, capped: false });
-    this.#open = undefined;
+    this.#push(ms, K_MARK, 0, 0, gap);
+    this.#open = -1;
     this.#heldBytes += gap.length + LINE_COST;
   }
 
@@ -260,34 +306,27 @@ export class CastWriter {
 
   /** The held events as lines (BufferedFile calls it at each flush): decoded, escaped and capped once per batch. */
   #collect(): string {
-    const held = this.#held;
-    if (held.length === 0) return '';
-    this.#held = [];
-    this.#open = undefined;
-    this.#heldBytes = 0;
+    const count = this.#count;
+    if (count === 0) return '';
     let lines = '';
-    for (const e of held) {
-      if (e.capped && this.#marked) continue;
-      const d = e.data;
+    for (let i = 0; i < count; i++) {
+      const kind = this.#evKind[i]!;
+      const capped = kind <= K_RESIZE;
+      if (capped && this.#marked) continue;
       let text: string;
-      if (d === TRUNCATED) {
+      if (kind === K_TRUNC) {
         if (this.#marked) continue;
         text = this.#truncatedText();
-      } else if (typeof d === 'string') text = d;
-      else {
-        const utf8 = e.code === 'i' ? this.#in : this.#out;
-        if (Array.isArray(d)) {
-          text = '';
-          for (const p of d) text += typeof p === 'string' ? p : utf8.decode(p);
-        } else text = utf8.decode(d as Uint8Array);
+      } else if (kind === K_OUT || kind === K_IN) {
+        text = (kind === K_IN ? this.#in : this.#out).decode(this.#arena, this.#evStart[i]!, this.#evEnd[i]!);
         if (!text) continue;
-      }
-      const ms = Math.max(this.#lastMs, Math.round(e.ms));
+      } else text = this.#evText[i]!;
+      const ms = Math.max(this.#lastMs, Math.round(this.#evMs[i]!));
       // Whole milliseconds over 1000 print as the shortest exact decimal (0.25, 1.5, 0.003): valid JSON, no toFixed.
       const interval = (ms - this.#lastMs) / 1000;
-      let line = `[${interval}, "${d === TRUNCATED ? 'm' : e.code}", ${JSON.stringify(text)}]\n`;
-      if (d === TRUNCATED) this.#marked = true;
-      else if (e.capped && this.#maxBytes > 0 && this.#written + line.length > this.#maxBytes) {
+      let line = `[${interval}, "${CODE[kind]}", ${JSON.stringify(text)}]\n`;
+      if (kind === K_TRUNC) this.#marked = true;
+      else if (capped && this.#maxBytes > 0 && this.#written + line.length > this.#maxBytes) {
         // The exact size crossed the cap before the per-chunk estimate did: the marker goes here instead.
         this.#truncated = true;
         this.#marked = true;
@@ -297,6 +336,11 @@ export class CastWriter {
       this.#written += line.length;
       this.#lastMs = ms;
     }
+    this.#count = 0;
+    this.#open = -1;
+    this.#heldBytes = 0;
+    this.#used = 0;
+    if (this.#arena.length > ARENA_KEEP) this.#arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
     return lines;
   }
 

@@ -95,6 +95,37 @@ test('output is recorded as the trainee saw it; input only when configured, only
   assert.ok(menu.ev.some((e) => e[1] === 'o' && e[2] === 'secret'));
 });
 
+test("recording on: the engine gets the door's own terminal (identity, class), its write recorded only during the session", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'islet-recorder-'));
+  try {
+    let seen: Terminal | undefined;
+    const rec = new Recorder({ dir, settings: () => ({ enabled: true, input: false, maxBytes: 0 }), inShell: () => true, log });
+    const t = new MemoryTerminal();
+    const run = rec
+      .wrap(
+        echoHandler((x) => (seen = x)),
+        'ssh',
+      )
+      .handle(t, { account: 'alice', method: 'password' });
+    assert.equal(seen, t);
+    assert.ok(seen instanceof MemoryTerminal);
+    t.write('during');
+    t.type('q');
+    await run;
+    assert.ok(!Object.hasOwn(t, 'write'), 'the shadowing write is removed at the end');
+    t.write('after');
+    assert.ok(t.output.endsWith('duringafter'), 'the door still gets every write');
+    const [file] = casts(dir, 'alice');
+    // Control: the same writes during the session are in the recording; the one after it is not.
+    assert.deepEqual(
+      events(join(dir, 'alice', file!)).map((e) => e[2]),
+      ['menu> during', '0'],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('recording off: the door terminal is handed on unchanged and nothing is written', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'islet-recorder-'));
   try {

@@ -4,9 +4,11 @@
  * commands, file transfers and port forwards become JSON events (event-log.ts).
  *
  * Contract:
- * - The engine is handed a proxy of the door's Terminal whose write() also queues the output for the
- *   recording; every other property is the door's own (so the attach registry, the web door's
- *   sharing and later Terminal additions keep working). Recording never waits: see BufferedFile.
+ * - The engine is handed the door's own Terminal, its write() shadowed for the session by one that also
+ *   hands the output to the recording (an own property, removed when the session ends); every other
+ *   property, the object's identity and its class are the door's (so the attach registry, the web door's
+ *   sharing and later Terminal additions keep working). No Proxy: the engine reads the terminal per
+ *   output chunk, and a Proxy made each read a trap call. Recording never waits: see BufferedFile.
  * - Input is recorded only when `input` is on, and only while the terminal is attached to a shell
  *   (never at ISLET's own prompts, where passwords are typed); the trainee is told at login.
  * - A gate login (no account yet) records under `_gate/` until its terminal is found attached to an
@@ -77,15 +79,9 @@ export class Recorder {
       handle: async (term, who, hints) => {
         const s = this.#d.settings();
         if (!s.enabled) return handler.handle(term, who, hints);
-        const { proxy, done } = this.#record(
-          term,
-          who.account,
-          door,
-          who.account ? `${who.account}${who.environment ? `+${who.environment}` : ''}` : 'gate',
-          s,
-        );
+        const { done } = this.#record(term, who.account, door, who.account ? `${who.account}${who.environment ? `+${who.environment}` : ''}` : 'gate', s);
         try {
-          return await handler.handle(proxy, who, hints);
+          return await handler.handle(term, who, hints);
         } finally {
           await done();
         }
@@ -136,7 +132,7 @@ export class Recorder {
     this.events.record(e);
   }
 
-  #record(term: Terminal, account: string | undefined, door: string, login: string, s: RecordingSettings): { proxy: Terminal; done: () => Promise<void> } {
+  #record(term: Terminal, account: string | undefined, door: string, login: string, s: RecordingSettings): { done: () => Promise<void> } {
     const now = this.#now();
     const stamp = now
       .toISOString()
@@ -167,33 +163,27 @@ export class Recorder {
     // first keystrokes after a fast reattach.
     const offInput = s.input
       ? term.onData((b) => {
-          if (this.#d.inShell(proxy)) w.input(b);
+          if (this.#d.inShell(term)) w.input(b);
         })
       : () => undefined;
+    // The one place output reaches the door: every writer (engine, menu, notices, watchers) calls term.write.
+    const ownWrite = Object.hasOwn(term, 'write');
+    const doorWrite = term.write;
     const write = (data: string | Uint8Array): boolean => {
       w.output(data);
-      return term.write(data);
+      return doorWrite.call(term, data);
     };
-    // The door's methods bound once (the engine reads them per chunk: no bound function each time).
-    const bound = new Map<PropertyKey, { fn: unknown; bound: unknown }>();
-    const proxy: Terminal = new Proxy(term, {
-      get(target, key) {
-        if (key === 'write') return write;
-        const v = Reflect.get(target, key, target) as unknown;
-        if (typeof v !== 'function') return v;
-        const b = bound.get(key);
-        if (b?.fn === v) return b.bound;
-        const f = (v as (...a: unknown[]) => unknown).bind(target);
-        bound.set(key, { fn: v, bound: f });
-        return f;
-      },
-    });
-    if (s.input) proxy.write(`${INPUT_NOTICE}\r\n`);
-    const locator = account === undefined && this.#d.locate ? setInterval(() => void this.#locate(proxy, entry, file, locator), LOCATE_MS).unref() : undefined;
+    term.write = write;
+    if (s.input) term.write(`${INPUT_NOTICE}\r\n`);
+    const locator = account === undefined && this.#d.locate ? setInterval(() => void this.#locate(term, entry, file, locator), LOCATE_MS).unref() : undefined;
     return {
-      proxy,
       done: async () => {
         if (locator) clearInterval(locator);
+        // Only our own shadow is removed (a later wrapper's, if any, stays).
+        if (term.write === write) {
+          if (ownWrite) term.write = doorWrite;
+          else Reflect.deleteProperty(term, 'write');
+        }
         offResize();
         offInput();
         await w.exit(0);
