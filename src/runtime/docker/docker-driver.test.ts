@@ -8,6 +8,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -314,7 +315,13 @@ describe('DockerDriver when the engine is down or hung', { timeout: 30_000 }, ()
   });
 
   test('mutations and removals are capped; waiting for a slot is bounded', async () => {
-    const hung = new DockerDriver({ socketPath: join(dir, 'hung.sock'), callTimeoutMs: 400, maxConcurrentMutations: 2, maxConcurrentRemovals: 1 });
+    const hung = new DockerDriver({
+      socketPath: join(dir, 'hung.sock'),
+      callTimeoutMs: 400,
+      slotWaitMs: 400,
+      maxConcurrentMutations: 2,
+      maxConcurrentRemovals: 1,
+    });
     // The server sees a client's abort a moment later: start each phase from zero open connections.
     const quiet = async (): Promise<void> => {
       for (const s of sockets) s.destroy();
@@ -329,6 +336,47 @@ describe('DockerDriver when the engine is down or hung', { timeout: 30_000 }, ()
     const removes = await Promise.allSettled(Array.from({ length: 3 }, (_, i) => hung.remove(`c${i}`)));
     assert.ok(removes.every((r) => r.status === 'rejected' && isUnavailable(r.reason)));
     assert.ok(maxOpen <= 1, `at most 1 removal at once, saw ${maxOpen}`);
+  });
+});
+
+describe('a slow engine and a long queue', () => {
+  test('mutations queued longer than one call limit wait their turn instead of failing (a 300-trainee storm on one host)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'islet-slow-'));
+    // Answers every start after 150 ms: slow, not hung.
+    let inFlight = 0,
+      peak = 0;
+    const slow = createHttpServer((req, res) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(204).end();
+      }, 150);
+      req.resume();
+    });
+    await new Promise<void>((r) => slow.listen(join(dir, 'slow.sock'), r));
+    try {
+      const opts = { socketPath: join(dir, 'slow.sock'), callTimeoutMs: 400, maxConcurrentMutations: 2 };
+      // Control: with the slot wait as short as a call, the tail of the queue fails (the probe can fail).
+      const shared = new DockerDriver({ ...opts, slotWaitMs: 400 });
+      const shortWait = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => shared.start(`c${i}`)));
+      assert.ok(
+        shortWait.some((r) => r.status === 'rejected' && isUnavailable(r.reason) && /no free engine slot/.test((r.reason as IsletError).message)),
+        'a short slot wait fails the tail of the queue',
+      );
+      peak = 0;
+      const queued = new DockerDriver(opts);
+      const all = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => queued.start(`c${i}`)));
+      assert.deepEqual(
+        all.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+        [],
+        'every queued start succeeded',
+      );
+      assert.ok(peak <= 2, `at most 2 mutations at once, saw ${peak}`);
+    } finally {
+      await new Promise<void>((r) => slow.close(() => r()));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -6,7 +6,7 @@
  *   RUNTIME_UNAVAILABLE, an engine refusal RUNTIME_FAILED.
  * - Mutations (create/start/stop/remove/pull) share a semaphore; removals
  *   also pass a smaller one: Docker 20.10 deadlocks under many parallel
- *   forced removals (moby#42545). Waiting for a slot is bounded too.
+ *   forced removals (moby#42545). Waiting for a slot is bounded too (slotWaitMs).
  * - Calls about one container (exec create/start/inspect/resize, TTY
  *   resize) pass a fair gate: a few in flight per container, containers
  *   served in turn, so one trainee's flood cannot starve the others.
@@ -37,8 +37,14 @@ export interface DockerDriverOptions {
   readonly socketPath?: string;
   /** Where the engine is (engine-address.ts: a socket, or TCP with TLS); wins over socketPath. */
   readonly endpoint?: EngineEndpoint;
-  /** Limit for each ordinary Engine API call, and for waiting for a mutation slot (default 15000). */
+  /** Limit for each ordinary Engine API call (default 15000). */
   readonly callTimeoutMs?: number;
+  /**
+   * Limit for waiting for a mutation slot (default 120000, the default `admission_wait`). Longer than a call:
+   * a slot is a place in a queue, freed within callTimeoutMs by the call holding it even when the engine hangs,
+   * and 300 trainees starting at once queue for a minute on one host (a 15 s wait failed half of them).
+   */
+  readonly slotWaitMs?: number;
   /** Limit for a whole image pull (default 600000). */
   readonly pullTimeoutMs?: number;
   /** Mutations (create/start/stop/remove/pull) in flight at once (default 8). */
@@ -81,6 +87,7 @@ export class DockerDriver implements RuntimeDriver {
   readonly name = 'docker';
   readonly #engine: EngineClient;
   readonly #callMs: number;
+  readonly #slotWaitMs: number;
   readonly #pullMs: number;
   /** The host's cgroup files, when the engine runs here (usage() reads them instead of the stats call). */
   readonly #cgroups: CgroupUsage | undefined;
@@ -100,6 +107,7 @@ export class DockerDriver implements RuntimeDriver {
     this.#cgroups = remote ? undefined : CgroupUsage.detect();
     this.usageLocal = this.#cgroups !== undefined;
     this.#callMs = positive(opts.callTimeoutMs, 15_000, 'callTimeoutMs');
+    this.#slotWaitMs = positive(opts.slotWaitMs, Math.max(120_000, this.#callMs), 'slotWaitMs');
     this.#pullMs = positive(opts.pullTimeoutMs, 600_000, 'pullTimeoutMs');
     this.#mutations = new Semaphore(positive(opts.maxConcurrentMutations, 8, 'maxConcurrentMutations'));
     this.#removals = new Semaphore(positive(opts.maxConcurrentRemovals, 3, 'maxConcurrentRemovals'));
@@ -606,9 +614,9 @@ export class DockerDriver implements RuntimeDriver {
     try {
       for (const sem of extra ? [extra, this.#mutations] : [this.#mutations]) {
         try {
-          releases.push(await sem.acquire(this.#callMs));
+          releases.push(await sem.acquire(this.#slotWaitMs));
         } catch (err) {
-          const detail = `no free engine slot for ${op} within ${this.#callMs} ms`;
+          const detail = `no free engine slot for ${op} within ${this.#slotWaitMs} ms`;
           throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, detail, { op, active: sem.active, waiting: sem.waiting }, err);
         }
       }
