@@ -109,6 +109,8 @@ export class PostgresStore implements Store {
   readonly shared = true;
   readonly #pool: pg.Pool;
   #lockSession: Promise<pg.Client> | undefined;
+  /** The lock session's last queued query (see #onSession). */
+  #sessionTail: Promise<unknown> = Promise.resolve();
   #closed = false;
   /** The URL with its password, for the lock session only; never logged (#url is the redacted one). */
   readonly #secretUrl: string;
@@ -349,17 +351,30 @@ export class PostgresStore implements Store {
     return opened;
   }
 
+  /**
+   * Runs fn on the lock session after the queries queued before it, in call order. pg 8 would queue a client's
+   * overlapping queries itself but deprecates it (a warning in the log; pg 9 refuses them), so they queue here.
+   */
+  #onSession<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+    const run = this.#sessionTail.then(async () => fn(await this.#session()));
+    this.#sessionTail = run.catch(() => undefined);
+    return run;
+  }
+
   exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
     return this.#local.run(key, async () => {
       const k = lockKey(key);
-      let c: pg.Client;
+      let c: pg.Client | undefined;
       try {
         // Non-blocking tries on the shared session: a key held by another server is polled, never waited on
         // inside the connection (which serves every other key of this server).
         for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
-          c = await this.#session();
           this.roundTrips++;
-          if ((await c.query(named('SELECT pg_try_advisory_lock($1::bigint) AS ok', [k]))).rows[0].ok === true) break;
+          const ok = await this.#onSession(async (s) => {
+            c = s;
+            return (await s.query(named('SELECT pg_try_advisory_lock($1::bigint) AS ok', [k]))).rows[0].ok === true;
+          });
+          if (ok) break;
           if (this.#closed) throw new Error('the store is closed');
           await new Promise((r) => setTimeout(r, delay));
         }
@@ -370,11 +385,14 @@ export class PostgresStore implements Store {
       try {
         return await fn();
       } finally {
-        // Not waited for: the session runs its queries in order, so this server's next try of the key comes
+        // Not waited for: the session's queries run in call order (#onSession), so this server's next try of the key comes
         // after the unlock, and another server polls; the caller gets on without the round trip's wait.
         // A session that ended meanwhile took the lock with it: nothing to undo then.
         this.roundTrips++;
-        c.query(named('SELECT pg_advisory_unlock($1::bigint)', [k])).catch(() => undefined);
+        const held = c;
+        this.#onSession(async (s) => {
+          if (s === held) await s.query(named('SELECT pg_advisory_unlock($1::bigint)', [k]));
+        }).catch(() => undefined);
       }
     });
   }
