@@ -8,7 +8,7 @@ import type { RosterRow } from './roster-state.ts';
 
 const DAY = 86_400_000;
 
-async function world() {
+async function world(opts: { local?: boolean; tickMs?: number; sampler?: { minCycleMs?: number; perSecond?: number } } = {}) {
   const store = new MemoryStore();
   const now = Date.now();
   for (const name of ['ann', 'bob', 'cat']) await store.createAccount({ name, passwordHash: 'x', createdAt: new Date(now), expiresAt: new Date(now + DAY) });
@@ -21,6 +21,7 @@ async function world() {
   const doors = new Map<unknown, string>();
   const cpu = new Map([['c-ann', 1e9]]);
   const busy = new Set<string>();
+  let looks = 0;
   const hub = new RosterHub({
     sources: {
       store,
@@ -30,17 +31,18 @@ async function world() {
       capacity: () => ({ max: 10, waiting: 2 }),
     },
     driver: {
+      ...(opts.local ? { usageLocal: true } : {}),
       cpuTime: async () => undefined,
       usage: async (id) => {
         const n = cpu.get(id);
         if (n === undefined) return undefined;
-        // A busy container: 100 ms more CPU at every look.
-        if (busy.has(id)) cpu.set(id, n + 1e8);
+        // A busy container: 10 to 70 ms more CPU at every look (its figure changes from one look to the next).
+        if (busy.has(id)) cpu.set(id, n + 1e7 * (1 + (++looks % 7)));
         return { cpuNs: n, memoryBytes: 5 << 20 };
       },
     },
-    tickMs: 50,
-    sampler: { minCycleMs: 20, perSecond: 1000 },
+    tickMs: opts.tickMs ?? 50,
+    sampler: opts.sampler ?? { minCycleMs: 20, perSecond: 1000 },
   });
   return { store, attached, doors, busy, hub };
 }
@@ -135,4 +137,44 @@ test('a removed account goes away; the sampler runs only while a console is open
   await until(() => d.ended());
   d.off();
   w.hub.close();
+});
+
+test('a local driver (cgroup files): every sampler pass is pushed at once, with the figures just read, with no timer of its own', async (tc) => {
+  // The hub's own timer would tick once a minute here: the pushes seen come from the sampler's passes (every 100 ms).
+  const w = await world({ local: true, tickMs: 60_000, sampler: { minCycleMs: 100 } });
+  tc.after(() => w.hub.close());
+  w.busy.add('c-ann');
+  const seen: { pushed: number | null; sampled: number | undefined }[] = [];
+  const off = w.hub.subscribe({
+    send: (text) => {
+      const ann = (JSON.parse(text) as Msg).upsert.find((r) => r.account === 'ann');
+      const s = w.hub.sampler.get('c-ann')?.cpuPercent;
+      if (ann) seen.push({ pushed: ann.cpuPercent, sampled: s === undefined ? undefined : Math.round(s * 10) / 10 });
+    },
+    buffered: () => 0,
+    alive: () => true,
+    end: () => undefined,
+  });
+  tc.after(off);
+  await until(() => seen.filter((x) => x.pushed !== null).length >= 3, 20_000);
+  assert.ok(w.hub.sampler.cycles >= 3);
+  for (const x of seen.filter((y) => y.pushed !== null)) assert.equal(x.pushed, x.sampled, 'the push carries the pass just made');
+});
+
+test('a local driver: two passes a tick, the store read about once a tick, and a store change still reaches the console', async (tc) => {
+  const w = await world({ local: true, tickMs: 1000, sampler: {} });
+  tc.after(() => w.hub.close());
+  let reads = 0;
+  const list = w.store.listAccounts.bind(w.store);
+  w.store.listAccounts = () => {
+    reads++;
+    return list();
+  };
+  const c = collect(w.hub);
+  tc.after(c.off);
+  await until(() => w.hub.ticks >= 7, 30_000);
+  // Passes come every half tick; the store's part is reused for 3/4 of a tick (lenient: a late pass reads again).
+  assert.ok(reads >= 2 && reads <= w.hub.ticks - 2, `${reads} store reads in ${w.hub.ticks} ticks`);
+  await w.store.deleteAccount('cat');
+  await until(() => c.msgs.some((m) => m.remove.includes('cat\u0000')), 10_000);
 });

@@ -4,7 +4,7 @@ import { MemoryStore } from '../store/memory-store.ts';
 import { AttachRegistry } from '../sessions/attach-registry.ts';
 import { MenuRoster } from '../sessions/menu-roster.ts';
 import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
-import { rosterSnapshot } from './roster-state.ts';
+import { RosterDiff, rosterSnapshot, type RosterRow } from './roster-state.ts';
 
 test('a trainee in the menu has a row (state menu, door, since, idle since the last key) until they leave; at the banner with no account', async () => {
   const store = new MemoryStore();
@@ -55,4 +55,52 @@ test('a trainee in the menu has a row (state menu, door, since, idle since the l
     ['none'],
     'left',
   );
+});
+
+test('RosterDiff: a change in any one field of a row resends that row only; a gone key is removed; nothing changed, nothing sent', () => {
+  const row: RosterRow = {
+    key: 'ann\u0000demo',
+    account: 'ann',
+    environment: 'demo',
+    state: 'running',
+    doors: ['ssh'],
+    since: 1,
+    lastInput: 2,
+    cpuPercent: 0.5,
+    memoryBytes: 1024,
+    expiresAt: 3,
+    startedAt: 4,
+    stopReason: null,
+    title: 't',
+  };
+  const other: RosterRow = { ...row, key: 'bob\u0000demo', account: 'bob' };
+  const d = new RosterDiff();
+  assert.equal(d.diff([row, other]).upsert.length, 2, 'first call: everything');
+  assert.deepEqual(d.diff([{ ...row, doors: ['ssh'] }, { ...other }]), { upsert: [], remove: [] }, 'equal copies: nothing');
+  const changed: Record<string, unknown> = {
+    account: 'ann2',
+    environment: null,
+    state: 'stopped',
+    since: 9,
+    lastInput: 9,
+    cpuPercent: 0.6,
+    memoryBytes: 2048,
+    expiresAt: 9,
+    startedAt: 9,
+    stopReason: 'idle',
+    title: 'u',
+  };
+  // Every field but the key is covered (a field added to RosterRow without a case here fails this).
+  assert.deepEqual(Object.keys(changed).sort(), Object.keys(row).filter((k) => k !== 'key' && k !== 'doors').sort());
+  let last = row;
+  for (const [k, v] of Object.entries(changed)) {
+    last = { ...last, [k]: v };
+    const { upsert, remove } = d.diff([last, other]);
+    assert.deepEqual([upsert.map((r) => r.key), remove], [[row.key], []], `a change of ${k} resends the row`);
+  }
+  for (const doors of [['ssh', 'web'], ['web', 'ssh'], []]) {
+    last = { ...last, doors };
+    assert.deepEqual(d.diff([last, other]).upsert.length, 1, `doors ${doors.join(',')}`);
+  }
+  assert.deepEqual(d.diff([other]), { upsert: [], remove: [row.key] });
 });

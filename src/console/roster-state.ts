@@ -16,7 +16,7 @@
 import type { Terminal } from '../core/terminal.ts';
 import type { Presence } from '../sessions/attach-registry.ts';
 import type { MenuEntry } from '../sessions/menu-roster.ts';
-import type { Store } from '../store/store.ts';
+import type { Account, Ownership, Store } from '../store/store.ts';
 import type { Usage } from './usage-sampler.ts';
 
 export interface RosterRow {
@@ -70,8 +70,20 @@ export interface RosterSnapshot {
 const num = (d: Date | undefined) => (d ? d.getTime() : null);
 const round = (n: number | undefined, places: number) => (n === undefined ? null : Math.round(n * 10 ** places) / 10 ** places);
 
-export async function rosterSnapshot(s: RosterSources): Promise<RosterSnapshot> {
-  const [accounts, owned] = await Promise.all([s.store.listAccounts(), s.store.listOwnership()]);
+/** What the roster reads from the store: every account and every container's ownership. */
+export interface StoredRoster {
+  readonly accounts: readonly Account[];
+  readonly owned: readonly Ownership[];
+}
+
+export async function readStored(store: RosterSources['store']): Promise<StoredRoster> {
+  const [accounts, owned] = await Promise.all([store.listAccounts(), store.listOwnership()]);
+  return { accounts, owned };
+}
+
+/** The roster now; `stored`: the store's part read earlier (the hub reuses it between passes), else read now. */
+export async function rosterSnapshot(s: RosterSources, stored?: StoredRoster): Promise<RosterSnapshot> {
+  const { accounts, owned } = stored ?? (await readStored(s.store));
   const expiry = new Map(accounts.map((a) => [a.name, a.expiresAt.getTime()]));
   const rows: RosterRow[] = [];
   const withContainer = new Set<string>();
@@ -151,9 +163,33 @@ export async function rosterSnapshot(s: RosterSources): Promise<RosterSnapshot> 
   return { rows, capacity: { running: running.length, max: c.max, waiting: c.waiting }, running };
 }
 
+/** Whether two rows show the same (field by field: no JSON text is made for the comparison). */
+export function sameRow(a: RosterRow, b: RosterRow): boolean {
+  if (a === b) return true;
+  for (const k of ROW_SCALARS) if (a[k] !== b[k]) return false;
+  if (a.doors.length !== b.doors.length) return false;
+  for (let i = 0; i < a.doors.length; i++) if (a.doors[i] !== b.doors[i]) return false;
+  return true;
+}
+
+const ROW_SCALARS = [
+  'key',
+  'account',
+  'environment',
+  'state',
+  'since',
+  'lastInput',
+  'cpuPercent',
+  'memoryBytes',
+  'expiresAt',
+  'startedAt',
+  'stopReason',
+  'title',
+] as const satisfies readonly Exclude<keyof RosterRow, 'doors'>[];
+
 /** Remembers what a console was sent and answers only what changed. */
 export class RosterDiff {
-  readonly #sent = new Map<string, string>();
+  readonly #sent = new Map<string, RosterRow>();
 
   /** The rows to (re)send and the keys to drop; everything on the first call. */
   diff(rows: readonly RosterRow[]): { upsert: RosterRow[]; remove: string[] } {
@@ -161,13 +197,15 @@ export class RosterDiff {
     const seen = new Set<string>();
     for (const r of rows) {
       seen.add(r.key);
-      const j = JSON.stringify(r);
-      if (this.#sent.get(r.key) !== j) {
-        this.#sent.set(r.key, j);
+      const was = this.#sent.get(r.key);
+      if (was === undefined || !sameRow(was, r)) {
+        this.#sent.set(r.key, r);
         upsert.push(r);
       }
     }
-    const remove = [...this.#sent.keys()].filter((k) => !seen.has(k));
+    // Every row's key is in #sent now: more keys there means some went away.
+    const remove: string[] = [];
+    if (this.#sent.size > seen.size) for (const k of this.#sent.keys()) if (!seen.has(k)) remove.push(k);
     for (const k of remove) this.#sent.delete(k);
     return { upsert, remove };
   }

@@ -36,6 +36,29 @@ test('CPU is a percentage of one core between two samples; memory as the driver 
   assert.equal(Math.round(s.get('a')!.cpuPercent!), 75);
 });
 
+test('windowMs: passes twice as often as the window give CPU over the last two passes (about the window), the first figure after two samples', async () => {
+  const cpu = new Map([['a', 0]]);
+  let now = 10_000;
+  const s = new UsageSampler({ driver: fakeDriver(cpu), targets: async () => ['a'], now: () => now, perSecond: 1e6, minCycleMs: 500, windowMs: 1000 });
+  const pass = async (busyMs: number) => {
+    now += 500;
+    cpu.set('a', cpu.get('a')! + busyMs * 1e6);
+    await s.cycle();
+    return s.get('a')?.cpuPercent;
+  };
+  await s.cycle();
+  assert.equal(s.get('a')?.cpuPercent, undefined, 'one sample: no figure');
+  assert.equal(await pass(500), 100, 'two samples: over the half second between them');
+  assert.equal(await pass(100), 60, '500 + 100 ms of CPU over the last second');
+  assert.equal(await pass(0), 10, '100 + 0 ms over the last second (the first half second has left the window)');
+  assert.equal(await pass(0), 0);
+  cpu.set('a', 5e6); // the container restarted: its counter went back
+  now += 500;
+  await s.cycle();
+  assert.equal(s.get('a')?.cpuPercent, undefined, 'a counter that went back gives no figure');
+  assert.equal(await pass(250), 50, 'then figures again from the new counter');
+});
+
 test('at most `concurrency` calls in flight, and a cycle over N takes at least N / perSecond', async () => {
   const ids = Array.from({ length: 40 }, (_, i) => `c${i}`);
   const d = fakeDriver(new Map(ids.map((id) => [id, 1e9])));

@@ -8,7 +8,10 @@
  * the login path.
  *
  * Contract: CPU is a percentage of one core over the time between a
- * container's last two samples (undefined after its first); a container that
+ * container's last two samples (undefined after its first), or with
+ * `windowMs`, over about that long: from the sample that many ms back (passes
+ * closer together than the window give a fresher figure over the same span);
+ * a container that
  * left the target list is forgotten at the end of the cycle; an engine error
  * skips that container for the cycle (it keeps its last figures).
  */
@@ -30,6 +33,8 @@ export interface SamplerOptions {
   readonly concurrency?: number;
   readonly perSecond?: number;
   readonly minCycleMs?: number;
+  /** CPU over about this span (ms): measured from the sample ceil(windowMs / minCycleMs) passes back. Default: one pass back. */
+  readonly windowMs?: number;
   /** Called after each cycle (the roster pushes what changed). */
   readonly onCycle?: () => void;
   readonly now?: () => number;
@@ -38,8 +43,10 @@ export interface SamplerOptions {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export class UsageSampler {
-  readonly #o: Required<Omit<SamplerOptions, 'onCycle'>> & Pick<SamplerOptions, 'onCycle'>;
-  readonly #last = new Map<string, { cpuNs: number } & Usage>();
+  readonly #o: Required<Omit<SamplerOptions, 'onCycle' | 'windowMs'>> & Pick<SamplerOptions, 'onCycle'>;
+  /** Samples kept per container: the CPU figure is measured from the oldest. */
+  readonly #keep: number;
+  readonly #last = new Map<string, { past: { cpuNs: number; at: number }[] } & Usage>();
   #running = false;
   #loop: Promise<void> | undefined;
   /** Stats calls made (for the bench and tests). */
@@ -52,6 +59,7 @@ export class UsageSampler {
     // while any other is pending, so calls take ~1 s each and 4 in flight gave 4 calls a second (a 50 s cycle
     // at 200 containers); 20 in flight reach the 20 a second the pacing allows (bench/console-roster.ts --engine docker).
     this.#o = { concurrency: 20, perSecond: 20, minCycleMs: 2000, now: Date.now, ...o };
+    this.#keep = o.windowMs ? Math.max(1, Math.ceil(o.windowMs / this.#o.minCycleMs - 0.01)) : 1;
   }
 
   get(id: string): Usage | undefined {
@@ -121,10 +129,15 @@ export class UsageSampler {
       this.#last.delete(id);
       return;
     }
-    const prev = this.#last.get(id);
-    const cpuPercent = prev && at > prev.at && u.cpuNs >= prev.cpuNs ? ((u.cpuNs - prev.cpuNs) / 1e6 / (at - prev.at)) * 100 : undefined;
+    const past = this.#last.get(id)?.past ?? [];
+    // A counter that went back (the container restarted): the older samples measure nothing.
+    if (past.length && u.cpuNs < past[past.length - 1]!.cpuNs) past.length = 0;
+    const from = past[0];
+    const cpuPercent = from && at > from.at && u.cpuNs >= from.cpuNs ? ((u.cpuNs - from.cpuNs) / 1e6 / (at - from.at)) * 100 : undefined;
+    past.push({ cpuNs: u.cpuNs, at });
+    if (past.length > this.#keep) past.shift();
     this.#last.set(id, {
-      cpuNs: u.cpuNs,
+      past,
       at,
       ...(cpuPercent !== undefined ? { cpuPercent } : {}),
       ...(u.memoryBytes !== undefined ? { memoryBytes: u.memoryBytes } : {}),

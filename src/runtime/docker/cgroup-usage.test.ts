@@ -61,3 +61,33 @@ test('CPU is read on every call; memory at most every 5 s per container (it move
   assert.deepEqual(r.read(ID, 5999), { cpuNs: 20_000, memoryBytes: 5 }, 'new CPU, memory from 5 s ago at most');
   assert.deepEqual(r.read(ID, 6000), { cpuNs: 20_000, memoryBytes: 7 }, 'memory read again after 5 s');
 });
+
+test('the CPU file stays open between reads and is read again from its start; closed once not asked about for 30 s', (t) => {
+  const root = tree({ 'cpuacct/cpuacct.usage': '1\n', [`cpuacct/docker/${ID}/cpuacct.usage`]: '100\n', [`memory/docker/${ID}/memory.usage_in_bytes`]: '9\n' });
+  t.after(() => rmSync(root, { recursive: true }));
+  const r = CgroupUsage.detect(root)!;
+  t.after(() => r.close());
+  assert.equal(r.read(ID, 100_000)?.cpuNs, 100);
+  assert.equal(r.openFiles, 1);
+  writeFileSync(join(root, `cpuacct/docker/${ID}/cpuacct.usage`), '123456789\n');
+  assert.equal(r.read(ID, 101_000)?.cpuNs, 123456789, 'the open file read again from offset 0');
+  writeFileSync(join(root, `cpuacct/docker/${ID}/cpuacct.usage`), '7\n');
+  assert.equal(r.read(ID, 102_000)?.cpuNs, 7, 'a shorter figure is not mixed with the longer one before it');
+  const other = 'c'.repeat(64);
+  assert.equal(r.read(other, 200_000), undefined, 'another id, no cgroup: nothing opened');
+  assert.equal(r.openFiles, 0, 'not asked about for 30 s: closed');
+  assert.equal(r.read(ID, 200_001)?.cpuNs, 7, 'opened again when asked');
+  assert.equal(r.openFiles, 1);
+});
+
+test('cgroup v2 cpu.stat: usage_usec found in the open file, not a field that merely ends in it', (t) => {
+  const root = tree({
+    'cgroup.controllers': 'cpu\n',
+    [`docker/${ID}/cpu.stat`]: 'xusage_usec 5\nusage_usec 42\n',
+    [`docker/${ID}/memory.current`]: '5\n',
+  });
+  t.after(() => rmSync(root, { recursive: true }));
+  const r = CgroupUsage.detect(root)!;
+  t.after(() => r.close());
+  assert.equal(r.read(ID)?.cpuNs, 42_000);
+});

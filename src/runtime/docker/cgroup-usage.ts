@@ -8,20 +8,31 @@
  *
  * Contract: `read(id)` takes a full 64-hex container id and returns undefined when this host has no cgroup for
  * it (another machine's engine, a stopped or missing container, an unknown layout): the caller then asks the
- * engine. Figures are counted as `docker stats` counts them: CPU as cumulative nanoseconds (read each call),
+ * engine. Figures are counted as `docker stats` counts them: CPU as cumulative nanoseconds (read each call, with
+ * one pread on the container's CPU file, which stays open until the container has not been asked about for 30 s),
  * memory as usage less the inactive page cache (read at most every 5 s per container: it moves slowly).
  * Layouts: cgroup v1 and v2, Docker's cgroupfs (`docker/<id>`) and systemd (`system.slice/docker-<id>.scope`)
  * drivers.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
 const FULL_ID = /^[0-9a-f]{64}$/;
 
+/** One container's files under one cgroup driver's layout. */
+interface Files {
+  readonly cpu: string;
+  readonly memoryUsage: string;
+  readonly memoryStat: string;
+}
+
 interface Layout {
-  /** CPU nanoseconds of the container `id`, or undefined when its file is missing. */
-  cpuNs(id: string): number | undefined;
-  memoryBytes(id: string): number | undefined;
+  /** The container's files under each cgroup driver's layout (cgroupfs, systemd): the first whose CPU file opens is used. */
+  files(id: string): Files[];
+  /** CPU nanoseconds from the CPU file's first `n` bytes in `buf`, or undefined when unreadable. */
+  cpuNs(buf: Buffer, n: number): number | undefined;
+  /** memory.stat's field for the inactive page cache, with its trailing space. */
+  readonly cacheField: Buffer;
 }
 
 function readText(path: string): string | undefined {
@@ -32,15 +43,24 @@ function readText(path: string): string | undefined {
   }
 }
 
-const FIELD_RES = new Map<string, RegExp>();
+/** The decimal number at `from` in `buf` (up to `end`), without making a string; undefined when no digit is there. */
+function digits(buf: Buffer, from: number, end: number): number | undefined {
+  let n = 0;
+  let i = from;
+  for (; i < end; i++) {
+    const c = buf[i]! - 48;
+    if (c < 0 || c > 9) break;
+    n = n * 10 + c;
+  }
+  return i === from ? undefined : n;
+}
 
-/** `key value` lines (memory.stat, cpu.stat): the number for `key`, else undefined. */
-function statField(text: string | undefined, key: string): number | undefined {
-  if (text === undefined) return undefined;
-  let re = FIELD_RES.get(key);
-  if (!re) FIELD_RES.set(key, (re = new RegExp(`^${key} (\\d+)$`, 'm')));
-  const m = re.exec(text);
-  return m ? Number(m[1]) : undefined;
+/** `key value` lines (memory.stat, cpu.stat) in `buf`'s first `n` bytes: the number after `key` (with its space) at a line's start. */
+function field(buf: Buffer, n: number, key: Buffer): number | undefined {
+  const text = buf.subarray(0, n);
+  let at = text.indexOf(key);
+  while (at > 0 && buf[at - 1] !== 10) at = text.indexOf(key, at + 1);
+  return at < 0 ? undefined : digits(buf, at + key.length, n);
 }
 
 /** The container's directory under a controller root, whichever cgroup driver made it. */
@@ -48,51 +68,56 @@ function dirs(root: string, id: string): string[] {
   return [join(root, 'docker', id), join(root, 'system.slice', `docker-${id}.scope`)];
 }
 
-function firstText(root: string, id: string, file: string): string | undefined {
-  for (const d of dirs(root, id)) {
-    const t = readText(join(d, file));
-    if (t !== undefined) return t;
-  }
-  return undefined;
-}
-
 function v1(root: string): Layout {
   return {
-    cpuNs: (id) => {
-      const t = firstText(join(root, 'cpuacct'), id, 'cpuacct.usage');
-      return t === undefined ? undefined : Number(t.trim());
+    files: (id) => {
+      const mem = dirs(join(root, 'memory'), id);
+      return dirs(join(root, 'cpuacct'), id).map((d, i) => ({
+        cpu: join(d, 'cpuacct.usage'),
+        memoryUsage: join(mem[i]!, 'memory.usage_in_bytes'),
+        memoryStat: join(mem[i]!, 'memory.stat'),
+      }));
     },
-    memoryBytes: (id) => {
-      const usage = firstText(join(root, 'memory'), id, 'memory.usage_in_bytes');
-      if (usage === undefined) return undefined;
-      const cache = statField(firstText(join(root, 'memory'), id, 'memory.stat'), 'total_inactive_file') ?? 0;
-      return Math.max(0, Number(usage.trim()) - cache);
-    },
+    cpuNs: (buf, n) => digits(buf, 0, n),
+    cacheField: Buffer.from('total_inactive_file '),
   };
 }
 
+const USAGE_USEC = Buffer.from('usage_usec ');
+
 function v2(root: string): Layout {
   return {
-    cpuNs: (id) => {
-      const us = statField(firstText(root, id, 'cpu.stat'), 'usage_usec');
+    files: (id) =>
+      dirs(root, id).map((d) => ({ cpu: join(d, 'cpu.stat'), memoryUsage: join(d, 'memory.current'), memoryStat: join(d, 'memory.stat') })),
+    cpuNs: (buf, n) => {
+      const us = field(buf, n, USAGE_USEC);
       return us === undefined ? undefined : us * 1000;
     },
-    memoryBytes: (id) => {
-      const current = firstText(root, id, 'memory.current');
-      if (current === undefined) return undefined;
-      const cache = statField(firstText(root, id, 'memory.stat'), 'inactive_file') ?? 0;
-      return Math.max(0, Number(current.trim()) - cache);
-    },
+    cacheField: Buffer.from('inactive_file '),
   };
 }
 
 /** Memory moves slowly and costs two file reads (memory.stat is ~35 lines): read at most this often per container. */
 const MEMORY_EVERY_MS = 5000;
+/** A container not read for this long has its CPU file closed (checked at most this often). */
+const IDLE_CLOSE_MS = 30_000;
+
+interface Entry {
+  /** The CPU file, kept open: a read is one pread instead of open, fstat, read and close. */
+  fd: number;
+  readonly files: Files;
+  /** Last read (ms). */
+  used: number;
+  /** Last memory figure and when it was read. */
+  memory?: { at: number; bytes: number };
+}
 
 export class CgroupUsage {
   readonly #layout: Layout;
-  /** Last memory figure per container id, and when it was read. */
-  readonly #memory = new Map<string, { at: number; bytes: number }>();
+  readonly #open = new Map<string, Entry>();
+  /** Every read lands here (memory.stat of cgroup v1 is ~1 KiB): no buffer or string is made per read. */
+  readonly #buf = Buffer.alloc(16 * 1024);
+  #swept = 0;
 
   private constructor(layout: Layout) {
     this.#layout = layout;
@@ -105,20 +130,102 @@ export class CgroupUsage {
     return undefined;
   }
 
-  /** CPU read every call; memory at most every 5 s per container (`now`: ms, for tests). */
+  /** CPU files held open now (tests). */
+  get openFiles(): number {
+    return this.#open.size;
+  }
+
+  /**
+   * CPU read every call (one pread on the container's CPU file, kept open); memory at most every 5 s per
+   * container (`now`: ms, for tests). A file of a removed cgroup fails its read (ENODEV): it is closed and
+   * the path opened again once (a container restarted under the same id), else undefined.
+   */
   read(id: string, now = Date.now()): { cpuNs: number; memoryBytes: number } | undefined {
-    if (!FULL_ID.test(id)) return undefined;
-    const cpuNs = this.#layout.cpuNs(id);
+    this.#sweep(now);
+    let e = this.#open.get(id);
+    let cpuNs = e && this.#cpu(e.fd);
+    if (cpuNs === undefined) {
+      if (e) this.#close(id, e);
+      if (!FULL_ID.test(id)) return undefined;
+      e = this.#openCpu(id, now);
+      if (e === undefined) return undefined;
+      this.#open.set(id, e);
+      cpuNs = this.#cpu(e.fd);
+    }
     if (cpuNs === undefined || !Number.isFinite(cpuNs) || cpuNs <= 0) {
-      this.#memory.delete(id);
+      this.#close(id, e!);
       return undefined;
     }
-    const m = this.#memory.get(id);
+    e!.used = now;
+    const m = e!.memory;
     if (m && now - m.at < MEMORY_EVERY_MS) return { cpuNs, memoryBytes: m.bytes };
-    const memoryBytes = this.#layout.memoryBytes(id);
+    const memoryBytes = this.#memoryBytes(e!.files);
     if (memoryBytes === undefined || !Number.isFinite(memoryBytes)) return undefined;
-    if (this.#memory.size > 10_000) this.#memory.clear();
-    this.#memory.set(id, { at: now, bytes: memoryBytes });
+    e!.memory = { at: now, bytes: memoryBytes };
     return { cpuNs, memoryBytes };
+  }
+
+  /** Closes every file held open. */
+  close(): void {
+    for (const [id, e] of this.#open) this.#close(id, e);
+  }
+
+  #cpu(fd: number): number | undefined {
+    try {
+      const n = readSync(fd, this.#buf, 0, this.#buf.length, 0);
+      return this.#layout.cpuNs(this.#buf, n);
+    } catch {
+      return undefined;
+    }
+  }
+
+  #openCpu(id: string, now: number): Entry | undefined {
+    for (const files of this.#layout.files(id)) {
+      try {
+        return { fd: openSync(files.cpu, 'r'), files, used: now };
+      } catch {
+        // the other layout's path, or no cgroup here
+      }
+    }
+    return undefined;
+  }
+
+  /** Usage less the inactive page cache (0 when memory.stat lacks it), or undefined when the usage file is unreadable. */
+  #memoryBytes(f: Files): number | undefined {
+    let n = this.#readFile(f.memoryUsage);
+    const usage = n === undefined ? undefined : digits(this.#buf, 0, n);
+    if (usage === undefined) return undefined;
+    n = this.#readFile(f.memoryStat);
+    const cache = (n !== undefined && field(this.#buf, n, this.#layout.cacheField)) || 0;
+    return Math.max(0, usage - cache);
+  }
+
+  /** Reads a small file into the shared buffer: its length, or undefined. */
+  #readFile(path: string): number | undefined {
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, 'r');
+      return readSync(fd, this.#buf, 0, this.#buf.length, 0);
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  #close(id: string, e: Entry): void {
+    this.#open.delete(id);
+    try {
+      closeSync(e.fd);
+    } catch {
+      // already closed
+    }
+  }
+
+  /** Closes the files of containers nobody asked about lately (removed, or the console closed). */
+  #sweep(now: number): void {
+    if (now - this.#swept < IDLE_CLOSE_MS) return;
+    this.#swept = now;
+    for (const [id, e] of this.#open) if (now - e.used >= IDLE_CLOSE_MS) this.#close(id, e);
   }
 }
