@@ -10,8 +10,10 @@
  * over the median of the plain ones, less one.
  *
  * Writes bench/results/<date>-recording-overhead.json (with the commit and the command: bench/lib/run-meta.ts).
- * Usage: node bench/recording-overhead.ts [--trainees 100] [--reps 2] [--window 60] [--settle 15] [--input] [--profile]
- *   (--input: the recording server also records input, recording_input: true; --profile: the recording server
+ * Usage: node bench/recording-overhead.ts [--trainees 100] [--reps 2] [--window 60] [--settle 15] [--input] [--profile] [--aa]
+ *   (--aa: the control run, both servers without recording: what it shows is the bench's own asymmetry and noise
+ *   (the first server started, the workload's variation between windows), the floor under what an A/B can resolve;
+ *   --input: the recording server also records input, recording_input: true; --profile: the recording server
  *   runs under `node --cpu-prof` and the result gives the share of its main thread's busy time spent in
  *   src/recordings/ (with the recorder's calls into JSON, TextDecoder and fs; not the door's write it passes on)
  *   — a figure the machine's load moves far less than the A/B difference; `in_windows`: the same inside the
@@ -36,6 +38,7 @@ const WINDOW_MS = numArg(argv, 'window', 60) * 1000;
 const SETTLE_MS = numArg(argv, 'settle', 15) * 1000;
 const INPUT = argv.includes('--input');
 const PROFILE = argv.includes('--profile');
+const AA = argv.includes('--aa');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ticks = (pid: number) => procStat(pid)?.ticks ?? Number.NaN;
 
@@ -75,7 +78,7 @@ interface ProfileNode {
 /**
  * Busy time of a .cpuprofile and the recorder's part of it: the samples whose nearest ISLET or package frame
  * (Node's own `node:` frames and natives skipped, so JSON, TextDecoder and fs calls count for their caller)
- * is in src/recordings/. The door's own write, which the recorder's terminal proxy calls, counts for the door.
+ * is in src/recordings/. The door's own write, which the recorder's shadowing write calls, counts for the door.
  */
 interface Share {
   busy_ms: number;
@@ -206,7 +209,7 @@ async function main(): Promise<void> {
   const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'islet-rec-prof-')) : undefined;
   try {
     for (const name of ['recording', 'plain'] as const) {
-      const config = name === 'plain' ? ['recording: false'] : ['recording: true', `recording_input: ${INPUT}`];
+      const config = name === 'plain' || AA ? ['recording: false'] : ['recording: true', `recording_input: ${INPUT}`];
       // Both servers are profiled (so the A/B stays like for like); the recording one's profile is read.
       const prof = profileDir ? { nodeOptions: `--cpu-prof --cpu-prof-dir=${join(profileDir, name)}` } : {};
       const target = await startTarget('islet', { config, ...prof });
@@ -263,6 +266,7 @@ async function main(): Promise<void> {
       order: 'ABBA',
       recording_input: INPUT,
       profiled: PROFILE,
+      control_aa: AA,
       cpu: "ISLET's node process, /proc/<pid>/stat utime+stime over each window",
     },
     load_at_start: loadStart,
@@ -279,7 +283,7 @@ async function main(): Promise<void> {
     windows,
     problems: systems.flatMap((s) => s.target.problems().slice(0, 20)),
   };
-  writeResult('recording-overhead', result);
+  writeResult(AA ? 'recording-overhead-aa' : 'recording-overhead', result);
 }
 
 await main();
