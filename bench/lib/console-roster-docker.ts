@@ -13,8 +13,9 @@
  * an account's shell and leaves 6 s later, twice. In open windows the time from each change to the push
  * carrying the changed row is recorded: a login from the moment the environment is chosen (an upper
  * bound: it includes the attach), a leave from the client's close, a busy loop from the command sent to
- * the first push with the row's CPU at 20 % or more (sampled: at most 20 stats calls a second, so a cycle
- * over N containers takes N / 20 s).
+ * the first push with the row's CPU at 20 % or more, and its end to the first push under 5 % (an engine on
+ * this machine: its cgroup files read for every container twice a second, CPU over the last second; else
+ * Docker stats calls, at most 20 a second, so a cycle over N containers takes N / 20 s).
  *
  * Containers are made by ISLET itself (5 logins at a time, its own mutation caps) and carry the run's
  * islet.test label; at the end they are removed 3 at a time (sweepTestContainers), even on failure.

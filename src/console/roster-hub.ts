@@ -1,7 +1,7 @@
 /**
- * Pushes the roster to every open console: one snapshot a tick (1 s; right
- * after each pass of the usage sampler, two a tick, when it reads local cgroup
- * files) while anybody looks, and to each console only the rows that changed (RosterDiff),
+ * Pushes the roster to every open console while anybody looks: a snapshot
+ * every tick (1 s), or right after each pass of the usage sampler (two a tick)
+ * when it reads local cgroup files; to each console only the rows that changed (RosterDiff),
  * so a change reaches the page within about a tick and a steady room costs
  * little. The usage sampler and the metric series run only while a console
  * is open.
