@@ -132,7 +132,8 @@ describe('trainees creating accounts at the same moment through both doors', { c
     await sweepTestContainers(limited.runId);
   });
 
-  test('50 at once (25 SSH, 25 web): every one gets "Choose a password", then a shell of its own', async () => {
+  // Its own deadline: 50 containers start on a shared engine (npm test's per-test default is 5 minutes).
+  test('50 at once (25 SSH, 25 web): every one gets "Choose a password", then a shell of its own', { timeout: 15 * 60_000 }, async () => {
     const N = 50;
     const names = Array.from({ length: N }, (_, n) => `c${runId.slice(0, 6)}n${n}`);
     const byName = new Map<string, Scripted>();
