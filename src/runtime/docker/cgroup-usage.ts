@@ -9,7 +9,7 @@
  * Contract: `read(id)` takes a full 64-hex container id and returns undefined when this host has no cgroup for
  * it (another machine's engine, a stopped or missing container, an unknown layout): the caller then asks the
  * engine. Figures are counted as `docker stats` counts them: CPU as cumulative nanoseconds (read each call, with
- * one pread on the container's CPU file, which stays open until the container has not been asked about for 30 s),
+ * one pread on the container's CPU file, kept open; closed within a minute once nobody asks about the container),
  * memory as usage less the inactive page cache (read at most every 5 s per container: it moves slowly).
  * Layouts: cgroup v1 and v2, Docker's cgroupfs (`docker/<id>`) and systemd (`system.slice/docker-<id>.scope`)
  * drivers.
@@ -118,6 +118,8 @@ export class CgroupUsage {
   /** Every read lands here (memory.stat of cgroup v1 is ~1 KiB): no buffer or string is made per read. */
   readonly #buf = Buffer.alloc(16 * 1024);
   #swept = 0;
+  /** Sweeps while files are open and nobody reads (the console closed): an open file pins a removed cgroup. */
+  #sweeper: NodeJS.Timeout | undefined;
 
   private constructor(layout: Layout) {
     this.#layout = layout;
@@ -150,6 +152,7 @@ export class CgroupUsage {
       e = this.#openCpu(id, now);
       if (e === undefined) return undefined;
       this.#open.set(id, e);
+      this.#sweeper ??= setInterval(() => this.#sweep(Date.now()), IDLE_CLOSE_MS).unref();
       cpuNs = this.#cpu(e.fd);
     }
     if (cpuNs === undefined || !Number.isFinite(cpuNs) || cpuNs <= 0) {
@@ -168,6 +171,8 @@ export class CgroupUsage {
   /** Closes every file held open. */
   close(): void {
     for (const [id, e] of this.#open) this.#close(id, e);
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
   }
 
   #cpu(fd: number): number | undefined {
@@ -227,5 +232,9 @@ export class CgroupUsage {
     if (now - this.#swept < IDLE_CLOSE_MS) return;
     this.#swept = now;
     for (const [id, e] of this.#open) if (now - e.used >= IDLE_CLOSE_MS) this.#close(id, e);
+    if (this.#open.size === 0) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
   }
 }
