@@ -308,8 +308,7 @@ export async function dockerRoster(o: DockerRosterOptions): Promise<void> {
   } finally {
     for (const t of [...extras, ...trainees]) t.end();
     // A --cpu-prof profile (NODE_OPTIONS) is written only at a clean exit: SIGTERM first (dispose kills).
-    if (process.env.NODE_OPTIONS?.includes('--cpu-prof'))
-      await Promise.race([islet.stop('SIGTERM').catch(() => undefined), sleep(30_000)]);
+    if (process.env.NODE_OPTIONS?.includes('--cpu-prof')) await Promise.race([islet.stop('SIGTERM').catch(() => undefined), sleep(30_000)]);
     await islet.dispose();
     const t0 = Date.now();
     const removed = await sweepTestContainers(runId);

@@ -16,15 +16,7 @@
 import type { IsletMetrics } from '../metrics/metrics.ts';
 import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
 import { MetricSeries, type Series } from './metric-series.ts';
-import {
-  readStored,
-  RosterDiff,
-  rosterSnapshot,
-  type Capacity,
-  type RosterSnapshot,
-  type RosterSources,
-  type StoredRoster,
-} from './roster-state.ts';
+import { readStored, RosterDiff, rosterSnapshot, type Capacity, type RosterSnapshot, type RosterSources, type StoredRoster } from './roster-state.ts';
 import { UsageSampler, type SamplerOptions } from './usage-sampler.ts';
 
 export const MAX_BUFFERED = 1024 * 1024;
@@ -91,8 +83,7 @@ export class RosterHub {
   async snapshot(fresh = true): Promise<RosterSnapshot> {
     const now = Date.now();
     const tick = this.#o.tickMs ?? 1000;
-    if (fresh || !this.#stored || now - this.#stored.at >= (tick * 3) / 4)
-      this.#stored = { at: now, data: await readStored(this.#o.sources.store) };
+    if (fresh || !this.#stored || now - this.#stored.at >= (tick * 3) / 4) this.#stored = { at: now, data: await readStored(this.#o.sources.store) };
     return rosterSnapshot({ ...this.#o.sources, usage: (id) => this.sampler.get(id) }, this.#stored.data);
   }
 

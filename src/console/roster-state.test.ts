@@ -91,7 +91,12 @@ test('RosterDiff: a change in any one field of a row resends that row only; a go
     title: 'u',
   };
   // Every field but the key is covered (a field added to RosterRow without a case here fails this).
-  assert.deepEqual(Object.keys(changed).sort(), Object.keys(row).filter((k) => k !== 'key' && k !== 'doors').sort());
+  assert.deepEqual(
+    Object.keys(changed).sort(),
+    Object.keys(row)
+      .filter((k) => k !== 'key' && k !== 'doors')
+      .sort(),
+  );
   let last = row;
   for (const [k, v] of Object.entries(changed)) {
     last = { ...last, [k]: v };

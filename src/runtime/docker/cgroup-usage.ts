@@ -87,8 +87,7 @@ const USAGE_USEC = Buffer.from('usage_usec ');
 
 function v2(root: string): Layout {
   return {
-    files: (id) =>
-      dirs(root, id).map((d) => ({ cpu: join(d, 'cpu.stat'), memoryUsage: join(d, 'memory.current'), memoryStat: join(d, 'memory.stat') })),
+    files: (id) => dirs(root, id).map((d) => ({ cpu: join(d, 'cpu.stat'), memoryUsage: join(d, 'memory.current'), memoryStat: join(d, 'memory.stat') })),
     cpuNs: (buf, n) => {
       const us = field(buf, n, USAGE_USEC);
       return us === undefined ? undefined : us * 1000;
