@@ -197,7 +197,10 @@ describe('trainees creating accounts at the same moment through both doors', { c
     // The control: the limit lets 3 through (the probe sees creations work), and only 3.
     assert.equal(made.length, 3, `exactly the limit's 3 accounts made, got ${JSON.stringify([...outcome])}`);
     assert.equal([...outcome.values()].filter((o) => o === 'limited').length, N - 3, 'the others told about the limit');
-    const logged = limited.logs.filter((l) => l.event === 'account_created').map((l) => String(l.account));
+    // The server's log reaches the test through its stdout pipe, possibly after the trainee's screen: wait for it.
+    const loggedNow = () => limited.logs.filter((l) => l.event === 'account_created').map((l) => String(l.account));
+    for (const until = Date.now() + 30_000; loggedNow().length < made.length && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    const logged = loggedNow();
     assert.deepEqual(logged.sort(), made.sort(), 'the server made exactly the accounts its trainees were told of');
     // Once over the limit, a trainee asking for a new account is told at once, before choosing a name.
     const late = webScripted(limitedBase);
