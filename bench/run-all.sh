@@ -43,7 +43,7 @@ step storm $node bench/login-storm.ts --trainees 100 --rounds 2
 step throughput $node bench/throughput.ts --mb 50 --runs 3
 step data-path $node bench/data-path-cpu.ts --mb 100 --keys 2000 --runs 3 --profile   # CPU per MB and per keystroke, by process
 # Interleaved: islet (nice 0), peer, islet-nice in turn at every step, 3 repetitions, finer steps near 3x,
-# CPU by process group per slot, ISLET (nice 0) under --cpu-prof.
+# CPU by process group per slot; then a separate ISLET (nice 0, not compared) under --cpu-prof with 99 working.
 step workload $node bench/workload.ts --systems islet,peer,islet-nice --steps 1,25,50,100,150,200 --reps 3 --settle 15 --refine 2 --refine-max 6 --profile
 # Equal n side by side (50, 100, 200), ISLET alone on to 1000.
 step density $node bench/density.ts --islet-steps 50,100,200,500,1000 --peer-steps 50,100,200

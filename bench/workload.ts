@@ -9,11 +9,14 @@
  * finer steps are measured near each 3× crossing. The cut-off is computed against the shared solo time
  * and against each system's own, with min / median / max (lib/cutoff.ts). Every echo of the working
  * trainees' keys is timed; every loaded slot's CPU is accounted per process group (lib/slot-cpu.ts).
- * `--profile`: ISLET (nice 0) runs under `node --cpu-prof`; its profile is summarised into the result.
+ * `--profile`: after the compared runs, a separate ISLET (nice 0) runs under `node --cpu-prof` with
+ * PROFILE_N − 1 trainees working for PROFILE_SECONDS; its main thread's profile is summarised into the
+ * result. The profiler is never on a compared system: its sampling (a signal to the main thread every
+ * millisecond) slowed the profiled ISLET's echo tail and exercise in the comparison (issue 15.2).
  * Writes bench/results/<date>-workload.json.
  *
  * Usage: node bench/workload.ts [--systems islet,peer,islet-nice] [--steps 1,25,50,100,150,200]
- *          [--reps 3] [--settle 15] [--refine 2] [--refine-max 6] [--profile]
+ *          [--reps 3] [--settle 15] [--refine 2] [--refine-max 6] [--profile] [--profile-n 100] [--profile-seconds 60]
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, setPriority, tmpdir } from 'node:os';
@@ -43,6 +46,8 @@ const SETTLE_MS = numArg(argv, 'settle', 15) * 1000;
 const REFINE = numArg(argv, 'refine', 2);
 const REFINE_MAX = numArg(argv, 'refine-max', 6);
 const PROFILE = argv.includes('--profile');
+const PROFILE_N = numArg(argv, 'profile-n', 100);
+const PROFILE_SECONDS = numArg(argv, 'profile-seconds', 60);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 for (const s of SYSTEMS) if (!['islet', 'peer', 'islet-nice'].includes(s)) throw new Error(`unknown system ${s} (islet, peer, islet-nice)`);
 
@@ -64,13 +69,13 @@ interface SlotResult extends ExerciseRun {
   readonly workload_failures: number;
 }
 
-async function startSystem(name: string, profileDir: string | undefined): Promise<System> {
+async function startSystem(name: string, profileDir?: string): Promise<System> {
   const target =
     name === 'peer'
       ? await startTarget('peer')
       : await startTarget('islet', {
           priority: name === 'islet-nice' ? -10 : 0,
-          ...(profileDir && name === 'islet' ? { nodeOptions: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+          ...(profileDir ? { nodeOptions: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
         });
   const { trainee: probe } = await openJourney(target, { account: 'probe', password: 'benchpw', choice: target.choices.demo, timeoutMs: 120_000 });
   await run(probe, EXERCISE, 600_000); // warms the page cache and the binaries once
@@ -158,13 +163,12 @@ async function main(): Promise<void> {
   } catch {
     console.log('load generator priority unchanged (not root)');
   }
-  const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'islet-workload-prof-')) : undefined;
   const date = new Date().toISOString();
   const systems: System[] = [];
   const slots: SlotResult[] = [];
   let refined: number[] = [];
   try {
-    for (const name of SYSTEMS) systems.push(await startSystem(name, profileDir));
+    for (const name of SYSTEMS) systems.push(await startSystem(name));
     for (const n of STEPS) await measureStep(systems, n, slots);
     if (REFINE > 0) {
       const a = analyzeCutoff(slots);
@@ -182,15 +186,7 @@ async function main(): Promise<void> {
     }
   }
   const analysis = analyzeCutoff(slots);
-  let profile;
-  if (profileDir) {
-    // The hasher child writes a profile of its own; the server's main thread is the largest by far.
-    const f = readdirSync(profileDir)
-      .filter((x) => x.endsWith('.cpuprofile'))
-      .sort((a, b) => statSync(join(profileDir, b)).size - statSync(join(profileDir, a)).size)[0];
-    if (f) profile = summarizeCpuProfile(JSON.parse(readFileSync(join(profileDir, f), 'utf8')), undefined, 20);
-    rmSync(profileDir, { recursive: true, force: true });
-  }
+  const profile = PROFILE ? await profileIslet() : undefined;
   const result = {
     benchmark: 'workload',
     date,
@@ -214,11 +210,51 @@ async function main(): Promise<void> {
     shared_cutoff: Object.fromEntries(Object.entries(analysis.cutoff.shared).map(([s, c]) => [s, c.median])),
     cutoff: Object.fromEntries(Object.entries(analysis.cutoff.own).map(([s, c]) => [s, c.median])),
     max_tested: analysis.max_n,
-    ...(profile ? { islet_profile: profile } : {}),
+    ...(profile
+      ? { islet_profile: profile, islet_profile_method: { trainees_working: PROFILE_N - 1, seconds: PROFILE_SECONDS, priority: 0, compared: false } }
+      : {}),
     slots: slots.map(({ echoes: _e, ...s }) => s),
   };
   console.log(JSON.stringify({ cutoff: analysis.cutoff, shared_solo: analysis.shared_solo, own_solo: analysis.own_solo }));
   writeResult('workload', result);
+}
+
+/**
+ * ISLET's main thread under the workload, on a server of its own after the compared runs: PROFILE_N − 1
+ * trainees work for PROFILE_SECONDS after the settle; the profile covers that window only.
+ */
+async function profileIslet(): Promise<ReturnType<typeof summarizeCpuProfile> | undefined> {
+  const dir = mkdtempSync(join(tmpdir(), 'islet-workload-prof-'));
+  const sys = await startSystem('islet', dir);
+  let window: { fromUs: number; toUs: number } | undefined;
+  try {
+    await sys.pool.grow(PROFILE_N - 1, async (i) => {
+      const { trainee } = await openJourney(sys.target, { account: `w${i}`, password: 'benchpw', choice: sys.target.choices.demo, timeoutMs: 180_000 });
+      return trainee;
+    });
+    sys.pool.activate(PROFILE_N - 1);
+    await sleep(SETTLE_MS);
+    // The profile's clock is the server's monotonic clock in µs; both processes read the same CLOCK_MONOTONIC.
+    const from = process.hrtime.bigint();
+    await sleep(PROFILE_SECONDS * 1000);
+    const to = process.hrtime.bigint();
+    window = { fromUs: Number(from / 1000n), toUs: Number(to / 1000n) };
+    console.log(`profile: ${PROFILE_N - 1} trainees worked ${PROFILE_SECONDS} s, ${sys.pool.echoes.length} echoes`);
+    await sys.pool.pause();
+  } finally {
+    await sys.pool.close();
+    sys.probe.end();
+    await sys.target.close();
+  }
+  try {
+    // The hasher child writes a profile of its own; the server's main thread is the largest by far.
+    const f = readdirSync(dir)
+      .filter((x) => x.endsWith('.cpuprofile'))
+      .sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0];
+    return f ? summarizeCpuProfile(JSON.parse(readFileSync(join(dir, f), 'utf8')), window, 20) : undefined;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main().catch((err: unknown) => {
