@@ -72,7 +72,12 @@ export function cpuReport(r: ResultFile): string {
       .join(', ');
     const top = p.top.slice(0, 10).map((x: any) => [String(x.selfPct), `\`${x.name}\``, x.where ? `\`${x.where}\`` : '']);
     const busy = `${Math.round(p.busyMs)} ms busy of ${Math.round(p.totalMs)} ms`;
-    text += `\n\n**ISLET's main thread over the whole run** (\`--cpu-prof\`, ${busy}), by area: ${areas}.\n\n${table(['self %', 'function', 'where'], top)}`;
+    const m = r.islet_profile_method;
+    // Since 2e01ee1 the profile is a separate server's window after the compared runs; before, the compared ISLET's whole run.
+    const what = m
+      ? `on a separate server after the compared runs (not compared), ${m.trainees_working} trainees working for ${m.seconds} s, nice ${m.priority}`
+      : 'over the whole run (the compared `islet` itself)';
+    text += `\n\n**ISLET's main thread ${what}** (\`--cpu-prof\`, ${busy}), by area: ${areas}.\n\n${table(['self %', 'function', 'where'], top)}`;
   }
   return text;
 }
