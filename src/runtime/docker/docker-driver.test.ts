@@ -7,21 +7,14 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { environmentSchema, type Environment, type EnvironmentInput } from '../../config/schema.ts';
-import { IsletError } from '../../core/islet-error.ts';
 import { runtimeDriverConformance, PROMPT, Screen } from '../runtime-driver.case.ts';
 import type { Attachment } from '../runtime-driver.ts';
 import { sweepTestContainers, testLabels, testRunId } from '../../../test/helpers/engine.ts';
-import { DockerDriver, MSG_BUSY, READONLY_TMP_TMPFS } from './index.ts';
-import { readPullProgress, splitReference } from './pull.ts';
-import { Semaphore, SemaphoreTimeout } from './semaphore.ts';
+import { DockerDriver, READONLY_TMP_TMPFS } from './index.ts';
 
 const IMAGE = 'islet/demo:latest';
 const MiB = 1024 ** 2;
@@ -32,10 +25,6 @@ const docker = new Docker();
 
 function environment(input: Partial<EnvironmentInput> = {}, name = 'dtest'): Environment {
   return { ...environmentSchema.parse({ image: IMAGE, ...input }), name, source: 'docker-driver.test' };
-}
-
-function isUnavailable(e: unknown): boolean {
-  return e instanceof IsletError && e.code === 'RUNTIME_UNAVAILABLE' && e.userMessage === MSG_BUSY;
 }
 
 async function typeAndWait(att: Attachment, screen: Screen, line: string, re: RegExp): Promise<void> {
@@ -246,235 +235,5 @@ describe('DockerDriver (Docker specifics)', { timeout: 60_000 }, () => {
       assert.equal(r.status, 'rejected');
       assert.equal((r as PromiseRejectedResult).reason.code, 'IMAGE_MISSING');
     }
-  });
-});
-
-describe('DockerDriver when the engine is down or hung', { timeout: 30_000 }, () => {
-  let dir: string;
-  let server: Server;
-  const sockets = new Set<Socket>();
-  let open = 0,
-    maxOpen = 0;
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'islet-hung-'));
-    // Accepts connections and never answers: a deadlocked engine.
-    server = createServer((s) => {
-      sockets.add(s);
-      open++;
-      maxOpen = Math.max(maxOpen, open);
-      s.on('close', () => {
-        sockets.delete(s);
-        open--;
-      });
-      s.on('error', () => undefined);
-      s.resume();
-    });
-    await new Promise<void>((r) => server.listen(join(dir, 'hung.sock'), r));
-  });
-  after(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  test('a dead socket path fails fast with RUNTIME_UNAVAILABLE', async () => {
-    const dead = new DockerDriver({ socketPath: '/nonexistent/islet/docker.sock', callTimeoutMs: 1000 });
-    const t0 = performance.now();
-    await assert.rejects(dead.inspect('x'), isUnavailable);
-    await assert.rejects(dead.find(labels), isUnavailable);
-    await assert.rejects(dead.hasImage(IMAGE), isUnavailable);
-    await assert.rejects(dead.ensureImage(IMAGE), isUnavailable);
-    await assert.rejects(dead.create({ name: 'islet-dead', env: environment(), labels }), isUnavailable);
-    await assert.rejects(dead.attach('x'), isUnavailable);
-    await assert.rejects(dead.start('x'), isUnavailable);
-    await assert.rejects(dead.stop('x', 0), isUnavailable);
-    await assert.rejects(dead.remove('x'), isUnavailable);
-    await assert.rejects(dead.resize('x', { cols: 80, rows: 24 }), isUnavailable);
-    assert.ok(performance.now() - t0 < 2000, 'all ten calls failed at once');
-  });
-
-  test('a hung engine: every call gives up after callTimeoutMs with RUNTIME_UNAVAILABLE', async () => {
-    const hung = new DockerDriver({ socketPath: join(dir, 'hung.sock'), callTimeoutMs: 300 });
-    for (const [what, call] of [
-      ['inspect', () => hung.inspect('x')],
-      ['attach', () => hung.attach('x')],
-      ['start', () => hung.start('x')],
-      ['stop', () => hung.stop('x', 0)],
-      ['ensureImage', () => hung.ensureImage(IMAGE)],
-    ] as const) {
-      const t0 = performance.now();
-      await assert.rejects(call(), (e: unknown) => {
-        assert.ok(isUnavailable(e), `${what}: ${String(e)}`);
-        assert.equal((e as IsletError).detail.op !== undefined, true);
-        return true;
-      });
-      const ms = performance.now() - t0;
-      assert.ok(ms >= 250 && ms < 2000, `${what} gave up after ${ms.toFixed(0)} ms`);
-    }
-  });
-
-  test('mutations and removals are capped; waiting for a slot is bounded', async () => {
-    const hung = new DockerDriver({
-      socketPath: join(dir, 'hung.sock'),
-      callTimeoutMs: 400,
-      slotWaitMs: 400,
-      maxConcurrentMutations: 2,
-      maxConcurrentRemovals: 1,
-    });
-    // The server sees a client's abort a moment later: start each phase from zero open connections.
-    const quiet = async (): Promise<void> => {
-      for (const s of sockets) s.destroy();
-      while (open > 0) await new Promise((r) => setTimeout(r, 10));
-      maxOpen = 0;
-    };
-    await quiet();
-    const starts = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => hung.start(`c${i}`)));
-    assert.ok(starts.every((r) => r.status === 'rejected' && isUnavailable(r.reason)));
-    assert.ok(maxOpen <= 2, `at most 2 mutations at once, saw ${maxOpen}`);
-    await quiet();
-    const removes = await Promise.allSettled(Array.from({ length: 3 }, (_, i) => hung.remove(`c${i}`)));
-    assert.ok(removes.every((r) => r.status === 'rejected' && isUnavailable(r.reason)));
-    assert.ok(maxOpen <= 1, `at most 1 removal at once, saw ${maxOpen}`);
-  });
-});
-
-describe('a slow engine and a long queue', () => {
-  test('mutations queued longer than one call limit wait their turn instead of failing (a 300-trainee storm on one host)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'islet-slow-'));
-    // Answers every start after 150 ms: slow, not hung.
-    let inFlight = 0,
-      peak = 0;
-    const slow = createHttpServer((req, res) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      setTimeout(() => {
-        inFlight--;
-        res.writeHead(204).end();
-      }, 150);
-      req.resume();
-    });
-    await new Promise<void>((r) => slow.listen(join(dir, 'slow.sock'), r));
-    try {
-      const opts = { socketPath: join(dir, 'slow.sock'), callTimeoutMs: 400, maxConcurrentMutations: 2 };
-      // Control: with the slot wait as short as a call, the tail of the queue fails (the probe can fail).
-      const shared = new DockerDriver({ ...opts, slotWaitMs: 400 });
-      const shortWait = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => shared.start(`c${i}`)));
-      assert.ok(
-        shortWait.some((r) => r.status === 'rejected' && isUnavailable(r.reason) && /no free engine slot/.test((r.reason as IsletError).message)),
-        'a short slot wait fails the tail of the queue',
-      );
-      peak = 0;
-      const queued = new DockerDriver(opts);
-      const all = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => queued.start(`c${i}`)));
-      assert.deepEqual(
-        all.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
-        [],
-        'every queued start succeeded',
-      );
-      assert.ok(peak <= 2, `at most 2 mutations at once, saw ${peak}`);
-    } finally {
-      await new Promise<void>((r) => slow.close(() => r()));
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
-describe('Semaphore', () => {
-  test('caps concurrency and grants in FIFO order', async () => {
-    const sem = new Semaphore(2);
-    const order: number[] = [];
-    let active = 0,
-      peak = 0;
-    await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        sem.run(async () => {
-          order.push(i);
-          active++;
-          peak = Math.max(peak, active);
-          await new Promise((r) => setTimeout(r, 10));
-          active--;
-        }),
-      ),
-    );
-    assert.equal(peak, 2);
-    assert.deepEqual(order, [0, 1, 2, 3, 4, 5]);
-    assert.equal(sem.active, 0);
-  });
-
-  test('a bounded wait rejects with SemaphoreTimeout and gives up its place', async () => {
-    const sem = new Semaphore(1);
-    const release = await sem.acquire();
-    await assert.rejects(sem.acquire(30), SemaphoreTimeout);
-    assert.equal(sem.waiting, 0);
-    release();
-    release(); // idempotent
-    assert.equal(sem.active, 0);
-    const r2 = await sem.acquire(30);
-    r2();
-  });
-
-  test('a failing task releases its slot', async () => {
-    const sem = new Semaphore(1);
-    await assert.rejects(
-      sem.run(async () => {
-        throw new Error('boom');
-      }),
-      /boom/,
-    );
-    assert.equal(sem.active, 0);
-  });
-
-  test('rejects a non-positive size', () => {
-    assert.throws(() => new Semaphore(0), RangeError);
-  });
-});
-
-describe('pull helpers', () => {
-  test('splitReference', () => {
-    assert.deepEqual(splitReference('islet/demo'), { repo: 'islet/demo', tag: 'latest' });
-    assert.deepEqual(splitReference('islet/demo:1.2'), { repo: 'islet/demo', tag: '1.2' });
-    assert.deepEqual(splitReference('registry:5000/islet/demo'), { repo: 'registry:5000/islet/demo', tag: 'latest' });
-    assert.deepEqual(splitReference('registry:5000/islet/demo:v3'), { repo: 'registry:5000/islet/demo', tag: 'v3' });
-    assert.deepEqual(splitReference('debian@sha256:abcd'), { repo: 'debian', tag: 'sha256:abcd' });
-  });
-
-  test('readPullProgress reports phase changes, skips byte counters, tolerates split chunks', async () => {
-    const lines = [
-      { status: 'Pulling from library/debian', id: 'bookworm' },
-      { status: 'Pulling fs layer', id: 'abc' },
-      { status: 'Downloading', id: 'abc', progress: '[=>  ] 1MB/50MB' },
-      { status: 'Downloading', id: 'abc', progress: '[==> ] 2MB/50MB' },
-      { status: 'Download complete', id: 'abc' },
-      { status: 'Pull complete', id: 'abc' },
-      { status: 'Digest: sha256:ffff' },
-      { status: 'Status: Downloaded newer image for debian:bookworm' },
-    ]
-      .map((l) => JSON.stringify(l))
-      .join('\n');
-    const chunks = [lines.slice(0, 17), lines.slice(17, 100), lines.slice(100)];
-    const seen: string[] = [];
-    await readPullProgress(
-      (async function* () {
-        for (const c of chunks) yield Buffer.from(c);
-      })(),
-      (l) => seen.push(l),
-    );
-    assert.deepEqual(seen, [
-      'bookworm: Pulling from library/debian',
-      'abc: Pulling fs layer',
-      'abc: Download complete',
-      'abc: Pull complete',
-      'Digest: sha256:ffff',
-      'Status: Downloaded newer image for debian:bookworm',
-    ]);
-  });
-
-  test('readPullProgress throws on an error line', async () => {
-    const body = `${JSON.stringify({ status: 'Pulling from x' })}\n${JSON.stringify({ errorDetail: { message: 'manifest unknown' }, error: 'manifest unknown' })}\n`;
-    await assert.rejects(
-      readPullProgress([body], () => undefined),
-      /manifest unknown/,
-    );
   });
 });
