@@ -44,7 +44,8 @@ describe('pull helpers', () => {
   });
 
   test('readPullProgress throws on an error line', async () => {
-    const body = `${JSON.stringify({ status: 'Pulling from x' })}\n${JSON.stringify({ errorDetail: { message: 'manifest unknown' }, error: 'manifest unknown' })}\n`;
+    const failed = JSON.stringify({ errorDetail: { message: 'manifest unknown' }, error: 'manifest unknown' });
+    const body = `${JSON.stringify({ status: 'Pulling from x' })}\n${failed}\n`;
     await assert.rejects(
       readPullProgress([body], () => undefined),
       /manifest unknown/,
