@@ -35,3 +35,36 @@ test('a hashing process that dies loses nothing: its jobs are hashed in process,
     await h.close();
   }
 });
+
+test('an idle hashing process is let go after idleMs; the next job starts a new one', async () => {
+  const h = new BackgroundHasher(undefined, { idleMs: 300 });
+  try {
+    assert.equal(h.pid, undefined, 'no process before the first job');
+    const a = await h.hash('first');
+    const pid = h.pid;
+    assert.ok(pid, 'a process while there was work');
+    // A process kept busy is not let go: a job sent just before the idle time keeps it.
+    await new Promise((r) => setTimeout(r, 200));
+    await h.hash('second');
+    assert.equal(h.pid, pid, 'the same process for a job within the idle time');
+    const deadline = Date.now() + 10_000;
+    while (h.pid !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(h.pid, undefined, 'let go after the idle time');
+    const alive = () => {
+      try {
+        process.kill(pid!, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(alive(), false, 'the idle process has exited');
+    const b = await h.hash('third');
+    assert.ok(h.pid && h.pid !== pid, 'a new process for the next job');
+    assert.equal(await verifyPassword('first', a), true);
+    assert.equal(await verifyPassword('third', b), true);
+  } finally {
+    await h.close();
+  }
+});

@@ -9,6 +9,9 @@
  *
  * Contract: hash() always resolves with a valid encoded hash or rejects; if
  * the child cannot be started or dies, jobs fall back to hashing in process.
+ * The child is started on the first job and let go after `idleMs` with
+ * nothing to do (a Node process is tens of MB: a server holding a room of
+ * idle sessions has no accounts to seal); the next job starts a new one.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
@@ -18,7 +21,12 @@ interface Pending {
   resolve: (hash: string) => void;
   reject: (err: Error) => void;
   password: string;
+  /** The process it was sent to: only that one's exit hands it back to be hashed in process. */
+  child: ChildProcess;
 }
+
+/** How long a hashing process with nothing to do is kept (the next job would otherwise wait for a start). */
+export const HASHER_IDLE_MS = 30_000;
 
 export class BackgroundHasher {
   #child: ChildProcess | undefined;
@@ -26,9 +34,12 @@ export class BackgroundHasher {
   readonly #pending = new Map<number, Pending>();
   #closed = false;
   readonly #onWarning: (msg: string, err?: unknown) => void;
+  readonly #idleMs: number;
+  #idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(onWarning: (msg: string, err?: unknown) => void = () => undefined) {
+  constructor(onWarning: (msg: string, err?: unknown) => void = () => undefined, opts: { idleMs?: number } = {}) {
     this.#onWarning = onWarning;
+    this.#idleMs = opts.idleMs ?? HASHER_IDLE_MS;
   }
 
   #spawn(): ChildProcess | undefined {
@@ -47,11 +58,13 @@ export class BackgroundHasher {
         this.#pending.delete(m.id);
         if (m.hash) p.resolve(m.hash);
         else this.#inProcess(p);
+        this.#armIdle();
       });
       child.on('exit', () => {
         if (this.#child === child) this.#child = undefined;
         // Whatever it had not answered is hashed here instead: nothing is lost.
         for (const [id, p] of this.#pending) {
+          if (p.child !== child) continue;
           this.#pending.delete(id);
           this.#inProcess(p);
         }
@@ -70,18 +83,32 @@ export class BackgroundHasher {
     return this.#child?.pid;
   }
 
-  #inProcess(p: Pending): void {
+  #inProcess(p: Pick<Pending, 'resolve' | 'reject' | 'password'>): void {
     hashPassword(p.password).then(p.resolve, p.reject);
+  }
+
+  /** With nothing pending, lets the child go after idleMs (it exits when the channel closes). */
+  #armIdle(): void {
+    clearTimeout(this.#idleTimer);
+    if (this.#pending.size > 0 || !this.#child) return;
+    this.#idleTimer = setTimeout(() => {
+      const child = this.#child;
+      if (this.#pending.size > 0 || !child) return;
+      this.#child = undefined;
+      if (child.connected) child.disconnect();
+    }, this.#idleMs);
+    this.#idleTimer.unref();
   }
 
   hash(password: string): Promise<string> {
     return new Promise((resolve, reject) => {
-      const p: Pending = { resolve, reject, password };
+      clearTimeout(this.#idleTimer);
       const child = this.#spawn();
       if (!child) {
-        this.#inProcess(p);
+        this.#inProcess({ resolve, reject, password });
         return;
       }
+      const p: Pending = { resolve, reject, password, child };
       const id = this.#nextId++;
       this.#pending.set(id, p);
       child.send({ id, password }, (err) => {
@@ -93,6 +120,7 @@ export class BackgroundHasher {
   /** Stops the child once it has answered everything sent to it, or after `graceMs`. */
   async close(graceMs = 2000): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#idleTimer);
     const deadline = Date.now() + graceMs;
     while (this.#pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const child = this.#child;
