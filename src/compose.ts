@@ -198,7 +198,7 @@ export function composeGraph(o: GraphOptions): IsletGraph {
   const sealFailed = (account: string, err: unknown) =>
     log.error({ event: 'account_seal_failed', account, err }, "a new account's password could not be stored; it cannot be logged in to");
   const accounts = new AccountService(store, now, sealFailed, (pw) => hasher.hash(pw));
-  const auth = new Authenticator(config, accounts, store, access.throttle, sshPublicKeys);
+  const auth = new Authenticator(config, accounts, store, access.throttle, sshPublicKeys, now);
   const sealing = async () => {
     await accounts.stop();
     await hasher.close();

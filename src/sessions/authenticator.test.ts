@@ -36,7 +36,7 @@ async function rig(t: { after(f: () => void): void }) {
   await accounts.create('alice', 'right-alice', policy);
   await accounts.create('bob', 'right-bob', policy);
   await accounts.sealed();
-  return { auth: new Authenticator(config, accounts, store, access.throttle), clock, logs, store, access };
+  return { auth: new Authenticator(config, accounts, store, access.throttle, undefined, () => new Date(clock.now)), clock, logs, store, access };
 }
 
 test('per account: 10 wrong passwords pause its password logins from every address, with a message; others are untouched', async (t) => {
@@ -100,4 +100,17 @@ test('an expired account: the right password says so and counts nothing', async 
     assert.match(r.ok ? '' : (r.message ?? ''), /expired/);
   }
   assert.deepEqual(await store.listLoginThrottles(), []);
+});
+
+test("a key login reads expiry from the accounts' clock: refused once that clock passes the account's end", async (t) => {
+  const { auth, clock, store } = await rig(t);
+  await store.addKey({ account: 'alice', algo: 'ssh-ed25519', data: 'AAAAkey', comment: 'laptop', addedAt: new Date(clock.now) });
+  const accept = () => undefined;
+  // Control: the same key logs in while the account is live (the probe can succeed).
+  const live = await auth.publicKey('alice', 'AAAAkey', accept, '10.4.0.1');
+  assert.equal(live.ok, true);
+  // Four days on by the accounts' clock (the wall clock has not moved): the account has ended.
+  clock.now += 4 * 86_400_000;
+  const late = await auth.publicKey('alice', 'AAAAkey', accept, '10.4.0.1');
+  assert.equal(late.ok ? '' : late.reason, 'expired');
 });

@@ -39,6 +39,7 @@ export interface Identity {
   /**
    * The account as a password login read it, and when (ms): a session opened right after the login uses it
    * instead of reading it again (FOUND_FRESH_MS; a later channel of the same connection reads it anew).
+   * `at` is performance.now(): an elapsed time, not the accounts' clock.
    */
   readonly found?: { readonly account: Account; readonly at: number };
 }
@@ -57,17 +58,27 @@ export class Authenticator {
   readonly #throttle: LoginThrottle | undefined;
 
   readonly #keys: PublicKeyFormat | undefined;
+  readonly #now: () => Date;
 
   /**
    * Without a throttle (admin tools, unit tests) failures cost nothing; the server always passes one.
    * Without a key format, keys cannot be enrolled (the composition root passes the SSH door's).
+   * `now`: the clock for account expiry, the same one AccountService reads.
    */
-  constructor(config: ConfigSource, accounts: AccountService, store: Store, throttle?: LoginThrottle, keys?: PublicKeyFormat) {
+  constructor(
+    config: ConfigSource,
+    accounts: AccountService,
+    store: Store,
+    throttle?: LoginThrottle,
+    keys?: PublicKeyFormat,
+    now: () => Date = () => new Date(),
+  ) {
     this.#config = config;
     this.#accounts = accounts;
     this.#store = store;
     this.#throttle = throttle;
     this.#keys = keys;
+    this.#now = now;
   }
 
   /** `alice` or `alice+env`, or undefined when the name cannot be an account login. */
@@ -93,7 +104,7 @@ export class Authenticator {
     const who = this.parseLogin(username);
     if (!who) return this.failed(client, 'bad_username');
     const r = await this.accountPassword(who.account, password, client);
-    return r.ok ? { ok: true, identity: { ...who, method: 'password', found: { account: r.account, at: Date.now() } } } : r;
+    return r.ok ? { ok: true, identity: { ...who, method: 'password', found: { account: r.account, at: performance.now() } } } : r;
   }
 
   /**
@@ -137,7 +148,7 @@ export class Authenticator {
     if (!who || this.isGate(username)) return { ok: false, reason: 'no_key' };
     const acct = await this.#store.getAccount(who.account);
     if (!acct) return { ok: false, reason: 'unknown_user' };
-    if (acct.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired' };
+    if (acct.expiresAt.getTime() <= this.#now().getTime()) return { ok: false, reason: 'expired' };
     const k = (await this.#store.listKeys(who.account)).find((x) => x.data === keyData);
     if (!k) return { ok: false, reason: 'unknown_key' };
     const refused = refusal(k);

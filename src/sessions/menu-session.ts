@@ -107,7 +107,7 @@ export class MenuSession {
       if (who.account) {
         this.#account = who.account;
         // The login's own read when it is a moment old (one store round trip fewer per login).
-        const fresh = who.found && who.found.account.name === who.account && Date.now() - who.found.at < FOUND_FRESH_MS ? who.found.account : undefined;
+        const fresh = who.found && who.found.account.name === who.account && performance.now() - who.found.at < FOUND_FRESH_MS ? who.found.account : undefined;
         const acct = fresh ?? (await this.#d.store.getAccount(who.account));
         this.#allowed = acct?.environments;
         if (acct) this.#line(prompts.willExpire(formatDate(acct.expiresAt), formatRemaining(this.#d.now(), acct.expiresAt)));

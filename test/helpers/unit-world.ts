@@ -86,7 +86,7 @@ export function unitWorld(o: UnitWorldOptions = {}) {
   const lifecycle = new LifecycleService({ store, driver, config, log, instance, attached: runner.attached, admission, now });
   const access: Access = accessFromConfig(config, store, log, () => clock.getTime());
   const accounts = new AccountService(store, now, undefined, undefined, o.verify);
-  const auth = new Authenticator(config, accounts, store, access.throttle, sshPublicKeys);
+  const auth = new Authenticator(config, accounts, store, access.throttle, sshPublicKeys, now);
   const tools = new ContainerTools(driver);
   const menuDeps: MenuDeps = { config, accounts, runner, store, log, now, auth, driver, tools, creation: access.creation };
   /** The hallway every door leads into, as src/main.ts builds it (test/helpers/unit-ssh.ts puts the SSH door in front). */
