@@ -36,15 +36,29 @@ interface Step {
   join_seconds: number;
 }
 
+/**
+ * ISLET at its largest step once the background hasher has sealed every new account's password and been let go
+ * (HASHER_IDLE_MS after its last job): the same sessions, the server with nothing left to do. Up to SETTLE_MAX_S.
+ */
+interface Settled {
+  readonly sessions: number;
+  readonly waited_s: number;
+  readonly server_processes: number;
+  readonly server_pss_mb: number;
+  readonly server_pss_mb_per_session: number;
+}
+const SETTLE_MAX_S = 300;
+
 async function measure(
   target: Target,
-): Promise<{ steps: Step[]; baseline: { server_rss_mb: number; server_pss_mb: number; host_used_mb: number }; failures: number }> {
+): Promise<{ steps: Step[]; baseline: { server_rss_mb: number; server_pss_mb: number; host_used_mb: number }; failures: number; settled?: Settled }> {
   await sleep(3000);
   const m0 = target.serverMemory();
   const base = { server: m0.mb, pss: m0.pssMb, host: hostUsedMb() };
   const held: SshTrainee[] = [];
   const steps: Step[] = [];
   let failures = 0;
+  let settled: Settled | undefined;
   try {
     for (const n of STEPS[target.name]) {
       const t0 = performance.now();
@@ -82,10 +96,35 @@ async function measure(
         `${target.name} ${held.length} idle sessions: server PSS ${step.server_pss_mb} MB (${step.server_pss_mb_per_session} MB/session), RSS ${step.server_rss_mb} MB in ${step.server_processes} processes (${step.server_mb_per_session} MB/session), host ${step.host_used_mb} MB used (${step.host_mb_per_session} MB/session), joined in ${step.join_seconds} s`,
       );
     }
+    if (target.name === 'islet' && held.length > 0) {
+      const t0 = performance.now();
+      let m = target.serverMemory();
+      while (m.processes > 1 && performance.now() - t0 < SETTLE_MAX_S * 1000) {
+        await sleep(2000);
+        m = target.serverMemory();
+      }
+      await sleep(5000);
+      m = target.serverMemory();
+      settled = {
+        sessions: held.length,
+        waited_s: round1((performance.now() - t0) / 1000),
+        server_processes: m.processes,
+        server_pss_mb: round1(m.pssMb),
+        server_pss_mb_per_session: Math.round(((m.pssMb - base.pss) / held.length) * 1000) / 1000,
+      };
+      const per = `${settled.server_pss_mb_per_session} MB/session`;
+      const what = `${settled.server_processes} process(es), ${settled.waited_s} s on`;
+      console.log(`${target.name} ${held.length} idle sessions, accounts sealed: server PSS ${settled.server_pss_mb} MB (${per}), ${what}`);
+    }
   } finally {
     for (const t of held) t.end();
   }
-  return { steps, baseline: { server_rss_mb: round1(base.server), server_pss_mb: round1(base.pss), host_used_mb: round1(base.host) }, failures };
+  return {
+    steps,
+    baseline: { server_rss_mb: round1(base.server), server_pss_mb: round1(base.pss), host_used_mb: round1(base.host) },
+    failures,
+    ...(settled ? { settled } : {}),
+  };
 }
 
 async function main(): Promise<void> {
@@ -96,6 +135,7 @@ async function main(): Promise<void> {
     steps: [] as Step[],
     baseline: {} as Record<string, unknown>,
     failures: {} as Record<string, number>,
+    settled: undefined as Settled | undefined,
   };
   for (const name of targetsFromArgs(argv)) {
     const target = await startTarget(name);
@@ -104,6 +144,7 @@ async function main(): Promise<void> {
       result.steps.push(...r.steps);
       result.baseline[name] = r.baseline;
       result.failures[name] = r.failures;
+      if (r.settled) result.settled = r.settled;
     } finally {
       await target.close();
     }

@@ -70,6 +70,7 @@ function stormRows(r: ResultFile | undefined, engineFile: ResultFile | undefined
 
 function densityRows(r: ResultFile | undefined): Row[] {
   const steps: any[] = r?.steps ?? [];
+  const settled = r?.settled;
   const islet1000 = steps.filter((s) => s.target === 'islet').sort((a, b) => b.sessions - a.sessions)[0];
   const peerMax = steps.filter((s) => s.target === 'peer').sort((a, b) => b.sessions - a.sessions)[0];
   const equal = peerMax ? steps.find((s) => s.target === 'islet' && s.sessions === peerMax.sessions) : undefined;
@@ -82,6 +83,19 @@ function densityRows(r: ResultFile | undefined): Row[] {
       yes(r && islet1000 ? islet1000.sessions >= 1000 && islet1000.server_pss_mb_per_session <= 0.5 : undefined),
       src(r),
     ],
+    // Since 2026-11-30: the same sessions once the hasher has sealed every account and been let go (no verdict:
+    // the row above, taken 5 s after the last join, is the target's figure).
+    ...(settled
+      ? ([
+          [
+            `${settled.sessions} idle sessions, every account sealed (${settled.waited_s} s later)`,
+            `${settled.server_pss_mb_per_session} MB at ${settled.sessions}, ${settled.server_processes} process(es)`,
+            '–',
+            '–',
+            src(r),
+          ],
+        ] as Row[])
+      : []),
     [
       `server memory per session at equal n (${peerMax?.sessions ?? '–'})`,
       per(equal),
