@@ -5,6 +5,7 @@ import { getPriority } from 'node:os';
 import { scrypt } from 'node:crypto';
 import { createLogger } from './logger.ts';
 import { applyPriority } from './server-priority.ts';
+import { autogroupNice, setAutogroupNice } from './os/autogroup.ts';
 
 /** nice value of every thread of this process (field 19 of /proc/self/task/<tid>/stat). */
 function threadNice(): Map<number, number> {
@@ -19,9 +20,15 @@ function threadNice(): Map<number, number> {
 
 test('raises the event-loop thread only; the thread pool keeps its priority', {
   skip: process.getuid?.() !== 0 ? 'needs root to lower a nice value' : false,
-}, async () => {
+}, async (t) => {
   const before = getPriority(process.pid);
+  // applyPriority also sets this session's autogroup (shared with the test runner): put it back.
+  const group = autogroupNice('self');
+  t.after(() => {
+    if (group !== undefined) setAutogroupNice('self', group);
+  });
   await applyPriority(before - 3, createLogger({ level: 'silent' }));
+  if (group !== undefined) assert.equal(autogroupNice('self'), before - 3, "the session's autogroup gets the same nice");
   assert.equal(getPriority(process.pid), before - 3, 'main thread raised');
   // Work on the pool (scrypt) after the change runs on threads that kept the old value.
   await new Promise((r) => scrypt('x', 'y', 16, r));

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { getPriority } from 'node:os';
 import { BackgroundHasher } from './background-hasher.ts';
 import { verifyPassword } from './password.ts';
+import { readFileSync } from 'node:fs';
+import { autogroupNice } from '../os/autogroup.ts';
 
 test('hashes in a child process at nice 19; the hashes verify', async () => {
   const h = new BackgroundHasher();
@@ -10,6 +12,12 @@ test('hashes in a child process at nice 19; the hashes verify', async () => {
     const [a, b] = await Promise.all([h.hash('first-pw'), h.hash('second-pw')]);
     assert.ok(h.pid && h.pid !== process.pid, 'a separate process');
     assert.equal(getPriority(h.pid), 19, 'idle priority');
+    // With autogroups on, the process nice ranks it only inside its session's group: it has its own, at 19.
+    if (autogroupNice('self') !== undefined) {
+      const group = (pid: number | 'self') => readFileSync(`/proc/${pid}/autogroup`, 'utf8').split(' ')[0];
+      assert.notEqual(group(h.pid), group('self'), 'its own session and autogroup');
+      assert.equal(autogroupNice(h.pid), 19, "its group's nice");
+    }
     assert.match(a, /^scrypt\$32768\$8\$1\$/);
     assert.equal(await verifyPassword('first-pw', a), true);
     assert.equal(await verifyPassword('second-pw', b), true);

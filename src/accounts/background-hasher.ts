@@ -16,6 +16,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { hashPassword } from './password.ts';
+import { setAutogroupNice } from '../os/autogroup.ts';
 
 interface Pending {
   resolve: (hash: string) => void;
@@ -46,9 +47,15 @@ export class BackgroundHasher {
     if (this.#closed) return undefined;
     if (this.#child?.connected) return this.#child;
     try {
-      const child = fork(new URL('./kdf-worker.ts', import.meta.url), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      // Its own session (detached), so its own scheduler autogroup at nice 19 (src/os/autogroup.ts): a nice on the
+      // process alone would rank it only against ISLET's own threads, and its scrypt runs on pool threads the
+      // process nice does not reach. It exits when the IPC channel closes (kdf-worker.ts), so it never outlives us.
+      const child = fork(new URL('./kdf-worker.ts', import.meta.url), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], detached: true });
       try {
-        if (child.pid) setPriority(child.pid, 19);
+        if (child.pid) {
+          setPriority(child.pid, 19);
+          if (setAutogroupNice(child.pid, 19) === 'refused') this.#onWarning('could not lower the hashing process group priority');
+        }
       } catch (err) {
         this.#onWarning('could not lower the hashing process priority', err);
       }

@@ -58,6 +58,10 @@ export class IsletProcess {
       {
         env: { ...process.env, ISLET_INSTANCE: this.instance, ISLET_TEST_RUN: this.runId, ...extraEnv },
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own session, as a daemon runs: with Linux autogroups a session is scheduled as one group, and the
+        // server's priority (src/server-priority.ts) sets its group's nice, which must not be the test runner's
+        // (or a load generator's, bench/lib/targets.ts).
+        detached: true,
       },
     );
     this.#child = child;
