@@ -246,3 +246,50 @@ test('echoes a key at a time are parsed a batch at a time, and a snapshot does n
   assert.equal(requests.length, 4);
   m.dispose();
 });
+
+test('an idle model sleeps on its serialized screen and wakes on output with nothing lost or reordered', async () => {
+  const bytes = ['$ ls\r\nalpha  beta\r\n$ vim notes\r\n', '\x1b[?1049h\x1b[H\x1b[2J\x1b[1mtitle\x1b[0m\x1b[5;3Hbody text\x1b[7;9H'];
+  const later = '\x1b[7;9Hmore\x1b[?1049l$ echo done\r\ndone\r\n$ ';
+  const m = new ScreenModel({ size: { cols: 80, rows: 24 } });
+  const control = new ScreenModel({ size: { cols: 80, rows: 24 } }); // never sleeps
+  for (const b of bytes) {
+    m.feed(Buffer.from(b));
+    control.feed(Buffer.from(b));
+  }
+  assert.equal(m.hibernate(), false, 'not while output waits to be parsed');
+  const before = (await m.snapshot())!;
+  assert.equal(m.hibernate(), true, 'once parsed');
+  assert.ok(m.asleep);
+  assert.equal(await m.snapshot(), before, 'asleep, the snapshot is the screen as serialized');
+  assert.deepEqual((await m.state())?.alternate, true, 'state wakes it and reads the live cursor');
+  assert.equal(m.asleep, false);
+  assert.equal(m.hibernate(), true);
+  m.feed(Buffer.from(later)); // wakes: the saved screen is parsed before these bytes
+  control.feed(Buffer.from(later));
+  assert.equal(m.asleep, false);
+  const [woke, never] = [await paint((await m.snapshot())!), await paint((await control.snapshot())!)];
+  assert.deepEqual(woke, never, 'the woken model shows what one that never slept shows');
+  assert.deepEqual(woke.lines.slice(0, 5), ['$ ls', 'alpha  beta', '$ vim notes', '$ echo done', 'done']);
+  m.dispose();
+  control.dispose();
+});
+
+test('ScreenModels puts idle models to sleep and a reattach paints the same screen', async () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const models = new ScreenModels({ enabled: () => true, hibernateAfterMs: 100, redraw: () => {} });
+  const busy = models.join('busy', { cols: 80, rows: 24 })!;
+  const idle = models.join('idle', { cols: 80, rows: 24 })!;
+  idle.feed(Buffer.from('$ whoami\r\nstudent\r\n$ '));
+  const first = await models.restore('idle', { cols: 80, rows: 24 });
+  const deadline = Date.now() + 10_000;
+  while (models.asleep < 1 && Date.now() < deadline) {
+    busy.feed(Buffer.from('.')); // keeps the other one awake
+    await sleep(20);
+  }
+  assert.equal(models.asleep, 1, 'the idle one sleeps, the busy one does not');
+  assert.equal(await models.restore('idle', { cols: 80, rows: 24 }), first);
+  idle.feed(Buffer.from('ls\r\n'));
+  assert.equal(models.asleep, 0, 'output wakes it');
+  assert.deepEqual((await paint((await models.restore('idle', { cols: 80, rows: 24 }))!)).lines.slice(0, 3), ['$ whoami', 'student', '$ ls']);
+  models.close();
+});

@@ -23,6 +23,12 @@
  * - Consistent: a snapshot is serialized only between parsed batches (inside
  *   xterm's write callback), after every byte fed before the request is parsed,
  *   so a full-screen program is never caught halfway through an escape sequence.
+ * - Asleep when idle: `hibernate` (called by ScreenModels for a model idle a while)
+ *   keeps only the serialized screen and lets the xterm instance go (issue 15.5:
+ *   a room of idle shells held ~200 KiB of parser and buffers each). A snapshot
+ *   of a sleeping model is that string, exactly as serialized; new output, a
+ *   resize or `state` wakes it: a fresh terminal parses the string first, then
+ *   the new bytes, so nothing fed is lost or reordered.
  */
 import headless from '@xterm/headless';
 import serialize from '@xterm/addon-serialize';
@@ -77,8 +83,12 @@ export const SCREEN_DEFAULTS = { scrollback: 100, maxQueuedBytes: 256 * 1024, co
 export class ScreenModel {
   readonly #o: Required<Omit<ScreenModelOptions, 'onResync' | 'gate'>> & Pick<ScreenModelOptions, 'onResync'>;
   readonly #gate: ParseGate;
-  #term: HeadlessTerminal;
-  #ser: InstanceType<typeof SerializeAddon>;
+  /** Undefined while asleep (`#asleep` holds the screen then). */
+  #term: HeadlessTerminal | undefined;
+  #ser: InstanceType<typeof SerializeAddon> | undefined;
+  #asleep: string | undefined;
+  /** performance.now() of the last feed, resize or read: how long the model has been idle. */
+  #lastUse = performance.now();
   #size: TtySize;
   readonly #queue: Uint8Array[] = [];
   #queued = 0;
@@ -145,9 +155,48 @@ export class ScreenModel {
     return this.#dropped;
   }
 
+  /** True while the model keeps only its serialized screen (hibernate). */
+  get asleep(): boolean {
+    return this.#asleep !== undefined;
+  }
+
+  /** Milliseconds since the last feed, resize or read. */
+  idleMs(now = performance.now()): number {
+    return now - this.#lastUse;
+  }
+
+  /**
+   * Keeps only the serialized screen and disposes the terminal, when nothing is queued, in flight or
+   * awaited (otherwise false: try again later). Costs one serialize (about a millisecond at 120x40).
+   */
+  hibernate(): boolean {
+    if (this.#disposed || this.#dropped || this.#asleep !== undefined || this.#queue.length || this.#inFlight || this.#pending || this.#waiters.length)
+      return false;
+    if (this.#parsed < this.#fed) return false;
+    this.#asleep = this.#serialize();
+    this.#term!.dispose();
+    this.#term = this.#ser = undefined;
+    return true;
+  }
+
+  /** A fresh terminal at the current size that parses the saved screen before anything fed after it. */
+  #wake(): void {
+    if (this.#asleep === undefined) return;
+    const saved = Buffer.from(this.#asleep, 'utf8');
+    this.#asleep = undefined;
+    [this.#term, this.#ser] = this.#fresh();
+    if (saved.length === 0) return;
+    this.#queue.unshift(saved);
+    this.#queued += saved.length;
+    this.#fed += saved.length;
+    this.#schedule();
+  }
+
   /** Queues output the client was already sent. Never parses synchronously. */
   feed(b: Uint8Array): void {
     if (this.#disposed || this.#dropped || b.length === 0) return;
+    this.#lastUse = performance.now();
+    this.#wake();
     if (this.#queued + b.length > this.#o.maxQueuedBytes) {
       this.#overflow();
       return;
@@ -161,8 +210,10 @@ export class ScreenModel {
   /** Follows the container TTY's size (between batches, so never mid-parse). */
   resize(size: TtySize): void {
     if (this.#disposed || (size.cols === this.#size.cols && size.rows === this.#size.rows)) return;
+    this.#lastUse = performance.now();
+    this.#wake();
     this.#size = size;
-    this.#term.resize(Math.max(1, size.cols), Math.max(1, size.rows));
+    this.#term!.resize(Math.max(1, size.cols), Math.max(1, size.rows));
   }
 
   /**
@@ -172,6 +223,8 @@ export class ScreenModel {
    */
   snapshot(): Promise<string | undefined> {
     if (this.#disposed || this.#dropped) return Promise.resolve(undefined);
+    this.#lastUse = performance.now();
+    if (this.#asleep !== undefined) return Promise.resolve(this.#asleep); // asleep: nothing queued, the screen as it was serialized
     if (this.#parsed >= this.#fed) return Promise.resolve(this.#serialize()); // nothing queued or in flight
     const p = new Promise<string | undefined>((resolve) => this.#waiters.push({ upTo: this.#fed, resolve }));
     // Someone waits for this model: its next batch goes before other models' turns (after a batch in flight, #pump does it).
@@ -185,7 +238,10 @@ export class ScreenModel {
    * (src/sessions/notice-text.ts) are placed with it. Rare (one per notice), so it reuses snapshot's wait.
    */
   async state(): Promise<ScreenState | undefined> {
-    if ((await this.snapshot()) === undefined || this.#disposed || this.#dropped) return undefined;
+    if (this.#disposed || this.#dropped) return undefined;
+    this.#wake(); // the cursor and buffer are read off a live terminal
+    // (A model read just now is not idle, so it cannot have gone back to sleep meanwhile.)
+    if ((await this.snapshot()) === undefined || this.#disposed || this.#dropped || !this.#term) return undefined;
     const b = this.#term.buffer.active;
     let lineTop = b.cursorY;
     while (lineTop > 0 && b.getLine(b.baseY + lineTop)?.isWrapped) lineTop--;
@@ -193,7 +249,7 @@ export class ScreenModel {
   }
 
   #serialize(): string {
-    return this.#ser.serialize();
+    return this.#asleep ?? this.#ser!.serialize();
   }
 
   /** Parses now when a full batch waits or someone waits for the screen; otherwise within PARSE_DELAY_MS. */
@@ -250,7 +306,7 @@ export class ScreenModel {
     }
     this.#queued -= n;
     this.#inFlight = true;
-    const term = this.#term;
+    const term = this.#term!;
     term.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts), () => {
       release();
       if (term !== this.#term) return; // a batch of a model replaced after an overflow
@@ -283,7 +339,8 @@ export class ScreenModel {
     this.#fed = this.#parsed = 0;
     for (const w of this.#waiters.splice(0)) w.resolve(undefined);
     // The old model finishes at most one batch on its own and is then garbage.
-    this.#term.dispose();
+    this.#term?.dispose();
+    this.#asleep = undefined;
     [this.#term, this.#ser] = this.#fresh();
     this.#cooldown = setTimeout(() => {
       this.#cooldown = undefined;
@@ -301,6 +358,7 @@ export class ScreenModel {
     this.#queue.length = 0;
     this.#queued = 0;
     for (const w of this.#waiters.splice(0)) w.resolve(undefined);
-    this.#term.dispose();
+    this.#term?.dispose();
+    this.#asleep = undefined;
   }
 }

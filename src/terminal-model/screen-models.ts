@@ -8,6 +8,11 @@
  * so detached models are bounded by `maxDetached`, the least recently used going
  * first. The caller drops a model when its shell ends or the container starts
  * afresh (a restarted container keeps its id but not its screen).
+ *
+ * Models idle for `hibernateAfterMs` are put to sleep (ScreenModel.hibernate: only
+ * the serialized screen is kept), checked every few seconds and one model per
+ * event-loop turn, so a sweep over a thousand idle shells never holds a keystroke
+ * for more than one serialize.
  */
 import type { TtySize } from '../core/terminal.ts';
 import { ScreenModel, SCREEN_DEFAULTS, type ScreenState } from './screen-model.ts';
@@ -20,6 +25,8 @@ export interface ScreenModelsOptions {
   readonly cooldownMs?: number;
   /** Models kept for shells nobody is attached to. */
   readonly maxDetached?: number;
+  /** A model with no output, resize or read for this long keeps only its serialized screen; HIBERNATE_AFTER_MS by default, 0: never. */
+  readonly hibernateAfterMs?: number;
   /** Asks the program in the container to redraw (a size nudge), after a model overflowed. */
   readonly redraw: (containerId: string, size: TtySize) => void;
 }
@@ -43,18 +50,62 @@ const RESTORE_WAIT_MS = 500;
 export const PAINT_PREFIX = '\x1b[0m\x1b[H\x1b[2J';
 
 /**
- * Detached models kept by default: ~0.8 MiB each at 120x40 (bench/terminal-model.ts), so at most ~400 MiB
- * for shells nobody watches; the model of a container stopped meanwhile lingers until evicted or restarted.
+ * Detached models kept by default: up to ~0.8 MiB each awake at 120x40 (bench/terminal-model.ts), a few KiB once
+ * asleep (idle HIBERNATE_AFTER_MS), so well under ~400 MiB for shells nobody watches; the model of a container
+ * stopped meanwhile lingers until evicted or restarted.
  */
 export const DEFAULT_MAX_DETACHED = 500;
+
+/**
+ * Idle time before a model sleeps. A room mostly reads and listens between commands; waking costs one parse of
+ * the saved screen (a millisecond or two, on the parse gate, off the keystroke path), so ten seconds is cheap
+ * even for a trainee who types every quarter minute.
+ */
+export const HIBERNATE_AFTER_MS = 10_000;
 
 export class ScreenModels {
   readonly #o: ScreenModelsOptions;
   /** Insertion order = recency for detached models (re-inserted on use). */
   readonly #m = new Map<string, Entry>();
+  #sweep: NodeJS.Timeout | undefined;
+  #sleeping = false;
 
   constructor(o: ScreenModelsOptions) {
     this.#o = o;
+  }
+
+  /** Models asleep now (their screens kept as strings). */
+  get asleep(): number {
+    let n = 0;
+    for (const e of this.#m.values()) if (e.model.asleep) n++;
+    return n;
+  }
+
+  #startSweep(): void {
+    const after = this.#o.hibernateAfterMs ?? HIBERNATE_AFTER_MS;
+    if (this.#sweep || after <= 0) return;
+    this.#sweep = setInterval(() => this.#hibernateIdle(after), Math.max(50, Math.min(5000, after / 2)));
+    this.#sweep.unref?.();
+  }
+
+  /** Puts every model idle for `after` ms to sleep, one per event-loop turn. */
+  #hibernateIdle(after: number): void {
+    if (this.#sleeping) return; // the last sweep is still going
+    const now = performance.now();
+    const idle = [...this.#m.values()].filter((e) => !e.model.asleep && e.model.idleMs(now) >= after).map((e) => e.model);
+    if (!idle.length) return;
+    this.#sleeping = true;
+    const next = (): void => {
+      const model = idle.pop();
+      if (!model) {
+        this.#sleeping = false;
+        return;
+      }
+      // Still idle and still ours (it may have been fed, read or dropped since the sweep began).
+      if (model.idleMs() >= after) model.hibernate();
+      setImmediate(next);
+    };
+    next();
   }
 
   get size(): number {
@@ -82,6 +133,7 @@ export class ScreenModels {
         },
       });
       e = { model, viewers: [] };
+      this.#startSweep();
     } else this.#m.delete(containerId);
     this.#m.set(containerId, e);
     const token = {};
@@ -160,6 +212,8 @@ export class ScreenModels {
   }
 
   close(): void {
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
     for (const id of [...this.#m.keys()]) this.drop(id);
   }
 }
