@@ -13,20 +13,36 @@
  * With --rounds R the engine-alone and cold storms repeat R times, the systems' order alternating, and
  * each figure pools the rounds (the per-round p95s are in `rounds`).
  *
- * Usage: node bench/login-storm.ts [--trainees 100] [--targets islet,peer] [--rounds 1]
+ * Every storm (the engine alone and each cold one) also records per-process CPU over its window
+ * (`cpu`: the front end, dockerd, containerd, shims, the containers, this load generator and the rest of
+ * the machine, as bench/workload.ts's slots), so a storm's time over the engine's can be read as CPU.
+ *
+ * `--profile`: after everything else, one more ISLET cold storm on a server of its own under
+ * `node --cpu-prof` (never a compared one: the profiler slows what it samples); its main thread's profile
+ * over the storm is summarised into `islet_profile`.
+ *
+ * Usage: node bench/login-storm.ts [--trainees 100] [--targets islet,peer] [--rounds 1] [--profile]
  */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DockerDriver } from '../src/runtime/docker/index.ts';
 import type { SshTrainee } from '../test/helpers/ssh-trainee.ts';
 import { engineStorm } from './lib/engine-storm.ts';
 import { openJourney, type JourneyTimes } from './lib/journey.ts';
 import { machineInfo } from './lib/machine.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
-import { numArg, startTarget, targetsFromArgs, type Target } from './lib/targets.ts';
+import { summarizeCpuProfile } from './lib/cpu-profile.ts';
+import { SlotCpu } from './lib/slot-cpu.ts';
+import { numArg, startIslet, startTarget, targetsFromArgs, type Target } from './lib/targets.ts';
 
 const argv = process.argv.slice(2);
 const N = numArg(argv, 'trainees', 100);
 /** Rounds of (engine alone, each system cold), the systems' order alternating from round to round. */
 const ROUNDS = numArg(argv, 'rounds', 1);
+const PROFILE = argv.includes('--profile');
+/** A pid with no processes under it: the engine alone has no front end. */
+const NO_FRONT_END = 2 ** 22 + 1;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Run {
@@ -36,9 +52,13 @@ interface Run {
   phases: { firstMenu: number[]; account: number[]; shell: number[] };
 }
 
-async function storm(target: Target, tag: string, choice: string): Promise<{ run: Run; trainees: SshTrainee[] }> {
+type WindowCpu = ReturnType<SlotCpu['stop']>;
+
+async function storm(target: Target, tag: string, choice: string): Promise<{ run: Run; trainees: SshTrainee[]; cpu: WindowCpu }> {
   const trainees: SshTrainee[] = [];
   const run: Run = { times: [], failures: 0, errors: [], phases: { firstMenu: [], account: [], shell: [] } };
+  const cpu = new SlotCpu(target.pid, target.containerFilter, { newContainers: true });
+  cpu.start();
   await Promise.all(
     Array.from({ length: N }, async (_, i) => {
       try {
@@ -55,7 +75,7 @@ async function storm(target: Target, tag: string, choice: string): Promise<{ run
       }
     }),
   );
-  return { run, trainees };
+  return { run, trainees, cpu: cpu.stop() };
 }
 
 const summary = (xs: number[]) => ({ n: xs.length, p50: round1(pct(xs, 0.5)), p95: round1(pct(xs, 0.95)), max: round1(Math.max(...xs)) });
@@ -118,8 +138,14 @@ async function main(): Promise<void> {
   const colds: Record<string, Run[]> = {};
   const echoes: Record<string, number[]> = {};
   const rounds: Record<string, number>[] = [];
+  const cpu: Record<string, WindowCpu>[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const e = await engineStorm(N, 8);
+    let meter: SlotCpu | undefined;
+    const roundCpu: Record<string, WindowCpu> = {};
+    const e = await engineStorm(N, 8, (edge, filter) => {
+      if (edge === 'start') (meter = new SlotCpu(NO_FRONT_END, filter, { newContainers: true })).start();
+      else roundCpu.engine = meter!.stop();
+    });
     engine.push(...e);
     const round: Record<string, number> = { engine_p95: round1(pct(e, 0.95)) };
     for (const name of r % 2 ? [...names].reverse() : names) {
@@ -128,6 +154,7 @@ async function main(): Promise<void> {
       try {
         const cold = await storm(target, `c${r}x`, target.choices.demo);
         (colds[name] ??= []).push(cold.run);
+        roundCpu[name] = cold.cpu;
         round[`${name}_p95`] = round1(pct(cold.run.times, 0.95));
         (echoes[name] ??= []).push(...(await echoLatency(cold.trainees, 10)));
         for (const t of cold.trainees) t.end();
@@ -139,10 +166,11 @@ async function main(): Promise<void> {
       }
     }
     rounds.push(round);
-    console.log(`round ${r}`, JSON.stringify(round));
+    cpu.push(roundCpu);
+    console.log(`round ${r}`, JSON.stringify(round), JSON.stringify(roundCpu));
   }
   result.engine_alone = { containers: N, concurrency: 8, rounds: ROUNDS, ...summary(engine.map(round1)) };
-  Object.assign(result, { rounds });
+  Object.assign(result, { rounds, cpu_per_round: cpu });
   console.log('engine alone', JSON.stringify(result.engine_alone));
   for (const name of names) {
     const runs = colds[name] ?? [];
@@ -173,7 +201,37 @@ async function main(): Promise<void> {
       await pooled.close();
     }
   }
+  if (PROFILE) Object.assign(result, await profileColdStorm());
   writeResult('login-storm', result);
+}
+
+/** One more cold storm on an ISLET of its own under --cpu-prof; its main thread's profile over the storm. */
+async function profileColdStorm(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'islet-storm-prof-'));
+  let window: { fromUs: number; toUs: number } | undefined;
+  let cold: Awaited<ReturnType<typeof storm>> | undefined;
+  try {
+    const target = await startIslet({ nodeOptions: `--cpu-prof --cpu-prof-dir=${dir}` });
+    try {
+      // The profile's clock is the server's monotonic clock in µs; both processes read the same CLOCK_MONOTONIC.
+      const from = process.hrtime.bigint();
+      cold = await storm(target, 'p', target.choices.demo);
+      window = { fromUs: Number(from / 1000n), toUs: Number(process.hrtime.bigint() / 1000n) };
+      for (const t of cold.trainees) t.end();
+    } finally {
+      await target.close();
+    }
+    // The hasher child writes a profile of its own; the server's main thread is the largest by far.
+    const f = readdirSync(dir)
+      .filter((x) => x.endsWith('.cpuprofile'))
+      .sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0];
+    return {
+      islet_profile: f ? summarizeCpuProfile(JSON.parse(readFileSync(join(dir, f), 'utf8')), window, 25) : undefined,
+      islet_profile_method: { trainees: N, compared: false, p95_ms: round1(pct(cold.run.times, 0.95)), cpu: cold.cpu },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main().catch((err: unknown) => {

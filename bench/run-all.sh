@@ -39,7 +39,7 @@ step() {
 }
 step latency $node bench/login-latency.ts --trainees 30
 # Two rounds of: the engine alone (its floor, same run), ISLET cold, peer cold (order alternating); then ISLET with a warm pool of 100 (its own server).
-step storm $node bench/login-storm.ts --trainees 100 --rounds 2
+step storm $node bench/login-storm.ts --trainees 100 --rounds 2 --profile   # + per-process CPU of every storm; the profile on a server of its own
 step throughput $node bench/throughput.ts --mb 50 --runs 3
 step data-path $node bench/data-path-cpu.ts --mb 100 --keys 2000 --runs 3 --profile   # CPU per MB and per keystroke, by process
 # Interleaved: islet (nice 0), peer, islet-nice in turn at every step, 3 repetitions, finer steps near 3x,

@@ -3,6 +3,9 @@
  * straight through the Engine API (dockerode), `concurrency` at a time (ISLET's mutation cap, 8), with the
  * create body ISLET sends. No SSH, no accounts: what no front end can beat. Times: ms from the storm's
  * start until each container runs. Removes what it made.
+ *
+ * `onWindow`, if given, is called with the storm's container filter at its start and once every container runs
+ * (before they are removed): per-process CPU accounting of the same window (bench/login-storm.ts).
  */
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -11,8 +14,9 @@ import { sweepTestContainers, testRunId } from '../../test/helpers/engine.ts';
 import { loadConfigDir } from '../../src/config/config-source.ts';
 import { createOptions } from '../../src/runtime/docker/index.ts';
 
-export async function engineStorm(n: number, concurrency: number): Promise<number[]> {
+export async function engineStorm(n: number, concurrency: number, onWindow?: (edge: 'start' | 'end', filter: string) => void): Promise<number[]> {
   const runId = testRunId();
+  onWindow?.('start', `label=islet.test=${runId}`);
   const docker = new Docker();
   const env = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
   const done: number[] = [];
@@ -36,6 +40,7 @@ export async function engineStorm(n: number, concurrency: number): Promise<numbe
         }
       }),
     );
+    onWindow?.('end', `label=islet.test=${runId}`);
   } finally {
     await sweepTestContainers(runId);
   }

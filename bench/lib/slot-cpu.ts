@@ -27,8 +27,15 @@ export class SlotCpu {
   #machine0 = 0;
   #t0 = 0;
 
-  constructor(serverPid: number, containerFilter: string) {
+  readonly #fromZero: boolean;
+
+  /**
+   * `opts.newContainers`: also count containers created during the window, from zero (a storm); by default only
+   * those that existed at start() count (a slot of the workload, whose containers are all there before).
+   */
+  constructor(serverPid: number, containerFilter: string, opts: { newContainers?: boolean } = {}) {
     this.#filter = containerFilter;
+    this.#fromZero = opts.newContainers ?? false;
     this.#meter = new CpuMeter(() => {
       const procs = allProcs();
       const by = (c: (comm: string) => boolean) => procs.filter((p) => c(p.comm)).map((p) => p.pid);
@@ -62,7 +69,7 @@ export class SlotCpu {
     const { groups } = this.#meter.delta();
     let containers = 0;
     for (const [id, s] of this.#containers()) {
-      const before = this.#containers0.get(id);
+      const before = this.#containers0.get(id) ?? (this.#fromZero ? 0 : undefined);
       if (before !== undefined && Number.isFinite(s) && Number.isFinite(before)) containers += s - before;
     }
     const out: CpuGroups = { ...groups, containers, generator: (g.user + g.system) / 1e6 };
