@@ -23,7 +23,7 @@
  *
  * Usage: node bench/login-storm.ts [--trainees 100] [--targets islet,peer] [--rounds 1] [--profile]
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerDriver } from '../src/runtime/docker/index.ts';
@@ -225,6 +225,8 @@ async function profileColdStorm(): Promise<Record<string, unknown>> {
     const f = readdirSync(dir)
       .filter((x) => x.endsWith('.cpuprofile'))
       .sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0];
+    // ISLET_BENCH_KEEP_PROFILE=path keeps the raw profile for a closer look (call trees: chrome://inspect or speedscope).
+    if (f && process.env.ISLET_BENCH_KEEP_PROFILE) copyFileSync(join(dir, f), process.env.ISLET_BENCH_KEEP_PROFILE);
     return {
       islet_profile: f ? summarizeCpuProfile(JSON.parse(readFileSync(join(dir, f), 'utf8')), window, 25) : undefined,
       islet_profile_method: { trainees: N, compared: false, p95_ms: round1(pct(cold.run.times, 0.95)), cpu: cold.cpu },

@@ -42,9 +42,9 @@ step latency $node bench/login-latency.ts --trainees 30
 step storm $node bench/login-storm.ts --trainees 100 --rounds 2 --profile   # + per-process CPU of every storm; the profile on a server of its own
 step throughput $node bench/throughput.ts --mb 50 --runs 3
 step data-path $node bench/data-path-cpu.ts --mb 100 --keys 2000 --runs 3 --profile   # CPU per MB and per keystroke, by process
-# Interleaved: islet (nice 0), peer, islet-nice in turn at every step, 3 repetitions, finer steps near 3x,
+# Interleaved: islet (nice 0), peer, islet-nice in turn at every step, 5 repetitions (the same random delays for every system in each slot), finer steps near 3x,
 # CPU by process group per slot; then a separate ISLET (nice 0, not compared) under --cpu-prof with 99 working.
-step workload $node bench/workload.ts --systems islet,peer,islet-nice --steps 1,25,50,100,150,200 --reps 3 --settle 15 --refine 2 --refine-max 6 --profile
+step workload $node bench/workload.ts --systems islet,peer,islet-nice --steps 1,25,50,100,150,200 --reps 5 --settle 15 --refine 2 --refine-max 6 --profile
 # Equal n side by side (50, 100, 200), ISLET alone on to 1000.
 step density $node bench/density.ts --islet-steps 50,100,200,500,1000 --peer-steps 50,100,200
 step charts $node bench/charts.ts

@@ -3,6 +3,11 @@
  * time, arrivals rather than a storm), all running the paper's workload loop, of which only the first k
  * are active at a time. Pausing waits until no active trainee is typing or running a command, so the
  * next system's slot starts on a quiet host.
+ *
+ * Common random numbers (issue 15.2): each activation reseeds every trainee's random delays from its index
+ * and the activation's count, so trainee i of every system draws the same delays in the same slot of the
+ * interleaving. The systems then face the same pattern of the room's activity, and what differs between
+ * their slots is the system, not the luck of the draw.
  */
 import type { SshTrainee } from '../../test/helpers/ssh-trainee.ts';
 import { runWorkload, type EchoSample } from './workload.ts';
@@ -10,17 +15,31 @@ import { runWorkload, type EchoSample } from './workload.ts';
 interface Worker {
   readonly t: SshTrainee;
   active: boolean;
+  random: () => number;
   readonly state: { busy: boolean };
   readonly done: Promise<unknown>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A small seeded generator (mulberry32): the same seed gives the same sequence in every system's pool. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export class WorkerPool {
   readonly echoes: EchoSample[] = [];
   failures = 0;
   readonly #workers: Worker[] = [];
   #stop = false;
+  #activations = 0;
 
   get size(): number {
     return this.#workers.length;
@@ -35,11 +54,13 @@ export class WorkerPool {
         const w: Worker = {
           t,
           active: false,
+          random: seeded(base + batch.indexOf(t) + 1),
           state: { busy: false },
           done: Promise.resolve().then(() =>
             runWorkload(t, {
               loops: Infinity,
               maxDelayMs: 10_000,
+              random: () => w.random(),
               typingGapMs: 80,
               echoes: this.echoes,
               stopped: () => this.#stop,
@@ -57,8 +78,10 @@ export class WorkerPool {
 
   /** The first `k` trainees work, the others wait. */
   activate(k: number): void {
+    this.#activations++;
     this.#workers.forEach((w, i) => {
       w.active = i < k;
+      w.random = seeded((i + 1) * 100_003 + this.#activations);
     });
   }
 

@@ -38,6 +38,8 @@ export interface WorkloadOptions {
   readonly loops: number;
   /** Upper bound of the random delay before each command (ms); the paper used under 10 s. */
   readonly maxDelayMs: number;
+  /** Where the delays' randomness comes from (uniform in [0, 1)); Math.random by default. */
+  readonly random?: () => number;
   /** Pause between typed characters (ms). */
   readonly typingGapMs: number;
   /** Where the echo samples go (shared by all trainees). */
@@ -61,7 +63,7 @@ export async function runWorkload(t: SshTrainee, o: WorkloadOptions): Promise<{ 
     for (let i = 0; i < WORKLOAD_COMMANDS.length; ) {
       const cmd = WORKLOAD_COMMANDS[i]!;
       while (o.paused?.() && !o.stopped()) await sleep(250);
-      const wait = Math.random() * o.maxDelayMs;
+      const wait = (o.random ?? Math.random)() * o.maxDelayMs;
       const until = Date.now() + wait;
       while (Date.now() < until && !o.stopped() && !o.paused?.()) await sleep(Math.max(1, Math.min(250, until - Date.now())));
       if (o.stopped()) break;
