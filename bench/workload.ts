@@ -111,12 +111,17 @@ async function measureSlot(sys: System, slot: Slot): Promise<SlotResult> {
   };
 }
 
+/** Opens working trainee `i` of `sys`: a new account and its own container of the demo environment. */
+function joinTrainee(sys: System): (i: number) => Promise<SshTrainee> {
+  return async (i) => {
+    const { trainee } = await openJourney(sys.target, { account: `w${i}`, password: 'benchpw', choice: sys.target.choices.demo, timeoutMs: 180_000 });
+    return trainee;
+  };
+}
+
 async function measureStep(systems: System[], n: number, out: SlotResult[]): Promise<void> {
   for (const sys of systems) {
-    await sys.pool.grow(n - 1, async (i) => {
-      const { trainee } = await openJourney(sys.target, { account: `w${i}`, password: 'benchpw', choice: sys.target.choices.demo, timeoutMs: 180_000 });
-      return trainee;
-    });
+    await sys.pool.grow(n - 1, joinTrainee(sys));
   }
   for (const slot of stepSlots(
     systems.map((s) => s.name),
@@ -228,10 +233,7 @@ async function profileIslet(): Promise<ReturnType<typeof summarizeCpuProfile> | 
   const sys = await startSystem('islet', dir);
   let window: { fromUs: number; toUs: number } | undefined;
   try {
-    await sys.pool.grow(PROFILE_N - 1, async (i) => {
-      const { trainee } = await openJourney(sys.target, { account: `w${i}`, password: 'benchpw', choice: sys.target.choices.demo, timeoutMs: 180_000 });
-      return trainee;
-    });
+    await sys.pool.grow(PROFILE_N - 1, joinTrainee(sys));
     sys.pool.activate(PROFILE_N - 1);
     await sleep(SETTLE_MS);
     // The profile's clock is the server's monotonic clock in µs; both processes read the same CLOCK_MONOTONIC.

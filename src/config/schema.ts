@@ -496,8 +496,9 @@ export const globalFields = {
     .default(-10)
     .describe(
       "Scheduling priority (nice value) of ISLET's event-loop thread, which carries every keystroke and login. Below 0 keeps shells responsive when " +
-        "trainees' containers use every core. Needs root or CAP_SYS_NICE; without it ISLET runs at its inherited priority and logs a warning. Read at " +
-        'start.',
+        "trainees' containers use every core. Where Linux scheduler autogroups are on, the same value is given to ISLET's session's autogroup (a " +
+        "thread's nice only ranks it inside its own session). Needs root or CAP_SYS_NICE; without it ISLET runs at its inherited priority and logs " +
+        'a warning. Read at start.',
     ),
   host_capture: z
     .boolean()
