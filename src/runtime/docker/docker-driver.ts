@@ -4,12 +4,10 @@
  * - Every Engine API call is bounded (callTimeoutMs; pulls pullTimeoutMs;
  *   stop adds its grace period). A timeout or an unreachable engine is
  *   RUNTIME_UNAVAILABLE, an engine refusal RUNTIME_FAILED.
- * - Mutations (create/start/stop/remove/pull) share a semaphore; removals
- *   also pass a smaller one: Docker 20.10 deadlocks under many parallel
- *   forced removals (moby#42545). Waiting for a slot is bounded too (slotWaitMs).
- * - Calls about one container (exec create/start/inspect/resize, TTY
- *   resize) pass a fair gate: a few in flight per container, containers
- *   served in turn, so one trainee's flood cannot starve the others.
+ * - Mutations and calls about one container queue in engine-slots.ts
+ *   (a bounded mutation semaphore, a smaller one for removals: moby#42545;
+ *   a fair gate per container); images are checked and pulled in
+ *   image-pulls.ts (one pull per image, whoever asks).
  * - An exec's stream is the caller's to end (Execution.close): the engine
  *   cannot finish an exec whose output nobody reads.
  * - The login path (inspect, ensureImage of a present image, create, attach,
@@ -22,12 +20,11 @@ import { IsletError } from '../../core/islet-error.ts';
 import type { ExecRequest, Execution } from '../runtime-driver.ts';
 import type { Attachment, CreateRequest, InstanceInfo, InstanceState, RuntimeDriver, TtySize } from '../runtime-driver.ts';
 import { createOptions } from './create-options.ts';
-import { EngineClient, MSG_BUSY, MSG_IMAGE, statusOf } from './engine-client.ts';
+import { EngineClient, MSG_BUSY, statusOf } from './engine-client.ts';
 import type { EngineEndpoint } from './engine-address.ts';
 import { CgroupUsage } from './cgroup-usage.ts';
-import { readPullProgress, splitReference } from './pull.ts';
-import { Semaphore, SemaphoreTimeout } from './semaphore.ts';
-import { FairGate, GateFull } from './fair-gate.ts';
+import { EngineSlots } from './engine-slots.ts';
+import { ImagePulls, imageMissing } from './image-pulls.ts';
 import { ensureBridgeNetwork } from './networks.ts';
 import { demux } from './demux.ts';
 import { layerUsage } from './layer-usage.ts';
@@ -87,18 +84,15 @@ export class DockerDriver implements RuntimeDriver {
   readonly name = 'docker';
   readonly #engine: EngineClient;
   readonly #callMs: number;
-  readonly #slotWaitMs: number;
+  /** Limit of a whole transfer: a pull, an export's archive. */
   readonly #pullMs: number;
   /** The host's cgroup files, when the engine runs here (usage() reads them instead of the stats call). */
   readonly #cgroups: CgroupUsage | undefined;
   /** usage() reads cgroup files on this machine: cheap enough to sample every container every second. */
   readonly usageLocal: boolean;
-  readonly #mutations: Semaphore;
-  readonly #removals: Semaphore;
-  /** Per-container engine calls: each trainee's environment gets its turn (fair-gate.ts). */
-  readonly #gate: FairGate;
-  /** Pulls in flight, so simultaneous logins to a missing image pull it once. */
-  readonly #pulls = new Map<string, { promise: Promise<void>; listeners: Set<(line: string) => void> }>();
+  /** Mutation slots and each container's turn (engine-slots.ts). */
+  readonly #slots: EngineSlots;
+  readonly #images: ImagePulls;
 
   constructor(opts: DockerDriverOptions = {}) {
     this.#engine = new EngineClient({ socketPath: opts.socketPath, endpoint: opts.endpoint });
@@ -107,45 +101,31 @@ export class DockerDriver implements RuntimeDriver {
     this.#cgroups = remote ? undefined : CgroupUsage.detect();
     this.usageLocal = this.#cgroups !== undefined;
     this.#callMs = positive(opts.callTimeoutMs, 15_000, 'callTimeoutMs');
-    this.#slotWaitMs = positive(opts.slotWaitMs, Math.max(120_000, this.#callMs), 'slotWaitMs');
-    this.#pullMs = positive(opts.pullTimeoutMs, 600_000, 'pullTimeoutMs');
-    this.#mutations = new Semaphore(positive(opts.maxConcurrentMutations, 8, 'maxConcurrentMutations'));
-    this.#removals = new Semaphore(positive(opts.maxConcurrentRemovals, 3, 'maxConcurrentRemovals'));
-    this.#gate = new FairGate({
-      perOwner: positive(opts.maxCallsPerContainer, 4, 'maxCallsPerContainer'),
-      total: positive(opts.maxContainerCalls, 32, 'maxContainerCalls'),
-      maxQueued: 1000,
+    this.#slots = new EngineSlots({
+      mutations: positive(opts.maxConcurrentMutations, 8, 'maxConcurrentMutations'),
+      removals: positive(opts.maxConcurrentRemovals, 3, 'maxConcurrentRemovals'),
+      perContainer: positive(opts.maxCallsPerContainer, 4, 'maxCallsPerContainer'),
+      containerCalls: positive(opts.maxContainerCalls, 32, 'maxContainerCalls'),
+      slotWaitMs: positive(opts.slotWaitMs, Math.max(120_000, this.#callMs), 'slotWaitMs'),
+      callMs: this.#callMs,
     });
+    this.#pullMs = positive(opts.pullTimeoutMs, 600_000, 'pullTimeoutMs');
+    this.#images = new ImagePulls(this.#engine, this.#slots, { callMs: this.#callMs, pullMs: this.#pullMs });
   }
 
   hasImage(image: string): Promise<boolean> {
-    return this.#imageExists(image);
+    return this.#images.exists(image);
   }
 
-  async ensureImage(image: string, onProgress?: (line: string) => void): Promise<void> {
-    if (await this.#imageExists(image)) return;
-    let pull = this.#pulls.get(image);
-    if (!pull) {
-      const listeners = new Set<(line: string) => void>();
-      const promise = this.#pull(image, (line) => {
-        for (const l of listeners) l(line);
-      }).finally(() => this.#pulls.delete(image));
-      pull = { promise, listeners };
-      this.#pulls.set(image, pull);
-    }
-    if (onProgress) pull.listeners.add(onProgress);
-    try {
-      await pull.promise;
-    } finally {
-      if (onProgress) pull.listeners.delete(onProgress);
-    }
+  ensureImage(image: string, onProgress?: (line: string) => void): Promise<void> {
+    return this.#images.ensure(image, onProgress);
   }
 
   async create(req: CreateRequest): Promise<InstanceInfo> {
     const { name, ...body } = createOptions(req);
     let res: { Id: string };
     try {
-      res = await this.#mutate('create', () =>
+      res = await this.#slots.mutate('create', () =>
         this.#engine.json<{ Id: string }>({
           op: 'create',
           method: 'POST',
@@ -229,7 +209,7 @@ export class DockerDriver implements RuntimeDriver {
     // Marks the process and what it starts (they inherit it), so signal() finds them from inside the container.
     const tag = randomBytes(9).toString('base64url');
     // Every engine call about this container waits its turn in the container's own queue (fair share).
-    const { Id: execId } = await this.#fair(id, () =>
+    const { Id: execId } = await this.#slots.fair(id, () =>
       this.#engine.json<{ Id: string }>({
         op: 'exec-create',
         method: 'POST',
@@ -247,7 +227,7 @@ export class DockerDriver implements RuntimeDriver {
         },
       }),
     );
-    const sock = await this.#fair(id, () =>
+    const sock = await this.#slots.fair(id, () =>
       this.#engine.hijack({
         op: 'exec-start',
         method: 'POST',
@@ -259,7 +239,7 @@ export class DockerDriver implements RuntimeDriver {
     sock.on('error', () => undefined);
     const streams = tty ? { stdout: sock, stderr: new PassThrough().end() } : demux(sock);
     const inspect = () =>
-      this.#fair(id, () =>
+      this.#slots.fair(id, () =>
         this.#engine.json<{ ExitCode: number | null; Pid: number; Running: boolean }>({
           op: 'exec-inspect',
           method: 'GET',
@@ -295,15 +275,17 @@ export class DockerDriver implements RuntimeDriver {
       exited,
       ...(tty ? {} : { transport: sock }),
       resize: async (size) => {
-        await this.#fair(id, () =>
-          this.#engine.json({
-            op: 'exec-resize',
-            method: 'POST',
-            path: `/exec/${enc(execId)}/resize`,
-            timeoutMs: this.#callMs,
-            query: { h: clampDim(size.rows), w: clampDim(size.cols) },
-          }),
-        ).catch(() => undefined);
+        await this.#slots
+          .fair(id, () =>
+            this.#engine.json({
+              op: 'exec-resize',
+              method: 'POST',
+              path: `/exec/${enc(execId)}/resize`,
+              timeoutMs: this.#callMs,
+              query: { h: clampDim(size.rows), w: clampDim(size.cols) },
+            }),
+          )
+          .catch(() => undefined);
       },
       // The engine has no signal endpoint for exec, and its Pid is a pid of the engine's host, which may not be
       // this one (a swarm node): the signal is sent from inside the container by a second exec, as the same user
@@ -352,7 +334,7 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async rename(id: string, name: string): Promise<void> {
-    await this.#mutate('rename', () =>
+    await this.#slots.mutate('rename', () =>
       this.#engine.json({
         op: 'rename',
         method: 'POST',
@@ -364,7 +346,7 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async putArchive(id: string, dir: string, tar: Buffer): Promise<void> {
-    await this.#mutate('put-archive', () =>
+    await this.#slots.mutate('put-archive', () =>
       this.#engine.json({
         op: 'put-archive',
         method: 'PUT',
@@ -400,7 +382,9 @@ export class DockerDriver implements RuntimeDriver {
 
   async start(id: string): Promise<void> {
     try {
-      await this.#mutate('start', () => this.#engine.json({ op: 'start', method: 'POST', path: `/containers/${enc(id)}/start`, timeoutMs: this.#callMs }));
+      await this.#slots.mutate('start', () =>
+        this.#engine.json({ op: 'start', method: 'POST', path: `/containers/${enc(id)}/start`, timeoutMs: this.#callMs }),
+      );
     } catch (err) {
       if (statusOf(err) !== 304) throw err; // 304: already running
     }
@@ -411,7 +395,7 @@ export class DockerDriver implements RuntimeDriver {
   ensureNetwork(name: string, labels: Readonly<Record<string, string>>): Promise<{ subnets: string[] }> {
     let p = this.#networks.get(name);
     if (!p) {
-      p = this.#mutate('network', () => ensureBridgeNetwork(this.#engine, name, labels, this.#callMs));
+      p = this.#slots.mutate('network', () => ensureBridgeNetwork(this.#engine, name, labels, this.#callMs));
       this.#networks.set(name, p);
       p.catch(() => this.#networks.delete(name)); // a failure is retried next time
     }
@@ -495,7 +479,7 @@ export class DockerDriver implements RuntimeDriver {
     const rows = clampDim(size.rows),
       cols = clampDim(size.cols);
     try {
-      await this.#fair(id, () =>
+      await this.#slots.fair(id, () =>
         this.#engine.json({
           op: 'resize',
           method: 'POST',
@@ -516,7 +500,7 @@ export class DockerDriver implements RuntimeDriver {
   async stop(id: string, graceSeconds = 10): Promise<void> {
     const t = Math.max(0, Math.ceil(graceSeconds));
     try {
-      await this.#mutate('stop', () =>
+      await this.#slots.mutate('stop', () =>
         this.#engine.json({
           op: 'stop',
           method: 'POST',
@@ -533,7 +517,7 @@ export class DockerDriver implements RuntimeDriver {
 
   async remove(id: string): Promise<void> {
     try {
-      await this.#mutate(
+      await this.#slots.mutate(
         'remove',
         () =>
           this.#engine.json({
@@ -543,86 +527,13 @@ export class DockerDriver implements RuntimeDriver {
             query: { force: true, v: true },
             timeoutMs: this.#callMs,
           }),
-        this.#removals,
+        'removal',
       );
     } catch (err) {
       const s = statusOf(err);
       if (s === 404) return;
       if (s === 409 && err instanceof IsletError && /in progress/i.test(String(err.detail.engineMessage))) return this.#waitGone(id);
       throw err;
-    }
-  }
-
-  // ---------------------------------------------------------------------------
-
-  async #imageExists(image: string): Promise<boolean> {
-    try {
-      await this.#engine.json({ op: 'image-inspect', method: 'GET', path: `/images/${enc(image)}/json`, timeoutMs: this.#callMs });
-      return true;
-    } catch (err) {
-      const s = statusOf(err);
-      if (s === 404 || s === 400) return false; // 400: not a valid reference
-      throw err;
-    }
-  }
-
-  async #pull(image: string, onProgress: (line: string) => void): Promise<void> {
-    const { repo, tag } = splitReference(image);
-    try {
-      await this.#mutate('pull', () =>
-        this.#engine.stream(
-          {
-            op: 'pull',
-            method: 'POST',
-            path: '/images/create',
-            query: { fromImage: repo, tag },
-            timeoutMs: this.#pullMs,
-          },
-          (res) => readPullProgress(res, onProgress),
-        ),
-      );
-    } catch (err) {
-      if (err instanceof IsletError && err.cause instanceof SemaphoreTimeout) throw err;
-      throw imageMissing(image, err);
-    }
-    if (!(await this.#imageExists(image))) throw imageMissing(image, new Error('pull reported success but the image is not on the engine'));
-  }
-
-  /** Runs fn in the container's turn (per-container cap, round robin between containers); waiting is bounded. */
-  async #fair<T>(container: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await this.#gate.run(container, fn, this.#callMs);
-    } catch (err) {
-      if (!(err instanceof GateFull)) throw err;
-      throw new IsletError(
-        'RUNTIME_UNAVAILABLE',
-        MSG_BUSY,
-        `${err.message} (${err.reason === 'queue' ? 'queue full' : `waited ${this.#callMs} ms`})`,
-        {
-          op: 'fair-share',
-          active: this.#gate.active,
-          waiting: this.#gate.waiting,
-        },
-        err,
-      );
-    }
-  }
-
-  /** Runs fn holding a mutation slot (and a removal slot first, when given). */
-  async #mutate<T>(op: string, fn: () => Promise<T>, extra?: Semaphore): Promise<T> {
-    const releases: Array<() => void> = [];
-    try {
-      for (const sem of extra ? [extra, this.#mutations] : [this.#mutations]) {
-        try {
-          releases.push(await sem.acquire(this.#slotWaitMs));
-        } catch (err) {
-          const detail = `no free engine slot for ${op} within ${this.#slotWaitMs} ms`;
-          throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, detail, { op, active: sem.active, waiting: sem.waiting }, err);
-        }
-      }
-      return await fn();
-    } finally {
-      for (const r of releases.reverse()) r();
     }
   }
 
@@ -660,11 +571,6 @@ function attachment(sock: Duplex): Attachment {
       sock.destroy();
     },
   };
-}
-
-function imageMissing(image: string, cause: unknown): IsletError {
-  const why = cause instanceof IsletError ? cause.message : cause instanceof Error ? cause.message : String(cause);
-  return new IsletError('IMAGE_MISSING', MSG_IMAGE, `image ${image} is not on the engine and could not be pulled: ${why}`, { image }, cause);
 }
 
 function toState(s: string): InstanceState {
