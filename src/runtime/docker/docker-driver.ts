@@ -8,14 +8,13 @@
  *   (a bounded mutation semaphore, a smaller one for removals: moby#42545;
  *   a fair gate per container); images are checked and pulled in
  *   image-pulls.ts (one pull per image, whoever asks).
- * - An exec's stream is the caller's to end (Execution.close): the engine
- *   cannot finish an exec whose output nobody reads.
+ * - Commands in a container (exec) are docker-exec.ts: their streams are the
+ *   caller's to end, and signals reach what the command started.
  * - The login path (inspect, ensureImage of a present image, create, attach,
  *   start, resize) makes one request each and never lists or asks `info`.
  */
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { randomBytes } from 'node:crypto';
 import { IsletError } from '../../core/islet-error.ts';
 import type { ExecRequest, Execution } from '../runtime-driver.ts';
 import type { Attachment, CreateRequest, InstanceInfo, InstanceState, RuntimeDriver, TtySize } from '../runtime-driver.ts';
@@ -25,8 +24,9 @@ import type { EngineEndpoint } from './engine-address.ts';
 import { CgroupUsage } from './cgroup-usage.ts';
 import { EngineSlots } from './engine-slots.ts';
 import { ImagePulls, imageMissing } from './image-pulls.ts';
+import { DockerExecs } from './docker-exec.ts';
+import { clampDim } from './tty-dims.ts';
 import { ensureBridgeNetwork } from './networks.ts';
-import { demux } from './demux.ts';
 import { layerUsage } from './layer-usage.ts';
 
 export interface DockerDriverOptions {
@@ -53,12 +53,6 @@ export interface DockerDriverOptions {
   /** Such calls in flight at once for all containers together (default 32). */
   readonly maxContainerCalls?: number;
 }
-
-/** The environment variable that marks an execution's processes (exec's signal). */
-const EXEC_TAG = 'ISLET_EXEC_ID';
-/** Signals every process whose environment holds the line $1 with signal $2 (busybox or coreutils tools). */
-const SIGNAL_SCRIPT =
-  'for d in /proc/[0-9]*; do tr "\\0" "\\n" < "$d/environ" 2>/dev/null | grep -qxF "$1" && kill -s "$2" "${d#/proc/}" 2>/dev/null; done; exit 0';
 
 const STATES: ReadonlySet<string> = new Set<InstanceState>(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
 
@@ -93,6 +87,7 @@ export class DockerDriver implements RuntimeDriver {
   /** Mutation slots and each container's turn (engine-slots.ts). */
   readonly #slots: EngineSlots;
   readonly #images: ImagePulls;
+  readonly #execs: DockerExecs;
 
   constructor(opts: DockerDriverOptions = {}) {
     this.#engine = new EngineClient({ socketPath: opts.socketPath, endpoint: opts.endpoint });
@@ -110,6 +105,7 @@ export class DockerDriver implements RuntimeDriver {
       callMs: this.#callMs,
     });
     this.#pullMs = positive(opts.pullTimeoutMs, 600_000, 'pullTimeoutMs');
+    this.#execs = new DockerExecs(this.#engine, this.#slots, this.#callMs);
     this.#images = new ImagePulls(this.#engine, this.#slots, { callMs: this.#callMs, pullMs: this.#pullMs });
   }
 
@@ -204,133 +200,8 @@ export class DockerDriver implements RuntimeDriver {
     return attachment(sock);
   }
 
-  async exec(id: string, req: ExecRequest): Promise<Execution> {
-    const tty = req.tty !== undefined;
-    // Marks the process and what it starts (they inherit it), so signal() finds them from inside the container.
-    const tag = randomBytes(9).toString('base64url');
-    // Every engine call about this container waits its turn in the container's own queue (fair share).
-    const { Id: execId } = await this.#slots.fair(id, () =>
-      this.#engine.json<{ Id: string }>({
-        op: 'exec-create',
-        method: 'POST',
-        path: `/containers/${enc(id)}/exec`,
-        timeoutMs: this.#callMs,
-        body: {
-          AttachStdin: true,
-          AttachStdout: true,
-          AttachStderr: true,
-          Tty: tty,
-          Cmd: [...req.cmd],
-          Env: [...Object.entries(req.env ?? {}).map(([k, v]) => `${k}=${v}`), `${EXEC_TAG}=${tag}`],
-          ...(req.user ? { User: req.user } : {}),
-          ...(req.workdir ? { WorkingDir: req.workdir } : {}),
-        },
-      }),
-    );
-    const sock = await this.#slots.fair(id, () =>
-      this.#engine.hijack({
-        op: 'exec-start',
-        method: 'POST',
-        path: `/exec/${enc(execId)}/start`,
-        body: { Detach: false, Tty: tty },
-        timeoutMs: this.#callMs,
-      }),
-    );
-    sock.on('error', () => undefined);
-    const streams = tty ? { stdout: sock, stderr: new PassThrough().end() } : demux(sock);
-    const inspect = () =>
-      this.#slots.fair(id, () =>
-        this.#engine.json<{ ExitCode: number | null; Pid: number; Running: boolean }>({
-          op: 'exec-inspect',
-          method: 'GET',
-          path: `/exec/${enc(execId)}/json`,
-          timeoutMs: this.#callMs,
-        }),
-      );
-    let streamDone = false;
-    let closed = false;
-    const exited = new Promise<void>((resolve) => {
-      sock.once('end', resolve);
-      sock.once('close', resolve);
-      sock.once('error', () => resolve());
-    })
-      .then(async () => {
-        streamDone = true;
-        // After close() the process may take a moment to die of its SIGPIPE/SIGHUP: look a little longer.
-        const tries = closed ? 40 : 20;
-        for (let i = 0; i < tries; i++) {
-          const j = await inspect();
-          if (!j.Running) return j.ExitCode ?? -1;
-          await new Promise((r) => setTimeout(r, 25));
-        }
-        return -1;
-      })
-      .catch(() => -1);
-    const pendingSignals = new Set<NodeJS.Signals>();
-    let sending: Promise<void> | undefined;
-    return {
-      stdin: sock,
-      stdout: streams.stdout,
-      stderr: streams.stderr,
-      exited,
-      ...(tty ? {} : { transport: sock }),
-      resize: async (size) => {
-        await this.#slots
-          .fair(id, () =>
-            this.#engine.json({
-              op: 'exec-resize',
-              method: 'POST',
-              path: `/exec/${enc(execId)}/resize`,
-              timeoutMs: this.#callMs,
-              query: { h: clampDim(size.rows), w: clampDim(size.cols) },
-            }),
-          )
-          .catch(() => undefined);
-      },
-      // The engine has no signal endpoint for exec, and its Pid is a pid of the engine's host, which may not be
-      // this one (a swarm node): the signal is sent from inside the container by a second exec, as the same user
-      // (a container without CAP_KILL cannot signal another user's processes), to every process carrying the
-      // tag, i.e. the command and the processes it started (a command's children must not outlive it: the
-      // engine then holds every later exec in the container for seconds per orphan). Not once the stream ended
-      // by itself: the processes are gone.
-      // Signals arriving while one is being sent are coalesced (one exec per distinct signal pending, as the
-      // kernel does not queue a standard signal twice either): a client sending thousands costs a few execs.
-      signal: (sig) => {
-        if (streamDone && !closed) return Promise.resolve();
-        pendingSignals.add(sig);
-        sending ??= (async () => {
-          for (let next = first(pendingSignals); next !== undefined; next = first(pendingSignals)) {
-            pendingSignals.delete(next);
-            await this.#signalTagged(id, tag, next, req.user).catch(() => undefined);
-          }
-          sending = undefined; // no await between the empty check and this: a signal added later starts a new round
-        })();
-        return sending;
-      },
-      // Dropping the engine connection is what frees the engine: while ISLET holds an exec's stream without
-      // reading it, an exited process's remaining output keeps the engine from finishing that exec, and the
-      // engine then holds every later exec of the container too.
-      close: () => {
-        closed = true;
-        sock.destroy();
-        streams.stdout.destroy();
-        streams.stderr.destroy();
-      },
-    };
-  }
-
-  /** Sends `sig` to the processes of the container whose environment holds EXEC_TAG=tag (see exec's signal). */
-  async #signalTagged(id: string, tag: string, sig: NodeJS.Signals, user: string | undefined): Promise<void> {
-    const cmd = ['sh', '-c', SIGNAL_SCRIPT, 'islet-signal', `${EXEC_TAG}=${tag}`, sig.replace(/^SIG/, '')];
-    const e = await this.exec(id, { cmd, ...(user ? { user } : {}) });
-    e.stdin.end();
-    e.stdout.resume();
-    e.stderr.resume();
-    // Best effort and bounded: an engine holding the container's execs (an unread stream elsewhere) may hold this one too.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([e.exited, new Promise((r) => (timer = setTimeout(r, this.#callMs)))]);
-    clearTimeout(timer);
-    e.close();
+  exec(id: string, req: ExecRequest): Promise<Execution> {
+    return this.#execs.exec(id, req);
   }
 
   async rename(id: string, name: string): Promise<void> {
@@ -547,11 +418,6 @@ export class DockerDriver implements RuntimeDriver {
   }
 }
 
-function first<T>(set: ReadonlySet<T>): T | undefined {
-  for (const v of set) return v;
-  return undefined;
-}
-
 function attachment(sock: Duplex): Attachment {
   // Errors (EPIPE, ECONNRESET, write after close) only end the attachment.
   sock.on('error', () => undefined);
@@ -580,10 +446,6 @@ function toState(s: string): InstanceState {
 /** Path segment: ids, names and image references, escaped (the engine decodes %2F). */
 function enc(s: string): string {
   return encodeURIComponent(s);
-}
-
-function clampDim(n: number): number {
-  return Math.min(65535, Math.max(1, Math.floor(Number.isFinite(n) ? n : 1)));
 }
 
 function positive(v: number | undefined, dflt: number, what: string): number {
