@@ -278,3 +278,41 @@ test('a warm-pool environment still looks its name up before claiming (a claim r
   await w.runner.ensureRunning('alice', w.env('demo'));
   assert.equal(w.engine.calls[0], 'inspect', w.engine.calls.join(','));
 });
+
+test('a reattaching terminal is in its shell from the moment the restored screen is painted (what it types there is recorded shell input)', async (t) => {
+  const w = await world(t, { screenRestore: true });
+  const a = new MemoryTerminal();
+  const first = w.runner.run(a, 'alice', w.env('demo'), w.say);
+  await seen(a, /\$ $/);
+  a.close();
+  await first;
+  const b = new MemoryTerminal();
+  // The engine resize follows the paint: the trainee types at the painted prompt while it is in flight.
+  const resize = w.driver.resize.bind(w.driver);
+  const atResize: { painted: boolean; present: boolean }[] = [];
+  w.driver.resize = async (id, size) => {
+    if (atResize.length === 0) {
+      atResize.push({ painted: /\$ $/.test(b.output), present: w.runner.attached.presence(b) !== undefined });
+      b.type('echo typed-at-paint\r');
+    }
+    return resize(id, size);
+  };
+  const second = w.runner.run(b, 'alice', w.env('demo'), w.say);
+  await seen(b, /\r\ntyped-at-paint\r\n/);
+  assert.deepEqual(atResize, [{ painted: true, present: true }]);
+  b.close();
+  await second;
+  assert.equal(w.runner.attached.presence(b), undefined, 'gone once the terminal left');
+});
+
+test('an attach that fails after the engine attached leaves the terminal not attached', async (t) => {
+  const w = await world(t);
+  const b = new MemoryTerminal();
+  w.driver.resize = async () => {
+    assert.ok(w.runner.attached.presence(b), 'probe: attached while the attach is under way');
+    throw new Error('resize refused (scripted)');
+  };
+  await assert.rejects(w.runner.run(b, 'alice', w.env('demo'), w.say), /resize refused/);
+  assert.equal(w.runner.attached.presence(b), undefined);
+  assert.deepEqual(w.runner.attached.containers(), []);
+});

@@ -177,9 +177,17 @@ export class EnvironmentRunner {
       progress.stop();
     }
     const { info, att, fresh, running, warm } = attached;
-    for (const b of early) att.input.write(b);
-    this.attached.add(info.id, term);
-    await this.#d.store.markSeen(account, env.name, this.#now());
+    let piped = false;
+    try {
+      for (const b of early) att.input.write(b);
+      await this.#d.store.markSeen(account, env.name, this.#now());
+      piped = true;
+    } finally {
+      if (!piped) {
+        this.attached.remove(info.id, term);
+        att.detach();
+      }
+    }
     const ms = Math.round(performance.now() - started);
     // path: how the shell was reached (metrics' time to shell, src/metrics/log-metrics.ts).
     const path = fresh ? (warm ? 'warm' : 'new') : running ? 'reattach' : 'restart';
@@ -346,6 +354,9 @@ export class EnvironmentRunner {
         release();
         throw err;
       }
+      // In the shell from here on: keys typed at the painted screen (or while it starts) reach the shell, so
+      // the recorder and the lifecycle must count this terminal as attached already. run() removes it.
+      this.attached.add(info.id, term);
       try {
         if (!running) {
           this.screens.drop(info.id);
@@ -357,6 +368,7 @@ export class EnvironmentRunner {
         await driver.resize(info.id, size);
         if (running) await this.#nudge(info.id, size);
       } catch (err) {
+        this.attached.remove(info.id, term);
         att.detach();
         throw err;
       }

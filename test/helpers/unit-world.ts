@@ -43,6 +43,8 @@ export interface UnitWorldOptions {
   /** The fake engine's call limit (a never-starting start fails after it); default 300 ms. */
   readonly callTimeoutMs?: number;
   readonly instance?: string;
+  /** Screen restore on reattach (off by default, as in a config that leaves it unset in unit tests). */
+  readonly screenRestore?: boolean;
   /** Optional runtime operations the fake driver declares it lacks (a backend without them). */
   readonly unsupported?: readonly OptionalOperation[];
   /** The store (default: a MemoryStore); bench/store-logins.ts passes PostgreSQL. */
@@ -82,7 +84,8 @@ export function unitWorld(o: UnitWorldOptions = {}) {
     const g = c.global;
     return { maxContainers: effectiveMaxContainers(g, c.environments), maxPerAccount: g.max_containers_per_account, waitSeconds: g.admission_wait };
   });
-  const runner = new EnvironmentRunner({ driver, store, log, instance, admission, bridgeNetwork: `${instance}-bridge`, now });
+  const screenRestore = () => o.screenRestore ?? false;
+  const runner = new EnvironmentRunner({ driver, store, log, instance, admission, bridgeNetwork: `${instance}-bridge`, now, screenRestore });
   const lifecycle = new LifecycleService({ store, driver, config, log, instance, attached: runner.attached, admission, now });
   const access: Access = accessFromConfig(config, store, log, () => clock.getTime());
   const accounts = new AccountService(store, now, undefined, undefined, o.verify);
