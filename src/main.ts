@@ -74,11 +74,18 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(o.dataDir, 0o700);
 
-  const config = new ConfigSource(o.configDir, (cfg) => {
-    log.info({ event: 'config_loaded', environments: cfg.environments.map((e) => e.name), plugins: cfg.plugins.map((p) => p.name) }, 'configuration loaded');
-    for (const i of cfg.issues)
-      log[i.severity === 'critical' ? 'error' : 'warn']({ event: 'config_issue', code: i.code, file: i.file, line: i.line, option: i.option }, formatIssue(i));
-  });
+  const config = new ConfigSource(
+    o.configDir,
+    (cfg) => {
+      log.info({ event: 'config_loaded', environments: cfg.environments.map((e) => e.name), plugins: cfg.plugins.map((p) => p.name) }, 'configuration loaded');
+      for (const i of cfg.issues)
+        log[i.severity === 'critical' ? 'error' : 'warn'](
+          { event: 'config_issue', code: i.code, file: i.file, line: i.line, option: i.option },
+          formatIssue(i),
+        );
+    },
+    { watch: true },
+  );
   const first = config.current();
   // A broken global file would silently fall back to defaults (gate demo/demo): refuse to start instead.
   const broken = first.issues.filter((i) => i.severity === 'critical' && /(^|\/)(islet\.yaml|islet\.conf|docker\.conf)$/.test(i.file));
@@ -234,6 +241,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
       await recorder.close();
       await services.stop();
       await store.close();
+      config.close();
       log.info({ event: 'stopped' }, 'ISLET stopped');
       log.flush();
     },

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigSource, loadConfigDir } from './config-source.ts';
+import { ConfigSource, RECHECK_MS, loadConfigDir } from './config-source.ts';
 import { formatIssue } from './config-issue.ts';
 
 function dir(t: { after: (fn: () => void) => void }, files: Record<string, string>): string {
@@ -114,4 +114,40 @@ test('a .conf file that tries to run a command is refused with its line, never e
   assert.deepEqual(c.environments, []);
   const i = c.issues.find((x) => x.code === 'CONFIG_FORBIDDEN');
   assert.equal(i?.line, 3);
+});
+
+/** Reads until `ok` holds; returns how long it took (ms). */
+async function until(read: () => boolean, ms: number): Promise<number> {
+  const t0 = performance.now();
+  while (!read()) {
+    if (performance.now() - t0 > ms) throw new Error(`not seen within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return performance.now() - t0;
+}
+
+test('watch: reads between changes look at no file; an edit, a new file and a new directory show at the change event, well before RECHECK_MS', async (t) => {
+  const d = dir(t, { 'environments/demo.yaml': 'image: islet/demo\ndescription: one\n' });
+  const src = new ConfigSource(d, undefined, { watch: true });
+  t.after(() => src.close());
+  assert.equal(src.current().environments[0]!.description, 'one');
+  const path = join(d, 'environments/demo.yaml');
+  writeFileSync(path, 'image: islet/demo\ndescription: two\n');
+  // No event can have run yet in this tick: a read that fingerprinted would already see "two".
+  assert.equal(src.current().environments[0]!.description, 'one', 'the trusted fingerprint is not re-read');
+  assert.ok((await until(() => src.current().environments[0]!.description === 'two', RECHECK_MS / 2)) < RECHECK_MS / 2);
+  writeFileSync(join(d, 'environments/new.yaml'), 'image: islet/demo\n');
+  await until(() => src.current().environments.length === 2, RECHECK_MS / 2);
+  rmSync(join(d, 'plugins'), { recursive: true, force: true });
+  mkdirSync(join(d, 'plugins'));
+  writeFileSync(join(d, 'plugins/p.yaml'), 'name: clearit\naction: clear\n');
+  await until(() => src.current().plugins.length === 1, RECHECK_MS / 2);
+});
+
+test('without watch every read fingerprints: an edit shows at the very next read', (t) => {
+  const d = dir(t, { 'environments/demo.yaml': 'image: islet/demo\ndescription: one\n' });
+  const src = new ConfigSource(d);
+  assert.equal(src.current().environments[0]!.description, 'one');
+  writeFileSync(join(d, 'environments/demo.yaml'), 'image: islet/demo\ndescription: two!\n');
+  assert.equal(src.current().environments[0]!.description, 'two!');
 });

@@ -7,10 +7,11 @@
  * islet.conf, modules/docker.conf, the environment file itself.
  *
  * Contract: current() is cheap when nothing changed (one readdir and stat per
- * file); an environment whose file breaks keeps its last good version in
- * service, and the problem is reported in `issues`.
+ * file; with `watch`, nothing at all until a directory reports a change or
+ * RECHECK_MS passed); an environment whose file breaks keeps its last good
+ * version in service, and the problem is reported in `issues`.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { ConfigIssue } from './config-issue.ts';
 import { datasetsDirOf, resolveCatalogueEnvironment } from './catalogue-environment.ts';
@@ -264,24 +265,74 @@ function fingerprint(dir: string): string {
   return parts.join('|');
 }
 
+/**
+ * With `watch`, how long a fingerprint is trusted without a change event: the safety net for events a
+ * file system does not deliver (network mounts, an overflowed inotify queue).
+ */
+export const RECHECK_MS = 2000;
+
+/** The directories whose entries make up the fingerprint (watched for changes). */
+const WATCHED = ['.', 'modules', 'environments', 'plugins'];
+
 export class ConfigSource {
   readonly dir: string;
   #fp = '';
   #current: LoadedConfig | undefined;
   readonly #onReload: ((cfg: LoadedConfig) => void) | undefined;
+  readonly #watch: boolean;
+  readonly #watchers = new Map<string, FSWatcher>();
+  /** performance.now() of the last fingerprint, when every watched directory has a watcher; else undefined. */
+  #trustedSince: number | undefined;
 
-  constructor(dir: string, onReload?: (cfg: LoadedConfig) => void) {
+  /**
+   * `watch` (the server): the directories are watched, and current() fingerprints again only after a change
+   * event or RECHECK_MS; a login reads the config many times, and a catalogue has many files. Without it
+   * (one-shot commands, tests that edit and read in one tick) every current() fingerprints.
+   */
+  constructor(dir: string, onReload?: (cfg: LoadedConfig) => void, opts: { watch?: boolean } = {}) {
     this.dir = dir;
     this.#onReload = onReload;
+    this.#watch = opts.watch ?? false;
   }
 
   /** The configuration as of now; re-reads the directory only when a file changed. */
   current(): LoadedConfig {
+    if (this.#current && this.#trustedSince !== undefined && performance.now() - this.#trustedSince < RECHECK_MS) return this.#current;
     const fp = fingerprint(this.dir);
+    this.#trustedSince = this.#watch && this.#watchAll() ? performance.now() : undefined;
     if (this.#current && fp === this.#fp) return this.#current;
     this.#current = loadConfigDir(this.dir, this.#current);
     this.#fp = fp;
     this.#onReload?.(this.#current);
     return this.#current;
+  }
+
+  /** Stops watching (the server's shutdown). */
+  close(): void {
+    for (const w of this.#watchers.values()) w.close();
+    this.#watchers.clear();
+    this.#trustedSince = undefined;
+  }
+
+  /** Watches every directory not yet watched; true when all are (a missing one is seen appearing by its parent). */
+  #watchAll(): boolean {
+    let all = true;
+    for (const sub of WATCHED) {
+      if (this.#watchers.has(sub)) continue;
+      try {
+        const w = watch(join(this.dir, sub), { persistent: false }, () => this.#changed());
+        w.on('error', () => this.#changed());
+        this.#watchers.set(sub, w);
+      } catch (err) {
+        // A directory not there yet is fine once the config directory itself is watched: its creation is an event.
+        if (!(sub !== '.' && this.#watchers.has('.') && (err as NodeJS.ErrnoException).code === 'ENOENT')) all = false;
+      }
+    }
+    return all;
+  }
+
+  /** Any event: fingerprint at the next read, and watch afresh (a directory replaced by a new one is watched anew). */
+  #changed(): void {
+    this.close();
   }
 }
