@@ -87,8 +87,13 @@ export class ScreenModel {
   #term: HeadlessTerminal | undefined;
   #ser: InstanceType<typeof SerializeAddon> | undefined;
   #asleep: string | undefined;
-  /** performance.now() of the last feed, resize or read: how long the model has been idle. */
-  #lastUse = performance.now();
+  /**
+   * Feeds, resizes and reads so far. The output path only counts; idleMs() (the sweep) notes when the count
+   * last changed, so no clock is read per chunk.
+   */
+  #uses = 0;
+  #usesSeen = -1;
+  #quietSince = 0;
   #size: TtySize;
   readonly #queue: Uint8Array[] = [];
   #queued = 0;
@@ -160,9 +165,16 @@ export class ScreenModel {
     return this.#asleep !== undefined;
   }
 
-  /** Milliseconds since the last feed, resize or read. */
+  /**
+   * Milliseconds since an earlier idleMs() call first saw the model unused since the call before it: 0 when
+   * it was fed, resized or read since the last call. Precise to the caller's interval (the sweep's).
+   */
   idleMs(now = performance.now()): number {
-    return now - this.#lastUse;
+    if (this.#uses !== this.#usesSeen) {
+      this.#usesSeen = this.#uses;
+      this.#quietSince = now;
+    }
+    return now - this.#quietSince;
   }
 
   /**
@@ -172,6 +184,7 @@ export class ScreenModel {
   hibernate(): boolean {
     if (this.#disposed || this.#dropped || this.#asleep !== undefined || this.#queue.length || this.#inFlight || this.#pending || this.#waiters.length)
       return false;
+    // Implied by the checks above (fed - parsed = queued + in flight); kept because sleeping with unparsed output loses it.
     if (this.#parsed < this.#fed) return false;
     this.#asleep = this.#serialize();
     this.#term!.dispose();
@@ -195,7 +208,7 @@ export class ScreenModel {
   /** Queues output the client was already sent. Never parses synchronously. */
   feed(b: Uint8Array): void {
     if (this.#disposed || this.#dropped || b.length === 0) return;
-    this.#lastUse = performance.now();
+    this.#uses++;
     this.#wake();
     if (this.#queued + b.length > this.#o.maxQueuedBytes) {
       this.#overflow();
@@ -210,7 +223,7 @@ export class ScreenModel {
   /** Follows the container TTY's size (between batches, so never mid-parse). */
   resize(size: TtySize): void {
     if (this.#disposed || (size.cols === this.#size.cols && size.rows === this.#size.rows)) return;
-    this.#lastUse = performance.now();
+    this.#uses++;
     this.#wake();
     this.#size = size;
     this.#term!.resize(Math.max(1, size.cols), Math.max(1, size.rows));
@@ -223,7 +236,7 @@ export class ScreenModel {
    */
   snapshot(): Promise<string | undefined> {
     if (this.#disposed || this.#dropped) return Promise.resolve(undefined);
-    this.#lastUse = performance.now();
+    this.#uses++;
     if (this.#asleep !== undefined) return Promise.resolve(this.#asleep); // asleep: nothing queued, the screen as it was serialized
     if (this.#parsed >= this.#fed) return Promise.resolve(this.#serialize()); // nothing queued or in flight
     const p = new Promise<string | undefined>((resolve) => this.#waiters.push({ upTo: this.#fed, resolve }));
