@@ -28,6 +28,8 @@ export function recorderFromConfig(o: {
     inShell: (t) => o.attached.presence(t) !== undefined,
     locate: async (t) => {
       if (o.attached.presence(t) === undefined) return undefined;
+      const owner = o.attached.ownerOf(t);
+      if (owner) return owner; // the runner's attaches say whose shell it is
       for (const row of await o.store.listOwnership()) if (o.attached.terminals(row.containerId).includes(t)) return row;
       return undefined;
     },

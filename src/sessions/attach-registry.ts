@@ -12,13 +12,20 @@ export interface Presence {
   readonly lastInput: number;
 }
 
+/** Whose shell a terminal is attached to. */
+export interface AttachOwner {
+  readonly account: string;
+  readonly environment: string;
+}
+
 export class AttachRegistry {
   readonly #m = new Map<string, Set<Terminal>>();
-  readonly #presence = new Map<Terminal, { since: number; lastInput: number; off: () => void }>();
+  readonly #presence = new Map<Terminal, { since: number; lastInput: number; off: () => void; owner: AttachOwner | undefined }>();
 
-  add(containerId: string, t: Terminal): void {
+  /** `owner`: whose shell it is (a gate login's recording finds its account here, without a store query). */
+  add(containerId: string, t: Terminal, owner?: AttachOwner): void {
     if (!this.#presence.has(t)) {
-      const p = { since: Date.now(), lastInput: Date.now(), off: () => undefined as void };
+      const p = { since: Date.now(), lastInput: Date.now(), off: () => undefined as void, owner };
       // One timestamp per input chunk: the cost of knowing how long a trainee has been idle.
       p.off = t.onData(() => {
         p.lastInput = Date.now();
@@ -46,6 +53,11 @@ export class AttachRegistry {
   presence(t: Terminal): Presence | undefined {
     const p = this.#presence.get(t);
     return p && { since: p.since, lastInput: p.lastInput };
+  }
+
+  /** Whose shell `t` is attached to, when the attach said so; undefined when not attached. */
+  ownerOf(t: Terminal): AttachOwner | undefined {
+    return this.#presence.get(t)?.owner;
   }
 
   /** The containers with a terminal attached now. */

@@ -50,10 +50,12 @@ test('first login: creates <instance>.<env>.<account> with its labels, records i
   assert.equal(await w.store.countRunning('alice'), 1);
   assert.match(w.said.join(''), /Enjoy yourself!/);
   assert.equal(w.runner.attached.count(info!.id), 1);
+  assert.deepEqual(w.runner.attached.ownerOf(term), { account: 'alice', environment: 'demo' }, 'whose shell (a gate recording moves by it)');
   term.close();
   assert.equal(await done, 'closed');
   assert.equal((await w.driver.inspect(info!.id))?.state, 'running', 'the shell keeps running');
   assert.equal(w.runner.attached.count(info!.id), 0);
+  assert.equal(w.runner.attached.ownerOf(term), undefined);
   assert.deepEqual(
     w.logged('environment_started').map((e) => e.account),
     ['alice'],

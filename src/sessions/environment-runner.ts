@@ -356,7 +356,7 @@ export class EnvironmentRunner {
       }
       // In the shell from here on: keys typed at the painted screen (or while it starts) reach the shell, so
       // the recorder and the lifecycle must count this terminal as attached already. run() removes it.
-      this.attached.add(info.id, term);
+      this.attached.add(info.id, term, { account, environment: env.name });
       try {
         if (!running) {
           this.screens.drop(info.id);
