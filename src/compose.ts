@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { accessFromConfig, type Access } from './access/access-from-config.ts';
 import { AccountService } from './accounts/account-service.ts';
 import { BackgroundHasher } from './accounts/background-hasher.ts';
+import { untilHostQuiet } from './os/host-quiet.ts';
 import type { ConfigSource } from './config/config-source.ts';
 import type { Environment, GlobalConfig } from './config/schema.ts';
 import { instancePattern } from './config/schema.ts';
@@ -194,7 +195,8 @@ export function composeGraph(o: GraphOptions): IsletGraph {
     retention: () => recordingSweep(),
   });
   const access = accessFromConfig(config, store, log.child({ module: 'access' }));
-  const hasher = new BackgroundHasher((msg, err) => log.warn({ event: 'hasher_warning', err }, msg));
+  // Seals wait for an idle CPU (src/os/host-quiet.ts): a login storm is when accounts are made and CPU is short.
+  const hasher = new BackgroundHasher((msg, err) => log.warn({ event: 'hasher_warning', err }, msg), { quiet: (signal) => untilHostQuiet({ signal }) });
   const sealFailed = (account: string, err: unknown) =>
     log.error({ event: 'account_seal_failed', account, err }, "a new account's password could not be stored; it cannot be logged in to");
   const accounts = new AccountService(store, now, sealFailed, (pw) => hasher.hash(pw));

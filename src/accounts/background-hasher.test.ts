@@ -76,3 +76,32 @@ test('an idle hashing process is let go after idleMs; the next job starts a new 
     await h.close();
   }
 });
+
+test('with a quiet gate, a job waits for it before any hashing process starts; close() ends the wait and the job is still hashed', async () => {
+  let open: () => void = () => undefined;
+  let asked = 0;
+  const h = new BackgroundHasher(undefined, {
+    quiet: (signal) =>
+      new Promise<void>((resolve) => {
+        asked++;
+        open = resolve;
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      }),
+  });
+  try {
+    const first = h.hash('gated-pw');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(asked, 1);
+    assert.equal(h.pid, undefined, 'no hashing process while the host is busy');
+    open();
+    assert.equal(await verifyPassword('gated-pw', await first), true);
+    assert.ok(h.pid, 'the child hashed it once the gate opened');
+    const second = h.hash('closing-pw');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(asked, 2);
+    await h.close();
+    assert.equal(await verifyPassword('closing-pw', await second), true, 'close() let it through: hashed in process');
+  } finally {
+    await h.close();
+  }
+});

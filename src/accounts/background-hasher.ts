@@ -12,6 +12,9 @@
  * The child is started on the first job and let go after `idleMs` with
  * nothing to do (a Node process is tens of MB: a server holding a room of
  * idle sessions has no accounts to seal); the next job starts a new one.
+ * With `quiet` (the server: src/os/host-quiet.ts), each job first waits for
+ * an idle CPU, since nice 19 alone still takes the gaps of a login storm;
+ * close() ends that wait.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
@@ -38,9 +41,16 @@ export class BackgroundHasher {
   readonly #idleMs: number;
   #idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(onWarning: (msg: string, err?: unknown) => void = () => undefined, opts: { idleMs?: number } = {}) {
+  readonly #quiet: ((signal: AbortSignal) => Promise<unknown>) | undefined;
+  readonly #closing = new AbortController();
+
+  constructor(
+    onWarning: (msg: string, err?: unknown) => void = () => undefined,
+    opts: { idleMs?: number; quiet?: (signal: AbortSignal) => Promise<unknown> } = {},
+  ) {
     this.#onWarning = onWarning;
     this.#idleMs = opts.idleMs ?? HASHER_IDLE_MS;
+    this.#quiet = opts.quiet;
   }
 
   #spawn(): ChildProcess | undefined {
@@ -107,7 +117,8 @@ export class BackgroundHasher {
     this.#idleTimer.unref();
   }
 
-  hash(password: string): Promise<string> {
+  async hash(password: string): Promise<string> {
+    if (this.#quiet && !this.#closed) await this.#quiet(this.#closing.signal).catch(() => undefined);
     return new Promise((resolve, reject) => {
       clearTimeout(this.#idleTimer);
       const child = this.#spawn();
@@ -127,6 +138,7 @@ export class BackgroundHasher {
   /** Stops the child once it has answered everything sent to it, or after `graceMs`. */
   async close(graceMs = 2000): Promise<void> {
     this.#closed = true;
+    this.#closing.abort(); // a job waiting for a quiet host goes ahead (hashed in process: the child is not started again)
     clearTimeout(this.#idleTimer);
     const deadline = Date.now() + graceMs;
     while (this.#pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

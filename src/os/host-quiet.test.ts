@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readCpuTimes, untilHostQuiet, type CpuTimes } from './host-quiet.ts';
+
+/** A host whose samples are given: each entry is the idle share of one sample window. */
+function host(shares: number[]): () => CpuTimes {
+  let idle = 0,
+    total = 0,
+    i = -1;
+  return () => {
+    if (i >= 0) {
+      const s = shares[Math.min(i, shares.length - 1)]!;
+      idle += 100 * s;
+      total += 100;
+    }
+    i++;
+    return { idle, total };
+  };
+}
+
+test('this host has /proc/stat: cumulative idle and total ticks that grow', async () => {
+  const a = readCpuTimes();
+  assert.ok(a && a.total > 0 && a.idle >= 0 && a.idle <= a.total);
+  await new Promise((r) => setTimeout(r, 30));
+  const b = readCpuTimes()!;
+  assert.ok(b.total >= a.total && b.idle >= a.idle);
+});
+
+test('waits through busy samples and answers quiet at the first with a whole idle CPU', async () => {
+  let reads = 0;
+  const h = host([0.1, 0.3, 0.49, 0.5]);
+  const r = await untilHostQuiet({ cpus: 2, sampleMs: 1, read: () => (reads++, h()) });
+  assert.equal(r, 'quiet');
+  assert.equal(reads, 5, 'the first read, then four windows: 0.2, 0.6 and 0.98 idle CPUs were not enough, 1.0 was');
+});
+
+test('gives up after maxWaitMs on a host that stays busy; an abort ends the wait at once; no /proc/stat counts as unknown', async () => {
+  assert.equal(await untilHostQuiet({ cpus: 2, sampleMs: 5, maxWaitMs: 30, read: host([0]) }), 'timeout');
+  const ac = new AbortController();
+  const t0 = Date.now();
+  const waiting = untilHostQuiet({ cpus: 2, sampleMs: 60_000, read: host([0]), signal: ac.signal });
+  ac.abort();
+  assert.equal(await waiting, 'aborted');
+  assert.ok(Date.now() - t0 < 5000);
+  assert.equal(await untilHostQuiet({ read: () => undefined }), 'unknown');
+});

@@ -1,0 +1,84 @@
+/**
+ * Waits for spare CPU on the host: for work that should use only what trainees leave (sealing passwords).
+ *
+ * Why not just nice 19: a login storm keeps both cores of a small host busy with container starts that
+ * sleep often (mounts, namespaces, runc), and a nice-19 scrypt fills every gap. scrypt is memory-hard: it
+ * evicts the caches the starts use and delays every wake-up by its slice. Measured in the 100-login storm
+ * (bench/login-storm.ts): with the hasher running, ISLET's processes used 5-6.5 CPU-s in the storm window;
+ * with it held, 2.2. So the hasher waits until a CPU is idle, and runs at nice 19 as well.
+ *
+ * Contract: never throws. Without /proc/stat (another OS) the host counts as quiet: the wait must not
+ * become a way to never seal.
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
+/** Cumulative CPU time of the whole host, in clock ticks: idle (idle + iowait) and total. */
+export interface CpuTimes {
+  readonly idle: number;
+  readonly total: number;
+}
+
+/** The first line of /proc/stat; undefined when there is none. */
+export function readCpuTimes(): CpuTimes | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    if (!line.startsWith('cpu ') || f.length < 5 || f.some((n) => !Number.isFinite(n))) return undefined;
+    const idle = f[3]! + f[4]!;
+    return { idle, total: f.reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface HostQuietOptions {
+  /** Idle CPUs (averaged over a sample) that count as quiet; default 1. */
+  readonly idleCpus?: number;
+  /** The sample window (ms); default 250. */
+  readonly sampleMs?: number;
+  /** Give up waiting after this long (ms) and answer 'timeout'; default 10 minutes. */
+  readonly maxWaitMs?: number;
+  /** Ends the wait at once ('aborted'), e.g. at shutdown. */
+  readonly signal?: AbortSignal;
+  readonly read?: () => CpuTimes | undefined;
+  readonly cpus?: number;
+}
+
+export const HOST_QUIET_MAX_WAIT_MS = 10 * 60_000;
+
+/** Resolves once a sample window had at least `idleCpus` idle CPUs (or the wait ends otherwise). */
+export async function untilHostQuiet(o: HostQuietOptions = {}): Promise<'quiet' | 'timeout' | 'aborted' | 'unknown'> {
+  const read = o.read ?? readCpuTimes;
+  const cpus = o.cpus ?? availableParallelism();
+  const sampleMs = o.sampleMs ?? 250;
+  const deadline = Date.now() + (o.maxWaitMs ?? HOST_QUIET_MAX_WAIT_MS);
+  let before = read();
+  if (!before) return 'unknown';
+  for (;;) {
+    const waited = await sleep(sampleMs, o.signal);
+    if (!waited) return 'aborted';
+    const now = read();
+    if (!now) return 'unknown';
+    const total = now.total - before.total;
+    if (total > 0 && ((now.idle - before.idle) / total) * cpus >= (o.idleCpus ?? 1)) return 'quiet';
+    if (Date.now() >= deadline) return 'timeout';
+    before = now;
+  }
+}
+
+/** false when aborted. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve(false);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
