@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { accessFromConfig, type Access } from './access/access-from-config.ts';
 import { AccountService } from './accounts/account-service.ts';
 import { BackgroundHasher } from './accounts/background-hasher.ts';
-import { untilHostQuiet } from './os/host-quiet.ts';
+import { QuietGate } from './os/host-quiet.ts';
 import type { ConfigSource } from './config/config-source.ts';
 import type { Environment, GlobalConfig } from './config/schema.ts';
 import { instancePattern } from './config/schema.ts';
@@ -196,7 +196,8 @@ export function composeGraph(o: GraphOptions): IsletGraph {
   });
   const access = accessFromConfig(config, store, log.child({ module: 'access' }));
   // Seals wait for an idle CPU (src/os/host-quiet.ts): a login storm is when accounts are made and CPU is short.
-  const hasher = new BackgroundHasher((msg, err) => log.warn({ event: 'hasher_warning', err }, msg), { quiet: (signal) => untilHostQuiet({ signal }) });
+  const quiet = new QuietGate();
+  const hasher = new BackgroundHasher((msg, err) => log.warn({ event: 'hasher_warning', err }, msg), { quiet: (signal) => quiet.wait(signal) });
   const sealFailed = (account: string, err: unknown) =>
     log.error({ event: 'account_seal_failed', account, err }, "a new account's password could not be stored; it cannot be logged in to");
   const accounts = new AccountService(store, now, sealFailed, (pw) => hasher.hash(pw));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readCpuTimes, untilHostQuiet, type CpuTimes } from './host-quiet.ts';
+import { QuietGate, readCpuTimes, untilHostQuiet, type CpuTimes } from './host-quiet.ts';
 
 /** A host whose samples are given: each entry is the idle share of one sample window. */
 function host(shares: number[]): () => CpuTimes {
@@ -43,4 +43,28 @@ test('gives up after maxWaitMs on a host that stays busy; an abort ends the wait
   assert.equal(await waiting, 'aborted');
   assert.ok(Date.now() - t0 < 5000);
   assert.equal(await untilHostQuiet({ read: () => undefined }), 'unknown');
+});
+
+test('QuietGate: on a host that stays busy the first job waits maxWaitMs, the next ones one sample each; a quiet sample restarts the count', async () => {
+  let busy = true;
+  let idle = 0,
+    total = 0;
+  const read = () => {
+    total += 100;
+    if (!busy) idle += 100;
+    return { idle, total };
+  };
+  const gate = new QuietGate({ cpus: 2, sampleMs: 5, maxWaitMs: 150, read });
+  let t0 = performance.now();
+  assert.equal(await gate.wait(), 'timeout');
+  assert.ok(performance.now() - t0 >= 140, 'the first waited the whole maxWaitMs');
+  t0 = performance.now();
+  assert.equal(await gate.wait(), 'timeout');
+  assert.ok(performance.now() - t0 < 100, 'the next one sample only');
+  busy = false;
+  assert.equal(await gate.wait(), 'quiet');
+  busy = true;
+  t0 = performance.now();
+  assert.equal(await gate.wait(), 'timeout');
+  assert.ok(performance.now() - t0 >= 140, 'after a quiet sample, a busy host is waited for again');
 });

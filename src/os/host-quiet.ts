@@ -4,8 +4,9 @@
  * Why not just nice 19: a login storm keeps both cores of a small host busy with container starts that
  * sleep often (mounts, namespaces, runc), and a nice-19 scrypt fills every gap. scrypt is memory-hard: it
  * evicts the caches the starts use and delays every wake-up by its slice. Measured in the 100-login storm
- * (bench/login-storm.ts): with the hasher running, ISLET's processes used 5-6.5 CPU-s in the storm window;
- * with it held, 2.2. So the hasher waits until a CPU is idle, and runs at nice 19 as well.
+ * (bench/results/2026-12-01-login-storm.json): ISLET's processes used 6.17 and 6.24 CPU-s in the storm
+ * windows with the hasher at nice 19 alone (commit 22e2335, in that file's history), 2.25 and 2.48 with
+ * this gate (b6dfc2d). So the hasher waits until a CPU is idle, and runs at nice 19 as well.
  *
  * Contract: never throws. Without /proc/stat (another OS) the host counts as quiet: the wait must not
  * become a way to never seal.
@@ -81,4 +82,29 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * untilHostQuiet for a stream of jobs: the wait is counted from the first job that found the host busy, so
+ * on a host that never quiets down the first job waits `maxWaitMs` and the later ones one sample each
+ * (work held back forever would be work never done). A quiet sample starts the count afresh.
+ */
+export class QuietGate {
+  readonly #o: HostQuietOptions;
+  readonly #now: () => number;
+  #busySince: number | undefined;
+
+  constructor(o: HostQuietOptions = {}, now: () => number = Date.now) {
+    this.#o = o;
+    this.#now = now;
+  }
+
+  async wait(signal?: AbortSignal): Promise<'quiet' | 'timeout' | 'aborted' | 'unknown'> {
+    const start = this.#now();
+    this.#busySince ??= start;
+    const left = (this.#o.maxWaitMs ?? HOST_QUIET_MAX_WAIT_MS) - (start - this.#busySince);
+    const r = await untilHostQuiet({ ...this.#o, maxWaitMs: Math.max(0, left), ...(signal ? { signal } : {}) });
+    if (r === 'quiet' || r === 'unknown') this.#busySince = undefined;
+    return r;
+  }
 }
