@@ -15,7 +15,7 @@ import { migrateSqlite } from './sqlite-migrate.ts';
 import { type Row, toAccount, toKey, toOwnership, toThrottle } from './rows.ts';
 import { instructorSessionsWhere, toInstructorSession } from './rows.ts';
 import type { InstructorSessionRecord } from './store.ts';
-import { nextEvents, nextThrottle } from './throttle-rule.ts';
+import { nextThrottle } from './throttle-rule.ts';
 import type {
   Account,
   AddressEvent,
@@ -93,7 +93,11 @@ export class SqliteStore implements Store {
           (SELECT COUNT(*) FROM ownership WHERE state = 'running') + (SELECT COUNT(*) FROM capacity_claims) AS total,
           (SELECT COUNT(*) FROM ownership WHERE state = 'running' AND account = ?) + (SELECT COUNT(*) FROM capacity_claims WHERE account = ?) AS mine`),
       eventTimes: db.prepare('SELECT at_ms FROM address_events WHERE kind = ? AND address = ? ORDER BY at_ms'),
-      dropEvents: db.prepare('DELETE FROM address_events WHERE kind = ? AND address = ?'),
+      dropOldEvents: db.prepare('DELETE FROM address_events WHERE kind = ? AND address = ? AND at_ms <= ?'),
+      countAllEvents: db.prepare('SELECT COUNT(*) AS n FROM address_events WHERE kind = ? AND address = ?'),
+      dropOldestEvents: db.prepare(
+        'DELETE FROM address_events WHERE rowid IN (SELECT rowid FROM address_events WHERE kind = ? AND address = ? ORDER BY at_ms LIMIT ?)',
+      ),
       insertEvent: db.prepare('INSERT INTO address_events (kind, address, at_ms) VALUES (?, ?, ?)'),
       countEvents: db.prepare('SELECT COUNT(*) AS n FROM address_events WHERE kind = ? AND address = ? AND at_ms > ?'),
       dropExpiredClaims: db.prepare('DELETE FROM capacity_claims WHERE expires_at <= ?'),
@@ -260,12 +264,20 @@ export class SqliteStore implements Store {
   }
   async addressEvent(e: AddressEvent): Promise<{ times: number[]; recorded: boolean }> {
     return this.#run('addressEvent', () =>
+      // The rule of throttle-rule.ts (nextEvents) as islet_address_event does it in PostgreSQL: only the new
+      // row is written and only expired or capped rows deleted (rewriting the key's rows made a room behind
+      // one NAT address pay for every earlier creation on each new one).
       this.#immediate(() => {
-        const old = (this.#q.eventTimes!.all(e.kind, e.key) as Row[]).map((r) => Number(r.at_ms));
-        const r = nextEvents(old, e);
-        this.#q.dropEvents!.run(e.kind, e.key);
-        for (const t of r.times) this.#q.insertEvent!.run(e.kind, e.key, t);
-        return r;
+        const now = e.now.getTime();
+        this.#q.dropOldEvents!.run(e.kind, e.key, now - e.windowMs);
+        let n = Number((this.#q.countAllEvents!.get(e.kind, e.key) as Row).n);
+        const recorded = !(e.limit && e.limit > 0 && n >= e.limit);
+        if (recorded) {
+          this.#q.insertEvent!.run(e.kind, e.key, now);
+          n++;
+        }
+        if (e.cap && e.cap > 0 && n > e.cap) this.#q.dropOldestEvents!.run(e.kind, e.key, n - e.cap);
+        return { times: (this.#q.eventTimes!.all(e.kind, e.key) as Row[]).map((r) => Number(r.at_ms)), recorded };
       }),
     );
   }

@@ -254,6 +254,13 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
         assert.deepEqual(await ev('c', 3, 0, 2), { times: [2, 3], recorded: true }, 'the cap keeps the newest');
         const at = await Promise.all(Array.from({ length: 10 }, (_, i) => ev('d', 5000 + i, 3)));
         assert.equal(at.filter((r) => r.recorded).length, 3, 'ten at once for three places');
+        // A room behind one address: each creation writes one row, yet the window and the cap still hold.
+        const room = (now: number) => s.addressEvent({ kind: 'room', key: 'nat', now: new Date(now), windowMs: 10_000, limit: 300, cap: 300 });
+        for (let i = 0; i < 300; i++) assert.equal((await room(100 + i)).recorded, true);
+        const full = await room(500);
+        assert.deepEqual([full.recorded, full.times.length, full.times[0], full.times.at(-1)], [false, 300, 100, 399], 'the 301st in the window is refused');
+        const slid = await room(10_100);
+        assert.deepEqual([slid.recorded, slid.times.length, slid.times[0], slid.times.at(-1)], [true, 300, 101, 10_100], 'one left the window, one came in');
       }),
     );
 
