@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import { IsletProcess, repoRoot } from '../test/helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../test/helpers/engine.ts';
 import { machineInfo } from './lib/machine.ts';
+import { commitLabel, treeState } from './lib/run-meta.ts';
 import { writeResult } from './lib/results.ts';
 import { numArg, PEER_PORT, SHELL_PROMPT, targetsFromArgs } from './lib/targets.ts';
 import { OpenSshClient, nowUs } from './lib/openssh-client.ts';
@@ -319,9 +320,11 @@ async function main(): Promise<void> {
     }
   }
   const profile = PROFILE ? await profileIslet() : undefined;
+  // The same label as every result's `run` block (results files do not make the tree dirty; git describe counted them).
   let commit = 'unknown';
   try {
-    commit = execFileSync('git', ['-C', repoRoot, 'describe', '--always', '--dirty'], { timeout: 10_000 }).toString().trim();
+    const { head, dirty } = treeState();
+    commit = commitLabel(head, dirty);
   } catch {
     /* recorded as unknown */
   }
