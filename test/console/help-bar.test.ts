@@ -14,7 +14,17 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { IsletProcess, repoRoot } from '../helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
-import { launchChromium, newAccountInShell, openPage, screenshot, startWithWeb, typeLine, waitForScreen, type LaunchedBrowser } from '../browser/browser.ts';
+import {
+  hostNetworkChanged,
+  launchChromium,
+  newAccountInShell,
+  openPage,
+  screenshot,
+  startWithWeb,
+  typeLine,
+  waitForScreen,
+  type LaunchedBrowser,
+} from '../browser/browser.ts';
 
 const runId = testRunId();
 const islet = new IsletProcess(runId);
@@ -60,7 +70,7 @@ describe('help bar: a browser trainee answers an instructor with buttons', { con
     webCtx.on('request', (r) => requested.push(new URL(r.url()).pathname));
     const web = await webCtx.newPage();
     const webErrors: string[] = [];
-    web.on('console', (msg) => msg.type() === 'error' && webErrors.push(msg.text()));
+    web.on('console', (msg) => msg.type() === 'error' && !hostNetworkChanged(msg.text()) && webErrors.push(msg.text()));
     web.on('pageerror', (e) => webErrors.push(String(e)));
     /** What the trainee's page sends on its terminal socket: keys (binary) and control frames (listened to before boot.js opens it). */
     const keys: number[] = [];

@@ -25,7 +25,7 @@ import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 import { OPENSSH_BATCH } from '../helpers/openssh-args.ts';
 import { TmuxSsh } from '../helpers/tmux-ssh.ts';
 import { PROMPT, choose, createAccount, gate, login, sh } from '../helpers/trainee.ts';
-import { launchChromium, openPage, screenText, startWithWeb, typeLine, waitForScreen, type LaunchedBrowser } from '../browser/browser.ts';
+import { hostNetworkChanged, launchChromium, openPage, screenText, startWithWeb, typeLine, waitForScreen, type LaunchedBrowser } from '../browser/browser.ts';
 import { CONTENT_SECURITY_POLICY } from '../../src/web/security-headers.ts';
 
 const exec = promisify(execFile);
@@ -297,7 +297,7 @@ describe('recordings through the whole stack', { concurrency: false, timeout: 90
       const [player] = await Promise.all([ctx.waitForEvent('page'), row.getByRole('link', { name: 'Play' }).click()]);
       const playerErrors: string[] = [];
       player.on('console', (m) => {
-        if (m.type() === 'error') playerErrors.push(m.text());
+        if (m.type() === 'error' && !hostNetworkChanged(m.text())) playerErrors.push(m.text());
       });
       player.on('pageerror', (e) => playerErrors.push(String(e)));
       await player.waitForLoadState();
@@ -317,7 +317,7 @@ describe('recordings through the whole stack', { concurrency: false, timeout: 90
       const strict = await ctx.newPage();
       const strictErrors: string[] = [];
       strict.on('console', (m) => {
-        if (m.type() === 'error') strictErrors.push(m.text());
+        if (m.type() === 'error' && !hostNetworkChanged(m.text())) strictErrors.push(m.text());
       });
       strict.on('pageerror', (e) => strictErrors.push(String(e)));
       await strict.route('**/console/recordings/play*', async (route) => {
