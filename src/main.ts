@@ -143,7 +143,6 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
     dir: recordingsDir(o.dataDir),
     config,
     attached: runner.attached,
-    store,
     log: log.child({ module: 'recordings' }),
     now,
   });
