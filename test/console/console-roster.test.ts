@@ -88,6 +88,46 @@ describe('instructor console: the live roster', { concurrency: false, timeout: 6
     assert.deepEqual(real, [], 'no console error or CSP violation');
   });
 
+  test('a tab picked while a later feature is still loading stays picked when that feature arrives', async () => {
+    // ci12 failed the recordings test on this: the page selected its first tab once every feature had mounted,
+    // hiding the Recordings panel the test had already opened. Here the last feature's script is held back.
+    const ctx = await chrome.browser.newContext({ viewport: { width: 1400, height: 900 } });
+    try {
+      let release = () => {};
+      const held = new Promise<void>((r) => (release = r));
+      let asked = false;
+      await ctx.route('**/console/static/accounts.js', async (route) => {
+        asked = true;
+        await held;
+        await route.continue();
+      });
+      const { page: p, errors: errs } = await openPage(ctx, `${base}/console`);
+      await p.waitForSelector('#login-form');
+      await p.fill('#login-name', INSTRUCTOR);
+      await p.fill('#login-password', IPW);
+      await p.click('#login-form button[type="submit"]');
+      await p.getByRole('tab', { name: 'Recordings' }).click();
+      const recordings = p.locator('section.panel[data-feature="recordings"]');
+      await recordings.waitFor({ state: 'visible' });
+      await p.waitForFunction(() => document.querySelector('section.panel[data-feature="recordings"] table.recordings') !== null);
+      assert.ok(asked, 'the Accounts script was requested and is held');
+      assert.equal(await p.locator('.bulk-form').count(), 0, 'the Accounts panel has not mounted yet');
+      release();
+      // The held feature arrives and mounts; the picked tab stays shown.
+      await p.locator('section.panel[data-feature="accounts"] .bulk-form').waitFor({ state: 'attached' });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(await recordings.isVisible(), true, 'the Recordings panel is still shown');
+      assert.equal(await p.getByRole('tab', { name: 'Recordings' }).getAttribute('aria-selected'), 'true');
+      assert.deepEqual(
+        errs.filter((e) => !/status of 40[13]/.test(e)),
+        [],
+        'no console error',
+      );
+    } finally {
+      await ctx.close();
+    }
+  });
+
   test('a trainee over SSH appears in the roster, pushed; CPU rises while it runs a busy loop and falls after', async (t) => {
     const reloads: string[] = [];
     page.on('framenavigated', (f) => reloads.push(f.url()));

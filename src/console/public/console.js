@@ -77,6 +77,10 @@ function showLogin(message) {
   roster = undefined;
 }
 
+/**
+ * Makes every feature's tab and panel first and shows the first one, then mounts the features. A tab the
+ * instructor picks while a later feature is still loading stays picked: nothing selects a tab after the fact.
+ */
 async function loadFeatures() {
   const features = await call('GET', '/console/static/features.json');
   const nav = $('tabs');
@@ -104,17 +108,23 @@ async function loadFeatures() {
       link.href = f.style;
       document.head.append(link);
     }
-    try {
-      const mod = await import(f.script);
-      await mod.mount(panel, api);
-    } catch (err) {
-      const p = document.createElement('p');
-      p.className = 'error';
-      p.textContent = `${f.title} failed to load: ${err?.message ?? err}`;
-      panel.append(p);
-    }
   }
   if (features.length) select(features[0].name);
+  // Each feature loads on its own: a slow or failing one holds up no other.
+  await Promise.all(
+    features.map(async (f) => {
+      const { panel } = tabs.get(f.name);
+      try {
+        const mod = await import(f.script);
+        await mod.mount(panel, api);
+      } catch (err) {
+        const p = document.createElement('p');
+        p.className = 'error';
+        p.textContent = `${f.title} failed to load: ${err?.message ?? err}`;
+        panel.append(p);
+      }
+    }),
+  );
 }
 
 async function start(session) {
