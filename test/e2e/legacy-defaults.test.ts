@@ -11,6 +11,14 @@
  * probe is shown to see a non-zero CapBnd, NoNewPrivs 0 and no file-size
  * limit when they are there. Once without the original's modules/docker.conf
  * and islet.conf, once beside them.
+ *
+ * nofile is read twice: from the container's main process (/proc/1/limits,
+ * set by the engine at create: exactly soft:hard) and from the exec'd probe,
+ * where only the hard limit is exact. Debian's runc 1.1.5 races the Go
+ * runtime's start-up raise of the soft limit to the hard one in `runc exec`
+ * (opencontainers/runc#4195, fixed by #4266): some machines always win it,
+ * others always lose it. The hard limit, the one that bounds a trainee, holds
+ * either way.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,14 +38,17 @@ const ONE_GIB_BLOCKS = ['1048576', '2097152'];
 /** CAP_NET_RAW is bit 13. */
 const NET_RAW = 1n << 13n;
 
-const PROBE = 'grep -E "^(CapBnd|CapEff|NoNewPrivs):" /proc/self/status; echo "fsize=$(ulimit -f)"; echo "nofile=$(ulimit -n)"; id -un';
+const PROBE = 'grep -E "^(CapBnd|CapEff|NoNewPrivs):" /proc/self/status; echo "fsize=$(ulimit -f)"; echo "nofile=$(ulimit -Sn):$(ulimit -Hn)"; echo "init $(grep "^Max open files" /proc/1/limits)"; id -un';
 
 interface Probe {
   capBnd: bigint;
   capEff: bigint;
   noNewPrivs: string;
   fsize: string;
-  nofile: string;
+  /** The exec'd probe's nofile soft and hard limit. */
+  nofile: { soft: string; hard: string };
+  /** The container's main process's nofile limits, "soft:hard". */
+  initNofile: string;
   user: string;
 }
 
@@ -52,7 +63,8 @@ function parse(out: string): Probe {
     capEff: BigInt(`0x${field(/^CapEff:\s*([0-9a-f]{16})$/m)}`),
     noNewPrivs: field(/^NoNewPrivs:\s*(\d)$/m),
     fsize: field(/^fsize=(\S+)$/m),
-    nofile: field(/^nofile=(\S+)$/m),
+    nofile: { soft: field(/^nofile=(\S+):\S+$/m), hard: field(/^nofile=\S+:(\S+)$/m) },
+    initNofile: field(/^init Max open files\s+(\d+\s+\d+)\s+files\s*$/m).replace(/\s+/, ':'),
     user: field(/^(student)$/m),
   };
 }
@@ -146,12 +158,16 @@ for (const withModule of [false, true]) {
       assert.equal(p.capEff, 0n);
       assert.equal(p.noNewPrivs, '1');
       assert.ok(ONE_GIB_BLOCKS.includes(p.fsize), `ulimit -f is 1 GiB, got ${p.fsize}`);
-      assert.equal(p.nofile, '1024', 'the default nofile soft limit');
+      assert.equal(p.initNofile, '1024:2048', 'the default nofile limits of the main process');
+      assert.equal(p.nofile.hard, '2048', 'the default nofile hard limit of an exec');
+      assert.ok(['1024', '2048'].includes(p.nofile.soft), `an exec's soft limit is the default or, on runc < 1.1.13, raised to the hard one: ${p.nofile.soft}`);
     });
 
     test('ULIMIT_NOFILE="256:512": that limit only; fsize keeps 1 GiB, no capability, NoNewPrivs 1', async () => {
       const p = await probe('fewfiles');
-      assert.equal(p.nofile, '256');
+      assert.equal(p.initNofile, '256:512');
+      assert.equal(p.nofile.hard, '512');
+      assert.ok(['256', '512'].includes(p.nofile.soft), `an exec's soft limit: ${p.nofile.soft}`);
       assert.ok(ONE_GIB_BLOCKS.includes(p.fsize), `ulimit -f is 1 GiB, got ${p.fsize}`);
       assert.equal(p.capBnd, 0n, `CapBnd 0, got ${p.capBnd.toString(16)}`);
       assert.equal(p.noNewPrivs, '1');
