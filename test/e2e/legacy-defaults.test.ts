@@ -38,7 +38,13 @@ const ONE_GIB_BLOCKS = ['1048576', '2097152'];
 /** CAP_NET_RAW is bit 13. */
 const NET_RAW = 1n << 13n;
 
-const PROBE = 'grep -E "^(CapBnd|CapEff|NoNewPrivs):" /proc/self/status; echo "fsize=$(ulimit -f)"; echo "nofile=$(ulimit -Sn):$(ulimit -Hn)"; echo "init $(grep "^Max open files" /proc/1/limits)"; id -un';
+const PROBE = [
+  'grep -E "^(CapBnd|CapEff|NoNewPrivs):" /proc/self/status',
+  'echo "fsize=$(ulimit -f)"',
+  'echo "nofile=$(ulimit -Sn):$(ulimit -Hn)"',
+  'echo "init $(grep "^Max open files" /proc/1/limits)"',
+  'id -un',
+].join('; ');
 
 interface Probe {
   capBnd: bigint;
