@@ -35,6 +35,7 @@ import { DRAIN_CHECK_MS, DrainNotices } from './sessions/drain-notices.ts';
 import { WarmPool } from './sessions/warm-pool.ts';
 import { sweepRecordings } from './recordings/retention.ts';
 import { AdminService } from './admin/admin-service.ts';
+import { sweepIdleLabs } from './catalogue/lab-sweep.ts';
 import { sshPublicKeys } from './sshd/public-keys.ts';
 import { PostgresStore, redactUrl } from './store/postgres-store.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
@@ -143,7 +144,9 @@ export interface IsletGraph {
 export function adminService(o: Pick<GraphOptions, 'config' | 'store' | 'driver' | 'instance' | 'dataDir' | 'log'> & { graph: IsletGraph }): AdminService {
   const { graph: g, store, driver, instance, config, log } = o;
   const deps = { store, driver, runner: g.runner, lifecycle: g.lifecycle, instance, config, auth: g.auth, accounts: g.accounts, log };
-  return new AdminService({ ...deps, exportDir: join(o.dataDir, 'exports') });
+  // Lab networks exist on one engine only (Swarm refuses lab_network environments).
+  const labs = config.current().global.runtime.driver === 'docker' ? (dryRun: boolean) => sweepIdleLabs(instance, dryRun) : undefined;
+  return new AdminService({ ...deps, exportDir: join(o.dataDir, 'exports'), ...(labs ? { labs } : {}) });
 }
 
 export function composeGraph(o: GraphOptions): IsletGraph {
@@ -199,7 +202,10 @@ export function composeGraph(o: GraphOptions): IsletGraph {
   const quiet = new QuietGate();
   const hasher = new BackgroundHasher((msg, err) => log.warn({ event: 'hasher_warning', err }, msg), { quiet: (signal) => quiet.wait(signal) });
   const sealFailed = (account: string, err: unknown) =>
-    log.error({ event: 'account_seal_failed', account, err }, "a new account's password could not be stored; it cannot be logged in to");
+    log.error(
+      { event: 'account_seal_failed', account, err },
+      "a new account's full-cost password hash could not be stored; it keeps its interim hash (it still logs in, and its next login seals it)",
+    );
   const accounts = new AccountService(store, now, sealFailed, (pw) => hasher.hash(pw));
   const auth = new Authenticator(config, accounts, store, access.throttle, sshPublicKeys, now);
   const sealing = async () => {

@@ -5,6 +5,7 @@
  */
 import { IsletError } from '../core/islet-error.ts';
 import type { LifecycleService } from '../lifecycle/lifecycle-service.ts';
+import type { IdleLab } from '../catalogue/lab-sweep.ts';
 import type { ReconcileAction } from '../lifecycle/policy.ts';
 import type { InstanceState, RuntimeDriver } from '../runtime/runtime-driver.ts';
 import { type EnvironmentRunner } from '../sessions/environment-runner.ts';
@@ -53,6 +54,8 @@ export interface AdminDeps {
   readonly log?: Logger;
   /** Creates accounts (the graph's, sealing in the background); absent: one hashing in this process. */
   readonly accounts?: AccountService;
+  /** Sweeps the instance's idle lab networks for `reap` (src/catalogue/lab-sweep.ts); absent: a runtime without them. */
+  readonly labs?: (dryRun: boolean) => Promise<IdleLab[]>;
 }
 
 export class AdminService {
@@ -165,6 +168,11 @@ export class AdminService {
 
   reap(dryRun: boolean): Promise<ReconcileAction[]> {
     return this.#d.lifecycle.reconcile(dryRun);
+  }
+
+  /** After `reap`: removes lab networks no container uses any more, with their generators (none on a dry run). */
+  async reapLabs(dryRun: boolean): Promise<IdleLab[]> {
+    return (await this.#d.labs?.(dryRun)) ?? [];
   }
 
   /** Archives the home of each of an account's containers (or one environment's) as .tar.gz; returns the files. */

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { IsletProcess } from '../helpers/islet-process.ts';
 import { islet } from '../helpers/islet-cli.ts';
 import { sweepTestContainers, sweepTestNetworks, testRunId } from '../helpers/engine.ts';
 import { gateSsh, newAccountSsh } from '../helpers/ssh-journey.ts';
-import { removeLab } from '../../src/catalogue/lab-network.ts';
+import { bridgeName, labNetworkName, removeLab } from '../../src/catalogue/lab-network.ts';
 import { writePcap } from '../helpers/pcap.ts';
 import type { SshTrainee } from '../helpers/ssh-trainee.ts';
 
@@ -95,5 +95,33 @@ describe('a trainee in a catalogue environment with a dataset and a lab network'
       'OUT',
     );
     assert.equal(await shSsh(t, probe, 30_000), 'NO-OUT');
+  });
+
+  test('islet reap keeps the lab while a container uses it; once the account is gone it removes generator, network and rule', async () => {
+    assert.ok(t);
+    const network = labNetworkName(server.instance, 'sniff');
+    const reap = (...more: string[]) => islet(['reap', '--config', server.configDir, '--data', server.dataDir, ...more], { ISLET_INSTANCE: server.instance });
+    const exists = (args: string[]) => spawnSync('docker', args, { timeout: 30_000 }).status === 0;
+    const ruleExists = () => spawnSync('iptables', ['-C', 'DOCKER-USER', '-i', bridgeName(network), '-o', bridgeName(network), '-j', 'ACCEPT']).status === 0;
+    // Control: while the trainee's container is on the network, reap leaves the lab (and the probes see it).
+    const kept = await reap('--dry-run');
+    assert.equal(kept.code, 0, kept.err);
+    assert.doesNotMatch(kept.out, /lab network/);
+    assert.ok(exists(['network', 'inspect', network]) && exists(['inspect', `${network}-replay`]) && ruleExists(), 'the lab is there');
+    t.end();
+    t = undefined;
+    const removed = await islet(['remove', 'sniffer', '--config', server.configDir, '--data', server.dataDir], { ISLET_INSTANCE: server.instance });
+    assert.equal(removed.code, 0, removed.err);
+    const dry = await reap('--dry-run');
+    assert.match(dry.out, new RegExp(`^would remove lab network ${network.replace(/\./g, '\\.')} and its traffic generator`, 'm'));
+    assert.ok(exists(['network', 'inspect', network]), 'a dry run leaves it');
+    const real = await reap();
+    assert.equal(real.code, 0, real.err);
+    assert.match(real.out, new RegExp(`^remove lab network ${network.replace(/\./g, '\\.')} and its traffic generator`, 'm'));
+    assert.equal(exists(['network', 'inspect', network]), false, 'the network is gone');
+    assert.equal(exists(['inspect', `${network}-replay`]), false, 'the generator is gone');
+    assert.equal(ruleExists(), false, 'the DOCKER-USER rule is gone');
+    const again = await reap('--dry-run');
+    assert.doesNotMatch(again.out, /lab network/, 'idempotent');
   });
 });

@@ -142,14 +142,17 @@ export const adminCommands = {
       }),
   },
   reap: {
-    help: 'Reconcile the store with the engine now: remove expired and orphaned containers, adopt and repair (--dry-run prints only); refuses when containers of another data directory share the instance name (--take-over adopts them)',
+    help: 'Reconcile the store with the engine now: remove expired and orphaned containers, adopt and repair, remove lab networks no container uses (--dry-run prints only); refuses when containers of another data directory share the instance name (--take-over adopts them)',
     run: (f: Flags) =>
       withAdmin(f, async (a, claim) => {
         // Like `islet serve`: a wrong --data must not reap another ISLET's trainees (src/lifecycle/ownership.ts). A dry run never takes over.
         await claim(!f['dry-run'] && f['take-over'] === true);
         const actions = await a.reap(!!f['dry-run']);
         for (const x of actions) console.log(`${f['dry-run'] ? 'would ' : ''}${describeAction(x)}`);
-        if (actions.length === 0) console.log('nothing to do');
+        // After the containers: a lab whose last trainee container was just removed is idle now.
+        const labs = await a.reapLabs(!!f['dry-run']);
+        for (const l of labs) console.log(`${f['dry-run'] ? 'would ' : ''}remove lab network ${l.network} and its traffic generator (no container uses it)`);
+        if (actions.length === 0 && labs.length === 0) console.log('nothing to do');
         return 0;
       }),
   },
