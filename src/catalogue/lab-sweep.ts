@@ -23,10 +23,9 @@ export interface IdleLab {
 
 /** This instance's labs with no container on their network but their generator. */
 export async function idleLabs(instance: string): Promise<IdleLab[]> {
-  const nets = await docker(
-    ['network', 'ls', '--filter', `label=${LABEL_LAB_INSTANCE}=${instance}`, '--format', `{{.Name}}\t{{.Label "${LABEL_LAB}"}}`],
-    { timeoutMs: 30_000 },
-  );
+  const nets = await docker(['network', 'ls', '--filter', `label=${LABEL_LAB_INSTANCE}=${instance}`, '--format', `{{.Name}}\t{{.Label "${LABEL_LAB}"}}`], {
+    timeoutMs: 30_000,
+  });
   if (nets.code !== 0) return [];
   const idle: IdleLab[] = [];
   for (const line of nets.stdout.split('\n')) {
