@@ -20,7 +20,7 @@ import type { AttachRegistry } from '../sessions/attach-registry.ts';
 import type { Ownership, Store } from '../store/store.ts';
 import { decideChecks, decideReconcileBetween, type ReconcileAction, type StoreSnapshot } from './policy.ts';
 import { foreignContainers } from './ownership.ts';
-import { poolClaimLease } from '../sessions/warm-pool.ts';
+import { POOL_CLAIM_PREFIX, poolClaimLease } from '../sessions/warm-pool.ts';
 import { exportBeforeRemoval } from './export-home.ts';
 import { homeOf } from '../config/home-of.ts';
 import type { LeaderLease } from './leader-lease.ts';
@@ -167,6 +167,7 @@ export class LifecycleService {
     const { store, driver, log } = this.#d;
     // The store is read before the engine listing and again after it; decideReconcileBetween says why.
     const before = await snapshot(store);
+    const claims = await store.listLeases(POOL_CLAIM_PREFIX);
     const found = await driver.find({ [LABEL_INSTANCE]: this.#d.instance });
     const after = await snapshot(store);
     const containers = await this.#adoptPool(found, [...before.ownership, ...after.ownership]);
@@ -180,6 +181,8 @@ export class LifecycleService {
     const actions = decideReconcileBetween({ now: this.#now(), before, after, containers: detailed, environments: envs, storeId });
     // A taken-over id read before the listing and absent from it is gone for good (ids are never reused).
     if (!dryRun) for (const id of before.adopted) if (!found.some((c) => c.id === id)) await store.forgetAdopted(id);
+    // So is the container of a pool claim read before it: its lease goes (claims of live containers stay).
+    if (!dryRun) for (const c of claims) if (!found.some((f) => POOL_CLAIM_PREFIX + f.id === c.name)) await store.releaseLease(c.name, c.holder);
     if (dryRun || actions.length === 0) return actions;
     // Each action is applied only if the store still says what it was decided on: a trainee may have logged in meanwhile.
     const nowMs = this.#now().getTime();

@@ -18,7 +18,7 @@ import { LABEL_INSTANCE, isUnclaimedPoolName } from '../runtime/names.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { memoryLogger } from '../../test/helpers/unit-world.ts';
 import { EnvironmentRunner } from './environment-runner.ts';
-import { WarmPool, poolClaimLease } from './warm-pool.ts';
+import { POOL_CLAIM_PREFIX, WarmPool, poolClaimLease } from './warm-pool.ts';
 
 export interface WarmPoolCaseOptions {
   readonly image: string;
@@ -150,6 +150,15 @@ export function warmPoolClaimCases(name: string, makeDriver: () => RuntimeDriver
       );
       assert.equal(await driver.inspect(alice), undefined, 'gone from the engine');
       for (const c of fresh) assert.equal((await driver.inspect(c.id))?.state, 'running', 'an unclaimed ready container is left to the pool');
+      if (!(o.claimBy === 'store' || (o.claimBy === undefined && !!driver.unsupported?.has('rename')))) return;
+      // Her claim's lease outlived the container (it was listed in that pass); the next pass gives it up, and only it.
+      const leases = async () => (await store.listLeases(POOL_CLAIM_PREFIX)).map((l) => l.name);
+      assert.ok((await leases()).includes(poolClaimLease(alice)), 'the lease of the removed container is still there');
+      await lifecycle.reconcile();
+      const left = await leases();
+      assert.ok(!left.includes(poolClaimLease(alice)), `given up once its container is gone: ${left.join(', ')}`);
+      assert.ok(left.length >= 1, 'the claim of bob or carol (the last ready container) stays');
+      for (const l of left) assert.ok(await driver.inspect(l.slice(POOL_CLAIM_PREFIX.length)), `${l}: its container lives`);
     });
   });
 }

@@ -33,12 +33,15 @@ import { effectiveMaxContainers } from './capacity.ts';
 /** Quiet time after the last claim before refilling starts. */
 export const REFILL_QUIET_MS = 2000;
 
-/** A store claim's lease lasts as long as any container lives (ids are never reused). */
+/** A store claim's lease lasts as long as its container lives (ids are never reused); the reconciler gives up those of containers gone. */
 const CLAIM_LEASE_MS = 10 * 365 * 24 * 3600_000;
+
+/** What every store claim's lease name starts with. */
+export const POOL_CLAIM_PREFIX = 'pool-claim:';
 
 /** The store lease that makes a `store` claim of pool container `id`. */
 export function poolClaimLease(id: string): string {
-  return `pool-claim:${id}`;
+  return `${POOL_CLAIM_PREFIX}${id}`;
 }
 
 export interface WarmPoolDeps {

@@ -256,6 +256,14 @@ export class MemoryStore implements Store {
     if (this.#leases.get(name)?.holder === holder) this.#leases.delete(name);
   }
 
+  async listLeases(prefix: string): Promise<{ name: string; holder: string }[]> {
+    this.#open('listLeases');
+    return [...this.#leases]
+      .filter(([name]) => name.startsWith(prefix))
+      .map(([name, l]) => ({ name, holder: l.holder }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
   readonly #instructorSessions = new Map<string, InstructorSessionRecord>();
   readonly #instructorThrottles = new Map<string, LoginThrottleState>();
   async putInstructorSession(s: InstructorSessionRecord): Promise<void> {

@@ -406,6 +406,11 @@ export class PostgresStore implements Store {
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.#count('releaseLease', 'DELETE FROM leases WHERE name = $1 AND holder = $2', [name, holder]);
   }
+  async listLeases(prefix: string): Promise<{ name: string; holder: string }[]> {
+    // left(), not LIKE: a prefix is matched as it is written (no wildcards to escape).
+    const rows = await this.#rows('listLeases', 'SELECT name, holder FROM leases WHERE left(name, length($1)) = $1 ORDER BY name', [prefix]);
+    return rows.map((r) => ({ name: String(r.name), holder: String(r.holder) }));
+  }
 
   async putInstructorSession(s: InstructorSessionRecord): Promise<void> {
     const sql = `INSERT INTO instructor_sessions (token_hash, instructor, credential, expires_at) VALUES ($1, $2, $3, $4)

@@ -108,6 +108,8 @@ export class SqliteStore implements Store {
         WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`),
       leaseHolder: db.prepare('SELECT holder FROM leases WHERE name = ?'),
       releaseLease: db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?'),
+      // substr, not LIKE: a prefix is matched as it is written (no wildcards to escape).
+      listLeases: db.prepare('SELECT name, holder FROM leases WHERE substr(name, 1, length(?1)) = ?1 ORDER BY name'),
       adoptContainer: db.prepare('INSERT INTO adopted_containers (container_id, from_store, adopted_at) VALUES (?, ?, ?) ON CONFLICT(container_id) DO NOTHING'),
       listAdopted: db.prepare('SELECT container_id FROM adopted_containers'),
       forgetAdopted: db.prepare('DELETE FROM adopted_containers WHERE container_id = ?'),
@@ -314,6 +316,9 @@ export class SqliteStore implements Store {
   }
   async releaseLease(name: string, holder: string): Promise<void> {
     this.#run('releaseLease', () => this.#q.releaseLease!.run(name, holder));
+  }
+  async listLeases(prefix: string): Promise<{ name: string; holder: string }[]> {
+    return this.#run('listLeases', () => (this.#q.listLeases!.all(prefix) as Row[]).map((r) => ({ name: String(r.name), holder: String(r.holder) })));
   }
   // The instructor console's rows (rare: a login, a restart, a logout): statements prepared per call.
   async putInstructorSession(s: InstructorSessionRecord): Promise<void> {

@@ -355,7 +355,7 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
     );
 
     test(
-      'leases: one holder at a time, renewed by its holder, taken over once expired, given up by its holder only',
+      'leases: one holder at a time, renewed by its holder, taken over once expired, given up by its holder only; listed by prefix',
       withStore(async (s) => {
         const at = (ms: number) => new Date(T0 + ms);
         assert.equal(await s.acquireLease('reconciler', 'a', at(0), at(10_000)), true);
@@ -369,6 +369,16 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
         assert.equal(await s.acquireLease('reconciler', 'a', at(17_000), at(27_000)), false, 'only the holder gives it up');
         await s.releaseLease('reconciler', 'b');
         assert.equal(await s.acquireLease('reconciler', 'a', at(17_000), at(27_000)), true, 'given up: free at once');
+        // Listed by prefix as written (`_` and `%` are no wildcards), expired ones too.
+        assert.equal(await s.acquireLease('pool-claim:c1', 'x.demo.ann', at(0), at(1)), true);
+        assert.equal(await s.acquireLease('pool-claim:c2', 'x.demo.bob', at(0), at(100_000)), true);
+        assert.equal(await s.acquireLease('pool_claim:c3', 'x.demo.cy', at(0), at(100_000)), true);
+        assert.equal(await s.acquireLease('pool-claim%', 'x.demo.di', at(0), at(100_000)), true);
+        assert.deepEqual(await s.listLeases('pool-claim:'), [
+          { name: 'pool-claim:c1', holder: 'x.demo.ann' },
+          { name: 'pool-claim:c2', holder: 'x.demo.bob' },
+        ]);
+        assert.deepEqual(await s.listLeases('nothing:'), []);
       }),
     );
 

@@ -208,6 +208,8 @@ export interface Store {
   acquireLease(name: string, holder: string, now: Date, expiresAt: Date): Promise<boolean>;
   /** Gives the lease up (when `holder` has it), so another server takes over at once. */
   releaseLease(name: string, holder: string): Promise<void>;
+  /** Every lease whose name starts with `prefix` (the pool's store claims, for the reconciler), expired or not. */
+  listLeases(prefix: string): Promise<{ readonly name: string; readonly holder: string }[]>;
 
   /** The instructor console's sessions (src/console/instructor-sessions.ts): a restart logs nobody out. Put replaces. */
   putInstructorSession(s: InstructorSessionRecord): Promise<void>;
