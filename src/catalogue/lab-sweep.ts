@@ -25,8 +25,8 @@ export interface IdleLab {
 export async function idleLabs(instance: string): Promise<IdleLab[]> {
   const nets = await docker(['network', 'ls', '--filter', `label=${LABEL_LAB_INSTANCE}=${instance}`, '--format', `{{.Name}}\t{{.Label "${LABEL_LAB}"}}`], {
     timeoutMs: 30_000,
-  });
-  if (nets.code !== 0) return [];
+  }).catch(() => undefined); // no docker client here
+  if (!nets || nets.code !== 0) return [];
   const idle: IdleLab[] = [];
   for (const line of nets.stdout.split('\n')) {
     const [network, environment] = line.split('\t');
