@@ -14,7 +14,8 @@ import type { ConfigSource } from '../config/config-source.ts';
 import type { Environment } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
 import { type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
-import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_POOL, accountFromName, isUnclaimedPoolName } from '../runtime/names.ts';
+import { LABEL_INSTANCE, LABEL_POOL, isUnclaimedPoolName } from '../runtime/names.ts';
+import { adoptPoolNames } from './adopt-pool-names.ts';
 import type { Admission } from '../sessions/admission.ts';
 import type { AttachRegistry } from '../sessions/attach-registry.ts';
 import type { Ownership, Store } from '../store/store.ts';
@@ -390,19 +391,3 @@ const snapshot = async (store: Store): Promise<StoreSnapshot> => ({
   ownership: await store.listOwnership(),
   adopted: await store.listAdopted(),
 });
-
-/**
- * Warm-pool containers cannot be relabelled when claimed (Docker labels are fixed), so the
- * account of a claimed one comes from its canonical name (a `rename` claim) or from the ownership
- * row that names it (a `store` claim, src/sessions/warm-pool.ts: the pool name stays); unclaimed
- * ones belong to the pool manager, not to the reconciler (but see LifecycleService.#adoptPool).
- */
-function adoptPoolNames(containers: readonly InstanceInfo[], instance: string, rows: readonly Ownership[]): InstanceInfo[] {
-  const byId = new Map(rows.map((r) => [r.containerId, r.account]));
-  return containers.flatMap((c) => {
-    if (c.labels[LABEL_POOL] !== 'true') return [c];
-    const account = byId.get(c.id) ?? (isUnclaimedPoolName(c.name) ? undefined : accountFromName(c.name, instance, c.labels[LABEL_ENVIRONMENT] ?? ''));
-    if (account === undefined && isUnclaimedPoolName(c.name)) return [];
-    return [{ ...c, labels: { ...c.labels, ...(account ? { [LABEL_ACCOUNT]: account } : {}) } }];
-  });
-}
