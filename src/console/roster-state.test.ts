@@ -109,3 +109,28 @@ test('RosterDiff: a change in any one field of a row resends that row only; a go
   }
   assert.deepEqual(d.diff([other]), { upsert: [], remove: [row.key] });
 });
+
+test('container states: created (made, never run: starting or in the line), running, stopped (ran, then stopped)', async () => {
+  const store = new MemoryStore();
+  const now = Date.now();
+  const snapshot = () =>
+    rosterSnapshot({
+      store,
+      attached: new AttachRegistry(),
+      doorOf: () => undefined,
+      title: () => undefined,
+      usage: () => undefined,
+      capacity: () => ({ max: 0, waiting: 0 }),
+    });
+  const stateOf = async (account: string) => (await snapshot()).rows.find((r) => r.account === account)?.state;
+  for (const name of ['ann', 'bob', 'cy']) {
+    await store.createAccount({ name, passwordHash: 'x', createdAt: new Date(now), expiresAt: new Date(now + 86_400_000) });
+    await store.putOwnership({ account: name, environment: 'demo', containerId: `id-${name}`, containerName: `i.demo.${name}`, createdAt: new Date(now) });
+  }
+  assert.deepEqual([await stateOf('ann'), await stateOf('bob'), await stateOf('cy')], ['created', 'created', 'created'], 'made, not started');
+  await store.markStarted('bob', 'demo', new Date(now));
+  await store.markStarted('cy', 'demo', new Date(now));
+  await store.markStopped('cy', 'demo', 'idle');
+  assert.deepEqual([await stateOf('ann'), await stateOf('bob'), await stateOf('cy')], ['created', 'running', 'stopped']);
+  assert.deepEqual((await snapshot()).running, ['id-bob'], 'only the running one is sampled');
+});

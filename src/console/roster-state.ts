@@ -25,8 +25,12 @@ export interface RosterRow {
   readonly account: string;
   /** Null for an account with no container. */
   readonly environment: string | null;
-  /** `menu`: a trainee in ISLET's menu, in no shell (one row per menu session). */
-  readonly state: 'running' | 'stopped' | 'none' | 'menu';
+  /**
+   * `menu`: a trainee in ISLET's menu, in no shell (one row per menu session). `created`: the container is made but
+   * has never run (it is starting: its start may wait behind the engine's mutation cap; a start that failed stays so);
+   * `stopped`: it ran. A trainee waiting in the admission line has no container yet (`none`).
+   */
+  readonly state: 'running' | 'created' | 'stopped' | 'none' | 'menu';
   /** The door of each attached terminal (`ssh`, `web`), sorted. */
   readonly doors: readonly string[];
   /** Earliest attach among the attached terminals (epoch ms). */
@@ -104,7 +108,8 @@ export async function rosterSnapshot(s: RosterSources, stored?: StoredRoster): P
         lastInput = lastInput === null ? p.lastInput : Math.max(lastInput, p.lastInput);
       }
     }
-    const state = o.state === 'running' ? 'running' : 'stopped';
+    // The store keeps running/stopped; a row with neither a start time nor a stop reason has never run.
+    const state = o.state === 'running' ? 'running' : o.startedAt === undefined && o.stopReason === undefined ? 'created' : 'stopped';
     if (state === 'running') running.push(o.containerId);
     const u = state === 'running' ? s.usage(o.containerId) : undefined;
     rows.push({

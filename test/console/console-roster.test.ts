@@ -140,7 +140,7 @@ describe('instructor console: the live roster', { concurrency: false, timeout: 6
     await waitCell(page, user, 'doors', (t) => t === 'SSH');
     assert.equal(await cell(page, user, 'environment'), 'demo');
     // The store's part of a row (state) is read once a tick, the doors live: the row may show the door a tick
-    // before the store's 'running' reaches it (ci14 read 'stopped' there: created, not yet marked started).
+    // before the store's 'running' reaches it (ci14 read 'stopped' there, which is now 'created': not yet started).
     await waitCell(page, user, 'state', (t) => t === 'running', 10_000);
     assert.match(await cell(page, user, 'since'), /^\d+s$|^\d+m \d+s$/);
     assert.match(await cell(page, user, 'expiresAt'), /^in \d+d \d+h$/);

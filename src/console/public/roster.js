@@ -68,6 +68,7 @@ export function mountRoster(root, overview, api, hooks = {}) {
     ['all', 'all accounts'],
     ['attached', 'attached now'],
     ['running', 'running'],
+    ['created', 'created, not started yet'],
     ['stopped', 'stopped'],
     ['none', 'no container'],
     ['menu', 'in the menu'],
