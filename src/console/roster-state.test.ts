@@ -110,7 +110,7 @@ test('RosterDiff: a change in any one field of a row resends that row only; a go
   assert.deepEqual(d.diff([other]), { upsert: [], remove: [row.key] });
 });
 
-test('container states: created (made, never run: starting or in the line), running, stopped (ran, then stopped)', async () => {
+test('container states: created (made, never run: starting), running, stopped (ran, then stopped)', async () => {
   const store = new MemoryStore();
   const now = Date.now();
   const snapshot = () =>
