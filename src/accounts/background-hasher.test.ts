@@ -5,13 +5,17 @@ import { BackgroundHasher } from './background-hasher.ts';
 import { verifyPassword } from './password.ts';
 import { readFileSync } from 'node:fs';
 import { autogroupNice } from '../os/autogroup.ts';
+import { SCHED_IDLE, idleLauncher, schedPolicy } from '../os/idle-policy.ts';
 
-test('hashes in a child process at nice 19; the hashes verify', async () => {
+test('hashes in a child process at nice 19 and SCHED_IDLE; the hashes verify', async () => {
   const h = new BackgroundHasher();
   try {
     const [a, b] = await Promise.all([h.hash('first-pw'), h.hash('second-pw')]);
     assert.ok(h.pid && h.pid !== process.pid, 'a separate process');
     assert.equal(getPriority(h.pid), 19, 'idle priority');
+    assert.ok(idleLauncher(), 'chrt --idle works here (Debian and Ubuntu have util-linux)');
+    assert.equal(schedPolicy(h.pid), SCHED_IDLE, 'SCHED_IDLE: its core counts as idle when another thread wakes');
+    assert.equal(schedPolicy('self'), 0, 'the probe reads this process as SCHED_OTHER');
     // With autogroups on, the process nice ranks it only inside its session's group: it has its own, at 19.
     if (autogroupNice('self') !== undefined) {
       const group = (pid: number | 'self') => readFileSync(`/proc/${pid}/autogroup`, 'utf8').split(' ')[0];

@@ -1,5 +1,7 @@
 /**
- * Hashes passwords in a child process at the lowest CPU priority (nice 19).
+ * Hashes passwords in a child process at the lowest CPU priority: SCHED_IDLE where util-linux's chrt can
+ * start it so (src/os/idle-policy.ts: a core running only the hasher then counts as idle when a trainee's
+ * or ISLET's thread wakes), nice 19 in any case.
  *
  * Why: a room creating accounts together would otherwise fill every core
  * with scrypt (about 90 ms of CPU each) exactly when the same trainees are
@@ -20,6 +22,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { hashPassword } from './password.ts';
 import { setAutogroupNice } from '../os/autogroup.ts';
+import { idleLauncher } from '../os/idle-policy.ts';
 
 interface Pending {
   resolve: (hash: string) => void;
@@ -60,7 +63,10 @@ export class BackgroundHasher {
       // Its own session (detached), so its own scheduler autogroup at nice 19 (src/os/autogroup.ts): a nice on the
       // process alone would rank it only against ISLET's own threads, and its scrypt runs on pool threads the
       // process nice does not reach. It exits when the IPC channel closes (kdf-worker.ts), so it never outlives us.
-      const child = fork(new URL('./kdf-worker.ts', import.meta.url), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], detached: true });
+      // Under SCHED_IDLE from its first instruction: chrt sets the policy and execs node, keeping the IPC channel.
+      const chrt = idleLauncher();
+      const launch = chrt ? { execPath: chrt, execArgv: ['--idle', '0', process.execPath, ...process.execArgv] } : {};
+      const child = fork(new URL('./kdf-worker.ts', import.meta.url), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], detached: true, ...launch });
       try {
         if (child.pid) {
           setPriority(child.pid, 19);
