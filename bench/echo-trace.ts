@@ -1,0 +1,135 @@
+/**
+ * Where the keystroke-echo tail comes from (issue 15.4): ISLET (nice 0, as in the comparison) with n − 1
+ * trainees running the paper's workload (the same pool as bench/workload.ts), every echo timed, ISLET's
+ * event-loop lateness recorded from inside (lib/loop-lag-probe.ts), and, where the kernel's tracefs is
+ * available, the scheduler traced (sched_switch, sched_waking) for part of the window: how long ISLET's
+ * event-loop thread waited for a CPU, its longest stretch on one, and what ran on each CPU while it waited
+ * long (lib/sched-trace.ts).
+ * Writes bench/results/<date>-echo-trace.json.
+ *
+ * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10]
+ */
+import { exec } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { setPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { openJourney } from './lib/journey.ts';
+import { pct, round1, writeResult } from './lib/results.ts';
+import { parseSchedTrace, program, whoRan } from './lib/sched-trace.ts';
+import { numArg, startTarget } from './lib/targets.ts';
+import { WorkerPool } from './lib/worker-pool.ts';
+import { repoRoot } from '../test/helpers/islet-process.ts';
+
+const argv = process.argv.slice(2);
+const N = numArg(argv, 'n', 100);
+const SECONDS = numArg(argv, 'seconds', 40);
+const TRACE_SECONDS = numArg(argv, 'trace-seconds', 15);
+const SETTLE_MS = numArg(argv, 'settle', 10) * 1000;
+const SLOW_MS = 50;
+const T = '/sys/kernel/tracing';
+const sh = promisify(exec);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function tracing(): Promise<boolean> {
+  if (!existsSync(`${T}/trace`)) await sh(`mount -t tracefs nodev ${T}`).catch(() => undefined);
+  return existsSync(`${T}/set_event`);
+}
+
+async function main(): Promise<void> {
+  try {
+    setPriority(process.pid, -10); // as bench/workload.ts: the generator's own delays must not swamp what it times
+  } catch {
+    console.log('load generator priority unchanged (not root)');
+  }
+  const date = new Date().toISOString();
+  const dir = mkdtempSync(join(tmpdir(), 'islet-echo-trace-'));
+  const lagFile = join(dir, 'lag.txt');
+  const traceFile = join(dir, 'trace.txt');
+  const target = await startTarget('islet', {
+    priority: 0,
+    nodeOptions: `--import=${join(repoRoot, 'bench/lib/loop-lag-probe.ts')}`,
+    env: { LOOP_LAG_FILE: lagFile },
+  });
+  const pool = new WorkerPool();
+  let traced: { from: number; to: number } | undefined;
+  try {
+    await pool.grow(
+      N - 1,
+      async (i) => (await openJourney(target, { account: `w${i}`, password: 'benchpw', choice: target.choices.demo, timeoutMs: 180_000 })).trainee,
+    );
+    pool.activate(N - 1);
+    await sleep(SETTLE_MS);
+    const from = performance.now();
+    if (await tracing()) {
+      await sleep(Math.max(0, (SECONDS - TRACE_SECONDS) * 500)); // the traced part sits in the middle of the window
+      await sh(`echo 0 > ${T}/tracing_on; echo > ${T}/trace; echo 400000 > ${T}/buffer_size_kb; echo sched:sched_switch sched:sched_waking > ${T}/set_event`);
+      const t0 = performance.now();
+      await sh(`echo 1 > ${T}/tracing_on`);
+      await sleep(TRACE_SECONDS * 1000);
+      await sh(`echo 0 > ${T}/tracing_on`);
+      traced = { from: t0, to: performance.now() };
+      await sh(`cat ${T}/trace > ${traceFile}; echo > ${T}/set_event; echo > ${T}/trace; echo 1408 > ${T}/buffer_size_kb`);
+    } else console.log('no tracefs here: echo and event-loop figures only');
+    await sleep(Math.max(0, SECONDS * 1000 - (performance.now() - from)));
+    const to = performance.now();
+    await pool.pause();
+    const echoes = pool.echoes.filter((e) => e.at >= from && e.at <= to);
+    const ms = echoes.map((e) => e.ms);
+    const slow = echoes.filter((e) => e.ms > SLOW_MS);
+    const lag = readFileSync(lagFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ').map(Number) as [number, number])
+      .map(([at, late]) => ({ at: at - performance.timeOrigin, late }))
+      .filter((x) => x.at >= from && x.at <= to);
+    const result: { date: string; [field: string]: unknown } = {
+      benchmark: 'echo-trace',
+      date,
+      method: { n: N, working: N - 1, seconds: SECONDS, settle_ms: SETTLE_MS, trace_seconds: TRACE_SECONDS, islet_priority: 0, slow_ms: SLOW_MS },
+      echo_ms: { keys: ms.length, p50: round1(pct(ms, 0.5)), p95: round1(pct(ms, 0.95)), p99: round1(pct(ms, 0.99)), max: round1(Math.max(...ms)) },
+      // Slow keys come together or alone: how many 100 ms windows hold them.
+      slow_keys: { count: slow.length, windows_100ms: new Set(slow.map((e) => Math.floor(e.at / 100))).size },
+      islet_loop_late_over_8ms: { count: lag.length, max_ms: round1(Math.max(0, ...lag.map((x) => x.late))) },
+    };
+    if (traced) {
+      const t = parseSchedTrace(readFileSync(traceFile, 'utf8').split('\n'), target.pid);
+      result.trace = summarizeTrace(t, traced, echoes);
+    }
+    writeResult('echo-trace', result);
+  } finally {
+    await pool.close();
+    await target.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function summarizeTrace(t: ReturnType<typeof parseSchedTrace>, window: { from: number; to: number }, echoes: { at: number; ms: number }[]) {
+  const waits = t.waits.map((w) => (w.to - w.from) / 1000);
+  const long = t.waits.filter((w) => w.to - w.from > 10_000);
+  const cpu = new Map<string, number>();
+  for (const r of t.all) cpu.set(program(r.comm), (cpu.get(program(r.comm)) ?? 0) + (r.to - r.from) / 1000);
+  const inWindow = echoes.filter((e) => e.at >= window.from && e.at <= window.to).map((e) => e.ms);
+  return {
+    seconds: round1((t.last - t.first) / 1e6),
+    echo_ms_while_traced: { keys: inWindow.length, p99: round1(pct(inWindow, 0.99)), max: round1(Math.max(...inWindow)) },
+    islet_waits_ms: {
+      count: waits.length,
+      p50: round1(pct(waits, 0.5) * 10) / 10,
+      p99: round1(pct(waits, 0.99)),
+      max: round1(Math.max(...waits)),
+      over_10ms: long.length,
+    },
+    islet_longest_run_ms: round1(Math.max(...t.runs.map((r) => (r.to - r.from) / 1000))),
+    islet_cpu_ms: Math.round(t.runs.reduce((a, r) => a + r.to - r.from, 0) / 1000),
+    long_waits: long.map((w) => ({ ms: round1((w.to - w.from) / 1000), how: w.how, meanwhile: whoRan(t, w) })),
+    cpu_ms_by_program: Object.fromEntries(
+      [...cpu]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([k, v]) => [k, Math.round(v)]),
+    ),
+  };
+}
+
+await main();

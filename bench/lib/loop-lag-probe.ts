@@ -1,0 +1,17 @@
+/**
+ * Loaded into a server with `--import` (bench/echo-trace.ts): every 5 ms, notes how late its timer ran, and
+ * appends each lateness over 8 ms (wall-clock time and ms) to $LOOP_LAG_FILE. A late timer means the event
+ * loop could not run: busy, blocked, or waiting for a CPU. The timer does not keep the server alive.
+ */
+import { appendFileSync } from 'node:fs';
+
+const file = process.env.LOOP_LAG_FILE;
+if (file) {
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    const late = now - last - 5;
+    if (late > 8) appendFileSync(file, `${(performance.timeOrigin + now).toFixed(1)} ${late.toFixed(1)}\n`);
+    last = now;
+  }, 5).unref();
+}

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseSchedTrace, whoRan } from './sched-trace.ts';
+
+const sw = (cpu: number, t: string, prev: [string, number, string], next: [string, number]) =>
+  ` ${prev[0]}-${prev[1]} [00${cpu}] d..2. ${t}: sched_switch: prev_comm=${prev[0]} prev_pid=${prev[1]} prev_prio=120 prev_state=${prev[2]} ==> next_comm=${next[0]} next_pid=${next[1]} next_prio=120`;
+const wake = (cpu: number, t: string, comm: string, pid: number) =>
+  ` <idle>-0 [00${cpu}] dNh3. ${t}: sched_waking: comm=${comm} pid=${pid} prio=120 target_cpu=00${cpu}`;
+
+test('a woken thread waits until it is switched in; a preempted one from the switch out; who ran meanwhile is summed per CPU', () => {
+  const t = parseSchedTrace(
+    [
+      sw(0, '100.000000', ['swapper/0', 0, 'R'], ['MainThread', 42]),
+      sw(0, '100.002000', ['MainThread', 42, 'S'], ['containerd-shim', 7]),
+      wake(1, '100.003000', 'MainThread', 42), // woken while cpu0 runs a shim and cpu1 a hasher
+      sw(1, '100.003000', ['swapper/1', 0, 'R'], ['libuv-worker', 9]),
+      sw(0, '100.013000', ['containerd-shim', 7, 'S'], ['MainThread', 42]), // 10 ms later
+      sw(0, '100.015000', ['MainThread', 42, 'R'], ['sh', 11]), // preempted
+      sw(0, '100.016500', ['sh', 11, 'S'], ['MainThread', 42]), // 1.5 ms later
+      sw(1, '100.020000', ['libuv-worker', 9, 'S'], ['swapper/1', 0]),
+    ],
+    42,
+  );
+  assert.deepEqual(
+    t.waits.map((w) => [w.how, w.to - w.from]),
+    [
+      ['woken', 10_000],
+      ['preempted', 1_500],
+    ],
+  );
+  assert.deepEqual(
+    t.runs.map((r) => r.to - r.from),
+    [2_000, 2_000],
+  );
+  assert.deepEqual(whoRan(t, t.waits[0]!), [
+    { cpu: 0, program: 'containerd-shim', ms: 10 },
+    { cpu: 1, program: 'libuv-worker', ms: 10 },
+  ]);
+});
+
+test('a wait whose switch-in line is missing ends when the thread is seen switching out', () => {
+  const t = parseSchedTrace(
+    [
+      wake(1, '5.000000', 'MainThread', 42),
+      sw(1, '5.000100', ['MainThread', 42, 'S'], ['swapper/1', 0]),
+      wake(1, '6.000000', 'MainThread', 42),
+      sw(0, '6.000200', ['x', 3, 'S'], ['MainThread', 42]),
+    ],
+    42,
+  );
+  assert.deepEqual(
+    t.waits.map((w) => w.to - w.from),
+    [200],
+  );
+});

@@ -1,0 +1,91 @@
+/**
+ * Reads an ftrace text dump of sched_switch and sched_waking events (tracefs `trace`) and answers, for one
+ * thread, where its time off the CPU went: how long it waited runnable (woken or preempted, until it ran
+ * again), its longest stretch on a CPU, and, for each long wait, which tasks ran on each CPU meanwhile.
+ * Used by bench/echo-trace.ts to place the keystroke-echo tail (issue 15.4).
+ *
+ * Contract: pure; lines it does not know are ignored. A thread's wait ends when it is next switched in, and
+ * also when it is seen switching out (a switch-in line the tracer did not write must not make a wait endless).
+ */
+
+export interface Run {
+  readonly cpu: number;
+  readonly from: number;
+  readonly to: number;
+  readonly comm: string;
+  readonly pid: number;
+}
+
+export interface Wait {
+  readonly from: number;
+  readonly to: number;
+  readonly how: 'woken' | 'preempted';
+}
+
+export interface ThreadTrace {
+  readonly runs: Run[];
+  readonly waits: Wait[];
+  /** Every task's stretches on a CPU (for "who ran meanwhile"). */
+  readonly all: Run[];
+  readonly first: number;
+  readonly last: number;
+}
+
+const SWITCH = /\[(\d+)\][^:]*?\s(\d+)\.(\d+): sched_switch: prev_comm=(.*?) prev_pid=(\d+) prev_prio=\d+ prev_state=(\S+) ==> next_comm=(.*?) next_pid=(\d+)/;
+const WAKING = /\s(\d+)\.(\d+): sched_waking: comm=.*? pid=(\d+) prio/;
+
+/** Microseconds from the trace's seconds.fraction (kept integral so sums stay exact). */
+const us = (s: string, frac: string) => Number(s) * 1e6 + Number(frac.padEnd(6, '0').slice(0, 6));
+
+export function parseSchedTrace(lines: Iterable<string>, pid: number): ThreadTrace {
+  const all: Run[] = [];
+  const runs: Run[] = [];
+  const waits: Wait[] = [];
+  const current = new Map<number, { from: number; comm: string; pid: number }>();
+  let since: { at: number; how: Wait['how'] } | undefined;
+  let first = Number.POSITIVE_INFINITY;
+  let last = 0;
+  for (const line of lines) {
+    const s = SWITCH.exec(line);
+    if (s) {
+      const cpu = Number(s[1]);
+      const at = us(s[2]!, s[3]!);
+      first = Math.min(first, at);
+      last = Math.max(last, at);
+      const cur = current.get(cpu);
+      if (cur) {
+        const run = { cpu, from: cur.from, to: at, comm: cur.comm, pid: cur.pid };
+        all.push(run);
+        if (cur.pid === pid) runs.push(run);
+      }
+      current.set(cpu, { from: at, comm: s[7]!, pid: Number(s[8]) });
+      if (Number(s[5]) === pid) since = s[6]!.startsWith('R') ? { at, how: 'preempted' } : undefined;
+      if (Number(s[8]) === pid && since) {
+        waits.push({ from: since.at, to: at, how: since.how });
+        since = undefined;
+      }
+      continue;
+    }
+    const w = WAKING.exec(line);
+    if (w && Number(w[3]) === pid && !since) since = { at: us(w[1]!, w[2]!), how: 'woken' };
+  }
+  return { runs, waits, all, first, last };
+}
+
+/** Collapses a task name to its program (the engine's shims have one name per process). */
+export const program = (comm: string): string => (comm.startsWith('containerd-shim') ? 'containerd-shim' : comm.replace(/\/\d+$/, ''));
+
+/** CPU time (ms) each program had on each CPU while the thread waited in `wait`, largest first. */
+export function whoRan(t: ThreadTrace, wait: Wait, top = 4): { cpu: number; program: string; ms: number }[] {
+  const sums = new Map<string, number>();
+  for (const r of t.all) {
+    const o = Math.min(wait.to, r.to) - Math.max(wait.from, r.from);
+    if (o <= 0) continue;
+    const key = `${r.cpu}\t${program(r.comm)}`;
+    sums.set(key, (sums.get(key) ?? 0) + o);
+  }
+  return [...sums]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, v]) => ({ cpu: Number(k.split('\t')[0]), program: k.split('\t')[1]!, ms: Math.round(v / 100) / 10 }));
+}
