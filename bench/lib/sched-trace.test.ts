@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { parseSchedTrace, whoRan } from './sched-trace.ts';
 
 const sw = (cpu: number, t: string, prev: [string, number, string], next: [string, number]) =>
-  ` ${prev[0]}-${prev[1]} [00${cpu}] d..2. ${t}: sched_switch: prev_comm=${prev[0]} prev_pid=${prev[1]} prev_prio=120 prev_state=${prev[2]} ==> next_comm=${next[0]} next_pid=${next[1]} next_prio=120`;
+  ` ${prev[0]}-${prev[1]} [00${cpu}] d..2. ${t}: sched_switch: ` +
+  `prev_comm=${prev[0]} prev_pid=${prev[1]} prev_prio=120 prev_state=${prev[2]} ==> next_comm=${next[0]} next_pid=${next[1]} next_prio=120`;
 const wake = (cpu: number, t: string, comm: string, pid: number) =>
   ` <idle>-0 [00${cpu}] dNh3. ${t}: sched_waking: comm=${comm} pid=${pid} prio=120 target_cpu=00${cpu}`;
 
