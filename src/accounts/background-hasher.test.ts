@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { getPriority } from 'node:os';
 import { BackgroundHasher } from './background-hasher.ts';
 import { verifyPassword } from './password.ts';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { autogroupNice } from '../os/autogroup.ts';
 import { SCHED_IDLE, idleLauncher, schedPolicy } from '../os/idle-policy.ts';
 
@@ -22,6 +22,9 @@ test('hashes in a child process at nice 19 and SCHED_IDLE; the hashes verify', a
       assert.notEqual(group(h.pid), group('self'), 'its own session and autogroup');
       assert.equal(autogroupNice(h.pid), 19, "its group's nice");
     }
+    // One seal at a time: the child has one libuv pool thread (scrypt runs there), though two jobs were sent at once.
+    const pool = readdirSync(`/proc/${h.pid}/task`).filter((t) => readFileSync(`/proc/${h.pid}/task/${t}/comm`, 'utf8').trim() === 'libuv-worker');
+    assert.equal(pool.length, 1, 'one libuv pool thread');
     assert.match(a, /^scrypt\$32768\$8\$1\$/);
     assert.equal(await verifyPassword('first-pw', a), true);
     assert.equal(await verifyPassword('second-pw', b), true);

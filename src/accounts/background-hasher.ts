@@ -1,7 +1,7 @@
 /**
  * Hashes passwords in a child process at the lowest CPU priority: SCHED_IDLE where util-linux's chrt can
  * start it so (src/os/idle-policy.ts: a core running only the hasher then counts as idle when a trainee's
- * or ISLET's thread wakes), nice 19 in any case.
+ * or ISLET's thread wakes), nice 19 in any case; one seal at a time (one libuv pool thread).
  *
  * Why: a room creating accounts together would otherwise fill every core
  * with scrypt (about 90 ms of CPU each) exactly when the same trainees are
@@ -66,7 +66,14 @@ export class BackgroundHasher {
       // Under SCHED_IDLE from its first instruction: chrt sets the policy and execs node, keeping the IPC channel.
       const chrt = idleLauncher();
       const launch = chrt ? { execPath: chrt, execArgv: ['--idle', '0', process.execPath, ...process.execArgv] } : {};
-      const child = fork(new URL('./kdf-worker.ts', import.meta.url), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], detached: true, ...launch });
+      // One libuv pool thread: seals run one at a time (scrypt is memory-hard; four at once on a small host would
+      // hold 128 MiB and evict four times the caches), which is what docs/security.md promises.
+      const child = fork(new URL('./kdf-worker.ts', import.meta.url), [], {
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        detached: true,
+        env: { ...process.env, UV_THREADPOOL_SIZE: '1' },
+        ...launch,
+      });
       try {
         if (child.pid) {
           setPriority(child.pid, 19);
