@@ -98,6 +98,8 @@ async function main(): Promise<void> {
     }
     writeResult('echo-trace', result);
   } finally {
+    // A failure mid-trace must not leave the kernel tracing for whoever comes next.
+    if (existsSync(`${T}/tracing_on`)) await sh(`echo 0 > ${T}/tracing_on; echo > ${T}/set_event; echo > ${T}/trace`).catch(() => undefined);
     await pool.close();
     await target.close();
     rmSync(dir, { recursive: true, force: true });

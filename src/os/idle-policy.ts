@@ -23,7 +23,10 @@ export const SCHED_IDLE = 5;
 
 let probed: string | undefined | null = null;
 
-/** The chrt binary that can start a command under SCHED_IDLE on this host; undefined when there is none. Probed once. */
+/**
+ * The chrt binary that can start a command under SCHED_IDLE on this host; undefined when there is none.
+ * Probed once, synchronously (one short process, a few ms), at the first use: the hasher's first job.
+ */
 export function idleLauncher(): string | undefined {
   if (probed !== null) return probed;
   probed = undefined;
@@ -32,9 +35,9 @@ export function idleLauncher(): string | undefined {
     try {
       if (spawnSync(path, ['--idle', '0', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0) probed = path;
     } catch {
-      // keep looking
+      // a chrt that cannot run counts as none
     }
-    break;
+    break; // the first chrt found decides
   }
   return probed;
 }
