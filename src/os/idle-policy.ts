@@ -5,7 +5,7 @@
  * Why not only nice 19: a CPU running a nice-19 task is busy to the kernel's wake-up placement, so a
  * waking thread (ISLET's event loop, a trainee's shell) queues behind whatever runs on the other cores
  * instead of taking the hasher's. Traced in a 99-trainee workload (2026-12-01, ftrace sched_switch): ISLET's
- * event loop waited 30 ms on one core while the other ran the nice-19 hasher. A CPU whose only runnable
+ * event loop waited 30 ms on one core while the other ran the nice-19 hasher for half of that time. A CPU whose only runnable
  * tasks are SCHED_IDLE counts as idle when a task wakes (select_idle_sibling), and any normal task preempts
  * them at once.
  *
