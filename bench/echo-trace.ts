@@ -53,6 +53,7 @@ async function main(): Promise<void> {
   });
   const pool = new WorkerPool();
   let traced: { from: number; to: number } | undefined;
+  let bufferKb: string | undefined; // the trace buffer's size before this run, restored after; set while it traces
   try {
     await pool.grow(
       N - 1,
@@ -63,13 +64,16 @@ async function main(): Promise<void> {
     const from = performance.now();
     if (await tracing()) {
       await sleep(Math.max(0, (SECONDS - TRACE_SECONDS) * 500)); // the traced part sits in the middle of the window
+      // Reads "1408", or "7 (expanded: 1408)" before the buffer was ever used: the size to restore is 1408.
+      const size = readFileSync(`${T}/buffer_size_kb`, 'utf8');
+      bufferKb = /expanded: (\d+)/.exec(size)?.[1] ?? /\d+/.exec(size)?.[0] ?? '1408';
       await sh(`echo 0 > ${T}/tracing_on; echo > ${T}/trace; echo 400000 > ${T}/buffer_size_kb; echo sched:sched_switch sched:sched_waking > ${T}/set_event`);
       const t0 = performance.now();
       await sh(`echo 1 > ${T}/tracing_on`);
       await sleep(TRACE_SECONDS * 1000);
       await sh(`echo 0 > ${T}/tracing_on`);
       traced = { from: t0, to: performance.now() };
-      await sh(`cat ${T}/trace > ${traceFile}; echo > ${T}/set_event; echo > ${T}/trace; echo 1408 > ${T}/buffer_size_kb`);
+      await sh(`cat ${T}/trace > ${traceFile}`);
     } else console.log('no tracefs here: echo and event-loop figures only');
     await sleep(Math.max(0, SECONDS * 1000 - (performance.now() - from)));
     const to = performance.now();
@@ -98,8 +102,9 @@ async function main(): Promise<void> {
     }
     writeResult('echo-trace', result);
   } finally {
-    // A failure mid-trace must not leave the kernel tracing for whoever comes next.
-    if (existsSync(`${T}/tracing_on`)) await sh(`echo 0 > ${T}/tracing_on; echo > ${T}/set_event; echo > ${T}/trace`).catch(() => undefined);
+    // Only a run that started tracing resets it (also after a failure mid-trace): the kernel is left as it was found.
+    if (bufferKb !== undefined)
+      await sh(`echo 0 > ${T}/tracing_on; echo > ${T}/set_event; echo > ${T}/trace; echo ${bufferKb} > ${T}/buffer_size_kb`).catch(() => undefined);
     await pool.close();
     await target.close();
     rmSync(dir, { recursive: true, force: true });
