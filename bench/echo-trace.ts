@@ -5,20 +5,27 @@
  * available, the scheduler traced (sched_switch, sched_waking) for part of the window: how long ISLET's
  * event-loop thread waited for a CPU, its longest stretch on one, and what ran on each CPU while it waited
  * long (lib/sched-trace.ts).
- * Writes bench/results/<date>-echo-trace.json.
+ * Writes bench/results/<date>-echo-trace.json (with --exercise, <date>-echo-trace-exercise.json).
  *
- * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10]
+ * `--exercise`: one more trainee (the probe) runs the cut-off exercise (lib/workload.ts's EXERCISE) back to
+ * back for the whole window, as in bench/workload.ts's loaded slots, whose echoes are all taken while it runs.
+ * Without it the window has the working trainees only.
+ *
+ * `--trace-seconds 0` does not trace.
+ *
+ * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10] [--exercise]
  */
 import { exec } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { openJourney } from './lib/journey.ts';
+import { openJourney, run } from './lib/journey.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
 import { parseSchedTrace, program, whoRan } from './lib/sched-trace.ts';
 import { numArg, startTarget } from './lib/targets.ts';
 import { WorkerPool } from './lib/worker-pool.ts';
+import { EXERCISE } from './lib/workload.ts';
 import { repoRoot } from '../test/helpers/islet-process.ts';
 
 const argv = process.argv.slice(2);
@@ -26,6 +33,7 @@ const N = numArg(argv, 'n', 100);
 const SECONDS = numArg(argv, 'seconds', 40);
 const TRACE_SECONDS = numArg(argv, 'trace-seconds', 15);
 const SETTLE_MS = numArg(argv, 'settle', 10) * 1000;
+const WITH_EXERCISE = argv.includes('--exercise');
 const SLOW_MS = 50;
 const T = '/sys/kernel/tracing';
 const sh = promisify(exec);
@@ -45,6 +53,10 @@ async function main(): Promise<void> {
   const date = new Date().toISOString();
   const dir = mkdtempSync(join(tmpdir(), 'islet-echo-trace-'));
   const lagFile = join(dir, 'lag.txt');
+  // The load generator's own loop is probed too: a late generator stretches every echo it is timing.
+  const genLagFile = join(dir, 'generator-lag.txt');
+  process.env.LOOP_LAG_FILE = genLagFile;
+  await import('./lib/loop-lag-probe.ts');
   const traceFile = join(dir, 'trace.txt');
   const target = await startTarget('islet', {
     priority: 0,
@@ -59,48 +71,76 @@ async function main(): Promise<void> {
       N - 1,
       async (i) => (await openJourney(target, { account: `w${i}`, password: 'benchpw', choice: target.choices.demo, timeoutMs: 180_000 })).trainee,
     );
-    pool.activate(N - 1);
-    await sleep(SETTLE_MS);
-    const from = performance.now();
-    if (await tracing()) {
-      await sleep(Math.max(0, (SECONDS - TRACE_SECONDS) * 500)); // the traced part sits in the middle of the window
+    const probe = WITH_EXERCISE
+      ? (await openJourney(target, { account: 'probe', password: 'benchpw', choice: target.choices.demo, timeoutMs: 180_000 })).trainee
+      : undefined;
+    if (probe) await run(probe, EXERCISE, 600_000); // warms the page cache and the binaries once, as bench/workload.ts
+    // The trace buffer is sized before the window and read after it: sizing it (hundreds of MB) and reading
+    // it out stalled every process on the machine for up to 0.3 s, which a window around them would count.
+    const traceable = TRACE_SECONDS > 0 && (await tracing());
+    if (traceable) {
       // Reads "1408", or "7 (expanded: 1408)" before the buffer was ever used: the size to restore is 1408.
       const size = readFileSync(`${T}/buffer_size_kb`, 'utf8');
       bufferKb = /expanded: (\d+)/.exec(size)?.[1] ?? /\d+/.exec(size)?.[0] ?? '1408';
       await sh(`echo 0 > ${T}/tracing_on; echo > ${T}/trace; echo 400000 > ${T}/buffer_size_kb; echo sched:sched_switch sched:sched_waking > ${T}/set_event`);
+    } else if (TRACE_SECONDS > 0) console.log('no tracefs here: echo and event-loop figures only');
+    pool.activate(N - 1);
+    await sleep(SETTLE_MS);
+    const from = performance.now();
+    let exercising = probe !== undefined;
+    const exercises: number[] = [];
+    const exerciseLoop = (async () => {
+      while (probe && exercising) exercises.push(round1((await run(probe, EXERCISE, 600_000)).ms));
+    })();
+    if (traceable) {
+      await sleep(Math.max(0, (SECONDS - TRACE_SECONDS) * 500)); // the traced part sits in the middle of the window
       const t0 = performance.now();
       await sh(`echo 1 > ${T}/tracing_on`);
       await sleep(TRACE_SECONDS * 1000);
       await sh(`echo 0 > ${T}/tracing_on`);
       traced = { from: t0, to: performance.now() };
-      await sh(`cat ${T}/trace > ${traceFile}`);
-    } else console.log('no tracefs here: echo and event-loop figures only');
+    }
     await sleep(Math.max(0, SECONDS * 1000 - (performance.now() - from)));
+    exercising = false;
+    await exerciseLoop;
     const to = performance.now();
     await pool.pause();
+    if (traced) await sh(`cat ${T}/trace > ${traceFile}`);
     const echoes = pool.echoes.filter((e) => e.at >= from && e.at <= to);
     const ms = echoes.map((e) => e.ms);
     const slow = echoes.filter((e) => e.ms > SLOW_MS);
-    const lag = readFileSync(lagFile, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.split(' ').map(Number) as [number, number])
-      .map(([at, late]) => ({ at: at - performance.timeOrigin, late }))
-      .filter((x) => x.at >= from && x.at <= to);
+    const lag = lateness(lagFile, from, to);
+    const genLag = lateness(genLagFile, from, to);
     const result: { date: string; [field: string]: unknown } = {
       benchmark: 'echo-trace',
       date,
-      method: { n: N, working: N - 1, seconds: SECONDS, settle_ms: SETTLE_MS, trace_seconds: TRACE_SECONDS, islet_priority: 0, slow_ms: SLOW_MS },
+      method: {
+        n: N,
+        working: N - 1,
+        exercise: WITH_EXERCISE ? EXERCISE : null,
+        seconds: SECONDS,
+        settle_ms: SETTLE_MS,
+        trace_seconds: TRACE_SECONDS,
+        islet_priority: 0,
+        slow_ms: SLOW_MS,
+      },
+      ...(WITH_EXERCISE ? { exercise_ms: exercises } : {}),
       echo_ms: { keys: ms.length, p50: round1(pct(ms, 0.5)), p95: round1(pct(ms, 0.95)), p99: round1(pct(ms, 0.99)), max: round1(Math.max(...ms)) },
       // Slow keys come together or alone: how many 100 ms windows hold them.
       slow_keys: { count: slow.length, windows_100ms: new Set(slow.map((e) => Math.floor(e.at / 100))).size },
-      islet_loop_late_over_8ms: { count: lag.length, max_ms: round1(Math.max(0, ...lag.map((x) => x.late))) },
+      // Times are seconds from the window's start; `traced` is the part of the window the scheduler was traced.
+      ...(traced ? { traced_s: { from: round1((traced.from - from) / 1000), to: round1((traced.to - from) / 1000) } } : {}),
+      islet_loop_late_over_8ms: worstLate(lag, from),
+      generator_loop_late_over_8ms: worstLate(genLag, from),
+      // Each slow key against the two loops: was ISLET's, the generator's, both or neither late by 20 ms or
+      // more while it waited for its echo? "Neither" leaves the engine's side (dockerd, shim, the shell).
+      slow_keys_while_late: attribute(slow, lag, genLag, 20),
     };
     if (traced) {
       const t = parseSchedTrace(readFileSync(traceFile, 'utf8').split('\n'), target.pid);
       result.trace = summarizeTrace(t, traced, echoes);
     }
-    writeResult('echo-trace', result);
+    writeResult(WITH_EXERCISE ? 'echo-trace-exercise' : 'echo-trace', result);
   } finally {
     // Only a run that started tracing resets it (also after a failure mid-trace): the kernel is left as it was found.
     if (bufferKb !== undefined)
@@ -109,6 +149,49 @@ async function main(): Promise<void> {
     await target.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+interface Late {
+  readonly at: number;
+  readonly late: number;
+}
+
+/** The lateness lines (wall-clock ms, late ms) of a loop-lag-probe file within [from, to] of this process's clock. */
+function lateness(file: string, from: number, to: number): Late[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' ').map(Number) as [number, number])
+    .map(([at, late]) => ({ at: at - performance.timeOrigin, late }))
+    .filter((x) => x.at >= from && x.at <= to);
+}
+
+/** How many times a loop was late, by how much at most, and its five worst, when (s into the window). */
+function worstLate(lags: readonly Late[], from: number) {
+  return {
+    count: lags.length,
+    max_ms: round1(Math.max(0, ...lags.map((x) => x.late))),
+    worst: [...lags]
+      .sort((a, b) => b.late - a.late)
+      .slice(0, 5)
+      .map((l) => ({ at_s: round1((l.at - from) / 1000), ms: round1(l.late) })),
+  };
+}
+
+/** A timer late by `late` at `at` means its loop did not run over [at − late, at]. */
+function lateDuring(lags: readonly Late[], key: { at: number; ms: number }, min: number): boolean {
+  return lags.some((l) => l.late >= min && l.at - l.late < key.at + key.ms && l.at > key.at);
+}
+
+function attribute(keys: readonly { at: number; ms: number }[], islet: readonly Late[], generator: readonly Late[], min: number) {
+  const out = { islet: 0, generator: 0, both: 0, neither: 0 };
+  for (const k of keys) {
+    const i = lateDuring(islet, k, min);
+    const g = lateDuring(generator, k, min);
+    out[i && g ? 'both' : i ? 'islet' : g ? 'generator' : 'neither']++;
+  }
+  return out;
 }
 
 function summarizeTrace(t: ReturnType<typeof parseSchedTrace>, window: { from: number; to: number }, echoes: { at: number; ms: number }[]) {

@@ -1,17 +1,22 @@
 /**
  * Loaded into a server with `--import` (bench/echo-trace.ts): every 5 ms, notes how late its timer ran, and
  * appends each lateness over 8 ms (wall-clock time and ms) to $LOOP_LAG_FILE. A late timer means the event
- * loop could not run: busy, blocked, or waiting for a CPU. The timer does not keep the server alive.
+ * loop could not run: busy, blocked, or waiting for a CPU. The timer does not keep the server alive, and
+ * stops once the file can no longer be written.
  */
 import { appendFileSync } from 'node:fs';
 
 const file = process.env.LOOP_LAG_FILE;
 if (file) {
   let last = performance.now();
-  setInterval(() => {
+  const timer = setInterval(() => {
     const now = performance.now();
     const late = now - last - 5;
-    if (late > 8) appendFileSync(file, `${(performance.timeOrigin + now).toFixed(1)} ${late.toFixed(1)}\n`);
+    try {
+      if (late > 8) appendFileSync(file, `${(performance.timeOrigin + now).toFixed(1)} ${late.toFixed(1)}\n`);
+    } catch {
+      clearInterval(timer); // the file's directory is gone: whoever reads it is done
+    }
     last = now;
   }, 5).unref();
 }

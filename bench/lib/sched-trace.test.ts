@@ -15,7 +15,8 @@ test('a woken thread waits until it is switched in; a preempted one from the swi
       sw(0, '100.002000', ['MainThread', 42, 'S'], ['containerd-shim', 7]),
       wake(1, '100.003000', 'MainThread', 42), // woken while cpu0 runs a shim and cpu1 a hasher
       sw(1, '100.003000', ['swapper/1', 0, 'R'], ['libuv-worker', 9]),
-      sw(0, '100.013000', ['containerd-shim', 7, 'S'], ['MainThread', 42]), // 10 ms later
+      sw(0, '100.008000', ['containerd-shim', 7, 'S'], ['containerd-shim', 8]), // a second shim
+      sw(0, '100.013000', ['containerd-shim', 8, 'S'], ['MainThread', 42]), // 10 ms later
       sw(0, '100.015000', ['MainThread', 42, 'R'], ['sh', 11]), // preempted
       sw(0, '100.016500', ['sh', 11, 'S'], ['MainThread', 42]), // 1.5 ms later
       sw(1, '100.020000', ['libuv-worker', 9, 'S'], ['swapper/1', 0]),
@@ -34,8 +35,8 @@ test('a woken thread waits until it is switched in; a preempted one from the swi
     [2_000, 2_000],
   );
   assert.deepEqual(whoRan(t, t.waits[0]!), [
-    { cpu: 0, program: 'containerd-shim', ms: 10 },
-    { cpu: 1, program: 'libuv-worker', ms: 10 },
+    { cpu: 0, program: 'containerd-shim', ms: 10, threads: 2 },
+    { cpu: 1, program: 'libuv-worker', ms: 10, threads: 1 },
   ]);
 });
 

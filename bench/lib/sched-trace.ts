@@ -75,17 +75,23 @@ export function parseSchedTrace(lines: Iterable<string>, pid: number): ThreadTra
 /** Collapses a task name to its program (the engine's shims have one name per process). */
 export const program = (comm: string): string => (comm.startsWith('containerd-shim') ? 'containerd-shim' : comm.replace(/\/\d+$/, ''));
 
-/** CPU time (ms) each program had on each CPU while the thread waited in `wait`, largest first. */
-export function whoRan(t: ThreadTrace, wait: Wait, top = 4): { cpu: number; program: string; ms: number }[] {
-  const sums = new Map<string, number>();
+/**
+ * CPU time (ms) each program had on each CPU while the thread waited in `wait`, largest first, and how many of
+ * its threads ran (one shim for 60 ms, or sixty shims for 1 ms each).
+ */
+export function whoRan(t: ThreadTrace, wait: Wait, top = 4): { cpu: number; program: string; ms: number; threads: number }[] {
+  const sums = new Map<string, { us: number; pids: Set<number> }>();
   for (const r of t.all) {
     const o = Math.min(wait.to, r.to) - Math.max(wait.from, r.from);
     if (o <= 0) continue;
     const key = `${r.cpu}\t${program(r.comm)}`;
-    sums.set(key, (sums.get(key) ?? 0) + o);
+    const sum = sums.get(key) ?? { us: 0, pids: new Set<number>() };
+    sum.us += o;
+    sum.pids.add(r.pid);
+    sums.set(key, sum);
   }
   return [...sums]
-    .sort((a, b) => b[1] - a[1])
+    .sort((a, b) => b[1].us - a[1].us)
     .slice(0, top)
-    .map(([k, v]) => ({ cpu: Number(k.split('\t')[0]), program: k.split('\t')[1]!, ms: Math.round(v / 100) / 10 }));
+    .map(([k, v]) => ({ cpu: Number(k.split('\t')[0]), program: k.split('\t')[1]!, ms: Math.round(v.us / 100) / 10, threads: v.pids.size }));
 }
