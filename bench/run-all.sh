@@ -45,8 +45,10 @@ step data-path $node bench/data-path-cpu.ts --mb 100 --keys 2000 --runs 3 --prof
 # Interleaved: islet (nice 0), peer, islet-nice in turn at every step, 5 repetitions (the same random delays for every system in each slot), finer steps near 3x,
 # CPU by process group per slot; then a separate ISLET (nice 0, not compared) under --cpu-prof with 99 working.
 step workload $node bench/workload.ts --systems islet,peer,islet-nice --steps 1,25,50,100,150,200 --reps 5 --settle 15 --refine 2 --refine-max 6 --profile
-# Where the echo tail comes from: ISLET (nice 0) with 99 working, its event loop's lateness and a 15 s scheduler trace (tracefs; root).
+# Where the echo tail comes from: ISLET (nice 0) with 99 working, its event loop's lateness and a 15 s scheduler trace (tracefs; root);
+# then the same with the cut-off exercise running back to back (the workload's loaded-slot condition).
 step echo-trace $node bench/echo-trace.ts --n 100 --seconds 40 --trace-seconds 15
+step echo-trace $node bench/echo-trace.ts --n 100 --seconds 40 --trace-seconds 15 --exercise
 # Equal n side by side (50, 100, 200), ISLET alone on to 1000.
 step density $node bench/density.ts --islet-steps 50,100,200,500,1000 --peer-steps 50,100,200
 step charts $node bench/charts.ts
