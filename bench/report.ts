@@ -166,6 +166,7 @@ put(
     engineStorm: newest('engine-storm'),
     density: newest('density'),
     workload: newest('workload'),
+    cutoff: newest('workload-cutoff'),
   }),
 );
 put('density', density());

@@ -90,6 +90,46 @@ test('targetsTable: a cut-off not reached by a small run proves nothing: no verd
   assert.equal(row(t, "cut-off against each system's own")[3], 'yes');
 });
 
+test('targetsTable: where the main run reached no crossing, the cut-off rows read on in a run above it', () => {
+  const main: ResultFile = {
+    file: '2026-12-01-workload.json',
+    run: { commit: 'aaa1111' },
+    steps: [],
+    analysis: {
+      max_n: { islet: 200, peer: 200 },
+      table: [],
+      cutoff: {
+        shared: { islet: { median: null, earliest: 150, all_runs: null }, peer: { median: null, earliest: null, all_runs: null } },
+        own: { islet: { median: null, earliest: 150, all_runs: null }, peer: { median: null, earliest: null, all_runs: null } },
+      },
+    },
+  };
+  const beyond = (lowest: number): ResultFile => ({
+    file: '2026-12-01-workload-cutoff.json',
+    run: { commit: 'bbb2222' },
+    steps: [],
+    analysis: {
+      max_n: { islet: 350, peer: 350 },
+      table: ['islet', 'peer'].flatMap((system) => [1, lowest, 350].map((n) => ({ system, n }))),
+      cutoff: {
+        shared: { islet: { median: 300, earliest: 250, all_runs: 350 }, peer: { median: 275, earliest: 250, all_runs: 300 } },
+        own: { islet: { median: 325, earliest: 275, all_runs: null }, peer: { median: 300, earliest: 250, all_runs: 350 } },
+      },
+    },
+  });
+  // Without the run above, nothing is decided.
+  assert.equal(row(targetsTable({ workload: main }), "cut-off against each system's own")[3], '–');
+  const t = targetsTable({ workload: main, cutoff: beyond(250) });
+  // ISLET's earliest run crossing stays the main run's (150); the rest come from the run above.
+  assert.deepEqual(row(t, "cut-off against each system's own").slice(1, 4), ['325 (runs: 150 to –)', '300 (runs: 250 to 350)', 'yes']);
+  assert.deepEqual(row(t, 'cut-off ≥ 34').slice(1, 4), ['300 (runs: 150 to 350)', '275 (runs: 250 to 300)', 'yes']);
+  assert.match(row(t, "cut-off against each system's own")[4]!, /workload\.json.*aaa1111.*workload-cutoff\.json.*bbb2222/);
+  // A run that measured at or below the main run's largest n does not continue it.
+  const overlapping = targetsTable({ workload: main, cutoff: beyond(200) });
+  assert.equal(row(overlapping, "cut-off against each system's own")[1], '> 200 (runs: 150 to –)');
+  assert.doesNotMatch(row(overlapping, "cut-off against each system's own")[4]!, /cutoff/);
+});
+
 test('targetsTable: a missing result file says so, no figure and no verdict', () => {
   const t = targetsTable({});
   const r = row(t, 'new container');
