@@ -13,10 +13,16 @@
  * PROFILE_N − 1 trainees working for PROFILE_SECONDS; its main thread's profile is summarised into the
  * result. The profiler is never on a compared system: its sampling (a signal to the main thread every
  * millisecond) slowed the profiled ISLET's echo tail and exercise in the comparison (issue 15.2).
- * Writes bench/results/<date>-workload.json.
+ * `--exercise-timeout S` (default 600): a loaded slot's exercise still running after S seconds is interrupted
+ * (Ctrl-C) and recorded as taking S seconds, with `exercise_timed_out` (a lower bound: past the knee of the
+ * room's demand a slot can run for many minutes, and one such slot must not lose the whole run). Its ratio is
+ * then a lower bound too, which is all a crossing needs while S is at least three times the solo time.
+ * Writes bench/results/<date>-workload.json, or <date>-<name>.json with `--name` (a run of steps above the
+ * main run's: `--name workload-cutoff`, read on by the targets table).
  *
  * Usage: node bench/workload.ts [--systems islet,peer,islet-nice] [--steps 1,25,50,100,150,200]
  *          [--reps 3] [--settle 15] [--refine 2] [--refine-max 6] [--profile] [--profile-n 100] [--profile-seconds 60]
+ *          [--exercise-timeout 600] [--name workload]
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, setPriority, tmpdir } from 'node:os';
@@ -26,6 +32,7 @@ import { analyzeCutoff, type ExerciseRun } from './lib/cutoff.ts';
 import { summarizeCpuProfile } from './lib/cpu-profile.ts';
 import { refineSteps, stepSlots, type Slot } from './lib/interleave.ts';
 import { openJourney, run } from './lib/journey.ts';
+import { SHELL_PROMPT } from './lib/targets.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
 import { SlotCpu, type CpuGroups } from './lib/slot-cpu.ts';
 import { median } from './lib/stats.ts';
@@ -46,6 +53,9 @@ const SETTLE_MS = numArg(argv, 'settle', 15) * 1000;
 const REFINE = numArg(argv, 'refine', 2);
 const REFINE_MAX = numArg(argv, 'refine-max', 6);
 const PROFILE = argv.includes('--profile');
+const EXERCISE_TIMEOUT_MS = numArg(argv, 'exercise-timeout', 600) * 1000;
+const NAME = argv.includes('--name') ? argv[argv.indexOf('--name') + 1]! : 'workload';
+if (!/^[a-z][a-z0-9-]*$/.test(NAME)) throw new Error(`--name ${NAME}: lower-case letters, digits and dashes`);
 const PROFILE_N = numArg(argv, 'profile-n', 100);
 const PROFILE_SECONDS = numArg(argv, 'profile-seconds', 60);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -67,6 +77,19 @@ interface SlotResult extends ExerciseRun {
   readonly load1: number;
   readonly still_busy_at_pause?: number;
   readonly workload_failures: number;
+  readonly exercise_timed_out?: true;
+}
+
+/** The loaded slot's exercise; past `EXERCISE_TIMEOUT_MS` it is interrupted and counted as that long (a lower bound). */
+async function loadedExercise(probe: SshTrainee): Promise<{ ms: number; timedOut: boolean }> {
+  try {
+    return { ms: (await run(probe, EXERCISE, EXERCISE_TIMEOUT_MS)).ms, timedOut: false };
+  } catch (err) {
+    if (!String(err).includes('timeout waiting for')) throw err;
+    probe.send('\x03');
+    await probe.waitFor(SHELL_PROMPT, 600_000);
+    return { ms: EXERCISE_TIMEOUT_MS, timedOut: true };
+  }
 }
 
 async function startSystem(name: string, profileDir?: string): Promise<System> {
@@ -93,7 +116,7 @@ async function measureSlot(sys: System, slot: Slot): Promise<SlotResult> {
   const cpu = new SlotCpu(sys.target.pid, sys.target.containerFilter);
   cpu.start();
   const from = performance.now();
-  const { ms } = await run(sys.probe, EXERCISE, 600_000);
+  const { ms, timedOut } = await loadedExercise(sys.probe);
   const to = performance.now();
   const usage = cpu.stop();
   const stillBusy = await sys.pool.pause();
@@ -108,6 +131,7 @@ async function measureSlot(sys: System, slot: Slot): Promise<SlotResult> {
     load1: round1(loadavg()[0]!),
     still_busy_at_pause: stillBusy,
     workload_failures: sys.pool.failures,
+    ...(timedOut ? { exercise_timed_out: true as const } : {}),
   };
 }
 
@@ -199,6 +223,7 @@ async function main(): Promise<void> {
       interleaved: true,
       systems: SYSTEMS,
       exercise: EXERCISE,
+      exercise_timeout_ms: EXERCISE_TIMEOUT_MS,
       reps: REPS,
       settleMs: SETTLE_MS,
       steps: STEPS,
@@ -221,7 +246,7 @@ async function main(): Promise<void> {
     slots: slots.map(({ echoes: _e, ...s }) => s),
   };
   console.log(JSON.stringify({ cutoff: analysis.cutoff, shared_solo: analysis.shared_solo, own_solo: analysis.own_solo }));
-  writeResult('workload', result);
+  writeResult(NAME, result);
 }
 
 /**
