@@ -181,6 +181,7 @@ put('throughput', throughput());
       latency: newest('login-latency'),
       density: newest('density'),
       workload: wl,
+      cutoff: newest('workload-cutoff'),
       vcpus: m.cpus ?? cpus().length,
       memGiB: m.memGiB ?? Math.round(totalmem() / 2 ** 30),
     }),

@@ -5,7 +5,7 @@
 # runs each benchmark against ISLET and the peer, then draws the charts and
 # writes the tables (the targets table included) from the result files.
 # Results: bench/results/<date>-<name>.json and bench/results/charts/.
-# Estimated 1.5 hours on 2 cores (the interleaved workload about 45 minutes of it);
+# Estimated 2 hours on 2 cores (the interleaved workload about 45 minutes of it, the cut-off above it about 17);
 # each step prints its own duration. Run it on an otherwise idle machine.
 #
 # Usage: npm run bench [-- --allow-dirty] [-- --only workload,report]

@@ -24,3 +24,30 @@ test('paperTable: our figures beside the paper, from the files; missing files sa
   assert.deepEqual(row('Table 1').slice(1, 4), ['34 (t2.medium, 2 vCPUs)', '150', '> 200']);
   assert.match(row('Figure 6').at(-1)!, /no result file/);
 });
+
+test('paperTable: Table 1 reads on in the run above the workload run where it reached no crossing, and cites both', () => {
+  const workload = {
+    file: 'w.json',
+    analysis: { max_n: { islet: 200, peer: 200 }, table: [], cutoff: { own: { islet: { median: null }, peer: { median: null } } } },
+  };
+  const cutoff = {
+    file: 'w-cutoff.json',
+    analysis: {
+      max_n: { islet: 210, peer: 210 },
+      table: [
+        { system: 'islet', n: 210 },
+        { system: 'peer', n: 210 },
+      ],
+      cutoff: { own: { islet: { median: null }, peer: { median: 210 } } },
+    },
+  };
+  const row = (t: string) =>
+    t
+      .split('\n')
+      .find((l) => l.startsWith('| Table 1'))!
+      .split(' | ');
+  assert.deepEqual(row(paperTable({ vcpus: 2, memGiB: 24, workload })).slice(2, 4), ['> 200', '> 200']);
+  const t = row(paperTable({ vcpus: 2, memGiB: 24, workload, cutoff }));
+  assert.deepEqual(t.slice(2, 4), ['> 210', '210']);
+  assert.match(t.at(-1)!, /w\.json.*w-cutoff\.json/);
+});

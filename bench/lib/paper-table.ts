@@ -4,6 +4,7 @@
  * the paper gives "several hundred" on 16 vCPUs / 30 GiB, no count in its text), Table 1 (trainees before
  * the 3× cut-off: 34 on a 2-vCPU t2.medium, i.e. 17 per vCPU). Pure; the caller loads the result files.
  */
+import { readCutoff } from './cutoff-reading.ts';
 import type { ResultFile } from './targets-table.ts';
 
 /** The paper's Table 1: machine, vCPUs, trainees at the cut-off. */
@@ -25,19 +26,29 @@ export function paperCutoffFor(vcpus: number): { trainees: number; basis: string
 const ms = (x: unknown) => (typeof x !== 'number' || Number.isNaN(x) ? '–' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
 const file = (r?: ResultFile) => (r ? `\`${r.file}\`` : 'no result file');
 
-export function paperTable(x: { latency?: ResultFile; density?: ResultFile; workload?: ResultFile; vcpus: number; memGiB: number }): string {
+export function paperTable(x: {
+  latency?: ResultFile;
+  density?: ResultFile;
+  workload?: ResultFile;
+  /** `<date>-workload-cutoff.json`: read on where the workload run reached no crossing. */
+  cutoff?: ResultFile;
+  vcpus: number;
+  memGiB: number;
+}): string {
   const l = x.latency?.summary ?? {};
   const steps: any[] = x.density?.steps ?? [];
   const most = (t: string) => steps.filter((s) => s.target === t).sort((a, b) => b.sessions - a.sessions)[0];
   const mostI = most('islet'),
     mostP = most('peer');
   const dens = (s: any) => (s ? `${s.sessions} idle, ${s.host_mb_per_session} MB host memory each` : '–');
-  const a = x.workload?.analysis;
+  // Read on in the run above the main one where it reached no crossing (lib/cutoff-reading.ts).
+  const reading = readCutoff(x.workload, x.cutoff);
   const cut = (t: string) => {
-    const c = a?.cutoff?.own?.[t] ?? (x.workload?.cutoff?.[t] !== undefined ? { median: x.workload.cutoff[t] } : undefined);
+    const c = reading.of('own', t);
     if (!c) return '–';
-    return c.median === null ? `> ${a?.max_n?.[t] ?? x.workload?.max_tested?.[t] ?? '?'}` : String(c.median);
+    return c.median === null ? `> ${reading.maxN(t) ?? '?'}` : String(c.median);
   };
+  const cutoffFiles = reading.usesAbove('islet') || reading.usesAbove('peer') ? `${file(x.workload)}, ${file(x.cutoff)}` : file(x.workload);
   const paper = paperCutoffFor(x.vcpus);
   const rows = [
     [
@@ -62,7 +73,7 @@ export function paperTable(x: { latency?: ResultFile; density?: ResultFile; work
       cut('islet'),
       cut('peer'),
       'against each system\'s own solo time; see "how the workload differs" below the table',
-      file(x.workload),
+      cutoffFiles,
     ],
   ];
   return [

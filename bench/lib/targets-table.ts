@@ -4,6 +4,8 @@
  * missing says so instead of quoting an earlier run. Pure: the caller loads the files.
  */
 
+import { readCutoff } from './cutoff-reading.ts';
+
 /** A loaded result file: its name in bench/results/ and its JSON. */
 export type ResultFile = { file: string } & Record<string, any>;
 
@@ -113,36 +115,16 @@ function densityRows(r: ResultFile | undefined): Row[] {
 }
 
 function workloadRows(r: ResultFile | undefined, beyond?: ResultFile): Row[] {
-  const a = r?.analysis;
   const steps: any[] = r?.steps ?? [];
   const at = (t: string, n: number) => steps.find((s) => s.target === t && s.n === n);
   const ns = [...new Set(steps.filter((s) => s.target === 'islet' && at('peer', s.n)).map((s) => s.n as number))].sort((x, y) => x - y);
   const behind = ns.filter((n) => at('islet', n).exercise_ms > at('peer', n).exercise_ms);
   const n100 = ns.find((n) => n >= 100);
   const e = (t: string) => (n100 ? at(t, n100)?.echo_ms?.p99 : undefined);
-  // A result from before the interleaved run has only the median cut-offs: shared_cutoff, and cutoff (own solo).
-  const legacy = (kind: 'shared' | 'own', t: string) => {
-    const m = (kind === 'shared' ? r?.shared_cutoff : r?.cutoff)?.[t];
-    return m === undefined ? undefined : { median: m, earliest: null, all_runs: null };
-  };
-  const mainOf = (kind: 'shared' | 'own', t: string) => a?.cutoff?.[kind]?.[t] ?? (a ? undefined : legacy(kind, t));
-  const mainMax = (t: string): number | undefined => a?.max_n?.[t] ?? r?.max_tested?.[t];
-  // The run above the main one counts for a system only if every step it loaded lies above the main run's largest n.
-  const above = (t: string) => {
-    const b = beyond?.analysis;
-    const loaded = (b?.table ?? []).filter((row: any) => row.system === t && row.n > 1).map((row: any) => row.n as number);
-    const max = mainMax(t);
-    return b && r && max !== undefined && loaded.length > 0 && Math.min(...loaded) > max ? b : undefined;
-  };
-  const used = (t: string) => (mainOf('own', t)?.median === null || mainOf('shared', t)?.median === null) && above(t) !== undefined;
-  // Each reading (median, earliest, all runs) is the main run's crossing if it has one, else the run above's.
-  const of = (kind: 'shared' | 'own', t: string) => {
-    const m = mainOf(kind, t);
-    const b = above(t)?.cutoff?.[kind]?.[t];
-    if (!m || !b) return m;
-    return { median: m.median ?? b.median, earliest: m.earliest ?? b.earliest, all_runs: m.all_runs ?? b.all_runs };
-  };
-  const maxN = (t: string) => above(t)?.max_n?.[t] ?? mainMax(t);
+  // The cut-offs, read on in the run above the main one where it reached none (lib/cutoff-reading.ts).
+  const reading = readCutoff(r, beyond);
+  const of = reading.of;
+  const maxN = reading.maxN;
   const cut = (kind: 'shared' | 'own', t: string) => {
     const c = of(kind, t);
     if (!c) return '–';
@@ -161,7 +143,7 @@ function workloadRows(r: ResultFile | undefined, beyond?: ResultFile): Row[] {
     if (!p.above) return atLeast(i, p.n);
     return i.above ? undefined : i.n > p.n ? true : false; // the peer's lies above p.n
   };
-  const cutoffSrc = used('islet') || used('peer') ? src(r, beyond) : src(r);
+  const cutoffSrc = reading.usesAbove('islet') || reading.usesAbove('peer') ? src(r, beyond) : src(r);
   const ci = num('own', 'islet'),
     cp = num('own', 'peer'),
     cs = num('shared', 'islet');
