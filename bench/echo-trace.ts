@@ -65,13 +65,14 @@ async function main(): Promise<void> {
   });
   const pool = new WorkerPool();
   let traced: { from: number; to: number } | undefined;
+  let probe: Awaited<ReturnType<typeof openJourney>>['trainee'] | undefined; // runs the exercise, with --exercise
   let bufferKb: string | undefined; // the trace buffer's size before this run, restored after; set while it traces
   try {
     await pool.grow(
       N - 1,
       async (i) => (await openJourney(target, { account: `w${i}`, password: 'benchpw', choice: target.choices.demo, timeoutMs: 180_000 })).trainee,
     );
-    const probe = WITH_EXERCISE
+    probe = WITH_EXERCISE
       ? (await openJourney(target, { account: 'probe', password: 'benchpw', choice: target.choices.demo, timeoutMs: 180_000 })).trainee
       : undefined;
     if (probe) await run(probe, EXERCISE, 600_000); // warms the page cache and the binaries once, as bench/workload.ts
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
     // Only a run that started tracing resets it (also after a failure mid-trace): the kernel is left as it was found.
     if (bufferKb !== undefined)
       await sh(`echo 0 > ${T}/tracing_on; echo > ${T}/set_event; echo > ${T}/trace; echo ${bufferKb} > ${T}/buffer_size_kb`).catch(() => undefined);
+    probe?.end();
     await pool.close();
     await target.close();
     rmSync(dir, { recursive: true, force: true });
