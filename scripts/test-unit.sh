@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The fast loop (`npm run test:unit`): every test that needs no container engine and no SSH client.
 #
-# Which tests are unit tests: the *.test.ts files under src/ (and scripts/: the lint's own), except those listed in ENGINE_TESTS
+# Which tests are unit tests: the *.test.ts files under src/ (and scripts/: the lint's own; bench/: the benchmarks' own
+# readings and tables), except those listed in ENGINE_TESTS
 # below. Everything under test/ is whole-stack (engine, OpenSSH, real clients) and runs only in
 # `npm test` (scripts/test.sh, which runs every test). DOCKER_HOST points nowhere here, so a unit
 # test that reaches for the engine fails instead of quietly using it: list it in ENGINE_TESTS, or
@@ -23,6 +24,7 @@ ENGINE_TESTS=(
   src/lifecycle/lifecycle-service.test.ts    # lifecycle effects on real containers
   src/sshd/algorithms.test.ts                # what OpenSSH's ssh negotiates with the server
   src/sessions/warm-pool.test.ts             # the rename-free claim suite on the fake driver and on the real engine
+  bench/lib/peer-flags.test.ts               # the peer's docker run arguments against ISLET's create body, in the engine
 )
 # Unit tests that fork `node` (their child would inherit --test flags in a shared process).
 OWN_PROCESS=(
@@ -43,7 +45,7 @@ SHARDS=6
 for f in "${ENGINE_TESTS[@]}" "${OWN_PROCESS[@]}"; do
   [[ -f $f ]] || { echo "test-unit.sh: $f is listed but does not exist (moved? update the list)" >&2; exit 1; }
 done
-mapfile -t rest < <(find src scripts -name '*.test.ts' | sort | grep -vxF -f <(printf '%s\n' "${ENGINE_TESTS[@]}" "${OWN_PROCESS[@]}" "${HEAVY[@]}"))
+mapfile -t rest < <(find src scripts bench -name '*.test.ts' | sort | grep -vxF -f <(printf '%s\n' "${ENGINE_TESTS[@]}" "${OWN_PROCESS[@]}" "${HEAVY[@]}"))
 files=()
 for f in "${HEAVY[@]}"; do [[ -f $f ]] && files+=("$f"); done
 files+=("${rest[@]}")

@@ -14,5 +14,5 @@ npx --no-install biome format   # the formatter as a check (no --write): exits 1
 echo "== leftovers of earlier runs (islet.test-labelled containers and networks)"
 node --disable-warning=ExperimentalWarning scripts/sweep-test-leftovers.ts
 echo "== tests"
-mapfile -t files < <(find src test scripts -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t files < <(find src test scripts bench -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 exec node --disable-warning=ExperimentalWarning --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"
