@@ -13,7 +13,14 @@
  *
  * `--trace-seconds 0` does not trace.
  *
+ * `--slice-ab US`: through the window, the slice request of ISLET's event-loop thread (lib/thread-slice.ts, Linux
+ * 6.12+) alternates between the kernel's default and US µs in blocks of `--block` seconds (default 10), so both
+ * arms meet the same trainees on the same machine in the same minutes. Keys whose wait spans a switch count in
+ * neither arm. It tests whether a shorter slice, which lets a waking thread preempt sooner, shortens the echo
+ * tail (it did not: docs/performance.md, "A shorter scheduler slice"). Writes <date>-echo-trace[-exercise]-slice-ab.json.
+ *
  * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10] [--exercise]
+ *        [--slice-ab 100 --block 10 --slice-first short|default]
  */
 import { exec } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,6 +34,7 @@ import { numArg, startTarget } from './lib/targets.ts';
 import { WorkerPool } from './lib/worker-pool.ts';
 import { EXERCISE } from './lib/workload.ts';
 import { repoRoot } from '../test/helpers/islet-process.ts';
+import { setThreadSlice, threadSlice } from './lib/thread-slice.ts';
 
 const argv = process.argv.slice(2);
 const N = numArg(argv, 'n', 100);
@@ -34,6 +42,10 @@ const SECONDS = numArg(argv, 'seconds', 40);
 const TRACE_SECONDS = numArg(argv, 'trace-seconds', 15);
 const SETTLE_MS = numArg(argv, 'settle', 10) * 1000;
 const WITH_EXERCISE = argv.includes('--exercise');
+const SLICE_AB_US = numArg(argv, 'slice-ab', 0);
+const BLOCK_MS = numArg(argv, 'block', 10) * 1000;
+// Which arm opens the window: `--slice-first short|default`; without it, by the minute's parity.
+const SLICE_FIRST = argv.includes('--slice-first') ? argv[argv.indexOf('--slice-first') + 1] : undefined;
 const SLOW_MS = 50;
 const T = '/sys/kernel/tracing';
 const sh = promisify(exec);
@@ -63,6 +75,7 @@ async function main(): Promise<void> {
     nodeOptions: `--import=${join(repoRoot, 'bench/lib/loop-lag-probe.ts')}`,
     env: { LOOP_LAG_FILE: lagFile },
   });
+  const startSliceNs = threadSlice(target.pid); // the slice ISLET's event-loop thread starts with: the kernel's default
   const pool = new WorkerPool();
   let traced: { from: number; to: number } | undefined;
   let probe: Awaited<ReturnType<typeof openJourney>>['trainee'] | undefined; // runs the exercise, with --exercise
@@ -93,6 +106,8 @@ async function main(): Promise<void> {
     const exerciseLoop = (async () => {
       while (probe && exercising) exercises.push(round1((await run(probe, EXERCISE, 600_000)).ms));
     })();
+    const blocks: Block[] = [];
+    const switcher = SLICE_AB_US > 0 ? alternateSlice(target.pid, startSliceNs, from, blocks) : undefined;
     if (traceable) {
       await sleep(Math.max(0, (SECONDS - TRACE_SECONDS) * 500)); // the traced part sits in the middle of the window
       const t0 = performance.now();
@@ -105,6 +120,7 @@ async function main(): Promise<void> {
     exercising = false;
     await exerciseLoop;
     const to = performance.now();
+    await switcher?.stop(to);
     await pool.pause();
     if (traced) await sh(`cat ${T}/trace > ${traceFile}`);
     const echoes = pool.echoes.filter((e) => e.at >= from && e.at <= to);
@@ -123,6 +139,7 @@ async function main(): Promise<void> {
         settle_ms: SETTLE_MS,
         trace_seconds: TRACE_SECONDS,
         islet_priority: 0,
+        islet_slice_us: SLICE_AB_US > 0 ? 'alternating' : startSliceNs === undefined ? null : startSliceNs / 1000,
         slow_ms: SLOW_MS,
       },
       ...(WITH_EXERCISE ? { exercise_ms: exercises } : {}),
@@ -141,7 +158,8 @@ async function main(): Promise<void> {
       const t = parseSchedTrace(readFileSync(traceFile, 'utf8').split('\n'), target.pid);
       result.trace = summarizeTrace(t, traced, echoes);
     }
-    writeResult(WITH_EXERCISE ? 'echo-trace-exercise' : 'echo-trace', result);
+    if (switcher) result.slice_ab = sliceAb(blocks, echoes, lag, from, startSliceNs);
+    writeResult(`${WITH_EXERCISE ? 'echo-trace-exercise' : 'echo-trace'}${switcher ? '-slice-ab' : ''}`, result);
   } finally {
     // Only a run that started tracing resets it (also after a failure mid-trace): the kernel is left as it was found.
     if (bufferKb !== undefined)
@@ -156,6 +174,80 @@ async function main(): Promise<void> {
 interface Late {
   readonly at: number;
   readonly late: number;
+}
+
+/** One block of the slice A/B: which slice ISLET's event-loop thread asked for over [from, to). */
+interface Block {
+  readonly arm: 'default' | 'short';
+  readonly from: number;
+  to: number;
+}
+
+/**
+ * Alternates the slice request of `pid`'s main thread between the kernel's default and SLICE_AB_US, in
+ * blocks of BLOCK_MS from `from` (the first block's arm is --slice-first's, else alternates with the
+ * run's minute, so that neither arm always opens the window: the workload's delays repeat from run to
+ * run); stop() ends the last block at `to` and leaves the default in place.
+ */
+function alternateSlice(pid: number, defaultNs: number | undefined, from: number, blocks: Block[]) {
+  if (defaultNs === undefined) throw new Error("--slice-ab: this kernel shows no se.slice for ISLET's thread");
+  let arm: Block['arm'] = SLICE_FIRST === 'short' || SLICE_FIRST === 'default' ? SLICE_FIRST : new Date().getMinutes() % 2 === 0 ? 'short' : 'default';
+  const set = (a: Block['arm']) => {
+    const r = setThreadSlice(pid, a === 'short' ? SLICE_AB_US * 1000 : defaultNs);
+    if (r !== 'set' && r !== 'unchanged') throw new Error(`--slice-ab: the kernel did not take the slice request (${r})`);
+  };
+  set(arm);
+  let open: Block = { arm, from, to: Number.POSITIVE_INFINITY };
+  blocks.push(open);
+  const timer = setInterval(() => {
+    arm = arm === 'short' ? 'default' : 'short';
+    set(arm);
+    open.to = performance.now();
+    open = { arm, from: open.to, to: Number.POSITIVE_INFINITY };
+    blocks.push(open);
+  }, BLOCK_MS);
+  return {
+    stop: async (to: number) => {
+      clearInterval(timer);
+      open.to = to;
+      set('default');
+    },
+  };
+}
+
+/** Echo and ISLET-loop figures per arm of the slice A/B, pooled over its blocks, and each block's own p99. */
+function sliceAb(blocks: readonly Block[], echoes: readonly { at: number; ms: number }[], lag: readonly Late[], from: number, defaultNs: number | undefined) {
+  const blockOf = (t: number) => blocks.find((b) => t >= b.from && t < b.to);
+  // A key counts in the arm its whole wait lies in: one that spans a switch counts in neither.
+  const inArm = (e: { at: number; ms: number }) => {
+    const b = blockOf(e.at);
+    return b && e.at + e.ms < b.to ? b.arm : undefined;
+  };
+  const arm = (name: Block['arm']) => {
+    const ms = echoes.filter((e) => inArm(e) === name).map((e) => e.ms);
+    const late = lag.filter((l) => blockOf(l.at)?.arm === name);
+    return {
+      blocks: blocks.filter((b) => b.arm === name).length,
+      seconds: round1(blocks.filter((b) => b.arm === name).reduce((s, b) => s + (b.to - b.from), 0) / 1000),
+      keys: ms.length,
+      p50: round1(pct(ms, 0.5)),
+      p95: round1(pct(ms, 0.95)),
+      p99: round1(pct(ms, 0.99)),
+      max: round1(Math.max(0, ...ms)),
+      slow_keys: ms.filter((m) => m > SLOW_MS).length,
+      islet_loop_late_over_20ms: late.filter((l) => l.late >= 20).length,
+      islet_loop_late_max_ms: round1(Math.max(0, ...late.map((l) => l.late))),
+    };
+  };
+  return {
+    slice_us: { short: SLICE_AB_US, default: defaultNs === undefined ? null : defaultNs / 1000 },
+    block_s: BLOCK_MS / 1000,
+    arms: { default: arm('default'), short: arm('short') },
+    blocks: blocks.map((b) => {
+      const ms = echoes.filter((e) => e.at >= b.from && e.at < b.to && e.at + e.ms < b.to).map((e) => e.ms);
+      return { arm: b.arm, from_s: round1((b.from - from) / 1000), keys: ms.length, p99: round1(pct(ms, 0.99)) };
+    }),
+  };
 }
 
 /** The lateness lines (wall-clock ms, late ms) of a loop-lag-probe file within [from, to] of this process's clock. */

@@ -1,0 +1,84 @@
+/**
+ * The EEVDF scheduler's slice request of one thread (sched_setattr(2) `sched_runtime` for SCHED_OTHER,
+ * Linux 6.12 and later; sched(7)).
+ *
+ * Why: since Linux 6.6 the fair scheduler (EEVDF) orders runnable threads by a virtual deadline, and a
+ * thread's deadline comes sooner the shorter the slice it asks for. A thread that wakes with a shorter
+ * slice than the running one may preempt it at once (the kernel's PREEMPT_SHORT), where at the default
+ * slice (about 0.7 ms × (1 + log2 of the CPU count)) it waits for the running thread's slice to end. A
+ * short slice changes when a thread runs, not how much: its weight, and so its share of the CPU under
+ * contention, stays that of its nice value. ISLET's event loop runs for a millisecond or two at a time and
+ * every keystroke waits for it to wake, so bench/echo-trace.ts --slice-ab tests whether a short slice
+ * shortens the echo tail (it did not; docs/performance.md). A bench tool, not part of the product.
+ *
+ * Node has no call for sched_setattr, so one short perl process (perl-base is part of every Debian and
+ * Ubuntu system) makes the syscall for the thread id given. The slice is read back from
+ * /proc/<tid>/sched (`se.slice`), which is how an older kernel that ignores the request is told apart.
+ *
+ * Contract: never throws; answers what it did.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export type SliceResult = 'set' | 'unchanged' | 'unsupported' | 'refused';
+
+/** The kernel clamps a requested slice to this range (kernel/sched/syscalls.c). */
+export const MIN_SLICE_NS = 100_000;
+export const MAX_SLICE_NS = 100_000_000;
+
+/** sched_setattr's number on the architectures ISLET runs on; others answer 'unsupported'. */
+const SYSCALL: Partial<Record<string, number>> = { x64: 314, arm64: 274 };
+
+// struct sched_attr, version 0 (48 bytes): size, policy, flags, nice, priority, runtime, deadline, period.
+const SCRIPT =
+  'my ($tid, $policy, $nice, $ns, $nr) = map { $_ + 0 } @ARGV;' +
+  'my $attr = pack("LLQlLQQQ", 48, $policy, 0, $nice, 0, $ns, 0, 0);' +
+  'syscall($nr, $tid, $attr, 0) == 0 or die "$!\\n";';
+
+/** `se.slice` of a thread in ns; undefined where the kernel shows none (before EEVDF) or the thread is gone. */
+export function threadSlice(tid: number | 'self'): number | undefined {
+  try {
+    const m = /^se\.slice\s*:\s*(\d+)/m.exec(readFileSync(`/proc/${tid}/sched`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Policy (field 41) and nice (field 19) of a thread, which sched_setattr must be given again. */
+function policyAndNice(tid: number): { policy: number; nice: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${tid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const policy = Number(rest[38]);
+    const nice = Number(rest[16]);
+    return Number.isInteger(policy) && Number.isInteger(nice) ? { policy, nice } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Asks for a slice of `ns` nanoseconds for thread `tid` (a process id names its main thread), keeping its
+ * policy and nice. Only SCHED_OTHER and SCHED_BATCH threads take a slice request.
+ */
+export function setThreadSlice(tid: number, ns: number): SliceResult {
+  const nr = SYSCALL[process.arch];
+  const now = threadSlice(tid);
+  const current = policyAndNice(tid);
+  if (nr === undefined || now === undefined || current === undefined || (current.policy !== 0 && current.policy !== 3)) return 'unsupported';
+  const want = Math.min(MAX_SLICE_NS, Math.max(MIN_SLICE_NS, Math.round(ns)));
+  if (now === want) return 'unchanged';
+  let status: number | null;
+  try {
+    status = spawnSync('perl', ['-e', SCRIPT, String(tid), String(current.policy), String(current.nice), String(want), String(nr)], {
+      stdio: 'ignore',
+      timeout: 5000,
+    }).status;
+  } catch {
+    return 'unsupported';
+  }
+  if (status !== 0) return 'refused';
+  // A kernel before 6.12 accepts the call and ignores the runtime of a fair policy.
+  return threadSlice(tid) === want ? 'set' : 'unsupported';
+}
