@@ -17,7 +17,7 @@
  * 6.12+) alternates between the kernel's default and US µs in blocks of `--block` seconds (default 10), so both
  * arms meet the same trainees on the same machine in the same minutes. Keys whose wait spans a switch count in
  * neither arm. It tests whether a shorter slice, which lets a waking thread preempt sooner, shortens the echo
- * tail (it did not: docs/performance.md, "A shorter scheduler slice"). Writes <date>-echo-trace[-exercise]-slice-ab.json.
+ * tail (no effect was found: docs/performance.md, "A shorter scheduler slice"). Writes <date>-echo-trace[-exercise]-slice-ab.json.
  *
  * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10] [--exercise]
  *        [--slice-ab 100 --block 10 --slice-first short|default]

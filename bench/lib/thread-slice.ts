@@ -9,7 +9,7 @@
  * short slice changes when a thread runs, not how much: its weight, and so its share of the CPU under
  * contention, stays that of its nice value. ISLET's event loop runs for a millisecond or two at a time and
  * every keystroke waits for it to wake, so bench/echo-trace.ts --slice-ab tests whether a short slice
- * shortens the echo tail (it did not; docs/performance.md). A bench tool, not part of the product.
+ * shortens the echo tail (no effect was found: docs/performance.md). A bench tool, not part of the product.
  *
  * Node has no call for sched_setattr, so one short perl process (perl-base is part of every Debian and
  * Ubuntu system) makes the syscall for the thread id given. The slice is read back from
