@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   const pool = new WorkerPool();
   let traced: { from: number; to: number } | undefined;
   let probe: Awaited<ReturnType<typeof openJourney>>['trainee'] | undefined; // runs the exercise, with --exercise
+  let switcher: ReturnType<typeof alternateSlice> | undefined; // with --slice-ab, until the window ends
   let bufferKb: string | undefined; // the trace buffer's size before this run, restored after; set while it traces
   try {
     await pool.grow(
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
       while (probe && exercising) exercises.push(round1((await run(probe, EXERCISE, 600_000)).ms));
     })();
     const blocks: Block[] = [];
-    const switcher = SLICE_AB_US > 0 ? alternateSlice(target.pid, startSliceNs, from, blocks) : undefined;
+    switcher = SLICE_AB_US > 0 ? alternateSlice(target.pid, startSliceNs, from, blocks) : undefined;
     if (traceable) {
       await sleep(Math.max(0, (SECONDS - TRACE_SECONDS) * 500)); // the traced part sits in the middle of the window
       const t0 = performance.now();
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
     exercising = false;
     await exerciseLoop;
     const to = performance.now();
-    await switcher?.stop(to);
+    switcher?.stop(to);
     await pool.pause();
     if (traced) await sh(`cat ${T}/trace > ${traceFile}`);
     const echoes = pool.echoes.filter((e) => e.at >= from && e.at <= to);
@@ -161,6 +162,7 @@ async function main(): Promise<void> {
     if (switcher) result.slice_ab = sliceAb(blocks, echoes, lag, from, startSliceNs);
     writeResult(`${WITH_EXERCISE ? 'echo-trace-exercise' : 'echo-trace'}${switcher ? '-slice-ab' : ''}`, result);
   } finally {
+    switcher?.stop(performance.now()); // after a failure mid-window too: its timer would keep the process alive
     // Only a run that started tracing resets it (also after a failure mid-trace): the kernel is left as it was found.
     if (bufferKb !== undefined)
       await sh(`echo 0 > ${T}/tracing_on; echo > ${T}/set_event; echo > ${T}/trace; echo ${bufferKb} > ${T}/buffer_size_kb`).catch(() => undefined);
@@ -199,18 +201,29 @@ function alternateSlice(pid: number, defaultNs: number | undefined, from: number
   set(arm);
   let open: Block = { arm, from, to: Number.POSITIVE_INFINITY };
   blocks.push(open);
+  let stopped = false;
   const timer = setInterval(() => {
-    arm = arm === 'short' ? 'default' : 'short';
-    set(arm);
+    const next = arm === 'short' ? 'default' : 'short';
+    try {
+      set(next);
+    } catch (err) {
+      // Thrown in a timer it would end the process and leave the server behind: the run goes on in this arm.
+      console.log(String(err));
+      return;
+    }
+    arm = next;
     open.to = performance.now();
     open = { arm, from: open.to, to: Number.POSITIVE_INFINITY };
     blocks.push(open);
   }, BLOCK_MS);
   return {
-    stop: async (to: number) => {
+    /** Ends the last block at `to` (once) and puts the default back; never throws. */
+    stop: (to: number) => {
+      if (stopped) return;
+      stopped = true;
       clearInterval(timer);
       open.to = to;
-      set('default');
+      setThreadSlice(pid, defaultNs);
     },
   };
 }
