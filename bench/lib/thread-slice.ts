@@ -19,6 +19,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
+import { schedPolicy } from '../../src/os/idle-policy.ts';
 
 export type SliceResult = 'set' | 'unchanged' | 'unsupported' | 'refused';
 
@@ -45,19 +47,6 @@ export function threadSlice(tid: number | 'self'): number | undefined {
   }
 }
 
-/** Policy (field 41) and nice (field 19) of a thread, which sched_setattr must be given again. */
-function policyAndNice(tid: number): { policy: number; nice: number } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${tid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const policy = Number(rest[38]);
-    const nice = Number(rest[16]);
-    return Number.isInteger(policy) && Number.isInteger(nice) ? { policy, nice } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Asks for a slice of `ns` nanoseconds for thread `tid` (a process id names its main thread), keeping its
  * policy and nice. Only SCHED_OTHER and SCHED_BATCH threads take a slice request.
@@ -65,13 +54,20 @@ function policyAndNice(tid: number): { policy: number; nice: number } | undefine
 export function setThreadSlice(tid: number, ns: number): SliceResult {
   const nr = SYSCALL[process.arch];
   const now = threadSlice(tid);
-  const current = policyAndNice(tid);
-  if (nr === undefined || now === undefined || current === undefined || (current.policy !== 0 && current.policy !== 3)) return 'unsupported';
+  // sched_setattr must be given the thread's policy and nice again (on Linux getpriority takes a thread id).
+  const policy = schedPolicy(tid);
+  let nice: number | undefined;
+  try {
+    nice = getPriority(tid);
+  } catch {
+    nice = undefined;
+  }
+  if (nr === undefined || now === undefined || nice === undefined || (policy !== 0 && policy !== 3)) return 'unsupported';
   const want = Math.min(MAX_SLICE_NS, Math.max(MIN_SLICE_NS, Math.round(ns)));
   if (now === want) return 'unchanged';
   let status: number | null;
   try {
-    status = spawnSync('perl', ['-e', SCRIPT, String(tid), String(current.policy), String(current.nice), String(want), String(nr)], {
+    status = spawnSync('perl', ['-e', SCRIPT, String(tid), String(policy), String(nice), String(want), String(nr)], {
       stdio: 'ignore',
       timeout: 5000,
     }).status;
