@@ -29,6 +29,7 @@ npm install --no-audit --no-fund --loglevel=error
 node_modules/.bin/node --disable-warning=ExperimentalWarning bench/check-tree.ts "${allow[@]}"
 bash scripts/setup.sh --test  # --test: also the OpenSSH client and expect, for the OpenSSH sample
 node="node_modules/.bin/node --disable-warning=ExperimentalWarning"
+$node bench/machine-state.ts  # says so when the VM is in a slow spell (every result file records the same probe)
 step() {
   local name="$1"; shift
   if [ -n "$only" ] && [[ "$only" != *",$name,"* ]]; then return; fi

@@ -1,7 +1,9 @@
 /**
  * What every result file records about its run (issue 15.3): the commit (and whether the tree had
  * uncommitted changes, with their paths), the machine, start and end time, the exact command, and the
- * load on the machine when it started and ended. A figure without these cannot be cited.
+ * load on the machine when it started and ended, and how fast its memory and process starts were then
+ * (bench/lib/machine-state.ts: the VM has slow spells that plain load does not show). A figure without
+ * these cannot be cited.
  * A dirty tree is refused by bench/check-tree.ts at the start of `npm run bench` (unless --allow-dirty)
  * and marked in every result file (commit `abc1234-dirty`, `dirty_paths`).
  */
@@ -10,6 +12,7 @@ import { hostname, loadavg } from 'node:os';
 import { relative } from 'node:path';
 import { repoRoot } from '../../test/helpers/islet-process.ts';
 import { machineInfo, type MachineInfo } from './machine.ts';
+import { machineState, type MachineState } from './machine-state.ts';
 
 export interface RunMeta {
   readonly commit: string;
@@ -23,6 +26,8 @@ export interface RunMeta {
   readonly parent_command?: string;
   readonly load_at_start: readonly number[];
   readonly load_at_end: readonly number[];
+  readonly machine_state_at_start: MachineState;
+  readonly machine_state_at_end: MachineState;
 }
 
 /** Results are outputs of a run, not inputs: their changes do not make a tree dirty. */
@@ -67,6 +72,8 @@ export function treeState(): { head: string; dirty: string[] } {
 
 const startedAt = new Date().toISOString();
 const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
+/** Probed when the benchmark loads this module, before it starts anything of its own. */
+const stateAtStart = machineState();
 
 /** The record of this run, ended now. The tree is read at the end too: a change during the run marks it. */
 export function runMeta(): RunMeta {
@@ -82,5 +89,7 @@ export function runMeta(): RunMeta {
     ...(process.env.ISLET_BENCH_COMMAND ? { parent_command: process.env.ISLET_BENCH_COMMAND } : {}),
     load_at_start: loadAtStart,
     load_at_end: loadavg().map((x) => Math.round(x * 100) / 100),
+    machine_state_at_start: stateAtStart,
+    machine_state_at_end: machineState(),
   };
 }
