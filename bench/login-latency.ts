@@ -25,6 +25,7 @@ import { repoRoot } from '../test/helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../test/helpers/engine.ts';
 import { loadConfigDir } from '../src/config/config-source.ts';
 import { createOptions } from '../src/runtime/docker/index.ts';
+import { floorHosts } from './lib/floor-hosts.ts';
 import { openJourney, openToMenu, run } from './lib/journey.ts';
 import { machineInfo } from './lib/machine.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
@@ -107,15 +108,14 @@ async function opensshSample(target: Target, n: number): Promise<{ first_menu: n
  */
 const docker = new Docker();
 const demoEnv = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
+/** The floor's create body is ISLET's server's, its hosts file included. */
+const hosts = floorHosts();
 
 async function floorSample(runId: string, i: number): Promise<number> {
-  const { name: _name, ...body } = createOptions({
-    name: `floor-${runId}-${i}`,
-    env: demoEnv,
-    labels: { 'islet.test': runId },
-    tty: { cols: 120, rows: 40 },
-    term: 'xterm',
-  });
+  const { name: _name, ...body } = createOptions(
+    { name: `floor-${runId}-${i}`, env: demoEnv, labels: { 'islet.test': runId }, tty: { cols: 120, rows: 40 }, term: 'xterm' },
+    hosts.local,
+  );
   const t0 = now();
   const c = await docker.createContainer(body);
   const stream = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
@@ -152,6 +152,7 @@ async function main(): Promise<void> {
     for (const t of targets) await t.close();
   }
   await sweepTestContainers(floorRun);
+  hosts.dispose();
   const summary: Record<string, Record<string, { median: number; p95: number; min: number; max: number }>> = {};
   for (const [target, kinds] of Object.entries(samples)) {
     summary[target] = {};

@@ -78,6 +78,11 @@ export function engineDriver(opts: DockerDriverOptions = {}, runtime?: GlobalCon
   return new DockerDriver(opts);
 }
 
+/** Network-off containers' /etc/hosts files (src/runtime/docker/hosts-files.ts): kept, since stopped containers bind them. */
+export function hostsFilesDir(dataDir: string): string {
+  return join(dataDir, 'etc-hosts');
+}
+
 /** Where session recordings and their event files live (src/recordings/, docs/recordings.md). */
 export function recordingsDir(dataDir: string): string {
   return join(dataDir, 'recordings');

@@ -12,7 +12,7 @@ import { formatIssue } from './config/config-issue.ts';
 import type { Environment } from './config/schema.ts';
 import { IsletError } from './core/islet-error.ts';
 import { Services, periodic } from './core/service.ts';
-import { composeGraph, engineDriver, instanceName, openStore, recordingsDir, testRunLabels } from './compose.ts';
+import { composeGraph, engineDriver, hostsFilesDir, instanceName, openStore, recordingsDir, testRunLabels } from './compose.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { RuntimeDriver } from './runtime/runtime-driver.ts';
 import { LABEL_INSTANCE } from './runtime/names.ts';
@@ -95,7 +95,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   const store = await openStore(o.dataDir, { url: o.store, log });
   // Metrics (src/metrics/): decorators around the driver, the handler and the guard; the doors never call them.
   const obs = new Observability();
-  const driver = obs.driver(o.driver ?? engineDriver({}, first.global.runtime));
+  const driver = obs.driver(o.driver ?? engineDriver({ hostsDir: hostsFilesDir(o.dataDir) }, first.global.runtime));
   const instance = o.instance ?? instanceName(config);
   const extraLabels = o.extraLabels ?? testRunLabels();
   // Ownership is proved, not assumed: refuse to run beside another data directory's containers (src/lifecycle/ownership.ts).

@@ -1,7 +1,7 @@
 /**
  * The engine's own floor for a login storm: `n` containers of the demo environment created and started
  * straight through the Engine API (dockerode), `concurrency` at a time (ISLET's mutation cap, 8), with the
- * create body ISLET sends. No SSH, no accounts: what no front end can beat. Times: ms from the storm's
+ * create body ISLET's server sends (its hosts file too: floor-hosts.ts). No SSH, no accounts: what no front end can beat. Times: ms from the storm's
  * start until each container runs. Removes what it made.
  *
  * `onWindow`, if given, is called with the storm's container filter at its start and once every container runs
@@ -13,6 +13,7 @@ import { repoRoot } from '../../test/helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../../test/helpers/engine.ts';
 import { loadConfigDir } from '../../src/config/config-source.ts';
 import { createOptions } from '../../src/runtime/docker/index.ts';
+import { floorHosts } from './floor-hosts.ts';
 
 export async function engineStorm(n: number, concurrency: number, onWindow?: (edge: 'start' | 'end', filter: string) => void): Promise<number[]> {
   const runId = testRunId();
@@ -20,6 +21,7 @@ export async function engineStorm(n: number, concurrency: number, onWindow?: (ed
   const docker = new Docker();
   const env = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
   const done: number[] = [];
+  const hosts = floorHosts();
   let next = 0;
   const t0 = performance.now();
   try {
@@ -27,13 +29,10 @@ export async function engineStorm(n: number, concurrency: number, onWindow?: (ed
       Array.from({ length: concurrency }, async () => {
         while (next < n) {
           const i = next++;
-          const { name: _n, ...body } = createOptions({
-            name: `estorm-${runId}-${i}`,
-            env,
-            labels: { 'islet.test': runId },
-            tty: { cols: 80, rows: 24 },
-            term: 'xterm',
-          });
+          const { name: _n, ...body } = createOptions(
+            { name: `estorm-${runId}-${i}`, env, labels: { 'islet.test': runId }, tty: { cols: 80, rows: 24 }, term: 'xterm' },
+            hosts.local,
+          );
           const c = await docker.createContainer(body);
           await c.start();
           done.push(performance.now() - t0);
@@ -43,6 +42,7 @@ export async function engineStorm(n: number, concurrency: number, onWindow?: (ed
     onWindow?.('end', `label=islet.test=${runId}`);
   } finally {
     await sweepTestContainers(runId);
+    hosts.dispose();
   }
   return done;
 }

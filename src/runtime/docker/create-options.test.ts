@@ -158,6 +158,29 @@ describe('createOptions', () => {
     assert.equal(h.Dns, undefined);
   });
 
+  test("network off on a local engine: no sandbox (NetworkDisabled) and ISLET's hosts file read-only at /etc/hosts", () => {
+    const asked: string[] = [];
+    const local = { hostsFileFor: (h: string) => (asked.push(h), `/data/etc-hosts/${h}`) };
+    const named = { name: 'islet.Lab_1.alice', env: env({ network: 'none', mounts: [{ source: '/srv/course', target: '/course' }] }, 'Lab_1'), labels: {} };
+    let o = createOptions(named, local);
+    assert.equal(o.NetworkDisabled, true);
+    assert.equal(o.HostConfig!.NetworkMode, 'none');
+    assert.deepEqual(o.HostConfig!.Binds, ['/srv/course:/course:ro', '/data/etc-hosts/lab-1:/etc/hosts:ro']);
+    assert.equal(o.HostConfig!.ExtraHosts, undefined, 'the names are in the hosts file');
+    assert.deepEqual(asked, ['lab-1'], "asked for the container's own hostname");
+    // With a network the engine's sandbox stays (it writes /etc/hosts and resolv.conf), and nothing is asked.
+    o = createOptions(req({ network: 'bridge' }), local);
+    assert.equal(o.NetworkDisabled, undefined);
+    assert.ok(!(o.HostConfig!.Binds ?? []).some((b) => b.includes('/etc/hosts')));
+    assert.equal(asked.length, 1);
+    // Without the option (a remote engine, Swarm, the catalogue's CLI): the engine's own network none.
+    o = createOptions(req({ network: 'none' }));
+    assert.equal(o.NetworkDisabled, undefined);
+    assert.deepEqual(o.HostConfig!.ExtraHosts, [`${o.Hostname}:127.0.0.1`]);
+    // The hosts file path goes through the same checks as any mount.
+    assert.throws(() => createOptions(req({ network: 'none' }), { hostsFileFor: () => 'relative/path' }), /must be absolute/);
+  });
+
   test('mounts are always read-only binds', () => {
     const h = createOptions(
       req({

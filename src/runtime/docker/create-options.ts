@@ -7,6 +7,11 @@
  * never privileged, mounts are always read-only, the Docker socket (or a
  * directory holding it) is never mounted, the hostname is never the host's,
  * and every container carries `islet.managed=true`.
+ *
+ * Network off: `NetworkMode: none` always; with `local.hostsFileFor` (an engine on this machine, see
+ * hosts-files.ts) also `NetworkDisabled`, which starts the container without Docker's network sandbox
+ * (runc still gives it a namespace of its own with `lo` up) and a read-only bind of ISLET's hosts file
+ * at /etc/hosts instead of the engine's.
  */
 import type { ContainerCreateOptions } from 'dockerode';
 import { IsletError } from '../../core/islet-error.ts';
@@ -24,7 +29,13 @@ const ENGINE_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock', '/var/run/co
 /** The Docker create body, plus `name` (sent as a query parameter, not in the body). */
 export type DockerCreateOptions = ContainerCreateOptions & { name: string };
 
-export function createOptions(req: CreateRequest): DockerCreateOptions {
+/** What only an engine on this machine can be given. */
+export interface LocalEngineOptions {
+  /** Path (on the engine's machine) of the hosts file for a network-off container called `hostname`. */
+  readonly hostsFileFor?: (hostname: string) => string;
+}
+
+export function createOptions(req: CreateRequest, local: LocalEngineOptions = {}): DockerCreateOptions {
   const env = req.env;
   const hostname = containerHostname(env.hostname ?? env.name);
   const userName = env.user === undefined ? undefined : env.user.split(':')[0]!;
@@ -55,6 +66,12 @@ export function createOptions(req: CreateRequest): DockerCreateOptions {
     LogConfig: { Type: 'none', Config: {} },
   };
   if (env.network === 'bridge' && env.dns.length > 0) hostConfig.Dns = [...env.dns];
+  const hostsFile = env.network !== 'bridge' && local.hostsFileFor ? local.hostsFileFor(hostname) : undefined;
+  if (hostsFile !== undefined) {
+    // No sandbox, so no engine-written /etc/hosts for ExtraHosts to go into: ISLET's file carries the same names.
+    delete hostConfig.ExtraHosts;
+    hostConfig.Binds!.push(bind(hostsFile, '/etc/hosts'));
+  }
   if (env.read_only_root) hostConfig.Tmpfs = { '/tmp': READONLY_TMP_TMPFS };
   // Honoured at create by engines with API >= 1.42; older ones get a resize after start.
   if (req.tty) hostConfig.ConsoleSize = [req.tty.rows, req.tty.cols];
@@ -73,6 +90,7 @@ export function createOptions(req: CreateRequest): DockerCreateOptions {
     Labels: { ...req.labels, [LABEL_MANAGED]: 'true' },
     HostConfig: hostConfig,
   };
+  if (hostsFile !== undefined) opts.NetworkDisabled = true;
   if (env.user !== undefined) opts.User = env.user;
   if (workdir !== undefined) opts.WorkingDir = workdir;
   const cmd = command(env.command);

@@ -7,6 +7,8 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
@@ -118,6 +120,34 @@ describe('DockerDriver (Docker specifics)', { timeout: 60_000 }, () => {
       (e: { statusCode?: number }) => e.statusCode === 404,
       'anonymous volume removed with the container',
     );
+  });
+
+  test('network off with a hosts directory: no engine sandbox, loopback up, localhost and the hostname resolve', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'islet-dtest-hosts-'));
+    const local = new DockerDriver({ hostsDir: dir });
+    try {
+      const info = await local.create({ name: name('nosandbox'), env: environment({ network: 'none', user: 'student' }, 'lab_x'), labels });
+      const j = await docker.getContainer(info.id).inspect();
+      assert.equal((j.Config as { NetworkDisabled?: boolean }).NetworkDisabled, true);
+      assert.equal(j.HostConfig.NetworkMode, 'none');
+      assert.ok(j.HostConfig.Binds?.includes(`${join(dir, 'lab-x')}:/etc/hosts:ro`), JSON.stringify(j.HostConfig.Binds));
+      const att = await local.attach(info.id);
+      const screen = new Screen(att);
+      await local.start(info.id);
+      assert.equal((await docker.getContainer(info.id).inspect()).NetworkSettings.SandboxKey, '', 'the engine made no network sandbox');
+      await screen.waitFor(PROMPT);
+      await typeAndWait(att, screen, 'echo "ifs=$(ls /sys/class/net | tr "\\n" " ")"', /ifs=lo \r?\n/);
+      // A listener on loopback, reached by both names (as a student: the file is readable by every user).
+      const listenAndSend = (port: number, host: string) =>
+        `nc -l -p ${port} >/tmp/got${port} & sleep 0.3; echo via-${host} | nc -w 1 ${host} ${port}; sleep 0.3; echo "got=$(cat /tmp/got${port})"`;
+      await typeAndWait(att, screen, listenAndSend(5555, 'localhost'), /got=via-localhost/);
+      await typeAndWait(att, screen, listenAndSend(5556, 'lab-x'), /got=via-lab-x/);
+      await typeAndWait(att, screen, 'echo hosts > /etc/hosts 2>/dev/null || echo "hosts-$((1+1))-ro"', /hosts-2-ro/);
+      att.detach();
+      await local.remove(info.id);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('bridge network with DNS servers', async () => {

@@ -18,7 +18,8 @@ import { pipeline } from 'node:stream/promises';
 import { IsletError } from '../../core/islet-error.ts';
 import type { ExecRequest, Execution } from '../runtime-driver.ts';
 import type { Attachment, CreateRequest, InstanceInfo, InstanceState, RuntimeDriver, TtySize } from '../runtime-driver.ts';
-import { createOptions } from './create-options.ts';
+import { createOptions, type LocalEngineOptions } from './create-options.ts';
+import { HostsFiles } from './hosts-files.ts';
 import { EngineClient, MSG_BUSY, statusOf } from './engine-client.ts';
 import type { EngineEndpoint } from './engine-address.ts';
 import { CgroupUsage } from './cgroup-usage.ts';
@@ -52,6 +53,12 @@ export interface DockerDriverOptions {
   readonly maxCallsPerContainer?: number;
   /** Such calls in flight at once for all containers together (default 32). */
   readonly maxContainerCalls?: number;
+  /**
+   * A directory for network-off containers' /etc/hosts files (hosts-files.ts); ignored for an engine on
+   * another machine. With it such containers start without the engine's network sandbox (create-options.ts),
+   * about 0.3 s sooner on the benchmark VM; without it they get the engine's `network none`.
+   */
+  readonly hostsDir?: string;
 }
 
 const STATES: ReadonlySet<string> = new Set<InstanceState>(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
@@ -88,6 +95,7 @@ export class DockerDriver implements RuntimeDriver {
   readonly #slots: EngineSlots;
   readonly #images: ImagePulls;
   readonly #execs: DockerExecs;
+  readonly #local: LocalEngineOptions;
 
   constructor(opts: DockerDriverOptions = {}) {
     this.#engine = new EngineClient({ socketPath: opts.socketPath, endpoint: opts.endpoint });
@@ -95,6 +103,8 @@ export class DockerDriver implements RuntimeDriver {
     const remote = opts.endpoint ? !('socketPath' in opts.endpoint) : !opts.socketPath && /^(tcp|https?):/.test(process.env.DOCKER_HOST ?? '');
     this.#cgroups = remote ? undefined : CgroupUsage.detect();
     this.usageLocal = this.#cgroups !== undefined;
+    const hosts = !remote && opts.hostsDir ? new HostsFiles(opts.hostsDir) : undefined;
+    this.#local = hosts ? { hostsFileFor: (h) => hosts.fileFor(h) } : {};
     this.#callMs = positive(opts.callTimeoutMs, 15_000, 'callTimeoutMs');
     this.#slots = new EngineSlots({
       mutations: positive(opts.maxConcurrentMutations, 8, 'maxConcurrentMutations'),
@@ -118,7 +128,7 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async create(req: CreateRequest): Promise<InstanceInfo> {
-    const { name, ...body } = createOptions(req);
+    const { name, ...body } = createOptions(req, this.#local);
     let res: { Id: string };
     try {
       res = await this.#slots.mutate('create', () =>
