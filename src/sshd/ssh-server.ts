@@ -32,6 +32,7 @@ import { sshHints } from './ssh-hints.ts';
 import { sendAuthBanner } from './auth-banner.ts';
 import type { ConnectionGuard } from './connection-guard.ts';
 import { modernAlgorithms } from './algorithms.ts';
+import { batchWrites } from './batch-writes.ts';
 import { SshTerminal } from './ssh-terminal.ts';
 import { serveSftp } from '../sftp/sftp-session.ts';
 
@@ -118,6 +119,8 @@ export class SshServer {
     this.#conns.set(key, conn);
     // Interactive traffic: without this, Nagle's algorithm adds ~90 ms to every round trip of the handshake and keystrokes.
     socket.setNoDelay(true);
+    // ssh2 writes packet by packet: one syscall per turn of the event loop instead (batch-writes.ts).
+    batchWrites(socket);
     const grace = setTimeout(() => {
       if (conn.authed) return;
       this.#o.log.info({ event: 'login_grace_expired', client: ip }, 'no login within the grace time');
