@@ -11,6 +11,9 @@ import { LABEL_ACCOUNT, LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_STORE } from '.
 import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
 import { unitWorld } from '../../test/helpers/unit-world.ts';
 import { DEMO_IMAGE } from '../runtime/fake/fake-image.ts';
+import type { TtySize } from '../core/terminal.ts';
+import { EnvironmentRunner } from './environment-runner.ts';
+import { POOL_TTY, WarmPool } from './warm-pool.ts';
 
 /** Waits until the terminal's output after `from` matches `re`. */
 async function seen(term: MemoryTerminal, re: RegExp, from = 0, ms = 5000): Promise<void> {
@@ -317,4 +320,33 @@ test('an attach that fails after the engine attached leaves the terminal not att
   await assert.rejects(w.runner.run(b, 'alice', w.env('demo'), w.say), /resize refused/);
   assert.equal(w.runner.attached.presence(b), undefined);
   assert.deepEqual(w.runner.attached.containers(), []);
+});
+
+test('a warm claim resizes once when the trainee\'s size differs from the pool\'s (the SIGWINCH), and nudges when it is the same', async (t) => {
+  const w = await world(t, { environments: { demo: 'image: islet/demo:latest\nuser: student\nwarm_pool: 2\n' } });
+  await w.store.createAccount({ name: 'bob', passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 86_400_000) });
+  const pool = new WarmPool({ driver: w.driver, store: w.store, config: w.config, log: w.log, instance: 'unit', labels: {} });
+  t.after(() => pool.close());
+  const runner = new EnvironmentRunner({ driver: w.driver, store: w.store, log: w.log, instance: 'unit', pool });
+  await pool.fill();
+  const resizes: TtySize[] = [];
+  const resize = w.driver.resize.bind(w.driver);
+  w.driver.resize = async (id, s) => {
+    resizes.push(s);
+    return resize(id, s);
+  };
+  const login = async (account: string, size: TtySize) => {
+    resizes.length = 0;
+    const term = new MemoryTerminal();
+    term.resize(size);
+    const done = runner.run(term, account, w.env('demo'), w.say);
+    await seen(term, /\$ $/);
+    term.close();
+    await done;
+    assert.equal(w.logged('environment_started').at(-1)?.path, 'warm', 'probe: the login was a warm claim');
+    return [...resizes];
+  };
+  assert.deepEqual(await login('alice', { cols: 120, rows: 40 }), [{ cols: 120, rows: 40 }]);
+  // Control: at the pool's own size the resize sends no SIGWINCH, so the nudge (rows - 1, then back) follows.
+  assert.deepEqual(await login('bob', { ...POOL_TTY }), [{ ...POOL_TTY }, { cols: POOL_TTY.cols, rows: POOL_TTY.rows - 1 }, { ...POOL_TTY }]);
 });

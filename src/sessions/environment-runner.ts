@@ -18,7 +18,7 @@ import { IsletError } from '../core/islet-error.ts';
 import { mayUse, notAllowed } from './allowed-environments.ts';
 import type { Admission } from './admission.ts';
 import { AttachRegistry } from './attach-registry.ts';
-import type { WarmPool } from './warm-pool.ts';
+import { POOL_TTY, type WarmPool } from './warm-pool.ts';
 import { coalesce } from '../core/coalesce.ts';
 import { ScreenModels } from '../terminal-model/screen-models.ts';
 import { ShellTaps } from './shell-taps.ts';
@@ -366,7 +366,11 @@ export class EnvironmentRunner {
         const screen = running ? await this.screens.restore(info.id, size) : undefined;
         if (screen !== undefined && !term.closed) term.write(screen);
         await driver.resize(info.id, size);
-        if (running) await this.#nudge(info.id, size);
+        // The nudge makes a live program redraw when the resize above sends no SIGWINCH (same size). A claimed
+        // pool container's size is known (nobody has resized it since the pool made it): when the trainee's
+        // differs, the resize above was the signal, and two more engine calls per warm login are saved.
+        const resized = warm && (POOL_TTY.cols !== size.cols || POOL_TTY.rows !== size.rows);
+        if (running && !resized) await this.#nudge(info.id, size);
       } catch (err) {
         this.attached.remove(info.id, term);
         att.detach();

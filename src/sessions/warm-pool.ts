@@ -30,6 +30,9 @@ import { isOwn } from '../lifecycle/ownership.ts';
 import type { Store } from '../store/store.ts';
 import { effectiveMaxContainers } from './capacity.ts';
 
+/** The terminal size a pool container is created with (its shell waits at a prompt of this size until claimed). */
+export const POOL_TTY = { cols: 80, rows: 24 } as const;
+
 /** Quiet time after the last claim before refilling starts. */
 export const REFILL_QUIET_MS = 2000;
 
@@ -192,7 +195,7 @@ export class WarmPool {
           [LABEL_ENVIRONMENT]: env.name,
           [LABEL_POOL]: 'true',
         };
-        const info = await this.#d.driver.create({ name, ...(network ? { network } : {}), env, labels, tty: { cols: 80, rows: 24 }, term: 'xterm' });
+        const info = await this.#d.driver.create({ name, ...(network ? { network } : {}), env, labels, tty: { ...POOL_TTY }, term: 'xterm' });
         try {
           await this.#d.driver.start(info.id);
         } catch (err) {
