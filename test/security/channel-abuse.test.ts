@@ -268,8 +268,11 @@ describe('one trainee cannot hurt the others through their channels', { concurre
   test("a 200 MB paste into a shell that does not read: ISLET's memory stays flat", async (t) => {
     const c = await connect('alice+demo', '127.0.0.6');
     const sh = await directShell(c);
-    // The shell waits for sleep, which never reads: nothing in the container takes the paste.
-    sh.ch.write('sleep 100000\r');
+    // The shell waits for sleep, which never reads: nothing in the container takes the paste. Non-canonical
+    // mode, because in canonical mode Linux discards what overflows a line that has no newline yet (so a
+    // paste without one flows at full speed into the void, echoing a BEL per byte) and nothing backs up.
+    // It waits for a file the test makes once it has measured, then drains the backlog so the shell comes back.
+    sh.ch.write('rm -f /tmp/paste-go; stty -icanon -echo; while [ ! -e /tmp/paste-go ]; do sleep 0.2; done; cat >/dev/null\r');
     await sleep(1000);
     const rss0 = rssMiB();
     t.diagnostic(`before: ${usage()}`);
@@ -292,14 +295,18 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     const grew = `peak RSS ${peak.toFixed(0)} MiB (+${(peak - rss0).toFixed(0)} MiB)`;
     t.diagnostic(`the client got ${(sent / 1e6).toFixed(1)} MB accepted in 15 s; ${grew}; after: ${usage()}`);
     assert.ok(sent >= 1e6, 'the paste reached the server (probe)');
+    assert.ok(sent < 100e6, `back-pressure reached the client: ${(sent / 1e6).toFixed(0)} MB accepted`);
     assert.ok(peak - rss0 < 50, `ISLET grew by ${(peak - rss0).toFixed(0)} MiB while ${(sent / 1e6).toFixed(0)} MB were pasted`);
-    // Ctrl-C: sleep ends and the TTY drops the paste. Paste still queued behind it may land at the prompt,
-    // so repeat until the shell runs a command again: the next test reattaches to this shell.
+    // Let the shell read again: cat drains what is queued, then Ctrl-C ends it. Repeat until the shell runs a
+    // command again: the next test reattaches to this shell.
+    await new Promise<void>((resolve, reject) =>
+      c.exec('touch /tmp/paste-go', (err, ch) => (err ? reject(err) : ch.on('close', () => resolve()).resume())),
+    );
     let back = false;
     for (let i = 0; !back && i < 10; i++) {
       sh.ch.write('\x03');
       await sleep(300);
-      sh.ch.write("echo paste'-'over\r");
+      sh.ch.write("stty sane; echo paste'-'over\r");
       back = await until(() => sh.out().includes('paste-over'), 3_000);
     }
     assert.ok(back, `the shell did not come back after the paste: ${JSON.stringify(sh.out().slice(-200))}`);
