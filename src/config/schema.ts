@@ -163,7 +163,13 @@ export const environmentFields = {
   cap_drop: z.array(capability).default(['ALL']).describe('Capabilities dropped; `ALL` by default (legacy `CAP_*="no"`, `DROP_ALL`).'),
   no_new_privileges: z.boolean().default(true).describe('Forbid gaining privileges through setuid binaries such as sudo.'),
   read_only_root: z.boolean().default(false).describe('Mount the root filesystem read-only (home and /tmp stay writable).'),
-  network: z.enum(['none', 'bridge']).default('none').describe('`none` (no network) or `bridge` (outbound network) (legacy `NETWORK`).'),
+  network: z
+    .enum(['none', 'bridge'])
+    .default('none')
+    .describe(
+      "`none` (loopback only; on an engine on this machine, started without Docker's network sandbox and with a read-only `/etc/hosts` " +
+        "naming `localhost` and the container's hostname, from `<data>/etc-hosts/`) or `bridge` (outbound network) (legacy `NETWORK`).",
+    ),
   dns: z
     .array(z.string().regex(/^[0-9a-fA-F:.]+$/))
     .default([])
