@@ -322,7 +322,7 @@ test('an attach that fails after the engine attached leaves the terminal not att
   assert.deepEqual(w.runner.attached.containers(), []);
 });
 
-test('a warm claim resizes once when the trainee\'s size differs from the pool\'s (the SIGWINCH), and nudges when it is the same', async (t) => {
+test("a warm claim resizes once when the trainee's size differs from the pool's (the SIGWINCH), and nudges when it is the same", async (t) => {
   const w = await world(t, { environments: { demo: 'image: islet/demo:latest\nuser: student\nwarm_pool: 2\n' } });
   await w.store.createAccount({ name: 'bob', passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 86_400_000) });
   const pool = new WarmPool({ driver: w.driver, store: w.store, config: w.config, log: w.log, instance: 'unit', labels: {} });

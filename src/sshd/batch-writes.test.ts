@@ -51,7 +51,10 @@ test('writes of one turn leave as one batch, in order; a later turn is a batch o
 
   const p = await pair(true);
   const results = ['a', 'b', 'c', 'd', 'e'].map((s) => p.srv.write(s));
-  assert.ok(results.every((r) => r === true), 'write() still reports room');
+  assert.ok(
+    results.every((r) => r === true),
+    'write() still reports room',
+  );
   await until(() => p.received() === 'abcde');
   assert.deepEqual(p.handedOver, [5], 'one writev of five chunks');
   let called = false;

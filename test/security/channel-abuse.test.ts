@@ -299,9 +299,7 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     assert.ok(peak - rss0 < 50, `ISLET grew by ${(peak - rss0).toFixed(0)} MiB while ${(sent / 1e6).toFixed(0)} MB were pasted`);
     // Let the shell read again: cat drains what is queued, then Ctrl-C ends it. Repeat until the shell runs a
     // command again: the next test reattaches to this shell.
-    await new Promise<void>((resolve, reject) =>
-      c.exec('touch /tmp/paste-go', (err, ch) => (err ? reject(err) : ch.on('close', () => resolve()).resume())),
-    );
+    await new Promise<void>((resolve, reject) => c.exec('touch /tmp/paste-go', (err, ch) => (err ? reject(err) : ch.on('close', () => resolve()).resume())));
     let back = false;
     for (let i = 0; !back && i < 10; i++) {
       sh.ch.write('\x03');
