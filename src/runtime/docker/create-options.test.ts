@@ -177,6 +177,11 @@ describe('createOptions', () => {
     o = createOptions(req({ network: 'none' }));
     assert.equal(o.NetworkDisabled, undefined);
     assert.deepEqual(o.HostConfig!.ExtraHosts, [`${o.Hostname}:127.0.0.1`]);
+    // No hosts file to be had (the driver could not write one): the engine's own network none.
+    o = createOptions(req({ network: 'none' }), { hostsFileFor: () => undefined });
+    assert.equal(o.NetworkDisabled, undefined);
+    assert.deepEqual(o.HostConfig!.ExtraHosts, [`${o.Hostname}:127.0.0.1`]);
+    assert.ok(!(o.HostConfig!.Binds ?? []).some((b) => b.includes('/etc/hosts')));
     // The hosts file path goes through the same checks as any mount.
     assert.throws(() => createOptions(req({ network: 'none' }), { hostsFileFor: () => 'relative/path' }), /must be absolute/);
   });

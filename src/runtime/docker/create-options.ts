@@ -31,8 +31,11 @@ export type DockerCreateOptions = ContainerCreateOptions & { name: string };
 
 /** What only an engine on this machine can be given. */
 export interface LocalEngineOptions {
-  /** Path (on the engine's machine) of the hosts file for a network-off container called `hostname`. */
-  readonly hostsFileFor?: (hostname: string) => string;
+  /**
+   * Path (on the engine's machine) of the hosts file for a network-off container called `hostname`, or
+   * undefined when there is none (then the engine's own `network none`, sandbox and all).
+   */
+  readonly hostsFileFor?: (hostname: string) => string | undefined;
 }
 
 export function createOptions(req: CreateRequest, local: LocalEngineOptions = {}): DockerCreateOptions {

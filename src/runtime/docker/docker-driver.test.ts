@@ -7,7 +7,7 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,6 +148,21 @@ describe('DockerDriver (Docker specifics)', { timeout: 60_000 }, () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("network off with a hosts directory that cannot be written: the engine's own network none, still a working container", async (t) => {
+    // A directory below a regular file cannot be made (ENOTDIR). (Not below /proc: there Node's recursive
+    // mkdirSync loops for ever.)
+    const dir = mkdtempSync(join(tmpdir(), 'islet-dtest-file-'));
+    writeFileSync(join(dir, 'a-file'), '');
+    const local = new DockerDriver({ hostsDir: join(dir, 'a-file', 'etc-hosts') });
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const info = await local.create({ name: name('hostsfallback'), env: environment({ network: 'none' }), labels });
+    const j = await docker.getContainer(info.id).inspect();
+    assert.notEqual((j.Config as { NetworkDisabled?: boolean }).NetworkDisabled, true);
+    assert.equal(j.HostConfig.NetworkMode, 'none');
+    assert.ok(!(j.HostConfig.Binds ?? []).some((b: string) => b.endsWith(':/etc/hosts:ro')), JSON.stringify(j.HostConfig.Binds));
+    await local.remove(info.id);
   });
 
   test('bridge network with DNS servers', async () => {
