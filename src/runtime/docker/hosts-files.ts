@@ -5,7 +5,7 @@
  * a network namespace of its own with only `lo`, brought up by runc, but the engine skips its prestart hook
  * (`libnetwork-setkey`, a fresh run of the 75 MB dockerd binary that then calls back into dockerd) and writes
  * no `/etc/hosts`. On the benchmark VM that cut create + start through the Engine API from about 590 to about
- * 265 ms (2026-12-01 22:20 UTC, a slow spell; docs/performance.md, "Time to a shell"). Without a hosts file
+ * 265 ms (2026-12-01 22:10 UTC, a slow spell; docs/performance.md, "Time to a shell"). Without a hosts file
  * neither `localhost` nor the container's own hostname would resolve, so ISLET binds one of these read-only.
  *
  * Contract: `fileFor(hostname)` returns an absolute path whose content is exactly `hostsFileText(hostname)`,
