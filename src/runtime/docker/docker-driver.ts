@@ -61,18 +61,6 @@ export interface DockerDriverOptions {
   readonly hostsDir?: string;
 }
 
-/**
- * The hosts file for `hostname`, or undefined when it cannot be written (a read-only or full data directory):
- * the container then gets the engine's own `network none`, slower to start but the same to the trainee.
- */
-function hostsFileOrNone(hosts: HostsFiles, hostname: string): string | undefined {
-  try {
-    return hosts.fileFor(hostname);
-  } catch {
-    return undefined;
-  }
-}
-
 const STATES: ReadonlySet<string> = new Set<InstanceState>(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
 
 interface InspectJson {
@@ -116,7 +104,7 @@ export class DockerDriver implements RuntimeDriver {
     this.#cgroups = remote ? undefined : CgroupUsage.detect();
     this.usageLocal = this.#cgroups !== undefined;
     const hosts = !remote && opts.hostsDir ? new HostsFiles(opts.hostsDir) : undefined;
-    this.#local = hosts ? { hostsFileFor: (h) => hostsFileOrNone(hosts, h) } : {};
+    this.#local = hosts ? { hostsFileFor: (h) => hosts.fileOrNone(h) } : {};
     this.#callMs = positive(opts.callTimeoutMs, 15_000, 'callTimeoutMs');
     this.#slots = new EngineSlots({
       mutations: positive(opts.maxConcurrentMutations, 8, 'maxConcurrentMutations'),

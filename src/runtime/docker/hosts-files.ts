@@ -33,6 +33,18 @@ export class HostsFiles {
     this.dir = resolve(dir);
   }
 
+  /**
+   * fileFor, or undefined when the file cannot be written (a read-only or full data directory): the container
+   * then gets the engine's own `network none`, slower to start but the same to the trainee.
+   */
+  fileOrNone(hostname: string): string | undefined {
+    try {
+      return this.fileFor(hostname);
+    } catch {
+      return undefined;
+    }
+  }
+
   fileFor(hostname: string): string {
     if (!LABEL.test(hostname)) throw new Error(`not a hostname label: ${JSON.stringify(hostname)}`);
     const file = join(this.dir, hostname);
