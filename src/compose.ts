@@ -227,7 +227,7 @@ export function composeGraph(o: GraphOptions): IsletGraph {
   const drainCheck = notices ? periodic('drains', DRAIN_CHECK_MS, () => notices.tick()) : undefined;
   const services = {
     ...(drainCheck ? { drains: drainCheck } : {}),
-    hasher: { name: 'hasher', start: () => undefined, stop: sealing },
+    hasher: { name: 'hasher', start: () => hasher.prepare(), stop: sealing },
     lifecycle: { name: 'lifecycle', start: () => lifecycle.start(), stop: () => lifecycle.stop() },
     pool: {
       name: 'pool',

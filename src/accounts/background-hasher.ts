@@ -108,6 +108,14 @@ export class BackgroundHasher {
     }
   }
 
+  /**
+   * Finds out now how the hashing process is started (chrt's probe is a short synchronous process, a few to
+   * 20 ms): at the server's start rather than on the event loop of a login storm's first new account.
+   */
+  prepare(): void {
+    idleLauncher();
+  }
+
   /** The hashing process's pid while it runs (tests, diagnostics). */
   get pid(): number | undefined {
     return this.#child?.pid;

@@ -25,7 +25,14 @@ let probed: string | undefined | null = null;
 
 /**
  * The chrt binary that can start a command under SCHED_IDLE on this host; undefined when there is none.
- * Probed once, synchronously (one short process, a few ms), at the first use: the hasher's first job.
+ * Probed once, synchronously (one short process, a few ms), at the first use: the server's start
+ * (BackgroundHasher.prepare), else the hasher's first job.
+ *
+ * The probe asks chrt which policies it knows (`chrt -m`) and runs nothing under SCHED_IDLE: a command
+ * started so waits for a CPU nobody else wants, which a busy host may not have for seconds. (The first probe
+ * ran `chrt --idle 0 true`; under a loaded unit run on 2026-12-02 it ran out of its 5 s and concluded "no
+ * chrt", after blocking the caller for those 5 s.) A chrt that then cannot set the policy makes the child
+ * fail to start, and the hasher hashes in process (background-hasher.ts).
  */
 export function idleLauncher(): string | undefined {
   if (probed !== null) return probed;
@@ -33,7 +40,8 @@ export function idleLauncher(): string | undefined {
   for (const path of ['/usr/bin/chrt', '/bin/chrt']) {
     if (!existsSync(path)) continue;
     try {
-      if (spawnSync(path, ['--idle', '0', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0) probed = path;
+      const r = spawnSync(path, ['-m'], { stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8', timeout: 5000 });
+      if (r.status === 0 && /^SCHED_IDLE\b/m.test(r.stdout)) probed = path;
     } catch {
       // a chrt that cannot run counts as none
     }

@@ -104,8 +104,14 @@ const sshCmd = (cmd: string) => `ssh -p ${islet.port} ${SSH_OPTS.join(' ')} alic
 async function connect(user: string, local: string): Promise<Client> {
   const c = new Client();
   await new Promise<void>((resolve, reject) => {
-    c.once('ready', () => resolve())
+    // ssh2 emits no 'error' when the server closes the socket before login (ci 2026-12-02 waited 300 s on one).
+    const closed = () => reject(new Error(`ISLET closed the connection from ${local} before the login completed`));
+    c.once('ready', () => {
+      c.off('close', closed);
+      resolve();
+    })
       .once('error', reject)
+      .once('close', closed)
       .connect({
         host: '127.0.0.1',
         port: islet.port,
@@ -407,18 +413,40 @@ describe('one trainee cannot hurt the others through their channels', { concurre
     const back = await until(() => fds() <= fds0 + 10, 15_000);
     t.diagnostic(`after: ${usage()} (baseline fds ${fds0})`);
     assert.ok(back, `descriptors stay high: ${fds()} (baseline ${fds0})`);
+    // The listings' tools are gone from the engine too: a command in the same container answers.
+    const next = await shell(sshCmd('echo still'), 60_000);
+    t.diagnostic(`a command after the OPENDIRs took ${next.ms.toFixed(0)} ms (code ${next.code})`);
+    assert.equal(next.stdout.trim(), 'still', `no command answers in the container after the OPENDIRs (code ${next.code}): ${next.stderr}`);
   });
 
   // Last: it stops the server.
   test('SIGTERM stops the process within a few seconds, even with a command whose output nobody reads', async (t) => {
-    const c = await connect('alice+demo', '127.0.0.9');
-    const ch = await new Promise<ClientChannel>((resolve, reject) => c.exec('trap "" HUP; yes', (err, s) => (err ? reject(err) : resolve(s))));
+    // Each step is bounded and says what it waited for, with ISLET's last log lines (ci 2026-12-02 hung here for
+    // 300 s without saying where).
+    const step = <T>(what: string, p: Promise<T>, ms = 60_000): Promise<T> => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_r, reject) => {
+        timer = setTimeout(() => {
+          const tail = islet.logs.slice(-25).map((l) => JSON.stringify(l));
+          reject(new Error(`${what}: nothing within ${ms} ms; ISLET's last log lines:\n${tail.join('\n')}`));
+        }, ms);
+      });
+      return Promise.race([p, late]).finally(() => clearTimeout(timer));
+    };
+    const c = await step('login as alice+demo', connect('alice+demo', '127.0.0.9'));
+    const ch = await step(
+      'the exec channel',
+      new Promise<ClientChannel>((resolve, reject) => c.exec('trap "" HUP; yes', (err, s) => (err ? reject(err) : resolve(s)))),
+    );
     let got = 0;
-    await new Promise<void>((resolve) =>
-      ch.once('data', (b: Buffer) => {
-        got += b.length;
-        resolve();
-      }),
+    await step(
+      "the command's first output",
+      new Promise<void>((resolve) =>
+        ch.once('data', (b: Buffer) => {
+          got += b.length;
+          resolve();
+        }),
+      ),
     );
     ch.pause(); // the client stops reading: the command's output backs up into ISLET and the engine
     await sleep(1000);

@@ -228,6 +228,51 @@ describe('DockerDriver (Docker specifics)', { timeout: 60_000 }, () => {
     await driver.remove(info.id);
   });
 
+  test('eight executions closed and killed at once: every one ends, in one or two signal execs instead of eight', async (t: TestContext) => {
+    const info = await driver.create({ name: name('batch-kill'), env: environment(), labels });
+    await driver.start(info.id);
+    const execs = await Promise.all(Array.from({ length: 8 }, () => driver.exec(info.id, { cmd: ['sh', '-c', 'trap "" HUP; yes'] })));
+    await Promise.all(execs.map((e) => new Promise<void>((r) => e.stdout.once('data', () => r()))));
+    const ps = async () => {
+      const e = await driver.exec(info.id, { cmd: ['ps'] });
+      let out = '';
+      e.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+      });
+      await e.exited;
+      return out.split('\n').filter((l) => /\byes\b/.test(l)).length;
+    };
+    assert.equal(await ps(), 8, 'the probe sees the eight commands');
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const t0 = performance.now();
+    for (const e of execs) e.close();
+    await Promise.all(execs.map((e) => e.signal('SIGKILL')));
+    const ms = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 1500)); // the engine's events are seconds-grained: let `until` pass the kills
+    const events = execFileSync(
+      'docker',
+      [
+        'events',
+        '--since',
+        String(since),
+        '--until',
+        String(Math.floor(Date.now() / 1000)),
+        '--filter',
+        `container=${info.id}`,
+        '--filter',
+        'event=exec_create',
+        '--format',
+        '{{.Action}}',
+      ],
+      { encoding: 'utf8', timeout: 10_000 },
+    );
+    const signalExecs = events.split('\n').filter((l) => l.includes('islet-signal')).length;
+    t.diagnostic(`8 kills in ${ms.toFixed(0)} ms, ${signalExecs} signal exec(s)`);
+    assert.ok(signalExecs >= 1 && signalExecs <= 2, `signal execs: ${signalExecs}`);
+    assert.equal(await ps(), 0, 'every yes is gone');
+    await driver.remove(info.id);
+  });
+
   test('resize of an instance that is not running is a no-op', async () => {
     const info = await driver.create({ name: name('resize-stopped'), env: environment(), labels });
     await driver.resize(info.id, { cols: 100, rows: 30 });

@@ -17,17 +17,31 @@ import type { EngineClient } from './engine-client.ts';
 import type { EngineSlots } from './engine-slots.ts';
 import { demux } from './demux.ts';
 import { clampDim } from './tty-dims.ts';
+import { SignalBatches } from './signal-batches.ts';
 
 /** The environment variable that marks an execution's processes (exec's signal). */
 const EXEC_TAG = 'ISLET_EXEC_ID';
-/** Signals every process whose environment holds the line $1 with signal $2 (busybox or coreutils tools). */
-const SIGNAL_SCRIPT =
-  'for d in /proc/[0-9]*; do tr "\\0" "\\n" < "$d/environ" 2>/dev/null | grep -qxF "$1" && kill -s "$2" "${d#/proc/}" 2>/dev/null; done; exit 0';
+/**
+ * Sends signal $1 to every process whose environment holds one of the lines $2… (busybox or coreutils tools).
+ * One `tr` per process; the lines are matched whole (newlines around both sides).
+ */
+const SIGNAL_SCRIPT = [
+  's=$1; shift',
+  'for d in /proc/[0-9]*; do',
+  '  e=$(tr "\\0" "\\n" 2>/dev/null < "$d/environ") || continue',
+  '  for t; do case "',
+  '$e',
+  '" in *"',
+  '$t',
+  '"*) kill -s "$s" "${d#/proc/}" 2>/dev/null; break;; esac; done',
+  'done; exit 0',
+].join('\n');
 
 export class DockerExecs {
   readonly #engine: EngineClient;
   readonly #slots: EngineSlots;
   readonly #callMs: number;
+  readonly #signals = new SignalBatches((id, user, sig, tags) => this.#signalTagged(id, tags, sig, user));
 
   constructor(engine: EngineClient, slots: EngineSlots, callMs: number) {
     this.#engine = engine;
@@ -97,8 +111,6 @@ export class DockerExecs {
         return -1;
       })
       .catch(() => -1);
-    const pendingSignals = new Set<NodeJS.Signals>();
-    let sending: Promise<void> | undefined;
     return {
       stdin: sock,
       stdout: streams.stdout,
@@ -124,19 +136,11 @@ export class DockerExecs {
       // tag, i.e. the command and the processes it started (a command's children must not outlive it: the
       // engine then holds every later exec in the container for seconds per orphan). Not once the stream ended
       // by itself: the processes are gone.
-      // Signals arriving while one is being sent are coalesced (one exec per distinct signal pending, as the
-      // kernel does not queue a standard signal twice either): a client sending thousands costs a few execs.
+      // Signals arriving while one is being sent are coalesced, with those of the container's other executions
+      // (signal-batches.ts): a client sending thousands, or closing dozens of executions at once, costs a few execs.
       signal: (sig) => {
         if (streamDone && !closed) return Promise.resolve();
-        pendingSignals.add(sig);
-        sending ??= (async () => {
-          for (let next = first(pendingSignals); next !== undefined; next = first(pendingSignals)) {
-            pendingSignals.delete(next);
-            await this.#signalTagged(id, tag, next, req.user).catch(() => undefined);
-          }
-          sending = undefined; // no await between the empty check and this: a signal added later starts a new round
-        })();
-        return sending;
+        return this.#signals.signal(id, req.user, `${EXEC_TAG}=${tag}`, sig);
       },
       // Dropping the engine connection is what frees the engine: while ISLET holds an exec's stream without
       // reading it, an exited process's remaining output keeps the engine from finishing that exec, and the
@@ -150,9 +154,9 @@ export class DockerExecs {
     };
   }
 
-  /** Sends `sig` to the processes of the container whose environment holds EXEC_TAG=tag (see exec's signal). */
-  async #signalTagged(id: string, tag: string, sig: NodeJS.Signals, user: string | undefined): Promise<void> {
-    const cmd = ['sh', '-c', SIGNAL_SCRIPT, 'islet-signal', `${EXEC_TAG}=${tag}`, sig.replace(/^SIG/, '')];
+  /** Sends `sig` to the processes of the container whose environment holds one of `lines` (EXEC_TAG=…; see exec's signal). */
+  async #signalTagged(id: string, lines: readonly string[], sig: NodeJS.Signals, user: string | undefined): Promise<void> {
+    const cmd = ['sh', '-c', SIGNAL_SCRIPT, 'islet-signal', sig.replace(/^SIG/, ''), ...lines];
     const e = await this.exec(id, { cmd, ...(user ? { user } : {}) });
     e.stdin.end();
     e.stdout.resume();
@@ -163,9 +167,4 @@ export class DockerExecs {
     clearTimeout(timer);
     e.close();
   }
-}
-
-function first<T>(set: ReadonlySet<T>): T | undefined {
-  for (const v of set) return v;
-  return undefined;
 }
