@@ -2,7 +2,7 @@
  * Login storm: N trainees (default 100) connect at the same moment through
  * real SSH; each creates an account and enters an environment. Per trainee,
  * the time from ssh start to the shell prompt (success rate, p50/p95/max),
- * with its phases (first menu, account, environment). Runs, in this order: the
+ * with its phases (first menu, and within it the SSH login; account; environment). Runs, in this order: the
  * engine alone (N containers straight through the Engine API: the floor of the
  * same run), ISLET cold (every trainee gets a new container; no warm pool
  * beside it), ISLET with a warm pool of N (a server of its own), and the peer
@@ -12,6 +12,10 @@
  *
  * With --rounds R the engine-alone and cold storms repeat R times, the systems' order alternating, and
  * each figure pools the rounds (the per-round p95s are in `rounds`).
+ *
+ * Every storm starts on a quiet machine (bench/lib/settle.ts: the last one's container teardown goes on in
+ * the kernel after the engine answered) and records the wait, and this generator's event-loop delay over
+ * the storm (a late generator reads every system late).
  *
  * Every storm (the engine alone and each cold one) also records per-process CPU over its window
  * (`cpu`: the front end, dockerd, containerd, shims, the containers, this load generator and the rest of
@@ -25,6 +29,7 @@
  */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { DockerDriver } from '../src/runtime/docker/index.ts';
 import type { SshTrainee } from '../test/helpers/ssh-trainee.ts';
@@ -34,6 +39,7 @@ import { machineInfo } from './lib/machine.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
 import { summarizeCpuProfile } from './lib/cpu-profile.ts';
 import { SlotCpu } from './lib/slot-cpu.ts';
+import { settle, type Settled } from './lib/settle.ts';
 import { numArg, startIslet, startTarget, targetsFromArgs, type Target } from './lib/targets.ts';
 
 const argv = process.argv.slice(2);
@@ -49,14 +55,21 @@ interface Run {
   times: number[];
   failures: number;
   errors: string[];
-  phases: { firstMenu: number[]; account: number[]; shell: number[] };
+  phases: { firstMenu: number[]; login: number[]; account: number[]; shell: number[] };
+  /** How long the machine took to quiet down before the storm (bench/lib/settle.ts). */
+  settled?: Settled;
+  /** This generator's event-loop delay over the storm (ms): a late generator reads late times for every system. */
+  generatorLag?: { p50: number; p99: number; max: number };
 }
 
 type WindowCpu = ReturnType<SlotCpu['stop']>;
 
 async function storm(target: Target, tag: string, choice: string): Promise<{ run: Run; trainees: SshTrainee[]; cpu: WindowCpu }> {
   const trainees: SshTrainee[] = [];
-  const run: Run = { times: [], failures: 0, errors: [], phases: { firstMenu: [], account: [], shell: [] } };
+  const run: Run = { times: [], failures: 0, errors: [], phases: { firstMenu: [], login: [], account: [], shell: [] } };
+  run.settled = await settle();
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
   const cpu = new SlotCpu(target.pid, target.containerFilter, { newContainers: true });
   cpu.start();
   await Promise.all(
@@ -67,6 +80,7 @@ async function storm(target: Target, tag: string, choice: string): Promise<{ run
         const r = (k: keyof JourneyTimes) => round1(times[k]);
         run.times.push(r('total'));
         run.phases.firstMenu.push(r('firstMenu'));
+        run.phases.login.push(r('login'));
         run.phases.account.push(r('account'));
         run.phases.shell.push(r('shell'));
       } catch (err) {
@@ -75,6 +89,9 @@ async function storm(target: Target, tag: string, choice: string): Promise<{ run
       }
     }),
   );
+  lag.disable();
+  const ms = (ns: number) => round1(ns / 1e6);
+  run.generatorLag = { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), max: ms(lag.max) };
   return { run, trainees, cpu: cpu.stop() };
 }
 
@@ -126,6 +143,7 @@ async function main(): Promise<void> {
       success: `${run.times.length}/${attempts}`,
       total: summary(run.times),
       firstMenu: summary(run.phases.firstMenu),
+      login: summary(run.phases.login),
       account: summary(run.phases.account),
       shell: summary(run.phases.shell),
     };
@@ -142,12 +160,13 @@ async function main(): Promise<void> {
   for (let r = 0; r < ROUNDS; r++) {
     let meter: SlotCpu | undefined;
     const roundCpu: Record<string, WindowCpu> = {};
+    const quiet = await settle();
     const e = await engineStorm(N, 8, (edge, filter) => {
       if (edge === 'start') (meter = new SlotCpu(NO_FRONT_END, filter, { newContainers: true })).start();
       else roundCpu.engine = meter!.stop();
     });
     engine.push(...e);
-    const round: Record<string, number> = { engine_p95: round1(pct(e, 0.95)) };
+    const round: Record<string, number> = { engine_p95: round1(pct(e, 0.95)), engine_settle_ms: quiet.waitedMs };
     for (const name of r % 2 ? [...names].reverse() : names) {
       // Like for like (issue 15.1): ISLET's cold storm runs without a warm pool beside it, as the peer's does.
       const target = await startTarget(name);
@@ -156,6 +175,9 @@ async function main(): Promise<void> {
         (colds[name] ??= []).push(cold.run);
         roundCpu[name] = cold.cpu;
         round[`${name}_p95`] = round1(pct(cold.run.times, 0.95));
+        round[`${name}_settle_ms`] = cold.run.settled?.waitedMs ?? NaN;
+        round[`${name}_first_menu_p95`] = round1(pct(cold.run.phases.firstMenu, 0.95));
+        round[`${name}_generator_lag_p99`] = cold.run.generatorLag?.p99 ?? NaN;
         (echoes[name] ??= []).push(...(await echoLatency(cold.trainees, 10)));
         for (const t of cold.trainees) t.end();
         const problems = target.problems();
@@ -180,6 +202,7 @@ async function main(): Promise<void> {
       errors: runs.flatMap((x) => x.errors).slice(0, 5),
       phases: {
         firstMenu: runs.flatMap((x) => x.phases.firstMenu),
+        login: runs.flatMap((x) => x.phases.login),
         account: runs.flatMap((x) => x.phases.account),
         shell: runs.flatMap((x) => x.phases.shell),
       },

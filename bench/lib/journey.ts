@@ -9,6 +9,8 @@ import { SHELL_PROMPT, type Target } from './targets.ts';
 export interface JourneyTimes {
   /** ssh start to the first menu prompt ("new or existing"). */
   readonly firstMenu: number;
+  /** ssh start to the end of the SSH login (key exchange and authentication): the part of firstMenu before the menu. */
+  readonly login: number;
   /** Account created or logged in: to the environment menu's [Choice] prompt. */
   readonly account: number;
   /** Environment choice to the shell prompt. */
@@ -23,7 +25,7 @@ const now = (): number => performance.now();
 export async function openToMenu(
   target: Target,
   opts: { account: string; password: string; existing?: boolean; timeoutMs?: number },
-): Promise<{ trainee: SshTrainee; firstMenu: number; account: number }> {
+): Promise<{ trainee: SshTrainee; firstMenu: number; login: number; account: number }> {
   const to = opts.timeoutMs ?? 60_000;
   const t = new SshTrainee();
   const t0 = now();
@@ -47,7 +49,7 @@ export async function openToMenu(
       t.send(`${opts.password}\r`);
     }
     await t.waitFor(/\[Choice\]: $/, to);
-    return { trainee: t, firstMenu: t1 - t0, account: now() - t1 };
+    return { trainee: t, firstMenu: t1 - t0, login: t.readyAt - t0, account: now() - t1 };
   } catch (err) {
     t.end();
     throw err;
@@ -69,7 +71,7 @@ export async function openJourney(
     throw err;
   }
   const t3 = now();
-  return { trainee: m.trainee, times: { firstMenu: m.firstMenu, account: m.account, shell: t3 - t2, total: t3 - t0 } };
+  return { trainee: m.trainee, times: { firstMenu: m.firstMenu, login: m.login, account: m.account, shell: t3 - t2, total: t3 - t0 } };
 }
 
 /** Runs `cmd` at the shell prompt and resolves with its wall time (ms) and output. */

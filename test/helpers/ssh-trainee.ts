@@ -15,7 +15,10 @@ export class SshTrainee {
   async connect(port: number, user = 'demo', password = 'demo', host = '127.0.0.1', localAddress?: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.#client
-        .once('ready', () => resolve())
+        .once('ready', () => {
+          this.readyAt = performance.now();
+          resolve();
+        })
         .once('error', reject)
         .connect({ host, port, username: user, password, readyTimeout: 30_000, hostVerifier: () => true, ...(localAddress ? { localAddress } : {}) });
       this.#client.setNoDelay(true); // as OpenSSH does for interactive sessions
@@ -33,6 +36,9 @@ export class SshTrainee {
       for (const w of this.#waiters.splice(0)) w();
     });
   }
+
+  /** performance.now() when the SSH login completed (key exchange and authentication), for phase timings. */
+  readyAt = 0;
 
   /** Bytes received on the channel so far. */
   bytes = 0;
