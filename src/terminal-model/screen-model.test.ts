@@ -217,7 +217,8 @@ test('echoes a key at a time are parsed a batch at a time, and a snapshot does n
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const { gate, requests } = recordingGate();
   // A delay far longer than the typing below (the default is PARSE_DELAY_MS), so a loaded machine cannot fail it.
-  const m = new ScreenModel({ size: { cols: 80, rows: 24 }, gate, parseDelayMs: 3000 });
+  // rawLimitBytes 0: an awake model from the start (a sleeping one keeps small output unparsed, tested below).
+  const m = new ScreenModel({ size: { cols: 80, rows: 24 }, gate, parseDelayMs: 3000, rawLimitBytes: 0 });
   // A trainee typing: ten echoes 20 ms apart.
   for (const ch of 'echo hello') {
     m.feed(Buffer.from(ch));
@@ -253,8 +254,9 @@ test('echoes a key at a time are parsed a batch at a time, and a snapshot does n
 test('an idle model sleeps on its serialized screen and wakes on output with nothing lost or reordered', async () => {
   const bytes = ['$ ls\r\nalpha  beta\r\n$ vim notes\r\n', '\x1b[?1049h\x1b[H\x1b[2J\x1b[1mtitle\x1b[0m\x1b[5;3Hbody text\x1b[7;9H'];
   const later = '\x1b[7;9Hmore\x1b[?1049l$ echo done\r\ndone\r\n$ ';
-  const m = new ScreenModel({ size: { cols: 80, rows: 24 } });
-  const control = new ScreenModel({ size: { cols: 80, rows: 24 } }); // never sleeps
+  // rawLimitBytes 0: output wakes a sleeping model at once (the lazy case is the next test).
+  const m = new ScreenModel({ size: { cols: 80, rows: 24 }, rawLimitBytes: 0 });
+  const control = new ScreenModel({ size: { cols: 80, rows: 24 }, rawLimitBytes: 0 }); // never sleeps
   for (const b of bytes) {
     m.feed(Buffer.from(b));
     control.feed(Buffer.from(b));
@@ -277,9 +279,45 @@ test('an idle model sleeps on its serialized screen and wakes on output with not
   control.dispose();
 });
 
+test('born asleep: small output is kept unparsed, a snapshot parses it and paints what an awake model paints; a title or more output wakes it', async () => {
+  const { gate, requests } = recordingGate();
+  const m = new ScreenModel({ size: { cols: 80, rows: 24 }, gate });
+  const control = new ScreenModel({ size: { cols: 80, rows: 24 }, rawLimitBytes: 0 });
+  assert.equal(await m.snapshot(), '', 'a model nobody fed paints a blank screen');
+  const prompt = ['Welcome\r\n\x1b[1mstudent\x1b[0m@demo:~', '$ \xe2\x82', '\xac'].map((x) => Buffer.from(x, 'latin1')); // a UTF-8 sign split over two chunks
+  for (const b of prompt) {
+    m.feed(b);
+    control.feed(b);
+  }
+  m.resize({ cols: 100, rows: 30 });
+  control.resize({ cols: 100, rows: 30 });
+  await new Promise((r) => setTimeout(r, 700)); // past PARSE_DELAY_MS
+  assert.ok(m.asleep, 'still no terminal');
+  assert.deepEqual(requests, [], 'nothing was parsed');
+  const [lazy, awake] = [await paint((await m.snapshot())!, 100, 30), await paint((await control.snapshot())!, 100, 30)];
+  assert.deepEqual(requests, [true], 'the snapshot parsed it, at once');
+  assert.equal(m.asleep, false);
+  assert.deepEqual(lazy, awake, 'the same screen as a model that parsed every byte');
+  assert.equal(lazy.lines[1], 'student@demo:~$ €');
+  // A title wakes it (title is read without a snapshot), even when ESC and ] arrive apart.
+  const t = new ScreenModel({ size: { cols: 80, rows: 24 } });
+  t.feed(Buffer.from('$ \x1b'));
+  assert.ok(t.asleep, 'control: a lone ESC is kept');
+  t.feed(Buffer.from(']0;my title\x07'));
+  assert.equal(t.asleep, false, 'ESC ] wakes it');
+  // More than rawLimitBytes wakes it.
+  const big = new ScreenModel({ size: { cols: 80, rows: 24 }, rawLimitBytes: 64 });
+  big.feed(Buffer.alloc(64, 'a'));
+  assert.ok(big.asleep, 'control: exactly the limit is kept');
+  big.feed(Buffer.from('b'));
+  assert.equal(big.asleep, false, 'one byte more wakes it');
+  for (const x of [m, control, t, big]) x.dispose();
+});
+
 test('ScreenModels puts idle models to sleep and a reattach paints the same screen', async () => {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const models = new ScreenModels({ enabled: () => true, hibernateAfterMs: 100, redraw: () => {} });
+  // rawLimitBytes 0: born awake, and output wakes a sleeping one (the sweep is what this test is about).
+  const models = new ScreenModels({ enabled: () => true, hibernateAfterMs: 100, rawLimitBytes: 0, redraw: () => {} });
   const busy = models.join('busy', { cols: 80, rows: 24 })!;
   const idle = models.join('idle', { cols: 80, rows: 24 })!;
   idle.feed(Buffer.from('$ whoami\r\nstudent\r\n$ '));

@@ -26,9 +26,16 @@
  * - Asleep when idle: `hibernate` (called by ScreenModels for a model idle a while)
  *   keeps only the serialized screen and lets the xterm instance go (issue 15.5:
  *   a room of idle shells held ~200 KiB of parser and buffers each). A snapshot
- *   of a sleeping model is that string, exactly as serialized; new output, a
- *   resize or `state` wakes it: a fresh terminal parses the string first, then
- *   the new bytes, so nothing fed is lost or reordered.
+ *   of a sleeping model is that string, exactly as serialized; new output or
+ *   `state` wakes it: a fresh terminal (at the size last told) parses the string
+ *   first, then the new bytes, so nothing fed is lost or reordered.
+ * - Born asleep, and lazy while asleep: a new model starts with a blank screen and
+ *   no terminal, and output fed to a sleeping model is kept as bytes (up to
+ *   `rawLimitBytes`) instead of waking it, so a shell that prints its prompt and
+ *   waits costs no terminal until someone reads its screen (a snapshot or `state`
+ *   wakes it and parses the bytes; they are never painted raw: a client must only
+ *   ever get what the serializer writes). More output than that, or output that may
+ *   set the title (OSC), wakes it as before.
  */
 import headless from '@xterm/headless';
 import serialize from '@xterm/addon-serialize';
@@ -38,6 +45,9 @@ import { sharedParseGate, type ParseGate } from './parse-gate.ts';
 const { Terminal } = headless;
 const { SerializeAddon } = serialize;
 type HeadlessTerminal = InstanceType<typeof Terminal>;
+
+const OSC_7BIT = Buffer.from([0x1b, 0x5d]);
+const OSC_C1 = Buffer.from([0xc2, 0x9d]);
 
 /** Longest pause after overflows in a row. */
 const MAX_COOLDOWN_MS = 30_000;
@@ -50,6 +60,13 @@ const BATCH_BYTES = 16 * 1024;
  * cost more than the bytes). A snapshot or a full batch does not wait.
  */
 export const PARSE_DELAY_MS = 500;
+
+/**
+ * Output a sleeping model keeps unparsed before it wakes. Why: building a terminal costs about 3.4 ms of the
+ * main thread in this machine's slow spells (the profiled 100-trainee cold storm of 2026-12-02 spent 0.34 s
+ * of its 5.9 s there), and a storm's new shells print a prompt of a few dozen bytes and wait.
+ */
+export const RAW_LIMIT_BYTES = 4096;
 
 export interface ScreenModelOptions {
   readonly size: TtySize;
@@ -65,6 +82,8 @@ export interface ScreenModelOptions {
   readonly gate?: ParseGate;
   /** Longest less than a batch waits to be parsed; PARSE_DELAY_MS by default (tests lengthen it). */
   readonly parseDelayMs?: number;
+  /** Output a sleeping model keeps unparsed; RAW_LIMIT_BYTES by default, 0: a model is born awake and wakes on any output. */
+  readonly rawLimitBytes?: number;
 }
 
 /** A model's cursor and buffer (ScreenModel.state); rows and columns 0-based. */
@@ -87,6 +106,8 @@ export class ScreenModel {
   #term: HeadlessTerminal | undefined;
   #ser: InstanceType<typeof SerializeAddon> | undefined;
   #asleep: string | undefined;
+  /** Output fed while asleep, not parsed yet (parsed after `#asleep` when the model wakes). */
+  #raw: Buffer | undefined;
   /**
    * Feeds, resizes and reads so far. The output path only counts; idleMs() (the sweep) notes when the count
    * last changed, so no clock is read per chunk.
@@ -123,11 +144,14 @@ export class ScreenModel {
       maxQueuedBytes: SCREEN_DEFAULTS.maxQueuedBytes,
       cooldownMs: SCREEN_DEFAULTS.cooldownMs,
       parseDelayMs: PARSE_DELAY_MS,
+      rawLimitBytes: RAW_LIMIT_BYTES,
       ...o,
     };
     this.#size = o.size;
     this.#gate = o.gate ?? sharedParseGate;
-    [this.#term, this.#ser] = this.#fresh();
+    // A blank screen serializes to '' (so a snapshot of a model nobody fed is '' either way).
+    if (this.#o.rawLimitBytes > 0) this.#asleep = '';
+    else [this.#term, this.#ser] = this.#fresh();
   }
 
   #fresh(): [HeadlessTerminal, InstanceType<typeof SerializeAddon>] {
@@ -192,23 +216,39 @@ export class ScreenModel {
     return true;
   }
 
-  /** A fresh terminal at the current size that parses the saved screen before anything fed after it. */
+  /** A fresh terminal at the current size that parses the saved screen, then the bytes kept asleep, before anything fed after it. */
   #wake(): void {
     if (this.#asleep === undefined) return;
-    const saved = Buffer.from(this.#asleep, 'utf8');
-    this.#asleep = undefined;
+    const parts = [Buffer.from(this.#asleep, 'utf8'), this.#raw].filter((b): b is Buffer => !!b && b.length > 0);
+    this.#asleep = this.#raw = undefined;
     [this.#term, this.#ser] = this.#fresh();
-    if (saved.length === 0) return;
-    this.#queue.unshift(saved);
-    this.#queued += saved.length;
-    this.#fed += saved.length;
+    if (parts.length === 0) return;
+    this.#queue.unshift(...parts);
+    for (const b of parts) {
+      this.#queued += b.length;
+      this.#fed += b.length;
+    }
     this.#schedule();
+  }
+
+  /** Keeps `b` unparsed on a sleeping model when it fits under rawLimitBytes and cannot set the title. */
+  #keepRaw(b: Uint8Array): boolean {
+    if (this.#asleep === undefined) return false;
+    const had = this.#raw?.length ?? 0;
+    if (had + b.length > this.#o.rawLimitBytes) return false;
+    // OSC (ESC ] or C1 U+009D, which is C2 9D in UTF-8) may set the title, which is read without a snapshot.
+    const next = Buffer.concat(this.#raw ? [this.#raw, b] : [b]);
+    const from = Math.max(0, had - 1);
+    if (next.indexOf(OSC_7BIT, from) !== -1 || next.indexOf(OSC_C1, from) !== -1) return false;
+    this.#raw = next;
+    return true;
   }
 
   /** Queues output the client was already sent. Never parses synchronously. */
   feed(b: Uint8Array): void {
     if (this.#disposed || this.#dropped || b.length === 0) return;
     this.#uses++;
+    if (this.#keepRaw(b)) return;
     this.#wake();
     if (this.#queued + b.length > this.#o.maxQueuedBytes) {
       this.#overflow();
@@ -224,8 +264,10 @@ export class ScreenModel {
   resize(size: TtySize): void {
     if (this.#disposed || (size.cols === this.#size.cols && size.rows === this.#size.rows)) return;
     this.#uses++;
-    this.#wake();
     this.#size = size;
+    // Asleep: the terminal it wakes to is made at this size and parses the saved screen and the kept output
+    // there, as an awake one parses at the new size what was queued before the resize.
+    if (this.#asleep !== undefined) return;
     this.#term!.resize(Math.max(1, size.cols), Math.max(1, size.rows));
   }
 
@@ -237,7 +279,8 @@ export class ScreenModel {
   snapshot(): Promise<string | undefined> {
     if (this.#disposed || this.#dropped) return Promise.resolve(undefined);
     this.#uses++;
-    if (this.#asleep !== undefined) return Promise.resolve(this.#asleep); // asleep: nothing queued, the screen as it was serialized
+    if (this.#asleep !== undefined && !this.#raw) return Promise.resolve(this.#asleep); // asleep: nothing queued, the screen as it was serialized
+    this.#wake(); // asleep with output kept unparsed: parse it first (never painted raw)
     if (this.#parsed >= this.#fed) return Promise.resolve(this.#serialize()); // nothing queued or in flight
     const p = new Promise<string | undefined>((resolve) => this.#waiters.push({ upTo: this.#fed, resolve }));
     // Someone waits for this model: its next batch goes before other models' turns (after a batch in flight, #pump does it).
@@ -261,6 +304,7 @@ export class ScreenModel {
     return { cursorX: b.cursorX, cursorY: b.cursorY, lineTop, alternate: b.type === 'alternate', cols: this.#size.cols, rows: this.#size.rows };
   }
 
+  /** The screen now; never called while output kept asleep waits (snapshot and state wake the model first). */
   #serialize(): string {
     return this.#asleep ?? this.#ser!.serialize();
   }
@@ -353,7 +397,7 @@ export class ScreenModel {
     for (const w of this.#waiters.splice(0)) w.resolve(undefined);
     // The old model finishes at most one batch on its own and is then garbage.
     this.#term?.dispose();
-    this.#asleep = undefined;
+    this.#asleep = this.#raw = undefined;
     [this.#term, this.#ser] = this.#fresh();
     this.#cooldown = setTimeout(() => {
       this.#cooldown = undefined;
@@ -372,6 +416,6 @@ export class ScreenModel {
     this.#queued = 0;
     for (const w of this.#waiters.splice(0)) w.resolve(undefined);
     this.#term?.dispose();
-    this.#asleep = undefined;
+    this.#asleep = this.#raw = undefined;
   }
 }

@@ -27,6 +27,8 @@ export interface ScreenModelsOptions {
   readonly maxDetached?: number;
   /** A model with no output, resize or read for this long keeps only its serialized screen; HIBERNATE_AFTER_MS by default, 0: never. */
   readonly hibernateAfterMs?: number;
+  /** Output a sleeping model keeps unparsed (ScreenModel's rawLimitBytes; its default when unset). */
+  readonly rawLimitBytes?: number;
   /** Asks the program in the container to redraw (a size nudge), after a model overflowed. */
   readonly redraw: (containerId: string, size: TtySize) => void;
 }
@@ -128,6 +130,7 @@ export class ScreenModels {
         scrollback: this.#o.scrollback ?? SCREEN_DEFAULTS.scrollback,
         maxQueuedBytes: this.#o.maxQueuedBytes ?? SCREEN_DEFAULTS.maxQueuedBytes,
         cooldownMs: this.#o.cooldownMs ?? SCREEN_DEFAULTS.cooldownMs,
+        ...(this.#o.rawLimitBytes === undefined ? {} : { rawLimitBytes: this.#o.rawLimitBytes }),
         onResync: () => {
           if (this.#m.get(containerId)?.model === model) this.#o.redraw(containerId, model.size);
         },
