@@ -68,3 +68,40 @@ test('QuietGate: on a host that stays busy the first job waits maxWaitMs, the ne
   assert.equal(await gate.wait(), 'timeout');
   assert.ok(performance.now() - t0 >= 140, 'after a quiet sample, a busy host is waited for again');
 });
+
+test('QuietGate: jobs waiting at once share one sampling and go together; when all of them leave, the sampling stops', async () => {
+  let reads = 0;
+  let busy = true;
+  let idle = 0,
+    total = 0;
+  const read = () => {
+    reads++;
+    total += 100;
+    if (!busy) idle += 100;
+    return { idle, total };
+  };
+  const gate = new QuietGate({ cpus: 2, sampleMs: 10, read });
+  const jobs = Array.from({ length: 50 }, () => gate.wait());
+  await new Promise((r) => setTimeout(r, 60));
+  busy = false;
+  assert.deepEqual(new Set(await Promise.all(jobs)), new Set(['quiet']));
+  assert.ok(reads < 30, `50 jobs, one sampling: ${reads} reads of /proc/stat`);
+  // Control: one sampling per job reads at least once per job and sample.
+  reads = 0;
+  busy = true;
+  const alone = Array.from({ length: 5 }, () => untilHostQuiet({ cpus: 2, sampleMs: 10, maxWaitMs: 30, read }));
+  await Promise.all(alone);
+  assert.ok(reads >= 5 * 2, `the probe counts reads: ${reads}`);
+  // Every job aborted: the sampling ends (no more reads), and a job that comes later is answered.
+  const ac = new AbortController();
+  const gone = [gate.wait(ac.signal), gate.wait(ac.signal)];
+  await new Promise((r) => setTimeout(r, 30));
+  ac.abort();
+  assert.deepEqual(await Promise.all(gone), ['aborted', 'aborted']);
+  await new Promise((r) => setTimeout(r, 30));
+  const after = reads;
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(reads, after, 'nothing samples once every job left');
+  busy = false;
+  assert.equal(await gate.wait(), 'quiet');
+});
