@@ -236,11 +236,12 @@ export class ScreenModel {
     if (this.#asleep === undefined) return false;
     const had = this.#raw?.length ?? 0;
     if (had + b.length > this.#o.rawLimitBytes) return false;
-    // OSC (ESC ] or C1 U+009D, which is C2 9D in UTF-8) may set the title, which is read without a snapshot.
     // A buffer of its own (not a slice of Node's shared pool, which a long-idle shell would keep alive whole).
     const next = Buffer.allocUnsafeSlow(had + b.length);
     this.#raw?.copy(next, 0);
     next.set(b, had);
+    // OSC (ESC ] or C1 U+009D, which is C2 9D in UTF-8) may set the title, which is read without a snapshot;
+    // searched from the last byte kept, so a sequence split over two chunks is found too.
     const from = Math.max(0, had - 1);
     if (next.indexOf(OSC_7BIT, from) !== -1 || next.indexOf(OSC_C1, from) !== -1) return false;
     this.#raw = next;
