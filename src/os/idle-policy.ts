@@ -30,8 +30,8 @@ let probed: string | undefined | null = null;
  *
  * The probe asks chrt which policies it knows (`chrt -m`) and runs nothing under SCHED_IDLE: a command
  * started so waits for a CPU nobody else wants, which a busy host may not have for seconds. (The first probe
- * ran `chrt --idle 0 true`; under a loaded unit run on 2026-12-02 it ran out of its 5 s and concluded "no
- * chrt", after blocking the caller for those 5 s.) A chrt that then cannot set the policy makes the child
+ * ran `chrt --idle 0 true`; in a loaded unit run on 2026-12-02 it concluded "no chrt" on a host that has
+ * one, most likely by running out of its 5 s, which also blocks the caller that long.) A chrt that then cannot set the policy makes the child
  * fail to start, and the hasher hashes in process (background-hasher.ts).
  */
 export function idleLauncher(): string | undefined {
