@@ -13,7 +13,8 @@ import type { DockerCreateOptions } from '../docker/create-options.ts';
 import type { Attachment, ExecRequest, Execution, InstanceInfo, InstanceState, TtySize } from '../runtime-driver.ts';
 import { FakeFs } from './fake-fs.ts';
 import { seedFs, type FakeImage } from './fake-image.ts';
-import { runArgv, signalStatus, type Proc, type ShellMachine } from './fake-shell.ts';
+import { runArgv } from './fake-shell.ts';
+import { signalStatus, type Proc, type ShellMachine } from './fake-shell-proc.ts';
 import { TtyShell } from './fake-tty-shell.ts';
 
 interface Run {

@@ -7,7 +7,8 @@
  * Contract: run() resolves with the shell's exit status (`exit n`, or 0 on
  * Ctrl-D); typed lines queue while a command runs, as on a real TTY.
  */
-import { runLine, signalStatus, type Proc } from './fake-shell.ts';
+import { runLine } from './fake-shell.ts';
+import { signalStatus, type Proc } from './fake-shell-proc.ts';
 
 export class TtyShell {
   readonly #p: Proc;
