@@ -30,24 +30,20 @@
  *   `state` wakes it: a fresh terminal (at the size last told) parses the string
  *   first, then the new bytes, so nothing fed is lost or reordered.
  * - Born asleep, and lazy while asleep: a new model starts with a blank screen and
- *   no terminal, and output fed to a sleeping model is kept as bytes (up to
- *   `rawLimitBytes`) instead of waking it, so a shell that prints its prompt and
- *   waits costs no terminal until someone reads its screen (a snapshot or `state`
- *   wakes it and parses the bytes; they are never painted raw: a client must only
- *   ever get what the serializer writes). More output than that, or output that may
- *   set the title (OSC), wakes it as before.
+ *   no terminal; small output fed while asleep is kept as bytes (sleep-bytes.ts), so a
+ *   shell that prints its prompt and waits costs no terminal until someone reads its
+ *   screen. A snapshot or `state` wakes it and parses the bytes first: a client never
+ *   gets them raw, only what the serializer writes.
  */
 import headless from '@xterm/headless';
 import serialize from '@xterm/addon-serialize';
 import type { TtySize } from '../core/terminal.ts';
 import { sharedParseGate, type ParseGate } from './parse-gate.ts';
+import { RAW_LIMIT_BYTES, SleepBytes } from './sleep-bytes.ts';
 
 const { Terminal } = headless;
 const { SerializeAddon } = serialize;
 type HeadlessTerminal = InstanceType<typeof Terminal>;
-
-const OSC_7BIT = Buffer.from([0x1b, 0x5d]);
-const OSC_C1 = Buffer.from([0xc2, 0x9d]);
 
 /** Longest pause after overflows in a row. */
 const MAX_COOLDOWN_MS = 30_000;
@@ -60,13 +56,6 @@ const BATCH_BYTES = 16 * 1024;
  * cost more than the bytes). A snapshot or a full batch does not wait.
  */
 export const PARSE_DELAY_MS = 500;
-
-/**
- * Output a sleeping model keeps unparsed before it wakes. Why: building a terminal costs about 3.4 ms of the
- * main thread in this machine's slow spells (the profiled 100-trainee cold storm of 2026-12-02 spent 0.34 s
- * of its 5.9 s there), and a storm's new shells print a prompt of a few dozen bytes and wait.
- */
-export const RAW_LIMIT_BYTES = 4096;
 
 export interface ScreenModelOptions {
   readonly size: TtySize;
@@ -107,7 +96,7 @@ export class ScreenModel {
   #ser: InstanceType<typeof SerializeAddon> | undefined;
   #asleep: string | undefined;
   /** Output fed while asleep, not parsed yet (parsed after `#asleep` when the model wakes). */
-  #raw: Buffer | undefined;
+  readonly #raw: SleepBytes;
   /**
    * Feeds, resizes and reads so far. The output path only counts; idleMs() (the sweep) notes when the count
    * last changed, so no clock is read per chunk.
@@ -149,6 +138,7 @@ export class ScreenModel {
     };
     this.#size = o.size;
     this.#gate = o.gate ?? sharedParseGate;
+    this.#raw = new SleepBytes(this.#o.rawLimitBytes);
     // A blank screen serializes to '' (so a snapshot of a model nobody fed is '' either way).
     if (this.#o.rawLimitBytes > 0) this.#asleep = '';
     else [this.#term, this.#ser] = this.#fresh();
@@ -219,8 +209,8 @@ export class ScreenModel {
   /** A fresh terminal at the current size that parses the saved screen, then the bytes kept asleep, before anything fed after it. */
   #wake(): void {
     if (this.#asleep === undefined) return;
-    const parts = [Buffer.from(this.#asleep, 'utf8'), this.#raw].filter((b): b is Buffer => !!b && b.length > 0);
-    this.#asleep = this.#raw = undefined;
+    const parts = [Buffer.from(this.#asleep, 'utf8'), this.#raw.take()].filter((b): b is Buffer => !!b && b.length > 0);
+    this.#asleep = undefined;
     [this.#term, this.#ser] = this.#fresh();
     if (parts.length === 0) return;
     this.#queue.unshift(...parts);
@@ -231,28 +221,11 @@ export class ScreenModel {
     this.#schedule();
   }
 
-  /** Keeps `b` unparsed on a sleeping model when it fits under rawLimitBytes and cannot set the title. */
-  #keepRaw(b: Uint8Array): boolean {
-    if (this.#asleep === undefined) return false;
-    const had = this.#raw?.length ?? 0;
-    if (had + b.length > this.#o.rawLimitBytes) return false;
-    // A buffer of its own (not a slice of Node's shared pool, which a long-idle shell would keep alive whole).
-    const next = Buffer.allocUnsafeSlow(had + b.length);
-    this.#raw?.copy(next, 0);
-    next.set(b, had);
-    // OSC (ESC ] or C1 U+009D, which is C2 9D in UTF-8) may set the title, which is read without a snapshot;
-    // searched from the last byte kept, so a sequence split over two chunks is found too.
-    const from = Math.max(0, had - 1);
-    if (next.indexOf(OSC_7BIT, from) !== -1 || next.indexOf(OSC_C1, from) !== -1) return false;
-    this.#raw = next;
-    return true;
-  }
-
   /** Queues output the client was already sent. Never parses synchronously. */
   feed(b: Uint8Array): void {
     if (this.#disposed || this.#dropped || b.length === 0) return;
     this.#uses++;
-    if (this.#keepRaw(b)) return;
+    if (this.#asleep !== undefined && this.#raw.keep(b)) return;
     this.#wake();
     if (this.#queued + b.length > this.#o.maxQueuedBytes) {
       this.#overflow();
@@ -283,7 +256,7 @@ export class ScreenModel {
   snapshot(): Promise<string | undefined> {
     if (this.#disposed || this.#dropped) return Promise.resolve(undefined);
     this.#uses++;
-    if (this.#asleep !== undefined && !this.#raw) return Promise.resolve(this.#asleep); // asleep: nothing queued, the screen as it was serialized
+    if (this.#asleep !== undefined && this.#raw.empty) return Promise.resolve(this.#asleep); // asleep: nothing queued, the screen as it was serialized
     this.#wake(); // asleep with output kept unparsed: parse it first (never painted raw)
     if (this.#parsed >= this.#fed) return Promise.resolve(this.#serialize()); // nothing queued or in flight
     const p = new Promise<string | undefined>((resolve) => this.#waiters.push({ upTo: this.#fed, resolve }));
@@ -401,7 +374,8 @@ export class ScreenModel {
     for (const w of this.#waiters.splice(0)) w.resolve(undefined);
     // The old model finishes at most one batch on its own and is then garbage.
     this.#term?.dispose();
-    this.#asleep = this.#raw = undefined;
+    this.#asleep = undefined;
+    this.#raw.take();
     [this.#term, this.#ser] = this.#fresh();
     this.#cooldown = setTimeout(() => {
       this.#cooldown = undefined;
@@ -420,6 +394,7 @@ export class ScreenModel {
     this.#queued = 0;
     for (const w of this.#waiters.splice(0)) w.resolve(undefined);
     this.#term?.dispose();
-    this.#asleep = this.#raw = undefined;
+    this.#asleep = undefined;
+    this.#raw.take();
   }
 }
