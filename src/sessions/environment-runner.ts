@@ -19,9 +19,10 @@ import { mayUse, notAllowed } from './allowed-environments.ts';
 import type { Admission } from './admission.ts';
 import { AttachRegistry } from './attach-registry.ts';
 import { POOL_TTY, type WarmPool } from './warm-pool.ts';
-import { coalesce } from '../core/coalesce.ts';
 import { ScreenModels } from '../terminal-model/screen-models.ts';
 import { ShellTaps } from './shell-taps.ts';
+import { pipeShell } from './shell-pipe.ts';
+import { startProgress } from './start-progress.ts';
 
 /** Create's refusal for an image the engine does not have (IMAGE_MISSING; a driver may say RUNTIME_FAILED 404). */
 const imageMissing = (err: unknown) =>
@@ -205,7 +206,7 @@ export class EnvironmentRunner {
     );
     let outcome: 'ended' | 'closed';
     try {
-      outcome = await this.#pipe(term, info.id, att, { account, environment: env.name });
+      outcome = await pipeShell(term, info.id, att, { account, environment: env.name }, { screens: this.screens, taps: this.taps, driver: this.#d.driver });
     } finally {
       this.attached.remove(info.id, term);
       await this.#d.store.markSeen(account, env.name, this.#now());
@@ -362,7 +363,7 @@ export class EnvironmentRunner {
           this.screens.drop(info.id);
           await this.#start(account, env, info.id, release);
         }
-        // Reattach: paint the current screen first (the new attachment's output waits until #pipe).
+        // Reattach: paint the current screen first (the new attachment's output waits until pipeShell).
         const screen = running ? await this.screens.restore(info.id, size) : undefined;
         if (screen !== undefined && !term.closed) term.write(screen);
         await driver.resize(info.id, size);
@@ -411,69 +412,6 @@ export class EnvironmentRunner {
     return name;
   }
 
-  /**
-   * Wires terminal <-> attachment with back-pressure both ways until one side ends: output waits for the
-   * client's window, input for the engine stream to drain (a shell that does not read cannot make ISLET
-   * buffer what the client pastes). Resizes: one engine call at a time, the newest size wins.
-   */
-  async #pipe(term: Terminal, id: string, att: Attachment, who: { account: string; environment: string }): Promise<'ended' | 'closed'> {
-    if (term.closed) {
-      att.detach();
-      return 'closed';
-    } // the client left while the container was starting
-    let inputPaused = false;
-    const resumeInput = () => {
-      if (inputPaused) {
-        inputPaused = false;
-        term.resumeInput();
-      }
-    };
-    // The screen model is fed after the client is written to, and only queues (src/terminal-model/screen-model.ts).
-    const screen = this.screens.join(id, term.size());
-    // Watchers, asks to type and notices (shell-taps.ts): two checks per chunk while nobody watches.
-    const tap = this.taps.join(id, who, { term, input: (b) => att.input.write(b), model: (b) => screen?.feed(b) }, term.size());
-    const offData = term.onData((b) => {
-      if (tap.fromTrainee(b)) return;
-      if (att.input.write(b) || inputPaused) return;
-      inputPaused = true;
-      term.pauseInput();
-      att.input.once('drain', resumeInput);
-    });
-    const resize = coalesce((s: TtySize) => this.#d.driver.resize(id, s).catch(() => undefined), 0);
-    const offResize = term.onResize((s) => {
-      resize.push(s);
-      screen?.resize(s);
-      tap.resized(s);
-    });
-    const onOut = (b: Buffer) => {
-      if (!term.write(b)) {
-        att.output.pause();
-        term.onceDrain(() => att.output.resume());
-      }
-      screen?.feed(b);
-      tap.output(b);
-    };
-    att.output.on('data', onOut);
-    let offClose = () => {};
-    const closed = new Promise<'closed'>((resolve) => {
-      offClose = term.onClose(() => resolve('closed'));
-    });
-    try {
-      return await Promise.race([att.ended.then(() => 'ended' as const), closed]);
-    } finally {
-      offData();
-      offResize();
-      offClose();
-      resize.cancel();
-      tap.leave();
-      screen?.leave();
-      att.input.off('drain', resumeInput);
-      resumeInput(); // the terminal goes back to the menu, which reads again
-      att.output.off('data', onOut);
-      att.detach();
-    }
-  }
-
   /** Removes one environment's container and its record ("Delete a training environment"). */
   async reset(account: string, envName: string): Promise<boolean> {
     return this.#lock.run(`${account}\0${envName}`, async () => {
@@ -495,37 +433,4 @@ export class EnvironmentRunner {
   async removeAll(account: string): Promise<void> {
     for (const o of await this.#d.store.listOwnership(account)) await this.reset(account, o.environment);
   }
-}
-
-/**
- * A start that takes longer than a second (a pull, a busy engine) shows
- * "Starting your environment..." with a dot a second instead of silence.
- */
-function startProgress(say: (text: string) => void): { say: (text: string) => void; stop: () => void } {
-  let dots = false;
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    timer = setTimeout(() => {
-      say(dots ? '.' : 'Starting your environment...');
-      dots = true;
-      arm();
-    }, 1000);
-  };
-  const end = () => {
-    if (dots) {
-      say('\n');
-      dots = false;
-    }
-  };
-  arm();
-  return {
-    say: (text) => {
-      end();
-      say(text);
-    },
-    stop: () => {
-      clearTimeout(timer);
-      end();
-    },
-  };
 }

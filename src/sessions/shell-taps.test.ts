@@ -5,7 +5,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { EnvironmentRunner } from './environment-runner.ts';
-import type { TypingState, WatchEnd, WatchEvents } from './shell-taps.ts';
+import type { TypingState, WatchEnd, WatchEvents } from './shell-tap-types.ts';
 import type { TtySize, WatchAnswer, WatchStatus } from '../core/terminal.ts';
 import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
 import { unitWorld } from '../../test/helpers/unit-world.ts';

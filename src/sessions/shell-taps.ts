@@ -26,6 +26,7 @@ import type { Terminal, TtySize, WatchAnswer, WatchStatus } from '../core/termin
 import type { ScreenModels } from '../terminal-model/screen-models.ts';
 import { insertAbove, leavesAlternate, plainNotice, statusLine } from './notice-text.ts';
 import { stripTerminalReplies } from './terminal-replies.ts';
+import type { InputEvent, ShellInfo, TapHandle, TapViewer, TypingState, Watch, WatchEnd, WatchEvents } from './shell-tap-types.ts';
 
 /** Ends every watch of the shell when the trainee presses it (only while someone watches). */
 export const END_KEY = 0x1d; // Ctrl-]
@@ -34,70 +35,6 @@ export const END_KEY_NAME = 'Ctrl-]';
 export const ASK_TIMEOUT_MS = 60_000;
 /** A status line over a full-screen program is repaired (the program asked to redraw) after this. */
 const STATUS_MS = 5_000;
-
-export type TypingState = 'asked' | 'granted' | 'refused' | 'expired' | 'stopped';
-export type WatchEnd = 'trainee_ended' | 'shell_left' | 'closed';
-
-/** What a watcher is told. */
-export interface WatchEvents {
-  /** The container's terminal size now (the watcher's terminal should take it; it never sets it). */
-  size(s: TtySize): void;
-  /** Terminal output: first the current screen (a paint for a blank terminal), then live. */
-  output(b: Buffer): void;
-  typing(state: TypingState): void;
-  /** The watch is over (the trainee ended it, or the last trainee terminal left the shell). */
-  end(why: WatchEnd): void;
-}
-
-export interface Watch {
-  readonly account: string;
-  readonly environment: string;
-  readonly instructor: string;
-  /** Asks the trainee to allow typing; false when typing is granted or asked already (by anyone). */
-  ask(): boolean;
-  /** Types into the shell; false unless the trainee granted this watcher typing. */
-  type(b: Buffer): boolean;
-  stopTyping(): void;
-  readonly typingGranted: boolean;
-  close(): void;
-}
-
-export interface ShellInfo {
-  readonly account: string;
-  readonly environment: string;
-  readonly containerId: string;
-  /** Trainee terminals attached. */
-  readonly terminals: number;
-  readonly watchers: string[];
-  readonly typing?: string;
-  readonly size: TtySize;
-}
-
-/** One trainee attachment of a live shell, as EnvironmentRunner's pipe joins it. */
-export interface TapViewer {
-  readonly term: Terminal;
-  /** Writes to the shell's input through this attachment. */
-  readonly input: (b: Buffer) => void;
-  /** Feeds the container's screen model (only the oldest viewer's feed counts: screen-models.ts). */
-  readonly model: (b: Buffer) => void;
-}
-
-/** What EnvironmentRunner's pipe calls; cheap while nobody watches. */
-export interface TapHandle {
-  /** Output the trainee's terminal was just written. */
-  output(b: Buffer): void;
-  /** Input from the trainee; true when it was an answer to ISLET (y/n, Ctrl-]) and must not reach the shell. */
-  fromTrainee(b: Buffer): boolean;
-  resized(s: TtySize): void;
-  leave(): void;
-}
-
-export interface InputEvent {
-  readonly account: string;
-  readonly environment: string;
-  readonly instructor: string;
-  readonly bytes: number;
-}
 
 interface Observer {
   readonly instructor: string;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setstatArgs, toAttributes } from './sftp-session.ts';
+import { setstatArgs, toAttributes } from './sftp-attrs.ts';
 
 test('SETSTAT arguments: only what the client sent, modes in octal, owner as uid:gid', () => {
   assert.equal(setstatArgs('/f', {}), undefined);

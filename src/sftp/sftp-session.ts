@@ -26,7 +26,8 @@ import { holdWindow } from './request-window.ts';
 import { FileHandle, newFileMode } from './file-handle.ts';
 import { checkPath, resolvePath } from './sftp-paths.ts';
 import { SftpStatusError, STATUS, toStatus } from './sftp-status.ts';
-import { longName, parseStatRecords, STAT_FORMAT, type SftpAttrs } from './stat-format.ts';
+import { setstatArgs, toAttributes, type ClientAttrs } from './sftp-attrs.ts';
+import { longName, parseStatRecords, STAT_FORMAT } from './stat-format.ts';
 
 export interface SftpContext {
   readonly tools: ContainerTools;
@@ -76,9 +77,6 @@ export interface SessionEnv {
   readonly home: string;
   readonly log: Logger;
 }
-
-/** Optional attribute fields as the client sent them (ssh2 leaves absent ones undefined). */
-type ClientAttrs = Partial<Record<keyof Attributes, number | undefined>>;
 
 export class SftpSession {
   readonly #sftp: SFTPWrapper;
@@ -389,29 +387,4 @@ function closeChannel(sftp: SFTPWrapper, status: number): void {
   } catch {
     /* gone */
   }
-}
-
-/** SFTP attributes for ssh2's replies. */
-export function toAttributes(a: SftpAttrs): Attributes {
-  return { mode: a.mode, uid: a.uid, gid: a.gid, size: a.size, atime: a.atime, mtime: a.mtime };
-}
-
-/** The SETSTAT script's arguments for what the client asked to change, or undefined when nothing. */
-export function setstatArgs(path: string, a: ClientAttrs): string[] | undefined {
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : undefined);
-  const size = num(a.size);
-  const mode = num(a.mode);
-  const uid = num(a.uid);
-  const gid = num(a.gid);
-  const atime = num(a.atime);
-  const mtime = num(a.mtime);
-  const args = [
-    path,
-    size === undefined ? '' : String(size),
-    mode === undefined ? '' : (mode & 0o7777).toString(8),
-    uid === undefined || gid === undefined ? '' : `${uid}:${gid}`,
-    atime === undefined ? '' : String(atime),
-    mtime === undefined ? '' : String(mtime),
-  ];
-  return args.slice(1).some((x) => x !== '') ? args : undefined;
 }
