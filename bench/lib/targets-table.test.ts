@@ -49,6 +49,11 @@ test('targetsTable: every row from the files, with its source and commit', () =>
   assert.equal(row(t, 'choice → prompt, reattach')[3], 'yes');
 });
 
+test('targetsTable: a file that recorded the machine probe names its first-touch page fault beside the commit', () => {
+  const probed = { ...latency, run: { commit: 'abc1234', machine_state_at_start: { pageFaultUs: 19.214, spawnMs: 11, cpuPressureAvg60: 1, load1: 1 } } };
+  assert.equal(row(targetsTable({ latency: probed }), 'new container')[4], '`2026-12-01-login-latency.json` (abc1234; fault 19.2 µs) |');
+});
+
 test('targetsTable: storm against the engine of the same run; all served needs every shell', () => {
   const t = targetsTable({ storm });
   const r = row(t, '100 at once, cold: p95 ≤ 1.1');

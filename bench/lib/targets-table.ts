@@ -26,10 +26,19 @@ export interface TargetInputs {
 
 const ms = (x: unknown) => (typeof x !== 'number' || Number.isNaN(x) ? '–' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x * 10) / 10} ms`);
 const yes = (ok: boolean | undefined) => (ok === undefined ? '–' : ok ? 'yes' : 'no');
+/**
+ * A row's result files, each with its commit and, where the file recorded it (bench/lib/machine-state.ts), the
+ * first-touch page fault at its start: this VM's slow spells show there (about 16 to 21 µs per fault in them), and
+ * they slow container starts several times over, so a reader can tell which rows met a slow machine.
+ */
 const src = (...files: (ResultFile | undefined)[]) =>
   files
     .filter((f): f is ResultFile => !!f)
-    .map((f) => `\`${f.file}\`${f.run?.commit ? ` (${f.run.commit})` : ''}`)
+    .map((f) => {
+      const fault = f.run?.machine_state_at_start?.pageFaultUs;
+      const notes = [f.run?.commit, typeof fault === 'number' ? `fault ${fault.toFixed(1)} µs` : undefined].filter(Boolean);
+      return `\`${f.file}\`${notes.length ? ` (${notes.join('; ')})` : ''}`;
+    })
     .join(', ') || 'no result file';
 
 type Row = [target: string, islet: string, peer: string, met: string, source: string];
