@@ -17,23 +17,27 @@
  * (Ctrl-C) and recorded as taking S seconds, with `exercise_timed_out` (a lower bound: past the knee of the
  * room's demand a slot can run for many minutes, and one such slot must not lose the whole run). Its ratio is
  * then a lower bound too, which is all a crossing needs while S is at least three times the solo time.
+ * Coarse steps above one where every run of every system is past 3x against both yardsticks are skipped
+ * (`method.skipped_steps`; `--all-steps` measures them): they cannot move a cut-off, and on a slow machine
+ * (2026-12-02, n=150 of a run stopped by hand) a slot there took minutes per system.
  * Writes bench/results/<date>-workload.json, or <date>-<name>.json with `--name` (a run of steps above the
- * main run's: `--name workload-cutoff`, read on by the targets table).
+ * main run's: `--name workload-cutoff`, read on by the targets table); after every step the finished steps
+ * are in <date>-<name>-partial.json, which the complete file replaces.
  *
  * Usage: node bench/workload.ts [--systems islet,peer,islet-nice] [--steps 1,25,50,100,150,200]
  *          [--reps 3] [--settle 15] [--refine 2] [--refine-max 6] [--profile] [--profile-n 100] [--profile-seconds 60]
- *          [--exercise-timeout 600] [--name workload]
+ *          [--exercise-timeout 600] [--name workload] [--all-steps]
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SshTrainee } from '../test/helpers/ssh-trainee.ts';
-import { analyzeCutoff, type ExerciseRun } from './lib/cutoff.ts';
+import { analyzeCutoff, everyRunPast, type ExerciseRun } from './lib/cutoff.ts';
 import { summarizeCpuProfile } from './lib/cpu-profile.ts';
 import { refineSteps, stepSlots, type Slot } from './lib/interleave.ts';
 import { openJourney, run } from './lib/journey.ts';
 import { SHELL_PROMPT } from './lib/targets.ts';
-import { pct, round1, writeResult } from './lib/results.ts';
+import { pct, resultPath, round1, writeResult } from './lib/results.ts';
 import { SlotCpu, type CpuGroups } from './lib/slot-cpu.ts';
 import { median } from './lib/stats.ts';
 import { numArg, startTarget, type Target } from './lib/targets.ts';
@@ -54,6 +58,8 @@ const REFINE = numArg(argv, 'refine', 2);
 const REFINE_MAX = numArg(argv, 'refine-max', 6);
 const PROFILE = argv.includes('--profile');
 const EXERCISE_TIMEOUT_MS = numArg(argv, 'exercise-timeout', 600) * 1000;
+/** Skip the coarse steps above one where every run of every system is past 3x (`--all-steps` measures them anyway). */
+const STOP_PAST = !argv.includes('--all-steps');
 const NAME = argv.includes('--name') ? argv[argv.indexOf('--name') + 1]! : 'workload';
 if (!/^[a-z][a-z0-9-]*$/.test(NAME)) throw new Error(`--name ${NAME}: lower-case letters, digits and dashes`);
 const PROFILE_N = numArg(argv, 'profile-n', 100);
@@ -196,16 +202,32 @@ async function main(): Promise<void> {
   const systems: System[] = [];
   const slots: SlotResult[] = [];
   let refined: number[] = [];
+  let skipped: number[] = [];
   try {
     for (const name of SYSTEMS) systems.push(await startSystem(name));
-    for (const n of STEPS) await measureStep(systems, n, slots);
+    for (const [i, n] of STEPS.entries()) {
+      await measureStep(systems, n, slots);
+      partial(date, slots, refined, skipped);
+      if (STOP_PAST && n > 1 && i < STEPS.length - 1 && everyRunPast(analyzeCutoff(slots), n)) {
+        skipped = STEPS.slice(i + 1);
+        console.log(`every run of every system is past 3x at n=${n}: steps ${skipped.join(', ')} skipped (they cannot move a cut-off)`);
+        break;
+      }
+    }
     if (REFINE > 0) {
       const a = analyzeCutoff(slots);
       const curve = (s: string, k: 'ratio_own' | 'ratio_shared') => a.table.filter((r) => r.system === s).map((r) => ({ n: r.n, ratio: r[k].median }));
       const curves = [...SYSTEMS.map((s) => curve(s, 'ratio_own')), ...SYSTEMS.map((s) => curve(s, 'ratio_shared'))];
-      refined = refineSteps(curves, STEPS, { perCurve: REFINE, max: REFINE_MAX });
+      refined = refineSteps(
+        curves,
+        STEPS.filter((n) => !skipped.includes(n)),
+        { perCurve: REFINE, max: REFINE_MAX },
+      );
       console.log(`finer steps near the 3x crossings: ${refined.join(', ') || 'none'}`);
-      for (const n of refined) await measureStep(systems, n, slots);
+      for (const n of refined) {
+        await measureStep(systems, n, slots);
+        partial(date, slots, refined, skipped);
+      }
     }
   } finally {
     for (const s of systems) {
@@ -214,9 +236,18 @@ async function main(): Promise<void> {
       await s.target.close();
     }
   }
-  const analysis = analyzeCutoff(slots);
   const profile = PROFILE ? await profileIslet() : undefined;
-  const result = {
+  const result = buildResult(date, slots, refined, skipped, profile);
+  const analysis = result.analysis;
+  console.log(JSON.stringify({ cutoff: analysis.cutoff, shared_solo: analysis.shared_solo, own_solo: analysis.own_solo }));
+  writeResult(NAME, result);
+  rmSync(resultPath(`${NAME}-partial`, date), { force: true });
+}
+
+/** The result file's content from the slots measured so far (`profile`: the --profile pass, when it ran). */
+function buildResult(date: string, slots: SlotResult[], refined: number[], skipped: number[], profile?: ReturnType<typeof summarizeCpuProfile>) {
+  const analysis = analyzeCutoff(slots);
+  return {
     benchmark: 'workload',
     date,
     method: {
@@ -228,6 +259,7 @@ async function main(): Promise<void> {
       settleMs: SETTLE_MS,
       steps: STEPS,
       refined_steps: refined,
+      skipped_steps: skipped,
       workload: 'bench/lib/workload.ts (random delay < 10 s before each command, typed at 80 ms per key)',
       generatorNice: -10,
       priorities: { islet: 0, peer: 0, 'islet-nice': -10 },
@@ -245,8 +277,15 @@ async function main(): Promise<void> {
       : {}),
     slots: slots.map(({ echoes: _e, ...s }) => s),
   };
-  console.log(JSON.stringify({ cutoff: analysis.cutoff, shared_solo: analysis.shared_solo, own_solo: analysis.own_solo }));
-  writeResult(NAME, result);
+}
+
+/**
+ * After every step, everything measured so far goes to <date>-<name>-partial.json (marked `partial`), so a run
+ * stopped by hand or cut short keeps its finished steps in a result file; the complete file replaces it at the end.
+ * The report reads only complete files (its pattern does not match the -partial name).
+ */
+function partial(date: string, slots: SlotResult[], refined: number[], skipped: number[]): void {
+  writeResult(`${NAME}-partial`, { ...buildResult(date, slots, refined, skipped), partial: true });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeCutoff, type ExerciseRun } from './cutoff.ts';
+import { analyzeCutoff, everyRunPast, type ExerciseRun } from './cutoff.ts';
 
 const runs = (system: string, n: number, kind: 'loaded' | 'solo', ms: number[]): ExerciseRun[] =>
   ms.map((exercise_ms, rep) => ({ system, n, rep, kind, exercise_ms }));
@@ -43,4 +43,15 @@ test('analyzeCutoff: a slow solo run is part of the yardstick, never a cut-off a
 test('analyzeCutoff: a system never reaching 3x says null, not the last n', () => {
   const a = analyzeCutoff([...runs('peer', 1, 'solo', [1000, 1000]), ...runs('peer', 200, 'loaded', [1500, 2900])]);
   assert.deepEqual(a.cutoff.own.peer, { median: null, earliest: null, all_runs: null });
+});
+
+test('everyRunPast: only when every run of every system crossed against both yardsticks at that step', () => {
+  const a = analyzeCutoff(data);
+  // At 100 the peer's 5000 ms is 2.86x the shared 1.75 s: not every run is past, so larger steps still count.
+  assert.equal(everyRunPast(a, 100), false);
+  assert.equal(everyRunPast(a, 50), false);
+  const past = analyzeCutoff([...data, ...runs('islet', 150, 'loaded', [6300, 7000, 9000]), ...runs('peer', 150, 'loaded', [5300, 6000, 9000])]);
+  assert.equal(everyRunPast(past, 150), true);
+  // A step one system has not run yet is not past for it.
+  assert.equal(everyRunPast(analyzeCutoff([...data, ...runs('islet', 150, 'loaded', [9000, 9000, 9000])]), 150), false);
 });

@@ -82,3 +82,19 @@ export function firstCrossing(rows: readonly { n: number; ratio: Spread }[], thr
     all_runs: first((r) => r.min >= threshold),
   };
 }
+
+/**
+ * True when at step `n` every loaded run of every system is at or past the threshold against both yardsticks:
+ * every cut-off reading is then at or below `n`, so larger steps cannot move one (the run may skip them; past the
+ * knee of the room's demand each such slot runs for minutes). False when any system has no run at `n`.
+ */
+export function everyRunPast(a: CutoffAnalysis, n: number): boolean {
+  const systems = Object.keys(a.max_n);
+  return (
+    systems.length > 0 &&
+    systems.every((s) => {
+      const row = a.table.find((r) => r.system === s && r.n === n);
+      return !!row && row.ratio_own.n > 0 && row.ratio_own.min >= a.threshold && row.ratio_shared.min >= a.threshold;
+    })
+  );
+}
