@@ -13,11 +13,11 @@
  * - The login path (inspect, ensureImage of a present image, create, attach,
  *   start, resize) makes one request each and never lists or asks `info`.
  */
-import { PassThrough, type Duplex, type Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { IsletError } from '../../core/islet-error.ts';
 import type { ExecRequest, Execution } from '../runtime-driver.ts';
-import type { Attachment, CreateRequest, InstanceInfo, InstanceState, RuntimeDriver, TtySize } from '../runtime-driver.ts';
+import type { Attachment, CreateRequest, InstanceInfo, RuntimeDriver, TtySize } from '../runtime-driver.ts';
 import { createOptions, type LocalEngineOptions } from './create-options.ts';
 import { HostsFiles } from './hosts-files.ts';
 import { EngineClient, MSG_BUSY, statusOf } from './engine-client.ts';
@@ -29,6 +29,8 @@ import { DockerExecs } from './docker-exec.ts';
 import { clampDim } from './tty-dims.ts';
 import { ensureBridgeNetwork } from './networks.ts';
 import { layerUsage } from './layer-usage.ts';
+import { attachment } from './attachment.ts';
+import { fromInspect, fromList, type InspectJson, type ListJson } from './instance-info.ts';
 
 export interface DockerDriverOptions {
   /** Engine socket; default: DOCKER_HOST, else /var/run/docker.sock. */
@@ -59,26 +61,6 @@ export interface DockerDriverOptions {
    * about 0.3 s sooner on the benchmark VM; without it they get the engine's `network none`.
    */
   readonly hostsDir?: string;
-}
-
-const STATES: ReadonlySet<string> = new Set<InstanceState>(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing']);
-
-interface InspectJson {
-  Id: string;
-  Name: string;
-  Created: string;
-  State: { Status: string; ExitCode: number; StartedAt?: string };
-  Config: { Image: string; Labels: Record<string, string> | null };
-}
-
-interface ListJson {
-  Id: string;
-  Names: string[] | null;
-  Image: string;
-  State: string;
-  Status: string;
-  Labels: Record<string, string> | null;
-  Created: number;
 }
 
 export class DockerDriver implements RuntimeDriver {
@@ -156,18 +138,9 @@ export class DockerDriver implements RuntimeDriver {
 
   async inspect(idOrName: string): Promise<InstanceInfo | undefined> {
     try {
-      const j = await this.#engine.json<InspectJson>({ op: 'inspect', method: 'GET', path: `/containers/${enc(idOrName)}/json`, timeoutMs: this.#callMs });
-      const state = toState(j.State.Status);
-      return {
-        id: j.Id,
-        name: j.Name.replace(/^\//, ''),
-        image: j.Config.Image,
-        state,
-        labels: j.Config.Labels ?? {},
-        createdAt: new Date(j.Created),
-        ...(state === 'exited' || state === 'dead' ? { exitCode: j.State.ExitCode } : {}),
-        ...(j.State.StartedAt && !j.State.StartedAt.startsWith('0001') ? { startedAt: new Date(j.State.StartedAt) } : {}),
-      };
+      return fromInspect(
+        await this.#engine.json<InspectJson>({ op: 'inspect', method: 'GET', path: `/containers/${enc(idOrName)}/json`, timeoutMs: this.#callMs }),
+      );
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw err;
@@ -183,19 +156,7 @@ export class DockerDriver implements RuntimeDriver {
       query: { all: true, filters },
       timeoutMs: this.#callMs,
     });
-    return list.map((c) => {
-      const state = toState(c.State);
-      const code = /^Exited \((-?\d+)\)/.exec(c.Status)?.[1];
-      return {
-        id: c.Id,
-        name: (c.Names?.[0] ?? '').replace(/^\//, ''),
-        image: c.Image,
-        state,
-        labels: c.Labels ?? {},
-        createdAt: new Date(c.Created * 1000),
-        ...((state === 'exited' || state === 'dead') && code !== undefined ? { exitCode: Number(code) } : {}),
-      };
-    });
+    return list.map(fromList);
   }
 
   async attach(id: string): Promise<Attachment> {
@@ -428,35 +389,8 @@ export class DockerDriver implements RuntimeDriver {
   }
 }
 
-function attachment(sock: Duplex): Attachment {
-  // Errors (EPIPE, ECONNRESET, write after close) only end the attachment.
-  sock.on('error', () => undefined);
-  const ended = new Promise<void>((resolve) => {
-    if (sock.destroyed) {
-      resolve();
-      return;
-    }
-    sock.once('close', () => resolve());
-    sock.once('end', () => resolve());
-  });
-  return {
-    input: sock,
-    output: sock,
-    ended,
-    detach: () => {
-      sock.destroy();
-    },
-  };
-}
-
-function toState(s: string): InstanceState {
-  return (STATES.has(s) ? s : 'dead') as InstanceState;
-}
-
 /** Path segment: ids, names and image references, escaped (the engine decodes %2F). */
-function enc(s: string): string {
-  return encodeURIComponent(s);
-}
+const enc = (s: string): string => encodeURIComponent(s);
 
 function positive(v: number | undefined, dflt: number, what: string): number {
   if (v === undefined) return dflt;
