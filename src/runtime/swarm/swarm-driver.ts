@@ -12,9 +12,8 @@
  * No network: Swarm cannot give a service `network none` (API 1.41 refuses it). A task with no network
  * attachment gets the node's default bridge when the node has one; on nodes started with `--bridge=none`
  * it has loopback only. The driver does not trust configuration: the first container it starts on a node
- * (and again every VERIFY_MS) is checked from inside — `/proc/net/dev` must list `lo` only, and
- * `/proc/1/status` must say NoNewPrivs 1 for environments that ask for no_new_privileges (a daemon option
- * on 1.41) — and a node that fails is refused with RUNTIME_UNSUPPORTED (the container is removed).
+ * (and again every ten minutes) is checked from inside (node-checks.ts: loopback only, and no-new-privileges
+ * where the environment asks for it), and a node that fails is refused with RUNTIME_UNSUPPORTED.
  *
  * A lost node: the instance reports state `dead` with `lost` set; start() then asks Swarm for a new task
  * (ForceUpdate), which lands on a node that is up, fresh from the image.
@@ -35,10 +34,14 @@ import type {
   RuntimeDriver,
   TtySize,
 } from '../runtime-driver.ts';
-import { NodeEvents, type TaskStarted } from './node-events.ts';
+import { NodeChecks } from './node-checks.ts';
 import { retiringInstances } from './node-drains.ts';
-import { PendingAttachment } from './pending-attachment.ts';
+import { PendingAttachments } from './pending-attachments.ts';
 import { LABEL_SWARM_NAME, LABEL_SWARM_NNP, LABEL_SWARM_TTY, serviceName, serviceSpec } from './service-spec.ts';
+import { enc, notFound, notRunning, unavailable } from './swarm-errors.ts';
+import { type ServiceJson, type TaskJson, TASK_STATE, instanceName, serviceInfo, taskStateText } from './swarm-json.ts';
+import { TaskLocator, type Where } from './task-locator.ts';
+import { TaskStarts } from './task-starts.ts';
 
 export interface SwarmDriverOptions {
   /** A manager's engine (engine-address.ts: unix:///path, /path, or tcp://host:port with TLS); default: DOCKER_HOST, else /var/run/docker.sock. */
@@ -59,63 +62,10 @@ export interface SwarmDriverOptions {
 /** A swarm object id (services, tasks, nodes): what the runner passes after create. */
 const SERVICE_ID = /^[a-z0-9]{25}$/;
 
-/** A node's check is trusted this long before it is made again. */
-const VERIFY_MS = 10 * 60_000;
-
-/** Task states in which its node may have created or started the container before the manager knows its id. */
-const PLACED = new Set(['assigned', 'accepted', 'preparing', 'ready', 'starting', 'running']);
-
-interface TaskJson {
-  ID: string;
-  ServiceID: string;
-  NodeID?: string;
-  CreatedAt: string;
-  DesiredState: string;
-  Status: { State: string; Err?: string; ContainerStatus?: { ContainerID?: string; ExitCode?: number } };
-}
-
-interface ServiceJson {
-  ID: string;
-  CreatedAt: string;
-  Version: { Index: number };
-  Spec: {
-    Name: string;
-    Labels?: Record<string, string>;
-    TaskTemplate: { ContainerSpec: { Image: string }; ForceUpdate?: number };
-    Mode: { Replicated?: { Replicas?: number } };
-  };
-}
-
-interface Where {
-  readonly task?: TaskJson;
-  readonly node?: string;
-  readonly container?: string;
-  /** Why the container cannot be reached (node down or unknown); set only for a task that ran. */
-  readonly lost?: string;
-}
-
 interface Node {
   readonly driver: DockerDriver;
   readonly engine: EngineClient;
 }
-
-const TASK_STATE: Record<string, InstanceInfo['state']> = {
-  new: 'created',
-  allocated: 'created',
-  pending: 'created',
-  assigned: 'created',
-  accepted: 'created',
-  preparing: 'created',
-  ready: 'created',
-  starting: 'created',
-  running: 'running',
-  complete: 'exited',
-  shutdown: 'exited',
-  failed: 'exited',
-  rejected: 'dead',
-  orphaned: 'dead',
-  remove: 'removing',
-};
 
 export class SwarmDriver implements RuntimeDriver {
   readonly name = 'swarm';
@@ -127,20 +77,11 @@ export class SwarmDriver implements RuntimeDriver {
   readonly #startMs: number;
   readonly #constraints: readonly string[];
   readonly #graceNs: number;
-  /** Node id → hostname (a node's id never changes its name). */
-  readonly #nodeNames = new Map<string, string>();
-  /** Hostname → when its checks passed, and what they saw. */
-  readonly #verified = new Map<string, { at: number; nnp: boolean }>();
+  readonly #locator: TaskLocator;
+  readonly #starts: TaskStarts;
+  readonly #checks = new NodeChecks();
   /** Attachments waiting for a service's first container. */
-  readonly #pending = new Map<string, Set<PendingAttachment>>();
-  /** Starts waiting for their service's new task (see #watchStarts). */
-  readonly #starting = new Map<
-    string,
-    { previous: string | undefined; deadline: number; last: string; resolve: (t: TaskJson | string, node?: string) => void }
-  >();
-  #watching = false;
-  /** The nodes' engines' start events, open while starts wait (node-events.ts). */
-  #events: NodeEvents | undefined;
+  readonly #pending: PendingAttachments;
   /** Images every node had, and until when that is trusted (create skips asking the nodes again). */
   readonly #imagesSeen = new Map<string, number>();
   /** Service id or name → where its container ran last (a hint; a failed call looks again). */
@@ -158,6 +99,10 @@ export class SwarmDriver implements RuntimeDriver {
       this.#nodes.set(host, { driver: new DockerDriver({ endpoint, callTimeoutMs: this.#callMs }), engine: new EngineClient({ endpoint }) });
     }
     if (this.#nodes.size === 0) throw new RangeError('the swarm driver needs the engine address of at least one node (runtime.nodes)');
+    const engines = new Map([...this.#nodes].map(([host, n]) => [host, n.engine]));
+    this.#locator = new TaskLocator(this.#manager, engines, this.#callMs);
+    this.#starts = new TaskStarts(this.#manager, engines, this.#callMs);
+    this.#pending = new PendingAttachments(this.#callMs);
   }
 
   /** Instances on drained nodes and when Swarm stops them (node-drains.ts): the door tells their trainees. */
@@ -219,7 +164,7 @@ export class SwarmDriver implements RuntimeDriver {
     const out: InstanceInfo[] = [];
     // A few at a time: find serves the reconciler, never the login path.
     for (let i = 0; i < list.length; i += 8) {
-      const part = await Promise.all(list.slice(i, i + 8).map(async (s) => this.#info(s, await this.#locate(s.ID))));
+      const part = await Promise.all(list.slice(i, i + 8).map(async (s) => this.#info(s, await this.#locator.locate(s.ID))));
       out.push(...part);
     }
     return out;
@@ -245,12 +190,7 @@ export class SwarmDriver implements RuntimeDriver {
         return att;
       }
     }
-    const p = new PendingAttachment();
-    let set = this.#pending.get(svc.ID);
-    if (!set) this.#pending.set(svc.ID, (set = new Set()));
-    set.add(p);
-    void p.ended.then(() => set.delete(p));
-    return p;
+    return this.#pending.add(svc.ID);
   }
 
   async start(id: string): Promise<void> {
@@ -269,11 +209,12 @@ export class SwarmDriver implements RuntimeDriver {
         }
       }
       if (!inPlace) where = await this.#newTask(svc, where.task);
-      await this.#verify(svc, where);
+      await this.#checks.verify(where.node!, this.#node(where.node!).driver, where.container!, svc.Spec.Labels?.[LABEL_SWARM_NNP] === 'true');
       this.#remember(svc, where);
-      await this.#connectPending(svc, where);
+      const [cols, rows] = (svc.Spec.Labels?.[LABEL_SWARM_TTY] ?? '80x24').split('x').map(Number) as [number, number];
+      await this.#pending.connect(svc.ID, this.#node(where.node!), where.container!, { cols, rows });
     } catch (err) {
-      for (const p of this.#pending.get(svc.ID) ?? []) p.fail();
+      this.#pending.fail(svc.ID);
       throw err;
     }
   }
@@ -315,9 +256,9 @@ export class SwarmDriver implements RuntimeDriver {
     const svc = await this.#service(id);
     if (!svc) return;
     // The container first, at once: Swarm would stop it with the long drain grace.
-    const where = await this.#locate(svc.ID);
+    const where = await this.#locator.locate(svc.ID);
     if (where.container && !where.lost) await this.#node(where.node!).driver.remove(where.container);
-    for (const p of this.#pending.get(svc.ID) ?? []) p.fail();
+    this.#pending.fail(svc.ID);
     this.#forget(svc);
     try {
       await this.#manager.json({ op: 'service-remove', method: 'DELETE', path: `/services/${enc(svc.ID)}`, timeoutMs: this.#callMs });
@@ -375,70 +316,11 @@ export class SwarmDriver implements RuntimeDriver {
    * the manager at once: one round trip fewer on every login; by name, one after the other.
    */
   async #serviceAndTask(idOrName: string): Promise<[ServiceJson | undefined, Where]> {
-    const early = SERVICE_ID.test(idOrName) ? this.#locate(idOrName) : undefined;
+    const early = SERVICE_ID.test(idOrName) ? this.#locator.locate(idOrName) : undefined;
     early?.catch(() => undefined); // awaited below, or not needed
     const svc = await this.#service(idOrName);
     if (!svc) return [undefined, {}];
-    return [svc, early && svc.ID === idOrName ? await early : await this.#locate(svc.ID)];
-  }
-
-  /** The service's newest task, its node and container, and whether the node can be reached. */
-  async #locate(serviceId: string): Promise<Where> {
-    const tasks = await this.#manager.json<TaskJson[]>({
-      op: 'task-list',
-      method: 'GET',
-      path: '/tasks',
-      query: { filters: { service: [serviceId] } },
-      timeoutMs: this.#callMs,
-    });
-    const task = tasks.sort((a, b) => Date.parse(b.CreatedAt) - Date.parse(a.CreatedAt))[0];
-    if (!task) return {};
-    let container = task.Status.ContainerStatus?.ContainerID;
-    if (!task.NodeID) return { task };
-    const node = await this.#nodeName(task.NodeID).catch(() => undefined);
-    if (!container) {
-      // The node may have started it already while the manager has not heard yet (a node reports task states
-      // in batches, later still under load): ask the node, or a caller would see no container and a live shell
-      // would be left running (a stop or remove that finds nothing) or not reached (a reattach).
-      if (!node || !this.#nodes.has(node) || !PLACED.has(task.Status.State)) return { task };
-      container = await this.#taskContainer(node, task.ID);
-      if (!container) return { task };
-      return { task, node, container };
-    }
-    if (!node) return { task, container, lost: `the node ${task.NodeID} that ran it is no longer in the swarm` };
-    if (!this.#nodes.has(node)) return { task, node, container, lost: `node ${node} has no engine address in runtime.nodes` };
-    // Whether the node is up is asked of its engine (an inspect of the container, by the caller), not of the
-    // manager: one call fewer on the login path, and a node the manager cannot see but ISLET can still serves.
-    return { task, node, container };
-  }
-
-  /** The container of a swarm task on its node, asked of the node's engine by the task's label; undefined when none. */
-  async #taskContainer(node: string, taskId: string): Promise<string | undefined> {
-    const list = await this.#node(node)
-      .engine.json<{ Id: string }[]>({
-        op: 'container-list',
-        method: 'GET',
-        path: '/containers/json',
-        query: { all: true, filters: { label: [`com.docker.swarm.task.id=${taskId}`] } },
-        timeoutMs: this.#callMs,
-      })
-      .catch(() => [] as { Id: string }[]);
-    return list[0]?.Id;
-  }
-
-  async #nodeName(nodeId: string): Promise<string> {
-    let name = this.#nodeNames.get(nodeId);
-    if (name === undefined) {
-      const j = await this.#manager.json<{ Description: { Hostname: string } }>({
-        op: 'node-inspect',
-        method: 'GET',
-        path: `/nodes/${enc(nodeId)}`,
-        timeoutMs: this.#callMs,
-      });
-      name = j.Description.Hostname;
-      this.#nodeNames.set(nodeId, name);
-    }
-    return name;
+    return [svc, early && svc.ID === idOrName ? await early : await this.#locator.locate(svc.ID)];
   }
 
   async #info(svc: ServiceJson, where: Where): Promise<InstanceInfo> {
@@ -474,163 +356,18 @@ export class SwarmDriver implements RuntimeDriver {
       body: spec,
       timeoutMs: this.#callMs,
     });
-    let heard: string | undefined;
-    const t = await new Promise<TaskJson | string>((resolve) => {
-      this.#starting.set(svc.ID, {
-        previous: previous?.ID,
-        deadline: Date.now() + this.#startMs,
-        last: '',
-        resolve: (task, node) => {
-          heard = node;
-          resolve(task);
-        },
-      });
-      this.#watchStarts();
-    });
+    const { task: t, node: heard } = await this.#starts.wait(svc.ID, previous?.ID, this.#startMs);
     if (typeof t === 'string')
       throw unavailable(`swarm did not run a task of ${svc.Spec.Name} within ${this.#startMs} ms (last: ${t || 'no task'})`, { op: 'start' });
     if (t.Status.State !== 'running') {
-      const why = `${t.Status.State}${t.Status.Err ? `: ${t.Status.Err}` : ''}`;
-      throw new IsletError('RUNTIME_FAILED', MSG_BUSY, `swarm task of ${svc.Spec.Name} ended before it ran: ${why}`, { op: 'start', task: t.ID });
+      throw new IsletError('RUNTIME_FAILED', MSG_BUSY, `swarm task of ${svc.Spec.Name} ended before it ran: ${taskStateText(t)}`, {
+        op: 'start',
+        task: t.ID,
+      });
     }
-    const node = heard ?? (await this.#nodeName(t.NodeID!));
+    const node = heard ?? (await this.#locator.nodeName(t.NodeID!));
     if (!this.#nodes.has(node)) throw unavailable(`swarm ran ${svc.Spec.Name} on node ${node}, which has no engine address in runtime.nodes`, { node });
     return { task: t, node, container: t.Status.ContainerStatus!.ContainerID! };
-  }
-
-  /**
-   * One watcher for every start in progress: each tick (25 ms) lists the tasks of all services waiting for a new
-   * task in one call, instead of one call per start (300 simultaneous starts polled alone made 12,000 calls a
-   * second to the manager). A start settles with its new task once it runs or ended, or with the last state
-   * seen when its deadline passes.
-   */
-  #watchStarts(): void {
-    if (this.#watching) return;
-    this.#watching = true;
-    // The nodes tell a task container's start before the manager does (node-events.ts); 5 s of replay covers
-    // the stream's own connection time and a node clock a little behind.
-    this.#events = new NodeEvents(new Map([...this.#nodes].map(([h, n]) => [h, n.engine])), (e) => this.#heard(e));
-    this.#events.open(Date.now() - 5000);
-    void (async () => {
-      while (this.#starting.size > 0) {
-        await new Promise((r) => setTimeout(r, 25));
-        const tasks = await this.#manager
-          .json<TaskJson[]>({
-            op: 'task-list',
-            method: 'GET',
-            path: '/tasks',
-            query: { filters: { service: [...this.#starting.keys()] } },
-            timeoutMs: this.#callMs,
-          })
-          .catch(() => [] as TaskJson[]);
-        const newest = new Map<string, TaskJson>();
-        for (const t of tasks) {
-          const seen = newest.get(t.ServiceID);
-          if (!seen || Date.parse(t.CreatedAt) > Date.parse(seen.CreatedAt)) newest.set(t.ServiceID, t);
-        }
-        for (const [id, w] of this.#starting) {
-          const t = newest.get(id);
-          if (t && t.ID !== w.previous) {
-            w.last = `${t.Status.State}${t.Status.Err ? `: ${t.Status.Err}` : ''}`;
-            const ran = t.Status.State === 'running' && t.NodeID && t.Status.ContainerStatus?.ContainerID;
-            if (ran || ['failed', 'rejected', 'complete', 'shutdown', 'orphaned'].includes(t.Status.State)) {
-              this.#starting.delete(id);
-              w.resolve(t);
-              continue;
-            }
-          }
-          if (Date.now() > w.deadline) {
-            this.#starting.delete(id);
-            w.resolve(w.last);
-          }
-        }
-      }
-      this.#events?.close();
-      this.#events = undefined;
-      this.#watching = false; // no await since the size check: a start added later starts a new watcher
-    })();
-  }
-
-  /** A node's engine started a task container: settles the start waiting for that service's new task. */
-  #heard(e: TaskStarted): void {
-    const w = this.#starting.get(e.service);
-    if (!w || e.task === w.previous) return;
-    this.#starting.delete(e.service);
-    const task: TaskJson = {
-      ID: e.task,
-      ServiceID: e.service,
-      NodeID: e.nodeId,
-      CreatedAt: new Date().toISOString(),
-      DesiredState: 'running',
-      Status: { State: 'running', ContainerStatus: { ContainerID: e.container } },
-    };
-    w.resolve(task, e.node);
-  }
-
-  /** The checks of the file comment, once per node per VERIFY_MS; a failing node's container is removed. */
-  async #verify(svc: ServiceJson, where: Where): Promise<void> {
-    const host = where.node!;
-    const wantNnp = svc.Spec.Labels?.[LABEL_SWARM_NNP] === 'true';
-    const seen = this.#verified.get(host);
-    if (seen && Date.now() - seen.at < VERIFY_MS && (seen.nnp || !wantNnp)) return;
-    const node = this.#node(host);
-    const e = await node.driver.exec(where.container!, { cmd: ['cat', '/proc/1/status', '/proc/net/dev'], user: 'root' });
-    let out = '';
-    e.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
-    });
-    e.stdin.end();
-    const code = await e.exited;
-    e.close();
-    const dev = out.slice(out.indexOf('Inter-|'));
-    const ifaces = [...dev.matchAll(/^\s*([^\s:|]+):\s*\d/gm)].map((m) => m[1]!);
-    const nnp = /^NoNewPrivs:\s*1/m.test(out);
-    const problem =
-      code !== 0 || !out.includes('Inter-|')
-        ? `could not read /proc/net/dev in the container (exit ${code})`
-        : ifaces.some((i) => i !== 'lo')
-          ? `trainee containers get network interfaces ${ifaces.join(', ')} (start its dockerd with --bridge=none)`
-          : wantNnp && !nnp
-            ? 'it does not set no-new-privileges (start its dockerd with --no-new-privileges)'
-            : undefined;
-    if (problem) {
-      await node.driver.remove(where.container!).catch(() => undefined);
-      throw new IsletError(
-        'RUNTIME_UNSUPPORTED',
-        'This environment cannot run on this cluster. Please tell the instructor.',
-        `swarm node ${host} refused: ${problem}`,
-        {
-          node: host,
-        },
-      );
-    }
-    this.#verified.set(host, { at: Date.now(), nnp });
-  }
-
-  async #connectPending(svc: ServiceJson, where: Where): Promise<void> {
-    const set = this.#pending.get(svc.ID);
-    if (!set?.size) return;
-    this.#pending.delete(svc.ID);
-    const node = this.#node(where.node!);
-    await Promise.all(
-      [...set].map(async (p) => {
-        if (p.done) return;
-        // logs=1 replays what the shell printed since the container started, then the live stream.
-        const sock = await node.engine.hijack({
-          op: 'attach',
-          method: 'POST',
-          path: `/containers/${enc(where.container!)}/attach`,
-          timeoutMs: this.#callMs,
-          query: { logs: true, stream: true, stdin: true, stdout: true, stderr: true },
-        });
-        p.connect(sock);
-      }),
-    );
-    // The log replays whole lines only: a prompt printed before the attach (no newline yet) is not in it.
-    // A size change makes the shell's line editor draw its prompt again (busybox ash, readline).
-    const [cols, rows] = (svc.Spec.Labels?.[LABEL_SWARM_TTY] ?? '80x24').split('x').map(Number) as [number, number];
-    await node.driver.resize(where.container!, { cols, rows: Math.max(1, rows - 1) });
-    await node.driver.resize(where.container!, { cols, rows });
   }
 
   /** The node and container of a service whose container exists on a reachable node (cached; else looked up). */
@@ -657,12 +394,12 @@ export class SwarmDriver implements RuntimeDriver {
   #remember(svc: ServiceJson, w: Where): void {
     const v = { node: w.node!, container: w.container!, svc };
     this.#where.set(svc.ID, v);
-    this.#where.set(svc.Spec.Labels?.[LABEL_SWARM_NAME] ?? svc.Spec.Name, v);
+    this.#where.set(instanceName(svc), v);
   }
 
   #forget(svc: ServiceJson): void {
     this.#where.delete(svc.ID);
-    this.#where.delete(svc.Spec.Labels?.[LABEL_SWARM_NAME] ?? svc.Spec.Name);
+    this.#where.delete(instanceName(svc));
   }
 
   #node(host: string): Node {
@@ -670,34 +407,4 @@ export class SwarmDriver implements RuntimeDriver {
     if (!n) throw unavailable(`swarm node ${host} has no engine address in runtime.nodes`, { node: host });
     return n;
   }
-}
-
-/** What an instance's info takes from its service. */
-function serviceInfo(svc: ServiceJson): Pick<InstanceInfo, 'id' | 'name' | 'image' | 'labels' | 'createdAt'> {
-  return {
-    id: svc.ID,
-    name: svc.Spec.Labels?.[LABEL_SWARM_NAME] ?? svc.Spec.Name,
-    image: svc.Spec.TaskTemplate.ContainerSpec.Image.replace(/@sha256:[0-9a-f]+$/, ''),
-    labels: svc.Spec.Labels ?? {},
-    createdAt: new Date(svc.CreatedAt),
-  };
-}
-
-function enc(s: string): string {
-  return encodeURIComponent(s);
-}
-
-function unavailable(detail: string, extra: Record<string, unknown>): IsletError {
-  return new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, detail, extra);
-}
-
-function notFound(id: string, op: string): IsletError {
-  return new IsletError('RUNTIME_FAILED', MSG_BUSY, `${op}: no such service ${id}`, { op, statusCode: 404, engineMessage: `no such service ${id}` });
-}
-
-function notRunning(id: string, lost: string | undefined): IsletError {
-  return new IsletError('RUNTIME_FAILED', MSG_BUSY, `instance ${id} has no reachable container${lost ? ` (${lost})` : ''}`, {
-    statusCode: 409,
-    engineMessage: 'is not running',
-  });
 }
