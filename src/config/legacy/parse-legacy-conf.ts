@@ -6,7 +6,8 @@
  * environment.
  */
 import type { ConfigIssue } from '../config-issue.ts';
-import { maxRefusals, tokenize, wordText, type Part, type Problem, type Statement, type Word } from './tokenize.ts';
+import { maxRefusals, tokenize } from './tokenize.ts';
+import { wordText, type Part, type Problem, type Statement, type Word } from './word.ts';
 import { sessionPlaceholder, sessionVariables } from './variables.ts';
 import { clip } from './values.ts';
 
