@@ -1,8 +1,9 @@
 /**
- * The SSH door's own decisions (ssh-server.ts), driven by a real ssh2 Client in-process against the real
- * SshServer with the session engine on fakes (test/helpers/unit-ssh.ts): which methods each login is
- * offered, the caps on key offers and attempts, what the gate and an account may open, forward ports,
- * session channels per connection, and idle connections. Every refusal has a control that passes.
+ * The SSH door's own decisions (ssh-server.ts, authenticate-client.ts, serve-session.ts), driven by a real
+ * ssh2 Client in-process against the real SshServer with the session engine on fakes
+ * (test/helpers/unit-ssh.ts): which methods each login is offered, the caps on key offers and attempts,
+ * what the gate and an account may open, forward ports, session channels per connection, and idle
+ * connections. Every refusal has a control that passes.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';

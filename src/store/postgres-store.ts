@@ -1,7 +1,7 @@
 /**
  * PostgreSQL implementation of Store (`--store postgres://…`, docs/store.md): several `islet serve` front
  * doors share one database. Open it with `PostgresStore.open(url)`: it connects, applies the missing
- * migrations (migrations.ts) under an advisory transaction lock and reads the store id.
+ * migrations (migrations.ts) under an advisory transaction lock (postgres-migrate.ts) and reads the store id.
  *
  * What is serialised where:
  * - claimCapacity: one statement (the function islet_claim_capacity, migration 4) under the advisory
@@ -9,17 +9,18 @@
  * - exclusive(key): this process's KeyLock, then a session advisory lock on the key's hash, taken with
  *   pg_try_advisory_lock (polled while another server holds it) on one connection per server that holds
  *   all of that server's locks; a server that dies loses that connection and PostgreSQL releases its
- *   locks at once;
+ *   locks at once (postgres-locks.ts);
  * - leases (the reconciler's leader): a row with holder and expiry, renewed by the holder (leader-lease.ts).
  *
  * Every query is parameterised. The URL's password is never logged or put in an error: errors name the
  * redacted URL (redactUrl).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { IsletError } from '../core/islet-error.ts';
-import { KeyLock } from '../core/key-lock.ts';
-import { PG_LOCK_CLASS, PG_MIGRATE_LOCK, migrations, schemaVersion, tooNew } from './migrations.ts';
+import { PostgresLocks } from './postgres-locks.ts';
+import { migratePostgres } from './postgres-migrate.ts';
+import { named } from './postgres-named.ts';
 import { type Row, toAccount, toKey, toOwnership, toThrottle } from './rows.ts';
 import { instructorSessionsWhere, toInstructorSession } from './rows.ts';
 import type { InstructorSessionRecord } from './store.ts';
@@ -36,8 +37,6 @@ import type {
   StoredKey,
 } from './store.ts';
 
-/** exclusive()'s lock key: a 64-bit hash of the key (keys may hold any character, NUL included; a collision only serialises two keys). */
-const lockKey = (key: string): string => createHash('sha256').update(key).digest().readBigInt64BE(0).toString();
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 /** The URL without its password, for logs and errors. */
@@ -51,20 +50,6 @@ export function redactUrl(url: string): string {
   }
 }
 
-/**
- * A named (prepared) statement: each connection parses and plans it once, then sends only its name and
- * parameters. The name is the text's hash, so one text is one statement whatever calls it.
- */
-const names = new Map<string, string>();
-function named(text: string, values: unknown[]): pg.QueryConfig {
-  let name = names.get(text);
-  if (name === undefined) {
-    name = `islet_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
-    names.set(text, name);
-  }
-  return { name, text, values };
-}
-
 const msOrNull = (d?: Date): number | null => (d === undefined ? null : d.getTime());
 
 export interface PostgresStoreOptions {
@@ -74,55 +59,24 @@ export interface PostgresStoreOptions {
   readonly onError?: (err: Error) => void;
 }
 
-async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN');
-    const out = await fn(c);
-    await c.query('COMMIT');
-    c.release();
-    return out;
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    c.release(err as Error);
-    throw err;
-  }
-}
-
-/** Applies the missing migrations in one transaction under the MIGRATE lock; returns the version after. */
-export async function migratePostgres(pool: pg.Pool, now = Date.now()): Promise<number> {
-  return inTransaction(pool, async (c) => {
-    await c.query('SELECT pg_advisory_xact_lock($1, $2)', [PG_LOCK_CLASS, PG_MIGRATE_LOCK]);
-    await c.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
-    const found = Number((await c.query('SELECT COALESCE(MAX(version), 0) AS v FROM schema_version')).rows[0].v);
-    if (found > schemaVersion) throw new Error(tooNew(found));
-    for (const m of migrations) {
-      if (m.version <= found) continue;
-      for (const sql of m.postgres) await c.query(sql);
-      await c.query('INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, now]);
-    }
-    return Math.max(found, schemaVersion);
-  });
-}
-
 export class PostgresStore implements Store {
   readonly shared = true;
   readonly #pool: pg.Pool;
-  #lockSession: Promise<pg.Client> | undefined;
-  /** The lock session's last queued query (see #onSession). */
-  #sessionTail: Promise<unknown> = Promise.resolve();
-  #closed = false;
-  /** The URL with its password, for the lock session only; never logged (#url is the redacted one). */
-  readonly #secretUrl: string;
+  /** exclusive()'s locks, on their own connection (postgres-locks.ts). */
+  readonly #locks: PostgresLocks;
   readonly #url: string;
   readonly #storeId: string;
-  readonly #local = new KeyLock();
-  readonly #onError: (err: Error) => void;
 
   private constructor(pool: pg.Pool, secretUrl: string, url: string, storeId: string, onError: (err: Error) => void) {
-    this.#onError = onError;
     this.#pool = pool;
-    this.#secretUrl = secretUrl;
+    this.#locks = new PostgresLocks({
+      secretUrl,
+      url,
+      onError,
+      onRoundTrip: () => {
+        this.roundTrips++;
+      },
+    });
     this.#url = url;
     this.#storeId = storeId;
   }
@@ -332,69 +286,8 @@ export class PostgresStore implements Store {
     await this.#count('releaseCapacity', 'DELETE FROM capacity_claims WHERE id = $1', [id]);
   }
 
-  /** The one connection holding this server's exclusive() locks (a session's advisory locks live and die with it). */
-  #session(): Promise<pg.Client> {
-    if (this.#lockSession) return this.#lockSession;
-    const c = new pg.Client({ connectionString: this.#secretUrl });
-    const opened = c.connect().then(() => c);
-    const forget = () => {
-      if (this.#lockSession === opened) this.#lockSession = undefined;
-    };
-    // The database restarted or ended the session: its locks are gone; the next exclusive() opens another.
-    c.on('error', (err) => {
-      this.#onError(err);
-      forget();
-      c.end().catch(() => undefined);
-    });
-    opened.catch(forget);
-    this.#lockSession = opened;
-    return opened;
-  }
-
-  /**
-   * Runs fn on the lock session after the queries queued before it, in call order. pg 8 would queue a client's
-   * overlapping queries itself but deprecates it (a warning in the log; pg 9 refuses them), so they queue here.
-   */
-  #onSession<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-    const run = this.#sessionTail.then(async () => fn(await this.#session()));
-    this.#sessionTail = run.catch(() => undefined);
-    return run;
-  }
-
   exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    return this.#local.run(key, async () => {
-      const k = lockKey(key);
-      let c: pg.Client | undefined;
-      try {
-        // Non-blocking tries on the shared session: a key held by another server is polled, never waited on
-        // inside the connection (which serves every other key of this server).
-        for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
-          this.roundTrips++;
-          const ok = await this.#onSession(async (s) => {
-            c = s;
-            return (await s.query(named('SELECT pg_try_advisory_lock($1::bigint) AS ok', [k]))).rows[0].ok === true;
-          });
-          if (ok) break;
-          if (this.#closed) throw new Error('the store is closed');
-          await new Promise((r) => setTimeout(r, delay));
-        }
-      } catch (err) {
-        const detail = `exclusive (${this.#url}): ${(err as Error).message}`;
-        throw new IsletError('STORE_FAILED', 'The account database had a problem. Please try again.', detail, {}, err);
-      }
-      try {
-        return await fn();
-      } finally {
-        // Not waited for: the session's queries run in call order (#onSession), so this server's next try of the key comes
-        // after the unlock, and another server polls; the caller gets on without the round trip's wait.
-        // A session that ended meanwhile took the lock with it: nothing to undo then.
-        this.roundTrips++;
-        const held = c;
-        this.#onSession(async (s) => {
-          if (s === held) await s.query(named('SELECT pg_advisory_unlock($1::bigint)', [k]));
-        }).catch(() => undefined);
-      }
-    });
+    return this.#locks.exclusive(key, fn);
   }
 
   async acquireLease(name: string, holder: string, now: Date, expiresAt: Date): Promise<boolean> {
@@ -442,10 +335,7 @@ export class PostgresStore implements Store {
 
   /** Ends the connections; one still held by unfinished work is left to the process's end after 5 s. */
   async close(): Promise<void> {
-    this.#closed = true;
-    const session = this.#lockSession;
-    this.#lockSession = undefined;
-    const ended = Promise.allSettled([this.#pool.end(), session?.then((c) => c.end())]);
+    const ended = Promise.allSettled([this.#pool.end(), this.#locks.close()]);
     await Promise.race([ended, new Promise((r) => setTimeout(r, 5000).unref())]);
   }
 }
