@@ -462,7 +462,7 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
       assert.equal(got?.id, info.id);
       assert.equal(got?.labels[LABEL_CASE], 'rename');
       assert.equal(await driver.inspect(nameFor('rename')), undefined);
-      await assert.rejects(driver.rename(info.id, nameFor('rename-taken')), isFailed);
+      await assert.rejects(driver.rename(info.id, nameFor('rename-taken')), (e) => isFailed(e) && (e as IsletError).detail.statusCode === 409);
       assert.equal((await driver.inspect(info.id))?.name, nameFor('renamed'), 'a refused rename changes nothing');
       await assert.rejects(driver.rename(nameFor('never-created'), nameFor('renamed-ghost')), isFailed);
     });

@@ -127,7 +127,10 @@ export interface RuntimeDriver {
   attach(id: string): Promise<Attachment>;
   /** Runs a process in a running instance, stdin/stdout/stderr kept apart unless a TTY is asked for. */
   exec(id: string, req: ExecRequest): Promise<Execution>;
-  /** Renames an instance (a warm-pool container claimed by a trainee takes the trainee's name). */
+  /**
+   * Renames an instance (a warm-pool container claimed by a trainee takes the trainee's name). A name another
+   * instance has is refused with RUNTIME_FAILED and `detail.statusCode` 409: the pool leaves that container ready.
+   */
   rename(id: string, name: string): Promise<void>;
   /** Unpacks a tar archive into a directory of the instance (as root; ownership as in the archive). */
   putArchive(id: string, dir: string, tar: Buffer): Promise<void>;

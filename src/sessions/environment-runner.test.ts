@@ -277,11 +277,62 @@ test('name taken, store row lost: create meets 409, the stopped container is the
   await again;
 });
 
-test('a warm-pool environment still looks its name up before claiming (a claim renames to it)', async (t) => {
+/** A runner with a warm pool of `size` (filled) on the world's driver and store. */
+async function pooled(t: TestContext, w: Awaited<ReturnType<typeof world>>, claimBy?: 'store') {
+  const pool = new WarmPool({ driver: w.driver, store: w.store, config: w.config, log: w.log, instance: 'unit', labels: {}, ...(claimBy ? { claimBy } : {}) });
+  t.after(() => pool.close());
+  await pool.fill();
+  return { pool, runner: new EnvironmentRunner({ driver: w.driver, store: w.store, log: w.log, instance: 'unit', pool }) };
+}
+
+test('a warm claim by rename makes no engine call before the rename, and after it only attach and resize', async (t) => {
   const w = await world(t, { environments: { demo: 'image: islet/demo:latest\nuser: student\nwarm_pool: 1\n' } });
+  const { runner } = await pooled(t, w);
   w.engine.calls.length = 0;
-  await w.runner.ensureRunning('alice', w.env('demo'));
-  assert.equal(w.engine.calls[0], 'inspect', w.engine.calls.join(','));
+  const term = new MemoryTerminal();
+  term.resize({ cols: 120, rows: 40 });
+  const done = runner.run(term, 'alice', w.env('demo'), w.say);
+  await seen(term, /\$ $/);
+  assert.equal(w.logged('environment_started').at(-1)?.path, 'warm', 'probe: the login was a warm claim');
+  assert.deepEqual(w.engine.calls, ['rename', 'attach', 'resize']);
+  assert.equal((await w.driver.inspect('unit.demo.alice'))?.state, 'running', 'the claimed container has the trainee name');
+  term.close();
+  await done;
+});
+
+test("a warm claim whose name is taken (the trainee's container from before, its row lost): the pool container stays ready, hers comes back", async (t) => {
+  const w = await world(t, { environments: { demo: 'image: islet/demo:latest\nuser: student\nwarm_pool: 1\n' } });
+  const a = new MemoryTerminal();
+  const first = w.runner.run(a, 'alice', w.env('demo'), w.say); // no pool yet: created
+  await seen(a, /\$ $/);
+  a.type('echo kept > ~/n; exit 0\r');
+  assert.equal(await first, 'exited');
+  const id = (await w.store.getOwnership('alice', 'demo'))!.containerId;
+  await w.store.deleteOwnership('alice', 'demo');
+  const { pool, runner } = await pooled(t, w);
+  assert.equal(pool.size(), 1, 'probe: the pool has a ready container');
+  w.said.length = 0;
+  w.engine.calls.length = 0;
+  const b = new MemoryTerminal();
+  const again = runner.run(b, 'alice', w.env('demo'), w.say);
+  await seen(b, /\$ $/);
+  assert.deepEqual(w.engine.calls.slice(0, 2), ['rename', 'inspect'], 'the rename first, the name looked up on its refusal');
+  assert.match(w.said.join(''), /Welcome back!/);
+  b.type('cat ~/n\r');
+  await seen(b, /kept/);
+  assert.equal((await w.store.getOwnership('alice', 'demo'))?.containerId, id, 'row repaired');
+  assert.equal(pool.size(), 1, 'the pool container was not claimed, and is still ready');
+  assert.equal(w.engine.calls.includes('remove'), false, 'nothing removed');
+  b.close();
+  await again;
+});
+
+test('a warm pool that claims by store lease looks the name up first (a lease keeps the pool name)', async (t) => {
+  const w = await world(t, { environments: { demo: 'image: islet/demo:latest\nuser: student\nwarm_pool: 1\n' } });
+  const { runner } = await pooled(t, w, 'store');
+  w.engine.calls.length = 0;
+  await runner.ensureRunning('alice', w.env('demo'));
+  assert.deepEqual(w.engine.calls.slice(0, 2), ['inspect', 'inspect'], 'the name, then the leased container');
 });
 
 test('a reattaching terminal is in its shell from the moment the restored screen is painted (what it types there is recorded shell input)', async (t) => {
@@ -325,10 +376,7 @@ test('an attach that fails after the engine attached leaves the terminal not att
 test("a warm claim resizes once when the trainee's size differs from the pool's (the SIGWINCH), and nudges when it is the same", async (t) => {
   const w = await world(t, { environments: { demo: 'image: islet/demo:latest\nuser: student\nwarm_pool: 2\n' } });
   await w.store.createAccount({ name: 'bob', passwordHash: 'x', createdAt: w.now(), expiresAt: new Date(w.now().getTime() + 86_400_000) });
-  const pool = new WarmPool({ driver: w.driver, store: w.store, config: w.config, log: w.log, instance: 'unit', labels: {} });
-  t.after(() => pool.close());
-  const runner = new EnvironmentRunner({ driver: w.driver, store: w.store, log: w.log, instance: 'unit', pool });
-  await pool.fill();
+  const { runner } = await pooled(t, w);
   const resizes: TtySize[] = [];
   const resize = w.driver.resize.bind(w.driver);
   w.driver.resize = async (id, s) => {

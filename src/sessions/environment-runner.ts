@@ -138,9 +138,16 @@ export class EnvironmentRunner {
     const row = read ? read.ownership : await store.getOwnership(account, env.name);
     const byRow = row ? await driver.inspect(row.containerId) : undefined;
     if (byRow || (!row && !lookUpName)) return byRow;
-    const byName = await this.#mine(await driver.inspect(this.containerName(env.name, account)));
-    if (byName) await store.putOwnership({ account, environment: env.name, containerId: byName.id, containerName: byName.name, createdAt: byName.createdAt });
-    else if (row) await store.deleteOwnership(account, env.name);
+    const byName = await this.#byName(account, env);
+    if (!byName && row) await store.deleteOwnership(account, env.name);
+    return byName;
+  }
+
+  /** The pair's container by its deterministic name, when this store owns it; its row is written (repaired). */
+  async #byName(account: string, env: Environment): Promise<InstanceInfo | undefined> {
+    const byName = await this.#mine(await this.#d.driver.inspect(this.containerName(env.name, account)));
+    if (byName)
+      await this.#d.store.putOwnership({ account, environment: env.name, containerId: byName.id, containerName: byName.name, createdAt: byName.createdAt });
     return byName;
   }
 
@@ -246,10 +253,11 @@ export class EnvironmentRunner {
     // The account (may it use this environment?) and the pair's row in one store read (one round trip).
     const read = await this.#d.store.getAccountAndOwnership(account, env.name);
     if (!mayUse(read.account?.environments, env.name)) throw notAllowed(account, env.name);
-    // Without a warm pool a new trainee's container is created at once (issue 15.4). With one, a container under
-    // the pair's name must be known before claiming: a claim by rename (Docker) gives a pool container that name,
-    // and one named so may exist from before the pool (a claim by store lease, Swarm, leaves the pool name).
-    let info = await this.#find(account, env, env.warm_pool > 0, read);
+    // No engine call before create or claim (issue 15.4): a container under the pair's name (from before the store
+    // lost its row, or the pool) shows up as create's 409, or as the 409 of a claim's rename (Docker). Only a claim
+    // by store lease (Swarm) leaves the pool name, so the name must be looked up before that one.
+    const byLease = env.warm_pool > 0 && !!this.#d.pool?.claimsByStore;
+    let info = await this.#find(account, env, byLease, read);
     if (info?.lost) {
       // Its node is gone: start() gives a fresh container elsewhere (files of the old one are lost).
       this.#d.log.warn(
@@ -265,8 +273,19 @@ export class EnvironmentRunner {
     let fresh = false;
     let warm = false;
     try {
-      const pooled = info ? undefined : await this.#d.pool?.claim(env, this.containerName(env.name, account));
-      if (pooled) info = await driver.inspect(pooled);
+      const claim = info ? undefined : await this.#d.pool?.claim(env, this.containerName(env.name, account));
+      if (claim && 'nameTaken' in claim) {
+        // The trainee's own container, under their name without a row: used as #find would have (gone meanwhile:
+        // created below, meeting any newer one as create's 409).
+        info = await this.#byName(account, env);
+        running = info?.state === 'running';
+        if (running) {
+          release();
+          release = () => {};
+        }
+      }
+      const pooled = claim && 'info' in claim ? claim.info : undefined;
+      if (pooled) info = pooled;
       warm = !!pooled;
       if (info && pooled) {
         // A warm container: already running, so it is recorded as started now and the admission place is used.

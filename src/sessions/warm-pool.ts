@@ -14,7 +14,9 @@
  *   (account, environment) → id. The reconciler reads the account of such a container from that row
  *   (lifecycle-service.ts), and a pool reloaded after a restart skips ids that a row names.
  *
- * Contract: claim() is one engine call (rename) or one store call (lease) on the login path; refills
+ * Contract: claim() is one engine call (rename) or one store call and one inspect (lease) on the login path. A
+ * rename refused because the trainee's name is taken (a container from before the pool, or a racing door's)
+ * leaves the pool container ready and says so: the caller looks that name up only then. Refills
  * run in the background, one container at a time per environment, start only
  * once claims have paused for REFILL_QUIET_MS (so a room logging in at once is
  * not slowed by the engine creating its replacements), and never push the
@@ -24,7 +26,8 @@ import { randomBytes } from 'node:crypto';
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Environment } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
-import { type RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { IsletError } from '../core/islet-error.ts';
+import type { InstanceInfo, RuntimeDriver } from '../runtime/runtime-driver.ts';
 import { LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_POOL, LABEL_STORE, isUnclaimedPoolName, poolName } from '../runtime/names.ts';
 import { isOwn } from '../lifecycle/ownership.ts';
 import type { Store } from '../store/store.ts';
@@ -47,6 +50,12 @@ export function poolClaimLease(id: string): string {
   return `${POOL_CLAIM_PREFIX}${id}`;
 }
 
+/** What claim() gave: a ready container, now the trainee's, or word that the trainee's name is another container's. */
+export type PoolClaim = { readonly info: InstanceInfo } | { readonly nameTaken: true };
+
+/** The engine's refusal of a rename to a name in use. */
+const nameInUse = (err: unknown) => err instanceof IsletError && err.code === 'RUNTIME_FAILED' && err.detail.statusCode === 409;
+
 export interface WarmPoolDeps {
   readonly driver: RuntimeDriver;
   readonly store: Store;
@@ -63,8 +72,8 @@ export interface WarmPoolDeps {
 
 export class WarmPool {
   readonly #d: WarmPoolDeps;
-  /** Ready (created, started, unclaimed) container ids per environment, in creation order. */
-  readonly #ready = new Map<string, string[]>();
+  /** Ready (created, started, unclaimed) containers per environment, in creation order. */
+  readonly #ready = new Map<string, InstanceInfo[]>();
   readonly #filling = new Set<string>();
   #loaded: Promise<void> | undefined;
   #refillTimer: NodeJS.Timeout | undefined;
@@ -91,13 +100,13 @@ export class WarmPool {
           await this.#d.driver.remove(c.id).catch(() => undefined);
           continue;
         }
-        this.#list(env).push(c.id);
+        this.#list(env).push(c);
       }
     })();
     return this.#loaded;
   }
 
-  #list(env: string): string[] {
+  #list(env: string): InstanceInfo[] {
     let l = this.#ready.get(env);
     if (!l) {
       l = [];
@@ -106,8 +115,8 @@ export class WarmPool {
     return l;
   }
 
-  /** `store` claims: the driver cannot rename, or the deps ask for it. */
-  get #byStore(): boolean {
+  /** True when claims are store leases (the driver cannot rename, or the deps ask for it): a claim then keeps the pool name. */
+  get claimsByStore(): boolean {
     return this.#d.claimBy === 'store' || (this.#d.claimBy === undefined && !!this.#d.driver.unsupported?.has('rename'));
   }
 
@@ -115,24 +124,35 @@ export class WarmPool {
    * Takes a ready container for the pair whose canonical name is `name` (renamed to it, or claimed in the store:
    * see the file comment); undefined when the pool is empty. The caller records the ownership row.
    */
-  async claim(env: Environment, name: string): Promise<string | undefined> {
+  async claim(env: Environment, name: string): Promise<PoolClaim | undefined> {
     if (env.warm_pool === 0) return undefined;
     await this.#load();
     const list = this.#list(env.name);
-    for (let id = list.shift(); id !== undefined; id = list.shift()) {
+    for (let c = list.shift(); c !== undefined; c = list.shift()) {
+      let info: InstanceInfo | undefined;
       try {
-        if (this.#byStore) {
+        if (this.claimsByStore) {
           const now = new Date();
           // Another front door sharing the store took it first: it is theirs now, not ours to remove.
-          if (!(await this.#d.store.acquireLease(poolClaimLease(id), name, now, new Date(now.getTime() + CLAIM_LEASE_MS)))) continue;
-        } else await this.#d.driver.rename(id, name);
+          if (!(await this.#d.store.acquireLease(poolClaimLease(c.id), name, now, new Date(now.getTime() + CLAIM_LEASE_MS)))) continue;
+          // A lease is no engine call: the container is looked at (gone meanwhile: the trainee gets a new one).
+          info = await this.#d.driver.inspect(c.id);
+        } else {
+          // The rename is the engine's word that the container exists; what else the claim needs the pool knows.
+          await this.#d.driver.rename(c.id, name);
+          info = { ...c, name };
+        }
         this.#lastClaim = Date.now();
         this.#refillSoon();
-        return id;
+        return info ? { info } : undefined;
       } catch (err) {
+        if (!this.claimsByStore && nameInUse(err)) {
+          list.unshift(c); // not claimed: still ready
+          return { nameTaken: true };
+        }
         this.#d.log.warn({ event: 'pool_claim_failed', environment: env.name, err }, 'a pool container could not be claimed');
         // A failed rename leaves a container nobody claimed; a failed lease may have been taken by another door.
-        if (!this.#byStore) await this.#d.driver.remove(id).catch(() => undefined);
+        if (!this.claimsByStore) await this.#d.driver.remove(c.id).catch(() => undefined);
       }
     }
     this.#refillSoon();
@@ -167,7 +187,7 @@ export class WarmPool {
     const wanted = new Map(cfg.environments.filter((e) => e.enabled).map((e) => [e.name, e]));
     for (const [envName, list] of this.#ready) {
       const keep = wanted.get(envName)?.warm_pool ?? 0;
-      while (list.length > keep) await this.#d.driver.remove(list.pop()!).catch(() => undefined);
+      while (list.length > keep) await this.#d.driver.remove(list.pop()!.id).catch(() => undefined);
     }
     await Promise.all([...wanted.values()].filter((e) => e.warm_pool > 0).map((e) => this.#fillOne(e)));
   }
@@ -202,7 +222,7 @@ export class WarmPool {
           await this.#d.driver.remove(info.id).catch(() => undefined);
           throw err;
         }
-        list.push(info.id);
+        list.push({ ...info, state: 'running' });
         this.#d.log.debug({ event: 'pool_filled', environment: env.name, size: list.length }, 'pool container ready');
       }
     } catch (err) {
