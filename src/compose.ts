@@ -10,7 +10,7 @@ import { accessFromConfig, type Access } from './access/access-from-config.ts';
 import { AccountService } from './accounts/account-service.ts';
 import { BackgroundHasher } from './accounts/background-hasher.ts';
 import { QuietGate } from './os/host-quiet.ts';
-import type { ConfigSource } from './config/config-source.ts';
+import type { ConfigSource, LoadedConfig } from './config/config-source.ts';
 import type { Environment, GlobalConfig } from './config/schema.ts';
 import { instancePattern } from './config/schema.ts';
 import { IsletError } from './core/islet-error.ts';
@@ -25,7 +25,7 @@ import { SwarmDriver } from './runtime/swarm/index.ts';
 import { bridgeNetworkName } from './runtime/names.ts';
 
 import type { RuntimeDriver } from './runtime/runtime-driver.ts';
-import { Admission } from './sessions/admission.ts';
+import { Admission, type AdmissionLimits } from './sessions/admission.ts';
 import { Authenticator } from './sessions/authenticator.ts';
 import { effectiveMaxContainers } from './sessions/capacity.ts';
 import { EnvironmentRunner } from './sessions/environment-runner.ts';
@@ -157,10 +157,18 @@ export function adminService(o: Pick<GraphOptions, 'config' | 'store' | 'driver'
 export function composeGraph(o: GraphOptions): IsletGraph {
   const { config, store, driver, instance, log, now } = o;
   const labels = o.extraLabels ?? {};
+  // Worked out once per configuration: the line asks at every wake-up (a room in line asks thousands of times).
+  let limits: { of: LoadedConfig; lim: AdmissionLimits } | undefined;
   const admission = new Admission(store, () => {
     const c = config.current();
-    const g = c.global;
-    return { maxContainers: effectiveMaxContainers(g, c.environments), maxPerAccount: g.max_containers_per_account, waitSeconds: g.admission_wait };
+    if (limits?.of !== c) {
+      const g = c.global;
+      limits = {
+        of: c,
+        lim: { maxContainers: effectiveMaxContainers(g, c.environments), maxPerAccount: g.max_containers_per_account, waitSeconds: g.admission_wait },
+      };
+    }
+    return limits.lim;
   });
   const bridgeNetwork = bridgeNetworkName(instance);
   const pool = new WarmPool({ driver, store, config, log: log.child({ module: 'pool' }), instance, labels, bridgeNetwork });
