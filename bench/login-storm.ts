@@ -25,7 +25,10 @@
  * `node --cpu-prof` (never a compared one: the profiler slows what it samples); its main thread's profile
  * over the storm is summarised into `islet_profile`.
  *
- * Usage: node bench/login-storm.ts [--trainees 100] [--targets islet,peer] [--rounds 1] [--profile]
+ * `--warm-only`: ISLET's warm storm alone (no engine alone, no cold storms, no peer), written as
+ * <date>-login-storm-warm.json: for comparing two commits' warm claims (bench/ab-commits.sh).
+ *
+ * Usage: node bench/login-storm.ts [--trainees 100] [--targets islet,peer] [--rounds 1] [--profile] [--warm-only]
  */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +50,7 @@ const N = numArg(argv, 'trainees', 100);
 /** Rounds of (engine alone, each system cold), the systems' order alternating from round to round. */
 const ROUNDS = numArg(argv, 'rounds', 1);
 const PROFILE = argv.includes('--profile');
+const WARM_ONLY = argv.includes('--warm-only');
 /** A pid with no processes under it: the engine alone has no front end. */
 const NO_FRONT_END = 2 ** 22 + 1;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -149,6 +153,25 @@ async function main(): Promise<void> {
     };
     console.log(key, JSON.stringify(result.summary[key]));
   };
+  /** ISLET with a warm pool of N, on a server of its own. */
+  const warmStorm = async () => {
+    const pooled = await startTarget('islet', { warmPool: N });
+    try {
+      await poolReady(N); // the pool fills first, so the storm does not race it
+      const warm = await storm(pooled, 'w', pooled.choices.warm!);
+      record('islet_warm', warm.run);
+      for (const t of warm.trainees) t.end();
+      const problems = pooled.problems();
+      result.server_problems.islet_warm = { count: problems.length, first: problems.slice(0, 10) };
+    } finally {
+      await pooled.close();
+    }
+  };
+  if (WARM_ONLY) {
+    await warmStorm();
+    writeResult('login-storm-warm', result);
+    return;
+  }
   // The engine alone, in the same run (issue 15.4: the cold storm's p95 is judged against it), then each
   // system's cold storm; with several rounds the systems' order alternates.
   const names = targetsFromArgs(argv);
@@ -211,18 +234,7 @@ async function main(): Promise<void> {
     const echo = echoes[name] ?? [];
     result.echo_ms[name] = { p50: round1(pct(echo, 0.5)), p95: round1(pct(echo, 0.95)), p99: round1(pct(echo, 0.99)), samples: echo.length, liveShells: N };
     console.log(`${name} echo with ${N} live shells`, JSON.stringify(result.echo_ms[name]));
-    if (name !== 'islet') continue;
-    const pooled = await startTarget('islet', { warmPool: N });
-    try {
-      await poolReady(N); // the pool fills first, so the storm does not race it
-      const warm = await storm(pooled, 'w', pooled.choices.warm!);
-      record(`${name}_warm`, warm.run);
-      for (const t of warm.trainees) t.end();
-      const problems = pooled.problems();
-      result.server_problems.islet_warm = { count: problems.length, first: problems.slice(0, 10) };
-    } finally {
-      await pooled.close();
-    }
+    if (name === 'islet') await warmStorm();
   }
   if (PROFILE) Object.assign(result, await profileColdStorm());
   writeResult('login-storm', result);
