@@ -11,9 +11,9 @@
 import type { Environment } from '../config/schema.ts';
 import type { Terminal, TtySize } from '../core/terminal.ts';
 import type { Logger } from '../logger.ts';
-import { type Attachment, type InstanceInfo, type RuntimeDriver } from '../runtime/runtime-driver.ts';
-import { LABEL_INSTANCE, LABEL_STORE, containerName, ownerLabels } from '../runtime/names.ts';
-import type { Ownership, Store } from '../store/store.ts';
+import type { Attachment, RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { LABEL_INSTANCE } from '../runtime/names.ts';
+import type { Store } from '../store/store.ts';
 import { IsletError } from '../core/islet-error.ts';
 import { mayUse, notAllowed } from './allowed-environments.ts';
 import type { Admission } from './admission.ts';
@@ -22,6 +22,7 @@ import { POOL_TTY, type WarmPool } from './warm-pool.ts';
 import { ScreenModels } from '../terminal-model/screen-models.ts';
 import { ShellTaps } from './shell-taps.ts';
 import { pipeShell } from './shell-pipe.ts';
+import { PairContainers } from './pair-containers.ts';
 import { startProgress } from './start-progress.ts';
 
 /** Create's refusal for an image the engine does not have (IMAGE_MISSING; a driver may say RUNTIME_FAILED 404). */
@@ -64,6 +65,8 @@ export class EnvironmentRunner {
   /** Per (account, environment): in this process and on every front door sharing the store (Store.exclusive). */
   readonly #lock = { run: <T>(key: string, fn: () => Promise<T>): Promise<T> => this.#d.store.exclusive(key, fn) };
   readonly #now: () => Date;
+  /** Finds (and repairs the row of) each pair's container. */
+  readonly #pairs: PairContainers;
   /** Terminals attached per container: the lifecycle reads it for notices and idleness. */
   readonly attached = new AttachRegistry();
 
@@ -80,6 +83,7 @@ export class EnvironmentRunner {
   constructor(deps: RunnerDeps) {
     this.#d = deps;
     this.#now = deps.now ?? (() => new Date());
+    this.#pairs = new PairContainers(deps);
     this.screens = new ScreenModels({
       enabled: deps.screenRestore ?? (() => false),
       redraw: (id, size) => {
@@ -104,51 +108,11 @@ export class EnvironmentRunner {
   }
 
   containerName(envName: string, account: string): string {
-    return containerName(this.#d.instance, envName, account);
+    return this.#pairs.name(envName, account);
   }
 
   labels(envName: string, account: string): Record<string, string> {
-    return { ...this.#d.extraLabels, ...ownerLabels({ instance: this.#d.instance, store: this.#d.store.storeId(), account, environment: envName }) };
-  }
-
-  async #owns(info: InstanceInfo): Promise<boolean> {
-    const label = info.labels[LABEL_STORE];
-    return label === undefined || label === this.#d.store.storeId() || (await this.#d.store.listAdopted()).has(info.id);
-  }
-
-  /** A container found by its name only is used (or removed) only when no other store's label says it is theirs (src/lifecycle/ownership.ts). */
-  async #mine(info: InstanceInfo | undefined): Promise<InstanceInfo | undefined> {
-    if (!info || (await this.#owns(info))) return info;
-    const label = info.labels[LABEL_STORE];
-    throw new IsletError(
-      'OWNERSHIP_FOREIGN',
-      'This environment cannot be started here right now. Please tell the instructor.',
-      `container ${info.name} belongs to store ${label}, not to this store ${this.#d.store.storeId()}: another ISLET uses the same engine and instance name`,
-      { container: info.id, store: label },
-    );
-  }
-
-  /**
-   * Finds this pair's container: the store first, then the deterministic name (repairs a missing row).
-   * `lookUpName: false` skips the name when the store has no row: the caller creates at once and meets a
-   * container under that name as create's 409 instead (one engine call fewer for every new container).
-   */
-  async #find(account: string, env: Environment, lookUpName = true, read?: { ownership?: Ownership }): Promise<InstanceInfo | undefined> {
-    const { driver, store } = this.#d;
-    const row = read ? read.ownership : await store.getOwnership(account, env.name);
-    const byRow = row ? await driver.inspect(row.containerId) : undefined;
-    if (byRow || (!row && !lookUpName)) return byRow;
-    const byName = await this.#byName(account, env);
-    if (!byName && row) await store.deleteOwnership(account, env.name);
-    return byName;
-  }
-
-  /** The pair's container by its deterministic name, when this store owns it; its row is written (repaired). */
-  async #byName(account: string, env: Environment): Promise<InstanceInfo | undefined> {
-    const byName = await this.#mine(await this.#d.driver.inspect(this.containerName(env.name, account)));
-    if (byName)
-      await this.#d.store.putOwnership({ account, environment: env.name, containerId: byName.id, containerName: byName.name, createdAt: byName.createdAt });
-    return byName;
+    return this.#pairs.labels(envName, account);
   }
 
   /**
@@ -257,7 +221,7 @@ export class EnvironmentRunner {
     // lost its row, or the pool) shows up as create's 409, or as the 409 of a claim's rename (Docker). Only a claim
     // by store lease (Swarm) leaves the pool name, so the name must be looked up before that one.
     const byLease = env.warm_pool > 0 && !!this.#d.pool?.claimsByStore;
-    let info = await this.#find(account, env, byLease, read);
+    let info = await this.#pairs.find(account, env, byLease, read);
     if (info?.lost) {
       // Its node is gone: start() gives a fresh container elsewhere (files of the old one are lost).
       this.#d.log.warn(
@@ -277,7 +241,7 @@ export class EnvironmentRunner {
       if (claim && 'nameTaken' in claim) {
         // The trainee's own container, under their name without a row: used as #find would have (gone meanwhile:
         // created below, meeting any newer one as create's 409).
-        info = await this.#byName(account, env);
+        info = await this.#pairs.byName(account, env);
         running = info?.state === 'running';
         if (running) {
           release();
@@ -329,7 +293,7 @@ export class EnvironmentRunner {
           });
         } catch (err) {
           // The name is taken: another ISLET process created it first, or the store lost this pair's row. Use it.
-          info = await this.#mine(await driver.inspect(this.containerName(env.name, account)));
+          info = await this.#pairs.mine(await driver.inspect(this.containerName(env.name, account)));
           if (!info) throw err;
         }
         await this.#d.store.putOwnership({ account, environment: env.name, containerId: info.id, containerName: info.name, createdAt: info.createdAt });
@@ -437,7 +401,7 @@ export class EnvironmentRunner {
       const row = await this.#d.store.getOwnership(account, envName);
       // By name only what this store owns: another ISLET's container of the same name is left alone.
       const named = await this.#d.driver.inspect(this.containerName(envName, account));
-      const byName = named && (await this.#owns(named)) ? named : undefined;
+      const byName = named && (await this.#pairs.owns(named)) ? named : undefined;
       const existed = !!row || !!byName;
       if (row) this.screens.drop(row.containerId);
       if (byName) this.screens.drop(byName.id);
