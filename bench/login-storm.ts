@@ -26,7 +26,9 @@
  * over the storm is summarised into `islet_profile`.
  *
  * `--warm-only`: ISLET's warm storm alone (no engine alone, no cold storms, no peer), written as
- * <date>-login-storm-warm.json: for comparing two commits' warm claims (bench/ab-commits.sh).
+ * <date>-login-storm-warm.json: for comparing two commits' warm claims (bench/ab-commits.sh). With `--profile`
+ * that warm storm runs under the profiler instead (<date>-login-storm-warm-profile.json). The warm storm's
+ * per-process CPU is in `cpu_warm`.
  *
  * Usage: node bench/login-storm.ts [--trainees 100] [--targets islet,peer] [--rounds 1] [--profile] [--warm-only]
  */
@@ -153,23 +155,38 @@ async function main(): Promise<void> {
     };
     console.log(key, JSON.stringify(result.summary[key]));
   };
-  /** ISLET with a warm pool of N, on a server of its own. */
-  const warmStorm = async () => {
-    const pooled = await startTarget('islet', { warmPool: N });
+  /** ISLET with a warm pool of N, on a server of its own (with `profileDir`, under --cpu-prof: never a compared run). */
+  const warmStorm = async (profileDir?: string) => {
+    const pooled = await startTarget('islet', { warmPool: N, ...(profileDir ? { nodeOptions: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}) });
+    let window: ProfileWindow | undefined;
     try {
       await poolReady(N); // the pool fills first, so the storm does not race it
+      const from = process.hrtime.bigint();
       const warm = await storm(pooled, 'w', pooled.choices.warm!);
+      window = { fromUs: Number(from / 1000n), toUs: Number(process.hrtime.bigint() / 1000n) };
       record('islet_warm', warm.run);
+      Object.assign(result, { cpu_warm: warm.cpu });
+      console.log('warm cpu', JSON.stringify(warm.cpu));
       for (const t of warm.trainees) t.end();
       const problems = pooled.problems();
       result.server_problems.islet_warm = { count: problems.length, first: problems.slice(0, 10) };
     } finally {
       await pooled.close();
     }
+    return window;
   };
   if (WARM_ONLY) {
-    await warmStorm();
-    writeResult('login-storm-warm', result);
+    if (!PROFILE) await warmStorm();
+    else {
+      // --warm-only --profile: the warm storm under the profiler, its main thread's profile in `islet_profile`.
+      const dir = mkdtempSync(join(tmpdir(), 'islet-storm-prof-'));
+      try {
+        Object.assign(result, { islet_profile: serverProfile(dir, await warmStorm(dir)), islet_profile_method: { storm: 'warm', compared: false } });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    writeResult(PROFILE ? 'login-storm-warm-profile' : 'login-storm-warm', result);
     return;
   }
   // The engine alone, in the same run (issue 15.4: the cold storm's p95 is judged against it), then each
@@ -240,10 +257,23 @@ async function main(): Promise<void> {
   writeResult('login-storm', result);
 }
 
+type ProfileWindow = { fromUs: number; toUs: number };
+
+/** The main thread's profile of a server run under --cpu-prof into `dir`, over `window` (the storm). */
+function serverProfile(dir: string, window: ProfileWindow | undefined) {
+  // The hasher child writes a profile of its own; the server's main thread is the largest by far.
+  const f = readdirSync(dir)
+    .filter((x) => x.endsWith('.cpuprofile'))
+    .sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0];
+  // ISLET_BENCH_KEEP_PROFILE=path keeps the raw profile for a closer look (call trees: chrome://inspect or speedscope).
+  if (f && process.env.ISLET_BENCH_KEEP_PROFILE) copyFileSync(join(dir, f), process.env.ISLET_BENCH_KEEP_PROFILE);
+  return f ? summarizeCpuProfile(JSON.parse(readFileSync(join(dir, f), 'utf8')), window, 25) : undefined;
+}
+
 /** One more cold storm on an ISLET of its own under --cpu-prof; its main thread's profile over the storm. */
 async function profileColdStorm(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'islet-storm-prof-'));
-  let window: { fromUs: number; toUs: number } | undefined;
+  let window: ProfileWindow | undefined;
   let cold: Awaited<ReturnType<typeof storm>> | undefined;
   try {
     const target = await startIslet({ nodeOptions: `--cpu-prof --cpu-prof-dir=${dir}` });
@@ -256,14 +286,8 @@ async function profileColdStorm(): Promise<Record<string, unknown>> {
     } finally {
       await target.close();
     }
-    // The hasher child writes a profile of its own; the server's main thread is the largest by far.
-    const f = readdirSync(dir)
-      .filter((x) => x.endsWith('.cpuprofile'))
-      .sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0];
-    // ISLET_BENCH_KEEP_PROFILE=path keeps the raw profile for a closer look (call trees: chrome://inspect or speedscope).
-    if (f && process.env.ISLET_BENCH_KEEP_PROFILE) copyFileSync(join(dir, f), process.env.ISLET_BENCH_KEEP_PROFILE);
     return {
-      islet_profile: f ? summarizeCpuProfile(JSON.parse(readFileSync(join(dir, f), 'utf8')), window, 25) : undefined,
+      islet_profile: serverProfile(dir, window),
       islet_profile_method: { trainees: N, compared: false, p95_ms: round1(pct(cold.run.times, 0.95)), cpu: cold.cpu },
     };
   } finally {

@@ -91,21 +91,32 @@ function storm(): string | undefined {
   return `${t}\n\n${echo}${floor}${stormCpu(r)}${from(r)}`;
 }
 
-/** CPU seconds by process group over each storm's window, the rounds summed (results since cpu_per_round was recorded). */
-function stormCpu(r: { cpu_per_round?: Record<string, { window_s: number; machine_s: number; groups: Record<string, number> }>[] }): string {
-  const rounds = r.cpu_per_round;
-  if (!rounds?.length) return '';
-  const runs = ['engine', 'islet', 'peer'].filter((k) => rounds.some((x) => x[k]));
+type WindowCpu = { window_s: number; machine_s: number; groups: Record<string, number> };
+
+/**
+ * CPU seconds by process group over each storm's window, the rounds summed (results since cpu_per_round was
+ * recorded), and the warm storm's own window (results since cpu_warm was recorded).
+ */
+function stormCpu(r: { cpu_per_round?: Record<string, WindowCpu>[]; cpu_warm?: WindowCpu }): string {
+  const rounds = [...(r.cpu_per_round ?? [])];
+  if (!rounds.length) return '';
+  if (r.cpu_warm) rounds.push({ warm: r.cpu_warm });
+  const runs = ['engine', 'islet', 'peer', 'warm'].filter((k) => rounds.some((x) => x[k]));
   const groups = ['front_end', 'dockerd', 'containerd', 'shims', 'containers', 'generator', 'rest_of_machine'];
-  const sum = (k: string, f: (w: { window_s: number; machine_s: number; groups: Record<string, number> }) => number) =>
-    rounds.reduce((a, x) => a + (x[k] ? f(x[k]) : 0), 0).toFixed(1);
-  const label: Record<string, string> = { engine: 'engine alone', islet: 'ISLET, new containers', peer: 'peer, new containers' };
+  const sum = (k: string, f: (w: WindowCpu) => number) => rounds.reduce((a, x) => a + (x[k] ? f(x[k]) : 0), 0).toFixed(1);
+  const label: Record<string, string> = {
+    engine: 'engine alone',
+    islet: 'ISLET, new containers',
+    peer: 'peer, new containers',
+    warm: 'ISLET, warm pool (one storm)',
+  };
+  const n = r.cpu_per_round!.length;
   const t = table(
     ['CPU seconds over the storm', 'window', 'whole machine', ...groups.map((g) => g.replace(/_/g, ' '))],
     runs.map((k) => [label[k]!, `${sum(k, (w) => w.window_s)} s`, sum(k, (w) => w.machine_s), ...groups.map((g) => sum(k, (w) => w.groups[g] ?? 0))]),
   );
   return (
-    `\n\nWhere the CPU went (\`bench/lib/slot-cpu.ts\` over each storm's window, ${rounds.length} round${rounds.length > 1 ? 's' : ''} summed; ` +
+    `\n\nWhere the CPU went (\`bench/lib/slot-cpu.ts\` over each storm's window, ${n} round${n > 1 ? 's' : ''} summed; ` +
     `"rest of machine" is mostly short-lived processes such as runc, which the per-process sampling misses):\n\n${t}`
   );
 }
