@@ -39,6 +39,7 @@ import { openJourney, run } from './lib/journey.ts';
 import { SHELL_PROMPT } from './lib/targets.ts';
 import { pct, resultPath, round1, writeResult } from './lib/results.ts';
 import { SlotCpu, type CpuGroups } from './lib/slot-cpu.ts';
+import { stepCpu } from './lib/step-cpu.ts';
 import { median } from './lib/stats.ts';
 import { numArg, startTarget, type Target } from './lib/targets.ts';
 import { WorkerPool } from './lib/worker-pool.ts';
@@ -173,9 +174,10 @@ function summarize(slots: SlotResult[]) {
     const [system, n] = [k.split(' ')[0]!, Number(k.split(' ')[1])];
     const mine = slots.filter((s) => s.kind === 'loaded' && s.system === system && s.n === n);
     const keys = mine.flatMap((s) => s.echoes ?? []);
-    const cpu: CpuGroups = {};
-    for (const s of mine) for (const [g, v] of Object.entries(s.cpu?.groups ?? {})) cpu[g] = (cpu[g] ?? 0) + v / mine.length;
-    const window = median(mine.map((s) => s.cpu?.window_s ?? Number.NaN));
+    const cpu = stepCpu(
+      mine.flatMap((s) => (s.cpu ? [s.cpu] : [])),
+      n,
+    );
     return {
       target: system,
       n,
@@ -183,9 +185,8 @@ function summarize(slots: SlotResult[]) {
       exercise_runs: mine.map((s) => s.exercise_ms),
       echo_ms: { p50: round1(pct(keys, 0.5)), p95: round1(pct(keys, 0.95)), p99: round1(pct(keys, 0.99)), samples: keys.length },
       load1: round1(median(mine.map((s) => s.load1))),
-      // CPU share of each group over the slot (cores busy), mean over the repetitions; per working trainee in ms/s.
-      cpu_cores: Object.fromEntries(Object.entries(cpu).map(([g, v]) => [g, Math.round((v / window) * 1000) / 1000])),
-      cpu_ms_per_trainee_s: Object.fromEntries(Object.entries(cpu).map(([g, v]) => [g, round1(((v / window) * 1000) / Math.max(1, n - 1))])),
+      // Cores busy per process group over the repetitions' windows; per working trainee in ms/s (lib/step-cpu.ts).
+      ...cpu,
     };
   });
 }

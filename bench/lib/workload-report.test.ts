@@ -55,3 +55,13 @@ test('echoReport and cpuReport: one column per system, dashes for what is missin
   assert.match(c, /\| 50 \| islet \| 1\.5 \| 2 \| – \|/);
   assert.match(c, /\| 50 \| peer \| 2\.5 \| – \|/);
 });
+
+test('cpuReport: worked out again from the slots where the file has them (the summed windows, not the median)', () => {
+  const slot = (window_s: number, front_end: number) => ({ system: 'peer', n: 51, kind: 'loaded', cpu: { window_s, machine_s: 0, groups: { front_end } } });
+  // Stored as the old way had it: mean CPU 36.7 over the median window 10 s, 3.67 cores.
+  const old = { target: 'peer', n: 51, cpu_ms_per_trainee_s: { front_end: 73.4 }, cpu_cores: { front_end: 3.67 } };
+  const c = cpuReport({ file: 'x.json', steps: [old], slots: [slot(10, 10), slot(10, 10), slot(90, 90)] });
+  // 110 CPU-seconds over 110 s: 1 core, 20 ms per working trainee per second.
+  assert.match(c, /\| 51 \| peer \| 20 \| .* \| 1 \|/);
+  assert.doesNotMatch(c, /3\.67/);
+});

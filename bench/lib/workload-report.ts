@@ -2,6 +2,7 @@
  * The cut-off, echo and CPU tables of docs/performance.md from an interleaved workload result
  * (bench/workload.ts, issue 15.2 and 15.4). Pure; workload-report.test.ts checks it.
  */
+import { stepCpu } from './step-cpu.ts';
 import type { ResultFile } from './targets-table.ts';
 
 const s = (x: number | undefined) => (x === undefined || x === null || Number.isNaN(x) ? '–' : (x / 1000).toFixed(2));
@@ -60,8 +61,15 @@ const GROUPS = ['front_end', 'dockerd', 'containerd', 'shims', 'containers', 'ge
 export function cpuReport(r: ResultFile): string {
   const steps: any[] = (r.steps ?? []).filter((x: any) => x.cpu_ms_per_trainee_s);
   if (!steps.length) return '(no CPU accounting in this result)';
+  // Worked out again from the slots where the file has them (lib/step-cpu.ts: files before 2026-12-02 stored
+  // the mean CPU over the median window).
+  const ofSlots = (t: string, n: number) => {
+    const w = (r.slots ?? []).filter((x: any) => x.kind === 'loaded' && x.system === t && x.n === n && x.cpu).map((x: any) => x.cpu);
+    return w.length ? stepCpu(w, n) : undefined;
+  };
   const rows = steps
     .sort((x, y) => x.n - y.n || String(x.target).localeCompare(y.target))
+    .map((x) => ({ n: x.n, target: x.target, ...x, ...ofSlots(x.target, x.n) }))
     .map((x) => [String(x.n), x.target, ...GROUPS.map((g) => r2(x.cpu_ms_per_trainee_s[g])), r2(x.cpu_cores?.front_end)]);
   let text = table(['n', 'system', ...GROUPS.map((g) => g.replace(/_/g, ' ')), 'front end, cores'], rows);
   const p = r.islet_profile;
