@@ -69,7 +69,7 @@ export function cpuReport(r: ResultFile): string {
   };
   const rows = steps
     .sort((x, y) => x.n - y.n || String(x.target).localeCompare(y.target))
-    .map((x) => ({ n: x.n, target: x.target, ...x, ...ofSlots(x.target, x.n) }))
+    .map((x) => ({ ...x, ...ofSlots(x.target, x.n) }))
     .map((x) => [String(x.n), x.target, ...GROUPS.map((g) => r2(x.cpu_ms_per_trainee_s[g])), r2(x.cpu_cores?.front_end)]);
   let text = table(['n', 'system', ...GROUPS.map((g) => g.replace(/_/g, ' ')), 'front end, cores'], rows);
   const p = r.islet_profile;
