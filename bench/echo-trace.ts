@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openJourney, run } from './lib/journey.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
-import { parseSchedTrace, program, whoRan } from './lib/sched-trace.ts';
+import { breakdown, parseSchedTrace, program, whoRan } from './lib/sched-trace.ts';
 import { numArg, startTarget } from './lib/targets.ts';
 import { WorkerPool } from './lib/worker-pool.ts';
 import { EXERCISE } from './lib/workload.ts';
@@ -81,6 +81,7 @@ async function main(): Promise<void> {
   let probe: Awaited<ReturnType<typeof openJourney>>['trainee'] | undefined; // runs the exercise, with --exercise
   let switcher: ReturnType<typeof alternateSlice> | undefined; // with --slice-ab, until the window ends
   let bufferKb: string | undefined; // the trace buffer's size before this run, restored after; set while it traces
+  let clock = 'local'; // the trace's clock before this run, restored with the buffer
   try {
     await pool.grow(
       N - 1,
@@ -97,7 +98,11 @@ async function main(): Promise<void> {
       // Reads "1408", or "7 (expanded: 1408)" before the buffer was ever used: the size to restore is 1408.
       const size = readFileSync(`${T}/buffer_size_kb`, 'utf8');
       bufferKb = /expanded: (\d+)/.exec(size)?.[1] ?? /\d+/.exec(size)?.[0] ?? '1408';
-      await sh(`echo 0 > ${T}/tracing_on; echo > ${T}/trace; echo 400000 > ${T}/buffer_size_kb; echo sched:sched_switch sched:sched_waking > ${T}/set_event`);
+      clock = /\[(\w+)\]/.exec(readFileSync(`${T}/trace_clock`, 'utf8'))?.[1] ?? clock;
+      // CLOCK_MONOTONIC, which this process's hrtime reads too: the loops' late episodes are placed in the trace by it.
+      await sh(
+        `echo 0 > ${T}/tracing_on; echo > ${T}/trace; echo 400000 > ${T}/buffer_size_kb; echo mono > ${T}/trace_clock; echo sched:sched_switch sched:sched_waking > ${T}/set_event`,
+      );
     } else if (TRACE_SECONDS > 0) console.log('no tracefs here: echo and event-loop figures only');
     pool.activate(N - 1);
     await sleep(SETTLE_MS);
@@ -157,7 +162,7 @@ async function main(): Promise<void> {
     };
     if (traced) {
       const t = parseSchedTrace(readFileSync(traceFile, 'utf8').split('\n'), target.pid);
-      result.trace = summarizeTrace(t, traced, echoes);
+      result.trace = { ...summarizeTrace(t, traced, echoes), islet_late_episodes: lateEpisodes(t, lag, from) };
     }
     if (switcher) result.slice_ab = sliceAb(blocks, echoes, lag, from, startSliceNs);
     writeResult(`${WITH_EXERCISE ? 'echo-trace-exercise' : 'echo-trace'}${switcher ? '-slice-ab' : ''}`, result);
@@ -165,7 +170,9 @@ async function main(): Promise<void> {
     switcher?.stop(performance.now()); // after a failure mid-window too: its timer would keep the process alive
     // Only a run that started tracing resets it (also after a failure mid-trace): the kernel is left as it was found.
     if (bufferKb !== undefined)
-      await sh(`echo 0 > ${T}/tracing_on; echo > ${T}/set_event; echo > ${T}/trace; echo ${bufferKb} > ${T}/buffer_size_kb`).catch(() => undefined);
+      await sh(
+        `echo 0 > ${T}/tracing_on; echo > ${T}/set_event; echo > ${T}/trace; echo ${bufferKb} > ${T}/buffer_size_kb; echo ${clock} > ${T}/trace_clock`,
+      ).catch(() => undefined);
     probe?.end();
     await pool.close();
     await target.close();
@@ -299,6 +306,51 @@ function attribute(keys: readonly { at: number; ms: number }[], islet: readonly 
     out[i && g ? 'both' : i ? 'islet' : g ? 'generator' : 'neither']++;
   }
   return out;
+}
+
+/**
+ * ISLET's loop-late episodes of 20 ms or more inside the traced part, and where its event-loop thread's time
+ * went in them (lib/sched-trace.ts's breakdown): on a CPU, runnable but held off it, or asleep inside a turn;
+ * with who ran while it was held off. A probe line late by `late` at `at` means no turn reached the timers
+ * over [at − late, at]. The bench's clock is placed on the trace's (CLOCK_MONOTONIC) through hrtime.
+ */
+function lateEpisodes(t: ReturnType<typeof parseSchedTrace>, lags: readonly Late[], from: number) {
+  const toTraceUs = (ms: number) => (ms + Number(process.hrtime.bigint()) / 1e6 - performance.now()) * 1000;
+  const episodes = lags
+    .filter((l) => l.late >= 20)
+    .map((l) => ({ at: l.at, from: toTraceUs(l.at - l.late), to: toTraceUs(l.at) }))
+    .filter((e) => e.from >= t.first && e.to <= t.last)
+    .map((e) => ({ at_s: round1((e.at - from) / 1000), ...breakdown(t, e.from, e.to), e }));
+  const ran = new Map<string, number>();
+  for (const { e } of episodes) {
+    const runs = t.all.filter((r) => r.to > e.from && r.from < e.to);
+    for (const w of t.waits.filter((w) => w.to > e.from && w.from < e.to))
+      for (const r of runs) {
+        const o = Math.min(w.to, e.to, r.to) - Math.max(w.from, e.from, r.from);
+        if (o > 0) ran.set(program(r.comm), (ran.get(program(r.comm)) ?? 0) + o / 1000);
+      }
+  }
+  const sum = (k: 'ms' | 'cpuMs' | 'runnableMs' | 'asleepMs' | 'preemptions' | 'wakeups') => round1(episodes.reduce((a, x) => a + x[k], 0));
+  return {
+    count: episodes.length,
+    ms: sum('ms'),
+    cpu_ms: sum('cpuMs'),
+    runnable_ms: sum('runnableMs'),
+    asleep_ms: sum('asleepMs'),
+    preemptions: sum('preemptions'),
+    wakeups: sum('wakeups'),
+    // CPU time each program had (on either CPU) while ISLET's thread was held off its own in these episodes.
+    ran_while_held_ms: Object.fromEntries(
+      [...ran]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8)
+        .map(([k, v]) => [k, round1(v)]),
+    ),
+    worst: episodes
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5)
+      .map(({ e: _, ...x }) => x),
+  };
 }
 
 function summarizeTrace(t: ReturnType<typeof parseSchedTrace>, window: { from: number; to: number }, echoes: { at: number; ms: number }[]) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSchedTrace, whoRan } from './sched-trace.ts';
+import { breakdown, parseSchedTrace, whoRan } from './sched-trace.ts';
 
 const sw = (cpu: number, t: string, prev: [string, number, string], next: [string, number]) =>
   ` ${prev[0]}-${prev[1]} [00${cpu}] d..2. ${t}: sched_switch: ` +
@@ -54,4 +54,23 @@ test('a wait whose switch-in line is missing ends when the thread is seen switch
     t.waits.map((w) => w.to - w.from),
     [200],
   );
+});
+
+test("an interval's time splits into on a CPU, runnable and asleep, with the preemptions and wake-ups that began in it", () => {
+  const t = parseSchedTrace(
+    [
+      sw(0, '100.000000', ['swapper/0', 0, 'R'], ['MainThread', 42]),
+      sw(0, '100.002000', ['MainThread', 42, 'R'], ['containerd-shim', 7]), // preempted 1 ms
+      sw(0, '100.003000', ['containerd-shim', 7, 'S'], ['MainThread', 42]),
+      sw(0, '100.004000', ['MainThread', 42, 'S'], ['dockerd', 5]), // asleep 4 ms
+      wake(1, '100.008000', 'MainThread', 42), // woken, waits 2 ms
+      sw(0, '100.010000', ['dockerd', 5, 'S'], ['MainThread', 42]),
+      sw(0, '100.012000', ['MainThread', 42, 'S'], ['swapper/0', 0]),
+    ],
+    42,
+  );
+  // From 1 ms in (half of the first run) to 11 ms in (half of the last).
+  assert.deepEqual(breakdown(t, 100_001_000, 100_011_000), { ms: 10, cpuMs: 3, runnableMs: 3, asleepMs: 4, preemptions: 1, wakeups: 1 });
+  // An interval that begins inside a wait counts its part of it, not the wait's start.
+  assert.deepEqual(breakdown(t, 100_009_000, 100_011_000), { ms: 2, cpuMs: 1, runnableMs: 1, asleepMs: 0, preemptions: 0, wakeups: 0 });
 });

@@ -95,3 +95,36 @@ export function whoRan(t: ThreadTrace, wait: Wait, top = 4): { cpu: number; prog
     .slice(0, top)
     .map(([k, v]) => ({ cpu: Number(k.split('\t')[0]), program: k.split('\t')[1]!, ms: Math.round(v.us / 100) / 10, threads: v.pids.size }));
 }
+
+/** Where one thread's time went over an interval: on a CPU, runnable but not running, and asleep (the rest). */
+export interface Breakdown {
+  readonly ms: number;
+  readonly cpuMs: number;
+  readonly runnableMs: number;
+  readonly asleepMs: number;
+  /** Waits that began inside the interval because another task took the thread's CPU. */
+  readonly preemptions: number;
+  /** Waits that began inside the interval with the thread being woken. */
+  readonly wakeups: number;
+}
+
+/**
+ * The thread's time over [from, to] (µs, the trace's clock), its runs and waits clipped to it. A late event
+ * loop that was mostly "runnable" was held off its CPU; one mostly "asleep" waited inside a turn (a lock, a
+ * disk, a page); one mostly "on a CPU" was busy.
+ */
+export function breakdown(t: ThreadTrace, from: number, to: number): Breakdown {
+  const clip = (a: number, b: number) => Math.max(0, Math.min(to, b) - Math.max(from, a));
+  const cpu = t.runs.reduce((s, r) => s + clip(r.from, r.to), 0);
+  const runnable = t.waits.reduce((s, w) => s + clip(w.from, w.to), 0);
+  const started = t.waits.filter((w) => w.from >= from && w.from < to);
+  const ms = (v: number) => Math.round(v / 100) / 10;
+  return {
+    ms: ms(to - from),
+    cpuMs: ms(cpu),
+    runnableMs: ms(runnable),
+    asleepMs: ms(Math.max(0, to - from - cpu - runnable)),
+    preemptions: started.filter((w) => w.how === 'preempted').length,
+    wakeups: started.filter((w) => w.how === 'woken').length,
+  };
+}
