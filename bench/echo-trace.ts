@@ -181,8 +181,11 @@ async function main(): Promise<void> {
 }
 
 interface Late {
+  /** When the late timer ran, in this process's performance.now(). */
   readonly at: number;
   readonly late: number;
+  /** The same moment on CLOCK_MONOTONIC (ms), as the probe read it. */
+  readonly mono: number;
 }
 
 /** One block of the slice A/B: which slice ISLET's event-loop thread asked for over [from, to). */
@@ -270,14 +273,14 @@ function sliceAb(blocks: readonly Block[], echoes: readonly { at: number; ms: nu
   };
 }
 
-/** The lateness lines (wall-clock ms, late ms) of a loop-lag-probe file within [from, to] of this process's clock. */
+/** The lateness lines (wall-clock ms, late ms, monotonic ms) of a loop-lag-probe file within [from, to] of this process's clock. */
 function lateness(file: string, from: number, to: number): Late[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => l.split(' ').map(Number) as [number, number])
-    .map(([at, late]) => ({ at: at - performance.timeOrigin, late }))
+    .map((l) => l.split(' ').map(Number) as [number, number, number])
+    .map(([at, late, mono]) => ({ at: at - performance.timeOrigin, late, mono }))
     .filter((x) => x.at >= from && x.at <= to);
 }
 
@@ -312,13 +315,12 @@ function attribute(keys: readonly { at: number; ms: number }[], islet: readonly 
  * ISLET's loop-late episodes of 20 ms or more inside the traced part, and where its event-loop thread's time
  * went in them (lib/sched-trace.ts's breakdown): on a CPU, runnable but held off it, or asleep inside a turn;
  * with who ran while it was held off. A probe line late by `late` at `at` means no turn reached the timers
- * over [at − late, at]. The bench's clock is placed on the trace's (CLOCK_MONOTONIC) through hrtime.
+ * over [at − late, at], placed in the trace by the probe's own CLOCK_MONOTONIC reading (the trace's clock here).
  */
 function lateEpisodes(t: ReturnType<typeof parseSchedTrace>, lags: readonly Late[], from: number) {
-  const toTraceUs = (ms: number) => (ms + Number(process.hrtime.bigint()) / 1e6 - performance.now()) * 1000;
   const episodes = lags
     .filter((l) => l.late >= 20)
-    .map((l) => ({ at: l.at, from: toTraceUs(l.at - l.late), to: toTraceUs(l.at) }))
+    .map((l) => ({ at: l.at, from: (l.mono - l.late) * 1000, to: l.mono * 1000 }))
     .filter((e) => e.from >= t.first && e.to <= t.last)
     .map((e) => ({ at_s: round1((e.at - from) / 1000), ...breakdown(t, e.from, e.to), e }));
   const ran = new Map<string, number>();

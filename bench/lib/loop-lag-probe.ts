@@ -1,6 +1,8 @@
 /**
  * Loaded into a server with `--import` (bench/echo-trace.ts): every 5 ms, notes how late its timer ran, and
- * appends each lateness over 8 ms (wall-clock time and ms) to $LOOP_LAG_FILE. A late timer means the event
+ * appends each lateness over 8 ms to $LOOP_LAG_FILE: wall-clock time (ms), how late (ms), and CLOCK_MONOTONIC (ms,
+ * the clock of a scheduler trace with trace_clock `mono`, which places the episode in it with no cross-process
+ * conversion). A late timer means the event
  * loop could not run: busy, blocked, or waiting for a CPU. The timer does not keep the server alive, and
  * stops once the file can no longer be written.
  */
@@ -8,12 +10,14 @@ import { appendFileSync } from 'node:fs';
 
 const file = process.env.LOOP_LAG_FILE;
 if (file) {
+  // performance.now() counts CLOCK_MONOTONIC from a fixed origin: the offset to the clock itself, read once.
+  const mono = Number(process.hrtime.bigint()) / 1e6 - performance.now();
   let last = performance.now();
   const timer = setInterval(() => {
     const now = performance.now();
     const late = now - last - 5;
     try {
-      if (late > 8) appendFileSync(file, `${(performance.timeOrigin + now).toFixed(1)} ${late.toFixed(1)}\n`);
+      if (late > 8) appendFileSync(file, `${(performance.timeOrigin + now).toFixed(1)} ${late.toFixed(1)} ${(mono + now).toFixed(1)}\n`);
     } catch {
       clearInterval(timer); // the file's directory is gone: whoever reads it is done
     }
