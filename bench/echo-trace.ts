@@ -4,7 +4,8 @@
  * event-loop lateness recorded from inside (lib/loop-lag-probe.ts), and, where the kernel's tracefs is
  * available, the scheduler traced (sched_switch, sched_waking) for part of the window: how long ISLET's
  * event-loop thread waited for a CPU, its longest stretch on one, and what ran on each CPU while it waited
- * long (lib/sched-trace.ts).
+ * long (lib/sched-trace.ts); ISLET's loop-late episodes placed in that trace (on a CPU, held off one, or asleep);
+ * and the same for a control, a Node process at the same priority that does nothing but the probe's timer.
  * Writes bench/results/<date>-echo-trace.json (with --exercise, <date>-echo-trace-exercise.json).
  *
  * `--exercise`: one more trainee (the probe) runs the cut-off exercise (lib/workload.ts's EXERCISE) back to
@@ -22,7 +23,7 @@
  * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10] [--exercise]
  *        [--slice-ab 100 --block 10 --slice-first short|default]
  */
-import { exec } from 'node:child_process';
+import { exec, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +71,14 @@ async function main(): Promise<void> {
   process.env.LOOP_LAG_FILE = genLagFile;
   await import('./lib/loop-lag-probe.ts');
   const traceFile = join(dir, 'trace.txt');
+  // A control: a Node process that does nothing but the probe's timer, at ISLET's priority. Its lateness is
+  // the machine's own (a wake-up that comes late, a CPU that is not free), which no server design removes.
+  const controlLagFile = join(dir, 'control-lag.txt');
+  const control = spawn(process.execPath, [`--import=${join(repoRoot, 'bench/lib/loop-lag-probe.ts')}`, '-e', 'setInterval(() => {}, 2 ** 30)'], {
+    env: { ...process.env, LOOP_LAG_FILE: controlLagFile },
+    stdio: 'ignore',
+  });
+  if (control.pid !== undefined) setPriority(control.pid, 0); // it inherits the generator's −10
   const target = await startTarget('islet', {
     priority: 0,
     nodeOptions: `--import=${join(repoRoot, 'bench/lib/loop-lag-probe.ts')}`,
@@ -134,6 +143,7 @@ async function main(): Promise<void> {
     const slow = echoes.filter((e) => e.ms > SLOW_MS);
     const lag = lateness(lagFile, from, to);
     const genLag = lateness(genLagFile, from, to);
+    const controlLag = lateness(controlLagFile, from, to);
     const result: { date: string; [field: string]: unknown } = {
       benchmark: 'echo-trace',
       date,
@@ -156,18 +166,25 @@ async function main(): Promise<void> {
       ...(traced ? { traced_s: { from: round1((traced.from - from) / 1000), to: round1((traced.to - from) / 1000) } } : {}),
       islet_loop_late_over_8ms: worstLate(lag, from),
       generator_loop_late_over_8ms: worstLate(genLag, from),
+      control_loop_late_over_8ms: worstLate(controlLag, from),
       // Each slow key against the two loops: was ISLET's, the generator's, both or neither late by 20 ms or
       // more while it waited for its echo? "Neither" leaves the engine's side (dockerd, shim, the shell).
       slow_keys_while_late: attribute(slow, lag, genLag, 20),
     };
     if (traced) {
-      const t = parseSchedTrace(readFileSync(traceFile, 'utf8').split('\n'), target.pid);
-      result.trace = { ...summarizeTrace(t, traced, echoes), islet_late_episodes: lateEpisodes(t, lag, from) };
+      const lines = readFileSync(traceFile, 'utf8').split('\n');
+      const t = parseSchedTrace(lines, target.pid);
+      result.trace = {
+        ...summarizeTrace(t, traced, echoes),
+        islet_late_episodes: lateEpisodes(t, lag, from),
+        control_late_episodes: control.pid === undefined ? null : lateEpisodes(parseSchedTrace(lines, control.pid), controlLag, from),
+      };
     }
     if (switcher) result.slice_ab = sliceAb(blocks, echoes, lag, from, startSliceNs);
     writeResult(`${WITH_EXERCISE ? 'echo-trace-exercise' : 'echo-trace'}${switcher ? '-slice-ab' : ''}`, result);
   } finally {
     switcher?.stop(performance.now()); // after a failure mid-window too: its timer would keep the process alive
+    control.kill();
     // Only a run that started tracing resets it (also after a failure mid-trace): the kernel is left as it was found.
     if (bufferKb !== undefined)
       await sh(
