@@ -108,10 +108,9 @@ async function main(): Promise<void> {
       const size = readFileSync(`${T}/buffer_size_kb`, 'utf8');
       bufferKb = /expanded: (\d+)/.exec(size)?.[1] ?? /\d+/.exec(size)?.[0] ?? '1408';
       clock = /\[(\w+)\]/.exec(readFileSync(`${T}/trace_clock`, 'utf8'))?.[1] ?? clock;
-      // CLOCK_MONOTONIC, which this process's hrtime reads too: the loops' late episodes are placed in the trace by it.
-      await sh(
-        `echo 0 > ${T}/tracing_on; echo > ${T}/trace; echo 400000 > ${T}/buffer_size_kb; echo mono > ${T}/trace_clock; echo sched:sched_switch sched:sched_waking > ${T}/set_event`,
-      );
+      // CLOCK_MONOTONIC, which the loop probe writes beside each late line: the late episodes are placed in the trace by it.
+      const events = 'sched:sched_switch sched:sched_waking';
+      await sh(`echo 0 > ${T}/tracing_on; echo > ${T}/trace; echo 400000 > ${T}/buffer_size_kb; echo mono > ${T}/trace_clock; echo ${events} > ${T}/set_event`);
     } else if (TRACE_SECONDS > 0) console.log('no tracefs here: echo and event-loop figures only');
     pool.activate(N - 1);
     await sleep(SETTLE_MS);
