@@ -9,6 +9,10 @@
 import { appendFileSync } from 'node:fs';
 
 const file = process.env.LOOP_LAG_FILE;
+// Only the process it was loaded into: a child forked with this environment (ISLET's password hasher, which
+// also inherits the --import) must not write its own lateness into the same file. Until 2026-12-02 the
+// hasher's did, and a SCHED_IDLE process's timer is late whenever the machine is busy.
+delete process.env.LOOP_LAG_FILE;
 if (file) {
   // performance.now() counts CLOCK_MONOTONIC from a fixed origin: the offset to the clock itself, read once.
   const mono = Number(process.hrtime.bigint()) / 1e6 - performance.now();
