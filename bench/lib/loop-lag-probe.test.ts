@@ -18,7 +18,8 @@ test("the probe notes a blocked loop in its own process, and a child forked with
       const busy = (ms) => { const end = performance.now() + ms; while (performance.now() < end); };
       setTimeout(() => {
         busy(60);
-        const r = spawnSync(process.execPath, ['--import=${probe}', '-e', 'setTimeout(() => { const end = performance.now() + 200; while (performance.now() < end); }, 20); setTimeout(() => {}, 60)'], { env: process.env, stdio: 'inherit' });
+        const child = 'setTimeout(() => { const end = performance.now() + 200; while (performance.now() < end); }, 20); setTimeout(() => {}, 60)';
+        const r = spawnSync(process.execPath, ['--import=${probe}', '-e', child], { env: process.env, stdio: 'inherit' });
         if (r.status !== 0) process.exit(2);
         console.log(process.env.LOOP_LAG_FILE === undefined ? 'unset' : 'set');
       }, 20);
