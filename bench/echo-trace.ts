@@ -71,14 +71,7 @@ async function main(): Promise<void> {
   process.env.LOOP_LAG_FILE = genLagFile;
   await import('./lib/loop-lag-probe.ts');
   const traceFile = join(dir, 'trace.txt');
-  // A control: a Node process that does nothing but the probe's timer, at ISLET's priority. Its lateness is
-  // the machine's own (a wake-up that comes late, a CPU that is not free), which no server design removes.
   const controlLagFile = join(dir, 'control-lag.txt');
-  const control = spawn(process.execPath, [`--import=${join(repoRoot, 'bench/lib/loop-lag-probe.ts')}`, '-e', 'setInterval(() => {}, 2 ** 30)'], {
-    env: { ...process.env, LOOP_LAG_FILE: controlLagFile },
-    stdio: 'ignore',
-  });
-  if (control.pid !== undefined) setPriority(control.pid, 0); // it inherits the generator's −10
   const target = await startTarget('islet', {
     priority: 0,
     nodeOptions: `--import=${join(repoRoot, 'bench/lib/loop-lag-probe.ts')}`,
@@ -91,7 +84,15 @@ async function main(): Promise<void> {
   let switcher: ReturnType<typeof alternateSlice> | undefined; // with --slice-ab, until the window ends
   let bufferKb: string | undefined; // the trace buffer's size before this run, restored after; set while it traces
   let clock = 'local'; // the trace's clock before this run, restored with the buffer
+  let control: ReturnType<typeof spawn> | undefined; // killed in `finally`: its timer keeps it alive
   try {
+    // A control: a Node process that does nothing but the probe's timer, at ISLET's priority. Its lateness is
+    // the machine's own (a wake-up that comes late, a CPU that is not free), which no server design removes.
+    control = spawn(process.execPath, [`--import=${join(repoRoot, 'bench/lib/loop-lag-probe.ts')}`, '-e', 'setInterval(() => {}, 2 ** 30)'], {
+      env: { ...process.env, LOOP_LAG_FILE: controlLagFile },
+      stdio: 'ignore',
+    });
+    if (control.pid !== undefined) setPriority(control.pid, 0); // it inherits the generator's −10
     await pool.grow(
       N - 1,
       async (i) => (await openJourney(target, { account: `w${i}`, password: 'benchpw', choice: target.choices.demo, timeoutMs: 180_000 })).trainee,
@@ -183,7 +184,7 @@ async function main(): Promise<void> {
     writeResult(`${WITH_EXERCISE ? 'echo-trace-exercise' : 'echo-trace'}${switcher ? '-slice-ab' : ''}`, result);
   } finally {
     switcher?.stop(performance.now()); // after a failure mid-window too: its timer would keep the process alive
-    control.kill();
+    control?.kill();
     // Only a run that started tracing resets it (also after a failure mid-trace): the kernel is left as it was found.
     if (bufferKb !== undefined)
       await sh(
@@ -329,7 +330,7 @@ function attribute(keys: readonly { at: number; ms: number }[], islet: readonly 
 
 /**
  * ISLET's loop-late episodes of 20 ms or more inside the traced part, and where its event-loop thread's time
- * went in them (lib/sched-trace.ts's breakdown): on a CPU, runnable but held off it, or asleep inside a turn;
+ * went in them (lib/sched-trace.ts's breakdown): on a CPU, runnable but held off it, or asleep;
  * with who ran while it was held off. A probe line late by `late` at `at` means no turn reached the timers
  * over [at − late, at], placed in the trace by the probe's own CLOCK_MONOTONIC reading (the trace's clock here).
  */

@@ -110,8 +110,8 @@ export interface Breakdown {
 
 /**
  * The thread's time over [from, to] (µs, the trace's clock), its runs and waits clipped to it. A late event
- * loop that was mostly "runnable" was held off its CPU; one mostly "asleep" waited inside a turn (a lock, a
- * disk, a page); one mostly "on a CPU" was busy.
+ * loop that was mostly "runnable" was held off its CPU; one mostly "asleep" waited on something (a lock, a
+ * disk, a page, or its poll, whose timeout should have ended the sleep); one mostly "on a CPU" was busy.
  */
 export function breakdown(t: ThreadTrace, from: number, to: number): Breakdown {
   const clip = (a: number, b: number) => Math.max(0, Math.min(to, b) - Math.max(from, a));

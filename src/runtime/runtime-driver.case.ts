@@ -203,6 +203,23 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
     return screen.waitFor(re, { from });
   }
 
+  /**
+   * Types `ps` until its listing shows `re`, for up to 10 s: the shell prints what follows `job &` before the
+   * job's own process has exec'd, which on a loaded machine can take longer than a reattach (seen in CI:
+   * the job still listed as a forked `/bin/sh -l`).
+   */
+  async function psShows(att: Attachment, screen: Screen, re: RegExp): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const from = screen.mark();
+      att.input.write('ps\r');
+      await screen.waitFor(/PID[\s\S]*[$#] $/, { from });
+      if (re.test(screen.text.slice(from))) return;
+      if (Date.now() > deadline) throw new Error(`ps never showed ${re}; its last listing: ${JSON.stringify(screen.text.slice(from).slice(-400))}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   async function settled(id: string): Promise<InstanceInfo | undefined> {
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -384,6 +401,7 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
     test('reattach from a fresh driver: the shell and its background jobs live on; attachments share the TTY', async (t: TestContext) => {
       const { info, att, screen } = await launch('reattach');
       await run(att, screen, 'sleep 1000 & echo bg-$((40+2))', /bg-42/);
+      await psShows(att, screen, /sleep 1000/); // the job runs before the detach whose survival is tested
       att.detach();
       await within(att.ended, 5000, 'ended after detach');
       assert.equal((await driver.inspect(info.id))?.state, 'running', 'detach leaves the instance running');
