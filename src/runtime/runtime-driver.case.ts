@@ -18,9 +18,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { environmentSchema, type Environment, type EnvironmentInput } from '../config/schema.ts';
 import { IsletError } from '../core/islet-error.ts';
-import { pack, extract } from 'tar-stream';
-import type { Readable } from 'node:stream';
-import type { Attachment, Execution, InstanceInfo, OptionalOperation, RuntimeDriver } from './runtime-driver.ts';
+import { within } from './conformance-io.ts';
+import { PROMPT, Screen } from './conformance-screen.ts';
+import { operationCases } from './runtime-driver-operations.case.ts';
+import type { Attachment, InstanceInfo, OptionalOperation, RuntimeDriver } from './runtime-driver.ts';
 
 export interface ConformanceOptions {
   /** An image present on the backend (see the file comment for what it must contain). */
@@ -36,128 +37,25 @@ export interface ConformanceOptions {
 const LABEL_SUITE = 'islet.conformance';
 const LABEL_CASE = 'islet.conformance.case';
 
-/** What a trainee would see: the attachment's output, with ANSI escape sequences removed. */
-export class Screen {
-  #raw = '';
-  #waiters = new Set<() => void>();
-
-  constructor(att: Attachment) {
-    att.output.on('data', (b: Buffer | string) => {
-      this.#raw += b.toString();
-      for (const w of this.#waiters) w();
-    });
-  }
-
-  get text(): string {
-    // Terminal escapes (CSI, charset selection, keypad modes) are not text.
-    return this.#raw.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]/g, '');
-  }
-
-  /** Position to search from, so an earlier match does not satisfy a later wait. */
-  mark(): number {
-    return this.text.length;
-  }
-
-  /** Waits until `re` matches the text after `from`; on timeout throws with the screen's tail. */
-  waitFor(re: RegExp, { from = 0, timeoutMs = 10_000 }: { from?: number; timeoutMs?: number } = {}): Promise<RegExpExecArray> {
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const m = re.exec(this.text.slice(from));
-        if (m) {
-          done();
-          resolve(m);
-        }
-        return !!m;
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${re}; screen ends with: ${JSON.stringify(this.text.slice(-400))}`));
-      }, timeoutMs);
-      const waiter = (): void => {
-        check();
-      };
-      const done = (): void => {
-        clearTimeout(timer);
-        this.#waiters.delete(waiter);
-      };
-      this.#waiters.add(waiter);
-      check();
-    });
-  }
-}
-
-/** A shell prompt at the end of the screen (`$ ` or `# `). */
-export const PROMPT = /[$#] $/;
-
-/**
- * Runs an execution to its end with `input` on stdin (null: stdin stays open, as a TTY client leaves it; with a
- * TTY the engine may end the whole stream when stdin ends); its exit status and both outputs.
- */
-async function collect(e: Execution, input: string | null = ''): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  e.stdout.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  e.stderr.on('data', (b: Buffer) => {
-    err += b.toString();
-  });
-  if (input !== null) e.stdin.end(input);
-  const code = await within(e.exited, 15_000, 'the execution ends');
-  await new Promise((r) => setImmediate(r));
-  return { code, out, err };
-}
-
-/** A tar archive of the given entries (a name ending in `/` is a directory). */
-async function tarOf(entries: { name: string; body?: string; uid?: number }[]): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => {
-    chunks.push(c as Buffer);
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    p.on('end', resolve);
-    p.on('error', reject);
-  });
-  for (const e of entries) {
-    const owner = { uid: e.uid ?? 0, gid: e.uid ?? 0 };
-    if (e.name.endsWith('/')) p.entry({ name: e.name, type: 'directory', mode: 0o755, ...owner });
-    else p.entry({ name: e.name, mode: 0o644, ...owner }, e.body ?? '');
-  }
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
-
-/** The entries of a tar stream: name (without a trailing `/`) → body and uid. */
-async function untar(stream: Readable): Promise<Map<string, { body: string; uid: number }>> {
-  const got = new Map<string, { body: string; uid: number }>();
-  const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-  });
-  ex.on('entry', (h, s, next) => {
-    let body = '';
-    s.on('data', (c: unknown) => {
-      body += String(c);
-    });
-    s.on('end', () => {
-      got.set(h.name.replace(/\/$/, ''), { body, uid: h.uid ?? 0 });
-      next();
-    });
-  });
-  stream.pipe(ex);
-  await within(done, 15_000, 'the archive is read');
-  return got;
-}
-
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+/** What the cases of another file need from the suite (runtime-driver-operations.case.ts). */
+export interface ConformanceKit {
+  /** The suite's driver, created in its `before()`: read it inside a test, not when registering. */
+  readonly driver: RuntimeDriver;
+  readonly makeDriver: () => RuntimeDriver;
+  /** This run's suite id, also the value of LABEL_SUITE on everything the suite creates. */
+  readonly suite: string;
+  /** The label keys that name the suite run and the case on every instance. */
+  readonly labelKeys: { readonly suite: string; readonly case: string };
+  readonly user: string;
+  /** The labels the caller asked for (ConformanceOptions.labels). */
+  readonly baseLabels: Readonly<Record<string, string>>;
+  environment(input?: Partial<EnvironmentInput>, name?: string): Environment;
+  labels(kase: string): Record<string, string>;
+  nameFor(kase: string): string;
+  launch(kase: string, input?: Partial<EnvironmentInput>, envName?: string): Promise<{ info: InstanceInfo; att: Attachment; screen: Screen; ms: number }>;
+  run(att: Attachment, screen: Screen, line: string, re: RegExp): Promise<RegExpExecArray>;
+  lacks(op: OptionalOperation, t: TestContext, call: () => Promise<unknown>): Promise<boolean>;
+  isFailed(e: unknown): boolean;
 }
 
 export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: ConformanceOptions): void {
@@ -241,6 +139,23 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
   }
 
   const isFailed = (e: unknown): boolean => e instanceof IsletError && e.code === 'RUNTIME_FAILED' && e.userMessage.length > 0;
+  const kit: ConformanceKit = {
+    get driver() {
+      return driver;
+    },
+    makeDriver,
+    suite,
+    labelKeys: { suite: LABEL_SUITE, case: LABEL_CASE },
+    user,
+    baseLabels: opts.labels,
+    environment,
+    labels,
+    nameFor,
+    launch,
+    run,
+    lacks,
+    isFailed,
+  };
 
   describe('RuntimeDriver conformance', { timeout }, () => {
     before(() => {
@@ -442,133 +357,7 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
       t.diagnostic(`failed pull of a missing image: ${(performance.now() - t0).toFixed(1)} ms`);
     });
 
-    test('exec: streams apart, exit status, stdin, user/env/workdir; a TTY merges the streams; a signal ends it', async (t: TestContext) => {
-      if (await lacks('exec', t, () => driver.exec(nameFor('never-created'), { cmd: ['true'] }))) return;
-      const { info, att } = await launch('exec', { user });
-      const a = await collect(await driver.exec(info.id, { cmd: ['sh', '-c', 'echo out-$((2*3)); echo err-$((3*3)) >&2; exit 4'] }));
-      assert.deepEqual(a, { code: 4, out: 'out-6\n', err: 'err-9\n' });
-      assert.deepEqual(await collect(await driver.exec(info.id, { cmd: ['cat'] }), 'piped-in'), { code: 0, out: 'piped-in', err: '' });
-      const asRoot = { user: 'root', env: { CASE_VAR: 'v 1' }, workdir: '/tmp' };
-      const c = await collect(await driver.exec(info.id, { cmd: ['sh', '-c', 'echo "$(id -un) $CASE_VAR $(pwd)"'], ...asRoot }));
-      assert.equal(c.out, 'root v 1 /tmp\n');
-      assert.equal((await collect(await driver.exec(info.id, { cmd: ['sh', '-c', 'id -un'] }))).out, `${user}\n`, 'the instance user by default');
-      const d = await collect(await driver.exec(info.id, { cmd: ['sh', '-c', 'echo tty-$((4*4)) >&2'], tty: { cols: 80, rows: 24 } }), null);
-      assert.match(d.out, /tty-16\r?\n/);
-      assert.equal(d.err, '');
-      const sleeper = await driver.exec(info.id, { cmd: ['sleep', '1000'] });
-      let code: number | undefined;
-      void sleeper.exited.then((c) => {
-        code = c;
-      });
-      for (let i = 0; i < 40 && code === undefined; i++) {
-        await sleeper.signal('SIGKILL');
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      assert.ok(code !== undefined && code !== 0, `a killed process ends with a failure status (got ${code})`);
-      att.detach();
-      const created = await driver.create({ name: nameFor('exec-created'), env: environment(), labels: labels('exec-created') });
-      await assert.rejects(driver.exec(created.id, { cmd: ['true'] }), isFailed, 'no exec in an instance that does not run');
-      await assert.rejects(driver.exec(nameFor('never-created'), { cmd: ['true'] }), isFailed);
-    });
-
-    test('rename: the instance answers to its new name only, keeps its id and labels; a taken name is refused', async (t: TestContext) => {
-      if (await lacks('rename', t, () => driver.rename(nameFor('never-created'), nameFor('x')))) return;
-      const info = await driver.create({ name: nameFor('rename'), env: environment(), labels: labels('rename') });
-      await driver.create({ name: nameFor('rename-taken'), env: environment(), labels: labels('rename') });
-      await driver.rename(info.id, nameFor('renamed'));
-      const got = await driver.inspect(nameFor('renamed'));
-      assert.equal(got?.id, info.id);
-      assert.equal(got?.labels[LABEL_CASE], 'rename');
-      assert.equal(await driver.inspect(nameFor('rename')), undefined);
-      await assert.rejects(driver.rename(info.id, nameFor('rename-taken')), (e) => isFailed(e) && (e as IsletError).detail.statusCode === 409);
-      assert.equal((await driver.inspect(info.id))?.name, nameFor('renamed'), 'a refused rename changes nothing');
-      await assert.rejects(driver.rename(nameFor('never-created'), nameFor('renamed-ghost')), isFailed);
-    });
-
-    test('putArchive/getArchive: files go in with their owner and are seen by the shell; files the shell wrote come out', async (t: TestContext) => {
-      const noPut = await lacks('putArchive', t, () => driver.putArchive(nameFor('never-created'), '/tmp', Buffer.alloc(1024)));
-      if ((await lacks('getArchive', t, () => driver.getArchive(nameFor('never-created'), '/tmp'))) || noPut) return;
-      const { info, att, screen } = await launch('archive', { user });
-      await driver.putArchive(
-        info.id,
-        '/tmp',
-        await tarOf([
-          { name: 'conf-put/', uid: 1000 },
-          { name: 'conf-put/a.txt', body: 'archive-42\n', uid: 1000 },
-        ]),
-      );
-      await run(att, screen, 'cat /tmp/conf-put/a.txt && echo read-$((1+2))', /archive-42\s+read-3/);
-      const file = await untar(await driver.getArchive(info.id, '/tmp/conf-put/a.txt'));
-      assert.deepEqual([...file.keys()], ['a.txt'], 'an archive of a file is named by its last segment');
-      assert.deepEqual(file.get('a.txt'), { body: 'archive-42\n', uid: 1000 });
-      const dir = await untar(await driver.getArchive(info.id, '/tmp/conf-put'));
-      assert.deepEqual([...dir.keys()].sort(), ['conf-put', 'conf-put/a.txt']);
-      await run(att, screen, 'echo shell-$((5*5)) > /tmp/from-shell && echo wrote-$((1+1))', /wrote-2/);
-      assert.equal((await untar(await driver.getArchive(info.id, '/tmp/from-shell'))).get('from-shell')?.body, 'shell-25\n');
-      att.detach();
-      await assert.rejects(driver.putArchive(info.id, '/no/such/dir', await tarOf([{ name: 'x', body: 'x' }])), isFailed);
-      await assert.rejects(driver.getArchive(info.id, '/no/such/file'), isFailed);
-      await assert.rejects(driver.getArchive(nameFor('never-created'), '/tmp'), isFailed);
-    });
-
-    test('ensureNetwork: idempotent, also from another driver; it reports CIDR subnets and instances join it', async (t: TestContext) => {
-      const net = `islet-conf-${suite}`;
-      const netLabels = { ...opts.labels, [LABEL_SUITE]: suite };
-      if (await lacks('ensureNetwork', t, () => driver.ensureNetwork(net, netLabels))) return;
-      const a = await driver.ensureNetwork(net, netLabels);
-      assert.ok(a.subnets.length > 0 && a.subnets.every((s) => /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(s)), JSON.stringify(a.subnets));
-      assert.deepEqual((await driver.ensureNetwork(net, netLabels)).subnets, a.subnets);
-      assert.deepEqual((await makeDriver().ensureNetwork(net, netLabels)).subnets, a.subnets, 'another process sees the same network');
-      const info = await driver.create({ name: nameFor('network'), env: environment({ network: 'bridge' }), labels: labels('network'), network: net });
-      await driver.start(info.id);
-      assert.equal((await driver.inspect(info.id))?.state, 'running');
-      await driver.remove(info.id);
-    });
-
-    test('diskUsage counts what the instance writes; undefined for a missing instance', async (t: TestContext) => {
-      if (await lacks('diskUsage', t, () => driver.diskUsage(nameFor('never-created')))) return;
-      const { info, att, screen } = await launch('disk', { user });
-      const before = await driver.diskUsage(info.id);
-      assert.equal(typeof before, 'number');
-      await run(att, screen, 'dd if=/dev/zero of=/tmp/conf-disk bs=1M count=3 2>/dev/null; echo dd-$((1+1))', /dd-2/);
-      const after = await driver.diskUsage(info.id);
-      assert.ok(after! - before! >= 3 * 1024 * 1024, `grew by ${after! - before!} bytes`);
-      att.detach();
-      assert.equal(await driver.diskUsage(nameFor('never-created')), undefined);
-    });
-
-    test('cpuTime grows while the instance works; undefined once it stopped or when it is missing', async (t: TestContext) => {
-      if (await lacks('cpuTime', t, () => driver.cpuTime(nameFor('never-created')))) return;
-      const { info, att, screen } = await launch('cpu');
-      const t0 = await driver.cpuTime(info.id);
-      assert.ok(typeof t0 === 'number' && t0 > 0, `a running instance has used some CPU (got ${t0})`);
-      await run(att, screen, 'ps >/dev/null; ps >/dev/null; ps >/dev/null; echo spun-$((2+2))', /spun-4/);
-      const t1 = await driver.cpuTime(info.id);
-      assert.ok(typeof t1 === 'number' && t1 > t0, `${t1} > ${t0}`);
-      att.detach();
-      await driver.stop(info.id, 0);
-      assert.equal(await driver.cpuTime(info.id), undefined);
-      assert.equal(await driver.cpuTime(nameFor('never-created')), undefined);
-    });
-
-    test('usage (optional): CPU time and memory of a running instance; undefined once it stopped or when it is missing', async (t: TestContext) => {
-      if (!driver.usage) {
-        t.skip('this driver has no usage(): the console samples cpuTime');
-        return;
-      }
-      // The same engine stats as cpuTime: a driver lacking cpuTime refuses usage the same way.
-      const usage = driver.usage.bind(driver);
-      if (await lacks('cpuTime', t, () => usage(nameFor('never-created')))) return;
-      const { info, att, screen } = await launch('usage');
-      await run(att, screen, 'ps >/dev/null; ps >/dev/null; echo used-$((3+3))', /used-6/);
-      const u = await driver.usage(info.id);
-      assert.ok(u && u.cpuNs > 0, `CPU time of a running instance (got ${JSON.stringify(u)})`);
-      assert.ok(u.memoryBytes > 0, `memory of a running instance (got ${u.memoryBytes})`);
-      att.detach();
-      await driver.stop(info.id, 0);
-      assert.equal(await driver.usage(info.id), undefined);
-      assert.equal(await driver.usage(nameFor('never-created')), undefined);
-    });
+    operationCases(kit);
 
     test('create with a missing image fails and leaves nothing behind', async () => {
       await assert.rejects(
