@@ -176,14 +176,18 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async rename(id: string, name: string): Promise<void> {
-    await this.#slots.mutate('rename', () =>
-      this.#engine.json({
-        op: 'rename',
-        method: 'POST',
-        path: `/containers/${enc(id)}/rename`,
-        query: { name },
-        timeoutMs: this.#callMs,
-      }),
+    // A rename claims a pool container for a trainee who waits on it: ahead of queued creates (engine-slots.ts).
+    await this.#slots.mutate(
+      'rename',
+      () =>
+        this.#engine.json({
+          op: 'rename',
+          method: 'POST',
+          path: `/containers/${enc(id)}/rename`,
+          query: { name },
+          timeoutMs: this.#callMs,
+        }),
+      'finish',
     );
   }
 
@@ -224,8 +228,11 @@ export class DockerDriver implements RuntimeDriver {
 
   async start(id: string): Promise<void> {
     try {
-      await this.#slots.mutate('start', () =>
-        this.#engine.json({ op: 'start', method: 'POST', path: `/containers/${enc(id)}/start`, timeoutMs: this.#callMs }),
+      // A start finishes a container already made (its create done): ahead of queued creates (engine-slots.ts).
+      await this.#slots.mutate(
+        'start',
+        () => this.#engine.json({ op: 'start', method: 'POST', path: `/containers/${enc(id)}/start`, timeoutMs: this.#callMs }),
+        'finish',
       );
     } catch (err) {
       if (statusOf(err) !== 304) throw err; // 304: already running

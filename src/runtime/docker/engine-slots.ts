@@ -4,9 +4,13 @@
  *
  * - Mutations (create/start/stop/remove/pull/network) share one semaphore;
  *   removals also pass a smaller one first: Docker 20.10 deadlocks under many
- *   parallel forced removals (moby#42545). Waiting for a slot is bounded
- *   (slotWaitMs): a slot is a place in a queue, freed within one call's limit
- *   by the call holding it even when the engine hangs.
+ *   parallel forced removals (moby#42545). A `finish` mutation (a start, its
+ *   container already created; the rename that claims a pool container: a
+ *   trainee waits on each) goes before every queued other, so a storm
+ *   finishes containers one after another as the engine alone would, not all
+ *   its creates first and its starts at the end (semaphore.ts). Waiting for a
+ *   slot is bounded (slotWaitMs): a slot is a place in a queue, freed within
+ *   one call's limit by the call holding it even when the engine hangs.
  * - Calls about one container (exec, its inspects and resizes, TTY resize)
  *   pass a fair gate: a few in flight per container, containers served in
  *   turn, so one trainee's flood cannot starve the others; waiting is bounded
@@ -50,13 +54,13 @@ export class EngineSlots {
     this.#callMs = o.callMs;
   }
 
-  /** Runs fn holding a mutation slot (and a removal slot first, for a removal). */
-  async mutate<T>(op: string, fn: () => Promise<T>, kind: 'mutation' | 'removal' = 'mutation'): Promise<T> {
+  /** Runs fn holding a mutation slot (and a removal slot first, for a removal; ahead of the queue, for a finish). */
+  async mutate<T>(op: string, fn: () => Promise<T>, kind: 'mutation' | 'removal' | 'finish' = 'mutation'): Promise<T> {
     const releases: Array<() => void> = [];
     try {
       for (const sem of kind === 'removal' ? [this.#removals, this.#mutations] : [this.#mutations]) {
         try {
-          releases.push(await sem.acquire(this.#slotWaitMs));
+          releases.push(await sem.acquire(this.#slotWaitMs, kind === 'finish'));
         } catch (err) {
           const detail = `no free engine slot for ${op} within ${this.#slotWaitMs} ms`;
           throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, detail, { op, active: sem.active, waiting: sem.waiting }, err);

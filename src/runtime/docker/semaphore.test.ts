@@ -25,6 +25,34 @@ describe('Semaphore', () => {
     assert.equal(sem.active, 0);
   });
 
+  test('a freed slot goes to the oldest priority waiter first, then FIFO', async () => {
+    const sem = new Semaphore(1);
+    const hold = await sem.acquire();
+    const order: string[] = [];
+    const take = (name: string, priority: boolean) =>
+      sem.acquire(Infinity, priority).then((release) => {
+        order.push(name);
+        release();
+      });
+    const all = [take('create-1', false), take('create-2', false), take('start-1', true), take('create-3', false), take('start-2', true)];
+    assert.equal(sem.waiting, 5);
+    hold();
+    await Promise.all(all);
+    assert.deepEqual(order, ['start-1', 'start-2', 'create-1', 'create-2', 'create-3']);
+    assert.equal(sem.active, 0);
+  });
+
+  test('a priority waiter that times out gives up its place', async () => {
+    const sem = new Semaphore(1);
+    const hold = await sem.acquire();
+    await assert.rejects(sem.acquire(20, true), SemaphoreTimeout);
+    assert.equal(sem.waiting, 0);
+    const next = sem.acquire(Infinity, false);
+    hold();
+    (await next)();
+    assert.equal(sem.active, 0);
+  });
+
   test('a bounded wait rejects with SemaphoreTimeout and gives up its place', async () => {
     const sem = new Semaphore(1);
     const release = await sem.acquire();

@@ -1,9 +1,15 @@
 /**
- * A counting semaphore with FIFO waiters and a bounded wait.
+ * A counting semaphore with FIFO waiters, a priority lane and a bounded wait.
  *
  * Caps how many engine mutations run at once (Docker 20.10 deadlocks under
  * many parallel removals, moby#42545). `acquire` gives up after `timeoutMs`
  * so a queue can never hang the login path.
+ *
+ * Contract: a freed slot goes to the oldest `priority` waiter if there is one,
+ * else to the oldest waiter. Why: a priority acquire finishes work already
+ * begun (the start of a container just created), and letting it wait behind
+ * every create queued since makes a storm finish its containers all at the
+ * end instead of one after another (engine-slots.ts).
  */
 export class SemaphoreTimeout extends Error {
   readonly waitedMs: number;
@@ -22,6 +28,7 @@ export class Semaphore {
   readonly #max: number;
   #active = 0;
   readonly #waiters: Waiter[] = [];
+  readonly #priority: Waiter[] = [];
 
   constructor(max: number) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`semaphore size must be a positive integer, got ${max}`);
@@ -32,12 +39,15 @@ export class Semaphore {
     return this.#active;
   }
   get waiting(): number {
-    return this.#waiters.length;
+    return this.#waiters.length + this.#priority.length;
   }
 
-  /** Resolves with a release function (idempotent) once a slot is free; rejects with SemaphoreTimeout after timeoutMs. */
-  acquire(timeoutMs = Infinity): Promise<() => void> {
-    if (this.#active < this.#max && this.#waiters.length === 0) {
+  /**
+   * Resolves with a release function (idempotent) once a slot is free; rejects with SemaphoreTimeout after
+   * timeoutMs. `priority`: served before every waiter without it (file comment).
+   */
+  acquire(timeoutMs = Infinity, priority = false): Promise<() => void> {
+    if (this.#active < this.#max && this.waiting === 0) {
       this.#active++;
       return Promise.resolve(this.#releaser());
     }
@@ -50,11 +60,12 @@ export class Semaphore {
           resolve(this.#releaser());
         },
       };
-      this.#waiters.push(waiter);
+      const queue = priority ? this.#priority : this.#waiters;
+      queue.push(waiter);
       if (Number.isFinite(timeoutMs)) {
         timer = setTimeout(() => {
-          const i = this.#waiters.indexOf(waiter);
-          if (i >= 0) this.#waiters.splice(i, 1);
+          const i = queue.indexOf(waiter);
+          if (i >= 0) queue.splice(i, 1);
           reject(new SemaphoreTimeout(timeoutMs));
         }, timeoutMs);
       }
@@ -77,7 +88,7 @@ export class Semaphore {
       if (done) return;
       done = true;
       this.#active--;
-      const next = this.#waiters.shift();
+      const next = this.#priority.shift() ?? this.#waiters.shift();
       if (next) next.grant();
     };
   }
