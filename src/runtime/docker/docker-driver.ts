@@ -10,6 +10,8 @@
  *   image-pulls.ts (one pull per image, whoever asks).
  * - Commands in a container (exec) are docker-exec.ts: their streams are the
  *   caller's to end, and signals reach what the command started.
+ * - Disk, CPU and memory readings are usage-readings.ts (host files when the
+ *   engine runs here, else the engine's inspect and stats calls).
  * - The login path (inspect, ensureImage of a present image, create, attach,
  *   start, resize) makes one request each and never lists or asks `info`.
  */
@@ -28,7 +30,7 @@ import { ImagePulls, imageMissing } from './image-pulls.ts';
 import { DockerExecs } from './docker-exec.ts';
 import { clampDim } from './tty-dims.ts';
 import { ensureBridgeNetwork } from './networks.ts';
-import { layerUsage } from './layer-usage.ts';
+import { UsageReadings } from './usage-readings.ts';
 import { attachment } from './attachment.ts';
 import { fromInspect, fromList, type InspectJson, type ListJson } from './instance-info.ts';
 
@@ -69,8 +71,8 @@ export class DockerDriver implements RuntimeDriver {
   readonly #callMs: number;
   /** Limit of a whole transfer: a pull, an export's archive. */
   readonly #pullMs: number;
-  /** The host's cgroup files, when the engine runs here (usage() reads them instead of the stats call). */
-  readonly #cgroups: CgroupUsage | undefined;
+  /** A container's disk, CPU and memory: from this host's files when the engine runs here, else the engine. */
+  readonly #readings: UsageReadings;
   /** usage() reads cgroup files on this machine: cheap enough to sample every container every second. */
   readonly usageLocal: boolean;
   /** Mutation slots and each container's turn (engine-slots.ts). */
@@ -83,11 +85,12 @@ export class DockerDriver implements RuntimeDriver {
     this.#engine = new EngineClient({ socketPath: opts.socketPath, endpoint: opts.endpoint });
     // An engine on a unix socket runs on this machine: its containers' cgroups are readable here.
     const remote = opts.endpoint ? !('socketPath' in opts.endpoint) : !opts.socketPath && /^(tcp|https?):/.test(process.env.DOCKER_HOST ?? '');
-    this.#cgroups = remote ? undefined : CgroupUsage.detect();
-    this.usageLocal = this.#cgroups !== undefined;
+    const cgroups = remote ? undefined : CgroupUsage.detect();
+    this.usageLocal = cgroups !== undefined;
     const hosts = !remote && opts.hostsDir ? new HostsFiles(opts.hostsDir) : undefined;
     this.#local = hosts ? { hostsFileFor: (h) => hosts.fileOrNone(h) } : {};
     this.#callMs = positive(opts.callTimeoutMs, 15_000, 'callTimeoutMs');
+    this.#readings = new UsageReadings(this.#engine, this.#callMs, cgroups);
     this.#slots = new EngineSlots({
       mutations: positive(opts.maxConcurrentMutations, 8, 'maxConcurrentMutations'),
       removals: positive(opts.maxConcurrentRemovals, 3, 'maxConcurrentRemovals'),
@@ -251,77 +254,16 @@ export class DockerDriver implements RuntimeDriver {
     return p;
   }
 
-  async diskUsage(id: string): Promise<number | undefined> {
-    try {
-      // The engine's SizeRw sums file sizes, blind to a many-small-files fill: where the layer's directory is
-      // readable here (ISLET beside the engine, as root), count the blocks and entries it takes instead.
-      const plain = await this.#engine.json<{ GraphDriver?: { Data?: { UpperDir?: string } } }>({
-        op: 'inspect',
-        method: 'GET',
-        path: `/containers/${enc(id)}/json`,
-        timeoutMs: this.#callMs,
-      });
-      const upper = plain.GraphDriver?.Data?.UpperDir;
-      const onDisk = upper ? await layerUsage(upper, { deadline: Date.now() + this.#callMs * 4 }).catch(() => undefined) : undefined;
-      if (onDisk !== undefined) return onDisk;
-      // size=1 makes the engine walk the writable layer: seconds on a big one, hence the longer limit.
-      const j = await this.#engine.json<{ SizeRw?: number }>({
-        op: 'inspect-size',
-        method: 'GET',
-        path: `/containers/${enc(id)}/json`,
-        query: { size: true },
-        timeoutMs: this.#callMs * 4,
-      });
-      return j.SizeRw ?? 0;
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      throw err;
-    }
+  diskUsage(id: string): Promise<number | undefined> {
+    return this.#readings.diskUsage(id);
   }
 
-  async cpuTime(id: string): Promise<number | undefined> {
-    try {
-      // one-shot: the engine answers at once instead of sampling for a second.
-      const j = await this.#engine.json<{ cpu_stats?: { cpu_usage?: { total_usage?: number } } }>({
-        op: 'stats',
-        method: 'GET',
-        path: `/containers/${enc(id)}/stats`,
-        query: { stream: false, 'one-shot': true },
-        timeoutMs: this.#callMs,
-      });
-      const n = j.cpu_stats?.cpu_usage?.total_usage;
-      return typeof n === 'number' && n > 0 ? n : undefined;
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      throw err;
-    }
+  cpuTime(id: string): Promise<number | undefined> {
+    return this.#readings.cpuTime(id);
   }
 
-  async usage(id: string): Promise<{ cpuNs: number; memoryBytes: number } | undefined> {
-    const local = this.#cgroups?.read(id);
-    if (local) return local;
-    type Stats = {
-      cpu_stats?: { cpu_usage?: { total_usage?: number } };
-      memory_stats?: { usage?: number; stats?: Record<string, number> };
-    };
-    try {
-      const j = await this.#engine.json<Stats>({
-        op: 'stats',
-        method: 'GET',
-        path: `/containers/${enc(id)}/stats`,
-        query: { stream: false, 'one-shot': true },
-        timeoutMs: this.#callMs,
-      });
-      const cpuNs = j.cpu_stats?.cpu_usage?.total_usage;
-      if (typeof cpuNs !== 'number' || cpuNs <= 0) return undefined;
-      // As `docker stats` counts it: usage less the page cache (cgroup v2 inactive_file, v1 total_inactive_file).
-      const m = j.memory_stats ?? {};
-      const cache = m.stats?.inactive_file ?? m.stats?.total_inactive_file ?? 0;
-      return { cpuNs, memoryBytes: Math.max(0, (m.usage ?? 0) - cache) };
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      throw err;
-    }
+  usage(id: string): Promise<{ cpuNs: number; memoryBytes: number } | undefined> {
+    return this.#readings.usage(id);
   }
 
   async resize(id: string, size: TtySize): Promise<void> {

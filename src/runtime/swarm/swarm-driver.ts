@@ -39,7 +39,7 @@ import { retiringInstances } from './node-drains.ts';
 import { PendingAttachments } from './pending-attachments.ts';
 import { LABEL_SWARM_NAME, LABEL_SWARM_NNP, LABEL_SWARM_TTY, serviceName, serviceSpec } from './service-spec.ts';
 import { enc, notFound, notRunning, unavailable } from './swarm-errors.ts';
-import { type ServiceJson, type TaskJson, TASK_STATE, instanceName, serviceInfo, taskStateText } from './swarm-json.ts';
+import { type ServiceJson, type TaskJson, TASK_STATE, instanceName, serviceInfo } from './swarm-json.ts';
 import { TaskLocator, type Where } from './task-locator.ts';
 import { TaskStarts } from './task-starts.ts';
 
@@ -343,28 +343,9 @@ export class SwarmDriver implements RuntimeDriver {
     return { ...base, state, ...(state === 'exited' && code !== undefined ? { exitCode: code } : {}) };
   }
 
-  /** Asks Swarm for a (new) task and waits until its container runs. */
+  /** Asks Swarm for a (new) task and waits until its container runs (task-starts.ts), on a node with an address. */
   async #newTask(svc: ServiceJson, previous: TaskJson | undefined): Promise<Where> {
-    const spec = structuredClone(svc.Spec);
-    spec.Mode = { Replicated: { Replicas: 1 } };
-    if (previous) spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
-    await this.#manager.json({
-      op: 'service-update',
-      method: 'POST',
-      path: `/services/${enc(svc.ID)}/update`,
-      query: { version: svc.Version.Index },
-      body: spec,
-      timeoutMs: this.#callMs,
-    });
-    const { task: t, node: heard } = await this.#starts.wait(svc.ID, previous?.ID, this.#startMs);
-    if (typeof t === 'string')
-      throw unavailable(`swarm did not run a task of ${svc.Spec.Name} within ${this.#startMs} ms (last: ${t || 'no task'})`, { op: 'start' });
-    if (t.Status.State !== 'running') {
-      throw new IsletError('RUNTIME_FAILED', MSG_BUSY, `swarm task of ${svc.Spec.Name} ended before it ran: ${taskStateText(t)}`, {
-        op: 'start',
-        task: t.ID,
-      });
-    }
+    const { task: t, node: heard } = await this.#starts.run(svc, previous, this.#startMs);
     const node = heard ?? (await this.#locator.nodeName(t.NodeID!));
     if (!this.#nodes.has(node)) throw unavailable(`swarm ran ${svc.Spec.Name} on node ${node}, which has no engine address in runtime.nodes`, { node });
     return { task: t, node, container: t.Status.ContainerStatus!.ContainerID! };

@@ -8,11 +8,14 @@
  *
  * Contract: `wait` resolves (never rejects) with the service's newest task other than `previous` once it runs
  * or ended, with the node's hostname when a node's event told first; or, when `timeoutMs` passes first, with
- * the last state seen as text ('' when no new task was seen).
+ * the last state seen as text ('' when no new task was seen). `run` asks for the task first and throws the
+ * driver's errors when none runs.
  */
-import type { EngineClient } from '../docker/engine-client.ts';
+import { IsletError } from '../../core/islet-error.ts';
+import { type EngineClient, MSG_BUSY } from '../docker/engine-client.ts';
 import { NodeEvents, type TaskStarted } from './node-events.ts';
-import { type TaskJson, taskStateText } from './swarm-json.ts';
+import { enc, unavailable } from './swarm-errors.ts';
+import { type ServiceJson, type TaskJson, taskStateText } from './swarm-json.ts';
 
 export interface TaskSeen {
   /** The task, or the last state seen when the wait timed out. */
@@ -46,6 +49,34 @@ export class TaskStarts {
     this.#manager = manager;
     this.#engines = engines;
     this.#callMs = callMs;
+  }
+
+  /**
+   * Asks Swarm for a (new) task of `svc` (one replica; forced when `previous` is the task that ran before) and waits
+   * until it runs. RUNTIME_UNAVAILABLE when none runs within `timeoutMs`, RUNTIME_FAILED when it ended first.
+   */
+  async run(svc: ServiceJson, previous: TaskJson | undefined, timeoutMs: number): Promise<{ task: TaskJson; node?: string }> {
+    const spec = structuredClone(svc.Spec);
+    spec.Mode = { Replicated: { Replicas: 1 } };
+    if (previous) spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
+    await this.#manager.json({
+      op: 'service-update',
+      method: 'POST',
+      path: `/services/${enc(svc.ID)}/update`,
+      query: { version: svc.Version.Index },
+      body: spec,
+      timeoutMs: this.#callMs,
+    });
+    const { task: t, node } = await this.wait(svc.ID, previous?.ID, timeoutMs);
+    if (typeof t === 'string')
+      throw unavailable(`swarm did not run a task of ${svc.Spec.Name} within ${timeoutMs} ms (last: ${t || 'no task'})`, { op: 'start' });
+    if (t.Status.State !== 'running') {
+      throw new IsletError('RUNTIME_FAILED', MSG_BUSY, `swarm task of ${svc.Spec.Name} ended before it ran: ${taskStateText(t)}`, {
+        op: 'start',
+        task: t.ID,
+      });
+    }
+    return node ? { task: t, node } : { task: t };
   }
 
   wait(serviceId: string, previous: string | undefined, timeoutMs: number): Promise<TaskSeen> {
