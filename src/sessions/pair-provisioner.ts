@@ -3,8 +3,9 @@
  * claims a warm one from the pool, or creates it, after admission when it is not running; and starts it.
  *
  * Contract: every call runs under the pair's lock (the runner's `Store.exclusive`); `prepare` asks the engine nothing
- * about the pair's container before create or claim (issue 15.4; a claim by store lease looks the name up first). The caller must call the returned `release` once the start is recorded or
- * abandoned (`start` does it), so the admission place is held exactly while the container starts.
+ * about the pair's container before create or claim (issue 15.4; a claim by store lease looks the name up first).
+ * The caller must call the returned `release` once the start is recorded or abandoned (`start` does it), so the
+ * admission place is held exactly while the container starts.
  * Its paths are tested through the runner (environment-runner.test.ts: create, claim, repair, refuse, release).
  */
 import type { Environment } from '../config/schema.ts';
