@@ -16,6 +16,7 @@ import { instancePattern } from './config/schema.ts';
 import { IsletError } from './core/islet-error.ts';
 import { periodic, type Service } from './core/service.ts';
 import { LABEL_TEST } from './runtime/names.ts';
+import { CpuWeightGovernor, GOVERNOR_TICK_MS, governedContainers } from './lifecycle/cpu-weight-governor.ts';
 import { LeaderLease } from './lifecycle/leader-lease.ts';
 import { LifecycleService } from './lifecycle/lifecycle-service.ts';
 import type { Logger } from './logger.ts';
@@ -139,8 +140,18 @@ export interface IsletGraph {
    * The long-running parts, for the server to start (src/core/service.ts): the background hasher (and the
    * accounts' sealing), the reconciler with its runtime checks, the warm-pool filler. Admin commands start none.
    */
-  /** `drains`: telling trainees of a machine being retired (drivers with RuntimeDriver.retiring only). */
-  readonly services: { readonly hasher: Service; readonly lifecycle: Service; readonly pool: Service; readonly drains?: Service };
+  /**
+   * `drains`: telling trainees of a machine being retired (drivers with RuntimeDriver.retiring only). `cpuWeights`:
+   * busy containers at a lower CPU weight (src/lifecycle/cpu-weight-governor.ts; drivers that set weights on this
+   * machine only).
+   */
+  readonly services: {
+    readonly hasher: Service;
+    readonly lifecycle: Service;
+    readonly pool: Service;
+    readonly drains?: Service;
+    readonly cpuWeights?: Service;
+  };
   /** Stops the accounts' sealing and the hasher (the caller closes the store and stops services it started). */
   close(): Promise<void>;
 }
@@ -233,8 +244,10 @@ export function composeGraph(o: GraphOptions): IsletGraph {
     : undefined;
   drains = notices;
   const drainCheck = notices ? periodic('drains', DRAIN_CHECK_MS, () => notices.tick()) : undefined;
+  const cpuWeights = cpuWeightService(o);
   const services = {
     ...(drainCheck ? { drains: drainCheck } : {}),
+    ...(cpuWeights ? { cpuWeights } : {}),
     hasher: { name: 'hasher', start: () => hasher.prepare(), stop: sealing },
     lifecycle: { name: 'lifecycle', start: () => lifecycle.start(), stop: () => lifecycle.stop() },
     pool: {
@@ -250,4 +263,32 @@ export function composeGraph(o: GraphOptions): IsletGraph {
   const roster = new MenuRoster();
   const broadcaster = new Broadcaster(runner.taps, roster, log.child({ module: 'broadcast' }));
   return { bridgeNetwork, admission, pool, runner, lifecycle, access, hasher, accounts, auth, tools, roster, broadcaster, services, close: sealing };
+}
+
+/**
+ * The CPU-weight governor over the running containers the store names, or undefined where the driver cannot set
+ * weights cheaply on this machine (an engine elsewhere, Swarm).
+ */
+function cpuWeightService(o: Pick<GraphOptions, 'config' | 'store' | 'driver' | 'log'>): Service | undefined {
+  const { config, store, driver } = o;
+  const { usage, setCpuWeight } = driver;
+  if (!driver.usageLocal || !usage || !setCpuWeight) return undefined;
+  const governor = new CpuWeightGovernor({
+    driver: { usage: (id) => usage.call(driver, id), setCpuWeight: (id, shares) => setCpuWeight.call(driver, id, shares) },
+    settings: () => {
+      const g = config.current().global;
+      return { busyShares: g.busy_cpu_shares, busyPercent: g.busy_cpu_percent };
+    },
+    targets: () => governedContainers(store, config),
+    log: o.log.child({ module: 'cpu-weights' }),
+  });
+  const ticks = periodic('cpu-weights', GOVERNOR_TICK_MS, () => governor.tick());
+  return {
+    name: 'cpu-weights',
+    start: () => ticks.start(),
+    stop: async () => {
+      ticks.stop();
+      await governor.close();
+    },
+  };
 }

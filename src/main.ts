@@ -173,6 +173,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   if (o.lifecycle !== false) services.add(graph.services.lifecycle);
   services.add(graph.services.pool);
   if (graph.services.drains) services.add(graph.services.drains);
+  if (graph.services.cpuWeights) services.add(graph.services.cpuWeights);
   logCryptoBinding(log.child({ module: 'sshd' }));
   const addr = await ssh.listen(o.host, o.port);
   // The instructor console (src/console/) is served by the web door.

@@ -229,6 +229,23 @@ export const globalFields = {
     .max(10000)
     .default(5)
     .describe('A container using more CPU than this (percent of one core, averaged since the last check) counts as busy and is never stopped for idleness.'),
+  busy_cpu_shares: z
+    .number()
+    .int()
+    .refine((n) => n === 0 || (n >= 2 && n <= 262144), 'must be 0 (off) or from 2 to 262144')
+    .default(64)
+    .describe(
+      "CPU weight (as `cpu_shares`) of a trainee container while it keeps a core busy (`busy_cpu_percent`), so one trainee's long " +
+        "CPU-bound job does not slow the others' typing; it gets its environment's `cpu_shares` back after 2 s of quiet. Alone on the machine a " +
+        "lowered container still gets every idle cycle. Checked every half second from the host's cgroup files (one engine on this machine only; " +
+        'not with Swarm). 0: off.',
+    ),
+  busy_cpu_percent: z
+    .number()
+    .min(1)
+    .max(10000)
+    .default(90)
+    .describe('A trainee container using at least this much CPU (percent of one core, over half a second) counts as busy for `busy_cpu_shares`.'),
   runtime: z
     .object({
       driver: z

@@ -1,7 +1,8 @@
 /**
  * The RuntimeDriver conformance cases for the operations beyond an instance's life: exec, rename, archives in
- * and out, networks, disk and CPU usage. A backend that lacks one says so (`unsupported`) and the case asserts its
- * RUNTIME_UNSUPPORTED refusal instead. Registered by `runtimeDriverConformance` (runtime-driver.case.ts) inside its
+ * and out, networks, disk and CPU usage, CPU weight. A backend that lacks one says so (`unsupported`) and the case
+ * asserts its RUNTIME_UNSUPPORTED refusal instead; a backend without an optional method (usage, setCpuWeight) has
+ * that case skipped. Registered by `runtimeDriverConformance` (runtime-driver.case.ts) inside its
  * `describe`, which creates the driver and removes every instance afterwards.
  */
 import { test, type TestContext } from 'node:test';
@@ -139,5 +140,20 @@ export function operationCases(kit: ConformanceKit): void {
     await kit.driver.stop(info.id, 0);
     assert.equal(await kit.driver.usage(info.id), undefined);
     assert.equal(await kit.driver.usage(nameFor('never-created')), undefined);
+  });
+
+  test('setCpuWeight (optional): true for a running instance, false once it stopped and when it is missing', async (t: TestContext) => {
+    if (!kit.driver.setCpuWeight) {
+      t.skip('this driver has no setCpuWeight(): busy containers keep their weight (src/lifecycle/cpu-weight-governor.ts)');
+      return;
+    }
+    const { info, att } = await launch('weight');
+    assert.equal(await kit.driver.setCpuWeight(info.id, 64), true, 'a running instance takes a weight');
+    assert.equal(await kit.driver.setCpuWeight(info.id, 1024), true, 'and its own back');
+    att.detach();
+    await kit.driver.stop(info.id, 0);
+    assert.equal(await kit.driver.setCpuWeight(info.id, 64), false, 'a stopped instance has no weight to set');
+    const ghost = (await kit.driver.inspect(info.id))!.id.replace(/^./, (c) => (c === 'f' ? 'e' : 'f'));
+    assert.equal(await kit.driver.setCpuWeight(ghost, 64), false, 'nor one that never existed');
   });
 }

@@ -165,6 +165,13 @@ export interface RuntimeDriver {
   /** True when usage() reads files on this machine (cgroups), not the engine: every instance may be sampled every second. */
   readonly usageLocal?: boolean;
   /**
+   * Sets a running instance's CPU weight for the rest of its run, in `docker --cpu-shares` units (its
+   * configured weight comes back at its next start): true when set, false when this backend cannot set it for
+   * that instance (not running, gone, on another machine). Optional, and cheap only where usageLocal is true
+   * (src/lifecycle/cpu-weight-governor.ts changes it every few seconds).
+   */
+  setCpuWeight?(id: string, shares: number): Promise<boolean>;
+  /**
    * Instances whose machine is being retired (a drained Swarm node), by instance id: the node and when the
    * live shell's grace ends. Optional: a backend with one machine has none (src/sessions/drain-notices.ts).
    */

@@ -25,6 +25,7 @@ import { HostsFiles } from './hosts-files.ts';
 import { EngineClient, MSG_BUSY, statusOf } from './engine-client.ts';
 import type { EngineEndpoint } from './engine-address.ts';
 import { CgroupUsage } from './cgroup-usage.ts';
+import { CgroupWeight } from './cgroup-weight.ts';
 import { EngineSlots } from './engine-slots.ts';
 import { ImagePulls, imageMissing } from './image-pulls.ts';
 import { DockerExecs } from './docker-exec.ts';
@@ -75,6 +76,8 @@ export class DockerDriver implements RuntimeDriver {
   readonly #readings: UsageReadings;
   /** usage() reads cgroup files on this machine: cheap enough to sample every container every second. */
   readonly usageLocal: boolean;
+  /** Writes CPU weights into this machine's cgroup files; undefined for an engine elsewhere. */
+  readonly #weights: CgroupWeight | undefined;
   /** Mutation slots and each container's turn (engine-slots.ts). */
   readonly #slots: EngineSlots;
   readonly #images: ImagePulls;
@@ -87,6 +90,7 @@ export class DockerDriver implements RuntimeDriver {
     const remote = opts.endpoint ? !('socketPath' in opts.endpoint) : !opts.socketPath && /^(tcp|https?):/.test(process.env.DOCKER_HOST ?? '');
     const cgroups = remote ? undefined : CgroupUsage.detect();
     this.usageLocal = cgroups !== undefined;
+    this.#weights = remote ? undefined : CgroupWeight.detect();
     const hosts = !remote && opts.hostsDir ? new HostsFiles(opts.hostsDir) : undefined;
     this.#local = hosts ? { hostsFileFor: (h) => hosts.fileOrNone(h) } : {};
     this.#callMs = positive(opts.callTimeoutMs, 15_000, 'callTimeoutMs');
@@ -264,6 +268,10 @@ export class DockerDriver implements RuntimeDriver {
 
   usage(id: string): Promise<{ cpuNs: number; memoryBytes: number } | undefined> {
     return this.#readings.usage(id);
+  }
+
+  async setCpuWeight(id: string, shares: number): Promise<boolean> {
+    return this.#weights?.set(id, shares) ?? false;
   }
 
   async resize(id: string, size: TtySize): Promise<void> {

@@ -201,6 +201,14 @@ export class FakeDriver implements RuntimeDriver {
     const i = this.engine.lookup(id);
     return i?.running ? { cpuNs: i.cpuNs, memoryBytes: i.memoryBytes } : undefined;
   }
+
+  async setCpuWeight(id: string, shares: number): Promise<boolean> {
+    await this.#call('setCpuWeight');
+    const i = this.engine.lookup(id);
+    if (!i?.running || !Number.isInteger(shares) || shares < 2 || shares > 262144) return false;
+    i.cpuWeight = shares;
+    return true;
+  }
 }
 
 function refused(op: string, statusCode: number, engineMessage: string): IsletError {

@@ -34,7 +34,8 @@ export type FakeOperation =
   | 'remove'
   | 'ensureNetwork'
   | 'diskUsage'
-  | 'cpuTime';
+  | 'cpuTime'
+  | 'setCpuWeight';
 
 export interface FakeBehaviour {
   /** start() takes this long before it returns and the main process runs (a slow engine). */

@@ -45,6 +45,8 @@ export class FakeInstance implements ShellMachine {
   exitCode: number | undefined;
   startedAt: Date | undefined;
   cpuNs = 0;
+  /** The CPU weight set during this run (setCpuWeight), or undefined while the configured one holds; a start clears it. */
+  cpuWeight: number | undefined;
   /** Memory in use, as `usage()` reports it (a test or bench may set it). */
   memoryBytes = 4 * 1024 * 1024;
   /** Called when the main process ends (the engine removes auto-remove instances). */
@@ -147,6 +149,7 @@ export class FakeInstance implements ShellMachine {
     const shell = interactive ? new TtyShell(p, this.#ttyWrite) : undefined;
     this.state = 'running';
     this.startedAt = new Date();
+    this.cpuWeight = undefined;
     this.exitCode = undefined;
     this.cpuNs += 1_000_000;
     this.procs.set(1, [p.user, argv.join(' ')]);

@@ -1,0 +1,180 @@
+/**
+ * Lowers the CPU weight of a trainee container that keeps a core busy, and gives it its environment's weight
+ * back once it is quiet, so that one trainee's long CPU-bound job (a capture being analysed, a build) does not
+ * lengthen every other trainee's keystroke echo.
+ *
+ * Why: on the benchmark VM, with 99 trainees typing and one running a CPU-bound job back to back, the typists'
+ * echo p99 was 70.7 ms with every container at weight 1024 and 46.4 ms with the job's container at weight 2
+ * (medians of 8 runs each, bench/results/2026-12-03-exercise-weight-ab/), while the job took 13 % longer.
+ * A weight only counts when the CPUs are short: a lowered container alone on the machine still gets every idle
+ * cycle, so nobody's job is slowed by this unless others need the CPU at that moment.
+ *
+ * Contract: each tick reads every target's CPU time (targets: the running containers the store says are
+ * ISLET's, with their environment's `cpu_shares`, listed again every REFRESH_MS). A container is set to
+ * `busyShares` once it used at least `busyPercent` of one core over a tick, and back to its own weight once it
+ * used under CALM_PERCENT for CALM_TICKS ticks in a row. The first time a container is seen it is given its
+ * own weight (a weight lowered before ISLET restarted must not stay). A failed read or write changes nothing
+ * and is tried again at the next tick. `busyShares` 0 turns this off: whatever is lowered is given back. A
+ * container that stops being a target is forgotten (its next start applies the configured weight), and close()
+ * gives every lowered one its weight back. Containers are touched only through the driver's setCpuWeight, which
+ * writes this machine's cgroup files (no engine call).
+ */
+import type { ConfigSource } from '../config/config-source.ts';
+import type { Logger } from '../logger.ts';
+import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
+import type { Store } from '../store/store.ts';
+
+export interface GovernedContainer {
+  readonly id: string;
+  /** The weight its environment configures (`cpu_shares`). */
+  readonly shares: number;
+}
+
+export interface GovernorSettings {
+  /** The weight of a busy container; 0: off. */
+  readonly busyShares: number;
+  /** Percent of one core over a tick from which a container counts as busy. */
+  readonly busyPercent: number;
+}
+
+export interface CpuWeightGovernorDeps {
+  readonly driver: Required<Pick<RuntimeDriver, 'usage' | 'setCpuWeight'>>;
+  readonly targets: () => Promise<readonly GovernedContainer[]>;
+  readonly settings: () => GovernorSettings;
+  readonly log: Logger;
+  /** Milliseconds (performance.now by default). */
+  readonly now?: () => number;
+}
+
+/**
+ * The governor's targets: the containers the store records as running, with their environment's `cpu_shares`.
+ * A container whose environment left the configuration is left alone: its own weight is not known here.
+ */
+export async function governedContainers(store: Pick<Store, 'listOwnership'>, config: Pick<ConfigSource, 'current'>): Promise<GovernedContainer[]> {
+  const shares = new Map(config.current().environments.map((e) => [e.name, e.cpu_shares]));
+  const out: GovernedContainer[] = [];
+  for (const r of await store.listOwnership()) {
+    const s = shares.get(r.environment);
+    if (r.state === 'running' && s !== undefined) out.push({ id: r.containerId, shares: s });
+  }
+  return out;
+}
+
+/** How often the composition root calls tick(): half a second lowers a job a second or less after it starts. */
+export const GOVERNOR_TICK_MS = 500;
+/** The targets are listed again this often (one store query). */
+const REFRESH_MS = 5000;
+/** A lowered container counts as quiet under this percent of one core (a starved job still runs above it). */
+const CALM_PERCENT = 20;
+/** Quiet ticks in a row before a lowered container gets its weight back (2 s at GOVERNOR_TICK_MS). */
+const CALM_TICKS = 4;
+
+interface Seen {
+  ns: number;
+  at: number;
+  /** The weight written last: `shares` of the target, or the busy weight. */
+  lowered: boolean;
+  calm: number;
+  shares: number;
+}
+
+export class CpuWeightGovernor {
+  readonly #d: CpuWeightGovernorDeps;
+  readonly #now: () => number;
+  readonly #seen = new Map<string, Seen>();
+  #targets: readonly GovernedContainer[] = [];
+  #listedAt = Number.NEGATIVE_INFINITY;
+  /** The tick under way, which close() waits for. */
+  #ticking: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(deps: CpuWeightGovernorDeps) {
+    this.#d = deps;
+    this.#now = deps.now ?? (() => performance.now());
+  }
+
+  /** Containers at the busy weight now (metrics, tests). */
+  get lowered(): number {
+    let n = 0;
+    for (const s of this.#seen.values()) if (s.lowered) n++;
+    return n;
+  }
+
+  /** One pass over the targets; does nothing after close(). */
+  tick(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#ticking ??= this.#tick().finally(() => {
+      this.#ticking = undefined;
+    });
+    return this.#ticking;
+  }
+
+  /** Ends the ticks and gives every lowered container its own weight back (ISLET stopping: the containers go on). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#ticking?.catch(() => undefined);
+    await this.restoreAll();
+  }
+
+  async #tick(): Promise<void> {
+    const settings = this.#d.settings();
+    if (settings.busyShares === 0) {
+      await this.restoreAll();
+      return;
+    }
+    if (this.#now() - this.#listedAt >= REFRESH_MS) {
+      this.#targets = await this.#d.targets();
+      this.#listedAt = this.#now();
+      const keep = new Set(this.#targets.map((t) => t.id));
+      for (const id of this.#seen.keys()) if (!keep.has(id)) this.#seen.delete(id);
+    }
+    for (const t of this.#targets) {
+      if (this.#closed) return;
+      await this.#check(t, settings).catch(() => undefined);
+    }
+  }
+
+  /** Gives every lowered container its own weight back (when turned off, and at close). */
+  async restoreAll(): Promise<void> {
+    for (const [id, s] of this.#seen) {
+      if (s.lowered && (await this.#d.driver.setCpuWeight(id, s.shares).catch(() => false))) s.lowered = false;
+    }
+    this.#seen.clear();
+    this.#listedAt = Number.NEGATIVE_INFINITY;
+  }
+
+  async #check(t: GovernedContainer, o: GovernorSettings): Promise<void> {
+    const u = await this.#d.driver.usage(t.id);
+    const at = this.#now();
+    const prev = this.#seen.get(t.id);
+    if (!u) {
+      this.#seen.delete(t.id);
+      return;
+    }
+    if (!prev) {
+      // First sight: its own weight, whatever an earlier run of ISLET left.
+      if (await this.#d.driver.setCpuWeight(t.id, t.shares)) this.#seen.set(t.id, { ns: u.cpuNs, at, lowered: false, calm: 0, shares: t.shares });
+      return;
+    }
+    const span = at - prev.at;
+    // A counter that went back is a restarted container: measure from here.
+    const percent = span > 0 && u.cpuNs >= prev.ns ? ((u.cpuNs - prev.ns) / 1e6 / span) * 100 : 0;
+    prev.ns = u.cpuNs;
+    prev.at = at;
+    if (!prev.lowered) {
+      if (percent >= o.busyPercent && o.busyShares < t.shares && (await this.#d.driver.setCpuWeight(t.id, o.busyShares))) {
+        Object.assign(prev, { lowered: true, calm: 0, shares: t.shares });
+        this.#d.log.debug(
+          { event: 'cpu_weight_lowered', container: t.id.slice(0, 12), cpuPercent: Math.round(percent), shares: o.busyShares },
+          'busy container at a lower CPU weight',
+        );
+      }
+      return;
+    }
+    prev.calm = percent < CALM_PERCENT ? prev.calm + 1 : 0;
+    if (prev.calm >= CALM_TICKS && (await this.#d.driver.setCpuWeight(t.id, t.shares))) {
+      Object.assign(prev, { lowered: false, calm: 0, shares: t.shares });
+      this.#d.log.debug({ event: 'cpu_weight_restored', container: t.id.slice(0, 12), shares: t.shares }, 'quiet container back at its CPU weight');
+    }
+  }
+}

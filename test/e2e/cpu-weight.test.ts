@@ -1,0 +1,87 @@
+/**
+ * The CPU-weight governor (src/lifecycle/cpu-weight-governor.ts) on the real engine: a container that keeps a
+ * core busy gets the busy weight in its cgroup file while its quiet neighbour keeps its own, the busy one gets
+ * its weight back once quiet, close() undoes a lowering, and a restart applies the configured weight again (the
+ * driver's contract: nothing it sets outlives the run).
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { memoryLogger } from '../helpers/unit-world.ts';
+import { DockerDriver } from '../../src/runtime/docker/index.ts';
+import { sharesToWeight } from '../../src/runtime/docker/cgroup-weight.ts';
+import { CpuWeightGovernor, GOVERNOR_TICK_MS } from '../../src/lifecycle/cpu-weight-governor.ts';
+import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
+
+const runId = testRunId();
+after(() => sweepTestContainers(runId));
+
+const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', timeout: 60_000 }).trim();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The container's weight as its cgroup file says, in --cpu-shares units where that is exact (v1), else cpu.weight. */
+function weightOf(id: string): number {
+  const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+  const dirs = v2 ? ['/sys/fs/cgroup'] : ['/sys/fs/cgroup/cpu'];
+  for (const d of dirs) {
+    for (const sub of [`docker/${id}`, `system.slice/docker-${id}.scope`]) {
+      const f = `${d}/${sub}/${v2 ? 'cpu.weight' : 'cpu.shares'}`;
+      if (existsSync(f)) return Number(readFileSync(f, 'utf8'));
+    }
+  }
+  throw new Error(`no cgroup weight file for ${id}`);
+}
+const expect = (shares: number) => (existsSync('/sys/fs/cgroup/cgroup.controllers') ? sharesToWeight(shares) : shares);
+
+test('a busy container is lowered and given its weight back once quiet; its neighbour is untouched; a restart applies the configured weight', async () => {
+  const run = (name: string) =>
+    docker('run', '-d', '--label', `islet.test=${runId}`, '--cpu-shares', '512', '--name', `${runId}-${name}`, 'islet/demo:latest', 'sleep', '1000');
+  const busy = run('busy');
+  const quiet = run('quiet');
+  const driver = new DockerDriver({ callTimeoutMs: 15_000 });
+  assert.equal(driver.usageLocal, true, 'the engine is on this machine');
+  // The probe reads what the engine wrote at start: the configured 512, so a later 64 is the governor's doing.
+  assert.equal(weightOf(busy), expect(512));
+  assert.equal(weightOf(quiet), expect(512));
+
+  const { log } = memoryLogger();
+  const governor = new CpuWeightGovernor({
+    driver,
+    targets: async () => [
+      { id: busy, shares: 512 },
+      { id: quiet, shares: 512 },
+    ],
+    settings: () => ({ busyShares: 64, busyPercent: 50 }),
+    log,
+  });
+  const ticks = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      await governor.tick();
+      await sleep(GOVERNOR_TICK_MS);
+    }
+  };
+  await ticks(2);
+  assert.equal(weightOf(busy), expect(512), 'idle so far');
+  // Busy for 4 s, then quiet.
+  docker('exec', '-d', busy, 'timeout', '4', 'sh', '-c', 'while :; do :; done');
+  for (let i = 0; i < 6 && governor.lowered === 0; i++) await ticks(1);
+  assert.equal(weightOf(busy), expect(64), 'busy: lowered');
+  assert.equal(weightOf(quiet), expect(512), 'the quiet neighbour keeps its weight');
+  assert.equal(governor.lowered, 1);
+  // The loop ends 4 s after it began; four quiet ticks later the weight is back (allow a slow machine some more).
+  for (let i = 0; i < 30 && governor.lowered > 0; i++) await ticks(1);
+  assert.equal(governor.lowered, 0);
+  assert.equal(weightOf(busy), expect(512), 'quiet again: its own weight');
+
+  docker('exec', '-d', busy, 'sh', '-c', 'while :; do :; done');
+  for (let i = 0; i < 20 && governor.lowered === 0; i++) await ticks(1);
+  assert.equal(weightOf(busy), expect(64));
+  await governor.close();
+  assert.equal(weightOf(busy), expect(512), 'close(): the weight is given back although the loop still runs');
+
+  assert.equal(await driver.setCpuWeight(busy, 64), true);
+  assert.equal(weightOf(busy), expect(64));
+  docker('restart', '-t', '0', busy);
+  assert.equal(weightOf(busy), expect(512), 'a restart applies the configured weight');
+});
