@@ -20,8 +20,11 @@
  * neither arm. It tests whether a shorter slice, which lets a waking thread preempt sooner, shortens the echo
  * tail (no effect was found: docs/performance.md, "A shorter scheduler slice"). Writes <date>-echo-trace[-exercise]-slice-ab.json.
  *
+ * `--busy-shares N`: ISLET's `busy_cpu_shares` (src/lifecycle/cpu-weight-governor.ts; 0 turns the governor off);
+ * without it ISLET's default. The result records the weight the exercise's container had at the window's end.
+ *
  * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10] [--exercise]
- *        [--slice-ab 100 --block 10 --slice-first short|default]
+ *        [--slice-ab 100 --block 10 --slice-first short|default] [--busy-shares 64]
  */
 import { exec, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -43,6 +46,7 @@ const SECONDS = numArg(argv, 'seconds', 40);
 const TRACE_SECONDS = numArg(argv, 'trace-seconds', 15);
 const SETTLE_MS = numArg(argv, 'settle', 10) * 1000;
 const WITH_EXERCISE = argv.includes('--exercise');
+const BUSY_SHARES = argv.includes('--busy-shares') ? numArg(argv, 'busy-shares', 64) : undefined;
 const SLICE_AB_US = numArg(argv, 'slice-ab', 0);
 const BLOCK_MS = numArg(argv, 'block', 10) * 1000;
 // Which arm opens the window: `--slice-first short|default`; without it, by the minute's parity.
@@ -76,6 +80,7 @@ async function main(): Promise<void> {
     priority: 0,
     nodeOptions: `--import=${join(repoRoot, 'bench/lib/loop-lag-probe.ts')}`,
     env: { LOOP_LAG_FILE: lagFile },
+    ...(BUSY_SHARES !== undefined ? { config: [`busy_cpu_shares: ${BUSY_SHARES}`] } : {}),
   });
   const startSliceNs = threadSlice(target.pid); // the slice ISLET's event-loop thread starts with: the kernel's default
   const pool = new WorkerPool();
@@ -115,6 +120,7 @@ async function main(): Promise<void> {
     } else if (TRACE_SECONDS > 0) console.log('no tracefs here: echo and event-loop figures only');
     pool.activate(N - 1);
     await sleep(SETTLE_MS);
+    const weights = await loweredWatch(target.containerFilter);
     const from = performance.now();
     let exercising = probe !== undefined;
     const exercises: number[] = [];
@@ -132,6 +138,7 @@ async function main(): Promise<void> {
       traced = { from: t0, to: performance.now() };
     }
     await sleep(Math.max(0, SECONDS * 1000 - (performance.now() - from)));
+    const lowered = weights.stop();
     exercising = false;
     await exerciseLoop;
     const to = performance.now();
@@ -155,9 +162,12 @@ async function main(): Promise<void> {
         settle_ms: SETTLE_MS,
         trace_seconds: TRACE_SECONDS,
         islet_priority: 0,
+        busy_cpu_shares: BUSY_SHARES ?? 'default',
         islet_slice_us: SLICE_AB_US > 0 ? 'alternating' : startSliceNs === undefined ? null : startSliceNs / 1000,
         slow_ms: SLOW_MS,
       },
+      // Each second of the window: how many of ISLET's containers had a weight under 1024 (the governor's work).
+      containers_lowered: lowered,
       ...(WITH_EXERCISE ? { exercise_ms: exercises } : {}),
       echo_ms: { keys: ms.length, p50: round1(pct(ms, 0.5)), p95: round1(pct(ms, 0.95)), p99: round1(pct(ms, 0.99)), max: round1(Math.max(...ms)) },
       // Slow keys come together or alone: how many 100 ms windows hold them.
@@ -287,6 +297,37 @@ function sliceAb(blocks: readonly Block[], echoes: readonly { at: number; ms: nu
       const ms = echoes.filter((e) => e.at >= b.from && e.at < b.to && e.at + e.ms < b.to).map((e) => e.ms);
       return { arm: b.arm, from_s: round1((b.from - from) / 1000), keys: ms.length, p99: round1(pct(ms, 0.99)) };
     }),
+  };
+}
+
+/**
+ * Counts, once a second, the containers matching `filter` whose cgroup v1 weight (cpu.shares) is under 1024;
+ * stop() gives the seconds with any and the most at once (null where cgroup v1's files are not there).
+ */
+async function loweredWatch(filter: string): Promise<{ stop(): { seconds_with_any: number; max: number; seconds: number } | null }> {
+  const { stdout } = await promisify(exec)(`docker ps -q --no-trunc --filter ${filter}`, { timeout: 60_000 });
+  const files = stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((id) => `/sys/fs/cgroup/cpu/docker/${id}/cpu.shares`);
+  if (!files.length || !existsSync(files[0]!)) return { stop: () => null };
+  const counts: number[] = [];
+  const timer = setInterval(() => {
+    let n = 0;
+    for (const f of files) {
+      try {
+        if (Number(readFileSync(f, 'utf8')) < 1024) n++;
+      } catch {
+        // the container is gone
+      }
+    }
+    counts.push(n);
+  }, 1000);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return { seconds_with_any: counts.filter((n) => n > 0).length, max: Math.max(0, ...counts), seconds: counts.length };
+    },
   };
 }
 
