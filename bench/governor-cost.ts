@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const governor = new CpuWeightGovernor({
     driver,
     targets: async () => ids.map((id) => ({ id, shares: 1024 })),
-    settings: () => ({ busyShares: 64, busyPercent: 90 }),
+    settings: () => ({ busyShares: 2, busyPercent: 90 }),
     log: memoryLogger().log,
   });
   const window = async (tick: boolean): Promise<{ cpuMs: number; ticks: number[] }> => {

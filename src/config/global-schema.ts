@@ -233,12 +233,13 @@ export const globalFields = {
     .number()
     .int()
     .refine((n) => n === 0 || (n >= 2 && n <= 262144), 'must be 0 (off) or from 2 to 262144')
-    .default(64)
+    .default(2)
     .describe(
       "CPU weight (as `cpu_shares`) of a trainee container while it keeps a core busy (`busy_cpu_percent`), so one trainee's long " +
-        "CPU-bound job does not slow the others' typing; it gets its environment's `cpu_shares` back after 2 s of quiet. Alone on the machine a " +
-        "lowered container still gets every idle cycle. Checked every half second from the host's cgroup files (one engine on this machine only; " +
-        'not with Swarm). 0: off.',
+        "CPU-bound job does not slow the others' typing. The default, 2, is the lowest: the job yields to every container that wants the CPU " +
+        "(64 made no measurable difference, docs/performance.md). It gets its environment's `cpu_shares` back after 2 s under 20 % of a core, so " +
+        'a job starved by the others is not starved for long; alone on the machine a lowered container still gets every idle cycle. Checked ' +
+        "every half second from the host's cgroup files (one engine on this machine only; not with Swarm). 0: off.",
     ),
   busy_cpu_percent: z
     .number()

@@ -5,7 +5,9 @@
  *
  * Why: on the benchmark VM, with 99 trainees typing and one running a CPU-bound job back to back, the typists'
  * echo p99 was 70.7 ms with every container at weight 1024 and 46.4 ms with the job's container at weight 2
- * (medians of 8 runs each, bench/results/2026-12-03-exercise-weight-ab/), while the job took 13 % longer.
+ * (medians of 8 runs each, bench/results/2026-12-03-exercise-weight-ab/), while the job took 13 % longer; with this
+ * governor at weight 2 against it off, 44.7 against 79.2 ms (4 runs each), and at weight 64 no difference
+ * (bench/results/2026-12-03-busy-weight-ab/).
  * A weight only counts when the CPUs are short: a lowered container alone on the machine still gets every idle
  * cycle, so nobody's job is slowed by this unless others need the CPU at that moment.
  *
