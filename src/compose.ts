@@ -271,10 +271,11 @@ export function composeGraph(o: GraphOptions): IsletGraph {
  */
 function cpuWeightService(o: Pick<GraphOptions, 'config' | 'store' | 'driver' | 'log'>): Service | undefined {
   const { config, store, driver } = o;
-  const { usage, setCpuWeight } = driver;
-  if (!driver.usageLocal || !usage || !setCpuWeight) return undefined;
+  const { setCpuWeight } = driver;
+  // usageLocal: the driver reads CPU time from this machine's cgroup files, cheap enough for every container each tick.
+  if (!driver.usageLocal || !setCpuWeight) return undefined;
   const governor = new CpuWeightGovernor({
-    driver: { usage: (id) => usage.call(driver, id), setCpuWeight: (id, shares) => setCpuWeight.call(driver, id, shares) },
+    driver: { cpuTime: (id) => driver.cpuTime(id), setCpuWeight: (id, shares) => setCpuWeight.call(driver, id, shares) },
     settings: () => {
       const g = config.current().global;
       return { busyShares: g.busy_cpu_shares, busyPercent: g.busy_cpu_percent };

@@ -40,7 +40,8 @@ export interface GovernorSettings {
 }
 
 export interface CpuWeightGovernorDeps {
-  readonly driver: Required<Pick<RuntimeDriver, 'usage' | 'setCpuWeight'>>;
+  /** cpuTime must be cheap (the host's cgroup files: RuntimeDriver.usageLocal), since every target is read each tick. */
+  readonly driver: Required<Pick<RuntimeDriver, 'cpuTime' | 'setCpuWeight'>>;
   readonly targets: () => Promise<readonly GovernedContainer[]>;
   readonly settings: () => GovernorSettings;
   readonly log: Logger;
@@ -146,22 +147,22 @@ export class CpuWeightGovernor {
   }
 
   async #check(t: GovernedContainer, o: GovernorSettings): Promise<void> {
-    const u = await this.#d.driver.usage(t.id);
+    const cpuNs = await this.#d.driver.cpuTime(t.id);
     const at = this.#now();
     const prev = this.#seen.get(t.id);
-    if (!u) {
+    if (cpuNs === undefined) {
       this.#seen.delete(t.id);
       return;
     }
     if (!prev) {
       // First sight: its own weight, whatever an earlier run of ISLET left.
-      if (await this.#d.driver.setCpuWeight(t.id, t.shares)) this.#seen.set(t.id, { ns: u.cpuNs, at, lowered: false, calm: 0, shares: t.shares });
+      if (await this.#d.driver.setCpuWeight(t.id, t.shares)) this.#seen.set(t.id, { ns: cpuNs, at, lowered: false, calm: 0, shares: t.shares });
       return;
     }
     const span = at - prev.at;
     // A counter that went back is a restarted container: measure from here.
-    const percent = span > 0 && u.cpuNs >= prev.ns ? ((u.cpuNs - prev.ns) / 1e6 / span) * 100 : 0;
-    prev.ns = u.cpuNs;
+    const percent = span > 0 && cpuNs >= prev.ns ? ((cpuNs - prev.ns) / 1e6 / span) * 100 : 0;
+    prev.ns = cpuNs;
     prev.at = at;
     if (!prev.lowered) {
       if (percent >= o.busyPercent && o.busyShares < t.shares && (await this.#d.driver.setCpuWeight(t.id, o.busyShares))) {

@@ -162,7 +162,7 @@ export interface RuntimeDriver {
    * cpuTime and shows no memory.
    */
   usage?(id: string): Promise<{ readonly cpuNs: number; readonly memoryBytes: number } | undefined>;
-  /** True when usage() reads files on this machine (cgroups), not the engine: every instance may be sampled every second. */
+  /** True when usage() and cpuTime() read files on this machine (cgroups), not the engine: every instance may be sampled every second. */
   readonly usageLocal?: boolean;
   /**
    * Sets a running instance's CPU weight for the rest of its run, in `docker --cpu-shares` units (its

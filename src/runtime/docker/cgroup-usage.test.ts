@@ -91,3 +91,15 @@ test('cgroup v2 cpu.stat: usage_usec found in the open file, not a field that me
   t.after(() => r.close());
   assert.equal(r.read(ID)?.cpuNs, 42_000);
 });
+
+test('cpu(): the CPU figure alone, without the memory files (a cgroup with no memory files still answers)', (t) => {
+  const root = tree({ 'cpuacct/cpuacct.usage': '1\n', [`cpuacct/docker/${ID}/cpuacct.usage`]: '777\n' });
+  t.after(() => rmSync(root, { recursive: true }));
+  const r = CgroupUsage.detect(root)!;
+  assert.equal(r.read(ID), undefined, 'control: read() needs the memory files, which are missing here');
+  assert.equal(r.cpu(ID), 777);
+  writeFileSync(join(root, `cpuacct/docker/${ID}/cpuacct.usage`), '900\n');
+  assert.equal(r.cpu(ID), 900, 'read again at every call');
+  assert.equal(r.cpu('b'.repeat(64)), undefined);
+  r.close();
+});

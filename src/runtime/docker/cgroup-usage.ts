@@ -142,6 +142,24 @@ export class CgroupUsage {
    * the path opened again once (a container restarted under the same id), else undefined.
    */
   read(id: string, now = Date.now()): { cpuNs: number; memoryBytes: number } | undefined {
+    const c = this.#cpuOf(id, now);
+    if (!c) return undefined;
+    const { e, cpuNs } = c;
+    const m = e.memory;
+    if (m && now - m.at < MEMORY_EVERY_MS) return { cpuNs, memoryBytes: m.bytes };
+    const memoryBytes = this.#memoryBytes(e.files);
+    if (memoryBytes === undefined || !Number.isFinite(memoryBytes)) return undefined;
+    e.memory = { at: now, bytes: memoryBytes };
+    return { cpuNs, memoryBytes };
+  }
+
+  /** CPU time (ns) only, as read() counts it: one pread, no memory files (the CPU-weight governor's every half second). */
+  cpu(id: string, now = Date.now()): number | undefined {
+    return this.#cpuOf(id, now)?.cpuNs;
+  }
+
+  /** The container's CPU file (opened once, again after a failed read) and its figure now. */
+  #cpuOf(id: string, now: number): { e: Entry; cpuNs: number } | undefined {
     this.#sweep(now);
     let e = this.#open.get(id);
     let cpuNs = e && this.#cpu(e.fd);
@@ -159,12 +177,7 @@ export class CgroupUsage {
       return undefined;
     }
     e!.used = now;
-    const m = e!.memory;
-    if (m && now - m.at < MEMORY_EVERY_MS) return { cpuNs, memoryBytes: m.bytes };
-    const memoryBytes = this.#memoryBytes(e!.files);
-    if (memoryBytes === undefined || !Number.isFinite(memoryBytes)) return undefined;
-    e!.memory = { at: now, bytes: memoryBytes };
-    return { cpuNs, memoryBytes };
+    return { e: e!, cpuNs };
   }
 
   /** Closes every file held open. */

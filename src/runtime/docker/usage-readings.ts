@@ -3,7 +3,7 @@
  *
  * Contract: each reading is undefined for a container the engine does not know (404); other engine failures throw
  * as the driver's calls do. Every Engine API call here is bounded (callMs; the engine's own size walk, callMs × 4).
- * With `cgroups` (the engine runs on this machine) usage() reads the host's cgroup files instead of the stats call,
+ * With `cgroups` (the engine runs on this machine) cpuTime() and usage() read the host's cgroup files instead of the stats call,
  * and diskUsage() counts the writable layer's blocks where its directory is readable here.
  */
 import type { CgroupUsage } from './cgroup-usage.ts';
@@ -56,6 +56,8 @@ export class UsageReadings {
   }
 
   async cpuTime(id: string): Promise<number | undefined> {
+    const local = this.#cgroups?.cpu(id);
+    if (local !== undefined) return local;
     const n = (await this.#stats(id))?.cpu_stats?.cpu_usage?.total_usage;
     return typeof n === 'number' && n > 0 ? n : undefined;
   }
