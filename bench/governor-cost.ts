@@ -35,9 +35,11 @@ async function main(): Promise<void> {
     ids.push(...(await Promise.all(batch)));
   }
   docker('exec', '-d', ids[0]!, 'sh', '-c', 'while :; do :; done');
-  const driver = new DockerDriver({ callTimeoutMs: 15_000 });
+  const engine = new DockerDriver({ callTimeoutMs: 15_000 });
+  const setCpuWeight = engine.setCpuWeight;
+  if (!setCpuWeight) throw new Error('the engine is not on this machine: no CPU weights to set');
   const governor = new CpuWeightGovernor({
-    driver,
+    driver: { cpuTime: (id) => engine.cpuTime(id), setCpuWeight },
     targets: async () => ids.map((id) => ({ id, shares: 1024 })),
     settings: () => ({ busyShares: 2, busyPercent: 90 }),
     log: memoryLogger().log,

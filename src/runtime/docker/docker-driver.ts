@@ -76,8 +76,11 @@ export class DockerDriver implements RuntimeDriver {
   readonly #readings: UsageReadings;
   /** usage() reads cgroup files on this machine: cheap enough to sample every container every second. */
   readonly usageLocal: boolean;
-  /** Writes CPU weights into this machine's cgroup files; undefined for an engine elsewhere. */
-  readonly #weights: CgroupWeight | undefined;
+  /**
+   * Present only where this machine's cgroup files hold the engine's containers (an engine on a unix socket here):
+   * an engine elsewhere has no weight this driver can set (the governor then does not run, and the case is skipped).
+   */
+  readonly setCpuWeight?: (id: string, shares: number) => Promise<boolean>;
   /** Mutation slots and each container's turn (engine-slots.ts). */
   readonly #slots: EngineSlots;
   readonly #images: ImagePulls;
@@ -90,7 +93,8 @@ export class DockerDriver implements RuntimeDriver {
     const remote = opts.endpoint ? !('socketPath' in opts.endpoint) : !opts.socketPath && /^(tcp|https?):/.test(process.env.DOCKER_HOST ?? '');
     const cgroups = remote ? undefined : CgroupUsage.detect();
     this.usageLocal = cgroups !== undefined;
-    this.#weights = remote ? undefined : CgroupWeight.detect();
+    const weights = remote ? undefined : CgroupWeight.detect();
+    if (weights) this.setCpuWeight = async (id, shares) => weights.set(id, shares);
     const hosts = !remote && opts.hostsDir ? new HostsFiles(opts.hostsDir) : undefined;
     this.#local = hosts ? { hostsFileFor: (h) => hosts.fileOrNone(h) } : {};
     this.#callMs = positive(opts.callTimeoutMs, 15_000, 'callTimeoutMs');
@@ -268,10 +272,6 @@ export class DockerDriver implements RuntimeDriver {
 
   usage(id: string): Promise<{ cpuNs: number; memoryBytes: number } | undefined> {
     return this.#readings.usage(id);
-  }
-
-  async setCpuWeight(id: string, shares: number): Promise<boolean> {
-    return this.#weights?.set(id, shares) ?? false;
   }
 
   async resize(id: string, size: TtySize): Promise<void> {
