@@ -75,7 +75,7 @@ const CALM_TICKS = 4;
 interface Seen {
   ns: number;
   at: number;
-  /** The weight written last: `shares` of the target, or the busy weight. */
+  /** Whether the busy weight was the last written (else the container's own `shares`). */
   lowered: boolean;
   calm: number;
   shares: number;
