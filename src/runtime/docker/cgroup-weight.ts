@@ -2,8 +2,9 @@
  * Sets a running container's CPU weight in the host's cgroup files, for an engine on this machine.
  *
  * Why not the Engine API's update: every update goes through containerd to `runc update`, a process start (not
- * measured here), at the moments the machine is busiest, while the file is one small write. The engine keeps its own record of the container's `CpuShares`, so a
- * restart of the container applies the configured weight again: nothing set here outlives the run.
+ * measured here), at the moments the machine is busiest, while the file is one small write. The engine keeps its
+ * own record of the container's `CpuShares`, so a restart of the container applies the configured weight again:
+ * nothing set here outlives the run.
  *
  * Contract: `set(id, shares)` takes a full 64-hex container id and a weight in `docker --cpu-shares` units
  * (2 to 262144) and returns true once written, false when this host has no cgroup for the container (stopped,
