@@ -74,7 +74,7 @@ export class DockerDriver implements RuntimeDriver {
   readonly #pullMs: number;
   /** A container's disk, CPU and memory: from this host's files when the engine runs here, else the engine. */
   readonly #readings: UsageReadings;
-  /** usage() reads cgroup files on this machine: cheap enough to sample every container every second. */
+  /** usage() and cpuTime() read cgroup files on this machine: cheap enough to sample every container every second. */
   readonly usageLocal: boolean;
   /**
    * Present only where this machine's cgroup files hold the engine's containers (an engine on a unix socket here):
