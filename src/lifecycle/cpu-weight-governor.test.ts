@@ -72,6 +72,21 @@ test('a lowered container gets its weight back after four quiet ticks in a row, 
   assert.equal(w.instance(id).cpuWeight, 64, 'busy again: lowered again');
 });
 
+test('a container restarted while lowered is lowered again at its next busy tick (its CPU counter went back)', async (t) => {
+  const w = world(t);
+  const id = await w.make('restart1');
+  await w.tick();
+  await w.tick({ [id]: 100 });
+  assert.equal(w.instance(id).cpuWeight, 64);
+  // A restart: the engine starts it at its configured weight and its cgroup counts CPU from zero.
+  Object.assign(w.instance(id), { cpuNs: 0, cpuWeight: 1024 });
+  await w.tick({ [id]: 100 });
+  assert.equal(w.governor.lowered, 0, 'the counter went back: seen as new, not as still lowered');
+  await w.tick({ [id]: 100 });
+  assert.equal(w.instance(id).cpuWeight, 64, 'busy after the restart: lowered again');
+  assert.equal(w.governor.lowered, 1);
+});
+
 test('an environment already below the busy weight is never raised or lowered; busy_cpu_shares 0 gives every weight back', async (t) => {
   const w = world(t);
   const light = await w.make('light1', 'light');

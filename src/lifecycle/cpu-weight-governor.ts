@@ -14,8 +14,9 @@
  * Contract: each tick reads every target's CPU time (targets: the running containers the store says are
  * ISLET's, with their environment's `cpu_shares`, listed again every REFRESH_MS). A container is set to
  * `busyShares` once it used at least `busyPercent` of one core over a tick, and back to its own weight once it
- * used under CALM_PERCENT for CALM_TICKS ticks in a row. The first time a container is seen it is given its
- * own weight (a weight lowered before ISLET restarted must not stay). A failed read or write changes nothing
+ * used under CALM_PERCENT for CALM_TICKS ticks in a row. The first time a container is seen, and when its CPU
+ * counter went back (the container restarted), it is given its own weight (a weight lowered before ISLET restarted
+ * must not stay). A failed read or write changes nothing
  * and is tried again at the next tick. `busyShares` 0 turns this off: whatever is lowered is given back. A
  * container that stops being a target is forgotten (its next start applies the configured weight), and close()
  * gives every lowered one its weight back. Containers are touched only through the driver's setCpuWeight, which
@@ -149,10 +150,16 @@ export class CpuWeightGovernor {
   async #check(t: GovernedContainer, o: GovernorSettings): Promise<void> {
     const cpuNs = await this.#d.driver.cpuTime(t.id);
     const at = this.#now();
-    const prev = this.#seen.get(t.id);
+    let prev = this.#seen.get(t.id);
     if (cpuNs === undefined) {
       this.#seen.delete(t.id);
       return;
+    }
+    if (prev && cpuNs < prev.ns) {
+      // A counter that went back is a restarted container, which the engine started at its configured weight:
+      // a first sight again, so that a busy one is lowered at the next tick rather than counted as lowered already.
+      this.#seen.delete(t.id);
+      prev = undefined;
     }
     if (!prev) {
       // First sight: its own weight, whatever an earlier run of ISLET left.
@@ -160,8 +167,7 @@ export class CpuWeightGovernor {
       return;
     }
     const span = at - prev.at;
-    // A counter that went back is a restarted container: measure from here.
-    const percent = span > 0 && cpuNs >= prev.ns ? ((cpuNs - prev.ns) / 1e6 / span) * 100 : 0;
+    const percent = span > 0 ? ((cpuNs - prev.ns) / 1e6 / span) * 100 : 0;
     prev.ns = cpuNs;
     prev.at = at;
     if (!prev.lowered) {

@@ -16,8 +16,7 @@
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-
-const FULL_ID = /^[0-9a-f]{64}$/;
+import { containerCgroupDirs, isFullContainerId } from './cgroup-paths.ts';
 
 /** One container's files under one cgroup driver's layout. */
 interface Files {
@@ -63,16 +62,11 @@ function field(buf: Buffer, n: number, key: Buffer): number | undefined {
   return at < 0 ? undefined : digits(buf, at + key.length, n);
 }
 
-/** The container's directory under a controller root, whichever cgroup driver made it. */
-function dirs(root: string, id: string): string[] {
-  return [join(root, 'docker', id), join(root, 'system.slice', `docker-${id}.scope`)];
-}
-
 function v1(root: string): Layout {
   return {
     files: (id) => {
-      const mem = dirs(join(root, 'memory'), id);
-      return dirs(join(root, 'cpuacct'), id).map((d, i) => ({
+      const mem = containerCgroupDirs(join(root, 'memory'), id);
+      return containerCgroupDirs(join(root, 'cpuacct'), id).map((d, i) => ({
         cpu: join(d, 'cpuacct.usage'),
         memoryUsage: join(mem[i]!, 'memory.usage_in_bytes'),
         memoryStat: join(mem[i]!, 'memory.stat'),
@@ -87,7 +81,8 @@ const USAGE_USEC = Buffer.from('usage_usec ');
 
 function v2(root: string): Layout {
   return {
-    files: (id) => dirs(root, id).map((d) => ({ cpu: join(d, 'cpu.stat'), memoryUsage: join(d, 'memory.current'), memoryStat: join(d, 'memory.stat') })),
+    files: (id) =>
+      containerCgroupDirs(root, id).map((d) => ({ cpu: join(d, 'cpu.stat'), memoryUsage: join(d, 'memory.current'), memoryStat: join(d, 'memory.stat') })),
     cpuNs: (buf, n) => {
       const us = field(buf, n, USAGE_USEC);
       return us === undefined ? undefined : us * 1000;
@@ -165,7 +160,7 @@ export class CgroupUsage {
     let cpuNs = e && this.#cpu(e.fd);
     if (cpuNs === undefined) {
       if (e) this.#close(id, e);
-      if (!FULL_ID.test(id)) return undefined;
+      if (!isFullContainerId(id)) return undefined;
       e = this.#openCpu(id, now);
       if (e === undefined) return undefined;
       this.#open.set(id, e);

@@ -14,8 +14,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const FULL_ID = /^[0-9a-f]{64}$/;
+import { containerCgroupDirs, isFullContainerId } from './cgroup-paths.ts';
 
 /** `--cpu-shares` as cgroup v2's cpu.weight (1 to 10000), as runc converts it. */
 export function sharesToWeight(shares: number): number {
@@ -34,16 +33,15 @@ export class CgroupWeight {
 
   /** The writer for this host's cgroup hierarchy under `root`, or undefined when neither v1's cpu controller nor v2 is there. */
   static detect(root = '/sys/fs/cgroup'): CgroupWeight | undefined {
-    const dirs = (base: string, id: string) => [join(base, 'docker', id), join(base, 'system.slice', `docker-${id}.scope`)];
     if (existsSync(join(root, 'cgroup.controllers'))) {
       return new CgroupWeight(
-        (id) => dirs(root, id).map((d) => join(d, 'cpu.weight')),
+        (id) => containerCgroupDirs(root, id).map((d) => join(d, 'cpu.weight')),
         (s) => String(sharesToWeight(s)),
       );
     }
     if (existsSync(join(root, 'cpu', 'cpu.shares'))) {
       return new CgroupWeight(
-        (id) => dirs(join(root, 'cpu'), id).map((d) => join(d, 'cpu.shares')),
+        (id) => containerCgroupDirs(join(root, 'cpu'), id).map((d) => join(d, 'cpu.shares')),
         (s) => String(s),
       );
     }
@@ -51,7 +49,7 @@ export class CgroupWeight {
   }
 
   set(id: string, shares: number): boolean {
-    if (!FULL_ID.test(id) || !Number.isInteger(shares) || shares < 2 || shares > 262144) return false;
+    if (!isFullContainerId(id) || !Number.isInteger(shares) || shares < 2 || shares > 262144) return false;
     for (const path of this.#paths(id)) {
       try {
         // No create flag: a cgroup that is not there is not made (writing into a missing directory fails anyway).
