@@ -206,6 +206,8 @@ export function composeGraph(o: GraphOptions): IsletGraph {
     sweptAt = performance.now();
     await sweepRecordings(recordingsDir(o.dataDir), config.current().global.recording_retention, now());
   };
+  // Several front doors share a PostgreSQL store: one reconciles and governs CPU weights at a time (src/lifecycle/leader-lease.ts).
+  const leader = store.shared ? new LeaderLease({ store, log: log.child({ module: 'leader' }) }) : undefined;
   const lifecycle = new LifecycleService({
     store,
     driver,
@@ -216,8 +218,7 @@ export function composeGraph(o: GraphOptions): IsletGraph {
     admission,
     now,
     exportDir,
-    // Several front doors share a PostgreSQL store: one reconciles at a time (src/lifecycle/leader-lease.ts).
-    ...(store.shared ? { leader: new LeaderLease({ store, log: log.child({ module: 'leader' }) }) } : {}),
+    ...(leader ? { leader } : {}),
     // At most once an hour (a walk of every recording): retention is counted in days.
     retention: () => recordingSweep(),
   });
@@ -244,7 +245,7 @@ export function composeGraph(o: GraphOptions): IsletGraph {
     : undefined;
   drains = notices;
   const drainCheck = notices ? periodic('drains', DRAIN_CHECK_MS, () => notices.tick()) : undefined;
-  const cpuWeights = cpuWeightService(o);
+  const cpuWeights = cpuWeightService(o, leader);
   const services = {
     ...(drainCheck ? { drains: drainCheck } : {}),
     ...(cpuWeights ? { cpuWeights } : {}),
@@ -269,7 +270,7 @@ export function composeGraph(o: GraphOptions): IsletGraph {
  * The CPU-weight governor over the running containers the store names, or undefined where the driver cannot set
  * weights cheaply on this machine (an engine elsewhere, Swarm).
  */
-function cpuWeightService(o: Pick<GraphOptions, 'config' | 'store' | 'driver' | 'log'>): Service | undefined {
+function cpuWeightService(o: Pick<GraphOptions, 'config' | 'store' | 'driver' | 'log'>, leader: LeaderLease | undefined): Service | undefined {
   const { config, store, driver } = o;
   const { setCpuWeight } = driver;
   // usageLocal: the driver reads CPU time from this machine's cgroup files, cheap enough for every container each tick.
@@ -282,6 +283,8 @@ function cpuWeightService(o: Pick<GraphOptions, 'config' | 'store' | 'driver' | 
     },
     targets: () => governedContainers(store, config),
     log: o.log.child({ module: 'cpu-weights' }),
+    // The lifecycle service renews the lease; the governor only reads it.
+    ...(leader ? { leads: () => leader.isLeader() } : {}),
   });
   const ticks = periodic('cpu-weights', GOVERNOR_TICK_MS, () => governor.tick());
   return {

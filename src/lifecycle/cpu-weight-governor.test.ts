@@ -16,13 +16,17 @@ function world(t: TestContext) {
   t.after(() => w.close());
   let ms = 0;
   const settings: { value: GovernorSettings } = { value: { busyShares: 64, busyPercent: 90 } };
-  const governor = new CpuWeightGovernor({
-    driver: w.driver,
-    targets: () => governedContainers(w.store, w.config),
-    settings: () => settings.value,
-    log: w.log,
-    now: () => ms,
-  });
+  /** A governor over this world's driver and store (a second one: another front door on the same store). */
+  const governorFor = (leads?: () => boolean) =>
+    new CpuWeightGovernor({
+      driver: w.driver,
+      targets: () => governedContainers(w.store, w.config),
+      settings: () => settings.value,
+      log: w.log,
+      now: () => ms,
+      ...(leads ? { leads } : {}),
+    });
+  const governor = governorFor();
   /** A running container of `environment` for `account`, as a login makes it. */
   const make = async (account: string, environment = 'demo'): Promise<string> => {
     const expiresAt = new Date(w.now().getTime() + 86_400_000);
@@ -30,13 +34,16 @@ function world(t: TestContext) {
     return w.runner.ensureRunning(account, w.env(environment));
   };
   const instance = (id: string) => w.driver.engine.lookup(id)!;
-  /** One tick after GOVERNOR_TICK_MS in which each listed container used `percent` of one core. */
-  const tick = async (use: Record<string, number> = {}) => {
+  /** GOVERNOR_TICK_MS pass, in which each listed container used `percent` of one core; tick() then runs the governor. */
+  const advance = (use: Record<string, number> = {}) => {
     ms += GOVERNOR_TICK_MS;
     for (const [id, percent] of Object.entries(use)) instance(id).cpuNs += (percent / 100) * GOVERNOR_TICK_MS * 1e6;
+  };
+  const tick = async (use: Record<string, number> = {}) => {
+    advance(use);
     await governor.tick();
   };
-  return { ...w, governor, settings, make, instance, tick };
+  return { ...w, governor, governorFor, settings, make, instance, advance, tick };
 }
 
 test('a container that keeps a core busy is lowered after one tick; a quiet neighbour keeps its weight', async (t) => {
@@ -85,6 +92,39 @@ test('a container restarted while lowered is lowered again at its next busy tick
   await w.tick({ [id]: 100 });
   assert.equal(w.instance(id).cpuWeight, 64, 'busy after the restart: lowered again');
   assert.equal(w.governor.lowered, 1);
+});
+
+test('two front doors on one store: only the leader writes, and a new leader carries on without undoing the old one', async (t) => {
+  const w = world(t);
+  const id = await w.make('leader1');
+  let leader: 'a' | 'b' = 'a';
+  const a = w.governorFor(() => leader === 'a');
+  const b = w.governorFor(() => leader === 'b');
+  // The world's own governor (no lease) is not ticked here: only a and b run.
+  const both = async (percent: number) => {
+    w.advance({ [id]: percent });
+    await a.tick();
+    await b.tick();
+  };
+  await both(0);
+  await both(150);
+  assert.equal(w.instance(id).cpuWeight, 64, 'lowered by the governors that write');
+  assert.equal(a.lowered, 1);
+  assert.equal(b.lowered, 0, 'the server that does not lead keeps nothing');
+  const writes = () => w.driver.engine.calls.filter((op) => op === 'setCpuWeight').length;
+  const before = writes();
+  await b.tick();
+  await b.tick();
+  assert.equal(writes(), before, 'a server that does not lead writes nothing');
+  leader = 'b';
+  await a.tick();
+  assert.equal(a.lowered, 0, 'leadership lost: forgotten without writing');
+  await b.tick();
+  assert.equal(w.instance(id).cpuWeight, 1024, "the new leader's first sight writes the container's own weight");
+  w.advance({ [id]: 150 });
+  await b.tick();
+  assert.equal(w.instance(id).cpuWeight, 64, 'the new leader lowers the busy one after its first sight');
+  assert.equal(b.lowered, 1);
 });
 
 test('an environment already below the busy weight is never raised or lowered; busy_cpu_shares 0 gives every weight back', async (t) => {

@@ -19,8 +19,9 @@
  * must not stay). A failed read or write changes nothing
  * and is tried again at the next tick. `busyShares` 0 turns this off: whatever is lowered is given back. A
  * container that stops being a target is forgotten (its next start applies the configured weight), and close()
- * gives every lowered one its weight back. Containers are touched only through the driver's setCpuWeight, which
- * writes this machine's cgroup files (no engine call).
+ * gives every lowered one its weight back. Where several servers share the store, only the one that `leads` writes.
+ * Containers are touched only through the driver's setCpuWeight, which writes this machine's cgroup files (no
+ * engine call).
  */
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
@@ -46,6 +47,11 @@ export interface CpuWeightGovernorDeps {
   readonly targets: () => Promise<readonly GovernedContainer[]>;
   readonly settings: () => GovernorSettings;
   readonly log: Logger;
+  /**
+   * Whether this server governs now (several front doors on one store: the reconciler's leader lease). A server
+   * that does not lead forgets what it saw and writes nothing, so two servers never undo each other's writes.
+   */
+  readonly leads?: () => boolean;
   /** Milliseconds (performance.now by default). */
   readonly now?: () => number;
 }
@@ -121,6 +127,12 @@ export class CpuWeightGovernor {
   }
 
   async #tick(): Promise<void> {
+    if (this.#d.leads && !this.#d.leads()) {
+      // The leader governs; its first sight of each container writes that container's weight again.
+      this.#seen.clear();
+      this.#listedAt = Number.NEGATIVE_INFINITY;
+      return;
+    }
     const settings = this.#d.settings();
     if (settings.busyShares === 0) {
       await this.restoreAll();
