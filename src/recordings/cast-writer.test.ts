@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from '../../test/helpers/until.ts';
 import { COALESCE_MS, CastWriter, TRUNCATED_MARK } from './cast-writer.ts';
 
 const meta = { account: 'alice', door: 'ssh', login: 'alice+web', pid: 1, run: 'r', input: false };
@@ -238,8 +239,13 @@ test(
     const euro = Buffer.from('€');
     w.output(euro.subarray(0, 1));
     // Flushed (and the arena reused) with the character's first byte waiting for the rest.
-    await new Promise((r) => setTimeout(r, 50));
-    assert.match(readFileSync(path, 'utf8'), /"abc"/);
+    await until('the first flush', () => {
+      try {
+        return readFileSync(path, 'utf8').includes('"abc"');
+      } catch {
+        return false; // not made yet
+      }
+    });
     now = 200;
     w.output(Buffer.concat([euro.subarray(1), Buffer.from(' ok')]));
     now = 300;

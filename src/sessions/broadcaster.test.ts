@@ -14,6 +14,7 @@ import { IsletError } from '../core/islet-error.ts';
 import { ScreenModels } from '../terminal-model/screen-models.ts';
 import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
 import { memoryLogger, unitWorld } from '../../test/helpers/unit-world.ts';
+import { until } from '../../test/helpers/until.ts';
 
 const { Terminal } = headless;
 const size = { cols: 60, rows: 10 };
@@ -26,14 +27,6 @@ async function paint(out: string) {
   const r = { type: b.type, lines };
   t.dispose();
   return r;
-}
-
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** A shell attached to a tap, whose output the test writes (what EnvironmentRunner's pipe does). */

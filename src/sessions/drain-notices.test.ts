@@ -10,18 +10,11 @@ import type { Retiring } from '../runtime/runtime-driver.ts';
 import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
 import { unitWorld } from '../../test/helpers/unit-world.ts';
 import { DrainNotices, retiringMessage } from './drain-notices.ts';
+import { until } from '../../test/helpers/until.ts';
 
 /** What a terminal shows as text: escape sequences (cursor moves between notice rows) become blanks. */
 const text = (out: string) => out.replace(/\x1b(\[[0-9;?]*[A-Za-z]|[78])/g, ' ').replace(/\s+/g, ' ');
 const count = (out: string, s: string) => text(out).split(s).length - 1;
-
-async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 test('retiringMessage: the end as HH:MM UTC, the minutes left, what to do and what happens after', () => {
   const now = Date.parse('2026-11-30T14:00:00Z');

@@ -9,17 +9,10 @@ import type { TypingState, WatchEnd, WatchEvents } from './shell-tap-types.ts';
 import type { TtySize, WatchAnswer, WatchStatus } from '../core/terminal.ts';
 import { MemoryTerminal } from '../../test/helpers/memory-terminal.ts';
 import { unitWorld } from '../../test/helpers/unit-world.ts';
+import { until } from '../../test/helpers/until.ts';
 
 /** What a terminal shows as text: escape sequences (cursor moves between notice rows) become blanks. */
 const text = (out: string) => out.replace(/\x1b(\[[0-9;?]*[A-Za-z]|[78])/g, ' ').replace(/\s+/g, ' ');
-
-async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** A watcher that keeps what it is told. */
 function watcher() {
