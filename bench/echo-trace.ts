@@ -21,7 +21,9 @@
  * tail (no effect was found: docs/performance.md, "A shorter scheduler slice"). Writes <date>-echo-trace[-exercise]-slice-ab.json.
  *
  * `--busy-shares N`: ISLET's `busy_cpu_shares` (src/lifecycle/cpu-weight-governor.ts; 0 turns the governor off);
- * without it ISLET's default. The result records the weight the exercise's container had at the window's end.
+ * without it ISLET's default. The result records the weight the exercise's container had at the window's end,
+ * and (`keys_by_own_weight`) the echo figures of the keys typed while the typist's own container was lowered
+ * (its last command kept a core busy, and the governor has not yet given its weight back) and of the others.
  *
  * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10] [--exercise]
  *        [--slice-ab 100 --block 10 --slice-first short|default] [--busy-shares 64]
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
     pool.activate(N - 1);
     await sleep(SETTLE_MS);
     const weights = await loweredWatch(target.containerFilter);
+    const keyWeights = await trainerWeights(target.containerFilter);
     const from = performance.now();
     let exercising = probe !== undefined;
     const exercises: number[] = [];
@@ -139,6 +142,7 @@ async function main(): Promise<void> {
     }
     await sleep(Math.max(0, SECONDS * 1000 - (performance.now() - from)));
     const lowered = weights.stop();
+    const ownWeight = keyWeights.stop();
     exercising = false;
     await exerciseLoop;
     const to = performance.now();
@@ -168,6 +172,8 @@ async function main(): Promise<void> {
       },
       // Each second of the window: how many of ISLET's containers had a weight under 1024 (the governor's work).
       containers_lowered: lowered,
+      // The keys split by whether the typing trainee's own container was at a lowered weight when the key was sent.
+      keys_by_own_weight: ownWeight ? byOwnWeight(echoes, ownWeight) : null,
       ...(WITH_EXERCISE ? { exercise_ms: exercises } : {}),
       echo_ms: { keys: ms.length, p50: round1(pct(ms, 0.5)), p95: round1(pct(ms, 0.95)), p99: round1(pct(ms, 0.99)), max: round1(Math.max(...ms)) },
       // Slow keys come together or alone: how many 100 ms windows hold them.
@@ -328,6 +334,70 @@ async function loweredWatch(filter: string): Promise<{ stop(): { seconds_with_an
       clearInterval(timer);
       return { seconds_with_any: counts.filter((n) => n > 0).length, max: Math.max(0, ...counts), seconds: counts.length };
     },
+  };
+}
+
+/** When each working trainee's container was at a weight under 1024: per trainee number, [from, to) spans in performance.now(). */
+type LoweredSpans = Map<number, [number, number][]>;
+
+/**
+ * Reads every 100 ms the weight (cgroup v1 cpu.shares) of each working trainee's container (ISLET's names end in
+ * `.w<i>`, lib/worker-pool.ts's accounts) and keeps the spans it was under 1024; stop() gives them (null where
+ * cgroup v1's files are not there). The reads are ~1000 small files a second, a sliver of one core.
+ */
+async function trainerWeights(filter: string): Promise<{ stop(): LoweredSpans | null }> {
+  const { stdout } = await promisify(exec)(`docker ps --no-trunc --filter ${filter} --format '{{.ID}} {{.Names}}'`, { timeout: 60_000 });
+  const files = new Map<number, string>();
+  for (const line of stdout.split('\n')) {
+    const m = /^(\w+) \S*\.w(\d+)$/.exec(line.trim());
+    if (m) files.set(Number(m[2]), `/sys/fs/cgroup/cpu/docker/${m[1]}/cpu.shares`);
+  }
+  const first = files.values().next().value;
+  if (!first || !existsSync(first)) return { stop: () => null };
+  const spans: LoweredSpans = new Map();
+  const open = new Map<number, number>();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    for (const [who, f] of files) {
+      let low = false;
+      try {
+        low = Number(readFileSync(f, 'utf8')) < 1024;
+      } catch {
+        // the container is gone
+      }
+      const since = open.get(who);
+      if (low && since === undefined) open.set(who, now);
+      if (!low && since !== undefined) {
+        open.delete(who);
+        (spans.get(who) ?? spans.set(who, []).get(who)!).push([since, now]);
+      }
+    }
+  }, 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      const now = performance.now();
+      for (const [who, since] of open) (spans.get(who) ?? spans.set(who, []).get(who)!).push([since, now]);
+      return spans;
+    },
+  };
+}
+
+/** Echo figures of the keys sent while their trainee's container was lowered, and of the others. */
+function byOwnWeight(echoes: readonly { at: number; ms: number; who?: number }[], spans: LoweredSpans) {
+  const lowered = (e: { at: number; who?: number }) => (spans.get(e.who ?? -1) ?? []).some(([a, b]) => e.at >= a && e.at < b);
+  const figures = (xs: number[]) => ({
+    keys: xs.length,
+    p50: round1(pct(xs, 0.5)),
+    p95: round1(pct(xs, 0.95)),
+    p99: round1(pct(xs, 0.99)),
+    over_50ms: xs.filter((x) => x > SLOW_MS).length,
+  });
+  const known = echoes.filter((e) => e.who !== undefined);
+  return {
+    lowered: figures(known.filter(lowered).map((e) => e.ms)),
+    own_weight: figures(known.filter((e) => !lowered(e)).map((e) => e.ms)),
+    spans: [...spans.values()].reduce((a, x) => a + x.length, 0),
   };
 }
 

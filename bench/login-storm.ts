@@ -2,16 +2,16 @@
  * Login storm: N trainees (default 100) connect at the same moment through
  * real SSH; each creates an account and enters an environment. Per trainee,
  * the time from ssh start to the shell prompt (success rate, p50/p95/max),
- * with its phases (first menu, and within it the SSH login; account; environment). Runs, in this order: the
- * engine alone (N containers straight through the Engine API: the floor of the
- * same run), ISLET cold (every trainee gets a new container; no warm pool
- * beside it), ISLET with a warm pool of N (a server of its own), and the peer
- * (the original design), cold. After each cold storm, with the N shells live,
+ * with its phases (first menu, and within it the SSH login; account; environment). Runs the engine alone
+ * (N containers straight through the Engine API: the floor of the same run) and ISLET cold (every trainee
+ * gets a new container; no warm pool beside it), then the peer (the original design) cold, then ISLET with
+ * a warm pool of N (a server of its own). After each cold storm, with the N shells live,
  * each trainee types a character once a second: echo p50/p95/p99.
  * Writes bench/results/<date>-login-storm.json.
  *
- * With --rounds R the engine-alone and cold storms repeat R times, the systems' order alternating, and
- * each figure pools the rounds (the per-round p95s are in `rounds`).
+ * With --rounds R the engine-alone and cold storms repeat R times, in the order of lib/storm-order.ts (the
+ * engine alone and ISLET alternate, each first in every other round; the peer's cold storms follow them
+ * all, recorded in `storm_order`), and each figure pools the rounds (the per-round p95s are in `rounds`).
  *
  * Every storm starts on a quiet machine (bench/lib/settle.ts: the last one's container teardown goes on in
  * the kernel after the engine answered) and records the wait, and this generator's event-loop delay over
@@ -45,11 +45,12 @@ import { pct, round1, writeResult } from './lib/results.ts';
 import { summarizeCpuProfile } from './lib/cpu-profile.ts';
 import { SlotCpu } from './lib/slot-cpu.ts';
 import { settle, type Settled } from './lib/settle.ts';
-import { numArg, startIslet, startTarget, targetsFromArgs, type Target } from './lib/targets.ts';
+import { stormOrder } from './lib/storm-order.ts';
+import { numArg, startIslet, startTarget, targetsFromArgs, type Target, type TargetName } from './lib/targets.ts';
 
 const argv = process.argv.slice(2);
 const N = numArg(argv, 'trainees', 100);
-/** Rounds of (engine alone, each system cold), the systems' order alternating from round to round. */
+/** Rounds of (engine alone, each system cold), in the order of lib/storm-order.ts. */
 const ROUNDS = numArg(argv, 'rounds', 1);
 const PROFILE = argv.includes('--profile');
 const WARM_ONLY = argv.includes('--warm-only');
@@ -142,6 +143,7 @@ async function main(): Promise<void> {
     echo_ms: {} as Record<string, unknown>,
     server_problems: {} as Record<string, unknown>,
     engine_alone: undefined as unknown,
+    storm_order: [] as string[],
   };
   const record = (key: string, run: Run, attempts = N) => {
     result.runs[key] = run;
@@ -189,48 +191,50 @@ async function main(): Promise<void> {
     writeResult(PROFILE ? 'login-storm-warm-profile' : 'login-storm-warm', result);
     return;
   }
-  // The engine alone, in the same run (issue 15.4: the cold storm's p95 is judged against it), then each
-  // system's cold storm; with several rounds the systems' order alternates.
+  // The engine alone, in the same run (issue 15.4: the cold storm's p95 is judged against it), and each
+  // system's cold storm, in the order of lib/storm-order.ts (the floor and ISLET alternate; the peer's last).
   const names = targetsFromArgs(argv);
   const engine: number[] = [];
   const colds: Record<string, Run[]> = {};
   const echoes: Record<string, number[]> = {};
-  const rounds: Record<string, number>[] = [];
-  const cpu: Record<string, WindowCpu>[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    let meter: SlotCpu | undefined;
-    const roundCpu: Record<string, WindowCpu> = {};
-    const quiet = await settle();
-    const e = await engineStorm(N, 8, (edge, filter) => {
-      if (edge === 'start') (meter = new SlotCpu(NO_FRONT_END, filter, { newContainers: true })).start();
-      else roundCpu.engine = meter!.stop();
-    });
-    engine.push(...e);
-    const round: Record<string, number> = { engine_p95: round1(pct(e, 0.95)), engine_settle_ms: quiet.waitedMs };
-    for (const name of r % 2 ? [...names].reverse() : names) {
-      // Like for like (issue 15.1): ISLET's cold storm runs without a warm pool beside it, as the peer's does.
-      const target = await startTarget(name);
-      try {
-        const cold = await storm(target, `c${r}x`, target.choices.demo);
-        (colds[name] ??= []).push(cold.run);
-        roundCpu[name] = cold.cpu;
-        round[`${name}_p95`] = round1(pct(cold.run.times, 0.95));
-        round[`${name}_settle_ms`] = cold.run.settled?.waitedMs ?? NaN;
-        round[`${name}_first_menu_p95`] = round1(pct(cold.run.phases.firstMenu, 0.95));
-        round[`${name}_generator_lag_p99`] = cold.run.generatorLag?.p99 ?? NaN;
-        (echoes[name] ??= []).push(...(await echoLatency(cold.trainees, 10)));
-        for (const t of cold.trainees) t.end();
-        const problems = target.problems();
-        result.server_problems[`${name}_round${r}`] = { count: problems.length, first: problems.slice(0, 10) };
-        if (problems.length) console.log(`${name}: ${problems.length} warnings or errors in the server log; first: ${problems[0]}`);
-      } finally {
-        await target.close();
-      }
+  const rounds: Record<string, number>[] = Array.from({ length: ROUNDS }, () => ({}));
+  const cpu: Record<string, WindowCpu>[] = Array.from({ length: ROUNDS }, () => ({}));
+  for (const { name, round: r } of stormOrder(names, ROUNDS)) {
+    const round = rounds[r]!;
+    const roundCpu = cpu[r]!;
+    if (name === 'engine') {
+      let meter: SlotCpu | undefined;
+      const quiet = await settle();
+      const e = await engineStorm(N, 8, (edge, filter) => {
+        if (edge === 'start') (meter = new SlotCpu(NO_FRONT_END, filter, { newContainers: true })).start();
+        else roundCpu.engine = meter!.stop();
+      });
+      engine.push(...e);
+      Object.assign(round, { engine_p95: round1(pct(e, 0.95)), engine_settle_ms: quiet.waitedMs });
+      console.log(`round ${r} engine alone: p95 ${round.engine_p95} ms`);
+      continue;
     }
-    rounds.push(round);
-    cpu.push(roundCpu);
-    console.log(`round ${r}`, JSON.stringify(round), JSON.stringify(roundCpu));
+    // Like for like (issue 15.1): ISLET's cold storm runs without a warm pool beside it, as the peer's does.
+    const target = await startTarget(name as TargetName);
+    try {
+      const cold = await storm(target, `c${r}x`, target.choices.demo);
+      (colds[name] ??= []).push(cold.run);
+      roundCpu[name] = cold.cpu;
+      round[`${name}_p95`] = round1(pct(cold.run.times, 0.95));
+      round[`${name}_settle_ms`] = cold.run.settled?.waitedMs ?? NaN;
+      round[`${name}_first_menu_p95`] = round1(pct(cold.run.phases.firstMenu, 0.95));
+      round[`${name}_generator_lag_p99`] = cold.run.generatorLag?.p99 ?? NaN;
+      (echoes[name] ??= []).push(...(await echoLatency(cold.trainees, 10)));
+      for (const t of cold.trainees) t.end();
+      const problems = target.problems();
+      result.server_problems[`${name}_round${r}`] = { count: problems.length, first: problems.slice(0, 10) };
+      if (problems.length) console.log(`${name}: ${problems.length} warnings or errors in the server log; first: ${problems[0]}`);
+    } finally {
+      await target.close();
+    }
+    console.log(`round ${r} ${name}: p95 ${round[`${name}_p95`]} ms`, JSON.stringify(roundCpu[name]));
   }
+  result.storm_order = stormOrder(names, ROUNDS).map((t) => `${t.name}#${t.round}`);
   result.engine_alone = { containers: N, concurrency: 8, rounds: ROUNDS, ...summary(engine.map(round1)) };
   Object.assign(result, { rounds, cpu_per_round: cpu });
   console.log('engine alone', JSON.stringify(result.engine_alone));

@@ -83,7 +83,9 @@ function storm(): string | undefined {
   const eng = newest('engine-storm');
   const same = r.engine_alone;
   const floor = same
-    ? `\n\nThe engine alone in the same run${same.rounds > 1 ? ` (${same.rounds} rounds, pooled)` : ''}, before the cold storms ` +
+    ? `\n\nThe engine alone in the same run${same.rounds > 1 ? ` (${same.rounds} rounds, pooled)` : ''}, ` +
+      // Files with storm_order ran the floor and ISLET alternating, the peer's storms after both (lib/storm-order.ts).
+      `${r.storm_order ? `alternating with ISLET's cold storms, the peer's after them (order: ${r.storm_order.join(', ')})` : 'before the cold storms'} ` +
       `(${same.containers} containers created and started straight through the Engine API, ${same.concurrency} at a time, no SSH or accounts): running after p50 ${ms(same.p50)}, p95 ${ms(same.p95)}, max ${ms(same.max)}.`
     : eng
       ? `\n\nThe engine alone (\`node bench/engine-storm.ts\`: ${eng.containers} containers created and started straight through the Engine API, ${eng.concurrency} at a time, no SSH or accounts): running after p50 ${ms(eng.ms.p50)}, p95 ${ms(eng.ms.p95)}, max ${ms(eng.ms.max)} (\`bench/results/${eng.file}\`).`

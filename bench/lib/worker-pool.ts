@@ -50,11 +50,11 @@ export class WorkerPool {
     while (this.#workers.length < n) {
       const base = this.#workers.length;
       const batch = await Promise.all(Array.from({ length: Math.min(10, n - base) }, (_, k) => open(base + k)));
-      for (const t of batch) {
+      for (const [k, t] of batch.entries()) {
         const w: Worker = {
           t,
           active: false,
-          random: seeded(base + batch.indexOf(t) + 1),
+          random: seeded(base + k + 1),
           state: { busy: false },
           done: Promise.resolve().then(() =>
             runWorkload(t, {
@@ -63,6 +63,7 @@ export class WorkerPool {
               random: () => w.random(),
               typingGapMs: 80,
               echoes: this.echoes,
+              who: base + k, // the index `open` was given
               stopped: () => this.#stop,
               paused: () => !w.active,
               state: w.state,

@@ -31,6 +31,8 @@ export const EXERCISE = 'head -c 300000000 /dev/zero | md5sum';
 export interface EchoSample {
   readonly at: number;
   readonly ms: number;
+  /** Which trainee typed it (WorkloadOptions.who), where the caller said. */
+  readonly who?: number;
 }
 
 export interface WorkloadOptions {
@@ -44,6 +46,8 @@ export interface WorkloadOptions {
   readonly typingGapMs: number;
   /** Where the echo samples go (shared by all trainees). */
   readonly echoes: EchoSample[];
+  /** This trainee's number, recorded with each of its echoes. */
+  readonly who?: number;
   readonly stopped: () => boolean;
   /** While true the trainee types nothing new (the interleaved run pauses the systems not being measured). */
   readonly paused?: () => boolean;
@@ -75,7 +79,7 @@ export async function runWorkload(t: SshTrainee, o: WorkloadOptions): Promise<{ 
         for (const ch of cmd) {
           const t0 = performance.now();
           const ms = await t.echo(ch, 30_000);
-          o.echoes.push({ at: t0, ms });
+          o.echoes.push(o.who === undefined ? { at: t0, ms } : { at: t0, ms, who: o.who });
           if (o.typingGapMs > 0) await sleep(o.typingGapMs);
         }
         t.skip();
