@@ -5,7 +5,9 @@
  * available, the scheduler traced (sched_switch, sched_waking) for part of the window: how long ISLET's
  * event-loop thread waited for a CPU, its longest stretch on one, and what ran on each CPU while it waited
  * long (lib/sched-trace.ts); ISLET's loop-late episodes placed in that trace (on a CPU, held off one, or asleep);
- * and the same for a control, a Node process at the same priority that does nothing but the probe's timer.
+ * and the same for a control, a Node process at the same priority that does nothing but the probe's timer; and
+ * every program's wait for a CPU once woken (`trace.wake_latency`: dockerd, the shims and the shells are hops of
+ * every echo, so this says which hop a busy machine delays).
  * Writes bench/results/<date>-echo-trace.json (with --exercise, <date>-echo-trace-exercise.json).
  *
  * `--exercise`: one more trainee (the probe) runs the cut-off exercise (lib/workload.ts's EXERCISE) back to
@@ -35,7 +37,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openJourney, run } from './lib/journey.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
-import { breakdown, parseSchedTrace, program, whoRan } from './lib/sched-trace.ts';
+import { breakdown, parseSchedTrace, program, wakeLatencies, whoRan } from './lib/sched-trace.ts';
 import { numArg, startTarget } from './lib/targets.ts';
 import { WorkerPool } from './lib/worker-pool.ts';
 import { EXERCISE } from './lib/workload.ts';
@@ -194,6 +196,8 @@ async function main(): Promise<void> {
         ...summarizeTrace(t, traced, echoes),
         islet_late_episodes: lateEpisodes(t, lag, from),
         control_late_episodes: control.pid === undefined ? null : lateEpisodes(parseSchedTrace(lines, control.pid), controlLag, from),
+        // Every program's wait for a CPU once woken, over the traced part: the hops of the echo's path among them.
+        wake_latency: wakeLatencies(lines).slice(0, 25),
       };
     }
     if (switcher) result.slice_ab = sliceAb(blocks, echoes, lag, from, startSliceNs);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { breakdown, parseSchedTrace, whoRan } from './sched-trace.ts';
+import { breakdown, parseSchedTrace, wakeLatencies, whoRan } from './sched-trace.ts';
 
 const sw = (cpu: number, t: string, prev: [string, number, string], next: [string, number]) =>
   ` ${prev[0]}-${prev[1]} [00${cpu}] d..2. ${t}: sched_switch: ` +
@@ -73,4 +73,25 @@ test("an interval's time splits into on a CPU, runnable and asleep, with the pre
   assert.deepEqual(breakdown(t, 100_001_000, 100_011_000), { ms: 10, cpuMs: 3, runnableMs: 3, asleepMs: 4, preemptions: 1, wakeups: 1 });
   // An interval that begins inside a wait counts its part of it, not the wait's start.
   assert.deepEqual(breakdown(t, 100_009_000, 100_011_000), { ms: 2, cpuMs: 1, runnableMs: 1, asleepMs: 0, preemptions: 0, wakeups: 0 });
+});
+
+test('wake latencies are pooled per program (every shim one), from each waking to the next switch in', () => {
+  const lines = [
+    wake(0, '200.000000', 'containerd-shim', 7),
+    sw(0, '200.004000', ['md5sum', 30, 'R'], ['containerd-shim', 7]), // 4 ms
+    wake(1, '200.010000', 'containerd-shim', 8),
+    wake(1, '200.011000', 'containerd-shim', 8), // a second waking keeps the first
+    sw(1, '200.022000', ['md5sum', 31, 'R'], ['containerd-shim', 8]), // 12 ms
+    wake(0, '200.030000', 'bash', 11),
+    sw(0, '200.030500', ['containerd-shim', 7, 'S'], ['bash', 11]), // 0.5 ms
+    wake(0, '200.040000', 'dockerd', 5), // never switched in before the dump ends: not counted
+    wake(1, '200.050000', 'node', 9), // woken while on its CPU: switches out, then in 30 ms later
+    sw(1, '200.050100', ['node', 9, 'S'], ['swapper/1', 0]),
+    sw(1, '200.080000', ['swapper/1', 0, 'R'], ['node', 9]),
+  ];
+  assert.deepEqual(wakeLatencies(lines, 1), [
+    { program: 'containerd-shim', wakeups: 2, p50Ms: 12, p99Ms: 12, maxMs: 12, over10ms: 1 },
+    { program: 'bash', wakeups: 1, p50Ms: 0.5, p99Ms: 0.5, maxMs: 0.5, over10ms: 0 },
+  ]);
+  assert.deepEqual(wakeLatencies(lines, 2).map((w) => w.program), ['containerd-shim'], 'programs under minWakeups are left out');
 });

@@ -128,3 +128,64 @@ export function breakdown(t: ThreadTrace, from: number, to: number): Breakdown {
     wakeups: started.filter((w) => w.how === 'woken').length,
   };
 }
+
+/** How long each program's threads waited for a CPU once woken (µs to the next switch in), pooled per program. */
+export interface WakeLatency {
+  readonly program: string;
+  readonly wakeups: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** Wake-ups that waited 10 ms or more. */
+  readonly over10ms: number;
+}
+
+/**
+ * Wake-to-run latency of every thread in the dump, pooled by program (lib/sched-trace.ts's `program`, so all
+ * shims are one), most wake-ups first; programs woken fewer than `minWakeups` times are left out. Each hop of a
+ * keystroke's echo (ISLET, dockerd, the container's shim, the trainee's shell, and back) is a wake-up of one of
+ * these programs, so this says at which hop a busy machine makes the echo wait. A waking with no switch in
+ * before the dump ends is not counted, nor one of a thread still on its CPU (it switches out first); a second
+ * waking of a thread already waiting keeps the first.
+ */
+export function wakeLatencies(lines: Iterable<string>, minWakeups = 20): WakeLatency[] {
+  const woken = new Map<number, { at: number; comm: string }>();
+  const by = new Map<string, number[]>();
+  for (const line of lines) {
+    const s = SWITCH.exec(line);
+    if (s) {
+      // A thread woken while still on its CPU (it had not yet slept) switches out before it switches in: no wait.
+      woken.delete(Number(s[5]));
+      const pid = Number(s[8]);
+      const w = woken.get(pid);
+      if (w && pid !== 0) {
+        woken.delete(pid);
+        const key = program(w.comm);
+        const list = by.get(key) ?? [];
+        list.push(us(s[2]!, s[3]!) - w.at);
+        by.set(key, list);
+      }
+      continue;
+    }
+    const w = WAKING_COMM.exec(line);
+    if (w && !woken.has(Number(w[4]))) woken.set(Number(w[4]), { at: us(w[1]!, w[2]!), comm: w[3]! });
+  }
+  const ms = (v: number) => Math.round(v / 100) / 10;
+  const at = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+  return [...by]
+    .filter(([, xs]) => xs.length >= minWakeups)
+    .map(([name, xs]) => {
+      xs.sort((a, b) => a - b);
+      return {
+        program: name,
+        wakeups: xs.length,
+        p50Ms: ms(at(xs, 0.5)),
+        p99Ms: ms(at(xs, 0.99)),
+        maxMs: ms(xs[xs.length - 1]!),
+        over10ms: xs.filter((x) => x >= 10_000).length,
+      };
+    })
+    .sort((a, b) => b.wakeups - a.wakeups);
+}
+
+const WAKING_COMM = /\s(\d+)\.(\d+): sched_waking: comm=(.*?) pid=(\d+) prio/;

@@ -16,10 +16,10 @@
  * `busyShares` once it used at least `busyPercent` of one core over a tick, and back to its own weight once it
  * used under CALM_PERCENT for CALM_TICKS ticks in a row. The first time a container is seen, and when its CPU
  * counter went back (the container restarted), it is given its own weight (a weight lowered before ISLET restarted
- * must not stay). A failed read or write changes nothing
- * and is tried again at the next tick. `busyShares` 0 turns this off: whatever is lowered is given back. A
- * container that stops being a target is forgotten (its next start applies the configured weight), and close()
- * gives every lowered one its weight back. Where several servers share the store, only the one that `leads` writes.
+ * must not stay). A failed read or write changes nothing and is tried again at the next tick. `busyShares` 0 turns
+ * this off: whatever is lowered is given back. A container that stops being a target is forgotten (its next start
+ * applies the configured weight), and close() gives every lowered one its weight back. Where several servers share
+ * the store, only the one that `leads` writes.
  * Containers are touched only through the driver's setCpuWeight, which writes this machine's cgroup files (no
  * engine call).
  */

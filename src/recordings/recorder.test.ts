@@ -116,10 +116,19 @@ test("recording on: the engine gets the door's own terminal (identity, class), i
     t.write('after');
     assert.ok(t.output.endsWith('duringafter'), 'the door still gets every write');
     const [file] = casts(dir, 'alice');
-    // Control: the same writes during the session are in the recording; the one after it is not.
+    // Control: the same writes during the session are in the recording; the one after it is not. Writes close
+    // together share one output event, and on a busy machine they may not: the text is compared, not the events.
+    const ev = events(join(dir, 'alice', file!));
+    assert.equal(
+      ev
+        .filter((e) => e[1] === 'o')
+        .map((e) => e[2])
+        .join(''),
+      'menu> during',
+    );
     assert.deepEqual(
-      events(join(dir, 'alice', file!)).map((e) => e[2]),
-      ['menu> during', '0'],
+      ev.filter((e) => e[1] !== 'o').map((e) => e[2]),
+      ['0'],
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
