@@ -93,5 +93,9 @@ test('wake latencies are pooled per program (every shim one), from each waking t
     { program: 'containerd-shim', wakeups: 2, p50Ms: 12, p99Ms: 12, maxMs: 12, over10ms: 1 },
     { program: 'bash', wakeups: 1, p50Ms: 0.5, p99Ms: 0.5, maxMs: 0.5, over10ms: 0 },
   ]);
-  assert.deepEqual(wakeLatencies(lines, 2).map((w) => w.program), ['containerd-shim'], 'programs under minWakeups are left out');
+  assert.deepEqual(
+    wakeLatencies(lines, 2).map((w) => w.program),
+    ['containerd-shim'],
+    'programs under minWakeups are left out',
+  );
 });
