@@ -94,18 +94,9 @@ export function recordingsDir(dataDir: string): string {
  * several front doors; otherwise SQLite in the data directory (islet.db), the default. The URL's password
  * is never logged: errors carry the redacted URL.
  */
-export async function openStore(
-  dataDir: string,
-  o: { url?: string | undefined; log?: Logger /** the server: SQLite's checkpoints off its event loop */; backgroundCheckpoint?: boolean } = {},
-): Promise<Store> {
+export async function openStore(dataDir: string, o: { url?: string | undefined; log?: Logger } = {}): Promise<Store> {
   const url = o.url ?? process.env.ISLET_STORE ?? '';
-  if (url === '' || url === 'sqlite') {
-    const log = o.log;
-    return new SqliteStore(join(dataDir, 'islet.db'), {
-      backgroundCheckpoint: o.backgroundCheckpoint === true,
-      ...(log ? { onWarning: (msg: string, err?: unknown) => log.warn({ event: 'store_checkpoint', err }, msg) } : {}),
-    });
-  }
+  if (url === '' || url === 'sqlite') return new SqliteStore(join(dataDir, 'islet.db'));
   if (!/^postgres(ql)?:\/\//.test(url)) {
     const why = `--store / ISLET_STORE: expected a postgres://user:password@host:port/database URL, or nothing for SQLite; got ${redactUrl(url)}`;
     throw new IsletError('CONFIG_INVALID', 'configuration invalid', why);

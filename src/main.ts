@@ -92,7 +92,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   if (broken.length) throw new IsletError('CONFIG_INVALID', 'configuration invalid', broken.map(formatIssue).join('\n'));
 
   await applyPriority(config.current().global.server_priority, log);
-  const store = await openStore(o.dataDir, { url: o.store, log, backgroundCheckpoint: true });
+  const store = await openStore(o.dataDir, { url: o.store, log });
   // Metrics (src/metrics/): decorators around the driver, the handler and the guard; the doors never call them.
   const obs = new Observability();
   const driver = obs.driver(o.driver ?? engineDriver({ hostsDir: hostsFilesDir(o.dataDir) }, first.global.runtime));

@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import { IsletError } from '../core/islet-error.ts';
 import { KeyLock } from '../core/key-lock.ts';
 import { capacityAnswer } from './capacity.ts';
-import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { migrateSqlite } from './sqlite-migrate.ts';
 import { type Row, toAccount, toKey, toOwnership, toThrottle } from './rows.ts';
 import { instructorSessionsWhere, toInstructorSession } from './rows.ts';
@@ -36,13 +35,9 @@ export class SqliteStore implements Store {
   readonly #storeId: string;
   readonly #exclusive = new KeyLock();
   readonly shared = false;
-  readonly #checkpointer: SqliteCheckpointer | undefined;
 
-  /**
-   * Opens (creating when missing) the database file; the file is made mode 0600. `backgroundCheckpoint` (the
-   * server: src/compose.ts openStore) moves the WAL's checkpoints to a worker thread (sqlite-checkpointer.ts).
-   */
-  constructor(path: string, o: { backgroundCheckpoint?: boolean; onWarning?: (msg: string, err?: unknown) => void } = {}) {
+  /** Opens (creating when missing) the database file; the file is made mode 0600. */
+  constructor(path: string) {
     try {
       this.#db = new DatabaseSync(path);
       this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
@@ -56,10 +51,6 @@ export class SqliteStore implements Store {
     }
     if (path !== ':memory:') {
       for (const p of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(p)) chmodSync(p, 0o600);
-    }
-    if (o.backgroundCheckpoint && path !== ':memory:') {
-      this.#checkpointer = new SqliteCheckpointer(this.#db, path, o.onWarning ? { onWarning: o.onWarning } : {});
-      this.#checkpointer.start();
     }
     const db = this.#db;
     this.#q = {
@@ -365,13 +356,7 @@ export class SqliteStore implements Store {
     return this.#run('deleteInstructorThrottle', () => Number(this.#db.prepare(q).run(instructor).changes) === 1);
   }
 
-  /** The background checkpointer, when there is one (tests). */
-  get checkpointer(): SqliteCheckpointer | undefined {
-    return this.#checkpointer;
-  }
-
   async close(): Promise<void> {
-    await this.#checkpointer?.close();
     this.#db.close();
   }
 }
