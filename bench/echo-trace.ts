@@ -23,7 +23,7 @@
  * tail (no effect was found: docs/performance.md, "A shorter scheduler slice"). Writes <date>-echo-trace[-exercise]-slice-ab.json.
  *
  * `--busy-shares N`: ISLET's `busy_cpu_shares` (src/lifecycle/cpu-weight-governor.ts; 0 turns the governor off);
- * without it ISLET's default. The result records the weight the exercise's container had at the window's end,
+ * without it ISLET's default; `--busy-percent P` its `busy_cpu_percent` likewise. The result records the weight the exercise's container had at the window's end,
  * and (`keys_by_own_weight`) the echo figures of the keys typed while the typist's own container was lowered
  * (its last command kept a core busy, and the governor has not yet given its weight back) and of the others.
  *
@@ -51,6 +51,7 @@ const TRACE_SECONDS = numArg(argv, 'trace-seconds', 15);
 const SETTLE_MS = numArg(argv, 'settle', 10) * 1000;
 const WITH_EXERCISE = argv.includes('--exercise');
 const BUSY_SHARES = argv.includes('--busy-shares') ? numArg(argv, 'busy-shares', 64) : undefined;
+const BUSY_PERCENT = argv.includes('--busy-percent') ? numArg(argv, 'busy-percent', 90) : undefined;
 const SLICE_AB_US = numArg(argv, 'slice-ab', 0);
 const BLOCK_MS = numArg(argv, 'block', 10) * 1000;
 // Which arm opens the window: `--slice-first short|default`; without it, by the minute's parity.
@@ -84,7 +85,10 @@ async function main(): Promise<void> {
     priority: 0,
     nodeOptions: `--import=${join(repoRoot, 'bench/lib/loop-lag-probe.ts')}`,
     env: { LOOP_LAG_FILE: lagFile },
-    ...(BUSY_SHARES !== undefined ? { config: [`busy_cpu_shares: ${BUSY_SHARES}`] } : {}),
+    config: [
+      ...(BUSY_SHARES !== undefined ? [`busy_cpu_shares: ${BUSY_SHARES}`] : []),
+      ...(BUSY_PERCENT !== undefined ? [`busy_cpu_percent: ${BUSY_PERCENT}`] : []),
+    ],
   });
   const startSliceNs = threadSlice(target.pid); // the slice ISLET's event-loop thread starts with: the kernel's default
   const pool = new WorkerPool();
@@ -169,6 +173,7 @@ async function main(): Promise<void> {
         trace_seconds: TRACE_SECONDS,
         islet_priority: 0,
         busy_cpu_shares: BUSY_SHARES ?? 'default',
+        busy_cpu_percent: BUSY_PERCENT ?? 'default',
         islet_slice_us: SLICE_AB_US > 0 ? 'alternating' : startSliceNs === undefined ? null : startSliceNs / 1000,
         slow_ms: SLOW_MS,
       },
