@@ -23,12 +23,13 @@
  * tail (no effect was found: docs/performance.md, "A shorter scheduler slice"). Writes <date>-echo-trace[-exercise]-slice-ab.json.
  *
  * `--busy-shares N`: ISLET's `busy_cpu_shares` (src/lifecycle/cpu-weight-governor.ts; 0 turns the governor off);
- * without it ISLET's default; `--busy-percent P` its `busy_cpu_percent` likewise. The result records the weight the exercise's container had at the window's end,
- * and (`keys_by_own_weight`) the echo figures of the keys typed while the typist's own container was lowered
- * (its last command kept a core busy, and the governor has not yet given its weight back) and of the others.
+ * without it ISLET's default; `--busy-percent P` its `busy_cpu_percent` likewise. The result records the weight
+ * the exercise's container had at the window's end, and (`keys_by_own_weight`) the echo figures of the keys typed
+ * while the typist's own container was lowered (its last command kept a core busy, and the governor has not yet
+ * given its weight back) and of the others.
  *
  * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10] [--exercise]
- *        [--slice-ab 100 --block 10 --slice-first short|default] [--busy-shares 64]
+ *        [--slice-ab 100 --block 10 --slice-first short|default] [--busy-shares 64] [--busy-percent 90]
  */
 import { exec, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
