@@ -53,6 +53,9 @@ const SETTLE_MS = numArg(argv, 'settle', 10) * 1000;
 const WITH_EXERCISE = argv.includes('--exercise');
 const BUSY_SHARES = argv.includes('--busy-shares') ? numArg(argv, 'busy-shares', 64) : undefined;
 const BUSY_PERCENT = argv.includes('--busy-percent') ? numArg(argv, 'busy-percent', 90) : undefined;
+/** ISLET's `runtime.terminal` for the run (src/runtime/docker/pty-relays.ts); without it ISLET's default. */
+const TERMINAL = argv.includes('--terminal') ? argv[argv.indexOf('--terminal') + 1] : undefined;
+if (TERMINAL !== undefined && TERMINAL !== 'engine' && TERMINAL !== 'relay') throw new Error('--terminal: engine or relay');
 const SLICE_AB_US = numArg(argv, 'slice-ab', 0);
 const BLOCK_MS = numArg(argv, 'block', 10) * 1000;
 // Which arm opens the window: `--slice-first short|default`; without it, by the minute's parity.
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
     config: [
       ...(BUSY_SHARES !== undefined ? [`busy_cpu_shares: ${BUSY_SHARES}`] : []),
       ...(BUSY_PERCENT !== undefined ? [`busy_cpu_percent: ${BUSY_PERCENT}`] : []),
+      ...(TERMINAL !== undefined ? ['runtime:', `  terminal: ${TERMINAL}`] : []),
     ],
   });
   const startSliceNs = threadSlice(target.pid); // the slice ISLET's event-loop thread starts with: the kernel's default
@@ -175,6 +179,7 @@ async function main(): Promise<void> {
         islet_priority: 0,
         busy_cpu_shares: BUSY_SHARES ?? 'default',
         busy_cpu_percent: BUSY_PERCENT ?? 'default',
+        terminal: TERMINAL ?? 'default',
         islet_slice_us: SLICE_AB_US > 0 ? 'alternating' : startSliceNs === undefined ? null : startSliceNs / 1000,
         slow_ms: SLOW_MS,
       },

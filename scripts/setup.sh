@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent machine setup for ISLET, run by `npm start` and `npm test`:
 # Debian's docker.io (and a running dockerd when no engine answers),
-# busybox-static, ssh2's native addons built for ISLET's Node (scripts/native-addons.sh),
+# busybox-static, ssh2's native addons built for ISLET's Node (scripts/native-addons.sh), the pty relay,
 # and the offline demo image. With --test, also the tools the
 # test suite drives: OpenSSH client, tmux, expect, and the client matrix's
 # PuTTY tools, Dropbear client, paramiko and asyncssh.
@@ -66,6 +66,8 @@ fi
 # --- native addons ---------------------------------------------------------
 # npm install may have built ssh2's addons for another Node than the one that runs ISLET.
 bash scripts/native-addons.sh
+# The pty relay a `runtime.terminal: relay` container runs (src/runtime/docker/pty-relays.ts).
+bash scripts/build-pty-relay.sh
 
 # --- demo image -----------------------------------------------------------
 bash scripts/build-demo-image.sh

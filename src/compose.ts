@@ -5,7 +5,8 @@
  * adds the front doors and starts the long-running services) and for every admin command
  * (src/cli/admin-context.ts). So an admin command sees the same labels, instance and services as the server.
  */
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { accessFromConfig, type Access } from './access/access-from-config.ts';
 import { AccountService } from './accounts/account-service.ts';
 import { BackgroundHasher } from './accounts/background-hasher.ts';
@@ -22,6 +23,7 @@ import { LifecycleService } from './lifecycle/lifecycle-service.ts';
 import type { Logger } from './logger.ts';
 import { ContainerTools } from './runtime/container-tools.ts';
 import { DockerDriver, type DockerDriverOptions } from './runtime/docker/index.ts';
+import { PTY_RELAY_BINARY } from './runtime/docker/pty-relays.ts';
 import { SwarmDriver } from './runtime/swarm/index.ts';
 import { bridgeNetworkName } from './runtime/names.ts';
 
@@ -77,6 +79,33 @@ export function engineDriver(opts: DockerDriverOptions = {}, runtime?: GlobalCon
     });
   }
   return new DockerDriver(opts);
+}
+
+/**
+ * The Docker driver's options for a data directory: network-off containers' hosts files, and the pty relay
+ * (src/runtime/docker/pty-relays.ts) when `runtime.terminal` is `relay`, refused at start when its binary is
+ * missing or the data directory's path is too long for its sockets.
+ */
+export function dockerOptions(dataDir: string, runtime: GlobalConfig['runtime']): DockerDriverOptions {
+  const hostsDir = hostsFilesDir(dataDir);
+  if (runtime.terminal !== 'relay') return { hostsDir };
+  if (!existsSync(PTY_RELAY_BINARY)) {
+    throw new IsletError(
+      'CONFIG_INVALID',
+      'configuration invalid',
+      `runtime.terminal is relay, but ${PTY_RELAY_BINARY} is missing: run scripts/build-pty-relay.sh`,
+    );
+  }
+  const dir = join(resolve(dataDir), 'pty-relay');
+  // Each socket is <dir>/<24 hex>/sock, and a unix socket's path has at most 107 bytes.
+  if (Buffer.byteLength(dir) + 30 > 107) {
+    throw new IsletError(
+      'CONFIG_INVALID',
+      'configuration invalid',
+      `runtime.terminal is relay, but the data directory's path is too long for its sockets: ${dir}`,
+    );
+  }
+  return { hostsDir, ptyRelay: { dir, binary: PTY_RELAY_BINARY } };
 }
 
 /** Network-off containers' /etc/hosts files (src/runtime/docker/hosts-files.ts): kept, since stopped containers bind them. */

@@ -12,9 +12,10 @@ import { formatIssue } from './config/config-issue.ts';
 import type { Environment } from './config/schema.ts';
 import { IsletError } from './core/islet-error.ts';
 import { Services, periodic } from './core/service.ts';
-import { composeGraph, engineDriver, hostsFilesDir, instanceName, openStore, recordingsDir, testRunLabels } from './compose.ts';
+import { composeGraph, dockerOptions, engineDriver, instanceName, openStore, recordingsDir, testRunLabels } from './compose.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { RuntimeDriver } from './runtime/runtime-driver.ts';
+import { DockerDriver } from './runtime/docker/index.ts';
 import { LABEL_INSTANCE } from './runtime/names.ts';
 import { claimEngineAtStart } from './lifecycle/ownership.ts';
 import { MenuSessionHandler } from './sessions/session-handler.ts';
@@ -95,7 +96,8 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   const store = await openStore(o.dataDir, { url: o.store, log });
   // Metrics (src/metrics/): decorators around the driver, the handler and the guard; the doors never call them.
   const obs = new Observability();
-  const driver = obs.driver(o.driver ?? engineDriver({ hostsDir: hostsFilesDir(o.dataDir) }, first.global.runtime));
+  const engine = o.driver ?? engineDriver(dockerOptions(o.dataDir, first.global.runtime), first.global.runtime);
+  const driver = obs.driver(engine);
   const instance = o.instance ?? instanceName(config);
   const extraLabels = o.extraLabels ?? testRunLabels();
   // Ownership is proved, not assumed: refuse to run beside another data directory's containers (src/lifecycle/ownership.ts).
@@ -104,6 +106,10 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   } catch (err) {
     await store.close();
     throw err;
+  }
+  // Relay sockets of containers removed while no server ran (src/runtime/docker/pty-relays.ts).
+  if (engine instanceof DockerDriver) {
+    engine.sweepRelays().catch((err: unknown) => log.warn({ event: 'relay_sweep_failed', err: String(err) }, 'could not sweep pty relay sockets'));
   }
   // Lab networks (src/catalogue/lab-network.ts): their subnets are refused at the front door like the bridge's.
   let bridgeSubnets: string[] = [];
@@ -240,6 +246,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
       await ssh.close();
       await recorder.close();
       await services.stop();
+      engine.close?.();
       await store.close();
       config.close();
       log.info({ event: 'stopped' }, 'ISLET stopped');

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AdminService } from '../admin/admin-service.ts';
-import { adminService, composeGraph, engineDriver, hostsFilesDir, instanceName, openStore, testRunLabels } from '../compose.ts';
+import { adminService, composeGraph, dockerOptions, engineDriver, instanceName, openStore, testRunLabels } from '../compose.ts';
 import { ConfigSource } from '../config/config-source.ts';
 import { IsletError } from '../core/islet-error.ts';
 import { claimEngine } from '../lifecycle/ownership.ts';
@@ -30,13 +30,14 @@ export async function openAdmin(flags: Record<string, string | boolean | undefin
   const config = new ConfigSource(optionValue('config', flags));
   const instance = instanceName(config);
   const store = await openStore(dataDir, { url, log });
-  const driver = engineDriver({ hostsDir: hostsFilesDir(dataDir) }, config.current().global.runtime);
+  const driver = engineDriver(dockerOptions(dataDir, config.current().global.runtime), config.current().global.runtime);
   const g = composeGraph({ config, store, driver, instance, dataDir, log, now: () => new Date(), extraLabels: testRunLabels() });
   return {
     admin: adminService({ graph: g, store, driver, instance, config, dataDir, log }),
     claim: (takeOver: boolean) => claimEngine({ store, driver, instance, dataDir, log, takeOver }),
     close: async () => {
       await g.close();
+      driver.close?.();
       await store.close();
       log.flush();
     },

@@ -32,6 +32,8 @@ export interface ConformanceOptions {
   readonly user?: string;
   /** Per-test time limit in ms (default 60000). */
   readonly testTimeoutMs?: number;
+  /** Names this run of the suite where a file runs it more than once (a driver option). */
+  readonly title?: string;
 }
 
 const LABEL_SUITE = 'islet.conformance';
@@ -157,7 +159,7 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
     isFailed,
   };
 
-  describe('RuntimeDriver conformance', { timeout }, () => {
+  describe(`RuntimeDriver conformance${opts.title ? ` (${opts.title})` : ''}`, { timeout }, () => {
     before(() => {
       driver = makeDriver();
     });

@@ -176,6 +176,8 @@ export interface RuntimeDriver {
    * live shell's grace ends. Optional: a backend with one machine has none (src/sessions/drain-notices.ts).
    */
   retiring?(): Promise<ReadonlyMap<string, Retiring>>;
+  /** Releases what this process holds for the driver (listening sockets); instances keep running. Optional. */
+  close?(): void;
 }
 
 /** An instance on a machine being retired (RuntimeDriver.retiring). */

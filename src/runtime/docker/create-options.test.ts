@@ -94,6 +94,33 @@ describe('createOptions', () => {
     assert.equal('Cmd' in createOptions(req()), false);
   });
 
+  test('pty relay: its binds are read-only, it is the entrypoint with the program after its arguments, its label is added', () => {
+    const relay = {
+      binds: [
+        ['/var/lib/islet/pty-relay-bin', '/.islet-relay'],
+        ['/data/pty-relay/0123456789abcdef01234567', '/.islet-io'],
+      ] as const,
+      entrypoint: ['/.islet-relay'],
+      cmd: ['/.islet-io/sock', '/bin/sh', '-l'],
+      labels: { 'islet.relay': '0123456789abcdef01234567', 'islet.managed': 'false' },
+    };
+    const o = createOptions(req({ command: 'bash -l', mounts: [{ source: '/srv/pcaps', target: '/pcaps' }] }), {}, relay);
+    assert.deepEqual(o.Entrypoint, ['/.islet-relay']);
+    assert.deepEqual(o.Cmd, ['/.islet-io/sock', '/bin/sh', '-l'], 'the caller puts the program after the relay arguments');
+    assert.deepEqual(o.HostConfig!.Binds, [
+      '/srv/pcaps:/pcaps:ro',
+      '/var/lib/islet/pty-relay-bin:/.islet-relay:ro',
+      '/data/pty-relay/0123456789abcdef01234567:/.islet-io:ro',
+    ]);
+    assert.equal(o.Labels!['islet.relay'], '0123456789abcdef01234567');
+    assert.equal(o.Labels!['islet.managed'], 'true', 'the relay cannot unset the managed label');
+    assert.equal(o.Tty, true, 'the engine still gives the relay a TTY of its own (the relay ignores it)');
+    assert.throws(
+      () => createOptions(req(), {}, { ...relay, binds: [['/var/run', '/.islet-io']] }),
+      (e: unknown) => e instanceof IsletError && e.code === 'CONFIG_FORBIDDEN',
+    );
+  });
+
   test('env vars as NAME=value plus TERM from the request; junk TERM values are replaced', () => {
     let o = createOptions(req({ env: { LANG: 'C.UTF-8', EMPTY: '', WITH_EQ: 'a=b c' } }, { term: 'xterm-256color' }));
     assert.deepEqual(o.Env, ['LANG=C.UTF-8', 'EMPTY=', 'WITH_EQ=a=b c', 'TERM=xterm-256color']);

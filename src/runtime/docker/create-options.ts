@@ -38,7 +38,19 @@ export interface LocalEngineOptions {
   readonly hostsFileFor?: (hostname: string) => string | undefined;
 }
 
-export function createOptions(req: CreateRequest, local: LocalEngineOptions = {}): DockerCreateOptions {
+/**
+ * The pty relay (pty-relays.ts, native/pty-relay.c) as the container's main process: its binds (read-only like
+ * every bind), its entrypoint, and `cmd`, the relay's arguments followed by the program the container would
+ * have run without it (the image's ENTRYPOINT, then the environment's command or the image's CMD).
+ */
+export interface RelayOptions {
+  readonly binds: readonly (readonly [source: string, target: string])[];
+  readonly entrypoint: readonly string[];
+  readonly cmd: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export function createOptions(req: CreateRequest, local: LocalEngineOptions = {}, relay?: RelayOptions): DockerCreateOptions {
   const env = req.env;
   const hostname = containerHostname(env.hostname ?? env.name);
   const userName = env.user === undefined ? undefined : env.user.split(':')[0]!;
@@ -96,8 +108,14 @@ export function createOptions(req: CreateRequest, local: LocalEngineOptions = {}
   if (hostsFile !== undefined) opts.NetworkDisabled = true;
   if (env.user !== undefined) opts.User = env.user;
   if (workdir !== undefined) opts.WorkingDir = workdir;
-  const cmd = command(env.command);
+  const cmd = commandArgv(env.command);
   if (cmd) opts.Cmd = cmd;
+  if (relay) {
+    for (const [source, target] of relay.binds) hostConfig.Binds!.push(bind(source, target));
+    opts.Entrypoint = [...relay.entrypoint];
+    opts.Cmd = [...relay.cmd];
+    opts.Labels = { ...relay.labels, ...opts.Labels };
+  }
   // A read-only root keeps the home writable: an anonymous volume (seeded from
   // the image, removed with the container) that survives restarts of this container.
   if (env.read_only_root && workdir !== undefined && workdir !== '/') opts.Volumes = { [workdir]: {} };
@@ -105,7 +123,7 @@ export function createOptions(req: CreateRequest, local: LocalEngineOptions = {}
 }
 
 /** `command` as argv: a string is split on whitespace (no shell involved). */
-function command(c: string | readonly string[] | undefined): string[] | undefined {
+export function commandArgv(c: string | readonly string[] | undefined): string[] | undefined {
   if (c === undefined) return undefined;
   const argv = typeof c === 'string' ? c.split(/\s+/).filter((s) => s.length > 0) : [...c];
   return argv.length > 0 ? argv : undefined;

@@ -18,6 +18,7 @@ import { runtimeDriverConformance } from '../runtime-driver.case.ts';
 import type { Attachment } from '../runtime-driver.ts';
 import { sweepTestContainers, testLabels, testRunId } from '../../../test/helpers/engine.ts';
 import { DockerDriver, READONLY_TMP_TMPFS } from './index.ts';
+import { PTY_RELAY_BINARY } from './pty-relays.ts';
 
 const IMAGE = 'islet/demo:latest';
 const MiB = 1024 ** 2;
@@ -39,6 +40,7 @@ async function typeAndWait(att: Attachment, screen: Screen, line: string, re: Re
 before(async () => {
   try {
     execFileSync('bash', [join(repoRoot, 'scripts/build-demo-image.sh')], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+    execFileSync('bash', [join(repoRoot, 'scripts/build-pty-relay.sh')], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
   } catch (err) {
     const e = err as { stderr?: Buffer; message: string };
     throw new Error(`cannot build ${IMAGE} (is the Docker engine running?): ${e.stderr?.toString().trim() || e.message}`);
@@ -58,6 +60,22 @@ after(async () => {
 });
 
 runtimeDriverConformance(() => new DockerDriver(), { image: IMAGE, labels });
+
+// The same cases with trainees' terminals through the pty relay (pty-relays.ts), not the engine's attach.
+const relayDir = mkdtempSync(join(tmpdir(), 'islet-relay-'));
+const relayDrivers: DockerDriver[] = [];
+runtimeDriverConformance(
+  () => {
+    const d = new DockerDriver({ ptyRelay: { dir: relayDir, binary: PTY_RELAY_BINARY } });
+    relayDrivers.push(d);
+    return d;
+  },
+  { image: IMAGE, labels, title: 'pty relay' },
+);
+after(() => {
+  for (const d of relayDrivers) d.close();
+  rmSync(relayDir, { recursive: true, force: true });
+});
 
 describe('DockerDriver (Docker specifics)', { timeout: 60_000 }, () => {
   const driver = new DockerDriver();

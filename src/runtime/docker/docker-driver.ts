@@ -20,7 +20,8 @@ import { pipeline } from 'node:stream/promises';
 import { IsletError } from '../../core/islet-error.ts';
 import type { ExecRequest, Execution } from '../runtime-driver.ts';
 import type { Attachment, CreateRequest, InstanceInfo, RuntimeDriver, TtySize } from '../runtime-driver.ts';
-import { createOptions, type LocalEngineOptions } from './create-options.ts';
+import { commandArgv, createOptions, type LocalEngineOptions, type RelayOptions } from './create-options.ts';
+import { LABEL_RELAY, PtyRelays } from './pty-relays.ts';
 import { HostsFiles } from './hosts-files.ts';
 import { EngineClient, MSG_BUSY, statusOf } from './engine-client.ts';
 import type { EngineEndpoint } from './engine-address.ts';
@@ -64,6 +65,12 @@ export interface DockerDriverOptions {
    * about 0.3 s sooner on the benchmark VM; without it they get the engine's `network none`.
    */
   readonly hostsDir?: string;
+  /**
+   * The pty relay (pty-relays.ts): trainees' terminals over a unix socket per container instead of the engine's
+   * attach, `dir` holding the sockets and `binary` the static relay (native/pty-relay.c). Ignored for an engine
+   * on another machine (its containers cannot reach a socket here).
+   */
+  readonly ptyRelay?: { readonly dir: string; readonly binary: string };
 }
 
 export class DockerDriver implements RuntimeDriver {
@@ -86,6 +93,9 @@ export class DockerDriver implements RuntimeDriver {
   readonly #images: ImagePulls;
   readonly #execs: DockerExecs;
   readonly #local: LocalEngineOptions;
+  readonly #relays: PtyRelays | undefined;
+  /** Relay tokens by container id (from create, or the container's label on first use). */
+  readonly #tokens = new Map<string, string | null>();
 
   constructor(opts: DockerDriverOptions = {}) {
     this.#engine = new EngineClient({ socketPath: opts.socketPath, endpoint: opts.endpoint });
@@ -97,6 +107,7 @@ export class DockerDriver implements RuntimeDriver {
     if (weights) this.setCpuWeight = async (id, shares) => weights.set(id, shares);
     const hosts = !remote && opts.hostsDir ? new HostsFiles(opts.hostsDir) : undefined;
     this.#local = hosts ? { hostsFileFor: (h) => hosts.fileOrNone(h) } : {};
+    this.#relays = !remote && opts.ptyRelay ? new PtyRelays(opts.ptyRelay.dir, opts.ptyRelay.binary) : undefined;
     this.#callMs = positive(opts.callTimeoutMs, 15_000, 'callTimeoutMs');
     this.#readings = new UsageReadings(this.#engine, this.#callMs, cgroups);
     this.#slots = new EngineSlots({
@@ -121,7 +132,32 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async create(req: CreateRequest): Promise<InstanceInfo> {
-    const { name, ...body } = createOptions(req, this.#local);
+    const relay = this.#relays ? await this.#relayOptions(this.#relays, req) : undefined;
+    try {
+      const info = await this.#create(req, relay);
+      if (relay) this.#tokens.set(info.id, relay.labels[LABEL_RELAY]!);
+      return info;
+    } catch (err) {
+      if (relay) this.#relays!.forget(relay.labels[LABEL_RELAY]!);
+      throw err;
+    }
+  }
+
+  /** The relay in front of the program the container would run: the image's ENTRYPOINT, then command or CMD. */
+  async #relayOptions(relays: PtyRelays, req: CreateRequest): Promise<RelayOptions> {
+    const program = await this.#images.program(req.env.image);
+    const argv = [...program.entrypoint, ...(commandArgv(req.env.command) ?? program.cmd)];
+    if (argv.length === 0) {
+      throw new IsletError('CONFIG_INVALID', 'This environment is misconfigured. Please tell the instructor.', `image ${req.env.image} has no command`, {
+        image: req.env.image,
+      });
+    }
+    const m = relays.prepare();
+    return { binds: m.binds, entrypoint: m.entrypoint, cmd: [...m.args, ...argv], labels: { [LABEL_RELAY]: m.token } };
+  }
+
+  async #create(req: CreateRequest, relay: RelayOptions | undefined): Promise<InstanceInfo> {
+    const { name, ...body } = createOptions(req, this.#local, relay);
     let res: { Id: string };
     try {
       res = await this.#slots.mutate('create', () =>
@@ -170,7 +206,44 @@ export class DockerDriver implements RuntimeDriver {
     return list.map(fromList);
   }
 
+  /** The relay token of container `id`, or null when it has none (one inspect the first time, then remembered). */
+  async #token(id: string): Promise<string | null> {
+    if (!this.#relays) return null;
+    const known = this.#tokens.get(id);
+    if (known !== undefined) return known;
+    const info = await this.inspect(id);
+    const token = info?.labels[LABEL_RELAY] ?? null;
+    if (info) {
+      this.#tokens.set(id, token);
+      this.#tokens.set(info.id, token);
+    }
+    return token;
+  }
+
+  /**
+   * Removes the socket directories of relay containers that no longer exist (one container list). For the start
+   * of a server: containers removed while it was not running left theirs.
+   */
+  async sweepRelays(): Promise<number> {
+    if (!this.#relays) return 0;
+    const list = await this.#engine.json<ListJson[]>({
+      op: 'find',
+      method: 'GET',
+      path: '/containers/json',
+      query: { all: true, filters: { label: [LABEL_RELAY] } },
+      timeoutMs: this.#callMs,
+    });
+    return this.#relays.sweep(new Set(list.map((c) => c.Labels?.[LABEL_RELAY] ?? '')));
+  }
+
+  /** Stops listening on the relays' sockets (the server is stopping; the relays connect again to the next one). */
+  close(): void {
+    this.#relays?.close();
+  }
+
   async attach(id: string): Promise<Attachment> {
+    const token = await this.#token(id);
+    if (token) return this.#relays!.attach(token);
     // With Tty the stream is raw (no stdout/stderr multiplexing).
     const sock = await this.#engine.hijack({
       op: 'attach',
@@ -277,6 +350,11 @@ export class DockerDriver implements RuntimeDriver {
   async resize(id: string, size: TtySize): Promise<void> {
     const rows = clampDim(size.rows),
       cols = clampDim(size.cols);
+    const token = await this.#token(id);
+    if (token) {
+      this.#relays!.resize(token, { rows, cols });
+      return;
+    }
     try {
       await this.#slots.fair(id, () =>
         this.#engine.json({
@@ -315,6 +393,16 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async remove(id: string): Promise<void> {
+    await this.#remove(id);
+    // Only once the container is gone (or never was): a failed removal keeps its relay.
+    const token = this.#tokens.get(id);
+    if (token) {
+      this.#relays?.forget(token);
+      this.#tokens.delete(id);
+    }
+  }
+
+  async #remove(id: string): Promise<void> {
     try {
       await this.#slots.mutate(
         'remove',

@@ -14,6 +14,18 @@ import type { EngineSlots } from './engine-slots.ts';
 import { readPullProgress, splitReference } from './pull.ts';
 import { SemaphoreTimeout } from './semaphore.ts';
 
+/** What an image runs when a container gives no command of its own. */
+export interface ImageProgram {
+  readonly entrypoint: readonly string[];
+  readonly cmd: readonly string[];
+}
+
+interface ImageJson {
+  readonly Config?: { readonly Entrypoint?: string[] | null; readonly Cmd?: string[] | null } | null;
+}
+
+const PROGRAM_TTL_MS = 60_000;
+
 export class ImagePulls {
   readonly #engine: EngineClient;
   readonly #slots: EngineSlots;
@@ -29,16 +41,36 @@ export class ImagePulls {
     this.#pullMs = o.pullMs;
   }
 
+  /** Each image's program (ENTRYPOINT and CMD) as last inspected, and when (performance.now ms). */
+  readonly #programs = new Map<string, { program: ImageProgram; at: number }>();
+
   /** True when the engine has `image` (one image inspect). */
   async exists(image: string): Promise<boolean> {
     try {
-      await this.#engine.json({ op: 'image-inspect', method: 'GET', path: `/images/${encodeURIComponent(image)}/json`, timeoutMs: this.#callMs });
+      const json = await this.#engine.json<ImageJson>({
+        op: 'image-inspect',
+        method: 'GET',
+        path: `/images/${encodeURIComponent(image)}/json`,
+        timeoutMs: this.#callMs,
+      });
+      this.#programs.set(image, { program: { entrypoint: json.Config?.Entrypoint ?? [], cmd: json.Config?.Cmd ?? [] }, at: performance.now() });
       return true;
     } catch (err) {
       const s = statusOf(err);
       if (s === 404 || s === 400) return false; // 400: not a valid reference
       throw err;
     }
+  }
+
+  /**
+   * The image's ENTRYPOINT and CMD, from an inspect at most PROGRAM_TTL_MS old (one image inspect otherwise);
+   * IMAGE_MISSING when the engine lacks the image. A rebuilt image's new program is seen within that time.
+   */
+  async program(image: string): Promise<ImageProgram> {
+    const known = this.#programs.get(image);
+    if (known && performance.now() - known.at < PROGRAM_TTL_MS) return known.program;
+    if (!(await this.exists(image))) throw imageMissing(image, new Error('no such image'));
+    return this.#programs.get(image)!.program;
   }
 
   /** Resolves once `image` is on the engine, pulling it (once, whoever asks) when it is not. */

@@ -1,0 +1,296 @@
+/*
+ * pty-relay: the trainee's terminal without the engine in the data path (src/runtime/docker/pty-relays.ts).
+ *
+ * Runs as the container's main process: `pty-relay SOCKET PROGRAM [ARG...]`. It opens a pseudo-terminal in the
+ * container, starts PROGRAM on it (a new session, the terminal its controlling TTY) and connects to SOCKET, a
+ * unix socket ISLET listens on, bound read-only into this container only. Bytes PROGRAM writes go to the socket
+ * as they are; from the socket come frames: 'D' + u32 length (big endian) + bytes for the terminal's input, or
+ * 'R' + u32 4 + u16 rows + u16 cols for a window size. Why: with the engine's attach every keystroke and every
+ * echo crosses dockerd and the container's shim, two more processes to wake per direction (about 350-540 us of
+ * CPU per keystroke on the benchmark VM: docs/performance.md, "The data path's CPU cost").
+ *
+ * Contract:
+ * - Exit status is PROGRAM's (128 + signal when a signal ended it), after PROGRAM's last output was sent (or the
+ *   socket could not take it within a second): the container's life is PROGRAM's, as without the relay.
+ * - When the socket closes or cannot be reached (ISLET restarting), PROGRAM runs on; the relay keeps the newest
+ *   OUT_MAX bytes of output and connects again every RETRY_MS. When another listener replaced SOCKET's file (a
+ *   second ISLET server attaching), it connects to that one within HANDOVER_MS, closing the old connection.
+ * - Bounded memory: at most OUT_MAX bytes of output and IN_MAX bytes of input are held; past that it stops reading
+ *   the side that is ahead, so a slow reader slows the writer (as a terminal does), never the relay's memory.
+ * - As PID 1 it reaps every orphan, and it passes SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to PROGRAM's
+ *   process group (PID 1 ignores signals it has no handler for, so `docker stop` needs this to end PROGRAM).
+ * - It trusts nothing it reads: a malformed frame ends the connection (and it connects again), never the relay.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OUT_MAX (256 * 1024)
+#define IN_MAX (128 * 1024)
+#define FRAME_MAX (64 * 1024)
+#define RETRY_MS 50
+#define HANDOVER_MS 1000
+
+static volatile sig_atomic_t pending_signal = 0;
+static volatile sig_atomic_t child_changed = 0;
+static int sigpipe_fds[2] = {-1, -1};
+
+static void on_signal(int sig) {
+  int saved = errno;
+  if (sig == SIGCHLD) child_changed = 1;
+  else pending_signal = sig;
+  char b = 0;
+  if (write(sigpipe_fds[1], &b, 1) < 0) { /* the pipe is full: a wake-up is already pending */ }
+  errno = saved;
+}
+
+static long long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* A byte queue (output to the socket, or input to the terminal). */
+struct queue {
+  char *buf;
+  size_t cap, start, len;
+};
+
+static void q_push(struct queue *q, const char *p, size_t n, int drop_oldest) {
+  if (n > q->cap) { p += n - q->cap; n = q->cap; }
+  if (q->len + n > q->cap) {
+    if (!drop_oldest) n = q->cap - q->len;
+    else { size_t drop = q->len + n - q->cap; q->start = (q->start + drop) % q->cap; q->len -= drop; }
+  }
+  for (size_t i = 0; i < n; i++) q->buf[(q->start + q->len + i) % q->cap] = p[i];
+  q->len += n;
+}
+
+/* Writes as much of the queue as `fd` takes now; -1 on a write error other than EAGAIN. */
+static int q_flush(struct queue *q, int fd) {
+  while (q->len > 0) {
+    size_t chunk = q->cap - q->start < q->len ? q->cap - q->start : q->len;
+    ssize_t w = write(fd, q->buf + q->start, chunk);
+    if (w < 0) return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+    q->start = (q->start + (size_t)w) % q->cap;
+    q->len -= (size_t)w;
+  }
+  return 0;
+}
+
+/* The socket file's inode when the relay last connected: another ISLET listening on SOCKET makes a new one. */
+static ino_t connected_ino = 0;
+
+static ino_t inode_of(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+static int connect_to(const char *path) {
+  connected_ino = inode_of(path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  struct sockaddr_un a;
+  memset(&a, 0, sizeof a);
+  a.sun_family = AF_UNIX;
+  strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: pty-relay SOCKET PROGRAM [ARG...]\n");
+    return 2;
+  }
+  const char *sock_path = argv[1];
+  if (strlen(sock_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+    fprintf(stderr, "pty-relay: socket path too long\n");
+    return 2;
+  }
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) {
+    perror("pty-relay: no pseudo-terminal");
+    return 126;
+  }
+  char *slave_name = ptsname(master);
+  if (!slave_name) {
+    perror("pty-relay: ptsname");
+    return 126;
+  }
+  struct winsize ws = {.ws_row = 24, .ws_col = 80};
+  ioctl(master, TIOCSWINSZ, &ws);
+
+  if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) < 0) return 126;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD};
+  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  /* Connected before PROGRAM starts, so nothing PROGRAM runs can take ISLET's end first (pty-relays.ts serves
+   * one connection at a time). */
+  int sock = connect_to(sock_path);
+  pid_t child = fork();
+  if (child < 0) {
+    perror("pty-relay: fork");
+    return 126;
+  }
+  if (child == 0) {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &dfl, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    setsid();
+    int slave = open(slave_name, O_RDWR);
+    if (slave < 0) _exit(126);
+    ioctl(slave, TIOCSCTTY, 0);
+    dup2(slave, 0);
+    dup2(slave, 1);
+    dup2(slave, 2);
+    if (slave > 2) close(slave);
+    if (sock >= 0) close(sock);
+    execvp(argv[2], argv + 2);
+    fprintf(stderr, "pty-relay: cannot run %s: %s\r\n", argv[2], strerror(errno));
+    _exit(127);
+  }
+  fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+
+  struct queue out = {malloc(OUT_MAX), OUT_MAX, 0, 0};
+  struct queue in = {malloc(IN_MAX), IN_MAX, 0, 0};
+  static char buf[FRAME_MAX + 8];
+  static unsigned char frame[FRAME_MAX + 5];
+  size_t frame_len = 0;
+  long long next_try = now_ms() + RETRY_MS;
+  long long next_stat = now_ms() + HANDOVER_MS;
+  int status = 0, child_done = 0, master_done = 0;
+  long long drain_until = 0;
+
+  for (;;) {
+    if (child_changed) {
+      child_changed = 0;
+      int st;
+      pid_t p;
+      while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+        if (p == child) {
+          child_done = 1;
+          status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+          drain_until = now_ms() + 1000;
+        }
+      }
+    }
+    if (pending_signal) {
+      int sig = pending_signal;
+      pending_signal = 0;
+      if (!child_done && kill(-child, sig) != 0) kill(child, sig);
+    }
+    if (child_done && (master_done || now_ms() >= drain_until) && (out.len == 0 || sock < 0 || now_ms() >= drain_until)) break;
+
+    /* A new listener on SOCKET (another ISLET server took the terminal over): the newest one gets it. */
+    if (sock >= 0 && now_ms() >= next_stat) {
+      next_stat = now_ms() + HANDOVER_MS;
+      ino_t ino = inode_of(sock_path);
+      if (ino != 0 && ino != connected_ino) {
+        close(sock);
+        sock = -1;
+        next_try = 0;
+      }
+    }
+    if (sock < 0 && now_ms() >= next_try) {
+      sock = connect_to(sock_path);
+      next_try = now_ms() + RETRY_MS;
+      frame_len = 0;
+    }
+    struct pollfd fds[3];
+    int n = 0;
+    fds[n++] = (struct pollfd){.fd = sigpipe_fds[0], .events = POLLIN};
+    int mi = -1, si = -1;
+    if (!master_done) {
+      short ev = 0;
+      if (out.len < OUT_MAX / 2 || sock < 0) ev |= POLLIN; /* disconnected: keep reading, dropping the oldest */
+      if (in.len > 0) ev |= POLLOUT;
+      mi = n;
+      fds[n++] = (struct pollfd){.fd = master, .events = ev};
+    }
+    if (sock >= 0) {
+      short ev = 0;
+      if (in.len < IN_MAX - FRAME_MAX) ev |= POLLIN;
+      if (out.len > 0) ev |= POLLOUT;
+      si = n;
+      fds[n++] = (struct pollfd){.fd = sock, .events = ev};
+    }
+    int timeout = sock < 0 ? RETRY_MS : HANDOVER_MS;
+    if (child_done) timeout = 50;
+    if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR) return 126;
+    if (fds[0].revents & POLLIN) {
+      char drain[64];
+      while (read(sigpipe_fds[0], drain, sizeof drain) > 0) {}
+    }
+    if (mi >= 0 && fds[mi].revents) {
+      if (fds[mi].revents & (POLLIN | POLLHUP | POLLERR)) {
+        ssize_t r = read(master, buf, sizeof buf);
+        if (r > 0) q_push(&out, buf, (size_t)r, 1);
+        else if (r == 0 || (errno != EAGAIN && errno != EINTR)) master_done = 1; /* EIO: every slave closed */
+      }
+      if (!master_done && (fds[mi].revents & POLLOUT) && q_flush(&in, master) < 0) in.len = 0;
+    }
+    if (si >= 0 && fds[si].revents) {
+      int broken = 0;
+      if (fds[si].revents & POLLOUT) broken = q_flush(&out, sock) < 0;
+      if (!broken && (fds[si].revents & (POLLIN | POLLHUP | POLLERR))) {
+        ssize_t r = read(sock, frame + frame_len, sizeof frame - frame_len);
+        if (r <= 0 && !(r < 0 && (errno == EAGAIN || errno == EINTR))) broken = 1;
+        else if (r > 0) frame_len += (size_t)r;
+        /* Whole frames only; a partial one waits for the rest. */
+        while (!broken && frame_len >= 5) {
+          uint32_t len = ((uint32_t)frame[1] << 24) | ((uint32_t)frame[2] << 16) | ((uint32_t)frame[3] << 8) | frame[4];
+          if (len > FRAME_MAX || (frame[0] != 'D' && frame[0] != 'R') || (frame[0] == 'R' && len != 4)) {
+            broken = 1;
+            break;
+          }
+          if (frame_len < 5 + len) break;
+          if (frame[0] == 'D') q_push(&in, (char *)frame + 5, len, 0);
+          else {
+            struct winsize w = {.ws_row = (unsigned short)((frame[5] << 8) | frame[6]), .ws_col = (unsigned short)((frame[7] << 8) | frame[8])};
+            if (w.ws_row > 0 && w.ws_col > 0) ioctl(master, TIOCSWINSZ, &w);
+          }
+          memmove(frame, frame + 5 + len, frame_len - 5 - len);
+          frame_len -= 5 + len;
+        }
+        if (!master_done && in.len > 0 && q_flush(&in, master) < 0) in.len = 0;
+      }
+      if (broken) {
+        close(sock);
+        sock = -1;
+        next_try = now_ms() + RETRY_MS;
+      }
+    }
+  }
+  if (sock >= 0) {
+    fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) & ~O_NONBLOCK);
+    shutdown(sock, SHUT_WR);
+    close(sock);
+  }
+  return status;
+}

@@ -1,0 +1,248 @@
+/**
+ * ISLET's end of the pty relay (native/pty-relay.c): a trainee's terminal over a unix socket of its own, with no
+ * engine process in the data path.
+ *
+ * Why: through the engine's attach every keystroke and every echo crosses dockerd and the container's shim, two
+ * more processes to wake in each direction on a machine whose cores the room keeps busy; per keystroke they cost
+ * more CPU than ISLET itself (docs/performance.md, "The data path's CPU cost").
+ *
+ * How: at create the container gets the relay as its main process (`/.islet-relay SOCKET PROGRAM...`), the relay
+ * binary bound read-only, and a directory of its own bound read-only at /.islet-io holding SOCKET, on which ISLET
+ * listens. Only that container sees that directory; ISLET never follows a path a trainee can write (ISLET listens,
+ * the relay connects).
+ *
+ * Contract:
+ * - One live relay connection per container: a connection made while one is live is closed at once, so a trainee's
+ *   program cannot take over a terminal the relay holds (at worst, after ISLET restarted, it races the relay for
+ *   its own terminal: nobody else's).
+ * - attach() works before the container starts and while no relay is connected: input waits (bounded by the
+ *   writer's backpressure), output starts when the relay connects. Several attachments share the terminal;
+ *   output pauses while any of them is not read (as the engine's attach stream does).
+ * - Another process listening for the same container (a second server, or a restarted one) takes the terminal
+ *   over within a second (the relay watches its socket file): the attachments here then end, as below.
+ * - An attachment ends on detach() or when the relay's connection ends (the relay exits with the shell; a lost
+ *   connection looks the same, and the caller then inspects the container, as for the engine's attach).
+ * - Everything ISLET reads from the relay is the trainee's terminal output, as untrusted as it was through the engine.
+ */
+import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join, resolve } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Attachment, TtySize } from '../runtime-driver.ts';
+
+/** The relay binary scripts/build-pty-relay.sh builds. */
+export const PTY_RELAY_BINARY = fileURLToPath(new URL('../../../native/build/pty-relay', import.meta.url));
+/** Where the relay binary is bound in the container. */
+export const RELAY_PATH = '/.islet-relay';
+/** Where the container's own socket directory is bound. */
+export const RELAY_IO_DIR = '/.islet-io';
+/** The label holding a container's relay token (the name of its socket directory). */
+export const LABEL_RELAY = 'islet.relay';
+/** Largest input frame (the relay's FRAME_MAX). */
+const FRAME_MAX = 64 * 1024;
+const TOKEN = /^[0-9a-f]{24}$/;
+
+export interface RelayMounts {
+  readonly token: string;
+  readonly binds: readonly (readonly [source: string, target: string])[];
+  readonly entrypoint: readonly string[];
+  /** The relay's arguments, before the program's own argv. */
+  readonly args: readonly string[];
+}
+
+export class PtyRelays {
+  readonly dir: string;
+  readonly binary: string;
+  readonly #relays = new Map<string, Relay>();
+
+  constructor(dir: string, binary: string) {
+    this.dir = resolve(dir);
+    this.binary = resolve(binary);
+  }
+
+  /** A new token, its directory and listener ready before the container is created. */
+  prepare(): RelayMounts {
+    const token = randomBytes(12).toString('hex');
+    this.#relay(token);
+    return {
+      token,
+      binds: [
+        [this.binary, RELAY_PATH],
+        [join(this.dir, token), RELAY_IO_DIR],
+      ],
+      entrypoint: [RELAY_PATH],
+      args: [`${RELAY_IO_DIR}/sock`],
+    };
+  }
+
+  /** The attachment of the relay `token` (listening again after a restart of ISLET). */
+  attach(token: string): Attachment {
+    return this.#relay(token).attach();
+  }
+
+  resize(token: string, size: TtySize): void {
+    this.#relay(token).resize(size);
+  }
+
+  /** Stops listening for `token` and removes its directory (the container is gone). */
+  forget(token: string): void {
+    if (!TOKEN.test(token)) return;
+    this.#relays.get(token)?.close();
+    this.#relays.delete(token);
+    rmSync(join(this.dir, token), { recursive: true, force: true });
+  }
+
+  /**
+   * Removes the directories of tokens not in `live` (containers removed while ISLET was not running). A token this
+   * process prepared or attached to is never removed here: its container may be in creation, not listed yet.
+   */
+  sweep(live: ReadonlySet<string>): number {
+    let removed = 0;
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
+      if (TOKEN.test(name) && !live.has(name) && !this.#relays.has(name)) {
+        this.forget(name);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Closes every listener (ISLET stopping); the directories stay for the relays to connect to again. */
+  close(): void {
+    for (const r of this.#relays.values()) r.close();
+    this.#relays.clear();
+  }
+
+  #relay(token: string): Relay {
+    if (!TOKEN.test(token)) throw new Error(`not a relay token: ${JSON.stringify(token)}`);
+    let r = this.#relays.get(token);
+    if (!r) {
+      const dir = join(this.dir, token);
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      chmodSync(dir, 0o755);
+      r = new Relay(join(dir, 'sock'));
+      this.#relays.set(token, r);
+    }
+    return r;
+  }
+}
+
+interface Tap {
+  readonly output: PassThrough;
+  end(): void;
+}
+
+/** One container's socket: its live relay connection and the attachments sharing it. */
+class Relay {
+  readonly #server: Server;
+  #sock: Socket | undefined;
+  readonly #taps = new Set<Tap>();
+  /** Input written while no relay is connected: sent when one connects. */
+  #waiting: Array<{ frame: Buffer; done: (err?: Error | null) => void }> = [];
+  #size: TtySize | undefined;
+
+  constructor(path: string) {
+    rmSync(path, { force: true });
+    this.#server = createServer((s) => this.#connected(s));
+    this.#server.on('error', () => undefined);
+    this.#server.listen(path, () => {
+      try {
+        chmodSync(path, 0o666); // any user the container runs as may connect
+      } catch {
+        /* the directory went away: forget() is closing this */
+      }
+    });
+  }
+
+  #connected(s: Socket): void {
+    s.on('error', () => undefined);
+    if (this.#sock) {
+      s.destroy();
+      return;
+    }
+    this.#sock = s;
+    s.on('data', (chunk: Buffer) => {
+      let full = false;
+      for (const t of this.#taps) full = !t.output.write(chunk) || full;
+      if (full) s.pause();
+    });
+    s.once('close', () => {
+      if (this.#sock === s) this.#sock = undefined;
+      for (const t of [...this.#taps]) t.end();
+    });
+    if (this.#size) s.write(resizeFrame(this.#size));
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const w of waiting) s.write(w.frame, w.done);
+  }
+
+  attach(): Attachment {
+    const output = new PassThrough();
+    let resolveEnded!: () => void;
+    const ended = new Promise<void>((r) => {
+      resolveEnded = r;
+    });
+    const tap: Tap = {
+      output,
+      end: () => {
+        if (!this.#taps.delete(tap)) return;
+        output.end();
+        input.destroy();
+        this.#sock?.resume();
+        resolveEnded();
+      },
+    };
+    output.on('drain', () => {
+      if ([...this.#taps].every((t) => !t.output.writableNeedDrain)) this.#sock?.resume();
+    });
+    const input = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        const frames: Buffer[] = [];
+        for (let i = 0; i < chunk.length; i += FRAME_MAX) frames.push(dataFrame(chunk.subarray(i, i + FRAME_MAX)));
+        const frame = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+        if (this.#sock) this.#sock.write(frame, done);
+        else this.#waiting.push({ frame, done });
+      },
+    });
+    input.on('error', () => undefined);
+    this.#taps.add(tap);
+    return { input, output, ended, detach: () => tap.end() };
+  }
+
+  resize(size: TtySize): void {
+    this.#size = size;
+    this.#sock?.write(resizeFrame(size));
+  }
+
+  close(): void {
+    this.#server.close();
+    this.#sock?.destroy();
+    for (const t of [...this.#taps]) t.end();
+    for (const w of this.#waiting) w.done(new Error('relay closed'));
+    this.#waiting = [];
+  }
+}
+
+function dataFrame(bytes: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head[0] = 0x44; // 'D'
+  head.writeUInt32BE(bytes.length, 1);
+  return Buffer.concat([head, bytes]);
+}
+
+function resizeFrame(size: TtySize): Buffer {
+  const b = Buffer.alloc(9);
+  b[0] = 0x52; // 'R'
+  b.writeUInt32BE(4, 1);
+  b.writeUInt16BE(Math.min(0xffff, Math.max(1, size.rows)), 5);
+  b.writeUInt16BE(Math.min(0xffff, Math.max(1, size.cols)), 7);
+  return b;
+}
