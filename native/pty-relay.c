@@ -13,7 +13,8 @@
  * - Exit status is PROGRAM's (128 + signal when a signal ended it), after PROGRAM's last output was sent (or the
  *   socket could not take it within a second): the container's life is PROGRAM's, as without the relay.
  * - When the socket closes or cannot be reached (ISLET restarting), PROGRAM runs on; the relay keeps the newest
- *   OUT_MAX bytes of output and connects again every RETRY_MS. When another listener replaced SOCKET's file (a
+ *   OUT_MAX bytes of output and tries to connect again after RETRY_MS, then less often, up to once a second
+ *   (a container left running while no server listens costs little). When another listener replaced SOCKET's file (a
  *   second ISLET server attaching), it connects to that one within HANDOVER_MS, closing the old connection.
  * - Bounded memory: at most OUT_MAX bytes of output and IN_MAX bytes of input are held; past that it stops reading
  *   the side that is ahead, so a slow reader slows the writer (as a terminal does), never the relay's memory.
@@ -184,6 +185,7 @@ int main(int argc, char **argv) {
   size_t frame_len = 0;
   long long next_try = now_ms() + RETRY_MS;
   long long next_stat = now_ms() + HANDOVER_MS;
+  long long retry_ms = RETRY_MS;
   int status = 0, child_done = 0, master_done = 0;
   long long drain_until = 0;
 
@@ -219,7 +221,9 @@ int main(int argc, char **argv) {
     }
     if (sock < 0 && now_ms() >= next_try) {
       sock = connect_to(sock_path);
-      next_try = now_ms() + RETRY_MS;
+      /* Nobody listening (no server running): try less and less often, up to once a second. */
+      retry_ms = sock >= 0 ? RETRY_MS : (retry_ms * 2 > HANDOVER_MS ? HANDOVER_MS : retry_ms * 2);
+      next_try = now_ms() + retry_ms;
       frame_len = 0;
     }
     struct pollfd fds[3];
@@ -240,7 +244,7 @@ int main(int argc, char **argv) {
       si = n;
       fds[n++] = (struct pollfd){.fd = sock, .events = ev};
     }
-    int timeout = sock < 0 ? RETRY_MS : HANDOVER_MS;
+    int timeout = sock < 0 ? (int)retry_ms : HANDOVER_MS;
     if (child_done) timeout = 50;
     if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR) return 126;
     if (fds[0].revents & POLLIN) {

@@ -88,7 +88,7 @@ export function engineDriver(opts: DockerDriverOptions = {}, runtime?: GlobalCon
  */
 export function dockerOptions(dataDir: string, runtime: GlobalConfig['runtime']): DockerDriverOptions {
   const hostsDir = hostsFilesDir(dataDir);
-  if (runtime.terminal !== 'relay') return { hostsDir };
+  if (runtime.terminal !== 'relay' || runtime.driver !== 'docker') return { hostsDir };
   if (!existsSync(PTY_RELAY_BINARY)) {
     throw new IsletError(
       'CONFIG_INVALID',

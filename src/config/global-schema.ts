@@ -275,7 +275,7 @@ export const globalFields = {
       constraints: z.array(z.string().min(1)).default([]).describe('Swarm: placement constraints for every trainee service, e.g. `node.labels.islet==yes`.'),
       terminal: z
         .enum(['engine', 'relay'])
-        .default('engine')
+        .default('relay')
         .describe(
           "How a trainee's terminal reaches its container. `engine`: the engine's attach (every keystroke and echo through dockerd and the " +
             "container's shim). `relay`: a small static relay runs as the container's main process with the environment's program under it, " +

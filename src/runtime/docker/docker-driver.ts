@@ -221,8 +221,9 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   /**
-   * Removes the socket directories of relay containers that no longer exist (one container list). For the start
-   * of a server: containers removed while it was not running left theirs.
+   * For the start of a server (one container list): listens for the relays of running containers, so they do not
+   * wait for a trainee to attach to connect again, and removes the socket directories of relay containers that no
+   * longer exist (removed while no server ran).
    */
   async sweepRelays(): Promise<number> {
     if (!this.#relays) return 0;
@@ -233,6 +234,10 @@ export class DockerDriver implements RuntimeDriver {
       query: { all: true, filters: { label: [LABEL_RELAY] } },
       timeoutMs: this.#callMs,
     });
+    for (const c of list) {
+      const token = c.Labels?.[LABEL_RELAY];
+      if (token && c.State === 'running') this.#relays.listen(token);
+    }
     return this.#relays.sweep(new Set(list.map((c) => c.Labels?.[LABEL_RELAY] ?? '')));
   }
 
@@ -311,6 +316,9 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async start(id: string): Promise<void> {
+    // The relay's socket directory is bound into the container: it must exist (and be listened on) before it starts.
+    const token = await this.#token(id);
+    if (token) this.#relays!.listen(token);
     try {
       // A start finishes a container already made (its create done): ahead of queued creates (engine-slots.ts).
       await this.#slots.mutate(

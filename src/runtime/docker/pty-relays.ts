@@ -82,6 +82,11 @@ export class PtyRelays {
     return this.#relay(token).attach();
   }
 
+  /** Listens for the relay `token` (creating its directory) unless this process already does. */
+  listen(token: string): void {
+    this.#relay(token);
+  }
+
   resize(token: string, size: TtySize): void {
     this.#relay(token).resize(size);
   }
