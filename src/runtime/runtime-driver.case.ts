@@ -253,6 +253,8 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
       const { info, att } = await launch('exit');
       att.input.write('exit 3\r');
       await within(att.ended, 10_000, 'attachment ends when the shell exits');
+      // At once, not eventually: callers take "ended while running" for a lost stream (environment-runner.ts).
+      assert.notEqual((await driver.inspect(info.id))?.state, 'running', 'the instance is no longer running when the attachment ends');
       const after = await settled(info.id);
       assert.equal(after?.state, 'exited');
       assert.equal(after?.exitCode, 3);

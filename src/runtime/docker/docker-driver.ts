@@ -246,9 +246,41 @@ export class DockerDriver implements RuntimeDriver {
     this.#relays?.close();
   }
 
+  /**
+   * The relay's attachment, whose end also waits (up to RELAY_EXIT_WAIT_MS) for the engine to see the container
+   * stop: the relay's connection closes as its program exits, a moment before the engine records the exit, and a
+   * caller inspecting at once would take a shell that exited for a lost stream. A connection lost while the
+   * container runs (another server took the terminal over) ends after that wait.
+   */
+  #relayAttachment(id: string, token: string): Attachment {
+    const att = this.#relays!.attach(token);
+    let detached = false;
+    const ended = att.ended.then(async () => {
+      if (detached) return;
+      await this.#engine
+        .json({
+          op: 'wait',
+          method: 'POST',
+          path: `/containers/${enc(id)}/wait`,
+          query: { condition: 'not-running' },
+          timeoutMs: RELAY_EXIT_WAIT_MS,
+        })
+        .catch(() => undefined);
+    });
+    return {
+      input: att.input,
+      output: att.output,
+      ended,
+      detach: () => {
+        detached = true;
+        att.detach();
+      },
+    };
+  }
+
   async attach(id: string): Promise<Attachment> {
     const token = await this.#token(id);
-    if (token) return this.#relays!.attach(token);
+    if (token) return this.#relayAttachment(id, token);
     // With Tty the stream is raw (no stdout/stderr multiplexing).
     const sock = await this.#engine.hijack({
       op: 'attach',
@@ -441,6 +473,9 @@ export class DockerDriver implements RuntimeDriver {
     throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `container ${id} still exists ${this.#callMs} ms after its removal began`, { op: 'remove', id });
   }
 }
+
+/** How long a relay attachment's end waits for the engine to record its container's exit. */
+const RELAY_EXIT_WAIT_MS = 3000;
 
 /** Path segment: ids, names and image references, escaped (the engine decodes %2F). */
 const enc = (s: string): string => encodeURIComponent(s);
