@@ -374,7 +374,8 @@ export class LifecycleService {
     this.#stopping.add(id);
     try {
       await this.#d.store.markStopped(account, environment, detail);
-      // A shell as PID 1 ignores SIGTERM, so a long grace period only delays the inevitable SIGKILL.
+      // An interactive shell ignores SIGTERM (as PID 1, or under the pty relay, which passes it on), so a long
+      // grace period only delays the inevitable SIGKILL.
       await this.#d.driver.stop(id, STOP_GRACE_SECONDS);
     } finally {
       this.#stopping.delete(id);

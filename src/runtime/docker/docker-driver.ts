@@ -221,9 +221,10 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   /**
-   * For the start of a server (one container list): listens for the relays of running containers, so they do not
-   * wait for a trainee to attach to connect again, and removes the socket directories of relay containers that no
-   * longer exist (removed while no server ran).
+   * For the start of a server (one container list): removes the socket directories of relay containers that no
+   * longer exist (removed while no server ran). It does not listen for running ones: a second server on the same
+   * data directory would take every terminal over from the first; a server listens for a container when a
+   * trainee attaches to it or starts it, and until then the relay tries to connect once a second.
    */
   async sweepRelays(): Promise<number> {
     if (!this.#relays) return 0;
@@ -234,10 +235,6 @@ export class DockerDriver implements RuntimeDriver {
       query: { all: true, filters: { label: [LABEL_RELAY] } },
       timeoutMs: this.#callMs,
     });
-    for (const c of list) {
-      const token = c.Labels?.[LABEL_RELAY];
-      if (token && c.State === 'running') this.#relays.listen(token);
-    }
     return this.#relays.sweep(new Set(list.map((c) => c.Labels?.[LABEL_RELAY] ?? '')));
   }
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Attachment } from '../runtime-driver.ts';
-import { PTY_RELAY_BINARY, PtyRelays } from './pty-relays.ts';
+import { PTY_RELAY_BINARY, PtyRelays, SWEEP_MIN_AGE_MS } from './pty-relays.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 let dir: string;
@@ -145,12 +145,15 @@ test('forget removes the directory; sweep removes only unknown tokens that are n
   assert.equal(existsSync(join(own, a)), false);
   assert.equal(existsSync(join(own, b)), true);
   relays.close();
-  // Another process: b is neither live nor its own, so it goes; a live one stays.
+  // Another process: b is neither live nor its own, but young (its container may be in creation elsewhere): kept.
   const live = later.prepare().token;
-  assert.equal(other.sweep(new Set([live])), 1);
+  assert.equal(other.sweep(new Set([live])), 0);
+  assert.equal(existsSync(join(own, b)), true);
+  // Old enough, it goes; a live one stays.
+  assert.equal(other.sweep(new Set([live]), Date.now() + SWEEP_MIN_AGE_MS), 1);
   assert.equal(existsSync(join(own, b)), false);
   assert.equal(existsSync(join(own, live)), true);
   // The process that prepared a token never sweeps it, even when the engine does not list it yet.
-  assert.equal(later.sweep(new Set()), 0);
+  assert.equal(later.sweep(new Set(), Date.now() + SWEEP_MIN_AGE_MS), 0);
   assert.equal(existsSync(join(own, live)), true);
 });

@@ -19,12 +19,13 @@
  *   writer's backpressure), output starts when the relay connects. Several attachments share the terminal;
  *   output pauses while any of them is not read (as the engine's attach stream does).
  * - Another process listening for the same container (a second server, or a restarted one) takes the terminal
- *   over within a second (the relay watches its socket file): the attachments here then end, as below.
+ *   over within a second (the relay watches its socket file): the attachments here then end, as below. A server
+ *   listens for a container only when it is attached to or started through it.
  * - An attachment ends on detach() or when the relay's connection ends (the relay exits with the shell; a lost
  *   connection looks the same, and the caller then inspects the container, as for the engine's attach).
  * - Everything ISLET reads from the relay is the trainee's terminal output, as untrusted as it was through the engine.
  */
-import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -43,6 +44,8 @@ export const LABEL_RELAY = 'islet.relay';
 /** Largest input frame (the relay's FRAME_MAX). */
 const FRAME_MAX = 64 * 1024;
 const TOKEN = /^[0-9a-f]{24}$/;
+/** A socket directory younger than this is never swept (its container may not be listed yet). */
+export const SWEEP_MIN_AGE_MS = 10 * 60_000;
 
 export interface RelayMounts {
   readonly token: string;
@@ -101,9 +104,10 @@ export class PtyRelays {
 
   /**
    * Removes the directories of tokens not in `live` (containers removed while ISLET was not running). A token this
-   * process prepared or attached to is never removed here: its container may be in creation, not listed yet.
+   * process prepared or attached to is never removed here, nor one made in the last SWEEP_MIN_AGE_MS: its
+   * container may be in creation (here or in another server on the same directory), not listed yet.
    */
-  sweep(live: ReadonlySet<string>): number {
+  sweep(live: ReadonlySet<string>, now: number = Date.now()): number {
     let removed = 0;
     let names: string[] = [];
     try {
@@ -112,7 +116,7 @@ export class PtyRelays {
       return 0;
     }
     for (const name of names) {
-      if (TOKEN.test(name) && !live.has(name) && !this.#relays.has(name)) {
+      if (TOKEN.test(name) && !live.has(name) && !this.#relays.has(name) && now - mtimeMs(join(this.dir, name)) >= SWEEP_MIN_AGE_MS) {
         this.forget(name);
         removed++;
       }
@@ -233,6 +237,15 @@ class Relay {
     for (const t of [...this.#taps]) t.end();
     for (const w of this.#waiting) w.done(new Error('relay closed'));
     this.#waiting = [];
+  }
+}
+
+/** A directory's modification time, or 0 when it cannot be read (then it is old enough to sweep). */
+function mtimeMs(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 
