@@ -271,7 +271,7 @@ function buildResult(date: string, slots: SlotResult[], refined: number[], skipp
       workload: 'bench/lib/workload.ts (random delay < 10 s before each command, typed at 80 ms per key)',
       generatorNice: -10,
       priorities: { islet: 0, peer: 0, 'islet-nice': -10, 'islet-flat': 0, 'islet-engine': 0 },
-      terminal: { islet: 'default', 'islet-nice': 'default', 'islet-flat': 'default', 'islet-engine': 'engine' },
+      terminal: { islet: 'relay', 'islet-nice': 'relay', 'islet-flat': 'relay', 'islet-engine': 'engine' },
       // ISLET's busy_cpu_shares per system ('default': the product's, the peer has no such thing).
       busy_cpu_shares: { islet: 'default', 'islet-nice': 'default', 'islet-flat': 0, 'islet-engine': 'default' },
     },

@@ -21,6 +21,12 @@
  * - As PID 1 it reaps every orphan, and it passes SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to PROGRAM's
  *   process group (PID 1 ignores signals it has no handler for, so `docker stop` needs this to end PROGRAM).
  * - It trusts nothing it reads: a malformed frame ends the connection (and it connects again), never the relay.
+ * - Out of memory: PROGRAM (and all it starts) runs with oom_score_adj PROGRAM_OOM_ADJ, the relay with the
+ *   container's (0), so within the container's memory limit the kernel never picks the relay over PROGRAM's
+ *   processes, and in a host-wide shortage it picks trainees' processes before the host's services. When the
+ *   kernel's OOM killer ends PROGRAM itself (SIGKILL while the container's oom_kill count rose, as when a
+ *   bomb's memory was not yet freed and the next kill fell on the shell), the relay says so on the terminal and
+ *   starts PROGRAM again, at most RESPAWN_MAX times in RESPAWN_WINDOW_MS; any other end of PROGRAM ends the relay.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,6 +51,10 @@
 #define FRAME_MAX (64 * 1024)
 #define RETRY_MS 50
 #define HANDOVER_MS 1000
+#define PROGRAM_OOM_ADJ "100"
+#define RESPAWN_MAX 3
+#define RESPAWN_WINDOW_MS 60000
+#define OOM_NOTICE "\r\n[islet] Out of memory: the kernel ended this program at the container's memory limit. Starting it again; your files are kept.\r\n"
 
 static volatile sig_atomic_t pending_signal = 0;
 static volatile sig_atomic_t child_changed = 0;
@@ -116,6 +126,61 @@ static int connect_to(const char *path) {
   return fd;
 }
 
+/* The container's count of OOM kills (cgroup v2's memory.events, v1's memory.oom_control); -1 when unreadable. */
+static long long oom_kills(void) {
+  static const char *paths[] = {"/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"};
+  for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+    FILE *f = fopen(paths[i], "re");
+    if (!f) continue;
+    char line[128];
+    long long n = -1;
+    while (fgets(line, sizeof line, f))
+      if (sscanf(line, "oom_kill %lld", &n) == 1) break;
+    fclose(f);
+    if (n >= 0) return n;
+  }
+  return -1;
+}
+
+static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD};
+#define NFORWARDED (sizeof forwarded / sizeof *forwarded)
+
+/*
+ * Starts PROGRAM on the terminal `slave_name` as the leader of a new session; -1 when that fails. The relay opens
+ * the terminal before forking and closes it after, so between an ended PROGRAM and the next one no moment passes
+ * in which the new one is running but nobody holds the terminal open (reading the master would then say EIO, the
+ * relay's sign that PROGRAM and all it started are gone, and it would stop reading PROGRAM's output).
+ */
+static pid_t spawn(const char *slave_name, char **program) {
+  int slave = open(slave_name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) return -1;
+  pid_t child = fork();
+  if (child != 0) {
+    close(slave);
+    return child;
+  }
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (size_t i = 0; i < NFORWARDED; i++) sigaction(forwarded[i], &dfl, NULL);
+  signal(SIGPIPE, SIG_DFL);
+  /* Raising one's own score needs no privilege; a trainee can lower it back to the container's, no further. */
+  int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (adj >= 0) {
+    if (write(adj, PROGRAM_OOM_ADJ, strlen(PROGRAM_OOM_ADJ)) < 0) { /* the relay then merely ties with PROGRAM */ }
+    close(adj);
+  }
+  setsid();
+  ioctl(slave, TIOCSCTTY, 0);
+  dup2(slave, 0);
+  dup2(slave, 1);
+  dup2(slave, 2);
+  if (slave > 2) close(slave);
+  execvp(program[0], program);
+  fprintf(stderr, "pty-relay: cannot run %s: %s\r\n", program[0], strerror(errno));
+  _exit(127);
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: pty-relay SOCKET PROGRAM [ARG...]\n");
@@ -145,37 +210,20 @@ int main(int argc, char **argv) {
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
-  int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD};
-  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &sa, NULL);
+  for (size_t i = 0; i < NFORWARDED; i++) sigaction(forwarded[i], &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
 
   /* Connected before PROGRAM starts, so nothing PROGRAM runs can take ISLET's end first (pty-relays.ts serves
    * one connection at a time). */
   int sock = connect_to(sock_path);
-  pid_t child = fork();
+  long long kills_at_spawn = oom_kills();
+  pid_t child = spawn(slave_name, argv + 2);
   if (child < 0) {
     perror("pty-relay: fork");
     return 126;
   }
-  if (child == 0) {
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &dfl, NULL);
-    signal(SIGPIPE, SIG_DFL);
-    setsid();
-    int slave = open(slave_name, O_RDWR);
-    if (slave < 0) _exit(126);
-    ioctl(slave, TIOCSCTTY, 0);
-    dup2(slave, 0);
-    dup2(slave, 1);
-    dup2(slave, 2);
-    if (slave > 2) close(slave);
-    if (sock >= 0) close(sock);
-    execvp(argv[2], argv + 2);
-    fprintf(stderr, "pty-relay: cannot run %s: %s\r\n", argv[2], strerror(errno));
-    _exit(127);
-  }
+  long long respawned_at[RESPAWN_MAX] = {0};
+  size_t respawns = 0;
   fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
 
   struct queue out = {malloc(OUT_MAX), OUT_MAX, 0, 0};
@@ -195,11 +243,24 @@ int main(int argc, char **argv) {
       int st;
       pid_t p;
       while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
-        if (p == child) {
-          child_done = 1;
-          status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-          drain_until = now_ms() + 1000;
+        if (p != child) continue;
+        long long kills = WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && kills_at_spawn >= 0 ? oom_kills() : -1;
+        /* Another restart only once the oldest of the last RESPAWN_MAX is out of the window. */
+        long long oldest = respawned_at[respawns % RESPAWN_MAX];
+        if (kills > kills_at_spawn && (respawns < RESPAWN_MAX || now_ms() - oldest >= RESPAWN_WINDOW_MS)) {
+          q_push(&out, OOM_NOTICE, sizeof OOM_NOTICE - 1, 1);
+          respawned_at[respawns % RESPAWN_MAX] = now_ms();
+          respawns++;
+          kills_at_spawn = kills;
+          child = spawn(slave_name, argv + 2);
+          if (child > 0) {
+            master_done = 0;
+            continue;
+          }
         }
+        child_done = 1;
+        status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        drain_until = now_ms() + 1000;
       }
     }
     if (pending_signal) {

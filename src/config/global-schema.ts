@@ -275,14 +275,13 @@ export const globalFields = {
       constraints: z.array(z.string().min(1)).default([]).describe('Swarm: placement constraints for every trainee service, e.g. `node.labels.islet==yes`.'),
       terminal: z
         .enum(['engine', 'relay'])
-        .default('engine')
+        .default('relay')
         .describe(
           "How a trainee's terminal reaches its container. `engine`: the engine's attach (every keystroke and echo through dockerd and the " +
             "container's shim). `relay`: a small static relay runs as the container's main process with the environment's program under it, " +
             'and talks to ISLET over a unix socket of its own (bound read-only into that container only), so no engine process is in the data ' +
             'path (docs/performance.md). Docker on this machine only (not Swarm, not a remote engine); built by `scripts/build-pty-relay.sh`. ' +
-            'Applies to containers created after a change. Not the default yet: in 2 of 3 full test runs with it, a trainee whose ' +
-            'command ran the container out of memory lost the shell too (the kernel killed the shell after the command; docs/security.md).',
+            'Applies to containers created after a change.',
         ),
       drain_grace: duration('drain_grace')
         .prefault('1h')

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { environmentSchema, type Environment, type EnvironmentInput } from '../../config/schema.ts';
 import { IsletError } from '../../core/islet-error.ts';
 import type { CreateRequest } from '../runtime-driver.ts';
-import { containerHostname, createOptions, READONLY_TMP_TMPFS } from './create-options.ts';
+import { containerHostname, createOptions, READONLY_TMP_TMPFS, TRAINEE_OOM_SCORE_ADJ } from './create-options.ts';
 
 const MiB = 1024 ** 2;
 
@@ -51,6 +51,7 @@ describe('createOptions', () => {
     assert.equal(h.Dns, undefined);
     assert.deepEqual(h.Binds, []);
     assert.equal(h.AutoRemove, false);
+    assert.equal(h.OomScoreAdj, TRAINEE_OOM_SCORE_ADJ, "in a host-wide shortage the kernel takes trainees' processes first");
   });
 
   test('labels: islet.managed is always true, request labels are kept', () => {
@@ -115,6 +116,7 @@ describe('createOptions', () => {
     assert.equal(o.Labels!['islet.relay'], '0123456789abcdef01234567');
     assert.equal(o.Labels!['islet.managed'], 'true', 'the relay cannot unset the managed label');
     assert.equal(o.Tty, true, 'the engine still gives the relay a TTY of its own (the relay ignores it)');
+    assert.equal(o.HostConfig!.OomScoreAdj, 0, 'the relay stays at 0; it puts the program it starts at TRAINEE_OOM_SCORE_ADJ');
     assert.throws(
       () => createOptions(req(), {}, { ...relay, binds: [['/var/run', '/.islet-io']] }),
       (e: unknown) => e instanceof IsletError && e.code === 'CONFIG_FORBIDDEN',

@@ -18,6 +18,14 @@ import { IsletError } from '../../core/islet-error.ts';
 import { type CreateRequest } from '../runtime-driver.ts';
 import { LABEL_MANAGED } from '../names.ts';
 
+/**
+ * oom_score_adj of a trainee's processes (0 is the host's default): in a shortage of the whole host the kernel's
+ * OOM killer takes them before ISLET's and the engine's; a trainee can lower it to 0, no further. With the pty
+ * relay the relay runs at 0 and sets this on the program it starts (PROGRAM_OOM_ADJ in native/pty-relay.c), so
+ * within the container's limit the relay is never the victim.
+ */
+export const TRAINEE_OOM_SCORE_ADJ = 100;
+
 /** Size of the tmpfs mounted at /tmp when the root filesystem is read-only. */
 export const READONLY_TMP_TMPFS = 'rw,nosuid,nodev,size=64m,mode=1777';
 
@@ -76,6 +84,7 @@ export function createOptions(req: CreateRequest, local: LocalEngineOptions = {}
     ExtraHosts: [`${hostname}:127.0.0.1`],
     Binds: env.mounts.map((m) => bind(m.source, m.target)),
     AutoRemove: env.remove_on_exit,
+    OomScoreAdj: relay ? 0 : TRAINEE_OOM_SCORE_ADJ,
     // The engine's default json-file log has no size cap and would keep everything a trainee types and
     // sees; attach does not need it. Recording sessions is an audit concern, not the engine's.
     LogConfig: { Type: 'none', Config: {} },

@@ -77,6 +77,54 @@ after(() => {
   rmSync(relayDir, { recursive: true, force: true });
 });
 
+describe('pty relay (Docker specifics)', { timeout: 60_000 }, () => {
+  const relay = new DockerDriver({ ptyRelay: { dir: relayDir, binary: PTY_RELAY_BINARY } });
+  relayDrivers.push(relay);
+  const name = (what: string): string => `islet-dtest-${runId}-${what}`;
+
+  /** Runs `script` as the environment's program through the relay; returns the screen and the exit code. */
+  async function runToEnd(what: string, script: string, input?: string): Promise<{ text: string; exitCode: number | undefined }> {
+    const info = await relay.create({ name: name(what), env: environment({ memory: '32m', swap: '0', command: ['sh', '-c', script] }), labels });
+    try {
+      const att = await relay.attach(info.id);
+      const screen = new Screen(att);
+      await relay.start(info.id);
+      if (input !== undefined) {
+        await screen.waitFor(/started/);
+        att.input.write(input);
+      }
+      await att.ended;
+      return { text: screen.text, exitCode: (await relay.inspect(info.id))?.exitCode };
+    } finally {
+      await relay.remove(info.id);
+    }
+  }
+
+  test("a program the kernel's OOM killer ends is started again with a notice, at most 3 times a minute; the relay is never the victim", async () => {
+    // The program itself is the biggest process: sh reading 100 MB into a variable under a 32 MB limit.
+    const { text, exitCode } = await runToEnd(
+      'oom-respawn',
+      'echo "started adj=$(cat /proc/self/oom_score_adj) relay=$(cat /proc/1/oom_score_adj)"; a=$(head -c 100000000 /dev/zero | tr "\\0" x); echo survived',
+    );
+    const starts = [...text.matchAll(/started adj=(\d+) relay=(\d+)/g)];
+    assert.equal(starts.length, 4, `the program ran once and was started again 3 times:\n${text}`);
+    assert.ok(
+      starts.every((m) => m[1] === '100' && m[2] === '0'),
+      `the program runs at oom_score_adj 100, the relay at 0: ${starts.map((m) => m[0]).join('; ')}`,
+    );
+    assert.equal((text.match(/\[islet\] Out of memory/g) ?? []).length, 3, 'one notice per restart');
+    assert.doesNotMatch(text, /survived/, 'the probe really ran out of memory');
+    assert.equal(exitCode, 137, 'after the 4th kill in a minute the container ends with SIGKILL');
+  });
+
+  test("a SIGKILL that is not the OOM killer's ends the container, as without the relay", async () => {
+    const { text, exitCode } = await runToEnd('kill-self', 'echo started; read line; kill -9 $$', 'go\r');
+    assert.match(text, /started/);
+    assert.doesNotMatch(text, /Out of memory/);
+    assert.equal(exitCode, 137);
+  });
+});
+
 describe('DockerDriver (Docker specifics)', { timeout: 60_000 }, () => {
   const driver = new DockerDriver();
   const name = (what: string): string => `islet-dtest-${runId}-${what}`;
