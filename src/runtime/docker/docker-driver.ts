@@ -14,17 +14,20 @@
  *   engine runs here, else the engine's inspect and stats calls).
  * - The login path (inspect, ensureImage of a present image, create, attach,
  *   start, resize) makes one request each and never lists or asks `info`.
+ * - With the pty relay (options.ptyRelay) trainees' terminals skip the engine:
+ *   relay-terminals.ts, for containers created with it.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { IsletError } from '../../core/islet-error.ts';
 import type { ExecRequest, Execution } from '../runtime-driver.ts';
 import type { Attachment, CreateRequest, InstanceInfo, RuntimeDriver, TtySize } from '../runtime-driver.ts';
-import { commandArgv, createOptions, type LocalEngineOptions, type RelayOptions } from './create-options.ts';
-import { LABEL_RELAY, PtyRelays } from './pty-relays.ts';
+import { createOptions, type LocalEngineOptions, type RelayOptions } from './create-options.ts';
+import { PtyRelays } from './pty-relays.ts';
+import { RelayTerminals } from './relay-terminals.ts';
 import { HostsFiles } from './hosts-files.ts';
 import { EngineClient, MSG_BUSY, statusOf } from './engine-client.ts';
-import type { EngineEndpoint } from './engine-address.ts';
+import type { DockerDriverOptions } from './docker-driver-options.ts';
 import { CgroupUsage } from './cgroup-usage.ts';
 import { CgroupWeight } from './cgroup-weight.ts';
 import { EngineSlots } from './engine-slots.ts';
@@ -36,42 +39,7 @@ import { UsageReadings } from './usage-readings.ts';
 import { attachment } from './attachment.ts';
 import { fromInspect, fromList, type InspectJson, type ListJson } from './instance-info.ts';
 
-export interface DockerDriverOptions {
-  /** Engine socket; default: DOCKER_HOST, else /var/run/docker.sock. */
-  readonly socketPath?: string;
-  /** Where the engine is (engine-address.ts: a socket, or TCP with TLS); wins over socketPath. */
-  readonly endpoint?: EngineEndpoint;
-  /** Limit for each ordinary Engine API call (default 15000). */
-  readonly callTimeoutMs?: number;
-  /**
-   * Limit for waiting for a mutation slot (default 120000, the default `admission_wait`). Longer than a call:
-   * a slot is a place in a queue, freed within callTimeoutMs by the call holding it even when the engine hangs,
-   * and 300 trainees starting at once queue for a minute on one host (a 15 s wait failed half of them).
-   */
-  readonly slotWaitMs?: number;
-  /** Limit for a whole image pull (default 600000). */
-  readonly pullTimeoutMs?: number;
-  /** Mutations (create/start/stop/remove/pull) in flight at once (default 8). */
-  readonly maxConcurrentMutations?: number;
-  /** Removals in flight at once (default 3). */
-  readonly maxConcurrentRemovals?: number;
-  /** Engine calls about one container (exec, its inspects and resizes, TTY resize) in flight at once (default 4). */
-  readonly maxCallsPerContainer?: number;
-  /** Such calls in flight at once for all containers together (default 32). */
-  readonly maxContainerCalls?: number;
-  /**
-   * A directory for network-off containers' /etc/hosts files (hosts-files.ts); ignored for an engine on
-   * another machine. With it such containers start without the engine's network sandbox (create-options.ts),
-   * about 0.3 s sooner on the benchmark VM; without it they get the engine's `network none`.
-   */
-  readonly hostsDir?: string;
-  /**
-   * The pty relay (pty-relays.ts): trainees' terminals over a unix socket per container instead of the engine's
-   * attach, `dir` holding the sockets and `binary` the static relay (native/pty-relay.c). Ignored for an engine
-   * on another machine (its containers cannot reach a socket here).
-   */
-  readonly ptyRelay?: { readonly dir: string; readonly binary: string };
-}
+export type { DockerDriverOptions };
 
 export class DockerDriver implements RuntimeDriver {
   readonly name = 'docker';
@@ -93,9 +61,8 @@ export class DockerDriver implements RuntimeDriver {
   readonly #images: ImagePulls;
   readonly #execs: DockerExecs;
   readonly #local: LocalEngineOptions;
-  readonly #relays: PtyRelays | undefined;
-  /** Relay tokens by container id (from create, or the container's label on first use). */
-  readonly #tokens = new Map<string, string | null>();
+  /** Trainees' terminals through the pty relay (relay-terminals.ts); undefined: the engine's attach only. */
+  readonly #relays: RelayTerminals | undefined;
 
   constructor(opts: DockerDriverOptions = {}) {
     this.#engine = new EngineClient({ socketPath: opts.socketPath, endpoint: opts.endpoint });
@@ -107,7 +74,6 @@ export class DockerDriver implements RuntimeDriver {
     if (weights) this.setCpuWeight = async (id, shares) => weights.set(id, shares);
     const hosts = !remote && opts.hostsDir ? new HostsFiles(opts.hostsDir) : undefined;
     this.#local = hosts ? { hostsFileFor: (h) => hosts.fileOrNone(h) } : {};
-    this.#relays = !remote && opts.ptyRelay ? new PtyRelays(opts.ptyRelay.dir, opts.ptyRelay.binary) : undefined;
     this.#callMs = positive(opts.callTimeoutMs, 15_000, 'callTimeoutMs');
     this.#readings = new UsageReadings(this.#engine, this.#callMs, cgroups);
     this.#slots = new EngineSlots({
@@ -121,6 +87,16 @@ export class DockerDriver implements RuntimeDriver {
     this.#pullMs = positive(opts.pullTimeoutMs, 600_000, 'pullTimeoutMs');
     this.#execs = new DockerExecs(this.#engine, this.#slots, this.#callMs);
     this.#images = new ImagePulls(this.#engine, this.#slots, { callMs: this.#callMs, pullMs: this.#pullMs });
+    this.#relays =
+      !remote && opts.ptyRelay
+        ? new RelayTerminals({
+            relays: new PtyRelays(opts.ptyRelay.dir, opts.ptyRelay.binary),
+            engine: this.#engine,
+            images: this.#images,
+            callMs: this.#callMs,
+            inspect: (id) => this.inspect(id),
+          })
+        : undefined;
   }
 
   hasImage(image: string): Promise<boolean> {
@@ -131,29 +107,8 @@ export class DockerDriver implements RuntimeDriver {
     return this.#images.ensure(image, onProgress);
   }
 
-  async create(req: CreateRequest): Promise<InstanceInfo> {
-    const relay = this.#relays ? await this.#relayOptions(this.#relays, req) : undefined;
-    try {
-      const info = await this.#create(req, relay);
-      if (relay) this.#tokens.set(info.id, relay.labels[LABEL_RELAY]!);
-      return info;
-    } catch (err) {
-      if (relay) this.#relays!.forget(relay.labels[LABEL_RELAY]!);
-      throw err;
-    }
-  }
-
-  /** The relay in front of the program the container would run: the image's ENTRYPOINT, then command or CMD. */
-  async #relayOptions(relays: PtyRelays, req: CreateRequest): Promise<RelayOptions> {
-    const program = await this.#images.program(req.env.image);
-    const argv = [...program.entrypoint, ...(commandArgv(req.env.command) ?? program.cmd)];
-    if (argv.length === 0) {
-      throw new IsletError('CONFIG_INVALID', 'This environment is misconfigured. Please tell the instructor.', `image ${req.env.image} has no command`, {
-        image: req.env.image,
-      });
-    }
-    const m = relays.prepare();
-    return { binds: m.binds, entrypoint: m.entrypoint, cmd: [...m.args, ...argv], labels: { [LABEL_RELAY]: m.token } };
+  create(req: CreateRequest): Promise<InstanceInfo> {
+    return this.#relays ? this.#relays.create(req, (relay) => this.#create(req, relay)) : this.#create(req, undefined);
   }
 
   async #create(req: CreateRequest, relay: RelayOptions | undefined): Promise<InstanceInfo> {
@@ -206,36 +161,9 @@ export class DockerDriver implements RuntimeDriver {
     return list.map(fromList);
   }
 
-  /** The relay token of container `id`, or null when it has none (one inspect the first time, then remembered). */
-  async #token(id: string): Promise<string | null> {
-    if (!this.#relays) return null;
-    const known = this.#tokens.get(id);
-    if (known !== undefined) return known;
-    const info = await this.inspect(id);
-    const token = info?.labels[LABEL_RELAY] ?? null;
-    if (info) {
-      this.#tokens.set(id, token);
-      this.#tokens.set(info.id, token);
-    }
-    return token;
-  }
-
-  /**
-   * For the start of a server (one container list): removes the socket directories of relay containers that no
-   * longer exist (removed while no server ran). It does not listen for running ones: a second server on the same
-   * data directory would take every terminal over from the first; a server listens for a container when a
-   * trainee attaches to it or starts it, and until then the relay tries to connect once a second.
-   */
-  async sweepRelays(): Promise<number> {
-    if (!this.#relays) return 0;
-    const list = await this.#engine.json<ListJson[]>({
-      op: 'find',
-      method: 'GET',
-      path: '/containers/json',
-      query: { all: true, filters: { label: [LABEL_RELAY] } },
-      timeoutMs: this.#callMs,
-    });
-    return this.#relays.sweep(new Set(list.map((c) => c.Labels?.[LABEL_RELAY] ?? '')));
+  /** For the start of a server: the socket directories of relay containers that are gone (RelayTerminals.sweep). */
+  sweepRelays(): Promise<number> {
+    return this.#relays ? this.#relays.sweep() : Promise.resolve(0);
   }
 
   /** Stops listening on the relays' sockets (the server is stopping; the relays connect again to the next one). */
@@ -243,41 +171,9 @@ export class DockerDriver implements RuntimeDriver {
     this.#relays?.close();
   }
 
-  /**
-   * The relay's attachment, whose end also waits (up to RELAY_EXIT_WAIT_MS) for the engine to see the container
-   * stop: the relay's connection closes as its program exits, a moment before the engine records the exit, and a
-   * caller inspecting at once would take a shell that exited for a lost stream. A connection lost while the
-   * container runs (another server took the terminal over) ends after that wait.
-   */
-  #relayAttachment(id: string, token: string): Attachment {
-    const att = this.#relays!.attach(token);
-    let detached = false;
-    const ended = att.ended.then(async () => {
-      if (detached) return;
-      await this.#engine
-        .json({
-          op: 'wait',
-          method: 'POST',
-          path: `/containers/${enc(id)}/wait`,
-          query: { condition: 'not-running' },
-          timeoutMs: RELAY_EXIT_WAIT_MS,
-        })
-        .catch(() => undefined);
-    });
-    return {
-      input: att.input,
-      output: att.output,
-      ended,
-      detach: () => {
-        detached = true;
-        att.detach();
-      },
-    };
-  }
-
   async attach(id: string): Promise<Attachment> {
-    const token = await this.#token(id);
-    if (token) return this.#relayAttachment(id, token);
+    const token = this.#relays ? await this.#relays.token(id) : null;
+    if (token) return this.#relays!.attach(id, token);
     // With Tty the stream is raw (no stdout/stderr multiplexing).
     const sock = await this.#engine.hijack({
       op: 'attach',
@@ -346,7 +242,7 @@ export class DockerDriver implements RuntimeDriver {
 
   async start(id: string): Promise<void> {
     // The relay's socket directory is bound into the container: it must exist (and be listened on) before it starts.
-    const token = await this.#token(id);
+    const token = this.#relays ? await this.#relays.token(id) : null;
     if (token) this.#relays!.listen(token);
     try {
       // A start finishes a container already made (its create done): ahead of queued creates (engine-slots.ts).
@@ -387,7 +283,7 @@ export class DockerDriver implements RuntimeDriver {
   async resize(id: string, size: TtySize): Promise<void> {
     const rows = clampDim(size.rows),
       cols = clampDim(size.cols);
-    const token = await this.#token(id);
+    const token = this.#relays ? await this.#relays.token(id) : null;
     if (token) {
       this.#relays!.resize(token, { rows, cols });
       return;
@@ -432,11 +328,7 @@ export class DockerDriver implements RuntimeDriver {
   async remove(id: string): Promise<void> {
     await this.#remove(id);
     // Only once the container is gone (or never was): a failed removal keeps its relay.
-    const token = this.#tokens.get(id);
-    if (token) {
-      this.#relays?.forget(token);
-      this.#tokens.delete(id);
-    }
+    this.#relays?.removed(id);
   }
 
   async #remove(id: string): Promise<void> {
@@ -470,9 +362,6 @@ export class DockerDriver implements RuntimeDriver {
     throw new IsletError('RUNTIME_UNAVAILABLE', MSG_BUSY, `container ${id} still exists ${this.#callMs} ms after its removal began`, { op: 'remove', id });
   }
 }
-
-/** How long a relay attachment's end waits for the engine to record its container's exit. */
-const RELAY_EXIT_WAIT_MS = 3000;
 
 /** Path segment: ids, names and image references, escaped (the engine decodes %2F). */
 const enc = (s: string): string => encodeURIComponent(s);
