@@ -7,7 +7,7 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,6 +115,35 @@ describe('pty relay (Docker specifics)', { timeout: 60_000 }, () => {
     assert.equal((text.match(/\[islet\] Out of memory/g) ?? []).length, 3, 'one notice per restart');
     assert.doesNotMatch(text, /survived/, 'the probe really ran out of memory');
     assert.equal(exitCode, 137, 'after the 4th kill in a minute the container ends with SIGKILL');
+  });
+
+  test('removed by id or by name: its socket directory goes; a new container of a looked-up name gets its own relay', async () => {
+    const tokenOf = async (id: string) => (await docker.getContainer(id).inspect()).Config.Labels['islet.relay']!;
+    const first = await relay.create({ name: name('byname'), env: environment(), labels });
+    const firstToken = await tokenOf(first.id);
+    const att = await relay.attach(name('byname'));
+    await relay.start(name('byname'));
+    await new Screen(att).waitFor(PROMPT);
+    att.detach();
+    assert.ok(existsSync(join(relayDir, firstToken)), 'the probe sees the socket directory while the container lives');
+    await relay.remove(first.id);
+    assert.ok(!existsSync(join(relayDir, firstToken)), 'removed by id with its container');
+    // The name was looked up before: it must not lead to the old relay now.
+    const second = await relay.create({ name: name('byname'), env: environment(), labels });
+    const secondToken = await tokenOf(second.id);
+    assert.notEqual(secondToken, firstToken);
+    try {
+      const again = await relay.attach(name('byname'));
+      const screen = new Screen(again);
+      await relay.start(name('byname'));
+      await screen.waitFor(PROMPT);
+      await typeAndWait(again, screen, 'echo second-$((2*3))', /second-6/);
+      again.detach();
+      assert.ok(existsSync(join(relayDir, secondToken)));
+    } finally {
+      await relay.remove(name('byname'));
+    }
+    assert.ok(!existsSync(join(relayDir, secondToken)), 'removed by name with its container');
   });
 
   test("a SIGKILL that is not the OOM killer's ends the container, as without the relay", async () => {

@@ -326,9 +326,11 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async remove(id: string): Promise<void> {
+    // Looked up before (remembered for ids; one inspect for a name): afterwards the name tells nothing.
+    const token = this.#relays ? await this.#relays.token(id).catch(() => null) : null;
     await this.#remove(id);
     // Only once the container is gone (or never was): a failed removal keeps its relay.
-    this.#relays?.removed(id);
+    if (token) this.#relays!.removed(id, token);
   }
 
   async #remove(id: string): Promise<void> {

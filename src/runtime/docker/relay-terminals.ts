@@ -4,8 +4,9 @@
  * start, and falls back to the engine when a container has no relay (created before `runtime.terminal: relay`, or
  * by a driver without it).
  *
- * Contract: a container's relay token is its `islet.relay` label, read once per container (one inspect) and then
- * remembered until remove(); the relay's socket directory is forgotten only once its container is gone.
+ * Contract: a container's relay token is its `islet.relay` label, read once per container id (one inspect; a name
+ * is inspected each time) and remembered until remove(); the relay's socket directory is forgotten only once its
+ * container is gone.
  */
 import { IsletError } from '../../core/islet-error.ts';
 import type { Attachment, CreateRequest, InstanceInfo, TtySize } from '../runtime-driver.ts';
@@ -29,7 +30,7 @@ export interface RelayTerminalsDeps {
 
 export class RelayTerminals {
   readonly #d: RelayTerminalsDeps;
-  /** Relay tokens by container id or name (from create, or the container's label on first use); null: none. */
+  /** Relay tokens by container id (from create, or the container's label on first use); null: none. */
   readonly #tokens = new Map<string, string | null>();
 
   constructor(deps: RelayTerminalsDeps) {
@@ -69,10 +70,8 @@ export class RelayTerminals {
     if (known !== undefined) return known;
     const info = await this.#d.inspect(id);
     const token = info?.labels[LABEL_RELAY] ?? null;
-    if (info) {
-      this.#tokens.set(id, token);
-      this.#tokens.set(info.id, token);
-    }
+    // Remembered by id only: after a remove, a name can belong to a new container with a relay of its own.
+    if (info) this.#tokens.set(info.id, token);
     return token;
   }
 
@@ -117,13 +116,10 @@ export class RelayTerminals {
     };
   }
 
-  /** Container `id` is gone: its relay's socket directory goes too. */
-  removed(id: string): void {
-    const token = this.#tokens.get(id);
-    if (token) {
-      this.#d.relays.forget(token);
-      this.#tokens.delete(id);
-    }
+  /** Container `id` (id or name), whose relay was `token`, is gone: the relay's socket directory goes too. */
+  removed(id: string, token: string): void {
+    this.#d.relays.forget(token);
+    this.#tokens.delete(id);
   }
 
   /**
