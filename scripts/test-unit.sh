@@ -21,6 +21,7 @@ node --version | grep -q '^v24\.' || { echo "test-unit.sh: expected Node 24 on P
 # src/ tests that need the Docker engine or an OpenSSH client.
 ENGINE_TESTS=(
   src/runtime/docker/docker-driver.test.ts   # the RuntimeDriver case suite against the real engine
+  src/runtime/docker/relay-terminals.test.ts # the pty relay through the driver: OOM restarts, tokens, on the real engine
   src/lifecycle/lifecycle-service.test.ts    # lifecycle effects on real containers
   src/sshd/algorithms.test.ts                # what OpenSSH's ssh negotiates with the server
   src/sessions/warm-pool.test.ts             # the rename-free claim suite on the fake driver and on the real engine

@@ -56,3 +56,10 @@ export class Screen {
 
 /** A shell prompt at the end of the screen (`$ ` or `# `). */
 export const PROMPT = /[$#] $/;
+
+/** Types `line` and Enter into `att`, then waits until `re` appears on `screen` after what was there before. */
+export async function typeAndWait(att: Attachment, screen: Screen, line: string, re: RegExp): Promise<void> {
+  const from = screen.mark();
+  att.input.write(`${line}\r`);
+  await screen.waitFor(re, { from });
+}
