@@ -90,7 +90,7 @@ test('wake latencies are pooled per program (every shim one), from each waking t
     sw(1, '200.080000', ['swapper/1', 0, 'R'], ['node', 9]),
   ];
   assert.deepEqual(wakeLatencies(lines, 1), [
-    { program: 'containerd-shim', wakeups: 2, p50Ms: 12, p99Ms: 12, maxMs: 12, over10ms: 1 },
+    { program: 'containerd-shim', wakeups: 2, p50Ms: 4, p99Ms: 12, maxMs: 12, over10ms: 1 }, // nearest rank, as pct()
     { program: 'bash', wakeups: 1, p50Ms: 0.5, p99Ms: 0.5, maxMs: 0.5, over10ms: 0 },
   ]);
   assert.deepEqual(

@@ -8,6 +8,8 @@
  * also when it is seen switching out (a switch-in line the tracer did not write must not make a wait endless).
  */
 
+import { pct } from './results.ts';
+
 export interface Run {
   readonly cpu: number;
   readonly from: number;
@@ -171,7 +173,6 @@ export function wakeLatencies(lines: Iterable<string>, minWakeups = 20): WakeLat
     if (w && !woken.has(Number(w[4]))) woken.set(Number(w[4]), { at: us(w[1]!, w[2]!), comm: w[3]! });
   }
   const ms = (v: number) => Math.round(v / 100) / 10;
-  const at = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
   return [...by]
     .filter(([, xs]) => xs.length >= minWakeups)
     .map(([name, xs]) => {
@@ -179,8 +180,8 @@ export function wakeLatencies(lines: Iterable<string>, minWakeups = 20): WakeLat
       return {
         program: name,
         wakeups: xs.length,
-        p50Ms: ms(at(xs, 0.5)),
-        p99Ms: ms(at(xs, 0.99)),
+        p50Ms: ms(pct(xs, 0.5)),
+        p99Ms: ms(pct(xs, 0.99)),
         maxMs: ms(xs[xs.length - 1]!),
         over10ms: xs.filter((x) => x >= 10_000).length,
       };
