@@ -5,7 +5,8 @@
 # runs each benchmark against ISLET and the peer, then draws the charts and
 # writes the tables (the targets table included) from the result files.
 # Results: bench/results/<date>-<name>.json and bench/results/charts/.
-# Estimated 2 hours on 2 cores (the interleaved workload about 45 minutes of it, the cut-off above it about 17);
+# About 2 to 3 hours on 2 cores: the interleaved workload took 66 min and its cut-off 10 min on 2026-12-04 (3dcc15a,
+# the pty relay; 2 h for the workload on 2026-12-03 with the engine's attach, whose slots past the knee ran longer);
 # each step prints its own duration. Run it on an otherwise idle machine.
 #
 # Usage: npm run bench [-- --allow-dirty] [-- --only workload,report]
