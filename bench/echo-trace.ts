@@ -64,6 +64,7 @@ const SLOW_MS = 50;
 const T = '/sys/kernel/tracing';
 const sh = promisify(exec);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 async function tracing(): Promise<boolean> {
   if (!existsSync(`${T}/trace`)) await sh(`mount -t tracefs nodev ${T}`).catch(() => undefined);
@@ -190,7 +191,13 @@ async function main(): Promise<void> {
       ...(WITH_EXERCISE ? { exercise_ms: exercises } : {}),
       echo_ms: { keys: ms.length, p50: round1(pct(ms, 0.5)), p95: round1(pct(ms, 0.95)), p99: round1(pct(ms, 0.99)), max: round1(Math.max(...ms)) },
       // Slow keys come together or alone: how many 100 ms windows hold them.
-      slow_keys: { count: slow.length, windows_100ms: new Set(slow.map((e) => Math.floor(e.at / 100))).size },
+      slow_keys: {
+        count: slow.length,
+        windows_100ms: new Set(slow.map((e) => Math.floor(e.at / 100))).size,
+        // When each slow key was sent (s from the window's start) and how long it waited: bursts show as runs of
+        // near times, to be placed against the loops' late episodes and the trace.
+        list: slow.map((e) => ({ at_s: round3((e.at - from) / 1000), ms: round1(e.ms) })),
+      },
       // Times are seconds from the window's start; `traced` is the part of the window the scheduler was traced.
       ...(traced ? { traced_s: { from: round1((traced.from - from) / 1000), to: round1((traced.to - from) / 1000) } } : {}),
       islet_loop_late_over_8ms: worstLate(lag, from),
@@ -201,7 +208,7 @@ async function main(): Promise<void> {
       slow_keys_while_late: attribute(slow, lag, genLag, 20),
     };
     if (traced) {
-      const lines = readFileSync(traceFile, 'utf8').split('\n');
+      const lines = readLines(traceFile);
       const t = parseSchedTrace(lines, target.pid);
       result.trace = {
         ...summarizeTrace(t, traced, echoes),
@@ -224,8 +231,26 @@ async function main(): Promise<void> {
     probe?.end();
     await pool.close();
     await target.close();
-    rmSync(dir, { recursive: true, force: true });
+    // ECHO_TRACE_KEEP=1 keeps the scratch directory (the trace, the loops' late lines) for a closer look.
+    if (process.env.ECHO_TRACE_KEEP === '1') console.log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A file's lines, read in pieces: a long trace is more text than one string may hold (512 MiB). */
+function readLines(file: string): string[] {
+  const buf = readFileSync(file);
+  const lines: string[] = [];
+  const PIECE = 64 * 1024 * 1024;
+  for (let start = 0; start < buf.length; ) {
+    let end = Math.min(buf.length, start + PIECE);
+    if (end < buf.length) end = buf.indexOf(10, end) + 1 || buf.length; // to the end of the line the piece cuts
+    const piece = buf.subarray(start, end).toString('utf8').split('\n');
+    if (end < buf.length) piece.pop(); // the piece ended with a newline: its last element is empty
+    for (const line of piece) lines.push(line); // not push(...piece): millions of arguments overflow the stack
+    start = end;
+  }
+  return lines;
 }
 
 interface Late {

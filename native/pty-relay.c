@@ -1,7 +1,7 @@
 /*
  * pty-relay: the trainee's terminal without the engine in the data path (src/runtime/docker/pty-relays.ts).
  *
- * Runs as the container's main process: `pty-relay SOCKET PROGRAM [ARG...]`. It opens a pseudo-terminal in the
+ * Runs as the container's main process: `pty-relay [-s US] SOCKET PROGRAM [ARG...]`. It opens a pseudo-terminal in the
  * container, starts PROGRAM on it (a new session, the terminal its controlling TTY) and connects to SOCKET, a
  * unix socket ISLET listens on, bound read-only into this container only. Bytes PROGRAM writes go to the socket
  * as they are; from the socket come frames: 'D' + u32 length (big endian) + bytes for the terminal's input, or
@@ -27,6 +27,14 @@
  *   kernel's OOM killer ends PROGRAM itself (SIGKILL while the container's oom_kill count rose, as when a
  *   bomb's memory was not yet freed and the next kill fell on the shell), the relay says so on the terminal and
  *   starts PROGRAM again, at most RESPAWN_MAX times in RESPAWN_WINDOW_MS; any other end of PROGRAM ends the relay.
+ * - `-s US` (US > 0): the relay and PROGRAM itself ask the fair scheduler for a slice of US microseconds
+ *   (sched_setattr's sched_runtime, Linux 6.12 and later; older kernels take the call and ignore it), with
+ *   SCHED_RESET_ON_FORK so that everything PROGRAM starts runs with the kernel's default slice. Why: the relay and
+ *   the shell wake for every keystroke and run for microseconds; on a machine whose cores the room keeps busy, a
+ *   woken thread at the default slice gets a virtual deadline behind most of the runnable ones in the containers'
+ *   run queue and waits for them (docs/performance.md, "The terminal's slice"). A shorter slice brings its deadline
+ *   sooner and lets it preempt; it changes when it runs, not how much (its share stays its weight's). A failed call
+ *   (a seccomp profile without sched_setattr) leaves the default: the terminal works as before.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,8 +46,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -142,6 +152,35 @@ static long long oom_kills(void) {
   return -1;
 }
 
+/* struct sched_attr (version 0, 48 bytes; linux/sched/types.h), declared here: libc headers do not all carry it. */
+struct slice_attr {
+  uint32_t size, policy;
+  uint64_t flags;
+  int32_t nice;
+  uint32_t priority;
+  uint64_t runtime, deadline, period;
+};
+#define SLICE_SCHED_OTHER 0
+#define SLICE_RESET_ON_FORK 0x01
+
+/* Asks for a slice of `us` microseconds for the calling thread, its children reset to the default (see -s above). */
+static void ask_slice(long us) {
+#ifdef SYS_sched_setattr
+  if (us <= 0) return;
+  errno = 0;
+  int nice = getpriority(PRIO_PROCESS, 0);
+  if (errno != 0) return;
+  struct slice_attr a = {.size = sizeof a, .policy = SLICE_SCHED_OTHER, .flags = SLICE_RESET_ON_FORK, .nice = nice,
+                         .runtime = (uint64_t)us * 1000};
+  if (syscall(SYS_sched_setattr, 0, &a, 0) != 0) { /* not allowed or not known here: the default slice stays */ }
+#else
+  (void)us;
+#endif
+}
+
+/* The slice `-s` asked for (microseconds), 0 for the kernel's default. */
+static long slice_us = 0;
+
 static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD};
 #define NFORWARDED (sizeof forwarded / sizeof *forwarded)
 
@@ -164,6 +203,8 @@ static pid_t spawn(const char *slave_name, char **program) {
   dfl.sa_handler = SIG_DFL;
   for (size_t i = 0; i < NFORWARDED; i++) sigaction(forwarded[i], &dfl, NULL);
   signal(SIGPIPE, SIG_DFL);
+  /* PROGRAM's own slice; with SCHED_RESET_ON_FORK, so what it starts runs at the default one. */
+  ask_slice(slice_us);
   /* Raising one's own score needs no privilege; a trainee can lower it back to the container's, no further. */
   int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
   if (adj >= 0) {
@@ -182,10 +223,23 @@ static pid_t spawn(const char *slave_name, char **program) {
 }
 
 int main(int argc, char **argv) {
+  if (argc >= 3 && strcmp(argv[1], "-s") == 0) {
+    char *end = NULL;
+    slice_us = strtol(argv[2], &end, 10);
+    if (!end || *end != '\0' || slice_us < 0 || slice_us > 100000) {
+      fprintf(stderr, "pty-relay: -s takes microseconds, 0 to 100000\n");
+      return 2;
+    }
+    argc -= 2;
+    argv += 2;
+  }
   if (argc < 3) {
-    fprintf(stderr, "usage: pty-relay SOCKET PROGRAM [ARG...]\n");
+    fprintf(stderr, "usage: pty-relay [-s US] SOCKET PROGRAM [ARG...]\n");
     return 2;
   }
+  /* The relay's own slice (it wakes for every keystroke and every echo); the fork in spawn() resets it for PROGRAM,
+   * which asks for its own. */
+  ask_slice(slice_us);
   const char *sock_path = argv[1];
   if (strlen(sock_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
     fprintf(stderr, "pty-relay: socket path too long\n");

@@ -105,7 +105,7 @@ export function dockerOptions(dataDir: string, runtime: GlobalConfig['runtime'])
       `runtime.terminal is relay, but the data directory's path is too long for its sockets: ${dir}`,
     );
   }
-  return { hostsDir, ptyRelay: { dir, binary: PTY_RELAY_BINARY } };
+  return { hostsDir, ptyRelay: { dir, binary: PTY_RELAY_BINARY, sliceUs: runtime.terminal_slice_us } };
 }
 
 /** Network-off containers' /etc/hosts files (src/runtime/docker/hosts-files.ts): kept, since stopped containers bind them. */

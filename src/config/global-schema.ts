@@ -283,6 +283,18 @@ export const globalFields = {
             'path (docs/performance.md). Docker on this machine only (not Swarm, not a remote engine); built by `scripts/build-pty-relay.sh`. ' +
             'Applies to containers created after a change.',
         ),
+      terminal_slice_us: z
+        .number()
+        .int()
+        .min(0)
+        .max(100_000)
+        .default(100)
+        .describe(
+          "With `terminal: relay`: the scheduler slice (µs) the relay and the environment's program ask the kernel for (Linux 6.12 and later; " +
+            'older kernels ignore it), while everything the program starts keeps the default. On a machine whose cores the room keeps busy, ' +
+            "a trainee's shell then echoes a key without waiting behind the other containers' running jobs; its share of the CPU is unchanged. " +
+            '0: the kernel\'s default slice. Applies to containers created after a change (docs/performance.md, "The terminal\'s slice").',
+        ),
       drain_grace: duration('drain_grace')
         .prefault('1h')
         .describe('Swarm: how long a live shell on a drained node keeps running before Swarm stops it (its stop grace period).'),

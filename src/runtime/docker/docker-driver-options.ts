@@ -33,7 +33,8 @@ export interface DockerDriverOptions {
   /**
    * The pty relay (pty-relays.ts): trainees' terminals over a unix socket per container instead of the engine's
    * attach, `dir` holding the sockets and `binary` the static relay (native/pty-relay.c). Ignored for an engine
-   * on another machine (its containers cannot reach a socket here).
+   * on another machine (its containers cannot reach a socket here). `sliceUs` (> 0): the relay and the program it
+   * runs ask the kernel for a scheduler slice that short (native/pty-relay.c's `-s`); absent or 0: the default.
    */
-  readonly ptyRelay?: { readonly dir: string; readonly binary: string };
+  readonly ptyRelay?: { readonly dir: string; readonly binary: string; readonly sliceUs?: number };
 }

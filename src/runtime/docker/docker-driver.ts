@@ -90,7 +90,7 @@ export class DockerDriver implements RuntimeDriver {
     this.#relays =
       !remote && opts.ptyRelay
         ? new RelayTerminals({
-            relays: new PtyRelays(opts.ptyRelay.dir, opts.ptyRelay.binary),
+            relays: new PtyRelays(opts.ptyRelay.dir, opts.ptyRelay.binary, opts.ptyRelay.sliceUs ?? 0),
             engine: this.#engine,
             images: this.#images,
             callMs: this.#callMs,

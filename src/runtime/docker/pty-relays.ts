@@ -60,9 +60,14 @@ export class PtyRelays {
   readonly binary: string;
   readonly #relays = new Map<string, Relay>();
 
-  constructor(dir: string, binary: string) {
+  /** The scheduler slice the relay and its program ask for (native/pty-relay.c's `-s`), µs; 0: the kernel's default. */
+  readonly sliceUs: number;
+
+  constructor(dir: string, binary: string, sliceUs = 0) {
     this.dir = resolve(dir);
     this.binary = resolve(binary);
+    if (!Number.isInteger(sliceUs) || sliceUs < 0 || sliceUs > 100_000) throw new RangeError(`sliceUs: an integer from 0 to 100000, not ${sliceUs}`);
+    this.sliceUs = sliceUs;
   }
 
   /** A new token, its directory and listener ready before the container is created. */
@@ -76,7 +81,7 @@ export class PtyRelays {
         [join(this.dir, token), RELAY_IO_DIR],
       ],
       entrypoint: [RELAY_PATH],
-      args: [`${RELAY_IO_DIR}/sock`],
+      args: [...(this.sliceUs > 0 ? ['-s', String(this.sliceUs)] : []), `${RELAY_IO_DIR}/sock`],
     };
   }
 

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +107,42 @@ describe('pty relay (Docker specifics)', { timeout: 60_000 }, () => {
       await relay.remove(name('byname'));
     }
     assert.ok(!existsSync(join(relayDir, secondToken)), 'removed by name with its container');
+  });
+
+  test("with sliceUs the relay and the program ask for that scheduler slice, and what the program starts keeps the kernel's", async (t) => {
+    // /proc/<pid>/sched shows se.slice where the kernel has EEVDF and its debug files; custom slices came in 6.12.
+    const [major = 0, minor = 0] = (/^(\d+)\.(\d+)/.exec(execFileSync('uname', ['-r']).toString()) ?? []).slice(1).map(Number);
+    if (!/^se\.slice\s*:/m.test(readFileSync('/proc/self/sched', 'utf8')) || major * 1000 + minor < 6012) {
+      t.skip('this kernel shows no se.slice or takes no slice request (before 6.12)');
+      return;
+    }
+    const sliced = new DockerDriver({ ptyRelay: { dir: relayDir, binary: PTY_RELAY_BINARY, sliceUs: 100 } });
+    // relay: PID 1; program: the shell ($$); child: the grep that reads its own file.
+    const slice = (pid: string) => `$(grep -m1 se.slice /proc/${pid}/sched | tr -dc 0-9)`;
+    const script = `echo "relay=${slice('1')} program=${slice('$$')} child=${slice('self')}."`;
+    const read = async (d: DockerDriver, what: string) => {
+      const info = await d.create({ name: name(what), env: environment({ command: ['sh', '-c', script] }), labels });
+      try {
+        const att = await d.attach(info.id);
+        const screen = new Screen(att);
+        await d.start(info.id);
+        await att.ended;
+        const m = /relay=(\d+) program=(\d+) child=(\d+)\./.exec(screen.text);
+        assert.ok(m, `the three slices read:\n${screen.text}`);
+        return { relay: Number(m[1]), program: Number(m[2]), child: Number(m[3]) };
+      } finally {
+        await d.remove(info.id);
+      }
+    };
+    try {
+      const plain = await read(relay, 'slice-default');
+      const short = await read(sliced, 'slice-100');
+      // The probe first: without -s all three are the kernel's default, which is not 100 µs.
+      assert.ok(plain.relay === plain.program && plain.program === plain.child && plain.child !== 100_000, `defaults: ${JSON.stringify(plain)}`);
+      assert.deepEqual(short, { relay: 100_000, program: 100_000, child: plain.child }, 'relay and program at 100 µs, their child reset to the default');
+    } finally {
+      sliced.close();
+    }
   });
 
   test("a SIGKILL that is not the OOM killer's ends the container, as without the relay", async () => {
