@@ -3,8 +3,9 @@
  * All systems run at once — `islet` (ISLET at nice 0, like the peer), `peer` (the original design) and
  * optionally `islet-nice` (ISLET's own server_priority, −10), `islet-flat` (nice 0 with the CPU-weight
  * governor off, `busy_cpu_shares: 0`, src/lifecycle/cpu-weight-governor.ts) and `islet-engine` (nice 0 with
- * trainees' terminals through the engine's attach, `runtime.terminal: engine`, not the pty relay) and `islet-slice0` (nice 0
- * with the relay's terminal at the kernel's default scheduler slice, `runtime.terminal_slice_us: 0`) — each with its own trainees in their own
+ * trainees' terminals through the engine's attach, `runtime.terminal: engine`, not the pty relay) and `islet-slice` (nice 0
+ * with the relay and the shell asking for a 100 µs scheduler slice, `runtime.terminal_slice_us: 100`; 2026-12-04-workload-slice-ab.json
+ * ran the opposite pair, `islet-slice0`, while that was the default) — each with its own trainees in their own
  * containers. At every step n the systems take turns, several repetitions: n−1 of one system's trainees
  * run the paper's workload (lib/workload.ts) while its n-th trainee times a fixed CPU-bound exercise,
  * then they pause and the next system's turn starts (lib/interleave.ts); every repetition also times each
@@ -27,7 +28,7 @@
  * main run's: `--name workload-cutoff`, read on by the targets table); after every step the finished steps
  * are in <date>-<name>-partial.json, which the complete file replaces.
  *
- * Usage: node bench/workload.ts [--systems islet,peer,islet-nice,islet-flat,islet-engine,islet-slice0] [--steps 1,25,50,100,150,200]
+ * Usage: node bench/workload.ts [--systems islet,peer,islet-nice,islet-flat,islet-engine,islet-slice] [--steps 1,25,50,100,150,200]
  *          [--reps 3] [--settle 15] [--refine 2] [--refine-max 6] [--profile] [--profile-n 100] [--profile-seconds 60]
  *          [--exercise-timeout 600] [--name workload] [--all-steps]
  */
@@ -70,8 +71,8 @@ const PROFILE_N = numArg(argv, 'profile-n', 100);
 const PROFILE_SECONDS = numArg(argv, 'profile-seconds', 60);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 for (const s of SYSTEMS)
-  if (!['islet', 'peer', 'islet-nice', 'islet-flat', 'islet-engine', 'islet-slice0'].includes(s)) {
-    throw new Error(`unknown system ${s} (islet, peer, islet-nice, islet-flat, islet-engine, islet-slice0)`);
+  if (!['islet', 'peer', 'islet-nice', 'islet-flat', 'islet-engine', 'islet-slice'].includes(s)) {
+    throw new Error(`unknown system ${s} (islet, peer, islet-nice, islet-flat, islet-engine, islet-slice)`);
   }
 
 interface System {
@@ -113,7 +114,7 @@ async function startSystem(name: string, profileDir?: string): Promise<System> {
           priority: name === 'islet-nice' ? -10 : 0,
           ...(name === 'islet-flat' ? { config: ['busy_cpu_shares: 0'] } : {}),
           ...(name === 'islet-engine' ? { config: ['runtime:', '  terminal: engine'] } : {}),
-          ...(name === 'islet-slice0' ? { config: ['runtime:', '  terminal_slice_us: 0'] } : {}),
+          ...(name === 'islet-slice' ? { config: ['runtime:', '  terminal_slice_us: 100'] } : {}),
           ...(profileDir ? { nodeOptions: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
         });
   const { trainee: probe } = await openJourney(target, { account: 'probe', password: 'benchpw', choice: target.choices.demo, timeoutMs: 120_000 });
@@ -272,12 +273,12 @@ function buildResult(date: string, slots: SlotResult[], refined: number[], skipp
       skipped_steps: skipped,
       workload: 'bench/lib/workload.ts (random delay < 10 s before each command, typed at 80 ms per key)',
       generatorNice: -10,
-      priorities: { islet: 0, peer: 0, 'islet-nice': -10, 'islet-flat': 0, 'islet-engine': 0, 'islet-slice0': 0 },
-      terminal: { islet: 'relay', 'islet-nice': 'relay', 'islet-flat': 'relay', 'islet-engine': 'engine', 'islet-slice0': 'relay' },
+      priorities: { islet: 0, peer: 0, 'islet-nice': -10, 'islet-flat': 0, 'islet-engine': 0, 'islet-slice': 0 },
+      terminal: { islet: 'relay', 'islet-nice': 'relay', 'islet-flat': 'relay', 'islet-engine': 'engine', 'islet-slice': 'relay' },
       // The relay's terminal_slice_us per system ('default': the product's; 0: the kernel's slice).
-      terminal_slice_us: { islet: 'default', 'islet-nice': 'default', 'islet-flat': 'default', 'islet-slice0': 0 },
+      terminal_slice_us: { islet: 'default', 'islet-nice': 'default', 'islet-flat': 'default', 'islet-engine': 'default', 'islet-slice': 100 },
       // ISLET's busy_cpu_shares per system ('default': the product's, the peer has no such thing).
-      busy_cpu_shares: { islet: 'default', 'islet-nice': 'default', 'islet-flat': 0, 'islet-engine': 'default', 'islet-slice0': 'default' },
+      busy_cpu_shares: { islet: 'default', 'islet-nice': 'default', 'islet-flat': 0, 'islet-engine': 'default', 'islet-slice': 'default' },
     },
     steps: summarize(slots),
     analysis,

@@ -288,12 +288,13 @@ export const globalFields = {
         .int()
         .min(0)
         .max(100_000)
-        .default(100)
+        .default(0)
         .describe(
           "With `terminal: relay`: the scheduler slice (µs) the relay and the environment's program ask the kernel for (Linux 6.12 and later; " +
-            'older kernels ignore it), while everything the program starts keeps the default. On a machine whose cores the room keeps busy, ' +
-            "a trainee's shell then echoes a key without waiting behind the other containers' running jobs; its share of the CPU is unchanged. " +
-            '0: the kernel\'s default slice. Applies to containers created after a change (docs/performance.md, "The terminal\'s slice").',
+            'older kernels ignore it), while everything the program starts keeps the default. A shorter slice puts a woken shell ahead of ' +
+            "the other containers' running jobs in the kernel's order without changing its share of the CPU. 0 (the default): the kernel's " +
+            'own slice; 100 did not shorten the echo tail measurably in an interleaved run (docs/performance.md, "The terminal\'s slice"). ' +
+            'Applies to containers created after a change.',
         ),
       drain_grace: duration('drain_grace')
         .prefault('1h')
