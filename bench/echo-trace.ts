@@ -7,7 +7,9 @@
  * long (lib/sched-trace.ts); ISLET's loop-late episodes placed in that trace (on a CPU, held off one, or asleep);
  * and the same for a control, a Node process at the same priority that does nothing but the probe's timer; and
  * every program's wait for a CPU once woken (`trace.wake_latency`: dockerd, the shims and the shells are hops of
- * every echo, so this says which hop a busy machine delays).
+ * every echo, so this says which hop a busy machine delays); and, for every traced key that waited 20 ms or more
+ * (`trace.keys_by_hop`), how long its own trainee's relay and shell, ISLET's loop and the generator's were held
+ * off a CPU while it waited.
  * Writes bench/results/<date>-echo-trace.json (with --exercise, <date>-echo-trace-exercise.json).
  *
  * `--exercise`: one more trainee (the probe) runs the cut-off exercise (lib/workload.ts's EXERCISE) back to
@@ -38,7 +40,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openJourney, run } from './lib/journey.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
-import { breakdown, parseSchedTrace, program, wakeLatencies, whoRan } from './lib/sched-trace.ts';
+import { breakdown, parseSchedTrace, program, threadTraces, wakeLatencies, whoRan } from './lib/sched-trace.ts';
 import { numArg, startTarget } from './lib/targets.ts';
 import { WorkerPool } from './lib/worker-pool.ts';
 import { EXERCISE } from './lib/workload.ts';
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
       ? (await openJourney(target, { account: 'probe', password: 'benchpw', choice: target.choices.demo, timeoutMs: 180_000 })).trainee
       : undefined;
     if (probe) await run(probe, EXERCISE, 600_000); // warms the page cache and the binaries once, as bench/workload.ts
+    const hops = await trainees(target.containerFilter); // each typist's relay and shell, for the slow keys' hops
     // The trace buffer is sized before the window and read after it: sizing it (hundreds of MB) and reading
     // it out stalled every process on the machine for up to 0.3 s, which a window around them would count.
     const traceable = TRACE_SECONDS > 0 && (await tracing());
@@ -216,6 +219,7 @@ async function main(): Promise<void> {
         control_late_episodes: control.pid === undefined ? null : lateEpisodes(parseSchedTrace(lines, control.pid), controlLag, from),
         // Every program's wait for a CPU once woken, over the traced part: the hops of the echo's path among them.
         wake_latency: wakeLatencies(lines).slice(0, 25),
+        keys_by_hop: keysByHop(lines, echoes, hops, target.pid, t),
       };
     }
     if (switcher) result.slice_ab = sliceAb(blocks, echoes, lag, from, startSliceNs);
@@ -251,6 +255,89 @@ function readLines(file: string): string[] {
     start = end;
   }
   return lines;
+}
+
+/** CLOCK_MONOTONIC (the trace's clock, `mono`) minus performance.now(), in ms: process.hrtime reads that clock. */
+const MONO_OFFSET_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+
+/**
+ * Each working trainee's relay (its container's main process) and shell (the relay's child), host pids, by the
+ * trainee's index (account `w<i>`): the container-side hops of every echo with the pty relay.
+ */
+async function trainees(filter: string): Promise<Map<number, { relay: number; shell: number }>> {
+  const out = new Map<number, { relay: number; shell: number }>();
+  const { stdout: ids } = await sh(`docker ps -q --no-trunc --filter ${filter}`, { timeout: 60_000 });
+  const list = ids.split('\n').filter(Boolean);
+  if (list.length === 0) return out;
+  const { stdout } = await sh(`docker inspect --format '{{index .Config.Labels "islet.account"}} {{.State.Pid}}' ${list.join(' ')}`, {
+    timeout: 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  for (const line of stdout.split('\n')) {
+    const m = /^w(\d+) (\d+)$/.exec(line.trim());
+    if (!m) continue;
+    const relay = Number(m[2]);
+    let shell = Number.NaN;
+    try {
+      shell = Number(readFileSync(`/proc/${relay}/task/${relay}/children`, 'utf8').trim().split(/\s+/)[0]);
+    } catch {
+      // the relay is gone, or runs no child: this trainee's keys are left out of the placement
+    }
+    if (relay > 0 && shell > 0) out.set(Number(m[1]), { relay, shell });
+  }
+  return out;
+}
+
+/**
+ * Where the traced keys that waited 20 ms or more spent that wait: for each, how long its own trainee's relay and
+ * shell, ISLET's event loop and the generator's were runnable but not on a CPU (held off by other work) while it
+ * waited. Time none of them was held off is time they slept: on each other, on the kernel (a pty's flip buffer, the
+ * loopback's softirq), or working.
+ */
+function keysByHop(
+  lines: readonly string[],
+  echoes: readonly { at: number; ms: number; who?: number }[],
+  hops: ReadonlyMap<number, { relay: number; shell: number }>,
+  isletPid: number,
+  traced: { first: number; last: number },
+) {
+  const keys = echoes
+    .filter((e) => e.ms >= 20 && e.who !== undefined && hops.has(e.who))
+    .map((e) => ({ e, from: (e.at + MONO_OFFSET_MS) * 1000, to: (e.at + e.ms + MONO_OFFSET_MS) * 1000 }))
+    .filter((k) => k.from >= traced.first && k.to <= traced.last);
+  const pids = new Set<number>([isletPid, process.pid]);
+  for (const k of keys) {
+    const h = hops.get(k.e.who!)!;
+    pids.add(h.relay).add(h.shell);
+  }
+  const { threads } = threadTraces(lines, pids);
+  const held = (pid: number, from: number, to: number) => {
+    const t = threads.get(pid);
+    return t ? breakdown(t, from, to).runnableMs : 0;
+  };
+  const placed = keys.map(({ e, from, to }) => {
+    const h = hops.get(e.who!)!;
+    return {
+      ms: round1(e.ms),
+      relay: held(h.relay, from, to),
+      shell: held(h.shell, from, to),
+      islet: held(isletPid, from, to),
+      generator: held(process.pid, from, to),
+    };
+  });
+  const sum = (xs: typeof placed, k: 'ms' | 'relay' | 'shell' | 'islet' | 'generator') => round1(xs.reduce((a, x) => a + x[k], 0));
+  const total = (over: number) => {
+    const xs = placed.filter((x) => x.ms >= over);
+    return {
+      keys: xs.length,
+      ms: sum(xs, 'ms'),
+      relay_held_ms: sum(xs, 'relay'),
+      shell_held_ms: sum(xs, 'shell'),
+      islet_held_ms: sum(xs, 'islet'),
+      generator_held_ms: sum(xs, 'generator'),
+    };
+  };
+  return { over_20ms: total(20), over_50ms: total(50), slowest: [...placed].sort((a, b) => b.ms - a.ms).slice(0, 12) };
 }
 
 interface Late {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { breakdown, parseSchedTrace, wakeLatencies, whoRan } from './sched-trace.ts';
+import { breakdown, parseSchedTrace, threadTraces, wakeLatencies, whoRan } from './sched-trace.ts';
 
 const sw = (cpu: number, t: string, prev: [string, number, string], next: [string, number]) =>
   ` ${prev[0]}-${prev[1]} [00${cpu}] d..2. ${t}: sched_switch: ` +
@@ -98,4 +98,29 @@ test('wake latencies are pooled per program (every shim one), from each waking t
     ['containerd-shim'],
     'programs under minWakeups are left out',
   );
+});
+
+test('threadTraces follows several threads in one pass, each as parseSchedTrace would alone', () => {
+  const lines = [
+    sw(0, '200.000000', ['swapper/0', 0, 'R'], ['.islet-relay', 5]),
+    wake(0, '200.000500', 'sh', 6), // the relay wakes the shell, which waits for cpu0
+    sw(0, '200.001000', ['.islet-relay', 5, 'S'], ['md5sum', 9]),
+    sw(0, '200.004000', ['md5sum', 9, 'R'], ['sh', 6]), // 3.5 ms after its waking
+    wake(0, '200.004500', '.islet-relay', 5),
+    sw(0, '200.005000', ['sh', 6, 'S'], ['.islet-relay', 5]), // 0.5 ms
+  ];
+  const { threads } = threadTraces(lines, [5, 6, 77]);
+  for (const pid of [5, 6]) {
+    const alone = parseSchedTrace(lines, pid);
+    assert.deepEqual(threads.get(pid), { runs: alone.runs, waits: alone.waits });
+  }
+  assert.deepEqual(
+    threads.get(6)!.waits.map((w) => w.to - w.from),
+    [3_500],
+  );
+  assert.deepEqual(
+    threads.get(5)!.waits.map((w) => w.to - w.from),
+    [500],
+  );
+  assert.deepEqual(threads.get(77), { runs: [], waits: [] }, 'a thread the dump never shows');
 });

@@ -41,10 +41,23 @@ const us = (s: string, frac: string) => Number(s) * 1e6 + Number(frac.padEnd(6, 
 
 export function parseSchedTrace(lines: Iterable<string>, pid: number): ThreadTrace {
   const all: Run[] = [];
-  const runs: Run[] = [];
-  const waits: Wait[] = [];
+  const t = threadTraces(lines, [pid], all);
+  const one = t.threads.get(pid)!;
+  return { runs: one.runs, waits: one.waits, all, first: t.first, last: t.last };
+}
+
+/**
+ * The runs and waits of each thread in `pids`, in one pass over the dump (the echo's hops of a hundred trainees
+ * are two hundred threads); every task's runs also go to `all` when it is given. Same rules as parseSchedTrace.
+ */
+export function threadTraces(
+  lines: Iterable<string>,
+  pids: Iterable<number>,
+  all?: Run[],
+): { threads: Map<number, { runs: Run[]; waits: Wait[] }>; first: number; last: number } {
+  const threads = new Map<number, { runs: Run[]; waits: Wait[]; since?: { at: number; how: Wait['how'] } }>();
+  for (const pid of pids) threads.set(pid, { runs: [], waits: [] });
   const current = new Map<number, { from: number; comm: string; pid: number }>();
-  let since: { at: number; how: Wait['how'] } | undefined;
   let first = Number.POSITIVE_INFINITY;
   let last = 0;
   for (const line of lines) {
@@ -57,21 +70,29 @@ export function parseSchedTrace(lines: Iterable<string>, pid: number): ThreadTra
       const cur = current.get(cpu);
       if (cur) {
         const run = { cpu, from: cur.from, to: at, comm: cur.comm, pid: cur.pid };
-        all.push(run);
-        if (cur.pid === pid) runs.push(run);
+        all?.push(run);
+        threads.get(cur.pid)?.runs.push(run);
       }
-      current.set(cpu, { from: at, comm: s[7]!, pid: Number(s[8]) });
-      if (Number(s[5]) === pid) since = s[6]!.startsWith('R') ? { at, how: 'preempted' } : undefined;
-      if (Number(s[8]) === pid && since) {
-        waits.push({ from: since.at, to: at, how: since.how });
-        since = undefined;
+      const next = Number(s[8]);
+      current.set(cpu, { from: at, comm: s[7]!, pid: next });
+      const prev = threads.get(Number(s[5]));
+      if (prev) prev.since = s[6]!.startsWith('R') ? { at, how: 'preempted' } : undefined;
+      const t = threads.get(next);
+      if (t?.since) {
+        t.waits.push({ from: t.since.at, to: at, how: t.since.how });
+        t.since = undefined;
       }
       continue;
     }
     const w = WAKING.exec(line);
-    if (w && Number(w[3]) === pid && !since) since = { at: us(w[1]!, w[2]!), how: 'woken' };
+    if (w) {
+      const t = threads.get(Number(w[3]));
+      if (t && !t.since) t.since = { at: us(w[1]!, w[2]!), how: 'woken' };
+    }
   }
-  return { runs, waits, all, first, last };
+  const out = new Map<number, { runs: Run[]; waits: Wait[] }>();
+  for (const [pid, t] of threads) out.set(pid, { runs: t.runs, waits: t.waits });
+  return { threads: out, first, last };
 }
 
 /** Collapses a task name to its program (the engine's shims have one name per process). */
@@ -115,7 +136,7 @@ export interface Breakdown {
  * loop that was mostly "runnable" was held off its CPU; one mostly "asleep" waited on something (a lock, a
  * disk, a page, or its poll, whose timeout should have ended the sleep); one mostly "on a CPU" was busy.
  */
-export function breakdown(t: ThreadTrace, from: number, to: number): Breakdown {
+export function breakdown(t: Pick<ThreadTrace, 'runs' | 'waits'>, from: number, to: number): Breakdown {
   const clip = (a: number, b: number) => Math.max(0, Math.min(to, b) - Math.max(from, a));
   const cpu = t.runs.reduce((s, r) => s + clip(r.from, r.to), 0);
   const runnable = t.waits.reduce((s, w) => s + clip(w.from, w.to), 0);
