@@ -33,7 +33,7 @@
  * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10] [--exercise]
  *        [--slice-ab 100 --block 10 --slice-first short|default] [--busy-shares 64] [--busy-percent 90]
  */
-import { exec, spawn } from 'node:child_process';
+import { exec } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,7 @@ import { WorkerPool } from './lib/worker-pool.ts';
 import { EXERCISE } from './lib/workload.ts';
 import { repoRoot } from '../test/helpers/islet-process.ts';
 import { setThreadSlice, threadSlice } from './lib/thread-slice.ts';
+import { LagWatch, lateDuring, lateness, type Late } from './lib/lag-watch.ts';
 
 const argv = process.argv.slice(2);
 const N = numArg(argv, 'n', 100);
@@ -82,12 +83,10 @@ async function main(): Promise<void> {
   const date = new Date().toISOString();
   const dir = mkdtempSync(join(tmpdir(), 'islet-echo-trace-'));
   const lagFile = join(dir, 'lag.txt');
-  // The load generator's own loop is probed too: a late generator stretches every echo it is timing.
-  const genLagFile = join(dir, 'generator-lag.txt');
-  process.env.LOOP_LAG_FILE = genLagFile;
-  await import('./lib/loop-lag-probe.ts');
   const traceFile = join(dir, 'trace.txt');
-  const controlLagFile = join(dir, 'control-lag.txt');
+  // The load generator's own loop is probed too (a late generator stretches every echo it is timing), and a
+  // control's: an idle Node process at ISLET's priority, whose lateness is the machine's own.
+  const lags = new LagWatch();
   const target = await startTarget('islet', {
     priority: 0,
     nodeOptions: `--import=${join(repoRoot, 'bench/lib/loop-lag-probe.ts')}`,
@@ -105,15 +104,8 @@ async function main(): Promise<void> {
   let switcher: ReturnType<typeof alternateSlice> | undefined; // with --slice-ab, until the window ends
   let bufferKb: string | undefined; // the trace buffer's size before this run, restored after; set while it traces
   let clock = 'local'; // the trace's clock before this run, restored with the buffer
-  let control: ReturnType<typeof spawn> | undefined; // killed in `finally`: its timer keeps it alive
   try {
-    // A control: a Node process that does nothing but the probe's timer, at ISLET's priority. Its lateness is
-    // the machine's own (a wake-up that comes late, a CPU that is not free), which no server design removes.
-    control = spawn(process.execPath, [`--import=${join(repoRoot, 'bench/lib/loop-lag-probe.ts')}`, '-e', 'setInterval(() => {}, 2 ** 30)'], {
-      env: { ...process.env, LOOP_LAG_FILE: controlLagFile },
-      stdio: 'ignore',
-    });
-    if (control.pid !== undefined) setPriority(control.pid, 0); // it inherits the generator's −10
+    await lags.start(); // the control is killed in `finally`: its timer keeps it alive
     await pool.grow(
       N - 1,
       async (i) => (await openJourney(target, { account: `w${i}`, password: 'benchpw', choice: target.choices.demo, timeoutMs: 180_000 })).trainee,
@@ -168,8 +160,8 @@ async function main(): Promise<void> {
     const ms = echoes.map((e) => e.ms);
     const slow = echoes.filter((e) => e.ms > SLOW_MS);
     const lag = lateness(lagFile, from, to);
-    const genLag = lateness(genLagFile, from, to);
-    const controlLag = lateness(controlLagFile, from, to);
+    const genLag = lags.generator(from, to);
+    const controlLag = lags.control(from, to);
     const result: { date: string; [field: string]: unknown } = {
       benchmark: 'echo-trace',
       date,
@@ -216,7 +208,7 @@ async function main(): Promise<void> {
       result.trace = {
         ...summarizeTrace(t, traced, echoes),
         islet_late_episodes: lateEpisodes(t, lag, from),
-        control_late_episodes: control.pid === undefined ? null : lateEpisodes(parseSchedTrace(lines, control.pid), controlLag, from),
+        control_late_episodes: lags.controlPid === undefined ? null : lateEpisodes(parseSchedTrace(lines, lags.controlPid), controlLag, from),
         // Every program's wait for a CPU once woken, over the traced part: the hops of the echo's path among them.
         wake_latency: wakeLatencies(lines).slice(0, 25),
         keys_by_hop: keysByHop(lines, echoes, hops, target.pid, t),
@@ -226,7 +218,7 @@ async function main(): Promise<void> {
     writeResult(`${WITH_EXERCISE ? 'echo-trace-exercise' : 'echo-trace'}${switcher ? '-slice-ab' : ''}`, result);
   } finally {
     switcher?.stop(performance.now()); // after a failure mid-window too: its timer would keep the process alive
-    control?.kill();
+    lags.stop(process.env.ECHO_TRACE_KEEP === '1');
     // Only a run that started tracing resets it (also after a failure mid-trace): the kernel is left as it was found.
     if (bufferKb !== undefined)
       await sh(
@@ -236,7 +228,7 @@ async function main(): Promise<void> {
     await pool.close();
     await target.close();
     // ECHO_TRACE_KEEP=1 keeps the scratch directory (the trace, the loops' late lines) for a closer look.
-    if (process.env.ECHO_TRACE_KEEP === '1') console.log(`kept ${dir}`);
+    if (process.env.ECHO_TRACE_KEEP === '1') console.log(`kept ${dir} and ${lags.dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -338,14 +330,6 @@ function keysByHop(
     };
   };
   return { over_20ms: total(20), over_50ms: total(50), slowest: [...placed].sort((a, b) => b.ms - a.ms).slice(0, 12) };
-}
-
-interface Late {
-  /** When the late timer ran, in this process's performance.now(). */
-  readonly at: number;
-  readonly late: number;
-  /** The same moment on CLOCK_MONOTONIC (ms), as the probe read it. */
-  readonly mono: number;
 }
 
 /** One block of the slice A/B: which slice ISLET's event-loop thread asked for over [from, to). */
@@ -528,17 +512,6 @@ function byOwnWeight(echoes: readonly { at: number; ms: number; who?: number }[]
   };
 }
 
-/** The lateness lines (wall-clock ms, late ms, monotonic ms) of a loop-lag-probe file within [from, to] of this process's clock. */
-function lateness(file: string, from: number, to: number): Late[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.split(' ').map(Number) as [number, number, number])
-    .map(([at, late, mono]) => ({ at: at - performance.timeOrigin, late, mono }))
-    .filter((x) => x.at >= from && x.at <= to);
-}
-
 /** How many times a loop was late, by how much at most, and its five worst, when (s into the window). */
 function worstLate(lags: readonly Late[], from: number) {
   return {
@@ -549,11 +522,6 @@ function worstLate(lags: readonly Late[], from: number) {
       .slice(0, 5)
       .map((l) => ({ at_s: round1((l.at - from) / 1000), ms: round1(l.late) })),
   };
-}
-
-/** A timer late by `late` at `at` means its loop did not run over [at − late, at]. */
-function lateDuring(lags: readonly Late[], key: { at: number; ms: number }, min: number): boolean {
-  return lags.some((l) => l.late >= min && l.at - l.late < key.at + key.ms && l.at > key.at);
 }
 
 function attribute(keys: readonly { at: number; ms: number }[], islet: readonly Late[], generator: readonly Late[], min: number) {

@@ -12,7 +12,9 @@
  * system's exercise with nobody working (its solo time, in the same interleaving). After the coarse steps,
  * finer steps are measured near each 3× crossing. The cut-off is computed against the shared solo time
  * and against each system's own, with min / median / max (lib/cutoff.ts). Every echo of the working
- * trainees' keys is timed; every loaded slot's CPU is accounted per process group (lib/slot-cpu.ts).
+ * trainees' keys is timed; every loaded slot's CPU is accounted per process group (lib/slot-cpu.ts), and records how
+ * late the generator's event loop and an idle control's were, and whether its slow keys waited through such a spell
+ * (`late`, lib/lag-watch.ts).
  * `--profile`: after the compared runs, a separate ISLET (nice 0) runs under `node --cpu-prof` with
  * PROFILE_N − 1 trainees working for PROFILE_SECONDS; its main thread's profile is summarised into the
  * result. The profiler is never on a compared system: its sampling (a signal to the main thread every
@@ -48,6 +50,7 @@ import { median } from './lib/stats.ts';
 import { numArg, startTarget, type Target } from './lib/targets.ts';
 import { WorkerPool } from './lib/worker-pool.ts';
 import { EXERCISE } from './lib/workload.ts';
+import { LagWatch, lateDuring } from './lib/lag-watch.ts';
 
 const argv = process.argv.slice(2);
 const list = (name: string, fallback: string) => {
@@ -92,7 +95,22 @@ interface SlotResult extends ExerciseRun {
   readonly still_busy_at_pause?: number;
   readonly workload_failures: number;
   readonly exercise_timed_out?: true;
+  /**
+   * Over the window: how often the generator's event loop and an idle control's were late by 20 ms or more (and by
+   * how much at most), and the keys over SLOW_MS by what was late while they waited (lib/lag-watch.ts): a key that
+   * waited while the control was late met a machine-wide stall; one while only the generator was, the generator.
+   */
+  readonly late?: {
+    readonly generator: { over_20ms: number; max_ms: number };
+    readonly control: { over_20ms: number; max_ms: number };
+    readonly slow_keys: { count: number; control: number; generator_only: number; neither: number };
+  };
 }
+
+/** A key slower than this counts as slow in `late.slow_keys` (the target's 50 ms). */
+const SLOW_MS = 50;
+/** The generator's and the control's loop lateness (lib/lag-watch.ts), for every loaded slot. */
+const lags = new LagWatch();
 
 /** The loaded slot's exercise; past `EXERCISE_TIMEOUT_MS` it is interrupted and counted as that long (a lower bound). */
 async function loadedExercise(probe: SshTrainee): Promise<{ ms: number; timedOut: boolean }> {
@@ -137,7 +155,8 @@ async function measureSlot(sys: System, slot: Slot): Promise<SlotResult> {
   const to = performance.now();
   const usage = cpu.stop();
   const stillBusy = await sys.pool.pause();
-  const window = sys.pool.echoes.filter((e) => e.at >= from && e.at <= to).map((e) => round1(e.ms));
+  const keys = sys.pool.echoes.filter((e) => e.at >= from && e.at <= to);
+  const window = keys.map((e) => round1(e.ms));
   return {
     ...slot,
     exercise_ms: round1(ms),
@@ -147,8 +166,32 @@ async function measureSlot(sys: System, slot: Slot): Promise<SlotResult> {
     cpu: usage,
     load1: round1(loadavg()[0]!),
     still_busy_at_pause: stillBusy,
+    late: lateness(keys, from, to),
     workload_failures: sys.pool.failures,
     ...(timedOut ? { exercise_timed_out: true as const } : {}),
+  };
+}
+
+/** The slot's `late` field: the two loops' lateness over [from, to] and the slow keys against it. */
+function lateness(keys: readonly { at: number; ms: number }[], from: number, to: number): NonNullable<SlotResult['late']> {
+  const gen = lags.generator(from, to);
+  const control = lags.control(from, to);
+  const worst = (xs: readonly { late: number }[]) => ({
+    over_20ms: xs.filter((x) => x.late >= 20).length,
+    max_ms: round1(Math.max(0, ...xs.map((x) => x.late))),
+  });
+  const slow = keys.filter((k) => k.ms > SLOW_MS);
+  const machine = slow.filter((k) => lateDuring(control, k, 20));
+  const generatorOnly = slow.filter((k) => !lateDuring(control, k, 20) && lateDuring(gen, k, 20));
+  return {
+    generator: worst(gen),
+    control: worst(control),
+    slow_keys: {
+      count: slow.length,
+      control: machine.length,
+      generator_only: generatorOnly.length,
+      neither: slow.length - machine.length - generatorOnly.length,
+    },
   };
 }
 
@@ -210,6 +253,7 @@ async function main(): Promise<void> {
     console.log('load generator priority unchanged (not root)');
   }
   const date = new Date().toISOString();
+  await lags.start();
   const systems: System[] = [];
   const slots: SlotResult[] = [];
   let refined: number[] = [];
@@ -246,6 +290,7 @@ async function main(): Promise<void> {
       s.probe.end();
       await s.target.close();
     }
+    lags.stop();
   }
   const profile = PROFILE ? await profileIslet() : undefined;
   const result = buildResult(date, slots, refined, skipped, profile);
