@@ -114,7 +114,7 @@ async function main(): Promise<void> {
       ? (await openJourney(target, { account: 'probe', password: 'benchpw', choice: target.choices.demo, timeoutMs: 180_000 })).trainee
       : undefined;
     if (probe) await run(probe, EXERCISE, 600_000); // warms the page cache and the binaries once, as bench/workload.ts
-    const hops = await trainees(target.containerFilter); // each typist's relay and shell, for the slow keys' hops
+    const hops = await hopPids(target.containerFilter); // each typist's relay and shell, for the slow keys' hops
     // The trace buffer is sized before the window and read after it: sizing it (hundreds of MB) and reading
     // it out stalled every process on the machine for up to 0.3 s, which a window around them would count.
     const traceable = TRACE_SECONDS > 0 && (await tracing());
@@ -256,7 +256,7 @@ const MONO_OFFSET_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now()
  * Each working trainee's relay (its container's main process) and shell (the relay's child), host pids, by the
  * trainee's index (account `w<i>`): the container-side hops of every echo with the pty relay.
  */
-async function trainees(filter: string): Promise<Map<number, { relay: number; shell: number }>> {
+async function hopPids(filter: string): Promise<Map<number, { relay: number; shell: number }>> {
   const out = new Map<number, { relay: number; shell: number }>();
   const { stdout: ids } = await sh(`docker ps -q --no-trunc --filter ${filter}`, { timeout: 60_000 });
   const list = ids.split('\n').filter(Boolean);

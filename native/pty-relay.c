@@ -30,11 +30,12 @@
  * - `-s US` (US > 0): the relay and PROGRAM itself ask the fair scheduler for a slice of US microseconds
  *   (sched_setattr's sched_runtime, Linux 6.12 and later; older kernels take the call and ignore it), with
  *   SCHED_RESET_ON_FORK so that everything PROGRAM starts runs with the kernel's default slice. Why: the relay and
- *   the shell wake for every keystroke and run for microseconds; on a machine whose cores the room keeps busy, a
- *   woken thread at the default slice gets a virtual deadline behind most of the runnable ones in the containers'
- *   run queue and waits for them (docs/performance.md, "The terminal's slice"). A shorter slice brings its deadline
- *   sooner and lets it preempt; it changes when it runs, not how much (its share stays its weight's). A failed call
- *   (a seccomp profile without sched_setattr) leaves the default: the terminal works as before.
+ *   the shell wake for every keystroke and run for microseconds; in the containers' run queue a woken thread at the
+ *   default slice gets a virtual deadline behind most of the queued jobs, and a shorter slice brings it sooner and
+ *   lets it preempt, changing when it runs, not how much (its share stays its weight's). In the interleaved A/B this
+ *   did not shorten the echo tail measurably (docs/performance.md, "The terminal's slice"), so ISLET passes -s only
+ *   when `runtime.terminal_slice_us` is set. A failed call (a seccomp profile without sched_setattr) leaves the
+ *   default: the terminal works as before.
  */
 #define _GNU_SOURCE
 #include <errno.h>
