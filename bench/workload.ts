@@ -166,14 +166,14 @@ async function measureSlot(sys: System, slot: Slot): Promise<SlotResult> {
     cpu: usage,
     load1: round1(loadavg()[0]!),
     still_busy_at_pause: stillBusy,
-    late: lateness(keys, from, to),
+    late: slotLateness(keys, from, to),
     workload_failures: sys.pool.failures,
     ...(timedOut ? { exercise_timed_out: true as const } : {}),
   };
 }
 
 /** The slot's `late` field: the two loops' lateness over [from, to] and the slow keys against it. */
-function lateness(keys: readonly { at: number; ms: number }[], from: number, to: number): NonNullable<SlotResult['late']> {
+function slotLateness(keys: readonly { at: number; ms: number }[], from: number, to: number): NonNullable<SlotResult['late']> {
   const gen = lags.generator(from, to);
   const control = lags.control(from, to);
   const worst = (xs: readonly { late: number }[]) => ({
