@@ -19,6 +19,7 @@
  * PROFILE_N − 1 trainees working for PROFILE_SECONDS; its main thread's profile is summarised into the
  * result. The profiler is never on a compared system: its sampling (a signal to the main thread every
  * millisecond) slowed the profiled ISLET's echo tail and exercise in the comparison (issue 15.2).
+ * `--start spread|in-step` (default spread): where the working trainees start in the script (lib/worker-pool.ts).
  * `--exercise-timeout S` (default 600): a loaded slot's exercise still running after S seconds is interrupted
  * (Ctrl-C) and recorded as taking S seconds, with `exercise_timed_out` (a lower bound: past the knee of the
  * room's demand a slot can run for many minutes, and one such slot must not lose the whole run). Its ratio is
@@ -32,7 +33,7 @@
  *
  * Usage: node bench/workload.ts [--systems islet,peer,islet-nice,islet-flat,islet-engine,islet-slice] [--steps 1,25,50,100,150,200]
  *          [--reps 3] [--settle 15] [--refine 2] [--refine-max 6] [--profile] [--profile-n 100] [--profile-seconds 60]
- *          [--exercise-timeout 600] [--name workload] [--all-steps]
+ *          [--exercise-timeout 600] [--name workload] [--all-steps] [--start spread|in-step]
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, setPriority, tmpdir } from 'node:os';
@@ -48,7 +49,7 @@ import { SlotCpu, type CpuGroups } from './lib/slot-cpu.ts';
 import { stepCpu } from './lib/step-cpu.ts';
 import { median } from './lib/stats.ts';
 import { numArg, startTarget, type Target } from './lib/targets.ts';
-import { WorkerPool } from './lib/worker-pool.ts';
+import { WorkerPool, type PoolStart } from './lib/worker-pool.ts';
 import { EXERCISE } from './lib/workload.ts';
 import { LagWatch, lateDuring } from './lib/lag-watch.ts';
 
@@ -69,6 +70,11 @@ const EXERCISE_TIMEOUT_MS = numArg(argv, 'exercise-timeout', 600) * 1000;
 /** Skip the coarse steps above one where every run of every system is past 3x (`--all-steps` measures them anyway). */
 const STOP_PAST = !argv.includes('--all-steps');
 const NAME = argv.includes('--name') ? argv[argv.indexOf('--name') + 1]! : 'workload';
+/** Where the working trainees start in the script (lib/worker-pool.ts): spread (default) or in-step (as before 2026-12-04). */
+const START: PoolStart = ((v) => {
+  if (v !== 'spread' && v !== 'in-step') throw new Error('--start: spread or in-step');
+  return v;
+})(argv.includes('--start') ? argv[argv.indexOf('--start') + 1] : 'spread');
 if (!/^[a-z][a-z0-9-]*$/.test(NAME)) throw new Error(`--name ${NAME}: lower-case letters, digits and dashes`);
 const PROFILE_N = numArg(argv, 'profile-n', 100);
 const PROFILE_SECONDS = numArg(argv, 'profile-seconds', 60);
@@ -137,7 +143,7 @@ async function startSystem(name: string, profileDir?: string): Promise<System> {
         });
   const { trainee: probe } = await openJourney(target, { account: 'probe', password: 'benchpw', choice: target.choices.demo, timeoutMs: 120_000 });
   await run(probe, EXERCISE, 600_000); // warms the page cache and the binaries once
-  return { name, target, probe, pool: new WorkerPool() };
+  return { name, target, probe, pool: new WorkerPool({ start: START }) };
 }
 
 async function measureSlot(sys: System, slot: Slot): Promise<SlotResult> {
@@ -317,6 +323,8 @@ function buildResult(date: string, slots: SlotResult[], refined: number[], skipp
       refined_steps: refined,
       skipped_steps: skipped,
       workload: 'bench/lib/workload.ts (random delay < 10 s before each command, typed at 80 ms per key)',
+      // Where each working trainee started in the script (bench/lib/worker-pool.ts); results before 2026-12-04 are in-step.
+      start: START,
       generatorNice: -10,
       priorities: { islet: 0, peer: 0, 'islet-nice': -10, 'islet-flat': 0, 'islet-engine': 0, 'islet-slice': 0 },
       terminal: { islet: 'relay', 'islet-nice': 'relay', 'islet-flat': 'relay', 'islet-engine': 'engine', 'islet-slice': 'relay' },

@@ -8,9 +8,17 @@
  * and the activation's count, so trainee i of every system draws the same delays in the same slot of the
  * interleaving. The systems then face the same pattern of the room's activity, and what differs between
  * their slots is the system, not the luck of the draw.
+ *
+ * Where each trainee starts in the script (`start`): 'spread' (the default) starts trainee i at a command drawn
+ * from its index, the same in every system's pool, so the room's CPU task (the script's md5sum) is spread over
+ * time as in a room that has worked a while; 'in-step' starts everyone at the first command, as the pool did
+ * before 2026-12-04: the whole room then reached the md5sum together about a minute of activity in, which in
+ * the interleaved run fell in one repetition (the fourth), heavy for both systems in every run.
  */
 import type { SshTrainee } from '../../test/helpers/ssh-trainee.ts';
-import { runWorkload, type EchoSample } from './workload.ts';
+import { runWorkload, WORKLOAD_COMMANDS, type EchoSample } from './workload.ts';
+
+export type PoolStart = 'spread' | 'in-step';
 
 interface Worker {
   readonly t: SshTrainee;
@@ -40,6 +48,16 @@ export class WorkerPool {
   readonly #workers: Worker[] = [];
   #stop = false;
   #activations = 0;
+  readonly #start: PoolStart;
+
+  constructor(opts: { start?: PoolStart } = {}) {
+    this.#start = opts.start ?? 'spread';
+  }
+
+  /** Where trainee `index` starts in the script (see `start` above). */
+  startAt(index: number): number {
+    return this.#start === 'spread' ? Math.floor(seeded(0x5eed_0000 + index)() * WORKLOAD_COMMANDS.length) : 0;
+  }
 
   get size(): number {
     return this.#workers.length;
@@ -67,6 +85,7 @@ export class WorkerPool {
               stopped: () => this.#stop,
               paused: () => !w.active,
               state: w.state,
+              startAt: this.startAt(base + k),
             }).then((r) => {
               this.failures += r.failures;
             }),

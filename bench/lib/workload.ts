@@ -53,6 +53,13 @@ export interface WorkloadOptions {
   readonly paused?: () => boolean;
   /** Set while a command is being typed or runs, so a pause can wait for the trainee to be quiet. */
   readonly state?: { busy: boolean };
+  /**
+   * The command of WORKLOAD_COMMANDS the first loop starts at (0 by default). A room whose trainees all start
+   * at the first command at once stays in step for its first loop (the spread of the random delays grows
+   * only as the square root of the commands typed), so its one CPU task runs as a wave; WorkerPool spreads
+   * its trainees over the script instead, as trainees of a room that has been working for a while are.
+   */
+  readonly startAt?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -61,10 +68,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function runWorkload(t: SshTrainee, o: WorkloadOptions): Promise<{ commands: number; failures: number }> {
   let commands = 0,
     failures = 0;
+  const startAt = o.startAt ?? 0;
+  if (!Number.isInteger(startAt) || startAt < 0 || startAt >= WORKLOAD_COMMANDS.length) throw new RangeError(`startAt ${startAt}`);
   for (let loop = 0; loop < o.loops && !o.stopped(); loop++) {
     // `i` advances only once a command was typed: a command whose delay a pause cut short is typed at the next
-    // activation, never skipped (a skipped `cd /etc` made the later `cat passwd` dump /usr/bin/passwd, a binary).
-    for (let i = 0; i < WORKLOAD_COMMANDS.length; ) {
+    // activation, never skipped (a skipped `cd /etc` made the later `cat passwd` dump /usr/bin/passwd, a binary;
+    // a first loop started at `cat passwd` runs it in the home directory, where it fails harmlessly).
+    for (let i = loop === 0 ? startAt : 0; i < WORKLOAD_COMMANDS.length; ) {
       const cmd = WORKLOAD_COMMANDS[i]!;
       while (o.paused?.() && !o.stopped()) await sleep(250);
       const wait = (o.random ?? Math.random)() * o.maxDelayMs;
