@@ -168,6 +168,8 @@ async function main(): Promise<void> {
       method: {
         n: N,
         working: N - 1,
+        // Where the working trainees started in the script (bench/lib/worker-pool.ts); files before 2026-12-04: in step.
+        start: 'spread',
         exercise: WITH_EXERCISE ? EXERCISE : null,
         seconds: SECONDS,
         settle_ms: SETTLE_MS,

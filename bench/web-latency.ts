@@ -58,6 +58,7 @@ import { pct, round1, writeResult } from './lib/results.ts';
 import { numArg, type Target } from './lib/targets.ts';
 import { openJourney } from './lib/journey.ts';
 import { runWorkload, type EchoSample } from './lib/workload.ts';
+import { spreadStartAt } from './lib/worker-pool.ts';
 import { openWebJourney, type ScriptedTrainee } from './lib/web-trainee.ts';
 
 const argv = process.argv.slice(2);
@@ -517,8 +518,17 @@ try {
       );
       for (const j of joined) {
         if (!j) continue;
-        // runWorkload uses only the ScriptedTrainee methods of an SshTrainee.
-        const done = runWorkload(j.t as SshTrainee, { loops: Infinity, maxDelayMs: 10_000, typingGapMs: 80, echoes: workEchoes[j.door], stopped: () => stop });
+        // runWorkload uses only the ScriptedTrainee methods of an SshTrainee. Each starts at its own command of the
+        // script (lib/worker-pool.ts, spreadStartAt; results before 2026-12-04 started everyone at the first).
+        const startAt = spreadStartAt(workers.length);
+        const done = runWorkload(j.t as SshTrainee, {
+          loops: Infinity,
+          maxDelayMs: 10_000,
+          typingGapMs: 80,
+          echoes: workEchoes[j.door],
+          stopped: () => stop,
+          startAt,
+        });
         workers.push({ door: j.door, t: j.t, done });
       }
       if (joinErrors.length > 5) throw new Error(`trainees failed to join:\n${joinErrors.join('\n')}`);
@@ -583,6 +593,8 @@ try {
       work_seconds: round1((w1 - w0) / 1000),
       load1_during_work: loadDuring.map(round1),
       workload_commands: outcomes.reduce((a, o) => a + o.commands, 0),
+      // Where the working trainees started in the script (bench/lib/worker-pool.ts); files before 2026-12-04 have no such field: in step.
+      workload_start: 'spread',
       workload_failures: outcomes.reduce((a, o) => a + o.failures, 0),
       echo_ws_working_ms: summary(inWindow(workEchoes.web)),
       echo_ssh_working_ms: summary(inWindow(workEchoes.ssh)),

@@ -42,6 +42,11 @@ export function seeded(seed: number): () => number {
   };
 }
 
+/** The command trainee `index` of a spread room starts at: drawn from the index, the same in every pool and run. */
+export function spreadStartAt(index: number): number {
+  return Math.floor(seeded(0x5eed_0000 + index)() * WORKLOAD_COMMANDS.length);
+}
+
 export class WorkerPool {
   readonly echoes: EchoSample[] = [];
   failures = 0;
@@ -56,7 +61,7 @@ export class WorkerPool {
 
   /** Where trainee `index` starts in the script (see `start` above). */
   startAt(index: number): number {
-    return this.#start === 'spread' ? Math.floor(seeded(0x5eed_0000 + index)() * WORKLOAD_COMMANDS.length) : 0;
+    return this.#start === 'spread' ? spreadStartAt(index) : 0;
   }
 
   get size(): number {
