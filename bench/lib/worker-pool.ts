@@ -13,7 +13,7 @@
  * from its index, the same in every system's pool, so the room's CPU task (the script's md5sum) is spread over
  * time as in a room that has worked a while; 'in-step' starts everyone at the first command, as the pool did
  * before 2026-12-04: the whole room then reached the md5sum together about a minute of activity in, which in
- * the interleaved run fell in one repetition (the fourth), heavy for both systems in every run.
+ * the runs of step 100 alone fell in one repetition (the fourth), heavy for both systems in every run.
  */
 import type { SshTrainee } from '../../test/helpers/ssh-trainee.ts';
 import { runWorkload, WORKLOAD_COMMANDS, type EchoSample } from './workload.ts';
