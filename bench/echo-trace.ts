@@ -24,6 +24,10 @@
  * neither arm. It tests whether a shorter slice, which lets a waking thread preempt sooner, shortens the echo
  * tail (no effect was found: docs/performance.md, "A shorter scheduler slice"). Writes <date>-echo-trace[-exercise]-slice-ab.json.
  *
+ * `--terminal-slice-ab US`: the same alternation on every typist's relay and shell (with SCHED_RESET_ON_FORK, so
+ * what the shell starts keeps the kernel's slice), which is what `runtime.terminal_slice_us` sets; ISLET runs with
+ * `terminal_slice_us: 0` under it. Writes <date>-echo-trace[-exercise]-terminal-slice-ab.json.
+ *
  * `--busy-shares N`: ISLET's `busy_cpu_shares` (src/lifecycle/cpu-weight-governor.ts; 0 turns the governor off);
  * without it ISLET's default; `--busy-percent P` its `busy_cpu_percent` likewise. The result records the weight
  * the exercise's container had at the window's end, and (`keys_by_own_weight`) the echo figures of the keys typed
@@ -31,7 +35,7 @@
  * given its weight back) and of the others.
  *
  * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10] [--exercise]
- *        [--slice-ab 100 --block 10 --slice-first short|default] [--busy-shares 64] [--busy-percent 90]
+ *        [--slice-ab 100 | --terminal-slice-ab 100] [--block 10 --slice-first short|default] [--busy-shares 64] [--busy-percent 90]
  */
 import { exec } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -45,7 +49,7 @@ import { numArg, startTarget } from './lib/targets.ts';
 import { WorkerPool } from './lib/worker-pool.ts';
 import { EXERCISE } from './lib/workload.ts';
 import { repoRoot } from '../test/helpers/islet-process.ts';
-import { setThreadSlice, threadSlice } from './lib/thread-slice.ts';
+import { setSlices, setThreadSlice, threadSlice } from './lib/thread-slice.ts';
 import { LagWatch, lateDuring, lateness, type Late } from './lib/lag-watch.ts';
 
 const argv = process.argv.slice(2);
@@ -60,6 +64,10 @@ const BUSY_PERCENT = argv.includes('--busy-percent') ? numArg(argv, 'busy-percen
 const TERMINAL = argv.includes('--terminal') ? argv[argv.indexOf('--terminal') + 1] : undefined;
 if (TERMINAL !== undefined && TERMINAL !== 'engine' && TERMINAL !== 'relay') throw new Error('--terminal: engine or relay');
 const SLICE_AB_US = numArg(argv, 'slice-ab', 0);
+/** The same A/B on the typists' relays and shells instead of ISLET's thread (`runtime.terminal_slice_us`'s place). */
+const TERMINAL_SLICE_AB_US = numArg(argv, 'terminal-slice-ab', 0);
+if (SLICE_AB_US > 0 && TERMINAL_SLICE_AB_US > 0) throw new Error('--slice-ab and --terminal-slice-ab: one at a time');
+const AB_US = SLICE_AB_US || TERMINAL_SLICE_AB_US;
 const BLOCK_MS = numArg(argv, 'block', 10) * 1000;
 // Which arm opens the window: `--slice-first short|default`; without it, by the minute's parity.
 const SLICE_FIRST = argv.includes('--slice-first') ? argv[argv.indexOf('--slice-first') + 1] : undefined;
@@ -94,7 +102,10 @@ async function main(): Promise<void> {
     config: [
       ...(BUSY_SHARES !== undefined ? [`busy_cpu_shares: ${BUSY_SHARES}`] : []),
       ...(BUSY_PERCENT !== undefined ? [`busy_cpu_percent: ${BUSY_PERCENT}`] : []),
-      ...(TERMINAL !== undefined ? ['runtime:', `  terminal: ${TERMINAL}`] : []),
+      ...(TERMINAL !== undefined || TERMINAL_SLICE_AB_US > 0 ? ['runtime:'] : []),
+      ...(TERMINAL !== undefined ? [`  terminal: ${TERMINAL}`] : []),
+      // The A/B sets the relays' and shells' slices itself: the product's own request must not be under it.
+      ...(TERMINAL_SLICE_AB_US > 0 ? ['  terminal_slice_us: 0'] : []),
     ],
   });
   const startSliceNs = threadSlice(target.pid); // the slice ISLET's event-loop thread starts with: the kernel's default
@@ -138,7 +149,12 @@ async function main(): Promise<void> {
       while (probe && exercising) exercises.push(round1((await run(probe, EXERCISE, 600_000)).ms));
     })();
     const blocks: Block[] = [];
-    switcher = SLICE_AB_US > 0 ? alternateSlice(target.pid, startSliceNs, from, blocks) : undefined;
+    switcher =
+      SLICE_AB_US > 0
+        ? alternateSlice(islet(target.pid, startSliceNs), from, blocks)
+        : TERMINAL_SLICE_AB_US > 0
+          ? alternateSlice(terminals(hops), from, blocks)
+          : undefined;
     if (traceable) {
       await sleep(Math.max(0, (SECONDS - TRACE_SECONDS) * 500)); // the traced part sits in the middle of the window
       const t0 = performance.now();
@@ -179,6 +195,8 @@ async function main(): Promise<void> {
         busy_cpu_percent: BUSY_PERCENT ?? 'default',
         terminal: TERMINAL ?? 'default',
         islet_slice_us: SLICE_AB_US > 0 ? 'alternating' : startSliceNs === undefined ? null : startSliceNs / 1000,
+        // The typists' relays and shells: 'alternating' with --terminal-slice-ab, else the product's terminal_slice_us.
+        terminal_slice_us: TERMINAL_SLICE_AB_US > 0 ? 'alternating' : 'default',
         slow_ms: SLOW_MS,
       },
       // Each second of the window: how many of ISLET's containers had a weight under 1024 (the governor's work).
@@ -216,8 +234,9 @@ async function main(): Promise<void> {
         keys_by_hop: keysByHop(lines, echoes, hops, target.pid, t),
       };
     }
-    if (switcher) result.slice_ab = sliceAb(blocks, echoes, lag, from, startSliceNs);
-    writeResult(`${WITH_EXERCISE ? 'echo-trace-exercise' : 'echo-trace'}${switcher ? '-slice-ab' : ''}`, result);
+    if (switcher) result.slice_ab = { of: SLICE_AB_US > 0 ? 'islet' : 'terminals', ...sliceAb(blocks, echoes, lag, from, switcher.defaultNs) };
+    const suffix = SLICE_AB_US > 0 ? '-slice-ab' : TERMINAL_SLICE_AB_US > 0 ? '-terminal-slice-ab' : '';
+    writeResult(`${WITH_EXERCISE ? 'echo-trace-exercise' : 'echo-trace'}${suffix}`, result);
   } finally {
     switcher?.stop(performance.now()); // after a failure mid-window too: its timer would keep the process alive
     lags.stop(process.env.ECHO_TRACE_KEEP === '1');
@@ -334,34 +353,65 @@ function keysByHop(
   return { over_20ms: total(20), over_50ms: total(50), slowest: [...placed].sort((a, b) => b.ms - a.ms).slice(0, 12) };
 }
 
-/** One block of the slice A/B: which slice ISLET's event-loop thread asked for over [from, to). */
+/** One block of the slice A/B: which slice its threads (ISLET's event loop, or the typists' terminals) asked for over [from, to). */
 interface Block {
   readonly arm: 'default' | 'short';
   readonly from: number;
   to: number;
 }
 
-/**
- * Alternates the slice request of `pid`'s main thread between the kernel's default and SLICE_AB_US, in
- * blocks of BLOCK_MS from `from` (the first block's arm is --slice-first's, else alternates with the
- * run's minute, so that neither arm always opens the window: the workload's delays repeat from run to
- * run); stop() ends the last block at `to` and leaves the default in place.
- */
-function alternateSlice(pid: number, defaultNs: number | undefined, from: number, blocks: Block[]) {
+/** What an arm of the slice A/B sets: `set` asks for the arm's slice, `defaultNs` is the kernel's (null if unknown). */
+interface SliceTarget {
+  readonly defaultNs: number | undefined;
+  set(arm: Block['arm']): void;
+}
+
+/** The A/B on ISLET's event-loop thread (--slice-ab): the default arm asks for the kernel's slice by value. */
+function islet(pid: number, defaultNs: number | undefined): SliceTarget {
   if (defaultNs === undefined) throw new Error("--slice-ab: this kernel shows no se.slice for ISLET's thread");
-  let arm: Block['arm'] = SLICE_FIRST === 'short' || SLICE_FIRST === 'default' ? SLICE_FIRST : new Date().getMinutes() % 2 === 0 ? 'short' : 'default';
-  const set = (a: Block['arm']) => {
-    const r = setThreadSlice(pid, a === 'short' ? SLICE_AB_US * 1000 : defaultNs);
-    if (r !== 'set' && r !== 'unchanged') throw new Error(`--slice-ab: the kernel did not take the slice request (${r})`);
+  return {
+    defaultNs,
+    set: (a) => {
+      const r = setThreadSlice(pid, a === 'short' ? SLICE_AB_US * 1000 : defaultNs);
+      if (r !== 'set' && r !== 'unchanged') throw new Error(`--slice-ab: the kernel did not take the slice request (${r})`);
+    },
   };
-  set(arm);
+}
+
+/**
+ * The A/B on every typist's relay and shell (--terminal-slice-ab), as `runtime.terminal_slice_us` sets them: with
+ * SCHED_RESET_ON_FORK, so what a shell starts keeps the kernel's slice; the default arm clears the request. A
+ * trainee whose relay or shell is gone is left out; most of the room refusing ends the run.
+ */
+function terminals(hops: ReadonlyMap<number, { relay: number; shell: number }>): SliceTarget {
+  const tids = [...hops.values()].flatMap((h) => [h.relay, h.shell]);
+  const defaultNs = tids.length > 0 ? threadSlice(tids[0]!) : undefined;
+  if (defaultNs === undefined) throw new Error('--terminal-slice-ab: no relay shows se.slice (no trainees, or a kernel before EEVDF)');
+  return {
+    defaultNs,
+    set: (a) => {
+      const r = setSlices(tids, a === 'short' ? TERMINAL_SLICE_AB_US * 1000 : 0, { resetOnFork: true });
+      if (r.set < tids.length / 2) throw new Error(`--terminal-slice-ab: ${r.failed} of ${tids.length} threads did not take the request`);
+    },
+  };
+}
+
+/**
+ * Alternates `target`'s slice between the kernel's default and the short arm's, in blocks of BLOCK_MS from `from`
+ * (the first block's arm is --slice-first's, else alternates with the run's minute, so that neither arm always
+ * opens the window: the workload's delays repeat from run to run); stop() ends the last block at `to` and leaves
+ * the default in place.
+ */
+function alternateSlice(target: SliceTarget, from: number, blocks: Block[]) {
+  let arm: Block['arm'] = SLICE_FIRST === 'short' || SLICE_FIRST === 'default' ? SLICE_FIRST : new Date().getMinutes() % 2 === 0 ? 'short' : 'default';
+  target.set(arm);
   let open: Block = { arm, from, to: Number.POSITIVE_INFINITY };
   blocks.push(open);
   let stopped = false;
   const timer = setInterval(() => {
     const next = arm === 'short' ? 'default' : 'short';
     try {
-      set(next);
+      target.set(next);
     } catch (err) {
       // Thrown in a timer it would end the process and leave the server behind: the run goes on in this arm.
       console.log(String(err));
@@ -373,13 +423,18 @@ function alternateSlice(pid: number, defaultNs: number | undefined, from: number
     blocks.push(open);
   }, BLOCK_MS);
   return {
+    defaultNs: target.defaultNs,
     /** Ends the last block at `to` (once) and puts the default back; never throws. */
     stop: (to: number) => {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
       open.to = to;
-      setThreadSlice(pid, defaultNs);
+      try {
+        target.set('default');
+      } catch {
+        // the threads are going away with the run
+      }
     },
   };
 }
@@ -409,7 +464,7 @@ function sliceAb(blocks: readonly Block[], echoes: readonly { at: number; ms: nu
     };
   };
   return {
-    slice_us: { short: SLICE_AB_US, default: defaultNs === undefined ? null : defaultNs / 1000 },
+    slice_us: { short: AB_US, default: defaultNs === undefined ? null : defaultNs / 1000 },
     block_s: BLOCK_MS / 1000,
     arms: { default: arm('default'), short: arm('short') },
     blocks: blocks.map((b) => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { getPriority, release } from 'node:os';
-import { MIN_SLICE_NS, setThreadSlice, threadSlice } from './thread-slice.ts';
+import { MIN_SLICE_NS, setSlices, setThreadSlice, threadSlice } from './thread-slice.ts';
 
 /** Linux took a fair thread's slice request from sched_setattr in 6.12. */
 function kernelTakesSlices(): boolean {
@@ -44,4 +44,19 @@ test('a request below the kernel’s range is raised to its minimum', { skip: !k
 test('a thread that does not exist is unsupported, not an exception', () => {
   assert.equal(threadSlice(2 ** 22 + 7), undefined);
   assert.equal(setThreadSlice(2 ** 22 + 7, 300_000), 'unsupported');
+});
+
+test('setSlices: one call sets many threads, 0 gives the kernel’s slice back, a gone thread is counted', {
+  skip: !kernelTakesSlices() && 'kernel before 6.12',
+}, async (t) => {
+  const a = await niceSleeper(t, 3);
+  const b = await niceSleeper(t, 0);
+  const before = threadSlice(a);
+  assert.ok(before !== undefined && before > 200_000, `the kernel's default slice is read (${before} ns)`);
+  assert.deepEqual(setSlices([a, b, 999_999_999], 200_000, { resetOnFork: true }), { set: 2, failed: 1 });
+  assert.equal(threadSlice(a), 200_000);
+  assert.equal(threadSlice(b), 200_000);
+  assert.equal(getPriority(a), 3, 'each thread keeps its own nice');
+  assert.deepEqual(setSlices([a, b], 0, { resetOnFork: true }), { set: 2, failed: 0 });
+  assert.equal(threadSlice(a), before, 'runtime 0 clears the request');
 });
