@@ -199,6 +199,9 @@ async function main(): Promise<void> {
         terminal_slice_us: TERMINAL_SLICE_AB_US > 0 ? 'alternating' : 'default',
         slow_ms: SLOW_MS,
       },
+      // The window's start on the wall clock (ms since the epoch): every `at_s` below counts from it, so other
+      // recordings of the same minutes (a probe's, the kernel's) can be laid against the keys.
+      window_started_epoch_ms: Math.round(performance.timeOrigin + from),
       // Each second of the window: how many of ISLET's containers had a weight under 1024 (the governor's work).
       containers_lowered: lowered,
       // The keys split by whether the typing trainee's own container was at a lowered weight when the key was sent.
