@@ -35,10 +35,10 @@
  * given its weight back) and of the others.
  *
  * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10] [--exercise]
- *        [--slice-ab 100 | --terminal-slice-ab 100] [--block 10 --slice-first short|default] [--busy-shares 64] [--busy-percent 90]
+ *        [--slice-ab 100 | --terminal-slice-ab 100 | --relay-cgroup-ab] [--block 10 --slice-first short|default] [--busy-shares 64] [--busy-percent 90]
  */
 import { exec } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -66,7 +66,16 @@ if (TERMINAL !== undefined && TERMINAL !== 'engine' && TERMINAL !== 'relay') thr
 const SLICE_AB_US = numArg(argv, 'slice-ab', 0);
 /** The same A/B on the typists' relays and shells instead of ISLET's thread (`runtime.terminal_slice_us`'s place). */
 const TERMINAL_SLICE_AB_US = numArg(argv, 'terminal-slice-ab', 0);
-if (SLICE_AB_US > 0 && TERMINAL_SLICE_AB_US > 0) throw new Error('--slice-ab and --terminal-slice-ab: one at a time');
+/**
+ * `--relay-cgroup-ab`: the same alternation, but the treated arm moves every typist's relay out of its container's
+ * cpu cgroup (cgroup v1's cpu controller only; memory and pids stay) into one group of its own beside the engine's
+ * `docker` group, so a woken relay no longer queues among the containers' running jobs; its shell stays. A
+ * diagnostic of where the tail waits, not a product setting: a relay that forked there would start its program
+ * outside the container's CPU group, and no relay forks in the window (the shells live through it).
+ */
+const RELAY_CGROUP_AB = argv.includes('--relay-cgroup-ab');
+if ([SLICE_AB_US > 0, TERMINAL_SLICE_AB_US > 0, RELAY_CGROUP_AB].filter(Boolean).length > 1)
+  throw new Error('--slice-ab, --terminal-slice-ab, --relay-cgroup-ab: one at a time');
 const AB_US = SLICE_AB_US || TERMINAL_SLICE_AB_US;
 const BLOCK_MS = numArg(argv, 'block', 10) * 1000;
 // Which arm opens the window: `--slice-first short|default`; without it, by the minute's parity.
@@ -154,7 +163,9 @@ async function main(): Promise<void> {
         ? alternateSlice(islet(target.pid, startSliceNs), from, blocks)
         : TERMINAL_SLICE_AB_US > 0
           ? alternateSlice(terminals(hops), from, blocks)
-          : undefined;
+          : RELAY_CGROUP_AB
+            ? alternateSlice(relayGroup(hops), from, blocks)
+            : undefined;
     if (traceable) {
       await sleep(Math.max(0, (SECONDS - TRACE_SECONDS) * 500)); // the traced part sits in the middle of the window
       const t0 = performance.now();
@@ -197,6 +208,8 @@ async function main(): Promise<void> {
         islet_slice_us: SLICE_AB_US > 0 ? 'alternating' : startSliceNs === undefined ? null : startSliceNs / 1000,
         // The typists' relays and shells: 'alternating' with --terminal-slice-ab, else the product's terminal_slice_us.
         terminal_slice_us: TERMINAL_SLICE_AB_US > 0 ? 'alternating' : 'default',
+        // With --relay-cgroup-ab: the relays alternate between their containers' cpu cgroups and one of their own.
+        relay_cpu_cgroup: RELAY_CGROUP_AB ? 'alternating' : 'container',
         slow_ms: SLOW_MS,
       },
       // The window's start on the wall clock (ms since the epoch): every `at_s` below counts from it, so other
@@ -237,8 +250,13 @@ async function main(): Promise<void> {
         keys_by_hop: keysByHop(lines, echoes, hops, target.pid, t),
       };
     }
-    if (switcher) result.slice_ab = { of: SLICE_AB_US > 0 ? 'islet' : 'terminals', ...sliceAb(blocks, echoes, lag, from, switcher.defaultNs) };
-    const suffix = SLICE_AB_US > 0 ? '-slice-ab' : TERMINAL_SLICE_AB_US > 0 ? '-terminal-slice-ab' : '';
+    // In a --relay-cgroup-ab run the arm called `short` is the one with the relays in their own cpu cgroup.
+    if (switcher)
+      result.slice_ab = {
+        of: SLICE_AB_US > 0 ? 'islet' : TERMINAL_SLICE_AB_US > 0 ? 'terminals' : 'relay-cpu-cgroup (short: relays in their own group)',
+        ...sliceAb(blocks, echoes, lag, from, switcher.defaultNs),
+      };
+    const suffix = SLICE_AB_US > 0 ? '-slice-ab' : TERMINAL_SLICE_AB_US > 0 ? '-terminal-slice-ab' : RELAY_CGROUP_AB ? '-relay-cgroup-ab' : '';
     writeResult(`${WITH_EXERCISE ? 'echo-trace-exercise' : 'echo-trace'}${suffix}`, result);
   } finally {
     switcher?.stop(performance.now()); // after a failure mid-window too: its timer would keep the process alive
@@ -399,6 +417,58 @@ function terminals(hops: ReadonlyMap<number, { relay: number; shell: number }>):
   };
 }
 
+const CPU_ROOT = '/sys/fs/cgroup/cpu';
+
+/**
+ * The --relay-cgroup-ab target: `short` moves the typists' relays into a cpu cgroup of this run's own
+ * (`islet-bench-relays-<pid>`, the default 1024 shares, beside the engine's group), `default` puts each back in the
+ * container's cpu cgroup it came from. stop() leaves them back and removes the group (and empty groups of earlier
+ * runs that died).
+ */
+function relayGroup(hops: ReadonlyMap<number, { relay: number; shell: number }>): SliceTarget & { remove(): void } {
+  if (!existsSync(join(CPU_ROOT, 'cpu.shares'))) throw new Error('--relay-cgroup-ab: needs cgroup v1 with the cpu controller at ' + CPU_ROOT);
+  for (const d of readdirSync(CPU_ROOT))
+    if (d.startsWith('islet-bench-relays-'))
+      try {
+        rmdirSync(join(CPU_ROOT, d));
+      } catch {
+        // not empty: another run's relays are in it
+      }
+  const own = join(CPU_ROOT, `islet-bench-relays-${process.pid}`);
+  mkdirSync(own, { recursive: true });
+  const home = new Map<number, string>();
+  for (const { relay } of hops.values()) {
+    const line = readFileSync(`/proc/${relay}/cgroup`, 'utf8')
+      .split('\n')
+      .find((l) => /^\d+:([^:]*,)?cpu(,[^:]*)?:/.test(l));
+    const path = line?.split(':')[2];
+    if (path && path !== '/') home.set(relay, join(CPU_ROOT, path, 'cgroup.procs'));
+  }
+  if (home.size === 0) throw new Error("--relay-cgroup-ab: no relay's cpu cgroup found");
+  const move = (to: (relay: number) => string) => {
+    let failed = 0;
+    for (const relay of home.keys()) {
+      try {
+        writeFileSync(to(relay), String(relay));
+      } catch {
+        failed++; // the relay is gone
+      }
+    }
+    if (failed > home.size / 2) throw new Error(`--relay-cgroup-ab: ${failed} of ${home.size} relays did not move`);
+  };
+  return {
+    defaultNs: undefined,
+    set: (a) => move((relay) => (a === 'short' ? join(own, 'cgroup.procs') : home.get(relay)!)),
+    remove: () => {
+      try {
+        rmdirSync(own);
+      } catch {
+        // a relay still in it (gone ones leave it empty): the next run's sweep removes it
+      }
+    },
+  };
+}
+
 /**
  * Alternates `target`'s slice between the kernel's default and the short arm's, in blocks of BLOCK_MS from `from`
  * (the first block's arm is --slice-first's, else alternates with the run's minute, so that neither arm always
@@ -438,6 +508,7 @@ function alternateSlice(target: SliceTarget, from: number, blocks: Block[]) {
       } catch {
         // the threads are going away with the run
       }
+      (target as Partial<ReturnType<typeof relayGroup>>).remove?.();
     },
   };
 }
