@@ -1,11 +1,14 @@
 /**
  * Event-loop lateness of the load generator and of an idle control (lib/loop-lag-probe.ts writes the lines),
  * for benches that time echoes: a key that waited while the generator's own loop was late was stretched by the
- * generator, and one that waited while the control was late met a machine-wide stall (a wake-up that came late,
- * a CPU that was not free), which no server design removes.
+ * generator, and one that waited while the control was late met a wait any process at nice 0 in a group of its own
+ * would have met (a wake-up that came late, a CPU that was not free). That is not a stall of the machine itself: a
+ * SCHED_FIFO probe on each core (bench/rt-probe.c) was late by 10 ms or more once in a 40 s window in which the
+ * control was late dozens of times (docs/performance.md, "A steady room: where the tail waits").
  *
  * Contract: start() loads the probe into this process (once per process: the probe reads its file name at
- * import) and spawns the control, a Node process at nice 0 that runs nothing but the probe's timer; stop()
+ * import) and spawns the control, a Node process at nice 0 in a session of its own that runs nothing but the
+ * probe's timer (and exits when its parent is gone); stop()
  * kills the control and removes the files' directory. Never throws from stop().
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +18,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PROBE = fileURLToPath(new URL('./loop-lag-probe.ts', import.meta.url));
+
+/** The control's program: nothing but the probe's timer, and a check once a second that its parent still runs. */
+const CONTROL = `const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 1000);`;
 
 export interface Late {
   /** When the late timer ran, in this process's performance.now(). */
@@ -59,9 +65,15 @@ export class LagWatch {
   async start(): Promise<void> {
     process.env.LOOP_LAG_FILE = this.generatorFile;
     await import('./loop-lag-probe.ts');
-    this.#control = spawn(process.execPath, [`--import=${PROBE}`, '-e', 'setInterval(() => {}, 2 ** 30)'], {
+    // In a session of its own (detached: setsid), so that with the kernel's autogroups on it is scheduled as a
+    // group of its own, as ISLET's server is (test/helpers/islet-process.ts starts it detached). Until 2026-12-04
+    // it shared the generator's session, whose group it shared with the generator at nice −10 (9.3 times its
+    // weight), so its lateness also counted the generator's own bursts. Being detached it would outlive a
+    // generator that died without stop(): it exits once its parent is gone.
+    this.#control = spawn(process.execPath, [`--import=${PROBE}`, '-e', CONTROL], {
       env: { ...process.env, LOOP_LAG_FILE: this.controlFile },
       stdio: 'ignore',
+      detached: true,
     });
     if (this.#control.pid !== undefined) setPriority(this.#control.pid, 0); // it inherits the generator's −10
   }
