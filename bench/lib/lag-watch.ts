@@ -3,8 +3,8 @@
  * for benches that time echoes: a key that waited while the generator's own loop was late was stretched by the
  * generator, and one that waited while the control was late met a wait any process at nice 0 in a group of its own
  * would have met (a wake-up that came late, a CPU that was not free). That is not a stall of the machine itself: a
- * SCHED_FIFO probe on each core (bench/rt-probe.c) was late by 10 ms or more once in a 40 s window in which the
- * control was late dozens of times (docs/performance.md, "A steady room: where the tail waits").
+ * SCHED_FIFO probe on each core (bench/rt-probe.c) was never late by 10 ms in a 40 s window in which the control
+ * was late by over 8 ms 25 times (docs/performance.md, "A steady room: where the tail waits").
  *
  * Contract: start() loads the probe into this process (once per process: the probe reads its file name at
  * import) and spawns the control, a Node process at nice 0 in a session of its own that runs nothing but the
