@@ -196,7 +196,7 @@ async function main(): Promise<void> {
         n: N,
         working: N - 1,
         // Where the working trainees started in the script (bench/lib/worker-pool.ts); files before 2026-12-04: in step.
-        start: 'spread',
+        start: pool.start,
         exercise: WITH_EXERCISE ? EXERCISE : null,
         seconds: SECONDS,
         settle_ms: SETTLE_MS,

@@ -261,7 +261,7 @@ async function main(): Promise<void> {
     method: {
       trainees: N,
       // Where the working trainees started in the script (bench/lib/worker-pool.ts); files before 2026-12-04: in step.
-      start: 'spread',
+      start: systems[0]?.pool.start ?? null,
       reps: REPS,
       window_s: WINDOW_MS / 1000,
       settle_s: SETTLE_MS / 1000,

@@ -24,4 +24,7 @@ test('WorkerPool start: spread puts a room of 99 on every command of the script,
   // 99 over 12 commands: 8.25 each on average; a seeding that bunched them would leave commands empty.
   assert.ok(Math.min(...spread) >= 3 && Math.max(...spread) <= 16, `spread ${spread}`);
   assert.deepEqual(counts(new WorkerPool({ start: 'in-step' })), [99, ...new Array<number>(WORKLOAD_COMMANDS.length - 1).fill(0)]);
+  // What the result files record as the room's start comes from the pool, not from a literal beside it.
+  assert.equal(new WorkerPool().start, 'spread');
+  assert.equal(new WorkerPool({ start: 'in-step' }).start, 'in-step');
 });

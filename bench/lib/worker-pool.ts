@@ -59,6 +59,11 @@ export class WorkerPool {
     this.#start = opts.start ?? 'spread';
   }
 
+  /** Where this pool's trainees start in the script ('spread' or 'in-step'), for the result files to say. */
+  get start(): PoolStart {
+    return this.#start;
+  }
+
   /** Where trainee `index` starts in the script (see `start` above). */
   startAt(index: number): number {
     return this.#start === 'spread' ? spreadStartAt(index) : 0;
