@@ -28,6 +28,10 @@
  * what the shell starts keeps the kernel's slice), which is what `runtime.terminal_slice_us` sets; ISLET runs with
  * `terminal_slice_us: 0` under it. Writes <date>-echo-trace[-exercise]-terminal-slice-ab.json.
  *
+ * `--rt-probe`: bench/rt-probe.c (a SCHED_FIFO thread on each core) runs through the window; `rt_probe` lists its
+ * stalls of 10 ms or more in the window and counts the slow keys that waited through one (docs/performance.md,
+ * "A steady room: where the tail waits").
+ *
  * `--busy-shares N`: ISLET's `busy_cpu_shares` (src/lifecycle/cpu-weight-governor.ts; 0 turns the governor off);
  * without it ISLET's default; `--busy-percent P` its `busy_cpu_percent` likewise. The result records the weight
  * the exercise's container had at the window's end, and (`keys_by_own_weight`) the echo figures of the keys typed
@@ -35,7 +39,7 @@
  * given its weight back) and of the others.
  *
  * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10] [--exercise]
- *        [--slice-ab 100 | --terminal-slice-ab 100 | --relay-cgroup-ab] [--block 10 --slice-first short|default] [--busy-shares 64] [--busy-percent 90]
+ *        [--slice-ab 100 | --terminal-slice-ab 100 | --relay-cgroup-ab] [--rt-probe] [--block 10 --slice-first short|default] [--busy-shares 64] [--busy-percent 90]
  */
 import { exec } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,6 +55,7 @@ import { EXERCISE } from './lib/workload.ts';
 import { repoRoot } from '../test/helpers/islet-process.ts';
 import { setSlices, setThreadSlice, threadSlice } from './lib/thread-slice.ts';
 import { LagWatch, lateDuring, lateness, type Late } from './lib/lag-watch.ts';
+import { type RtProbeOutput, startRtProbe, stallsDuring } from './lib/rt-probe.ts';
 
 const argv = process.argv.slice(2);
 const N = numArg(argv, 'n', 100);
@@ -74,6 +79,8 @@ const TERMINAL_SLICE_AB_US = numArg(argv, 'terminal-slice-ab', 0);
  * outside the container's CPU group, and no relay forks in the window (the shells live through it).
  */
 const RELAY_CGROUP_AB = argv.includes('--relay-cgroup-ab');
+/** `--rt-probe`: bench/rt-probe.c runs through the window, and the result says which slow keys met a stall of the machine. */
+const RT_PROBE = argv.includes('--rt-probe');
 if ([SLICE_AB_US > 0, TERMINAL_SLICE_AB_US > 0, RELAY_CGROUP_AB].filter(Boolean).length > 1)
   throw new Error('--slice-ab, --terminal-slice-ab, --relay-cgroup-ab: one at a time');
 const AB_US = SLICE_AB_US || TERMINAL_SLICE_AB_US;
@@ -122,6 +129,7 @@ async function main(): Promise<void> {
   let traced: { from: number; to: number } | undefined;
   let probe: Awaited<ReturnType<typeof openJourney>>['trainee'] | undefined; // runs the exercise, with --exercise
   let switcher: ReturnType<typeof alternateSlice> | undefined; // with --slice-ab, until the window ends
+  let rt: Awaited<ReturnType<typeof startRtProbe>>; // with --rt-probe, until the window ends
   let bufferKb: string | undefined; // the trace buffer's size before this run, restored after; set while it traces
   let clock = 'local'; // the trace's clock before this run, restored with the buffer
   try {
@@ -151,6 +159,8 @@ async function main(): Promise<void> {
     await sleep(SETTLE_MS);
     const weights = await loweredWatch(target.containerFilter);
     const keyWeights = await trainerWeights(target.containerFilter);
+    // Started before the window and run a second past it, so that the whole window is probed.
+    rt = RT_PROBE ? await startRtProbe(SECONDS + 2) : undefined;
     const from = performance.now();
     let exercising = probe !== undefined;
     const exercises: number[] = [];
@@ -237,6 +247,7 @@ async function main(): Promise<void> {
       // Each slow key against the two loops: was ISLET's, the generator's, both or neither late by 20 ms or
       // more while it waited for its echo? "Neither" leaves the engine's side (dockerd, shim, the shell).
       slow_keys_while_late: attribute(slow, lag, genLag, 20),
+      ...(RT_PROBE ? { rt_probe: rt ? rtProbeSummary(await rt.done(), slow, from, to) : null } : {}),
     };
     if (traced) {
       const lines = readLines(traceFile);
@@ -260,6 +271,7 @@ async function main(): Promise<void> {
     writeResult(`${WITH_EXERCISE ? 'echo-trace-exercise' : 'echo-trace'}${suffix}`, result);
   } finally {
     switcher?.stop(performance.now()); // after a failure mid-window too: its timer would keep the process alive
+    rt?.stop(); // ended already after a run that got this far; killed after one that failed
     lags.stop(process.env.ECHO_TRACE_KEEP === '1');
     // Only a run that started tracing resets it (also after a failure mid-trace): the kernel is left as it was found.
     if (bufferKb !== undefined)
@@ -414,6 +426,20 @@ function terminals(hops: ReadonlyMap<number, { relay: number; shell: number }>):
       const r = setSlices(tids, a === 'short' ? TERMINAL_SLICE_AB_US * 1000 : 0, { resetOnFork: true });
       if (r.set < tids.length / 2) throw new Error(`--terminal-slice-ab: ${r.failed} of ${tids.length} threads did not take the request`);
     },
+  };
+}
+
+/**
+ * What the SCHED_FIFO probe saw in the window: stalls of 10 ms or more (the machine's own: the hypervisor, or
+ * kernel code that cannot be preempted), and how many slow keys waited through one. Times in ms from the window's start.
+ */
+function rtProbeSummary(out: RtProbeOutput, slow: readonly { at: number; ms: number }[], from: number, to: number) {
+  const wall = (t: number) => performance.timeOrigin + t;
+  const inWindow = stallsDuring(out.stalls, wall(from), wall(to));
+  return {
+    histograms_ms: { buckets: ['<1', '<2', '<5', '<10', '<20', '<50', '<100', '>=100'], per_core_whole_run: out.histograms },
+    stalls_in_window: inWindow.map((st) => ({ cpu: st.cpu, at_s: round3((st.at - wall(from)) / 1000), ms: st.ms })),
+    slow_keys_through_a_stall: slow.filter((k) => stallsDuring(inWindow, wall(k.at), wall(k.at + k.ms)).length > 0).length,
   };
 }
 
