@@ -39,7 +39,8 @@
  * given its weight back) and of the others.
  *
  * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10] [--exercise]
- *        [--slice-ab 100 | --terminal-slice-ab 100 | --relay-cgroup-ab] [--rt-probe] [--block 10 --slice-first short|default] [--busy-shares 64] [--busy-percent 90]
+ *        [--slice-ab 100 | --terminal-slice-ab 100 | --relay-cgroup-ab] [--block 10 --slice-first short|default]
+ *        [--rt-probe] [--busy-shares 64] [--busy-percent 90]
  */
 import { exec } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
