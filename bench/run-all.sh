@@ -55,8 +55,8 @@ step workload $node bench/workload.ts --systems islet,peer,islet-nice --steps 1,
 step cutoff $node bench/workload.ts --systems islet,peer --steps 210 --reps 3 --settle 15 --refine 0 --exercise-timeout 90 --name workload-cutoff
 # Where the echo tail comes from: ISLET (nice 0) with 99 working, its event loop's lateness and a 15 s scheduler trace (tracefs; root);
 # then the same with the cut-off exercise running back to back (the workload's loaded-slot condition).
-step echo-trace $node bench/echo-trace.ts --n 100 --seconds 40 --trace-seconds 15
-step echo-trace $node bench/echo-trace.ts --n 100 --seconds 40 --trace-seconds 15 --exercise
+step echo-trace $node bench/echo-trace.ts --n 100 --seconds 40 --trace-seconds 15 --rt-probe
+step echo-trace $node bench/echo-trace.ts --n 100 --seconds 40 --trace-seconds 15 --exercise --rt-probe
 # What the CPU-weight governor costs ISLET's event loop: 200 idle containers (one busy), ticked every half second for 20 s.
 step governor $node bench/governor-cost.ts --n 200 --seconds 20
 # Equal n side by side (50, 100, 200), ISLET alone on to 1000.
