@@ -43,7 +43,7 @@
  *        [--rt-probe] [--busy-shares 64] [--busy-percent 90]
  */
 import { exec } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -54,9 +54,10 @@ import { numArg, startTarget } from './lib/targets.ts';
 import { WorkerPool } from './lib/worker-pool.ts';
 import { EXERCISE } from './lib/workload.ts';
 import { repoRoot } from '../test/helpers/islet-process.ts';
-import { setSlices, setThreadSlice, threadSlice } from './lib/thread-slice.ts';
+import { threadSlice } from './lib/thread-slice.ts';
 import { LagWatch, lateDuring, lateness, type Late } from './lib/lag-watch.ts';
 import { type RtProbeOutput, startRtProbe, stallsDuring } from './lib/rt-probe.ts';
+import { alternateArms, armsSummary, type Block, relayCgroupArms, terminalArms, isletThreadArms } from './lib/block-ab.ts';
 
 const argv = process.argv.slice(2);
 const N = numArg(argv, 'n', 100);
@@ -88,6 +89,7 @@ const AB_US = SLICE_AB_US || TERMINAL_SLICE_AB_US;
 const BLOCK_MS = numArg(argv, 'block', 10) * 1000;
 // Which arm opens the window: `--slice-first short|default`; without it, by the minute's parity.
 const SLICE_FIRST = argv.includes('--slice-first') ? argv[argv.indexOf('--slice-first') + 1] : undefined;
+const abOpts = { blockMs: BLOCK_MS, first: SLICE_FIRST };
 const SLOW_MS = 50;
 const T = '/sys/kernel/tracing';
 const sh = promisify(exec);
@@ -129,7 +131,7 @@ async function main(): Promise<void> {
   const pool = new WorkerPool();
   let traced: { from: number; to: number } | undefined;
   let probe: Awaited<ReturnType<typeof openJourney>>['trainee'] | undefined; // runs the exercise, with --exercise
-  let switcher: ReturnType<typeof alternateSlice> | undefined; // with --slice-ab, until the window ends
+  let switcher: ReturnType<typeof alternateArms> | undefined; // with --slice-ab, until the window ends
   let rt: Awaited<ReturnType<typeof startRtProbe>>; // with --rt-probe, until the window ends
   let bufferKb: string | undefined; // the trace buffer's size before this run, restored after; set while it traces
   let clock = 'local'; // the trace's clock before this run, restored with the buffer
@@ -171,11 +173,11 @@ async function main(): Promise<void> {
     const blocks: Block[] = [];
     switcher =
       SLICE_AB_US > 0
-        ? alternateSlice(islet(target.pid, startSliceNs), from, blocks)
+        ? alternateArms(isletThreadArms(target.pid, startSliceNs, SLICE_AB_US), from, blocks, abOpts)
         : TERMINAL_SLICE_AB_US > 0
-          ? alternateSlice(terminals(hops), from, blocks)
+          ? alternateArms(terminalArms(hops, TERMINAL_SLICE_AB_US), from, blocks, abOpts)
           : RELAY_CGROUP_AB
-            ? alternateSlice(relayGroup(hops), from, blocks)
+            ? alternateArms(relayCgroupArms(hops), from, blocks, abOpts)
             : undefined;
     if (traceable) {
       await sleep(Math.max(0, (SECONDS - TRACE_SECONDS) * 500)); // the traced part sits in the middle of the window
@@ -266,7 +268,7 @@ async function main(): Promise<void> {
     if (switcher)
       result.slice_ab = {
         of: SLICE_AB_US > 0 ? 'islet' : TERMINAL_SLICE_AB_US > 0 ? 'terminals' : 'relay-cpu-cgroup (short: relays in their own group)',
-        ...sliceAb(blocks, echoes, lag, from, switcher.defaultNs),
+        ...armsSummary(blocks, echoes, lag, from, { shortUs: AB_US, defaultNs: switcher.defaultNs, blockMs: BLOCK_MS, slowMs: SLOW_MS }),
       };
     const suffix = SLICE_AB_US > 0 ? '-slice-ab' : TERMINAL_SLICE_AB_US > 0 ? '-terminal-slice-ab' : RELAY_CGROUP_AB ? '-relay-cgroup-ab' : '';
     writeResult(`${WITH_EXERCISE ? 'echo-trace-exercise' : 'echo-trace'}${suffix}`, result);
@@ -387,49 +389,6 @@ function keysByHop(
   return { over_20ms: total(20), over_50ms: total(50), slowest: [...placed].sort((a, b) => b.ms - a.ms).slice(0, 12) };
 }
 
-/** One block of the slice A/B: which slice its threads (ISLET's event loop, or the typists' terminals) asked for over [from, to). */
-interface Block {
-  readonly arm: 'default' | 'short';
-  readonly from: number;
-  to: number;
-}
-
-/** What an arm of the slice A/B sets: `set` asks for the arm's slice, `defaultNs` is the kernel's (null if unknown). */
-interface SliceTarget {
-  readonly defaultNs: number | undefined;
-  set(arm: Block['arm']): void;
-}
-
-/** The A/B on ISLET's event-loop thread (--slice-ab): the default arm asks for the kernel's slice by value. */
-function islet(pid: number, defaultNs: number | undefined): SliceTarget {
-  if (defaultNs === undefined) throw new Error("--slice-ab: this kernel shows no se.slice for ISLET's thread");
-  return {
-    defaultNs,
-    set: (a) => {
-      const r = setThreadSlice(pid, a === 'short' ? SLICE_AB_US * 1000 : defaultNs);
-      if (r !== 'set' && r !== 'unchanged') throw new Error(`--slice-ab: the kernel did not take the slice request (${r})`);
-    },
-  };
-}
-
-/**
- * The A/B on every typist's relay and shell (--terminal-slice-ab), as `runtime.terminal_slice_us` sets them: with
- * SCHED_RESET_ON_FORK, so what a shell starts keeps the kernel's slice; the default arm clears the request. A
- * trainee whose relay or shell is gone is left out; most of the room refusing ends the run.
- */
-function terminals(hops: ReadonlyMap<number, { relay: number; shell: number }>): SliceTarget {
-  const tids = [...hops.values()].flatMap((h) => [h.relay, h.shell]);
-  const defaultNs = tids.length > 0 ? threadSlice(tids[0]!) : undefined;
-  if (defaultNs === undefined) throw new Error('--terminal-slice-ab: no relay shows se.slice (no trainees, or a kernel before EEVDF)');
-  return {
-    defaultNs,
-    set: (a) => {
-      const r = setSlices(tids, a === 'short' ? TERMINAL_SLICE_AB_US * 1000 : 0, { resetOnFork: true });
-      if (r.set < tids.length / 2) throw new Error(`--terminal-slice-ab: ${r.failed} of ${tids.length} threads did not take the request`);
-    },
-  };
-}
-
 /**
  * What the SCHED_FIFO probe saw in the window: stalls of 10 ms or more (the machine's own: the hypervisor, or
  * kernel code that cannot be preempted), and how many slow keys waited through one. Times in ms from the window's start.
@@ -441,137 +400,6 @@ function rtProbeSummary(out: RtProbeOutput, slow: readonly { at: number; ms: num
     histograms_ms: { buckets: ['<1', '<2', '<5', '<10', '<20', '<50', '<100', '>=100'], per_core_whole_run: out.histograms },
     stalls_in_window: inWindow.map((st) => ({ cpu: st.cpu, at_s: round3((st.at - wall(from)) / 1000), ms: st.ms })),
     slow_keys_through_a_stall: slow.filter((k) => stallsDuring(inWindow, wall(k.at), wall(k.at + k.ms)).length > 0).length,
-  };
-}
-
-const CPU_ROOT = '/sys/fs/cgroup/cpu';
-
-/**
- * The --relay-cgroup-ab target: `short` moves the typists' relays into a cpu cgroup of this run's own
- * (`islet-bench-relays-<pid>`, the default 1024 shares, beside the engine's group), `default` puts each back in the
- * container's cpu cgroup it came from. stop() leaves them back and removes the group (and empty groups of earlier
- * runs that died).
- */
-function relayGroup(hops: ReadonlyMap<number, { relay: number; shell: number }>): SliceTarget & { remove(): void } {
-  if (!existsSync(join(CPU_ROOT, 'cpu.shares'))) throw new Error('--relay-cgroup-ab: needs cgroup v1 with the cpu controller at ' + CPU_ROOT);
-  for (const d of readdirSync(CPU_ROOT))
-    if (d.startsWith('islet-bench-relays-'))
-      try {
-        rmdirSync(join(CPU_ROOT, d));
-      } catch {
-        // not empty: another run's relays are in it
-      }
-  const own = join(CPU_ROOT, `islet-bench-relays-${process.pid}`);
-  mkdirSync(own, { recursive: true });
-  const home = new Map<number, string>();
-  for (const { relay } of hops.values()) {
-    const line = readFileSync(`/proc/${relay}/cgroup`, 'utf8')
-      .split('\n')
-      .find((l) => /^\d+:([^:]*,)?cpu(,[^:]*)?:/.test(l));
-    const path = line?.split(':')[2];
-    if (path && path !== '/') home.set(relay, join(CPU_ROOT, path, 'cgroup.procs'));
-  }
-  if (home.size === 0) throw new Error("--relay-cgroup-ab: no relay's cpu cgroup found");
-  const move = (to: (relay: number) => string) => {
-    let failed = 0;
-    for (const relay of home.keys()) {
-      try {
-        writeFileSync(to(relay), String(relay));
-      } catch {
-        failed++; // the relay is gone
-      }
-    }
-    if (failed > home.size / 2) throw new Error(`--relay-cgroup-ab: ${failed} of ${home.size} relays did not move`);
-  };
-  return {
-    defaultNs: undefined,
-    set: (a) => move((relay) => (a === 'short' ? join(own, 'cgroup.procs') : home.get(relay)!)),
-    remove: () => {
-      try {
-        rmdirSync(own);
-      } catch {
-        // a relay still in it (gone ones leave it empty): the next run's sweep removes it
-      }
-    },
-  };
-}
-
-/**
- * Alternates `target`'s slice between the kernel's default and the short arm's, in blocks of BLOCK_MS from `from`
- * (the first block's arm is --slice-first's, else alternates with the run's minute, so that neither arm always
- * opens the window: the workload's delays repeat from run to run); stop() ends the last block at `to` and leaves
- * the default in place.
- */
-function alternateSlice(target: SliceTarget, from: number, blocks: Block[]) {
-  let arm: Block['arm'] = SLICE_FIRST === 'short' || SLICE_FIRST === 'default' ? SLICE_FIRST : new Date().getMinutes() % 2 === 0 ? 'short' : 'default';
-  target.set(arm);
-  let open: Block = { arm, from, to: Number.POSITIVE_INFINITY };
-  blocks.push(open);
-  let stopped = false;
-  const timer = setInterval(() => {
-    const next = arm === 'short' ? 'default' : 'short';
-    try {
-      target.set(next);
-    } catch (err) {
-      // Thrown in a timer it would end the process and leave the server behind: the run goes on in this arm.
-      console.log(String(err));
-      return;
-    }
-    arm = next;
-    open.to = performance.now();
-    open = { arm, from: open.to, to: Number.POSITIVE_INFINITY };
-    blocks.push(open);
-  }, BLOCK_MS);
-  return {
-    defaultNs: target.defaultNs,
-    /** Ends the last block at `to` (once) and puts the default back; never throws. */
-    stop: (to: number) => {
-      if (stopped) return;
-      stopped = true;
-      clearInterval(timer);
-      open.to = to;
-      try {
-        target.set('default');
-      } catch {
-        // the threads are going away with the run
-      }
-      (target as Partial<ReturnType<typeof relayGroup>>).remove?.();
-    },
-  };
-}
-
-/** Echo and ISLET-loop figures per arm of the slice A/B, pooled over its blocks, and each block's own p99. */
-function sliceAb(blocks: readonly Block[], echoes: readonly { at: number; ms: number }[], lag: readonly Late[], from: number, defaultNs: number | undefined) {
-  const blockOf = (t: number) => blocks.find((b) => t >= b.from && t < b.to);
-  // A key counts in the arm its whole wait lies in: one that spans a switch counts in neither.
-  const inArm = (e: { at: number; ms: number }) => {
-    const b = blockOf(e.at);
-    return b && e.at + e.ms < b.to ? b.arm : undefined;
-  };
-  const arm = (name: Block['arm']) => {
-    const ms = echoes.filter((e) => inArm(e) === name).map((e) => e.ms);
-    const late = lag.filter((l) => blockOf(l.at)?.arm === name);
-    return {
-      blocks: blocks.filter((b) => b.arm === name).length,
-      seconds: round1(blocks.filter((b) => b.arm === name).reduce((s, b) => s + (b.to - b.from), 0) / 1000),
-      keys: ms.length,
-      p50: round1(pct(ms, 0.5)),
-      p95: round1(pct(ms, 0.95)),
-      p99: round1(pct(ms, 0.99)),
-      max: round1(Math.max(0, ...ms)),
-      slow_keys: ms.filter((m) => m > SLOW_MS).length,
-      islet_loop_late_over_20ms: late.filter((l) => l.late >= 20).length,
-      islet_loop_late_max_ms: round1(Math.max(0, ...late.map((l) => l.late))),
-    };
-  };
-  return {
-    slice_us: { short: AB_US, default: defaultNs === undefined ? null : defaultNs / 1000 },
-    block_s: BLOCK_MS / 1000,
-    arms: { default: arm('default'), short: arm('short') },
-    blocks: blocks.map((b) => {
-      const ms = echoes.filter((e) => e.at >= b.from && e.at < b.to && e.at + e.ms < b.to).map((e) => e.ms);
-      return { arm: b.arm, from_s: round1((b.from - from) / 1000), keys: ms.length, p99: round1(pct(ms, 0.99)) };
-    }),
   };
 }
 
