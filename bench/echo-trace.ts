@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   const pool = new WorkerPool();
   let traced: { from: number; to: number } | undefined;
   let probe: Awaited<ReturnType<typeof openJourney>>['trainee'] | undefined; // runs the exercise, with --exercise
-  let switcher: ReturnType<typeof alternateArms> | undefined; // with --slice-ab, until the window ends
+  let switcher: ReturnType<typeof alternateArms> | undefined; // with an A/B option, until the window ends
   let rt: Awaited<ReturnType<typeof startRtProbe>>; // with --rt-probe, until the window ends
   let bufferKb: string | undefined; // the trace buffer's size before this run, restored after; set while it traces
   let clock = 'local'; // the trace's clock before this run, restored with the buffer
