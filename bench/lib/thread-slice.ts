@@ -12,7 +12,7 @@
  * shortens the echo tail (no effect was found: docs/performance.md). A bench tool, not part of the product.
  *
  * Node has no call for sched_setattr, so one short perl process (perl-base is part of every Debian and
- * Ubuntu system) makes the syscall for the thread id given. The slice is read back from
+ * Ubuntu system) makes the syscall for the threads given. The slice is read back from
  * /proc/<tid>/sched (`se.slice`), which is how an older kernel that ignores the request is told apart.
  *
  * Contract: never throws; answers what it did.
@@ -31,12 +31,6 @@ export const MAX_SLICE_NS = 100_000_000;
 /** sched_setattr's number on the architectures ISLET runs on; others answer 'unsupported'. */
 const SYSCALL: Partial<Record<string, number>> = { x64: 314, arm64: 274 };
 
-// struct sched_attr, version 0 (48 bytes): size, policy, flags, nice, priority, runtime, deadline, period.
-const SCRIPT =
-  'my ($tid, $policy, $nice, $ns, $nr) = map { $_ + 0 } @ARGV;' +
-  'my $attr = pack("LLQlLQQQ", 48, $policy, 0, $nice, 0, $ns, 0, 0);' +
-  'syscall($nr, $tid, $attr, 0) == 0 or die "$!\\n";';
-
 /** `se.slice` of a thread in ns; undefined where the kernel shows none (before EEVDF) or the thread is gone. */
 export function threadSlice(tid: number | 'self'): number | undefined {
   try {
@@ -52,7 +46,6 @@ export function threadSlice(tid: number | 'self'): number | undefined {
  * policy and nice. Only SCHED_OTHER and SCHED_BATCH threads take a slice request.
  */
 export function setThreadSlice(tid: number, ns: number): SliceResult {
-  const nr = SYSCALL[process.arch];
   const now = threadSlice(tid);
   // sched_setattr must be given the thread's policy and nice again (on Linux getpriority takes a thread id).
   const policy = schedPolicy(tid);
@@ -62,19 +55,10 @@ export function setThreadSlice(tid: number, ns: number): SliceResult {
   } catch {
     nice = undefined;
   }
-  if (nr === undefined || now === undefined || nice === undefined || (policy !== 0 && policy !== 3)) return 'unsupported';
+  if (SYSCALL[process.arch] === undefined || now === undefined || nice === undefined || (policy !== 0 && policy !== 3)) return 'unsupported';
   const want = Math.min(MAX_SLICE_NS, Math.max(MIN_SLICE_NS, Math.round(ns)));
   if (now === want) return 'unchanged';
-  let status: number | null;
-  try {
-    status = spawnSync('perl', ['-e', SCRIPT, String(tid), String(policy), String(nice), String(want), String(nr)], {
-      stdio: 'ignore',
-      timeout: 5000,
-    }).status;
-  } catch {
-    return 'unsupported';
-  }
-  if (status !== 0) return 'refused';
+  if (setSlices([tid], want, { resetOnFork: false }).set !== 1) return 'refused';
   // A kernel before 6.12 accepts the call and ignores the runtime of a fair policy.
   return threadSlice(tid) === want ? 'set' : 'unsupported';
 }
@@ -82,7 +66,8 @@ export function setThreadSlice(tid: number, ns: number): SliceResult {
 /** sched_setattr's SCHED_FLAG_RESET_ON_FORK: a thread's children start at the kernel's defaults (sched(7)). */
 const RESET_ON_FORK = 0x01;
 
-// The same call for many threads in one perl process: argv is nr, flags, then (tid, policy, nice, ns) per thread.
+// struct sched_attr, version 0 (48 bytes): size, policy, flags, nice, priority, runtime, deadline, period; one
+// perl process makes the call for every thread: argv is nr, flags, then (tid, policy, nice, ns) per thread.
 // A thread that is gone or refuses is counted, not fatal.
 const BATCH_SCRIPT =
   'my ($nr, $flags, @t) = map { $_ + 0 } @ARGV; my $bad = 0;' +
