@@ -39,7 +39,7 @@
  * given its weight back) and of the others.
  *
  * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10] [--exercise]
- *        [--slice-ab 100 | --terminal-slice-ab 100 | --relay-cgroup-ab] [--block 10 --slice-first short|default]
+ *        [--slice-ab 100 | --terminal-slice-ab 100 | --relay-cgroup-ab | --typing-boost-ab 262144] [--block 10 --slice-first short|default]
  *        [--rt-probe] [--busy-shares 64] [--busy-percent 90]
  */
 import { exec } from 'node:child_process';
@@ -57,7 +57,7 @@ import { repoRoot } from '../test/helpers/islet-process.ts';
 import { threadSlice } from './lib/thread-slice.ts';
 import { LagWatch, lateDuring, lateness, type Late } from './lib/lag-watch.ts';
 import { type RtProbeOutput, startRtProbe, stallsDuring } from './lib/rt-probe.ts';
-import { alternateArms, armsSummary, type Block, relayCgroupArms, terminalArms, isletThreadArms } from './lib/block-ab.ts';
+import { alternateArms, armsSummary, type Block, relayCgroupArms, terminalArms, isletThreadArms, typingBoostArms } from './lib/block-ab.ts';
 
 const argv = process.argv.slice(2);
 const N = numArg(argv, 'n', 100);
@@ -81,10 +81,17 @@ const TERMINAL_SLICE_AB_US = numArg(argv, 'terminal-slice-ab', 0);
  * outside the container's CPU group, and no relay forks in the window (the shells live through it).
  */
 const RELAY_CGROUP_AB = argv.includes('--relay-cgroup-ab');
+/**
+ * `--typing-boost-ab SHARES`: the same alternation, but the treated arm raises a trainee's container to SHARES cpu
+ * weight while the trainee types a command and puts it back to 1024 before the command runs (lib/block-ab.ts
+ * typingBoostArms): whether weighting the typing container, as ISLET could on a key's arrival, takes the shell's and
+ * the relay's wait out of the containers' queue.
+ */
+const TYPING_BOOST_AB = numArg(argv, 'typing-boost-ab', 0);
 /** `--rt-probe`: bench/rt-probe.c runs through the window, and the result says which slow keys met a stall of the machine. */
 const RT_PROBE = argv.includes('--rt-probe');
-if ([SLICE_AB_US > 0, TERMINAL_SLICE_AB_US > 0, RELAY_CGROUP_AB].filter(Boolean).length > 1)
-  throw new Error('--slice-ab, --terminal-slice-ab, --relay-cgroup-ab: one at a time');
+if ([SLICE_AB_US > 0, TERMINAL_SLICE_AB_US > 0, RELAY_CGROUP_AB, TYPING_BOOST_AB > 0].filter(Boolean).length > 1)
+  throw new Error('--slice-ab, --terminal-slice-ab, --relay-cgroup-ab, --typing-boost-ab: one at a time');
 const AB_US = SLICE_AB_US || TERMINAL_SLICE_AB_US;
 const BLOCK_MS = numArg(argv, 'block', 10) * 1000;
 // Which arm opens the window: `--slice-first short|default`; without it, by the minute's parity.
@@ -128,7 +135,9 @@ async function main(): Promise<void> {
     ],
   });
   const startSliceNs = threadSlice(target.pid); // the slice ISLET's event-loop thread starts with: the kernel's default
-  const pool = new WorkerPool();
+  // With --typing-boost-ab, the typists' hook is wired once their containers are known (after the room is open).
+  let onTyping: ((index: number, typing: boolean) => void) | undefined;
+  const pool = new WorkerPool({ onTyping: (i, typing) => onTyping?.(i, typing) });
   let traced: { from: number; to: number } | undefined;
   let probe: Awaited<ReturnType<typeof openJourney>>['trainee'] | undefined; // runs the exercise, with --exercise
   let switcher: ReturnType<typeof alternateArms> | undefined; // with an A/B option, until the window ends
@@ -178,7 +187,13 @@ async function main(): Promise<void> {
           ? alternateArms(terminalArms(hops, TERMINAL_SLICE_AB_US), from, blocks, abOpts)
           : RELAY_CGROUP_AB
             ? alternateArms(relayCgroupArms(hops), from, blocks, abOpts)
-            : undefined;
+            : TYPING_BOOST_AB > 0
+              ? (() => {
+                  const boost = typingBoostArms(hops, TYPING_BOOST_AB);
+                  onTyping = boost.onTyping;
+                  return alternateArms(boost.target, from, blocks, abOpts);
+                })()
+              : undefined;
     if (traceable) {
       await sleep(Math.max(0, (SECONDS - TRACE_SECONDS) * 500)); // the traced part sits in the middle of the window
       const t0 = performance.now();
@@ -223,6 +238,8 @@ async function main(): Promise<void> {
         terminal_slice_us: TERMINAL_SLICE_AB_US > 0 ? 'alternating' : 'default',
         // With --relay-cgroup-ab: the relays alternate between their containers' cpu cgroups and one of their own.
         relay_cpu_cgroup: RELAY_CGROUP_AB ? 'alternating' : 'container',
+        // With --typing-boost-ab: the cpu weight a typing trainee's container had in the treated arm (else none).
+        typing_boost_shares: TYPING_BOOST_AB > 0 ? TYPING_BOOST_AB : null,
         slow_ms: SLOW_MS,
       },
       // The window's start on the wall clock (ms since the epoch): every `at_s` below counts from it, so other
@@ -264,13 +281,30 @@ async function main(): Promise<void> {
         keys_by_hop: keysByHop(lines, echoes, hops, target.pid, t),
       };
     }
-    // In a --relay-cgroup-ab run the arm called `short` is the one with the relays in their own cpu cgroup.
+    // In a --relay-cgroup-ab run the arm called `short` is the one with the relays in their own cpu cgroup, in a
+    // --typing-boost-ab run the one whose typing containers were weighted up.
     if (switcher)
       result.slice_ab = {
-        of: SLICE_AB_US > 0 ? 'islet' : TERMINAL_SLICE_AB_US > 0 ? 'terminals' : 'relay-cpu-cgroup (short: relays in their own group)',
+        of:
+          SLICE_AB_US > 0
+            ? 'islet'
+            : TERMINAL_SLICE_AB_US > 0
+              ? 'terminals'
+              : RELAY_CGROUP_AB
+                ? 'relay-cpu-cgroup (short: relays in their own group)'
+                : `typing-boost (short: a typing trainee's container at ${TYPING_BOOST_AB} shares)`,
         ...armsSummary(blocks, echoes, lag, from, { shortUs: AB_US, defaultNs: switcher.defaultNs, blockMs: BLOCK_MS, slowMs: SLOW_MS }),
       };
-    const suffix = SLICE_AB_US > 0 ? '-slice-ab' : TERMINAL_SLICE_AB_US > 0 ? '-terminal-slice-ab' : RELAY_CGROUP_AB ? '-relay-cgroup-ab' : '';
+    const suffix =
+      SLICE_AB_US > 0
+        ? '-slice-ab'
+        : TERMINAL_SLICE_AB_US > 0
+          ? '-terminal-slice-ab'
+          : RELAY_CGROUP_AB
+            ? '-relay-cgroup-ab'
+            : TYPING_BOOST_AB > 0
+              ? '-typing-boost-ab'
+              : '';
     writeResult(`${WITH_EXERCISE ? 'echo-trace-exercise' : 'echo-trace'}${suffix}`, result);
   } finally {
     switcher?.stop(performance.now()); // after a failure mid-window too: its timer would keep the process alive

@@ -1,5 +1,5 @@
 /**
- * The within-room A/B of bench/echo-trace.ts (--slice-ab, --terminal-slice-ab, --relay-cgroup-ab): one setting is
+ * The within-room A/B of bench/echo-trace.ts (--slice-ab, --terminal-slice-ab, --relay-cgroup-ab, --typing-boost-ab): one setting is
  * switched on and off in blocks through one window, so both arms meet the same trainees in the same minutes, and the
  * keys are pooled per arm. The arm called `short` is the treated one (a short scheduler slice, or the relays in a cpu
  * group of their own); `default` leaves the kernel's and the engine's settings.
@@ -85,11 +85,8 @@ export function relayCgroupArms(hops: ReadonlyMap<number, Hops>): SliceTarget {
   mkdirSync(own, { recursive: true });
   const home = new Map<number, string>();
   for (const { relay } of hops.values()) {
-    const line = readFileSync(`/proc/${relay}/cgroup`, 'utf8')
-      .split('\n')
-      .find((l) => /^\d+:([^:]*,)?cpu(,[^:]*)?:/.test(l));
-    const path = line?.split(':')[2];
-    if (path && path !== '/') home.set(relay, join(CPU_ROOT, path, 'cgroup.procs'));
+    const dir = cpuCgroupOf(relay);
+    if (dir) home.set(relay, join(dir, 'cgroup.procs'));
   }
   if (home.size === 0) throw new Error("--relay-cgroup-ab: no relay's cpu cgroup found");
   const move = (to: (relay: number) => string) => {
@@ -112,6 +109,61 @@ export function relayCgroupArms(hops: ReadonlyMap<number, Hops>): SliceTarget {
       } catch {
         // a relay still in it (gone ones leave it empty): the next run's sweep removes it
       }
+    },
+  };
+}
+
+/** The cpu cgroup directory (cgroup v1) of host process `pid`, or undefined when it has none of its own. */
+function cpuCgroupOf(pid: number): string | undefined {
+  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+    .split('\n')
+    .find((l) => /^\d+:([^:]*,)?cpu(,[^:]*)?:/.test(l));
+  const path = line?.split(':')[2];
+  return path && path !== '/' ? join(CPU_ROOT, path) : undefined;
+}
+
+/**
+ * The --typing-boost-ab target: in the `short` (treated) arm a trainee's container gets `shares` as its cpu weight
+ * while the trainee types a command (WorkerPool's onTyping: from before its first key to before its Enter) and
+ * 1024 again before the command runs, as ISLET could set it on a key's arrival; the `default` arm leaves every
+ * container at 1024. An upper bound on what raising a typing container's weight can do for the echo: the weight is
+ * raised before the first key is timed. Containers the governor lowered meanwhile are put to 1024 by it too.
+ */
+export function typingBoostArms(hops: ReadonlyMap<number, Hops>, shares: number): { target: SliceTarget; onTyping: (index: number, typing: boolean) => void } {
+  if (!existsSync(join(CPU_ROOT, 'cpu.shares'))) throw new Error('--typing-boost-ab: needs cgroup v1 with the cpu controller at ' + CPU_ROOT);
+  const files = new Map<number, string>();
+  for (const [index, { relay }] of hops) {
+    try {
+      const dir = cpuCgroupOf(relay);
+      if (dir) files.set(index, join(dir, 'cpu.shares'));
+    } catch {
+      // the relay is gone: this trainee is left out
+    }
+  }
+  if (files.size === 0) throw new Error("--typing-boost-ab: no typist's cpu cgroup found");
+  let boosting = false;
+  const write = (file: string, value: number) => {
+    try {
+      writeFileSync(file, String(value));
+      return true;
+    } catch {
+      return false; // the container is gone
+    }
+  };
+  return {
+    target: {
+      defaultNs: undefined,
+      set: (a) => {
+        boosting = a === 'short';
+        if (boosting) return; // the next command's first key raises its container
+        let failed = 0;
+        for (const f of files.values()) if (!write(f, 1024)) failed++;
+        if (failed > files.size / 2) throw new Error(`--typing-boost-ab: ${failed} of ${files.size} containers took no weight`);
+      },
+    },
+    onTyping: (index, typing) => {
+      const f = files.get(index);
+      if (f && boosting) write(f, typing ? shares : 1024);
     },
   };
 }

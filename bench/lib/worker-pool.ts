@@ -54,9 +54,12 @@ export class WorkerPool {
   #stop = false;
   #activations = 0;
   readonly #start: PoolStart;
+  readonly #onTyping: ((index: number, typing: boolean) => void) | undefined;
 
-  constructor(opts: { start?: PoolStart } = {}) {
+  /** `onTyping`: told when trainee `index` starts and stops typing a command (WorkloadOptions.onTyping). */
+  constructor(opts: { start?: PoolStart; onTyping?: (index: number, typing: boolean) => void } = {}) {
     this.#start = opts.start ?? 'spread';
+    this.#onTyping = opts.onTyping;
   }
 
   /** Where this pool's trainees start in the script ('spread' or 'in-step'), for the result files to say. */
@@ -96,6 +99,7 @@ export class WorkerPool {
               paused: () => !w.active,
               state: w.state,
               startAt: this.startAt(base + k),
+              ...(this.#onTyping ? { onTyping: (typing: boolean) => this.#onTyping?.(base + k, typing) } : {}),
             }).then((r) => {
               this.failures += r.failures;
             }),

@@ -60,6 +60,11 @@ export interface WorkloadOptions {
    * its trainees over the script instead, as trainees of a room that has been working for a while are.
    */
   readonly startAt?: number;
+  /**
+   * Told `true` just before a command's first key is typed and `false` just before its Enter (never inside an
+   * echo's timing): bench/echo-trace.ts's --typing-boost-ab raises the typing trainee's CPU weight through it.
+   */
+  readonly onTyping?: (typing: boolean) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,17 +91,20 @@ export async function runWorkload(t: SshTrainee, o: WorkloadOptions): Promise<{ 
       if (o.state) o.state.busy = true;
       try {
         t.forget();
+        o.onTyping?.(true);
         for (const ch of cmd) {
           const t0 = performance.now();
           const ms = await t.echo(ch, 30_000);
           o.echoes.push(o.who === undefined ? { at: t0, ms } : { at: t0, ms, who: o.who });
           if (o.typingGapMs > 0) await sleep(o.typingGapMs);
         }
+        o.onTyping?.(false);
         t.skip();
         t.send('\r');
         await t.waitFor(SHELL_PROMPT, 60_000);
         commands++;
       } catch {
+        o.onTyping?.(false);
         failures++;
         t.send('\x03'); // abandon the line; the next command starts afresh
         await sleep(500);
