@@ -39,7 +39,8 @@
  * given its weight back) and of the others.
  *
  * Usage: node bench/echo-trace.ts [--n 100] [--seconds 40] [--trace-seconds 15] [--settle 10] [--exercise]
- *        [--slice-ab 100 | --terminal-slice-ab 100 | --relay-cgroup-ab | --typing-boost-ab 262144] [--block 10 --slice-first short|default]
+ *        [--slice-ab 100 | --terminal-slice-ab 100 | --relay-cgroup-ab | --typing-boost-ab 262144 | --typing-shares-ab 262144]
+ *        [--typing-shares N] [--block 10 --slice-first short|default]
  *        [--rt-probe] [--busy-shares 64] [--busy-percent 90]
  */
 import { exec } from 'node:child_process';
@@ -57,7 +58,7 @@ import { repoRoot } from '../test/helpers/islet-process.ts';
 import { threadSlice } from './lib/thread-slice.ts';
 import { LagWatch, lateDuring, lateness, type Late } from './lib/lag-watch.ts';
 import { type RtProbeOutput, startRtProbe, stallsDuring } from './lib/rt-probe.ts';
-import { alternateArms, armsSummary, type Block, relayCgroupArms, terminalArms, isletThreadArms, typingBoostArms } from './lib/block-ab.ts';
+import { alternateArms, armsSummary, type Block, configArms, relayCgroupArms, terminalArms, isletThreadArms, typingBoostArms } from './lib/block-ab.ts';
 
 const argv = process.argv.slice(2);
 const N = numArg(argv, 'n', 100);
@@ -88,10 +89,40 @@ const RELAY_CGROUP_AB = argv.includes('--relay-cgroup-ab');
  * the relay's wait out of the containers' queue.
  */
 const TYPING_BOOST_AB = numArg(argv, 'typing-boost-ab', 0);
+/**
+ * `--typing-shares-ab SHARES`: the product's own typing weight (`typing_cpu_shares`, src/lifecycle/cpu-weight-governor.ts)
+ * alternates between SHARES (the treated arm) and 0 (off) through the window, by rewriting ISLET's islet.yaml.
+ * `--typing-shares N` instead sets it for the whole run; without either, ISLET's default.
+ */
+const TYPING_SHARES_AB = numArg(argv, 'typing-shares-ab', 0);
+const TYPING_SHARES = argv.includes('--typing-shares') ? numArg(argv, 'typing-shares', 0) : undefined;
 /** `--rt-probe`: bench/rt-probe.c runs through the window, and the result says which slow keys met a stall of the machine. */
 const RT_PROBE = argv.includes('--rt-probe');
-if ([SLICE_AB_US > 0, TERMINAL_SLICE_AB_US > 0, RELAY_CGROUP_AB, TYPING_BOOST_AB > 0].filter(Boolean).length > 1)
-  throw new Error('--slice-ab, --terminal-slice-ab, --relay-cgroup-ab, --typing-boost-ab: one at a time');
+/** Which within-room A/B the run makes, if any (each names its result file's suffix and what the arms are). */
+type AbKind = 'slice' | 'terminal-slice' | 'relay-cgroup' | 'typing-boost' | 'typing-shares';
+const AB_KINDS = (
+  [
+    ['slice', SLICE_AB_US > 0],
+    ['terminal-slice', TERMINAL_SLICE_AB_US > 0],
+    ['relay-cgroup', RELAY_CGROUP_AB],
+    ['typing-boost', TYPING_BOOST_AB > 0],
+    ['typing-shares', TYPING_SHARES_AB > 0],
+  ] as const
+)
+  .filter(([, on]) => on)
+  .map(([kind]) => kind as AbKind);
+if (AB_KINDS.length > 1) throw new Error('--slice-ab, --terminal-slice-ab, --relay-cgroup-ab, --typing-boost-ab, --typing-shares-ab: one at a time');
+const AB: AbKind | undefined = AB_KINDS[0];
+// The generator's own boost writes the weights ISLET's typing weight would: the product's is off under it.
+if ((AB === 'typing-boost' || AB === 'typing-shares') && TYPING_SHARES !== undefined) throw new Error(`--typing-shares does not go with --${AB}-ab`);
+/** What the treated arm (called `short` in the result) is, per A/B. */
+const AB_TREATED: Record<AbKind, string> = {
+  slice: 'islet',
+  'terminal-slice': 'terminals',
+  'relay-cgroup': 'relay-cpu-cgroup (short: relays in their own group)',
+  'typing-boost': `typing-boost (short: a typing trainee's container at ${TYPING_BOOST_AB} shares, set by the generator)`,
+  'typing-shares': `typing_cpu_shares (short: ${TYPING_SHARES_AB}, default: 0)`,
+};
 const AB_US = SLICE_AB_US || TERMINAL_SLICE_AB_US;
 const BLOCK_MS = numArg(argv, 'block', 10) * 1000;
 // Which arm opens the window: `--slice-first short|default`; without it, by the minute's parity.
@@ -128,6 +159,12 @@ async function main(): Promise<void> {
     config: [
       ...(BUSY_SHARES !== undefined ? [`busy_cpu_shares: ${BUSY_SHARES}`] : []),
       ...(BUSY_PERCENT !== undefined ? [`busy_cpu_percent: ${BUSY_PERCENT}`] : []),
+      // Off under the generator's own boost and at the start of the product's A/B (its switcher sets it per block).
+      ...(AB === 'typing-boost' || AB === 'typing-shares'
+        ? ['typing_cpu_shares: 0']
+        : TYPING_SHARES !== undefined
+          ? [`typing_cpu_shares: ${TYPING_SHARES}`]
+          : []),
       ...(TERMINAL !== undefined || TERMINAL_SLICE_AB_US > 0 ? ['runtime:'] : []),
       ...(TERMINAL !== undefined ? [`  terminal: ${TERMINAL}`] : []),
       // The A/B sets the relays' and shells' slices itself: the product's own request must not be under it.
@@ -171,6 +208,23 @@ async function main(): Promise<void> {
     await sleep(SETTLE_MS);
     const weights = await loweredWatch(target.containerFilter);
     const keyWeights = await trainerWeights(target.containerFilter);
+    const abTarget = (kind: AbKind) => {
+      switch (kind) {
+        case 'slice':
+          return isletThreadArms(target.pid, startSliceNs, SLICE_AB_US);
+        case 'terminal-slice':
+          return terminalArms(hops, TERMINAL_SLICE_AB_US);
+        case 'relay-cgroup':
+          return relayCgroupArms(hops);
+        case 'typing-shares':
+          return configArms(target.configFile!, 'typing_cpu_shares', TYPING_SHARES_AB, 0);
+        case 'typing-boost': {
+          const boost = typingBoostArms(hops, TYPING_BOOST_AB);
+          onTyping = boost.onTyping;
+          return boost.target;
+        }
+      }
+    };
     // Started before the window and run a second past it, so that the whole window is probed.
     rt = RT_PROBE ? await startRtProbe(SECONDS + 2) : undefined;
     const from = performance.now();
@@ -180,20 +234,7 @@ async function main(): Promise<void> {
       while (probe && exercising) exercises.push(round1((await run(probe, EXERCISE, 600_000)).ms));
     })();
     const blocks: Block[] = [];
-    switcher =
-      SLICE_AB_US > 0
-        ? alternateArms(isletThreadArms(target.pid, startSliceNs, SLICE_AB_US), from, blocks, abOpts)
-        : TERMINAL_SLICE_AB_US > 0
-          ? alternateArms(terminalArms(hops, TERMINAL_SLICE_AB_US), from, blocks, abOpts)
-          : RELAY_CGROUP_AB
-            ? alternateArms(relayCgroupArms(hops), from, blocks, abOpts)
-            : TYPING_BOOST_AB > 0
-              ? (() => {
-                  const boost = typingBoostArms(hops, TYPING_BOOST_AB);
-                  onTyping = boost.onTyping;
-                  return alternateArms(boost.target, from, blocks, abOpts);
-                })()
-              : undefined;
+    switcher = AB === undefined ? undefined : alternateArms(abTarget(AB), from, blocks, abOpts);
     if (traceable) {
       await sleep(Math.max(0, (SECONDS - TRACE_SECONDS) * 500)); // the traced part sits in the middle of the window
       const t0 = performance.now();
@@ -240,6 +281,8 @@ async function main(): Promise<void> {
         relay_cpu_cgroup: RELAY_CGROUP_AB ? 'alternating' : 'container',
         // With --typing-boost-ab: the cpu weight a typing trainee's container had in the treated arm (else none).
         typing_boost_shares: TYPING_BOOST_AB > 0 ? TYPING_BOOST_AB : null,
+        // ISLET's typing_cpu_shares: alternating with --typing-shares-ab, 0 under --typing-boost-ab, else the run's value.
+        typing_cpu_shares: AB === 'typing-shares' ? `alternating ${TYPING_SHARES_AB} / 0` : AB === 'typing-boost' ? 0 : (TYPING_SHARES ?? 'default'),
         slow_ms: SLOW_MS,
       },
       // The window's start on the wall clock (ms since the epoch): every `at_s` below counts from it, so other
@@ -281,30 +324,13 @@ async function main(): Promise<void> {
         keys_by_hop: keysByHop(lines, echoes, hops, target.pid, t),
       };
     }
-    // In a --relay-cgroup-ab run the arm called `short` is the one with the relays in their own cpu cgroup, in a
-    // --typing-boost-ab run the one whose typing containers were weighted up.
-    if (switcher)
+    // The arm called `short` is the treated one (AB_TREATED says what it is).
+    if (switcher && AB)
       result.slice_ab = {
-        of:
-          SLICE_AB_US > 0
-            ? 'islet'
-            : TERMINAL_SLICE_AB_US > 0
-              ? 'terminals'
-              : RELAY_CGROUP_AB
-                ? 'relay-cpu-cgroup (short: relays in their own group)'
-                : `typing-boost (short: a typing trainee's container at ${TYPING_BOOST_AB} shares)`,
+        of: AB_TREATED[AB],
         ...armsSummary(blocks, echoes, lag, from, { shortUs: AB_US, defaultNs: switcher.defaultNs, blockMs: BLOCK_MS, slowMs: SLOW_MS }),
       };
-    const suffix =
-      SLICE_AB_US > 0
-        ? '-slice-ab'
-        : TERMINAL_SLICE_AB_US > 0
-          ? '-terminal-slice-ab'
-          : RELAY_CGROUP_AB
-            ? '-relay-cgroup-ab'
-            : TYPING_BOOST_AB > 0
-              ? '-typing-boost-ab'
-              : '';
+    const suffix = AB ? `-${AB}-ab` : '';
     writeResult(`${WITH_EXERCISE ? 'echo-trace-exercise' : 'echo-trace'}${suffix}`, result);
   } finally {
     switcher?.stop(performance.now()); // after a failure mid-window too: its timer would keep the process alive

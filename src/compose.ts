@@ -214,6 +214,11 @@ export function composeGraph(o: GraphOptions): IsletGraph {
   const pool = new WarmPool({ driver, store, config, log: log.child({ module: 'pool' }), instance, labels, bridgeNetwork });
   // Made once the runner exists (it needs the runner's shells); the runner asks it at every reattach.
   let drains: DrainNotices | undefined;
+  // Several front doors share a PostgreSQL store: one reconciles and governs CPU weights at a time (src/lifecycle/leader-lease.ts).
+  const leader = store.shared ? new LeaderLease({ store, log: log.child({ module: 'leader' }) }) : undefined;
+  // Made before the runner, which tells it of every trainee's keys (the typing weight).
+  const cpuWeights = cpuWeightService(o, leader);
+  const governor = cpuWeights?.governor;
   const runner = new EnvironmentRunner({
     driver,
     store,
@@ -225,6 +230,7 @@ export function composeGraph(o: GraphOptions): IsletGraph {
     now,
     screenRestore: () => config.current().global.screen_restore,
     retiringNotice: (id) => drains?.loginNotice(id),
+    ...(governor ? { typed: (id: string, b: Buffer) => governor.typed(id, b) } : {}),
     ...(o.labNetwork ? { labNetwork: o.labNetwork } : {}),
     ...(o.extraLabels ? { extraLabels: o.extraLabels } : {}),
   });
@@ -235,8 +241,6 @@ export function composeGraph(o: GraphOptions): IsletGraph {
     sweptAt = performance.now();
     await sweepRecordings(recordingsDir(o.dataDir), config.current().global.recording_retention, now());
   };
-  // Several front doors share a PostgreSQL store: one reconciles and governs CPU weights at a time (src/lifecycle/leader-lease.ts).
-  const leader = store.shared ? new LeaderLease({ store, log: log.child({ module: 'leader' }) }) : undefined;
   const lifecycle = new LifecycleService({
     store,
     driver,
@@ -274,10 +278,9 @@ export function composeGraph(o: GraphOptions): IsletGraph {
     : undefined;
   drains = notices;
   const drainCheck = notices ? periodic('drains', DRAIN_CHECK_MS, () => notices.tick()) : undefined;
-  const cpuWeights = cpuWeightService(o, leader);
   const services = {
     ...(drainCheck ? { drains: drainCheck } : {}),
-    ...(cpuWeights ? { cpuWeights } : {}),
+    ...(cpuWeights ? { cpuWeights: cpuWeights.service } : {}),
     hasher: { name: 'hasher', start: () => hasher.prepare(), stop: sealing },
     lifecycle: { name: 'lifecycle', start: () => lifecycle.start(), stop: () => lifecycle.stop() },
     pool: {
@@ -296,10 +299,13 @@ export function composeGraph(o: GraphOptions): IsletGraph {
 }
 
 /**
- * The CPU-weight governor over the running containers the store names, or undefined where the driver cannot set
- * weights cheaply on this machine (an engine elsewhere, Swarm).
+ * The CPU-weight governor over the running containers the store names (and its service, which ticks it), or
+ * undefined where the driver cannot set weights cheaply on this machine (an engine elsewhere, Swarm).
  */
-function cpuWeightService(o: Pick<GraphOptions, 'config' | 'store' | 'driver' | 'log'>, leader: LeaderLease | undefined): Service | undefined {
+function cpuWeightService(
+  o: Pick<GraphOptions, 'config' | 'store' | 'driver' | 'log'>,
+  leader: LeaderLease | undefined,
+): { governor: CpuWeightGovernor; service: Service } | undefined {
   const { config, store, driver } = o;
   const { setCpuWeight } = driver;
   // usageLocal: the driver reads CPU time from this machine's cgroup files, cheap enough for every container each tick.
@@ -308,7 +314,7 @@ function cpuWeightService(o: Pick<GraphOptions, 'config' | 'store' | 'driver' | 
     driver: { cpuTime: (id) => driver.cpuTime(id), setCpuWeight: (id, shares) => setCpuWeight.call(driver, id, shares) },
     settings: () => {
       const g = config.current().global;
-      return { busyShares: g.busy_cpu_shares, busyPercent: g.busy_cpu_percent };
+      return { busyShares: g.busy_cpu_shares, busyPercent: g.busy_cpu_percent, typingShares: g.typing_cpu_shares };
     },
     targets: () => governedContainers(store, config),
     log: o.log.child({ module: 'cpu-weights' }),
@@ -317,11 +323,14 @@ function cpuWeightService(o: Pick<GraphOptions, 'config' | 'store' | 'driver' | 
   });
   const ticks = periodic('cpu-weights', GOVERNOR_TICK_MS, () => governor.tick());
   return {
-    name: 'cpu-weights',
-    start: () => ticks.start(),
-    stop: async () => {
-      ticks.stop();
-      await governor.close();
+    governor,
+    service: {
+      name: 'cpu-weights',
+      start: () => ticks.start(),
+      stop: async () => {
+        ticks.stop();
+        await governor.close();
+      },
     },
   };
 }

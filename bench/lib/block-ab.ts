@@ -1,5 +1,6 @@
 /**
- * The within-room A/B of bench/echo-trace.ts (--slice-ab, --terminal-slice-ab, --relay-cgroup-ab, --typing-boost-ab): one setting is
+ * The within-room A/B of bench/echo-trace.ts (--slice-ab, --terminal-slice-ab, --relay-cgroup-ab, --typing-boost-ab,
+ * --typing-shares-ab): one setting is
  * switched on and off in blocks through one window, so both arms meet the same trainees in the same minutes, and the
  * keys are pooled per arm. The arm called `short` is the treated one (a short scheduler slice, or the relays in a cpu
  * group of their own); `default` leaves the kernel's and the engine's settings.
@@ -7,7 +8,7 @@
  * Contract: a target's set() throws when most of what it acts on refused; alternateArms() keeps the run going in the
  * arm it is in when a switch fails, and its stop() puts the default back and never throws.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Late } from './lag-watch.ts';
 import { pct, round1 } from './results.ts';
@@ -164,6 +165,25 @@ export function typingBoostArms(hops: ReadonlyMap<number, Hops>, shares: number)
     onTyping: (index, typing) => {
       const f = files.get(index);
       if (f && boosting) write(f, typing ? shares : 1024);
+    },
+  };
+}
+
+/**
+ * The --typing-shares-ab target: ISLET's own setting `key` (a top-level line of its islet.yaml, which it reloads on
+ * change) is `short` in the treated arm and `dflt` in the other. The file is replaced whole (a rename), so ISLET
+ * never reads half of it.
+ */
+export function configArms(file: string, key: string, short: number, dflt: number): SliceTarget {
+  const line = new RegExp(`^${key}:.*$`, 'm');
+  return {
+    defaultNs: undefined,
+    set: (a) => {
+      const text = readFileSync(file, 'utf8');
+      const want = `${key}: ${a === 'short' ? short : dflt}`;
+      const next = line.test(text) ? text.replace(line, want) : `${text.replace(/\n*$/, '\n')}${want}\n`;
+      writeFileSync(`${file}.ab`, next);
+      renameSync(`${file}.ab`, file);
     },
   };
 }

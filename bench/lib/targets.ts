@@ -30,6 +30,8 @@ export interface Target {
   readonly pid: number;
   /** `docker ps --filter` selecting this system's trainee containers. */
   readonly containerFilter: string;
+  /** ISLET's islet.yaml, which it reloads when it changes (a within-room A/B of a setting rewrites it); none for the peer. */
+  readonly configFile?: string;
   /** Resident memory of the server side (MB) and its process count. */
   serverMemory(): { mb: number; pssMb: number; processes: number };
   /** The server's own warnings and errors so far (ISLET's log lines at level warn or above; none for the peer). */
@@ -107,6 +109,7 @@ export async function startIslet(opts: IsletTargetOptions = {}): Promise<Target>
     port: islet.port,
     pid: islet.pid!,
     containerFilter: `label=${LABEL_TEST}=${runId}`,
+    configFile: join(islet.configDir, 'islet.yaml'),
     gate: { user: 'demo', password: 'demo' },
     choices: { demo: '1', ...(opts.warmPool ? { warm: '2' } : {}) },
     serverMemory: () => treeRssMb(islet.pid!),

@@ -241,6 +241,17 @@ export const globalFields = {
         'a job starved by the others is not starved for long; alone on the machine a lowered container still gets every idle cycle. Checked ' +
         "every half second from the host's cgroup files (one engine on this machine only; not with Swarm). 0: off.",
     ),
+  typing_cpu_shares: z
+    .number()
+    .int()
+    .refine((n) => n === 0 || (n >= 2 && n <= 262144), 'must be 0 (off) or from 2 to 262144')
+    .default(262144)
+    .describe(
+      "CPU weight (as `cpu_shares`) of a trainee container while its trainee types a line: from a key to the line's Enter (or 1 s " +
+        "without a key), so the keys echo ahead of the room's running jobs; the command then runs at its own weight. Given back at the " +
+        'half-second check in which the container used 20 % of a core or more, and not raised again before a check under that, so typing ' +
+        'lends no job the weight for more than half a second at a time. Host cgroup files, one engine on this machine only. 0: off.',
+    ),
   busy_cpu_percent: z
     .number()
     .min(1)

@@ -1,12 +1,12 @@
 /**
  * CpuWeightGovernor on the fake driver and the in-memory store, with an injected clock: which containers are
- * lowered, when they get their weight back, and what is left alone. test/e2e/cpu-weight.test.ts runs the same
+ * lowered or raised (a trainee typing), when they get their weight back, and what is left alone. test/e2e/cpu-weight.test.ts runs the same
  * governor on the real engine's cgroup files.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { unitWorld } from '../../test/helpers/unit-world.ts';
-import { CpuWeightGovernor, GOVERNOR_TICK_MS, type GovernorSettings, governedContainers } from './cpu-weight-governor.ts';
+import { CpuWeightGovernor, GOVERNOR_TICK_MS, type GovernorSettings, governedContainers, TYPING_IDLE_MS } from './cpu-weight-governor.ts';
 
 const DEMO = 'image: islet/demo:latest\nuser: student\n';
 const LIGHT = 'image: islet/demo:latest\nuser: student\ncpu_shares: 32\n';
@@ -179,4 +179,122 @@ test('a failed write changes nothing and is tried again at the next tick', async
   w.driver.engine.behaviour.fail = {};
   await w.tick({ [id]: 150 });
   assert.equal(w.instance(id).cpuWeight, 64);
+});
+
+/** The fake driver writes after a turn of the event loop (the real one at once): typed()'s write lands by then. */
+const written = () => new Promise((r) => setImmediate(r));
+const TYPING: GovernorSettings = { busyShares: 64, busyPercent: 90, typingShares: 8192 };
+
+test("a typing trainee's container is raised at a key and gets its own weight back at the Enter, before the command runs", async (t) => {
+  const w = world(t);
+  w.settings.value = TYPING;
+  const id = await w.make('type1');
+  const other = await w.make('type2');
+  w.governor.typed(id, Buffer.from('l'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, undefined, 'a container no tick has seen is left alone');
+  await w.tick();
+  w.governor.typed(id, Buffer.from('l'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 8192);
+  assert.equal(w.instance(other).cpuWeight, 1024, 'only the typing one');
+  assert.equal(w.governor.raised, 1);
+  const writes = () => w.driver.engine.calls.filter((op) => op === 'setCpuWeight').length;
+  const before = writes();
+  w.governor.typed(id, Buffer.from('s'));
+  await written();
+  assert.equal(writes(), before, 'the next keys of the line write nothing');
+  w.governor.typed(id, Buffer.from('\r'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 1024, 'the Enter: its own weight, before the command starts');
+  assert.equal(w.governor.raised, 0);
+  // A paste of a whole line ends in its Enter: nothing raised.
+  w.governor.typed(id, Buffer.from('ls -la\n'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 1024);
+});
+
+test('a raised container gets its weight back after TYPING_IDLE_MS without a key; one that just worked is not raised', async (t) => {
+  const w = world(t);
+  w.settings.value = TYPING;
+  const id = await w.make('idle1');
+  await w.tick();
+  w.governor.typed(id, Buffer.from('v'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 8192);
+  for (let ms = 0; ms < TYPING_IDLE_MS - GOVERNOR_TICK_MS; ms += GOVERNOR_TICK_MS) await w.tick();
+  assert.equal(w.instance(id).cpuWeight, 8192, 'under a second since the key');
+  await w.tick();
+  assert.equal(w.instance(id).cpuWeight, 1024, 'a second without a key (a full-screen program, a line left): its own weight');
+  // Its last command used 20 % of a core over the last tick: the keys that follow do not raise it until a calm tick.
+  await w.tick({ [id]: 25 });
+  w.governor.typed(id, Buffer.from('x'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 1024, 'worked over the last tick: not raised');
+  await w.tick({ [id]: 5 });
+  w.governor.typed(id, Buffer.from('y'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 8192, 'a calm tick later, the next key raises it');
+  // A program that computes on each key (under the busy line): given back at the tick it worked, kept back while it works.
+  w.governor.typed(id, Buffer.from('z'));
+  await w.tick({ [id]: 60 });
+  assert.deepEqual([w.instance(id).cpuWeight, w.governor.lowered], [1024, 0], 'worked 60 % over the tick: its own weight, not lowered');
+  w.governor.typed(id, Buffer.from('z'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 1024);
+});
+
+test('busy wins: a raised container that keeps a core busy is lowered, and typing does not raise a lowered one', async (t) => {
+  const w = world(t);
+  w.settings.value = TYPING;
+  const id = await w.make('game1');
+  await w.tick();
+  w.governor.typed(id, Buffer.from('a'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 8192);
+  // A job started in the background while the trainee keeps typing: lowered at the next tick.
+  w.governor.typed(id, Buffer.from('b'));
+  await w.tick({ [id]: 180 });
+  assert.equal(w.instance(id).cpuWeight, 64);
+  assert.deepEqual([w.governor.lowered, w.governor.raised], [1, 0]);
+  w.governor.typed(id, Buffer.from('c'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 64, 'lowered: typing raises nothing');
+});
+
+test('typing_cpu_shares 0 raises nothing and gives a raised weight back; close() gives it back; a server that does not lead raises nothing', async (t) => {
+  const w = world(t);
+  w.settings.value = TYPING;
+  const id = await w.make('off1');
+  await w.tick();
+  w.governor.typed(id, Buffer.from('a'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 8192, 'the probe: raised while on');
+  w.settings.value = { busyShares: 64, busyPercent: 90, typingShares: 0 };
+  await w.tick();
+  assert.equal(w.instance(id).cpuWeight, 1024, 'turned off: its own weight at the next tick');
+  w.governor.typed(id, Buffer.from('b'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 1024, 'off: not raised');
+  w.settings.value = { busyShares: 0, busyPercent: 90, typingShares: 8192 };
+  await w.tick();
+  w.governor.typed(id, Buffer.from('c'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 8192, 'raising works with lowering off');
+  await w.governor.close();
+  assert.equal(w.instance(id).cpuWeight, 1024, 'close(): its own weight back');
+  w.governor.typed(id, Buffer.from('d'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 1024, 'nothing after close()');
+  const follower = w.governorFor(() => false);
+  const leader = w.governorFor(() => true);
+  w.settings.value = TYPING;
+  await leader.tick();
+  await follower.tick();
+  follower.typed(id, Buffer.from('e'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 1024, 'a server that does not lead has seen nothing and raises nothing');
+  leader.typed(id, Buffer.from('e'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 8192, 'the leader raises it');
 });

@@ -1,27 +1,38 @@
 /**
- * Lowers the CPU weight of a trainee container that keeps a core busy, and gives it its environment's weight
- * back once it is quiet, so that one trainee's long CPU-bound job (a capture being analysed, a build) does not
- * lengthen every other trainee's keystroke echo.
+ * Sets each trainee container's CPU weight from what it does: lowered while it keeps a core busy, raised while its
+ * trainee types a line, its environment's own weight otherwise.
  *
- * Why: on the benchmark VM, with 99 trainees typing and one running a CPU-bound job back to back, the typists'
+ * Why lower: on the benchmark VM, with 99 trainees typing and one running a CPU-bound job back to back, the typists'
  * echo p99 was 70.7 ms with every container at weight 1024 and 46.4 ms with the job's container at weight 2
  * (medians of 8 runs each, bench/results/2026-12-03-exercise-weight-ab/), while the job took 13 % longer; with this
  * governor at weight 2 against it off, 44.7 against 79.2 ms (4 runs each), and at weight 64 no difference
  * (bench/results/2026-12-03-busy-weight-ab/).
+ * Why raise: in a room whose CPU work is many short jobs (none keeps a core busy long enough to be lowered), a
+ * typed key waits behind them twice in its own container's run queue (the pty relay, then the shell). Raising the
+ * weight of a typing trainee's container from its first key to its Enter halved the keys over 50 ms in an A/B
+ * within one room (docs/performance.md, "Weighting the typing container").
  * A weight only counts when the CPUs are short: a lowered container alone on the machine still gets every idle
  * cycle, so nobody's job is slowed by this unless others need the CPU at that moment.
  *
  * Contract: each tick reads every target's CPU time (targets: the running containers the store says are
  * ISLET's, with their environment's `cpu_shares`, listed again every REFRESH_MS). A container is set to
  * `busyShares` once it used at least `busyPercent` of one core over a tick, and back to its own weight once it
- * used under CALM_PERCENT for CALM_TICKS ticks in a row. The first time a container is seen, and when its CPU
- * counter went back (the container restarted), it is given its own weight (a weight lowered before ISLET restarted
- * must not stay). A failed read or write changes nothing and is tried again at the next tick. `busyShares` 0 turns
- * this off: whatever is lowered is given back. A container that stops being a target is forgotten (its next start
- * applies the configured weight), and close() gives every lowered one its weight back. Where several servers share
- * the store, only the one that `leads` writes.
+ * used under CALM_PERCENT for CALM_TICKS ticks in a row. typed() raises a container to `typingShares` when its
+ * trainee types (a key, not an Enter) while it is neither lowered nor used CALM_PERCENT or more over the last tick,
+ * and gives its own weight back before an Enter reaches the shell (the command then runs at its own weight), or at
+ * the first tick TYPING_IDLE_MS after the last key, or at a tick over which it used CALM_PERCENT or more (and a
+ * lowered weight instead when that reached `busyPercent`). So typing lends no job the raised weight for more than
+ * one tick at a time, and a job that works through the ticks never has it: echoing keys costs a shell and a relay
+ * far under CALM_PERCENT. The first
+ * time a container is seen, and when its CPU counter went back (the container restarted), it is given its own
+ * weight (a weight lowered or raised before ISLET restarted must not stay); typed() leaves containers no tick has
+ * seen alone. A failed read or write changes nothing and is tried again at the next tick (or key). `busyShares` 0
+ * turns the lowering off and `typingShares` 0 the raising: whatever is lowered or raised is given back. A container
+ * that stops being a target is forgotten (its next start applies the configured weight), and close() gives every
+ * lowered or raised one its weight back. Where several servers share the store, only the one that `leads` writes,
+ * so keys typed through another server raise nothing.
  * Containers are touched only through the driver's setCpuWeight, which writes this machine's cgroup files (no
- * engine call).
+ * engine call; one small synchronous write, done before the key is passed on).
  */
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
@@ -39,6 +50,8 @@ export interface GovernorSettings {
   readonly busyShares: number;
   /** Percent of one core over a tick from which a container counts as busy. */
   readonly busyPercent: number;
+  /** The weight of a container whose trainee is typing a line; 0: off (absent: off). */
+  readonly typingShares?: number;
 }
 
 export interface CpuWeightGovernorDeps {
@@ -78,15 +91,26 @@ const REFRESH_MS = 5000;
 const CALM_PERCENT = 20;
 /** Quiet ticks in a row before a lowered container gets its weight back (2 s at GOVERNOR_TICK_MS). */
 const CALM_TICKS = 4;
+/** A raised container whose trainee typed nothing for this long gets its own weight back (at the next tick). */
+export const TYPING_IDLE_MS = 1000;
 
 interface Seen {
   ns: number;
   at: number;
-  /** Whether the busy weight was the last written (else the container's own `shares`). */
+  /** Whether the busy weight was the last written (else the container's own `shares`, or the typing weight). */
   lowered: boolean;
+  /** Whether the typing weight was the last written. */
+  raised: boolean;
+  /** When its trainee last typed (this.#now()), while raised. */
+  keyAt: number;
+  /** Percent of one core it used over the last tick. */
+  percent: number;
   calm: number;
   shares: number;
 }
+
+/** An Enter (or a line feed) in a chunk of input: the line is done, and the command it starts runs unraised. */
+const endsLine = (b: Buffer) => b.includes(0x0d) || b.includes(0x0a);
 
 export class CpuWeightGovernor {
   readonly #d: CpuWeightGovernorDeps;
@@ -108,6 +132,44 @@ export class CpuWeightGovernor {
     let n = 0;
     for (const s of this.#seen.values()) if (s.lowered) n++;
     return n;
+  }
+
+  /** Containers at the typing weight now (metrics, tests). */
+  get raised(): number {
+    let n = 0;
+    for (const s of this.#seen.values()) if (s.raised) n++;
+    return n;
+  }
+
+  /**
+   * A trainee's input on its way to container `id`'s shell (called before it is passed on, so the weight is
+   * written first). Cheap when nothing changes: one map lookup and a scan of the chunk for an Enter.
+   */
+  typed(id: string, b: Buffer): void {
+    if (this.#closed) return;
+    const s = this.#seen.get(id);
+    if (!s || s.lowered) return;
+    if (endsLine(b)) {
+      if (s.raised) void this.#unraise(id, s);
+      return;
+    }
+    const typingShares = this.#d.settings().typingShares ?? 0;
+    if (s.raised) {
+      s.keyAt = this.#now();
+      return;
+    }
+    if (typingShares <= s.shares || s.percent >= CALM_PERCENT || (this.#d.leads && !this.#d.leads())) return;
+    // Marked at once, so that the next key of the line does not write again; a write that failed (the container
+    // going) leaves it marked until the next tick forgets or unraises it. setCpuWeight writes synchronously before
+    // its promise settles: the weight is in place when the key is passed on.
+    Object.assign(s, { raised: true, keyAt: this.#now() });
+    void this.#d.driver.setCpuWeight(id, typingShares).catch(() => false);
+  }
+
+  /** Its own weight back (a failed write: the next tick's first sight after a restart, or close(), writes it again). */
+  #unraise(id: string, s: Seen): Promise<boolean> {
+    s.raised = false;
+    return this.#d.driver.setCpuWeight(id, s.shares).catch(() => false);
   }
 
   /** One pass over the targets; does nothing after close(). */
@@ -134,7 +196,7 @@ export class CpuWeightGovernor {
       return;
     }
     const settings = this.#d.settings();
-    if (settings.busyShares === 0) {
+    if (settings.busyShares === 0 && !(settings.typingShares ?? 0)) {
       await this.restoreAll();
       return;
     }
@@ -150,10 +212,10 @@ export class CpuWeightGovernor {
     }
   }
 
-  /** Gives every lowered container its own weight back (when turned off, and at close). */
+  /** Gives every lowered or raised container its own weight back (when turned off, and at close). */
   async restoreAll(): Promise<void> {
     for (const [id, s] of this.#seen) {
-      if (s.lowered && (await this.#d.driver.setCpuWeight(id, s.shares).catch(() => false))) s.lowered = false;
+      if ((s.lowered || s.raised) && (await this.#d.driver.setCpuWeight(id, s.shares).catch(() => false))) Object.assign(s, { lowered: false, raised: false });
     }
     this.#seen.clear();
     this.#listedAt = Number.NEGATIVE_INFINITY;
@@ -175,25 +237,35 @@ export class CpuWeightGovernor {
     }
     if (!prev) {
       // First sight: its own weight, whatever an earlier run of ISLET left.
-      if (await this.#d.driver.setCpuWeight(t.id, t.shares)) this.#seen.set(t.id, { ns: cpuNs, at, lowered: false, calm: 0, shares: t.shares });
+      if (await this.#d.driver.setCpuWeight(t.id, t.shares))
+        this.#seen.set(t.id, { ns: cpuNs, at, lowered: false, raised: false, keyAt: 0, percent: 0, calm: 0, shares: t.shares });
       return;
     }
     const span = at - prev.at;
     const percent = span > 0 ? ((cpuNs - prev.ns) / 1e6 / span) * 100 : 0;
     prev.ns = cpuNs;
     prev.at = at;
+    prev.percent = percent;
     if (!prev.lowered) {
-      if (percent >= o.busyPercent && o.busyShares < t.shares && (await this.#d.driver.setCpuWeight(t.id, o.busyShares))) {
-        Object.assign(prev, { lowered: true, calm: 0, shares: t.shares });
+      const busy = o.busyShares > 0 && percent >= o.busyPercent && o.busyShares < t.shares;
+      if (busy && (await this.#d.driver.setCpuWeight(t.id, o.busyShares))) {
+        Object.assign(prev, { lowered: true, raised: false, calm: 0, shares: t.shares });
         this.#d.log.debug(
           { event: 'cpu_weight_lowered', container: t.id.slice(0, 12), cpuPercent: Math.round(percent), shares: o.busyShares },
           'busy container at a lower CPU weight',
         );
+        return;
       }
+      // Raised, and its trainee stopped typing without an Enter (a full-screen program, a line left), or it worked
+      // over the tick (a program that computes on each key: raised, it would take the weight's share of the CPU), or
+      // raising was turned off: its own weight back, and the next calm tick lets a key raise it again.
+      const idle = at - prev.keyAt >= TYPING_IDLE_MS;
+      if (prev.raised && (idle || percent >= CALM_PERCENT || !(o.typingShares ?? 0))) await this.#unraise(t.id, prev);
       return;
     }
     prev.calm = percent < CALM_PERCENT ? prev.calm + 1 : 0;
-    if (prev.calm >= CALM_TICKS && (await this.#d.driver.setCpuWeight(t.id, t.shares))) {
+    // Lowering turned off (raising still on, or the tick would have restored every container): its weight back now.
+    if ((prev.calm >= CALM_TICKS || o.busyShares === 0) && (await this.#d.driver.setCpuWeight(t.id, t.shares))) {
       Object.assign(prev, { lowered: false, calm: 0, shares: t.shares });
       this.#d.log.debug({ event: 'cpu_weight_restored', container: t.id.slice(0, 12), shares: t.shares }, 'quiet container back at its CPU weight');
     }

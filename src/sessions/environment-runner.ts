@@ -32,6 +32,11 @@ export interface RunnerDeps extends ProvisionerDeps {
   readonly screenRestore?: () => boolean;
   /** At a reattach: what to tell when the instance's machine is being retired (src/sessions/drain-notices.ts). */
   readonly retiringNotice?: (id: string) => string | undefined;
+  /**
+   * Told of a trainee's input just before it is passed on to container `id`'s shell (the CPU-weight governor's
+   * typing weight: src/lifecycle/cpu-weight-governor.ts); must be cheap and must not throw.
+   */
+  readonly typed?: (id: string, b: Buffer) => void;
 }
 
 export class EnvironmentRunner {
@@ -154,7 +159,13 @@ export class EnvironmentRunner {
     );
     let outcome: 'ended' | 'closed';
     try {
-      outcome = await pipeShell(term, info.id, att, { account, environment: env.name }, { screens: this.screens, taps: this.taps, driver: this.#d.driver });
+      outcome = await pipeShell(
+        term,
+        info.id,
+        att,
+        { account, environment: env.name },
+        { screens: this.screens, taps: this.taps, driver: this.#d.driver, ...(this.#d.typed ? { typed: this.#d.typed } : {}) },
+      );
     } finally {
       this.attached.remove(info.id, term);
       await this.#d.store.markSeen(account, env.name, this.#now());

@@ -14,6 +14,8 @@ export interface PipeParts {
   readonly taps: ShellTaps;
   /** Resizes the container's TTY (one call at a time, the newest size wins). */
   readonly driver: Pick<RuntimeDriver, 'resize'>;
+  /** Told of the trainee's input before it goes to the shell (RunnerDeps.typed). */
+  readonly typed?: (id: string, b: Buffer) => void;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function pipeShell(
   const tap = parts.taps.join(id, who, { term, input: (b) => att.input.write(b), model: (b) => screen?.feed(b) }, term.size());
   const offData = term.onData((b) => {
     if (tap.fromTrainee(b)) return;
+    parts.typed?.(id, b);
     if (att.input.write(b) || inputPaused) return;
     inputPaused = true;
     term.pauseInput();

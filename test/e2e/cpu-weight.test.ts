@@ -7,10 +7,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { memoryLogger } from '../helpers/unit-world.ts';
 import { DockerDriver } from '../../src/runtime/docker/index.ts';
-import { sharesToWeight } from '../../src/runtime/docker/cgroup-weight.ts';
+import { expectWeight, weightOf } from '../helpers/cgroup-weight.ts';
 import { CpuWeightGovernor, GOVERNOR_TICK_MS } from '../../src/lifecycle/cpu-weight-governor.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 
@@ -20,19 +19,7 @@ after(() => sweepTestContainers(runId));
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', timeout: 60_000 }).trim();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The container's weight as its cgroup file says, in --cpu-shares units where that is exact (v1), else cpu.weight. */
-function weightOf(id: string): number {
-  const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
-  const dirs = v2 ? ['/sys/fs/cgroup'] : ['/sys/fs/cgroup/cpu'];
-  for (const d of dirs) {
-    for (const sub of [`docker/${id}`, `system.slice/docker-${id}.scope`]) {
-      const f = `${d}/${sub}/${v2 ? 'cpu.weight' : 'cpu.shares'}`;
-      if (existsSync(f)) return Number(readFileSync(f, 'utf8'));
-    }
-  }
-  throw new Error(`no cgroup weight file for ${id}`);
-}
-const expect = (shares: number) => (existsSync('/sys/fs/cgroup/cgroup.controllers') ? sharesToWeight(shares) : shares);
+const expect = expectWeight;
 
 test('a busy container is lowered and given its weight back once quiet; its neighbour is untouched; a restart applies the configured weight', async () => {
   const run = (name: string) =>

@@ -1,0 +1,22 @@
+/**
+ * A container's CPU weight as its cgroup file on this machine says (the probe of the governor's whole-stack tests):
+ * in `--cpu-shares` units on cgroup v1, where that is exact, else cgroup v2's cpu.weight; `expectWeight` converts a
+ * weight in shares to what the file holds.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { sharesToWeight } from '../../src/runtime/docker/cgroup-weight.ts';
+
+const v2 = () => existsSync('/sys/fs/cgroup/cgroup.controllers');
+
+export function weightOf(id: string): number {
+  const dirs = v2() ? ['/sys/fs/cgroup'] : ['/sys/fs/cgroup/cpu'];
+  for (const d of dirs) {
+    for (const sub of [`docker/${id}`, `system.slice/docker-${id}.scope`]) {
+      const f = `${d}/${sub}/${v2() ? 'cpu.weight' : 'cpu.shares'}`;
+      if (existsSync(f)) return Number(readFileSync(f, 'utf8'));
+    }
+  }
+  throw new Error(`no cgroup weight file for ${id}`);
+}
+
+export const expectWeight = (shares: number): number => (v2() ? sharesToWeight(shares) : shares);
