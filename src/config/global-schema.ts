@@ -249,8 +249,8 @@ export const globalFields = {
     .describe(
       "CPU weight (as `cpu_shares`) of a trainee container while its trainee types a line: from a key to the line's Enter (or 1 s " +
         "without a key), so the keys echo ahead of the room's running jobs; the command then runs at its own weight. Given back at the " +
-        'half-second check in which the container used 20 % of a core or more, and not raised again before a check under that, so typing ' +
-        'lends no job the weight for more than half a second at a time. Host cgroup files, one engine on this machine only. 0: off.',
+        'half-second check in which the container used 20 % of a core or more, and then not raised again for 2 s, so typing lends a job ' +
+        'the weight for half a second at most, then not for 2 s. Host cgroup files, one engine on this machine only. 0: off.',
     ),
   busy_cpu_percent: z
     .number()

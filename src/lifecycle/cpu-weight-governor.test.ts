@@ -235,13 +235,21 @@ test('a raised container gets its weight back after TYPING_IDLE_MS without a key
   w.governor.typed(id, Buffer.from('y'));
   await written();
   assert.equal(w.instance(id).cpuWeight, 8192, 'a calm tick later, the next key raises it');
-  // A program that computes on each key (under the busy line): given back at the tick it worked, kept back while it works.
+  // A program that computes on each key (under the busy line): given back at the tick it worked, and not raised
+  // again before four calm ticks.
   w.governor.typed(id, Buffer.from('z'));
   await w.tick({ [id]: 60 });
   assert.deepEqual([w.instance(id).cpuWeight, w.governor.lowered], [1024, 0], 'worked 60 % over the tick: its own weight, not lowered');
+  for (let calm = 1; calm <= 3; calm++) {
+    await w.tick({ [id]: 5 });
+    w.governor.typed(id, Buffer.from('z'));
+    await written();
+    assert.equal(w.instance(id).cpuWeight, 1024, `${calm} calm tick(s) since it worked while raised: not raised`);
+  }
+  await w.tick({ [id]: 5 });
   w.governor.typed(id, Buffer.from('z'));
   await written();
-  assert.equal(w.instance(id).cpuWeight, 1024);
+  assert.equal(w.instance(id).cpuWeight, 8192, 'four calm ticks: a key raises it again');
 });
 
 test('busy wins: a raised container that keeps a core busy is lowered, and typing does not raise a lowered one', async (t) => {
@@ -297,4 +305,21 @@ test('typing_cpu_shares 0 raises nothing and gives a raised weight back; close()
   leader.typed(id, Buffer.from('e'));
   await written();
   assert.equal(w.instance(id).cpuWeight, 8192, 'the leader raises it');
+});
+
+test('a failed write of its own weight at the Enter is tried again once the trainee has typed nothing for a second', async (t) => {
+  const w = world(t);
+  w.settings.value = TYPING;
+  const id = await w.make('fail2');
+  await w.tick();
+  w.governor.typed(id, Buffer.from('a'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 8192);
+  w.driver.engine.behaviour.fail = { setCpuWeight: 'RUNTIME_FAILED' };
+  w.governor.typed(id, Buffer.from('\r'));
+  await written();
+  assert.deepEqual([w.instance(id).cpuWeight, w.governor.raised], [8192, 1], 'the write failed: still raised, and known to be');
+  w.driver.engine.behaviour.fail = {};
+  for (let ms = 0; ms < TYPING_IDLE_MS; ms += GOVERNOR_TICK_MS) await w.tick();
+  assert.deepEqual([w.instance(id).cpuWeight, w.governor.raised], [1024, 0]);
 });

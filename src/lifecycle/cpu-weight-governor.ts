@@ -9,8 +9,9 @@
  * (bench/results/2026-12-03-busy-weight-ab/).
  * Why raise: in a room whose CPU work is many short jobs (none keeps a core busy long enough to be lowered), a
  * typed key waits behind them twice in its own container's run queue (the pty relay, then the shell). Raising the
- * weight of a typing trainee's container from its first key to its Enter halved the keys over 50 ms in an A/B
- * within one room (docs/performance.md, "Weighting the typing container").
+ * weight of a typing trainee's container from its first key to its Enter cut the keys over 50 ms by two fifths in
+ * four A/B runs within one room, and the relay's and the shell's share of the slow keys' wait from about 70 % to under
+ * 10 % (docs/performance.md, "Weighting the typing container").
  * A weight only counts when the CPUs are short: a lowered container alone on the machine still gets every idle
  * cycle, so nobody's job is slowed by this unless others need the CPU at that moment.
  *
@@ -18,12 +19,12 @@
  * ISLET's, with their environment's `cpu_shares`, listed again every REFRESH_MS). A container is set to
  * `busyShares` once it used at least `busyPercent` of one core over a tick, and back to its own weight once it
  * used under CALM_PERCENT for CALM_TICKS ticks in a row. typed() raises a container to `typingShares` when its
- * trainee types (a key, not an Enter) while it is neither lowered nor used CALM_PERCENT or more over the last tick,
+ * trainee types (a key, not an Enter) while it is not lowered and used under CALM_PERCENT over the last tick,
  * and gives its own weight back before an Enter reaches the shell (the command then runs at its own weight), or at
  * the first tick TYPING_IDLE_MS after the last key, or at a tick over which it used CALM_PERCENT or more (and a
- * lowered weight instead when that reached `busyPercent`). So typing lends no job the raised weight for more than
- * one tick at a time, and a job that works through the ticks never has it: echoing keys costs a shell and a relay
- * far under CALM_PERCENT. The first
+ * lowered weight instead when that reached `busyPercent`), after which no key raises it before CALM_TICKS calm
+ * ticks. So typing lends a job the raised weight for one tick at most, then not for two seconds, and a job that
+ * works through the ticks never has it: echoing keys costs a shell and a relay far under CALM_PERCENT. The first
  * time a container is seen, and when its CPU counter went back (the container restarted), it is given its own
  * weight (a weight lowered or raised before ISLET restarted must not stay); typed() leaves containers no tick has
  * seen alone. A failed read or write changes nothing and is tried again at the next tick (or key). `busyShares` 0
@@ -103,9 +104,10 @@ interface Seen {
   raised: boolean;
   /** When its trainee last typed (this.#now()), while raised. */
   keyAt: number;
-  /** Percent of one core it used over the last tick. */
-  percent: number;
+  /** Ticks in a row under CALM_PERCENT (a lowered one: since it was lowered; a first sight counts as one). */
   calm: number;
+  /** Calm ticks a key needs before it may raise it: 1, or CALM_TICKS after it was found working while raised. */
+  calmNeeded: number;
   shares: number;
 }
 
@@ -153,23 +155,23 @@ export class CpuWeightGovernor {
       if (s.raised) void this.#unraise(id, s);
       return;
     }
-    const typingShares = this.#d.settings().typingShares ?? 0;
     if (s.raised) {
       s.keyAt = this.#now();
       return;
     }
-    if (typingShares <= s.shares || s.percent >= CALM_PERCENT || (this.#d.leads && !this.#d.leads())) return;
+    const typingShares = this.#d.settings().typingShares ?? 0;
+    if (typingShares <= s.shares || s.calm < s.calmNeeded || (this.#d.leads && !this.#d.leads())) return;
     // Marked at once, so that the next key of the line does not write again; a write that failed (the container
     // going) leaves it marked until the next tick forgets or unraises it. setCpuWeight writes synchronously before
     // its promise settles: the weight is in place when the key is passed on.
-    Object.assign(s, { raised: true, keyAt: this.#now() });
+    Object.assign(s, { raised: true, keyAt: this.#now(), calmNeeded: 1 });
     void this.#d.driver.setCpuWeight(id, typingShares).catch(() => false);
   }
 
-  /** Its own weight back (a failed write: the next tick's first sight after a restart, or close(), writes it again). */
-  #unraise(id: string, s: Seen): Promise<boolean> {
+  /** Its own weight back; a write that failed leaves it marked raised, so the next tick tries again. */
+  async #unraise(id: string, s: Seen): Promise<void> {
     s.raised = false;
-    return this.#d.driver.setCpuWeight(id, s.shares).catch(() => false);
+    if (!(await this.#d.driver.setCpuWeight(id, s.shares).catch(() => false)) && !s.lowered) s.raised = true;
   }
 
   /** One pass over the targets; does nothing after close(). */
@@ -238,15 +240,15 @@ export class CpuWeightGovernor {
     if (!prev) {
       // First sight: its own weight, whatever an earlier run of ISLET left.
       if (await this.#d.driver.setCpuWeight(t.id, t.shares))
-        this.#seen.set(t.id, { ns: cpuNs, at, lowered: false, raised: false, keyAt: 0, percent: 0, calm: 0, shares: t.shares });
+        this.#seen.set(t.id, { ns: cpuNs, at, lowered: false, raised: false, keyAt: 0, calm: 1, calmNeeded: 1, shares: t.shares });
       return;
     }
     const span = at - prev.at;
     const percent = span > 0 ? ((cpuNs - prev.ns) / 1e6 / span) * 100 : 0;
     prev.ns = cpuNs;
     prev.at = at;
-    prev.percent = percent;
     if (!prev.lowered) {
+      prev.calm = percent < CALM_PERCENT ? prev.calm + 1 : 0;
       const busy = o.busyShares > 0 && percent >= o.busyPercent && o.busyShares < t.shares;
       if (busy && (await this.#d.driver.setCpuWeight(t.id, o.busyShares))) {
         Object.assign(prev, { lowered: true, raised: false, calm: 0, shares: t.shares });
@@ -257,10 +259,13 @@ export class CpuWeightGovernor {
         return;
       }
       // Raised, and its trainee stopped typing without an Enter (a full-screen program, a line left), or it worked
-      // over the tick (a program that computes on each key: raised, it would take the weight's share of the CPU), or
-      // raising was turned off: its own weight back, and the next calm tick lets a key raise it again.
-      const idle = at - prev.keyAt >= TYPING_IDLE_MS;
-      if (prev.raised && (idle || percent >= CALM_PERCENT || !(o.typingShares ?? 0))) await this.#unraise(t.id, prev);
+      // over the tick (a program that computes on each key: raised, it would take the weight's share of the CPU; no
+      // key raises it again before CALM_TICKS calm ticks), or raising was turned off: its own weight back.
+      if (prev.raised) {
+        const worked = percent >= CALM_PERCENT;
+        if (worked) prev.calmNeeded = CALM_TICKS;
+        if (worked || at - prev.keyAt >= TYPING_IDLE_MS || !(o.typingShares ?? 0)) await this.#unraise(t.id, prev);
+      }
       return;
     }
     prev.calm = percent < CALM_PERCENT ? prev.calm + 1 : 0;

@@ -44,11 +44,15 @@ export async function pipeShell(
   // The screen model is fed after the client is written to, and only queues (src/terminal-model/screen-model.ts).
   const screen = parts.screens.join(id, term.size());
   // Watchers, asks to type and notices (shell-taps.ts): two checks per chunk while nobody watches.
-  const tap = parts.taps.join(id, who, { term, input: (b) => att.input.write(b), model: (b) => screen?.feed(b) }, term.size());
+  // An instructor typing into the shell (a granted watch) gets the typing weight too: the same keys, the same echo.
+  const input = (b: Buffer) => {
+    parts.typed?.(id, b);
+    return att.input.write(b);
+  };
+  const tap = parts.taps.join(id, who, { term, input, model: (b) => screen?.feed(b) }, term.size());
   const offData = term.onData((b) => {
     if (tap.fromTrainee(b)) return;
-    parts.typed?.(id, b);
-    if (att.input.write(b) || inputPaused) return;
+    if (input(b) || inputPaused) return;
     inputPaused = true;
     term.pauseInput();
     att.input.once('drain', resumeInput);
