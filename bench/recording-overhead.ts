@@ -22,7 +22,7 @@
  *   recording server CPU the plain one does not pay (`threads_s` per window shows it: `v8:ProfEvntProc`).)
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openJourney } from './lib/journey.ts';
 import { CLK_TCK, procStat } from './lib/proc-cpu.ts';
@@ -30,7 +30,6 @@ import { pct, round1, writeResult } from './lib/results.ts';
 import { median } from './lib/stats.ts';
 import { numArg, startTarget, type Target } from './lib/targets.ts';
 import { WorkerPool } from './lib/worker-pool.ts';
-import { raiseGenerator } from './lib/generator-priority.ts';
 
 const argv = process.argv.slice(2);
 const N = numArg(argv, 'trainees', 100);
@@ -198,8 +197,11 @@ async function measure(sys: System, rep: number): Promise<Window> {
 }
 
 async function main(): Promise<void> {
-  // The load generator (the trainees' machines) at nice −10, its autogroup too: lib/generator-priority.ts.
-  const generator = raiseGenerator();
+  try {
+    setPriority(process.pid, -10); // the load generator's own scheduling delay must not swamp the echo times (as bench/workload.ts)
+  } catch {
+    console.log('load generator priority unchanged (not root)');
+  }
   const date = new Date().toISOString();
   const loadStart = loadavg().map(round1);
   const systems: System[] = [];
@@ -257,8 +259,6 @@ async function main(): Promise<void> {
     date,
     benchmark: 'recording-overhead',
     method: {
-      // The load generator's nice and its autogroup's (lib/generator-priority.ts; before 2026-12-05 its autogroup was at 0).
-      generator_priority: generator,
       trainees: N,
       // Where the working trainees started in the script (bench/lib/worker-pool.ts); files before 2026-12-04: in step.
       start: systems[0]?.pool.start ?? null,

@@ -36,7 +36,7 @@
  *          [--exercise-timeout 600] [--name workload] [--all-steps] [--start spread|in-step]
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SshTrainee } from '../test/helpers/ssh-trainee.ts';
 import { analyzeCutoff, everyRunPast, type ExerciseRun } from './lib/cutoff.ts';
@@ -52,7 +52,6 @@ import { numArg, startTarget, type Target } from './lib/targets.ts';
 import { WorkerPool, type PoolStart } from './lib/worker-pool.ts';
 import { EXERCISE } from './lib/workload.ts';
 import { LagWatch, lateDuring } from './lib/lag-watch.ts';
-import { raiseGenerator } from './lib/generator-priority.ts';
 
 const argv = process.argv.slice(2);
 const list = (name: string, fallback: string) => {
@@ -251,12 +250,14 @@ function summarize(slots: SlotResult[]) {
   });
 }
 
-/** What raiseGenerator() set, for buildResult (set first thing in main). */
-let generator: ReturnType<typeof raiseGenerator> | undefined;
-
 async function main(): Promise<void> {
-  // The load generator (the trainees' machines) at nice −10, its autogroup too: lib/generator-priority.ts.
-  generator = raiseGenerator();
+  // The load generator shares the cores; its event loop runs at nice −10 (when root) for every system alike,
+  // so its own scheduling delay does not swamp the echo times it measures.
+  try {
+    setPriority(process.pid, -10);
+  } catch {
+    console.log('load generator priority unchanged (not root)');
+  }
   const date = new Date().toISOString();
   await lags.start();
   const systems: System[] = [];
@@ -312,8 +313,6 @@ function buildResult(date: string, slots: SlotResult[], refined: number[], skipp
     benchmark: 'workload',
     date,
     method: {
-      // The load generator's nice and its autogroup's (lib/generator-priority.ts; before 2026-12-05 its autogroup was at 0).
-      generator_priority: generator,
       interleaved: true,
       systems: SYSTEMS,
       exercise: EXERCISE,
