@@ -10,8 +10,8 @@
  * Why raise: in a room whose CPU work is many short jobs (none keeps a core busy long enough to be lowered), a
  * typed key waits behind them twice in its own container's run queue (the pty relay, then the shell). Raising the
  * weight of a typing trainee's container from its first key to its Enter cut the keys over 50 ms by two fifths in
- * four A/B runs within one room, and the relay's and the shell's share of the slow keys' wait from about 70 % to under
- * 10 % (docs/performance.md, "Weighting the typing container").
+ * four A/B runs within one room, and the relay's and the shell's share of the slow keys' wait from about 70 % to about
+ * a tenth (docs/performance.md, "Weighting the typing container").
  * A weight only counts when the CPUs are short: a lowered container alone on the machine still gets every idle
  * cycle, so nobody's job is slowed by this unless others need the CPU at that moment.
  *
