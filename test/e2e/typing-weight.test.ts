@@ -12,6 +12,7 @@ import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 import { SSH_PROMPT, chooseSsh, gateSsh, newAccountSsh } from '../helpers/ssh-journey.ts';
 import type { SshTrainee } from '../helpers/ssh-trainee.ts';
 import { expectWeight, weightOf } from '../helpers/cgroup-weight.ts';
+import { until } from '../helpers/until.ts';
 import { DockerDriver } from '../../src/runtime/docker/index.ts';
 
 const islet = new IsletProcess(testRunId());
@@ -22,13 +23,6 @@ after(async () => {
   await sweepTestContainers(islet.runId);
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `probe` every 50 ms until it is true or `ms` passed; returns its last answer. */
-async function within(ms: number, probe: () => boolean): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (!probe() && Date.now() < until) await sleep(50);
-  return probe();
-}
 
 test('a trainee typing a line has their container raised to typing_cpu_shares; the Enter and a pause give its weight back', async () => {
   appendFileSync(join(islet.configDir, 'islet.yaml'), '\ntyping_cpu_shares: 8192\n');
@@ -46,7 +40,10 @@ test('a trainee typing a line has their container raised to typing_cpu_shares; t
   let raised = false;
   for (let i = 0; i < 40 && !raised; i++) {
     t.send('e');
-    raised = await within(500, () => weightOf(id) === expectWeight(8192));
+    raised = await until('the typing weight', () => weightOf(id) === expectWeight(8192), 500, 50).then(
+      () => true,
+      () => false,
+    );
   }
   assert.ok(raised, 'raised while a line is typed');
   t.send('\x15'); // Ctrl-U: the line so far is dropped (a key too: the weight stays)
@@ -58,6 +55,6 @@ test('a trainee typing a line has their container raised to typing_cpu_shares; t
   await t.waitFor(/typed-42/);
   assert.equal(weightOf(id), expectWeight(1024), 'the Enter: its own weight before the command ran');
   t.send('x');
-  assert.ok(await within(2000, () => weightOf(id) === expectWeight(8192)), 'the next key raises it again');
-  assert.ok(await within(4000, () => weightOf(id) === expectWeight(1024)), 'a second without a key: its own weight back');
+  await until('the next key to raise it again', () => weightOf(id) === expectWeight(8192), 2000, 50);
+  await until('its own weight back after a second without a key', () => weightOf(id) === expectWeight(1024), 4000, 50);
 });
