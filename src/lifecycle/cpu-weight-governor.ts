@@ -247,8 +247,8 @@ export class CpuWeightGovernor {
     const percent = span > 0 ? ((cpuNs - prev.ns) / 1e6 / span) * 100 : 0;
     prev.ns = cpuNs;
     prev.at = at;
+    prev.calm = percent < CALM_PERCENT ? prev.calm + 1 : 0;
     if (!prev.lowered) {
-      prev.calm = percent < CALM_PERCENT ? prev.calm + 1 : 0;
       const busy = o.busyShares > 0 && percent >= o.busyPercent && o.busyShares < t.shares;
       if (busy && (await this.#d.driver.setCpuWeight(t.id, o.busyShares))) {
         Object.assign(prev, { lowered: true, raised: false, calm: 0, shares: t.shares });
@@ -268,7 +268,6 @@ export class CpuWeightGovernor {
       }
       return;
     }
-    prev.calm = percent < CALM_PERCENT ? prev.calm + 1 : 0;
     // Lowering turned off (raising still on, or the tick would have restored every container): its weight back now.
     if ((prev.calm >= CALM_TICKS || o.busyShares === 0) && (await this.#d.driver.setCpuWeight(t.id, t.shares))) {
       Object.assign(prev, { lowered: false, calm: 0, shares: t.shares });
