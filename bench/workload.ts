@@ -6,7 +6,7 @@
  * trainees' terminals through the engine's attach, `runtime.terminal: engine`, not the pty relay) and `islet-slice` (nice 0
  * with the relay and the shell asking for a 100 µs scheduler slice, `runtime.terminal_slice_us: 100`; 2026-12-04-workload-slice-ab.json
  * ran the opposite pair, `islet-slice0`, while that was the default) — each with its own trainees in their own
- * containers. At every step n the systems take turns, several repetitions: n−1 of one system's trainees
+ * containers. At every step n the systems take turns (the order changing every repetition), several repetitions: n−1 of one system's trainees
  * run the paper's workload (lib/workload.ts) while its n-th trainee times a fixed CPU-bound exercise,
  * then they pause and the next system's turn starts (lib/interleave.ts); every repetition also times each
  * system's exercise with nobody working (its solo time, in the same interleaving). After the coarse steps,
@@ -45,6 +45,7 @@ import { refineSteps, stepSlots, type Slot } from './lib/interleave.ts';
 import { openJourney, run } from './lib/journey.ts';
 import { SHELL_PROMPT } from './lib/targets.ts';
 import { pct, resultPath, round1, writeResult } from './lib/results.ts';
+import { settle } from './lib/settle.ts';
 import { SlotCpu, type CpuGroups } from './lib/slot-cpu.ts';
 import { stepCpu } from './lib/step-cpu.ts';
 import { median } from './lib/stats.ts';
@@ -112,6 +113,13 @@ interface SlotResult extends ExerciseRun {
     readonly slow_keys: { count: number; control: number; generator_only: number; neither: number };
   };
 }
+
+/**
+ * Busy share of both CPUs under which the machine counts as calm after the rooms grow: above lib/settle.ts's
+ * default (0.15) because hundreds of idle containers' shims and the VM's own daemons keep it near 0.1 at the
+ * largest steps (docs/performance.md, the shims' CPU).
+ */
+const GROWTH_CALM_BUSY = 0.25;
 
 /** A key slower than this counts as slow in `late.slow_keys` (the target's 50 ms). */
 const SLOW_MS = 50;
@@ -209,10 +217,19 @@ function joinTrainee(sys: System): (i: number) => Promise<SshTrainee> {
   };
 }
 
+/** Per step: how long the machine took to calm after the rooms grew, before the step's first slot (lib/settle.ts). */
+const growthSettles: { n: number; waited_ms: number; busy: number; quiet: boolean }[] = [];
+
 async function measureStep(systems: System[], n: number, out: SlotResult[]): Promise<void> {
   for (const sys of systems) {
     await sys.pool.grow(n - 1, joinTrainee(sys));
   }
+  // The rooms just grew by up to 50 containers per system, and the kernel and the engine go on with them for a
+  // while (2026-12-04-workload.json, n = 100: the first slot at load 10.6, every slow key in a machine-wide
+  // stall). The step's first slot waits until the machine is calm, whichever system it belongs to.
+  const calm = await settle({ busyBelow: GROWTH_CALM_BUSY, quietMs: 2000, maxMs: 120_000 });
+  growthSettles.push({ n, waited_ms: calm.waitedMs, busy: calm.busy, quiet: calm.quiet });
+  console.log(`n=${n}: rooms grown, calm after ${calm.waitedMs} ms (busy ${calm.busy}${calm.quiet ? '' : ', never calm'})`);
   for (const slot of stepSlots(
     systems.map((s) => s.name),
     n,
@@ -319,6 +336,10 @@ function buildResult(date: string, slots: SlotResult[], refined: number[], skipp
       exercise_timeout_ms: EXERCISE_TIMEOUT_MS,
       reps: REPS,
       settleMs: SETTLE_MS,
+      // The systems' order changes every repetition (lib/interleave.ts turnOrder; from 2026-12-05, before it one fixed order).
+      order: 'turnOrder',
+      // After the rooms grow, the step's first slot waits for a calm machine (`growth_settle`; from 2026-12-05).
+      growth_calm_busy: GROWTH_CALM_BUSY,
       steps: STEPS,
       refined_steps: refined,
       skipped_steps: skipped,
@@ -341,6 +362,7 @@ function buildResult(date: string, slots: SlotResult[], refined: number[], skipp
     shared_cutoff: Object.fromEntries(Object.entries(analysis.cutoff.shared).map(([s, c]) => [s, c.median])),
     cutoff: Object.fromEntries(Object.entries(analysis.cutoff.own).map(([s, c]) => [s, c.median])),
     max_tested: analysis.max_n,
+    growth_settle: growthSettles,
     ...(profile
       ? { islet_profile: profile, islet_profile_method: { trainees_working: PROFILE_N - 1, seconds: PROFILE_SECONDS, priority: 0, compared: false } }
       : {}),

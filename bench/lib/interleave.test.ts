@@ -1,10 +1,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { refineSteps, stepSlots } from './interleave.ts';
+import { refineSteps, stepSlots, turnOrder } from './interleave.ts';
 
-test('stepSlots: systems alternate within every repetition, loaded then solo', () => {
+test('stepSlots: systems take turns within every repetition, loaded then solo, the order turning each repetition', () => {
   const s = stepSlots(['islet', 'peer'], 50, 2).map((x) => `${x.system}:${x.kind}:${x.rep}`);
-  assert.deepEqual(s, ['islet:loaded:0', 'peer:loaded:0', 'islet:solo:0', 'peer:solo:0', 'islet:loaded:1', 'peer:loaded:1', 'islet:solo:1', 'peer:solo:1']);
+  assert.deepEqual(s, ['islet:loaded:0', 'peer:loaded:0', 'islet:solo:0', 'peer:solo:0', 'peer:loaded:1', 'islet:loaded:1', 'peer:solo:1', 'islet:solo:1']);
+});
+
+test('turnOrder: three systems give the rows of a Williams square: each first twice, each ordered neighbour pair twice', () => {
+  const rows = [0, 1, 2, 3, 4, 5].map((rep) => turnOrder(['a', 'b', 'c'], rep).join(''));
+  assert.deepEqual(rows, ['abc', 'cba', 'bca', 'acb', 'cab', 'bac']);
+  const pairs = new Map<string, number>();
+  for (const r of rows) for (const p of [r.slice(0, 2), r.slice(1, 3)]) pairs.set(p, (pairs.get(p) ?? 0) + 1);
+  assert.deepEqual([...pairs.values()], [2, 2, 2, 2, 2, 2]);
+  assert.deepEqual(rows.map((r) => r[0]).sort(), ['a', 'a', 'b', 'b', 'c', 'c']);
+});
+
+test('turnOrder: two systems alternate A B, B A, B A, A B', () => {
+  assert.deepEqual(
+    [0, 1, 2, 3].map((rep) => turnOrder(['a', 'b'], rep).join('')),
+    ['ab', 'ba', 'ba', 'ab'],
+  );
+  assert.deepEqual(turnOrder(['only'], 3), ['only']);
 });
 
 test('stepSlots: n = 1 is solo runs only', () => {

@@ -12,14 +12,36 @@ export interface Slot {
   readonly kind: 'loaded' | 'solo';
 }
 
-/** The slots of one step: per repetition, each system loaded in turn, then each system solo in turn. n = 1 is solo only. */
+/**
+ * The slots of one step: per repetition, each system loaded in turn, then each system solo in turn. n = 1 is
+ * solo only. The order changes every repetition (`turnOrder`): each system takes the first slot of some
+ * repetitions, and each follows each other system equally often. Why: with one fixed order the first system
+ * met every step's first minutes (the rooms just grown, the machine at its busiest: 2026-12-04-workload.json,
+ * n = 100, ISLET's first slot at load 10.6 with all 21 of its slow keys in machine-wide stalls), and the
+ * system after the peer always met what the peer's room had left behind.
+ */
 export function stepSlots(systems: readonly string[], n: number, reps: number): Slot[] {
   const out: Slot[] = [];
   for (let rep = 0; rep < reps; rep++) {
-    if (n > 1) for (const system of systems) out.push({ n, rep, system, kind: 'loaded' });
-    for (const system of systems) out.push({ n, rep, system, kind: 'solo' });
+    const order = turnOrder(systems, rep);
+    if (n > 1) for (const system of order) out.push({ n, rep, system, kind: 'loaded' });
+    for (const system of order) out.push({ n, rep, system, kind: 'solo' });
   }
   return out;
+}
+
+/**
+ * The systems' order in repetition `rep`: the list turned by ⌊rep / 2⌋, reversed in odd repetitions (with two
+ * systems A B, B A, B A, A B …; with three the six rows of a Williams square, abc cba bca acb cab bac). Over 2k
+ * repetitions of k systems every system is first twice and every ordered pair of neighbours occurs equally often
+ * (for k = 2 and 3, the counts the comparison uses), so neither a step's start nor one system's leftovers fall
+ * on one system.
+ */
+export function turnOrder<T>(systems: readonly T[], rep: number): T[] {
+  const k = systems.length;
+  const shift = Math.floor(rep / 2) % Math.max(1, k);
+  const turned = systems.map((_, i) => systems[(i + shift) % k]!);
+  return rep % 2 === 1 ? turned.reverse() : turned;
 }
 
 /**
