@@ -225,7 +225,7 @@ async function measureStep(systems: System[], n: number, out: SlotResult[]): Pro
     await sys.pool.grow(n - 1, joinTrainee(sys));
   }
   // The rooms just grew by up to 50 containers per system, and the kernel and the engine go on with them for a
-  // while (2026-12-04-workload.json, n = 100: the first slot at load 10.6, every slow key in a machine-wide
+  // while (archive/2026-12-04-workload-6b4cc52.json, n = 100: the first slot at load 10.6, every slow key in a machine-wide
   // stall). The step's first slot waits until the machine is calm, whichever system it belongs to.
   const calm = await settle({ busyBelow: GROWTH_CALM_BUSY, quietMs: 2000, maxMs: 120_000 });
   growthSettles.push({ n, waited_ms: calm.waitedMs, busy: calm.busy, quiet: calm.quiet });

@@ -16,7 +16,7 @@ export interface Slot {
  * The slots of one step: per repetition, each system loaded in turn, then each system solo in turn. n = 1 is
  * solo only. The order changes every repetition (`turnOrder`): each system takes the first slot of some
  * repetitions, and each follows each other system equally often. Why: with one fixed order the first system
- * met every step's first minutes (the rooms just grown, the machine at its busiest: 2026-12-04-workload.json,
+ * met every step's first minutes (the rooms just grown, the machine at its busiest: archive/2026-12-04-workload-6b4cc52.json,
  * n = 100, ISLET's first slot at load 10.6 with all 21 of its slow keys in machine-wide stalls), and the
  * system after the peer always met what the peer's room had left behind.
  */

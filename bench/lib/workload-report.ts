@@ -39,9 +39,15 @@ export function cutoffReport(r: ResultFile): string {
     '',
     ...lines,
     '',
-    `Interleaved: ${sys.join(', ')} in turn at every step, ${r.method?.reps} repetitions, ${(r.method?.settleMs ?? 0) / 1000} s settle; ` +
+    `Interleaved: ${sys.join(', ')} in turn at every step${orderNote(r)}, ${r.method?.reps} repetitions, ${(r.method?.settleMs ?? 0) / 1000} s settle; ` +
       `coarse steps ${(r.method?.steps ?? []).join(', ')}, finer steps ${(r.method?.refined_steps ?? []).join(', ') || 'none'}.`,
   ].join('\n');
+}
+
+/** How the file's slots were ordered: files from 2026-12-05 turn the order every repetition and wait for a calm machine after growing. */
+function orderNote(r: ResultFile): string {
+  if (r.method?.order !== 'turnOrder') return ' (one fixed order)';
+  return " (the order changing every repetition, `turnOrder`; each step's first slot after the machine calmed from the rooms' growth)";
 }
 
 export function echoReport(r: ResultFile): string {
