@@ -5,7 +5,8 @@
  * governor off, `busy_cpu_shares: 0`, src/lifecycle/cpu-weight-governor.ts) and `islet-engine` (nice 0 with
  * trainees' terminals through the engine's attach, `runtime.terminal: engine`, not the pty relay) and `islet-slice` (nice 0
  * with the relay and the shell asking for a 100 µs scheduler slice, `runtime.terminal_slice_us: 100`; 2026-12-04-workload-slice-ab.json
- * ran the opposite pair, `islet-slice0`, while that was the default) — each with its own trainees in their own
+ * ran the opposite pair, `islet-slice0`, while that was the default) and `islet-shared` (nice 0 with its containers in the
+ * engine's own CPU group, `runtime.trainee_cpu: engine`, not ISLET's idle one) — each with its own trainees in their own
  * containers. At every step n the systems take turns (the order changing every repetition), several repetitions: n−1 of one system's trainees
  * run the paper's workload (lib/workload.ts) while its n-th trainee times a fixed CPU-bound exercise,
  * then they pause and the next system's turn starts (lib/interleave.ts); every repetition also times each
@@ -31,7 +32,7 @@
  * main run's: `--name workload-cutoff`, read on by the targets table); after every step the finished steps
  * are in <date>-<name>-partial.json, which the complete file replaces.
  *
- * Usage: node bench/workload.ts [--systems islet,peer,islet-nice,islet-flat,islet-engine,islet-slice] [--steps 1,25,50,100,150,200]
+ * Usage: node bench/workload.ts [--systems islet,peer,islet-nice,islet-flat,islet-engine,islet-slice,islet-shared] [--steps 1,25,50,100,150,200]
  *          [--reps 3] [--settle 15] [--refine 2] [--refine-max 6] [--profile] [--profile-n 100] [--profile-seconds 60]
  *          [--exercise-timeout 600] [--name workload] [--all-steps] [--start spread|in-step]
  */
@@ -81,8 +82,8 @@ const PROFILE_N = numArg(argv, 'profile-n', 100);
 const PROFILE_SECONDS = numArg(argv, 'profile-seconds', 60);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 for (const s of SYSTEMS)
-  if (!['islet', 'peer', 'islet-nice', 'islet-flat', 'islet-engine', 'islet-slice'].includes(s)) {
-    throw new Error(`unknown system ${s} (islet, peer, islet-nice, islet-flat, islet-engine, islet-slice)`);
+  if (!['islet', 'peer', 'islet-nice', 'islet-flat', 'islet-engine', 'islet-slice', 'islet-shared'].includes(s)) {
+    throw new Error(`unknown system ${s} (islet, peer, islet-nice, islet-flat, islet-engine, islet-slice, islet-shared)`);
   }
 
 interface System {
@@ -147,6 +148,7 @@ async function startSystem(name: string, profileDir?: string): Promise<System> {
           ...(name === 'islet-flat' ? { config: ['busy_cpu_shares: 0'] } : {}),
           ...(name === 'islet-engine' ? { config: ['runtime:', '  terminal: engine'] } : {}),
           ...(name === 'islet-slice' ? { config: ['runtime:', '  terminal_slice_us: 100'] } : {}),
+          ...(name === 'islet-shared' ? { config: ['runtime:', '  trainee_cpu: engine'] } : {}),
           ...(profileDir ? { nodeOptions: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
         });
   const { trainee: probe } = await openJourney(target, { account: 'probe', password: 'benchpw', choice: target.choices.demo, timeoutMs: 120_000 });
@@ -347,7 +349,18 @@ function buildResult(date: string, slots: SlotResult[], refined: number[], skipp
       // Where each working trainee started in the script (bench/lib/worker-pool.ts); results before 2026-12-04 are in-step.
       start: START,
       generatorNice: -10,
-      priorities: { islet: 0, peer: 0, 'islet-nice': -10, 'islet-flat': 0, 'islet-engine': 0, 'islet-slice': 0 },
+      priorities: { islet: 0, peer: 0, 'islet-nice': -10, 'islet-flat': 0, 'islet-engine': 0, 'islet-slice': 0, 'islet-shared': 0 },
+      // Where each system's containers sit for the CPU (runtime.trainee_cpu; the peer's follow ISLET's default when
+      // the engine's cgroupfs driver allows, lib/targets.ts startPeer, which says so at start otherwise).
+      trainee_cpu: {
+        islet: 'idle',
+        peer: 'idle',
+        'islet-nice': 'idle',
+        'islet-flat': 'idle',
+        'islet-engine': 'idle',
+        'islet-slice': 'idle',
+        'islet-shared': 'engine',
+      },
       terminal: { islet: 'relay', 'islet-nice': 'relay', 'islet-flat': 'relay', 'islet-engine': 'engine', 'islet-slice': 'relay' },
       // The relay's terminal_slice_us per system ('default': the product's; 0: the kernel's slice).
       terminal_slice_us: { islet: 'default', 'islet-nice': 'default', 'islet-flat': 'default', 'islet-engine': 'default', 'islet-slice': 100 },

@@ -88,7 +88,8 @@ export function engineDriver(opts: DockerDriverOptions = {}, runtime?: GlobalCon
  */
 export function dockerOptions(dataDir: string, runtime: GlobalConfig['runtime']): DockerDriverOptions {
   const hostsDir = hostsFilesDir(dataDir);
-  if (runtime.terminal !== 'relay' || runtime.driver !== 'docker') return { hostsDir };
+  const traineeCpuGroup = runtime.trainee_cpu === 'idle';
+  if (runtime.terminal !== 'relay' || runtime.driver !== 'docker') return { hostsDir, traineeCpuGroup };
   if (!existsSync(PTY_RELAY_BINARY)) {
     throw new IsletError(
       'CONFIG_INVALID',
@@ -105,7 +106,7 @@ export function dockerOptions(dataDir: string, runtime: GlobalConfig['runtime'])
       `runtime.terminal is relay, but the data directory's path is too long for its sockets: ${dir}`,
     );
   }
-  return { hostsDir, ptyRelay: { dir, binary: PTY_RELAY_BINARY, sliceUs: runtime.terminal_slice_us } };
+  return { hostsDir, traineeCpuGroup, ptyRelay: { dir, binary: PTY_RELAY_BINARY, sliceUs: runtime.terminal_slice_us } };
 }
 
 /** Network-off containers' /etc/hosts files (src/runtime/docker/hosts-files.ts): kept, since stopped containers bind them. */

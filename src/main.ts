@@ -109,6 +109,14 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   }
   // Relay sockets of containers removed while no server ran (src/runtime/docker/pty-relays.ts).
   if (engine instanceof DockerDriver) {
+    // Where trainee containers will sit for the CPU (runtime.trainee_cpu), said once at start.
+    engine
+      .traineeCpuGroup()
+      ?.then((g) =>
+        'parent' in g
+          ? log.info({ event: 'trainee_cpu_group', parent: g.parent }, 'trainee containers go under an idle CPU group')
+          : log.warn({ event: 'trainee_cpu_group_unavailable', reason: g.reason }, "trainee containers go under the engine's own CPU group"),
+      );
     engine.sweepRelays().catch((err: unknown) => log.warn({ event: 'relay_sweep_failed', err: String(err) }, 'could not sweep pty relay sockets'));
   }
   // Lab networks (src/catalogue/lab-network.ts): their subnets are refused at the front door like the bridge's.

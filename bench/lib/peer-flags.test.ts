@@ -6,10 +6,11 @@ import { loadConfigDir } from '../../src/config/config-source.ts';
 import { createOptions } from '../../src/runtime/docker/create-options.ts';
 import { repoRoot } from '../../test/helpers/islet-process.ts';
 import { LABEL_TEST, sweepTestContainers, testRunId } from '../../test/helpers/engine.ts';
+import { TRAINEE_CPU_PARENT } from '../../src/runtime/docker/trainee-cpu-group.ts';
 import { peerRunArgs } from './peer-flags.ts';
 
 const demo = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
-const body = (env = demo) => createOptions({ name: 'x', env, labels: {}, tty: { cols: 80, rows: 24 }, term: 'xterm' });
+const body = (env = demo) => createOptions({ name: 'x', env, labels: {}, tty: { cols: 80, rows: 24 }, term: 'xterm' }, { cgroupParent: TRAINEE_CPU_PARENT });
 
 test('peerRunArgs: logging off, ulimits, capabilities, pids, memory as ISLET; image and command last', () => {
   const a = peerRunArgs(body(), { 'islet.peer': 'true' });
@@ -21,6 +22,7 @@ test('peerRunArgs: logging off, ulimits, capabilities, pids, memory as ISLET; im
   assert.deepEqual(pairs('--memory'), [String(128 * 1024 ** 2)]);
   assert.deepEqual(pairs('--network'), ['none']);
   assert.deepEqual(pairs('--label'), ['islet.peer=true']);
+  assert.deepEqual(pairs('--cgroup-parent'), ['/islet-trainees']);
   assert.equal(
     pairs('--env').some((e) => e!.startsWith('TERM=')),
     false,
@@ -51,6 +53,7 @@ test('peerRunArgs: docker create with them gives the HostConfig of ISLET create 
       shares: h.CpuShares,
       security: h.SecurityOpt,
       network: h.NetworkMode,
+      cgroupParent: h.CgroupParent,
     });
     const expected = fields(want);
     assert.deepEqual(fields(inspect(peerRunArgs(body()))), expected);
@@ -72,6 +75,7 @@ test('peerRunArgs: docker create with them gives the HostConfig of ISLET create 
     );
     assert.notEqual(old.log, expected.log);
     assert.notDeepEqual(old.ulimits, expected.ulimits);
+    assert.notEqual(old.cgroupParent, expected.cgroupParent);
   } finally {
     await sweepTestContainers(run);
   }

@@ -24,6 +24,7 @@ export function peerRunArgs(opts: DockerCreateOptions, extraLabels: Record<strin
   if (h.Memory) a.push('--memory', String(h.Memory));
   if (h.MemorySwap !== undefined && h.Memory) a.push('--memory-swap', String(h.MemorySwap));
   if (h.CpuShares !== undefined) a.push('--cpu-shares', String(h.CpuShares));
+  if (h.CgroupParent) a.push('--cgroup-parent', h.CgroupParent);
   if (h.PidsLimit !== undefined && h.PidsLimit !== null) a.push('--pids-limit', String(h.PidsLimit));
   for (const u of h.Ulimits ?? []) a.push('--ulimit', `${u.Name}=${u.Soft}:${u.Hard}`);
   for (const c of h.CapDrop ?? []) a.push('--cap-drop', c);

@@ -294,6 +294,17 @@ export const globalFields = {
             'path (docs/performance.md). Docker on this machine only (not Swarm, not a remote engine); built by `scripts/build-pty-relay.sh`. ' +
             'Applies to containers created after a change.',
         ),
+      trainee_cpu: z
+        .enum(['idle', 'engine'])
+        .default('idle')
+        .describe(
+          "Where trainee containers sit in the host's CPU scheduling. `idle`: under ISLET's own cgroup `islet-trainees`, marked idle " +
+            "(`cpu.idle`, Linux 5.15 and later), so every process outside the containers (ISLET's front doors, the engine, sshd) runs the " +
+            'moment it wakes, and the containers share the rest by their `cpu_shares`; alone on the machine they still get every cycle. ' +
+            "`engine`: the engine's own group, beside the host's processes at equal weight (with a hundred containers starting short jobs, " +
+            'ISLET then waited up to 100 to 260 ms for a CPU in spells, docs/performance.md). Docker on this machine with its cgroupfs driver ' +
+            "only (otherwise the engine's own group, and the server says why at start). Applies to containers created after a change.",
+        ),
       terminal_slice_us: z
         .number()
         .int()

@@ -11,7 +11,7 @@ const v2 = () => existsSync('/sys/fs/cgroup/cgroup.controllers');
 export function weightOf(id: string): number {
   const dirs = v2() ? ['/sys/fs/cgroup'] : ['/sys/fs/cgroup/cpu'];
   for (const d of dirs) {
-    for (const sub of [`docker/${id}`, `system.slice/docker-${id}.scope`]) {
+    for (const sub of [`islet-trainees/${id}`, `docker/${id}`, `system.slice/docker-${id}.scope`]) {
       const f = `${d}/${sub}/${v2() ? 'cpu.weight' : 'cpu.shares'}`;
       if (existsSync(f)) return Number(readFileSync(f, 'utf8'));
     }

@@ -158,6 +158,11 @@ describe('createOptions', () => {
     assert.deepEqual(h.CapAdd, ['CHOWN', 'SETUID']);
   });
 
+  test("cgroup parent: ISLET's idle trainee group on a local engine that has it, else the engine's own", () => {
+    assert.equal(createOptions(req({})).HostConfig!.CgroupParent, undefined);
+    assert.equal(createOptions(req({}), { cgroupParent: '/islet-trainees' }).HostConfig!.CgroupParent, '/islet-trainees');
+  });
+
   test('no_new_privileges: false leaves SecurityOpt empty', () => {
     assert.deepEqual(createOptions(req({ no_new_privileges: false })).HostConfig!.SecurityOpt, []);
   });

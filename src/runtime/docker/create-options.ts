@@ -44,6 +44,11 @@ export interface LocalEngineOptions {
    * undefined when there is none (then the engine's own `network none`, sandbox and all).
    */
   readonly hostsFileFor?: (hostname: string) => string | undefined;
+  /**
+   * The cgroup the container goes under (Docker's `CgroupParent`): ISLET's idle group for trainees
+   * (trainee-cpu-group.ts) once it is prepared; undefined: the engine's own.
+   */
+  readonly cgroupParent?: string;
 }
 
 /**
@@ -96,6 +101,7 @@ export function createOptions(req: CreateRequest, local: LocalEngineOptions = {}
     delete hostConfig.ExtraHosts;
     hostConfig.Binds!.push(bind(hostsFile, '/etc/hosts'));
   }
+  if (local.cgroupParent !== undefined) hostConfig.CgroupParent = local.cgroupParent;
   if (env.read_only_root) hostConfig.Tmpfs = { '/tmp': READONLY_TMP_TMPFS };
   // Honoured at create by engines with API >= 1.42; older ones get a resize after start.
   if (req.tty) hostConfig.ConsoleSize = [req.tty.rows, req.tty.cols];

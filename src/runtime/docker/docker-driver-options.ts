@@ -37,4 +37,11 @@ export interface DockerDriverOptions {
    * runs ask the kernel for a scheduler slice that short (native/pty-relay.c's `-s`); absent or 0: the default.
    */
   readonly ptyRelay?: { readonly dir: string; readonly binary: string; readonly sliceUs?: number };
+  /**
+   * Put trainee containers under ISLET's own cgroup marked idle for the CPU (trainee-cpu-group.ts), so processes
+   * outside them run first when they wake; ignored for an engine on another machine. Default: off (the engine's
+   * own parent), as tests and tools that construct a driver expect; the server turns it on from
+   * `runtime.trainee_cpu` (src/compose.ts).
+   */
+  readonly traineeCpuGroup?: boolean;
 }

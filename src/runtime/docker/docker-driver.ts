@@ -30,6 +30,7 @@ import { EngineClient, MSG_BUSY, statusOf } from './engine-client.ts';
 import type { DockerDriverOptions } from './docker-driver-options.ts';
 import { CgroupUsage } from './cgroup-usage.ts';
 import { CgroupWeight } from './cgroup-weight.ts';
+import { prepareTraineeCpuGroup, type TraineeCpuGroup } from './trainee-cpu-group.ts';
 import { EngineSlots } from './engine-slots.ts';
 import { ImagePulls, imageMissing } from './image-pulls.ts';
 import { DockerExecs } from './docker-exec.ts';
@@ -63,6 +64,9 @@ export class DockerDriver implements RuntimeDriver {
   readonly #local: LocalEngineOptions;
   /** Trainees' terminals through the pty relay (relay-terminals.ts); undefined: the engine's attach only. */
   readonly #relays: RelayTerminals | undefined;
+  /** Whether containers go under ISLET's idle trainee group (trainee-cpu-group.ts); only for an engine on this machine. */
+  readonly #cpuGroupWanted: boolean;
+  #cpuGroup: Promise<TraineeCpuGroup> | undefined;
 
   constructor(opts: DockerDriverOptions = {}) {
     this.#engine = new EngineClient({ socketPath: opts.socketPath, endpoint: opts.endpoint });
@@ -74,6 +78,7 @@ export class DockerDriver implements RuntimeDriver {
     if (weights) this.setCpuWeight = async (id, shares) => weights.set(id, shares);
     const hosts = !remote && opts.hostsDir ? new HostsFiles(opts.hostsDir) : undefined;
     this.#local = hosts ? { hostsFileFor: (h) => hosts.fileOrNone(h) } : {};
+    this.#cpuGroupWanted = !remote && opts.traineeCpuGroup === true;
     this.#callMs = positive(opts.callTimeoutMs, 15_000, 'callTimeoutMs');
     this.#readings = new UsageReadings(this.#engine, this.#callMs, cgroups);
     this.#slots = new EngineSlots({
@@ -111,8 +116,31 @@ export class DockerDriver implements RuntimeDriver {
     return this.#relays ? this.#relays.create(req, (relay) => this.#create(req, relay)) : this.#create(req, undefined);
   }
 
+  /**
+   * ISLET's idle group for trainee containers, prepared once (the first create, or the server's start asking to log
+   * it): the group as the containers' parent, or why they go under the engine's own. Only with the engine's cgroupfs
+   * driver (the systemd driver takes slices, not paths); undefined when not asked for. A failed engine call is
+   * answered with a reason and asked again next time.
+   */
+  traineeCpuGroup(): Promise<TraineeCpuGroup> | undefined {
+    if (!this.#cpuGroupWanted) return undefined;
+    this.#cpuGroup ??= this.#engine.json<{ CgroupDriver?: string }>({ op: 'info', method: 'GET', path: '/info', timeoutMs: this.#callMs }).then(
+      (info): TraineeCpuGroup =>
+        info.CgroupDriver === 'cgroupfs'
+          ? prepareTraineeCpuGroup()
+          : { reason: `the engine's cgroup driver is ${info.CgroupDriver ?? 'unknown'}, not cgroupfs` },
+      (err: unknown): TraineeCpuGroup => {
+        this.#cpuGroup = undefined;
+        return { reason: `the engine did not answer /info: ${(err as Error).message}` };
+      },
+    );
+    return this.#cpuGroup;
+  }
+
   async #create(req: CreateRequest, relay: RelayOptions | undefined): Promise<InstanceInfo> {
-    const { name, ...body } = createOptions(req, this.#local, relay);
+    const group = await this.traineeCpuGroup();
+    const local = group && 'parent' in group ? { ...this.#local, cgroupParent: group.parent } : this.#local;
+    const { name, ...body } = createOptions(req, local, relay);
     let res: { Id: string };
     try {
       res = await this.#slots.mutate('create', () =>
