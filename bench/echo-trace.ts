@@ -59,6 +59,7 @@ import { threadSlice } from './lib/thread-slice.ts';
 import { LagWatch, lateDuring, lateness, type Late } from './lib/lag-watch.ts';
 import { type RtProbeOutput, startRtProbe, stallsDuring } from './lib/rt-probe.ts';
 import { alternateArms, armsSummary, type Block, configArms, relayCgroupArms, terminalArms, isletThreadArms, typingBoostArms } from './lib/block-ab.ts';
+import { containerCgroupDirs } from '../src/runtime/docker/cgroup-paths.ts';
 
 const argv = process.argv.slice(2);
 const N = numArg(argv, 'n', 100);
@@ -463,6 +464,12 @@ function rtProbeSummary(out: RtProbeOutput, slow: readonly { at: number; ms: num
   };
 }
 
+/** A container's cgroup v1 cpu.shares file, in ISLET's idle trainee group or the engine's (the first that exists). */
+function v1SharesFile(id: string): string {
+  const files = containerCgroupDirs('/sys/fs/cgroup/cpu', id).map((d) => join(d, 'cpu.shares'));
+  return files.find((f) => existsSync(f)) ?? files[0]!;
+}
+
 /**
  * Counts, once a second, the containers matching `filter` whose cgroup v1 weight (cpu.shares) is under 1024;
  * stop() gives the seconds with any and the most at once (null where cgroup v1's files are not there).
@@ -472,7 +479,7 @@ async function loweredWatch(filter: string): Promise<{ stop(): { seconds_with_an
   const files = stdout
     .split('\n')
     .filter(Boolean)
-    .map((id) => `/sys/fs/cgroup/cpu/docker/${id}/cpu.shares`);
+    .map((id) => v1SharesFile(id));
   if (!files.length || !existsSync(files[0]!)) return { stop: () => null };
   const counts: number[] = [];
   const timer = setInterval(() => {
@@ -507,7 +514,7 @@ async function trainerWeights(filter: string): Promise<{ stop(): LoweredSpans | 
   const files = new Map<number, string>();
   for (const line of stdout.split('\n')) {
     const m = /^(\w+) \S*\.w(\d+)$/.exec(line.trim());
-    if (m) files.set(Number(m[2]), `/sys/fs/cgroup/cpu/docker/${m[1]}/cpu.shares`);
+    if (m) files.set(Number(m[2]), v1SharesFile(m[1]!));
   }
   const first = files.values().next().value;
   if (!first || !existsSync(first)) return { stop: () => null };

@@ -6,6 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { containerCgroupDirs } from '../../src/runtime/docker/cgroup-paths.ts';
 
 /** Clock ticks per second (USER_HZ): the unit of utime/stime. */
 export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
@@ -72,20 +74,23 @@ export function pidsOf(comm: string, arg?: string): number[] {
     .map((p) => p.pid);
 }
 
-/** CPU seconds a container's processes used (cgroup v1 cpuacct or v2 cpu.stat); NaN when not found. */
+/**
+ * CPU seconds a container's processes used (cgroup v1 cpuacct or v2 cpu.stat), wherever its group is (ISLET's idle
+ * trainee group or the engine's, src/runtime/docker/cgroup-paths.ts); NaN when not found.
+ */
 export function containerCpuSeconds(id: string): number {
-  const v1 = [`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`, `/sys/fs/cgroup/cpu,cpuacct/docker/${id}/cpuacct.usage`];
-  for (const f of v1) {
-    try {
-      return Number(readFileSync(f, 'utf8').trim()) / 1e9;
-    } catch {
-      /* next */
+  for (const root of ['/sys/fs/cgroup/cpuacct', '/sys/fs/cgroup/cpu,cpuacct']) {
+    for (const dir of containerCgroupDirs(root, id)) {
+      try {
+        return Number(readFileSync(join(dir, 'cpuacct.usage'), 'utf8').trim()) / 1e9;
+      } catch {
+        /* next */
+      }
     }
   }
-  const v2 = [`/sys/fs/cgroup/system.slice/docker-${id}.scope/cpu.stat`, `/sys/fs/cgroup/docker/${id}/cpu.stat`];
-  for (const f of v2) {
+  for (const dir of containerCgroupDirs('/sys/fs/cgroup', id)) {
     try {
-      return Number(/^usage_usec (\d+)/m.exec(readFileSync(f, 'utf8'))?.[1]) / 1e6;
+      return Number(/^usage_usec (\d+)/m.exec(readFileSync(join(dir, 'cpu.stat'), 'utf8'))?.[1]) / 1e6;
     } catch {
       /* next */
     }
