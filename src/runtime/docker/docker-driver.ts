@@ -30,7 +30,7 @@ import { EngineClient, MSG_BUSY, statusOf } from './engine-client.ts';
 import type { DockerDriverOptions } from './docker-driver-options.ts';
 import { CgroupUsage } from './cgroup-usage.ts';
 import { CgroupWeight } from './cgroup-weight.ts';
-import { prepareTraineeCpuGroup, type TraineeCpuGroup } from './trainee-cpu-group.ts';
+import { groupForEngine, type TraineeCpuGroup } from './trainee-cpu-group.ts';
 import { EngineSlots } from './engine-slots.ts';
 import { ImagePulls, imageMissing } from './image-pulls.ts';
 import { DockerExecs } from './docker-exec.ts';
@@ -117,19 +117,15 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   /**
-   * ISLET's idle group for trainee containers, prepared once (the first create, or the server's start asking to log
-   * it): the group as the containers' parent, or why they go under the engine's own. Only with the engine's cgroupfs
-   * driver (the systemd driver takes slices, not paths); undefined when not asked for. A failed engine call is
-   * answered with a reason and asked again next time.
+   * ISLET's idle group for trainee containers, prepared once (at the first create, or when the server asks at start):
+   * the containers' parent, or why they stay in the engine's group; undefined when not asked for. An engine that does
+   * not answer gives a reason now and is asked again next time.
    */
   traineeCpuGroup(): Promise<TraineeCpuGroup> | undefined {
     if (!this.#cpuGroupWanted) return undefined;
     this.#cpuGroup ??= this.#engine.json<{ CgroupDriver?: string }>({ op: 'info', method: 'GET', path: '/info', timeoutMs: this.#callMs }).then(
-      (info): TraineeCpuGroup =>
-        info.CgroupDriver === 'cgroupfs'
-          ? prepareTraineeCpuGroup()
-          : { reason: `the engine's cgroup driver is ${info.CgroupDriver ?? 'unknown'}, not cgroupfs` },
-      (err: unknown): TraineeCpuGroup => {
+      (info) => groupForEngine(info.CgroupDriver),
+      (err: unknown) => {
         this.#cpuGroup = undefined;
         return { reason: `the engine did not answer /info: ${(err as Error).message}` };
       },

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuHierarchy, prepareTraineeCpuGroup, TRAINEE_CPU_PARENT } from './trainee-cpu-group.ts';
+import { cpuHierarchy, groupForEngine, prepareTraineeCpuGroup, TRAINEE_CPU_PARENT } from './trainee-cpu-group.ts';
 
 // A fake cgroup root: files are plain files here, so the group's cpu.idle is made by the test (the kernel makes it on
 // mkdir); the module must never create it (`r+`), which the "kernel without cpu.idle" case checks.
@@ -65,5 +65,18 @@ test('a kernel without cpu.idle, or no cpu controller: a reason, and no cpu.idle
   } finally {
     rmSync(old, { recursive: true, force: true });
     rmSync(none, { recursive: true, force: true });
+  }
+});
+
+test('groupForEngine: prepared for the cgroupfs driver only; the systemd driver gets a reason and nothing is written', () => {
+  const r = root('v1');
+  try {
+    const res = groupForEngine('systemd', r);
+    assert.ok('reason' in res && /systemd, not cgroupfs/.test(res.reason), JSON.stringify(res));
+    assert.equal(readFileSync(join(r, 'cpu', 'islet-trainees', 'cpu.idle'), 'utf8'), '0\n', 'nothing written');
+    assert.deepEqual(groupForEngine('cgroupfs', r), { parent: '/islet-trainees' });
+    assert.equal(readFileSync(join(r, 'cpu', 'islet-trainees', 'cpu.idle'), 'utf8').trim(), '1');
+  } finally {
+    rmSync(r, { recursive: true, force: true });
   }
 });

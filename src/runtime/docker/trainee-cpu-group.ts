@@ -60,3 +60,11 @@ export function prepareTraineeCpuGroup(root = '/sys/fs/cgroup'): TraineeCpuGroup
   }
   return { parent: TRAINEE_CPU_PARENT };
 }
+
+/**
+ * The group for an engine with this cgroup driver (its `/info`): prepared with `cgroupfs` only, since the systemd
+ * driver takes a slice as the parent, not a path.
+ */
+export function groupForEngine(cgroupDriver: string | undefined, root = '/sys/fs/cgroup'): TraineeCpuGroup {
+  return cgroupDriver === 'cgroupfs' ? prepareTraineeCpuGroup(root) : { reason: `the engine's cgroup driver is ${cgroupDriver ?? 'unknown'}, not cgroupfs` };
+}
