@@ -11,7 +11,7 @@ import { getPriority, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigDir } from '../../src/config/config-source.ts';
 import { createOptions } from '../../src/runtime/docker/create-options.ts';
-import { prepareTraineeCpuGroup, type TraineeCpuGroup } from '../../src/runtime/docker/trainee-cpu-group.ts';
+import { groupForEngine } from '../../src/runtime/docker/trainee-cpu-group.ts';
 import { peerRunArgs } from './peer-flags.ts';
 import { IsletProcess, repoRoot } from '../../test/helpers/islet-process.ts';
 import { LABEL_TEST, sweepTestContainers, testRunId } from '../../test/helpers/engine.ts';
@@ -133,7 +133,7 @@ export async function startPeer(): Promise<Target> {
   const demo = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
   // ISLET's default `runtime.trainee_cpu: idle` puts its containers under an idle CPU group: the peer's go there too.
   const cgroupDriver = execFileSync('docker', ['info', '--format', '{{.CgroupDriver}}'], { encoding: 'utf8', timeout: 30_000 }).trim();
-  const group: TraineeCpuGroup = cgroupDriver === 'cgroupfs' ? prepareTraineeCpuGroup() : { reason: `the engine's cgroup driver is ${cgroupDriver}` };
+  const group = groupForEngine(cgroupDriver);
   if ('reason' in group) console.log(`islet-peer: containers under the engine's own CPU group (${group.reason})`);
   const local = 'parent' in group ? { cgroupParent: group.parent } : {};
   const args = peerRunArgs(createOptions({ name: 'peer', env: demo, labels: {} }, local), { 'islet.peer': 'true' });
