@@ -118,7 +118,8 @@ interface SlotResult extends ExerciseRun {
 /**
  * Busy share of both CPUs under which the machine counts as calm after the rooms grow: above lib/settle.ts's
  * default (0.15) because hundreds of idle containers' shims and the VM's own daemons keep it there at the largest
- * steps (the calm windows of 2026-12-05-workload.json's `growth_settle`: 0.15 to 0.18 busy at 100 to 200).
+ * steps (the calm windows of archive/2026-12-05-workload-96fdc88.json's `growth_settle`: 0.15 to 0.18 busy at 100
+ * to 200).
  */
 const GROWTH_CALM_BUSY = 0.25;
 

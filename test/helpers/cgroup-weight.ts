@@ -1,20 +1,20 @@
 /**
  * A container's CPU weight as its cgroup file on this machine says (the probe of the governor's whole-stack tests):
  * in `--cpu-shares` units on cgroup v1, where that is exact, else cgroup v2's cpu.weight; `expectWeight` converts a
- * weight in shares to what the file holds.
+ * weight in shares to what the file holds. The directories are the product's own list (`containerCgroupDirs`), so a
+ * new place for containers is found here without a second copy to keep in step.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { containerCgroupDirs } from '../../src/runtime/docker/cgroup-paths.ts';
 import { sharesToWeight } from '../../src/runtime/docker/cgroup-weight.ts';
 
 const v2 = () => existsSync('/sys/fs/cgroup/cgroup.controllers');
 
 export function weightOf(id: string): number {
-  const dirs = v2() ? ['/sys/fs/cgroup'] : ['/sys/fs/cgroup/cpu'];
-  for (const d of dirs) {
-    for (const sub of [`islet-trainees/${id}`, `docker/${id}`, `system.slice/docker-${id}.scope`]) {
-      const f = `${d}/${sub}/${v2() ? 'cpu.weight' : 'cpu.shares'}`;
-      if (existsSync(f)) return Number(readFileSync(f, 'utf8'));
-    }
+  const root = v2() ? '/sys/fs/cgroup' : '/sys/fs/cgroup/cpu';
+  for (const dir of containerCgroupDirs(root, id)) {
+    const f = `${dir}/${v2() ? 'cpu.weight' : 'cpu.shares'}`;
+    if (existsSync(f)) return Number(readFileSync(f, 'utf8'));
   }
   throw new Error(`no cgroup weight file for ${id}`);
 }
