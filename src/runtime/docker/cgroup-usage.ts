@@ -11,8 +11,8 @@
  * engine. Figures are counted as `docker stats` counts them: CPU as cumulative nanoseconds (read each call, with
  * one pread on the container's CPU file, kept open; closed within a minute once nobody asks about the container),
  * memory as usage less the inactive page cache (read at most every 5 s per container: it moves slowly).
- * Layouts: cgroup v1 and v2, Docker's cgroupfs (`docker/<id>`) and systemd (`system.slice/docker-<id>.scope`)
- * drivers.
+ * Layouts: cgroup v1 and v2, each place cgroup-paths.ts lists (ISLET's idle trainee group, Docker's cgroupfs and
+ * systemd drivers).
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';

@@ -9,8 +9,8 @@
  * Contract: `set(id, shares)` takes a full 64-hex container id and a weight in `docker --cpu-shares` units
  * (2 to 262144) and returns true once written, false when this host has no cgroup for the container (stopped,
  * gone, another machine's engine, an unknown layout). cgroup v2 gets the engine's own conversion to
- * `cpu.weight` (runc's ConvertCPUSharesToCgroupV2Value). Layouts: cgroup v1 and v2, Docker's cgroupfs
- * (`docker/<id>`) and systemd (`system.slice/docker-<id>.scope`) drivers.
+ * `cpu.weight` (runc's ConvertCPUSharesToCgroupV2Value). Layouts: cgroup v1 and v2, each place cgroup-paths.ts
+ * lists (ISLET's idle trainee group, Docker's cgroupfs and systemd drivers).
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
