@@ -11,7 +11,9 @@
  * run the paper's workload (lib/workload.ts) while its n-th trainee times a fixed CPU-bound exercise,
  * then they pause and the next system's turn starts (lib/interleave.ts); every repetition also times each
  * system's exercise with nobody working (its solo time, in the same interleaving). After the coarse steps,
- * finer steps are measured near each 3× crossing. The cut-off is computed against the shared solo time
+ * finer steps are measured near each 3× crossing, with the rooms at the largest measured step's size (the pools only grow:
+ * the trainees past n stay connected and idle), so a finer step compares the systems with each other, not with the
+ * coarse steps around it. The cut-off is computed against the shared solo time
  * and against each system's own, with min / median / max (lib/cutoff.ts). Every echo of the working
  * trainees' keys is timed; every loaded slot's CPU is accounted per process group (lib/slot-cpu.ts), and records how
  * late the generator's event loop and an idle control's were, and whether its slow keys waited through such a spell
