@@ -25,7 +25,7 @@ import { repoRoot } from '../test/helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../test/helpers/engine.ts';
 import { loadConfigDir } from '../src/config/config-source.ts';
 import { createOptions } from '../src/runtime/docker/index.ts';
-import { floorHosts } from './lib/floor-hosts.ts';
+import { floorOptions } from './lib/floor-options.ts';
 import { openJourney, openToMenu, run } from './lib/journey.ts';
 import { machineInfo } from './lib/machine.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
@@ -108,8 +108,8 @@ async function opensshSample(target: Target, n: number): Promise<{ first_menu: n
  */
 const docker = new Docker();
 const demoEnv = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
-/** The floor's create body is ISLET's server's, its hosts file included. */
-const hosts = floorHosts();
+/** The floor's create body is ISLET's server's, its hosts file and CPU group included. */
+const hosts = floorOptions();
 
 async function floorSample(runId: string, i: number): Promise<number> {
   const { name: _name, ...body } = createOptions(

@@ -1,8 +1,8 @@
 /**
  * The engine's own floor for a login storm: `n` containers of the demo environment created and started
  * straight through the Engine API (dockerode), `concurrency` at a time (ISLET's mutation cap, 8), with the
- * create body ISLET's server sends (its hosts file too: floor-hosts.ts). No SSH, no accounts: what no front end can beat. Times: ms from the storm's
- * start until each container runs. Removes what it made.
+ * create body ISLET's server sends (its hosts file and CPU group too: floor-options.ts). No SSH, no accounts:
+ * what no front end can beat. Times: ms from the storm's start until each container runs. Removes what it made.
  *
  * `onWindow`, if given, is called with the storm's container filter at its start and once every container runs
  * (before they are removed): per-process CPU accounting of the same window (bench/login-storm.ts).
@@ -13,7 +13,7 @@ import { repoRoot } from '../../test/helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../../test/helpers/engine.ts';
 import { loadConfigDir } from '../../src/config/config-source.ts';
 import { createOptions } from '../../src/runtime/docker/index.ts';
-import { floorHosts } from './floor-hosts.ts';
+import { floorOptions } from './floor-options.ts';
 
 export async function engineStorm(n: number, concurrency: number, onWindow?: (edge: 'start' | 'end', filter: string) => void): Promise<number[]> {
   const runId = testRunId();
@@ -21,7 +21,7 @@ export async function engineStorm(n: number, concurrency: number, onWindow?: (ed
   const docker = new Docker();
   const env = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
   const done: number[] = [];
-  const hosts = floorHosts();
+  const hosts = floorOptions();
   let next = 0;
   const t0 = performance.now();
   try {

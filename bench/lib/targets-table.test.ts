@@ -71,6 +71,21 @@ test('targetsTable: behind the peer at a step, echo above the peer, cut-offs wit
   assert.deepEqual(row(t, 'cut-off ≥ 34').slice(1, 4), ['150 (runs: 125 to 175)', '> 200 (runs: 175 to –)', 'yes']);
 });
 
+test('targetsTable: the solo is step 1 of the exercise row, with how its interleaved pairs fell', () => {
+  const slots = [
+    { n: 1, rep: 0, system: 'islet', kind: 'solo', exercise_ms: 3000 },
+    { n: 1, rep: 0, system: 'peer', kind: 'solo', exercise_ms: 3100 },
+    { n: 25, rep: 0, system: 'islet', kind: 'solo', exercise_ms: 3300 },
+    { n: 25, rep: 0, system: 'peer', kind: 'solo', exercise_ms: 3200 },
+    { n: 25, rep: 0, system: 'peer', kind: 'loaded', exercise_ms: 1 },
+  ];
+  const ahead = targetsTable({ workload: { ...workload, steps: workload.steps.slice(0, 2), solo_ms: { islet: 3000, peer: 3100 }, slots } });
+  assert.deepEqual(row(ahead, 'exercise time').slice(1, 4), ['behind at no step; solo 3.00 s / 3.10 s, ISLET the faster in 1 of 2 pairs', '2 steps', 'yes']);
+  // By a millisecond is behind: the target is the median, whatever the pairs say.
+  const level = targetsTable({ workload: { ...workload, steps: workload.steps.slice(0, 2), solo_ms: { islet: 3101, peer: 3100 }, slots } });
+  assert.deepEqual(row(level, 'exercise time').slice(1, 4), ['behind at 1 (solo); solo 3.10 s / 3.10 s, ISLET the faster in 1 of 2 pairs', '2 steps', 'no']);
+});
+
 test('targetsTable: a result from before the interleaved run gives its median cut-offs, no run range', () => {
   const t = targetsTable({
     workload: { file: 'old.json', steps: [], shared_cutoff: { islet: 150, peer: null }, cutoff: { islet: 200, peer: 150 }, max_tested: { peer: 200 } },

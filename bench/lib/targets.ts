@@ -11,8 +11,8 @@ import { getPriority, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigDir } from '../../src/config/config-source.ts';
 import { createOptions } from '../../src/runtime/docker/create-options.ts';
-import { groupForEngine } from '../../src/runtime/docker/trainee-cpu-group.ts';
 import { peerRunArgs } from './peer-flags.ts';
+import { traineeGroupOptions } from './trainee-group.ts';
 import { IsletProcess, repoRoot } from '../../test/helpers/islet-process.ts';
 import { LABEL_TEST, sweepTestContainers, testRunId } from '../../test/helpers/engine.ts';
 import { treeRssMb } from './proc-mem.ts';
@@ -132,10 +132,7 @@ export async function startPeer(): Promise<Target> {
   // Like for like: the peer's containers get ISLET's create settings for the same environment.
   const demo = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
   // ISLET's default `runtime.trainee_cpu: idle` puts its containers under an idle CPU group: the peer's go there too.
-  const cgroupDriver = execFileSync('docker', ['info', '--format', '{{.CgroupDriver}}'], { encoding: 'utf8', timeout: 30_000 }).trim();
-  const group = groupForEngine(cgroupDriver);
-  if ('reason' in group) console.log(`islet-peer: containers under the engine's own CPU group (${group.reason})`);
-  const local = 'parent' in group ? { cgroupParent: group.parent } : {};
+  const local = traineeGroupOptions('islet-peer');
   const args = peerRunArgs(createOptions({ name: 'peer', env: demo, labels: {} }, local), { 'islet.peer': 'true' });
   const dir = mkdtempSync(join(tmpdir(), 'islet-peer-args-'));
   writeFileSync(join(dir, 'run-args'), `${args.join('\n')}\n`);
