@@ -30,7 +30,12 @@
  * that warm storm runs under the profiler instead (<date>-login-storm-warm-profile.json). The warm storm's
  * per-process CPU is in `cpu_warm`.
  *
+ * `--trainee-cpu engine`: ISLET with `runtime.trainee_cpu: engine` and the engine alone's containers in the
+ * engine's own CPU group too, not ISLET's idle one (an A/B of the idle group's cost to a cold storm; ISLET only,
+ * since the peer's group follows ISLET's default), written as <date>-login-storm-engine-group.json.
+ *
  * Usage: node bench/login-storm.ts [--trainees 100] [--targets islet,peer] [--rounds 1] [--profile] [--warm-only]
+ *          [--trainee-cpu idle|engine]
  */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +59,9 @@ const N = numArg(argv, 'trainees', 100);
 const ROUNDS = numArg(argv, 'rounds', 1);
 const PROFILE = argv.includes('--profile');
 const WARM_ONLY = argv.includes('--warm-only');
+const ENGINE_GROUP = argv.includes('--trainee-cpu') && argv[argv.indexOf('--trainee-cpu') + 1] === 'engine';
+/** ISLET's own config for the A/B above; the engine alone follows it. */
+const GROUP_CONFIG = ENGINE_GROUP ? { config: ['runtime:', '  trainee_cpu: engine'] } : {};
 /** A pid with no processes under it: the engine alone has no front end. */
 const NO_FRONT_END = 2 ** 22 + 1;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -138,6 +146,8 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: machineInfo(),
     trainees: N,
+    // Where ISLET's cold containers and the engine alone's sat for the CPU (`--trainee-cpu`; the warm storm's: idle).
+    trainee_cpu: ENGINE_GROUP ? 'engine' : 'idle',
     runs: {} as Record<string, Run>,
     summary: {} as Record<string, unknown>,
     echo_ms: {} as Record<string, unknown>,
@@ -194,6 +204,7 @@ async function main(): Promise<void> {
   // The engine alone, in the same run (issue 15.4: the cold storm's p95 is judged against it), and each
   // system's cold storm, in the order of lib/storm-order.ts (the floor and ISLET alternate; the peer's last).
   const names = targetsFromArgs(argv);
+  if (ENGINE_GROUP && names.includes('peer')) throw new Error('--trainee-cpu engine is an A/B of ISLET alone: add --targets islet');
   const engine: number[] = [];
   const colds: Record<string, Run[]> = {};
   const echoes: Record<string, number[]> = {};
@@ -205,17 +216,22 @@ async function main(): Promise<void> {
     if (name === 'engine') {
       let meter: SlotCpu | undefined;
       const quiet = await settle();
-      const e = await engineStorm(N, 8, (edge, filter) => {
-        if (edge === 'start') (meter = new SlotCpu(NO_FRONT_END, filter, { newContainers: true })).start();
-        else roundCpu.engine = meter!.stop();
-      });
+      const e = await engineStorm(
+        N,
+        8,
+        (edge, filter) => {
+          if (edge === 'start') (meter = new SlotCpu(NO_FRONT_END, filter, { newContainers: true })).start();
+          else roundCpu.engine = meter!.stop();
+        },
+        { traineeGroup: !ENGINE_GROUP },
+      );
       engine.push(...e);
       Object.assign(round, { engine_p95: round1(pct(e, 0.95)), engine_settle_ms: quiet.waitedMs });
       console.log(`round ${r} engine alone: p95 ${round.engine_p95} ms`);
       continue;
     }
     // Like for like (issue 15.1): ISLET's cold storm runs without a warm pool beside it, as the peer's does.
-    const target = await startTarget(name as TargetName);
+    const target = await startTarget(name as TargetName, GROUP_CONFIG);
     try {
       const cold = await storm(target, `c${r}x`, target.choices.demo);
       (colds[name] ??= []).push(cold.run);
@@ -258,7 +274,7 @@ async function main(): Promise<void> {
     if (name === 'islet') await warmStorm();
   }
   if (PROFILE) Object.assign(result, await profileColdStorm());
-  writeResult('login-storm', result);
+  writeResult(ENGINE_GROUP ? 'login-storm-engine-group' : 'login-storm', result);
 }
 
 type ProfileWindow = { fromUs: number; toUs: number };

@@ -15,13 +15,18 @@ import { loadConfigDir } from '../../src/config/config-source.ts';
 import { createOptions } from '../../src/runtime/docker/index.ts';
 import { floorOptions } from './floor-options.ts';
 
-export async function engineStorm(n: number, concurrency: number, onWindow?: (edge: 'start' | 'end', filter: string) => void): Promise<number[]> {
+export async function engineStorm(
+  n: number,
+  concurrency: number,
+  onWindow?: (edge: 'start' | 'end', filter: string) => void,
+  opts: { traineeGroup?: boolean } = {},
+): Promise<number[]> {
   const runId = testRunId();
   onWindow?.('start', `label=islet.test=${runId}`);
   const docker = new Docker();
   const env = loadConfigDir(join(repoRoot, 'examples')).environments.find((e) => e.name === 'demo')!;
   const done: number[] = [];
-  const hosts = floorOptions();
+  const hosts = floorOptions(opts);
   let next = 0;
   const t0 = performance.now();
   try {

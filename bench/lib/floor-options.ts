@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { HostsFiles, type LocalEngineOptions } from '../../src/runtime/docker/index.ts';
 import { traineeGroupOptions } from './trainee-group.ts';
 
-export function floorOptions(): { local: LocalEngineOptions; dispose: () => void } {
+/** `traineeGroup: false` leaves the group out, for an A/B against ISLET with `runtime.trainee_cpu: engine`. */
+export function floorOptions(opts: { traineeGroup?: boolean } = {}): { local: LocalEngineOptions; dispose: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'islet-bench-hosts-'));
   const hosts = new HostsFiles(dir);
   return {
-    local: { hostsFileFor: (h) => hosts.fileFor(h), ...traineeGroupOptions('engine floor') },
+    local: { hostsFileFor: (h) => hosts.fileFor(h), ...(opts.traineeGroup === false ? {} : traineeGroupOptions('engine floor')) },
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

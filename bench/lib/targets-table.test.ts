@@ -156,3 +156,15 @@ test('targetsTable: a missing result file says so, no figure and no verdict', ()
   assert.equal(r[3], '–');
   assert.match(r[4]!, /no result file/);
 });
+
+test('targetsTable: a density wait that ended with the hasher still running does not say every account was sealed', () => {
+  const density = (processes: number): ResultFile => ({
+    file: 'd.json',
+    steps: [{ target: 'islet', sessions: 1000, server_pss_mb_per_session: 0.25 }],
+    settled: { sessions: 1000, waited_s: processes > 1 ? 306.2 : 95.8, server_processes: processes, server_pss_mb_per_session: 0.16 },
+  });
+  assert.equal(row(targetsTable({ density: density(1) }), '1000 idle sessions, every account sealed (95.8 s later)')[1], '0.16 MB at 1000, 1 process(es)');
+  const t = targetsTable({ density: density(2) });
+  assert.equal(t.includes('every account sealed'), false);
+  assert.equal(row(t, '1000 idle sessions, the hasher still sealing 306.2 s later')[1], '0.16 MB at 1000, 2 process(es)');
+});

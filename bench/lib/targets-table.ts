@@ -105,7 +105,10 @@ function densityRows(r: ResultFile | undefined): Row[] {
     ...(settled
       ? ([
           [
-            `${settled.sessions} idle sessions, every account sealed (${settled.waited_s} s later)`,
+            // The hasher still running when the wait ended (bench/density.ts gives up after 300 s): not sealed yet.
+            settled.server_processes > 1
+              ? `${settled.sessions} idle sessions, the hasher still sealing ${settled.waited_s} s later (the wait's end)`
+              : `${settled.sessions} idle sessions, every account sealed (${settled.waited_s} s later)`,
             `${settled.server_pss_mb_per_session} MB at ${settled.sessions}, ${settled.server_processes} process(es)`,
             '–',
             '–',
