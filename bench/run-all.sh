@@ -12,7 +12,7 @@
 # Usage: npm run bench [-- --allow-dirty] [-- --only workload,report]
 #   --allow-dirty  run on an uncommitted tree (every result file then says -dirty and lists the paths);
 #                  without it an uncommitted tree is refused: figures must belong to a commit.
-#   --only a,b     only these steps: latency, storm, throughput, data-path, workload, cutoff, echo-trace, governor, density, charts, report.
+#   --only a,b     only these steps: latency, storm, throughput, data-path, workload, cutoff, echo-trace, governor, seal, density, charts, report.
 # Every result file records commit, machine, start and end time and the exact command (bench/lib/run-meta.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +60,8 @@ step echo-trace $node bench/echo-trace.ts --n 100 --seconds 40 --trace-seconds 1
 # What the CPU-weight governor costs ISLET's event loop: 200 idle containers (one busy), ticked every half second for 20 s.
 step governor $node bench/governor-cost.ts --n 200 --seconds 20
 # Equal n side by side (50, 100, 200), ISLET alone on to 1000.
+# What one new account's seal costs the hashing process, with and without its malloc settings (src/accounts/background-hasher.ts).
+step seal $node bench/seal-cost.ts --seals 20 --reps 3
 step density $node bench/density.ts --islet-steps 50,100,200,500,1000 --peer-steps 50,100,200
 step charts $node bench/charts.ts
 step report $node bench/report.ts   # every table of docs/performance.md, the targets table included

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getPriority } from 'node:os';
-import { BackgroundHasher } from './background-hasher.ts';
+import { fork } from 'node:child_process';
+import { BackgroundHasher, HASHER_MALLOC_ENV } from './background-hasher.ts';
 import { verifyPassword } from './password.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { autogroupNice } from '../os/autogroup.ts';
@@ -111,4 +112,44 @@ test('with a quiet gate, a job waits for it before any hashing process starts; c
   } finally {
     await h.close();
   }
+});
+
+/** Minor page faults of a process so far (/proc/<pid>/stat, field 10). */
+const minorFaults = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[7]);
+
+test("HASHER_MALLOC_ENV: a seal reuses the last one's pages instead of faulting in 32 MiB again", async () => {
+  // The same worker forked with and without the settings; the third seal's page faults counted in each. Without
+  // them the probe must see the 8192 faults of a fresh 32 MiB, or it could not tell the two apart.
+  const faultsOfThirdSeal = async (env: Record<string, string>) => {
+    const child = fork(new URL('./kdf-worker.ts', import.meta.url), [], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      env: { ...process.env, UV_THREADPOOL_SIZE: '1', ...env },
+    });
+    try {
+      let id = 0;
+      const seal = () =>
+        new Promise<void>((resolve, reject) => {
+          const mine = ++id;
+          const onMessage = (m: { id: number; hash?: string }) => {
+            if (m.id !== mine) return;
+            child.off('message', onMessage);
+            if (m.hash) resolve();
+            else reject(new Error('no hash'));
+          };
+          child.on('message', onMessage);
+          child.send({ id: mine, password: `pw-${mine}` });
+        });
+      await seal();
+      await seal();
+      const before = minorFaults(child.pid!);
+      await seal();
+      return minorFaults(child.pid!) - before;
+    } finally {
+      child.disconnect();
+    }
+  };
+  const plain = await faultsOfThirdSeal({});
+  assert.ok(plain >= 8000, `without the settings a seal faults in its 32 MiB (${plain} faults)`);
+  const kept = await faultsOfThirdSeal(HASHER_MALLOC_ENV);
+  assert.ok(kept < 1000, `with them the pages are reused (${kept} faults)`);
 });

@@ -32,6 +32,19 @@ interface Pending {
   child: ChildProcess;
 }
 
+/**
+ * glibc malloc settings for the hashing process. A seal (scrypt N=2^15, r=8) allocates 32 MiB and a little more,
+ * above glibc's largest dynamic mmap threshold (32 MiB), so by default every seal maps fresh pages and unmaps them
+ * after: 8192 first-touch page faults a seal, which on a VM costs more than the hash (bench/seal-cost.ts: CPU per
+ * seal 167 to 207 ms by default against 62 to 64 ms with these, 2026-12-05). With the threshold above the
+ * allocation and trimming held off, the process keeps those pages and reuses them for the next seal (it keeps
+ * about 32 MiB more while it lives: it exits `HASHER_IDLE_MS` after its last job). Ignored by other C libraries.
+ */
+export const HASHER_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: String(64 * 1024 * 1024),
+  MALLOC_TRIM_THRESHOLD_: String(128 * 1024 * 1024),
+};
+
 /** How long a hashing process with nothing to do is kept (the next job would otherwise wait for a start). */
 export const HASHER_IDLE_MS = 30_000;
 
@@ -71,7 +84,7 @@ export class BackgroundHasher {
       const child = fork(new URL('./kdf-worker.ts', import.meta.url), [], {
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
         detached: true,
-        env: { ...process.env, UV_THREADPOOL_SIZE: '1' },
+        env: { ...process.env, UV_THREADPOOL_SIZE: '1', ...HASHER_MALLOC_ENV },
         ...launch,
       });
       try {
