@@ -35,8 +35,8 @@ interface Pending {
 /**
  * glibc malloc settings for the hashing process. A seal (scrypt N=2^15, r=8) allocates 32 MiB and a little more,
  * above glibc's largest dynamic mmap threshold (32 MiB), so by default every seal maps fresh pages and unmaps them
- * after: 8192 first-touch page faults a seal, which on a VM costs more than the hash (bench/seal-cost.ts: CPU per
- * seal 167 to 207 ms by default against 62 to 64 ms with these, 2026-12-05). With the threshold above the
+ * after: 8192 first-touch page faults a seal, which on a VM costs more than the hash (bench/seal-cost.ts, in
+ * bench/results/2026-12-05-seal-cost.json: 162 ms of CPU a seal by default against 58.5 ms with these). With the threshold above the
  * allocation and trimming held off, the process keeps those pages and reuses them for the next seal (it keeps
  * about 32 MiB more while it lives: it exits `HASHER_IDLE_MS` after its last job). Ignored by other C libraries.
  */
