@@ -48,8 +48,10 @@ describe('two front doors, one PostgreSQL store, a three-node swarm', { concurre
     await choose(s, 'demo');
     await s.waitFor(PROMPT, 60_000);
     await sh(s, 'echo kept > ~/work.txt');
-    // A background job of this shell: it counts while nobody is attached.
-    await sh(s, '(i=0; while true; do i=$((i+1)); echo $i > ~/tick; sleep 1; done) & echo started');
+    // A background job of this shell: it counts while nobody is attached. Each count is written aside and renamed
+    // into place: `echo $i > ~/tick` truncates first, and a read in between saw an empty file (a fresh-clone CI run
+    // of 2f9fd89 read "" as 0 here).
+    await sh(s, '(i=0; while true; do i=$((i+1)); echo $i > ~/tick.new; mv ~/tick.new ~/tick; sleep 1; done) & echo started');
     const pid = await sh(s, 'echo $!');
     assert.match(pid, /^\d+$/);
     await doorA.stop('SIGKILL');
