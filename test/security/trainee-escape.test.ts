@@ -237,7 +237,10 @@ describe('a trainee cannot escape their container', { concurrency: false }, () =
     const b = await trainee('procsb');
     const pid = Number(/pid=(\d+)/.exec(await shSsh(a, 'sleep 4242 & echo pid=$!'))?.[1]);
     assert.ok(pid > 1, 'A started a background sleep');
-    assert.match(await shSsh(a, 'ps'), /sleep 4242/, 'A sees its own process (the check below can fail for the right reason)');
+    // The background child may not have exec'd sleep yet (a fresh-clone CI run of 47b1e61 saw it as `/bin/sh -l`):
+    // wait for it, up to 5 s, before reading ps.
+    const psA = await shSsh(a, 'for i in $(seq 50); do ps | grep -q "[s]leep 4242" && break; sleep 0.1; done; ps');
+    assert.match(psA, /sleep 4242/, 'A sees its own process (the check below can fail for the right reason)');
     const psB = await shSsh(b, 'ps');
     assert.doesNotMatch(psB, /4242/, `B's ps does not show A's sleep:\n${psB}`);
     // A's sleep seen from the host: its host pid.
