@@ -8,39 +8,14 @@
  * Writes bench/results/<date>-seal-cost.json.
  * Usage: node bench/seal-cost.ts [--seals 20] [--reps 3]
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { HASHER_MALLOC_ENV } from '../src/accounts/background-hasher.ts';
+import { forkKdfWorker, procStat } from '../test/helpers/kdf-worker-client.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
 import { numArg } from './lib/targets.ts';
 
 const argv = process.argv.slice(2);
 const SEALS = numArg(argv, 'seals', 20);
 const REPS = numArg(argv, 'reps', 3);
-/** USER_HZ: /proc's CPU times are in these ticks on Linux. */
-const TICKS_PER_S = 100;
-
-function procStat(pid: number): { cpuMs: number; minorFaults: number } {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // After the comm: state is field 3, so minflt (10) is index 7, utime (14) 11, stime (15) 12.
-  return { cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_S, minorFaults: Number(f[7]) };
-}
-
-function sealer(child: ChildProcess): (password: string) => Promise<void> {
-  let id = 0;
-  return (password) =>
-    new Promise((resolve, reject) => {
-      const mine = ++id;
-      const onMessage = (m: { id: number; hash?: string; error?: string }) => {
-        if (m.id !== mine) return;
-        child.off('message', onMessage);
-        if (m.hash) resolve();
-        else reject(new Error(m.error ?? 'no hash'));
-      };
-      child.on('message', onMessage);
-      child.send({ id: mine, password });
-    });
-}
 
 interface Arm {
   readonly arm: 'default' | 'malloc_env';
@@ -51,17 +26,15 @@ interface Arm {
 }
 
 async function measure(arm: Arm['arm'], rep: number): Promise<Arm> {
-  const env = { ...process.env, UV_THREADPOOL_SIZE: '1', ...(arm === 'malloc_env' ? HASHER_MALLOC_ENV : {}) };
-  const child = fork(new URL('../src/accounts/kdf-worker.ts', import.meta.url), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env });
+  const w = forkKdfWorker(arm === 'malloc_env' ? HASHER_MALLOC_ENV : {});
   try {
-    const seal = sealer(child);
-    await seal('warm-1');
-    await seal('warm-2');
-    const before = procStat(child.pid!);
+    await w.seal('warm-1');
+    await w.seal('warm-2');
+    const before = procStat(w.child.pid!);
     const t0 = performance.now();
-    for (let i = 0; i < SEALS; i++) await seal(`pw-${i}`);
+    for (let i = 0; i < SEALS; i++) await w.seal(`pw-${i}`);
     const wall = performance.now() - t0;
-    const after = procStat(child.pid!);
+    const after = procStat(w.child.pid!);
     return {
       arm,
       rep,
@@ -70,7 +43,7 @@ async function measure(arm: Arm['arm'], rep: number): Promise<Arm> {
       minor_faults_per_seal: round1((after.minorFaults - before.minorFaults) / SEALS),
     };
   } finally {
-    child.disconnect();
+    w.stop();
   }
 }
 

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getPriority } from 'node:os';
-import { fork } from 'node:child_process';
 import { BackgroundHasher, HASHER_MALLOC_ENV } from './background-hasher.ts';
 import { verifyPassword } from './password.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { autogroupNice } from '../os/autogroup.ts';
 import { SCHED_IDLE, idleLauncher, schedPolicy } from '../os/idle-policy.ts';
+import { forkKdfWorker, procStat } from '../../test/helpers/kdf-worker-client.ts';
 
 test('hashes in a child process at nice 19 and SCHED_IDLE; the hashes verify', async () => {
   const h = new BackgroundHasher();
@@ -114,38 +114,19 @@ test('with a quiet gate, a job waits for it before any hashing process starts; c
   }
 });
 
-/** Minor page faults of a process so far (/proc/<pid>/stat, field 10). */
-const minorFaults = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[7]);
-
 test("HASHER_MALLOC_ENV: a seal reuses the last one's pages instead of faulting in 32 MiB again", async () => {
   // The same worker forked with and without the settings; the third seal's page faults counted in each. Without
   // them the probe must see the 8192 faults of a fresh 32 MiB, or it could not tell the two apart.
   const faultsOfThirdSeal = async (env: Record<string, string>) => {
-    const child = fork(new URL('./kdf-worker.ts', import.meta.url), [], {
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      env: { ...process.env, UV_THREADPOOL_SIZE: '1', ...env },
-    });
+    const w = forkKdfWorker(env);
     try {
-      let id = 0;
-      const seal = () =>
-        new Promise<void>((resolve, reject) => {
-          const mine = ++id;
-          const onMessage = (m: { id: number; hash?: string }) => {
-            if (m.id !== mine) return;
-            child.off('message', onMessage);
-            if (m.hash) resolve();
-            else reject(new Error('no hash'));
-          };
-          child.on('message', onMessage);
-          child.send({ id: mine, password: `pw-${mine}` });
-        });
-      await seal();
-      await seal();
-      const before = minorFaults(child.pid!);
-      await seal();
-      return minorFaults(child.pid!) - before;
+      await w.seal('pw-1');
+      await w.seal('pw-2');
+      const before = procStat(w.child.pid!).minorFaults;
+      await w.seal('pw-3');
+      return procStat(w.child.pid!).minorFaults - before;
     } finally {
-      child.disconnect();
+      w.stop();
     }
   };
   const plain = await faultsOfThirdSeal({});
