@@ -59,9 +59,9 @@ step echo-trace $node bench/echo-trace.ts --n 100 --seconds 40 --trace-seconds 1
 step echo-trace $node bench/echo-trace.ts --n 100 --seconds 40 --trace-seconds 15 --exercise --rt-probe
 # What the CPU-weight governor costs ISLET's event loop: 200 idle containers (one busy), ticked every half second for 20 s.
 step governor $node bench/governor-cost.ts --n 200 --seconds 20
-# Equal n side by side (50, 100, 200), ISLET alone on to 1000.
-# What one new account's seal costs the hashing process, with and without its malloc settings (src/accounts/background-hasher.ts).
+# What one new account's seal costs the hashing process, and one login's verify the server, with and without the malloc settings (src/os/kdf-malloc.ts).
 step seal $node bench/seal-cost.ts --seals 20 --reps 3
+# Equal n side by side (50, 100, 200), ISLET alone on to 1000.
 step density $node bench/density.ts --islet-steps 50,100,200,500,1000 --peer-steps 50,100,200
 step charts $node bench/charts.ts
 step report $node bench/report.ts   # every table of docs/performance.md, the targets table included

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getPriority } from 'node:os';
-import { BackgroundHasher, HASHER_MALLOC_ENV } from './background-hasher.ts';
+import { BackgroundHasher } from './background-hasher.ts';
+import { KDF_MALLOC_ENV } from '../os/kdf-malloc.ts';
 import { verifyPassword } from './password.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { autogroupNice } from '../os/autogroup.ts';
@@ -114,7 +115,7 @@ test('with a quiet gate, a job waits for it before any hashing process starts; c
   }
 });
 
-test("HASHER_MALLOC_ENV: a seal reuses the last one's pages instead of faulting in 32 MiB again", async () => {
+test("KDF_MALLOC_ENV: a seal reuses the last one's pages instead of faulting in 32 MiB again", async () => {
   // The same worker forked with and without the settings; the third seal's page faults counted in each. Without
   // them the probe must see the 8192 faults of a fresh 32 MiB, or it could not tell the two apart.
   const faultsOfThirdSeal = async (env: Record<string, string>) => {
@@ -131,6 +132,6 @@ test("HASHER_MALLOC_ENV: a seal reuses the last one's pages instead of faulting 
   };
   const plain = await faultsOfThirdSeal({});
   assert.ok(plain >= 8000, `without the settings a seal faults in its 32 MiB (${plain} faults)`);
-  const kept = await faultsOfThirdSeal(HASHER_MALLOC_ENV);
+  const kept = await faultsOfThirdSeal(KDF_MALLOC_ENV);
   assert.ok(kept < 1000, `with them the pages are reused (${kept} faults)`);
 });

@@ -23,6 +23,7 @@ import { setPriority } from 'node:os';
 import { hashPassword } from './password.ts';
 import { setAutogroupNice } from '../os/autogroup.ts';
 import { idleLauncher } from '../os/idle-policy.ts';
+import { KDF_MALLOC_ENV } from '../os/kdf-malloc.ts';
 
 interface Pending {
   resolve: (hash: string) => void;
@@ -31,19 +32,6 @@ interface Pending {
   /** The process it was sent to: only that one's exit hands it back to be hashed in process. */
   child: ChildProcess;
 }
-
-/**
- * glibc malloc settings for the hashing process. A seal (scrypt N=2^15, r=8) allocates 32 MiB and a little more,
- * above glibc's largest dynamic mmap threshold (32 MiB), so by default every seal maps fresh pages and unmaps them
- * after: 8192 first-touch page faults a seal, which on a VM costs more than the hash (bench/seal-cost.ts, in
- * bench/results/2026-12-05-seal-cost.json: 162 ms of CPU a seal by default against 58.5 ms with these). With the threshold above the
- * allocation and trimming held off, the process keeps those pages and reuses them for the next seal (it keeps
- * about 32 MiB more while it lives: it exits `HASHER_IDLE_MS` after its last job). Ignored by other C libraries.
- */
-export const HASHER_MALLOC_ENV: Readonly<Record<string, string>> = {
-  MALLOC_MMAP_THRESHOLD_: String(64 * 1024 * 1024),
-  MALLOC_TRIM_THRESHOLD_: String(128 * 1024 * 1024),
-};
 
 /** How long a hashing process with nothing to do is kept (the next job would otherwise wait for a start). */
 export const HASHER_IDLE_MS = 30_000;
@@ -84,7 +72,8 @@ export class BackgroundHasher {
       const child = fork(new URL('./kdf-worker.ts', import.meta.url), [], {
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
         detached: true,
-        env: { ...process.env, UV_THREADPOOL_SIZE: '1', ...HASHER_MALLOC_ENV },
+        // Its 32 MiB stay mapped from one seal to the next (kdf-malloc.ts); it exits HASHER_IDLE_MS after its last job.
+        env: { ...process.env, UV_THREADPOOL_SIZE: '1', ...KDF_MALLOC_ENV },
         ...launch,
       });
       try {

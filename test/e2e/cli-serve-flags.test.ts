@@ -1,17 +1,19 @@
 /**
  * `islet serve` takes every flag the README and `npm start` pass (--config --data --listen --http --metrics
  * --log-level): each door comes up on the address its flag names. A flag the parser does not know makes the
- * command exit at once, which a test through environment variables alone would never see.
+ * command exit at once, which a test through environment variables alone would never see. The server also runs
+ * under the malloc settings for full-cost hashing (src/os/kdf-malloc.ts), which it gives itself at start.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { repoRoot } from '../helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
+import { KDF_MALLOC_ENV } from '../../src/os/kdf-malloc.ts';
 
 test('islet serve --listen --http --metrics: the SSH door, the web door and the metrics listener all listen', async (t) => {
   const runId = testRunId();
@@ -31,7 +33,9 @@ test('islet serve --listen --http --metrics: the SSH door, the web door and the 
     '--log-level',
     'info',
   ];
-  const env = { ...process.env, ISLET_INSTANCE: `t${runId}`, ISLET_TEST_RUN: runId };
+  const env: NodeJS.ProcessEnv = { ...process.env, ISLET_INSTANCE: `t${runId}`, ISLET_TEST_RUN: runId };
+  // Launched without the malloc settings, so that finding them in the server shows it gave them to itself.
+  for (const k of Object.keys(KDF_MALLOC_ENV)) delete env[k];
   const child = spawn(join(repoRoot, 'bin/islet'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(async () => {
     child.kill('SIGKILL');
@@ -70,4 +74,7 @@ test('islet serve --listen --http --metrics: the SSH door, the web door and the 
   const metrics = events.get('metrics_listening')!;
   const health = await fetch(`http://127.0.0.1:${String(metrics.port)}/healthz`);
   assert.ok([200, 503].includes(health.status), `the metrics listener answers /healthz (${health.status})`);
+  // bin/islet execs Node and `serve` re-executes itself: the listening process is the one spawned, now with them.
+  const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
+  for (const [k, v] of Object.entries(KDF_MALLOC_ENV)) assert.ok(environ.includes(`${k}=${v}`), `the server runs with ${k}=${v}`);
 });

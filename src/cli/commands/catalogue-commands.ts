@@ -1,6 +1,6 @@
 /**
  * The catalogue's commands (ContainNSM's verbs) for the command table in
- * src/cli/islet.ts; each parses its own arguments.
+ * src/cli/run-cli.ts; each parses its own arguments.
  */
 import { IMAGE_HELP, imageCommand } from './image.ts';
 import { RUN_HELP, runCommand } from './run.ts';

@@ -1,0 +1,21 @@
+/**
+ * A child process that does what the server does for a login of a sealed account: the product's verifyPassword
+ * (scrypt at full cost on libuv's pool), one after another. Run by src/os/kdf-malloc.test.ts and
+ * bench/seal-cost.ts under the environment they compare, with `node verify-probe.ts WARM COUNT`: WARM verifies
+ * at once (one per pool thread, so every thread has hashed once), then COUNT one after another, measured.
+ * Prints one JSON line: CPU ms and minor page faults over the COUNT verifies (/proc/self/stat), and VmRSS (MiB) at
+ * the end.
+ */
+import { readFileSync } from 'node:fs';
+import { hashPassword, verifyPassword } from '../../src/accounts/password.ts';
+import { procStat } from './kdf-worker-client.ts';
+
+const [warm = 1, count = 1] = process.argv.slice(2).map(Number);
+const hash = await hashPassword('probe-password');
+const ok = await Promise.all(Array.from({ length: warm }, () => verifyPassword('probe-password', hash)));
+const before = procStat(process.pid);
+for (let i = 0; i < count; i++) ok.push(await verifyPassword('probe-password', hash));
+const after = procStat(process.pid);
+const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+const cost = { cpuMs: after.cpuMs - before.cpuMs, minorFaults: after.minorFaults - before.minorFaults };
+process.stdout.write(`${JSON.stringify({ verified: ok.every(Boolean), ...cost, rssMiB: Number(rss) / 1024 })}\n`);
