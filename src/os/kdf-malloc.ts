@@ -4,9 +4,9 @@
  *
  * Why: such a hash allocates 32 MiB and a little more, above glibc's largest dynamic mmap threshold (32 MiB), so by
  * default every hash maps fresh pages and unmaps them after: 8192 first-touch page faults a hash, which on a VM cost
- * more than the hash itself (bench/seal-cost.ts: a seal in the hashing process, 162 ms of CPU by default against
- * 58.5 ms with these, bench/results/2026-12-05-seal-cost.json; a login's verify in the server's thread pool, the
- * same `verify` arms). With the threshold above the allocation and trimming held off, the process keeps those pages
+ * more than the hash itself (bench/seal-cost.ts, bench/results/2026-12-05-seal-cost.json: a seal in the hashing
+ * process 177.5 ms of CPU by default against 62.0 ms with these; a login's verify on the server's pool 160.0
+ * against 59.5 ms). With the threshold above the allocation and trimming held off, the process keeps those pages
  * and reuses them for the next hash.
  *
  * The price: a thread that has run a full-cost hash keeps about 32 MiB mapped while the process lives. In the
