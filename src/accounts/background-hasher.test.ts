@@ -115,6 +115,38 @@ test('with a quiet gate, a job waits for it before any hashing process starts; c
   }
 });
 
+test('a quiet answer lets the jobs after it through for quietRunMs without asking again; any other answer is asked each time', async () => {
+  const gate = (answer: string) => {
+    const g = { asked: 0, quiet: (_signal: AbortSignal) => (g.asked++, Promise.resolve(answer)) };
+    return g;
+  };
+  // The probe first: with no run (quietRunMs 0) every job of three in a row asks.
+  const each = gate('quiet');
+  const a = new BackgroundHasher(undefined, { quiet: each.quiet, quietRunMs: 0 });
+  try {
+    for (const pw of ['q1', 'q2', 'q3']) await a.hash(pw);
+    assert.equal(each.asked, 3);
+  } finally {
+    await a.close();
+  }
+  const run = gate('quiet');
+  const b = new BackgroundHasher(undefined, { quiet: run.quiet, quietRunMs: 60_000 });
+  try {
+    for (const pw of ['r1', 'r2', 'r3']) assert.equal(await verifyPassword(pw, await b.hash(pw)), true);
+    assert.equal(run.asked, 1, 'one quiet answer, three seals');
+  } finally {
+    await b.close();
+  }
+  const busy = gate('timeout');
+  const c = new BackgroundHasher(undefined, { quiet: busy.quiet, quietRunMs: 60_000 });
+  try {
+    for (const pw of ['t1', 't2']) await c.hash(pw);
+    assert.equal(busy.asked, 2, 'a timeout (host never quiet) starts no run');
+  } finally {
+    await c.close();
+  }
+});
+
 test("KDF_MALLOC_ENV: a seal reuses the last one's pages instead of faulting in 32 MiB again", async () => {
   // The same worker forked with and without the settings; the third seal's page faults counted in each. Without
   // them the probe must see the 8192 faults of a fresh 32 MiB, or it could not tell the two apart.
