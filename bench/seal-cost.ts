@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { KDF_MALLOC_ENV } from '../src/os/kdf-malloc.ts';
-import { forkKdfWorker, procStat } from '../test/helpers/kdf-worker-client.ts';
+import { forkKdfWorker, procStat, withoutKdfMalloc } from '../test/helpers/kdf-worker-client.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
 import { numArg } from './lib/targets.ts';
 
@@ -66,8 +66,7 @@ interface VerifyArm {
 const VERIFY_PROBE = fileURLToPath(new URL('../test/helpers/verify-probe.ts', import.meta.url));
 
 function measureVerify(arm: VerifyArm['arm'], rep: number): VerifyArm {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(KDF_MALLOC_ENV)) delete env[k];
+  const env = withoutKdfMalloc();
   delete env.UV_THREADPOOL_SIZE; // the server's pool: libuv's default
   const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', VERIFY_PROBE, '4', String(SEALS)], {
     env: arm === 'malloc_env' ? { ...env, ...KDF_MALLOC_ENV } : env,

@@ -5,16 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { KDF_MALLOC_ENV } from './kdf-malloc.ts';
+import { withoutKdfMalloc } from '../../test/helpers/kdf-worker-client.ts';
 
 const node = (args: readonly string[], env: NodeJS.ProcessEnv) =>
   spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', ...args], { env, encoding: 'utf8', timeout: 60_000 });
-
-/** The environment without any malloc setting of ours (nor the caller's). */
-const plainEnv = (): NodeJS.ProcessEnv => {
-  const env = { ...process.env };
-  for (const k of Object.keys(KDF_MALLOC_ENV)) delete env[k];
-  return env;
-};
 
 test('reexecWithKdfMalloc: the same process (pid, argv, Node flags) runs again with the settings; an admin-set one is left alone', () => {
   const dir = mkdtempSync(join(tmpdir(), 'islet-kdf-malloc-'));
@@ -39,7 +33,7 @@ writeSync(1, 'after ' + JSON.stringify({ ...seen, ...malloc }) + '\\n');
       const lines = r.stdout.trim().split('\n');
       return { befores: lines.filter((l) => l.startsWith('before ')).map((l) => Number(l.slice(7))), after: JSON.parse(lines.at(-1)!.slice(6)) };
     };
-    const re = run(plainEnv());
+    const re = run(withoutKdfMalloc());
     assert.equal(re.befores.length, 2, 'the process started twice: once as launched, once re-executed');
     assert.equal(re.befores[0], re.befores[1], 'in the same process (execve keeps the pid)');
     assert.equal(re.after.pid, re.befores[0]);
@@ -49,7 +43,7 @@ writeSync(1, 'after ' + JSON.stringify({ ...seen, ...malloc }) + '\\n');
     assert.equal(re.after.trim, KDF_MALLOC_ENV.MALLOC_TRIM_THRESHOLD_);
 
     // The same probe, with the administrator's own threshold: not started again, nothing added.
-    const own = run({ ...plainEnv(), MALLOC_MMAP_THRESHOLD_: '1048576' });
+    const own = run({ ...withoutKdfMalloc(), MALLOC_MMAP_THRESHOLD_: '1048576' });
     assert.equal(own.befores.length, 1);
     assert.equal(own.after.mmap, '1048576');
     assert.equal(own.after.trim, null);
@@ -69,8 +63,8 @@ test("KDF_MALLOC_ENV: a login's verify on the thread pool reuses the last one's 
     assert.equal(m.verified, true);
     return m.minorFaults;
   };
-  const plain = faults(plainEnv());
+  const plain = faults(withoutKdfMalloc());
   assert.ok(plain >= 8000, `without the settings a verify faults in its 32 MiB (${plain} faults)`);
-  const kept = faults({ ...plainEnv(), ...KDF_MALLOC_ENV });
+  const kept = faults({ ...withoutKdfMalloc(), ...KDF_MALLOC_ENV });
   assert.ok(kept < 1000, `with them the pages are reused (${kept} faults)`);
 });

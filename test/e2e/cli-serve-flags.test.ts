@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { repoRoot } from '../helpers/islet-process.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
 import { KDF_MALLOC_ENV } from '../../src/os/kdf-malloc.ts';
+import { withoutKdfMalloc } from '../helpers/kdf-worker-client.ts';
 
 test('islet serve --listen --http --metrics: the SSH door, the web door and the metrics listener all listen', async (t) => {
   const runId = testRunId();
@@ -33,9 +34,8 @@ test('islet serve --listen --http --metrics: the SSH door, the web door and the 
     '--log-level',
     'info',
   ];
-  const env: NodeJS.ProcessEnv = { ...process.env, ISLET_INSTANCE: `t${runId}`, ISLET_TEST_RUN: runId };
   // Launched without the malloc settings, so that finding them in the server shows it gave them to itself.
-  for (const k of Object.keys(KDF_MALLOC_ENV)) delete env[k];
+  const env = { ...withoutKdfMalloc(), ISLET_INSTANCE: `t${runId}`, ISLET_TEST_RUN: runId };
   const child = spawn(join(repoRoot, 'bin/islet'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(async () => {
     child.kill('SIGKILL');

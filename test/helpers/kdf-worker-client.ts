@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { KDF_MALLOC_ENV } from '../../src/os/kdf-malloc.ts';
 
 /** USER_HZ: /proc's CPU times are in these ticks on Linux. */
 const TICKS_PER_S = 100;
@@ -23,10 +24,20 @@ export interface KdfWorker {
   stop(): void;
 }
 
+/**
+ * `env` (default: this process's) without KDF_MALLOC_ENV's settings, so that a "without" arm is one even when the
+ * caller itself runs under them (a test started from a served shell, a bench from `islet serve`'s environment).
+ */
+export function withoutKdfMalloc(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const k of Object.keys(KDF_MALLOC_ENV)) delete out[k];
+  return out;
+}
+
 export function forkKdfWorker(env: Readonly<Record<string, string>>): KdfWorker {
   const child = fork(new URL('../../src/accounts/kdf-worker.ts', import.meta.url), [], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: { ...process.env, UV_THREADPOOL_SIZE: '1', ...env },
+    env: { ...withoutKdfMalloc(), UV_THREADPOOL_SIZE: '1', ...env },
   });
   let id = 0;
   const seal = (password: string) =>
