@@ -4,7 +4,10 @@
  * memory (ISLET's node process; for the peer, sshd and every bash and docker
  * CLI process under it; PSS, and the RSS sum that overcounts shared pages)
  * and the host's memory in use, both against the
- * baseline before the first trainee. Writes bench/results/<date>-density.json.
+ * baseline before the first trainee. At every step, and once more after ISLET's
+ * hasher has let go, the machine's CPU over a window of IDLE_WINDOW_S with
+ * every session idle, by process group (bench/lib/slot-cpu.ts): what a room
+ * that only reads costs the host. Writes bench/results/<date>-density.json.
  *
  * Usage: node bench/density.ts [--targets islet,peer] [--islet-steps 100,250,500,1000] [--peer-steps 50,100,200]
  */
@@ -13,6 +16,7 @@ import { openJourney } from './lib/journey.ts';
 import { machineInfo } from './lib/machine.ts';
 import { hostUsedMb } from './lib/proc-mem.ts';
 import { round1, writeResult } from './lib/results.ts';
+import { SlotCpu } from './lib/slot-cpu.ts';
 import { startTarget, targetsFromArgs, type Target, type TargetName } from './lib/targets.ts';
 
 const argv = process.argv.slice(2);
@@ -34,7 +38,36 @@ interface Step {
   server_mb_per_session: number;
   host_mb_per_session: number;
   join_seconds: number;
+  idle_cpu: IdleCpu;
 }
+
+/**
+ * Cores busy over a window in which every session is idle: the machine's, and per group (front end: ISLET's node
+ * process with its hasher when one runs, or the peer's sshd with every process under it; dockerd, containerd,
+ * the shims, the system's containers, this generator, the rest of the machine).
+ */
+interface IdleCpu {
+  readonly window_s: number;
+  readonly machine_cores: number;
+  readonly cores: Record<string, number>;
+}
+
+/** Long enough that a once-a-few-seconds timer (a sweep, a keepalive) shows up several times. */
+const IDLE_WINDOW_S = 20;
+
+async function idleCpu(target: Target): Promise<IdleCpu> {
+  const meter = new SlotCpu(target.pid, target.containerFilter);
+  meter.start();
+  await sleep(IDLE_WINDOW_S * 1000);
+  const { window_s, machine_s, groups } = meter.stop();
+  const per = (v: number) => Math.round((v / window_s) * 1000) / 1000;
+  return { window_s, machine_cores: per(machine_s), cores: Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, per(v)])) };
+}
+
+const coresText = (c: IdleCpu) =>
+  `${c.machine_cores} cores busy (${Object.entries(c.cores)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')})`;
 
 /**
  * ISLET at its largest step once the background hasher has sealed every new account's password and been let go
@@ -46,6 +79,7 @@ interface Settled {
   readonly server_processes: number;
   readonly server_pss_mb: number;
   readonly server_pss_mb_per_session: number;
+  readonly idle_cpu: IdleCpu;
 }
 const SETTLE_MAX_S = 300;
 
@@ -79,6 +113,7 @@ async function measure(
       await sleep(5000); // idle: let start-up garbage settle before reading memory
       const server = target.serverMemory();
       const host = hostUsedMb();
+      const idle = await idleCpu(target);
       const step: Step = {
         target: target.name,
         sessions: held.length,
@@ -90,8 +125,10 @@ async function measure(
         server_mb_per_session: Math.round(((server.mb - base.server) / held.length) * 1000) / 1000,
         host_mb_per_session: round1((host - base.host) / held.length),
         join_seconds: round1(joinSeconds),
+        idle_cpu: idle,
       };
       steps.push(step);
+      console.log(`${target.name} ${held.length} idle sessions, ${idle.window_s} s: ${coresText(idle)}`);
       console.log(
         `${target.name} ${held.length} idle sessions: server PSS ${step.server_pss_mb} MB (${step.server_pss_mb_per_session} MB/session), RSS ${step.server_rss_mb} MB in ${step.server_processes} processes (${step.server_mb_per_session} MB/session), host ${step.host_used_mb} MB used (${step.host_mb_per_session} MB/session), joined in ${step.join_seconds} s`,
       );
@@ -111,10 +148,12 @@ async function measure(
         server_processes: m.processes,
         server_pss_mb: round1(m.pssMb),
         server_pss_mb_per_session: Math.round(((m.pssMb - base.pss) / held.length) * 1000) / 1000,
+        idle_cpu: await idleCpu(target),
       };
       const per = `${settled.server_pss_mb_per_session} MB/session`;
       const what = `${settled.server_processes} process(es), ${settled.waited_s} s on`;
       console.log(`${target.name} ${held.length} idle sessions, accounts sealed: server PSS ${settled.server_pss_mb} MB (${per}), ${what}`);
+      console.log(`${target.name} ${held.length} idle sessions, settled, ${settled.idle_cpu.window_s} s: ${coresText(settled.idle_cpu)}`);
     }
   } finally {
     for (const t of held) t.end();

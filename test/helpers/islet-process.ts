@@ -28,6 +28,8 @@ export class IsletProcess {
   port = 0;
   #child: ChildProcess | undefined;
   #exited: Promise<number | null> = Promise.resolve(null);
+  /** Set by stop(): an exit after it is expected, any other is reported (see start). */
+  #stopping = false;
   readonly #base: string;
   /** Benchmarks run at 'info' so logging does not weigh on what they measure. */
   readonly #logLevel: string;
@@ -65,7 +67,23 @@ export class IsletProcess {
       },
     );
     this.#child = child;
+    this.#stopping = false;
     this.#exited = new Promise((res) => child.once('exit', (code) => res(code)));
+    // A server that dies mid-test shows up in the test only as refused connections; its last words go to the
+    // test's output (as '#' diagnostics) so a failure in CI can be read without running it again.
+    child.once('exit', (code, signal) => {
+      if (this.#stopping) return;
+      setTimeout(() => {
+        const tail = [
+          `islet (pid ${child.pid}) exited unexpectedly: code ${code}, signal ${signal}`,
+          'stderr (last 40 lines):',
+          ...this.stderr.slice(-40),
+          'log (last 15 lines):',
+          ...this.logs.slice(-15).map((l) => JSON.stringify(l)),
+        ];
+        console.log(tail.map((l) => `# ${l}`).join('\n'));
+      }, 500).unref();
+    });
     createInterface({ input: child.stderr! }).on('line', (l) => this.stderr.push(l));
     const listening = new Promise<number>((res, rej) => {
       createInterface({ input: child.stdout! }).on('line', (l) => {
@@ -112,6 +130,7 @@ export class IsletProcess {
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     if (!this.#child || this.#child.exitCode !== null) return this.#child?.exitCode ?? null;
+    this.#stopping = true;
     this.#child.kill(signal);
     return this.#exited;
   }
