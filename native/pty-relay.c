@@ -1,7 +1,7 @@
 /*
  * pty-relay: the trainee's terminal without the engine in the data path (src/runtime/docker/pty-relays.ts).
  *
- * Runs as the container's main process: `pty-relay [-s US] SOCKET PROGRAM [ARG...]`. It opens a pseudo-terminal in the
+ * Runs as the container's main process: `pty-relay [-s US] [-w MS] SOCKET PROGRAM [ARG...]`. It opens a pseudo-terminal in the
  * container, starts PROGRAM on it (a new session, the terminal its controlling TTY) and connects to SOCKET, a
  * unix socket ISLET listens on, bound read-only into this container only. Bytes PROGRAM writes go to the socket
  * as they are; from the socket come frames: 'D' + u32 length (big endian) + bytes for the terminal's input, or
@@ -15,7 +15,12 @@
  * - When the socket closes or cannot be reached (ISLET restarting), PROGRAM runs on; the relay keeps the newest
  *   OUT_MAX bytes of output and tries to connect again after RETRY_MS, then less often, up to once a second
  *   (a container left running while no server listens costs little). When another listener replaced SOCKET's file (a
- *   second ISLET server attaching), it connects to that one within HANDOVER_MS, closing the old connection.
+ *   second ISLET server attaching), the server it is connected to closes the connection (ISLET watches the socket's
+ *   directory) and the relay connects to the newest listener at once. As a safety net for a server that does not
+ *   (stuck, or too old to watch), the relay checks SOCKET's file itself every CHECK_MS (`-w MS` to change it) and
+ *   moves over when it was replaced. Why not every second, as until 2026-12-05: a timed wake-up per idle terminal
+ *   is CPU a room of idle trainees costs the host (1000 idle relays: about 0.12 cores on the benchmark VM,
+ *   docs/performance.md, "Idle sessions' CPU"); an idle connected relay now sleeps in poll until CHECK_MS.
  * - Bounded memory: at most OUT_MAX bytes of output and IN_MAX bytes of input are held; past that it stops reading
  *   the side that is ahead, so a slow reader slows the writer (as a terminal does), never the relay's memory.
  * - As PID 1 it reaps every orphan, and it passes SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to PROGRAM's
@@ -61,7 +66,8 @@
 #define IN_MAX (128 * 1024)
 #define FRAME_MAX (64 * 1024)
 #define RETRY_MS 50
-#define HANDOVER_MS 1000
+#define RETRY_MAX_MS 1000
+#define CHECK_MS 60000
 #define PROGRAM_OOM_ADJ "100"
 #define RESPAWN_MAX 3
 #define RESPAWN_WINDOW_MS 60000
@@ -249,18 +255,28 @@ static pid_t spawn(const char *slave_name, char **program) {
 }
 
 int main(int argc, char **argv) {
-  if (argc >= 3 && strcmp(argv[1], "-s") == 0) {
+  long long check_ms = CHECK_MS;
+  while (argc >= 3 && (strcmp(argv[1], "-s") == 0 || strcmp(argv[1], "-w") == 0)) {
     char *end = NULL;
-    slice_us = strtol(argv[2], &end, 10);
-    if (!end || *end != '\0' || slice_us < 0 || slice_us > 100000) {
-      fprintf(stderr, "pty-relay: -s takes microseconds, 0 to 100000\n");
-      return 2;
+    long v = strtol(argv[2], &end, 10);
+    if (argv[1][1] == 's') {
+      if (!end || *end != '\0' || v < 0 || v > 100000) {
+        fprintf(stderr, "pty-relay: -s takes microseconds, 0 to 100000\n");
+        return 2;
+      }
+      slice_us = v;
+    } else {
+      if (!end || *end != '\0' || v < 10 || v > 3600000) {
+        fprintf(stderr, "pty-relay: -w takes milliseconds, 10 to 3600000\n");
+        return 2;
+      }
+      check_ms = v;
     }
     argc -= 2;
     argv += 2;
   }
   if (argc < 3) {
-    fprintf(stderr, "usage: pty-relay [-s US] SOCKET PROGRAM [ARG...]\n");
+    fprintf(stderr, "usage: pty-relay [-s US] [-w MS] SOCKET PROGRAM [ARG...]\n");
     return 2;
   }
   /* The relay's own slice (it wakes for every keystroke and every echo); the vfork in spawn() resets it for PROGRAM,
@@ -312,7 +328,7 @@ int main(int argc, char **argv) {
   static unsigned char frame[FRAME_MAX + 5];
   size_t frame_len = 0;
   long long next_try = now_ms() + RETRY_MS;
-  long long next_stat = now_ms() + HANDOVER_MS;
+  long long next_stat = now_ms() + check_ms;
   long long retry_ms = RETRY_MS;
   int status = 0, child_done = 0, master_done = 0;
   long long drain_until = 0;
@@ -350,9 +366,10 @@ int main(int argc, char **argv) {
     }
     if (child_done && (master_done || now_ms() >= drain_until) && (out.len == 0 || sock < 0 || now_ms() >= drain_until)) break;
 
-    /* A new listener on SOCKET (another ISLET server took the terminal over): the newest one gets it. */
+    /* A new listener on SOCKET (another ISLET server took the terminal over) whose old server did not close the
+     * connection: the newest one gets it. */
     if (sock >= 0 && now_ms() >= next_stat) {
-      next_stat = now_ms() + HANDOVER_MS;
+      next_stat = now_ms() + check_ms;
       ino_t ino = inode_of(sock_path);
       if (ino != 0 && ino != connected_ino) {
         close(sock);
@@ -363,7 +380,8 @@ int main(int argc, char **argv) {
     if (sock < 0 && now_ms() >= next_try) {
       sock = connect_to(sock_path);
       /* Nobody listening (no server running): try less and less often, up to once a second. */
-      retry_ms = sock >= 0 ? RETRY_MS : (retry_ms * 2 > HANDOVER_MS ? HANDOVER_MS : retry_ms * 2);
+      retry_ms = sock >= 0 ? RETRY_MS : (retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : retry_ms * 2);
+      if (sock >= 0) next_stat = now_ms() + check_ms;
       next_try = now_ms() + retry_ms;
       frame_len = 0;
     }
@@ -385,7 +403,8 @@ int main(int argc, char **argv) {
       si = n;
       fds[n++] = (struct pollfd){.fd = sock, .events = ev};
     }
-    int timeout = sock < 0 ? (int)retry_ms : HANDOVER_MS;
+    long long until_check = next_stat - now_ms();
+    int timeout = sock < 0 ? (int)retry_ms : (int)(until_check < 0 ? 0 : until_check);
     if (child_done) timeout = 50;
     if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR) return 126;
     if (fds[0].revents & POLLIN) {

@@ -98,8 +98,9 @@ export function dockerOptions(dataDir: string, runtime: GlobalConfig['runtime'])
     );
   }
   const dir = join(resolve(dataDir), 'pty-relay');
-  // Each socket is <dir>/<24 hex>/sock, and a unix socket's path has at most 107 bytes.
-  if (Buffer.byteLength(dir) + 30 > 107) {
+  // Each socket is bound as <dir>/<24 hex>/sock.<pid in base 36, up to 5> (src/runtime/docker/pty-relays.ts), and a
+  // unix socket's path has at most 107 bytes.
+  if (Buffer.byteLength(dir) + 36 > 107) {
     throw new IsletError(
       'CONFIG_INVALID',
       'configuration invalid',

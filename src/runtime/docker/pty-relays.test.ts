@@ -7,8 +7,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,10 +31,20 @@ after(() => {
 });
 
 /** Runs the relay as a container would, with `sh` under it, on the socket of `token` in `relays`. */
-function relay(relays: PtyRelays, token: string): { child: ChildProcess; exit: Promise<number | null> } {
-  const child = spawn(PTY_RELAY_BINARY, [join(relays.dir, token, 'sock'), '/bin/sh'], { stdio: 'ignore', env: { PS1: '$ ', PATH: process.env.PATH } });
+function relay(relays: PtyRelays | string, token: string, opts: readonly string[] = []): { child: ChildProcess; exit: Promise<number | null> } {
+  const base = typeof relays === 'string' ? relays : relays.dir;
+  const child = spawn(PTY_RELAY_BINARY, [...opts, join(base, token, 'sock'), '/bin/sh'], { stdio: 'ignore', env: { PS1: '$ ', PATH: process.env.PATH } });
   children.push(child);
   return { child, exit: new Promise((r) => child.once('exit', (code) => r(code))) };
+}
+
+/** `p`, or a failure naming `what` after `ms`. */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, rej) => {
+    timer = setTimeout(() => rej(new Error(`not within ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 function collect(att: Attachment): { text: () => string; waitFor: (re: RegExp, ms?: number) => Promise<void> } {
@@ -100,8 +111,13 @@ test('a second connection while the relay holds the socket is closed at once and
   relays.close();
 });
 
-test('ISLET gone and back (a new PtyRelays on the same directory): the shell lives on and the relay connects again', async () => {
+test('ISLET gone and back (a new PtyRelays on the same directory): the shell lives on and the relay connects again', async (t) => {
+  const servers: PtyRelays[] = [];
+  t.after(() => {
+    for (const s of servers) s.close(); // a failure mid-way leaves no listener keeping the test process alive
+  });
   const first = new PtyRelays(dir, PTY_RELAY_BINARY);
+  servers.push(first);
   const { token } = first.prepare();
   const att = first.attach(token);
   const out = collect(att);
@@ -113,22 +129,110 @@ test('ISLET gone and back (a new PtyRelays on the same directory): the shell liv
   await att.ended;
 
   const second = new PtyRelays(dir, PTY_RELAY_BINARY);
+  servers.push(second);
   const att2 = second.attach(token);
   const out2 = collect(att2);
   att2.input.write('echo $x\n');
   await out2.waitFor(/kept-25/);
 
-  // A third server taking the socket over while the second still listens: the relay moves to it within a second.
+  // A third server taking the socket over while the second still listens: the second lets go (it watches the
+  // socket's directory) and the relay moves at once (its own check is a minute away: native/pty-relay.c CHECK_MS).
   const third = new PtyRelays(dir, PTY_RELAY_BINARY);
+  servers.push(third);
   const att3 = third.attach(token);
   const out3 = collect(att3);
-  await att2.ended;
+  await within(att2.ended, 3000, 'the second let go');
   att3.input.write('echo moved-$((2*4))\n');
-  await out3.waitFor(/moved-8/);
-  att3.input.write('exit 5\n');
+  await out3.waitFor(/moved-8/, 3000);
+  // The second attaching again listens anew and takes the terminal back, the same way.
+  const att4 = second.attach(token);
+  const out4 = collect(att4);
+  await within(att3.ended, 3000, 'the third let go');
+  att4.input.write('echo back-$((3+4))\n');
+  await out4.waitFor(/back-7/, 3000);
+  assert.equal(existsSync(join(dir, token, 'sock')), true, "closing the let-go listener left the newest one's socket file");
+  att4.input.write('exit 5\n');
   assert.equal(await r.exit, 5);
   second.close();
   third.close();
+});
+
+/** A listener that takes the relay's connection and never lets go (a stuck server, or one too old to watch). */
+async function stuckListener(token: string): Promise<{ accepted: Promise<Socket>; close: () => void }> {
+  mkdirSync(join(dir, token), { recursive: true });
+  let accept!: (s: Socket) => void;
+  const accepted = new Promise<Socket>((r) => {
+    accept = r;
+  });
+  const held: Socket[] = [];
+  const server = createServer((s) => {
+    s.on('error', () => undefined);
+    held.push(s);
+    accept(s);
+  });
+  await new Promise<void>((r) => server.listen(join(dir, token, 'sock'), r));
+  return {
+    accepted,
+    close: () => {
+      for (const s of held) s.destroy();
+      server.close();
+    },
+  };
+}
+
+test('a server whose socket was replaced by one that does not let go: the relay moves over at its own check (-w), not before', async (t) => {
+  for (const [checkMs, movesWithinMs, moves] of [
+    [300, 3000, true],
+    [60_000, 1500, false], // control: the move above is the check's, not something else's
+  ] as const) {
+    const token = randomBytes(12).toString('hex');
+    const stuck = await stuckListener(token);
+    t.after(stuck.close);
+    const r = relay(dir, token, ['-w', String(checkMs)]);
+    await stuck.accepted;
+    const relays = new PtyRelays(dir, PTY_RELAY_BINARY); // binds over the stuck listener's file
+    t.after(() => relays.close());
+    const att = relays.attach(token);
+    const out = collect(att);
+    att.input.write('echo moved-$((3*3))\n');
+    const moved = await out.waitFor(/moved-9/, movesWithinMs).then(
+      () => true,
+      () => false,
+    );
+    assert.equal(moved, moves, `relay -w ${checkMs}: moved to the new listener within ${movesWithinMs} ms`);
+    r.child.kill('SIGKILL');
+    await r.exit;
+  }
+});
+
+/** Voluntary context switches of `pid` (each a wake-up from a sleep). */
+function wakeups(pid: number): number {
+  return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+}
+
+test('an idle relay connected to its server sleeps: no timed wake-up each second (probe: with -w 100 it wakes ten times a second)', async (t) => {
+  const counts: Record<string, number> = {};
+  for (const [name, opts] of [
+    ['-w 100', ['-w', '100']],
+    ['default', []],
+  ] as const) {
+    const relays = new PtyRelays(dir, PTY_RELAY_BINARY);
+    t.after(() => relays.close());
+    const { token } = relays.prepare();
+    const att = relays.attach(token);
+    const out = collect(att);
+    const r = relay(relays, token, opts);
+    att.input.write('echo ready-$((4*4))\n');
+    await out.waitFor(/ready-16/);
+    await new Promise((res) => setTimeout(res, 300)); // the shell's prompt and echo settle
+    const before = wakeups(r.child.pid!);
+    await new Promise((res) => setTimeout(res, 2500));
+    counts[name] = wakeups(r.child.pid!) - before;
+    att.input.write('exit 0\n');
+    await r.exit;
+  }
+  assert.ok(counts['-w 100']! >= 15, `probe: the count sees a relay's timed wake-ups (${JSON.stringify(counts)})`);
+  assert.ok(counts.default! <= 1, `an idle relay woke ${counts.default} times in 2.5 s (${JSON.stringify(counts)})`);
 });
 
 test('forget removes the directory; sweep removes only unknown tokens that are not live', (t) => {

@@ -18,16 +18,21 @@
  * - attach() works before the container starts and while no relay is connected: input waits (bounded by the
  *   writer's backpressure), output starts when the relay connects. Several attachments share the terminal;
  *   output pauses while any of them is not read (as the engine's attach stream does).
- * - Another process listening for the same container (a second server, or a restarted one) takes the terminal
- *   over within a second (the relay watches its socket file): the attachments here then end, as below. A server
- *   listens for a container only when it is attached to or started through it.
+ * - Another process listening for the same container (a second server, or a restarted one) takes the terminal over:
+ *   this process watches each socket's directory (one inotify watch each) and, when its socket file was replaced,
+ *   closes the relay's connection and stops listening, so the relay connects to the newest listener at once; the
+ *   attachments here then end, as below, and a later attach here listens anew (taking the terminal back). Should
+ *   a server not let go (stuck, an older ISLET, no inotify watch to be had), the relay moves over by itself within
+ *   its own check interval (native/pty-relay.c's CHECK_MS, a minute: it no longer wakes every second for it, which
+ *   a room of idle terminals paid for in CPU). A server listens for a container only when it is attached to or
+ *   started through it.
  * - An attachment ends on detach() or when the relay's connection ends (the relay exits with the shell; a lost
  *   connection looks the same, and the caller then inspects the container, as for the engine's attach).
  * - Everything ISLET reads from the relay is the trainee's terminal output, as untrusted as it was through the engine.
  */
-import { chmodSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { type FSWatcher, chmodSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, watch } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -142,7 +147,10 @@ export class PtyRelays {
       const dir = join(this.dir, token);
       mkdirSync(dir, { recursive: true, mode: 0o755 });
       chmodSync(dir, 0o755);
-      r = new Relay(join(dir, 'sock'));
+      const relay = new Relay(join(dir, 'sock'), () => {
+        if (this.#relays.get(token) === relay) this.#relays.delete(token);
+      });
+      r = relay;
       this.#relays.set(token, r);
     }
     return r;
@@ -163,17 +171,54 @@ class Relay {
   #waiting: Array<{ frame: Buffer; done: (err?: Error | null) => void }> = [];
   #size: TtySize | undefined;
 
-  constructor(path: string) {
-    rmSync(path, { force: true });
+  readonly #path: string;
+  /** The inode of this listener's socket file, once bound: another inode at the path is another listener. */
+  #ino: number | undefined;
+  #watcher: FSWatcher | undefined;
+  #closed = false;
+
+  /** `takenOver`: called once when another listener replaced this one's socket file (this one has closed). */
+  constructor(path: string, takenOver: () => void) {
+    this.#path = path;
+    // Bound under a name of this process's own and renamed into place: the rename replaces another listener's file
+    // at once (the relay never finds none), and closing this server later unlinks only that name (libuv unlinks
+    // the path a pipe was bound to when it closes, which must never be the socket another server now holds).
+    const bound = `${path}.${process.pid.toString(36)}`;
+    rmSync(bound, { force: true }); // a crashed process of the same pid, before a reboot
     this.#server = createServer((s) => this.#connected(s));
     this.#server.on('error', () => undefined);
-    this.#server.listen(path, () => {
+    try {
+      // Only names in the directory matter, and only 'sock'; the directory is the container's alone.
+      this.#watcher = watch(dirname(path), { persistent: false }, (_event, name) => {
+        if (name === basename(path)) this.#checkTakenOver(takenOver);
+      });
+      this.#watcher.on('error', () => this.#watcher?.close());
+    } catch {
+      /* no watch to be had (inotify limits): the relay's own check moves it over, later */
+    }
+    this.#server.listen(bound, () => {
       try {
-        chmodSync(path, 0o666); // any user the container runs as may connect
+        chmodSync(bound, 0o666); // any user the container runs as may connect
+        renameSync(bound, path);
+        this.#ino = lstatSync(path).ino;
       } catch {
         /* the directory went away: forget() is closing this */
       }
     });
+  }
+
+  /** Another socket file at the path: let go of the relay so it connects there. A missing file is not (yet) one. */
+  #checkTakenOver(takenOver: () => void): void {
+    if (this.#closed || this.#ino === undefined) return;
+    let ino: number;
+    try {
+      ino = lstatSync(this.#path).ino;
+    } catch {
+      return;
+    }
+    if (ino === this.#ino) return;
+    this.close();
+    takenOver();
   }
 
   #connected(s: Socket): void {
@@ -237,6 +282,8 @@ class Relay {
   }
 
   close(): void {
+    this.#closed = true;
+    this.#watcher?.close();
     this.#server.close();
     this.#sock?.destroy();
     for (const t of [...this.#taps]) t.end();
