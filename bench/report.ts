@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { repoRoot } from '../test/helpers/islet-process.ts';
 import { dataPathTables } from './lib/data-path-report.ts';
-import { targetsTable } from './lib/targets-table.ts';
+import { idleCores, targetsTable } from './lib/targets-table.ts';
 import { paperTable } from './lib/paper-table.ts';
 import { cpuReport, cutoffReport, echoReport } from './lib/workload-report.ts';
 
@@ -139,9 +139,23 @@ function density(): string | undefined {
     `${s.server_rss_mb} MB in ${s.server_processes} processes`,
     `${s.host_used_mb} MB (${s.host_mb_per_session} MB/session)`,
     `${s.join_seconds} s`,
+    s.idle_cpu ? idleCores(s.idle_cpu) : '–',
   ]);
   const b = r.baseline ?? {};
-  return `${table(['system', 'idle sessions', 'server PSS (per session over baseline)', 'server RSS sum', 'host memory used (per session over baseline)', 'time to join them'], rows)}\n\nBaselines before the first trainee: ISLET server ${b.islet?.server_pss_mb ?? b.islet?.server_rss_mb} MB, host ${b.islet?.host_used_mb} MB; peer server ${b.peer?.server_pss_mb ?? b.peer?.server_rss_mb} MB, host ${b.peer?.host_used_mb} MB. Host memory includes the containers themselves.${from(r)}`;
+  const st = r.settled;
+  const settled = st?.idle_cpu
+    ? ` Cores busy with ISLET's ${st.sessions} sessions idle once its hasher had let go (${st.waited_s} s after the last join): ${idleCores(st.idle_cpu)}.`
+    : '';
+  const head = [
+    'system',
+    'idle sessions',
+    'server PSS (per session over baseline)',
+    'server RSS sum',
+    'host memory used (per session over baseline)',
+    'time to join them',
+    'cores busy, all idle (20 s, 5 s after the join)',
+  ];
+  return `${table(head, rows)}\n\nBaselines before the first trainee: ISLET server ${b.islet?.server_pss_mb ?? b.islet?.server_rss_mb} MB, host ${b.islet?.host_used_mb} MB; peer server ${b.peer?.server_pss_mb ?? b.peer?.server_rss_mb} MB, host ${b.peer?.host_used_mb} MB. Host memory includes the containers themselves.${settled}${from(r)}`;
 }
 
 function throughput(): string | undefined {

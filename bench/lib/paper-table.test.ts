@@ -51,3 +51,26 @@ test('paperTable: Table 1 reads on in the run above the workload run where it re
   assert.deepEqual(t.slice(2, 4), ['> 210', '210']);
   assert.match(t.at(-1)!, /w\.json.*w-cutoff\.json/);
 });
+
+test("paperTable: Figure 6 gives the cores busy while the sessions idle, ISLET's once its accounts were sealed; none in a file without them", () => {
+  const idle = (cores: number) => ({ machine_cores: cores, cores: {} });
+  const density = {
+    file: 'd.json',
+    steps: [
+      { target: 'islet', sessions: 1000, host_mb_per_session: 4.5, idle_cpu: idle(1.2) },
+      { target: 'peer', sessions: 200, host_mb_per_session: 12.9, idle_cpu: idle(0.11) },
+    ],
+    settled: { sessions: 1000, idle_cpu: idle(0.57) },
+  };
+  const fig6 = (d: any) =>
+    paperTable({ vcpus: 2, memGiB: 24, density: d })
+      .split('\n')
+      .find((l) => l.startsWith('| Figure 6'))!
+      .split(' | ');
+  assert.deepEqual(fig6(density).slice(2, 4), [
+    '1000 idle, 4.5 MB host memory each, 0.57 of 2 cores busy',
+    '200 idle, 12.9 MB host memory each, 0.11 of 2 cores busy',
+  ]);
+  const old = { file: 'd.json', steps: density.steps.map(({ idle_cpu: _, ...s }) => s) };
+  assert.deepEqual(fig6(old).slice(2, 4), ['1000 idle, 4.5 MB host memory each', '200 idle, 12.9 MB host memory each']);
+});

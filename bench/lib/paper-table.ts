@@ -40,7 +40,14 @@ export function paperTable(x: {
   const most = (t: string) => steps.filter((s) => s.target === t).sort((a, b) => b.sessions - a.sessions)[0];
   const mostI = most('islet'),
     mostP = most('peer');
-  const dens = (s: any) => (s ? `${s.sessions} idle, ${s.host_mb_per_session} MB host memory each` : '–');
+  // Cores busy while they idle (since 2026-12-05): ISLET's once its hasher has sealed every account, when measured.
+  const settled = x.density?.settled;
+  const idleOf = (s: any, t: string) => (t === 'islet' && settled?.idle_cpu && settled.sessions === s.sessions ? settled.idle_cpu : s.idle_cpu);
+  const dens = (s: any, t: string) => {
+    if (!s) return '–';
+    const idle = idleOf(s, t);
+    return `${s.sessions} idle, ${s.host_mb_per_session} MB host memory each${idle ? `, ${idle.machine_cores} of ${x.vcpus} cores busy` : ''}`;
+  };
   // Read on in the run above the main one where it reached no crossing (lib/cutoff-reading.ts).
   const reading = readCutoff(x.workload, x.cutoff);
   const cut = (t: string) => {
@@ -62,8 +69,8 @@ export function paperTable(x: {
     [
       'Figure 6: containers held by one host',
       '"several hundred" idle on 16 vCPUs, 30 GiB, load barely moving (no count in the text)',
-      dens(mostI),
-      dens(mostP),
+      dens(mostI, 'islet'),
+      dens(mostP, 'peer'),
       `ours: each with a live SSH shell attached, on ${x.vcpus} vCPUs and ${x.memGiB} GiB; idle containers are bound by memory, not cores`,
       file(x.density),
     ],

@@ -168,3 +168,21 @@ test('targetsTable: a density wait that ended with the hasher still running does
   assert.equal(t.includes('every account sealed'), false);
   assert.equal(row(t, '1000 idle sessions, the hasher still sealing 306.2 s later')[1], '0.16 MB at 1000, 2 process(es)');
 });
+
+test('targetsTable: the idle CPU row shows ISLET settled and the peer at its largest step, without a verdict; none for a file without it', () => {
+  const idle = (server: number) => ({ machine_cores: 0.5, cores: { front_end: server, containers: 0.01, shims: 0.3, rest_of_machine: 0.1 } });
+  const file: ResultFile = {
+    file: 'd.json',
+    steps: [
+      { target: 'islet', sessions: 1000, server_pss_mb_per_session: 0.25 },
+      { target: 'peer', sessions: 200, server_pss_mb_per_session: 8, idle_cpu: idle(0.004) },
+    ],
+    settled: { sessions: 1000, waited_s: 70, server_processes: 1, server_pss_mb_per_session: 0.1, idle_cpu: idle(0.039) },
+  };
+  const r = row(targetsTable({ density: file }), "1000 idle sessions, accounts sealed: the host's CPU");
+  assert.equal(r[1], '0.5 (server 0.039, containers 0.01, shims 0.3, rest of the machine 0.1)');
+  assert.equal(r[2], '0.5 (server 0.004, containers 0.01, shims 0.3, rest of the machine 0.1) at 200');
+  assert.equal(r[3], '–');
+  const old = targetsTable({ density: { ...file, settled: { sessions: 1000, waited_s: 70, server_processes: 1, server_pss_mb_per_session: 0.1 } } });
+  assert.equal(old.includes("the host's CPU"), false);
+});

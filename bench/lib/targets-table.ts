@@ -85,6 +85,13 @@ function stormRows(r: ResultFile | undefined, engineFile: ResultFile | undefined
   ];
 }
 
+/** Cores busy over an idle window (bench/density.ts), with the parts a reader asks about first. */
+export function idleCores(c: { machine_cores: number; cores: Record<string, number> }): string {
+  const k = c.cores;
+  const parts = `server ${k.front_end ?? '–'}, containers ${k.containers ?? '–'}, shims ${k.shims ?? '–'}`;
+  return `${c.machine_cores} (${parts}, rest of the machine ${k.rest_of_machine ?? '–'})`;
+}
+
 function densityRows(r: ResultFile | undefined): Row[] {
   const steps: any[] = r?.steps ?? [];
   const settled = r?.settled;
@@ -111,6 +118,19 @@ function densityRows(r: ResultFile | undefined): Row[] {
               : `${settled.sessions} idle sessions, every account sealed (${settled.waited_s} s later)`,
             `${settled.server_pss_mb_per_session} MB at ${settled.sessions}, ${settled.server_processes} process(es)`,
             '–',
+            '–',
+            src(r),
+          ],
+        ] as Row[])
+      : []),
+    // Since 2026-12-05: what the host's CPU does while every session idles (no target in the issue; no verdict). ISLET's
+    // once its hasher has let go, the peer's at its largest step.
+    ...(settled?.idle_cpu
+      ? ([
+          [
+            `${settled.sessions} idle sessions, accounts sealed: the host's CPU (cores busy)`,
+            idleCores(settled.idle_cpu),
+            peerMax?.idle_cpu ? `${idleCores(peerMax.idle_cpu)} at ${peerMax.sessions}` : '–',
             '–',
             src(r),
           ],
