@@ -13,6 +13,7 @@ import { type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { within } from '../conformance-io.ts';
 import type { Attachment } from '../runtime-driver.ts';
 import { PTY_RELAY_BINARY, PtyRelays, SWEEP_MIN_AGE_MS } from './pty-relays.ts';
 
@@ -36,15 +37,6 @@ function relay(relays: PtyRelays | string, token: string, opts: readonly string[
   const child = spawn(PTY_RELAY_BINARY, [...opts, join(base, token, 'sock'), '/bin/sh'], { stdio: 'ignore', env: { PS1: '$ ', PATH: process.env.PATH } });
   children.push(child);
   return { child, exit: new Promise((r) => child.once('exit', (code) => r(code))) };
-}
-
-/** `p`, or a failure naming `what` after `ms`. */
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, rej) => {
-    timer = setTimeout(() => rej(new Error(`not within ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 function collect(att: Attachment): { text: () => string; waitFor: (re: RegExp, ms?: number) => Promise<void> } {
