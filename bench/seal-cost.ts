@@ -11,6 +11,9 @@
  * process's VmRSS after them (the settings' price: pages kept). `islet serve` runs under the settings since it
  * re-executes itself with them (src/cli/islet.ts).
  *
+ * And what a new account's interim hash (scrypt at INTERIM_N, computed by the server on the same pool while the
+ * trainee waits) costs, both ways, measured as the verifies are (`interim_summary`).
+ *
  * Writes bench/results/<date>-seal-cost.json.
  * Usage: node bench/seal-cost.ts [--seals 20] [--reps 3]
  */
@@ -65,7 +68,7 @@ interface VerifyArm {
 
 const VERIFY_PROBE = fileURLToPath(new URL('../test/helpers/verify-probe.ts', import.meta.url));
 
-function measureVerify(arm: VerifyArm['arm'], rep: number): VerifyArm {
+function measureVerify(arm: VerifyArm['arm'], rep: number, what: 'verify' | 'interim' = 'verify'): VerifyArm {
   const env = withoutKdfMalloc();
   delete env.UV_THREADPOOL_SIZE; // the server's pool: libuv's default
   const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', VERIFY_PROBE, '4', String(SEALS)], {
@@ -75,7 +78,7 @@ function measureVerify(arm: VerifyArm['arm'], rep: number): VerifyArm {
   });
   if (r.status !== 0) throw new Error(`verify probe failed: ${r.stderr}`);
   const m = JSON.parse(r.stdout) as { verified: boolean; cpuMs: number; minorFaults: number; rssMiB: number };
-  if (!m.verified) throw new Error('verify probe: a verify failed');
+  if (!m.verified) throw new Error(`verify probe: a ${what} failed`);
   return { arm, rep, cpu_ms_per_verify: round1(m.cpuMs / SEALS), minor_faults_per_verify: round1(m.minorFaults / SEALS), rss_mib_after: round1(m.rssMiB) };
 }
 
@@ -118,14 +121,20 @@ async function main(): Promise<void> {
   const verifies = await interleaved<VerifyArm>((arm, rep) => Promise.resolve(measureVerify(arm, rep)));
   const verifySummary = medians(verifies, ['cpu_ms_per_verify', 'minor_faults_per_verify', 'rss_mib_after']);
   console.log(JSON.stringify(verifySummary));
+  const interims = await interleaved<VerifyArm>((arm, rep) => Promise.resolve(measureVerify(arm, rep, 'interim')));
+  const interimSummary = medians(interims, ['cpu_ms_per_verify', 'minor_faults_per_verify']);
+  console.log(JSON.stringify(interimSummary));
   writeResult('seal-cost', {
     benchmark: 'seal-cost',
     date,
     method: { seals: SEALS, verifies: SEALS, reps: REPS, malloc_env: KDF_MALLOC_ENV, verify_pool_threads: 'libuv default (4)' },
     summary,
     verify_summary: verifySummary,
+    // cpu_ms_per_verify here is per interim hash (the same probe, `interim`).
+    interim_summary: interimSummary,
     runs,
     verify_runs: verifies,
+    interim_runs: interims,
   });
 }
 
