@@ -71,13 +71,18 @@ const VERIFY_PROBE = fileURLToPath(new URL('../test/helpers/verify-probe.ts', im
 function measureVerify(arm: VerifyArm['arm'], rep: number, what: 'verify' | 'interim' = 'verify'): VerifyArm {
   const env = withoutKdfMalloc();
   delete env.UV_THREADPOOL_SIZE; // the server's pool: libuv's default
-  const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', VERIFY_PROBE, '4', String(SEALS)], {
-    env: arm === 'malloc_env' ? { ...env, ...KDF_MALLOC_ENV } : env,
-    encoding: 'utf8',
-    timeout: 600_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', VERIFY_PROBE, '4', String(SEALS), ...(what === 'interim' ? ['interim'] : [])],
+    {
+      env: arm === 'malloc_env' ? { ...env, ...KDF_MALLOC_ENV } : env,
+      encoding: 'utf8',
+      timeout: 600_000,
+    },
+  );
   if (r.status !== 0) throw new Error(`verify probe failed: ${r.stderr}`);
-  const m = JSON.parse(r.stdout) as { verified: boolean; cpuMs: number; minorFaults: number; rssMiB: number };
+  const m = JSON.parse(r.stdout) as { measured: string; verified: boolean; cpuMs: number; minorFaults: number; rssMiB: number };
+  if (m.measured !== what) throw new Error(`verify probe measured ${m.measured}, not ${what}`);
   if (!m.verified) throw new Error(`verify probe: a ${what} failed`);
   return { arm, rep, cpu_ms_per_verify: round1(m.cpuMs / SEALS), minor_faults_per_verify: round1(m.minorFaults / SEALS), rss_mib_after: round1(m.rssMiB) };
 }

@@ -3,7 +3,7 @@
  * (scrypt at full cost on libuv's pool), one after another. Run by src/os/kdf-malloc.test.ts and
  * bench/seal-cost.ts under the environment they compare, with `node verify-probe.ts WARM COUNT`: WARM verifies
  * at once (one per pool thread, so every thread has hashed once), then COUNT one after another, measured.
- * Prints one JSON line: CPU ms and minor page faults over the COUNT verifies (/proc/self/stat), and VmRSS (MiB) at
+ * Prints one JSON line: what it measured (`verify` or `interim`), CPU ms and minor page faults over the COUNT verifies (/proc/self/stat), and VmRSS (MiB) at
  * the end. With a third argument `interim`, the COUNT measured operations are instead what a new account's login
  * costs the server: hashPassword at INTERIM_N (the interim hash, src/accounts/password.ts).
  */
@@ -23,4 +23,4 @@ for (let i = 0; i < count; i++) {
 const after = procStat(process.pid);
 const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
 const cost = { cpuMs: after.cpuMs - before.cpuMs, minorFaults: after.minorFaults - before.minorFaults };
-process.stdout.write(`${JSON.stringify({ verified: ok.every(Boolean), ...cost, rssMiB: Number(rss) / 1024 })}\n`);
+process.stdout.write(`${JSON.stringify({ measured: interim ? 'interim' : 'verify', verified: ok.every(Boolean), ...cost, rssMiB: Number(rss) / 1024 })}\n`);
