@@ -21,7 +21,7 @@ export interface AccountPolicy {
 
 /**
  * Sealing: a new account is stored at once with an interim hash (scrypt at
- * an eighth of the full cost, about 10 ms), and its full-cost hash is
+ * an eighth of the full cost, about 8 ms of CPU), and its full-cost hash is
  * computed in the background, one at a time, then replaces it. The trainee
  * goes on to the menu without waiting for the full KDF, and a room creating
  * accounts together leaves the cores to logins and shells. Nothing is lost if

@@ -4,7 +4,7 @@
  * or ISLET's thread wakes), nice 19 in any case; one seal at a time (one libuv pool thread).
  *
  * Why: a room creating accounts together would otherwise fill every core
- * with scrypt (about 90 ms of CPU each) exactly when the same trainees are
+ * with scrypt (about 60 ms of CPU each here: bench/seal-cost.ts) exactly when the same trainees are
  * waiting for their menus and shells. At idle priority the hashing uses what
  * the interactive work leaves. Logins of existing accounts still verify in
  * process at normal priority: they are on the trainee's path.

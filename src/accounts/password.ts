@@ -2,7 +2,7 @@
  * Password hashing with scrypt (Node's built-in, memory-hard KDF).
  *
  * Parameters: N=2^15, r=8, p=1, 16-byte random salt, 32-byte key, about
- * 32 MiB and 50-100 ms per hash on one core. The encoded form
+ * 32 MiB and about 60 ms of CPU per hash (bench/seal-cost.ts). The encoded form
  * `scrypt$N$r$p$salt$key` (base64) keeps the parameters with the hash so they
  * can be raised later without invalidating existing accounts.
  */
@@ -28,7 +28,7 @@ export async function hashPassword(password: string, n: number = N): Promise<str
 
 /**
  * The cost of the interim hash a new account is stored with at once (about
- * 4 MiB and 10 ms), before its full-cost hash replaces it in the background:
+ * 4 MiB and 7.5 ms of CPU, bench/seal-cost.ts), before its full-cost hash replaces it in the background:
  * still a salted memory-hard KDF, an eighth of the full cost.
  */
 export const INTERIM_N = 2 ** 12;
