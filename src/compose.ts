@@ -84,9 +84,10 @@ export function engineDriver(opts: DockerDriverOptions = {}, runtime?: GlobalCon
 /**
  * The Docker driver's options for a data directory: network-off containers' hosts files, and the pty relay
  * (src/runtime/docker/pty-relays.ts) when `runtime.terminal` is `relay`, refused at start when its binary is
- * missing or the data directory's path is too long for its sockets.
+ * missing or the data directory's path is too long for its sockets. With `log`, a relay socket directory that cannot
+ * be watched is logged once (`pty_relay_watch_unavailable`, a warning).
  */
-export function dockerOptions(dataDir: string, runtime: GlobalConfig['runtime']): DockerDriverOptions {
+export function dockerOptions(dataDir: string, runtime: GlobalConfig['runtime'], log?: Logger): DockerDriverOptions {
   const hostsDir = hostsFilesDir(dataDir);
   const traineeCpuGroup = runtime.trainee_cpu === 'idle';
   if (runtime.terminal !== 'relay' || runtime.driver !== 'docker') return { hostsDir, traineeCpuGroup };
@@ -107,7 +108,18 @@ export function dockerOptions(dataDir: string, runtime: GlobalConfig['runtime'])
       `runtime.terminal is relay, but the data directory's path is too long for its sockets: ${dir}`,
     );
   }
-  return { hostsDir, traineeCpuGroup, ptyRelay: { dir, binary: PTY_RELAY_BINARY, sliceUs: runtime.terminal_slice_us } };
+  const onWatchUnavailable = log
+    ? (detail: string) =>
+        log.warn(
+          { event: 'pty_relay_watch_unavailable', detail },
+          "cannot watch a terminal's socket directory (inotify): another server taking a terminal over waits for the relay's own check, up to a minute",
+        )
+    : undefined;
+  return {
+    hostsDir,
+    traineeCpuGroup,
+    ptyRelay: { dir, binary: PTY_RELAY_BINARY, sliceUs: runtime.terminal_slice_us, ...(onWatchUnavailable ? { onWatchUnavailable } : {}) },
+  };
 }
 
 /** Network-off containers' /etc/hosts files (src/runtime/docker/hosts-files.ts): kept, since stopped containers bind them. */

@@ -96,7 +96,7 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   const store = await openStore(o.dataDir, { url: o.store, log });
   // Metrics (src/metrics/): decorators around the driver, the handler and the guard; the doors never call them.
   const obs = new Observability();
-  const engine = o.driver ?? engineDriver(dockerOptions(o.dataDir, first.global.runtime), first.global.runtime);
+  const engine = o.driver ?? engineDriver(dockerOptions(o.dataDir, first.global.runtime, log), first.global.runtime);
   const driver = obs.driver(engine);
   const instance = o.instance ?? instanceName(config);
   const extraLabels = o.extraLabels ?? testRunLabels();

@@ -35,8 +35,14 @@ export interface DockerDriverOptions {
    * attach, `dir` holding the sockets and `binary` the static relay (native/pty-relay.c). Ignored for an engine
    * on another machine (its containers cannot reach a socket here). `sliceUs` (> 0): the relay and the program it
    * runs ask the kernel for a scheduler slice that short (native/pty-relay.c's `-s`); absent or 0: the default.
+   * `onWatchUnavailable`: told once when a socket's directory cannot be watched (pty-relays.ts), for the log.
    */
-  readonly ptyRelay?: { readonly dir: string; readonly binary: string; readonly sliceUs?: number };
+  readonly ptyRelay?: {
+    readonly dir: string;
+    readonly binary: string;
+    readonly sliceUs?: number;
+    readonly onWatchUnavailable?: (detail: string) => void;
+  };
   /**
    * Put trainee containers under ISLET's own cgroup marked idle for the CPU (trainee-cpu-group.ts), so processes
    * outside them run first when they wake; ignored for an engine on another machine. Default: off (the engine's

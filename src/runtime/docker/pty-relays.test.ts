@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, watch } from 'node:fs';
 import { type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -195,6 +195,42 @@ test('a server whose socket was replaced by one that does not let go: the relay 
     r.child.kill('SIGKILL');
     await r.exit;
   }
+});
+
+test('a socket directory that cannot be watched is reported once and the terminal still works (control: a real watch reports nothing)', async (t) => {
+  const told: Record<string, string[]> = { failing: [], erroring: [], real: [] };
+  const failing = (() => {
+    throw Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' });
+  }) as unknown as typeof watch;
+  // A watch that is had, then fails (inotify's queue overflowing, the directory's filesystem going away).
+  const erroring = ((...args: Parameters<typeof watch>) => {
+    const w = watch(...args);
+    setTimeout(() => w.emit('error', new Error('watch failed later')), 50);
+    return w;
+  }) as unknown as typeof watch;
+  for (const [name, watchDir] of [
+    ['failing', failing],
+    ['erroring', erroring],
+    ['real', undefined],
+  ] as const) {
+    const relays = new PtyRelays(dir, PTY_RELAY_BINARY, { onWatchUnavailable: (d) => told[name]!.push(d), ...(watchDir ? { watchDir } : {}) });
+    t.after(() => relays.close());
+    const tokens = [relays.prepare().token, relays.prepare().token];
+    for (const token of tokens) {
+      const att = relays.attach(token);
+      const out = collect(att);
+      const r = relay(relays, token);
+      att.input.write('echo works-$((5*5))\n');
+      await out.waitFor(/works-25/);
+      att.input.write('exit 0\n');
+      await r.exit;
+    }
+    await new Promise((res) => setTimeout(res, 100)); // the erroring stand-in's errors have come
+  }
+  assert.equal(told.failing!.length, 1, `a watch that cannot be had: told once for two sockets (${JSON.stringify(told)})`);
+  assert.match(told.failing![0]!, /ENOSPC/);
+  assert.equal(told.erroring!.length, 1, `a watch that fails later: told once (${JSON.stringify(told)})`);
+  assert.deepEqual(told.real, [], 'a real watch: nothing told');
 });
 
 /** Voluntary context switches of `pid` (each a wake-up from a sleep). */

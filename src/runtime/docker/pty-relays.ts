@@ -60,19 +60,45 @@ export interface RelayMounts {
   readonly args: readonly string[];
 }
 
+/** What a PtyRelays may be given besides its directory and binary. */
+export interface PtyRelaysOptions {
+  /** The relay's and its program's scheduler slice (native/pty-relay.c's `-s`), µs; 0 (default): the kernel's. */
+  readonly sliceUs?: number;
+  /**
+   * Told once (the first time) that a socket's directory could not be watched (inotify limits, an inotify error):
+   * without the watch a second server takes that terminal over only at the relay's own check, up to a minute later.
+   */
+  readonly onWatchUnavailable?: (detail: string) => void;
+  /** node:fs watch, or a stand-in for tests. */
+  readonly watchDir?: typeof watch;
+}
+
 export class PtyRelays {
   readonly dir: string;
   readonly binary: string;
   readonly #relays = new Map<string, Relay>();
+  readonly #watchDir: typeof watch;
+  readonly #onWatchUnavailable: ((detail: string) => void) | undefined;
+  #watchWarned = false;
 
   /** The scheduler slice the relay and its program ask for (native/pty-relay.c's `-s`), µs; 0: the kernel's default. */
   readonly sliceUs: number;
 
-  constructor(dir: string, binary: string, sliceUs = 0) {
+  constructor(dir: string, binary: string, opts: PtyRelaysOptions = {}) {
+    const sliceUs = opts.sliceUs ?? 0;
     this.dir = resolve(dir);
     this.binary = resolve(binary);
     if (!Number.isInteger(sliceUs) || sliceUs < 0 || sliceUs > 100_000) throw new RangeError(`sliceUs: an integer from 0 to 100000, not ${sliceUs}`);
     this.sliceUs = sliceUs;
+    this.#watchDir = opts.watchDir ?? watch;
+    this.#onWatchUnavailable = opts.onWatchUnavailable;
+  }
+
+  /** The first watch that could not be had is reported; later ones are the same condition. */
+  #watchUnavailable(err: unknown): void {
+    if (this.#watchWarned) return;
+    this.#watchWarned = true;
+    this.#onWatchUnavailable?.(err instanceof Error ? err.message : String(err));
   }
 
   /** A new token, its directory and listener ready before the container is created. */
@@ -147,9 +173,14 @@ export class PtyRelays {
       const dir = join(this.dir, token);
       mkdirSync(dir, { recursive: true, mode: 0o755 });
       chmodSync(dir, 0o755);
-      const relay = new Relay(join(dir, 'sock'), () => {
-        if (this.#relays.get(token) === relay) this.#relays.delete(token);
-      });
+      const relay = new Relay(
+        join(dir, 'sock'),
+        () => {
+          if (this.#relays.get(token) === relay) this.#relays.delete(token);
+        },
+        this.#watchDir,
+        (err) => this.#watchUnavailable(err),
+      );
       r = relay;
       this.#relays.set(token, r);
     }
@@ -177,8 +208,12 @@ class Relay {
   #watcher: FSWatcher | undefined;
   #closed = false;
 
-  /** `takenOver`: called once when another listener replaced this one's socket file (this one has closed). */
-  constructor(path: string, takenOver: () => void) {
+  /**
+   * `takenOver`: called once when another listener replaced this one's socket file (this one has closed).
+   * `unwatched`: the socket's directory could not be watched, or its watch failed (then only the relay's own check
+   * moves it to another listener).
+   */
+  constructor(path: string, takenOver: () => void, watchDir: typeof watch, unwatched: (err: unknown) => void) {
     this.#path = path;
     // Bound under a name of this process's own and renamed into place: the rename replaces another listener's file
     // at once (the relay never finds none), and closing this server later unlinks only that name (libuv unlinks
@@ -189,12 +224,15 @@ class Relay {
     this.#server.on('error', () => undefined);
     try {
       // Only names in the directory matter, and only 'sock'; the directory is the container's alone.
-      this.#watcher = watch(dirname(path), { persistent: false }, (_event, name) => {
+      this.#watcher = watchDir(dirname(path), { persistent: false }, (_event, name) => {
         if (name === basename(path)) this.#checkTakenOver(takenOver);
       });
-      this.#watcher.on('error', () => this.#watcher?.close());
-    } catch {
-      /* no watch to be had (inotify limits): the relay's own check moves it over, later */
+      this.#watcher.on('error', (err) => {
+        this.#watcher?.close();
+        if (!this.#closed) unwatched(err);
+      });
+    } catch (err) {
+      unwatched(err); // no watch to be had (inotify limits): the relay's own check moves it over, later
     }
     this.#server.listen(bound, () => {
       try {
