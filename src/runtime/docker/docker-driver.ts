@@ -95,10 +95,7 @@ export class DockerDriver implements RuntimeDriver {
     this.#relays =
       !remote && opts.ptyRelay
         ? new RelayTerminals({
-            relays: new PtyRelays(opts.ptyRelay.dir, opts.ptyRelay.binary, {
-              sliceUs: opts.ptyRelay.sliceUs ?? 0,
-              ...(opts.ptyRelay.onWatchUnavailable ? { onWatchUnavailable: opts.ptyRelay.onWatchUnavailable } : {}),
-            }),
+            relays: new PtyRelays(opts.ptyRelay.dir, opts.ptyRelay.binary, opts.ptyRelay), // its sliceUs and onWatchUnavailable
             engine: this.#engine,
             images: this.#images,
             callMs: this.#callMs,
