@@ -1,5 +1,6 @@
 /** What a DockerDriver is built with (docker-driver.ts); every field optional, defaults in the field's comment. */
 import type { EngineEndpoint } from './engine-address.ts';
+import type { PtyRelaysOptions } from './pty-relays.ts';
 
 export interface DockerDriverOptions {
   /** Engine socket; default: DOCKER_HOST, else /var/run/docker.sock. */
@@ -37,12 +38,7 @@ export interface DockerDriverOptions {
    * runs ask the kernel for a scheduler slice that short (native/pty-relay.c's `-s`); absent or 0: the default.
    * `onWatchUnavailable`: told once when a socket's directory cannot be watched (pty-relays.ts), for the log.
    */
-  readonly ptyRelay?: {
-    readonly dir: string;
-    readonly binary: string;
-    readonly sliceUs?: number;
-    readonly onWatchUnavailable?: (detail: string) => void;
-  };
+  readonly ptyRelay?: { readonly dir: string; readonly binary: string } & Pick<PtyRelaysOptions, 'sliceUs' | 'onWatchUnavailable'>;
   /**
    * Put trainee containers under ISLET's own cgroup marked idle for the CPU (trainee-cpu-group.ts), so processes
    * outside them run first when they wake; ignored for an engine on another machine. Default: off (the engine's
