@@ -321,11 +321,15 @@ function cpuWeightService(
   leader: LeaderLease | undefined,
 ): { governor: CpuWeightGovernor; service: Service } | undefined {
   const { config, store, driver } = o;
-  const { setCpuWeight } = driver;
+  const { setCpuWeight, groupCpuTime } = driver;
   // usageLocal: the driver reads CPU time from this machine's cgroup files, cheap enough for every container each tick.
   if (!driver.usageLocal || !setCpuWeight) return undefined;
   const governor = new CpuWeightGovernor({
-    driver: { cpuTime: (id) => driver.cpuTime(id), setCpuWeight: (id, shares) => setCpuWeight.call(driver, id, shares) },
+    driver: {
+      cpuTime: (id) => driver.cpuTime(id),
+      setCpuWeight: (id, shares) => setCpuWeight.call(driver, id, shares),
+      ...(groupCpuTime ? { groupCpuTime: () => groupCpuTime.call(driver) } : {}),
+    },
     settings: () => {
       const g = config.current().global;
       return { busyShares: g.busy_cpu_shares, busyPercent: g.busy_cpu_percent, typingShares: g.typing_cpu_shares };

@@ -11,7 +11,13 @@ import { CpuWeightGovernor, GOVERNOR_TICK_MS, type GovernorSettings, governedCon
 const DEMO = 'image: islet/demo:latest\nuser: student\n';
 const LIGHT = 'image: islet/demo:latest\nuser: student\ncpu_shares: 32\n';
 
-function world(t: TestContext) {
+/**
+ * `group`: the governor is given the fake driver's groupCpuTime (all its instances in one group, as ISLET's idle
+ * trainee group holds its containers), so quiet ticks skip reads; without it (runtime.trainee_cpu: engine, whose
+ * containers share no group of ISLET's) every tick reads every container, which the tests below the quiet-room ones
+ * rely on to judge each container every tick.
+ */
+function world(t: TestContext, opts: { group?: boolean } = {}) {
   const w = unitWorld({ environments: { demo: DEMO, light: LIGHT } });
   t.after(() => w.close());
   let ms = 0;
@@ -19,7 +25,7 @@ function world(t: TestContext) {
   /** A governor over this world's driver and store (a second one: another front door on the same store). */
   const governorFor = (leads?: () => boolean) =>
     new CpuWeightGovernor({
-      driver: w.driver,
+      driver: opts.group ? w.driver : { cpuTime: (id) => w.driver.cpuTime(id), setCpuWeight: (id, shares) => w.driver.setCpuWeight(id, shares) },
       targets: () => governedContainers(w.store, w.config),
       settings: () => settings.value,
       log: w.log,
@@ -61,6 +67,73 @@ test('a container that keeps a core busy is lowered after one tick; a quiet neig
   assert.equal(w.instance(quiet).cpuWeight, 1024);
   assert.equal(w.governor.lowered, 1);
   assert.ok(w.events.some((e) => e.event === 'cpu_weight_lowered' && e.shares === 64));
+});
+
+test("a quiet room costs one read a tick: the group's; a job that starts is lowered within two ticks, a lowered one read every tick", async (t) => {
+  const w = world(t, { group: true });
+  const a = await w.make('room1');
+  const b = await w.make('room2');
+  const reads = () => w.driver.engine.calls.filter((op) => op === 'cpuTime').length;
+  await w.tick();
+  // Control: the first tick reads each container (first sight; the group has no earlier reading to compare yet).
+  assert.equal(reads(), 2);
+  await w.tick({ [a]: 3, [b]: 3 });
+  const before = reads();
+  assert.equal(before, 2, 'the group used 6 % of a core: no container read');
+  for (let i = 0; i < 5; i++) await w.tick({ [a]: 5, [b]: 5 });
+  assert.equal(reads(), before, 'the group used 10 % of a core: no container read');
+  assert.ok(w.driver.engine.calls.includes('groupCpuTime'));
+  // A job starts: the group is busy, every container is read again; a stale reading only lowers what only its last
+  // tick can explain (here 100 % over half a second after 3 s at 3 to 5 %: an average of 18 %, under busy_cpu_percent).
+  await w.tick({ [a]: 100, [b]: 5 });
+  assert.equal(w.instance(a).cpuWeight, 1024, 'a stale reading is a new baseline');
+  await w.tick({ [a]: 100, [b]: 5 });
+  assert.equal(w.instance(a).cpuWeight, 64, 'lowered a tick later');
+  assert.equal(w.instance(b).cpuWeight, 1024);
+  // Lowered: read every tick, also in a quiet room, and given its weight back after four quiet ticks.
+  const quietFrom = reads();
+  for (let i = 0; i < 4; i++) await w.tick({ [a]: 2, [b]: 2 });
+  assert.equal(w.instance(a).cpuWeight, 1024, 'quiet again: its own weight');
+  assert.ok(reads() - quietFrom >= 4, 'the lowered one was read at each quiet tick');
+});
+
+test('in a quiet room a stale reading that only its last tick can explain is lowered at once; a container outside the group is read every tick', async (t) => {
+  const w = world(t, { group: true });
+  w.settings.value = { busyShares: 64, busyPercent: 15 };
+  const a = await w.make('room3');
+  const outside = await w.make('room4');
+  const held = w.driver.groupCpuTime.bind(w.driver);
+  // `outside` is not in the group (a container of the engine's own group): the group's time never counts it.
+  w.driver.groupCpuTime = async () => {
+    const g = (await held())!;
+    return { cpuNs: g.cpuNs - w.instance(outside).cpuNs, holds: (id) => id !== outside && g.holds(id) };
+  };
+  await w.tick();
+  await w.tick();
+  const readsOf = () => w.driver.engine.calls.filter((op) => op === 'cpuTime').length;
+  const before = readsOf();
+  await w.tick({ [outside]: 95 });
+  assert.equal(readsOf() - before, 1, 'only the container outside the group is read');
+  assert.equal(w.instance(outside).cpuWeight, 64, 'and judged as ever');
+  await w.tick({ [a]: 100 });
+  assert.equal(w.instance(a).cpuWeight, 64, 'one quiet tick then 100 %: an average of 50 %, over busy_cpu_percent 15');
+});
+
+test('typing raises no stale container (its group was quiet); once the room is busy, a key raises as before', async (t) => {
+  const w = world(t, { group: true });
+  w.settings.value = TYPING;
+  const id = await w.make('room5');
+  const other = await w.make('room6');
+  await w.tick();
+  await w.tick();
+  await w.tick({ [id]: 1 });
+  w.governor.typed(id, Buffer.from('l'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 1024, 'quiet room: nothing raised');
+  await w.tick({ [other]: 100 });
+  w.governor.typed(id, Buffer.from('l'));
+  await written();
+  assert.equal(w.instance(id).cpuWeight, 8192, 'the busy tick read it again: raised');
 });
 
 test('a lowered container gets its weight back after four quiet ticks in a row, not while a starved job still runs', async (t) => {

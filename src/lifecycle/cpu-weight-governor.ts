@@ -15,8 +15,8 @@
  * A weight only counts when the CPUs are short: a lowered container alone on the machine still gets every idle
  * cycle, so nobody's job is slowed by this unless others need the CPU at that moment.
  *
- * Contract: each tick reads every target's CPU time (targets: the running containers the store says are
- * ISLET's, with their environment's `cpu_shares`, listed again every REFRESH_MS). A container is set to
+ * Contract: each tick reads every target's CPU time, but for a quiet room (below); targets: the running containers the
+ * store says are ISLET's, with their environment's `cpu_shares`, listed again every REFRESH_MS. A container is set to
  * `busyShares` once it used at least `busyPercent` of one core over a tick, and back to its own weight once it
  * used under CALM_PERCENT for CALM_TICKS ticks in a row. typed() raises a container to `typingShares` when its
  * trainee types (a key, not an Enter) while it is not lowered and used under CALM_PERCENT over the last tick,
@@ -32,12 +32,20 @@
  * that stops being a target is forgotten (its next start applies the configured weight), and close() gives every
  * lowered or raised one its weight back. Where several servers share the store, only the one that `leads` writes,
  * so keys typed through another server raise nothing.
+ * A quiet room costs one read a tick: where the driver offers a group holding the containers (groupCpuTime, ISLET's idle
+ * trainee group) and the whole group used under CALM_PERCENT (and under `busyPercent`) of one core over a tick, no
+ * container it holds can have been busy, so those neither lowered nor raised are not read: the tick counts them calm
+ * and their last reading goes stale. A stale container's next read is judged busy only when its average over the
+ * whole stale span reaches `busyPercent` (which only its last tick can have made); otherwise it takes a new baseline,
+ * so a job that starts in a quiet room may be lowered a tick later than in a busy one, when the CPUs were not short
+ * anyway; and typed() does not raise a stale one (in a quiet group a raise buys nothing). First sights, lowered and
+ * raised containers and those outside the group are read every tick.
  * Containers are touched only through the driver's setCpuWeight, which writes this machine's cgroup files (no
  * engine call; one small synchronous write, done before the key is passed on).
  */
 import type { ConfigSource } from '../config/config-source.ts';
 import type { Logger } from '../logger.ts';
-import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
+import type { GroupCpuTime, RuntimeDriver } from '../runtime/runtime-driver.ts';
 import type { Store } from '../store/store.ts';
 
 export interface GovernedContainer {
@@ -57,7 +65,7 @@ export interface GovernorSettings {
 
 export interface CpuWeightGovernorDeps {
   /** cpuTime must be cheap (the host's cgroup files: RuntimeDriver.usageLocal), since every target is read each tick. */
-  readonly driver: Required<Pick<RuntimeDriver, 'cpuTime' | 'setCpuWeight'>>;
+  readonly driver: Required<Pick<RuntimeDriver, 'cpuTime' | 'setCpuWeight'>> & Pick<RuntimeDriver, 'groupCpuTime'>;
   readonly targets: () => Promise<readonly GovernedContainer[]>;
   readonly settings: () => GovernorSettings;
   readonly log: Logger;
@@ -109,6 +117,8 @@ interface Seen {
   /** Calm ticks a key needs before it may raise it: 1, or CALM_TICKS after it was found working while raised. */
   calmNeeded: number;
   shares: number;
+  /** Not read over a quiet tick: `ns` and `at` are older than the last tick, so the next read is a new baseline. */
+  stale: boolean;
 }
 
 /** An Enter (or a line feed) in a chunk of input: the line is done, and the command it starts runs unraised. */
@@ -120,6 +130,9 @@ export class CpuWeightGovernor {
   readonly #seen = new Map<string, Seen>();
   #targets: readonly GovernedContainer[] = [];
   #listedAt = Number.NEGATIVE_INFINITY;
+  /** The group's CPU time at the last tick (groupCpuTime), for the next tick's quiet test. */
+  #group: { ns: number; at: number } | undefined;
+  #quietTicks = 0;
   /** The tick under way, which close() waits for. */
   #ticking: Promise<void> | undefined;
   #closed = false;
@@ -136,6 +149,11 @@ export class CpuWeightGovernor {
     return n;
   }
 
+  /** Ticks so far over which the group was quiet, so that no container it holds was read (tests). */
+  get quietTicks(): number {
+    return this.#quietTicks;
+  }
+
   /** Containers at the typing weight now (metrics, tests). */
   get raised(): number {
     let n = 0;
@@ -150,7 +168,7 @@ export class CpuWeightGovernor {
   typed(id: string, b: Buffer): void {
     if (this.#closed) return;
     const s = this.#seen.get(id);
-    if (!s || s.lowered) return;
+    if (!s || s.lowered || s.stale) return;
     if (endsLine(b)) {
       if (s.raised) void this.#unraise(id, s);
       return;
@@ -195,6 +213,7 @@ export class CpuWeightGovernor {
       // The leader governs; its first sight of each container writes that container's weight again.
       this.#seen.clear();
       this.#listedAt = Number.NEGATIVE_INFINITY;
+      this.#group = undefined;
       return;
     }
     const settings = this.#d.settings();
@@ -208,10 +227,33 @@ export class CpuWeightGovernor {
       const keep = new Set(this.#targets.map((t) => t.id));
       for (const id of this.#seen.keys()) if (!keep.has(id)) this.#seen.delete(id);
     }
+    const quiet = await this.#quietGroup(settings);
+    if (quiet) this.#quietTicks++;
     for (const t of this.#targets) {
       if (this.#closed) return;
+      const s = this.#seen.get(t.id);
+      if (quiet && s && !s.lowered && !s.raised && quiet.holds(t.id)) {
+        // Under a core's CALM_PERCENT for the whole group over the tick: this one too, unread.
+        s.calm++;
+        s.stale = true;
+        continue;
+      }
       await this.#check(t, settings).catch(() => undefined);
     }
+  }
+
+  /**
+   * The group's reading when the whole group used under CALM_PERCENT and `busyPercent` of one core since the last
+   * tick's (then none of the containers it holds was busy), else undefined. Each call takes the next baseline.
+   */
+  async #quietGroup(o: GovernorSettings): Promise<GroupCpuTime | undefined> {
+    const g = await this.#d.driver.groupCpuTime?.().catch(() => undefined);
+    const at = this.#now();
+    const last = this.#group;
+    this.#group = g && { ns: g.cpuNs, at };
+    if (!g || !last || g.cpuNs < last.ns || at <= last.at) return undefined;
+    const percent = ((g.cpuNs - last.ns) / 1e6 / (at - last.at)) * 100;
+    return percent < Math.min(CALM_PERCENT, o.busyPercent) ? g : undefined;
   }
 
   /** Gives every lowered or raised container its own weight back (when turned off, and at close). */
@@ -240,13 +282,17 @@ export class CpuWeightGovernor {
     if (!prev) {
       // First sight: its own weight, whatever an earlier run of ISLET left.
       if (await this.#d.driver.setCpuWeight(t.id, t.shares))
-        this.#seen.set(t.id, { ns: cpuNs, at, lowered: false, raised: false, keyAt: 0, calm: 1, calmNeeded: 1, shares: t.shares });
+        this.#seen.set(t.id, { ns: cpuNs, at, lowered: false, raised: false, keyAt: 0, calm: 1, calmNeeded: 1, shares: t.shares, stale: false });
       return;
     }
     const span = at - prev.at;
     const percent = span > 0 ? ((cpuNs - prev.ns) / 1e6 / span) * 100 : 0;
-    prev.ns = cpuNs;
-    prev.at = at;
+    const stale = prev.stale;
+    Object.assign(prev, { ns: cpuNs, at, stale: false });
+    // A stale reading spans quiet ticks, over each of which it used under busyPercent: an average at or over it can
+    // only come from its last tick, so it is lowered as usual; under it, the reading is only a new baseline (a stale
+    // container is neither lowered nor raised, so nothing else is judged from it).
+    if (stale && percent < o.busyPercent) return;
     prev.calm = percent < CALM_PERCENT ? prev.calm + 1 : 0;
     if (!prev.lowered) {
       const busy = o.busyShares > 0 && percent >= o.busyPercent && o.busyShares < t.shares;

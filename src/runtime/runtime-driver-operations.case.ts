@@ -142,6 +142,35 @@ export function operationCases(kit: ConformanceKit): void {
     assert.equal(await kit.driver.usage(nameFor('never-created')), undefined);
   });
 
+  test('groupCpuTime (optional): the group holds the instances run in it and grows by at least what each used', async (t: TestContext) => {
+    const groupCpuTime = kit.driver.groupCpuTime?.bind(kit.driver);
+    if (!groupCpuTime) {
+      t.skip('this driver has no groupCpuTime(): the CPU-weight governor reads every instance each tick');
+      return;
+    }
+    if (await lacks('cpuTime', t, () => kit.driver.cpuTime(nameFor('never-created')))) {
+      assert.equal(await groupCpuTime(), undefined, 'no CPU readings: no group to bound them either');
+      return;
+    }
+    const { info, att, screen } = await launch('group');
+    // Read in nested order (group, instance, work, instance, group): the group's span covers the instance's.
+    const g0 = await groupCpuTime();
+    const c0 = await kit.driver.cpuTime(info.id); // holds() answers for instances cpuTime() has read
+    await run(att, screen, 'ps >/dev/null; ps >/dev/null; ps >/dev/null; echo grouped-$((2+5))', /grouped-7/);
+    const c1 = await kit.driver.cpuTime(info.id);
+    const g1 = await groupCpuTime();
+    assert.ok(c0 !== undefined && c1 !== undefined && c1 > c0, `control: the instance used CPU (${c0} then ${c1})`);
+    if (!kit.grouped) {
+      assert.equal(g1?.holds(info.id) ?? false, false, 'an instance outside the group is not counted in it');
+    } else {
+      assert.ok(g0 && g1, 'a group to read');
+      assert.equal(g1.holds(info.id), true, 'the group holds the instance');
+      assert.ok(g1.cpuNs - g0.cpuNs >= c1 - c0, `the group grew by ${g1.cpuNs - g0.cpuNs} ns, the instance by ${c1 - c0}`);
+      assert.equal(g1.holds(nameFor('never-created')), false, 'nor anything else');
+    }
+    att.detach();
+  });
+
   test('setCpuWeight (optional): true for a running instance, false once it stopped and when it is missing', async (t: TestContext) => {
     if (!kit.driver.setCpuWeight) {
       t.skip('this driver has no setCpuWeight(): busy containers keep their weight (src/lifecycle/cpu-weight-governor.ts)');

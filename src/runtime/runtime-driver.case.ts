@@ -34,6 +34,11 @@ export interface ConformanceOptions {
   readonly testTimeoutMs?: number;
   /** Names this run of the suite where a file runs it more than once (a driver option). */
   readonly title?: string;
+  /**
+   * Whether the driver's instances run in the group its groupCpuTime() reads (the Docker driver with ISLET's idle
+   * trainee group, the fake): the groupCpuTime case then requires the group to hold them; otherwise not to.
+   */
+  readonly grouped?: boolean;
 }
 
 const LABEL_SUITE = 'islet.conformance';
@@ -51,6 +56,8 @@ export interface ConformanceKit {
   readonly user: string;
   /** The labels the caller asked for (ConformanceOptions.labels). */
   readonly baseLabels: Readonly<Record<string, string>>;
+  /** ConformanceOptions.grouped. */
+  readonly grouped: boolean;
   environment(input?: Partial<EnvironmentInput>, name?: string): Environment;
   labels(kase: string): Record<string, string>;
   nameFor(kase: string): string;
@@ -150,6 +157,7 @@ export function runtimeDriverConformance(makeDriver: () => RuntimeDriver, opts: 
     labelKeys: { suite: LABEL_SUITE, case: LABEL_CASE },
     user,
     baseLabels: opts.labels,
+    grouped: opts.grouped ?? false,
     environment,
     labels,
     nameFor,

@@ -109,6 +109,13 @@ export interface Execution {
 export const OPTIONAL_OPERATIONS = ['exec', 'rename', 'putArchive', 'getArchive', 'ensureNetwork', 'diskUsage', 'cpuTime'] as const;
 export type OptionalOperation = (typeof OPTIONAL_OPERATIONS)[number];
 
+/** RuntimeDriver.groupCpuTime's answer. */
+export interface GroupCpuTime {
+  readonly cpuNs: number;
+  /** Whether instance `id`'s CPU time is part of cpuNs. */
+  holds(id: string): boolean;
+}
+
 export interface RuntimeDriver {
   readonly name: string;
   /** Optional operations this backend lacks (absent or empty: it has them all). */
@@ -162,6 +169,13 @@ export interface RuntimeDriver {
    * cpuTime and shows no memory.
    */
   usage?(id: string): Promise<{ readonly cpuNs: number; readonly memoryBytes: number } | undefined>;
+  /**
+   * Optional. The CPU time (ns) of a group on this machine that holds some of this backend's instances, and which
+   * of them it holds: the group's time is the sum of theirs, so its growth over a span bounds what each of them used
+   * meanwhile (one read for a whole quiet room: src/lifecycle/cpu-weight-governor.ts). `holds` answers for the
+   * instances cpuTime() has read; false where not known. Undefined when there is no such group.
+   */
+  groupCpuTime?(): Promise<GroupCpuTime | undefined>;
   /** True when usage() and cpuTime() read files on this machine (cgroups), not the engine: every instance may be sampled every second. */
   readonly usageLocal?: boolean;
   /**

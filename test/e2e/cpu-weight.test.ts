@@ -4,7 +4,7 @@
  * its weight back once quiet, close() undoes a lowering, and a restart applies the configured weight again (the
  * driver's contract: nothing it sets outlives the run).
  */
-import { after, test } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { memoryLogger } from '../helpers/unit-world.ts';
@@ -12,6 +12,7 @@ import { DockerDriver } from '../../src/runtime/docker/index.ts';
 import { expectWeight, weightOf } from '../helpers/cgroup-weight.ts';
 import { CpuWeightGovernor, GOVERNOR_TICK_MS } from '../../src/lifecycle/cpu-weight-governor.ts';
 import { sweepTestContainers, testRunId } from '../helpers/engine.ts';
+import { prepareTraineeCpuGroup, TRAINEE_CPU_PARENT } from '../../src/runtime/docker/trainee-cpu-group.ts';
 
 const runId = testRunId();
 after(() => sweepTestContainers(runId));
@@ -73,4 +74,70 @@ test('a busy container is lowered and given its weight back once quiet; its neig
   assert.equal(weightOf(busy), expect(64));
   docker('restart', '-t', '0', busy);
   assert.equal(weightOf(busy), expect(512), 'a restart applies the configured weight');
+});
+
+test("in ISLET's trainee group a quiet room's tick reads no container, and a job that starts is still lowered", async (t: TestContext) => {
+  const group = prepareTraineeCpuGroup();
+  if (!('parent' in group)) {
+    t.skip(`no idle trainee group on this host: ${group.reason}`);
+    return;
+  }
+  const run = (name: string) =>
+    docker(
+      'run',
+      '-d',
+      '--label',
+      `islet.test=${runId}`,
+      '--cgroup-parent',
+      TRAINEE_CPU_PARENT,
+      '--name',
+      `${runId}-g-${name}`,
+      'islet/demo:latest',
+      'sleep',
+      '1000',
+    );
+  const ids = ['a', 'b', 'c'].map(run);
+  const driver = new DockerDriver({ callTimeoutMs: 15_000 });
+  const setCpuWeight = driver.setCpuWeight!;
+  let reads = 0;
+  const { log } = memoryLogger();
+  const governor = new CpuWeightGovernor({
+    driver: {
+      cpuTime: (id) => {
+        reads++;
+        return driver.cpuTime(id);
+      },
+      setCpuWeight,
+      groupCpuTime: () => driver.groupCpuTime(),
+    },
+    targets: async () => ids.map((id) => ({ id, shares: 1024 })),
+    settings: () => ({ busyShares: 64, busyPercent: 50 }),
+    log,
+  });
+  t.after(() => governor.close());
+  // Other test files may run containers in the same group meanwhile: a tick counts only when the governor found the
+  // group quiet, and then it must have read no container; a few such ticks must come within 20 s.
+  await governor.tick();
+  assert.equal(reads, 3, 'control: the first tick reads every container (first sight)');
+  let quietSeen = 0;
+  for (let i = 0; i < 40 && quietSeen < 3; i++) {
+    await sleep(GOVERNOR_TICK_MS);
+    const r: number = reads;
+    const q = governor.quietTicks;
+    await governor.tick();
+    if (governor.quietTicks > q) {
+      quietSeen++;
+      assert.equal(reads, r, 'a quiet tick reads no container');
+    }
+  }
+  assert.equal(quietSeen, 3, 'three quiet ticks within 20 s');
+  docker('exec', '-d', ids[0]!, 'sh', '-c', 'while :; do :; done');
+  for (let i = 0; i < 20 && governor.lowered === 0; i++) {
+    await sleep(GOVERNOR_TICK_MS);
+    await governor.tick();
+  }
+  assert.equal(weightOf(ids[0]!), expect(64), 'the busy one is lowered');
+  assert.equal(weightOf(ids[1]!), expect(1024), 'its quiet neighbours are not');
+  await governor.close();
+  assert.equal(weightOf(ids[0]!), expect(1024), 'close(): its weight back');
 });

@@ -103,3 +103,44 @@ test('cpu(): the CPU figure alone, without the memory files (a cgroup with no me
   assert.equal(r.cpu('b'.repeat(64)), undefined);
   r.close();
 });
+
+test("groupCpu(): the trainee group's CPU, read again at every call; inGroup(): whether a container's file is under it", (t) => {
+  const OTHER = 'b'.repeat(64);
+  const root = tree({
+    'cgroup.controllers': 'cpu memory pids\n',
+    'islet-trainees/cpu.stat': 'usage_usec 9000\nuser_usec 1\n',
+    [`islet-trainees/${ID}/cpu.stat`]: 'usage_usec 4000\n',
+    [`system.slice/docker-${OTHER}.scope/cpu.stat`]: 'usage_usec 7\n',
+  });
+  t.after(() => rmSync(root, { recursive: true }));
+  const r = CgroupUsage.detect(root)!;
+  assert.equal(r.groupCpu(), 9_000_000);
+  writeFileSync(join(root, 'islet-trainees/cpu.stat'), 'usage_usec 12000\n');
+  assert.equal(r.groupCpu(), 12_000_000, 'read again at every call');
+  assert.equal(r.inGroup(ID), false, 'not read yet: not known to be in the group');
+  assert.equal(r.cpu(ID), 4_000_000);
+  assert.equal(r.cpu(OTHER), 7000);
+  assert.equal(r.inGroup(ID), true);
+  assert.equal(r.inGroup(OTHER), false, "a container in the engine's own group is not bounded by the trainee group");
+  r.close();
+  const none = tree({ 'cgroup.controllers': 'cpu\n', [`system.slice/docker-${OTHER}.scope/cpu.stat`]: 'usage_usec 7\n' });
+  t.after(() => rmSync(none, { recursive: true }));
+  const n = CgroupUsage.detect(none)!;
+  assert.equal(n.groupCpu(), undefined, 'no trainee group on this host (runtime.trainee_cpu: engine)');
+  assert.equal(n.cpu(OTHER), 7000, 'control: the reader itself works here');
+  n.close();
+});
+
+test('groupCpu() under cgroup v1: the cpuacct hierarchy', (t) => {
+  const root = tree({
+    'cpuacct/cpuacct.usage': '1\n',
+    'cpuacct/islet-trainees/cpuacct.usage': '31337\n',
+    [`cpuacct/islet-trainees/${ID}/cpuacct.usage`]: '5\n',
+  });
+  t.after(() => rmSync(root, { recursive: true }));
+  const r = CgroupUsage.detect(root)!;
+  assert.equal(r.groupCpu(), 31337);
+  assert.equal(r.cpu(ID), 5);
+  assert.equal(r.inGroup(ID), true);
+  r.close();
+});

@@ -17,6 +17,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerCgroupDirs, isFullContainerId } from './cgroup-paths.ts';
+import { TRAINEE_CPU_GROUP } from './trainee-cpu-group.ts';
 
 /** One container's files under one cgroup driver's layout. */
 interface Files {
@@ -28,6 +29,8 @@ interface Files {
 interface Layout {
   /** The container's files under each cgroup driver's layout (cgroupfs, systemd): the first whose CPU file opens is used. */
   files(id: string): Files[];
+  /** ISLET's trainee group's CPU file, and its directory with a trailing slash (the containers' files under it). */
+  readonly group: { readonly cpu: string; readonly dir: string };
   /** CPU nanoseconds from the CPU file's first `n` bytes in `buf`, or undefined when unreadable. */
   cpuNs(buf: Buffer, n: number): number | undefined;
   /** memory.stat's field for the inactive page cache, with its trailing space. */
@@ -72,6 +75,7 @@ function v1(root: string): Layout {
         memoryStat: join(mem[i]!, 'memory.stat'),
       }));
     },
+    group: { cpu: join(root, 'cpuacct', TRAINEE_CPU_GROUP, 'cpuacct.usage'), dir: `${join(root, 'cpuacct', TRAINEE_CPU_GROUP)}/` },
     cpuNs: (buf, n) => digits(buf, 0, n),
     cacheField: Buffer.from('total_inactive_file '),
   };
@@ -83,6 +87,7 @@ function v2(root: string): Layout {
   return {
     files: (id) =>
       containerCgroupDirs(root, id).map((d) => ({ cpu: join(d, 'cpu.stat'), memoryUsage: join(d, 'memory.current'), memoryStat: join(d, 'memory.stat') })),
+    group: { cpu: join(root, TRAINEE_CPU_GROUP, 'cpu.stat'), dir: `${join(root, TRAINEE_CPU_GROUP)}/` },
     cpuNs: (buf, n) => {
       const us = field(buf, n, USAGE_USEC);
       return us === undefined ? undefined : us * 1000;
@@ -112,6 +117,8 @@ export class CgroupUsage {
   /** Every read lands here (memory.stat of cgroup v1 is ~1 KiB): no buffer or string is made per read. */
   readonly #buf = Buffer.alloc(16 * 1024);
   #swept = 0;
+  /** The trainee group's CPU file, once groupCpu() opened it. */
+  #groupFd: number | undefined;
   /** Sweeps while files are open and nobody reads (the console closed): an open file pins a removed cgroup. */
   #sweeper: NodeJS.Timeout | undefined;
 
@@ -153,6 +160,33 @@ export class CgroupUsage {
     return this.#cpuOf(id, now)?.cpuNs;
   }
 
+  /**
+   * CPU time (ns) of ISLET's trainee group (trainee-cpu-group.ts), every container under it included: one pread
+   * on its CPU file, kept open; undefined when this host has no such group. Since the group's time is the sum of
+   * its containers', its growth over a span bounds what each container in it used (`inGroup`).
+   */
+  groupCpu(): number | undefined {
+    let ns = this.#groupFd === undefined ? undefined : this.#cpu(this.#groupFd);
+    if (ns === undefined) {
+      this.#closeGroup();
+      try {
+        this.#groupFd = openSync(this.#layout.group.cpu, 'r');
+      } catch {
+        return undefined; // no idle group here (runtime.trainee_cpu: engine, or a kernel without cpu.idle)
+      }
+      ns = this.#cpu(this.#groupFd);
+    }
+    return ns !== undefined && Number.isFinite(ns) ? ns : undefined;
+  }
+
+  /**
+   * Whether container `id`'s CPU file, as last opened by cpu() or read(), is inside the trainee group: then
+   * groupCpu() counts it. False for a container not read yet, or read elsewhere (Docker's own groups).
+   */
+  inGroup(id: string): boolean {
+    return this.#open.get(id)?.files.cpu.startsWith(this.#layout.group.dir) ?? false;
+  }
+
   /** The container's CPU file (opened once, again after a failed read) and its figure now. */
   #cpuOf(id: string, now: number): { e: Entry; cpuNs: number } | undefined {
     this.#sweep(now);
@@ -178,6 +212,7 @@ export class CgroupUsage {
   /** Closes every file held open. */
   close(): void {
     for (const [id, e] of this.#open) this.#close(id, e);
+    this.#closeGroup();
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
   }
@@ -223,6 +258,16 @@ export class CgroupUsage {
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
+  }
+
+  #closeGroup(): void {
+    if (this.#groupFd === undefined) return;
+    try {
+      closeSync(this.#groupFd);
+    } catch {
+      // already closed
+    }
+    this.#groupFd = undefined;
   }
 
   #close(id: string, e: Entry): void {

@@ -54,16 +54,17 @@ after(async () => {
 
 runtimeDriverConformance(() => new DockerDriver(), { image: IMAGE, labels });
 
-// The same cases with trainees' terminals through the pty relay (pty-relays.ts), not the engine's attach.
+// The same cases as the server runs its trainees: terminals through the pty relay (pty-relays.ts), not the engine's
+// attach, and containers in ISLET's idle CPU group (trainee-cpu-group.ts), which groupCpuTime reads.
 const relayDir = mkdtempSync(join(tmpdir(), 'islet-relay-'));
 const relayDrivers: DockerDriver[] = [];
 runtimeDriverConformance(
   () => {
-    const d = new DockerDriver({ ptyRelay: { dir: relayDir, binary: PTY_RELAY_BINARY } });
+    const d = new DockerDriver({ ptyRelay: { dir: relayDir, binary: PTY_RELAY_BINARY }, traineeCpuGroup: true });
     relayDrivers.push(d);
     return d;
   },
-  { image: IMAGE, labels, title: 'pty relay' },
+  { image: IMAGE, labels, title: 'pty relay, trainee CPU group', grouped: true },
 );
 after(() => {
   for (const d of relayDrivers) d.close();

@@ -20,8 +20,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { IsletError } from '../../core/islet-error.ts';
-import type { ExecRequest, Execution } from '../runtime-driver.ts';
-import type { Attachment, CreateRequest, InstanceInfo, RuntimeDriver, TtySize } from '../runtime-driver.ts';
+import type { Attachment, CreateRequest, ExecRequest, Execution, GroupCpuTime, InstanceInfo, RuntimeDriver, TtySize } from '../runtime-driver.ts';
 import { createOptions, type LocalEngineOptions, type RelayOptions } from './create-options.ts';
 import { PtyRelays } from './pty-relays.ts';
 import { RelayTerminals } from './relay-terminals.ts';
@@ -303,6 +302,7 @@ export class DockerDriver implements RuntimeDriver {
   usage(id: string): Promise<{ cpuNs: number; memoryBytes: number } | undefined> {
     return this.#readings.usage(id);
   }
+  readonly groupCpuTime = (): Promise<GroupCpuTime | undefined> => this.#readings.groupCpuTime();
 
   async resize(id: string, size: TtySize): Promise<void> {
     const rows = clampDim(size.rows),

@@ -6,6 +6,7 @@
  * With `cgroups` (the engine runs on this machine) cpuTime() and usage() read the host's cgroup files instead of the stats call,
  * and diskUsage() counts the writable layer's blocks where its directory is readable here.
  */
+import type { GroupCpuTime } from '../runtime-driver.ts';
 import type { CgroupUsage } from './cgroup-usage.ts';
 import { type EngineClient, statusOf } from './engine-client.ts';
 import { layerUsage } from './layer-usage.ts';
@@ -60,6 +61,13 @@ export class UsageReadings {
     if (local !== undefined) return local;
     const n = (await this.#stats(id))?.cpu_stats?.cpu_usage?.total_usage;
     return typeof n === 'number' && n > 0 ? n : undefined;
+  }
+
+  /** ISLET's trainee group's CPU time, for the containers of it cpuTime() read (cgroup-usage.ts); undefined without one. */
+  async groupCpuTime(): Promise<GroupCpuTime | undefined> {
+    const cgroups = this.#cgroups;
+    const cpuNs = cgroups?.groupCpu();
+    return cgroups && cpuNs !== undefined ? { cpuNs, holds: (id) => cgroups.inGroup(id) } : undefined;
   }
 
   async usage(id: string): Promise<{ cpuNs: number; memoryBytes: number } | undefined> {

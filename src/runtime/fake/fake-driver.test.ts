@@ -15,7 +15,7 @@ import { MSG_BUSY } from '../docker/index.ts';
 import { FakeDriver, FakeEngine } from './index.ts';
 
 const engine = new FakeEngine();
-runtimeDriverConformance(() => new FakeDriver(engine), { image: 'islet/demo:latest', labels: { 'islet.test': 'fake' }, testTimeoutMs: 20_000 });
+runtimeDriverConformance(() => new FakeDriver(engine), { image: 'islet/demo:latest', labels: { 'islet.test': 'fake' }, testTimeoutMs: 20_000, grouped: true });
 
 const bare = new FakeEngine();
 runtimeDriverConformance(() => new FakeDriver(bare, { unsupported: OPTIONAL_OPERATIONS }), {

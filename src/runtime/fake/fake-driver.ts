@@ -17,7 +17,17 @@ import type { Readable } from 'node:stream';
 import { IsletError } from '../../core/islet-error.ts';
 import { createOptions } from '../docker/create-options.ts';
 import { MSG_BUSY, MSG_FAILED, MSG_IMAGE } from '../docker/engine-client.ts';
-import type { Attachment, CreateRequest, ExecRequest, Execution, InstanceInfo, OptionalOperation, RuntimeDriver, TtySize } from '../runtime-driver.ts';
+import type {
+  Attachment,
+  CreateRequest,
+  ExecRequest,
+  Execution,
+  GroupCpuTime,
+  InstanceInfo,
+  OptionalOperation,
+  RuntimeDriver,
+  TtySize,
+} from '../runtime-driver.ts';
 import { FakeEngine, type FakeOperation } from './fake-engine.ts';
 import { FakeInstance } from './fake-instance.ts';
 import { LABEL_MANAGED } from '../names.ts';
@@ -87,7 +97,7 @@ export class FakeDriver implements RuntimeDriver {
     const inst = new FakeInstance(this.engine.newId(), opts, image, req.tty);
     if (opts.HostConfig?.AutoRemove)
       inst.onExit = () => {
-        this.engine.instances.delete(inst.id);
+        this.engine.drop(inst);
       };
     this.engine.instances.set(inst.id, inst);
     return inst.info();
@@ -171,7 +181,7 @@ export class FakeDriver implements RuntimeDriver {
     await this.#call('remove');
     const i = this.engine.lookup(id);
     if (!i) return;
-    this.engine.instances.delete(i.id);
+    this.engine.drop(i);
     i.destroy();
   }
 
@@ -200,6 +210,13 @@ export class FakeDriver implements RuntimeDriver {
     await this.#call('cpuTime');
     const i = this.engine.lookup(id);
     return i?.running ? { cpuNs: i.cpuNs, memoryBytes: i.memoryBytes } : undefined;
+  }
+
+  /** Every instance in one group; a fake without cpuTime reads no CPU, so it has no group either. */
+  async groupCpuTime(): Promise<GroupCpuTime | undefined> {
+    await this.#call('groupCpuTime');
+    if (this.unsupported.has('cpuTime')) return undefined;
+    return { cpuNs: this.engine.groupCpuNs(), holds: (id) => this.engine.instances.has(id) };
   }
 
   async setCpuWeight(id: string, shares: number): Promise<boolean> {

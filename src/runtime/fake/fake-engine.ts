@@ -35,6 +35,7 @@ export type FakeOperation =
   | 'ensureNetwork'
   | 'diskUsage'
   | 'cpuTime'
+  | 'groupCpuTime'
   | 'setCpuWeight';
 
 export interface FakeBehaviour {
@@ -76,6 +77,21 @@ export class FakeEngine {
   /** Makes a running instance's main process exit now with `code` (as if the trainee typed `exit code`). */
   async exit(idOrName: string, code: number): Promise<void> {
     await this.lookup(idOrName)?.kill('SIGKILL', code);
+  }
+
+  /** CPU time of the instances removed so far, which the group's count keeps (as a cgroup parent's does). */
+  #retiredCpuNs = 0;
+
+  /** Takes an instance off the engine (removed); its CPU time stays in groupCpuNs(). */
+  drop(inst: FakeInstance): void {
+    if (this.instances.delete(inst.id)) this.#retiredCpuNs += inst.cpuNs;
+  }
+
+  /** The CPU time of the one group every instance runs in (RuntimeDriver.groupCpuTime): theirs, removed ones' too. */
+  groupCpuNs(): number {
+    let n = this.#retiredCpuNs;
+    for (const i of this.instances.values()) n += i.cpuNs;
+    return n;
   }
 
   /** Every instance, as `find` would list it. */
