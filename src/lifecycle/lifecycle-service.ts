@@ -288,7 +288,8 @@ export class LifecycleService {
     const now = this.#now();
     const running = (await store.listOwnership()).filter((o) => o.state === 'running');
     // Other front doors sharing the store see no attachment of this one: the last-seen time they read says it is in use.
-    for (const o of running) if (attached.count(o.containerId) > 0) await store.markSeen(o.account, o.environment, now);
+    const seen = running.filter((o) => attached.count(o.containerId) > 0);
+    if (seen.length > 0) await store.markSeenMany(seen, now);
     const actions = decideChecks({ now, running, environments: envs, attached: (id) => attached.count(id), since: this.#since, noticed: this.#noticed });
     const global = this.#d.config.current().global;
     const candidates = new Set<string>();

@@ -143,6 +143,13 @@ export class MemoryStore implements Store {
     const o = this.#ownership.get(pairKey(account, environment));
     if (o) o.lastSeenAt = at;
   }
+  async markSeenMany(pairs: readonly { readonly account: string; readonly environment: string }[], at: Date): Promise<void> {
+    this.#open('markSeenMany');
+    for (const p of pairs) {
+      const o = this.#ownership.get(pairKey(p.account, p.environment));
+      if (o) o.lastSeenAt = at;
+    }
+  }
   async markStopped(account: string, environment: string, reason: string): Promise<void> {
     this.#open('markStopped');
     const o = this.#ownership.get(pairKey(account, environment));

@@ -194,6 +194,13 @@ export class PostgresStore implements Store {
   async markSeen(account: string, environment: string, at: Date): Promise<void> {
     await this.#count('markSeen', 'UPDATE ownership SET last_seen_at = $1 WHERE account = $2 AND environment = $3', [at.getTime(), account, environment]);
   }
+  async markSeenMany(pairs: readonly { readonly account: string; readonly environment: string }[], at: Date): Promise<void> {
+    if (pairs.length === 0) return;
+    // One statement for the room: the pairs as two arrays, joined back by position.
+    const sql = `UPDATE ownership AS o SET last_seen_at = $1 FROM unnest($2::text[], $3::text[]) AS s(account, environment)
+      WHERE o.account = s.account AND o.environment = s.environment`;
+    await this.#count('markSeenMany', sql, [at.getTime(), pairs.map((p) => p.account), pairs.map((p) => p.environment)]);
+  }
   async markStopped(account: string, environment: string, reason: string): Promise<void> {
     // The first reason wins: a stop ISLET decided is not overwritten by the shell-exit that follows it.
     const sql = `UPDATE ownership SET state = 'stopped', stop_reason = $1 WHERE account = $2 AND environment = $3 AND state = 'running'`;

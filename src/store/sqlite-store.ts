@@ -186,6 +186,15 @@ export class SqliteStore implements Store {
   async markSeen(account: string, environment: string, at: Date): Promise<void> {
     this.#run('markSeen', () => this.#q.markSeen!.run(at.getTime(), account, environment));
   }
+  async markSeenMany(pairs: readonly { readonly account: string; readonly environment: string }[], at: Date): Promise<void> {
+    if (pairs.length === 0) return;
+    // One transaction: one WAL commit for the room instead of one per pair.
+    this.#run('markSeenMany', () =>
+      this.#immediate(() => {
+        for (const p of pairs) this.#q.markSeen!.run(at.getTime(), p.account, p.environment);
+      }),
+    );
+  }
   async markStopped(account: string, environment: string, reason: string): Promise<void> {
     this.#run('markStopped', () => this.#q.markStopped!.run(reason, account, environment));
   }

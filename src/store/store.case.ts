@@ -119,6 +119,21 @@ export function storeConformance(name: string, makeStore: () => Store | Promise<
         assert.equal((await s.getOwnership('alice', 'demo'))?.stopReason, undefined, 'a new start clears the reason');
         await s.markStarted('nobody', 'demo', new Date(1));
         await s.markSeen('nobody', 'demo', new Date(1));
+        await s.markSeenMany(
+          [
+            { account: 'alice', environment: 'web' },
+            { account: 'bob', environment: 'demo' },
+            { account: 'nobody', environment: 'demo' },
+          ],
+          new Date(40),
+        );
+        assert.deepEqual(
+          [(await s.getOwnership('alice', 'web'))?.lastSeenAt?.getTime(), (await s.getOwnership('bob', 'demo'))?.lastSeenAt?.getTime()],
+          [40, 40],
+          'seen many: every pair with a row',
+        );
+        assert.equal((await s.getOwnership('alice', 'demo'))?.lastSeenAt?.getTime(), 30, 'a pair not named is left alone');
+        await s.markSeenMany([], new Date(50));
         await s.markStopped('nobody', 'demo', 'x');
         assert.equal(await s.getOwnership('nobody', 'demo'), undefined, 'marks never create rows');
       }),

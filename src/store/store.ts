@@ -143,6 +143,11 @@ export interface Store {
   deleteOwnership(account: string, environment: string): Promise<void>;
   markStarted(account: string, environment: string, at: Date): Promise<void>;
   markSeen(account: string, environment: string, at: Date): Promise<void>;
+  /**
+   * markSeen for many pairs at once, in one statement or transaction (the lifecycle check marks every attached
+   * container each `check_interval`: one round trip for a room, not one per trainee). Pairs without a row are skipped.
+   */
+  markSeenMany(pairs: readonly { readonly account: string; readonly environment: string }[], at: Date): Promise<void>;
   markStopped(account: string, environment: string, reason: string): Promise<void>;
   /** Enrolls a key; false when the account does not exist or already has it. */
   addKey(k: StoredKey): Promise<boolean>;
