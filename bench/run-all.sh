@@ -57,7 +57,8 @@ step cutoff $node bench/workload.ts --systems islet,peer --steps 210 --reps 3 --
 # then the same with the cut-off exercise running back to back (the workload's loaded-slot condition).
 step echo-trace $node bench/echo-trace.ts --n 100 --seconds 40 --trace-seconds 15 --rt-probe
 step echo-trace $node bench/echo-trace.ts --n 100 --seconds 40 --trace-seconds 15 --exercise --rt-probe
-# What the CPU-weight governor costs ISLET's event loop: 200 idle containers (one busy), ticked every half second for 20 s.
+# What the CPU-weight governor costs ISLET's event loop: 200 containers in the trainee group, ticked every half second for 20 s
+# while all are idle (a quiet room) and 20 s while one is busy.
 step governor $node bench/governor-cost.ts --n 200 --seconds 20
 # What one new account's seal costs the hashing process, and one login's verify the server, with and without the malloc settings (src/os/kdf-malloc.ts).
 step seal $node bench/seal-cost.ts --seals 20 --reps 3
