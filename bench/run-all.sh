@@ -12,7 +12,7 @@
 # Usage: npm run bench [-- --allow-dirty] [-- --only workload,report]
 #   --allow-dirty  run on an uncommitted tree (every result file then says -dirty and lists the paths);
 #                  without it an uncommitted tree is refused: figures must belong to a commit.
-#   --only a,b     only these steps: latency, storm, throughput, data-path, workload, cutoff, echo-trace, governor, seal, density, charts, report.
+#   --only a,b     only these steps: latency, storm, throughput, data-path, workload, cutoff, echo-trace, governor, seal, density, catalogue, charts, report.
 # Every result file records commit, machine, start and end time and the exact command (bench/lib/run-meta.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +64,9 @@ step governor $node bench/governor-cost.ts --n 200 --seconds 20
 step seal $node bench/seal-cost.ts --seals 20 --reps 3
 # Equal n side by side (50, 100, 200), ISLET alone on to 1000.
 step density $node bench/density.ts --islet-steps 50,100,200,500,1000 --peer-steps 50,100,200
+# How long the catalogue takes to build here: a Debian base from an empty cache, with its packages cached, up to date;
+# one tool recipe likewise (a temporary cache: the shared one is left alone).
+step catalogue $node bench/catalogue-build.ts --suite bookworm --tool tcpdump/4.99.3
 step charts $node bench/charts.ts
 step report $node bench/report.ts   # every table of docs/performance.md, the targets table included
 echo "== all done in $(( SECONDS / 60 )) min"
