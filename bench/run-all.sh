@@ -12,7 +12,7 @@
 # Usage: npm run bench [-- --allow-dirty] [-- --only workload,report]
 #   --allow-dirty  run on an uncommitted tree (every result file then says -dirty and lists the paths);
 #                  without it an uncommitted tree is refused: figures must belong to a commit.
-#   --only a,b     only these steps: latency, storm, throughput, data-path, workload, cutoff, echo-trace, governor, seal, density, catalogue, charts, report.
+#   --only a,b     only these steps: latency, storm, throughput, data-path, workload, cutoff, echo-trace, governor, engine-caps, seal, density, catalogue, charts, report.
 # Every result file records commit, machine, start and end time and the exact command (bench/lib/run-meta.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +60,8 @@ step echo-trace $node bench/echo-trace.ts --n 100 --seconds 40 --trace-seconds 1
 # What the CPU-weight governor costs ISLET's event loop: 200 containers in the trainee group, ticked every half second for 20 s
 # while all are idle (a quiet room) and 20 s while one is busy.
 step governor $node bench/governor-cost.ts --n 200 --seconds 20
+# Whether the engine's storm throughput depends on ISLET's mutation cap: the engine alone's storm at 2, 4 and 8 at a time.
+step engine-caps $node bench/engine-caps.ts --containers 100 --caps 2,4,8 --reps 3
 # What one new account's seal costs the hashing process, and one login's verify the server, with and without the malloc settings (src/os/kdf-malloc.ts).
 step seal $node bench/seal-cost.ts --seals 20 --reps 3
 # Equal n side by side (50, 100, 200), ISLET alone on to 1000.
