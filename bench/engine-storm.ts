@@ -1,21 +1,22 @@
 /**
  * The engine's own floor for a login storm: N containers (default 100) of the
  * demo environment created and started at once straight through the Engine
- * API (dockerode), at most C at a time (default 8, ISLET's mutation cap), the
+ * API (dockerode), at most C at a time (default ISLET's mutation cap: the CPUs, 2 to 8), the
  * same create body ISLET sends. No SSH, no accounts: what no front end can
  * beat on this machine. Prints p50/p95 of the time each container was running
  * since the storm began, and writes bench/results/<date>-engine-storm.json.
  *
- * Usage: node bench/engine-storm.ts [--containers 100] [--concurrency 8]
+ * Usage: node bench/engine-storm.ts [--containers 100] [--concurrency N]
  */
 import { engineStorm } from './lib/engine-storm.ts';
+import { defaultEngineMutations } from '../src/runtime/docker/engine-mutations.ts';
 import { machineInfo } from './lib/machine.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
 import { numArg } from './lib/targets.ts';
 
 const argv = process.argv.slice(2);
 const N = numArg(argv, 'containers', 100);
-const C = numArg(argv, 'concurrency', 8);
+const C = numArg(argv, 'concurrency', defaultEngineMutations());
 
 async function main(): Promise<void> {
   const done = await engineStorm(N, C);

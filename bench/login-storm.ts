@@ -44,6 +44,7 @@ import { join } from 'node:path';
 import { DockerDriver } from '../src/runtime/docker/index.ts';
 import type { SshTrainee } from '../test/helpers/ssh-trainee.ts';
 import { engineStorm } from './lib/engine-storm.ts';
+import { defaultEngineMutations } from '../src/runtime/docker/engine-mutations.ts';
 import { openJourney, type JourneyTimes } from './lib/journey.ts';
 import { machineInfo } from './lib/machine.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
@@ -58,6 +59,8 @@ const N = numArg(argv, 'trainees', 100);
 /** Rounds of (engine alone, each system cold), in the order of lib/storm-order.ts. */
 const ROUNDS = numArg(argv, 'rounds', 1);
 const PROFILE = argv.includes('--profile');
+/** The engine alone's creates at once: ISLET's own mutation cap here (the bench's config leaves runtime.engine_mutations at 0). */
+const CAP = defaultEngineMutations();
 const WARM_ONLY = argv.includes('--warm-only');
 const ENGINE_GROUP = argv.includes('--trainee-cpu') && argv[argv.indexOf('--trainee-cpu') + 1] === 'engine';
 /** ISLET's own config for the A/B above; the engine alone follows it. */
@@ -218,7 +221,7 @@ async function main(): Promise<void> {
       const quiet = await settle();
       const e = await engineStorm(
         N,
-        8,
+        CAP,
         (edge, filter) => {
           if (edge === 'start') (meter = new SlotCpu(NO_FRONT_END, filter, { newContainers: true })).start();
           else roundCpu.engine = meter!.stop();
@@ -251,7 +254,7 @@ async function main(): Promise<void> {
     console.log(`round ${r} ${name}: p95 ${round[`${name}_p95`]} ms`, JSON.stringify(roundCpu[name]));
   }
   result.storm_order = stormOrder(names, ROUNDS).map((t) => `${t.name}#${t.round}`);
-  result.engine_alone = { containers: N, concurrency: 8, rounds: ROUNDS, ...summary(engine.map(round1)) };
+  result.engine_alone = { containers: N, concurrency: CAP, rounds: ROUNDS, ...summary(engine.map(round1)) };
   Object.assign(result, { rounds, cpu_per_round: cpu });
   console.log('engine alone', JSON.stringify(result.engine_alone));
   for (const name of names) {

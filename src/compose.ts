@@ -82,7 +82,7 @@ export function engineDriver(opts: DockerDriverOptions = {}, runtime?: GlobalCon
 }
 
 /**
- * The Docker driver's options for a data directory: network-off containers' hosts files, and the pty relay
+ * The Docker driver's options for a data directory and `runtime`: network-off containers' hosts files, the mutation cap, and the pty relay
  * (src/runtime/docker/pty-relays.ts) when `runtime.terminal` is `relay`, refused at start when its binary is
  * missing or the data directory's path is too long for its sockets. With `log`, a relay socket directory that cannot
  * be watched is logged once (`pty_relay_watch_unavailable`, a warning).
@@ -90,7 +90,9 @@ export function engineDriver(opts: DockerDriverOptions = {}, runtime?: GlobalCon
 export function dockerOptions(dataDir: string, runtime: GlobalConfig['runtime'], log?: Logger): DockerDriverOptions {
   const hostsDir = hostsFilesDir(dataDir);
   const traineeCpuGroup = runtime.trainee_cpu === 'idle';
-  if (runtime.terminal !== 'relay' || runtime.driver !== 'docker') return { hostsDir, traineeCpuGroup };
+  // 0: the driver's default, sized to this machine's CPUs (src/runtime/docker/engine-mutations.ts).
+  const base = { hostsDir, traineeCpuGroup, ...(runtime.engine_mutations > 0 ? { maxConcurrentMutations: runtime.engine_mutations } : {}) };
+  if (runtime.terminal !== 'relay' || runtime.driver !== 'docker') return base;
   if (!existsSync(PTY_RELAY_BINARY)) {
     throw new IsletError(
       'CONFIG_INVALID',
@@ -116,8 +118,7 @@ export function dockerOptions(dataDir: string, runtime: GlobalConfig['runtime'],
         )
     : undefined;
   return {
-    hostsDir,
-    traineeCpuGroup,
+    ...base,
     ptyRelay: { dir, binary: PTY_RELAY_BINARY, sliceUs: runtime.terminal_slice_us, ...(onWatchUnavailable ? { onWatchUnavailable } : {}) },
   };
 }

@@ -5,7 +5,8 @@
  *   stop adds its grace period). A timeout or an unreachable engine is
  *   RUNTIME_UNAVAILABLE, an engine refusal RUNTIME_FAILED.
  * - Mutations and calls about one container queue in engine-slots.ts
- *   (a bounded mutation semaphore, a smaller one for removals: moby#42545;
+ *   (a bounded mutation semaphore sized to the CPUs, engine-mutations.ts, a
+ *   smaller one for removals: moby#42545, one for pulls;
  *   a fair gate per container); images are checked and pulled in
  *   image-pulls.ts (one pull per image, whoever asks).
  * - Commands in a container (exec) are docker-exec.ts: their streams are the
@@ -31,6 +32,7 @@ import { CgroupUsage } from './cgroup-usage.ts';
 import { CgroupWeight } from './cgroup-weight.ts';
 import { groupForEngine, type TraineeCpuGroup } from './trainee-cpu-group.ts';
 import { EngineSlots } from './engine-slots.ts';
+import { defaultEngineMutations } from './engine-mutations.ts';
 import { ImagePulls, imageMissing } from './image-pulls.ts';
 import { DockerExecs } from './docker-exec.ts';
 import { clampDim } from './tty-dims.ts';
@@ -81,8 +83,9 @@ export class DockerDriver implements RuntimeDriver {
     this.#callMs = positive(opts.callTimeoutMs, 15_000, 'callTimeoutMs');
     this.#readings = new UsageReadings(this.#engine, this.#callMs, cgroups);
     this.#slots = new EngineSlots({
-      mutations: positive(opts.maxConcurrentMutations, 8, 'maxConcurrentMutations'),
+      mutations: positive(opts.maxConcurrentMutations, defaultEngineMutations(), 'maxConcurrentMutations'),
       removals: positive(opts.maxConcurrentRemovals, 3, 'maxConcurrentRemovals'),
+      pulls: positive(opts.maxConcurrentPulls, 4, 'maxConcurrentPulls'),
       perContainer: positive(opts.maxCallsPerContainer, 4, 'maxCallsPerContainer'),
       containerCalls: positive(opts.maxContainerCalls, 32, 'maxContainerCalls'),
       slotWaitMs: positive(opts.slotWaitMs, Math.max(120_000, this.#callMs), 'slotWaitMs'),

@@ -2,7 +2,7 @@
  * The queues in front of one Docker Engine (DockerDriver's only way to call it
  * for anything that changes state or concerns one container).
  *
- * - Mutations (create/start/stop/remove/pull/network) share one semaphore;
+ * - Mutations (create/start/stop/remove/network) share one semaphore;
  *   removals also pass a smaller one first: Docker 20.10 deadlocks under many
  *   parallel forced removals (moby#42545). A `finish` mutation (a start, its
  *   container already created; the rename that claims a pool container: a
@@ -11,6 +11,10 @@
  *   its creates first and its starts at the end (semaphore.ts). Waiting for a
  *   slot is bounded (slotWaitMs): a slot is a place in a queue, freed within
  *   one call's limit by the call holding it even when the engine hangs.
+ * - Pulls have a semaphore of their own and hold no mutation slot: a pull
+ *   waits on a registry for minutes, and the mutation cap is sized to the
+ *   engine's CPUs (engine-mutations.ts), so two slow pulls would otherwise stop
+ *   every create and start of the room.
  * - Calls about one container (exec, its inspects and resizes, TTY resize)
  *   pass a fair gate: a few in flight per container, containers served in
  *   turn, so one trainee's flood cannot starve the others; waiting is bounded
@@ -29,6 +33,8 @@ export interface EngineSlotsOptions {
   readonly mutations: number;
   /** Removals in flight at once (each also holds a mutation slot). */
   readonly removals: number;
+  /** Image pulls in flight at once (they hold no mutation slot). */
+  readonly pulls: number;
   /** Calls about one container in flight at once. */
   readonly perContainer: number;
   /** Such calls in flight at once for all containers together. */
@@ -42,6 +48,7 @@ export interface EngineSlotsOptions {
 export class EngineSlots {
   readonly #mutations: Semaphore;
   readonly #removals: Semaphore;
+  readonly #pulls: Semaphore;
   readonly #gate: FairGate;
   readonly #slotWaitMs: number;
   readonly #callMs: number;
@@ -49,16 +56,21 @@ export class EngineSlots {
   constructor(o: EngineSlotsOptions) {
     this.#mutations = new Semaphore(o.mutations);
     this.#removals = new Semaphore(o.removals);
+    this.#pulls = new Semaphore(o.pulls);
     this.#gate = new FairGate({ perOwner: o.perContainer, total: o.containerCalls, maxQueued: 1000 });
     this.#slotWaitMs = o.slotWaitMs;
     this.#callMs = o.callMs;
   }
 
-  /** Runs fn holding a mutation slot (and a removal slot first, for a removal; ahead of the queue, for a finish). */
-  async mutate<T>(op: string, fn: () => Promise<T>, kind: 'mutation' | 'removal' | 'finish' = 'mutation'): Promise<T> {
+  /**
+   * Runs fn holding a mutation slot (and a removal slot first, for a removal; ahead of the queue, for a finish);
+   * a pull holds a pull slot instead.
+   */
+  async mutate<T>(op: string, fn: () => Promise<T>, kind: 'mutation' | 'removal' | 'finish' | 'pull' = 'mutation'): Promise<T> {
     const releases: Array<() => void> = [];
+    const sems = kind === 'removal' ? [this.#removals, this.#mutations] : kind === 'pull' ? [this.#pulls] : [this.#mutations];
     try {
-      for (const sem of kind === 'removal' ? [this.#removals, this.#mutations] : [this.#mutations]) {
+      for (const sem of sems) {
         try {
           releases.push(await sem.acquire(this.#slotWaitMs, kind === 'finish'));
         } catch (err) {

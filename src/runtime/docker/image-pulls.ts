@@ -96,10 +96,13 @@ export class ImagePulls {
   async #pull(image: string, onProgress: (line: string) => void): Promise<void> {
     const { repo, tag } = splitReference(image);
     try {
-      await this.#slots.mutate('pull', () =>
-        this.#engine.stream({ op: 'pull', method: 'POST', path: '/images/create', query: { fromImage: repo, tag }, timeoutMs: this.#pullMs }, (res) =>
-          readPullProgress(res, onProgress),
-        ),
+      await this.#slots.mutate(
+        'pull',
+        () =>
+          this.#engine.stream({ op: 'pull', method: 'POST', path: '/images/create', query: { fromImage: repo, tag }, timeoutMs: this.#pullMs }, (res) =>
+            readPullProgress(res, onProgress),
+          ),
+        'pull',
       );
     } catch (err) {
       if (err instanceof IsletError && err.cause instanceof SemaphoreTimeout) throw err;
