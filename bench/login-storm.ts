@@ -34,8 +34,12 @@
  * engine's own CPU group too, not ISLET's idle one (an A/B of the idle group's cost to a cold storm; ISLET only,
  * since the peer's group follows ISLET's default), written as <date>-login-storm-engine-group.json.
  *
+ * `--engine-mutations N`: ISLET with `runtime.engine_mutations: N` and the engine alone N at a time, not the
+ * machine's default cap (src/runtime/docker/engine-mutations.ts): an A/B of the cap's effect on a cold storm (ISLET
+ * only, no warm storm), written as <date>-login-storm-engine-mutations-N.json.
+ *
  * Usage: node bench/login-storm.ts [--trainees 100] [--targets islet,peer] [--rounds 1] [--profile] [--warm-only]
- *          [--trainee-cpu idle|engine]
+ *          [--trainee-cpu idle|engine] [--engine-mutations N]
  */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,12 +63,16 @@ const N = numArg(argv, 'trainees', 100);
 /** Rounds of (engine alone, each system cold), in the order of lib/storm-order.ts. */
 const ROUNDS = numArg(argv, 'rounds', 1);
 const PROFILE = argv.includes('--profile');
+/** `--engine-mutations N`: ISLET's cap set to N, and the engine alone's; 0 (not given): the machine's default for both. */
+const CAP_SET = numArg(argv, 'engine-mutations', 0);
+if (!Number.isInteger(CAP_SET) || CAP_SET < 0 || CAP_SET > 64) throw new Error('--engine-mutations: an integer from 1 to 64');
 /** The engine alone's creates at once: ISLET's own mutation cap here (the bench's config leaves runtime.engine_mutations at 0). */
-const CAP = defaultEngineMutations();
+const CAP = CAP_SET > 0 ? CAP_SET : defaultEngineMutations();
 const WARM_ONLY = argv.includes('--warm-only');
 const ENGINE_GROUP = argv.includes('--trainee-cpu') && argv[argv.indexOf('--trainee-cpu') + 1] === 'engine';
 /** ISLET's own config for the A/B above; the engine alone follows it. */
-const GROUP_CONFIG = ENGINE_GROUP ? { config: ['runtime:', '  trainee_cpu: engine'] } : {};
+const RUNTIME_LINES = [...(ENGINE_GROUP ? ['  trainee_cpu: engine'] : []), ...(CAP_SET > 0 ? [`  engine_mutations: ${CAP_SET}`] : [])];
+const GROUP_CONFIG = RUNTIME_LINES.length > 0 ? { config: ['runtime:', ...RUNTIME_LINES] } : {};
 /** A pid with no processes under it: the engine alone has no front end. */
 const NO_FRONT_END = 2 ** 22 + 1;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -151,6 +159,8 @@ async function main(): Promise<void> {
     trainees: N,
     // Where ISLET's cold containers and the engine alone's sat for the CPU (`--trainee-cpu`; the warm storm's: idle).
     trainee_cpu: ENGINE_GROUP ? 'engine' : 'idle',
+    // ISLET's engine mutation cap in its cold storms, which the engine alone's storms use too (`--engine-mutations`).
+    engine_mutations: CAP,
     runs: {} as Record<string, Run>,
     summary: {} as Record<string, unknown>,
     echo_ms: {} as Record<string, unknown>,
@@ -208,6 +218,7 @@ async function main(): Promise<void> {
   // system's cold storm, in the order of lib/storm-order.ts (the floor and ISLET alternate; the peer's last).
   const names = targetsFromArgs(argv);
   if (ENGINE_GROUP && names.includes('peer')) throw new Error('--trainee-cpu engine is an A/B of ISLET alone: add --targets islet');
+  if (CAP_SET > 0 && names.includes('peer')) throw new Error('--engine-mutations is an A/B of ISLET alone: add --targets islet');
   const engine: number[] = [];
   const colds: Record<string, Run[]> = {};
   const echoes: Record<string, number[]> = {};
@@ -274,10 +285,10 @@ async function main(): Promise<void> {
     const echo = echoes[name] ?? [];
     result.echo_ms[name] = { p50: round1(pct(echo, 0.5)), p95: round1(pct(echo, 0.95)), p99: round1(pct(echo, 0.99)), samples: echo.length, liveShells: N };
     console.log(`${name} echo with ${N} live shells`, JSON.stringify(result.echo_ms[name]));
-    if (name === 'islet') await warmStorm();
+    if (name === 'islet' && CAP_SET === 0) await warmStorm();
   }
   if (PROFILE) Object.assign(result, await profileColdStorm());
-  writeResult(ENGINE_GROUP ? 'login-storm-engine-group' : 'login-storm', result);
+  writeResult(ENGINE_GROUP ? 'login-storm-engine-group' : CAP_SET > 0 ? `login-storm-engine-mutations-${CAP_SET}` : 'login-storm', result);
 }
 
 type ProfileWindow = { fromUs: number; toUs: number };

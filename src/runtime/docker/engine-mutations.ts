@@ -5,7 +5,7 @@
  * Why the CPU count: on the 2-core benchmark VM a container start costs the engine about a third of a CPU-second
  * (dockerd, containerd, the shim, runc), so a storm is CPU-bound, and more creates at once only share the same
  * cores among more of them: the engine alone's storm of 100 took p95 17.1 s at 2 at a time against 21.4 s at 8,
- * with 6 % of the CPUs left idle at 2 and about 1 % at 8 (`bench/results/2026-12-06-engine-caps.json`,
+ * with 6 % of the CPUs left idle at 2 and 1.5 % at 8 (`bench/results/2026-12-06-engine-caps.json`,
  * bench/engine-caps.ts). The idle share is where ISLET's own login work goes without slowing the containers.
  * A larger engine host than this one (or one on another machine) can be given more with `runtime.engine_mutations`.
  */
