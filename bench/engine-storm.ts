@@ -1,7 +1,7 @@
 /**
  * The engine's own floor for a login storm: N containers (default 100) of the
  * demo environment created and started at once straight through the Engine
- * API (dockerode), at most C at a time (default ISLET's mutation cap: the CPUs, 2 to 8), the
+ * API (dockerode), at most C at a time (default ISLET's mutation cap, 8), the
  * same create body ISLET sends. No SSH, no accounts: what no front end can
  * beat on this machine. Prints p50/p95 of the time each container was running
  * since the storm began, and writes bench/results/<date>-engine-storm.json.

@@ -6,7 +6,7 @@ import { dockerOptions } from './compose.ts';
 
 const runtime = (r: Record<string, unknown>) => globalSchema.parse({ runtime: { terminal: 'engine', ...r } }).runtime;
 
-test('runtime.engine_mutations: 0 leaves the cap to the driver (sized to the CPUs); a number sets it', () => {
+test('runtime.engine_mutations: 0 leaves the cap to the driver (8); a number sets it', () => {
   assert.equal(runtime({}).engine_mutations, 0);
   assert.equal(dockerOptions('/tmp/islet-data', runtime({})).maxConcurrentMutations, undefined);
   assert.equal(dockerOptions('/tmp/islet-data', runtime({ engine_mutations: 3 })).maxConcurrentMutations, 3);

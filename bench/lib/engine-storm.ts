@@ -1,7 +1,7 @@
 /**
  * The engine's own floor for a login storm: `n` containers of the demo environment created and started
- * straight through the Engine API (dockerode), `concurrency` at a time (ISLET's mutation cap: 8 before
- * 2026-12-06's forty-second session, now the CPUs from 2 to 8, src/runtime/docker/engine-mutations.ts), with the
+ * straight through the Engine API (dockerode), `concurrency` at a time (ISLET's mutation cap, 8:
+ * src/runtime/docker/engine-mutations.ts), with the
  * create body ISLET's server sends (its hosts file and CPU group too: floor-options.ts). No SSH, no accounts:
  * what no front end can beat. Times: ms from the storm's start until each container runs. Removes what it made.
  *

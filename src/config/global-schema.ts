@@ -326,10 +326,9 @@ export const globalFields = {
         .default(0)
         .describe(
           'Docker: how many engine mutations (create, start, stop, remove, rename, network) ISLET runs at once; the rest queue, starts ' +
-            "ahead of creates. 0 (the default): this machine's CPUs, at least 2 and at most 8. A container start costs the engine about a " +
-            'third of a CPU-second, so a storm of logins is CPU-bound and more at once only slows each (on 2 cores the engine alone started ' +
-            '100 containers by p95 17.1 s at 2 at a time and 21.4 s at 8, docs/performance.md). Raise it for an engine on a larger machine ' +
-            'than this one. Image pulls queue apart (4 at once) and never hold these places.',
+            'ahead of creates. 0 (the default): 8. On a 2-core machine the engine alone starts a storm of containers sooner at 2 at once, ' +
+            "but ISLET's own storm was no faster there, and a stop holds its place for the container's grace period " +
+            '(docs/performance.md, "How many creates at once"). Image pulls queue apart (4 at once) and never hold these places.',
         ),
       drain_grace: duration('drain_grace')
         .prefault('1h')

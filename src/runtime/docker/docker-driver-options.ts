@@ -17,7 +17,7 @@ export interface DockerDriverOptions {
   readonly slotWaitMs?: number;
   /** Limit for a whole image pull (default 600000). */
   readonly pullTimeoutMs?: number;
-  /** Mutations (create/start/stop/remove/rename/network) in flight at once (default: this machine's CPUs, 2 to 8: engine-mutations.ts). */
+  /** Mutations (create/start/stop/remove/rename/network) in flight at once (default 8: engine-mutations.ts). */
   readonly maxConcurrentMutations?: number;
   /** Image pulls in flight at once (default 4); a pull holds no mutation slot. */
   readonly maxConcurrentPulls?: number;

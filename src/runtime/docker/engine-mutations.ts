@@ -1,19 +1,18 @@
 /**
- * How many engine mutations (create, start, stop, remove, rename, network) ISLET lets run at once by default:
- * this machine's CPUs, at least 2 and at most 8 (8 was the cap before; moby#42545 is why there is one at all).
+ * How many engine mutations (create, start, stop, remove, rename, network) ISLET lets run at once unless
+ * `runtime.engine_mutations` says otherwise: 8 (moby#42545 is why there is a cap at all).
  *
- * Why the CPU count: on the 2-core benchmark VM a container start costs the engine about a third of a CPU-second
- * (dockerd, containerd, the shim, runc), so a storm is CPU-bound, and more creates at once only share the same
- * cores among more of them: the engine alone's storm of 100 took p95 17.1 s at 2 at a time against 21.4 s at 8,
- * with 6 % of the CPUs left idle at 2 and 1.5 % at 8 (`bench/results/2026-12-06-engine-caps.json`,
- * bench/engine-caps.ts). The idle share is where ISLET's own login work goes without slowing the containers.
- * A larger engine host than this one (or one on another machine) can be given more with `runtime.engine_mutations`.
+ * Why not fewer on a small machine: a container start costs the engine about a third of a CPU-second on the 2-core
+ * benchmark VM, and the engine alone ran a storm of 100 by p95 17.1 s at 2 at a time against 21.4 s at 8
+ * (`bench/results/2026-12-06-engine-caps.json`, bench/engine-caps.ts); but ISLET's own cold storm at 2 and at 8, in
+ * turn, was no different (`bench/results/2026-12-06-storm-cap-ab/`: p95 22.4 and 25.4 s at 2, 22.6 and 24.0 s at 8),
+ * and a stop holds its place for the container's whole grace period (a shell that ignores SIGTERM: 10 s), so with
+ * two places two stops would hold up every login behind them. A trainer can try fewer (or more, for an engine on a
+ * larger machine) with `runtime.engine_mutations`; bench/login-storm.ts --engine-mutations measures it.
  */
-import { availableParallelism } from 'node:os';
+export const DEFAULT_ENGINE_MUTATIONS = 8;
 
-export const MIN_ENGINE_MUTATIONS = 2;
-export const MAX_DEFAULT_ENGINE_MUTATIONS = 8;
-
-export function defaultEngineMutations(cpus: number = availableParallelism()): number {
-  return Math.min(MAX_DEFAULT_ENGINE_MUTATIONS, Math.max(MIN_ENGINE_MUTATIONS, Math.floor(cpus)));
+/** The cap when none is configured (the engine alone's storm in bench/login-storm.ts uses it too). */
+export function defaultEngineMutations(): number {
+  return DEFAULT_ENGINE_MUTATIONS;
 }

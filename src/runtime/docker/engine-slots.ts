@@ -12,9 +12,9 @@
  *   slot is bounded (slotWaitMs): a slot is a place in a queue, freed within
  *   one call's limit by the call holding it even when the engine hangs.
  * - Pulls have a semaphore of their own and hold no mutation slot: a pull
- *   waits on a registry for minutes, and the mutation cap is sized to the
- *   engine's CPUs (engine-mutations.ts), so two slow pulls would otherwise stop
- *   every create and start of the room.
+ *   waits on a registry for minutes, and a few slow pulls would otherwise
+ *   stop every create and start of the room (with `runtime.engine_mutations`
+ *   set low, two).
  * - Calls about one container (exec, its inspects and resizes, TTY resize)
  *   pass a fair gate: a few in flight per container, containers served in
  *   turn, so one trainee's flood cannot starve the others; waiting is bounded
