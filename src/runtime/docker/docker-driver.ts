@@ -4,11 +4,9 @@
  * - Every Engine API call is bounded (callTimeoutMs; pulls pullTimeoutMs;
  *   stop adds its grace period). A timeout or an unreachable engine is
  *   RUNTIME_UNAVAILABLE, an engine refusal RUNTIME_FAILED.
- * - Mutations and calls about one container queue in engine-slots.ts
- *   (a bounded mutation semaphore, engine-mutations.ts, a smaller one for
- *   removals: moby#42545, one for pulls;
- *   a fair gate per container); images are checked and pulled in
- *   image-pulls.ts (one pull per image, whoever asks).
+ * - Mutations and calls about one container queue in engine-slots.ts (a mutation semaphore, engine-mutations.ts;
+ *   a smaller one for removals, moby#42545; one for pulls; a fair gate per container); images are checked and
+ *   pulled in image-pulls.ts (one pull per image, whoever asks).
  * - Commands in a container (exec) are docker-exec.ts: their streams are the
  *   caller's to end, and signals reach what the command started.
  * - Disk, CPU and memory readings are usage-readings.ts (host files when the
