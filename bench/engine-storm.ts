@@ -9,14 +9,14 @@
  * Usage: node bench/engine-storm.ts [--containers 100] [--concurrency N]
  */
 import { engineStorm } from './lib/engine-storm.ts';
-import { defaultEngineMutations } from '../src/runtime/docker/engine-mutations.ts';
+import { DEFAULT_ENGINE_MUTATIONS } from '../src/runtime/docker/engine-mutations.ts';
 import { machineInfo } from './lib/machine.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
 import { numArg } from './lib/targets.ts';
 
 const argv = process.argv.slice(2);
 const N = numArg(argv, 'containers', 100);
-const C = numArg(argv, 'concurrency', defaultEngineMutations());
+const C = numArg(argv, 'concurrency', DEFAULT_ENGINE_MUTATIONS);
 
 async function main(): Promise<void> {
   const done = await engineStorm(N, C);

@@ -48,7 +48,7 @@ import { join } from 'node:path';
 import { DockerDriver } from '../src/runtime/docker/index.ts';
 import type { SshTrainee } from '../test/helpers/ssh-trainee.ts';
 import { engineStorm } from './lib/engine-storm.ts';
-import { defaultEngineMutations } from '../src/runtime/docker/engine-mutations.ts';
+import { DEFAULT_ENGINE_MUTATIONS } from '../src/runtime/docker/engine-mutations.ts';
 import { openJourney, type JourneyTimes } from './lib/journey.ts';
 import { machineInfo } from './lib/machine.ts';
 import { pct, round1, writeResult } from './lib/results.ts';
@@ -67,7 +67,7 @@ const PROFILE = argv.includes('--profile');
 const CAP_SET = numArg(argv, 'engine-mutations', 0);
 if (!Number.isInteger(CAP_SET) || CAP_SET < 0 || CAP_SET > 64) throw new Error('--engine-mutations: an integer from 1 to 64');
 /** The engine alone's creates at once: ISLET's own mutation cap here (the bench's config leaves runtime.engine_mutations at 0). */
-const CAP = CAP_SET > 0 ? CAP_SET : defaultEngineMutations();
+const CAP = CAP_SET > 0 ? CAP_SET : DEFAULT_ENGINE_MUTATIONS;
 const WARM_ONLY = argv.includes('--warm-only');
 const ENGINE_GROUP = argv.includes('--trainee-cpu') && argv[argv.indexOf('--trainee-cpu') + 1] === 'engine';
 /** ISLET's own config for the A/B above; the engine alone follows it. */

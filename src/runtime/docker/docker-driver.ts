@@ -30,7 +30,7 @@ import { CgroupUsage } from './cgroup-usage.ts';
 import { CgroupWeight } from './cgroup-weight.ts';
 import { groupForEngine, type TraineeCpuGroup } from './trainee-cpu-group.ts';
 import { EngineSlots } from './engine-slots.ts';
-import { defaultEngineMutations } from './engine-mutations.ts';
+import { DEFAULT_ENGINE_MUTATIONS } from './engine-mutations.ts';
 import { ImagePulls, imageMissing } from './image-pulls.ts';
 import { DockerExecs } from './docker-exec.ts';
 import { clampDim } from './tty-dims.ts';
@@ -81,7 +81,7 @@ export class DockerDriver implements RuntimeDriver {
     this.#callMs = positive(opts.callTimeoutMs, 15_000, 'callTimeoutMs');
     this.#readings = new UsageReadings(this.#engine, this.#callMs, cgroups);
     this.#slots = new EngineSlots({
-      mutations: positive(opts.maxConcurrentMutations, defaultEngineMutations(), 'maxConcurrentMutations'),
+      mutations: positive(opts.maxConcurrentMutations, DEFAULT_ENGINE_MUTATIONS, 'maxConcurrentMutations'),
       removals: positive(opts.maxConcurrentRemovals, 3, 'maxConcurrentRemovals'),
       pulls: positive(opts.maxConcurrentPulls, 4, 'maxConcurrentPulls'),
       perContainer: positive(opts.maxCallsPerContainer, 4, 'maxCallsPerContainer'),

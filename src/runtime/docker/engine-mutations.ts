@@ -11,8 +11,3 @@
  * larger machine) with `runtime.engine_mutations`; bench/login-storm.ts --engine-mutations measures it.
  */
 export const DEFAULT_ENGINE_MUTATIONS = 8;
-
-/** The cap when none is configured (the engine alone's storm in bench/login-storm.ts uses it too). */
-export function defaultEngineMutations(): number {
-  return DEFAULT_ENGINE_MUTATIONS;
-}
