@@ -90,7 +90,7 @@ export function engineDriver(opts: DockerDriverOptions = {}, runtime?: GlobalCon
 export function dockerOptions(dataDir: string, runtime: GlobalConfig['runtime'], log?: Logger): DockerDriverOptions {
   const hostsDir = hostsFilesDir(dataDir);
   const traineeCpuGroup = runtime.trainee_cpu === 'idle';
-  // 0: the driver's default, sized to this machine's CPUs (src/runtime/docker/engine-mutations.ts).
+  // 0: the driver's default, 8 (src/runtime/docker/engine-mutations.ts).
   const base = { hostsDir, traineeCpuGroup, ...(runtime.engine_mutations > 0 ? { maxConcurrentMutations: runtime.engine_mutations } : {}) };
   if (runtime.terminal !== 'relay' || runtime.driver !== 'docker') return base;
   if (!existsSync(PTY_RELAY_BINARY)) {
