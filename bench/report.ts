@@ -12,6 +12,7 @@ import { repoRoot } from '../test/helpers/islet-process.ts';
 import { dataPathTables } from './lib/data-path-report.ts';
 import { idleCores, targetsTable } from './lib/targets-table.ts';
 import { paperTable } from './lib/paper-table.ts';
+import { stormFilesReport } from './lib/storm-files.ts';
 import { cpuReport, cutoffReport, echoReport } from './lib/workload-report.ts';
 
 const dir = process.argv[2] ?? join(repoRoot, 'bench/results');
@@ -24,6 +25,15 @@ function newest(name: string): any | undefined {
     .sort()
     .pop();
   return f ? { file: f, ...JSON.parse(readFileSync(join(dir, f), 'utf8')) } : undefined;
+}
+
+/** Every login-storm file kept, the current ones and those in archive/ (their paths relative to `dir`). */
+function allStormFiles(): any[] {
+  const pick = (sub: string) =>
+    readdirSync(join(dir, sub), { withFileTypes: true })
+      .filter((e) => e.isFile() && /^\d{4}-\d{2}-\d{2}-login-storm(-[0-9a-f]{7,})?\.json$/.test(e.name))
+      .map((e) => join(sub, e.name));
+  return [...pick('.'), ...pick('archive')].map((f) => ({ file: f.replace(/^\.\//, ''), ...JSON.parse(readFileSync(join(dir, f), 'utf8')) }));
 }
 
 const ms = (x: number | undefined | null) => (x === undefined || x === null || Number.isNaN(x) ? '–' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x} ms`);
@@ -181,6 +191,7 @@ const put = (name: string, body: string | undefined) => {
 };
 put('latency', latency());
 put('storm', storm());
+put('storm-files', stormFilesReport(allStormFiles()));
 const w = workload();
 put('cutoff', w?.cutoff);
 put('echo', w?.echo);

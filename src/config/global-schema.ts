@@ -327,7 +327,7 @@ export const globalFields = {
         .describe(
           'Docker: how many engine mutations (create, start, stop, remove, rename, network) ISLET runs at once; the rest queue, starts ' +
             'ahead of creates. 0 (the default): 8. On a 2-core machine the engine alone starts a storm of containers sooner at 2 at once, ' +
-            "but ISLET's own storm was no faster there, and a stop holds its place for the container's grace period " +
+            "but ISLET's own storm was no faster there, and a stop holds its place until its container ends (about a second: 1 s of grace) " +
             '(docs/performance.md, "How many creates at once"). Image pulls queue apart (4 at once) and never hold these places.',
         ),
       drain_grace: duration('drain_grace')

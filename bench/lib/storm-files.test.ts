@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { stormFilesReport, type StormFile } from './storm-files.ts';
+
+const file = (name: string, started: string, engine: number, islet: number, alternating: boolean): StormFile => ({
+  file: name,
+  run: { started, commit: name.slice(-12, -5), machine_state_at_start: { pageFaultUs: 12.5 } },
+  engine_alone: { p95: engine, concurrency: 8 },
+  summary: { islet_cold: { total: { p95: islet } } },
+  rounds: [
+    { engine_p95: engine, islet_p95: islet * 1.01 },
+    { engine_p95: engine, islet_p95: islet * 0.99 },
+  ],
+  ...(alternating ? { storm_order: ['engine#0', 'islet#0', 'islet#1', 'engine#1'] } : {}),
+});
+
+test('stormFilesReport: one line per file, oldest first, with the ratio, its rounds and whether the row is met', () => {
+  const t = stormFilesReport([
+    file('archive/2026-12-05-login-storm-bbbbbbb.json', '2026-12-05T10:00:00Z', 16000, 19200, true),
+    file('archive/2026-12-03-login-storm-aaaaaaa.json', '2026-12-03T10:00:00Z', 10000, 10500, false),
+    file('2026-12-06-login-storm.json', '2026-12-06T08:26:00Z', 20000, 21000, true),
+    { file: 'no-engine.json', summary: { islet_cold: { total: { p95: 1 } } } },
+  ])!;
+  const rows = t.split('\n').filter((l) => l.startsWith('| 2026'));
+  assert.equal(rows.length, 3, 'a file without the engine alone is left out');
+  assert.match(rows[0]!, /aaaaaaa.*engine first \| 10\.00 \| 10\.50 \| ×1\.05 \(1\.06, 1\.04\) \| yes \| 12\.5 µs/);
+  assert.match(rows[1]!, /bbbbbbb.*alternating \| 16\.00 \| 19\.20 \| ×1\.20 .* \| no \|/);
+  assert.match(rows[2]!, /2026-12-06-login-storm\.json.*×1\.05 .* \| yes \|/);
+  // Only the alternating files are summarised: ×1.05 and ×1.20 (the engine-first ×1.05 is not counted).
+  assert.match(t, /The 2 files whose engine alone and ISLET alternated: ×1\.05 to ×1\.20, median ×1\.13; the row \(≤ ×1\.10\) met in 1 of them/);
+});
+
+test('stormFilesReport: nothing to report without a storm file', () => {
+  assert.equal(stormFilesReport([]), undefined);
+});
