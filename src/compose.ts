@@ -267,6 +267,7 @@ export function composeGraph(o: GraphOptions): IsletGraph {
     now,
     exportDir,
     ...(leader ? { leader } : {}),
+    ...(governor ? { heldBack: (id: string, withinMs: number) => governor.heldBack(id, withinMs) } : {}),
     // At most once an hour (a walk of every recording): retention is counted in days.
     retention: () => recordingSweep(),
   });

@@ -228,7 +228,10 @@ export const globalFields = {
     .min(0)
     .max(10000)
     .default(5)
-    .describe('A container using more CPU than this (percent of one core, averaged since the last check) counts as busy and is never stopped for idleness.'),
+    .describe(
+      'A container using more CPU than this (percent of one core, averaged since the last check), or whose processes waited for a CPU ' +
+        'longer than this share of the time (a job starved by a full machine), counts as busy and is never stopped for idleness.',
+    ),
   busy_cpu_shares: z
     .number()
     .int()

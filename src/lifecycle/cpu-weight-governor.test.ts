@@ -152,6 +152,24 @@ test('a lowered container gets its weight back after four quiet ticks in a row, 
   assert.equal(w.instance(id).cpuWeight, 64, 'busy again: lowered again');
 });
 
+test('heldBack: while lowered, and for the given span after its weight came back; never for a container it did not lower', async (t) => {
+  const w = world(t);
+  const id = await w.make('held1');
+  const other = await w.make('held2');
+  await w.tick();
+  assert.equal(w.governor.heldBack(id, 5000), false, 'control: not lowered yet');
+  await w.tick({ [id]: 100, [other]: 3 });
+  assert.equal(w.instance(id).cpuWeight, 64);
+  assert.equal(w.governor.heldBack(id, 0), true, 'lowered now');
+  assert.equal(w.governor.heldBack(other, 5000), false);
+  for (let i = 0; i < 4; i++) await w.tick({ [id]: 0 });
+  assert.equal(w.instance(id).cpuWeight, 1024, 'its weight back after four quiet ticks');
+  assert.equal(w.governor.heldBack(id, 1), true, 'given back at this tick: held back less than 1 ms ago');
+  w.advance();
+  assert.equal(w.governor.heldBack(id, GOVERNOR_TICK_MS + 1), true, 'within the span');
+  assert.equal(w.governor.heldBack(id, GOVERNOR_TICK_MS), false, 'not within a span that starts after it came back');
+});
+
 test('a container restarted while lowered is lowered again at its next busy tick (its CPU counter went back)', async (t) => {
   const w = world(t);
   const id = await w.make('restart1');

@@ -119,6 +119,8 @@ interface Seen {
   shares: number;
   /** Not read over a quiet tick: `ns` and `at` are older than the last tick, so the next read is a new baseline. */
   stale: boolean;
+  /** When it last got its own weight back after being lowered (this.#now()); -Infinity if never. */
+  restoredAt: number;
 }
 
 /** An Enter (or a line feed) in a chunk of input: the line is done, and the command it starts runs unraised. */
@@ -147,6 +149,17 @@ export class CpuWeightGovernor {
     let n = 0;
     for (const s of this.#seen.values()) if (s.lowered) n++;
     return n;
+  }
+
+  /**
+   * Whether container `id` was at the busy weight at any time in the last `withinMs`: lowered now, or given its weight
+   * back less than `withinMs` ago. Why: while the CPUs are short a lowered job gets next to none of them (its weight
+   * is 2 by default against 1024), so over that time it uses next to no CPU though it wants a core; the idle check
+   * asks this before it reads low use as idle (src/lifecycle/lifecycle-service.ts).
+   */
+  heldBack(id: string, withinMs: number): boolean {
+    const s = this.#seen.get(id);
+    return !!s && (s.lowered || this.#now() - s.restoredAt < withinMs);
   }
 
   /** Ticks so far over which the group was quiet, so that no container it holds was read (tests). */
@@ -282,7 +295,18 @@ export class CpuWeightGovernor {
     if (!prev) {
       // First sight: its own weight, whatever an earlier run of ISLET left.
       if (await this.#d.driver.setCpuWeight(t.id, t.shares))
-        this.#seen.set(t.id, { ns: cpuNs, at, lowered: false, raised: false, keyAt: 0, calm: 1, calmNeeded: 1, shares: t.shares, stale: false });
+        this.#seen.set(t.id, {
+          ns: cpuNs,
+          at,
+          lowered: false,
+          raised: false,
+          keyAt: 0,
+          calm: 1,
+          calmNeeded: 1,
+          shares: t.shares,
+          stale: false,
+          restoredAt: Number.NEGATIVE_INFINITY,
+        });
       return;
     }
     const span = at - prev.at;
@@ -316,7 +340,7 @@ export class CpuWeightGovernor {
     }
     // Lowering turned off (raising still on, or the tick would have restored every container): its weight back now.
     if ((prev.calm >= CALM_TICKS || o.busyShares === 0) && (await this.#d.driver.setCpuWeight(t.id, t.shares))) {
-      Object.assign(prev, { lowered: false, calm: 0, shares: t.shares });
+      Object.assign(prev, { lowered: false, calm: 0, shares: t.shares, restoredAt: at });
       this.#d.log.debug({ event: 'cpu_weight_restored', container: t.id.slice(0, 12), shares: t.shares }, 'quiet container back at its CPU weight');
     }
   }

@@ -141,6 +141,49 @@ test('the engine fails a stop: check reports it, the container keeps running, an
   assert.equal((await w.store.getOwnership('stuck', 'demo'))?.state, 'running', 'repaired from the engine');
 });
 
+test('idle culling spares a container the CPU-weight governor held back, though it got no CPU (control: not held back, it is stopped)', async (t) => {
+  for (const held of [true, false]) {
+    const w = world(t);
+    const id = await w.make('starved');
+    const spans: number[] = [];
+    // The same store, engine and clock as the world's own lifecycle; only the governor's answer differs.
+    const lifecycle = new LifecycleService({
+      store: w.store,
+      driver: w.driver,
+      config: w.config,
+      log: w.log,
+      instance: w.instance,
+      attached: w.runner.attached,
+      now: w.now,
+      heldBack: (c, withinMs) => {
+        spans.push(withinMs);
+        return held && c === id;
+      },
+    });
+    w.advance(601);
+    await lifecycle.check(); // the first CPU sample
+    w.advance(2); // two seconds without CPU: a job at weight 2 on a full machine
+    await lifecycle.check();
+    assert.equal((await w.driver.inspect(id))?.state, held ? 'running' : 'exited', held ? 'held back: spared' : 'control: stopped as idle');
+    assert.deepEqual(spans, [2000], 'asked once, over the span since the previous sample');
+    if (held) assert.ok(w.events.some((e) => e.event === 'idle_spared' && e.heldBack === true));
+  }
+});
+
+test('idle culling spares a container whose processes waited for the CPU, though they got none of it (control: no waiting, it is stopped)', async (t) => {
+  for (const waited of [true, false]) {
+    const w = world(t);
+    const id = await w.make(waited ? 'starved' : 'asleep');
+    w.advance(601);
+    await w.lifecycle.check(); // the first sample
+    if (waited) w.engine.lookup(id)!.waitedNs += 1.5e9; // 1.5 s of the next 2 s waiting for a CPU, none of it used
+    w.advance(2);
+    await w.lifecycle.check();
+    assert.equal((await w.driver.inspect(id))?.state, waited ? 'running' : 'exited', waited ? 'it wanted the CPU: spared' : 'control: idle');
+    if (waited) assert.ok(w.events.some((e) => e.event === 'idle_spared' && e.waitedPercent === 75 && e.cpuPercent === 0));
+  }
+});
+
 test('a backend without cpuTime and diskUsage: idle culling and the disk quota stand aside instead of failing (control: with them, both stop)', async (t) => {
   for (const lacking of [true, false]) {
     const w = world(t, lacking ? { unsupported: ['cpuTime', 'diskUsage'] } : {});

@@ -25,6 +25,7 @@ import { POOL_CLAIM_PREFIX, poolClaimLease } from '../sessions/warm-pool.ts';
 import { exportBeforeRemoval } from './export-home.ts';
 import { homeOf } from '../config/home-of.ts';
 import type { LeaderLease } from './leader-lease.ts';
+import { IdleSamples } from './idle-samples.ts';
 
 export interface LifecycleDeps {
   readonly store: Store;
@@ -41,6 +42,8 @@ export interface LifecycleDeps {
   readonly retention?: () => Promise<unknown>;
   /** A shared store (several front doors): the periodic reconcile runs only on the holder of this lease. */
   readonly leader?: LeaderLease;
+  /** Whether ISLET held `id` at a busy CPU weight in the last `withinMs` (CpuWeightGovernor.heldBack; known without PSI too). */
+  readonly heldBack?: (id: string, withinMs: number) => boolean;
 }
 
 /** The holder name under which the reconciler tests whether a pool container's claim lease is free. */
@@ -55,7 +58,7 @@ export class LifecycleService {
   readonly #now: () => Date;
   readonly #since: Date;
   readonly #noticed = new Set<string>();
-  readonly #cpu = new Map<string, { ns: number; at: number }>();
+  readonly #samples: IdleSamples;
   /** Containers being stopped right now: reconcile must not "repair" their store row back to running meanwhile. */
   readonly #stopping = new Set<string>();
   #timers: NodeJS.Timeout[] = [];
@@ -70,6 +73,7 @@ export class LifecycleService {
     this.#d = deps;
     this.#now = deps.now ?? (() => new Date());
     this.#since = this.#now();
+    this.#samples = new IdleSamples(deps.driver);
   }
 
   #envs(): Map<string, Environment> {
@@ -305,18 +309,18 @@ export class LifecycleService {
       }
       if (a.kind === 'idle_candidate') {
         candidates.add(a.containerId);
-        // Busy work is spared: stop only when CPU use since the previous sample is under the threshold.
-        const ns = await driver.cpuTime(a.containerId).catch(() => undefined);
-        const prev = this.#cpu.get(a.containerId);
-        if (ns === undefined) continue;
-        this.#cpu.set(a.containerId, { ns, at: now.getTime() });
-        if (!prev || now.getTime() <= prev.at) continue;
-        const percent = ((ns - prev.ns) / 1e6 / (now.getTime() - prev.at)) * 100;
-        if (percent >= global.idle_cpu_percent) {
-          log.debug({ event: 'idle_spared', container: a.containerId.slice(0, 12), cpuPercent: Math.round(percent) }, 'idle but busy; kept running');
+        // Busy work is spared: stop only when, since the previous sample, it neither used nor waited for the CPU over
+        // the threshold, and the governor did not hold it back (idle-samples.ts says why waiting counts).
+        const j = await this.#samples.judge(a.containerId, now.getTime());
+        if (!j) continue;
+        const heldBack = this.#d.heldBack?.(a.containerId, j.spanMs) ?? false;
+        const limit = global.idle_cpu_percent;
+        if (j.usedPercent >= limit || (j.waitedPercent ?? 0) >= limit || heldBack) {
+          const spared = { event: 'idle_spared', container: a.containerId.slice(0, 12), cpuPercent: Math.round(j.usedPercent) };
+          log.debug({ ...spared, waitedPercent: j.waitedPercent && Math.round(j.waitedPercent), heldBack }, 'idle but busy; kept running');
           continue;
         }
-        const detail = `idle: nobody attached for ${envs.get(a.environment)?.idle_stop ?? 0} s and CPU ${percent.toFixed(1)}%`;
+        const detail = `idle: nobody attached for ${envs.get(a.environment)?.idle_stop ?? 0} s and CPU ${j.usedPercent.toFixed(1)}%`;
         stops.push(this.#stop(a.containerId, a.account, a.environment, 'idle', detail));
         continue;
       }
@@ -328,7 +332,7 @@ export class LifecycleService {
     }
     // Stops run side by side (the driver caps engine mutations), so one slow stop does not delay the others.
     await Promise.all(stops);
-    for (const id of this.#cpu.keys()) if (!candidates.has(id)) this.#cpu.delete(id);
+    this.#samples.keepOnly(candidates);
   }
 
   /**
@@ -381,7 +385,7 @@ export class LifecycleService {
     } finally {
       this.#stopping.delete(id);
     }
-    this.#cpu.delete(id);
+    this.#samples.delete(id);
     this.#d.admission?.changed();
     const stopped = { event: 'container_stopped', reason, detail, account, environment, container: id.slice(0, 12) };
     this.#d.log.info(stopped, `stopped ${account}/${environment}: ${reason}`);

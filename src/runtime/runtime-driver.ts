@@ -164,6 +164,12 @@ export interface RuntimeDriver {
   /** Total CPU time the instance has used, in nanoseconds; undefined when it is not running or gone. */
   cpuTime(id: string): Promise<number | undefined>;
   /**
+   * Optional. Total time (ns) during which some of the instance's processes were ready to run but waited for a CPU
+   * (the kernel's pressure stall information); undefined where not known. A job starved of CPU uses little of it but
+   * waits: the idle check tells the two apart with this (src/lifecycle/lifecycle-service.ts).
+   */
+  cpuWaited?(id: string): Promise<number | undefined>;
+  /**
    * CPU time (ns) and memory in use (bytes, page cache not counted) in one engine call, for the instructor
    * console's sampled roster; undefined when not running or gone. Optional: without it the console samples
    * cpuTime and shows no memory.

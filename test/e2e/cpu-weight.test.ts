@@ -76,6 +76,31 @@ test('a busy container is lowered and given its weight back once quiet; its neig
   assert.equal(weightOf(busy), expect(512), 'a restart applies the configured weight');
 });
 
+test('cpuWaited: a container whose two busy loops share one CPU waits about as long as it runs; a sleeping one does not wait', async (t: TestContext) => {
+  const run = (name: string, ...cmd: string[]) =>
+    docker('run', '-d', '--label', `islet.test=${runId}`, '--cpuset-cpus', '0', '--name', `${runId}-${name}`, 'islet/demo:latest', ...cmd);
+  const starved = run('two-loops', 'sh', '-c', 'while :; do :; done & while :; do :; done');
+  const idle = run('sleeper', 'sleep', '1000');
+  const driver = new DockerDriver({ callTimeoutMs: 15_000 });
+  const cpuWaited = driver.cpuWaited;
+  assert.ok(cpuWaited, 'a local engine: the driver reads waiting');
+  const first = [await cpuWaited(starved), await cpuWaited(idle)];
+  if (first.some((x) => x === undefined)) {
+    // No pressure files (a kernel without PSI, a cgroup v1 host without the unified hierarchy): nothing to measure.
+    assert.ok(!(await import('node:fs')).existsSync('/proc/pressure/cpu'), 'undefined only where the kernel has no PSI');
+    t.skip('this kernel has no pressure stall information');
+    return;
+  }
+  const t0 = performance.now();
+  await sleep(1500);
+  const ms = performance.now() - t0;
+  const waited = (i: number, x: number | undefined) => ((x! - first[i]!) / 1e6 / ms) * 100;
+  const [w0, w1] = [waited(0, await cpuWaited(starved)), waited(1, await cpuWaited(idle))];
+  t.diagnostic(`waited: two loops on one CPU ${w0.toFixed(1)} %, a sleeper ${w1.toFixed(1)} %`);
+  assert.ok(w0 >= 30, `two loops on one CPU waited ${w0.toFixed(1)} % of the time (one always waits)`);
+  assert.ok(w1 < 5, `a sleeping container waited ${w1.toFixed(1)} % of the time`);
+});
+
 test("in ISLET's trainee group a quiet room's tick reads no container, and a job that starts is still lowered", async (t: TestContext) => {
   const group = prepareTraineeCpuGroup();
   if (!('parent' in group)) {

@@ -1,20 +1,19 @@
 /**
  * RuntimeDriver for a Docker Engine (API >= 1.41, i.e. Docker 20.10+).
  *
- * - Every Engine API call is bounded (callTimeoutMs; pulls pullTimeoutMs;
- *   stop adds its grace period). A timeout or an unreachable engine is
- *   RUNTIME_UNAVAILABLE, an engine refusal RUNTIME_FAILED.
+ * - Every Engine API call is bounded (callTimeoutMs; pulls pullTimeoutMs; stop adds its grace period). A timeout or
+ *   an unreachable engine is RUNTIME_UNAVAILABLE, an engine refusal RUNTIME_FAILED.
  * - Mutations and calls about one container queue in engine-slots.ts (a mutation semaphore, engine-mutations.ts;
  *   a smaller one for removals, moby#42545; one for pulls; a fair gate per container); images are checked and
  *   pulled in image-pulls.ts (one pull per image, whoever asks).
- * - Commands in a container (exec) are docker-exec.ts: their streams are the
- *   caller's to end, and signals reach what the command started.
- * - Disk, CPU and memory readings are usage-readings.ts (host files when the
- *   engine runs here, else the engine's inspect and stats calls).
- * - The login path (inspect, ensureImage of a present image, create, attach,
- *   start, resize) makes one request each and never lists or asks `info`.
- * - With the pty relay (options.ptyRelay) trainees' terminals skip the engine:
- *   relay-terminals.ts, for containers created with it.
+ * - Commands in a container (exec) are docker-exec.ts: their streams are the caller's to end, and signals reach
+ *   what the command started.
+ * - Disk, CPU and memory readings are usage-readings.ts (host files when the engine runs here, else the engine's
+ *   inspect and stats calls); CPU waiting is cgroup-pressure.ts (host files only).
+ * - The login path (inspect, ensureImage of a present image, create, attach, start, resize) makes one request each
+ *   and never lists or asks `info`.
+ * - With the pty relay (options.ptyRelay) trainees' terminals skip the engine: relay-terminals.ts, for containers
+ *   created with it.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -28,6 +27,7 @@ import { EngineClient, MSG_BUSY, statusOf } from './engine-client.ts';
 import type { DockerDriverOptions } from './docker-driver-options.ts';
 import { CgroupUsage } from './cgroup-usage.ts';
 import { CgroupWeight } from './cgroup-weight.ts';
+import { CgroupPressure } from './cgroup-pressure.ts';
 import { groupForEngine, type TraineeCpuGroup } from './trainee-cpu-group.ts';
 import { EngineSlots } from './engine-slots.ts';
 import { DEFAULT_ENGINE_MUTATIONS } from './engine-mutations.ts';
@@ -51,11 +51,10 @@ export class DockerDriver implements RuntimeDriver {
   readonly #readings: UsageReadings;
   /** usage() and cpuTime() read cgroup files on this machine: cheap enough to sample every container every second. */
   readonly usageLocal: boolean;
-  /**
-   * Present only where this machine's cgroup files hold the engine's containers (an engine on a unix socket here):
-   * an engine elsewhere has no weight this driver can set (the governor then does not run, and the case is skipped).
-   */
+  // setCpuWeight and cpuWaited are present only where this machine's cgroup files hold the engine's containers (an
+  // engine on a unix socket here): an engine elsewhere has no weight or stall this driver can read or set.
   readonly setCpuWeight?: (id: string, shares: number) => Promise<boolean>;
+  readonly cpuWaited?: (id: string) => Promise<number | undefined>;
   /** Mutation slots and each container's turn (engine-slots.ts). */
   readonly #slots: EngineSlots;
   readonly #images: ImagePulls;
@@ -75,6 +74,7 @@ export class DockerDriver implements RuntimeDriver {
     this.usageLocal = cgroups !== undefined;
     const weights = remote ? undefined : CgroupWeight.detect();
     if (weights) this.setCpuWeight = async (id, shares) => weights.set(id, shares);
+    if (!remote) this.cpuWaited = new CgroupPressure().reader();
     const hosts = !remote && opts.hostsDir ? new HostsFiles(opts.hostsDir) : undefined;
     this.#local = hosts ? { hostsFileFor: (h) => hosts.fileOrNone(h) } : {};
     this.#cpuGroupWanted = !remote && opts.traineeCpuGroup === true;

@@ -206,6 +206,12 @@ export class FakeDriver implements RuntimeDriver {
     return i?.running ? i.cpuNs : undefined;
   }
 
+  async cpuWaited(id: string): Promise<number | undefined> {
+    await this.#call('cpuWaited');
+    const i = this.engine.lookup(id);
+    return i?.running ? i.waitedNs : undefined;
+  }
+
   async usage(id: string): Promise<{ cpuNs: number; memoryBytes: number } | undefined> {
     await this.#call('cpuTime');
     const i = this.engine.lookup(id);

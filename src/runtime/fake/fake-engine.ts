@@ -35,6 +35,7 @@ export type FakeOperation =
   | 'ensureNetwork'
   | 'diskUsage'
   | 'cpuTime'
+  | 'cpuWaited'
   | 'groupCpuTime'
   | 'setCpuWeight';
 

@@ -45,6 +45,8 @@ export class FakeInstance implements ShellMachine {
   exitCode: number | undefined;
   startedAt: Date | undefined;
   cpuNs = 0;
+  /** Time its processes waited for a CPU (cpuWaited), as a test sets it. */
+  waitedNs = 0;
   /** The CPU weight set during this run (setCpuWeight), or undefined while the configured one holds; a start clears it. */
   cpuWeight: number | undefined;
   /** Memory in use, as `usage()` reports it (a test or bench may set it). */
