@@ -287,7 +287,7 @@ export class LifecycleService {
 
   /** One pass of the runtime and idle checks. */
   async check(): Promise<void> {
-    const { store, driver, log, attached } = this.#d;
+    const { store, log, attached } = this.#d;
     const envs = this.#envs();
     const now = this.#now();
     const running = (await store.listOwnership()).filter((o) => o.state === 'running');
