@@ -81,6 +81,8 @@ test('cpuWaited: a container whose two busy loops share one CPU waits about as l
     docker('run', '-d', '--label', `islet.test=${runId}`, '--cpuset-cpus', '0', '--name', `${runId}-${name}`, 'islet/demo:latest', ...cmd);
   const starved = run('two-loops', 'sh', '-c', 'while :; do :; done & while :; do :; done');
   const idle = run('sleeper', 'sleep', '1000');
+  // Removed at once, not with the file's sweep: the loops would keep a core busy under the tests that follow.
+  t.after(() => docker('rm', '-f', starved, idle));
   const driver = new DockerDriver({ callTimeoutMs: 15_000 });
   const cpuWaited = driver.cpuWaited;
   assert.ok(cpuWaited, 'a local engine: the driver reads waiting');

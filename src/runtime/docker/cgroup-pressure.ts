@@ -27,8 +27,6 @@ export function someTotalUs(text: string): number | undefined {
 
 export class CgroupPressure {
   readonly #roots: readonly string[];
-  /** The directory that answered last for each container: one read per call after the first. */
-  readonly #dirs = new Map<string, string>();
 
   constructor(roots: readonly string[] = ['/sys/fs/cgroup', '/sys/fs/cgroup/unified']) {
     this.#roots = roots;
@@ -39,11 +37,11 @@ export class CgroupPressure {
     return async (id) => this.stalledNs(id);
   }
 
+  // Each call looks in every place (a few failed opens, microseconds each, for a check every few seconds): nothing is
+  // remembered about a container, so nothing is left behind when it goes.
   stalledNs(id: string): number | undefined {
     if (!isFullContainerId(id)) return undefined;
-    const known = this.#dirs.get(id);
-    const dirs = known ? [known] : this.#roots.flatMap((r) => containerCgroupDirs(r, id));
-    for (const dir of dirs) {
+    for (const dir of this.#roots.flatMap((r) => containerCgroupDirs(r, id))) {
       let text: string;
       try {
         text = readFileSync(join(dir, 'cpu.pressure'), 'latin1');
@@ -51,12 +49,8 @@ export class CgroupPressure {
         continue;
       }
       const us = someTotalUs(text);
-      if (us === undefined) continue;
-      this.#dirs.set(id, dir);
-      return us * 1000;
+      if (us !== undefined) return us * 1000;
     }
-    // Gone (or never here): looked up afresh next time, and the map does not keep a removed container.
-    this.#dirs.delete(id);
     return undefined;
   }
 }
