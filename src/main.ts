@@ -16,6 +16,7 @@ import { composeGraph, dockerOptions, engineDriver, instanceName, openStore, rec
 import { createLogger, type Logger } from './logger.ts';
 import type { RuntimeDriver } from './runtime/runtime-driver.ts';
 import { DockerDriver } from './runtime/docker/index.ts';
+import { traineeGroupGuardService } from './runtime/docker/trainee-group-guard.ts';
 import { LABEL_INSTANCE } from './runtime/names.ts';
 import { claimEngineAtStart } from './lifecycle/ownership.ts';
 import { MenuSessionHandler } from './sessions/session-handler.ts';
@@ -188,6 +189,8 @@ export async function startIslet(o: IsletOptions): Promise<RunningIslet> {
   services.add(graph.services.pool);
   if (graph.services.drains) services.add(graph.services.drains);
   if (graph.services.cpuWeights) services.add(graph.services.cpuWeights);
+  // A host job that keeps every CPU busy must not starve the idle trainee group (src/runtime/docker/trainee-group-guard.ts).
+  if (engine instanceof DockerDriver) services.add(traineeGroupGuardService(() => engine.traineeCpuGroup(), log.child({ module: 'trainee-cpu' })));
   logCryptoBinding(log.child({ module: 'sshd' }));
   const addr = await ssh.listen(o.host, o.port);
   // The instructor console (src/console/) is served by the web door.

@@ -304,6 +304,8 @@ export const globalFields = {
           "Where trainee containers sit in the host's CPU scheduling. `idle`: under ISLET's own cgroup `islet-trainees`, marked idle " +
             "(`cpu.idle`, Linux 5.15 and later), so every process outside the containers (ISLET's front doors, the engine, sshd) runs the " +
             'moment it wakes, and the containers share the rest by their `cpu_shares`; alone on the machine they still get every cycle. ' +
+            'While other processes leave them next to no CPU (a host job keeping every CPU busy), the server lifts the mark for a while ' +
+            '(10 s, doubling while the starving goes on, up to 5 minutes), so such a job slows the trainees instead of stopping them. ' +
             "`engine`: the engine's own group, beside the host's processes at equal weight (with a hundred containers starting short jobs, " +
             'ISLET then waited up to 100 to 260 ms for a CPU in spells, docs/performance.md). Docker on this machine with its cgroupfs driver ' +
             "only (otherwise the engine's own group, and the server says why at start). Applies to containers created after a change.",
