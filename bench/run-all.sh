@@ -12,7 +12,7 @@
 # Usage: npm run bench [-- --allow-dirty] [-- --only workload,report]
 #   --allow-dirty  run on an uncommitted tree (every result file then says -dirty and lists the paths);
 #                  without it an uncommitted tree is refused: figures must belong to a commit.
-#   --only a,b     only these steps: latency, storm, throughput, data-path, workload, cutoff, echo-trace, governor, engine-caps, seal, density, catalogue, charts, report.
+#   --only a,b     only these steps: latency, storm, throughput, data-path, workload, cutoff, echo-trace, governor, engine-caps, seal, busy-host, density, catalogue, charts, report.
 # Every result file records commit, machine, start and end time and the exact command (bench/lib/run-meta.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +64,8 @@ step governor $node bench/governor-cost.ts --n 200 --seconds 20
 step engine-caps $node bench/engine-caps.ts --containers 100 --caps 2,4,8 --reps 3
 # What one new account's seal costs the hashing process, and one login's verify the server, with and without the malloc settings (src/os/kdf-malloc.ts).
 step seal $node bench/seal-cost.ts --seals 20 --reps 3
+# Trainees beside a host job that keeps every CPU busy: logins and an echo, quiet host then busy (the trainee group's guard).
+step busy-host $node bench/busy-host.ts --logins 5
 # Equal n side by side (50, 100, 200), ISLET alone on to 1000.
 step density $node bench/density.ts --islet-steps 50,100,200,500,1000 --peer-steps 50,100,200
 # How long the catalogue takes to build here: a Debian base from an empty cache, with its packages cached, up to date;
