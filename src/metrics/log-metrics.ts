@@ -1,6 +1,6 @@
 /**
  * Feeds metrics from the structured log events the engine and the doors already
- * write (logins, time to shell, throttling), so no door carries a metrics call.
+ * write (logins, time to shell, throttling, a starved trainee CPU group), so no door carries a metrics call.
  * The door is the event's own `door` field, else the logger's module (sshd, web);
  * menu logins (the gate's "existing user" prompt) are door "any".
  */
@@ -43,6 +43,9 @@ export function feedMetricsFromLog(m: IsletMetrics): () => void {
       }
       case 'account_throttled':
         m.throttles.inc();
+        break;
+      case 'trainee_cpu_starved':
+        m.traineeCpuStarved.inc();
         break;
     }
   });

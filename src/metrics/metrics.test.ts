@@ -72,7 +72,7 @@ test("the guard decorator counts open connections per door and refusals by reaso
   assert.equal(await series(m, 'islet_connections_refused_total{door="ssh",reason="too_many_from_address"}'), 1);
 });
 
-test('log events feed logins, time to shell by path and throttles; labels never carry user input', async () => {
+test('log events feed logins, time to shell by path, throttles and the starved trainee group; labels never carry user input', async () => {
   const m = new IsletMetrics();
   const stop = feedMetricsFromLog(m);
   const log = createLogger({ destination: '/dev/null' });
@@ -83,6 +83,7 @@ test('log events feed logins, time to shell by path and throttles; labels never 
     log.child({ module: 'runner' }).info({ event: 'environment_attached', ms: 40, path: 'reattach' }, 'x');
     log.child({ module: 'runner' }).info({ event: 'environment_started', ms: 900, path: 'warm' }, 'x');
     log.warn({ event: 'account_throttled', account: 'alice' }, 'x');
+    log.child({ module: 'trainee-cpu' }).warn({ event: 'trainee_cpu_starved', waited_percent: 99, used_percent: 0.2, hold_seconds: 10 }, 'x');
     const text = await m.text();
     assert.equal(await series(m, 'islet_logins_total{door="ssh",kind="account",result="failed",reason="bad_password"}'), 1);
     assert.equal(await series(m, 'islet_logins_total{door="web",kind="gate",result="ok",reason="gate"}'), 1);
@@ -91,6 +92,7 @@ test('log events feed logins, time to shell by path and throttles; labels never 
     assert.equal(await series(m, 'islet_time_to_shell_seconds_bucket{le="0.05",path="reattach"}'), 1);
     assert.equal(await series(m, 'islet_time_to_shell_seconds_count{path="warm"}'), 1);
     assert.equal(await series(m, 'islet_account_throttles_total'), 1);
+    assert.equal(await series(m, 'islet_trainee_cpu_starved_total'), 1);
     assert.doesNotMatch(text, /alice|eve|script/);
   } finally {
     stop();

@@ -109,6 +109,12 @@ export class IsletMetrics {
     registers: [this.registry],
   });
 
+  readonly traineeCpuStarved = new Counter({
+    name: 'islet_trainee_cpu_starved_total',
+    help: "Times the trainee containers' idle CPU group was starved by other processes on the host and run at normal priority for a while",
+    registers: [this.registry],
+  });
+
   readonly throttled = new Gauge({
     name: 'islet_accounts_throttled',
     help: 'Accounts whose password logins are paused now',

@@ -10,12 +10,14 @@
  * as one nice-0 task), so the trainees share the host with the job instead of waiting for it to end.
  *
  * Contract: tick() (every GUARD_TICK_MS) reads the group's CPU time and pressure stall. The group is starved over a
- * span when its tasks waited for a CPU over STARVED_WAIT_PERCENT of it and used under STARVED_USE_PERCENT of one CPU
- * (a room whose containers run and queue among themselves, or share a storm's CPUs with ISLET and the engine, is
- * not starved: they use far more). Then the idle mark is cleared for a
- * hold (`holdMs`), after which it is set again. A group starved again within RESTARVED_WITHIN_MS of being marked idle
- * again is held twice as long as the last time, up to `maxHoldMs`, so a long host job costs the trainees a second or
- * two of waiting every few minutes, not every few seconds; a starvation after a longer calm starts at `holdMs`
+ * span between two ticks when its tasks waited for a CPU over STARVED_WAIT_PERCENT of it and used under
+ * STARVED_USE_PERCENT of one CPU; a room whose containers run and queue among themselves, or share a storm's CPUs
+ * with ISLET and the engine, uses far more. Starved over STARVED_SPANS spans in a row (a host job goes on, where a
+ * storm's first seconds pass: with one span and 5 % a 100-login storm lifted the mark early on, its first containers
+ * having waited 47 % and used 3.9 % of a second behind a hundred SSH handshakes), the idle mark is cleared for a hold
+ * (`holdMs`), after which it is set again. A group starved again within RESTARVED_WITHIN_MS of being marked idle
+ * again is held twice as long as the last time, up to `maxHoldMs`, so a long host job costs the trainees three or four
+ * seconds of waiting every few minutes, not every few seconds; a starvation after a longer calm starts at `holdMs`
  * again. Without pressure files (no PSI; a hybrid host's unified group before its first container) nothing is
  * judged and the mark stays. close() sets the mark again if this guard cleared it. Several servers on one host each
  * guard the one group: a server may set the mark while another holds it clear, which only shortens a hold.
@@ -28,8 +30,10 @@ import { type TraineeGroupIo, traineeGroupIo } from './trainee-group-io.ts';
 export const GUARD_TICK_MS = 1000;
 /** Percent of a span the group's tasks waited for a CPU from which it may be starved. */
 export const STARVED_WAIT_PERCENT = 20;
-/** Percent of one CPU under which a group that waited is starved. */
-export const STARVED_USE_PERCENT = 5;
+/** Percent of one CPU under which a group that waited is starved (a busy host left it 0.2 to 0.6 %). */
+export const STARVED_USE_PERCENT = 2;
+/** Spans in a row the group must be starved before its mark is lifted. */
+export const STARVED_SPANS = 3;
 /** The first hold without the idle mark. */
 export const HOLD_MS = 10_000;
 /** The longest hold. */
@@ -56,6 +60,8 @@ export class TraineeGroupGuard {
   #heldUntil: number | undefined;
   #lastHold = 0;
   #markedAt = Number.NEGATIVE_INFINITY;
+  /** Starved spans in a row so far. */
+  #starved = 0;
   /** Times the mark was cleared (tests, logs). */
   lifted = 0;
 
@@ -83,15 +89,20 @@ export class TraineeGroupGuard {
       return;
     }
     const now = this.#last;
-    if (!prev || !now || now.at <= prev.at || now.used < prev.used || now.waited < prev.waited) return;
+    if (!prev || !now || now.at <= prev.at || now.used < prev.used || now.waited < prev.waited) {
+      this.#starved = 0;
+      return;
+    }
     const span = (now.at - prev.at) * 1e6;
     const usedPct = ((now.used - prev.used) / span) * 100;
     const waitedPct = ((now.waited - prev.waited) / span) * 100;
-    if (waitedPct < STARVED_WAIT_PERCENT || usedPct >= STARVED_USE_PERCENT) return;
+    this.#starved = waitedPct >= STARVED_WAIT_PERCENT && usedPct < STARVED_USE_PERCENT ? this.#starved + 1 : 0;
+    if (this.#starved < STARVED_SPANS) return;
     const hold = at - this.#markedAt < RESTARVED_WITHIN_MS ? Math.min(this.#lastHold * 2, this.#maxHoldMs) : this.#holdMs;
     if (!this.#io.setIdle(false)) return; // tried again at the next starved tick
     this.#heldUntil = at + hold;
     this.#lastHold = hold;
+    this.#starved = 0;
     this.lifted++;
     this.#log.warn(
       { event: 'trainee_cpu_starved', waited_percent: Math.round(waitedPct), used_percent: Math.round(usedPct * 10) / 10, hold_seconds: hold / 1000 },
