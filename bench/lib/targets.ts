@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { loadConfigDir } from '../../src/config/config-source.ts';
 import { createOptions } from '../../src/runtime/docker/create-options.ts';
 import { peerRunArgs } from './peer-flags.ts';
-import { traineeGroupOptions } from './trainee-group.ts';
+import { guardGroup, traineeGroupOptions } from './trainee-group.ts';
 import { IsletProcess, repoRoot } from '../../test/helpers/islet-process.ts';
 import { LABEL_TEST, sweepTestContainers, testRunId } from '../../test/helpers/engine.ts';
 import { treeRssMb } from './proc-mem.ts';
@@ -35,7 +35,10 @@ export interface Target {
   readonly configFile?: string;
   /** Resident memory of the server side (MB) and its process count. */
   serverMemory(): { mb: number; pssMb: number; processes: number };
-  /** The server's own warnings and errors so far (ISLET's log lines at level warn or above; none for the peer). */
+  /**
+   * The server's own warnings and errors so far (ISLET's log lines at level warn or above; for the peer, the guard's
+   * lifts of the trainee group's idle mark: trainee-group.ts).
+   */
   problems(): string[];
   close(): Promise<void>;
 }
@@ -146,6 +149,8 @@ export async function startPeer(): Promise<Target> {
     rmSync(dir, { recursive: true, force: true });
   }
   const pid = Number(readFileSync('/run/islet-peer-sshd.pid', 'utf8').trim());
+  // The group guarded as ISLET's server guards it, while the peer runs (its lifts are its problems()).
+  const guard = guardGroup('islet-peer', local);
   return {
     name: 'peer',
     variant: 'peer',
@@ -155,8 +160,9 @@ export async function startPeer(): Promise<Target> {
     gate: { user: 'isletpeer', password: 'demo' },
     choices: { demo: '1' },
     serverMemory: () => treeRssMb(pid),
-    problems: () => [],
+    problems: () => guard.warnings(),
     close: async () => {
+      guard.stop();
       execFileSync('bash', [join(repoRoot, 'bench/peer/stop-peer.sh')], { stdio: 'inherit', timeout: 600_000 });
     },
   };
