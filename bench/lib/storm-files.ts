@@ -6,8 +6,15 @@
  * drifts by more than ISLET's excess over the engine alone), so one file cannot say where ISLET stands; the spread
  * over the files can, and a table written from the files cannot drift from them as prose did.
  *
+ * With each file's per-process CPU (`cpu_per_round`, since 2026-12-01) the line also splits ISLET's CPU over the
+ * engine alone's per cold login into its server's part and the rest (the containers' shells, the engine, the SSH
+ * clients of the load generator, the kernel), beside what the row allows (a tenth of the engine alone's CPU per
+ * container): a storm keeps both cores busy, so ISLET's p95 over the engine alone's follows that difference, and
+ * the split shows which part is steady from round to round and which swings.
+ *
  * Contract: files without an engine-alone storm or an ISLET cold storm are left out; the summary counts only files
- * whose engine alone and ISLET alternated (`storm_order`, since 1a2c092), the method the row is judged by.
+ * whose engine alone and ISLET alternated (`storm_order`, since 1a2c092), the method the row is judged by. CPU
+ * figures sum every round that has both an engine-alone and an ISLET window; '–' where a file has none.
  */
 import { median } from './stats.ts';
 
@@ -19,6 +26,27 @@ export interface StormFile {
 
 const LIMIT = 1.1;
 
+/** ms of CPU per cold login over the rounds with both windows: ISLET's server, the rest of ISLET's excess, and the row's allowance. */
+export interface LoginCpu {
+  readonly server: number;
+  readonly rest: number;
+  readonly allowed: number;
+}
+
+export function loginCpu(f: StormFile): LoginCpu | undefined {
+  const n = Number(f.trainees ?? 100);
+  const rounds = (Array.isArray(f.cpu_per_round) ? f.cpu_per_round : []).filter((r: any) => r?.engine?.machine_s > 0 && r?.islet?.machine_s > 0);
+  if (rounds.length === 0 || !(n > 0)) return undefined;
+  const sum = (pick: (r: any) => number) => rounds.reduce((a: number, r: any) => a + Number(pick(r)), 0);
+  const logins = n * rounds.length;
+  const engine = sum((r) => r.engine.machine_s);
+  const excess = sum((r) => r.islet.machine_s) - engine;
+  const server = sum((r) => r.islet.groups?.front_end ?? Number.NaN);
+  if (!Number.isFinite(server)) return undefined;
+  return { server: (server * 1000) / logins, rest: ((excess - server) * 1000) / logins, allowed: ((LIMIT - 1) * engine * 1000) / logins };
+}
+
+const r0 = (x: number): string => x.toFixed(0);
 const r2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
 const sec = (ms: number | undefined): string => (typeof ms === 'number' && Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '–');
 
@@ -40,11 +68,24 @@ export function stormFilesReport(files: readonly StormFile[]): string | undefine
         islet,
         ratio: islet / engine,
         rounds,
+        cpu: loginCpu(f),
       };
     })
     .sort((a, b) => a.when.localeCompare(b.when));
   if (rows.length === 0) return undefined;
-  const head = ['run (UTC)', 'file', 'commit', 'creates at once', 'order', 'engine alone p95 (s)', 'ISLET cold p95 (s)', '× (rounds)', 'met?', 'fault'];
+  const head = [
+    'run (UTC)',
+    'file',
+    'commit',
+    'creates at once',
+    'order',
+    'engine alone p95 (s)',
+    'ISLET cold p95 (s)',
+    '× (rounds)',
+    'met?',
+    'CPU per login, ms: ISLET server + the rest of its excess (allowed)',
+    'fault',
+  ];
   const lines = rows.map((r) => [
     r.when.slice(0, 16).replace('T', ' '),
     `\`${r.file}\``,
@@ -55,16 +96,23 @@ export function stormFilesReport(files: readonly StormFile[]): string | undefine
     sec(r.islet),
     `×${r2(r.ratio)} (${r.rounds.map(r2).join(', ')})`,
     r.ratio <= LIMIT ? 'yes' : 'no',
+    r.cpu ? `${r0(r.cpu.server)} + ${r0(r.cpu.rest)} (${r0(r.cpu.allowed)})` : '–',
     typeof r.fault === 'number' ? `${r.fault} µs` : '–',
   ]);
   const table = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...lines.map((l) => `| ${l.join(' | ')} |`)].join('\n');
   const judged = rows.filter((r) => r.alternating);
   const ratios = judged.map((r) => r.ratio);
   const met = judged.filter((r) => r.ratio <= LIMIT).length;
+  const cpus = judged.flatMap((r) => (r.cpu ? [r.cpu] : []));
+  const span = (xs: number[]) => `${r0(Math.min(...xs))} to ${r0(Math.max(...xs))} ms (median ${r0(median(xs))})`;
+  const cpuLine = cpus.length
+    ? ` Per cold login in them, ISLET's server used ${span(cpus.map((c) => c.server))} of CPU; the rest of ISLET's CPU over the engine alone's ` +
+      `${span(cpus.map((c) => c.rest))}; the row allowed ${span(cpus.map((c) => c.allowed))}.`
+    : '';
   const summary = judged.length
     ? `\n\nThe ${judged.length} files whose engine alone and ISLET alternated: ` +
       `×${r2(Math.min(...ratios))} to ×${r2(Math.max(...ratios))}, median ×${r2(median(ratios))}; ` +
-      `the row (≤ ×${LIMIT.toFixed(2)}) met in ${met} of them. "fault": the first-touch page fault at the run's start (16 µs and over: a slow spell).`
+      `the row (≤ ×${LIMIT.toFixed(2)}) met in ${met} of them.${cpuLine} "fault": the first-touch page fault at the run's start (16 µs and over: a slow spell).`
     : '';
   return `${table}${summary}`;
 }
