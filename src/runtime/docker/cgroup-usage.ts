@@ -17,7 +17,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerCgroupDirs, isFullContainerId } from './cgroup-paths.ts';
-import { TRAINEE_CPU_GROUP } from './trainee-cpu-group.ts';
+import { traineeGroupFiles } from './trainee-cpu-group.ts';
 
 /** One container's files under one cgroup driver's layout. */
 interface Files {
@@ -66,6 +66,7 @@ function field(buf: Buffer, n: number, key: Buffer): number | undefined {
 }
 
 function v1(root: string): Layout {
+  const group = traineeGroupFiles(root, 'v1');
   return {
     files: (id) => {
       const mem = containerCgroupDirs(join(root, 'memory'), id);
@@ -75,7 +76,7 @@ function v1(root: string): Layout {
         memoryStat: join(mem[i]!, 'memory.stat'),
       }));
     },
-    group: { cpu: join(root, 'cpuacct', TRAINEE_CPU_GROUP, 'cpuacct.usage'), dir: `${join(root, 'cpuacct', TRAINEE_CPU_GROUP)}/` },
+    group: { cpu: group.cpu, dir: `${group.cpuDir}/` },
     cpuNs: (buf, n) => digits(buf, 0, n),
     cacheField: Buffer.from('total_inactive_file '),
   };
@@ -84,10 +85,11 @@ function v1(root: string): Layout {
 const USAGE_USEC = Buffer.from('usage_usec ');
 
 function v2(root: string): Layout {
+  const group = traineeGroupFiles(root, 'v2');
   return {
     files: (id) =>
       containerCgroupDirs(root, id).map((d) => ({ cpu: join(d, 'cpu.stat'), memoryUsage: join(d, 'memory.current'), memoryStat: join(d, 'memory.stat') })),
-    group: { cpu: join(root, TRAINEE_CPU_GROUP, 'cpu.stat'), dir: `${join(root, TRAINEE_CPU_GROUP)}/` },
+    group: { cpu: group.cpu, dir: `${group.cpuDir}/` },
     cpuNs: (buf, n) => {
       const us = field(buf, n, USAGE_USEC);
       return us === undefined ? undefined : us * 1000;

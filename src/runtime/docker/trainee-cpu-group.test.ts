@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuHierarchy, groupForEngine, prepareTraineeCpuGroup, TRAINEE_CPU_PARENT } from './trainee-cpu-group.ts';
+import { cpuHierarchy, groupForEngine, prepareTraineeCpuGroup, TRAINEE_CPU_PARENT, traineeGroupFiles } from './trainee-cpu-group.ts';
 
 // A fake cgroup root: files are plain files here, so the group's cpu.idle is made by the test (the kernel makes it on
 // mkdir); the module must never create it (`r+`), which the "kernel without cpu.idle" case checks.
@@ -79,4 +79,30 @@ test('groupForEngine: prepared for the cgroupfs driver only; the systemd driver 
   } finally {
     rmSync(r, { recursive: true, force: true });
   }
+});
+
+test('traineeGroupFiles: the idle mark it names is the one prepareTraineeCpuGroup writes, in each layout; the CPU time where each kernel keeps it', () => {
+  for (const layout of ['v1', 'v2'] as const) {
+    const r = root(layout);
+    try {
+      const f = traineeGroupFiles(r, layout);
+      assert.equal(readFileSync(f.idle, 'utf8').trim(), '0', 'the probe: the file is there, unmarked');
+      assert.deepEqual(prepareTraineeCpuGroup(r), { parent: TRAINEE_CPU_PARENT });
+      assert.equal(readFileSync(f.idle, 'utf8').trim(), '1', layout);
+    } finally {
+      rmSync(r, { recursive: true, force: true });
+    }
+  }
+  assert.deepEqual(traineeGroupFiles('/cg', 'v2'), {
+    cpuDir: '/cg/islet-trainees',
+    cpu: '/cg/islet-trainees/cpu.stat',
+    pressure: '/cg/islet-trainees/cpu.pressure',
+    idle: '/cg/islet-trainees/cpu.idle',
+  });
+  assert.deepEqual(traineeGroupFiles('/cg', 'v1', 'g'), {
+    cpuDir: '/cg/cpuacct/g',
+    cpu: '/cg/cpuacct/g/cpuacct.usage',
+    pressure: '/cg/unified/g/cpu.pressure',
+    idle: '/cg/cpu/g/cpu.idle',
+  });
 });

@@ -32,6 +32,31 @@ export function cpuHierarchy(root = '/sys/fs/cgroup'): string | undefined {
   return undefined;
 }
 
+/** The group's files under `root` for one cgroup layout (paths only: the group may not exist yet). */
+export interface TraineeGroupFiles {
+  /** The directory of its CPU-time file: its containers' groups are under it. */
+  readonly cpuDir: string;
+  /** Its CPU time: v2's `cpu.stat` (`usage_usec`), v1's `cpuacct.usage` (ns). */
+  readonly cpu: string;
+  /** Its pressure stall, `cpu.pressure` (v1: on a hybrid host's `unified/` tree only). */
+  readonly pressure: string;
+  /** Its idle mark, `cpu.idle` (v1: under the cpu controller's hierarchy). */
+  readonly idle: string;
+}
+
+/**
+ * Where the group's files are, for the readers of it (cgroup-usage.ts, trainee-group-io.ts), so that the layouts are
+ * spelled out once.
+ */
+export function traineeGroupFiles(root: string, layout: 'v1' | 'v2', group = TRAINEE_CPU_GROUP): TraineeGroupFiles {
+  if (layout === 'v2') {
+    const dir = join(root, group);
+    return { cpuDir: dir, cpu: join(dir, 'cpu.stat'), pressure: join(dir, 'cpu.pressure'), idle: join(dir, 'cpu.idle') };
+  }
+  const dir = join(root, 'cpuacct', group);
+  return { cpuDir: dir, cpu: join(dir, 'cpuacct.usage'), pressure: join(root, 'unified', group, 'cpu.pressure'), idle: join(root, 'cpu', group, 'cpu.idle') };
+}
+
 export function prepareTraineeCpuGroup(root = '/sys/fs/cgroup'): TraineeCpuGroup {
   const hierarchy = cpuHierarchy(root);
   if (!hierarchy) return { reason: `no cpu controller under ${root}` };

@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { someTotalUs } from './cgroup-pressure.ts';
-import { TRAINEE_CPU_GROUP } from './trainee-cpu-group.ts';
+import { TRAINEE_CPU_GROUP, traineeGroupFiles } from './trainee-cpu-group.ts';
 
 export interface TraineeGroupIo {
   /** CPU time (ns) the group's tasks used, all of them. */
@@ -34,26 +34,23 @@ function read(file: string): string | undefined {
 
 export function traineeGroupIo(root = '/sys/fs/cgroup', group = TRAINEE_CPU_GROUP): TraineeGroupIo | undefined {
   let usedNs: () => number | undefined;
-  let pressure: string;
-  let idle: string;
+  let files: ReturnType<typeof traineeGroupFiles>;
   if (existsSync(join(root, 'cgroup.controllers'))) {
-    const dir = join(root, group);
+    files = traineeGroupFiles(root, 'v2', group);
     usedNs = () => {
-      const m = USAGE_USEC.exec(read(join(dir, 'cpu.stat')) ?? '');
+      const m = USAGE_USEC.exec(read(files.cpu) ?? '');
       return m ? Number(m[1]) * 1000 : undefined;
     };
-    pressure = join(dir, 'cpu.pressure');
-    idle = join(dir, 'cpu.idle');
   } else if (existsSync(join(root, 'cpu'))) {
+    files = traineeGroupFiles(root, 'v1', group);
     usedNs = () => {
-      const text = read(join(root, 'cpuacct', group, 'cpuacct.usage'))?.trim();
+      const text = read(files.cpu)?.trim();
       return text && /^\d+$/.test(text) ? Number(text) : undefined;
     };
-    pressure = join(root, 'unified', group, 'cpu.pressure');
-    idle = join(root, 'cpu', group, 'cpu.idle');
   } else {
     return undefined;
   }
+  const { pressure, idle } = files;
   return {
     usedNs,
     waitedNs: () => {
