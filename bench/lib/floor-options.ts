@@ -12,13 +12,16 @@ import { join } from 'node:path';
 import { HostsFiles, type LocalEngineOptions } from '../../src/runtime/docker/index.ts';
 import { guardGroup, traineeGroupOptions } from './trainee-group.ts';
 
-/** `traineeGroup: false` leaves the group out, for an A/B against ISLET with `runtime.trainee_cpu: engine`. */
-export function floorOptions(opts: { traineeGroup?: boolean } = {}): { local: LocalEngineOptions; dispose: () => void } {
+/**
+ * `traineeGroup: false` leaves the group out, for an A/B against ISLET with `runtime.trainee_cpu: engine`. `guard: false`
+ * runs no guard of the floor's own, for a floor sampled only beside a running ISLET server (which guards the group).
+ */
+export function floorOptions(opts: { traineeGroup?: boolean; guard?: boolean } = {}): { local: LocalEngineOptions; dispose: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'islet-bench-hosts-'));
   const hosts = new HostsFiles(dir);
   const group = opts.traineeGroup === false ? {} : traineeGroupOptions('engine floor');
   // Guarded as ISLET's server guards it (trainee-group.ts).
-  const guard = guardGroup('engine floor', group);
+  const guard = opts.guard === false ? { stop: () => undefined } : guardGroup('engine floor', group);
   return {
     local: { hostsFileFor: (h) => hosts.fileFor(h), ...group },
     dispose: () => {
