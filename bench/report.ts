@@ -103,7 +103,7 @@ function storm(): string | undefined {
   return `${t}\n\n${echo}${floor}${stormCpu(r)}${from(r)}`;
 }
 
-type WindowCpu = { window_s: number; machine_s: number; groups: Record<string, number> };
+type WindowCpu = { window_s: number; machine_s: number; groups: Record<string, number>; front_end_threads?: Record<string, number> };
 
 /**
  * CPU seconds by process group over each storm's window, the rounds summed (results since cpu_per_round was
@@ -127,9 +127,19 @@ function stormCpu(r: { cpu_per_round?: Record<string, WindowCpu>[]; cpu_warm?: W
     ['CPU seconds over the storm', 'window', 'whole machine', ...groups.map((g) => g.replace(/_/g, ' '))],
     runs.map((k) => [label[k]!, `${sum(k, (w) => w.window_s)} s`, sum(k, (w) => w.machine_s), ...groups.map((g) => sum(k, (w) => w.groups[g] ?? 0))]),
   );
+  // ISLET's server by thread, the cold rounds summed (files since 2026-12-06 14:20 UTC record front_end_threads).
+  const threads = new Map<string, number>();
+  for (const x of r.cpu_per_round!) for (const [k, v] of Object.entries(x.islet?.front_end_threads ?? {})) threads.set(k, (threads.get(k) ?? 0) + v);
+  const byThread = threads.size
+    ? `\n\nISLET's server in its cold storms by thread (the rounds summed, CPU seconds): ${[...threads]
+        .sort((a, b) => b[1] - a[1])
+        .filter(([, v]) => v >= 0.05)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')}. \`libuv-worker\` is the thread pool, where each new account's interim scrypt hash runs (docs/security.md).`
+    : '';
   return (
     `\n\nWhere the CPU went (\`bench/lib/slot-cpu.ts\` over each storm's window, ${n} round${n > 1 ? 's' : ''} summed; ` +
-    `"rest of machine" is mostly short-lived processes such as runc, which the per-process sampling misses):\n\n${t}`
+    `"rest of machine" is mostly short-lived processes such as runc, which the per-process sampling misses):\n\n${t}${byThread}`
   );
 }
 

@@ -19,10 +19,10 @@ export interface ProcStat {
   readonly ticks: number;
 }
 
-export function procStat(pid: number): ProcStat | undefined {
+export function procStat(pid: number, file = `/proc/${pid}/stat`): ProcStat | undefined {
   let s: string;
   try {
-    s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    s = readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
@@ -32,6 +32,27 @@ export function procStat(pid: number): ProcStat | undefined {
   const f = s.slice(close + 2).split(' ');
   // f[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
   return { pid, ppid: Number(f[1]), comm, ticks: Number(f[11]) + Number(f[12]) };
+}
+
+/**
+ * CPU seconds of each thread of `pid` by thread name (`comm`), the threads of one name summed and the main thread
+ * as `main`; empty when there is no such process. A thread that ends between two readings loses what it spent.
+ */
+export function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    const t = procStat(Number(tid), `/proc/${pid}/task/${tid}/stat`);
+    if (!t) continue;
+    const name = t.pid === pid ? 'main' : t.comm.trim();
+    out.set(name, (out.get(name) ?? 0) + t.ticks / CLK_TCK);
+  }
+  return out;
 }
 
 export function cmdline(pid: number): string {

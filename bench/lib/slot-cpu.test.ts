@@ -14,3 +14,23 @@ test('machineBusySeconds: grows while this process spins', () => {
   while (Date.now() < until);
   assert.ok(machineBusySeconds() - a >= 0.2, 'the busy loop itself counts');
 });
+
+test("threadCpu: a process's CPU by thread name, the main thread as main; the pool's work on libuv-worker", async () => {
+  const { threadCpu } = await import('./proc-cpu.ts');
+  const { scrypt } = await import('node:crypto');
+  const before = threadCpu(process.pid);
+  const until = Date.now() + 300;
+  while (Date.now() < until);
+  // Work on the thread pool: scrypt at a cost of tens of ms each, four at once.
+  await Promise.all(
+    Array.from(
+      { length: 4 },
+      () =>
+        new Promise((resolve, reject) => scrypt('pw', 'salt', 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 2 ** 20 }, (e, k) => (e ? reject(e) : resolve(k)))),
+    ),
+  );
+  const after = threadCpu(process.pid);
+  assert.ok(after.get('main')! - (before.get('main') ?? 0) >= 0.2, 'the busy loop counts on main');
+  assert.ok(after.get('libuv-worker')! - (before.get('libuv-worker') ?? 0) >= 0.05, 'the hashes count on the pool');
+  assert.equal(threadCpu(2 ** 22 + 1).size, 0, 'no such process: nothing');
+});

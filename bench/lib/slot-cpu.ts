@@ -4,10 +4,15 @@
  * under it), dockerd, containerd, the containerd shims, the system's containers (their cgroups), the
  * load generator (this process) and the rest of the machine (everything else: other work on a shared
  * host shows up there). Seconds of CPU over the slot's window.
+ *
+ * `front_end_threads`: the front end's own process by thread name (`main`, `libuv-worker` for the pool that runs
+ * its scrypt, `V8Worker` for the engine's compiler and GC helpers, ISLET's `islet-recording` …), so that the front
+ * end's figure can be read by what it was spent on; absent when the front end is not one process that ran over
+ * the whole window (the engine alone has none).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { CLK_TCK, CpuMeter, allProcs, containerCpuSeconds, descendants } from './proc-cpu.ts';
+import { CLK_TCK, CpuMeter, allProcs, containerCpuSeconds, descendants, threadCpu } from './proc-cpu.ts';
 
 /** Busy seconds of the whole machine so far (/proc/stat: all but idle and iowait). */
 export function machineBusySeconds(stat = readFileSync('/proc/stat', 'utf8')): number {
@@ -26,6 +31,8 @@ export class SlotCpu {
   #gen0 = process.cpuUsage();
   #machine0 = 0;
   #t0 = 0;
+  readonly #serverPid: number;
+  #threads0 = new Map<string, number>();
 
   readonly #fromZero: boolean;
 
@@ -35,6 +42,7 @@ export class SlotCpu {
    */
   constructor(serverPid: number, containerFilter: string, opts: { newContainers?: boolean } = {}) {
     this.#filter = containerFilter;
+    this.#serverPid = serverPid;
     this.#fromZero = opts.newContainers ?? false;
     this.#meter = new CpuMeter(() => {
       const procs = allProcs();
@@ -55,6 +63,7 @@ export class SlotCpu {
 
   start(): void {
     this.#containers0 = this.#containers();
+    this.#threads0 = threadCpu(this.#serverPid);
     this.#meter.start();
     this.#gen0 = process.cpuUsage();
     this.#machine0 = machineBusySeconds();
@@ -62,8 +71,9 @@ export class SlotCpu {
   }
 
   /** CPU seconds per group since start(), the window's length, and the machine's busy seconds. */
-  stop(): { window_s: number; machine_s: number; groups: CpuGroups } {
+  stop(): { window_s: number; machine_s: number; groups: CpuGroups; front_end_threads?: CpuGroups } {
     const machine_s = machineBusySeconds() - this.#machine0;
+    const threads = threadCpu(this.#serverPid);
     const window_s = (performance.now() - this.#t0) / 1000;
     const g = process.cpuUsage(this.#gen0);
     const { groups } = this.#meter.delta();
@@ -76,6 +86,10 @@ export class SlotCpu {
     const counted = Object.values(out).reduce((a, b) => a + b, 0);
     out.rest_of_machine = Math.max(0, machine_s - counted);
     for (const k of Object.keys(out)) out[k] = Math.round(out[k]! * 1000) / 1000;
-    return { window_s: Math.round(window_s * 1000) / 1000, machine_s: Math.round(machine_s * 1000) / 1000, groups: out };
+    const r3 = (x: number) => Math.round(x * 1000) / 1000;
+    const whole = threads.size > 0 && this.#threads0.has('main');
+    const front_end_threads: CpuGroups = {};
+    if (whole) for (const [name, s] of threads) front_end_threads[name] = r3(s - (this.#threads0.get(name) ?? 0));
+    return { window_s: r3(window_s), machine_s: r3(machine_s), groups: out, ...(whole ? { front_end_threads } : {}) };
   }
 }
