@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { someTotalUs } from './cgroup-pressure.ts';
-import { TRAINEE_CPU_GROUP, traineeGroupFiles } from './trainee-cpu-group.ts';
+import { TRAINEE_CPU_GROUP, type TraineeGroupFiles, traineeGroupFiles } from './trainee-cpu-group.ts';
 
 export interface TraineeGroupIo {
   /** CPU time (ns) the group's tasks used, all of them. */
@@ -34,7 +34,7 @@ function read(file: string): string | undefined {
 
 export function traineeGroupIo(root = '/sys/fs/cgroup', group = TRAINEE_CPU_GROUP): TraineeGroupIo | undefined {
   let usedNs: () => number | undefined;
-  let files: ReturnType<typeof traineeGroupFiles>;
+  let files: TraineeGroupFiles;
   if (existsSync(join(root, 'cgroup.controllers'))) {
     files = traineeGroupFiles(root, 'v2', group);
     usedNs = () => {
