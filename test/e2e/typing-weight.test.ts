@@ -5,6 +5,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IsletProcess } from '../helpers/islet-process.ts';
@@ -25,7 +26,11 @@ after(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a trainee typing a line has their container raised to typing_cpu_shares; the Enter and a pause give its weight back', async () => {
-  appendFileSync(join(islet.configDir, 'islet.yaml'), '\ntyping_cpu_shares: 8192\n');
+  // The containers in the engine's own CPU group, not ISLET's idle one: there a tick over which the whole group was quiet
+  // (every trainee container on this machine, other tests' too) marks an unraised container stale, and a key does not
+  // raise a stale one (by design: in a quiet group a raise buys nothing; cpu-weight-governor.test.ts, "typing raises no
+  // stale container"). Whether such a tick falls between the Enter and the next key depended on the rest of the run.
+  appendFileSync(join(islet.configDir, 'islet.yaml'), '\ntyping_cpu_shares: 8192\nruntime:\n  trainee_cpu: engine\n');
   await islet.start();
   const gate = await gateSsh(islet.port);
   t = gate.t;
@@ -34,6 +39,8 @@ test('a trainee typing a line has their container raised to typing_cpu_shares; t
   await t.waitFor(SSH_PROMPT);
   const id = (await new DockerDriver().inspect(`${islet.instance}.demo.typist`))?.id;
   assert.ok(id, 'the trainee has a container');
+  const parent = execFileSync('docker', ['inspect', '-f', '{{.HostConfig.CgroupParent}}', id], { encoding: 'utf8', timeout: 30_000 }).trim();
+  assert.equal(parent, '', "in the engine's own CPU group (see the config above)");
   // The probe: the engine started it at the environment's 1024, so a later 8192 is the governor's doing.
   assert.equal(weightOf(id), expectWeight(1024));
   // The governor lists its containers every few seconds and raises only those it has seen: type until it has.
