@@ -25,10 +25,13 @@ node="$PWD/node_modules/.bin/node"
 [ -d node_modules/ssh2 ] || exit 0
 
 # Prints what does not load under ISLET's Node, nothing when all is well.
-# cpu-features is an optional dependency of ssh2: absent is fine, present but unloadable is not.
+# cpu-features is an optional dependency of ssh2: absent is fine where the lockfile has none for this machine,
+# present but unloadable is not, and so is absent where the lockfile has it (npm dropped it, below).
 unloadable() {
   "$node" -e '
     const bad = [];
+    if (!require("node:fs").existsSync("node_modules/cpu-features") && require("./package-lock.json").packages?.["node_modules/cpu-features"])
+      bad.push("cpu-features (not installed: npm drops an optional dependency whose own build failed)");
     try { require("ssh2/lib/protocol/crypto/build/Release/sshcrypto.node"); } catch (e) { bad.push("ssh2 crypto binding (" + e.message.split("\n")[0] + ")"); }
     let cpu = null; try { cpu = require.resolve("cpu-features"); } catch {}
     if (cpu) try { require(cpu); } catch (e) { bad.push("cpu-features (" + e.message.split("\n")[0] + ")"); }
@@ -58,6 +61,37 @@ if ! nodedir="$(find_nodedir)"; then
     exit 0
   fi
 fi
+
+# npm removes an optional dependency whose install script failed (cpu-features' node-gyp build can fail during
+# `npm install`, which runs it with whichever Node is first on PATH at that moment), and a later `npm install`
+# does not bring it back. Put it and its missing dependencies back from npm's cache (offline), at the lockfile's
+# versions, for the build below; the next `npm install` keeps them.
+restore_dropped() {
+  local specs spec name dir
+  specs="$("$node" -e '
+    const fs = require("node:fs");
+    const lock = require("./package-lock.json").packages ?? {};
+    const top = "node_modules/cpu-features";
+    if (!lock[top] || fs.existsSync(top)) process.exit(0);
+    const want = [top, ...Object.keys(lock[top].dependencies ?? {}).map((d) => `node_modules/${d}`)];
+    console.log(want.filter((k) => lock[k] && !fs.existsSync(k)).map((k) => `${k.slice(13)}@${lock[k].version}`).join(" "));')"
+  [ -n "$specs" ] || return 0
+  dir="$(mktemp -d -t islet-dropped.XXXXXX)"
+  log "restoring $specs from npm's cache (offline): npm dropped cpu-features when its build failed"
+  # shellcheck disable=SC2086 # one word per package
+  if ! PATH="$PWD/node_modules/.bin:$PATH" npm pack --offline --pack-destination "$dir" $specs >"$buildlog" 2>&1; then
+    tail -n 5 "$buildlog" >&2
+    rm -rf "$dir"
+    return 0
+  fi
+  for spec in $specs; do
+    name="${spec%@*}"
+    mkdir -p "node_modules/$name"
+    tar -xzf "$dir/${name}-${spec##*@}.tgz" -C "node_modules/$name" --strip-components=1
+  done
+  rm -rf "$dir"
+}
+restore_dropped
 
 log "building native addons for Node $("$node" --version) against $nodedir/include/node ($why)"
 pkgs=(ssh2)
