@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stormFilesReport, type StormFile } from './storm-files.ts';
+import { roundSpread, stormFilesReport, type StormFile } from './storm-files.ts';
 
 const file = (name: string, started: string, engine: number, islet: number, alternating: boolean): StormFile => ({
   file: name,
@@ -51,4 +51,20 @@ test("stormFilesReport: ISLET's CPU over the engine alone's per cold login, spli
 
 test('stormFilesReport: nothing to report without a storm file', () => {
   assert.equal(stormFilesReport([]), undefined);
+});
+
+test("roundSpread: one round's ratio over every round of the files, and how far consecutive rounds of one file differ", () => {
+  // Rounds 1.0, 1.2 | 1.1, 1.05, 1.25: mean 1.12, sample SD 0.0975; steps 0.2 | 0.05, 0.2: median 0.2.
+  const line = roundSpread([
+    [1.0, 1.2],
+    [1.1, 1.05, 1.25],
+  ]);
+  assert.equal(
+    line,
+    " One round's ratio over their 5 rounds: mean ×1.12, standard deviation 0.10 (×1.00 to ×1.25; 2 over ×1.10); " +
+      'two consecutive rounds of one file differ by 0.20 at the median, up to 0.20.',
+  );
+  assert.equal(roundSpread([[1.1]]), '', 'one round: no spread to give');
+  // Summarised only over the alternating files (the test file() has rounds ×1.01 and ×0.99 of its ratio).
+  assert.match(stormFilesReport([file('2026-12-06-login-storm.json', '2026-12-06T08:26:00Z', 20000, 22000, true)])!, /over their 2 rounds: mean ×1\.10/);
 });

@@ -50,6 +50,29 @@ const r0 = (x: number): string => x.toFixed(0);
 const r2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
 const sec = (ms: number | undefined): string => (typeof ms === 'number' && Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '–');
 
+/**
+ * One round's ratio over every round of the given files (each file's rounds in their order): mean, sample standard
+ * deviation, range, how many over the row, and how far two consecutive rounds of one file differ. '' with under two rounds.
+ */
+export function roundSpread(files: readonly (readonly number[])[]): string {
+  const all = files.flat().filter(Number.isFinite);
+  if (all.length < 2) return '';
+  const mean = all.reduce((a, b) => a + b, 0) / all.length;
+  const sd = Math.sqrt(all.reduce((a, b) => a + (b - mean) ** 2, 0) / (all.length - 1));
+  const steps = files.flatMap((rs) =>
+    rs
+      .slice(1)
+      .map((x, i) => Math.abs(x - rs[i]!))
+      .filter(Number.isFinite),
+  );
+  const over = all.filter((x) => x > LIMIT).length;
+  const within = steps.length ? `; two consecutive rounds of one file differ by ${r2(median(steps))} at the median, up to ${r2(Math.max(...steps))}` : '';
+  return (
+    ` One round's ratio over their ${all.length} rounds: mean ×${r2(mean)}, standard deviation ${r2(sd)} ` +
+    `(×${r2(Math.min(...all))} to ×${r2(Math.max(...all))}; ${over} over ×${LIMIT.toFixed(2)})${within}.`
+  );
+}
+
 export function stormFilesReport(files: readonly StormFile[]): string | undefined {
   const rows = files
     .filter((f) => f.engine_alone?.p95 && f.summary?.islet_cold?.total?.p95)
@@ -109,10 +132,12 @@ export function stormFilesReport(files: readonly StormFile[]): string | undefine
     ? ` Per cold login in them, ISLET's server used ${span(cpus.map((c) => c.server))} of CPU; the rest of ISLET's CPU over the engine alone's ` +
       `${span(cpus.map((c) => c.rest))}; the row allowed ${span(cpus.map((c) => c.allowed))}.`
     : '';
+  const roundsLine = roundSpread(judged.map((r) => r.rounds));
   const summary = judged.length
     ? `\n\nThe ${judged.length} files whose engine alone and ISLET alternated: ` +
       `×${r2(Math.min(...ratios))} to ×${r2(Math.max(...ratios))}, median ×${r2(median(ratios))}; ` +
-      `the row (≤ ×${LIMIT.toFixed(2)}) met in ${met} of them.${cpuLine} "fault": the first-touch page fault at the run's start (16 µs and over: a slow spell).`
+      `the row (≤ ×${LIMIT.toFixed(2)}) met in ${met} of them.${roundsLine}${cpuLine} ` +
+      `"fault": the first-touch page fault at the run's start (16 µs and over: a slow spell).`
     : '';
   return `${table}${summary}`;
 }
