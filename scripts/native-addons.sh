@@ -30,7 +30,8 @@ node="$PWD/node_modules/.bin/node"
 unloadable() {
   "$node" -e '
     const bad = [];
-    if (!require("node:fs").existsSync("node_modules/cpu-features") && require("./package-lock.json").packages?.["node_modules/cpu-features"])
+    let locked = false; try { locked = !!require("./package-lock.json").packages?.["node_modules/cpu-features"]; } catch {}
+    if (locked && !require("node:fs").existsSync("node_modules/cpu-features"))
       bad.push("cpu-features (not installed: npm drops an optional dependency whose own build failed)");
     try { require("ssh2/lib/protocol/crypto/build/Release/sshcrypto.node"); } catch (e) { bad.push("ssh2 crypto binding (" + e.message.split("\n")[0] + ")"); }
     let cpu = null; try { cpu = require.resolve("cpu-features"); } catch {}
@@ -70,7 +71,7 @@ restore_dropped() {
   local specs spec name dir
   specs="$("$node" -e '
     const fs = require("node:fs");
-    const lock = require("./package-lock.json").packages ?? {};
+    let lock = {}; try { lock = require("./package-lock.json").packages ?? {}; } catch {}
     const top = "node_modules/cpu-features";
     if (!lock[top] || fs.existsSync(top)) process.exit(0);
     const want = [top, ...Object.keys(lock[top].dependencies ?? {}).map((d) => `node_modules/${d}`)];
