@@ -63,9 +63,8 @@ if ! nodedir="$(find_nodedir)"; then
   fi
 fi
 
-# npm removes an optional dependency whose install script failed (cpu-features' node-gyp build can fail during
-# `npm install`, which runs it with whichever Node is first on PATH at that moment), and a later `npm install`
-# does not bring it back. Put it and its missing dependencies back from npm's cache (offline), at the lockfile's
+# npm removes an optional dependency whose install script failed (cpu-features' node-gyp build failed so in one
+# fresh clone of 2026-12-06, why is not known), and a later `npm install` does not bring it back. Put it and its missing dependencies back from npm's cache (offline), at the lockfile's
 # versions, for the build below; the next `npm install` keeps them.
 restore_dropped() {
   local specs spec name dir
