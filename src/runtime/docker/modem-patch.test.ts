@@ -22,7 +22,8 @@ test("docker-modem does not format a request's options while its debug output is
     res.end('{"ok":true}');
   });
   await new Promise<void>((r) => server.listen(sock, r));
-  const debug = require('debug') as { enable(ns: string): void; disable(): string; log: (...a: unknown[]) => void };
+  // The debug module docker-modem itself loads (resolved from its own directory, whatever npm hoists).
+  const debug = createRequire(require.resolve('docker-modem'))('debug') as { enable(ns: string): void; disable(): string; log: (...a: unknown[]) => void };
   const log = debug.log;
   debug.log = () => undefined; // the control's debug lines are not the test's output
   const Modem = require('docker-modem') as new (o: {
